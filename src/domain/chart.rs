@@ -1,0 +1,626 @@
+//! The chart: encounters, documents, deficiencies, releases and the paper folder.
+
+use super::patient::PatientRow;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A facility of the department: its state and time zone decide clocks and fees in later rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facility {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub state: String,
+    pub kind: FacilityKind,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FacilityKind {
+    Hospital,
+    Practice,
+}
+
+impl FacilityKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Hospital => "hospital",
+            Self::Practice => "practice",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "hospital" => Some(Self::Hospital),
+            "practice" => Some(Self::Practice),
+            _ => None,
+        }
+    }
+}
+
+/// A facility to be created: validated here so the CLI, importers and the demo agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFacility {
+    pub code: String,
+    pub name: String,
+    pub state: String,
+    pub kind: FacilityKind,
+    pub timezone: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FacilityError {
+    #[error("a facility code is 2 to 8 letters or digits, like RGH")]
+    BadCode,
+    #[error("a state is its two-letter postal code, like TX")]
+    BadState,
+    #[error("unknown time zone {0:?}; use an IANA name like America/Chicago")]
+    BadTimezone(String),
+    #[error("a facility needs a name")]
+    NoName,
+}
+
+impl NewFacility {
+    pub fn validate(
+        code: &str,
+        name: &str,
+        state: &str,
+        kind: FacilityKind,
+        timezone: &str,
+    ) -> Result<Self, FacilityError> {
+        let code = code.trim().to_ascii_uppercase();
+        if !(2..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(FacilityError::BadCode);
+        }
+        let state = state.trim().to_ascii_uppercase();
+        if state.len() != 2 || !state.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(FacilityError::BadState);
+        }
+        if timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(FacilityError::BadTimezone(timezone.chars().take(60).collect()));
+        }
+        let name = super::text::clean(name.trim()).to_string();
+        if name.is_empty() {
+            return Err(FacilityError::NoName);
+        }
+        Ok(Self { code, name, state, kind, timezone: timezone.to_string() })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EncounterKind {
+    Inpatient,
+    Observation,
+    DaySurgery,
+    Outpatient,
+    Emergency,
+}
+
+impl EncounterKind {
+    pub const ALL: [Self; 5] =
+        [Self::Inpatient, Self::Observation, Self::DaySurgery, Self::Outpatient, Self::Emergency];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Inpatient => "INPATIENT",
+            Self::Observation => "OBSERVATION",
+            Self::DaySurgery => "DAY_SURGERY",
+            Self::Outpatient => "OUTPATIENT",
+            Self::Emergency => "ED",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Inpatient => "Inpatient",
+            Self::Observation => "Observation",
+            Self::DaySurgery => "Day surgery",
+            Self::Outpatient => "Outpatient",
+            Self::Emergency => "ED",
+        }
+    }
+
+    /// The account-number letter: `A25-000781` is an admission.
+    pub fn account_letter(self) -> char {
+        match self {
+            Self::Inpatient => 'A',
+            Self::Observation => 'B',
+            Self::DaySurgery => 'S',
+            Self::Outpatient => 'O',
+            Self::Emergency => 'E',
+        }
+    }
+}
+
+/// The TIU document ladder (VistA file 8925.6), as far as chart completion cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DocumentStatus {
+    Undictated,
+    Untranscribed,
+    Unsigned,
+    Uncosigned,
+    Completed,
+    Amended,
+    Retracted,
+}
+
+impl DocumentStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Undictated,
+        Self::Untranscribed,
+        Self::Unsigned,
+        Self::Uncosigned,
+        Self::Completed,
+        Self::Amended,
+        Self::Retracted,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Undictated => "UNDICTATED",
+            Self::Untranscribed => "UNTRANSCRIBED",
+            Self::Unsigned => "UNSIGNED",
+            Self::Uncosigned => "UNCOSIGNED",
+            Self::Completed => "COMPLETED",
+            Self::Amended => "AMENDED",
+            Self::Retracted => "RETRACTED",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn is_complete(self) -> bool {
+        matches!(self, Self::Completed | Self::Amended)
+    }
+}
+
+/// A deficiency's step on the ladder (VistA 393.2), with the "what's missing" label derived from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeficiencyStatus {
+    Open,
+    Dictated,
+    Transcribed,
+    Signed,
+    Reviewed,
+    Completed,
+    Rejected,
+    Voided,
+}
+
+impl DeficiencyStatus {
+    pub const ALL: [Self; 8] = [
+        Self::Open,
+        Self::Dictated,
+        Self::Transcribed,
+        Self::Signed,
+        Self::Reviewed,
+        Self::Completed,
+        Self::Rejected,
+        Self::Voided,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Open => "OPEN",
+            Self::Dictated => "DICTATED",
+            Self::Transcribed => "TRANSCRIBED",
+            Self::Signed => "SIGNED",
+            Self::Reviewed => "REVIEWED",
+            Self::Completed => "COMPLETED",
+            Self::Rejected => "REJECTED",
+            Self::Voided => "VOIDED",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Still owed by the physician.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Open | Self::Dictated | Self::Transcribed | Self::Signed)
+    }
+
+    /// What the chart is missing at this step (VistA 393.2 labels).
+    pub fn missing(self) -> &'static str {
+        match self {
+            Self::Open => "not dictated",
+            Self::Dictated => "not transcribed",
+            Self::Transcribed => "not signed",
+            Self::Signed => "not reviewed",
+            Self::Reviewed | Self::Completed => "completed",
+            Self::Rejected => "rejected",
+            Self::Voided => "voided",
+        }
+    }
+}
+
+/// A deficiency type of the catalog (domain.md §2.10; VistA 393.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeficiencyType {
+    pub code: String,
+    pub name: String,
+    pub abbreviation: String,
+    pub category: String,
+    /// `DOCUMENT` or `CHART`.
+    pub level: String,
+    pub responsible: String,
+    pub days_to_dictate: Option<i64>,
+    pub days_to_sign: Option<i64>,
+    pub days_to_review: Option<i64>,
+    /// Encounter kinds for which the nightly run seeds it (`INPATIENT`…); empty for none.
+    pub standard_for: Vec<String>,
+    /// The document type whose absence or incompleteness this deficiency tracks.
+    pub document_type: Option<String>,
+}
+
+/// The seed catalog, from domain.md §2.10. The store holds the live copy; a director edits it there.
+pub fn seed_deficiency_types() -> Vec<DeficiencyType> {
+    let t = |code: &str,
+             name: &str,
+             abbr: &str,
+             category: &str,
+             level: &str,
+             responsible: &str,
+             days: (Option<i64>, Option<i64>, Option<i64>),
+             standard: &[&str],
+             doc: Option<&str>| DeficiencyType {
+        code: code.into(),
+        name: name.into(),
+        abbreviation: abbr.into(),
+        category: category.into(),
+        level: level.into(),
+        responsible: responsible.into(),
+        days_to_dictate: days.0,
+        days_to_sign: days.1,
+        days_to_review: days.2,
+        standard_for: standard.iter().map(|s| s.to_string()).collect(),
+        document_type: doc.map(str::to_string),
+    };
+    vec![
+        t(
+            "HP",
+            "History & physical missing",
+            "HP",
+            "HISTORY",
+            "CHART",
+            "ATTENDING",
+            (Some(1), Some(1), None),
+            &["INPATIENT"],
+            Some("HP"),
+        ),
+        t(
+            "HPU",
+            "H&P update missing",
+            "HPU",
+            "HISTORY",
+            "CHART",
+            "ATTENDING",
+            (Some(1), Some(1), None),
+            &[],
+            Some("HP_UPDATE"),
+        ),
+        t(
+            "DS-D",
+            "Discharge summary not dictated",
+            "DSD",
+            "SUMMARY",
+            "CHART",
+            "ATTENDING",
+            (Some(14), Some(30), None),
+            &["INPATIENT"],
+            Some("DS"),
+        ),
+        t(
+            "DS-S",
+            "Discharge summary unsigned",
+            "DSS",
+            "SUMMARY",
+            "DOCUMENT",
+            "ATTENDING",
+            (None, Some(30), None),
+            &[],
+            Some("DS"),
+        ),
+        t(
+            "OP-D",
+            "Operative report not dictated",
+            "OPD",
+            "OPERATIVE",
+            "CHART",
+            "SURGEON",
+            (Some(1), Some(14), None),
+            &[],
+            Some("OP_NOTE"),
+        ),
+        t(
+            "OP-S",
+            "Operative report unsigned",
+            "OPS",
+            "OPERATIVE",
+            "DOCUMENT",
+            "SURGEON",
+            (None, Some(14), None),
+            &["INPATIENT"],
+            Some("OP_NOTE"),
+        ),
+        t(
+            "PN",
+            "Progress note missing or unsigned",
+            "PN",
+            "PROGRESS",
+            "DOCUMENT",
+            "ATTENDING",
+            (None, Some(14), None),
+            &[],
+            Some("PROGRESS"),
+        ),
+        t(
+            "VO",
+            "Verbal order unauthenticated",
+            "VO",
+            "ORDERS",
+            "DOCUMENT",
+            "ORDERING",
+            (None, Some(2), None),
+            &["INPATIENT"],
+            Some("VERBAL_ORDER"),
+        ),
+        t(
+            "CON",
+            "Consult report missing or unsigned",
+            "CON",
+            "REPORTS",
+            "DOCUMENT",
+            "AUTHOR",
+            (Some(7), Some(14), None),
+            &[],
+            Some("CONSULT"),
+        ),
+        t(
+            "CONS",
+            "Informed consent missing or unsigned",
+            "CNS",
+            "AUTHORIZATIONS",
+            "DOCUMENT",
+            "AUTHOR",
+            (None, Some(1), None),
+            &[],
+            Some("CONSENT"),
+        ),
+        t(
+            "ANES",
+            "Anesthesia evaluation missing",
+            "ANE",
+            "ANESTHESIA",
+            "DOCUMENT",
+            "AUTHOR",
+            (None, Some(2), None),
+            &[],
+            Some("ANES_POST"),
+        ),
+        t(
+            "SIG",
+            "Missing signature, date or time",
+            "SIG",
+            "OTHER",
+            "DOCUMENT",
+            "AUTHOR",
+            (None, Some(14), None),
+            &[],
+            None,
+        ),
+        t(
+            "TRN",
+            "Transcription needs edit",
+            "TRN",
+            "REPORTS",
+            "DOCUMENT",
+            "DICTATING",
+            (None, Some(7), None),
+            &[],
+            None,
+        ),
+        t(
+            "PATH",
+            "Pathology report unsigned",
+            "PTH",
+            "TISSUE",
+            "DOCUMENT",
+            "AUTHOR",
+            (None, Some(14), None),
+            &[],
+            Some("PATH"),
+        ),
+        t(
+            "DC-ORD",
+            "Discharge order missing",
+            "DCO",
+            "ORDERS",
+            "CHART",
+            "ATTENDING",
+            (Some(1), Some(1), None),
+            &[],
+            Some("DC_ORDER"),
+        ),
+        t(
+            "DTH",
+            "Death certificate or autopsy authorization",
+            "DTH",
+            "AUTHORIZATIONS",
+            "CHART",
+            "ATTENDING",
+            (Some(3), Some(3), None),
+            &[],
+            None,
+        ),
+    ]
+}
+
+/// A provider on the medical staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provider {
+    pub id: i64,
+    pub npi: String,
+    pub family: String,
+    pub given: String,
+    pub credentials: String,
+    pub specialty: String,
+    pub is_resident: bool,
+    pub supervisor_id: Option<i64>,
+}
+
+impl Provider {
+    pub fn display(&self) -> String {
+        super::names::display_name(&self.family, &self.given, "")
+    }
+}
+
+/// One encounter (visit/account) as the chart shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncounterView {
+    pub id: i64,
+    pub account: String,
+    pub kind: EncounterKind,
+    pub facility_code: String,
+    pub service: String,
+    pub admit_at: DateTime<Utc>,
+    pub discharge_at: Option<DateTime<Utc>>,
+    pub attending: Option<String>,
+    pub open_deficiencies: i64,
+    /// `AWAITING_ANALYSIS`, `INCOMPLETE`, `COMPLETE`; None when the encounter needs no analysis.
+    pub completion: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentView {
+    pub id: i64,
+    pub encounter_id: i64,
+    pub account: String,
+    pub doc_type: String,
+    pub title: String,
+    pub status: DocumentStatus,
+    pub author: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeficiencyView {
+    pub id: i64,
+    pub encounter_id: i64,
+    pub account: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub provider: String,
+    pub status: DeficiencyStatus,
+    pub event_on: NaiveDate,
+    pub delinquent_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseView {
+    pub id: i64,
+    pub disclosed_on: NaiveDate,
+    pub recipient: String,
+    pub purpose: String,
+    pub pages: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartVolumeView {
+    pub id: i64,
+    pub volume_no: i64,
+    pub record_type: String,
+    pub barcode: String,
+    pub status: String,
+    pub home_location: String,
+    pub current_location: String,
+    pub borrower: Option<String>,
+    pub due_back_on: Option<NaiveDate>,
+    pub movements: Vec<MovementView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovementView {
+    pub at: DateTime<Utc>,
+    pub movement_type: String,
+    pub from_location: Option<String>,
+    pub to_location: Option<String>,
+    pub by: Option<String>,
+}
+
+/// Everything the chart screen shows for one patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chart {
+    pub patient: PatientRow,
+    pub address: String,
+    pub phone: String,
+    pub aliases: Vec<String>,
+    pub encounters: Vec<EncounterView>,
+    pub documents: Vec<DocumentView>,
+    pub deficiencies: Vec<DeficiencyView>,
+    pub releases: Vec<ReleaseView>,
+    pub volumes: Vec<ChartVolumeView>,
+}
+
+impl Chart {
+    pub fn open_deficiency_count(&self) -> usize {
+        self.deficiencies.iter().filter(|d| d.status.is_open()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facility_validation_names_the_problem() {
+        let ok = NewFacility::validate("rgh", "Riverbend General", "tx", FacilityKind::Hospital, "America/Chicago");
+        assert_eq!(ok.map(|f| (f.code, f.state)), Ok(("RGH".into(), "TX".into())));
+        assert_eq!(
+            NewFacility::validate("R", "x", "TX", FacilityKind::Hospital, "America/Chicago"),
+            Err(FacilityError::BadCode)
+        );
+        assert_eq!(
+            NewFacility::validate("RGH", "x", "Texas", FacilityKind::Hospital, "America/Chicago"),
+            Err(FacilityError::BadState)
+        );
+        assert!(matches!(
+            NewFacility::validate("RGH", "x", "TX", FacilityKind::Hospital, "Mars/Olympus"),
+            Err(FacilityError::BadTimezone(_))
+        ));
+    }
+
+    #[test]
+    fn ladder_labels() {
+        assert_eq!(DeficiencyStatus::Open.missing(), "not dictated");
+        assert_eq!(DeficiencyStatus::Transcribed.missing(), "not signed");
+        assert!(DeficiencyStatus::Signed.is_open());
+        assert!(!DeficiencyStatus::Completed.is_open());
+        for s in DeficiencyStatus::ALL {
+            assert_eq!(DeficiencyStatus::from_code(s.code()), Some(s));
+        }
+    }
+
+    #[test]
+    fn seed_catalog_has_unique_codes() {
+        let types = seed_deficiency_types();
+        let mut codes: Vec<_> = types.iter().map(|t| t.code.clone()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), types.len());
+        assert!(types.iter().all(|t| t.abbreviation.len() <= 3));
+    }
+}

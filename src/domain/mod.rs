@@ -1,0 +1,13 @@
+//! The vocabulary and the rules of the HIM desk. Pure: no IO, no clock, no SQL, no terminal. Time
+//! is passed in.
+
+pub mod audit;
+pub mod chart;
+pub mod dates;
+pub mod mrn;
+pub mod names;
+pub mod patient;
+pub mod query;
+pub mod role;
+pub mod ssn;
+pub mod text;

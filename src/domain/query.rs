@@ -1,0 +1,290 @@
+//! What the clerk typed at Find, and which index it picks.
+//!
+//! VistA's rule (`DPTLK1.m`): the *shape* of the input chooses the index. `S4821` is an initial and the
+//! last four of the SSN; `4821` is the last four; nine digits are an SSN; six to eight digits are an
+//! MRN; `A25-000781` is an account; a date is a birth date; anything else is a name, `LAST,FIRST`.
+
+use super::dates::parse_typed_date;
+use super::mrn::Mrn;
+use super::names::name_key;
+use super::ssn::Ssn;
+use chrono::NaiveDate;
+
+/// The name part of a query, already reduced to search keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameQuery {
+    /// Family-name key prefix (letters only, upper case). Never empty.
+    pub family: String,
+    /// Given-name key prefix; empty when only a family name was typed.
+    pub given: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchQuery {
+    Empty,
+    Mrn(Mrn),
+    Account(String),
+    Ssn(Ssn),
+    Last4(String),
+    InitialLast4 {
+        initial: char,
+        last4: String,
+    },
+    Dob(NaiveDate),
+    Name(NameQuery),
+    NameDob(NameQuery, NaiveDate),
+    /// Something the desk cannot search on, with the reason shown under the field.
+    Unrecognized(String),
+}
+
+/// The index a query used: written to the audit trail (never the query text, which may hold SSN
+/// digits) and shown beside the Find field so a clerk learns the grammar by using it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum QueryShape {
+    Mrn,
+    Account,
+    Ssn,
+    Last4,
+    InitialLast4,
+    Dob,
+    Name,
+    NameDob,
+}
+
+impl QueryShape {
+    /// The audit label: `INITIAL+LAST4`, `NAME+DOB`…
+    pub fn audit_label(self) -> &'static str {
+        match self {
+            Self::Mrn => "MRN",
+            Self::Account => "ACCOUNT",
+            Self::Ssn => "SSN",
+            Self::Last4 => "LAST4",
+            Self::InitialLast4 => "INITIAL+LAST4",
+            Self::Dob => "DOB",
+            Self::Name => "NAME",
+            Self::NameDob => "NAME+DOB",
+        }
+    }
+
+    /// What the clerk reads beside the Find field.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Mrn => "MRN",
+            Self::Account => "account number",
+            Self::Ssn => "full SSN",
+            Self::Last4 => "SSN last 4",
+            Self::InitialLast4 => "initial + last 4",
+            Self::Dob => "birth date",
+            Self::Name => "name",
+            Self::NameDob => "name + DOB",
+        }
+    }
+
+    pub fn from_audit_label(label: &str) -> Option<Self> {
+        [Self::Mrn, Self::Account, Self::Ssn, Self::Last4, Self::InitialLast4, Self::Dob, Self::Name, Self::NameDob]
+            .into_iter()
+            .find(|s| s.audit_label() == label)
+    }
+}
+
+impl SearchQuery {
+    pub fn shape(&self) -> Option<QueryShape> {
+        Some(match self {
+            Self::Mrn(_) => QueryShape::Mrn,
+            Self::Account(_) => QueryShape::Account,
+            Self::Ssn(_) => QueryShape::Ssn,
+            Self::Last4(_) => QueryShape::Last4,
+            Self::InitialLast4 { .. } => QueryShape::InitialLast4,
+            Self::Dob(_) => QueryShape::Dob,
+            Self::Name(_) => QueryShape::Name,
+            Self::NameDob(..) => QueryShape::NameDob,
+            Self::Empty | Self::Unrecognized(_) => return None,
+        })
+    }
+
+    /// Reads the Find field. `today` settles two-digit years.
+    pub fn parse(raw: &str, today: NaiveDate) -> Self {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Self::Empty;
+        }
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            return match text.len() {
+                4 => Self::Last4(text.to_string()),
+                6..=8 => Mrn::parse(text).map_or_else(|e| Self::Unrecognized(e.to_string()), Self::Mrn),
+                9 => Ssn::parse(text).map_or_else(|| Self::Unrecognized("not an SSN".into()), Self::Ssn),
+                n => Self::Unrecognized(format!("{n} digits: an MRN has 6 to 8, an SSN 9, its last four 4")),
+            };
+        }
+        if is_dashed_ssn(text)
+            && let Some(ssn) = Ssn::parse(text)
+        {
+            return Self::Ssn(ssn);
+        }
+        if is_account(text) {
+            return Self::Account(text.to_ascii_uppercase());
+        }
+        if let Some((initial, last4)) = initial_last4(text) {
+            return Self::InitialLast4 { initial, last4 };
+        }
+        if let Some(date) = parse_typed_date(text, today) {
+            return Self::Dob(date);
+        }
+        Self::parse_name(text, today)
+    }
+
+    fn parse_name(text: &str, today: NaiveDate) -> Self {
+        let mut dob = None;
+        let mut words = Vec::new();
+        for word in text.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()) {
+            match parse_typed_date(word, today) {
+                Some(date) if dob.is_none() => dob = Some(date),
+                Some(_) => return Self::Unrecognized("two birth dates in one search".into()),
+                None => words.push(word),
+            }
+        }
+        let name_text = words.join(" ");
+        let (family_raw, given_raw) = match name_text.split_once(',') {
+            Some((family, given)) => (family.to_string(), given.trim().split(' ').next().unwrap_or("").to_string()),
+            None => {
+                let mut parts = name_text.split(' ');
+                let family = parts.next().unwrap_or("").to_string();
+                let given = parts.next().unwrap_or("").to_string();
+                (family, given)
+            }
+        };
+        let family = name_key(&family_raw);
+        let given = name_key(&given_raw);
+        if family.is_empty() {
+            if words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit())) {
+                return Self::Unrecognized("not a name, date, MRN, SSN or account number".into());
+            }
+            return match dob {
+                Some(date) => Self::Dob(date),
+                None => Self::Unrecognized("type a name, MRN, date of birth or S4821".into()),
+            };
+        }
+        let name = NameQuery { family, given };
+        match dob {
+            Some(date) => Self::NameDob(name, date),
+            None => Self::Name(name),
+        }
+    }
+}
+
+fn is_dashed_ssn(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 11
+        && b[3] == b'-'
+        && b[6] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit())
+}
+
+/// `A25-000781`: one letter, two digits of year, a dash, six digits.
+pub fn is_account(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10
+        && b[0].is_ascii_alphabetic()
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_digit()
+        && b[3] == b'-'
+        && b[4..].iter().all(u8::is_ascii_digit)
+}
+
+fn initial_last4(text: &str) -> Option<(char, String)> {
+    let b = text.as_bytes();
+    (b.len() == 5 && b[0].is_ascii_alphabetic() && b[1..].iter().all(u8::is_ascii_digit))
+        .then(|| ((b[0] as char).to_ascii_uppercase(), text[1..].to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    }
+
+    fn shape(raw: &str) -> Option<QueryShape> {
+        SearchQuery::parse(raw, today()).shape()
+    }
+
+    #[test]
+    fn shapes_pick_the_index() {
+        assert_eq!(shape("100234"), Some(QueryShape::Mrn));
+        assert_eq!(shape("1002345"), Some(QueryShape::Mrn));
+        assert_eq!(shape("123454821"), Some(QueryShape::Ssn));
+        assert_eq!(shape("123-45-4821"), Some(QueryShape::Ssn));
+        assert_eq!(shape("4821"), Some(QueryShape::Last4));
+        assert_eq!(shape("S4821"), Some(QueryShape::InitialLast4));
+        assert_eq!(shape("s4821"), Some(QueryShape::InitialLast4));
+        assert_eq!(shape("A25-000781"), Some(QueryShape::Account));
+        assert_eq!(shape("a25-000781"), Some(QueryShape::Account));
+        assert_eq!(shape("04/12/1961"), Some(QueryShape::Dob));
+        assert_eq!(shape("1961-04-12"), Some(QueryShape::Dob));
+        assert_eq!(shape("smith"), Some(QueryShape::Name));
+        assert_eq!(shape("SMITH,JOHN"), Some(QueryShape::Name));
+        assert_eq!(shape("smith jon 4/12/61"), Some(QueryShape::NameDob));
+        assert_eq!(shape(""), None);
+        assert_eq!(shape("12345"), None);
+        assert_eq!(shape("!!!"), None);
+    }
+
+    #[test]
+    fn names_split_on_comma_or_first_space() {
+        let today = today();
+        let expect = |raw: &str, family: &str, given: &str| {
+            assert_eq!(
+                SearchQuery::parse(raw, today),
+                SearchQuery::Name(NameQuery { family: family.into(), given: given.into() }),
+                "{raw}"
+            );
+        };
+        expect("smith", "SMITH", "");
+        expect("SMITH,JO", "SMITH", "JO");
+        expect("smith, jon", "SMITH", "JON");
+        expect("smith jon", "SMITH", "JON");
+        expect("o'brien,pat", "OBRIEN", "PAT");
+        expect("nguyen", "NGUYEN", "");
+        expect("Nguyễn", "NGUYEN", "");
+        expect("SMITH,JOHN A", "SMITH", "JOHN");
+        expect("van der berg, anna", "VANDERBERG", "ANNA");
+    }
+
+    #[test]
+    fn name_and_dob_together() {
+        let q = SearchQuery::parse("smith jon 4/12/61", today());
+        assert_eq!(
+            q,
+            SearchQuery::NameDob(
+                NameQuery { family: "SMITH".into(), given: "JON".into() },
+                NaiveDate::from_ymd_opt(1961, 4, 12).unwrap()
+            )
+        );
+    }
+
+    #[test]
+    fn audit_labels_round_trip() {
+        for label in ["MRN", "ACCOUNT", "SSN", "LAST4", "INITIAL+LAST4", "DOB", "NAME", "NAME+DOB"] {
+            assert_eq!(QueryShape::from_audit_label(label).map(QueryShape::audit_label), Some(label));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parser_never_panics(raw in "\\PC{0,60}") {
+            let _ = SearchQuery::parse(&raw, today());
+        }
+
+        #[test]
+        fn nine_digits_are_never_an_mrn(digits in "[0-9]{9}") {
+            prop_assert_eq!(shape(&digits), Some(QueryShape::Ssn));
+        }
+
+        #[test]
+        fn six_to_eight_digits_are_an_mrn(digits in "[0-9]{6,8}") {
+            prop_assert_eq!(shape(&digits), Some(QueryShape::Mrn));
+        }
+    }
+}

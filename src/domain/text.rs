@@ -1,0 +1,60 @@
+//! Strings from data on their way to a terminal cell or a printed line.
+//!
+//! A patient named `\x1b[2J\x1b]0;pwned\x07Smith` must show as text and change nothing on the clerk's
+//! terminal. Every string that came from data passes through [`clean`] before it is drawn or printed.
+
+use std::borrow::Cow;
+
+/// Whether a character must never reach a terminal: Unicode control characters (Cc), and the
+/// bidirectional controls that can make text read backwards (Trojan Source, CVE-2021-42574).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `raw` without control and bidirectional characters. Borrows when there is nothing to remove.
+pub fn clean(raw: &str) -> Cow<'_, str> {
+    if raw.chars().any(is_unsafe_char) {
+        Cow::Owned(raw.chars().filter(|c| !is_unsafe_char(*c)).collect())
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// Like [`clean`], but keeps line breaks and turns tabs into spaces: for document text shown as
+/// paragraphs.
+pub fn clean_multiline(raw: &str) -> String {
+    raw.chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if is_unsafe_char(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn escape_sequences_become_inert_text() {
+        let hostile = "\x1b[2J\x1b]0;pwned\x07Smith";
+        assert_eq!(clean(hostile), "[2J]0;pwnedSmith");
+        assert_eq!(clean("Ab\u{202E}cd"), "Abcd");
+        assert!(matches!(clean("Nguyễn"), Cow::Borrowed(_)));
+        assert_eq!(clean_multiline("a\tb\r\nc\x1b"), "a b\nc");
+    }
+
+    proptest! {
+        #[test]
+        fn cleaned_text_has_no_control_characters(raw in "\\PC*|[\\x00-\\x1f\\x7f\\u{202a}-\\u{202e}a-z]*") {
+            prop_assert!(!clean(&raw).chars().any(is_unsafe_char));
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! chartroom: the terminal desk of a hospital's Health Information Management department.
+#![forbid(unsafe_code)]
+
+pub mod domain;
+pub mod store;

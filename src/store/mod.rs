@@ -1,0 +1,158 @@
+//! Persistence, and nothing else. One [`Store`] interface of typed operations, backend-neutral: the
+//! SQLite store is the embedded default; a PostgreSQL store implements the same trait and passes the
+//! same conformance suite (`tests/store_conformance.rs`).
+//!
+//! Every mutation takes the audit event that records it and writes both in one transaction.
+
+pub mod records;
+pub mod sqlite;
+
+use crate::domain::audit::{AuditEvent, NewAuditEvent};
+use crate::domain::chart::{Chart, Facility, NewFacility, Provider};
+use crate::domain::mrn::Mrn;
+use crate::domain::patient::PatientRow;
+use crate::domain::role::Role;
+use chrono::{DateTime, NaiveDate, Utc};
+pub use records::RecordBatch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "this store was written by a newer chartroom (schema version {found}; this program knows up to {known}); \
+         run the newer chartroom, or restore a backup"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("the store is busy: another program holds a lock on it; try again in a moment")]
+    Busy,
+    #[error("the disk holding the store is full; nothing was written. Free some space and try again")]
+    DiskFull,
+    #[error("the store file is read-only for this account")]
+    ReadOnly,
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("this record was changed by someone else since you opened it; reload and try again")]
+    Conflict,
+    #[error("the store file is damaged or is not a chartroom store: {0}")]
+    Corrupt(String),
+    #[error("store error: {0}")]
+    Backend(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A page of a result list: results are fetched a page at a time, never a whole table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Page {
+    pub fn first(limit: usize) -> Self {
+        Self { offset: 0, limit }
+    }
+}
+
+/// What the store is asked to match: the desk has already parsed the clerk's text, hashed any SSN and
+/// computed phonetic codes and birth-date slips, so every backend only matches columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatientLookup {
+    Mrn(Mrn),
+    Account(String),
+    SsnHash(String),
+    Last4(String),
+    InitialLast4 { initial: char, last4: String },
+    Dob { exact: NaiveDate, swaps: Vec<NaiveDate> },
+    Name(NameLookup),
+    NameDob { name: NameLookup, exact: NaiveDate, swaps: Vec<NaiveDate> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameLookup {
+    /// Family-name key prefix (`SMITH`).
+    pub family: String,
+    /// Given-name key prefix, possibly empty.
+    pub given: String,
+    /// Double Metaphone codes (primary, alternate) of the typed family name; empty when the typed
+    /// name is too short to sound like anything.
+    pub family_phonetic: Vec<String>,
+    pub given_phonetic: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPage {
+    pub rows: Vec<PatientRow>,
+    /// More rows lie beyond this page.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+/// What the header needs and what `demo` checks before it touches a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreInfo {
+    pub schema_version: i64,
+    /// The store was made by `chartroom demo` and holds synthetic data only.
+    pub is_demo: bool,
+    /// The store holds patients or users that `demo` did not make.
+    pub has_real_data: bool,
+    pub facilities: Vec<Facility>,
+    pub patient_count: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub patient_id: Option<i64>,
+    pub username: Option<String>,
+    pub limit: usize,
+}
+
+/// The operations every backend provides. Blocking: the terminal program calls them from worker
+/// tasks, never from the render path.
+pub trait Store: Send + Sync {
+    fn info(&self) -> StoreResult<StoreInfo>;
+
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
+    fn list_users(&self) -> StoreResult<Vec<User>>;
+    fn add_user(&self, user: NewUser, audit: NewAuditEvent) -> StoreResult<User>;
+    fn set_user_roles(&self, username: &str, roles: Vec<Role>, audit: NewAuditEvent) -> StoreResult<User>;
+    fn set_user_enabled(&self, username: &str, enabled: bool, audit: NewAuditEvent) -> StoreResult<User>;
+
+    fn add_facility(&self, facility: NewFacility, audit: NewAuditEvent) -> StoreResult<Facility>;
+    fn list_facilities(&self) -> StoreResult<Vec<Facility>>;
+    fn list_providers(&self, page: Page) -> StoreResult<Vec<Provider>>;
+
+    /// Writes a batch of records (demo, import) in one transaction, with its audit event.
+    fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<records::BatchCounts>;
+    /// Marks the store as demo data (`DEMO DATA` in every header).
+    fn mark_demo(&self) -> StoreResult<()>;
+
+    fn search_patients(&self, lookup: &PatientLookup, page: Page) -> StoreResult<SearchPage>;
+    fn patient_by_mrn(&self, mrn: &Mrn) -> StoreResult<Option<PatientRow>>;
+    fn load_chart(&self, patient_id: i64) -> StoreResult<Option<Chart>>;
+
+    fn append_audit(&self, event: NewAuditEvent) -> StoreResult<()>;
+    fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>>;
+
+    /// A consistent copy of the live store, written to `destination`.
+    fn backup_to(&self, destination: &std::path::Path, audit: NewAuditEvent) -> StoreResult<()>;
+}

@@ -1,0 +1,261 @@
+//! Users, facilities, settings and the audit trail.
+
+use super::map_err;
+use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
+use crate::domain::chart::{Facility, FacilityKind, NewFacility, Provider};
+use crate::domain::role::Role;
+use crate::store::{AuditFilter, NewUser, Page, StoreError, StoreInfo, StoreResult, User};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+pub(super) fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub(super) fn parse_timestamp(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+}
+
+pub(super) fn info(conn: &Connection) -> StoreResult<StoreInfo> {
+    let schema_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(map_err)?;
+    let is_demo = setting(conn, "demo")?.as_deref() == Some("1");
+    let patient_count: i64 =
+        conn.query_row("SELECT coalesce(max(id), 0) FROM patient", [], |r| r.get(0)).map_err(map_err)?;
+    let has_patients = patient_count > 0;
+    let has_real_data = !is_demo && has_patients;
+    Ok(StoreInfo { schema_version, is_demo, has_real_data, facilities: list_facilities(conn)?, patient_count })
+}
+
+pub(super) fn setting(conn: &Connection, key: &str) -> StoreResult<Option<String>> {
+    conn.query_row("SELECT value FROM store_setting WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(map_err)
+}
+
+pub(super) fn mark_demo(conn: &mut Connection) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO store_setting (key, value) VALUES ('demo', '1') ON CONFLICT (key) DO UPDATE SET value = '1'",
+        [],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn append_audit(conn: &Connection, event: &NewAuditEvent) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_event (at, username, source, action, entity, entity_id, patient_id, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            timestamp(event.at),
+            event.username,
+            event.source,
+            event.action.code(),
+            event.entity,
+            event.entity_id,
+            event.patient_id,
+            event.detail
+        ])
+    })
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
+    let limit = if filter.limit == 0 { 1000 } else { filter.limit } as i64;
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail
+             FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id
+             WHERE (?1 IS NULL OR a.patient_id = ?1) AND (?2 IS NULL OR a.username = ?2)
+             ORDER BY a.id DESC LIMIT ?3",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map(params![filter.patient_id, filter.username, limit], |r| {
+            let action: String = r.get(4)?;
+            Ok(AuditEvent {
+                id: r.get(0)?,
+                at: parse_timestamp(&r.get::<_, String>(1)?),
+                username: r.get(2)?,
+                source: r.get(3)?,
+                action: AuditAction::from_code(&action).unwrap_or(AuditAction::Update),
+                entity: r.get(5)?,
+                entity_id: r.get(6)?,
+                patient_id: r.get(7)?,
+                patient_mrn: r.get(8)?,
+                detail: r.get(9)?,
+            })
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
+fn roles_of(conn: &Connection, user_id: i64) -> StoreResult<Vec<Role>> {
+    let mut stmt = conn.prepare_cached("SELECT role FROM user_role WHERE user_id = ?1").map_err(map_err)?;
+    let codes = stmt
+        .query_map([user_id], |r| r.get::<_, String>(0))
+        .map_err(map_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(map_err)?;
+    let mut roles: Vec<Role> = codes.iter().filter_map(|c| Role::parse(c).ok()).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, String, String, bool, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0, r.get(4)?))
+}
+
+fn finish_user(conn: &Connection, raw: (i64, String, String, bool, String)) -> StoreResult<User> {
+    let (id, username, display_name, enabled, created_at) = raw;
+    Ok(User {
+        id,
+        roles: roles_of(conn, id)?,
+        username,
+        display_name,
+        enabled,
+        created_at: parse_timestamp(&created_at),
+    })
+}
+
+pub(super) fn user_by_name(conn: &Connection, username: &str) -> StoreResult<Option<User>> {
+    let raw = conn
+        .query_row(
+            "SELECT id, username, display_name, enabled, created_at FROM app_user WHERE username = ?1",
+            [username],
+            user_from_row,
+        )
+        .optional()
+        .map_err(map_err)?;
+    raw.map(|raw| finish_user(conn, raw)).transpose()
+}
+
+pub(super) fn list_users(conn: &Connection) -> StoreResult<Vec<User>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, username, display_name, enabled, created_at FROM app_user ORDER BY username")
+        .map_err(map_err)?;
+    let raws = stmt.query_map([], user_from_row).map_err(map_err)?.collect::<Result<Vec<_>, _>>().map_err(map_err)?;
+    raws.into_iter().map(|raw| finish_user(conn, raw)).collect()
+}
+
+fn write_roles(conn: &Connection, user_id: i64, roles: &[Role]) -> StoreResult<()> {
+    conn.execute("DELETE FROM user_role WHERE user_id = ?1", [user_id]).map_err(map_err)?;
+    for role in roles {
+        conn.execute("INSERT OR IGNORE INTO user_role (user_id, role) VALUES (?1, ?2)", params![user_id, role.code()])
+            .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+pub(super) fn add_user(conn: &mut Connection, user: &NewUser, audit: &NewAuditEvent) -> StoreResult<User> {
+    let tx = conn.transaction().map_err(map_err)?;
+    tx.execute(
+        "INSERT INTO app_user (username, display_name, enabled, created_at) VALUES (?1, ?2, 1, ?3)",
+        params![user.username, user.display_name, timestamp(audit.at)],
+    )
+    .map_err(map_err)?;
+    let id = tx.last_insert_rowid();
+    write_roles(&tx, id, &user.roles)?;
+    append_audit(&tx, audit)?;
+    let created = user_by_name(&tx, &user.username)?.ok_or_else(|| StoreError::NotFound("the new user".into()))?;
+    tx.commit().map_err(map_err)?;
+    Ok(created)
+}
+
+pub(super) fn set_user_roles(
+    conn: &mut Connection,
+    username: &str,
+    roles: &[Role],
+    audit: &NewAuditEvent,
+) -> StoreResult<User> {
+    let tx = conn.transaction().map_err(map_err)?;
+    let user = user_by_name(&tx, username)?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
+    write_roles(&tx, user.id, roles)?;
+    tx.execute("UPDATE app_user SET version = version + 1 WHERE id = ?1", [user.id]).map_err(map_err)?;
+    append_audit(&tx, audit)?;
+    let updated = user_by_name(&tx, username)?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
+    tx.commit().map_err(map_err)?;
+    Ok(updated)
+}
+
+pub(super) fn set_user_enabled(
+    conn: &mut Connection,
+    username: &str,
+    enabled: bool,
+    audit: &NewAuditEvent,
+) -> StoreResult<User> {
+    let tx = conn.transaction().map_err(map_err)?;
+    let changed = tx
+        .execute(
+            "UPDATE app_user SET enabled = ?2, version = version + 1 WHERE username = ?1",
+            params![username, enabled as i64],
+        )
+        .map_err(map_err)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("user {username}")));
+    }
+    append_audit(&tx, audit)?;
+    let updated = user_by_name(&tx, username)?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
+    tx.commit().map_err(map_err)?;
+    Ok(updated)
+}
+
+fn facility_from_row(r: &Row<'_>) -> rusqlite::Result<Facility> {
+    let kind: String = r.get(4)?;
+    Ok(Facility {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        name: r.get(2)?,
+        state: r.get(3)?,
+        kind: FacilityKind::from_code(&kind).unwrap_or(FacilityKind::Hospital),
+        timezone: r.get(5)?,
+    })
+}
+
+pub(super) fn list_facilities(conn: &Connection) -> StoreResult<Vec<Facility>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, code, name, state, kind, timezone FROM facility ORDER BY id")
+        .map_err(map_err)?;
+    let rows = stmt.query_map([], facility_from_row).map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
+pub(super) fn add_facility(conn: &mut Connection, f: &NewFacility, audit: &NewAuditEvent) -> StoreResult<Facility> {
+    let tx = conn.transaction().map_err(map_err)?;
+    tx.execute(
+        "INSERT INTO facility (code, name, state, kind, timezone) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![f.code, f.name, f.state, f.kind.code(), f.timezone],
+    )
+    .map_err(map_err)?;
+    let id = tx.last_insert_rowid();
+    append_audit(&tx, audit)?;
+    let created = tx
+        .query_row("SELECT id, code, name, state, kind, timezone FROM facility WHERE id = ?1", [id], facility_from_row)
+        .map_err(map_err)?;
+    tx.commit().map_err(map_err)?;
+    Ok(created)
+}
+
+pub(super) fn list_providers(conn: &Connection, page: Page) -> StoreResult<Vec<Provider>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, npi, family, given, credentials, specialty, is_resident, supervisor_id
+             FROM provider ORDER BY family, given, id LIMIT ?1 OFFSET ?2",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map(params![page.limit as i64, page.offset as i64], |r| {
+            Ok(Provider {
+                id: r.get(0)?,
+                npi: r.get(1)?,
+                family: r.get(2)?,
+                given: r.get(3)?,
+                credentials: r.get(4)?,
+                specialty: r.get(5)?,
+                is_resident: r.get::<_, i64>(6)? != 0,
+                supervisor_id: r.get(7)?,
+            })
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}

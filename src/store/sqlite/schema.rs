@@ -1,0 +1,249 @@
+//! The SQLite schema, as numbered migrations keyed by `PRAGMA user_version`.
+//!
+//! Append a migration; never edit one that has shipped. Opening an older file writes a backup
+//! beside it and upgrades it in place; a file from a newer chartroom is refused.
+
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1];
+
+/// The schema version this program writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+const MIGRATION_1: &str = r#"
+CREATE TABLE store_setting (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE facility (
+    id             INTEGER PRIMARY KEY,
+    code           TEXT NOT NULL UNIQUE,
+    name           TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    kind           TEXT NOT NULL CHECK (kind IN ('hospital', 'practice')),
+    timezone       TEXT NOT NULL,
+    inactivated_on TEXT,
+    version        INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE app_user (
+    id           INTEGER PRIMARY KEY,
+    username     TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    enabled      INTEGER NOT NULL DEFAULT 1,
+    created_at   TEXT NOT NULL,
+    version      INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE user_role (
+    user_id INTEGER NOT NULL REFERENCES app_user(id),
+    role    TEXT NOT NULL,
+    PRIMARY KEY (user_id, role)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE provider (
+    id            INTEGER PRIMARY KEY,
+    npi           TEXT NOT NULL UNIQUE,
+    family        TEXT NOT NULL,
+    given         TEXT NOT NULL,
+    credentials   TEXT NOT NULL DEFAULT '',
+    specialty     TEXT NOT NULL DEFAULT '',
+    service       TEXT NOT NULL DEFAULT '',
+    is_resident   INTEGER NOT NULL DEFAULT 0,
+    supervisor_id INTEGER REFERENCES provider(id),
+    status        TEXT NOT NULL DEFAULT 'ACTIVE',
+    version       INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE patient (
+    id           INTEGER PRIMARY KEY,
+    mrn          TEXT NOT NULL UNIQUE,
+    family       TEXT NOT NULL,
+    given        TEXT NOT NULL,
+    middle       TEXT NOT NULL DEFAULT '',
+    suffix       TEXT NOT NULL DEFAULT '',
+    family_key   TEXT NOT NULL,
+    given_key    TEXT NOT NULL,
+    family_phon  TEXT NOT NULL,
+    given_phon   TEXT NOT NULL,
+    sex          TEXT NOT NULL CHECK (sex IN ('F', 'M', 'U')),
+    birth_date   TEXT NOT NULL,
+    ssn_last4    TEXT,
+    ssn_hash     TEXT,
+    deceased_on  TEXT,
+    sensitivity  TEXT NOT NULL DEFAULT 'NONE',
+    address      TEXT NOT NULL DEFAULT '',
+    phone        TEXT NOT NULL DEFAULT '',
+    legal_hold   INTEGER NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL,
+    version      INTEGER NOT NULL DEFAULT 1
+) STRICT;
+-- One index per shape of query a clerk types (domain.md §4.1).
+CREATE INDEX patient_name ON patient (family_key, given_key);
+CREATE INDEX patient_phonetic ON patient (family_phon, given_phon, family_key, given_key);
+CREATE INDEX patient_dob ON patient (birth_date);
+CREATE INDEX patient_last4 ON patient (ssn_last4, family_key);
+CREATE INDEX patient_ssn_hash ON patient (ssn_hash) WHERE ssn_hash IS NOT NULL;
+
+CREATE TABLE patient_alias (
+    id         INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patient(id),
+    family     TEXT NOT NULL,
+    given      TEXT NOT NULL,
+    kind       TEXT NOT NULL DEFAULT 'AKA'
+) STRICT;
+CREATE INDEX patient_alias_patient ON patient_alias (patient_id);
+
+CREATE TABLE patient_source_id (
+    system     TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    patient_id INTEGER NOT NULL REFERENCES patient(id),
+    PRIMARY KEY (system, value)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE encounter (
+    id           INTEGER PRIMARY KEY,
+    patient_id   INTEGER NOT NULL REFERENCES patient(id),
+    account      TEXT NOT NULL UNIQUE,
+    kind         TEXT NOT NULL,
+    facility_id  INTEGER NOT NULL REFERENCES facility(id),
+    service      TEXT NOT NULL DEFAULT '',
+    admit_at     TEXT NOT NULL,
+    discharge_at TEXT,
+    attending_id INTEGER REFERENCES provider(id),
+    version      INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX encounter_patient ON encounter (patient_id, admit_at);
+CREATE INDEX encounter_discharge ON encounter (kind, discharge_at);
+
+CREATE TABLE document (
+    id          INTEGER PRIMARY KEY,
+    encounter_id INTEGER NOT NULL REFERENCES encounter(id),
+    patient_id  INTEGER NOT NULL REFERENCES patient(id),
+    doc_type    TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    author_id   INTEGER REFERENCES provider(id),
+    status      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    signed_at   TEXT,
+    page_count  INTEGER NOT NULL DEFAULT 1,
+    text        TEXT,
+    version     INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX document_patient ON document (patient_id, created_at);
+CREATE INDEX document_encounter ON document (encounter_id);
+
+CREATE TABLE deficiency_type (
+    code            TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    abbreviation    TEXT NOT NULL,
+    category        TEXT NOT NULL,
+    level           TEXT NOT NULL,
+    responsible     TEXT NOT NULL,
+    days_to_dictate INTEGER,
+    days_to_sign    INTEGER,
+    days_to_review  INTEGER,
+    standard_for    TEXT NOT NULL DEFAULT '',
+    document_type   TEXT,
+    active          INTEGER NOT NULL DEFAULT 1,
+    version         INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE chart_completion (
+    id           INTEGER PRIMARY KEY,
+    encounter_id INTEGER NOT NULL UNIQUE REFERENCES encounter(id),
+    status       TEXT NOT NULL,
+    received_on  TEXT NOT NULL,
+    completed_on TEXT,
+    version      INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE deficiency (
+    id                  INTEGER PRIMARY KEY,
+    chart_completion_id INTEGER NOT NULL REFERENCES chart_completion(id),
+    encounter_id        INTEGER NOT NULL REFERENCES encounter(id),
+    document_id         INTEGER REFERENCES document(id),
+    type_code           TEXT NOT NULL REFERENCES deficiency_type(code),
+    provider_id         INTEGER NOT NULL REFERENCES provider(id),
+    status              TEXT NOT NULL,
+    event_on            TEXT NOT NULL,
+    delinquent_on       TEXT NOT NULL,
+    created_at          TEXT NOT NULL,
+    resolved_on         TEXT,
+    resolved_by         TEXT,
+    version             INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX deficiency_encounter ON deficiency (encounter_id);
+CREATE INDEX deficiency_open_by_provider ON deficiency (provider_id, delinquent_on)
+    WHERE status IN ('OPEN', 'DICTATED', 'TRANSCRIBED', 'SIGNED');
+CREATE INDEX deficiency_open_by_age ON deficiency (delinquent_on)
+    WHERE status IN ('OPEN', 'DICTATED', 'TRANSCRIBED', 'SIGNED');
+
+CREATE TABLE location (
+    id   INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE chart_volume (
+    id                  INTEGER PRIMARY KEY,
+    patient_id          INTEGER NOT NULL REFERENCES patient(id),
+    volume_no           INTEGER NOT NULL,
+    record_type         TEXT NOT NULL,
+    barcode             TEXT NOT NULL UNIQUE,
+    home_location_id    INTEGER NOT NULL REFERENCES location(id),
+    current_location_id INTEGER NOT NULL REFERENCES location(id),
+    status              TEXT NOT NULL,
+    borrower            TEXT,
+    due_back_on         TEXT,
+    version             INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX chart_volume_patient ON chart_volume (patient_id);
+
+CREATE TABLE chart_movement (
+    id               INTEGER PRIMARY KEY,
+    chart_volume_id  INTEGER NOT NULL REFERENCES chart_volume(id),
+    movement_type    TEXT NOT NULL,
+    from_location_id INTEGER REFERENCES location(id),
+    to_location_id   INTEGER REFERENCES location(id),
+    by_username      TEXT,
+    at               TEXT NOT NULL
+) STRICT;
+CREATE INDEX chart_movement_volume ON chart_movement (chart_volume_id, at);
+
+CREATE TABLE disclosure (
+    id           INTEGER PRIMARY KEY,
+    patient_id   INTEGER NOT NULL REFERENCES patient(id),
+    disclosed_at TEXT NOT NULL,
+    recipient    TEXT NOT NULL,
+    purpose      TEXT NOT NULL,
+    legal_basis  TEXT NOT NULL,
+    accountable  INTEGER NOT NULL,
+    pages        INTEGER NOT NULL DEFAULT 0,
+    by_username  TEXT NOT NULL,
+    voided_at    TEXT,
+    void_reason  TEXT
+) STRICT;
+CREATE INDEX disclosure_patient ON disclosure (patient_id, disclosed_at);
+
+CREATE TABLE audit_event (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  TEXT,
+    patient_id INTEGER,
+    detail     TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX audit_event_patient ON audit_event (patient_id, at) WHERE patient_id IS NOT NULL;
+CREATE INDEX audit_event_user ON audit_event (username, at);
+-- The audit trail is append-only: no program, chartroom included, may rewrite history.
+CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"#;

@@ -1,0 +1,274 @@
+//! Patient search: each query shape walks its own index, a page at a time.
+//!
+//! Names are ranked in tiers — exact family name, then family-name prefix, then sound-alike — and
+//! each tier is an index range scan with a LIMIT, so the first page of `SMITH` (1% of a million
+//! patients) costs what the first page of a rare name costs. With a birth date, the few patients
+//! born that day (and on its one-slip variants) are fetched whole and ranked here.
+
+use super::map_err;
+use crate::domain::mrn::Mrn;
+use crate::domain::names::prefix_upper_bound;
+use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};
+use crate::store::{NameLookup, Page, PatientLookup, SearchPage, StoreResult};
+use chrono::NaiveDate;
+use rusqlite::{Connection, Row, ToSql, params_from_iter};
+
+/// The columns every search returns, in the order [`row_to_patient`] reads them. The last visit is
+/// one index seek per row on `encounter_patient`, paid only for the rows on the page.
+const COLUMNS: &str = "p.id, p.mrn, p.family, p.given, p.middle, p.birth_date, p.sex, p.ssn_last4, p.deceased_on, \
+     p.sensitivity, (SELECT max(e.admit_at) FROM encounter e WHERE e.patient_id = p.id), p.family_key, p.given_key";
+
+pub(super) fn row_to_patient(r: &Row<'_>, match_kind: MatchKind) -> rusqlite::Result<PatientRow> {
+    let mrn: String = r.get(1)?;
+    let birth: String = r.get(5)?;
+    let sex: String = r.get(6)?;
+    let deceased: Option<String> = r.get(8)?;
+    let sensitivity: String = r.get(9)?;
+    let last_visit: Option<String> = r.get(10)?;
+    Ok(PatientRow {
+        patient_id: r.get(0)?,
+        mrn: Mrn::parse(&mrn)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?,
+        family: r.get(2)?,
+        given: r.get(3)?,
+        middle: r.get(4)?,
+        birth_date: parse_date(&birth).unwrap_or_default(),
+        sex: Sex::from_code(&sex),
+        ssn_last4: r.get(7)?,
+        last_visit: last_visit.as_deref().and_then(|t| parse_date(t.get(..10)?)),
+        deceased_on: deceased.as_deref().and_then(parse_date),
+        sensitivity: Sensitivity::from_code(&sensitivity),
+        match_kind,
+        dob_swapped: false,
+        encounter_id: None,
+    })
+}
+
+pub(super) fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+pub(super) fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// One tier: SQL after `WHERE`, its parameters, and the match kind of its rows.
+struct Tier {
+    condition: String,
+    order: &'static str,
+    params: Vec<Box<dyn ToSql>>,
+    kind: MatchKind,
+}
+
+pub(super) fn search(conn: &Connection, lookup: &PatientLookup, page: Page) -> StoreResult<SearchPage> {
+    let wanted = page.offset + page.limit + 1;
+    let rows = match lookup {
+        PatientLookup::Mrn(mrn) => run_tiers(
+            conn,
+            vec![Tier {
+                condition: "p.mrn = ?".into(),
+                order: "p.id",
+                params: vec![Box::new(mrn.as_str().to_string())],
+                kind: MatchKind::Exact,
+            }],
+            wanted,
+        )?,
+        PatientLookup::Account(account) => by_account(conn, account)?,
+        PatientLookup::SsnHash(hash) => run_tiers(
+            conn,
+            vec![Tier {
+                condition: "p.ssn_hash = ?".into(),
+                order: "p.family_key, p.given_key, p.id",
+                params: vec![Box::new(hash.clone())],
+                kind: MatchKind::Exact,
+            }],
+            wanted,
+        )?,
+        PatientLookup::Last4(last4) => run_tiers(
+            conn,
+            vec![Tier {
+                condition: "p.ssn_last4 = ?".into(),
+                order: "p.family_key, p.given_key, p.id",
+                params: vec![Box::new(last4.clone())],
+                kind: MatchKind::Exact,
+            }],
+            wanted,
+        )?,
+        PatientLookup::InitialLast4 { initial, last4 } => {
+            let low = initial.to_ascii_uppercase().to_string();
+            run_tiers(
+                conn,
+                vec![Tier {
+                    condition: "p.ssn_last4 = ? AND p.family_key >= ? AND p.family_key < ?".into(),
+                    order: "p.family_key, p.given_key, p.id",
+                    params: vec![Box::new(last4.clone()), Box::new(low.clone()), Box::new(prefix_upper_bound(&low))],
+                    kind: MatchKind::Exact,
+                }],
+                wanted,
+            )?
+        }
+        PatientLookup::Name(name) => run_tiers(conn, name_tiers(name), wanted)?,
+        PatientLookup::Dob { exact, swaps } => by_dates(conn, None, *exact, swaps)?,
+        PatientLookup::NameDob { name, exact, swaps } => by_dates(conn, Some(name), *exact, swaps)?,
+    };
+    let has_more = rows.len() > page.offset + page.limit;
+    let rows = rows.into_iter().skip(page.offset).take(page.limit).collect();
+    Ok(SearchPage { rows, has_more })
+}
+
+fn name_tiers(name: &NameLookup) -> Vec<Tier> {
+    let family_upper = prefix_upper_bound(&name.family);
+    let given_upper = prefix_upper_bound(&name.given);
+    let mut tiers = vec![
+        Tier {
+            condition: "p.family_key = ? AND p.given_key >= ? AND p.given_key < ?".into(),
+            order: "p.given_key, p.birth_date, p.id",
+            params: vec![Box::new(name.family.clone()), Box::new(name.given.clone()), Box::new(given_upper.clone())],
+            kind: MatchKind::Exact,
+        },
+        Tier {
+            condition: "p.family_key > ? AND p.family_key < ? AND p.given_key >= ? AND p.given_key < ?".into(),
+            order: "p.family_key, p.given_key, p.id",
+            params: vec![
+                Box::new(name.family.clone()),
+                Box::new(family_upper.clone()),
+                Box::new(name.given.clone()),
+                Box::new(given_upper.clone()),
+            ],
+            kind: MatchKind::Prefix,
+        },
+    ];
+    if !name.family_phonetic.is_empty() {
+        // Sounds alike, and was not already listed by the two tiers above.
+        let family_marks = marks(name.family_phonetic.len());
+        let mut condition = format!(
+            "p.family_phon IN ({family_marks}) \
+             AND NOT (p.family_key >= ? AND p.family_key < ? AND p.given_key >= ? AND p.given_key < ?)"
+        );
+        let mut params: Vec<Box<dyn ToSql>> =
+            name.family_phonetic.iter().map(|c| Box::new(c.clone()) as Box<dyn ToSql>).collect();
+        params.push(Box::new(name.family.clone()));
+        params.push(Box::new(family_upper));
+        params.push(Box::new(name.given.clone()));
+        params.push(Box::new(given_upper.clone()));
+        if !name.given.is_empty() {
+            let given_marks = marks(name.given_phonetic.len().max(1));
+            condition
+                .push_str(&format!(" AND (p.given_phon IN ({given_marks}) OR (p.given_key >= ? AND p.given_key < ?))"));
+            if name.given_phonetic.is_empty() {
+                params.push(Box::new(String::new()));
+            }
+            for code in &name.given_phonetic {
+                params.push(Box::new(code.clone()));
+            }
+            params.push(Box::new(name.given.clone()));
+            params.push(Box::new(given_upper));
+        }
+        tiers.push(Tier { condition, order: "p.family_key, p.given_key, p.id", params, kind: MatchKind::Phonetic });
+    }
+    tiers
+}
+
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+fn run_tiers(conn: &Connection, tiers: Vec<Tier>, wanted: usize) -> StoreResult<Vec<PatientRow>> {
+    let mut rows = Vec::new();
+    for tier in tiers {
+        if rows.len() >= wanted {
+            break;
+        }
+        let sql = format!("SELECT {COLUMNS} FROM patient p WHERE {} ORDER BY {} LIMIT ?", tier.condition, tier.order);
+        let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+        let mut params = tier.params;
+        params.push(Box::new((wanted - rows.len()) as i64));
+        let kind = tier.kind;
+        let found = stmt.query_map(params_from_iter(params.iter()), |r| row_to_patient(r, kind)).map_err(map_err)?;
+        for row in found {
+            rows.push(row.map_err(map_err)?);
+        }
+    }
+    Ok(rows)
+}
+
+fn by_account(conn: &Connection, account: &str) -> StoreResult<Vec<PatientRow>> {
+    let sql =
+        format!("SELECT {COLUMNS}, e.id FROM encounter e JOIN patient p ON p.id = e.patient_id WHERE e.account = ?1");
+    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+    let rows = stmt
+        .query_map([account], |r| {
+            let mut row = row_to_patient(r, MatchKind::Exact)?;
+            row.encounter_id = Some(r.get(13)?);
+            Ok(row)
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
+/// Everyone born on `exact` or one of its slips whose name (if any) matches, ranked: exact date
+/// first, then by how well the name matched, then alphabetically.
+fn by_dates(
+    conn: &Connection,
+    name: Option<&NameLookup>,
+    exact: NaiveDate,
+    swaps: &[NaiveDate],
+) -> StoreResult<Vec<PatientRow>> {
+    let mut dates = vec![date_text(exact)];
+    dates.extend(swaps.iter().map(|d| date_text(*d)));
+    let sql = format!(
+        "SELECT {COLUMNS}, p.family_phon, p.given_phon FROM patient p WHERE p.birth_date IN ({})",
+        marks(dates.len())
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+    let exact_text = date_text(exact);
+    let mut ranked: Vec<(bool, MatchKind, String, String, PatientRow)> = Vec::new();
+    let found = stmt
+        .query_map(params_from_iter(dates.iter()), |r| {
+            let row = row_to_patient(r, MatchKind::Exact)?;
+            let keys =
+                StoredKeys { family: r.get(11)?, given: r.get(12)?, family_phon: r.get(13)?, given_phon: r.get(14)? };
+            Ok((row, keys))
+        })
+        .map_err(map_err)?;
+    for item in found {
+        let (mut row, keys) = item.map_err(map_err)?;
+        let kind = match name {
+            None => Some(MatchKind::Exact),
+            Some(name) => name_match(name, &keys),
+        };
+        let StoredKeys { family: family_key, given: given_key, .. } = keys;
+        let Some(kind) = kind else { continue };
+        row.match_kind = kind;
+        row.dob_swapped = date_text(row.birth_date) != exact_text;
+        ranked.push((row.dob_swapped, kind, family_key, given_key, row));
+    }
+    ranked.sort_by(|a, b| (a.0, a.1, &a.2, &a.3, a.4.patient_id).cmp(&(b.0, b.1, &b.2, &b.3, b.4.patient_id)));
+    Ok(ranked.into_iter().map(|r| r.4).collect())
+}
+
+/// A stored patient's name keys.
+struct StoredKeys {
+    family: String,
+    given: String,
+    family_phon: String,
+    given_phon: String,
+}
+
+/// How a stored name matches a typed one, if at all: the same rules as the name tiers.
+fn name_match(name: &NameLookup, stored: &StoredKeys) -> Option<MatchKind> {
+    let given_prefix = stored.given.starts_with(&name.given);
+    if stored.family.starts_with(&name.family) && given_prefix {
+        return Some(if stored.family == name.family { MatchKind::Exact } else { MatchKind::Prefix });
+    }
+    let family_sounds = name.family_phonetic.contains(&stored.family_phon) || stored.family.starts_with(&name.family);
+    let given_sounds = name.given.is_empty() || given_prefix || name.given_phonetic.contains(&stored.given_phon);
+    (family_sounds && given_sounds).then_some(MatchKind::Phonetic)
+}
+
+pub(super) fn by_mrn(conn: &Connection, mrn: &Mrn) -> StoreResult<Option<PatientRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM patient p WHERE p.mrn = ?1");
+    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+    let mut rows = stmt.query_map([mrn.as_str()], |r| row_to_patient(r, MatchKind::Exact)).map_err(map_err)?;
+    rows.next().transpose().map_err(map_err)
+}
