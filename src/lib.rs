@@ -2,4 +2,11 @@
 #![forbid(unsafe_code)]
 
 pub mod domain;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod desk;
+pub mod logging;
+pub mod setup;
 pub mod store;
+pub mod tui;

@@ -31,7 +31,7 @@ impl Mrn {
 
 impl fmt::Display for Mrn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

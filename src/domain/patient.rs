@@ -137,7 +137,30 @@ pub struct NewPatient {
     pub sensitivity: Sensitivity,
     pub address: String,
     pub phone: String,
+    /// The name's search keys. Computed once by whoever builds the record ([`NameKeys::of`]), so a
+    /// bulk load can reuse the keys of a common surname instead of recomputing them per row.
+    pub keys: NameKeys,
     pub aliases: Vec<super::names::PersonName>,
     /// Identifiers from the system a record came from (`synthea`, uuid).
     pub source_ids: Vec<(String, String)>,
+}
+
+/// The search keys of a person's name (see [`super::names`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NameKeys {
+    pub family_key: String,
+    pub given_key: String,
+    pub family_phonetic: String,
+    pub given_phonetic: String,
+}
+
+impl NameKeys {
+    pub fn of(name: &super::names::PersonName) -> Self {
+        Self {
+            family_key: name.family_key(),
+            given_key: name.given_key(),
+            family_phonetic: name.family_phonetic(),
+            given_phonetic: name.given_phonetic(),
+        }
+    }
 }

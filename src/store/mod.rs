@@ -145,6 +145,10 @@ pub trait Store: Send + Sync {
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<records::BatchCounts>;
     /// Marks the store as demo data (`DEMO DATA` in every header).
     fn mark_demo(&self) -> StoreResult<()>;
+    /// A store-wide setting (installation facts such as the SSN key's check value).
+    fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Writes a setting once: an existing value is never replaced.
+    fn init_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 
     fn search_patients(&self, lookup: &PatientLookup, page: Page) -> StoreResult<SearchPage>;
     fn patient_by_mrn(&self, mrn: &Mrn) -> StoreResult<Option<PatientRow>>;

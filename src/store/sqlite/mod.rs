@@ -306,6 +306,19 @@ impl Store for SqliteStore {
         self.write(admin::mark_demo)
     }
 
+    fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        self.read(|c| admin::setting(c, key))
+    }
+
+    fn init_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.write(move |c| {
+            c.execute("INSERT OR IGNORE INTO store_setting (key, value) VALUES (?1, ?2)", [&key, &value])
+                .map_err(map_err)?;
+            Ok(())
+        })
+    }
+
     fn search_patients(&self, lookup: &PatientLookup, page: Page) -> StoreResult<SearchPage> {
         self.read(|c| search::search(c, lookup, page))
     }

@@ -1,0 +1,328 @@
+//! The command line: `chartroom` alone opens the terminal desk; subcommands script the same desk
+//! functions the screens call.
+
+mod bench;
+mod print;
+
+use crate::config::{ColorChoice, Config, Overrides};
+use crate::demo::{self, DemoOptions};
+use crate::desk::{Clock, Desk, SystemClock, ensure_founder, identity};
+use crate::domain::audit::session_source;
+use crate::domain::chart::{FacilityKind, NewFacility};
+use crate::domain::role::Role;
+use crate::setup::{OpenedStore, open_store};
+use crate::store::Page;
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "chartroom", version, about = "The terminal desk of a hospital's Health Information Management department")]
+pub struct Cli {
+    /// Directory holding the store (overrides CHARTROOM_DATA_DIR and the config's data_dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Your config file (default ~/.config/chartroom/config.toml; the system config is read first).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Colour: auto (off when NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum)]
+    pub color: Option<ColorChoice>,
+    /// Draw with ASCII only (automatic when the locale is not UTF-8).
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the store (with a demo hospital unless --empty); you become its director.
+    Init {
+        #[arg(long)]
+        empty: bool,
+    },
+    /// Fill an empty or demo store with a deterministic synthetic hospital.
+    Demo {
+        #[arg(long, default_value_t = demo::FIRST_RUN_PATIENTS)]
+        patients: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Find patients the way the Find field does: MRN, LAST,FIRST, S4821, 4821, SSN, DOB, account.
+    Search {
+        query: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Print a patient's chart.
+    Chart {
+        mrn: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Administer chartroom users (director).
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Add or list facilities.
+    Facility {
+        #[command(subcommand)]
+        action: FacilityCommand,
+    },
+    /// Read the audit trail (privacy officer, director).
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+    /// Write a consistent copy of the live store to FILE.
+    Backup { file: PathBuf },
+    /// Measure store-level search against bare rusqlite on this store.
+    Bench {
+        #[arg(long, default_value_t = 2000)]
+        iterations: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user for an OS account, with one or more roles.
+    Add {
+        name: String,
+        #[arg(long = "role", required = true, num_args = 1..)]
+        roles: Vec<String>,
+        /// The name shown in the header (default: the account name).
+        #[arg(long = "display-name")]
+        display_name: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a user's roles.
+    Roles {
+        name: String,
+        #[arg(required = true, num_args = 1..)]
+        roles: Vec<String>,
+    },
+    Disable { name: String },
+    Enable { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FacilityCommand {
+    Add {
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        state: String,
+        #[arg(long, value_parser = ["hospital", "practice"])]
+        kind: String,
+        #[arg(long, value_name = "ZONE")]
+        tz: String,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    List {
+        #[arg(long, value_name = "MRN")]
+        patient: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+    },
+}
+
+/// A failure to show the user: one clear line, exit status 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError(e.to_string())
+}
+
+/// Runs the command line. Returns the process exit status.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let overrides = Overrides { data_dir: cli.data_dir.clone(), config: cli.config.clone(), color: cli.color, ascii: cli.ascii };
+    let config = Config::load(&overrides).map_err(fail)?;
+    let account = identity::current_account().map_err(fail)?;
+    let source = session_source(std::env::var("SSH_CONNECTION").ok().as_deref());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let _log_guard = crate::logging::init(&config.log_dir);
+
+    match cli.command {
+        None => {
+            let opened = open_or_create(&config, &account, &source, &*clock, true)?;
+            let desk = sign_in(&opened, &account, &source, clock)?;
+            crate::tui::run(desk, &config).map_err(fail)
+        }
+        Some(Command::Init { empty }) => {
+            if config.store_file.exists() {
+                return Err(CliError(format!("a store already exists at {}", config.store_file.display())));
+            }
+            let opened = open_or_create(&config, &account, &source, &*clock, !empty)?;
+            println!("Created {} (you, {account}, are its director).", config.store_file.display());
+            println!("SSN key: {} — back it up with the store.", config.key_file.display());
+            drop(opened);
+            Ok(())
+        }
+        Some(Command::Demo { patients, seed }) => {
+            let opened = open_store(&config, true).map_err(fail)?;
+            ensure_founder(&*opened.store, &account, &source, clock.now()).map_err(fail)?;
+            let desk = sign_in(&opened, &account, &source, clock.clone())?;
+            make_demo(&desk, &opened, patients, seed)
+        }
+        Some(command) => {
+            let opened = open_store(&config, false).map_err(fail)?;
+            let desk = sign_in(&opened, &account, &source, clock)?;
+            run_command(&desk, &opened, command)
+        }
+    }
+}
+
+/// Opens the store, creating it (you as director) and, on a first run, a demo hospital.
+fn open_or_create(
+    config: &Config,
+    account: &str,
+    source: &str,
+    clock: &dyn Clock,
+    with_demo: bool,
+) -> Result<OpenedStore, CliError> {
+    let opened = open_store(config, true).map_err(fail)?;
+    if opened.created {
+        ensure_founder(&*opened.store, account, source, clock.now()).map_err(fail)?;
+        if with_demo {
+            eprintln!("First run: creating a demo hospital in {} …", config.store_file.display());
+            let desk = sign_in(&opened, account, source, Arc::new(SystemClock))?;
+            make_demo(&desk, &opened, demo::FIRST_RUN_PATIENTS, 1)?;
+        }
+    }
+    Ok(opened)
+}
+
+fn sign_in(opened: &OpenedStore, account: &str, source: &str, clock: Arc<dyn Clock>) -> Result<Desk, CliError> {
+    Desk::sign_in(opened.store.clone(), account, source.to_string(), opened.key.clone(), clock).map_err(fail)
+}
+
+fn make_demo(desk: &Desk, opened: &OpenedStore, patients: usize, seed: u64) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
+    let options = DemoOptions { patients, seed, today: desk.today(), now: desk.now() };
+    let interactive = std::io::stderr().is_terminal();
+    let mut last_line = std::time::Instant::now();
+    let mut progress = |done: usize, total: usize| {
+        if interactive {
+            eprint!("\r  {done:>9} / {total} patients");
+            let _ = std::io::stderr().flush();
+        } else if last_line.elapsed().as_secs() >= 5 || done == total {
+            eprintln!("  {done} / {total} patients");
+            last_line = std::time::Instant::now();
+        }
+    };
+    let counts = demo::populate(desk, &opened.key, &options, &mut progress).map_err(fail)?;
+    if interactive {
+        eprintln!();
+    }
+    eprintln!(
+        "Demo hospital ready in {:.1} s: {} patients, {} encounters, {} documents, {} open deficiencies.",
+        started.elapsed().as_secs_f64(),
+        counts.patients,
+        counts.encounters,
+        counts.documents,
+        counts.deficiencies
+    );
+    Ok(())
+}
+
+fn parse_roles(codes: &[String]) -> Result<Vec<Role>, CliError> {
+    codes.iter().flat_map(|c| c.split(',')).filter(|c| !c.is_empty()).map(|c| Role::parse(c).map_err(fail)).collect()
+}
+
+fn run_command(desk: &Desk, opened: &OpenedStore, command: Command) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    let mut emit = |text: String| -> Result<(), CliError> { writeln!(out, "{text}").map_err(fail) };
+    match command {
+        Command::Init { .. } | Command::Demo { .. } => Ok(()),
+        Command::Search { query, json, limit } => {
+            let outcome = desk.search(&query, Page::first(limit.clamp(1, 1000))).map_err(fail)?;
+            if let Some(shape) = outcome.shape {
+                desk.record_search(shape, outcome.page.rows.len(), outcome.page.has_more).map_err(fail)?;
+            }
+            if let Some(problem) = &outcome.problem {
+                return Err(CliError(format!("cannot search on that: {problem}")));
+            }
+            if json {
+                emit(print::search_json(&outcome))
+            } else {
+                emit(print::search_text(&outcome, desk.today()))
+            }
+        }
+        Command::Chart { mrn, json } => {
+            let chart = desk.open_chart_by_mrn(&mrn).map_err(fail)?;
+            if json { emit(print::chart_json(&chart)) } else { emit(print::chart_text(&chart, desk.today())) }
+        }
+        Command::User { action } => match action {
+            UserCommand::Add { name, roles, display_name } => {
+                let user = desk.add_user(&name, display_name.as_deref(), parse_roles(&roles)?).map_err(fail)?;
+                emit(format!("Added {} ({}).", user.username, print::roles(&user.roles)))
+            }
+            UserCommand::List { json } => {
+                let users = desk.list_users().map_err(fail)?;
+                if json { emit(print::to_json(&users)) } else { emit(print::users_text(&users)) }
+            }
+            UserCommand::Roles { name, roles } => {
+                let user = desk.set_user_roles(&name, parse_roles(&roles)?).map_err(fail)?;
+                emit(format!("{} now holds {}.", user.username, print::roles(&user.roles)))
+            }
+            UserCommand::Disable { name } => {
+                let user = desk.set_user_enabled(&name, false).map_err(fail)?;
+                emit(format!("{} is disabled.", user.username))
+            }
+            UserCommand::Enable { name } => {
+                let user = desk.set_user_enabled(&name, true).map_err(fail)?;
+                emit(format!("{} is enabled.", user.username))
+            }
+        },
+        Command::Facility { action } => match action {
+            FacilityCommand::Add { code, name, state, kind, tz } => {
+                let kind = FacilityKind::from_code(&kind).unwrap_or(FacilityKind::Hospital);
+                let facility = NewFacility::validate(&code, &name, &state, kind, &tz).map_err(fail)?;
+                let created = desk.add_facility(facility).map_err(fail)?;
+                emit(format!("Added facility {} — {}.", created.code, created.name))
+            }
+            FacilityCommand::List { json } => {
+                let facilities = desk.list_facilities().map_err(fail)?;
+                if json { emit(print::to_json(&facilities)) } else { emit(print::facilities_text(&facilities)) }
+            }
+        },
+        Command::Audit { action: AuditCommand::List { patient, json, limit } } => {
+            let events = desk.list_audit(patient.as_deref(), limit).map_err(fail)?;
+            if json { emit(print::to_json(&events)) } else { emit(print::audit_text(&events)) }
+        }
+        Command::Backup { file } => {
+            desk.backup(&file).map_err(fail)?;
+            emit(format!(
+                "Wrote a consistent copy of the store to {}. Keep the SSN key file ({}) with it.",
+                file.display(),
+                opened.key_file.display()
+            ))
+        }
+        Command::Bench { iterations, json } => {
+            let report = bench::run(desk, opened, iterations).map_err(fail)?;
+            if json { emit(print::to_json(&report)) } else { emit(report.to_string()) }
+        }
+    }
+}

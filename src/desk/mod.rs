@@ -1,0 +1,396 @@
+//! The use cases a clerk performs, shared by the terminal program, the command line and the
+//! importers. Each checks the user's permission, asks `domain` what is allowed, and asks the store to
+//! persist it — with its audit event, in the same transaction.
+
+pub mod identity;
+
+use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
+use crate::domain::chart::{Chart, Facility, NewFacility};
+use crate::domain::dates::one_swap_variants;
+use crate::domain::mrn::Mrn;
+use crate::domain::names::phonetic_keys;
+use crate::domain::query::{NameQuery, QueryShape, SearchQuery};
+use crate::domain::role::{Permission, Role, allows};
+use crate::domain::ssn::SsnKey;
+use crate::store::{
+    AuditFilter, NameLookup, NewUser, Page, PatientLookup, SearchPage, Store, StoreError, StoreInfo, User,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("you ({user}) may not {}: no role of yours allows it", .permission.describe())]
+    Forbidden { user: String, permission: Permission },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type DeskResult<T> = Result<T, DeskError>;
+
+/// The time, passed in so that rules and tests never read a clock of their own.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+    /// The department's calendar day.
+    fn today(&self) -> NaiveDate;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn today(&self) -> NaiveDate {
+        chrono::Local::now().date_naive()
+    }
+}
+
+/// A clock stopped at one instant, for tests and reproducible runs.
+pub struct FixedClock {
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.today
+    }
+}
+
+/// The signed-in clerk: who, and from where.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub source: String,
+}
+
+/// What a search found, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchOutcome {
+    /// The index the input's shape chose; None for empty or unrecognised input.
+    pub shape: Option<QueryShape>,
+    /// Why the input could not be searched, in a clerk's words.
+    pub problem: Option<String>,
+    pub page: SearchPage,
+}
+
+#[derive(Clone)]
+pub struct Desk {
+    store: Arc<dyn Store>,
+    session: Session,
+    ssn_key: SsnKey,
+    clock: Arc<dyn Clock>,
+}
+
+impl Desk {
+    /// Signs `username` in. An account with no chartroom user, or a disabled one, gets nothing.
+    pub fn sign_in(
+        store: Arc<dyn Store>,
+        username: &str,
+        source: String,
+        ssn_key: SsnKey,
+        clock: Arc<dyn Clock>,
+    ) -> DeskResult<Self> {
+        let user = store.user_by_name(username)?.ok_or_else(|| {
+            DeskError::NotFound(format!(
+                "the account {username:?} is not a chartroom user; ask your Director of HIM to add it \
+                 (chartroom user add {username} --role ROLE)"
+            ))
+        })?;
+        if !user.enabled {
+            return Err(DeskError::Invalid(format!("the chartroom user {username:?} is disabled")));
+        }
+        Ok(Self { store, session: Session { user, source }, ssn_key, clock })
+    }
+
+    pub fn user(&self) -> &User {
+        &self.session.user
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        allows(&self.session.user.roles, permission)
+    }
+
+    fn require(&self, permission: Permission) -> DeskResult<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(DeskError::Forbidden { user: self.session.user.username.clone(), permission })
+        }
+    }
+
+    fn event(&self, action: AuditAction, entity: &str, entity_id: Option<String>, patient_id: Option<i64>) -> NewAuditEvent {
+        NewAuditEvent {
+            at: self.clock.now(),
+            username: self.session.user.username.clone(),
+            source: self.session.source.clone(),
+            action,
+            entity: entity.to_string(),
+            entity_id,
+            patient_id,
+            detail: String::new(),
+        }
+    }
+
+    pub fn store_info(&self) -> DeskResult<StoreInfo> {
+        Ok(self.store.info()?)
+    }
+
+    /// Records that this session began (the terminal program calls it once).
+    pub fn record_sign_in(&self) -> DeskResult<()> {
+        let event = self.event(AuditAction::Login, "session", None, None);
+        Ok(self.store.append_audit(event)?)
+    }
+
+    // ---- chart lookup -------------------------------------------------------------------------
+
+    /// Searches by whatever the clerk typed; the shape of the text picks the index. Writes no audit
+    /// event: a search is audited once it settles ([`Desk::record_search`]), never per keystroke.
+    pub fn search(&self, text: &str, page: Page) -> DeskResult<SearchOutcome> {
+        self.require(Permission::SearchPatients)?;
+        let query = SearchQuery::parse(text, self.clock.today());
+        let shape = query.shape();
+        let empty = SearchPage { rows: Vec::new(), has_more: false };
+        let lookup = match query {
+            SearchQuery::Empty => return Ok(SearchOutcome { shape, problem: None, page: empty }),
+            SearchQuery::Unrecognized(problem) => {
+                return Ok(SearchOutcome { shape, problem: Some(problem), page: empty });
+            }
+            SearchQuery::Mrn(mrn) => PatientLookup::Mrn(mrn),
+            SearchQuery::Account(account) => PatientLookup::Account(account),
+            SearchQuery::Ssn(ssn) => PatientLookup::SsnHash(self.ssn_key.hash(&ssn)),
+            SearchQuery::Last4(last4) => PatientLookup::Last4(last4),
+            SearchQuery::InitialLast4 { initial, last4 } => PatientLookup::InitialLast4 { initial, last4 },
+            SearchQuery::Dob(date) => PatientLookup::Dob { exact: date, swaps: one_swap_variants(date) },
+            SearchQuery::Name(name) => PatientLookup::Name(name_lookup(&name)),
+            SearchQuery::NameDob(name, date) => {
+                PatientLookup::NameDob { name: name_lookup(&name), exact: date, swaps: one_swap_variants(date) }
+            }
+        };
+        let page = self.store.search_patients(&lookup, page)?;
+        Ok(SearchOutcome { shape, problem: None, page })
+    }
+
+    /// Audits a settled search: its shape and how many rows it showed — never the text, which may
+    /// hold SSN digits.
+    pub fn record_search(&self, shape: QueryShape, shown: usize, more: bool) -> DeskResult<()> {
+        self.require(Permission::SearchPatients)?;
+        let mut event = self.event(AuditAction::Search, "patient", None, None);
+        event.detail = format!(
+            "shape={} results={shown}{}",
+            shape.audit_label(),
+            if more { "+" } else { "" }
+        );
+        Ok(self.store.append_audit(event)?)
+    }
+
+    /// Opens a chart and records the view.
+    pub fn open_chart(&self, patient_id: i64) -> DeskResult<Chart> {
+        self.require(Permission::ViewChart)?;
+        let chart = self
+            .store
+            .load_chart(patient_id)?
+            .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?;
+        let event = self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
+        self.store.append_audit(event)?;
+        Ok(chart)
+    }
+
+    pub fn open_chart_by_mrn(&self, mrn: &str) -> DeskResult<Chart> {
+        self.require(Permission::ViewChart)?;
+        let mrn = Mrn::parse(mrn).map_err(|e| DeskError::Invalid(e.to_string()))?;
+        let patient = self
+            .store
+            .patient_by_mrn(&mrn)?
+            .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+        self.open_chart(patient.patient_id)
+    }
+
+    // ---- users --------------------------------------------------------------------------------
+
+    pub fn list_users(&self) -> DeskResult<Vec<User>> {
+        self.require(Permission::AdministerUsers)?;
+        Ok(self.store.list_users()?)
+    }
+
+    pub fn add_user(&self, username: &str, display_name: Option<&str>, roles: Vec<Role>) -> DeskResult<User> {
+        self.require(Permission::AdministerUsers)?;
+        let username = identity::validate_username(username)?;
+        if roles.is_empty() {
+            return Err(DeskError::Invalid("give the user at least one role (--role ROLE)".into()));
+        }
+        let mut event = self.event(AuditAction::Create, "user", Some(username.clone()), None);
+        event.detail = format!("roles={}", role_list(&roles));
+        let display_name = display_name.map(|d| crate::domain::text::clean(d).to_string()).unwrap_or_else(|| username.clone());
+        Ok(self.store.add_user(NewUser { username, display_name, roles }, event)?)
+    }
+
+    pub fn set_user_roles(&self, username: &str, roles: Vec<Role>) -> DeskResult<User> {
+        self.require(Permission::AdministerUsers)?;
+        if roles.is_empty() {
+            return Err(DeskError::Invalid("a user needs at least one role; to stop a user, disable them".into()));
+        }
+        let before = self
+            .store
+            .user_by_name(username)?
+            .ok_or_else(|| DeskError::NotFound(format!("no chartroom user {username:?}")))?;
+        if before.roles.contains(&Role::Director) && !roles.contains(&Role::Director) {
+            self.ensure_another_director(username)?;
+        }
+        let mut event = self.event(AuditAction::Update, "user", Some(username.to_string()), None);
+        event.detail = format!("roles {} -> {}", role_list(&before.roles), role_list(&roles));
+        Ok(self.store.set_user_roles(username, roles, event)?)
+    }
+
+    pub fn set_user_enabled(&self, username: &str, enabled: bool) -> DeskResult<User> {
+        self.require(Permission::AdministerUsers)?;
+        let before = self
+            .store
+            .user_by_name(username)?
+            .ok_or_else(|| DeskError::NotFound(format!("no chartroom user {username:?}")))?;
+        if !enabled && before.roles.contains(&Role::Director) {
+            self.ensure_another_director(username)?;
+        }
+        let mut event = self.event(AuditAction::Update, "user", Some(username.to_string()), None);
+        event.detail = format!("enabled {} -> {}", before.enabled, enabled);
+        Ok(self.store.set_user_enabled(username, enabled, event)?)
+    }
+
+    /// A store must keep one enabled director, or nobody can administer it again.
+    fn ensure_another_director(&self, leaving: &str) -> DeskResult<()> {
+        let others = self
+            .store
+            .list_users()?
+            .into_iter()
+            .filter(|u| u.username != leaving && u.enabled && u.roles.contains(&Role::Director))
+            .count();
+        if others == 0 {
+            return Err(DeskError::Invalid(format!(
+                "{leaving} is the last enabled director; make someone else director first"
+            )));
+        }
+        Ok(())
+    }
+
+    // ---- facilities ---------------------------------------------------------------------------
+
+    pub fn add_facility(&self, facility: NewFacility) -> DeskResult<Facility> {
+        self.require(Permission::AdministerStore)?;
+        let mut event = self.event(AuditAction::Create, "facility", Some(facility.code.clone()), None);
+        event.detail = format!("state={} kind={} tz={}", facility.state, facility.kind.code(), facility.timezone);
+        Ok(self.store.add_facility(facility, event)?)
+    }
+
+    pub fn list_facilities(&self) -> DeskResult<Vec<Facility>> {
+        Ok(self.store.list_facilities()?)
+    }
+
+    // ---- audit and backup ---------------------------------------------------------------------
+
+    pub fn list_audit(&self, patient_mrn: Option<&str>, limit: usize) -> DeskResult<Vec<AuditEvent>> {
+        self.require(Permission::ViewAudit)?;
+        let patient_id = match patient_mrn {
+            Some(mrn) => {
+                let mrn = Mrn::parse(mrn).map_err(|e| DeskError::Invalid(e.to_string()))?;
+                let patient = self
+                    .store
+                    .patient_by_mrn(&mrn)?
+                    .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+                Some(patient.patient_id)
+            }
+            None => None,
+        };
+        Ok(self.store.list_audit(&AuditFilter { patient_id, username: None, limit })?)
+    }
+
+    pub fn backup(&self, destination: &std::path::Path) -> DeskResult<()> {
+        self.require(Permission::AdministerStore)?;
+        let mut event = self.event(AuditAction::Backup, "store", None, None);
+        event.detail = format!("to {}", destination.display());
+        Ok(self.store.backup_to(destination, event)?)
+    }
+
+    /// Builds an audit event as this session, for bulk writers (demo, import) that call the store.
+    pub fn audit_event(&self, action: AuditAction, entity: &str, detail: String) -> NewAuditEvent {
+        let mut event = self.event(action, entity, None, None);
+        event.detail = detail;
+        event
+    }
+
+    pub fn require_permission(&self, permission: Permission) -> DeskResult<()> {
+        self.require(permission)
+    }
+}
+
+fn role_list(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+}
+
+/// The store-level form of a typed name: keys plus their sound-alike codes.
+pub fn name_lookup(name: &NameQuery) -> NameLookup {
+    NameLookup {
+        family: name.family.clone(),
+        given: name.given.clone(),
+        // A two-letter family prefix sounds like nothing in particular; phonetic matching starts at
+        // three letters (two for a given name: `JO` is a name).
+        family_phonetic: sound_codes(&name.family, 3),
+        given_phonetic: sound_codes(&name.given, 2),
+    }
+}
+
+/// The distinct Double Metaphone codes of `key`, or none when it is shorter than `min_len`.
+fn sound_codes(key: &str, min_len: usize) -> Vec<String> {
+    if key.len() < min_len {
+        return Vec::new();
+    }
+    let (primary, alternate) = phonetic_keys(key);
+    let mut codes = vec![primary];
+    if alternate != codes[0] {
+        codes.push(alternate);
+    }
+    codes.retain(|c| !c.is_empty());
+    codes
+}
+
+/// Creates the store's first user — the account that made it — as its director. Does nothing when
+/// the store already has users. Returns whether a founder was created.
+pub fn ensure_founder(store: &dyn Store, username: &str, source: &str, now: DateTime<Utc>) -> DeskResult<bool> {
+    if !store.list_users()?.is_empty() {
+        return Ok(false);
+    }
+    let username = identity::validate_username(username)?;
+    let event = NewAuditEvent {
+        at: now,
+        username: username.clone(),
+        source: source.to_string(),
+        action: AuditAction::Create,
+        entity: "user".into(),
+        entity_id: Some(username.clone()),
+        patient_id: None,
+        detail: "roles=director (created the store)".into(),
+    };
+    store.add_user(NewUser { display_name: username.clone(), username, roles: vec![Role::Director] }, event)?;
+    Ok(true)
+}
