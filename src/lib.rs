@@ -1,11 +1,11 @@
 //! chartroom: the terminal desk of a hospital's Health Information Management department.
 #![forbid(unsafe_code)]
 
-pub mod domain;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod desk;
+pub mod domain;
 pub mod logging;
 pub mod setup;
 pub mod store;

@@ -57,7 +57,13 @@ pub fn open_store(config: &Config, create: bool) -> Result<OpenedStore, SetupErr
     let sqlite = SqliteStore::open_with(&config.store_file, sharing)?;
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let key = load_or_create_key(&*store, &config.key_file, sharing)?;
-    Ok(OpenedStore { store, key, created: !exists, key_file: config.key_file.clone(), store_file: config.store_file.clone() })
+    Ok(OpenedStore {
+        store,
+        key,
+        created: !exists,
+        key_file: config.key_file.clone(),
+        store_file: config.store_file.clone(),
+    })
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), SetupError> {

@@ -3,8 +3,8 @@
 
 use super::CliError;
 use crate::desk::Desk;
-use crate::domain::dates::one_swap_variants;
 use crate::desk::name_lookup;
+use crate::domain::dates::one_swap_variants;
 use crate::domain::names::prefix_upper_bound;
 use crate::domain::query::NameQuery;
 use crate::setup::OpenedStore;
@@ -34,7 +34,11 @@ pub struct BenchReport {
 impl fmt::Display for BenchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "store-level search, warm, {} patients, {} queries per shape", self.patients, self.iterations)?;
-        writeln!(f, "{:<16} {:>10} {:>10} {:>10} {:>10} {:>8}  verdict", "shape", "store p50", "store p99", "bare p50", "bare p99", "target")?;
+        writeln!(
+            f,
+            "{:<16} {:>10} {:>10} {:>10} {:>10} {:>8}  verdict",
+            "shape", "store p50", "store p99", "bare p50", "bare p99", "target"
+        )?;
         for s in &self.shapes {
             let within_bare = s.store_p99_ms <= (s.bare_p99_ms * 1.5).max(s.bare_p99_ms + 0.2);
             let verdict = match (s.store_p99_ms <= s.target_p99_ms, within_bare) {
@@ -73,20 +77,41 @@ pub fn run(desk: &Desk, opened: &OpenedStore, iterations: usize) -> Result<Bench
     let page = Page::first(PAGE);
 
     let lookups: Vec<(&'static str, f64, Box<dyn Fn(&Sample) -> PatientLookup>)> = vec![
-        ("MRN", 0.5, Box::new(|s: &Sample| match crate::domain::mrn::Mrn::parse(&s.mrn) {
-            Ok(mrn) => PatientLookup::Mrn(mrn),
-            Err(_) => PatientLookup::Last4(s.last4.clone()),
-        })),
-        ("NAME prefix", 2.0, Box::new(|s: &Sample| PatientLookup::Name(name(&s.family_key[..s.family_key.len().min(4)], &s.given_key[..1.min(s.given_key.len())])))),
-        ("INITIAL+LAST4", 2.0, Box::new(|s: &Sample| PatientLookup::InitialLast4 {
-            initial: s.family_key.chars().next().unwrap_or('A'),
-            last4: s.last4.clone(),
-        })),
-        ("NAME+DOB", 2.0, Box::new(|s: &Sample| PatientLookup::NameDob {
-            name: name(&s.family_key, &s.given_key),
-            exact: s.birth_date,
-            swaps: one_swap_variants(s.birth_date),
-        })),
+        (
+            "MRN",
+            0.5,
+            Box::new(|s: &Sample| match crate::domain::mrn::Mrn::parse(&s.mrn) {
+                Ok(mrn) => PatientLookup::Mrn(mrn),
+                Err(_) => PatientLookup::Last4(s.last4.clone()),
+            }),
+        ),
+        (
+            "NAME prefix",
+            2.0,
+            Box::new(|s: &Sample| {
+                PatientLookup::Name(name(
+                    &s.family_key[..s.family_key.len().min(4)],
+                    &s.given_key[..1.min(s.given_key.len())],
+                ))
+            }),
+        ),
+        (
+            "INITIAL+LAST4",
+            2.0,
+            Box::new(|s: &Sample| PatientLookup::InitialLast4 {
+                initial: s.family_key.chars().next().unwrap_or('A'),
+                last4: s.last4.clone(),
+            }),
+        ),
+        (
+            "NAME+DOB",
+            2.0,
+            Box::new(|s: &Sample| PatientLookup::NameDob {
+                name: name(&s.family_key, &s.given_key),
+                exact: s.birth_date,
+                swaps: one_swap_variants(s.birth_date),
+            }),
+        ),
         ("PHONETIC", 5.0, Box::new(|s: &Sample| PatientLookup::Name(name(&misspell(&s.family_key), &s.given_key)))),
     ];
     for (shape, target, make) in lookups {
@@ -166,7 +191,13 @@ fn samples(conn: &Connection, n: usize) -> rusqlite::Result<Vec<Sample>> {
         x ^= x << 17;
         let id = 1 + (x % max.max(1) as u64) as i64;
         let row = stmt.query_row([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         });
         if let Ok((mrn, family_key, given_key, birth, last4)) = row
             && !family_key.is_empty()
@@ -200,31 +231,52 @@ fn bare_query(conn: &Connection, lookup: &PatientLookup) -> rusqlite::Result<usi
         PatientLookup::InitialLast4 { initial, last4 } => {
             let low = initial.to_string();
             count(
-                &format!("SELECT {COLS} FROM patient p WHERE p.ssn_last4 = ?1 AND p.family_key >= ?2 AND p.family_key < ?3 ORDER BY p.family_key, p.given_key, p.id LIMIT ?4"),
+                &format!(
+                    "SELECT {COLS} FROM patient p WHERE p.ssn_last4 = ?1 AND p.family_key >= ?2 AND p.family_key < ?3 ORDER BY p.family_key, p.given_key, p.id LIMIT ?4"
+                ),
                 &[last4, &low, &prefix_upper_bound(&low), &limit],
             )
         }
         PatientLookup::Name(n) => {
-            let n1 = count(
-                &format!("SELECT {COLS} FROM patient p WHERE p.family_key >= ?1 AND p.family_key < ?2 AND p.given_key >= ?3 AND p.given_key < ?4 ORDER BY p.family_key, p.given_key, p.id LIMIT ?5"),
-                &[&n.family, &prefix_upper_bound(&n.family), &n.given, &prefix_upper_bound(&n.given), &limit],
+            // The store's three tiers, as the same three statements.
+            let (fu, gu) = (prefix_upper_bound(&n.family), prefix_upper_bound(&n.given));
+            let mut found = count(
+                &format!(
+                    "SELECT {COLS} FROM patient p WHERE p.family_key = ?1 AND p.given_key >= ?2 AND p.given_key < ?3 ORDER BY p.given_key, p.birth_date, p.id LIMIT ?4"
+                ),
+                &[&n.family, &n.given, &gu, &limit],
             )?;
-            if n1 > PAGE || n.family_phonetic.is_empty() {
-                return Ok(n1);
+            if found < PAGE + 1 {
+                let rest = (PAGE + 1 - found) as i64;
+                found += count(
+                    &format!(
+                        "SELECT {COLS} FROM patient p WHERE p.family_key > ?1 AND p.family_key < ?2 AND p.given_key >= ?3 AND p.given_key < ?4 ORDER BY p.family_key, p.given_key, p.id LIMIT ?5"
+                    ),
+                    &[&n.family, &fu, &n.given, &gu, &rest],
+                )?;
             }
-            let fp = n.family_phonetic.first().cloned().unwrap_or_default();
-            let gp = n.given_phonetic.first().cloned().unwrap_or_default();
-            count(
-                &format!("SELECT {COLS} FROM patient p WHERE p.family_phon = ?1 AND p.given_phon = ?2 ORDER BY p.family_key, p.given_key, p.id LIMIT ?3"),
-                &[&fp, &gp, &limit],
-            )
+            if found < PAGE + 1 && !n.family_phonetic.is_empty() {
+                let rest = (PAGE + 1 - found) as i64;
+                let fp: Vec<&str> = n.family_phonetic.iter().map(String::as_str).chain([""]).take(2).collect();
+                let gp: Vec<&str> = n.given_phonetic.iter().map(String::as_str).chain(["", ""]).take(2).collect();
+                found += count(
+                    &format!(
+                        "SELECT {COLS} FROM patient p WHERE p.family_phon IN (?1, ?2) AND NOT (p.family_key >= ?3 AND p.family_key < ?4 AND p.given_key >= ?5 AND p.given_key < ?6) AND (?5 = '' OR p.given_phon IN (?7, ?8) OR (p.given_key >= ?5 AND p.given_key < ?6)) ORDER BY p.family_key, p.given_key, p.id LIMIT ?9"
+                    ),
+                    &[&fp[0], &fp[1], &n.family, &fu, &n.given, &gu, &gp[0], &gp[1], &rest],
+                )?;
+            }
+            Ok(found)
         }
         PatientLookup::NameDob { exact, swaps, .. } | PatientLookup::Dob { exact, swaps } => {
             let mut dates = vec![exact.format("%Y-%m-%d").to_string()];
             dates.extend(swaps.iter().map(|d| d.format("%Y-%m-%d").to_string()));
             let marks = vec!["?"; dates.len()].join(",");
             let params: Vec<&dyn rusqlite::ToSql> = dates.iter().map(|d| d as &dyn rusqlite::ToSql).collect();
-            count(&format!("SELECT {COLS}, p.family_key, p.given_key FROM patient p WHERE p.birth_date IN ({marks})"), &params)
+            count(
+                &format!("SELECT {COLS}, p.family_key, p.given_key FROM patient p WHERE p.birth_date IN ({marks})"),
+                &params,
+            )
         }
         PatientLookup::Account(a) => count(
             &format!("SELECT {COLS} FROM encounter e JOIN patient p ON p.id = e.patient_id WHERE e.account = ?1"),
@@ -232,7 +284,9 @@ fn bare_query(conn: &Connection, lookup: &PatientLookup) -> rusqlite::Result<usi
         ),
         PatientLookup::SsnHash(h) => count(&format!("SELECT {COLS} FROM patient p WHERE p.ssn_hash = ?1"), &[h]),
         PatientLookup::Last4(l) => count(
-            &format!("SELECT {COLS} FROM patient p WHERE p.ssn_last4 = ?1 ORDER BY p.family_key, p.given_key, p.id LIMIT ?2"),
+            &format!(
+                "SELECT {COLS} FROM patient p WHERE p.ssn_last4 = ?1 ORDER BY p.family_key, p.given_key, p.id LIMIT ?2"
+            ),
             &[l, &limit],
         ),
     }

@@ -18,7 +18,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "chartroom", version, about = "The terminal desk of a hospital's Health Information Management department")]
+#[command(
+    name = "chartroom",
+    version,
+    about = "The terminal desk of a hospital's Health Information Management department"
+)]
 pub struct Cli {
     /// Directory holding the store (overrides CHARTROOM_DATA_DIR and the config's data_dir).
     #[arg(long, global = true, value_name = "DIR")]
@@ -111,8 +115,12 @@ pub enum UserCommand {
         #[arg(required = true, num_args = 1..)]
         roles: Vec<String>,
     },
-    Disable { name: String },
-    Enable { name: String },
+    Disable {
+        name: String,
+    },
+    Enable {
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,7 +165,8 @@ fn fail(e: impl std::fmt::Display) -> CliError {
 
 /// Runs the command line. Returns the process exit status.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    let overrides = Overrides { data_dir: cli.data_dir.clone(), config: cli.config.clone(), color: cli.color, ascii: cli.ascii };
+    let overrides =
+        Overrides { data_dir: cli.data_dir.clone(), config: cli.config.clone(), color: cli.color, ascii: cli.ascii };
     let config = Config::load(&overrides).map_err(fail)?;
     let account = identity::current_account().map_err(fail)?;
     let source = session_source(std::env::var("SSH_CONNECTION").ok().as_deref());
@@ -264,11 +273,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, command: Command) -> Result<()
             if let Some(problem) = &outcome.problem {
                 return Err(CliError(format!("cannot search on that: {problem}")));
             }
-            if json {
-                emit(print::search_json(&outcome))
-            } else {
-                emit(print::search_text(&outcome, desk.today()))
-            }
+            if json { emit(print::search_json(&outcome)) } else { emit(print::search_text(&outcome, desk.today())) }
         }
         Command::Chart { mrn, json } => {
             let chart = desk.open_chart_by_mrn(&mrn).map_err(fail)?;

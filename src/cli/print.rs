@@ -81,7 +81,11 @@ pub fn search_text(outcome: &SearchOutcome, _today: NaiveDate) -> String {
     if count == 0 {
         return out.trim_end().to_string();
     }
-    let _ = writeln!(out, "{:<30} {:<9} {:<10} {:<3} {:<4} {:<10} FLAGS", "NAME", "MRN", "DOB", "SEX", "SSN4", "LAST VISIT");
+    let _ = writeln!(
+        out,
+        "{:<30} {:<9} {:<10} {:<3} {:<4} {:<10} FLAGS",
+        "NAME", "MRN", "DOB", "SEX", "SSN4", "LAST VISIT"
+    );
     for r in &outcome.page.rows {
         let _ = writeln!(
             out,
@@ -137,7 +141,7 @@ pub fn chart_text(chart: &Chart, today: NaiveDate) -> String {
             us_date(e.admit_at.date_naive()),
             e.discharge_at.map(|d| us_date(d.date_naive())).unwrap_or_else(|| "in house".into()),
             truncate(&clean(e.attending.as_deref().unwrap_or("—")), 24),
-            completion_label(e.completion.as_deref(), e.open_deficiencies)
+            e.completion_label()
         );
     }
     let _ = writeln!(out, "\nDOCUMENTS ({})", chart.documents.len());
@@ -182,7 +186,7 @@ pub fn chart_text(chart: &Chart, today: NaiveDate) -> String {
         let _ = writeln!(out, "  No paper chart on file.");
     }
     for v in &chart.volumes {
-        let _ = writeln!(out, "  Volume {} ({}): {}", v.volume_no, clean(&v.barcode), volume_location(v));
+        let _ = writeln!(out, "  Volume {} ({}): {}", v.volume_no, clean(&v.barcode), clean(&v.location_label()));
         for m in &v.movements {
             let _ = writeln!(
                 out,
@@ -201,38 +205,6 @@ pub fn chart_text(chart: &Chart, today: NaiveDate) -> String {
         let _ = writeln!(out, "{}", clean_multiline(d.text.as_deref().unwrap_or("")));
     }
     out.trim_end().to_string()
-}
-
-/// `Charged to ROI DESK (jdoe) since 03/03/2025, due 03/06/2025` (AS-05 wording).
-pub fn volume_location(v: &crate::domain::chart::ChartVolumeView) -> String {
-    match v.status.as_str() {
-        "CHARGED_OUT" => {
-            let since = v
-                .movements
-                .iter()
-                .rev()
-                .find(|m| m.movement_type == "CHARGE_OUT")
-                .map(|m| format!(" since {}", us_date(m.at.date_naive())))
-                .unwrap_or_default();
-            let borrower = v.borrower.as_deref().map(|b| format!(" ({})", clean(b))).unwrap_or_default();
-            let due = v.due_back_on.map(|d| format!(", due {}", us_date(d))).unwrap_or_default();
-            format!("Charged to {}{borrower}{since}{due}", clean(&v.current_location))
-        }
-        "IN_FILE" => format!("In file, {}", clean(&v.current_location)),
-        other => format!("{} ({})", clean(other), clean(&v.current_location)),
-    }
-}
-
-/// `INCOMPLETE (3 open deficiencies)`, `complete`, or `—` when the encounter needs no analysis.
-pub fn completion_label(status: Option<&str>, open: i64) -> String {
-    match status {
-        Some("COMPLETE") => "complete".into(),
-        Some(status) if open > 0 => {
-            format!("{status} ({open} open {})", if open == 1 { "deficiency" } else { "deficiencies" })
-        }
-        Some(status) => status.to_string(),
-        None => "—".into(),
-    }
 }
 
 pub fn users_text(users: &[User]) -> String {

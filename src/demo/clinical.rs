@@ -11,8 +11,8 @@ use crate::domain::patient::{NameKeys, NewPatient, Sensitivity, Sex};
 use crate::domain::ssn::{Ssn, SsnKey};
 use crate::store::RecordBatch;
 use crate::store::records::{
-    NewChartCompletion, NewDeficiency, NewDisclosure, NewDocument, NewEncounter, NewLocation, NewMovement,
-    NewProvider, NewVolume,
+    NewChartCompletion, NewDeficiency, NewDisclosure, NewDocument, NewEncounter, NewLocation, NewMovement, NewProvider,
+    NewVolume,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -124,7 +124,14 @@ impl HospitalPlan {
         }
         batch.providers.push(provider("1000000001", "Patel", "Alice", "Internal Medicine", "MEDICINE", None));
         batch.providers.push(provider("1000000002", "Okafor", "Ben", "General Surgery", "SURGERY", None));
-        batch.providers.push(provider("1000000003", "Reyes", "Carla", "Internal Medicine", "MEDICINE", Some("1000000001")));
+        batch.providers.push(provider(
+            "1000000003",
+            "Reyes",
+            "Carla",
+            "Internal Medicine",
+            "MEDICINE",
+            Some("1000000001"),
+        ));
         let mut rng = DemoRng::new(self.options.seed ^ 0xD0C5);
         for (i, member) in self.staff.iter().enumerate() {
             let (specialty, service, _) = SPECIALTIES[i % SPECIALTIES.len()];
@@ -132,7 +139,8 @@ impl HospitalPlan {
             let given = if rng.chance(0.5) { &self.names.female } else { &self.names.male };
             let given = given.draw(&mut rng).written.clone();
             // One in ten is a resident, supervised by an attending listed before them.
-            let supervisor = (i >= SPECIALTIES.len() && i % 10 == 9).then(|| self.staff[i - SPECIALTIES.len()].npi.clone());
+            let supervisor =
+                (i >= SPECIALTIES.len() && i % 10 == 9).then(|| self.staff[i - SPECIALTIES.len()].npi.clone());
             batch.providers.push(provider(&member.npi, &family, &given, specialty, service, supervisor.as_deref()));
         }
         self.fixture_patients(&mut batch);
@@ -199,7 +207,13 @@ impl HospitalPlan {
             Some(note_text("History and physical", 36, "female", "right lower quadrant pain")),
         ));
         batch.documents.push(doc("OP_NOTE", "Operative report: laparoscopic appendectomy", "1000000002", DocumentStatus::Unsigned, Some("PROCEDURE: Laparoscopic appendectomy.\nFINDINGS: Inflamed, non-perforated appendix.\nESTIMATED BLOOD LOSS: Minimal.".into())));
-        batch.documents.push(doc("VERBAL_ORDER", "Verbal order: ondansetron 4 mg IV", "1000000003", DocumentStatus::Unsigned, None));
+        batch.documents.push(doc(
+            "VERBAL_ORDER",
+            "Verbal order: ondansetron 4 mg IV",
+            "1000000003",
+            DocumentStatus::Unsigned,
+            None,
+        ));
         batch.completions.push(NewChartCompletion {
             account: account.into(),
             status: "INCOMPLETE".into(),
@@ -429,7 +443,9 @@ impl HospitalPlan {
         let days_ago = (rng.below(730) as i64).min(age_days);
         let admit = self.at(days_ago, rng.below(24) as u32);
         let discharge = match kind {
-            EncounterKind::Inpatient => admit + Duration::days(1 + rng.below(8) as i64) + Duration::hours(rng.below(8) as i64),
+            EncounterKind::Inpatient => {
+                admit + Duration::days(1 + rng.below(8) as i64) + Duration::hours(rng.below(8) as i64)
+            }
             EncounterKind::Observation => admit + Duration::hours(20 + rng.below(20) as i64),
             EncounterKind::DaySurgery => admit + Duration::hours(8),
             EncounterKind::Emergency => admit + Duration::hours(3 + rng.below(6) as i64),
@@ -456,28 +472,55 @@ impl HospitalPlan {
         let sex_word = if patient.sex == Sex::Female { "female" } else { "male" };
         let complaint = *rng.pick(COMPLAINTS);
         let text = |title: &str| recent.then(|| note_text(title, age_years, sex_word, complaint));
-        let simple_doc = |doc_type: &str, title: &str, npi: &str, at: DateTime<Utc>, text: Option<String>| NewDocument {
-            account: account.clone(),
-            doc_type: doc_type.into(),
-            title: title.into(),
-            author_npi: Some(npi.into()),
-            status: DocumentStatus::Completed,
-            created_at: at,
-            signed_at: Some(at + Duration::hours(6)),
-            text,
-        };
+        let simple_doc =
+            |doc_type: &str, title: &str, npi: &str, at: DateTime<Utc>, text: Option<String>| NewDocument {
+                account: account.clone(),
+                doc_type: doc_type.into(),
+                title: title.into(),
+                author_npi: Some(npi.into()),
+                status: DocumentStatus::Completed,
+                created_at: at,
+                signed_at: Some(at + Duration::hours(6)),
+                text,
+            };
         match kind {
             EncounterKind::Inpatient => {
-                batch.documents.push(simple_doc("HP", "History and physical", attending, admit + Duration::hours(2), text("History and physical")));
+                batch.documents.push(simple_doc(
+                    "HP",
+                    "History and physical",
+                    attending,
+                    admit + Duration::hours(2),
+                    text("History and physical"),
+                ));
                 if let Some(discharge) = discharge {
-                    self.add_stay_deficiencies(rng, &account, attending, admit, discharge, text("Discharge summary"), batch);
+                    self.add_stay_deficiencies(
+                        rng,
+                        &account,
+                        attending,
+                        admit,
+                        discharge,
+                        text("Discharge summary"),
+                        batch,
+                    );
                 }
             }
             EncounterKind::Emergency => {
-                batch.documents.push(simple_doc("ED_NOTE", "Emergency department note", attending, admit + Duration::hours(1), text("Emergency department note")));
+                batch.documents.push(simple_doc(
+                    "ED_NOTE",
+                    "Emergency department note",
+                    attending,
+                    admit + Duration::hours(1),
+                    text("Emergency department note"),
+                ));
             }
             EncounterKind::DaySurgery => {
-                batch.documents.push(simple_doc("OP_NOTE", "Operative report", attending, admit + Duration::hours(4), text("Operative report")));
+                batch.documents.push(simple_doc(
+                    "OP_NOTE",
+                    "Operative report",
+                    attending,
+                    admit + Duration::hours(4),
+                    text("Operative report"),
+                ));
             }
             EncounterKind::Observation | EncounterKind::Outpatient => {
                 if rng.chance(0.33) {
@@ -519,10 +562,22 @@ impl HospitalPlan {
         // (deficiency type, document type, title, how likely the stay has such a document, author)
         let potential: [(&str, &str, &str, f64, Option<String>); 6] = [
             ("DS-D", "DS", "Discharge summary", 1.0, Some(attending.to_string())),
-            ("VO", "VERBAL_ORDER", "Verbal order", 1.0, Some(self.staff[rng_index(account, 3) % self.staff.len()].npi.clone())),
+            (
+                "VO",
+                "VERBAL_ORDER",
+                "Verbal order",
+                1.0,
+                Some(self.staff[rng_index(account, 3) % self.staff.len()].npi.clone()),
+            ),
             ("PN", "PROGRESS", "Progress note", 0.8, Some(attending.to_string())),
             ("OP-S", "OP_NOTE", "Operative report", 0.3, surgeon()),
-            ("CON", "CONSULT", "Consultation report", 0.5, Some(self.staff[rng_index(account, 5) % self.staff.len()].npi.clone())),
+            (
+                "CON",
+                "CONSULT",
+                "Consultation report",
+                0.5,
+                Some(self.staff[rng_index(account, 5) % self.staff.len()].npi.clone()),
+            ),
             ("SIG", "NURSING", "Nursing admission assessment", 0.6, Some(attending.to_string())),
         ];
         let mut open = 0;
@@ -628,7 +683,14 @@ impl HospitalPlan {
     }
 }
 
-fn provider(npi: &str, family: &str, given: &str, specialty: &str, service: &str, supervisor: Option<&str>) -> NewProvider {
+fn provider(
+    npi: &str,
+    family: &str,
+    given: &str,
+    specialty: &str,
+    service: &str,
+    supervisor: Option<&str>,
+) -> NewProvider {
     NewProvider {
         npi: npi.into(),
         family: family.into(),

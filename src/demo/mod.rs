@@ -96,8 +96,8 @@ pub fn populate(
         if info.facilities.iter().any(|f| f.code == *code) {
             continue;
         }
-        let facility = NewFacility::validate(code, name, state, *kind, tz)
-            .map_err(|e| DeskError::Invalid(e.to_string()))?;
+        let facility =
+            NewFacility::validate(code, name, state, *kind, tz).map_err(|e| DeskError::Invalid(e.to_string()))?;
         desk.add_facility(facility)?;
     }
     let existing: Vec<String> = desk.list_users()?.into_iter().map(|u| u.username).collect();
@@ -107,6 +107,10 @@ pub fn populate(
         }
     }
 
+    let bulk = info.patient_count == 0 && options.patients >= 50_000;
+    if bulk {
+        desk.store().begin_bulk_load()?;
+    }
     let plan = HospitalPlan::new(options, key.clone());
     let mut counts = desk.store().insert_batch(plan.foundation_batch(), None)?;
     let total = options.patients;
@@ -132,6 +136,7 @@ pub fn populate(
         }
         Ok(())
     })?;
+    desk.store().finish_bulk_load()?;
     let summary = format!(
         "demo hospital: patients={} encounters={} documents={} deficiencies={} seed={}",
         counts.patients, counts.encounters, counts.documents, counts.deficiencies, options.seed

@@ -88,8 +88,9 @@ fn written_form(upper: &str) -> String {
 }
 
 /// Surnames the census writes as `OBRIEN`, `ONEIL`…: the part after the O'.
-const IRISH_O: &[&str] =
-    &["BRIEN", "NEIL", "NEILL", "CONNOR", "CONNELL", "DONNELL", "REILLY", "HARA", "KEEFE", "LEARY", "MALLEY", "SULLIVAN"];
+const IRISH_O: &[&str] = &[
+    "BRIEN", "NEIL", "NEILL", "CONNOR", "CONNELL", "DONNELL", "REILLY", "HARA", "KEEFE", "LEARY", "MALLEY", "SULLIVAN",
+];
 
 #[cfg(test)]
 mod tests {

@@ -141,7 +141,13 @@ impl Desk {
         }
     }
 
-    fn event(&self, action: AuditAction, entity: &str, entity_id: Option<String>, patient_id: Option<i64>) -> NewAuditEvent {
+    fn event(
+        &self,
+        action: AuditAction,
+        entity: &str,
+        entity_id: Option<String>,
+        patient_id: Option<i64>,
+    ) -> NewAuditEvent {
         NewAuditEvent {
             at: self.clock.now(),
             username: self.session.user.username.clone(),
@@ -198,11 +204,7 @@ impl Desk {
     pub fn record_search(&self, shape: QueryShape, shown: usize, more: bool) -> DeskResult<()> {
         self.require(Permission::SearchPatients)?;
         let mut event = self.event(AuditAction::Search, "patient", None, None);
-        event.detail = format!(
-            "shape={} results={shown}{}",
-            shape.audit_label(),
-            if more { "+" } else { "" }
-        );
+        event.detail = format!("shape={} results={shown}{}", shape.audit_label(), if more { "+" } else { "" });
         Ok(self.store.append_audit(event)?)
     }
 
@@ -213,7 +215,8 @@ impl Desk {
             .store
             .load_chart(patient_id)?
             .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?;
-        let event = self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
+        let event =
+            self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
         self.store.append_audit(event)?;
         Ok(chart)
     }
@@ -221,10 +224,8 @@ impl Desk {
     pub fn open_chart_by_mrn(&self, mrn: &str) -> DeskResult<Chart> {
         self.require(Permission::ViewChart)?;
         let mrn = Mrn::parse(mrn).map_err(|e| DeskError::Invalid(e.to_string()))?;
-        let patient = self
-            .store
-            .patient_by_mrn(&mrn)?
-            .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+        let patient =
+            self.store.patient_by_mrn(&mrn)?.ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
         self.open_chart(patient.patient_id)
     }
 
@@ -243,7 +244,8 @@ impl Desk {
         }
         let mut event = self.event(AuditAction::Create, "user", Some(username.clone()), None);
         event.detail = format!("roles={}", role_list(&roles));
-        let display_name = display_name.map(|d| crate::domain::text::clean(d).to_string()).unwrap_or_else(|| username.clone());
+        let display_name =
+            display_name.map(|d| crate::domain::text::clean(d).to_string()).unwrap_or_else(|| username.clone());
         Ok(self.store.add_user(NewUser { username, display_name, roles }, event)?)
     }
 

@@ -502,6 +502,21 @@ pub struct EncounterView {
     pub completion: Option<String>,
 }
 
+impl EncounterView {
+    /// `INCOMPLETE (3 open deficiencies)`, `complete`, or `—` when the encounter needs no analysis.
+    pub fn completion_label(&self) -> String {
+        let open = self.open_deficiencies;
+        match self.completion.as_deref() {
+            Some("COMPLETE") => "complete".into(),
+            Some(status) if open > 0 => {
+                format!("{status} ({open} open {})", if open == 1 { "deficiency" } else { "deficiencies" })
+            }
+            Some(status) => status.to_string(),
+            None => "—".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentView {
     pub id: i64,
@@ -550,6 +565,29 @@ pub struct ChartVolumeView {
     pub borrower: Option<String>,
     pub due_back_on: Option<NaiveDate>,
     pub movements: Vec<MovementView>,
+}
+
+impl ChartVolumeView {
+    /// Where the folder is: `Charged to ROI DESK (jdoe) since 03/03/2025, due 03/06/2025` (AS-05).
+    pub fn location_label(&self) -> String {
+        use super::dates::us_date;
+        match self.status.as_str() {
+            "CHARGED_OUT" => {
+                let since = self
+                    .movements
+                    .iter()
+                    .rev()
+                    .find(|m| m.movement_type == "CHARGE_OUT")
+                    .map(|m| format!(" since {}", us_date(m.at.date_naive())))
+                    .unwrap_or_default();
+                let borrower = self.borrower.as_deref().map(|b| format!(" ({b})")).unwrap_or_default();
+                let due = self.due_back_on.map(|d| format!(", due {}", us_date(d))).unwrap_or_default();
+                format!("Charged to {}{borrower}{since}{due}", self.current_location)
+            }
+            "IN_FILE" => format!("In file, {}", self.current_location),
+            other => format!("{other} ({})", self.current_location),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

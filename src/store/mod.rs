@@ -143,6 +143,11 @@ pub trait Store: Send + Sync {
 
     /// Writes a batch of records (demo, import) in one transaction, with its audit event.
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<records::BatchCounts>;
+    /// Prepares an empty store for a large load (the demo at a million patients): secondary indexes
+    /// are dropped and built once at [`Store::finish_bulk_load`]. Refused when the store has patients.
+    fn begin_bulk_load(&self) -> StoreResult<()>;
+    /// Builds the indexes and statistics after a bulk load. Safe to call at any time.
+    fn finish_bulk_load(&self) -> StoreResult<()>;
     /// Marks the store as demo data (`DEMO DATA` in every header).
     fn mark_demo(&self) -> StoreResult<()>;
     /// A store-wide setting (installation facts such as the SSN key's check value).

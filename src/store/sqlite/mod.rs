@@ -166,7 +166,8 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         return Err(StoreError::TooNew { found, known });
     }
     if found == known {
-        return Ok(());
+        // An interrupted bulk load may have left indexes missing; rebuilding them is idempotent.
+        return schema::ensure_indexes(conn).map_err(map_err);
     }
     if found > 0 {
         backup_before_upgrade(conn, path, found)?;
@@ -189,6 +190,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         tracing::info!(version, "store schema upgraded");
     }
     insert::seed_deficiency_types(conn)?;
+    schema::ensure_indexes(conn).map_err(map_err)?;
     Ok(())
 }
 
@@ -300,6 +302,37 @@ impl Store for SqliteStore {
 
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<BatchCounts> {
         self.write(move |c| insert::insert_batch(c, &batch, audit.as_ref()))
+    }
+
+    fn begin_bulk_load(&self) -> StoreResult<()> {
+        self.write(|c| {
+            let patients: i64 = c
+                .query_row("SELECT count(*) FROM (SELECT 1 FROM patient LIMIT 1)", [], |r| r.get(0))
+                .map_err(map_err)?;
+            if patients > 0 {
+                return Err(StoreError::Backend("a bulk load needs an empty store".into()));
+            }
+            // A big page cache for the unique indexes that stay (MRN, account) while rows pour in.
+            c.execute_batch("PRAGMA cache_size = -1000000;").map_err(map_err)?;
+            for (name, _) in schema::BULK_INDEXES {
+                c.execute_batch(&format!("DROP INDEX IF EXISTS {name}")).map_err(map_err)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn finish_bulk_load(&self) -> StoreResult<()> {
+        self.write(|c| {
+            schema::ensure_indexes(c).map_err(map_err)?;
+            c.execute_batch("ANALYZE; PRAGMA cache_size = -32000; PRAGMA wal_checkpoint(TRUNCATE);")
+                .map_err(map_err)?;
+            Ok(())
+        })?;
+        // Readers opened before the load hold plans made without statistics.
+        if let Ok(mut pool) = self.readers.lock() {
+            pool.clear();
+        }
+        Ok(())
     }
 
     fn mark_demo(&self) -> StoreResult<()> {

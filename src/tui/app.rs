@@ -1,0 +1,500 @@
+//! The model of the terminal program and its pure `update`: a message in, state changes and
+//! commands out. No IO, no clock, no channels — every behaviour here is testable without a terminal.
+
+use super::action::Action;
+use super::keymap::{Context, Keymap};
+use super::screens::chart::ChartState;
+use super::screens::lookup::LookupState;
+use super::widgets::palette::{PaletteCommand, PaletteState};
+use crate::desk::SearchOutcome;
+use crate::domain::chart::Chart;
+use crate::domain::query::QueryShape;
+use crate::domain::role::Role;
+use crossterm::event::{KeyEvent, KeyEventKind};
+use std::sync::Arc;
+
+/// Identifies a request to the desk, so that a stale answer is recognised and dropped.
+pub type RequestId = u64;
+
+/// Rows fetched per page of results.
+pub const PAGE_SIZE: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Lookup,
+    Chart,
+}
+
+#[derive(Debug)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Palette(PaletteState),
+}
+
+/// What the header shows: where, whether demo data, and who.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderInfo {
+    pub facility: String,
+    pub is_demo: bool,
+    pub username: String,
+    pub role: String,
+}
+
+impl HeaderInfo {
+    pub fn new(username: &str, roles: &[Role]) -> Self {
+        let role = roles.iter().max_by_key(|r| role_rank(**r)).map(|r| r.title().to_string()).unwrap_or_default();
+        Self { facility: String::new(), is_demo: false, username: username.to_string(), role }
+    }
+}
+
+/// The role a header names when a user holds several: the broadest.
+fn role_rank(role: Role) -> u8 {
+    match role {
+        Role::Director => 9,
+        Role::PrivacyOfficer => 8,
+        Role::Supervisor => 7,
+        Role::RoiSpecialist => 6,
+        Role::ChartAnalyst => 5,
+        Role::Coder => 4,
+        Role::MedicalStaffOffice => 3,
+        Role::HimClerk => 2,
+    }
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// The header's facts arrived.
+    InfoLoaded(Result<HeaderInfo, String>),
+    SearchDone {
+        id: RequestId,
+        append: bool,
+        result: Result<SearchOutcome, String>,
+    },
+    ChartLoaded {
+        id: RequestId,
+        encounter_id: Option<i64>,
+        result: Result<Box<Chart>, String>,
+    },
+    /// The pause timer for search `generation` ran out: the search has settled.
+    SearchSettled {
+        generation: u64,
+    },
+    /// A background write (an audit event) failed.
+    BackgroundFailed(String),
+    /// SIGHUP, SIGTERM, or the terminal went away.
+    Terminate,
+}
+
+/// Work for the effects runner. Each answer comes back as a [`Msg`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    LoadInfo,
+    Search { id: RequestId, text: String, offset: usize, append: bool },
+    OpenChart { id: RequestId, patient_id: i64, encounter_id: Option<i64> },
+    OpenChartByMrn { id: RequestId, mrn: String },
+    RecordSearch { shape: QueryShape, shown: usize, more: bool },
+    RecordSignIn,
+    Suspend,
+    Quit,
+}
+
+/// A search whose audit event is owed once it settles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingSearchAudit {
+    pub generation: u64,
+    pub shape: QueryShape,
+    pub shown: usize,
+    pub more: bool,
+}
+
+pub struct App {
+    pub keymap: Arc<Keymap>,
+    pub header: HeaderInfo,
+    pub screen: Screen,
+    pub overlay: Option<Overlay>,
+    pub lookup: LookupState,
+    pub chart: Option<ChartState>,
+    /// A one-line message (errors, refusals) shown above the footer until the next key.
+    pub toast: Option<String>,
+    pub size: (u16, u16),
+    pub quitting: bool,
+    pub today: chrono::NaiveDate,
+    next_id: RequestId,
+    /// The chart request the screen is waiting for.
+    pending_chart: Option<RequestId>,
+    audit_generation: u64,
+    pub pending_audit: Option<PendingSearchAudit>,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(keymap: Arc<Keymap>, header: HeaderInfo, today: chrono::NaiveDate, size: (u16, u16)) -> Self {
+        let mut app = Self {
+            keymap,
+            header,
+            screen: Screen::Lookup,
+            overlay: None,
+            lookup: LookupState::new(),
+            chart: None,
+            toast: None,
+            size,
+            quitting: false,
+            today,
+            next_id: 0,
+            pending_chart: None,
+            audit_generation: 0,
+            pending_audit: None,
+            dirty: true,
+        };
+        app.set_size(size.0, size.1);
+        app
+    }
+
+    fn set_size(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        // Header, two rules, footer, the Find line, and the table's borders and header row.
+        self.lookup.visible_rows = usize::from(height.saturating_sub(8)).max(1);
+    }
+
+    /// The commands to run when the program starts.
+    pub fn init(&mut self) -> Vec<Command> {
+        vec![Command::LoadInfo, Command::RecordSignIn]
+    }
+
+    fn next_request(&mut self) -> RequestId {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// The focused keymap context.
+    pub fn context(&self) -> Context {
+        match self.screen {
+            Screen::Lookup if self.lookup.field_focused => Context::Find,
+            Screen::Lookup => Context::Results,
+            Screen::Chart => Context::Chart,
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        self.dirty = true;
+        match msg {
+            Msg::Key(key) if key.kind == KeyEventKind::Press || key.kind == KeyEventKind::Repeat => self.on_key(key),
+            Msg::Key(_) => {
+                self.dirty = false;
+                Vec::new()
+            }
+            Msg::Resize(w, h) => {
+                self.set_size(w, h);
+                Vec::new()
+            }
+            Msg::InfoLoaded(Ok(info)) => {
+                let (username, role) = (self.header.username.clone(), self.header.role.clone());
+                self.header = HeaderInfo { username, role, ..info };
+                Vec::new()
+            }
+            Msg::InfoLoaded(Err(e)) | Msg::BackgroundFailed(e) => {
+                self.toast = Some(e);
+                Vec::new()
+            }
+            Msg::SearchDone { id, append, result } => self.on_search_done(id, append, result),
+            Msg::ChartLoaded { id, encounter_id, result } => self.on_chart_loaded(id, encounter_id, result),
+            Msg::SearchSettled { generation } => match self.pending_audit {
+                Some(p) if p.generation == generation => self.flush_search_audit(),
+                _ => {
+                    self.dirty = false;
+                    Vec::new()
+                }
+            },
+            Msg::Terminate => self.quit(),
+        }
+    }
+
+    fn quit(&mut self) -> Vec<Command> {
+        let mut commands = self.flush_search_audit();
+        self.quitting = true;
+        commands.push(Command::Quit);
+        commands
+    }
+
+    /// Writes the owed audit event of the last search, if any.
+    fn flush_search_audit(&mut self) -> Vec<Command> {
+        match self.pending_audit.take() {
+            Some(p) => vec![Command::RecordSearch { shape: p.shape, shown: p.shown, more: p.more }],
+            None => Vec::new(),
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        self.toast = None;
+        if let Some(overlay) = self.overlay.take() {
+            return self.on_overlay_key(overlay, key);
+        }
+        let context = self.context();
+        match self.keymap.action(context, &key) {
+            Some(action) => self.on_action(action),
+            None if context == Context::Find => self.on_find_text(key),
+            None => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> Vec<Command> {
+        use crossterm::event::KeyCode;
+        match overlay {
+            Overlay::Help { scroll } => {
+                let scroll = match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                    KeyCode::PageDown => scroll.saturating_add(10),
+                    KeyCode::PageUp => scroll.saturating_sub(10),
+                    _ if self.keymap.action(Context::Global, &key) == Some(Action::Quit) => return self.quit(),
+                    _ => return Vec::new(),
+                };
+                self.overlay = Some(Overlay::Help { scroll });
+                Vec::new()
+            }
+            Overlay::Palette(mut palette) => {
+                if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
+                    return self.quit();
+                }
+                match palette.on_key(key) {
+                    None => {
+                        self.overlay = Some(Overlay::Palette(palette));
+                        Vec::new()
+                    }
+                    Some(Ok(Some(command))) => self.run_palette(command),
+                    Some(Ok(None)) => Vec::new(),
+                    Some(Err(problem)) => {
+                        self.toast = Some(problem);
+                        self.overlay = Some(Overlay::Palette(palette));
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_palette(&mut self, command: PaletteCommand) -> Vec<Command> {
+        match command {
+            PaletteCommand::Lookup => self.go_lookup(),
+            PaletteCommand::Chart => self.on_action(Action::ScreenChart),
+            PaletteCommand::Help => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                Vec::new()
+            }
+            PaletteCommand::Quit => self.quit(),
+            PaletteCommand::Mrn(mrn) => {
+                let id = self.next_request();
+                self.pending_chart = Some(id);
+                let mut commands = self.flush_search_audit();
+                commands.push(Command::OpenChartByMrn { id, mrn });
+                commands
+            }
+        }
+    }
+
+    fn go_lookup(&mut self) -> Vec<Command> {
+        self.screen = Screen::Lookup;
+        self.lookup.field_focused = true;
+        Vec::new()
+    }
+
+    fn on_action(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Quit => self.quit(),
+            Action::CommandPalette => {
+                self.overlay = Some(Overlay::Palette(PaletteState::default()));
+                Vec::new()
+            }
+            Action::Help => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                Vec::new()
+            }
+            Action::Suspend => vec![Command::Suspend],
+            Action::ScreenLookup => {
+                self.screen = Screen::Lookup;
+                Vec::new()
+            }
+            Action::ScreenChart => {
+                if self.chart.is_some() {
+                    let commands = self.flush_search_audit();
+                    self.screen = Screen::Chart;
+                    commands
+                } else {
+                    self.toast = Some("No chart is open yet: find a patient and press Enter.".into());
+                    Vec::new()
+                }
+            }
+            _ => match self.screen {
+                Screen::Lookup => self.on_lookup_action(action),
+                Screen::Chart => self.on_chart_action(action),
+            },
+        }
+    }
+
+    fn on_lookup_action(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::OpenSelected => {
+                let Some(row) = self.lookup.selected_row().cloned() else {
+                    self.toast = Some(if self.lookup.query.text().trim().is_empty() {
+                        "Type an MRN, a name (LAST,FIRST), S4821, a birth date or an account number.".into()
+                    } else if self.lookup.searching() {
+                        "Still searching…".into()
+                    } else {
+                        "Nothing to open: no patient matches.".into()
+                    });
+                    return Vec::new();
+                };
+                let id = self.next_request();
+                self.pending_chart = Some(id);
+                let mut commands = self.flush_search_audit();
+                commands.push(Command::OpenChart { id, patient_id: row.patient_id, encounter_id: row.encounter_id });
+                commands
+            }
+            Action::ClearOrLeave => {
+                if self.lookup.query.text().is_empty() {
+                    self.lookup.field_focused = false;
+                    Vec::new()
+                } else {
+                    self.lookup.clear();
+                    self.flush_search_audit()
+                }
+            }
+            Action::FocusResults => {
+                self.lookup.field_focused = false;
+                Vec::new()
+            }
+            Action::FocusFind => {
+                self.lookup.field_focused = true;
+                Vec::new()
+            }
+            Action::NextRow => self.lookup_move(1),
+            Action::PrevRow => self.lookup_move(-1),
+            Action::NextPage => self.lookup_move(self.lookup.visible_rows as isize),
+            Action::PrevPage => self.lookup_move(-(self.lookup.visible_rows as isize)),
+            Action::FirstRow => self.lookup_move(isize::MIN / 2),
+            Action::LastRow => self.lookup_move(isize::MAX / 2),
+            _ => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+
+    /// Moves the highlight; at the end of a page with more below, fetches the next page.
+    fn lookup_move(&mut self, delta: isize) -> Vec<Command> {
+        let at_end = self.lookup.move_selection(delta);
+        if at_end && self.lookup.has_more && !self.lookup.searching() {
+            let id = self.next_request();
+            self.lookup.latest = Some(id);
+            return vec![Command::Search {
+                id,
+                text: self.lookup.query.text(),
+                offset: self.lookup.rows.len(),
+                append: true,
+            }];
+        }
+        Vec::new()
+    }
+
+    fn on_find_text(&mut self, key: KeyEvent) -> Vec<Command> {
+        let before = self.lookup.query.text();
+        self.lookup.query.input(key);
+        let text = self.lookup.query.text();
+        if text == before {
+            return Vec::new();
+        }
+        let id = self.next_request();
+        self.lookup.begin_search(id);
+        vec![Command::Search { id, text, offset: 0, append: false }]
+    }
+
+    fn on_search_done(&mut self, id: RequestId, append: bool, result: Result<SearchOutcome, String>) -> Vec<Command> {
+        if self.lookup.latest != Some(id) {
+            // A newer search superseded this one: its answer is dropped unseen.
+            self.dirty = false;
+            return Vec::new();
+        }
+        self.lookup.latest = None;
+        match result {
+            Ok(outcome) => {
+                let shape = outcome.shape;
+                self.lookup.show(outcome, append);
+                if let Some(shape) = shape {
+                    self.audit_generation += 1;
+                    self.pending_audit = Some(PendingSearchAudit {
+                        generation: self.audit_generation,
+                        shape,
+                        shown: self.lookup.rows.len(),
+                        more: self.lookup.has_more,
+                    });
+                } else {
+                    self.pending_audit = None;
+                }
+            }
+            Err(e) => {
+                self.lookup.error = Some(e);
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_chart_loaded(
+        &mut self,
+        id: RequestId,
+        encounter_id: Option<i64>,
+        result: Result<Box<Chart>, String>,
+    ) -> Vec<Command> {
+        if self.pending_chart != Some(id) {
+            self.dirty = false;
+            return Vec::new();
+        }
+        self.pending_chart = None;
+        match result {
+            Ok(chart) => {
+                self.chart = Some(ChartState::new(*chart, encounter_id));
+                self.screen = Screen::Chart;
+            }
+            Err(e) => self.toast = Some(e),
+        }
+        Vec::new()
+    }
+
+    fn on_chart_action(&mut self, action: Action) -> Vec<Command> {
+        let Some(chart) = self.chart.as_mut() else {
+            self.screen = Screen::Lookup;
+            return Vec::new();
+        };
+        match action {
+            Action::Back => {
+                if !chart.close_document() {
+                    self.screen = Screen::Lookup;
+                }
+            }
+            Action::NextSection => chart.next_section(1),
+            Action::PrevSection => chart.next_section(-1),
+            Action::NextRow => chart.move_selection(1),
+            Action::PrevRow => chart.move_selection(-1),
+            Action::NextPage => chart.move_selection(10),
+            Action::PrevPage => chart.move_selection(-10),
+            Action::FirstRow => chart.move_selection(isize::MIN / 2),
+            Action::LastRow => chart.move_selection(isize::MAX / 2),
+            Action::OpenSelected => chart.open_selected(),
+            _ => self.dirty = false,
+        }
+        Vec::new()
+    }
+
+    /// The search whose audit event waits for a pause, for the event loop's timer.
+    pub fn settle_generation(&self) -> Option<u64> {
+        self.pending_audit.map(|p| p.generation)
+    }
+}
+
+#[cfg(test)]
+mod tests;

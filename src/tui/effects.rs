@@ -1,0 +1,136 @@
+//! Runs the model's commands against the desk on worker threads and brings each answer back as a
+//! message. The render path never waits on the store.
+
+use super::app::{Command, HeaderInfo, Msg, PAGE_SIZE, RequestId};
+use crate::desk::Desk;
+use crate::store::Page;
+use std::sync::{Arc, Condvar, Mutex};
+use tokio::sync::mpsc::UnboundedSender;
+
+pub struct Effects {
+    desk: Desk,
+    tx: UnboundedSender<Msg>,
+    search: Arc<SearchSlot>,
+}
+
+/// Search-as-you-type keeps at most one search waiting: a newer keystroke replaces the waiting one
+/// (gitui's AsyncSingleJob), so a fast typist never queues up stale queries.
+#[derive(Default)]
+struct SearchSlot {
+    next: Mutex<Option<SearchJob>>,
+    ready: Condvar,
+}
+
+struct SearchJob {
+    id: RequestId,
+    text: String,
+    offset: usize,
+    append: bool,
+}
+
+impl Effects {
+    pub fn new(desk: Desk, tx: UnboundedSender<Msg>) -> std::io::Result<Self> {
+        let search = Arc::new(SearchSlot::default());
+        let worker_slot = search.clone();
+        let worker_desk = desk.clone();
+        let worker_tx = tx.clone();
+        std::thread::Builder::new().name("chartroom-search".into()).spawn(move || {
+            loop {
+                let job = {
+                    let mut next = match worker_slot.next.lock() {
+                        Ok(guard) => guard,
+                        Err(poisoned) => poisoned.into_inner(),
+                    };
+                    loop {
+                        if let Some(job) = next.take() {
+                            break job;
+                        }
+                        next = match worker_slot.ready.wait(next) {
+                            Ok(guard) => guard,
+                            Err(poisoned) => poisoned.into_inner(),
+                        };
+                    }
+                };
+                let result = worker_desk
+                    .search(&job.text, Page { offset: job.offset, limit: PAGE_SIZE })
+                    .map_err(|e| e.to_string());
+                if worker_tx.send(Msg::SearchDone { id: job.id, append: job.append, result }).is_err() {
+                    break;
+                }
+            }
+        })?;
+        Ok(Self { desk, tx, search })
+    }
+
+    pub fn run(&self, command: Command) {
+        match command {
+            Command::Search { id, text, offset, append } => {
+                if let Ok(mut next) = self.search.next.lock() {
+                    *next = Some(SearchJob { id, text, offset, append });
+                    self.search.ready.notify_one();
+                }
+            }
+            Command::LoadInfo => self.background(|desk| {
+                Msg::InfoLoaded(
+                    desk.store_info()
+                        .map(|info| {
+                            let facility = match info.facilities.first() {
+                                Some(f) => format!("{} ({})", f.name, f.code),
+                                None => "no facility yet".into(),
+                            };
+                            HeaderInfo { facility, is_demo: info.is_demo, ..HeaderInfo::default() }
+                        })
+                        .map_err(|e| e.to_string()),
+                )
+            }),
+            Command::OpenChart { id, patient_id, encounter_id } => self.background(move |desk| Msg::ChartLoaded {
+                id,
+                encounter_id,
+                result: desk.open_chart(patient_id).map(Box::new).map_err(|e| e.to_string()),
+            }),
+            Command::OpenChartByMrn { id, mrn } => self.background(move |desk| Msg::ChartLoaded {
+                id,
+                encounter_id: None,
+                result: desk.open_chart_by_mrn(&mrn).map(Box::new).map_err(|e| e.to_string()),
+            }),
+            Command::RecordSearch { shape, shown, more } => {
+                self.background(move |desk| match desk.record_search(shape, shown, more) {
+                    Ok(()) => Msg::BackgroundFailed(String::new()),
+                    Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {e}")),
+                })
+            }
+            Command::RecordSignIn => self.background(|desk| match desk.record_sign_in() {
+                Ok(()) => Msg::BackgroundFailed(String::new()),
+                Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {e}")),
+            }),
+            // The event loop handles these itself.
+            Command::Suspend | Command::Quit => {}
+        }
+    }
+
+    /// Runs a blocking desk call on tokio's blocking pool and sends its message.
+    fn background(&self, job: impl FnOnce(&Desk) -> Msg + Send + 'static) {
+        let desk = self.desk.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let msg = job(&desk);
+            if !matches!(&msg, Msg::BackgroundFailed(m) if m.is_empty()) {
+                let _ = tx.send(msg);
+            }
+        });
+    }
+
+    /// Runs the commands that must finish before the program exits (the last audit events).
+    pub fn run_to_completion(&self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::RecordSearch { shape, shown, more } => {
+                    if let Err(e) = self.desk.record_search(shape, shown, more) {
+                        tracing::warn!(error = %e, "search audit event not written at exit");
+                    }
+                }
+                other => self.run(other),
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The one `select!`: terminal input, effect results, signals, and the search-settle timer. All
+//! pending input is drained before a frame is drawn, and a frame is drawn only when something changed.
+
+use super::app::{App, Command, Msg};
+use super::effects::Effects;
+use super::terminal::{self, Tui};
+use super::theme::Theme;
+use super::view;
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::Instant;
+
+/// How long a clerk pauses before a search counts as settled and is audited.
+pub const SETTLE_AFTER: Duration = Duration::from_millis(1500);
+
+pub async fn run(
+    tui: &mut Tui,
+    app: &mut App,
+    effects: &Effects,
+    mut results: UnboundedReceiver<Msg>,
+    theme: &Theme,
+) -> std::io::Result<()> {
+    let mut events = EventStream::new();
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut armed: Option<(u64, Instant)> = None;
+    let startup = app.init();
+    dispatch(tui, app, effects, startup)?;
+
+    loop {
+        if app.dirty {
+            terminal::draw(tui, |frame| view::render(frame, app, theme))?;
+            app.dirty = false;
+        }
+        if app.quitting {
+            return Ok(());
+        }
+        // (Re)arm the settle timer when a new search result owes an audit event.
+        match (app.settle_generation(), armed) {
+            (Some(generation), Some((armed_for, _))) if armed_for == generation => {}
+            (Some(generation), _) => armed = Some((generation, Instant::now() + SETTLE_AFTER)),
+            (None, _) => armed = None,
+        }
+        let deadline = armed.map(|(_, at)| at);
+        let msg = tokio::select! {
+            biased;
+            event = events.next() => match event {
+                Some(Ok(event)) => match to_msg(event) { Some(msg) => msg, None => continue },
+                // The terminal is gone (an SSH link dropped): leave as if told to.
+                Some(Err(_)) | None => Msg::Terminate,
+            },
+            Some(msg) = results.recv() => msg,
+            _ = hangup.recv() => Msg::Terminate,
+            _ = terminate.recv() => Msg::Terminate,
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                let generation = armed.take().map(|(g, _)| g).unwrap_or_default();
+                Msg::SearchSettled { generation }
+            }
+        };
+        let commands = app.update(msg);
+        dispatch(tui, app, effects, commands)?;
+        // Drain whatever else is already waiting before drawing: typed-ahead keys, finished work.
+        loop {
+            // Polled inside `select!` with this task's own waker: crossterm's EventStream keeps one
+            // wake-up registration at a time, and a throwaway waker (`now_or_never`) would swallow
+            // the wake-up of the next key.
+            let ready = tokio::select! {
+                biased;
+                event = events.next() => event,
+                () = std::future::ready(()) => None,
+            };
+            if let Some(Ok(event)) = ready {
+                if let Some(msg) = to_msg(event) {
+                    let commands = app.update(msg);
+                    dispatch(tui, app, effects, commands)?;
+                }
+                continue;
+            }
+            if let Ok(msg) = results.try_recv() {
+                let commands = app.update(msg);
+                dispatch(tui, app, effects, commands)?;
+                continue;
+            }
+            break;
+        }
+    }
+}
+
+fn to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+fn dispatch(tui: &mut Tui, app: &mut App, effects: &Effects, commands: Vec<Command>) -> std::io::Result<()> {
+    for command in commands {
+        match command {
+            Command::Suspend => {
+                terminal::suspend(tui)?;
+                app.dirty = true;
+            }
+            Command::Quit => {}
+            Command::RecordSearch { .. } if app.quitting => effects.run_to_completion(vec![command]),
+            other => effects.run(other),
+        }
+    }
+    Ok(())
+}

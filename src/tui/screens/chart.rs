@@ -1,0 +1,372 @@
+//! The chart: an identity banner that never scrolls away, and sections for encounters, documents,
+//! deficiencies, releases and the paper chart.
+
+use super::super::theme::Theme;
+use crate::domain::chart::Chart;
+use crate::domain::dates::{age_on, us_date};
+use crate::domain::ssn::masked;
+use crate::domain::text::{clean, clean_multiline};
+use chrono::NaiveDate;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Encounters,
+    Documents,
+    Deficiencies,
+    Releases,
+    PaperChart,
+}
+
+impl Section {
+    pub const ALL: [Self; 5] =
+        [Self::Encounters, Self::Documents, Self::Deficiencies, Self::Releases, Self::PaperChart];
+
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+#[derive(Debug)]
+pub struct ChartState {
+    pub chart: Chart,
+    pub section: Section,
+    selected: [usize; 5],
+    /// The document whose text is open, by index into `chart.documents`.
+    pub document: Option<usize>,
+    pub doc_scroll: u16,
+}
+
+impl ChartState {
+    /// Opens on the encounters, at `encounter_id` when the lookup came by account number.
+    pub fn new(chart: Chart, encounter_id: Option<i64>) -> Self {
+        let at = encounter_id.and_then(|id| chart.encounters.iter().position(|e| e.id == id)).unwrap_or(0);
+        Self { chart, section: Section::Encounters, selected: [at, 0, 0, 0, 0], document: None, doc_scroll: 0 }
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected[self.section.index()]
+    }
+
+    fn len(&self) -> usize {
+        match self.section {
+            Section::Encounters => self.chart.encounters.len(),
+            Section::Documents => self.chart.documents.len(),
+            Section::Deficiencies => self.chart.deficiencies.len(),
+            Section::Releases => self.chart.releases.len(),
+            Section::PaperChart => self.chart.volumes.iter().map(|v| v.movements.len()).sum(),
+        }
+    }
+
+    pub fn next_section(&mut self, step: isize) {
+        self.document = None;
+        let n = Section::ALL.len() as isize;
+        let i = (self.section.index() as isize + step).rem_euclid(n);
+        self.section = Section::ALL[i as usize];
+    }
+
+    pub fn move_selection(&mut self, delta: isize) {
+        if self.document.is_some() {
+            // In an open document, the row keys scroll its text.
+            self.doc_scroll = (self.doc_scroll as isize).saturating_add(delta).clamp(0, u16::MAX as isize) as u16;
+            return;
+        }
+        let len = self.len();
+        if len == 0 {
+            return;
+        }
+        let i = self.section.index();
+        self.selected[i] = (self.selected[i] as isize).saturating_add(delta).clamp(0, len as isize - 1) as usize;
+    }
+
+    pub fn open_selected(&mut self) {
+        match self.section {
+            Section::Encounters => {
+                // Enter on an encounter shows its documents.
+                let Some(encounter) = self.chart.encounters.get(self.selected()) else { return };
+                let id = encounter.id;
+                self.section = Section::Documents;
+                if let Some(first) = self.chart.documents.iter().position(|d| d.encounter_id == id) {
+                    self.selected[Section::Documents.index()] = first;
+                }
+            }
+            Section::Documents if self.chart.documents.get(self.selected()).is_some() => {
+                self.document = Some(self.selected());
+                self.doc_scroll = 0;
+            }
+            _ => {}
+        }
+    }
+
+    /// Closes an open document; false when none was open.
+    pub fn close_document(&mut self) -> bool {
+        self.document.take().is_some()
+    }
+}
+
+/// The banner: who this is, on every chart screen, above anything that scrolls.
+pub fn banner(chart: &Chart, today: NaiveDate, theme: &Theme) -> Line<'static> {
+    let p = &chart.patient;
+    let age = age_on(p.birth_date, p.deceased_on.unwrap_or(today));
+    let mut spans = vec![
+        Span::styled(format!(" {}", clean(&p.display_name())), theme.header),
+        Span::raw(format!(
+            "   MRN {}   DOB {} ({age})   {}   SSN {}",
+            p.mrn,
+            us_date(p.birth_date),
+            p.sex.code(),
+            masked(p.ssn_last4.as_deref())
+        )),
+    ];
+    if let Some(d) = p.deceased_on {
+        spans.push(Span::styled(format!("   {} deceased {}", theme.glyph("†", "+"), us_date(d)), theme.warning));
+    }
+    if p.sensitivity.is_restricted() {
+        spans.push(Span::styled(format!("   R {}", p.sensitivity.code()), theme.danger));
+    }
+    Line::from(spans)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDate, theme: &Theme) {
+    let [tabs_area, rule_area, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let open = state.chart.open_deficiency_count();
+    let labels = [
+        "Encounters".to_string(),
+        "Documents".to_string(),
+        format!("Deficiencies ({open})"),
+        format!("Releases ({})", state.chart.releases.len()),
+        "Paper chart".to_string(),
+    ];
+    let mut spans = vec![Span::raw(" ")];
+    for (i, label) in labels.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(theme.glyph(" │ ", " | "), theme.muted));
+        }
+        let style = if Section::ALL[i] == state.section { theme.selected.patch(theme.header) } else { theme.text };
+        spans.push(Span::styled(format!(" {label} "), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), tabs_area);
+    frame.render_widget(Paragraph::new(theme.rule.repeat(rule_area.width as usize)).style(theme.muted), rule_area);
+
+    if let Some(index) = state.document
+        && let Some(doc) = state.chart.documents.get(index)
+    {
+        let mut lines = vec![
+            Line::styled(format!(" {} — {}", clean(&doc.title), clean(&doc.account)), theme.header),
+            Line::styled(
+                format!(
+                    " {}  {}  {}",
+                    us_date(doc.created_at.date_naive()),
+                    doc.status.code(),
+                    clean(doc.author.as_deref().unwrap_or(""))
+                ),
+                theme.muted,
+            ),
+            Line::from(""),
+        ];
+        match &doc.text {
+            Some(text) => lines.extend(clean_multiline(text).lines().map(|l| Line::from(format!(" {l}")))),
+            None => lines.push(Line::styled(" No text on file for this document.", theme.muted)),
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((state.doc_scroll, 0)), body);
+        return;
+    }
+
+    let wide = body.width >= 110;
+    let (header, widths, rows): (Vec<&str>, Vec<Constraint>, Vec<Row<'static>>) = match state.section {
+        Section::Encounters => {
+            let mut header = vec!["ACCOUNT", "TYPE", "ADMIT", "DISCHARGE", "ATTENDING", "COMPLETION"];
+            let mut widths = vec![
+                Constraint::Length(10),
+                Constraint::Length(11),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Fill(1),
+                Constraint::Length(22),
+            ];
+            if wide {
+                header.insert(2, "FAC");
+                widths.insert(2, Constraint::Length(4));
+                header.insert(3, "SERVICE");
+                widths.insert(3, Constraint::Length(11));
+            }
+            let rows = state
+                .chart
+                .encounters
+                .iter()
+                .map(|e| {
+                    let mut cells = vec![
+                        clean(&e.account).to_string(),
+                        e.kind.label().to_string(),
+                        us_date(e.admit_at.date_naive()),
+                        e.discharge_at.map(|d| us_date(d.date_naive())).unwrap_or_else(|| "in house".into()),
+                        clean(e.attending.as_deref().unwrap_or("—")).to_string(),
+                        e.completion_label(),
+                    ];
+                    if wide {
+                        cells.insert(2, clean(&e.facility_code).to_string());
+                        cells.insert(3, clean(&e.service).to_string());
+                    }
+                    Row::new(cells)
+                })
+                .collect();
+            (header, widths, rows)
+        }
+        Section::Documents => (
+            vec!["DATE", "ACCOUNT", "TITLE", "STATUS", "AUTHOR"],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Fill(2),
+                Constraint::Length(13),
+                Constraint::Fill(1),
+            ],
+            state
+                .chart
+                .documents
+                .iter()
+                .map(|d| {
+                    let title =
+                        if d.text.is_some() { format!("{} ¶", clean(&d.title)) } else { clean(&d.title).to_string() };
+                    Row::new(vec![
+                        us_date(d.created_at.date_naive()),
+                        clean(&d.account).to_string(),
+                        title,
+                        d.status.code().to_string(),
+                        clean(d.author.as_deref().unwrap_or("")).to_string(),
+                    ])
+                })
+                .collect(),
+        ),
+        Section::Deficiencies => (
+            vec!["ACCOUNT", "TYPE", "DEFICIENCY", "PHYSICIAN", "MISSING", "DELINQ"],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(5),
+                Constraint::Fill(2),
+                Constraint::Fill(1),
+                Constraint::Length(15),
+                Constraint::Length(12),
+            ],
+            state
+                .chart
+                .deficiencies
+                .iter()
+                .map(|d| {
+                    let overdue = d.status.is_open() && d.delinquent_on <= today;
+                    let when = format!("{}{}", if overdue { "! " } else { "  " }, us_date(d.delinquent_on));
+                    let row = Row::new(vec![
+                        clean(&d.account).to_string(),
+                        clean(&d.type_code).to_string(),
+                        clean(&d.type_name).to_string(),
+                        clean(&d.provider).to_string(),
+                        d.status.missing().to_string(),
+                        when,
+                    ]);
+                    if overdue {
+                        row.style(theme.danger)
+                    } else if d.status.is_open() {
+                        row
+                    } else {
+                        row.style(theme.muted)
+                    }
+                })
+                .collect(),
+        ),
+        Section::Releases => (
+            vec!["DATE", "RECIPIENT", "PURPOSE", "PAGES"],
+            vec![Constraint::Length(10), Constraint::Fill(1), Constraint::Fill(1), Constraint::Length(5)],
+            state
+                .chart
+                .releases
+                .iter()
+                .map(|r| {
+                    Row::new(vec![
+                        us_date(r.disclosed_on),
+                        clean(&r.recipient).to_string(),
+                        clean(&r.purpose).to_string(),
+                        r.pages.to_string(),
+                    ])
+                })
+                .collect(),
+        ),
+        Section::PaperChart => {
+            let rows = state
+                .chart
+                .volumes
+                .iter()
+                .flat_map(|v| {
+                    v.movements.iter().map(move |m| {
+                        Row::new(vec![
+                            format!("Vol {}", v.volume_no),
+                            us_date(m.at.date_naive()),
+                            clean(&m.movement_type).to_string(),
+                            clean(m.from_location.as_deref().unwrap_or("—")).to_string(),
+                            clean(m.to_location.as_deref().unwrap_or("—")).to_string(),
+                            clean(m.by.as_deref().unwrap_or("")).to_string(),
+                        ])
+                    })
+                })
+                .collect();
+            (
+                vec!["VOLUME", "DATE", "MOVEMENT", "FROM", "TO", "BY"],
+                vec![
+                    Constraint::Length(6),
+                    Constraint::Length(10),
+                    Constraint::Length(11),
+                    Constraint::Fill(1),
+                    Constraint::Fill(1),
+                    Constraint::Length(10),
+                ],
+                rows,
+            )
+        }
+    };
+    let body = if state.section == Section::PaperChart {
+        let lines: Vec<Line> = if state.chart.volumes.is_empty() {
+            vec![Line::styled(" No paper chart on file.", theme.muted)]
+        } else {
+            state
+                .chart
+                .volumes
+                .iter()
+                .map(|v| {
+                    Line::from(format!(
+                        " Volume {} ({}): {}",
+                        v.volume_no,
+                        clean(&v.barcode),
+                        clean(&v.location_label())
+                    ))
+                })
+                .collect()
+        };
+        let height = (lines.len() as u16 + 1).min(body.height);
+        let [top, rest] = Layout::vertical([Constraint::Length(height), Constraint::Fill(1)]).areas(body);
+        frame.render_widget(Paragraph::new(lines), top);
+        rest
+    } else {
+        body
+    };
+    if rows.is_empty() {
+        let empty = match state.section {
+            Section::Encounters => " No encounters on file.",
+            Section::Documents => " No documents on file.",
+            Section::Deficiencies => " No deficiencies: this chart is complete.",
+            Section::Releases => " No releases recorded.",
+            Section::PaperChart => " No movements recorded.",
+        };
+        frame.render_widget(Paragraph::new(empty).style(theme.muted), body);
+        return;
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.header))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(theme.glyph("▌", ">"));
+    let mut table_state = TableState::default().with_selected(Some(state.selected()));
+    frame.render_stateful_widget(table, body, &mut table_state);
+}

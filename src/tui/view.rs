@@ -1,0 +1,46 @@
+//! Draws the whole frame from the model. Reads only; never changes business state.
+
+use super::app::{App, Overlay, Screen};
+use super::screens::{chart, lookup};
+use super::theme::Theme;
+use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::widgets::Paragraph;
+
+pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        chrome::too_small(frame, area);
+        return;
+    }
+    let chart_banner = app.screen == Screen::Chart && app.chart.is_some();
+    let [header, banner, rule_top, body, rule_bottom, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(chart_banner)),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    chrome::header(frame, header, &app.header, theme);
+    chrome::rule(frame, rule_top, theme);
+    match (app.screen, &app.chart) {
+        (Screen::Chart, Some(state)) => {
+            frame.render_widget(Paragraph::new(chart::banner(&state.chart, app.today, theme)), banner);
+            chart::render(frame, body, state, app.today, theme);
+        }
+        _ => lookup::render(frame, body, &app.lookup, theme),
+    }
+    chrome::rule(frame, rule_bottom, theme);
+    if let Some(message) = &app.toast {
+        chrome::toast(frame, rule_bottom, message, theme);
+    }
+    chrome::footer(frame, footer, &app.keymap, app.context(), app.screen, app.chart.is_some(), theme);
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => chrome::help(frame, body, &app.keymap, *scroll, theme),
+        Some(Overlay::Palette(state)) => chrome::palette(frame, body, state, theme),
+        None => {}
+    }
+}

@@ -1,0 +1,5 @@
+//! Reusable pieces of the screens.
+
+pub mod chrome;
+pub mod find_field;
+pub mod palette;
