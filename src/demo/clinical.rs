@@ -70,7 +70,7 @@ struct StaffMember {
 pub struct HospitalPlan {
     options: DemoOptions,
     key: SsnKey,
-    names: NameTables,
+    names: &'static NameTables,
     staff: Vec<StaffMember>,
     /// Indexes into `staff` of the surgeons, who own operative reports.
     surgeons: Vec<usize>,
@@ -94,7 +94,7 @@ impl HospitalPlan {
         Self {
             options: options.clone(),
             key,
-            names: NameTables::load(),
+            names: NameTables::shared(),
             staff,
             surgeons,
             accounts: Mutex::new(HashMap::new()),

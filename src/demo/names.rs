@@ -52,7 +52,13 @@ pub struct NameTables {
 }
 
 impl NameTables {
-    pub fn load() -> Self {
+    /// The tables, parsed once per process (94,000 names with their keys).
+    pub fn shared() -> &'static Self {
+        static TABLES: std::sync::OnceLock<NameTables> = std::sync::OnceLock::new();
+        TABLES.get_or_init(Self::load)
+    }
+
+    fn load() -> Self {
         Self {
             surnames: WeightedNames::parse(SURNAMES),
             female: WeightedNames::parse(FEMALE),
@@ -107,7 +113,7 @@ mod tests {
 
     #[test]
     fn smith_is_about_one_percent() {
-        let tables = NameTables::load();
+        let tables = NameTables::shared();
         let mut rng = DemoRng::new(3);
         let draws = 200_000;
         let smiths = (0..draws).filter(|_| tables.surnames.draw(&mut rng).key == "SMITH").count();

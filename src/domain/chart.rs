@@ -515,6 +515,16 @@ impl EncounterView {
             None => "—".into(),
         }
     }
+
+    /// The chart screen's column: `3 open`, `complete`, `awaiting analysis`, or `—`.
+    pub fn completion_short(&self) -> String {
+        match (self.completion.as_deref(), self.open_deficiencies) {
+            (Some("COMPLETE"), _) => "complete".into(),
+            (Some(_), open) if open > 0 => format!("{open} open"),
+            (Some(status), _) => status.to_ascii_lowercase().replace('_', " "),
+            (None, _) => "—".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

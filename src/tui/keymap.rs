@@ -112,14 +112,11 @@ impl KeyChord {
                 ChordCode::F(f[1..].parse().ok().filter(|n| (1..=12).contains(n))?)
             }
             _ => {
-                // A single character keeps its case from the original text: `G` is not `g`.
-                let original = text.trim();
-                let last = original.rsplit('-').next().filter(|s| !s.is_empty()).unwrap_or(original);
-                let mut chars = last.chars();
-                let c = chars.next()?;
-                if chars.next().is_some() {
+                if rest.chars().count() != 1 {
                     return None;
                 }
+                // A single character keeps its case from the original text: `G` is not `g`.
+                let c = text.trim().chars().last()?;
                 ChordCode::Char(if ctrl { c.to_ascii_lowercase() } else { c })
             }
         };

@@ -9,6 +9,42 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::widgets::Paragraph;
 
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
+    draw(frame, app, theme);
+    if theme.ascii {
+        asciify(frame.buffer_mut());
+    }
+}
+
+/// In ASCII mode (a non-UTF-8 locale, `--ascii`), every cell leaves as ASCII, whatever the screen
+/// or the data put there: one character per cell, so columns stay aligned.
+fn asciify(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        let symbol = cell.symbol();
+        if symbol.is_ascii() {
+            continue;
+        }
+        let replacement = match symbol.chars().next() {
+            Some('↓') => 'v',
+            Some('↑') => '^',
+            Some('←') => '<',
+            Some('→') => '>',
+            Some('·' | '—' | '–' | '─') => '-',
+            Some('…') => '.',
+            Some('▌' | '▸') => '>',
+            Some('†') => '+',
+            Some('¶') => '#',
+            Some('│') => '|',
+            Some(c) => deunicode::deunicode_char(c)
+                .and_then(|s| s.chars().next())
+                .filter(char::is_ascii_graphic)
+                .unwrap_or('?'),
+            None => ' ',
+        };
+        cell.set_char(replacement);
+    }
+}
+
+fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         chrome::too_small(frame, area);

@@ -58,6 +58,9 @@ struct Tier {
     order: &'static str,
     params: Vec<Box<dyn ToSql>>,
     kind: MatchKind,
+    /// For the exact-family tier: a row is an exact match only when its given name is this one too
+    /// (or none was typed); otherwise the given name matched by prefix.
+    exact_given: Option<String>,
 }
 
 pub(super) fn search(conn: &Connection, lookup: &PatientLookup, page: Page) -> StoreResult<SearchPage> {
@@ -70,6 +73,7 @@ pub(super) fn search(conn: &Connection, lookup: &PatientLookup, page: Page) -> S
                 order: "p.id",
                 params: vec![Box::new(mrn.as_str().to_string())],
                 kind: MatchKind::Exact,
+                exact_given: None,
             }],
             wanted,
         )?,
@@ -81,6 +85,7 @@ pub(super) fn search(conn: &Connection, lookup: &PatientLookup, page: Page) -> S
                 order: "p.family_key, p.given_key, p.id",
                 params: vec![Box::new(hash.clone())],
                 kind: MatchKind::Exact,
+                exact_given: None,
             }],
             wanted,
         )?,
@@ -91,6 +96,7 @@ pub(super) fn search(conn: &Connection, lookup: &PatientLookup, page: Page) -> S
                 order: "p.family_key, p.given_key, p.id",
                 params: vec![Box::new(last4.clone())],
                 kind: MatchKind::Exact,
+                exact_given: None,
             }],
             wanted,
         )?,
@@ -103,6 +109,7 @@ pub(super) fn search(conn: &Connection, lookup: &PatientLookup, page: Page) -> S
                     order: "p.family_key, p.given_key, p.id",
                     params: vec![Box::new(last4.clone()), Box::new(low.clone()), Box::new(prefix_upper_bound(&low))],
                     kind: MatchKind::Exact,
+                    exact_given: None,
                 }],
                 wanted,
             )?
@@ -125,6 +132,7 @@ fn name_tiers(name: &NameLookup) -> Vec<Tier> {
             order: "p.given_key, p.birth_date, p.id",
             params: vec![Box::new(name.family.clone()), Box::new(name.given.clone()), Box::new(given_upper.clone())],
             kind: MatchKind::Exact,
+            exact_given: (!name.given.is_empty()).then(|| name.given.clone()),
         },
         Tier {
             condition: "p.family_key > ? AND p.family_key < ? AND p.given_key >= ? AND p.given_key < ?".into(),
@@ -136,6 +144,7 @@ fn name_tiers(name: &NameLookup) -> Vec<Tier> {
                 Box::new(given_upper.clone()),
             ],
             kind: MatchKind::Prefix,
+            exact_given: None,
         },
     ];
     if !name.family_phonetic.is_empty() {
@@ -164,7 +173,13 @@ fn name_tiers(name: &NameLookup) -> Vec<Tier> {
             params.push(Box::new(name.given.clone()));
             params.push(Box::new(given_upper));
         }
-        tiers.push(Tier { condition, order: "p.family_key, p.given_key, p.id", params, kind: MatchKind::Phonetic });
+        tiers.push(Tier {
+            condition,
+            order: "p.family_key, p.given_key, p.id",
+            params,
+            kind: MatchKind::Phonetic,
+            exact_given: None,
+        });
     }
     tiers
 }
@@ -259,7 +274,8 @@ struct StoredKeys {
 fn name_match(name: &NameLookup, stored: &StoredKeys) -> Option<MatchKind> {
     let given_prefix = stored.given.starts_with(&name.given);
     if stored.family.starts_with(&name.family) && given_prefix {
-        return Some(if stored.family == name.family { MatchKind::Exact } else { MatchKind::Prefix });
+        let exact = stored.family == name.family && (name.given.is_empty() || stored.given == name.given);
+        return Some(if exact { MatchKind::Exact } else { MatchKind::Prefix });
     }
     let family_sounds = name.family_phonetic.contains(&stored.family_phon) || stored.family.starts_with(&name.family);
     let given_sounds = name.given.is_empty() || given_prefix || name.given_phonetic.contains(&stored.given_phon);

@@ -1,1 +1,302 @@
+//! `update()` tests: keys and answers in, state and commands out. No terminal, no store.
+
 use super::*;
+use crate::desk::SearchOutcome;
+use crate::domain::chart::{Chart, EncounterKind, EncounterView};
+use crate::domain::mrn::Mrn;
+use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};
+use crate::store::SearchPage;
+use chrono::{NaiveDate, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn app() -> App {
+    let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    App::new(Arc::new(Keymap::default()), HeaderInfo::new("jdoe", &[Role::HimClerk]), today, (80, 24))
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn type_text(app: &mut App, text: &str) -> Vec<Command> {
+    text.chars().flat_map(|c| app.update(key(KeyCode::Char(c)))).collect()
+}
+
+fn row(id: i64, mrn: &str, family: &str, given: &str) -> PatientRow {
+    PatientRow {
+        patient_id: id,
+        mrn: Mrn::parse(mrn).unwrap(),
+        family: family.into(),
+        given: given.into(),
+        middle: String::new(),
+        birth_date: NaiveDate::from_ymd_opt(1961, 4, 12).unwrap(),
+        sex: Sex::Male,
+        ssn_last4: Some("4821".into()),
+        last_visit: None,
+        deceased_on: None,
+        sensitivity: Sensitivity::None,
+        match_kind: MatchKind::Exact,
+        dob_swapped: false,
+        encounter_id: None,
+    }
+}
+
+fn outcome(shape: QueryShape, rows: Vec<PatientRow>, has_more: bool) -> Result<SearchOutcome, String> {
+    Ok(SearchOutcome { shape: Some(shape), problem: None, page: SearchPage { rows, has_more } })
+}
+
+fn last_search_id(commands: &[Command]) -> RequestId {
+    commands
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Command::Search { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("a search command")
+}
+
+fn chart_for(row: PatientRow) -> Chart {
+    let encounter = |id: i64, account: &str| EncounterView {
+        id,
+        account: account.into(),
+        kind: EncounterKind::Inpatient,
+        facility_code: "RGH".into(),
+        service: "MEDICINE".into(),
+        admit_at: Utc.with_ymd_and_hms(2025, 2, 5, 9, 0, 0).unwrap(),
+        discharge_at: None,
+        attending: None,
+        open_deficiencies: 0,
+        completion: None,
+    };
+    Chart {
+        patient: row,
+        address: String::new(),
+        phone: String::new(),
+        aliases: vec![],
+        encounters: vec![encounter(10, "A25-000900"), encounter(11, "A25-000781")],
+        documents: vec![],
+        deficiencies: vec![],
+        releases: vec![],
+        volumes: vec![],
+    }
+}
+
+#[test]
+fn the_cursor_starts_in_find_and_every_keystroke_searches() {
+    let mut app = app();
+    assert_eq!(app.context(), Context::Find);
+    let commands = type_text(&mut app, "S48");
+    let ids: Vec<_> = commands
+        .iter()
+        .map(|c| match c {
+            Command::Search { id, text, offset: 0, append: false } => (*id, text.clone()),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(ids.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(), ["S", "S4", "S48"]);
+    assert!(ids.windows(2).all(|w| w[0].0 < w[1].0), "ids increase");
+}
+
+#[test]
+fn a_stale_answer_is_dropped_and_the_latest_wins() {
+    let mut app = app();
+    let first = last_search_id(&type_text(&mut app, "S"));
+    let latest = last_search_id(&type_text(&mut app, "4821"));
+    app.update(Msg::SearchDone {
+        id: latest,
+        append: false,
+        result: outcome(QueryShape::InitialLast4, vec![row(1, "100234", "Smith", "John")], false),
+    });
+    app.update(Msg::SearchDone {
+        id: first,
+        append: false,
+        result: outcome(QueryShape::Name, vec![row(2, "100877", "Smythe", "Jon"), row(3, "1000001", "Sa", "B")], true),
+    });
+    assert_eq!(app.lookup.rows.len(), 1);
+    assert_eq!(app.lookup.rows[0].mrn.as_str(), "100234");
+    assert_eq!(app.lookup.reach(), "initial + last 4 · 1 found");
+}
+
+#[test]
+fn enter_in_the_field_opens_the_first_row_and_audits_the_search() {
+    let mut app = app();
+    let id = last_search_id(&type_text(&mut app, "S4821"));
+    app.update(Msg::SearchDone {
+        id,
+        append: false,
+        result: outcome(QueryShape::InitialLast4, vec![row(7, "100234", "Smith", "John")], false),
+    });
+    let commands = app.update(key(KeyCode::Enter));
+    assert_eq!(commands[0], Command::RecordSearch { shape: QueryShape::InitialLast4, shown: 1, more: false });
+    let Command::OpenChart { id, patient_id: 7, encounter_id: None } = commands[1] else { panic!("{commands:?}") };
+    app.update(Msg::ChartLoaded {
+        id,
+        encounter_id: None,
+        result: Ok(Box::new(chart_for(row(7, "100234", "Smith", "John")))),
+    });
+    assert_eq!(app.screen, Screen::Chart);
+    assert_eq!(app.context(), Context::Chart);
+    // Esc goes back to the same place in the lookup.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Lookup);
+    assert_eq!(app.lookup.query.text(), "S4821");
+}
+
+#[test]
+fn a_search_is_audited_once_when_it_settles_not_per_keystroke() {
+    let mut app = app();
+    let id = last_search_id(&type_text(&mut app, "smith"));
+    app.update(Msg::SearchDone {
+        id,
+        append: false,
+        result: outcome(QueryShape::Name, vec![row(1, "100234", "Smith", "John")], true),
+    });
+    let generation = app.settle_generation().unwrap();
+    assert_eq!(
+        app.update(Msg::SearchSettled { generation }),
+        vec![Command::RecordSearch { shape: QueryShape::Name, shown: 1, more: true }]
+    );
+    assert_eq!(app.update(Msg::SearchSettled { generation }), vec![], "only once");
+    assert_eq!(app.settle_generation(), None);
+}
+
+#[test]
+fn an_old_settle_timer_does_not_audit_a_newer_search() {
+    let mut app = app();
+    let id = last_search_id(&type_text(&mut app, "smi"));
+    app.update(Msg::SearchDone { id, append: false, result: outcome(QueryShape::Name, vec![], false) });
+    let old = app.settle_generation().unwrap();
+    let id = last_search_id(&type_text(&mut app, "th"));
+    app.update(Msg::SearchDone { id, append: false, result: outcome(QueryShape::Name, vec![], false) });
+    assert_eq!(app.update(Msg::SearchSettled { generation: old }), vec![]);
+}
+
+#[test]
+fn quitting_flushes_the_owed_audit_event() {
+    let mut app = app();
+    let id = last_search_id(&type_text(&mut app, "4821"));
+    app.update(Msg::SearchDone { id, append: false, result: outcome(QueryShape::Last4, vec![], false) });
+    let commands = app.update(ctrl('q'));
+    assert_eq!(
+        commands,
+        vec![Command::RecordSearch { shape: QueryShape::Last4, shown: 0, more: false }, Command::Quit]
+    );
+    assert!(app.quitting);
+}
+
+#[test]
+fn esc_clears_then_leaves_the_field() {
+    let mut app = app();
+    type_text(&mut app, "smith");
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.lookup.query.text(), "");
+    assert_eq!(app.context(), Context::Find);
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.context(), Context::Results);
+    // Outside the field, `?` is help and `/` returns to Find.
+    app.update(key(KeyCode::Char('?')));
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    app.update(key(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+    app.update(key(KeyCode::Char('/')));
+    assert_eq!(app.context(), Context::Find);
+}
+
+#[test]
+fn in_the_field_question_mark_and_digits_are_text() {
+    let mut app = app();
+    let commands = type_text(&mut app, "?1");
+    assert_eq!(commands.len(), 2);
+    assert_eq!(app.lookup.query.text(), "?1");
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn colon_in_an_empty_field_is_text_but_ctrl_p_opens_the_palette() {
+    let mut app = app();
+    app.update(ctrl('p'));
+    assert!(matches!(app.overlay, Some(Overlay::Palette(_))));
+    for c in "mrn 1002345".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    let commands = app.update(key(KeyCode::Enter));
+    assert!(matches!(&commands[..], [Command::OpenChartByMrn { mrn, .. }] if mrn == "1002345"), "{commands:?}");
+}
+
+#[test]
+fn an_account_match_opens_the_chart_at_that_encounter() {
+    let mut app = app();
+    let id = last_search_id(&type_text(&mut app, "A25-000781"));
+    let mut found = row(4, "204511", "Garcia", "Maria");
+    found.encounter_id = Some(11);
+    app.update(Msg::SearchDone { id, append: false, result: outcome(QueryShape::Account, vec![found.clone()], false) });
+    let commands = app.update(key(KeyCode::Enter));
+    let Some(Command::OpenChart { id, encounter_id: Some(11), .. }) = commands.last().cloned() else {
+        panic!("{commands:?}")
+    };
+    app.update(Msg::ChartLoaded { id, encounter_id: Some(11), result: Ok(Box::new(chart_for(found))) });
+    let chart = app.chart.as_ref().unwrap();
+    assert_eq!(chart.chart.encounters[chart.selected()].account, "A25-000781");
+}
+
+#[test]
+fn moving_past_the_last_row_fetches_the_next_page() {
+    let mut app = app();
+    let id = last_search_id(&type_text(&mut app, "smith"));
+    let rows: Vec<_> = (0..3).map(|i| row(i, &format!("10000{i}"), "Smith", "A")).collect();
+    app.update(Msg::SearchDone { id, append: false, result: outcome(QueryShape::Name, rows, true) });
+    app.update(key(KeyCode::Down)); // into the results
+    app.update(key(KeyCode::Down));
+    let commands = app.update(key(KeyCode::Down));
+    let Some(Command::Search { id, offset: 3, append: true, .. }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    app.update(Msg::SearchDone {
+        id,
+        append: true,
+        result: outcome(QueryShape::Name, vec![row(9, "100009", "Smith", "Z")], false),
+    });
+    assert_eq!(app.lookup.rows.len(), 4);
+    assert_eq!(app.lookup.selected, 2);
+}
+
+#[test]
+fn number_keys_switch_screens_only_outside_a_field() {
+    let mut app = app();
+    app.update(key(KeyCode::Esc)); // leave the empty field
+    app.update(key(KeyCode::Char('2')));
+    assert_eq!(app.screen, Screen::Lookup, "no chart open yet");
+    assert!(app.toast.is_some());
+}
+
+#[test]
+fn a_failed_chart_load_is_shown_not_swallowed() {
+    let mut app = app();
+    let id = last_search_id(&type_text(&mut app, "S4821"));
+    app.update(Msg::SearchDone {
+        id,
+        append: false,
+        result: outcome(QueryShape::InitialLast4, vec![row(7, "100234", "Smith", "John")], false),
+    });
+    let commands = app.update(key(KeyCode::Enter));
+    let Some(Command::OpenChart { id, .. }) = commands.last().cloned() else { panic!() };
+    app.update(Msg::ChartLoaded { id, encounter_id: None, result: Err("the store is busy".into()) });
+    assert_eq!(app.screen, Screen::Lookup);
+    assert_eq!(app.toast.as_deref(), Some("the store is busy"));
+}
+
+#[test]
+fn key_releases_change_nothing() {
+    let mut app = app();
+    app.dirty = false;
+    let mut release = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
+    release.kind = crossterm::event::KeyEventKind::Release;
+    assert!(app.update(Msg::Key(release)).is_empty());
+    assert!(!app.dirty);
+    assert_eq!(app.lookup.query.text(), "");
+}

@@ -186,7 +186,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                 Constraint::Length(10),
                 Constraint::Length(10),
                 Constraint::Fill(1),
-                Constraint::Length(22),
+                Constraint::Length(if wide { 33 } else { 10 }),
             ];
             if wide {
                 header.insert(2, "FAC");
@@ -205,7 +205,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                         us_date(e.admit_at.date_naive()),
                         e.discharge_at.map(|d| us_date(d.date_naive())).unwrap_or_else(|| "in house".into()),
                         clean(e.attending.as_deref().unwrap_or("—")).to_string(),
-                        e.completion_label(),
+                        if wide { e.completion_label() } else { e.completion_short() },
                     ];
                     if wide {
                         cells.insert(2, clean(&e.facility_code).to_string());
@@ -243,12 +243,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                 .collect(),
         ),
         Section::Deficiencies => (
-            vec!["ACCOUNT", "TYPE", "DEFICIENCY", "PHYSICIAN", "MISSING", "DELINQ"],
+            vec!["ACCOUNT", "TYPE", "DEFICIENCY", "PHYSICIAN", "MISSING", "DELINQUENT"],
             vec![
                 Constraint::Length(10),
                 Constraint::Length(5),
+                Constraint::Fill(3),
                 Constraint::Fill(2),
-                Constraint::Fill(1),
                 Constraint::Length(15),
                 Constraint::Length(12),
             ],
@@ -344,9 +344,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                 })
                 .collect()
         };
-        let height = (lines.len() as u16 + 1).min(body.height);
+        // A volume's location line may wrap at 80 columns: leave it room.
+        let height = (2 * lines.len() as u16 + 1).min(body.height);
         let [top, rest] = Layout::vertical([Constraint::Length(height), Constraint::Fill(1)]).areas(body);
-        frame.render_widget(Paragraph::new(lines), top);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
         rest
     } else {
         body

@@ -159,7 +159,7 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
     let matches = state.matches();
     let height = (matches.len() as u16 + 3).min(area.height);
     let [_, top] = Layout::vertical([Constraint::Length(2), Constraint::Length(height)]).areas(area);
-    let popup = centered(top, 52, height);
+    let popup = centered(top, 64, height);
     frame.render_widget(Clear, popup);
     let mut lines =
         vec![Line::from(vec![Span::raw(format!(" :{}", clean(&state.input))), Span::styled(" ", theme.selected)])];

@@ -1,0 +1,144 @@
+//! Fixtures shared by the integration tests: a store holding the acceptance-scenario hospital of
+//! domain.md §5 (today = Mon 2025-03-03), plus patients that exercise ranking.
+
+#![allow(dead_code)]
+
+use chartroom::demo::{DemoOptions, HospitalPlan};
+use chartroom::desk::{Desk, FixedClock, ensure_founder};
+use chartroom::domain::chart::NewFacility;
+use chartroom::domain::mrn::Mrn;
+use chartroom::domain::names::PersonName;
+use chartroom::domain::patient::{NameKeys, NewPatient, Sensitivity, Sex};
+use chartroom::domain::ssn::{Ssn, SsnKey};
+use chartroom::store::records::NewEncounter;
+use chartroom::store::sqlite::SqliteStore;
+use chartroom::store::{RecordBatch, Store};
+use chrono::{NaiveDate, TimeZone, Utc};
+use std::sync::Arc;
+
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 3, 3).unwrap()
+}
+
+pub fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock { now: Utc.with_ymd_and_hms(2025, 3, 3, 15, 0, 0).unwrap(), today: today() })
+}
+
+pub fn key() -> SsnKey {
+    SsnKey::from_bytes([42; 32])
+}
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub store: Arc<dyn Store>,
+}
+
+/// The backends every conformance test runs against. A second backend adds itself here.
+pub fn backends() -> Vec<(&'static str, fn() -> Fixture)> {
+    vec![("sqlite", sqlite_empty)]
+}
+
+pub fn sqlite_empty() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("chartroom.db")).unwrap());
+    Fixture { dir, store }
+}
+
+pub fn patient(
+    mrn: &str,
+    family: &str,
+    given: &str,
+    middle: &str,
+    dob: (i32, u32, u32),
+    ssn: Option<&str>,
+) -> NewPatient {
+    let name = PersonName::new(family, given, middle);
+    let ssn = ssn.and_then(Ssn::parse);
+    NewPatient {
+        mrn: Mrn::parse(mrn).unwrap(),
+        keys: NameKeys::of(&name),
+        name,
+        sex: Sex::Male,
+        birth_date: NaiveDate::from_ymd_opt(dob.0, dob.1, dob.2).unwrap(),
+        ssn_last4: ssn.as_ref().map(Ssn::last4),
+        ssn_hash: ssn.as_ref().map(|s| key().hash(s)),
+        deceased_on: None,
+        sensitivity: Sensitivity::None,
+        address: String::new(),
+        phone: String::new(),
+        aliases: vec![],
+        source_ids: vec![],
+    }
+}
+
+/// Writes the scenario hospital into `store`: facilities, the founder `dhim` and the demo staff,
+/// the fixture patients (SMITH, JOHN A; SMYTHE, JON; GARCIA, MARIA L with A25-000781; NGUYEN,
+/// THANH), and ranking patients.
+pub fn populate(store: &dyn Store) {
+    ensure_founder(store, "dhim", "local", clock().now).unwrap();
+    let options = DemoOptions { patients: 0, seed: 1, today: today(), now: clock().now };
+    let plan = HospitalPlan::new(&options, key());
+    for (code, name, state, kind, tz) in chartroom::demo::FACILITIES {
+        let facility = NewFacility::validate(code, name, state, *kind, tz).unwrap();
+        store.add_facility(facility, event("facility")).unwrap();
+    }
+    for (username, display, roles) in chartroom::demo::USERS {
+        if *username == "dhim" {
+            continue;
+        }
+        store
+            .add_user(
+                chartroom::store::NewUser {
+                    username: username.to_string(),
+                    display_name: display.to_string(),
+                    roles: roles.to_vec(),
+                },
+                event("user"),
+            )
+            .unwrap();
+    }
+    store.insert_batch(plan.foundation_batch(), None).unwrap();
+    let mut batch = RecordBatch::default();
+    batch.patients.push(patient("100999", "Smith", "Jonathan", "", (1961, 4, 12), Some("111223333")));
+    batch.patients.push(patient("101000", "Smithson", "Jon", "", (1970, 1, 1), None));
+    batch.patients.push(patient("101001", "O'Brien", "Pat", "", (1950, 5, 5), None));
+    batch.patients.push(patient("101002", "Jones", "Ann", "", (1961, 4, 12), None));
+    let mut nguyen = patient("101003", "Nguyễn", "Van", "", (1980, 2, 2), None);
+    nguyen.sex = Sex::Female;
+    batch.patients.push(nguyen);
+    batch.encounters.push(NewEncounter {
+        patient_mrn: "100999".into(),
+        account: "O25-000200".into(),
+        kind: chartroom::domain::chart::EncounterKind::Outpatient,
+        facility_code: "RGC".into(),
+        service: "MEDICINE".into(),
+        admit_at: Utc.with_ymd_and_hms(2025, 1, 15, 14, 0, 0).unwrap(),
+        discharge_at: None,
+        attending_npi: Some("1000000001".into()),
+    });
+    store.insert_batch(batch, None).unwrap();
+}
+
+/// The scenario store, ready.
+pub fn scenario() -> Fixture {
+    let fixture = sqlite_empty();
+    populate(&*fixture.store);
+    fixture
+}
+
+pub fn desk_for(fixture: &Fixture, username: &str) -> Desk {
+    Desk::sign_in(fixture.store.clone(), username, "ssh 203.0.113.5".into(), key(), clock()).unwrap()
+}
+
+pub fn event(entity: &str) -> chartroom::domain::audit::NewAuditEvent {
+    chartroom::domain::audit::NewAuditEvent {
+        at: clock().now,
+        username: "dhim".into(),
+        source: "local".into(),
+        action: chartroom::domain::audit::AuditAction::Create,
+        entity: entity.into(),
+        entity_id: None,
+        patient_id: None,
+        detail: String::new(),
+    }
+}

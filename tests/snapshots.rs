@@ -1,0 +1,193 @@
+//! The screens at the design size (80×24) and a wide terminal (120×40), drawn from real desk
+//! answers on the scenario store. Accepted snapshots live in tests/snapshots/.
+
+mod common;
+
+use chartroom::domain::query::QueryShape;
+use chartroom::domain::role::Role;
+use chartroom::store::{Page, RecordBatch};
+use chartroom::tui::app::{App, Command, HeaderInfo, Msg};
+use chartroom::tui::keymap::Keymap;
+use chartroom::tui::theme::Theme;
+use chartroom::tui::view;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::Arc;
+
+struct Harness {
+    fixture: common::Fixture,
+    desk: chartroom::desk::Desk,
+    app: App,
+}
+
+impl Harness {
+    fn new(width: u16, height: u16) -> Self {
+        let fixture = common::scenario();
+        let desk = common::desk_for(&fixture, "jdoe");
+        let mut header = HeaderInfo::new("jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
+        header.facility = "Riverbend General Hospital (RGH)".into();
+        header.is_demo = true;
+        let app = App::new(Arc::new(Keymap::default()), header, common::today(), (width, height));
+        Self { fixture, desk, app }
+    }
+
+    /// Feeds keys and carries out the commands they produce against the real desk, synchronously.
+    fn keys(&mut self, keys: &[KeyEvent]) {
+        for key in keys {
+            let commands = self.app.update(Msg::Key(*key));
+            self.run(commands);
+        }
+    }
+
+    fn type_text(&mut self, text: &str) {
+        let keys: Vec<_> = text.chars().map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)).collect();
+        self.keys(&keys);
+    }
+
+    fn run(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            let msg = match command {
+                Command::Search { id, text, offset, append } => Msg::SearchDone {
+                    id,
+                    append,
+                    result: self.desk.search(&text, Page { offset, limit: 50 }).map_err(|e| e.to_string()),
+                },
+                Command::OpenChart { id, patient_id, encounter_id } => Msg::ChartLoaded {
+                    id,
+                    encounter_id,
+                    result: self.desk.open_chart(patient_id).map(Box::new).map_err(|e| e.to_string()),
+                },
+                Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
+                    id,
+                    encounter_id: None,
+                    result: self.desk.open_chart_by_mrn(&mrn).map(Box::new).map_err(|e| e.to_string()),
+                },
+                _ => continue,
+            };
+            let more = self.app.update(msg);
+            self.run(more);
+        }
+    }
+
+    fn draw(&self, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| view::render(frame, &self.app, theme)).unwrap();
+        terminal
+    }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn theme() -> Theme {
+    Theme::ansi16()
+}
+
+#[test]
+fn lookup_empty_80x24() {
+    let h = Harness::new(80, 24);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn lookup_name_and_dob_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("smith jon 4/12/61");
+    assert_eq!(h.app.lookup.shape, Some(QueryShape::NameDob));
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn lookup_name_prefix_120x40() {
+    let mut h = Harness::new(120, 40);
+    h.type_text("smi");
+    insta::assert_snapshot!(h.draw(120, 40, &theme()).backend());
+}
+
+#[test]
+fn chart_by_account_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("A25-000781");
+    h.keys(&[key(KeyCode::Enter)]);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn chart_by_account_120x40() {
+    let mut h = Harness::new(120, 40);
+    h.type_text("A25-000781");
+    h.keys(&[key(KeyCode::Enter)]);
+    insta::assert_snapshot!(h.draw(120, 40, &theme()).backend());
+}
+
+#[test]
+fn chart_sections_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511");
+    h.keys(&[key(KeyCode::Enter), key(KeyCode::Tab)]);
+    insta::assert_snapshot!("chart_documents_80x24", h.draw(80, 24, &theme()).backend());
+    h.keys(&[key(KeyCode::Enter)]);
+    insta::assert_snapshot!("chart_document_text_80x24", h.draw(80, 24, &theme()).backend());
+    h.keys(&[key(KeyCode::Esc), key(KeyCode::Tab)]);
+    insta::assert_snapshot!("chart_deficiencies_80x24", h.draw(80, 24, &theme()).backend());
+    h.keys(&[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    insta::assert_snapshot!("chart_paper_80x24", h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn help_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)]);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn palette_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
+    h.type_text("m");
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn too_small_72x20() {
+    let h = Harness::new(72, 20);
+    insta::assert_snapshot!(h.draw(72, 20, &theme()).backend());
+}
+
+#[test]
+fn ascii_and_no_colour_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("smith");
+    let terminal = h.draw(80, 24, &Theme::monochrome().ascii());
+    let buffer = terminal.backend().buffer();
+    assert!(buffer.content().iter().all(|cell| cell.symbol().is_ascii()), "ASCII only");
+    // With no colour the highlighted row is still visible: reverse video.
+    let highlighted = buffer.content().iter().any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(highlighted);
+    assert!(buffer.content().iter().all(|c| c.fg == ratatui::style::Color::Reset));
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn a_hostile_name_shows_as_text() {
+    let mut h = Harness::new(80, 24);
+    let mut batch = RecordBatch::default();
+    batch.patients.push(common::patient(
+        "4000001",
+        "\x1b[2J\x1b]0;pwned\x07Smith",
+        "Eve\u{202E}",
+        "",
+        (1990, 1, 1),
+        None,
+    ));
+    h.fixture.store.insert_batch(batch, None).unwrap();
+    h.type_text("4000001");
+    let terminal = h.draw(80, 24, &theme());
+    for cell in terminal.backend().buffer().content() {
+        assert!(!cell.symbol().chars().any(chartroom::domain::text::is_unsafe_char), "{:?}", cell.symbol());
+    }
+    insta::assert_snapshot!(terminal.backend());
+}
