@@ -16,11 +16,26 @@ const WRITE_BUFFER: usize = 64 * 1024;
 
 pub fn enter() -> io::Result<Tui> {
     terminal::enable_raw_mode()?;
-    let mut out = BufWriter::with_capacity(WRITE_BUFFER, io::stdout());
-    execute!(out, EnterAlternateScreen, cursor::Hide)?;
-    let mut tui = Terminal::new(CrosstermBackend::new(out))?;
-    tui.clear()?;
-    Ok(tui)
+    let entered = (|| {
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER, io::stdout());
+        execute!(out, EnterAlternateScreen, cursor::Hide)?;
+        let mut tui = Terminal::new(CrosstermBackend::new(out))?;
+        full_redraw(&mut tui)?;
+        Ok(tui)
+    })();
+    if entered.is_err() {
+        // Whatever failed, the clerk gets their shell back as it was.
+        restore();
+    }
+    entered
+}
+
+/// Clears the screen and makes the next frame repaint every cell. Unlike `Terminal::clear`, it
+/// never asks the terminal where its cursor is: a terminal (or a test harness) that does not answer
+/// that query would stall the start.
+pub fn full_redraw(tui: &mut Tui) -> io::Result<()> {
+    let size = tui.size()?;
+    tui.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Leaves the terminal as it was found. Safe to call twice and from a panic hook.
@@ -55,5 +70,5 @@ pub fn suspend(tui: &mut Tui) -> io::Result<()> {
     // Execution resumes here after SIGCONT.
     terminal::enable_raw_mode()?;
     execute!(tui.backend_mut(), EnterAlternateScreen, cursor::Hide)?;
-    tui.clear()
+    full_redraw(tui)
 }

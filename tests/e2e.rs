@@ -1,0 +1,213 @@
+//! End to end: the real binary in a pseudo-terminal on a temporary store — search, open a chart, a
+//! too-small resize, quit, and a terminal left as it was found.
+
+mod common;
+
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_chartroom"))
+}
+
+fn store_args(dir: &Path) -> Vec<String> {
+    vec![
+        "--data-dir".into(),
+        dir.join("data").display().to_string(),
+        "--config".into(),
+        dir.join("config.toml").display().to_string(),
+    ]
+}
+
+fn cli(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(binary())
+        .args(store_args(dir))
+        .args(args)
+        .env_remove("CHARTROOM_CONFIG")
+        .env_remove("CHARTROOM_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn demo_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["demo", "--patients", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+#[test]
+fn search_open_resize_quit_and_the_terminal_is_restored() {
+    let dir = demo_store();
+    let args = store_args(dir.path());
+    let shell_line = format!(
+        "{} {} ; echo \"EXIT=$?\" ; stty -a ; echo END",
+        binary().display(),
+        args.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
+    );
+    let mut cmd = portable_pty::CommandBuilder::new("sh");
+    cmd.args(["-c", &shell_line]);
+    let mut s = pty::spawn_command(cmd, (80, 24));
+    s.wait_for("Find:", WAIT);
+    s.wait_for("DEMO DATA", WAIT);
+
+    s.send(b"S4821");
+    s.wait_for("initial + last 4 · 1 found", WAIT);
+    s.wait_for("SMITH, JOHN A", WAIT);
+    s.send(b"\r");
+    s.wait_for("MRN 100234", WAIT);
+    s.wait_for("Encounters", WAIT);
+
+    s.resize(70, 20);
+    s.wait_for("Terminal is 70×20", WAIT);
+    s.resize(80, 24);
+    s.wait_for("MRN 100234", WAIT);
+
+    s.send(b"\x1b"); // Esc: back to the lookup, where the query still stands
+    s.wait_for("Find: S4821", WAIT);
+    s.send(b"\x11"); // Ctrl-Q
+    s.wait_for("END", WAIT);
+    s.wait_exit(WAIT);
+
+    let out = s.raw_text();
+    assert!(out.contains("EXIT=0"), "clean exit:\n{out}");
+    let entered = out.rfind("\x1b[?1049h").expect("entered the alternate screen");
+    let left = out.rfind("\x1b[?1049l").expect("left the alternate screen");
+    assert!(left > entered);
+    assert!(
+        out[left..].contains("\x1b[?25h") || out[..left].rfind("\x1b[?25h").is_some_and(|i| i > entered),
+        "cursor shown again"
+    );
+    let stty = &out[out.find("EXIT=0").unwrap()..];
+    assert!(stty.contains(" icanon") && !stty.contains("-icanon"), "canonical mode restored:\n{stty}");
+    assert!(stty.contains(" echo ") && !stty.contains("-echo "), "echo restored:\n{stty}");
+
+    // The search (its shape, never its digits) and the chart view are in the audit trail.
+    let audit = cli(dir.path(), &["audit", "list", "--json"]);
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));
+    let events: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let events = events.as_array().unwrap();
+    assert!(events.iter().any(|e| e["action"] == "SEARCH" && e["detail"] == "shape=INITIAL+LAST4 results=1"));
+    assert!(events.iter().any(|e| e["action"] == "VIEW_PATIENT" && e["patient_mrn"] == "100234"));
+    assert!(!String::from_utf8_lossy(&audit.stdout).contains("S4821"));
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let dir = demo_store();
+    let args = store_args(dir.path());
+    let shell_line = format!(
+        "{} {} </dev/tty & pid=$! ; sleep 2 ; kill -TERM $pid ; wait $pid ; echo \"EXIT=$?\" ; stty -a ; echo END",
+        binary().display(),
+        args.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
+    );
+    let mut cmd = portable_pty::CommandBuilder::new("sh");
+    cmd.args(["-c", &shell_line]);
+    let mut s = pty::spawn_command(cmd, (80, 24));
+    s.wait_for("END", WAIT);
+    s.wait_exit(WAIT);
+    let out = s.raw_text();
+    assert!(out.contains("EXIT=0"), "a clean exit on SIGTERM:\n{out}");
+    assert!(out.rfind("\x1b[?1049l") > out.rfind("\x1b[?1049h"));
+    let stty = &out[out.find("EXIT=0").unwrap()..];
+    assert!(!stty.contains("-icanon"), "{stty}");
+}
+
+#[test]
+fn a_hostile_name_changes_nothing_on_the_terminal() {
+    let dir = demo_store();
+    {
+        use chartroom::store::{RecordBatch, Store};
+        let store = chartroom::store::sqlite::SqliteStore::open(&dir.path().join("data").join("chartroom.db")).unwrap();
+        let mut batch = RecordBatch::default();
+        batch.patients.push(common::patient("4000001", "\x1b[2J\x1b]0;pwned\x07Smith", "Eve", "", (1990, 1, 1), None));
+        store.insert_batch(batch, None).unwrap();
+    }
+    let args = store_args(dir.path());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut s = pty::spawn(&binary(), &arg_refs, (80, 24));
+    s.wait_for("Find:", WAIT);
+    s.send(b"4000001");
+    s.wait_for("PWNEDSMITH, EVE", WAIT);
+    assert_eq!(s.title(), "", "the window title was not changed");
+    assert!(s.screen().contains("DEMO DATA"), "the screen was not cleared");
+    s.send(b"\x11");
+    s.wait_exit(WAIT);
+
+    let out = cli(dir.path(), &["search", "4000001"]);
+    assert!(!out.stdout.contains(&0x1b), "no escape byte reaches stdout");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[2J]0;PWNEDSMITH, EVE"));
+}
+
+#[test]
+fn the_command_line_speaks_plainly() {
+    let dir = demo_store();
+    let json = cli(dir.path(), &["search", "smith jon 4/12/61", "--json"]);
+    assert!(json.status.success());
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let first = &rows.as_array().unwrap()[0];
+    for field in ["mrn", "name", "family", "given", "birth_date", "sex", "ssn_last4", "flags", "match"] {
+        assert!(first.get(field).is_some(), "{field} in {first}");
+    }
+    assert_eq!(first["mrn"], "100234");
+    assert_eq!(first["birth_date"], "1961-04-12");
+
+    let unknown = cli(dir.path(), &["chart", "999999"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&unknown.stderr).trim(), "chartroom: no patient has MRN 999999");
+
+    let chart = cli(dir.path(), &["chart", "204511"]);
+    let text = String::from_utf8_lossy(&chart.stdout);
+    assert!(text.contains("A25-000781"), "{text}");
+    assert!(text.contains("INCOMPLETE (3 open deficiencies)"), "{text}");
+    assert!(text.contains("Charged to HIM COMPLETION (mlee)"), "{text}");
+
+    let again = cli(dir.path(), &["demo", "--patients", "10"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a demo hospital"));
+
+    let backup = dir.path().join("backup.db");
+    let out = cli(dir.path(), &["backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(backup.exists());
+
+    let no_store = tempfile::tempdir().unwrap();
+    let out = cli(no_store.path(), &["search", "smith"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no store at"));
+}
+
+#[test]
+fn a_store_from_a_newer_chartroom_is_refused_plainly() {
+    let dir = demo_store();
+    let db = dir.path().join("data").join("chartroom.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let out = cli(dir.path(), &["search", "smith"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("newer chartroom"), "{err}");
+}
+
+#[test]
+fn a_bad_keymap_is_refused_with_file_and_line_before_the_terminal_is_touched() {
+    let dir = demo_store();
+    std::fs::write(dir.path().join("config.toml"), "[keymap.results]\n\"x\" = \"quit\"\n\"x\" = \"help\"\n").ok();
+    // TOML itself refuses a duplicate key; an unknown action is ours to refuse.
+    std::fs::write(dir.path().join("config.toml"), "\n[keymap.results]\n\"x\" = \"launch_rockets\"\n").unwrap();
+    let args = store_args(dir.path());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut s = pty::spawn(&binary(), &arg_refs, (80, 24));
+    let status = s.wait_exit(WAIT);
+    assert!(!status.success());
+    let out = s.raw_text();
+    assert!(out.contains("config.toml:3: unknown action \"launch_rockets\""), "{out}");
+    assert!(!out.contains("\x1b[?1049h"), "never entered the alternate screen");
+}
