@@ -251,6 +251,28 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_is_valid_as_shipped_and_uncommented() {
+        let dir = tempfile::tempdir().unwrap();
+        let example = include_str!("../config.example.toml");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, example).unwrap();
+        Config::load(&Overrides { config: Some(path.clone()), ..Default::default() }).unwrap();
+        // Every commented-out setting and binding, switched on.
+        let uncommented: String = example
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.starts_with('[') || rest.starts_with('"') || rest.contains(" = \"") => rest,
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(&path, uncommented).unwrap();
+        let config = Config::load(&Overrides { config: Some(path), ..Default::default() }).unwrap();
+        assert!(config.keymap.len() >= 9, "{:?}", config.keymap);
+        crate::tui::keymap::Keymap::with_overrides(&config.keymap).unwrap();
+    }
+
+    #[test]
     fn unknown_settings_are_refused_with_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");

@@ -1,5 +1,6 @@
 //! chartroom: the terminal desk of a hospital's Health Information Management department.
 #![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cli;
 pub mod config;

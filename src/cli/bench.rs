@@ -66,6 +66,9 @@ struct Sample {
 
 const PAGE: usize = 50;
 
+/// Builds one shape's query from a sampled patient.
+type MakeLookup = Box<dyn Fn(&Sample) -> PatientLookup>;
+
 pub fn run(desk: &Desk, opened: &OpenedStore, iterations: usize) -> Result<BenchReport, CliError> {
     desk.require_permission(crate::domain::role::Permission::AdministerStore).map_err(super::fail)?;
     let store = &opened.store;
@@ -76,7 +79,7 @@ pub fn run(desk: &Desk, opened: &OpenedStore, iterations: usize) -> Result<Bench
     let mut shapes = Vec::new();
     let page = Page::first(PAGE);
 
-    let lookups: Vec<(&'static str, f64, Box<dyn Fn(&Sample) -> PatientLookup>)> = vec![
+    let lookups: Vec<(&'static str, f64, MakeLookup)> = vec![
         (
             "MRN",
             0.5,
@@ -115,7 +118,7 @@ pub fn run(desk: &Desk, opened: &OpenedStore, iterations: usize) -> Result<Bench
         ("PHONETIC", 5.0, Box::new(|s: &Sample| PatientLookup::Name(name(&misspell(&s.family_key), &s.given_key)))),
     ];
     for (shape, target, make) in lookups {
-        let queries: Vec<PatientLookup> = samples.iter().map(|s| make(s)).collect();
+        let queries: Vec<PatientLookup> = samples.iter().map(&make).collect();
         // Warm: one pass unmeasured, then the measured pass.
         for q in &queries {
             store.search_patients(q, page).map_err(super::fail)?;

@@ -22,6 +22,9 @@ use std::sync::Mutex;
 /// Days after discharge at which a chart is delinquent (domain.md §2.11 default ladder).
 const DELINQUENT_DAYS: i64 = 30;
 
+/// MRN, family, given, middle, sex, birth date, SSN, sensitivity.
+type FixturePatient = (&'static str, &'static str, &'static str, &'static str, Sex, (i32, u32, u32), &'static str, Sensitivity);
+
 const SPECIALTIES: &[(&str, &str, bool)] = &[
     ("Internal Medicine", "MEDICINE", false),
     ("Family Medicine", "MEDICINE", false),
@@ -148,7 +151,7 @@ impl HospitalPlan {
     }
 
     fn fixture_patients(&self, batch: &mut RecordBatch) {
-        let fixtures: [(&str, &str, &str, &str, Sex, (i32, u32, u32), &str, Sensitivity); 4] = [
+        let fixtures: [FixturePatient; 4] = [
             ("100234", "Smith", "John", "A", Sex::Male, (1961, 4, 12), "123454821", Sensitivity::None),
             ("100877", "Smythe", "Jon", "", Sex::Male, (1961, 4, 21), "123454812", Sensitivity::None),
             ("204511", "Garcia", "Maria", "L", Sex::Female, (1988, 9, 30), "234560417", Sensitivity::None),
@@ -468,7 +471,7 @@ impl HospitalPlan {
             attending_npi: Some(attending.clone()),
         });
         let recent = days_ago <= 60;
-        let age_years = (age_days / 365) as i64;
+        let age_years = age_days / 365;
         let sex_word = if patient.sex == Sex::Female { "female" } else { "male" };
         let complaint = *rng.pick(COMPLAINTS);
         let text = |title: &str| recent.then(|| note_text(title, age_years, sex_word, complaint));

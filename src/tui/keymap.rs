@@ -381,11 +381,8 @@ mod tests {
     fn chords_parse_and_print() {
         for text in ["ctrl-p", "f1", "enter", "esc", "shift-tab", "?", "j", "pagedown"] {
             let chord = KeyChord::parse(text).unwrap();
-            assert_eq!(
-                KeyChord::parse(&chord.to_string().replace('↑', "up").replace('↓', "down")).is_some(),
-                true,
-                "{text}"
-            );
+            let printed = chord.to_string().replace('↑', "up").replace('↓', "down");
+            assert_eq!(KeyChord::parse(&printed), Some(chord), "{text} printed as {printed}");
         }
         assert_eq!(KeyChord::parse("ctrl-p").unwrap().to_string(), "Ctrl-P");
         assert!(KeyChord::parse("f13").is_none());

@@ -33,8 +33,11 @@ pub struct Fixture {
     pub store: Arc<dyn Store>,
 }
 
+/// Makes an empty store of one backend.
+pub type MakeStore = fn() -> Fixture;
+
 /// The backends every conformance test runs against. A second backend adds itself here.
-pub fn backends() -> Vec<(&'static str, fn() -> Fixture)> {
+pub fn backends() -> Vec<(&'static str, MakeStore)> {
     vec![("sqlite", sqlite_empty)]
 }
 

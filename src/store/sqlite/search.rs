@@ -198,8 +198,18 @@ fn run_tiers(conn: &Connection, tiers: Vec<Tier>, wanted: usize) -> StoreResult<
         let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
         let mut params = tier.params;
         params.push(Box::new((wanted - rows.len()) as i64));
-        let kind = tier.kind;
-        let found = stmt.query_map(params_from_iter(params.iter()), |r| row_to_patient(r, kind)).map_err(map_err)?;
+        let (kind, exact_given) = (tier.kind, tier.exact_given);
+        let found = stmt
+            .query_map(params_from_iter(params.iter()), |r| {
+                let mut row = row_to_patient(r, kind)?;
+                if let Some(given) = &exact_given
+                    && r.get::<_, String>(12)? != *given
+                {
+                    row.match_kind = MatchKind::Prefix;
+                }
+                Ok(row)
+            })
+            .map_err(map_err)?;
         for row in found {
             rows.push(row.map_err(map_err)?);
         }

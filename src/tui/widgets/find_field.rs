@@ -41,10 +41,10 @@ impl FindField {
     pub fn input(&mut self, key: KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
-            KeyCode::Char(c) if !ctrl && !crate::domain::text::is_unsafe_char(c) => {
-                if self.text().chars().count() < MAX_CHARS {
-                    self.area.insert_char(c);
-                }
+            KeyCode::Char(c)
+                if !ctrl && !crate::domain::text::is_unsafe_char(c) && self.text().chars().count() < MAX_CHARS =>
+            {
+                self.area.insert_char(c);
             }
             KeyCode::Char('u') if ctrl => self.clear(),
             KeyCode::Char('w') if ctrl => {

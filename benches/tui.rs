@@ -1,0 +1,149 @@
+//! The terminal program measured from outside, through a pseudo-terminal at 80×24, on a demo store
+//! (1,000,000 patients unless CHARTROOM_BENCH_PATIENTS says otherwise; made once and kept under
+//! target/). `cargo bench --bench tui`. Figures go in BENCHMARKS.md.
+//!
+//! - launch to first frame: from spawn until the screen shows the Find field;
+//! - typing `smith` at 10 keys a second: each key's echo (first output after the key), the final
+//!   query's results (last output within a second of the last key), and bytes written per key;
+//! - resident memory after 100 searches.
+
+#[path = "../tests/common/pty.rs"]
+mod pty;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn store_args(dir: &Path) -> Vec<String> {
+    vec![
+        "--data-dir".into(),
+        dir.join("data").display().to_string(),
+        "--config".into(),
+        dir.join("config.toml").display().to_string(),
+    ]
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[((values.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn spawn(binary: &Path, dir: &Path) -> pty::Session {
+    let args = store_args(dir);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    pty::spawn(binary, &refs, (80, 24))
+}
+
+fn quit(mut s: pty::Session) {
+    s.send(b"\x11");
+    s.wait_exit(WAIT);
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
+    let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
+    let runs = env_number("CHARTROOM_BENCH_RUNS", 20);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-store-{patients}"));
+    if !dir.join("data").join("chartroom.db").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let started = Instant::now();
+        let status = std::process::Command::new(&binary)
+            .args(store_args(&dir))
+            .args(["demo", "--patients", &patients.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        println!("made the {patients}-patient demo store in {:.1} s", started.elapsed().as_secs_f64());
+    }
+
+    // Launch to first frame.
+    let mut launch = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let s = spawn(&binary, &dir);
+        s.wait_for("Find:", WAIT);
+        launch.push(started.elapsed().as_secs_f64() * 1000.0);
+        s.wait_for("DEMO DATA", WAIT);
+        quit(s);
+    }
+
+    // Typing `smith` at 10 keys a second.
+    let mut echo = Vec::new();
+    let mut results = Vec::new();
+    let mut bytes_per_key = Vec::new();
+    for _ in 0..runs {
+        let mut s = spawn(&binary, &dir);
+        s.wait_for("DEMO DATA", WAIT);
+        std::thread::sleep(Duration::from_millis(300));
+        let mut sent = Vec::new();
+        for c in "smith".bytes() {
+            let at = Instant::now();
+            s.send(&[c]);
+            sent.push(at);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_millis(900));
+        s.wait_for("Find: smith", WAIT);
+        s.wait_for("SMITH, ", WAIT);
+        let arrivals = s.arrivals.lock().unwrap().clone();
+        for (k, start) in sent.iter().enumerate() {
+            let end = sent.get(k + 1).copied().unwrap_or(*start + Duration::from_secs(1));
+            let window: Vec<_> = arrivals.iter().filter(|(t, _)| *t >= *start && *t < end).collect();
+            if let Some((first, _)) = window.first() {
+                echo.push((*first - *start).as_secs_f64() * 1000.0);
+            }
+            bytes_per_key.push(window.iter().map(|(_, n)| *n as f64).sum());
+            if k + 1 == sent.len()
+                && let Some((last, _)) = window.last()
+            {
+                results.push((*last - *start).as_secs_f64() * 1000.0);
+            }
+        }
+        quit(s);
+    }
+
+    // Resident memory after 100 searches.
+    let queries = ["smith", "garcia", "nguyen", "S4821", "4821", "johnson jo", "04/12/1961", "miller", "obrien", "100234"];
+    let mut s = spawn(&binary, &dir);
+    s.wait_for("DEMO DATA", WAIT);
+    for i in 0..100 {
+        s.send(b"\x15"); // Ctrl-U clears the field
+        s.send(queries[i % queries.len()].as_bytes());
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = s.child.process_id().unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss_kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN);
+    quit(s);
+
+    let row = |name: &str, values: &mut Vec<f64>, unit: &str, target: &str| {
+        let (p50, p99, max) = (percentile(values, 0.5), percentile(values, 0.99), percentile(values, 1.0));
+        println!("| {name} | {p50:.1} {unit} | {p99:.1} {unit} | {max:.1} {unit} | {} | {target} |", values.len());
+    };
+    println!("\nTUI through a pseudo-terminal at 80x24, {patients} patients, {runs} runs");
+    println!("| measure | p50 | p99 | max | samples | target |");
+    println!("|---|---|---|---|---|---|");
+    row("launch to first frame", &mut launch, "ms", "≤ 200 ms");
+    row("key echo while typing `smith`", &mut echo, "ms", "≤ 16 ms p99");
+    row("final query's results after its key", &mut results, "ms", "≤ 16 ms p99");
+    row("bytes written per key", &mut bytes_per_key, "B", "median ≤ 2,000");
+    println!("| RSS after 100 searches | {:.1} MB | | | 1 | ≤ 64 MB |", rss_kb / 1024.0);
+}
