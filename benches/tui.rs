@@ -115,7 +115,8 @@ fn main() {
     }
 
     // Resident memory after 100 searches.
-    let queries = ["smith", "garcia", "nguyen", "S4821", "4821", "johnson jo", "04/12/1961", "miller", "obrien", "100234"];
+    let queries =
+        ["smith", "garcia", "nguyen", "S4821", "4821", "johnson jo", "04/12/1961", "miller", "obrien", "100234"];
     let mut s = spawn(&binary, &dir);
     s.wait_for("DEMO DATA", WAIT);
     for i in 0..100 {

@@ -125,3 +125,14 @@ fn an_unknown_mrn_is_one_clear_message() {
     let err = desk_for(&f, "jdoe").open_chart_by_mrn("999999").unwrap_err();
     assert_eq!(err.to_string(), "no patient has MRN 999999");
 }
+
+#[test]
+fn the_demo_refuses_a_store_with_real_patients() {
+    let f = scenario();
+    let dhim = desk_for(&f, "dhim");
+    let options = chartroom::demo::DemoOptions { patients: 10, seed: 1, today: common::today() };
+    let err = chartroom::demo::populate(&dhim, &key(), &options, &mut |_, _| {}).unwrap_err();
+    assert!(matches!(err, chartroom::demo::DemoError::RealData), "{err}");
+    let clerk = desk_for(&f, "jdoe");
+    assert!(chartroom::demo::populate(&clerk, &key(), &options, &mut |_, _| {}).is_err(), "only a director may");
+}

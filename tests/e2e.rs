@@ -177,6 +177,19 @@ fn the_command_line_speaks_plainly() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(backup.exists());
 
+    let empty = tempfile::tempdir().unwrap();
+    let out = cli(empty.path(), &["init", "--empty"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(empty.path().join("ssn.key").exists(), "the key is made beside the config");
+    let users = cli(empty.path(), &["user", "list", "--json"]);
+    let users: serde_json::Value = serde_json::from_slice(&users.stdout).unwrap();
+    assert_eq!(users.as_array().unwrap().len(), 1, "only the founder");
+    assert_eq!(users[0]["roles"][0], "director");
+    let none = cli(empty.path(), &["search", "smith", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&none.stdout).trim(), "[]");
+    let twice = cli(empty.path(), &["init"]);
+    assert!(!twice.status.success());
+
     let no_store = tempfile::tempdir().unwrap();
     let out = cli(no_store.path(), &["search", "smith"]);
     assert!(!out.status.success());
@@ -210,4 +223,22 @@ fn a_bad_keymap_is_refused_with_file_and_line_before_the_terminal_is_touched() {
     let out = s.raw_text();
     assert!(out.contains("config.toml:3: unknown action \"launch_rockets\""), "{out}");
     assert!(!out.contains("\x1b[?1049h"), "never entered the alternate screen");
+}
+
+#[test]
+fn a_hang_up_ends_the_program_and_restores_the_terminal() {
+    let dir = demo_store();
+    let args = store_args(dir.path());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut s = pty::spawn(&binary(), &arg_refs, (80, 24));
+    s.wait_for("DEMO DATA", WAIT);
+    s.send(b"smith");
+    s.wait_for("SMITH, ", WAIT);
+    // What the kernel sends the session when an SSH link drops.
+    let pid = s.child.process_id().expect("a pid");
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a valid pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::HUP).unwrap();
+    s.wait_exit(Duration::from_secs(10));
+    let out = s.raw_text();
+    assert!(out.rfind("\x1b[?1049l") > out.rfind("\x1b[?1049h"), "left the alternate screen");
 }

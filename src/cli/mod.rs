@@ -229,7 +229,7 @@ fn sign_in(opened: &OpenedStore, account: &str, source: &str, clock: Arc<dyn Clo
 
 fn make_demo(desk: &Desk, opened: &OpenedStore, patients: usize, seed: u64) -> Result<(), CliError> {
     let started = std::time::Instant::now();
-    let options = DemoOptions { patients, seed, today: desk.today(), now: desk.now() };
+    let options = DemoOptions { patients, seed, today: desk.today() };
     let interactive = std::io::stderr().is_terminal();
     let mut last_line = std::time::Instant::now();
     let mut progress = |done: usize, total: usize| {

@@ -23,7 +23,8 @@ use std::sync::Mutex;
 const DELINQUENT_DAYS: i64 = 30;
 
 /// MRN, family, given, middle, sex, birth date, SSN, sensitivity.
-type FixturePatient = (&'static str, &'static str, &'static str, &'static str, Sex, (i32, u32, u32), &'static str, Sensitivity);
+type FixturePatient =
+    (&'static str, &'static str, &'static str, &'static str, Sex, (i32, u32, u32), &'static str, Sensitivity);
 
 const SPECIALTIES: &[(&str, &str, bool)] = &[
     ("Internal Medicine", "MEDICINE", false),
@@ -454,7 +455,9 @@ impl HospitalPlan {
             EncounterKind::Emergency => admit + Duration::hours(3 + rng.below(6) as i64),
             EncounterKind::Outpatient => admit + Duration::hours(1),
         };
-        let discharge = (discharge <= self.options.now).then_some(discharge);
+        // Stays that would end after the start of today are still in house: the same hospital on
+        // every run of the same day.
+        let discharge = (discharge <= self.at(0, 0)).then_some(discharge);
         let yy = admit.year() % 100;
         let account = self.next_account(kind.account_letter(), yy);
         let member = rng.below(self.staff.len() as u64) as usize;

@@ -19,7 +19,7 @@ use crate::domain::role::{Permission, Role};
 use crate::domain::ssn::SsnKey;
 use crate::store::records::BatchCounts;
 use crate::store::{RecordBatch, StoreError};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 pub use clinical::HospitalPlan;
 
 /// Patients per batch: one transaction each, small enough that memory stays flat at a million.
@@ -33,7 +33,6 @@ pub struct DemoOptions {
     pub patients: usize,
     pub seed: u64,
     pub today: NaiveDate,
-    pub now: DateTime<Utc>,
 }
 
 #[derive(Debug, thiserror::Error)]

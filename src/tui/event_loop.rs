@@ -46,15 +46,20 @@ pub async fn run(
         }
         let deadline = armed.map(|(_, at)| at);
         let msg = tokio::select! {
+            // Signals first: a hang-up or a stop request must never wait behind a stream of input.
             biased;
+            _ = hangup.recv() => Msg::Terminate,
+            _ = terminate.recv() => Msg::Terminate,
             event = events.next() => match event {
                 Some(Ok(event)) => match to_msg(event) { Some(msg) => msg, None => continue },
                 // The terminal is gone (an SSH link dropped): leave as if told to.
-                Some(Err(_)) | None => Msg::Terminate,
+                Some(Err(e)) => {
+                    tracing::info!(error = %e, "terminal input failed; leaving");
+                    Msg::Terminate
+                }
+                None => Msg::Terminate,
             },
             Some(msg) = results.recv() => msg,
-            _ = hangup.recv() => Msg::Terminate,
-            _ = terminate.recv() => Msg::Terminate,
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                 let generation = armed.take().map(|(g, _)| g).unwrap_or_default();
                 Msg::SearchSettled { generation }
@@ -93,7 +98,22 @@ fn to_msg(event: Event) -> Option<Msg> {
     match event {
         Event::Key(key) => Some(Msg::Key(key)),
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        _ => None,
+        other => {
+            // Never the key itself: keys are what a clerk types, and logs hold no patient data.
+            tracing::trace!(event = event_kind(&other), "terminal event ignored");
+            None
+        }
+    }
+}
+
+fn event_kind(event: &Event) -> &'static str {
+    match event {
+        Event::FocusGained => "focus_gained",
+        Event::FocusLost => "focus_lost",
+        Event::Mouse(_) => "mouse",
+        Event::Paste(_) => "paste",
+        Event::Key(_) => "key",
+        Event::Resize(..) => "resize",
     }
 }
 

@@ -79,7 +79,7 @@ pub fn patient(
 /// THANH), and ranking patients.
 pub fn populate(store: &dyn Store) {
     ensure_founder(store, "dhim", "local", clock().now).unwrap();
-    let options = DemoOptions { patients: 0, seed: 1, today: today(), now: clock().now };
+    let options = DemoOptions { patients: 0, seed: 1, today: today() };
     let plan = HospitalPlan::new(&options, key());
     for (code, name, state, kind, tz) in chartroom::demo::FACILITIES {
         let facility = NewFacility::validate(code, name, state, *kind, tz).unwrap();
