@@ -404,6 +404,11 @@ impl App {
 
     fn on_find_text(&mut self, key: KeyEvent) -> Vec<Command> {
         let before = self.lookup.query.text();
+        // `:` in an empty field is the palette, as outside a field; anywhere else in text it is text.
+        if before.is_empty() && key.code == crossterm::event::KeyCode::Char(':') && key.modifiers.is_empty() {
+            self.overlay = Some(Overlay::Palette(PaletteState::default()));
+            return Vec::new();
+        }
         self.lookup.query.input(key);
         let text = self.lookup.query.text();
         if text == before {

@@ -217,8 +217,21 @@ fn in_the_field_question_mark_and_digits_are_text() {
 }
 
 #[test]
-fn colon_in_an_empty_field_is_text_but_ctrl_p_opens_the_palette() {
+fn colon_opens_the_palette_only_in_an_empty_field() {
     let mut app = app();
+    app.update(key(KeyCode::Char(':')));
+    assert!(matches!(app.overlay, Some(Overlay::Palette(_))));
+    app.update(key(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+    type_text(&mut app, "a:");
+    assert_eq!(app.lookup.query.text(), "a:", "inside text, `:` is text");
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn ctrl_p_opens_the_palette_anywhere_and_runs_a_command() {
+    let mut app = app();
+    type_text(&mut app, "smith");
     app.update(ctrl('p'));
     assert!(matches!(app.overlay, Some(Overlay::Palette(_))));
     for c in "mrn 1002345".chars() {
