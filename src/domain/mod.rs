@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod chart;
 pub mod dates;
+pub mod deficiency;
 pub mod mrn;
 pub mod names;
 pub mod patient;
