@@ -8,6 +8,7 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod logging;
+pub mod report;
 pub mod setup;
 pub mod store;
 pub mod tui;

@@ -136,6 +136,13 @@ pub fn populate(
         Ok(())
     })?;
     desk.store().finish_bulk_load()?;
+    // The demo already analysed its discharges: the nightly run starts from today.
+    let yesterday = options.today - chrono::Duration::days(1);
+    desk.store().put_setting(
+        crate::desk::deficiencies::NIGHTLY_THROUGH,
+        &yesterday.format("%Y-%m-%d").to_string(),
+        None,
+    )?;
     let summary = format!(
         "demo hospital: patients={} encounters={} documents={} deficiencies={} seed={}",
         counts.patients, counts.encounters, counts.documents, counts.deficiencies, options.seed

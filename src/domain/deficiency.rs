@@ -32,7 +32,11 @@ impl DeficiencyPolicy {
             && self.notice_days < self.final_notice_days
             && self.final_notice_days < self.delinquent_days
             && self.delinquent_days <= 365;
-        if ok { Ok(self) } else { Err(PolicyError::OutOfOrder(self.notice_days, self.final_notice_days, self.delinquent_days)) }
+        if ok {
+            Ok(self)
+        } else {
+            Err(PolicyError::OutOfOrder(self.notice_days, self.final_notice_days, self.delinquent_days))
+        }
     }
 
     /// The aging base (the discharge date), moved later by the days aging was paused.
@@ -279,14 +283,24 @@ pub fn standard_deficiencies(
             if t.level == "CHART"
                 && let Some(attending) = attending_id
             {
-                seeds.push(Seed { type_code: t.code.clone(), provider_id: attending, document_id: None, status: DeficiencyStatus::Open });
+                seeds.push(Seed {
+                    type_code: t.code.clone(),
+                    provider_id: attending,
+                    document_id: None,
+                    status: DeficiencyStatus::Open,
+                });
             }
             continue;
         }
         for doc in of_type {
             let Some(step) = step_of_document(doc.status) else { continue };
             let Some(provider) = doc.author_id.or(attending_id) else { continue };
-            seeds.push(Seed { type_code: t.code.clone(), provider_id: provider, document_id: Some(doc.id), status: step });
+            seeds.push(Seed {
+                type_code: t.code.clone(),
+                provider_id: provider,
+                document_id: Some(doc.id),
+                status: step,
+            });
         }
     }
     seeds
@@ -375,8 +389,18 @@ mod tests {
         let (patel, okafor, reyes) = (1, 2, 3);
         let docs = vec![
             SeedDocument { id: 10, doc_type: "HP".into(), status: DocumentStatus::Completed, author_id: Some(patel) },
-            SeedDocument { id: 11, doc_type: "OP_NOTE".into(), status: DocumentStatus::Unsigned, author_id: Some(okafor) },
-            SeedDocument { id: 12, doc_type: "VERBAL_ORDER".into(), status: DocumentStatus::Unsigned, author_id: Some(reyes) },
+            SeedDocument {
+                id: 11,
+                doc_type: "OP_NOTE".into(),
+                status: DocumentStatus::Unsigned,
+                author_id: Some(okafor),
+            },
+            SeedDocument {
+                id: 12,
+                doc_type: "VERBAL_ORDER".into(),
+                status: DocumentStatus::Unsigned,
+                author_id: Some(reyes),
+            },
         ];
         let seeds = standard_deficiencies(&seed_deficiency_types(), EncounterKind::Inpatient, Some(patel), &docs);
         let got: Vec<_> = seeds.iter().map(|s| (s.type_code.as_str(), s.provider_id, s.status)).collect();
@@ -388,7 +412,9 @@ mod tests {
                 ("VO", reyes, DeficiencyStatus::Transcribed),
             ]
         );
-        assert!(standard_deficiencies(&seed_deficiency_types(), EncounterKind::Outpatient, Some(patel), &docs).is_empty());
+        assert!(
+            standard_deficiencies(&seed_deficiency_types(), EncounterKind::Outpatient, Some(patel), &docs).is_empty()
+        );
     }
 
     #[test]

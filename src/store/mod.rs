@@ -4,15 +4,22 @@
 //!
 //! Every mutation takes the audit event that records it and writes both in one transaction.
 
+pub mod deficiencies;
 pub mod records;
 pub mod sqlite;
 
 use crate::domain::audit::{AuditEvent, NewAuditEvent};
+use crate::domain::chart::DeficiencyType;
 use crate::domain::chart::{Chart, Facility, NewFacility, Provider};
+use crate::domain::deficiency::DeficiencyPolicy;
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::PatientRow;
 use crate::domain::role::Role;
 use chrono::{DateTime, NaiveDate, Utc};
+pub use deficiencies::{
+    CompletionOutcome, DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord, OpenItem,
+    PhysicianStanding, QueueCounts, QueueFilter, QueuePage, QueueSort,
+};
 pub use records::RecordBatch;
 
 #[derive(Debug, thiserror::Error)]
@@ -164,4 +171,59 @@ pub trait Store: Send + Sync {
 
     /// A consistent copy of the live store, written to `destination`.
     fn backup_to(&self, destination: &std::path::Path, audit: NewAuditEvent) -> StoreResult<()>;
+    /// Writes a store-wide setting, replacing any value, with its audit event.
+    fn put_setting(&self, key: &str, value: &str, audit: Option<NewAuditEvent>) -> StoreResult<()>;
+
+    // ---- chart completion ------------------------------------------------------------------
+
+    fn deficiency_policy(&self) -> StoreResult<DeficiencyPolicy>;
+    fn set_deficiency_policy(&self, policy: DeficiencyPolicy, audit: NewAuditEvent) -> StoreResult<()>;
+    fn deficiency_types(&self) -> StoreResult<Vec<DeficiencyType>>;
+    /// Inpatient encounters discharged after `after` (if any) and on or before `through`, with no
+    /// chart-completion record yet, with their documents.
+    fn encounters_to_analyse(
+        &self,
+        after: Option<NaiveDate>,
+        through: NaiveDate,
+    ) -> StoreResult<Vec<DischargedEncounter>>;
+    /// Opens the chart-completion record of each encounter (INCOMPLETE with seeds, else COMPLETE) and
+    /// writes its deficiencies, each with a history row and an audit event, in one transaction.
+    fn record_analysis(
+        &self,
+        analysed: Vec<(i64, NaiveDate, Vec<NewSeededDeficiency>)>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<usize>;
+    /// Every open deficiency, as the nightly run reads them for notices.
+    fn open_items(&self) -> StoreResult<Vec<OpenItem>>;
+    /// Records notices; one that exists (same physician, level and day) is left alone. Returns the
+    /// ids of the notices new to the store.
+    fn record_notices(&self, notices: Vec<NoticeDraft>, audit: NewAuditEvent) -> StoreResult<Vec<i64>>;
+    fn notice(&self, id: i64, today: NaiveDate) -> StoreResult<Option<NoticeRecord>>;
+    /// Physicians with open or delinquent items on `today`, or suspended, most delinquent first.
+    fn physician_standings(&self, today: NaiveDate) -> StoreResult<Vec<PhysicianStanding>>;
+    fn queue_page(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> StoreResult<QueuePage>;
+    fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts>;
+    /// Completes each item still at the version the clerk saw; the rest are named and skipped.
+    fn complete_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        resolved_on: NaiveDate,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome>;
+    /// Pauses aging from `from` to `to` (chart unavailable, provider on leave): each item's delinquent
+    /// date moves by the pause's length. `completed` in the outcome lists the items paused.
+    fn pause_aging(
+        &self,
+        items: Vec<(i64, i64)>,
+        from: NaiveDate,
+        to: NaiveDate,
+        reason: &str,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome>;
+    fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
+    fn confirm_suspension(&self, npi: &str, on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
+    /// Claims the nightly run for `run_on`; false when a run for that day has already finished.
+    /// A run started but not finished (another process, or a crash) is `Busy`.
+    fn begin_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>) -> StoreResult<bool>;
+    fn finish_nightly(&self, run_on: NaiveDate, finished_at: DateTime<Utc>, summary: &str) -> StoreResult<()>;
 }

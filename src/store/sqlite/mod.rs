@@ -4,6 +4,7 @@
 
 mod admin;
 mod chart;
+mod deficiency;
 mod insert;
 pub mod schema;
 mod search;
@@ -12,11 +13,17 @@ use super::{
     AuditFilter, NewUser, Page, PatientLookup, RecordBatch, SearchPage, Store, StoreError, StoreInfo, StoreResult,
     User, records::BatchCounts,
 };
+use super::{
+    CompletionOutcome, DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord, OpenItem,
+    PhysicianStanding, QueueCounts, QueueFilter, QueuePage, QueueSort,
+};
 use crate::domain::audit::{AuditEvent, NewAuditEvent};
-use crate::domain::chart::{Chart, Facility, NewFacility, Provider};
+use crate::domain::chart::{Chart, DeficiencyType, Facility, NewFacility, Provider};
+use crate::domain::deficiency::DeficiencyPolicy;
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::PatientRow;
 use crate::domain::role::Role;
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
@@ -385,6 +392,114 @@ impl Store for SqliteStore {
 
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
         self.read(|c| admin::list_audit(c, filter))
+    }
+
+    fn put_setting(&self, key: &str, value: &str, audit: Option<NewAuditEvent>) -> StoreResult<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            tx.execute(
+                "INSERT INTO store_setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+                [&key, &value],
+            )
+            .map_err(map_err)?;
+            if let Some(audit) = &audit {
+                admin::append_audit(&tx, audit)?;
+            }
+            tx.commit().map_err(map_err)
+        })
+    }
+
+    fn deficiency_policy(&self) -> StoreResult<DeficiencyPolicy> {
+        self.read(deficiency::policy)
+    }
+
+    fn set_deficiency_policy(&self, policy: DeficiencyPolicy, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write(move |c| deficiency::set_policy(c, &policy, &audit))
+    }
+
+    fn deficiency_types(&self) -> StoreResult<Vec<DeficiencyType>> {
+        self.read(deficiency::types)
+    }
+
+    fn encounters_to_analyse(
+        &self,
+        after: Option<NaiveDate>,
+        through: NaiveDate,
+    ) -> StoreResult<Vec<DischargedEncounter>> {
+        self.read(|c| deficiency::encounters_to_analyse(c, after, through))
+    }
+
+    fn record_analysis(
+        &self,
+        analysed: Vec<(i64, NaiveDate, Vec<NewSeededDeficiency>)>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<usize> {
+        self.write(move |c| deficiency::record_analysis(c, &analysed, &audit))
+    }
+
+    fn open_items(&self) -> StoreResult<Vec<OpenItem>> {
+        self.read(deficiency::open_items)
+    }
+
+    fn record_notices(&self, notices: Vec<NoticeDraft>, audit: NewAuditEvent) -> StoreResult<Vec<i64>> {
+        self.write(move |c| deficiency::record_notices(c, &notices, &audit))
+    }
+
+    fn notice(&self, id: i64, today: NaiveDate) -> StoreResult<Option<NoticeRecord>> {
+        self.read(|c| deficiency::notice(c, id, today))
+    }
+
+    fn physician_standings(&self, today: NaiveDate) -> StoreResult<Vec<PhysicianStanding>> {
+        self.read(|c| deficiency::standings(c, today))
+    }
+
+    fn queue_page(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> StoreResult<QueuePage> {
+        self.read(|c| deficiency::queue_page(c, filter, sort, page))
+    }
+
+    fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts> {
+        self.read(|c| deficiency::queue_counts(c, today))
+    }
+
+    fn complete_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        resolved_on: NaiveDate,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome> {
+        self.write(move |c| deficiency::complete(c, &items, resolved_on, &audit))
+    }
+
+    fn pause_aging(
+        &self,
+        items: Vec<(i64, i64)>,
+        from: NaiveDate,
+        to: NaiveDate,
+        reason: &str,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome> {
+        let reason = reason.to_string();
+        self.write(move |c| deficiency::pause(c, &items, from, to, &reason, &audit))
+    }
+
+    fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate, audit: NewAuditEvent) -> StoreResult<()> {
+        let npi = npi.to_string();
+        self.write(move |c| deficiency::add_leave(c, &npi, from, to, &audit))
+    }
+
+    fn confirm_suspension(&self, npi: &str, on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()> {
+        let npi = npi.to_string();
+        self.write(move |c| deficiency::confirm_suspension(c, &npi, on, &audit))
+    }
+
+    fn begin_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>) -> StoreResult<bool> {
+        self.write(move |c| deficiency::begin_nightly(c, run_on, started_at))
+    }
+
+    fn finish_nightly(&self, run_on: NaiveDate, finished_at: DateTime<Utc>, summary: &str) -> StoreResult<()> {
+        let summary = summary.to_string();
+        self.write(move |c| deficiency::finish_nightly(c, run_on, finished_at, &summary))
     }
 
     fn backup_to(&self, destination: &Path, audit: NewAuditEvent) -> StoreResult<()> {

@@ -3,7 +3,7 @@
 //! Append a migration; never edit one that has shipped. Opening an older file writes a backup
 //! beside it and upgrades it in place; a file from a newer chartroom is refused.
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
 /// sort per index beats a million random B-tree inserts each. Every one is in the migrations too;
@@ -277,4 +277,75 @@ CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"#;
+
+/// Chart completion: the policy, aging pauses, provider leave and suspension, notices, the nightly
+/// run's ledger, and each deficiency's history.
+const MIGRATION_2: &str = r#"
+CREATE TABLE deficiency_policy (
+    id                INTEGER PRIMARY KEY CHECK (id = 1),
+    notice_days       INTEGER NOT NULL,
+    final_notice_days INTEGER NOT NULL,
+    delinquent_days   INTEGER NOT NULL,
+    version           INTEGER NOT NULL DEFAULT 1
+) STRICT;
+INSERT INTO deficiency_policy (id, notice_days, final_notice_days, delinquent_days) VALUES (1, 14, 21, 30);
+
+ALTER TABLE deficiency ADD COLUMN paused_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deficiency ADD COLUMN duplicate_confirmed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deficiency ADD COLUMN comment TEXT;
+
+CREATE TABLE deficiency_event (
+    id            INTEGER PRIMARY KEY,
+    deficiency_id INTEGER NOT NULL REFERENCES deficiency(id),
+    at            TEXT NOT NULL,
+    username      TEXT NOT NULL,
+    from_status   TEXT,
+    to_status     TEXT NOT NULL,
+    note          TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX deficiency_event_deficiency ON deficiency_event (deficiency_id);
+
+CREATE TABLE aging_pause (
+    id            INTEGER PRIMARY KEY,
+    deficiency_id INTEGER NOT NULL REFERENCES deficiency(id),
+    reason        TEXT NOT NULL,
+    from_on       TEXT NOT NULL,
+    to_on         TEXT NOT NULL,
+    created_by    TEXT NOT NULL
+) STRICT;
+CREATE INDEX aging_pause_deficiency ON aging_pause (deficiency_id);
+
+CREATE TABLE provider_leave (
+    id          INTEGER PRIMARY KEY,
+    provider_id INTEGER NOT NULL REFERENCES provider(id),
+    from_on     TEXT NOT NULL,
+    to_on       TEXT NOT NULL
+) STRICT;
+CREATE INDEX provider_leave_provider ON provider_leave (provider_id);
+
+ALTER TABLE provider ADD COLUMN suspension_started_on TEXT;
+ALTER TABLE provider ADD COLUMN suspension_ended_on TEXT;
+
+CREATE TABLE deficiency_notice (
+    id              INTEGER PRIMARY KEY,
+    provider_id     INTEGER NOT NULL REFERENCES provider(id),
+    level           TEXT NOT NULL,
+    notice_on       TEXT NOT NULL,
+    copy_to_id      INTEGER REFERENCES provider(id),
+    deficiency_ids  TEXT NOT NULL,
+    count_open      INTEGER NOT NULL,
+    count_delinquent INTEGER NOT NULL,
+    generated_at    TEXT NOT NULL,
+    UNIQUE (provider_id, level, notice_on)
+) STRICT;
+
+CREATE TABLE nightly_run (
+    run_on       TEXT PRIMARY KEY,
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    summary      TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+CREATE INDEX deficiency_provider_status ON deficiency (provider_id, status);
 "#;

@@ -1,0 +1,314 @@
+//! Chart completion at the desk: the nightly run, the queue, bulk completion, pauses, leave and
+//! suspension, the delinquency rate.
+
+use super::{Desk, DeskError, DeskResult};
+use crate::domain::audit::AuditAction;
+use crate::domain::deficiency::{
+    DeficiencyPolicy, DelinquencyRate, Leave, NoticeLevel, delinquency_rate, standard_deficiencies, suspension_proposed,
+};
+use crate::domain::role::Permission;
+use crate::store::{
+    CompletionOutcome, NewSeededDeficiency, NoticeDraft, Page, PhysicianStanding, QueueCounts, QueueFilter, QueuePage,
+    QueueSort,
+};
+use chrono::{Duration, NaiveDate};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The date through which the nightly run has worked, kept in the store.
+pub const NIGHTLY_THROUGH: &str = "nightly_through";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct NightlySummary {
+    pub run_on: NaiveDate,
+    /// The run for this day had already finished: nothing was changed.
+    pub already_ran: bool,
+    pub encounters_analysed: usize,
+    pub deficiencies_created: usize,
+    pub notices_created: usize,
+    pub letters: Vec<PathBuf>,
+    pub open: i64,
+    pub delinquent: i64,
+    pub suspension_eligible: Vec<String>,
+}
+
+impl std::fmt::Display for NightlySummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.already_ran {
+            return write!(f, "The nightly run for {} had already finished; nothing changed.", self.run_on);
+        }
+        writeln!(f, "Nightly run for {}:", self.run_on)?;
+        writeln!(f, "  charts analysed          {}", self.encounters_analysed)?;
+        writeln!(f, "  deficiencies created     {}", self.deficiencies_created)?;
+        writeln!(f, "  notices generated        {}", self.notices_created)?;
+        writeln!(f, "  open deficiencies        {}", self.open)?;
+        writeln!(f, "  delinquent               {}", self.delinquent)?;
+        write!(f, "  suspension eligible      {}", self.suspension_eligible.len())?;
+        for name in &self.suspension_eligible {
+            write!(f, "\n    {name}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Desk {
+    fn require_any(&self, permissions: &[Permission]) -> DeskResult<()> {
+        match permissions.iter().find(|p| self.can(**p)) {
+            Some(_) => Ok(()),
+            None => self.require_permission(permissions[0]),
+        }
+    }
+
+    pub fn deficiency_policy(&self) -> DeskResult<DeficiencyPolicy> {
+        Ok(self.store().deficiency_policy()?)
+    }
+
+    pub fn set_deficiency_policy(&self, policy: DeficiencyPolicy) -> DeskResult<DeficiencyPolicy> {
+        self.require_permission(Permission::ManageRules)?;
+        let policy = policy.validate().map_err(|e| DeskError::Invalid(e.to_string()))?;
+        let before = self.store().deficiency_policy()?;
+        let detail = format!(
+            "notice {}→{} final {}→{} delinquent {}→{}",
+            before.notice_days,
+            policy.notice_days,
+            before.final_notice_days,
+            policy.final_notice_days,
+            before.delinquent_days,
+            policy.delinquent_days
+        );
+        self.store()
+            .set_deficiency_policy(policy, self.audit_event(AuditAction::Update, "deficiency_policy", detail))?;
+        Ok(policy)
+    }
+
+    /// What the overnight job does for `date`: analyse the charts discharged since the last run and
+    /// seed their standard deficiencies; generate the notices falling due on each day since; list the
+    /// physicians eligible for suspension. Idempotent for a date; a second run at the same time is
+    /// refused. Letters are written under `letters_dir` when given.
+    pub fn nightly(&self, date: NaiveDate, letters_dir: Option<&Path>) -> DeskResult<NightlySummary> {
+        self.require_any(&[Permission::ManageDeficiencies, Permission::AdministerStore])?;
+        let store = self.store();
+        let mut summary = NightlySummary { run_on: date, ..Default::default() };
+        if !store.begin_nightly(date, self.now()).map_err(|e| match e {
+            crate::store::StoreError::Busy => DeskError::Invalid(format!(
+                "a nightly run for {date} is already in progress (or stopped without finishing); wait for it, \
+                 or ask a supervisor to clear it"
+            )),
+            other => other.into(),
+        })? {
+            summary.already_ran = true;
+            return Ok(summary);
+        }
+        let through: Option<NaiveDate> =
+            store.setting(NIGHTLY_THROUGH)?.and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok());
+        let policy = store.deficiency_policy()?;
+        let types = store.deficiency_types()?;
+
+        // 1. Seed the charts discharged since the last run.
+        let discharged = store.encounters_to_analyse(through, date)?;
+        summary.encounters_analysed = discharged.len();
+        let analysed: Vec<_> = discharged
+            .iter()
+            .map(|e| {
+                let seeds = standard_deficiencies(&types, e.kind, e.attending_id, &e.documents)
+                    .into_iter()
+                    .map(|s| NewSeededDeficiency {
+                        encounter_id: e.encounter_id,
+                        type_code: s.type_code,
+                        provider_id: s.provider_id,
+                        document_id: s.document_id,
+                        status: s.status,
+                        event_on: e.discharged_on,
+                        delinquent_on: policy.delinquent_on(e.discharged_on, 0),
+                    })
+                    .collect();
+                (e.encounter_id, e.discharged_on, seeds)
+            })
+            .collect();
+        summary.deficiencies_created = store.record_analysis(
+            analysed,
+            self.audit_event(AuditAction::Create, "deficiency", format!("nightly {date}")),
+        )?;
+
+        // 2. The notices of every day since the last run (a missed night's notices are not lost).
+        let first_day = through.map_or(date, |t| t + Duration::days(1)).min(date);
+        let items = store.open_items()?;
+        let mut drafts = Vec::new();
+        let mut day = first_day;
+        while day <= date {
+            let mut due: BTreeMap<(i64, NoticeLevel), (Option<i64>, Vec<i64>)> = BTreeMap::new();
+            for item in &items {
+                if let Some(level) = policy.notice_due(item.event_on, item.paused_days, day) {
+                    due.entry((item.provider_id, level)).or_insert((item.supervisor_id, Vec::new())).1.push(item.id);
+                }
+            }
+            for ((provider_id, level), (supervisor, ids)) in due {
+                let mine = items.iter().filter(|i| i.provider_id == provider_id);
+                let count_open = mine.clone().count() as i64;
+                let count_delinquent = mine.filter(|i| i.delinquent_on <= day).count() as i64;
+                drafts.push(NoticeDraft {
+                    provider_id,
+                    level,
+                    notice_on: day,
+                    copy_to_id: supervisor,
+                    deficiency_ids: ids,
+                    count_open,
+                    count_delinquent,
+                });
+            }
+            day += Duration::days(1);
+        }
+        let created =
+            store.record_notices(drafts, self.audit_event(AuditAction::Create, "deficiency_notice", String::new()))?;
+        summary.notices_created = created.len();
+        summary.letters = self.write_letters(&created, letters_dir)?;
+
+        // 3. The suspension list.
+        let standings = store.physician_standings(date)?;
+        summary.suspension_eligible = standings
+            .iter()
+            .filter(|s| s.suspended_since.is_none())
+            .filter(|s| {
+                let leave: Vec<Leave> = s.leave.iter().map(|(from, to)| Leave { from: *from, to: *to }).collect();
+                suspension_proposed(s.delinquent, &leave, date)
+            })
+            .map(|s| s.name.clone())
+            .collect();
+        let counts = store.queue_counts(date)?;
+        summary.open = counts.open;
+        summary.delinquent = counts.delinquent;
+        store.put_setting(NIGHTLY_THROUGH, &date.format("%Y-%m-%d").to_string(), None)?;
+        store.finish_nightly(date, self.now(), &format!("{summary:?}"))?;
+        Ok(summary)
+    }
+
+    fn write_letters(&self, notice_ids: &[i64], letters_dir: Option<&Path>) -> DeskResult<Vec<PathBuf>> {
+        let Some(dir) = letters_dir else { return Ok(Vec::new()) };
+        let facility = self
+            .store()
+            .list_facilities()?
+            .first()
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| "Health Information Management".into());
+        let mut written = Vec::new();
+        for id in notice_ids {
+            let Some(notice) = self.store().notice(*id, self.today())? else { continue };
+            let day_dir = dir.join(notice.notice_on.format("%Y-%m-%d").to_string());
+            create_private_dir(&day_dir).map_err(|e| DeskError::Invalid(format!("{}: {e}", day_dir.display())))?;
+            let path = day_dir.join(crate::report::letters::file_name(&notice));
+            write_private(&path, &crate::report::letters::notice_letter(&notice, &facility))
+                .map_err(|e| DeskError::Invalid(format!("{}: {e}", path.display())))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    pub fn deficiency_queue(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> DeskResult<QueuePage> {
+        self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies])?;
+        Ok(self.store().queue_page(filter, sort, page)?)
+    }
+
+    pub fn deficiency_counts(&self, date: NaiveDate) -> DeskResult<(QueueCounts, DelinquencyRate)> {
+        self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies])?;
+        let counts = self.store().queue_counts(date)?;
+        let rate = delinquency_rate(counts.delinquent_charts, counts.discharges_12_months);
+        Ok((counts, rate))
+    }
+
+    pub fn physician_standings(&self, date: NaiveDate) -> DeskResult<Vec<PhysicianStanding>> {
+        self.require_any(&[Permission::ConfirmSuspensions, Permission::ViewReports, Permission::ManageDeficiencies])?;
+        Ok(self.store().physician_standings(date)?)
+    }
+
+    /// Completes the listed items (id, version as listed) with one resolved date; an item that
+    /// changed meanwhile is named and skipped. Completing a suspended physician's last delinquent
+    /// item writes a reinstatement notice.
+    pub fn complete_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        resolved_on: NaiveDate,
+        letters_dir: Option<&Path>,
+    ) -> DeskResult<CompletionOutcome> {
+        self.require_permission(Permission::CompleteDeficiencies)?;
+        if resolved_on > self.today() {
+            return Err(DeskError::Invalid("a resolved date cannot be in the future".into()));
+        }
+        let outcome = self.store().complete_deficiencies(
+            items,
+            resolved_on,
+            self.audit_event(AuditAction::Update, "deficiency", String::new()),
+        )?;
+        if !outcome.reinstated.is_empty() {
+            let drafts = outcome
+                .reinstated
+                .iter()
+                .map(|id| NoticeDraft {
+                    provider_id: *id,
+                    level: NoticeLevel::Reinstatement,
+                    notice_on: resolved_on,
+                    copy_to_id: None,
+                    deficiency_ids: Vec::new(),
+                    count_open: 0,
+                    count_delinquent: 0,
+                })
+                .collect();
+            let created = self
+                .store()
+                .record_notices(drafts, self.audit_event(AuditAction::Create, "deficiency_notice", String::new()))?;
+            self.write_letters(&created, letters_dir)?;
+        }
+        Ok(outcome)
+    }
+
+    pub fn pause_aging(
+        &self,
+        items: Vec<(i64, i64)>,
+        from: NaiveDate,
+        to: NaiveDate,
+        reason: &str,
+    ) -> DeskResult<CompletionOutcome> {
+        self.require_permission(Permission::ManageDeficiencies)?;
+        if to < from {
+            return Err(DeskError::Invalid("a pause ends after it starts".into()));
+        }
+        let reason = crate::domain::text::clean(reason.trim()).to_string();
+        if reason.is_empty() {
+            return Err(DeskError::Invalid("say why aging pauses (chart unavailable, provider on leave)".into()));
+        }
+        Ok(self.store().pause_aging(
+            items,
+            from,
+            to,
+            &reason,
+            self.audit_event(AuditAction::Update, "deficiency", String::new()),
+        )?)
+    }
+
+    pub fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate) -> DeskResult<()> {
+        self.require_any(&[Permission::ConfirmSuspensions, Permission::ManageDeficiencies])?;
+        if to < from {
+            return Err(DeskError::Invalid("leave ends after it starts".into()));
+        }
+        let detail = format!("leave {from} to {to}");
+        Ok(self.store().add_provider_leave(npi, from, to, self.audit_event(AuditAction::Update, "provider", detail))?)
+    }
+
+    pub fn confirm_suspension(&self, npi: &str, on: NaiveDate) -> DeskResult<()> {
+        self.require_permission(Permission::ConfirmSuspensions)?;
+        let detail = format!("suspension confirmed from {on}");
+        Ok(self.store().confirm_suspension(npi, on, self.audit_event(AuditAction::Update, "provider", detail))?)
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o770).create(dir)
+}
+
+/// Letters carry patient identifiers: the store's permissions, never world-readable.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o660).open(path)?;
+    file.write_all(text.as_bytes())
+}

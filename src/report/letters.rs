@@ -1,0 +1,56 @@
+//! Physician deficiency notices as plain-text letters.
+
+use crate::domain::dates::us_date;
+use crate::domain::text::clean;
+use crate::store::NoticeRecord;
+use std::fmt::Write;
+
+/// The letter of a notice: who, what level, and one line per deficiency with MRN, account,
+/// discharge date, deficiency and days outstanding.
+pub fn notice_letter(notice: &NoticeRecord, facility: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", clean(facility));
+    let _ = writeln!(out, "Health Information Management");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", us_date(notice.notice_on));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "To: {}, MD (NPI {})", clean(&notice.physician), clean(&notice.npi));
+    if let Some(copy) = &notice.copy_to {
+        let _ = writeln!(out, "Copy: {}, MD (supervising physician)", clean(copy));
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{} — {}", notice.level.title(), notice.level.code());
+    let _ = writeln!(out);
+    let body = match notice.level {
+        crate::domain::deficiency::NoticeLevel::Reinstatement => {
+            "Your delinquent medical records are complete. Your privileges are reinstated. Thank you."
+        }
+        crate::domain::deficiency::NoticeLevel::Delinquent => {
+            "The records below are delinquent. You are eligible for suspension of privileges until they are complete."
+        }
+        _ => "The records below are incomplete. Please complete them in the HIM department or your inbox.",
+    };
+    let _ = writeln!(out, "{body}");
+    let _ = writeln!(out);
+    if !notice.lines.is_empty() {
+        let _ = writeln!(out, "{:<9} {:<11} {:<10} {:<38} {:>5}", "MRN", "ACCOUNT", "DISCHARGE", "DEFICIENCY", "DAYS");
+        for line in &notice.lines {
+            let _ = writeln!(
+                out,
+                "{:<9} {:<11} {:<10} {:<38} {:>5}",
+                clean(&line.mrn),
+                clean(&line.account),
+                us_date(line.discharged_on),
+                clean(&line.deficiency),
+                line.days_outstanding
+            );
+        }
+    }
+    out
+}
+
+/// The file name of a notice's letter: `FINAL_21-1000000001.txt`.
+pub fn file_name(notice: &NoticeRecord) -> String {
+    let npi: String = notice.npi.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("{}-{npi}.txt", notice.level.code())
+}

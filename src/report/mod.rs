@@ -1,0 +1,3 @@
+//! Letters and reports, as text (PDF letters follow).
+
+pub mod letters;

@@ -1,0 +1,178 @@
+//! The types the chart-completion operations of a [`super::Store`] speak.
+
+use crate::domain::chart::{DeficiencyStatus, EncounterKind};
+use crate::domain::deficiency::{AgeBucket, NoticeLevel, SeedDocument};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Which open work to list. Empty fields filter nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub provider_id: Option<i64>,
+    pub type_code: Option<String>,
+    pub category: Option<String>,
+    pub bucket: Option<AgeBucket>,
+    pub service: Option<String>,
+    pub facility: Option<String>,
+    pub status: Option<DeficiencyStatus>,
+    /// Only items delinquent on `today`.
+    pub delinquent_only: bool,
+    /// The day ages are counted to.
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueSort {
+    /// Oldest first (by delinquent date).
+    #[default]
+    Age,
+    Physician,
+    Type,
+    Mrn,
+    Discharge,
+}
+
+impl QueueSort {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "age" => Some(Self::Age),
+            "physician" => Some(Self::Physician),
+            "type" => Some(Self::Type),
+            "mrn" => Some(Self::Mrn),
+            "discharge" => Some(Self::Discharge),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the deficiency queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueRow {
+    pub id: i64,
+    pub version: i64,
+    pub provider_id: i64,
+    pub physician: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub category: String,
+    pub status: DeficiencyStatus,
+    pub mrn: String,
+    pub patient: String,
+    pub account: String,
+    pub facility: String,
+    pub service: String,
+    pub event_on: NaiveDate,
+    pub delinquent_on: NaiveDate,
+    pub paused_days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueuePage {
+    pub rows: Vec<QueueRow>,
+    pub has_more: bool,
+}
+
+/// Counts for the queue's band and the Director's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    pub open: i64,
+    pub delinquent: i64,
+    pub delinquent_charts: i64,
+    /// Inpatient discharges in the 12 months before the day.
+    pub discharges_12_months: i64,
+    pub buckets: Vec<(AgeBucket, i64)>,
+    /// (physician, delinquent items), most first.
+    pub top_physicians: Vec<(String, i64)>,
+}
+
+/// A discharged encounter the nightly run has not analysed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DischargedEncounter {
+    pub encounter_id: i64,
+    pub account: String,
+    pub kind: EncounterKind,
+    pub attending_id: Option<i64>,
+    pub discharged_on: NaiveDate,
+    pub documents: Vec<SeedDocument>,
+}
+
+/// A deficiency to write, for a chart being analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSeededDeficiency {
+    pub encounter_id: i64,
+    pub type_code: String,
+    pub provider_id: i64,
+    pub document_id: Option<i64>,
+    pub status: DeficiencyStatus,
+    pub event_on: NaiveDate,
+    pub delinquent_on: NaiveDate,
+}
+
+/// A notice to record: one per physician, level and day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeDraft {
+    pub provider_id: i64,
+    pub level: NoticeLevel,
+    pub notice_on: NaiveDate,
+    pub copy_to_id: Option<i64>,
+    pub deficiency_ids: Vec<i64>,
+    pub count_open: i64,
+    pub count_delinquent: i64,
+}
+
+/// An open item whose notice may fall due, as the nightly run reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenItem {
+    pub id: i64,
+    pub provider_id: i64,
+    pub supervisor_id: Option<i64>,
+    pub event_on: NaiveDate,
+    pub paused_days: i64,
+    pub delinquent_on: NaiveDate,
+}
+
+/// A physician's standing for the suspension list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhysicianStanding {
+    pub provider_id: i64,
+    pub npi: String,
+    pub name: String,
+    pub open: i64,
+    pub delinquent: i64,
+    pub oldest_delinquent_discharge: Option<NaiveDate>,
+    pub suspended_since: Option<NaiveDate>,
+    pub leave: Vec<(NaiveDate, NaiveDate)>,
+}
+
+/// What completing a set of deficiencies did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CompletionOutcome {
+    pub completed: Vec<i64>,
+    /// Items that changed meanwhile: named and skipped, never guessed.
+    pub skipped: Vec<(i64, String)>,
+    /// Encounters whose charts became complete.
+    pub charts_completed: Vec<String>,
+    /// Physicians whose last delinquent item this was, while suspended.
+    pub reinstated: Vec<i64>,
+}
+
+/// A notice as recorded, with what a letter needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeRecord {
+    pub id: i64,
+    pub level: NoticeLevel,
+    pub notice_on: NaiveDate,
+    pub physician: String,
+    pub npi: String,
+    pub copy_to: Option<String>,
+    pub lines: Vec<NoticeLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeLine {
+    pub mrn: String,
+    pub account: String,
+    pub discharged_on: NaiveDate,
+    pub deficiency: String,
+    pub days_outstanding: i64,
+}

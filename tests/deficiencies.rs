@@ -1,0 +1,339 @@
+//! Chart completion, scenario by scenario (domain.md AS-06 to AS-13), through the desk with exact
+//! dates and figures. Today moves as each scenario says.
+
+mod common;
+
+use chartroom::desk::{Desk, FixedClock};
+use chartroom::domain::chart::{DeficiencyStatus, DocumentStatus, EncounterKind};
+use chartroom::domain::deficiency::NoticeLevel;
+use chartroom::domain::role::Role;
+use chartroom::store::records::{NewDocument, NewEncounter, NewProvider};
+use chartroom::store::{NewUser, Page, QueueFilter, QueueSort, RecordBatch};
+use chrono::{NaiveDate, TimeZone, Utc};
+use std::sync::Arc;
+
+fn d(m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, m, day).unwrap()
+}
+
+fn desk_on(f: &common::Fixture, user: &str, today: NaiveDate) -> Desk {
+    let clock = Arc::new(FixedClock { now: today.and_hms_opt(23, 0, 0).unwrap().and_utc(), today });
+    Desk::sign_in(f.store.clone(), user, "local".into(), common::key(), clock).unwrap()
+}
+
+fn provider(npi: &str, family: &str, given: &str, supervisor: Option<&str>) -> NewProvider {
+    NewProvider {
+        npi: npi.into(),
+        family: family.into(),
+        given: given.into(),
+        credentials: "MD".into(),
+        specialty: "Internal Medicine".into(),
+        service: "MEDICINE".into(),
+        supervisor_npi: supervisor.map(str::to_string),
+    }
+}
+
+fn stay(mrn: &str, account: &str, admit: NaiveDate, discharge: NaiveDate, attending: &str) -> NewEncounter {
+    NewEncounter {
+        patient_mrn: mrn.into(),
+        account: account.into(),
+        kind: EncounterKind::Inpatient,
+        facility_code: "RGH".into(),
+        service: "MEDICINE".into(),
+        admit_at: Utc.from_utc_datetime(&admit.and_hms_opt(9, 0, 0).unwrap()),
+        discharge_at: Some(Utc.from_utc_datetime(&discharge.and_hms_opt(14, 0, 0).unwrap())),
+        attending_npi: Some(attending.into()),
+    }
+}
+
+fn doc(account: &str, doc_type: &str, author: &str, status: DocumentStatus) -> NewDocument {
+    NewDocument {
+        account: account.into(),
+        doc_type: doc_type.into(),
+        title: doc_type.into(),
+        author_npi: Some(author.into()),
+        status,
+        created_at: Utc.with_ymd_and_hms(2025, 2, 6, 10, 0, 0).unwrap(),
+        signed_at: None,
+        text: None,
+    }
+}
+
+const PATEL: &str = "1000000001";
+const OKAFOR: &str = "1000000002";
+const REYES: &str = "1000000003";
+
+/// GARCIA's stay A25-000781 (admitted 02/05, discharged 02/10): H&P signed, no discharge summary, the
+/// op note by OKAFOR transcribed but unsigned, a verbal order by REYES unauthenticated. Two more
+/// patients' stays (discharged 02/10 and 02/12) each with an unsigned op note by OKAFOR and every
+/// other document complete.
+fn scenario() -> common::Fixture {
+    let f = common::sqlite_empty();
+    let store = &*f.store;
+    chartroom::desk::ensure_founder(store, "dhim", "local", common::clock().now).unwrap();
+    for (code, name, state, kind, tz) in chartroom::demo::FACILITIES {
+        let facility = chartroom::domain::chart::NewFacility::validate(code, name, state, *kind, tz).unwrap();
+        store.add_facility(facility, common::event("facility")).unwrap();
+    }
+    for (name, role) in [
+        ("mlee", Role::ChartAnalyst),
+        ("kwong", Role::Supervisor),
+        ("msoffice", Role::MedicalStaffOffice),
+        ("jdoe", Role::HimClerk),
+    ] {
+        store
+            .add_user(
+                NewUser { username: name.into(), display_name: name.into(), roles: vec![role] },
+                common::event("user"),
+            )
+            .unwrap();
+    }
+    let mut batch = RecordBatch {
+        providers: vec![
+            provider(PATEL, "Patel", "Alice", None),
+            provider(OKAFOR, "Okafor", "Ben", None),
+            provider(REYES, "Reyes", "Carla", Some(PATEL)),
+        ],
+        ..Default::default()
+    };
+    batch.patients = vec![
+        common::patient("204511", "Garcia", "Maria", "L", (1988, 9, 30), Some("234560417")),
+        common::patient("204512", "Hale", "Ann", "", (1970, 1, 1), None),
+        common::patient("204513", "Ito", "Ken", "", (1960, 2, 2), None),
+    ];
+    batch.encounters = vec![
+        stay("204511", "A25-000781", d(2, 5), d(2, 10), PATEL),
+        stay("204512", "A25-000782", d(2, 6), d(2, 10), PATEL),
+        stay("204513", "A25-000790", d(2, 8), d(2, 12), PATEL),
+    ];
+    batch.documents = vec![
+        doc("A25-000781", "HP", PATEL, DocumentStatus::Completed),
+        doc("A25-000781", "OP_NOTE", OKAFOR, DocumentStatus::Unsigned),
+        doc("A25-000781", "VERBAL_ORDER", REYES, DocumentStatus::Unsigned),
+    ];
+    for account in ["A25-000782", "A25-000790"] {
+        batch.documents.push(doc(account, "HP", PATEL, DocumentStatus::Completed));
+        batch.documents.push(doc(account, "DS", PATEL, DocumentStatus::Completed));
+        batch.documents.push(doc(account, "OP_NOTE", OKAFOR, DocumentStatus::Unsigned));
+    }
+    store.insert_batch(batch, None).unwrap();
+    store.put_setting(chartroom::desk::deficiencies::NIGHTLY_THROUGH, "2025-02-09", None).unwrap();
+    f
+}
+
+fn garcia_items(f: &common::Fixture, today: NaiveDate) -> Vec<chartroom::store::deficiencies::QueueRow> {
+    let desk = desk_on(f, "mlee", today);
+    let mut rows = desk
+        .deficiency_queue(&QueueFilter { today: Some(today), ..Default::default() }, QueueSort::Type, Page::first(100))
+        .unwrap()
+        .rows;
+    rows.retain(|r| r.account == "A25-000781");
+    rows
+}
+
+#[test]
+fn as06_the_nightly_run_seeds_deficiencies_once() {
+    let f = scenario();
+    let summary = desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    assert_eq!(summary.encounters_analysed, 2, "the two stays discharged on 02/10");
+    let rows = garcia_items(&f, d(2, 11));
+    let got: Vec<_> = rows.iter().map(|r| (r.type_code.as_str(), r.physician.as_str(), r.status)).collect();
+    assert_eq!(
+        got,
+        [
+            ("DS-D", "PATEL, ALICE", DeficiencyStatus::Open),
+            ("OP-S", "OKAFOR, BEN", DeficiencyStatus::Transcribed),
+            ("VO", "REYES, CARLA", DeficiencyStatus::Transcribed),
+        ]
+    );
+    let policy = f.store.deficiency_policy().unwrap();
+    for row in &rows {
+        assert_eq!(row.event_on, d(2, 10));
+        assert_eq!(policy.notice_on(row.event_on, 0), d(2, 24));
+        assert_eq!(policy.final_notice_on(row.event_on, 0), d(3, 3));
+        assert_eq!(row.delinquent_on, d(3, 12));
+    }
+    let chart = f
+        .store
+        .load_chart(f.store.patient_by_mrn(&"204511".parse_mrn()).unwrap().unwrap().patient_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(chart.encounters[0].completion.as_deref(), Some("INCOMPLETE"));
+
+    let again = desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    assert!(again.already_ran);
+    assert_eq!(garcia_items(&f, d(2, 11)).len(), 3, "no duplicates");
+    // The next night catches up and seeds only the stay discharged since.
+    let next = desk_on(&f, "mlee", d(2, 13)).nightly(d(2, 13), None).unwrap();
+    assert_eq!(next.encounters_analysed, 1);
+    assert_eq!(garcia_items(&f, d(2, 13)).len(), 3);
+}
+
+trait ParseMrn {
+    fn parse_mrn(&self) -> chartroom::domain::mrn::Mrn;
+}
+
+impl ParseMrn for str {
+    fn parse_mrn(&self) -> chartroom::domain::mrn::Mrn {
+        chartroom::domain::mrn::Mrn::parse(self).unwrap()
+    }
+}
+
+#[test]
+fn as08_final_notices_on_the_21st_day_once_with_the_residents_copy() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let letters = f.dir.path().join("letters");
+    let summary = desk_on(&f, "mlee", d(3, 3)).nightly(d(3, 3), Some(&letters)).unwrap();
+    let mut finals = Vec::new();
+    for path in &summary.letters {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("FINAL_21") && path.parent().unwrap().ends_with("2025-03-03") {
+            finals.push((name, std::fs::read_to_string(path).unwrap()));
+        }
+    }
+    finals.sort();
+    let names: Vec<_> = finals.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [format!("FINAL_21-{PATEL}.txt"), format!("FINAL_21-{OKAFOR}.txt"), format!("FINAL_21-{REYES}.txt")]
+    );
+    let patel = &finals[0].1;
+    assert!(patel.contains("204511") && patel.contains("A25-000781") && patel.contains("02/10/2025"), "{patel}");
+    assert!(patel.contains("Discharge summary not dictated"), "{patel}");
+    assert!(
+        patel.lines().any(|l| l.contains("A25-000781") && l.trim_end().ends_with("21")),
+        "21 days outstanding:\n{patel}"
+    );
+    let reyes = &finals[2].1;
+    assert!(reyes.contains("Copy: PATEL, ALICE, MD (supervising physician)"), "{reyes}");
+    // Re-running the same day makes no duplicate notices.
+    let again = desk_on(&f, "mlee", d(3, 3)).nightly(d(3, 3), Some(&letters));
+    assert!(again.unwrap().already_ran);
+    let level_count = f
+        .store
+        .list_audit(&chartroom::store::AuditFilter { limit: 10_000, ..Default::default() })
+        .unwrap()
+        .iter()
+        .filter(|e| e.entity == "deficiency_notice" && e.detail.starts_with(NoticeLevel::FinalNotice.code()))
+        .count();
+    assert_eq!(level_count, 3);
+}
+
+#[test]
+fn as09_bulk_complete_okafors_op_reports() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 13)).nightly(d(2, 13), None).unwrap();
+    let analyst = desk_on(&f, "mlee", d(3, 3));
+    let okafor = f.store.list_providers(Page::first(10)).unwrap().into_iter().find(|p| p.npi == OKAFOR).unwrap();
+    let queue = analyst
+        .deficiency_queue(
+            &QueueFilter { provider_id: Some(okafor.id), today: Some(d(3, 3)), ..Default::default() },
+            QueueSort::Age,
+            Page::first(50),
+        )
+        .unwrap();
+    assert_eq!(queue.rows.len(), 3, "three unsigned op reports");
+    let items: Vec<_> = queue.rows.iter().map(|r| (r.id, r.version)).collect();
+    let outcome = analyst.complete_deficiencies(items.clone(), d(3, 3), None).unwrap();
+    assert_eq!(outcome.completed.len(), 3);
+    let mut charts = outcome.charts_completed.clone();
+    charts.sort();
+    assert_eq!(charts, ["A25-000782", "A25-000790"], "GARCIA stays incomplete: DS-D and VO are open");
+    let audits = f
+        .store
+        .list_audit(&chartroom::store::AuditFilter { username: Some("mlee".into()), limit: 1000, ..Default::default() })
+        .unwrap();
+    assert_eq!(
+        audits.iter().filter(|e| e.detail == "COMPLETED resolved_on=2025-03-03").count(),
+        3,
+        "one audit row per deficiency"
+    );
+    // A second clerk completing the same items is told, and nothing is written twice.
+    let second = desk_on(&f, "kwong", d(3, 3)).complete_deficiencies(items, d(3, 3), None).unwrap();
+    assert!(second.completed.is_empty());
+    assert!(
+        second.skipped.iter().all(|(_, why)| why == "already completed by mlee on 2025-03-03"),
+        "{:?}",
+        second.skipped
+    );
+    // A clerk without the role may not.
+    assert!(desk_on(&f, "jdoe", d(3, 3)).complete_deficiencies(vec![], d(3, 3), None).is_err());
+}
+
+#[test]
+fn as11_a_pause_moves_the_delinquent_date() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    assert_eq!(ds.delinquent_on, d(3, 12));
+    let outcome = desk_on(&f, "mlee", d(3, 3))
+        .pause_aging(vec![(ds.id, ds.version)], d(2, 20), d(2, 25), "chart charged out to CODING")
+        .unwrap();
+    assert_eq!(outcome.completed, [ds.id]);
+    let after = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    assert_eq!(after.delinquent_on, d(3, 17));
+    assert_eq!(after.paused_days, 5);
+}
+
+#[test]
+fn as12_delinquency_suspension_and_reinstatement() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let summary = desk_on(&f, "mlee", d(3, 12)).nightly(d(3, 12), None).unwrap();
+    assert!(summary.suspension_eligible.contains(&"PATEL, ALICE".to_string()), "{summary:?}");
+    let standings = desk_on(&f, "msoffice", d(3, 12)).physician_standings(d(3, 12)).unwrap();
+    let patel = standings.iter().find(|s| s.npi == PATEL).unwrap();
+    assert_eq!(patel.delinquent, 1);
+    assert_eq!(patel.oldest_delinquent_discharge, Some(d(2, 10)));
+    desk_on(&f, "msoffice", d(3, 12)).confirm_suspension(PATEL, d(3, 12)).unwrap();
+    let ds = garcia_items(&f, d(3, 14)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    let letters = f.dir.path().join("letters");
+    let outcome = desk_on(&f, "mlee", d(3, 14))
+        .complete_deficiencies(vec![(ds.id, ds.version)], d(3, 14), Some(&letters))
+        .unwrap();
+    let patel_id = f.store.list_providers(Page::first(10)).unwrap().into_iter().find(|p| p.npi == PATEL).unwrap().id;
+    assert_eq!(outcome.reinstated, [patel_id]);
+    assert!(letters.join("2025-03-14").join(format!("REINSTATEMENT-{PATEL}.txt")).exists());
+    let standings = desk_on(&f, "msoffice", d(3, 14)).physician_standings(d(3, 14)).unwrap();
+    assert!(standings.iter().find(|s| s.npi == PATEL).is_none_or(|s| s.suspended_since.is_none()));
+}
+
+#[test]
+fn as12_leave_postpones_the_proposal() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    desk_on(&f, "msoffice", d(3, 1)).add_provider_leave(PATEL, d(3, 10), d(3, 20)).unwrap();
+    let on_leave = desk_on(&f, "mlee", d(3, 12)).nightly(d(3, 12), None).unwrap();
+    assert!(!on_leave.suspension_eligible.contains(&"PATEL, ALICE".to_string()));
+    let back = desk_on(&f, "mlee", d(3, 21)).nightly(d(3, 21), None).unwrap();
+    assert!(back.suspension_eligible.contains(&"PATEL, ALICE".to_string()));
+}
+
+#[test]
+fn as13_the_rate_counts_delinquent_charts_against_monthly_discharges() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 13)).nightly(d(2, 13), None).unwrap();
+    let (counts, rate) = desk_on(&f, "mlee", d(3, 13)).deficiency_counts(d(3, 13)).unwrap();
+    assert_eq!(counts.discharges_12_months, 3);
+    assert_eq!(counts.delinquent_charts, 2, "the two stays of 02/10 are delinquent from 03/12; 02/12's from 03/14");
+    assert_eq!(rate.rate_percent, 800.0);
+    assert_eq!(counts.buckets.iter().map(|(_, n)| n).sum::<i64>(), counts.open);
+}
+
+#[test]
+fn the_policy_is_the_directors_and_audited() {
+    let f = scenario();
+    assert!(desk_on(&f, "mlee", d(3, 3)).set_deficiency_policy(Default::default()).is_err());
+    let dhim = desk_on(&f, "dhim", d(3, 3));
+    let policy =
+        chartroom::domain::deficiency::DeficiencyPolicy { notice_days: 10, final_notice_days: 17, delinquent_days: 24 };
+    dhim.set_deficiency_policy(policy).unwrap();
+    assert_eq!(f.store.deficiency_policy().unwrap(), policy);
+    let events = f.store.list_audit(&chartroom::store::AuditFilter { limit: 100, ..Default::default() }).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.entity == "deficiency_policy" && e.detail == "notice 14→10 final 21→17 delinquent 30→24")
+    );
+}
