@@ -2,7 +2,8 @@
 //! functions the screens call.
 
 mod bench;
-mod print;
+mod deficiencies;
+pub mod print;
 
 use crate::config::{ColorChoice, Config, Overrides};
 use crate::demo::{self, DemoOptions};
@@ -85,6 +86,34 @@ pub enum Command {
     },
     /// Write a consistent copy of the live store to FILE.
     Backup { file: PathBuf },
+    /// The overnight job: analyse discharges, seed deficiencies, generate notices, list suspensions.
+    Nightly {
+        /// The day to run for (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The deficiency queue, the delinquency rate, the suspension list.
+    Deficiencies {
+        #[command(subcommand)]
+        action: DeficiencyCommand,
+    },
+    /// The facility's deficiency policy: notice, final notice and delinquency days.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyCommand,
+    },
+    /// The deficiency type catalog.
+    DeficiencyType {
+        #[command(subcommand)]
+        action: DeficiencyTypeCommand,
+    },
+    /// Provider leave and suspension.
+    Provider {
+        #[command(subcommand)]
+        action: ProviderCommand,
+    },
     /// Measure store-level search against bare rusqlite on this store.
     Bench {
         #[arg(long, default_value_t = 2000)]
@@ -139,6 +168,93 @@ pub enum FacilityCommand {
     List {
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeficiencyCommand {
+    /// Open deficiencies, oldest first unless sorted otherwise.
+    List {
+        #[arg(long, value_name = "NPI")]
+        physician: Option<String>,
+        #[arg(long = "type", value_name = "CODE")]
+        type_code: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        /// 0-14, 15-21, 22-30, 31-60 or >60 days since discharge.
+        #[arg(long)]
+        bucket: Option<String>,
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long)]
+        facility: Option<String>,
+        /// Only items past their delinquency date.
+        #[arg(long)]
+        delinquent: bool,
+        /// age, physician, type, mrn or discharge.
+        #[arg(long, default_value = "age")]
+        sort: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The delinquency rate against the 50% line, aging buckets and top physicians.
+    Rate {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Physicians with delinquent charts, their leave and suspension.
+    Suspensions {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the policy (director).
+    Set {
+        #[arg(long)]
+        notice: Option<i64>,
+        #[arg(long = "final")]
+        final_notice: Option<i64>,
+        #[arg(long)]
+        delinquent: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeficiencyTypeCommand {
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Record leave: no suspension is proposed while it lasts.
+    Leave {
+        npi: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: chrono::NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: chrono::NaiveDate,
+    },
+    /// Confirm a suspension (medical staff office).
+    Suspend {
+        npi: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
     },
 }
 
@@ -198,7 +314,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(command) => {
             let opened = open_store(&config, false).map_err(fail)?;
             let desk = sign_in(&opened, &account, &source, clock)?;
-            run_command(&desk, &opened, command)
+            run_command(&desk, &opened, &config, command)
         }
     }
 }
@@ -260,9 +376,15 @@ fn parse_roles(codes: &[String]) -> Result<Vec<Role>, CliError> {
     codes.iter().flat_map(|c| c.split(',')).filter(|c| !c.is_empty()).map(|c| Role::parse(c).map_err(fail)).collect()
 }
 
-fn run_command(desk: &Desk, opened: &OpenedStore, command: Command) -> Result<(), CliError> {
+fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Command) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    let mut emit = |text: String| -> Result<(), CliError> { writeln!(out, "{text}").map_err(fail) };
+    // A reader that stops early (`| head`) is not an error worth a message.
+    let mut emit = |text: String| -> Result<(), CliError> {
+        match writeln!(out, "{text}") {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(fail(e)),
+            _ => Ok(()),
+        }
+    };
     match command {
         Command::Init { .. } | Command::Demo { .. } => Ok(()),
         Command::Search { query, json, limit } => {
@@ -325,6 +447,51 @@ fn run_command(desk: &Desk, opened: &OpenedStore, command: Command) -> Result<()
                 opened.key_file.display()
             ))
         }
+        Command::Nightly { date, json } => {
+            let date = date.unwrap_or_else(|| desk.today());
+            let summary = desk.nightly(date, Some(&config.data_dir.join("letters"))).map_err(fail)?;
+            if json { emit(print::to_json(&summary)) } else { emit(summary.to_string()) }
+        }
+        Command::Deficiencies { action } => deficiencies::run(desk, action, &mut emit),
+        Command::Policy { action } => match action {
+            PolicyCommand::Show { json } => {
+                let policy = desk.deficiency_policy().map_err(fail)?;
+                if json {
+                    emit(print::to_json(&policy))
+                } else {
+                    emit(format!(
+                        "notice at {} days after discharge, final notice at {}, delinquent at {}",
+                        policy.notice_days, policy.final_notice_days, policy.delinquent_days
+                    ))
+                }
+            }
+            PolicyCommand::Set { notice, final_notice, delinquent } => {
+                let mut policy = desk.deficiency_policy().map_err(fail)?;
+                policy.notice_days = notice.unwrap_or(policy.notice_days);
+                policy.final_notice_days = final_notice.unwrap_or(policy.final_notice_days);
+                policy.delinquent_days = delinquent.unwrap_or(policy.delinquent_days);
+                let policy = desk.set_deficiency_policy(policy).map_err(fail)?;
+                emit(format!(
+                    "Policy: notice {} days, final notice {}, delinquent {}. Items seeded from now on use it.",
+                    policy.notice_days, policy.final_notice_days, policy.delinquent_days
+                ))
+            }
+        },
+        Command::DeficiencyType { action: DeficiencyTypeCommand::List { json } } => {
+            let types = desk.store().deficiency_types().map_err(fail)?;
+            if json { emit(print::to_json(&types)) } else { emit(deficiencies::types_text(&types)) }
+        }
+        Command::Provider { action } => match action {
+            ProviderCommand::Leave { npi, from, to } => {
+                desk.add_provider_leave(&npi, from, to).map_err(fail)?;
+                emit(format!("Leave recorded for NPI {npi}: {from} to {to}."))
+            }
+            ProviderCommand::Suspend { npi, date } => {
+                let date = date.unwrap_or_else(|| desk.today());
+                desk.confirm_suspension(&npi, date).map_err(fail)?;
+                emit(format!("Suspension of NPI {npi} confirmed from {date}."))
+            }
+        },
         Command::Bench { iterations, json } => {
             let report = bench::run(desk, opened, iterations).map_err(fail)?;
             if json { emit(print::to_json(&report)) } else { emit(report.to_string()) }

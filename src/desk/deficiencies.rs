@@ -44,8 +44,14 @@ impl std::fmt::Display for NightlySummary {
         writeln!(f, "  open deficiencies        {}", self.open)?;
         writeln!(f, "  delinquent               {}", self.delinquent)?;
         write!(f, "  suspension eligible      {}", self.suspension_eligible.len())?;
-        for name in &self.suspension_eligible {
+        for name in self.suspension_eligible.iter().take(10) {
             write!(f, "\n    {name}")?;
+        }
+        if self.suspension_eligible.len() > 10 {
+            write!(f, "\n    … (chartroom deficiencies suspensions lists them all)")?;
+        }
+        if !self.letters.is_empty() {
+            write!(f, "\n  letters written          {}", self.letters.len())?;
         }
         Ok(())
     }
@@ -99,8 +105,14 @@ impl Desk {
             summary.already_ran = true;
             return Ok(summary);
         }
-        let through: Option<NaiveDate> =
-            store.setting(NIGHTLY_THROUGH)?.and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok());
+        // With no earlier run on record, the first run takes yesterday's and today's discharges, as
+        // VistA's nightly job does; after that it catches up from the day after the last run.
+        let through: Option<NaiveDate> = Some(
+            store
+                .setting(NIGHTLY_THROUGH)?
+                .and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok())
+                .unwrap_or(date - Duration::days(2)),
+        );
         let policy = store.deficiency_policy()?;
         let types = store.deficiency_types()?;
 

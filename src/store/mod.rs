@@ -147,6 +147,7 @@ pub trait Store: Send + Sync {
     fn add_facility(&self, facility: NewFacility, audit: NewAuditEvent) -> StoreResult<Facility>;
     fn list_facilities(&self) -> StoreResult<Vec<Facility>>;
     fn list_providers(&self, page: Page) -> StoreResult<Vec<Provider>>;
+    fn provider_by_npi(&self, npi: &str) -> StoreResult<Option<Provider>>;
 
     /// Writes a batch of records (demo, import) in one transaction, with its audit event.
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<records::BatchCounts>;

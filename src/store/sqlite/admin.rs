@@ -236,6 +236,29 @@ pub(super) fn add_facility(conn: &mut Connection, f: &NewFacility, audit: &NewAu
     Ok(created)
 }
 
+fn provider_from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
+    Ok(Provider {
+        id: r.get(0)?,
+        npi: r.get(1)?,
+        family: r.get(2)?,
+        given: r.get(3)?,
+        credentials: r.get(4)?,
+        specialty: r.get(5)?,
+        is_resident: r.get::<_, i64>(6)? != 0,
+        supervisor_id: r.get(7)?,
+    })
+}
+
+pub(super) fn provider_by_npi(conn: &Connection, npi: &str) -> StoreResult<Option<Provider>> {
+    conn.query_row(
+        "SELECT id, npi, family, given, credentials, specialty, is_resident, supervisor_id FROM provider WHERE npi = ?1",
+        [npi],
+        provider_from_row,
+    )
+    .optional()
+    .map_err(map_err)
+}
+
 pub(super) fn list_providers(conn: &Connection, page: Page) -> StoreResult<Vec<Provider>> {
     let mut stmt = conn
         .prepare_cached(
@@ -243,19 +266,6 @@ pub(super) fn list_providers(conn: &Connection, page: Page) -> StoreResult<Vec<P
              FROM provider ORDER BY family, given, id LIMIT ?1 OFFSET ?2",
         )
         .map_err(map_err)?;
-    let rows = stmt
-        .query_map(params![page.limit as i64, page.offset as i64], |r| {
-            Ok(Provider {
-                id: r.get(0)?,
-                npi: r.get(1)?,
-                family: r.get(2)?,
-                given: r.get(3)?,
-                credentials: r.get(4)?,
-                specialty: r.get(5)?,
-                is_resident: r.get::<_, i64>(6)? != 0,
-                supervisor_id: r.get(7)?,
-            })
-        })
-        .map_err(map_err)?;
+    let rows = stmt.query_map(params![page.limit as i64, page.offset as i64], provider_from_row).map_err(map_err)?;
     rows.collect::<Result<_, _>>().map_err(map_err)
 }

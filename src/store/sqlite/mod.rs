@@ -307,6 +307,10 @@ impl Store for SqliteStore {
         self.read(|c| admin::list_providers(c, page))
     }
 
+    fn provider_by_npi(&self, npi: &str) -> StoreResult<Option<Provider>> {
+        self.read(|c| admin::provider_by_npi(c, npi))
+    }
+
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<BatchCounts> {
         self.write(move |c| insert::insert_batch(c, &batch, audit.as_ref()))
     }

@@ -1,0 +1,196 @@
+//! `chartroom deficiencies …`: the same numbers the queue screen shows.
+
+use super::{CliError, DeficiencyCommand, fail, print};
+use crate::desk::Desk;
+use crate::domain::chart::DeficiencyType;
+use crate::domain::dates::us_date;
+use crate::domain::deficiency::AgeBucket;
+use crate::domain::text::clean;
+use crate::store::{Page, QueueFilter, QueueSort};
+use std::fmt::Write;
+
+pub(super) fn run(
+    desk: &Desk,
+    action: DeficiencyCommand,
+    emit: &mut dyn FnMut(String) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    match action {
+        DeficiencyCommand::List {
+            physician,
+            type_code,
+            category,
+            bucket,
+            service,
+            facility,
+            delinquent,
+            sort,
+            limit,
+            offset,
+            json,
+        } => {
+            let today = desk.today();
+            let provider_id = match physician {
+                Some(npi) => Some(provider_id(desk, &npi)?),
+                None => None,
+            };
+            let bucket =
+                match bucket {
+                    Some(b) => Some(AgeBucket::ALL.into_iter().find(|x| x.label() == b).ok_or_else(|| {
+                        CliError(format!("unknown bucket {b:?}: use 0-14, 15-21, 22-30, 31-60 or >60"))
+                    })?),
+                    None => None,
+                };
+            let sort = QueueSort::parse(&sort)
+                .ok_or_else(|| CliError("sort by age, physician, type, mrn or discharge".into()))?;
+            let filter = QueueFilter {
+                provider_id,
+                type_code,
+                category,
+                bucket,
+                service,
+                facility,
+                status: None,
+                delinquent_only: delinquent,
+                today: Some(today),
+            };
+            let page =
+                desk.deficiency_queue(&filter, sort, Page { offset, limit: limit.clamp(1, 1000) }).map_err(fail)?;
+            if json {
+                return emit(print::to_json(&page.rows));
+            }
+            let mut out = format!(
+                "{:<20} {:<6} {:<30} {:<8} {:<11} {:<10} {:>5} {}\n",
+                "PHYSICIAN", "TYPE", "DEFICIENCY", "MRN", "ACCOUNT", "DISCHARGE", "AGE", "STATUS"
+            );
+            for r in &page.rows {
+                let age = crate::domain::deficiency::age_days(r.event_on, r.paused_days, today);
+                let mark = if r.delinquent_on <= today { "!" } else { " " };
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:<6} {:<30} {:<8} {:<11} {:<10} {mark}{:>4} {} ({})",
+                    truncate(&clean(&r.physician), 20),
+                    clean(&r.type_code),
+                    truncate(&clean(&r.type_name), 30),
+                    clean(&r.mrn),
+                    clean(&r.account),
+                    us_date(r.event_on),
+                    age,
+                    r.status.code(),
+                    r.status.missing()
+                );
+            }
+            if page.has_more {
+                let _ = write!(out, "… more below (--offset {})", offset + page.rows.len());
+            }
+            emit(out.trim_end().to_string())
+        }
+        DeficiencyCommand::Rate { date, json } => {
+            let date = date.unwrap_or_else(|| desk.today());
+            let (counts, rate) = desk.deficiency_counts(date).map_err(fail)?;
+            if json {
+                #[derive(serde::Serialize)]
+                struct RateJson<'a> {
+                    date: chrono::NaiveDate,
+                    rate: &'a crate::domain::deficiency::DelinquencyRate,
+                    open: i64,
+                    delinquent_items: i64,
+                    buckets: Vec<(&'static str, i64)>,
+                    top_physicians: &'a [(String, i64)],
+                }
+                let buckets = counts.buckets.iter().map(|(b, n)| (b.label(), *n)).collect();
+                return emit(print::to_json(&RateJson {
+                    date,
+                    rate: &rate,
+                    open: counts.open,
+                    delinquent_items: counts.delinquent,
+                    buckets,
+                    top_physicians: &counts.top_physicians,
+                }));
+            }
+            let mut out = String::new();
+            let _ =
+                writeln!(out, "Delinquency rate on {}: {:.1}% — {}", us_date(date), rate.rate_percent, rate.verdict());
+            let _ = writeln!(
+                out,
+                "  {} delinquent charts ÷ {:.1} average monthly inpatient discharges ({} in the last 12 months)",
+                rate.delinquent_charts, rate.average_monthly_discharges, rate.discharges_12_months
+            );
+            let _ = writeln!(out, "  open deficiencies {}, delinquent {}", counts.open, counts.delinquent);
+            let _ = writeln!(out, "Aging (days since discharge):");
+            for (bucket, n) in &counts.buckets {
+                let _ = writeln!(out, "  {:>6}  {n}", bucket.label());
+            }
+            let _ = writeln!(out, "Top physicians by delinquent items:");
+            for (name, n) in &counts.top_physicians {
+                let _ = writeln!(out, "  {:<30} {n}", clean(name));
+            }
+            emit(out.trim_end().to_string())
+        }
+        DeficiencyCommand::Suspensions { json } => {
+            let today = desk.today();
+            let standings: Vec<_> = desk
+                .physician_standings(today)
+                .map_err(fail)?
+                .into_iter()
+                .filter(|s| s.delinquent > 0 || s.suspended_since.is_some())
+                .collect();
+            if json {
+                return emit(print::to_json(&standings));
+            }
+            let mut out = format!(
+                "{:<24} {:<11} {:>5} {:>11} {:<12} {}\n",
+                "PHYSICIAN", "NPI", "OPEN", "DELINQUENT", "OLDEST", "STANDING"
+            );
+            for s in &standings {
+                let on_leave = s.leave.iter().any(|(from, to)| *from <= today && today <= *to);
+                let standing = match (s.suspended_since, on_leave) {
+                    (Some(since), _) => format!("suspended since {}", us_date(since)),
+                    (None, true) => "on leave: not proposed".into(),
+                    (None, false) => "suspension eligible".into(),
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<24} {:<11} {:>5} {:>11} {:<12} {standing}",
+                    truncate(&clean(&s.name), 24),
+                    clean(&s.npi),
+                    s.open,
+                    s.delinquent,
+                    s.oldest_delinquent_discharge.map(us_date).unwrap_or_default()
+                );
+            }
+            emit(out.trim_end().to_string())
+        }
+    }
+}
+
+fn provider_id(desk: &Desk, npi: &str) -> Result<i64, CliError> {
+    match desk.store().provider_by_npi(npi).map_err(fail)? {
+        Some(p) => Ok(p.id),
+        None => Err(CliError(format!("no provider has NPI {npi}"))),
+    }
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width { s.to_string() } else { s.chars().take(width - 1).chain(['…']).collect() }
+}
+
+pub(super) fn types_text(types: &[DeficiencyType]) -> String {
+    let mut out = format!(
+        "{:<7} {:<42} {:<4} {:<15} {:<9} {:<11} {}\n",
+        "CODE", "NAME", "ABBR", "CATEGORY", "LEVEL", "RESPONSIBLE", "STANDARD FOR"
+    );
+    for t in types {
+        let _ = writeln!(
+            out,
+            "{:<7} {:<42} {:<4} {:<15} {:<9} {:<11} {}",
+            clean(&t.code),
+            clean(&t.name),
+            clean(&t.abbreviation),
+            clean(&t.category),
+            clean(&t.level),
+            clean(&t.responsible),
+            t.standard_for.join(",")
+        );
+    }
+    out.trim_end().to_string()
+}
