@@ -242,3 +242,50 @@ fn a_hang_up_ends_the_program_and_restores_the_terminal() {
     let out = s.raw_text();
     assert!(out.rfind("\x1b[?1049l") > out.rfind("\x1b[?1049h"), "left the alternate screen");
 }
+
+#[test]
+fn bulk_complete_rows_of_the_deficiency_queue() {
+    let dir = demo_store();
+    // The founder is a director; completing deficiencies is a chart analyst's work.
+    let account = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let out = cli(dir.path(), &["user", "roles", account.trim(), "director", "chart_analyst"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let before = cli(dir.path(), &["deficiencies", "list", "--json", "--limit", "1000"]);
+    let before: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap();
+    let before = before.as_array().unwrap();
+    assert!(before.len() >= 2, "the demo has open deficiencies");
+    let first_two: Vec<i64> = before.iter().take(2).map(|r| r["id"].as_i64().unwrap()).collect();
+
+    let args = store_args(dir.path());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut s = pty::spawn(&binary(), &arg_refs, (80, 24));
+    s.wait_for("DEMO DATA", WAIT);
+    s.send(b"\x1b"); // leave the empty Find field
+    // A key right behind Esc would read as Alt-key, as on any terminal; a clerk's pause is longer.
+    std::thread::sleep(Duration::from_millis(150));
+    s.send(b"3");
+    s.wait_for("Deficiencies", WAIT);
+    s.wait_for("  1 ", WAIT);
+    s.send(b":QC=1-2");
+    s.send(b"\r");
+    s.wait_for("Complete 2 deficiencies with resolved date", WAIT);
+    s.send(b"y");
+    s.wait_for("2 completed", WAIT);
+    s.send(b"\x11");
+    s.wait_exit(WAIT);
+
+    let after = cli(dir.path(), &["deficiencies", "list", "--json", "--limit", "1000"]);
+    let after: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    let after: Vec<i64> = after.as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(after.len(), before.len() - 2);
+    assert!(first_two.iter().all(|id| !after.contains(id)), "rows 1 and 2 are the ones completed");
+    let audit = cli(dir.path(), &["audit", "list", "--json", "--limit", "1000"]);
+    let events: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let completed = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"].as_str().is_some_and(|d| d.starts_with("COMPLETED")))
+        .count();
+    assert_eq!(completed, 2, "one audit event per item");
+}

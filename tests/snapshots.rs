@@ -24,8 +24,8 @@ struct Harness {
 impl Harness {
     fn new(width: u16, height: u16) -> Self {
         let fixture = common::scenario();
-        let desk = common::desk_for(&fixture, "jdoe");
-        let mut header = HeaderInfo::new("jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
+        let desk = common::desk_for(&fixture, "mlee");
+        let mut header = HeaderInfo::new("mlee", &[Role::ChartAnalyst]);
         header.facility = "Riverbend General Hospital (RGH)".into();
         header.is_demo = true;
         let app = App::new(Arc::new(Keymap::default()), header, common::today(), (width, height));
@@ -58,6 +58,17 @@ impl Harness {
                     encounter_id,
                     result: self.desk.open_chart(patient_id).map(Box::new).map_err(|e| e.to_string()),
                 },
+                Command::LoadQueue { id, filter, sort, offset, append } => Msg::QueueLoaded {
+                    id,
+                    append,
+                    result: self
+                        .desk
+                        .deficiency_queue(&filter, sort, Page { offset, limit: 50 })
+                        .map_err(|e| e.to_string()),
+                },
+                Command::CountQueue => {
+                    Msg::QueueCounted(self.desk.deficiency_counts(common::today()).map_err(|e| e.to_string()))
+                }
                 Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
                     id,
                     encounter_id: None,
@@ -190,4 +201,24 @@ fn a_hostile_name_shows_as_text() {
         assert!(!cell.symbol().chars().any(chartroom::domain::text::is_unsafe_char), "{:?}", cell.symbol());
     }
     insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn deficiency_queue_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut h_ = Harness::new(w, h);
+        h_.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3'))]);
+        assert_eq!(h_.app.queue.rows.len(), 3);
+        insta::assert_snapshot!(format!("deficiency_queue_{w}x{h}"), h_.draw(w, h, &theme()).backend());
+    }
+}
+
+#[test]
+fn deficiency_queue_confirm_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3')), key(KeyCode::Char(' '))]);
+    h.keys(&[key(KeyCode::Char(':'))]);
+    h.type_text("QC=1-2");
+    h.keys(&[key(KeyCode::Enter)]);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }

@@ -50,6 +50,8 @@ impl QueueSort {
 pub struct QueueRow {
     pub id: i64,
     pub version: i64,
+    pub patient_id: i64,
+    pub encounter_id: i64,
     pub provider_id: i64,
     pub physician: String,
     pub type_code: String,

@@ -22,10 +22,17 @@ pub enum Action {
     PrevSection,
     ScreenLookup,
     ScreenChart,
+    ScreenQueue,
+    ToggleSelect,
+    SelectAll,
+    CycleSort,
+    ToggleDelinquent,
+    CycleBucket,
+    Reload,
 }
 
 impl Action {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 26] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -45,6 +52,13 @@ impl Action {
         Self::PrevSection,
         Self::ScreenLookup,
         Self::ScreenChart,
+        Self::ScreenQueue,
+        Self::ToggleSelect,
+        Self::SelectAll,
+        Self::CycleSort,
+        Self::ToggleDelinquent,
+        Self::CycleBucket,
+        Self::Reload,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -69,6 +83,13 @@ impl Action {
             Self::PrevSection => "prev_section",
             Self::ScreenLookup => "screen_lookup",
             Self::ScreenChart => "screen_chart",
+            Self::ScreenQueue => "screen_queue",
+            Self::ToggleSelect => "toggle_select",
+            Self::SelectAll => "select_all",
+            Self::CycleSort => "cycle_sort",
+            Self::ToggleDelinquent => "toggle_delinquent",
+            Self::CycleBucket => "cycle_bucket",
+            Self::Reload => "reload",
         }
     }
 
@@ -98,6 +119,13 @@ impl Action {
             Self::PrevSection => "Previous chart section",
             Self::ScreenLookup => "Screen 1: chart lookup",
             Self::ScreenChart => "Screen 2: the open chart",
+            Self::ScreenQueue => "Screen 3: the deficiency queue",
+            Self::ToggleSelect => "Select or unselect the row",
+            Self::SelectAll => "Select every listed row (again: none)",
+            Self::CycleSort => "Sort: oldest, physician, type, MRN, discharge",
+            Self::ToggleDelinquent => "Only delinquent items, or all",
+            Self::CycleBucket => "Age bucket: 0-14, 15-21, 22-30, 31-60, >60, all",
+            Self::Reload => "Reload the queue and its counts",
         }
     }
 
@@ -120,6 +148,13 @@ impl Action {
             Self::PrevSection => "section",
             Self::ScreenLookup => "lookup",
             Self::ScreenChart => "chart",
+            Self::ScreenQueue => "queue",
+            Self::ToggleSelect => "select",
+            Self::SelectAll => "all",
+            Self::CycleSort => "sort",
+            Self::ToggleDelinquent => "delinquent",
+            Self::CycleBucket => "age",
+            Self::Reload => "reload",
         }
     }
 }

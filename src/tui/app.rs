@@ -5,11 +5,14 @@ use super::action::Action;
 use super::keymap::{Context, Keymap};
 use super::screens::chart::ChartState;
 use super::screens::lookup::LookupState;
+use super::screens::queue::QueueState;
 use super::widgets::palette::{PaletteCommand, PaletteState};
 use crate::desk::SearchOutcome;
 use crate::domain::chart::Chart;
+use crate::domain::deficiency::DelinquencyRate;
 use crate::domain::query::QueryShape;
 use crate::domain::role::Role;
+use crate::store::{CompletionOutcome, QueueCounts, QueueFilter, QueuePage, QueueSort};
 use crossterm::event::{KeyEvent, KeyEventKind};
 use std::sync::Arc;
 
@@ -23,12 +26,20 @@ pub const PAGE_SIZE: usize = 50;
 pub enum Screen {
     Lookup,
     Chart,
+    Queue,
 }
 
 #[derive(Debug)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Palette(PaletteState),
+    /// A question before something hard to undo: `y` runs the command, anything else cancels.
+    Confirm {
+        prompt: String,
+        command: Command,
+    },
 }
 
 /// What the header shows: where, whether demo data, and who.
@@ -83,6 +94,13 @@ pub enum Msg {
     },
     /// A background write (an audit event) failed.
     BackgroundFailed(String),
+    QueueLoaded {
+        id: RequestId,
+        append: bool,
+        result: Result<QueuePage, String>,
+    },
+    QueueCounted(Result<(QueueCounts, DelinquencyRate), String>),
+    Completed(Result<CompletionOutcome, String>),
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -96,6 +114,9 @@ pub enum Command {
     OpenChartByMrn { id: RequestId, mrn: String },
     RecordSearch { shape: QueryShape, shown: usize, more: bool },
     RecordSignIn,
+    LoadQueue { id: RequestId, filter: QueueFilter, sort: QueueSort, offset: usize, append: bool },
+    CountQueue,
+    CompleteDeficiencies { items: Vec<(i64, i64)>, resolved_on: chrono::NaiveDate },
     Suspend,
     Quit,
 }
@@ -116,6 +137,9 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub lookup: LookupState,
     pub chart: Option<ChartState>,
+    pub queue: QueueState,
+    /// Where Esc from the chart goes back to.
+    pub chart_return: Screen,
     /// A one-line message (errors, refusals) shown above the footer until the next key.
     pub toast: Option<String>,
     pub size: (u16, u16),
@@ -139,6 +163,8 @@ impl App {
             overlay: None,
             lookup: LookupState::new(),
             chart: None,
+            queue: QueueState::default(),
+            chart_return: Screen::Lookup,
             toast: None,
             size,
             quitting: false,
@@ -175,6 +201,7 @@ impl App {
             Screen::Lookup if self.lookup.field_focused => Context::Find,
             Screen::Lookup => Context::Results,
             Screen::Chart => Context::Chart,
+            Screen::Queue => Context::Queue,
         }
     }
 
@@ -208,6 +235,38 @@ impl App {
                     Vec::new()
                 }
             },
+            Msg::QueueLoaded { id, append, result } => {
+                if self.queue.latest != Some(id) {
+                    self.dirty = false;
+                    return Vec::new();
+                }
+                self.queue.latest = None;
+                match result {
+                    Ok(page) => {
+                        self.queue.error = None;
+                        self.queue.show(page.rows, page.has_more, append);
+                    }
+                    Err(e) => self.queue.error = Some(e),
+                }
+                Vec::new()
+            }
+            Msg::QueueCounted(result) => {
+                match result {
+                    Ok(counts) => self.queue.counts = Some(counts),
+                    Err(e) => self.toast = Some(e),
+                }
+                Vec::new()
+            }
+            Msg::Completed(result) => {
+                match result {
+                    Ok(outcome) => {
+                        self.queue.picked.clear();
+                        self.toast = Some(completion_message(&outcome));
+                    }
+                    Err(e) => self.toast = Some(e),
+                }
+                self.reload_queue()
+            }
             Msg::Terminate => self.quit(),
         }
     }
@@ -258,6 +317,14 @@ impl App {
                 self.overlay = Some(Overlay::Help { scroll });
                 Vec::new()
             }
+            Overlay::Confirm { command, .. } => {
+                if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                    vec![command]
+                } else {
+                    self.toast = Some("Nothing changed.".into());
+                    Vec::new()
+                }
+            }
             Overlay::Palette(mut palette) => {
                 if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
                     return self.quit();
@@ -288,6 +355,8 @@ impl App {
                 Vec::new()
             }
             PaletteCommand::Quit => self.quit(),
+            PaletteCommand::Deficiencies => self.on_action(Action::ScreenQueue),
+            PaletteCommand::QuickComplete { rows, resolved } => self.quick_complete(rows, resolved),
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);
@@ -320,6 +389,14 @@ impl App {
                 self.screen = Screen::Lookup;
                 Vec::new()
             }
+            Action::ScreenQueue => {
+                let mut commands = self.flush_search_audit();
+                self.screen = Screen::Queue;
+                if !self.queue.loaded && self.queue.latest.is_none() {
+                    commands.extend(self.reload_queue());
+                }
+                commands
+            }
             Action::ScreenChart => {
                 if self.chart.is_some() {
                     let commands = self.flush_search_audit();
@@ -333,6 +410,7 @@ impl App {
             _ => match self.screen {
                 Screen::Lookup => self.on_lookup_action(action),
                 Screen::Chart => self.on_chart_action(action),
+                Screen::Queue => self.on_queue_action(action),
             },
         }
     }
@@ -352,6 +430,7 @@ impl App {
                 };
                 let id = self.next_request();
                 self.pending_chart = Some(id);
+                self.chart_return = Screen::Lookup;
                 let mut commands = self.flush_search_audit();
                 commands.push(Command::OpenChart { id, patient_id: row.patient_id, encounter_id: row.encounter_id });
                 commands
@@ -478,7 +557,7 @@ impl App {
         match action {
             Action::Back => {
                 if !chart.close_document() {
-                    self.screen = Screen::Lookup;
+                    self.screen = self.chart_return;
                 }
             }
             Action::NextSection => chart.next_section(1),
@@ -495,10 +574,148 @@ impl App {
         Vec::new()
     }
 
+    fn reload_queue(&mut self) -> Vec<Command> {
+        let id = self.next_request();
+        self.queue.latest = Some(id);
+        self.queue.filter.today = Some(self.today);
+        vec![
+            Command::LoadQueue {
+                id,
+                filter: self.queue.filter.clone(),
+                sort: self.queue.sort,
+                offset: 0,
+                append: false,
+            },
+            Command::CountQueue,
+        ]
+    }
+
+    fn on_queue_action(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::NextRow => self.queue_move(1),
+            Action::PrevRow => self.queue_move(-1),
+            Action::NextPage => self.queue_move(self.lookup.visible_rows as isize),
+            Action::PrevPage => self.queue_move(-(self.lookup.visible_rows as isize)),
+            Action::FirstRow => self.queue_move(isize::MIN / 2),
+            Action::LastRow => self.queue_move(isize::MAX / 2),
+            Action::ToggleSelect => {
+                self.queue.toggle_pick();
+                self.queue_move(1)
+            }
+            Action::SelectAll => {
+                self.queue.pick_all_loaded();
+                Vec::new()
+            }
+            Action::CycleSort => {
+                self.queue.next_sort();
+                self.reload_queue()
+            }
+            Action::ToggleDelinquent => {
+                self.queue.filter.delinquent_only = !self.queue.filter.delinquent_only;
+                self.reload_queue()
+            }
+            Action::CycleBucket => {
+                self.queue.next_bucket();
+                self.reload_queue()
+            }
+            Action::Reload => self.reload_queue(),
+            Action::Back => {
+                self.screen = Screen::Lookup;
+                Vec::new()
+            }
+            Action::OpenSelected => {
+                let Some((patient_id, encounter_id)) =
+                    self.queue.rows.get(self.queue.selected).map(|r| (r.patient_id, r.encounter_id))
+                else {
+                    self.dirty = false;
+                    return Vec::new();
+                };
+                let id = self.next_request();
+                self.pending_chart = Some(id);
+                self.chart_return = Screen::Queue;
+                vec![Command::OpenChart { id, patient_id, encounter_id: Some(encounter_id) }]
+            }
+            _ => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+
+    /// Moves the queue's highlight; past the last loaded row, fetches the next page.
+    fn queue_move(&mut self, delta: isize) -> Vec<Command> {
+        let at_end = self.queue.move_selection(delta);
+        if at_end && self.queue.has_more && self.queue.latest.is_none() {
+            let id = self.next_request();
+            self.queue.latest = Some(id);
+            return vec![Command::LoadQueue {
+                id,
+                filter: self.queue.filter.clone(),
+                sort: self.queue.sort,
+                offset: self.queue.rows.len(),
+                append: true,
+            }];
+        }
+        Vec::new()
+    }
+
+    /// `:QC` — asks once, saying how many items it touches and with which resolved date.
+    fn quick_complete(&mut self, rows: Option<Vec<usize>>, resolved: Option<String>) -> Vec<Command> {
+        if self.screen != Screen::Queue {
+            self.toast = Some("QC works on the deficiency queue (3).".into());
+            return Vec::new();
+        }
+        let items = match self.queue.items_for(rows.as_deref()) {
+            Ok(items) => items,
+            Err(e) => {
+                self.toast = Some(e);
+                return Vec::new();
+            }
+        };
+        let resolved_on = match resolved {
+            Some(text) => match crate::domain::dates::parse_typed_date(&text, self.today) {
+                Some(date) if date <= self.today => date,
+                Some(_) => {
+                    self.toast = Some("a resolved date cannot be in the future".into());
+                    return Vec::new();
+                }
+                None => {
+                    self.toast = Some(format!("{:?} is not a date (MM/DD/YYYY)", crate::domain::text::clean(&text)));
+                    return Vec::new();
+                }
+            },
+            None => self.today,
+        };
+        let n = items.len();
+        let prompt = format!(
+            "Complete {n} {} with resolved date {}? (y/N)",
+            if n == 1 { "deficiency" } else { "deficiencies" },
+            crate::domain::dates::us_date(resolved_on)
+        );
+        self.overlay = Some(Overlay::Confirm { prompt, command: Command::CompleteDeficiencies { items, resolved_on } });
+        Vec::new()
+    }
+
     /// The search whose audit event waits for a pause, for the event loop's timer.
     pub fn settle_generation(&self) -> Option<u64> {
         self.pending_audit.map(|p| p.generation)
     }
+}
+
+/// `3 completed; 2 charts complete; skipped: #12 already completed by mlee on 2025-03-03`.
+fn completion_message(outcome: &CompletionOutcome) -> String {
+    let mut message = format!("{} completed", outcome.completed.len());
+    if !outcome.charts_completed.is_empty() {
+        message.push_str(&format!("; {} charts complete", outcome.charts_completed.len()));
+    }
+    if !outcome.reinstated.is_empty() {
+        message.push_str(&format!("; {} physicians reinstated", outcome.reinstated.len()));
+    }
+    if !outcome.skipped.is_empty() {
+        let skipped: Vec<String> = outcome.skipped.iter().take(3).map(|(id, why)| format!("#{id} {why}")).collect();
+        message.push_str(&format!("; skipped {}: {}", outcome.skipped.len(), skipped.join(", ")));
+    }
+    message
 }
 
 #[cfg(test)]

@@ -103,6 +103,20 @@ impl Effects {
                 Ok(()) => Msg::BackgroundFailed(String::new()),
                 Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {e}")),
             }),
+            Command::LoadQueue { id, filter, sort, offset, append } => self.background(move |desk| Msg::QueueLoaded {
+                id,
+                append,
+                result: desk
+                    .deficiency_queue(&filter, sort, crate::store::Page { offset, limit: PAGE_SIZE })
+                    .map_err(|e| e.to_string()),
+            }),
+            Command::CountQueue => self.background(|desk| {
+                let today = desk.today();
+                Msg::QueueCounted(desk.deficiency_counts(today).map_err(|e| e.to_string()))
+            }),
+            Command::CompleteDeficiencies { items, resolved_on } => self.background(move |desk| {
+                Msg::Completed(desk.complete_deficiencies(items, resolved_on, None).map_err(|e| e.to_string()))
+            }),
             // The event loop handles these itself.
             Command::Suspend | Command::Quit => {}
         }

@@ -15,10 +15,11 @@ pub enum Context {
     Find,
     Results,
     Chart,
+    Queue,
 }
 
 impl Context {
-    pub const ALL: [Self; 4] = [Self::Global, Self::Find, Self::Results, Self::Chart];
+    pub const ALL: [Self; 5] = [Self::Global, Self::Find, Self::Results, Self::Chart, Self::Queue];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -26,6 +27,7 @@ impl Context {
             Self::Find => "find",
             Self::Results => "results",
             Self::Chart => "chart",
+            Self::Queue => "queue",
         }
     }
 
@@ -39,6 +41,7 @@ impl Context {
             Self::Find => "In the Find field",
             Self::Results => "In the results",
             Self::Chart => "In a chart",
+            Self::Queue => "In the deficiency queue",
         }
     }
 }
@@ -194,7 +197,7 @@ impl fmt::Display for KeyChord {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeymapError {
-    #[error("{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart)")]
+    #[error("{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue)")]
     UnknownContext { origin: String, context: String },
     #[error("{origin}: {key:?} is not a key (write keys like ctrl-p, f1, enter, esc, tab, down, ?)")]
     BadKey { origin: String, key: String },
@@ -254,6 +257,29 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Chart, ":", Action::CommandPalette),
     (Context::Chart, "1", Action::ScreenLookup),
     (Context::Chart, "2", Action::ScreenChart),
+    (Context::Chart, "3", Action::ScreenQueue),
+    (Context::Results, "3", Action::ScreenQueue),
+    (Context::Queue, "down", Action::NextRow),
+    (Context::Queue, "j", Action::NextRow),
+    (Context::Queue, "up", Action::PrevRow),
+    (Context::Queue, "k", Action::PrevRow),
+    (Context::Queue, "pagedown", Action::NextPage),
+    (Context::Queue, "pageup", Action::PrevPage),
+    (Context::Queue, "home", Action::FirstRow),
+    (Context::Queue, "end", Action::LastRow),
+    (Context::Queue, "enter", Action::OpenSelected),
+    (Context::Queue, "space", Action::ToggleSelect),
+    (Context::Queue, "a", Action::SelectAll),
+    (Context::Queue, "s", Action::CycleSort),
+    (Context::Queue, "d", Action::ToggleDelinquent),
+    (Context::Queue, "b", Action::CycleBucket),
+    (Context::Queue, "r", Action::Reload),
+    (Context::Queue, "esc", Action::Back),
+    (Context::Queue, "?", Action::Help),
+    (Context::Queue, ":", Action::CommandPalette),
+    (Context::Queue, "1", Action::ScreenLookup),
+    (Context::Queue, "2", Action::ScreenChart),
+    (Context::Queue, "3", Action::ScreenQueue),
 ];
 
 impl Default for Keymap {
@@ -304,7 +330,7 @@ impl Keymap {
             if *context != Context::Global {
                 continue;
             }
-            for other in [Context::Find, Context::Results, Context::Chart] {
+            for other in [Context::Find, Context::Results, Context::Chart, Context::Queue] {
                 if let Some(local) = keymap.bindings.get(&(other, *chord))
                     && local != action
                     && !seen.contains_key(&(other, *chord))

@@ -1,7 +1,7 @@
 //! Draws the whole frame from the model. Reads only; never changes business state.
 
 use super::app::{App, Overlay, Screen};
-use super::screens::{chart, lookup};
+use super::screens::{chart, lookup, queue};
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::Frame;
@@ -67,6 +67,7 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             frame.render_widget(Paragraph::new(chart::banner(&state.chart, app.today, theme)), banner);
             chart::render(frame, body, state, app.today, theme);
         }
+        (Screen::Queue, _) => queue::render(frame, body, &app.queue, app.today, theme),
         _ => lookup::render(frame, body, &app.lookup, theme),
     }
     chrome::rule(frame, rule_bottom, theme);
@@ -77,6 +78,7 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => chrome::help(frame, body, &app.keymap, *scroll, theme),
         Some(Overlay::Palette(state)) => chrome::palette(frame, body, state, theme),
+        Some(Overlay::Confirm { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
         None => {}
     }
 }

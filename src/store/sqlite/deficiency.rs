@@ -387,7 +387,8 @@ pub(super) fn standings(conn: &Connection, today: NaiveDate) -> StoreResult<Vec<
 
 const QUEUE_SELECT: &str =
     "SELECT d.id, d.version, d.provider_id, pr.family, pr.given, d.type_code, t.name, t.category,
-        d.status, p.mrn, p.family, p.given, e.account, f.code, e.service, d.event_on, d.delinquent_on, d.paused_days
+        d.status, p.mrn, p.family, p.given, e.account, f.code, e.service, d.event_on, d.delinquent_on, d.paused_days,
+        p.id, e.id
     FROM deficiency d
     JOIN deficiency_type t ON t.code = d.type_code
     JOIN provider pr ON pr.id = d.provider_id
@@ -479,6 +480,8 @@ pub(super) fn queue_page(
                 event_on: date(&r.get::<_, String>(15)?),
                 delinquent_on: date(&r.get::<_, String>(16)?),
                 paused_days: r.get(17)?,
+                patient_id: r.get(18)?,
+                encounter_id: r.get(19)?,
             })
         })
         .map_err(map_err)?

@@ -313,3 +313,125 @@ fn key_releases_change_nothing() {
     assert!(!app.dirty);
     assert_eq!(app.lookup.query.text(), "");
 }
+
+fn queue_row(id: i64, version: i64) -> crate::store::deficiencies::QueueRow {
+    crate::store::deficiencies::QueueRow {
+        id,
+        version,
+        patient_id: 100 + id,
+        encounter_id: 200 + id,
+        provider_id: 1,
+        physician: "OKAFOR, BEN".into(),
+        type_code: "OP-S".into(),
+        type_name: "Operative report unsigned".into(),
+        category: "OPERATIVE".into(),
+        status: crate::domain::chart::DeficiencyStatus::Transcribed,
+        mrn: "204511".into(),
+        patient: "GARCIA, MARIA".into(),
+        account: format!("A25-00078{id}"),
+        facility: "RGH".into(),
+        service: "SURGERY".into(),
+        event_on: NaiveDate::from_ymd_opt(2025, 2, 10).unwrap(),
+        delinquent_on: NaiveDate::from_ymd_opt(2025, 3, 12).unwrap(),
+        paused_days: 0,
+    }
+}
+
+fn open_queue(app: &mut App, rows: Vec<crate::store::deficiencies::QueueRow>) {
+    app.update(key(KeyCode::Esc)); // leave the empty Find field
+    let commands = app.update(key(KeyCode::Char('3')));
+    let Some(Command::LoadQueue { id, offset: 0, append: false, .. }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    assert!(commands.contains(&Command::CountQueue));
+    app.update(Msg::QueueLoaded { id, append: false, result: Ok(crate::store::QueuePage { rows, has_more: false }) });
+    assert_eq!(app.screen, Screen::Queue);
+    assert_eq!(app.context(), Context::Queue);
+}
+
+fn palette(app: &mut App, text: &str) -> Vec<Command> {
+    app.update(key(KeyCode::Char(':')));
+    for c in text.chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    app.update(key(KeyCode::Enter))
+}
+
+#[test]
+fn as09_quick_complete_by_row_numbers_asks_once_then_completes() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 3), queue_row(2, 1), queue_row(3, 1)]);
+    assert!(palette(&mut app, "QC=1-3 03/03/2025").is_empty());
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("a confirmation") };
+    assert_eq!(prompt, "Complete 3 deficiencies with resolved date 03/03/2025? (y/N)");
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert_eq!(
+        commands,
+        vec![Command::CompleteDeficiencies {
+            items: vec![(1, 3), (2, 1), (3, 1)],
+            resolved_on: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap()
+        }]
+    );
+    let outcome = crate::store::CompletionOutcome {
+        completed: vec![1, 2],
+        skipped: vec![(3, "already completed by kwong on 2025-03-03".into())],
+        charts_completed: vec!["A25-000782".into()],
+        reinstated: vec![],
+    };
+    let reload = app.update(Msg::Completed(Ok(outcome)));
+    assert!(matches!(reload.first(), Some(Command::LoadQueue { .. })), "the queue reloads");
+    assert_eq!(
+        app.toast.as_deref(),
+        Some("2 completed; 1 charts complete; skipped 1: #3 already completed by kwong on 2025-03-03")
+    );
+}
+
+#[test]
+fn quick_complete_takes_the_selected_rows_and_no_means_nothing() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)]);
+    app.update(key(KeyCode::Char(' '))); // select row 1, move to 2
+    app.update(key(KeyCode::Down)); // to 3
+    app.update(key(KeyCode::Char(' '))); // select row 3
+    palette(&mut app, "QC");
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Confirm { prompt, .. }) if prompt.starts_with("Complete 2 deficiencies"))
+    );
+    assert!(app.update(key(KeyCode::Char('n'))).is_empty());
+    assert_eq!(app.toast.as_deref(), Some("Nothing changed."));
+    // Rows that are not on screen are refused, not guessed.
+    palette(&mut app, "QC=7");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("there is no row 7 on screen (3 listed)"));
+}
+
+#[test]
+fn enter_on_a_queue_row_opens_the_chart_at_its_encounter_and_esc_returns() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    let commands = app.update(key(KeyCode::Enter));
+    let Some(Command::OpenChart { id, patient_id: 101, encounter_id: Some(201) }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    app.update(Msg::ChartLoaded {
+        id,
+        encounter_id: Some(201),
+        result: Ok(Box::new(chart_for(row(101, "204511", "Garcia", "Maria")))),
+    });
+    assert_eq!(app.screen, Screen::Chart);
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Queue, "back to the same place in the queue");
+}
+
+#[test]
+fn changing_sort_or_filter_reloads_from_the_first_page() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    let commands = app.update(key(KeyCode::Char('s')));
+    assert!(matches!(
+        commands.first(),
+        Some(Command::LoadQueue { sort: crate::store::QueueSort::Physician, offset: 0, .. })
+    ));
+    let commands = app.update(key(KeyCode::Char('d')));
+    assert!(matches!(commands.first(), Some(Command::LoadQueue { filter, .. }) if filter.delinquent_only));
+}

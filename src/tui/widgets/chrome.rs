@@ -74,6 +74,15 @@ pub fn footer(
             Action::Help,
             Action::Quit,
         ],
+        Context::Queue => &[
+            Action::ToggleSelect,
+            Action::OpenSelected,
+            Action::CycleSort,
+            Action::ToggleDelinquent,
+            Action::CycleBucket,
+            Action::CommandPalette,
+            Action::Help,
+        ],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
     };
     let mut spans = vec![Span::raw(" ")];
@@ -92,7 +101,7 @@ pub fn footer(
             spans.push(Span::raw(hint));
         }
     }
-    let screens = [(Screen::Lookup, "1"), (Screen::Chart, "2")];
+    let screens = [(Screen::Lookup, "1"), (Screen::Chart, "2"), (Screen::Queue, "3")];
     let mut right = Vec::new();
     for (s, label) in screens {
         let style = if s == screen {
@@ -105,7 +114,7 @@ pub fn footer(
         right.push(Span::styled(label, style));
         right.push(Span::raw(" "));
     }
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(5)]).areas(area);
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(7)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)), l);
     frame.render_widget(Paragraph::new(Line::from(right)).right_aligned(), r);
 }
@@ -132,7 +141,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// `?` help: every binding of every context, from the keymap itself.
 pub fn help(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16, theme: &Theme) {
     let mut lines = Vec::new();
-    for context in [Context::Global, Context::Find, Context::Results, Context::Chart] {
+    for context in [Context::Global, Context::Find, Context::Results, Context::Chart, Context::Queue] {
         lines.push(Line::styled(context.title(), theme.header));
         for (action, keys) in keymap.bindings_of(context) {
             let keys = keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -143,7 +152,10 @@ pub fn help(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16, theme: 
         }
         lines.push(Line::from(""));
     }
-    lines.push(Line::styled("Commands (: or Ctrl-P): lookup, chart, mrn MRN, help, quit", theme.muted));
+    lines.push(Line::styled(
+        "Commands (: or Ctrl-P): lookup, chart, deficiencies, mrn MRN, QC=1-3 [date], help, quit",
+        theme.muted,
+    ));
     lines.push(Line::styled("Keys are set in config.toml [keymap.<context>]; see config.example.toml.", theme.muted));
     let popup = centered(area, 74, area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
@@ -169,4 +181,13 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
     }
     let block = Block::default().borders(Borders::ALL).border_set(theme.border).title(" : ").border_style(theme.focus);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// A yes/no question before something hard to undo.
+pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, theme: &Theme) {
+    let width = (prompt.chars().count() as u16 + 4).min(area.width);
+    let popup = centered(area, width, 3);
+    frame.render_widget(Clear, popup);
+    let block = Block::default().borders(Borders::ALL).border_set(theme.border).border_style(theme.warning);
+    frame.render_widget(Paragraph::new(format!(" {}", clean(prompt))).block(block), popup);
 }

@@ -6,6 +6,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub enum PaletteCommand {
     Lookup,
     Chart,
+    Deficiencies,
+    /// VistA's Quick Complete: `QC` (the selected rows), `QC=1-3`, `QC=1 3 4 03/03/2025`.
+    QuickComplete {
+        rows: Option<Vec<usize>>,
+        resolved: Option<String>,
+    },
     Mrn(String),
     Help,
     Quit,
@@ -15,9 +21,11 @@ pub enum PaletteCommand {
 pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("lookup", "", "Chart lookup (screen 1)"),
     ("chart", "", "The open chart (screen 2)"),
+    ("deficiencies", "", "The deficiency queue (screen 3)"),
     ("mrn", " MRN", "Open a chart by MRN: mrn 1002345"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
+    ("QC", "=1-3 [date]", "Quick complete: selected or numbered rows"),
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -29,8 +37,8 @@ pub struct PaletteState {
 impl PaletteState {
     /// Commands whose name starts with what was typed (before any argument).
     pub fn matches(&self) -> Vec<&'static (&'static str, &'static str, &'static str)> {
-        let word = self.input.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
-        COMMANDS.iter().filter(|(name, _, _)| name.starts_with(&word)).collect()
+        let word = self.input.split(|c: char| c.is_whitespace() || c == '=').next().unwrap_or("").to_ascii_lowercase();
+        COMMANDS.iter().filter(|(name, _, _)| name.to_ascii_lowercase().starts_with(&word)).collect()
     }
 
     /// `None`: still open. `Some(Ok(None))`: closed. `Some(Ok(Some(c)))`: run `c`. `Some(Err)`: say why.
@@ -64,11 +72,15 @@ impl PaletteState {
     }
 
     fn parse(&self) -> Result<Option<PaletteCommand>, String> {
+        let trimmed = self.input.trim();
+        if trimmed.len() >= 2 && trimmed[..2].eq_ignore_ascii_case("qc") {
+            return parse_quick_complete(&trimmed[2..]).map(Some);
+        }
         let mut words = self.input.split_whitespace();
         let typed = words.next().unwrap_or("").to_ascii_lowercase();
         let argument: Vec<&str> = words.collect();
         let matches = self.matches();
-        let name = if COMMANDS.iter().any(|(n, _, _)| *n == typed) {
+        let name = if COMMANDS.iter().any(|(n, _, _)| n.eq_ignore_ascii_case(&typed)) {
             typed.as_str()
         } else {
             match matches.get(self.selected) {
@@ -81,9 +93,11 @@ impl PaletteState {
                 }
             }
         };
-        Ok(Some(match name {
+        Ok(Some(match name.to_ascii_lowercase().as_str() {
             "lookup" => PaletteCommand::Lookup,
             "chart" => PaletteCommand::Chart,
+            "deficiencies" => PaletteCommand::Deficiencies,
+            "qc" => PaletteCommand::QuickComplete { rows: None, resolved: None },
             "help" => PaletteCommand::Help,
             "quit" => PaletteCommand::Quit,
             "mrn" => {
@@ -94,6 +108,56 @@ impl PaletteState {
             _ => return Err("unknown command".into()),
         }))
     }
+}
+
+/// `=1-3,5 03/03/2025`, `=2 4`, `` (nothing: the selected rows), ` 3/3/25` (a date only).
+fn parse_quick_complete(rest: &str) -> Result<PaletteCommand, String> {
+    let rest = rest.trim();
+    let (rows_text, date_text) = match rest.strip_prefix('=') {
+        Some(after) => {
+            // Row numbers run until the first word with a slash or a dash between digits of a date.
+            let words: Vec<&str> = after.split_whitespace().collect();
+            let split =
+                words.iter().position(|w| w.contains('/') || w.matches('-').count() == 2).unwrap_or(words.len());
+            (Some(words[..split].join(" ")), words.get(split).map(|s| s.to_string()))
+        }
+        None if rest.is_empty() => (None, None),
+        None => (None, Some(rest.to_string())),
+    };
+    let rows = match rows_text {
+        Some(text) => Some(parse_rows(&text)?),
+        None => None,
+    };
+    Ok(PaletteCommand::QuickComplete { rows, resolved: date_text })
+}
+
+/// VistA pre-selection: `1-3`, `1 3 4`, `1-3,5`.
+pub fn parse_rows(text: &str) -> Result<Vec<usize>, String> {
+    let mut rows = Vec::new();
+    for part in text.split(|c: char| c == ',' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+        let bad = || format!("{part:?} is not a row number or range (1-3, 2 4)");
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+                if a == 0 || b < a || b - a > 1000 {
+                    return Err(bad());
+                }
+                rows.extend(a..=b);
+            }
+            None => {
+                let n: usize = part.parse().map_err(|_| bad())?;
+                if n == 0 {
+                    return Err(bad());
+                }
+                rows.push(n);
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Err("name the rows: QC=1-3".into());
+    }
+    rows.dedup();
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -110,6 +174,32 @@ mod tests {
 
     fn enter(p: &mut PaletteState) -> Option<Result<Option<PaletteCommand>, String>> {
         p.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn vista_pre_selection() {
+        assert_eq!(parse_rows("1-3"), Ok(vec![1, 2, 3]));
+        assert_eq!(parse_rows("2 4"), Ok(vec![2, 4]));
+        assert_eq!(parse_rows("1-3,5"), Ok(vec![1, 2, 3, 5]));
+        assert!(parse_rows("0").is_err());
+        assert!(parse_rows("3-1").is_err());
+        assert!(parse_rows("x").is_err());
+        assert_eq!(
+            enter(&mut typed("QC=1-3 03/03/2025")),
+            Some(Ok(Some(PaletteCommand::QuickComplete {
+                rows: Some(vec![1, 2, 3]),
+                resolved: Some("03/03/2025".into())
+            })))
+        );
+        assert_eq!(
+            enter(&mut typed("qc")),
+            Some(Ok(Some(PaletteCommand::QuickComplete { rows: None, resolved: None })))
+        );
+        assert_eq!(
+            enter(&mut typed("QC=2 4")),
+            Some(Ok(Some(PaletteCommand::QuickComplete { rows: Some(vec![2, 4]), resolved: None })))
+        );
+        assert!(matches!(enter(&mut typed("QC=a-b")), Some(Err(_))));
     }
 
     #[test]
