@@ -303,3 +303,36 @@ fn a_backup_is_a_consistent_copy() {
         assert!(f.store.backup_to(&destination, event("store")).is_err(), "never overwrites a file");
     });
 }
+
+#[test]
+fn the_deficiency_queue_pages_sorts_and_filters() {
+    use chartroom::domain::chart::DeficiencyStatus;
+    use chartroom::store::{QueueFilter, QueueSort};
+    each_backend(|f| {
+        let today = common::today();
+        let all = QueueFilter { today: Some(today), ..Default::default() };
+        for sort in [QueueSort::Age, QueueSort::Physician, QueueSort::Type, QueueSort::Mrn, QueueSort::Discharge] {
+            let page = f.store.queue_page(&all, sort, Page::first(2)).unwrap();
+            assert_eq!(page.rows.len(), 2, "{sort:?}");
+            assert!(page.has_more, "{sort:?}: GARCIA has three open items");
+            let rest = f.store.queue_page(&all, sort, Page { offset: 2, limit: 2 }).unwrap();
+            assert_eq!(rest.rows.len(), 1);
+            assert!(!rest.has_more);
+        }
+        let by_physician = f.store.queue_page(&all, QueueSort::Physician, Page::first(10)).unwrap();
+        let names: Vec<_> = by_physician.rows.iter().map(|r| r.physician.as_str()).collect();
+        assert_eq!(names, ["OKAFOR, BEN", "PATEL, ALICE", "REYES, CARLA"]);
+        let open_only = QueueFilter { status: Some(DeficiencyStatus::Open), ..all.clone() };
+        let page = f.store.queue_page(&open_only, QueueSort::Age, Page::first(10)).unwrap();
+        assert_eq!(page.rows.iter().map(|r| r.type_code.as_str()).collect::<Vec<_>>(), ["DS-D"]);
+        let done = QueueFilter { status: Some(DeficiencyStatus::Completed), ..all.clone() };
+        assert!(f.store.queue_page(&done, QueueSort::Mrn, Page::first(10)).unwrap().rows.is_empty());
+        let patel = f.store.provider_by_npi("1000000001").unwrap().unwrap();
+        let mine = QueueFilter { provider_id: Some(patel.id), ..all.clone() };
+        assert_eq!(f.store.queue_page(&mine, QueueSort::Type, Page::first(10)).unwrap().rows.len(), 1);
+        let delinquent = QueueFilter { delinquent_only: true, ..all.clone() };
+        assert!(f.store.queue_page(&delinquent, QueueSort::Age, Page::first(10)).unwrap().rows.is_empty());
+        let recent = QueueFilter { bucket: Some(chartroom::domain::deficiency::AgeBucket::UpTo30), ..all };
+        assert_eq!(f.store.queue_page(&recent, QueueSort::Age, Page::first(10)).unwrap().rows.len(), 3);
+    });
+}

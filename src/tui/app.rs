@@ -574,20 +574,25 @@ impl App {
         Vec::new()
     }
 
+    /// Loads the first page again and, after a change to the items themselves, the band's counts
+    /// (a new sort or filter leaves the department's totals as they were).
     fn reload_queue(&mut self) -> Vec<Command> {
+        let mut commands = self.reload_queue_page();
+        commands.push(Command::CountQueue);
+        commands
+    }
+
+    fn reload_queue_page(&mut self) -> Vec<Command> {
         let id = self.next_request();
         self.queue.latest = Some(id);
         self.queue.filter.today = Some(self.today);
-        vec![
-            Command::LoadQueue {
-                id,
-                filter: self.queue.filter.clone(),
-                sort: self.queue.sort,
-                offset: 0,
-                append: false,
-            },
-            Command::CountQueue,
-        ]
+        vec![Command::LoadQueue {
+            id,
+            filter: self.queue.filter.clone(),
+            sort: self.queue.sort,
+            offset: 0,
+            append: false,
+        }]
     }
 
     fn on_queue_action(&mut self, action: Action) -> Vec<Command> {
@@ -608,15 +613,15 @@ impl App {
             }
             Action::CycleSort => {
                 self.queue.next_sort();
-                self.reload_queue()
+                self.reload_queue_page()
             }
             Action::ToggleDelinquent => {
                 self.queue.filter.delinquent_only = !self.queue.filter.delinquent_only;
-                self.reload_queue()
+                self.reload_queue_page()
             }
             Action::CycleBucket => {
                 self.queue.next_bucket();
-                self.reload_queue()
+                self.reload_queue_page()
             }
             Action::Reload => self.reload_queue(),
             Action::Back => {

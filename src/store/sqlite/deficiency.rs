@@ -385,16 +385,60 @@ pub(super) fn standings(conn: &Connection, today: NaiveDate) -> StoreResult<Vec<
     Ok(out)
 }
 
-const QUEUE_SELECT: &str =
+const QUEUE_COLUMNS: &str =
     "SELECT d.id, d.version, d.provider_id, pr.family, pr.given, d.type_code, t.name, t.category,
         d.status, p.mrn, p.family, p.given, e.account, f.code, e.service, d.event_on, d.delinquent_on, d.paused_days,
-        p.id, e.id
-    FROM deficiency d
-    JOIN deficiency_type t ON t.code = d.type_code
-    JOIN provider pr ON pr.id = d.provider_id
-    JOIN encounter e ON e.id = d.encounter_id
-    JOIN patient p ON p.id = e.patient_id
-    JOIN facility f ON f.id = e.facility_id";
+        p.id, e.id";
+
+/// The FROM clause for each sort, its tables in the order the sort walks them (SQLite's CROSS JOIN
+/// keeps that order), so a first page reads about a page of rows whatever the statistics say.
+fn queue_from(sort: QueueSort, filtered_by_provider: bool, open_items: bool) -> &'static str {
+    if !open_items {
+        // A status filter: the partial indexes do not apply; let the planner choose.
+        return "FROM deficiency d JOIN provider pr ON pr.id = d.provider_id JOIN encounter e ON e.id = d.encounter_id
+             JOIN patient p ON p.id = e.patient_id JOIN deficiency_type t ON t.code = d.type_code
+             JOIN facility f ON f.id = e.facility_id";
+    }
+    match (sort, filtered_by_provider) {
+        (_, true) => {
+            "FROM deficiency d INDEXED BY deficiency_open_by_provider
+             CROSS JOIN provider pr ON pr.id = d.provider_id
+             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
+             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
+        }
+        (QueueSort::Age, false) => {
+            "FROM deficiency d INDEXED BY deficiency_open_by_age
+             CROSS JOIN provider pr ON pr.id = d.provider_id
+             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
+             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
+        }
+        (QueueSort::Type, false) => {
+            "FROM deficiency d INDEXED BY deficiency_open_by_type
+             CROSS JOIN provider pr ON pr.id = d.provider_id
+             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
+             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
+        }
+        (QueueSort::Discharge, false) => {
+            "FROM deficiency d INDEXED BY deficiency_open_by_discharge
+             CROSS JOIN provider pr ON pr.id = d.provider_id
+             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
+             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
+        }
+        (QueueSort::Physician, false) => {
+            "FROM provider pr INDEXED BY provider_name
+             CROSS JOIN deficiency d INDEXED BY deficiency_open_by_provider ON d.provider_id = pr.id
+             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
+             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
+        }
+        (QueueSort::Mrn, false) => {
+            "FROM patient p INDEXED BY sqlite_autoindex_patient_1
+             CROSS JOIN encounter e INDEXED BY encounter_patient ON e.patient_id = p.id
+             CROSS JOIN deficiency d INDEXED BY deficiency_open_by_encounter ON d.encounter_id = e.id
+             CROSS JOIN provider pr ON pr.id = d.provider_id
+             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
+        }
+    }
+}
 
 fn queue_conditions(filter: &QueueFilter) -> (String, Vec<Box<dyn ToSql>>) {
     let mut conditions = vec![match filter.status {
@@ -449,16 +493,19 @@ pub(super) fn queue_page(
     page: Page,
 ) -> StoreResult<QueuePage> {
     let (condition, mut params) = queue_conditions(filter);
-    let order = match sort {
-        QueueSort::Age => "d.delinquent_on, d.id",
-        QueueSort::Physician => "pr.family, pr.given, d.delinquent_on, d.id",
-        QueueSort::Type => "d.type_code, d.delinquent_on, d.id",
-        QueueSort::Mrn => "p.mrn, d.id",
-        QueueSort::Discharge => "d.event_on DESC, d.id",
+    let by_provider = filter.provider_id.is_some();
+    let order = match (sort, by_provider) {
+        (_, true) => "d.delinquent_on, d.id",
+        (QueueSort::Age, false) => "d.delinquent_on, d.id",
+        (QueueSort::Physician, false) => "pr.family, pr.given, pr.id, d.delinquent_on, d.id",
+        (QueueSort::Type, false) => "d.type_code, d.delinquent_on, d.id",
+        (QueueSort::Mrn, false) => "p.mrn, e.patient_id, e.admit_at, d.id",
+        (QueueSort::Discharge, false) => "d.event_on DESC, d.id DESC",
     };
     params.push(Box::new((page.limit + 1) as i64));
     params.push(Box::new(page.offset as i64));
-    let sql = format!("{QUEUE_SELECT} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?");
+    let from = queue_from(sort, by_provider, filter.status.is_none());
+    let sql = format!("{QUEUE_COLUMNS} {from} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?");
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let mut rows = stmt
         .query_map(params_from_iter(params.iter()), |r| {

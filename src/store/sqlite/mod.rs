@@ -198,6 +198,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
     }
     insert::seed_deficiency_types(conn)?;
     schema::ensure_indexes(conn).map_err(map_err)?;
+    // New indexes need statistics before the planner trusts them; bounded, so a big store upgrades
+    // in seconds.
+    conn.execute_batch("PRAGMA analysis_limit = 2000; PRAGMA optimize = 0x10002;").map_err(map_err)?;
     Ok(())
 }
 

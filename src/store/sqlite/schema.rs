@@ -3,7 +3,7 @@
 //! Append a migration; never edit one that has shipped. Opening an older file writes a backup
 //! beside it and upgrades it in place; a file from a newer chartroom is refused.
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
 /// sort per index beats a million random B-tree inserts each. Every one is in the migrations too;
@@ -348,4 +348,16 @@ CREATE TABLE nightly_run (
 ) STRICT;
 
 CREATE INDEX deficiency_provider_status ON deficiency (provider_id, status);
+"#;
+
+/// One index per sort of the deficiency queue, so each first page is an ordered index walk with a
+/// LIMIT, never a sort of every open item.
+const MIGRATION_3: &str = r#"
+CREATE INDEX provider_name ON provider (family, given);
+CREATE INDEX deficiency_open_by_type ON deficiency (type_code, delinquent_on)
+    WHERE status IN ('OPEN', 'DICTATED', 'TRANSCRIBED', 'SIGNED');
+CREATE INDEX deficiency_open_by_discharge ON deficiency (event_on DESC)
+    WHERE status IN ('OPEN', 'DICTATED', 'TRANSCRIBED', 'SIGNED');
+CREATE INDEX deficiency_open_by_encounter ON deficiency (encounter_id)
+    WHERE status IN ('OPEN', 'DICTATED', 'TRANSCRIBED', 'SIGNED');
 "#;

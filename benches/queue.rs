@@ -1,0 +1,147 @@
+//! The deficiency queue on the 1,000,000-patient demo store (≥ 100,000 open deficiencies):
+//! frames measured from outside through a pseudo-terminal (opening the queue, changing the sort and
+//! a filter, paging), and completing 1,000 selected items through the desk. `cargo bench --bench
+//! queue`; the store is the one `--bench tui` makes (CHARTROOM_BENCH_PATIENTS), made here if absent.
+
+#[path = "../tests/common/pty.rs"]
+mod pty;
+
+use chartroom::desk::{Desk, SystemClock};
+use chartroom::domain::role::Role;
+use chartroom::store::{Page, QueueFilter, QueueSort, Store};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn store_args(dir: &Path) -> Vec<String> {
+    vec![
+        "--data-dir".into(),
+        dir.join("data").display().to_string(),
+        "--config".into(),
+        dir.join("config.toml").display().to_string(),
+    ]
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[((values.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Sends `keys` and returns the milliseconds until the last output within `settle` of sending.
+fn frame_after(s: &mut pty::Session, keys: &[u8], settle: Duration) -> f64 {
+    let start = Instant::now();
+    s.send(keys);
+    std::thread::sleep(settle);
+    let arrivals = s.arrivals.lock().unwrap().clone();
+    arrivals
+        .iter()
+        .filter(|(t, _)| *t >= start)
+        .map(|(t, _)| (*t - start).as_secs_f64() * 1000.0)
+        .fold(f64::NAN, f64::max)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
+    let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
+    let runs = env_number("CHARTROOM_BENCH_RUNS", 20);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-store-{patients}"));
+    if !dir.join("data").join("chartroom.db").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = std::process::Command::new(&binary)
+            .args(store_args(&dir))
+            .args(["demo", "--patients", &patients.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let account = chartroom::desk::identity::current_account().unwrap();
+    let status = std::process::Command::new(&binary)
+        .args(store_args(&dir))
+        .args(["user", "roles", &account, "director", "chart_analyst"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let (mut open, mut sort, mut filter, mut page) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let args = store_args(&dir);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut s = pty::spawn(&binary, &refs, (80, 24));
+        s.wait_for("DEMO DATA", WAIT);
+        s.send(b"\x1b");
+        std::thread::sleep(Duration::from_millis(150));
+        let started = Instant::now();
+        s.send(b"3");
+        s.wait_for("  #  PHYSICIAN", WAIT);
+        open.push(started.elapsed().as_secs_f64() * 1000.0);
+        s.wait_for("delinquent · ", WAIT);
+        std::thread::sleep(Duration::from_millis(200));
+        // Every sort in turn (physician, type, MRN, discharge, back to age), then the filters.
+        for _ in 0..5 {
+            sort.push(frame_after(&mut s, b"s", Duration::from_millis(500)));
+        }
+        filter.push(frame_after(&mut s, b"d", Duration::from_millis(500)));
+        filter.push(frame_after(&mut s, b"d", Duration::from_millis(500)));
+        for _ in 0..3 {
+            filter.push(frame_after(&mut s, b"b", Duration::from_millis(500)));
+        }
+        for _ in 0..3 {
+            page.push(frame_after(&mut s, b"\x1b[6~", Duration::from_millis(400)));
+        }
+        s.send(b"\x11");
+        s.wait_exit(WAIT);
+    }
+
+    // Completing 1,000 selected items through the desk, as the screen's QC does.
+    let opened = chartroom::setup::open_store(
+        &chartroom::config::Config::load(&chartroom::config::Overrides {
+            data_dir: Some(dir.join("data")),
+            config: Some(dir.join("config.toml")),
+            ..Default::default()
+        })
+        .unwrap(),
+        false,
+    )
+    .unwrap();
+    let store: Arc<dyn Store> = opened.store.clone();
+    let desk = Desk::sign_in(store, &account, "local".into(), opened.key.clone(), Arc::new(SystemClock)).unwrap();
+    assert!(desk.user().roles.contains(&Role::ChartAnalyst));
+    let today = desk.today();
+    let rows = desk
+        .deficiency_queue(&QueueFilter { today: Some(today), ..Default::default() }, QueueSort::Age, Page::first(1000))
+        .unwrap()
+        .rows;
+    let items: Vec<_> = rows.iter().map(|r| (r.id, r.version)).collect();
+    let started = Instant::now();
+    let outcome = desk.complete_deficiencies(items, today, None).unwrap();
+    let complete_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+    let row = |name: &str, values: &mut Vec<f64>| {
+        let (p50, p99, max) = (percentile(values, 0.5), percentile(values, 0.99), percentile(values, 1.0));
+        println!("| {name} | {p50:.1} ms | {p99:.1} ms | {max:.1} ms | {} | ≤ 50 ms p99 |", values.len());
+    };
+    println!("\nDeficiency queue through a pseudo-terminal at 80x24, {patients} patients, {runs} runs");
+    println!("| measure | p50 | p99 | max | samples | target |");
+    println!("|---|---|---|---|---|---|");
+    row("open the queue (key 3 to first rows)", &mut open);
+    row("change the sort (s: each of the five)", &mut sort);
+    row("change a filter (d: delinquent only; b: age buckets)", &mut filter);
+    row("page down (PgDn)", &mut page);
+    println!(
+        "| complete {} selected items (desk, one transaction, one audit event each) | {complete_ms:.0} ms | | | 1 | ≤ 2 s |",
+        outcome.completed.len()
+    );
+}
