@@ -337,3 +337,73 @@ fn the_policy_is_the_directors_and_audited() {
             .any(|e| e.entity == "deficiency_policy" && e.detail == "notice 14→10 final 21→17 delinquent 30→24")
     );
 }
+
+#[test]
+fn as07_adding_a_deficiency_twice_asks_first() {
+    use chartroom::desk::deficiencies::AddDeficiency;
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let mlee = desk_on(&f, "mlee", d(3, 3));
+    let asked = mlee.add_deficiency("A25-000781", "OP-S", OKAFOR, false).unwrap();
+    assert_eq!(
+        asked,
+        AddDeficiency::AlreadyDefined("This deficiency already defined for this provider. Add it again? (N)".into())
+    );
+    assert_eq!(garcia_items(&f, d(3, 3)).len(), 3, "answering N creates nothing");
+    let AddDeficiency::Added(id) = mlee.add_deficiency("A25-000781", "OP-S", OKAFOR, true).unwrap() else { panic!() };
+    assert_eq!(garcia_items(&f, d(3, 3)).len(), 4);
+    let events = f.store.list_audit(&chartroom::store::AuditFilter { limit: 100, ..Default::default() }).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.entity_id.as_deref() == Some(&id.to_string()) && e.detail.contains("duplicate confirmed"))
+    );
+    assert!(desk_on(&f, "jdoe", d(3, 3)).add_deficiency("A25-000781", "PN", PATEL, false).is_err(), "a clerk may not");
+}
+
+#[test]
+fn as10_completion_invariants_and_the_supervisors_reopen() {
+    use chartroom::desk::deficiencies::AddDeficiency;
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let mlee = desk_on(&f, "mlee", d(3, 3));
+    let op = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "OP-S").unwrap();
+    mlee.complete_deficiencies(vec![(op.id, op.version)], d(3, 3), None).unwrap();
+    let err = mlee.complete_chart("A25-000781").unwrap_err();
+    assert_eq!(err.to_string(), "Cannot complete: 2 pending deficiencies");
+    let rest: Vec<_> = garcia_items(&f, d(3, 3)).iter().map(|r| (r.id, r.version)).collect();
+    let outcome = mlee.complete_deficiencies(rest, d(3, 3), None).unwrap();
+    assert_eq!(outcome.charts_completed, ["A25-000781"]);
+    let err = mlee.add_deficiency("A25-000781", "PN", PATEL, false).unwrap_err();
+    assert_eq!(err.to_string(), "Cannot add deficiencies to a COMPLETED chart");
+    assert!(mlee.reopen_chart("A25-000781", "late addendum").is_err(), "only a supervisor reopens");
+    let kwong = desk_on(&f, "kwong", d(3, 4));
+    assert!(kwong.reopen_chart("A25-000781", "  ").is_err(), "with a reason");
+    kwong.reopen_chart("A25-000781", "late addendum found in scanning").unwrap();
+    assert!(matches!(mlee.add_deficiency("A25-000781", "PN", PATEL, false).unwrap(), AddDeficiency::Added(_)));
+}
+
+#[test]
+fn the_type_catalog_is_the_directors_with_old_and_new_values_audited() {
+    let f = scenario();
+    let dhim = desk_on(&f, "dhim", d(3, 3));
+    let mut ds = f.store.deficiency_types().unwrap().into_iter().find(|t| t.code == "DS-D").unwrap();
+    ds.days_to_dictate = Some(7);
+    dhim.save_deficiency_type(ds.clone()).unwrap();
+    let events = f.store.list_audit(&chartroom::store::AuditFilter { limit: 100, ..Default::default() }).unwrap();
+    let change = events.iter().find(|e| e.entity == "deficiency_type").unwrap();
+    assert!(
+        change.detail.contains("dictate=Some(14)")
+            && change.detail.contains("-> DS-D")
+            && change.detail.contains("dictate=Some(7)"),
+        "{}",
+        change.detail
+    );
+    assert!(desk_on(&f, "mlee", d(3, 3)).save_deficiency_type(ds.clone()).is_err());
+    let mut bad = ds;
+    bad.level = "SOMETIMES".into();
+    assert!(dhim.save_deficiency_type(bad).is_err());
+    dhim.retire_deficiency_type("DTH").unwrap();
+    assert!(f.store.deficiency_types().unwrap().iter().all(|t| t.code != "DTH"));
+    assert!(dhim.retire_deficiency_type("DTH").is_err(), "already retired");
+}

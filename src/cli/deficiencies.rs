@@ -126,6 +126,22 @@ pub(super) fn run(
             }
             emit(out.trim_end().to_string())
         }
+        DeficiencyCommand::Add { account, type_code, npi, confirm_duplicate } => {
+            match desk.add_deficiency(&account, &type_code, &npi, confirm_duplicate).map_err(fail)? {
+                crate::desk::deficiencies::AddDeficiency::Added(id) => emit(format!("Added deficiency {id}.")),
+                crate::desk::deficiencies::AddDeficiency::AlreadyDefined(question) => {
+                    Err(CliError(format!("{question} — nothing added; repeat with --confirm-duplicate to add it")))
+                }
+            }
+        }
+        DeficiencyCommand::CompleteChart { account } => {
+            desk.complete_chart(&account).map_err(fail)?;
+            emit(format!("Chart {account} is complete."))
+        }
+        DeficiencyCommand::Reopen { account, reason } => {
+            desk.reopen_chart(&account, &reason).map_err(fail)?;
+            emit(format!("Chart {account} is reopened."))
+        }
         DeficiencyCommand::Suspensions { json } => {
             let today = desk.today();
             let standings: Vec<_> = desk
@@ -193,4 +209,44 @@ pub(super) fn types_text(types: &[DeficiencyType]) -> String {
         );
     }
     out.trim_end().to_string()
+}
+
+/// A type from the command line's fields, over an existing definition when editing.
+pub(super) fn type_from(
+    fields: super::TypeFields,
+    existing: Option<DeficiencyType>,
+) -> Result<DeficiencyType, CliError> {
+    let adding = existing.is_none();
+    let base = existing.unwrap_or(DeficiencyType {
+        code: fields.code.clone(),
+        name: String::new(),
+        abbreviation: String::new(),
+        category: "OTHER".into(),
+        level: "DOCUMENT".into(),
+        responsible: "AUTHOR".into(),
+        days_to_dictate: None,
+        days_to_sign: None,
+        days_to_review: None,
+        standard_for: Vec::new(),
+        document_type: None,
+    });
+    if adding && (fields.name.is_none() || fields.abbreviation.is_none()) {
+        return Err(CliError("a new type needs --name and --abbr".into()));
+    }
+    Ok(DeficiencyType {
+        code: fields.code.to_ascii_uppercase(),
+        name: fields.name.unwrap_or(base.name),
+        abbreviation: fields.abbreviation.unwrap_or(base.abbreviation),
+        category: fields.category.unwrap_or(base.category),
+        level: fields.level.unwrap_or(base.level),
+        responsible: fields.responsible.unwrap_or(base.responsible),
+        days_to_dictate: fields.days_to_dictate.or(base.days_to_dictate),
+        days_to_sign: fields.days_to_sign.or(base.days_to_sign),
+        days_to_review: fields.days_to_review.or(base.days_to_review),
+        standard_for: match fields.standard_for {
+            Some(list) => list.split(',').map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect(),
+            None => base.standard_for,
+        },
+        document_type: fields.document_type.or(base.document_type),
+    })
 }

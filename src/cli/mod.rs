@@ -213,6 +213,23 @@ pub enum DeficiencyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add a deficiency by hand (chart analyst). A duplicate needs --confirm-duplicate.
+    Add {
+        account: String,
+        #[arg(value_name = "TYPE")]
+        type_code: String,
+        npi: String,
+        #[arg(long)]
+        confirm_duplicate: bool,
+    },
+    /// Mark a chart complete: refused while deficiencies are pending.
+    CompleteChart { account: String },
+    /// Reopen a completed chart (supervisor), with a reason.
+    Reopen {
+        account: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +255,41 @@ pub enum DeficiencyTypeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add a type (director).
+    Add(TypeFields),
+    /// Change a type: name the fields to change (director).
+    Edit(TypeFields),
+    /// Retire a type: no new deficiencies of it (director).
+    Retire { code: String },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TypeFields {
+    pub code: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long = "abbr")]
+    pub abbreviation: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    /// DOCUMENT or CHART.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// ATTENDING, AUTHOR, SURGEON, ORDERING, DICTATING.
+    #[arg(long)]
+    pub responsible: Option<String>,
+    #[arg(long = "days-to-dictate")]
+    pub days_to_dictate: Option<i64>,
+    #[arg(long = "days-to-sign")]
+    pub days_to_sign: Option<i64>,
+    #[arg(long = "days-to-review")]
+    pub days_to_review: Option<i64>,
+    /// Encounter kinds the nightly run seeds it for, comma-separated (INPATIENT).
+    #[arg(long = "standard-for")]
+    pub standard_for: Option<String>,
+    /// The document type it tracks (DS, OP_NOTE, VERBAL_ORDER…).
+    #[arg(long = "document-type")]
+    pub document_type: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -477,10 +529,35 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 ))
             }
         },
-        Command::DeficiencyType { action: DeficiencyTypeCommand::List { json } } => {
-            let types = desk.store().deficiency_types().map_err(fail)?;
-            if json { emit(print::to_json(&types)) } else { emit(deficiencies::types_text(&types)) }
-        }
+        Command::DeficiencyType { action } => match action {
+            DeficiencyTypeCommand::List { json } => {
+                let types = desk.store().deficiency_types().map_err(fail)?;
+                if json { emit(print::to_json(&types)) } else { emit(deficiencies::types_text(&types)) }
+            }
+            DeficiencyTypeCommand::Add(fields) => {
+                let code = fields.code.to_ascii_uppercase();
+                if desk.store().deficiency_types().map_err(fail)?.iter().any(|t| t.code == code) {
+                    return Err(CliError(format!("type {code} exists; use deficiency-type edit")));
+                }
+                let kind = deficiencies::type_from(fields, None)?;
+                desk.save_deficiency_type(kind).map_err(fail)?;
+                emit(format!("Added deficiency type {code}."))
+            }
+            DeficiencyTypeCommand::Edit(fields) => {
+                let code = fields.code.to_ascii_uppercase();
+                let existing = desk.store().deficiency_types().map_err(fail)?.into_iter().find(|t| t.code == code);
+                let Some(existing) = existing else {
+                    return Err(CliError(format!("no active deficiency type {code}")));
+                };
+                let kind = deficiencies::type_from(fields, Some(existing))?;
+                desk.save_deficiency_type(kind).map_err(fail)?;
+                emit(format!("Changed deficiency type {code}."))
+            }
+            DeficiencyTypeCommand::Retire { code } => {
+                desk.retire_deficiency_type(&code.to_ascii_uppercase()).map_err(fail)?;
+                emit(format!("Retired deficiency type {}.", code.to_ascii_uppercase()))
+            }
+        },
         Command::Provider { action } => match action {
             ProviderCommand::Leave { npi, from, to } => {
                 desk.add_provider_leave(&npi, from, to).map_err(fail)?;

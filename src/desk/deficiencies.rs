@@ -312,6 +312,174 @@ impl Desk {
     }
 }
 
+impl Desk {
+    /// Adds or edits a deficiency type (director); the audit event carries the old and new values.
+    pub fn save_deficiency_type(&self, kind: crate::domain::chart::DeficiencyType) -> DeskResult<()> {
+        self.require_permission(Permission::ManageRules)?;
+        let kind = validate_type(kind)?;
+        let before = self.store().deficiency_types()?.into_iter().find(|t| t.code == kind.code);
+        let describe = |t: &crate::domain::chart::DeficiencyType| {
+            format!(
+                "{} '{}' {} {} {} {} dictate={:?} sign={:?} review={:?} standard={} doc={:?}",
+                t.code,
+                t.name,
+                t.abbreviation,
+                t.category,
+                t.level,
+                t.responsible,
+                t.days_to_dictate,
+                t.days_to_sign,
+                t.days_to_review,
+                t.standard_for.join(","),
+                t.document_type
+            )
+        };
+        let detail = match &before {
+            Some(old) => format!("{} -> {}", describe(old), describe(&kind)),
+            None => format!("new {}", describe(&kind)),
+        };
+        let action = if before.is_some() { AuditAction::Update } else { AuditAction::Create };
+        Ok(self.store().save_deficiency_type(kind, self.audit_event(action, "deficiency_type", detail))?)
+    }
+
+    pub fn retire_deficiency_type(&self, code: &str) -> DeskResult<()> {
+        self.require_permission(Permission::ManageRules)?;
+        let detail = format!("{code} retired");
+        Ok(self.store().retire_deficiency_type(code, self.audit_event(AuditAction::Void, "deficiency_type", detail))?)
+    }
+}
+
+fn validate_type(mut t: crate::domain::chart::DeficiencyType) -> DeskResult<crate::domain::chart::DeficiencyType> {
+    let bad = |what: &str| Err(DeskError::Invalid(what.to_string()));
+    t.code = t.code.trim().to_ascii_uppercase();
+    if t.code.is_empty() || t.code.len() > 8 || !t.code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return bad("a type code is 1 to 8 letters, digits or dashes, like DS-D");
+    }
+    t.name = crate::domain::text::clean(t.name.trim()).to_string();
+    if !(3..=60).contains(&t.name.chars().count()) {
+        return bad("a type name is 3 to 60 characters");
+    }
+    t.abbreviation = t.abbreviation.trim().to_ascii_uppercase();
+    if t.abbreviation.is_empty() || t.abbreviation.len() > 3 {
+        return bad("an abbreviation is 1 to 3 characters (VistA 393.3)");
+    }
+    t.level = t.level.trim().to_ascii_uppercase();
+    if t.level != "DOCUMENT" && t.level != "CHART" {
+        return bad("a level is DOCUMENT or CHART");
+    }
+    for days in [t.days_to_dictate, t.days_to_sign, t.days_to_review].into_iter().flatten() {
+        if !(0..=365).contains(&days) {
+            return bad("days are between 0 and 365");
+        }
+    }
+    for kind in &t.standard_for {
+        if crate::domain::chart::EncounterKind::from_code(kind).is_none() {
+            return Err(DeskError::Invalid(format!(
+                "{kind:?} is not an encounter kind (INPATIENT, OUTPATIENT, ED, …)"
+            )));
+        }
+    }
+    t.category = t.category.trim().to_ascii_uppercase();
+    t.responsible = t.responsible.trim().to_ascii_uppercase();
+    Ok(t)
+}
+
+/// What adding a deficiency by hand did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddDeficiency {
+    Added(i64),
+    /// The same type is already on the encounter for this provider: ask, then call again confirmed.
+    AlreadyDefined(String),
+}
+
+impl Desk {
+    /// An analyst's finding (AS-07): a deficiency of `type_code` for the provider with `npi` on the
+    /// encounter `account`. A duplicate is added only when `confirm_duplicate` says the analyst was
+    /// asked; a completed chart takes none until a supervisor reopens it.
+    pub fn add_deficiency(
+        &self,
+        account: &str,
+        type_code: &str,
+        npi: &str,
+        confirm_duplicate: bool,
+    ) -> DeskResult<AddDeficiency> {
+        self.require_permission(Permission::ManageDeficiencies)?;
+        let store = self.store();
+        let chart = store
+            .chart_completion(account)?
+            .ok_or_else(|| DeskError::NotFound(format!("no encounter has account {account}")))?;
+        crate::domain::deficiency::check_can_add_deficiency(&chart.status).map_err(DeskError::Invalid)?;
+        let kind = store
+            .deficiency_types()?
+            .into_iter()
+            .find(|t| t.code == type_code)
+            .ok_or_else(|| DeskError::NotFound(format!("no active deficiency type {type_code}")))?;
+        let provider =
+            store.provider_by_npi(npi)?.ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))?;
+        let duplicate = store.has_deficiency(chart.encounter_id, &kind.code, provider.id)?;
+        if duplicate && !confirm_duplicate {
+            return Ok(AddDeficiency::AlreadyDefined(
+                "This deficiency already defined for this provider. Add it again? (N)".into(),
+            ));
+        }
+        let event_on = chart.discharged_on.unwrap_or_else(|| self.today());
+        let policy = store.deficiency_policy()?;
+        let mut audit = self.audit_event(AuditAction::Create, "deficiency", format!("{} added by hand", kind.code));
+        audit.patient_id = Some(chart.patient_id);
+        if duplicate {
+            audit.detail = format!("{} added by hand; duplicate confirmed", kind.code);
+        }
+        let id = store.add_deficiency(
+            NewSeededDeficiency {
+                encounter_id: chart.encounter_id,
+                type_code: kind.code,
+                provider_id: provider.id,
+                document_id: None,
+                status: crate::domain::chart::DeficiencyStatus::Open,
+                event_on,
+                delinquent_on: policy.delinquent_on(event_on, 0),
+            },
+            duplicate,
+            audit,
+        )?;
+        Ok(AddDeficiency::Added(id))
+    }
+
+    /// Marks a chart complete (AS-10): refused while any deficiency is pending.
+    pub fn complete_chart(&self, account: &str) -> DeskResult<()> {
+        self.require_permission(Permission::CompleteDeficiencies)?;
+        let chart = self
+            .store()
+            .chart_completion(account)?
+            .ok_or_else(|| DeskError::NotFound(format!("no encounter has account {account}")))?;
+        crate::domain::deficiency::check_chart_completion(chart.open).map_err(DeskError::Invalid)?;
+        let mut audit =
+            self.audit_event(AuditAction::Update, "chart_completion", format!("{} -> COMPLETE", chart.status));
+        audit.patient_id = Some(chart.patient_id);
+        Ok(self.store().set_chart_status(chart.encounter_id, "COMPLETE", Some(self.today()), audit)?)
+    }
+
+    /// Reopens a completed chart so it can take deficiencies again: a supervisor's act, with a reason.
+    pub fn reopen_chart(&self, account: &str, reason: &str) -> DeskResult<()> {
+        self.require_permission(Permission::ReopenCharts)?;
+        let reason = crate::domain::text::clean(reason.trim()).to_string();
+        if reason.is_empty() {
+            return Err(DeskError::Invalid("reopening a completed chart needs a reason".into()));
+        }
+        let chart = self
+            .store()
+            .chart_completion(account)?
+            .ok_or_else(|| DeskError::NotFound(format!("no encounter has account {account}")))?;
+        if chart.status != "COMPLETE" {
+            return Err(DeskError::Invalid(format!("the chart is {}, not complete", chart.status)));
+        }
+        let mut audit =
+            self.audit_event(AuditAction::Update, "chart_completion", format!("COMPLETE -> INCOMPLETE: {reason}"));
+        audit.patient_id = Some(chart.patient_id);
+        Ok(self.store().set_chart_status(chart.encounter_id, "INCOMPLETE", None, audit)?)
+    }
+}
+
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new().recursive(true).mode(0o770).create(dir)

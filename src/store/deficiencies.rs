@@ -178,3 +178,14 @@ pub struct NoticeLine {
     pub deficiency: String,
     pub days_outstanding: i64,
 }
+
+/// An encounter's chart-completion record, as the desk checks it before a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChartCompletionView {
+    pub encounter_id: i64,
+    pub patient_id: i64,
+    /// `AWAITING_ANALYSIS`, `INCOMPLETE`, `COMPLETE`.
+    pub status: String,
+    pub open: i64,
+    pub discharged_on: Option<NaiveDate>,
+}

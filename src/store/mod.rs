@@ -17,8 +17,8 @@ use crate::domain::patient::PatientRow;
 use crate::domain::role::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 pub use deficiencies::{
-    CompletionOutcome, DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord, OpenItem,
-    PhysicianStanding, QueueCounts, QueueFilter, QueuePage, QueueSort,
+    ChartCompletionView, CompletionOutcome, DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord,
+    OpenItem, PhysicianStanding, QueueCounts, QueueFilter, QueuePage, QueueSort,
 };
 pub use records::RecordBatch;
 
@@ -180,6 +180,10 @@ pub trait Store: Send + Sync {
     fn deficiency_policy(&self) -> StoreResult<DeficiencyPolicy>;
     fn set_deficiency_policy(&self, policy: DeficiencyPolicy, audit: NewAuditEvent) -> StoreResult<()>;
     fn deficiency_types(&self) -> StoreResult<Vec<DeficiencyType>>;
+    /// Adds a deficiency type, or replaces the definition of the one with its code.
+    fn save_deficiency_type(&self, kind: DeficiencyType, audit: NewAuditEvent) -> StoreResult<()>;
+    /// Retires a type: no new deficiencies of it; existing ones stay.
+    fn retire_deficiency_type(&self, code: &str, audit: NewAuditEvent) -> StoreResult<()>;
     /// Inpatient encounters discharged after `after` (if any) and on or before `through`, with no
     /// chart-completion record yet, with their documents.
     fn encounters_to_analyse(
@@ -221,6 +225,25 @@ pub trait Store: Send + Sync {
         reason: &str,
         audit: NewAuditEvent,
     ) -> StoreResult<CompletionOutcome>;
+    /// The chart-completion record of the encounter with this account number.
+    fn chart_completion(&self, account: &str) -> StoreResult<Option<ChartCompletionView>>;
+    /// Whether a deficiency of this type is already open or done for this provider on the encounter.
+    fn has_deficiency(&self, encounter_id: i64, type_code: &str, provider_id: i64) -> StoreResult<bool>;
+    /// Adds one deficiency by hand (an analyst's finding), opening the chart's record if needed.
+    fn add_deficiency(
+        &self,
+        new: NewSeededDeficiency,
+        duplicate_confirmed: bool,
+        audit: NewAuditEvent,
+    ) -> StoreResult<i64>;
+    /// Sets the chart-completion status (`COMPLETE`, or `INCOMPLETE` when a supervisor reopens it).
+    fn set_chart_status(
+        &self,
+        encounter_id: i64,
+        status: &str,
+        completed_on: Option<NaiveDate>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<()>;
     fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
     fn confirm_suspension(&self, npi: &str, on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
     /// Claims the nightly run for `run_on`; false when a run for that day has already finished.

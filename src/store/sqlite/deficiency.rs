@@ -856,3 +856,156 @@ pub(super) fn pause(
     tx.commit().map_err(map_err)?;
     Ok(outcome)
 }
+
+pub(super) fn chart_completion(
+    conn: &Connection,
+    account: &str,
+) -> StoreResult<Option<crate::store::ChartCompletionView>> {
+    conn.query_row(
+        &format!(
+            "SELECT e.id, e.patient_id, coalesce(c.status, 'AWAITING_ANALYSIS'), e.discharge_at,
+                    (SELECT count(*) FROM deficiency d WHERE d.encounter_id = e.id AND d.status IN {OPEN})
+             FROM encounter e LEFT JOIN chart_completion c ON c.encounter_id = e.id WHERE e.account = ?1"
+        ),
+        [account],
+        |r| {
+            let discharge: Option<String> = r.get(3)?;
+            Ok(crate::store::ChartCompletionView {
+                encounter_id: r.get(0)?,
+                patient_id: r.get(1)?,
+                status: r.get(2)?,
+                discharged_on: discharge.as_deref().and_then(|d| d.get(..10)).map(date),
+                open: r.get(4)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(map_err)
+}
+
+pub(super) fn has_deficiency(
+    conn: &Connection,
+    encounter_id: i64,
+    type_code: &str,
+    provider_id: i64,
+) -> StoreResult<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM deficiency WHERE encounter_id = ?1 AND type_code = ?2 AND provider_id = ?3
+             AND status != 'VOIDED')",
+        params![encounter_id, type_code, provider_id],
+        |r| r.get(0),
+    )
+    .map_err(map_err)
+}
+
+pub(super) fn add_deficiency(
+    conn: &mut Connection,
+    new: &NewSeededDeficiency,
+    duplicate_confirmed: bool,
+    audit: &NewAuditEvent,
+) -> StoreResult<i64> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
+    tx.execute(
+        "INSERT INTO chart_completion (encounter_id, status, received_on) VALUES (?1, 'INCOMPLETE', ?2)
+         ON CONFLICT (encounter_id) DO UPDATE SET status = 'INCOMPLETE', version = version + 1
+         WHERE chart_completion.status != 'COMPLETE'",
+        params![new.encounter_id, date_text(new.event_on)],
+    )
+    .map_err(map_err)?;
+    let status: String = tx
+        .query_row("SELECT status FROM chart_completion WHERE encounter_id = ?1", [new.encounter_id], |r| r.get(0))
+        .map_err(map_err)?;
+    if status == "COMPLETE" {
+        // Checked by the desk first; re-checked here so a concurrent completion cannot slip past.
+        return Err(StoreError::Conflict);
+    }
+    tx.execute(
+        "INSERT INTO deficiency (chart_completion_id, encounter_id, document_id, type_code, provider_id, status, event_on,
+             delinquent_on, created_at, duplicate_confirmed)
+         VALUES ((SELECT id FROM chart_completion WHERE encounter_id = ?1), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            new.encounter_id,
+            new.document_id,
+            new.type_code,
+            new.provider_id,
+            new.status.code(),
+            date_text(new.event_on),
+            date_text(new.delinquent_on),
+            timestamp(audit.at),
+            duplicate_confirmed as i64
+        ],
+    )
+    .map_err(map_err)?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note) VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
+        params![id, timestamp(audit.at), audit.username, new.status.code(), audit.detail],
+    )
+    .map_err(map_err)?;
+    let mut event = audit.clone();
+    event.entity_id = Some(id.to_string());
+    append_audit(&tx, &event)?;
+    tx.commit().map_err(map_err)?;
+    Ok(id)
+}
+
+pub(super) fn set_chart_status(
+    conn: &mut Connection,
+    encounter_id: i64,
+    status: &str,
+    completed_on: Option<NaiveDate>,
+    audit: &NewAuditEvent,
+) -> StoreResult<()> {
+    let tx = conn.transaction().map_err(map_err)?;
+    let changed = tx
+        .execute(
+            "UPDATE chart_completion SET status = ?2, completed_on = ?3, version = version + 1 WHERE encounter_id = ?1",
+            params![encounter_id, status, completed_on.map(date_text)],
+        )
+        .map_err(map_err)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("a chart-completion record for that encounter".into()));
+    }
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(map_err)
+}
+
+pub(super) fn save_type(conn: &mut Connection, t: &DeficiencyType, audit: &NewAuditEvent) -> StoreResult<()> {
+    let tx = conn.transaction().map_err(map_err)?;
+    tx.execute(
+        "INSERT INTO deficiency_type (code, name, abbreviation, category, level, responsible, days_to_dictate,
+             days_to_sign, days_to_review, standard_for, document_type, active)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)
+         ON CONFLICT (code) DO UPDATE SET name = ?2, abbreviation = ?3, category = ?4, level = ?5, responsible = ?6,
+             days_to_dictate = ?7, days_to_sign = ?8, days_to_review = ?9, standard_for = ?10, document_type = ?11,
+             active = 1, version = version + 1",
+        params![
+            t.code,
+            t.name,
+            t.abbreviation,
+            t.category,
+            t.level,
+            t.responsible,
+            t.days_to_dictate,
+            t.days_to_sign,
+            t.days_to_review,
+            t.standard_for.join(","),
+            t.document_type
+        ],
+    )
+    .map_err(map_err)?;
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(map_err)
+}
+
+pub(super) fn retire_type(conn: &mut Connection, code: &str, audit: &NewAuditEvent) -> StoreResult<()> {
+    let tx = conn.transaction().map_err(map_err)?;
+    let changed = tx
+        .execute("UPDATE deficiency_type SET active = 0, version = version + 1 WHERE code = ?1 AND active = 1", [code])
+        .map_err(map_err)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("an active deficiency type {code}")));
+    }
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(map_err)
+}

@@ -429,6 +429,15 @@ impl Store for SqliteStore {
         self.read(deficiency::types)
     }
 
+    fn save_deficiency_type(&self, kind: DeficiencyType, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write(move |c| deficiency::save_type(c, &kind, &audit))
+    }
+
+    fn retire_deficiency_type(&self, code: &str, audit: NewAuditEvent) -> StoreResult<()> {
+        let code = code.to_string();
+        self.write(move |c| deficiency::retire_type(c, &code, &audit))
+    }
+
     fn encounters_to_analyse(
         &self,
         after: Option<NaiveDate>,
@@ -488,6 +497,34 @@ impl Store for SqliteStore {
     ) -> StoreResult<CompletionOutcome> {
         let reason = reason.to_string();
         self.write(move |c| deficiency::pause(c, &items, from, to, &reason, &audit))
+    }
+
+    fn chart_completion(&self, account: &str) -> StoreResult<Option<super::ChartCompletionView>> {
+        self.read(|c| deficiency::chart_completion(c, account))
+    }
+
+    fn has_deficiency(&self, encounter_id: i64, type_code: &str, provider_id: i64) -> StoreResult<bool> {
+        self.read(|c| deficiency::has_deficiency(c, encounter_id, type_code, provider_id))
+    }
+
+    fn add_deficiency(
+        &self,
+        new: NewSeededDeficiency,
+        duplicate_confirmed: bool,
+        audit: NewAuditEvent,
+    ) -> StoreResult<i64> {
+        self.write(move |c| deficiency::add_deficiency(c, &new, duplicate_confirmed, &audit))
+    }
+
+    fn set_chart_status(
+        &self,
+        encounter_id: i64,
+        status: &str,
+        completed_on: Option<NaiveDate>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<()> {
+        let status = status.to_string();
+        self.write(move |c| deficiency::set_chart_status(c, encounter_id, &status, completed_on, &audit))
     }
 
     fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate, audit: NewAuditEvent) -> StoreResult<()> {
