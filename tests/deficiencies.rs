@@ -407,3 +407,22 @@ fn the_type_catalog_is_the_directors_with_old_and_new_values_audited() {
     assert!(f.store.deficiency_types().unwrap().iter().all(|t| t.code != "DTH"));
     assert!(dhim.retire_deficiency_type("DTH").is_err(), "already retired");
 }
+
+#[test]
+fn reassign_and_comment_in_bulk_with_versions() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let mlee = desk_on(&f, "mlee", d(3, 3));
+    let vo = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "VO").unwrap();
+    let outcome = mlee.reassign_deficiencies(vec![(vo.id, vo.version)], PATEL).unwrap();
+    assert_eq!(outcome.completed, [vo.id]);
+    let moved = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.id == vo.id).unwrap();
+    assert_eq!(moved.physician, "PATEL, ALICE");
+    // The stale version is skipped, not overwritten.
+    let stale = mlee.comment_deficiencies(vec![(vo.id, vo.version)], "please sign").unwrap();
+    assert!(stale.completed.is_empty() && stale.skipped.len() == 1);
+    let fresh = mlee.comment_deficiencies(vec![(moved.id, moved.version)], "please sign").unwrap();
+    assert_eq!(fresh.completed, [vo.id]);
+    assert!(mlee.reassign_deficiencies(vec![(vo.id, moved.version + 1)], "9999999999").is_err(), "an unknown NPI");
+    assert!(desk_on(&f, "jdoe", d(3, 3)).comment_deficiencies(vec![], "x").is_err(), "a clerk may not");
+}

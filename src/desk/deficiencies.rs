@@ -384,6 +384,36 @@ fn validate_type(mut t: crate::domain::chart::DeficiencyType) -> DeskResult<crat
     Ok(t)
 }
 
+impl Desk {
+    /// Reassigns the listed items to the provider with `npi` (AS: `:AS=2 4 NPI`).
+    pub fn reassign_deficiencies(&self, items: Vec<(i64, i64)>, npi: &str) -> DeskResult<CompletionOutcome> {
+        self.require_permission(Permission::ManageDeficiencies)?;
+        let provider = self
+            .store()
+            .provider_by_npi(npi)?
+            .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))?;
+        Ok(self.store().reassign_deficiencies(
+            items,
+            provider.id,
+            self.audit_event(AuditAction::Update, "deficiency", String::new()),
+        )?)
+    }
+
+    /// Sets a message to the provider on the listed items.
+    pub fn comment_deficiencies(&self, items: Vec<(i64, i64)>, comment: &str) -> DeskResult<CompletionOutcome> {
+        self.require_permission(Permission::ManageDeficiencies)?;
+        let comment = crate::domain::text::clean(comment.trim()).to_string();
+        if comment.is_empty() || comment.chars().count() > 255 {
+            return Err(DeskError::Invalid("a comment is 1 to 255 characters".into()));
+        }
+        Ok(self.store().comment_deficiencies(
+            items,
+            &comment,
+            self.audit_event(AuditAction::Update, "deficiency", String::new()),
+        )?)
+    }
+}
+
 /// What adding a deficiency by hand did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddDeficiency {

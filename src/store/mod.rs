@@ -244,6 +244,20 @@ pub trait Store: Send + Sync {
         completed_on: Option<NaiveDate>,
         audit: NewAuditEvent,
     ) -> StoreResult<()>;
+    /// Moves each item still at the listed version to another responsible provider.
+    fn reassign_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        provider_id: i64,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome>;
+    /// Sets the comment (message to the provider) of each item still at the listed version.
+    fn comment_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        comment: &str,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome>;
     fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
     fn confirm_suspension(&self, npi: &str, on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
     /// Claims the nightly run for `run_on`; false when a run for that day has already finished.

@@ -6,7 +6,7 @@ use super::keymap::{Context, Keymap};
 use super::screens::chart::ChartState;
 use super::screens::lookup::LookupState;
 use super::screens::queue::QueueState;
-use super::widgets::palette::{PaletteCommand, PaletteState};
+use super::widgets::palette::{BulkAction, PaletteCommand, PaletteState};
 use crate::desk::SearchOutcome;
 use crate::domain::chart::Chart;
 use crate::domain::deficiency::DelinquencyRate;
@@ -100,7 +100,11 @@ pub enum Msg {
         result: Result<QueuePage, String>,
     },
     QueueCounted(Result<(QueueCounts, DelinquencyRate), String>),
-    Completed(Result<CompletionOutcome, String>),
+    /// A bulk action finished: what it did, in the past tense (`completed`, `reassigned`…).
+    Completed {
+        verb: &'static str,
+        result: Result<CompletionOutcome, String>,
+    },
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -117,6 +121,9 @@ pub enum Command {
     LoadQueue { id: RequestId, filter: QueueFilter, sort: QueueSort, offset: usize, append: bool },
     CountQueue,
     CompleteDeficiencies { items: Vec<(i64, i64)>, resolved_on: chrono::NaiveDate },
+    ReassignDeficiencies { items: Vec<(i64, i64)>, npi: String },
+    PauseAging { items: Vec<(i64, i64)>, from: chrono::NaiveDate, to: chrono::NaiveDate, reason: String },
+    CommentDeficiencies { items: Vec<(i64, i64)>, text: String },
     Suspend,
     Quit,
 }
@@ -257,11 +264,11 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Completed(result) => {
+            Msg::Completed { verb, result } => {
                 match result {
                     Ok(outcome) => {
                         self.queue.picked.clear();
-                        self.toast = Some(completion_message(&outcome));
+                        self.toast = Some(completion_message(verb, &outcome));
                     }
                     Err(e) => self.toast = Some(e),
                 }
@@ -356,7 +363,7 @@ impl App {
             }
             PaletteCommand::Quit => self.quit(),
             PaletteCommand::Deficiencies => self.on_action(Action::ScreenQueue),
-            PaletteCommand::QuickComplete { rows, resolved } => self.quick_complete(rows, resolved),
+            PaletteCommand::Bulk { action, rows, args } => self.bulk(action, rows, args),
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);
@@ -664,41 +671,84 @@ impl App {
         Vec::new()
     }
 
-    /// `:QC` — asks once, saying how many items it touches and with which resolved date.
-    fn quick_complete(&mut self, rows: Option<Vec<usize>>, resolved: Option<String>) -> Vec<Command> {
+    /// A bulk action (`:QC`, `:AS`, `:PA`, `:CM`): checks its rows and arguments, then asks once,
+    /// saying how many items it touches.
+    fn bulk(&mut self, action: BulkAction, rows: Option<Vec<usize>>, args: Vec<String>) -> Vec<Command> {
         if self.screen != Screen::Queue {
-            self.toast = Some("QC works on the deficiency queue (3).".into());
+            self.toast = Some("Bulk actions work on the deficiency queue (3).".into());
             return Vec::new();
         }
-        let items = match self.queue.items_for(rows.as_deref()) {
-            Ok(items) => items,
-            Err(e) => {
-                self.toast = Some(e);
-                return Vec::new();
-            }
-        };
-        let resolved_on = match resolved {
-            Some(text) => match crate::domain::dates::parse_typed_date(&text, self.today) {
-                Some(date) if date <= self.today => date,
-                Some(_) => {
-                    self.toast = Some("a resolved date cannot be in the future".into());
-                    return Vec::new();
-                }
-                None => {
-                    self.toast = Some(format!("{:?} is not a date (MM/DD/YYYY)", crate::domain::text::clean(&text)));
-                    return Vec::new();
-                }
-            },
-            None => self.today,
-        };
-        let n = items.len();
-        let prompt = format!(
-            "Complete {n} {} with resolved date {}? (y/N)",
-            if n == 1 { "deficiency" } else { "deficiencies" },
-            crate::domain::dates::us_date(resolved_on)
-        );
-        self.overlay = Some(Overlay::Confirm { prompt, command: Command::CompleteDeficiencies { items, resolved_on } });
+        let prepared = self.queue.items_for(rows.as_deref()).and_then(|items| self.bulk_command(action, items, &args));
+        match prepared {
+            Ok((prompt, command)) => self.overlay = Some(Overlay::Confirm { prompt, command }),
+            Err(problem) => self.toast = Some(problem),
+        }
         Vec::new()
+    }
+
+    fn typed_date(&self, text: &str) -> Result<chrono::NaiveDate, String> {
+        match crate::domain::dates::parse_typed_date(text, self.today) {
+            Some(date) if date <= self.today => Ok(date),
+            Some(_) => Err("a date cannot be in the future".into()),
+            None => Err(format!("{:?} is not a date (MM/DD/YYYY)", crate::domain::text::clean(text))),
+        }
+    }
+
+    fn bulk_command(
+        &self,
+        action: BulkAction,
+        items: Vec<(i64, i64)>,
+        args: &[String],
+    ) -> Result<(String, Command), String> {
+        let n = items.len();
+        let items_word = if n == 1 { "deficiency" } else { "deficiencies" };
+        Ok(match action {
+            BulkAction::Complete => {
+                let resolved_on = match args.first() {
+                    Some(text) => self.typed_date(text)?,
+                    None => self.today,
+                };
+                (
+                    format!(
+                        "Complete {n} {items_word} with resolved date {}? (y/N)",
+                        crate::domain::dates::us_date(resolved_on)
+                    ),
+                    Command::CompleteDeficiencies { items, resolved_on },
+                )
+            }
+            BulkAction::Assign => {
+                let npi = args.first().ok_or("name the provider: AS=1-3 NPI")?.clone();
+                (
+                    format!("Assign {n} {items_word} to the provider with NPI {npi}? (y/N)"),
+                    Command::ReassignDeficiencies { items, npi },
+                )
+            }
+            BulkAction::Pause => {
+                let (Some(from), Some(to)) = (args.first(), args.get(1)) else {
+                    return Err("PA=1-3 FROM TO reason (dates MM/DD/YYYY)".into());
+                };
+                let (from, to) = (self.typed_date(from)?, self.typed_date(to)?);
+                let reason = args[2..].join(" ");
+                if reason.trim().is_empty() {
+                    return Err("say why aging pauses: PA=1-3 FROM TO chart in coding".into());
+                }
+                (
+                    format!(
+                        "Pause aging of {n} {items_word} from {} to {}? (y/N)",
+                        crate::domain::dates::us_date(from),
+                        crate::domain::dates::us_date(to)
+                    ),
+                    Command::PauseAging { items, from, to, reason },
+                )
+            }
+            BulkAction::Comment => {
+                let text = args.join(" ");
+                if text.trim().is_empty() {
+                    return Err("CM=1-3 the message to the provider".into());
+                }
+                (format!("Comment on {n} {items_word}? (y/N)"), Command::CommentDeficiencies { items, text })
+            }
+        })
     }
 
     /// The search whose audit event waits for a pause, for the event loop's timer.
@@ -708,8 +758,8 @@ impl App {
 }
 
 /// `3 completed; 2 charts complete; skipped: #12 already completed by mlee on 2025-03-03`.
-fn completion_message(outcome: &CompletionOutcome) -> String {
-    let mut message = format!("{} completed", outcome.completed.len());
+fn completion_message(verb: &str, outcome: &CompletionOutcome) -> String {
+    let mut message = format!("{} {verb}", outcome.completed.len());
     if !outcome.charts_completed.is_empty() {
         message.push_str(&format!("; {} charts complete", outcome.charts_completed.len()));
     }

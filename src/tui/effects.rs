@@ -9,6 +9,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub struct Effects {
     desk: Desk,
+    /// Where notices' letters go (`DATA_DIR/letters`).
+    letters_dir: Option<std::path::PathBuf>,
     tx: UnboundedSender<Msg>,
     search: Arc<SearchSlot>,
 }
@@ -29,7 +31,7 @@ struct SearchJob {
 }
 
 impl Effects {
-    pub fn new(desk: Desk, tx: UnboundedSender<Msg>) -> std::io::Result<Self> {
+    pub fn new(desk: Desk, tx: UnboundedSender<Msg>, letters_dir: Option<std::path::PathBuf>) -> std::io::Result<Self> {
         let search = Arc::new(SearchSlot::default());
         let worker_slot = search.clone();
         let worker_desk = desk.clone();
@@ -59,7 +61,7 @@ impl Effects {
                 }
             }
         })?;
-        Ok(Self { desk, tx, search })
+        Ok(Self { desk, letters_dir, tx, search })
     }
 
     pub fn run(&self, command: Command) {
@@ -114,8 +116,26 @@ impl Effects {
                 let today = desk.today();
                 Msg::QueueCounted(desk.deficiency_counts(today).map_err(|e| e.to_string()))
             }),
-            Command::CompleteDeficiencies { items, resolved_on } => self.background(move |desk| {
-                Msg::Completed(desk.complete_deficiencies(items, resolved_on, None).map_err(|e| e.to_string()))
+            Command::CompleteDeficiencies { items, resolved_on } => {
+                let letters = self.letters_dir.clone();
+                self.background(move |desk| Msg::Completed {
+                    verb: "completed",
+                    result: desk
+                        .complete_deficiencies(items, resolved_on, letters.as_deref())
+                        .map_err(|e| e.to_string()),
+                })
+            }
+            Command::ReassignDeficiencies { items, npi } => self.background(move |desk| Msg::Completed {
+                verb: "reassigned",
+                result: desk.reassign_deficiencies(items, &npi).map_err(|e| e.to_string()),
+            }),
+            Command::PauseAging { items, from, to, reason } => self.background(move |desk| Msg::Completed {
+                verb: "paused",
+                result: desk.pause_aging(items, from, to, &reason).map_err(|e| e.to_string()),
+            }),
+            Command::CommentDeficiencies { items, text } => self.background(move |desk| Msg::Completed {
+                verb: "commented",
+                result: desk.comment_deficiencies(items, &text).map_err(|e| e.to_string()),
             }),
             // The event loop handles these itself.
             Command::Suspend | Command::Quit => {}

@@ -38,9 +38,10 @@ pub fn run(desk: Desk, config: &Config) -> Result<(), TuiError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let header = app::HeaderInfo::new(&desk.user().username, &desk.user().roles);
     let today = desk.today();
+    let letters_dir = config.data_dir.join("letters");
     runtime.block_on(async move {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let effects = effects::Effects::new(desk, tx)?;
+        let effects = effects::Effects::new(desk, tx, Some(letters_dir))?;
         terminal::install_panic_hook();
         let mut tui = terminal::enter()?;
         let size = tui.size().map(|s| (s.width, s.height)).unwrap_or((80, 24));

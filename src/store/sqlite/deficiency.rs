@@ -1009,3 +1009,57 @@ pub(super) fn retire_type(conn: &mut Connection, code: &str, audit: &NewAuditEve
     append_audit(&tx, audit)?;
     tx.commit().map_err(map_err)
 }
+
+/// A bulk change other than completion or a pause.
+pub(super) enum Change {
+    Provider(i64),
+    Comment(String),
+}
+
+/// Applies `change` to each open item still at the listed version; the rest are named and skipped.
+/// One audit event per item, in one transaction.
+pub(super) fn change_each(
+    conn: &mut Connection,
+    items: &[(i64, i64)],
+    change: Change,
+    audit: &NewAuditEvent,
+) -> StoreResult<CompletionOutcome> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
+    let mut outcome = CompletionOutcome::default();
+    for (id, version) in items {
+        let (sql, detail): (String, String) = match &change {
+            Change::Provider(provider_id) => (
+                format!(
+                    "UPDATE deficiency SET provider_id = ?3, version = version + 1
+                     WHERE id = ?1 AND version = ?2 AND status IN {OPEN} RETURNING provider_id"
+                ),
+                format!("reassigned to provider {provider_id}"),
+            ),
+            Change::Comment(text) => (
+                format!(
+                    "UPDATE deficiency SET comment = ?3, version = version + 1
+                     WHERE id = ?1 AND version = ?2 AND status IN {OPEN} RETURNING provider_id"
+                ),
+                format!("comment: {text}"),
+            ),
+        };
+        let value: Box<dyn ToSql> = match &change {
+            Change::Provider(provider_id) => Box::new(*provider_id),
+            Change::Comment(text) => Box::new(text.clone()),
+        };
+        let changed: Option<i64> =
+            tx.query_row(&sql, params![id, version, value], |r| r.get(0)).optional().map_err(map_err)?;
+        if changed.is_none() {
+            outcome.skipped.push((*id, "was changed by someone else since it was listed".into()));
+            continue;
+        }
+        let mut event = audit.clone();
+        event.entity = "deficiency".into();
+        event.entity_id = Some(id.to_string());
+        event.detail = detail;
+        append_audit(&tx, &event)?;
+        outcome.completed.push(*id);
+    }
+    tx.commit().map_err(map_err)?;
+    Ok(outcome)
+}

@@ -499,6 +499,25 @@ impl Store for SqliteStore {
         self.write(move |c| deficiency::pause(c, &items, from, to, &reason, &audit))
     }
 
+    fn reassign_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        provider_id: i64,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome> {
+        self.write(move |c| deficiency::change_each(c, &items, deficiency::Change::Provider(provider_id), &audit))
+    }
+
+    fn comment_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        comment: &str,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome> {
+        let comment = comment.to_string();
+        self.write(move |c| deficiency::change_each(c, &items, deficiency::Change::Comment(comment), &audit))
+    }
+
     fn chart_completion(&self, account: &str) -> StoreResult<Option<super::ChartCompletionView>> {
         self.read(|c| deficiency::chart_completion(c, account))
     }

@@ -378,7 +378,7 @@ fn as09_quick_complete_by_row_numbers_asks_once_then_completes() {
         charts_completed: vec!["A25-000782".into()],
         reinstated: vec![],
     };
-    let reload = app.update(Msg::Completed(Ok(outcome)));
+    let reload = app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
     assert!(matches!(reload.first(), Some(Command::LoadQueue { .. })), "the queue reloads");
     assert_eq!(
         app.toast.as_deref(),
@@ -434,4 +434,31 @@ fn changing_sort_or_filter_reloads_from_the_first_page() {
     ));
     let commands = app.update(key(KeyCode::Char('d')));
     assert!(matches!(commands.first(), Some(Command::LoadQueue { filter, .. }) if filter.delinquent_only));
+}
+
+#[test]
+fn assign_pause_and_comment_ask_once_with_their_arguments() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 4)]);
+    palette(&mut app, "AS=2 1000000002");
+    let Some(Overlay::Confirm { prompt, command }) = app.overlay.take() else { panic!() };
+    assert_eq!(prompt, "Assign 1 deficiency to the provider with NPI 1000000002? (y/N)");
+    assert_eq!(command, Command::ReassignDeficiencies { items: vec![(2, 4)], npi: "1000000002".into() });
+    palette(&mut app, "PA=1-2 2/20/25 2/25/25 chart in coding");
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(
+        command,
+        Command::PauseAging {
+            items: vec![(1, 1), (2, 4)],
+            from: NaiveDate::from_ymd_opt(2025, 2, 20).unwrap(),
+            to: NaiveDate::from_ymd_opt(2025, 2, 25).unwrap(),
+            reason: "chart in coding".into()
+        }
+    );
+    palette(&mut app, "PA=1 2/20/25 2/25/25");
+    assert!(app.overlay.is_none());
+    assert!(app.toast.as_deref().unwrap().starts_with("say why"));
+    palette(&mut app, "CM=1 please sign before Friday");
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!() };
+    assert_eq!(command, Command::CommentDeficiencies { items: vec![(1, 1)], text: "please sign before Friday".into() });
 }

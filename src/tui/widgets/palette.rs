@@ -2,15 +2,42 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+/// The queue's bulk actions, by their two-letter VistA mnemonics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    /// `QC` quick complete, with an optional resolved date.
+    Complete,
+    /// `AS` assign or reassign to a provider (NPI).
+    Assign,
+    /// `PA` pause aging from one date to another, with a reason.
+    Pause,
+    /// `CM` comment: a message to the provider.
+    Comment,
+}
+
+impl BulkAction {
+    fn from_mnemonic(text: &str) -> Option<Self> {
+        match text.to_ascii_uppercase().as_str() {
+            "QC" => Some(Self::Complete),
+            "AS" => Some(Self::Assign),
+            "PA" => Some(Self::Pause),
+            "CM" => Some(Self::Comment),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaletteCommand {
     Lookup,
     Chart,
     Deficiencies,
-    /// VistA's Quick Complete: `QC` (the selected rows), `QC=1-3`, `QC=1 3 4 03/03/2025`.
-    QuickComplete {
+    /// A bulk action in VistA's grammar: `QC` (the selected rows), `QC=1-3`, `AS=2 4 NPI`,
+    /// `PA=1-3 02/20/2025 02/25/2025 chart in coding`, `CM=1 text…`. `args` are the words after the rows.
+    Bulk {
+        action: BulkAction,
         rows: Option<Vec<usize>>,
-        resolved: Option<String>,
+        args: Vec<String>,
     },
     Mrn(String),
     Help,
@@ -26,6 +53,9 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
     ("QC", "=1-3 [date]", "Quick complete: selected or numbered rows"),
+    ("AS", "=1-3 NPI", "Assign rows to a provider"),
+    ("PA", "=1-3 FROM TO why", "Pause aging of rows"),
+    ("CM", "=1-3 text", "Comment to the provider on rows"),
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -73,8 +103,10 @@ impl PaletteState {
 
     fn parse(&self) -> Result<Option<PaletteCommand>, String> {
         let trimmed = self.input.trim();
-        if trimmed.len() >= 2 && trimmed[..2].eq_ignore_ascii_case("qc") {
-            return parse_quick_complete(&trimmed[2..]).map(Some);
+        if let Some(action) = trimmed.get(..2).and_then(BulkAction::from_mnemonic)
+            && trimmed[2..].chars().next().is_none_or(|c| c == '=' || c.is_whitespace())
+        {
+            return parse_bulk(action, &trimmed[2..]).map(Some);
         }
         let mut words = self.input.split_whitespace();
         let typed = words.next().unwrap_or("").to_ascii_lowercase();
@@ -97,7 +129,7 @@ impl PaletteState {
             "lookup" => PaletteCommand::Lookup,
             "chart" => PaletteCommand::Chart,
             "deficiencies" => PaletteCommand::Deficiencies,
-            "qc" => PaletteCommand::QuickComplete { rows: None, resolved: None },
+            "qc" => PaletteCommand::Bulk { action: BulkAction::Complete, rows: None, args: Vec::new() },
             "help" => PaletteCommand::Help,
             "quit" => PaletteCommand::Quit,
             "mrn" => {
@@ -110,25 +142,26 @@ impl PaletteState {
     }
 }
 
-/// `=1-3,5 03/03/2025`, `=2 4`, `` (nothing: the selected rows), ` 3/3/25` (a date only).
-fn parse_quick_complete(rest: &str) -> Result<PaletteCommand, String> {
+/// `=1-3,5 03/03/2025`, `=2 4 1000000002`, `` (nothing: the selected rows), ` 3/3/25` (arguments only).
+/// After `=`, words that read as row numbers or ranges are rows; the rest are the action's arguments.
+fn parse_bulk(action: BulkAction, rest: &str) -> Result<PaletteCommand, String> {
     let rest = rest.trim();
-    let (rows_text, date_text) = match rest.strip_prefix('=') {
+    let (rows, args) = match rest.strip_prefix('=') {
         Some(after) => {
-            // Row numbers run until the first word with a slash or a dash between digits of a date.
             let words: Vec<&str> = after.split_whitespace().collect();
-            let split =
-                words.iter().position(|w| w.contains('/') || w.matches('-').count() == 2).unwrap_or(words.len());
-            (Some(words[..split].join(" ")), words.get(split).map(|s| s.to_string()))
+            let is_rows = |w: &&str| {
+                w.split(',').all(|p| {
+                    !p.is_empty()
+                        && p.split('-').count() <= 2
+                        && p.split('-').all(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+                })
+            };
+            let split = words.iter().position(|w| !is_rows(w)).unwrap_or(words.len());
+            (Some(parse_rows(&words[..split].join(" "))?), words[split..].iter().map(|w| w.to_string()).collect())
         }
-        None if rest.is_empty() => (None, None),
-        None => (None, Some(rest.to_string())),
+        None => (None, rest.split_whitespace().map(str::to_string).collect()),
     };
-    let rows = match rows_text {
-        Some(text) => Some(parse_rows(&text)?),
-        None => None,
-    };
-    Ok(PaletteCommand::QuickComplete { rows, resolved: date_text })
+    Ok(PaletteCommand::Bulk { action, rows, args })
 }
 
 /// VistA pre-selection: `1-3`, `1 3 4`, `1-3,5`.
@@ -184,22 +217,22 @@ mod tests {
         assert!(parse_rows("0").is_err());
         assert!(parse_rows("3-1").is_err());
         assert!(parse_rows("x").is_err());
+        let bulk = |action, rows: Option<Vec<usize>>, args: &[&str]| {
+            Some(Ok(Some(PaletteCommand::Bulk { action, rows, args: args.iter().map(|a| a.to_string()).collect() })))
+        };
         assert_eq!(
             enter(&mut typed("QC=1-3 03/03/2025")),
-            Some(Ok(Some(PaletteCommand::QuickComplete {
-                rows: Some(vec![1, 2, 3]),
-                resolved: Some("03/03/2025".into())
-            })))
+            bulk(BulkAction::Complete, Some(vec![1, 2, 3]), &["03/03/2025"])
         );
+        assert_eq!(enter(&mut typed("qc")), bulk(BulkAction::Complete, None, &[]));
+        assert_eq!(enter(&mut typed("QC=2 4")), bulk(BulkAction::Complete, Some(vec![2, 4]), &[]));
+        assert_eq!(enter(&mut typed("AS=2 4 1000000002")), bulk(BulkAction::Assign, Some(vec![2, 4]), &["1000000002"]));
         assert_eq!(
-            enter(&mut typed("qc")),
-            Some(Ok(Some(PaletteCommand::QuickComplete { rows: None, resolved: None })))
+            enter(&mut typed("PA=1 02/20/2025 02/25/2025 chart in coding")),
+            bulk(BulkAction::Pause, Some(vec![1]), &["02/20/2025", "02/25/2025", "chart", "in", "coding"])
         );
-        assert_eq!(
-            enter(&mut typed("QC=2 4")),
-            Some(Ok(Some(PaletteCommand::QuickComplete { rows: Some(vec![2, 4]), resolved: None })))
-        );
-        assert!(matches!(enter(&mut typed("QC=a-b")), Some(Err(_))));
+        assert_eq!(enter(&mut typed("CM please sign")), bulk(BulkAction::Comment, None, &["please", "sign"]));
+        assert!(matches!(enter(&mut typed("QC=0")), Some(Err(_))));
     }
 
     #[test]
