@@ -66,6 +66,9 @@ impl Harness {
                         .deficiency_queue(&filter, sort, Page { offset, limit: 50 })
                         .map_err(|e| e.to_string()),
                 },
+                Command::LoadPhysician { npi } => {
+                    Msg::PhysicianLoaded(self.desk.physician_standing(&npi, common::today()).map_err(|e| e.to_string()))
+                }
                 Command::CountQueue => {
                     Msg::QueueCounted(self.desk.deficiency_counts(common::today()).map_err(|e| e.to_string()))
                 }
@@ -220,5 +223,15 @@ fn deficiency_queue_confirm_80x24() {
     h.keys(&[key(KeyCode::Char(':'))]);
     h.type_text("QC=1-2");
     h.keys(&[key(KeyCode::Enter)]);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn physician_view_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3')), key(KeyCode::Char(':'))]);
+    h.type_text("physician 1000000001");
+    h.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(h.app.queue.rows.len(), 1);
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }

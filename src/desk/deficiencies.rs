@@ -227,6 +227,15 @@ impl Desk {
         Ok((counts, rate))
     }
 
+    /// A physician's standing by NPI: what they owe, suspension and leave.
+    pub fn physician_standing(&self, npi: &str, date: NaiveDate) -> DeskResult<PhysicianStanding> {
+        self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies, Permission::ConfirmSuspensions])?;
+        let provider = self.store().provider_by_npi(npi)?.ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))?;
+        self.store()
+            .physician_standing(provider.id, date)?
+            .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))
+    }
+
     pub fn physician_standings(&self, date: NaiveDate) -> DeskResult<Vec<PhysicianStanding>> {
         self.require_any(&[Permission::ConfirmSuspensions, Permission::ViewReports, Permission::ManageDeficiencies])?;
         Ok(self.store().physician_standings(date)?)

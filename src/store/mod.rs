@@ -206,6 +206,8 @@ pub trait Store: Send + Sync {
     fn notice(&self, id: i64, today: NaiveDate) -> StoreResult<Option<NoticeRecord>>;
     /// Physicians with open or delinquent items on `today`, or suspended, most delinquent first.
     fn physician_standings(&self, today: NaiveDate) -> StoreResult<Vec<PhysicianStanding>>;
+    /// One physician's standing (open, delinquent, suspension, leave) on `today`.
+    fn physician_standing(&self, provider_id: i64, today: NaiveDate) -> StoreResult<Option<PhysicianStanding>>;
     fn queue_page(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> StoreResult<QueuePage>;
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts>;
     /// Completes each item still at the version the clerk saw; the rest are named and skipped.

@@ -100,6 +100,7 @@ pub enum Msg {
         result: Result<QueuePage, String>,
     },
     QueueCounted(Result<(QueueCounts, DelinquencyRate), String>),
+    PhysicianLoaded(Result<crate::store::PhysicianStanding, String>),
     /// A bulk action finished: what it did, in the past tense (`completed`, `reassigned`…).
     Completed {
         verb: &'static str,
@@ -122,6 +123,7 @@ pub enum Command {
     CountQueue,
     CompleteDeficiencies { items: Vec<(i64, i64)>, resolved_on: chrono::NaiveDate },
     ReassignDeficiencies { items: Vec<(i64, i64)>, npi: String },
+    LoadPhysician { npi: String },
     PauseAging { items: Vec<(i64, i64)>, from: chrono::NaiveDate, to: chrono::NaiveDate, reason: String },
     CommentDeficiencies { items: Vec<(i64, i64)>, text: String },
     Suspend,
@@ -257,6 +259,19 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::PhysicianLoaded(result) => match result {
+                Ok(standing) => {
+                    self.queue.filter.provider_id = Some(standing.provider_id);
+                    self.queue.physician = Some(standing);
+                    self.queue.picked.clear();
+                    self.screen = Screen::Queue;
+                    self.reload_queue_page()
+                }
+                Err(e) => {
+                    self.toast = Some(e);
+                    Vec::new()
+                }
+            },
             Msg::QueueCounted(result) => {
                 match result {
                     Ok(counts) => self.queue.counts = Some(counts),
@@ -364,6 +379,7 @@ impl App {
             PaletteCommand::Quit => self.quit(),
             PaletteCommand::Deficiencies => self.on_action(Action::ScreenQueue),
             PaletteCommand::Bulk { action, rows, args } => self.bulk(action, rows, args),
+            PaletteCommand::Physician(npi) => vec![Command::LoadPhysician { npi }],
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);
@@ -631,6 +647,13 @@ impl App {
                 self.reload_queue_page()
             }
             Action::Reload => self.reload_queue(),
+            Action::Back if self.queue.physician.is_some() => {
+                // From one physician's view back to the department's queue.
+                self.queue.physician = None;
+                self.queue.filter.provider_id = None;
+                self.queue.picked.clear();
+                self.reload_queue_page()
+            }
             Action::Back => {
                 self.screen = Screen::Lookup;
                 Vec::new()

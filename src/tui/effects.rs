@@ -125,6 +125,10 @@ impl Effects {
                         .map_err(|e| e.to_string()),
                 })
             }
+            Command::LoadPhysician { npi } => self.background(move |desk| {
+                let today = desk.today();
+                Msg::PhysicianLoaded(desk.physician_standing(&npi, today).map_err(|e| e.to_string()))
+            }),
             Command::ReassignDeficiencies { items, npi } => self.background(move |desk| Msg::Completed {
                 verb: "reassigned",
                 result: desk.reassign_deficiencies(items, &npi).map_err(|e| e.to_string()),

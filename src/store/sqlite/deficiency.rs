@@ -1063,3 +1063,45 @@ pub(super) fn change_each(
     tx.commit().map_err(map_err)?;
     Ok(outcome)
 }
+
+pub(super) fn standing(conn: &Connection, provider_id: i64, today: NaiveDate) -> StoreResult<Option<PhysicianStanding>> {
+    let today_text = date_text(today);
+    let found = conn
+        .query_row(
+            &format!(
+                "SELECT p.id, p.npi, p.family, p.given, p.suspension_started_on, p.suspension_ended_on,
+                        count(d.id), coalesce(sum(d.delinquent_on <= ?2), 0),
+                        min(CASE WHEN d.delinquent_on <= ?2 THEN d.event_on END)
+                 FROM provider p LEFT JOIN deficiency d ON d.provider_id = p.id AND d.status IN {OPEN}
+                 WHERE p.id = ?1 GROUP BY p.id"
+            ),
+            params![provider_id, today_text],
+            |r| {
+                let started: Option<String> = r.get(4)?;
+                let ended: Option<String> = r.get(5)?;
+                let oldest: Option<String> = r.get(8)?;
+                Ok(PhysicianStanding {
+                    provider_id: r.get(0)?,
+                    npi: r.get(1)?,
+                    name: display_name(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?, ""),
+                    open: r.get(6)?,
+                    delinquent: r.get(7)?,
+                    oldest_delinquent_discharge: oldest.as_deref().map(date),
+                    suspended_since: if ended.is_none() { started.as_deref().map(date) } else { None },
+                    leave: Vec::new(),
+                })
+            },
+        )
+        .optional()
+        .map_err(map_err)?;
+    let Some(mut standing) = found else { return Ok(None) };
+    let mut leave = conn
+        .prepare_cached("SELECT from_on, to_on FROM provider_leave WHERE provider_id = ?1 AND to_on >= ?2 ORDER BY from_on")
+        .map_err(map_err)?;
+    standing.leave = leave
+        .query_map(params![provider_id, today_text], |r| Ok((date(&r.get::<_, String>(0)?), date(&r.get::<_, String>(1)?))))
+        .map_err(map_err)?
+        .collect::<Result<_, _>>()
+        .map_err(map_err)?;
+    Ok(Some(standing))
+}

@@ -470,6 +470,10 @@ impl Store for SqliteStore {
         self.read(|c| deficiency::standings(c, today))
     }
 
+    fn physician_standing(&self, provider_id: i64, today: NaiveDate) -> StoreResult<Option<PhysicianStanding>> {
+        self.read(|c| deficiency::standing(c, provider_id, today))
+    }
+
     fn queue_page(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> StoreResult<QueuePage> {
         self.read(|c| deficiency::queue_page(c, filter, sort, page))
     }

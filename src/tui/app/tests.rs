@@ -462,3 +462,28 @@ fn assign_pause_and_comment_ask_once_with_their_arguments() {
     let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!() };
     assert_eq!(command, Command::CommentDeficiencies { items: vec![(1, 1)], text: "please sign before Friday".into() });
 }
+
+#[test]
+fn the_physician_view_narrows_the_queue_and_esc_widens_it() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    let commands = palette(&mut app, "physician 1000000002");
+    assert_eq!(commands, vec![Command::LoadPhysician { npi: "1000000002".into() }]);
+    let standing = crate::store::PhysicianStanding {
+        provider_id: 2,
+        npi: "1000000002".into(),
+        name: "OKAFOR, BEN".into(),
+        open: 3,
+        delinquent: 1,
+        oldest_delinquent_discharge: None,
+        suspended_since: None,
+        leave: vec![],
+    };
+    let commands = app.update(Msg::PhysicianLoaded(Ok(standing)));
+    assert!(matches!(commands.first(), Some(Command::LoadQueue { filter, .. }) if filter.provider_id == Some(2)));
+    let commands = app.update(key(KeyCode::Esc));
+    assert!(matches!(commands.first(), Some(Command::LoadQueue { filter, .. }) if filter.provider_id.is_none()));
+    assert_eq!(app.screen, Screen::Queue);
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Lookup);
+}

@@ -28,6 +28,8 @@ pub struct QueueState {
     pub counts: Option<(QueueCounts, DelinquencyRate)>,
     pub error: Option<String>,
     pub loaded: bool,
+    /// The physician view: the queue narrowed to one physician, with their standing.
+    pub physician: Option<crate::store::PhysicianStanding>,
 }
 
 const SORTS: [QueueSort; 5] =
@@ -114,6 +116,9 @@ impl QueueState {
 
     fn describe_filter(&self) -> String {
         let mut parts = vec!["open".to_string()];
+        if let Some(p) = &self.physician {
+            parts[0] = clean(&p.name).to_string();
+        }
         if self.filter.delinquent_only {
             parts.push("delinquent only".into());
         }
@@ -141,8 +146,23 @@ fn step_label(status: DeficiencyStatus) -> &'static str {
 pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDate, theme: &Theme) {
     let [band, rule, body] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-    let right = match &state.counts {
-        Some((counts, rate)) => {
+    let right = match (&state.physician, &state.counts) {
+        (Some(p), _) => {
+            let on_leave = p.leave.iter().any(|(from, to)| *from <= today && today <= *to);
+            let standing = match (p.suspended_since, on_leave, p.delinquent > 0) {
+                (Some(since), _, _) => format!("suspended since {}", crate::domain::dates::us_date(since)),
+                (None, true, _) => "on leave".to_string(),
+                (None, false, true) => "suspension eligible".to_string(),
+                (None, false, false) => "in good standing".to_string(),
+            };
+            let style = if p.suspended_since.is_some() || p.delinquent > 0 { theme.danger } else { theme.text };
+            vec![
+                Span::raw(format!("  {} open · {} delinquent · ", p.open, p.delinquent)),
+                Span::styled(standing, style),
+                Span::raw(" "),
+            ]
+        }
+        (None, Some((counts, rate))) => {
             let style = match rate.band {
                 RateBand::Within => theme.text,
                 RateBand::Warning => theme.warning,
@@ -155,7 +175,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
                 Span::raw(" "),
             ]
         }
-        None => vec![Span::styled("counting… ", theme.muted)],
+        (None, None) => vec![Span::styled("counting… ", theme.muted)],
     };
     let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
     let [left_area, right_area] =

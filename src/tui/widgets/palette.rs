@@ -40,6 +40,8 @@ pub enum PaletteCommand {
         args: Vec<String>,
     },
     Mrn(String),
+    /// The physician view: everything one physician owes.
+    Physician(String),
     Help,
     Quit,
 }
@@ -50,6 +52,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("chart", "", "The open chart (screen 2)"),
     ("deficiencies", "", "The deficiency queue (screen 3)"),
     ("mrn", " MRN", "Open a chart by MRN: mrn 1002345"),
+    ("physician", " NPI", "What one physician owes: physician 1000000001"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
     ("QC", "=1-3 [date]", "Quick complete: selected or numbered rows"),
@@ -132,6 +135,13 @@ impl PaletteState {
             "qc" => PaletteCommand::Bulk { action: BulkAction::Complete, rows: None, args: Vec::new() },
             "help" => PaletteCommand::Help,
             "quit" => PaletteCommand::Quit,
+            "physician" => {
+                let npi = argument.join("");
+                if npi.is_empty() || !npi.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err("physician NPI: the provider's 10-digit NPI".into());
+                }
+                PaletteCommand::Physician(npi)
+            }
             "mrn" => {
                 let mrn = argument.join("");
                 crate::domain::mrn::Mrn::parse(&mrn).map_err(|e| e.to_string())?;
