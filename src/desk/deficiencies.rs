@@ -92,7 +92,18 @@ impl Desk {
     /// physicians eligible for suspension. Idempotent for a date; a second run at the same time is
     /// refused. Letters are written under `letters_dir` when given.
     pub fn nightly(&self, date: NaiveDate, letters_dir: Option<&Path>) -> DeskResult<NightlySummary> {
+        self.nightly_with_progress(date, letters_dir, &mut |_| {})
+    }
+
+    /// [`Desk::nightly`], saying what it is doing as it goes (for the terminal program's progress).
+    pub fn nightly_with_progress(
+        &self,
+        date: NaiveDate,
+        letters_dir: Option<&Path>,
+        progress: &mut dyn FnMut(String),
+    ) -> DeskResult<NightlySummary> {
         self.require_any(&[Permission::ManageDeficiencies, Permission::AdministerStore])?;
+        progress(format!("Nightly run for {date}: claiming the run…"));
         let store = self.store();
         let mut summary = NightlySummary { run_on: date, ..Default::default() };
         if !store.begin_nightly(date, self.now()).map_err(|e| match e {
@@ -117,8 +128,10 @@ impl Desk {
         let types = store.deficiency_types()?;
 
         // 1. Seed the charts discharged since the last run.
+        progress("Nightly run: finding the charts discharged since the last run…".into());
         let discharged = store.encounters_to_analyse(through, date)?;
         summary.encounters_analysed = discharged.len();
+        progress(format!("Nightly run: analysing {} charts…", discharged.len()));
         let analysed: Vec<_> = discharged
             .iter()
             .map(|e| {
@@ -143,6 +156,7 @@ impl Desk {
         )?;
 
         // 2. The notices of every day since the last run (a missed night's notices are not lost).
+        progress(format!("Nightly run: {} deficiencies seeded; generating notices…", summary.deficiencies_created));
         let first_day = through.map_or(date, |t| t + Duration::days(1)).min(date);
         let items = store.open_items()?;
         let mut drafts = Vec::new();
@@ -176,6 +190,7 @@ impl Desk {
         summary.letters = self.write_letters(&created, letters_dir)?;
 
         // 3. The suspension list.
+        progress(format!("Nightly run: {} notices; updating the suspension list…", summary.notices_created));
         let standings = store.physician_standings(date)?;
         summary.suspension_eligible = standings
             .iter()
@@ -229,8 +244,16 @@ impl Desk {
 
     /// A physician's standing by NPI: what they owe, suspension and leave.
     pub fn physician_standing(&self, npi: &str, date: NaiveDate) -> DeskResult<PhysicianStanding> {
-        self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies, Permission::ConfirmSuspensions])?;
-        let provider = self.store().provider_by_npi(npi)?.ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))?;
+        self.require_any(&[
+            Permission::ManageDeficiencies,
+            Permission::ViewReports,
+            Permission::CompleteDeficiencies,
+            Permission::ConfirmSuspensions,
+        ])?;
+        let provider = self
+            .store()
+            .provider_by_npi(npi)?
+            .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))?;
         self.store()
             .physician_standing(provider.id, date)?
             .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))

@@ -101,6 +101,9 @@ pub enum Msg {
     },
     QueueCounted(Result<(QueueCounts, DelinquencyRate), String>),
     PhysicianLoaded(Result<crate::store::PhysicianStanding, String>),
+    /// A line of progress from a long job.
+    Progress(String),
+    NightlyDone(Result<crate::desk::deficiencies::NightlySummary, String>),
     /// A bulk action finished: what it did, in the past tense (`completed`, `reassigned`…).
     Completed {
         verb: &'static str,
@@ -124,6 +127,7 @@ pub enum Command {
     CompleteDeficiencies { items: Vec<(i64, i64)>, resolved_on: chrono::NaiveDate },
     ReassignDeficiencies { items: Vec<(i64, i64)>, npi: String },
     LoadPhysician { npi: String },
+    RunNightly { date: chrono::NaiveDate },
     PauseAging { items: Vec<(i64, i64)>, from: chrono::NaiveDate, to: chrono::NaiveDate, reason: String },
     CommentDeficiencies { items: Vec<(i64, i64)>, text: String },
     Suspend,
@@ -272,6 +276,28 @@ impl App {
                     Vec::new()
                 }
             },
+            Msg::Progress(line) => {
+                self.toast = Some(line);
+                Vec::new()
+            }
+            Msg::NightlyDone(result) => {
+                self.toast = Some(match result {
+                    Ok(s) if s.already_ran => {
+                        format!("The nightly run for {} had already finished; nothing changed.", s.run_on)
+                    }
+                    Ok(s) => format!(
+                        "Nightly {}: {} charts analysed, {} deficiencies, {} notices; {} delinquent; {} suspension eligible",
+                        s.run_on,
+                        s.encounters_analysed,
+                        s.deficiencies_created,
+                        s.notices_created,
+                        s.delinquent,
+                        s.suspension_eligible.len()
+                    ),
+                    Err(e) => e,
+                });
+                if self.queue.loaded { self.reload_queue() } else { Vec::new() }
+            }
             Msg::QueueCounted(result) => {
                 match result {
                     Ok(counts) => self.queue.counts = Some(counts),
@@ -380,6 +406,14 @@ impl App {
             PaletteCommand::Deficiencies => self.on_action(Action::ScreenQueue),
             PaletteCommand::Bulk { action, rows, args } => self.bulk(action, rows, args),
             PaletteCommand::Physician(npi) => vec![Command::LoadPhysician { npi }],
+            PaletteCommand::Nightly => {
+                let prompt = format!(
+                    "Run the nightly deficiency job for {} now? (y/N)",
+                    crate::domain::dates::us_date(self.today)
+                );
+                self.overlay = Some(Overlay::Confirm { prompt, command: Command::RunNightly { date: self.today } });
+                Vec::new()
+            }
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);

@@ -125,6 +125,18 @@ impl Effects {
                         .map_err(|e| e.to_string()),
                 })
             }
+            Command::RunNightly { date } => {
+                let letters = self.letters_dir.clone();
+                let progress_tx = self.tx.clone();
+                self.background(move |desk| {
+                    let mut progress = |line: String| {
+                        let _ = progress_tx.send(Msg::Progress(line));
+                    };
+                    Msg::NightlyDone(
+                        desk.nightly_with_progress(date, letters.as_deref(), &mut progress).map_err(|e| e.to_string()),
+                    )
+                })
+            }
             Command::LoadPhysician { npi } => self.background(move |desk| {
                 let today = desk.today();
                 Msg::PhysicianLoaded(desk.physician_standing(&npi, today).map_err(|e| e.to_string()))

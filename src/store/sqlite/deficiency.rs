@@ -1064,7 +1064,11 @@ pub(super) fn change_each(
     Ok(outcome)
 }
 
-pub(super) fn standing(conn: &Connection, provider_id: i64, today: NaiveDate) -> StoreResult<Option<PhysicianStanding>> {
+pub(super) fn standing(
+    conn: &Connection,
+    provider_id: i64,
+    today: NaiveDate,
+) -> StoreResult<Option<PhysicianStanding>> {
     let today_text = date_text(today);
     let found = conn
         .query_row(
@@ -1096,10 +1100,14 @@ pub(super) fn standing(conn: &Connection, provider_id: i64, today: NaiveDate) ->
         .map_err(map_err)?;
     let Some(mut standing) = found else { return Ok(None) };
     let mut leave = conn
-        .prepare_cached("SELECT from_on, to_on FROM provider_leave WHERE provider_id = ?1 AND to_on >= ?2 ORDER BY from_on")
+        .prepare_cached(
+            "SELECT from_on, to_on FROM provider_leave WHERE provider_id = ?1 AND to_on >= ?2 ORDER BY from_on",
+        )
         .map_err(map_err)?;
     standing.leave = leave
-        .query_map(params![provider_id, today_text], |r| Ok((date(&r.get::<_, String>(0)?), date(&r.get::<_, String>(1)?))))
+        .query_map(params![provider_id, today_text], |r| {
+            Ok((date(&r.get::<_, String>(0)?), date(&r.get::<_, String>(1)?)))
+        })
         .map_err(map_err)?
         .collect::<Result<_, _>>()
         .map_err(map_err)?;

@@ -487,3 +487,32 @@ fn the_physician_view_narrows_the_queue_and_esc_widens_it() {
     app.update(key(KeyCode::Esc));
     assert_eq!(app.screen, Screen::Lookup);
 }
+
+#[test]
+fn the_nightly_job_runs_from_the_palette_with_progress() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    palette(&mut app, "nightly");
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!() };
+    assert_eq!(prompt, "Run the nightly deficiency job for 03/03/2025 now? (y/N)");
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert_eq!(commands, vec![Command::RunNightly { date: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap() }]);
+    app.update(Msg::Progress("Nightly run: analysing 812 charts…".into()));
+    assert_eq!(app.toast.as_deref(), Some("Nightly run: analysing 812 charts…"));
+    let summary = crate::desk::deficiencies::NightlySummary {
+        run_on: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
+        encounters_analysed: 812,
+        deficiencies_created: 2133,
+        notices_created: 40,
+        delinquent: 17,
+        ..Default::default()
+    };
+    let reload = app.update(Msg::NightlyDone(Ok(summary)));
+    assert!(matches!(reload.first(), Some(Command::LoadQueue { .. })));
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "Nightly 2025-03-03: 812 charts analysed, 2133 deficiencies, 40 notices; 17 delinquent; 0 suspension eligible"
+        )
+    );
+}

@@ -42,6 +42,8 @@ pub enum PaletteCommand {
     Mrn(String),
     /// The physician view: everything one physician owes.
     Physician(String),
+    /// Run the overnight job now.
+    Nightly,
     Help,
     Quit,
 }
@@ -53,6 +55,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("deficiencies", "", "The deficiency queue (screen 3)"),
     ("mrn", " MRN", "Open a chart by MRN: mrn 1002345"),
     ("physician", " NPI", "What one physician owes: physician 1000000001"),
+    ("nightly", "", "Run the nightly deficiency job now"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
     ("QC", "=1-3 [date]", "Quick complete: selected or numbered rows"),
@@ -135,6 +138,7 @@ impl PaletteState {
             "qc" => PaletteCommand::Bulk { action: BulkAction::Complete, rows: None, args: Vec::new() },
             "help" => PaletteCommand::Help,
             "quit" => PaletteCommand::Quit,
+            "nightly" => PaletteCommand::Nightly,
             "physician" => {
                 let npi = argument.join("");
                 if npi.is_empty() || !npi.bytes().all(|b| b.is_ascii_digit()) {
