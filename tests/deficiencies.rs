@@ -205,6 +205,10 @@ fn as08_final_notices_on_the_21st_day_once_with_the_residents_copy() {
         patel.lines().any(|l| l.contains("A25-000781") && l.trim_end().ends_with("21")),
         "21 days outstanding:\n{patel}"
     );
+    for path in summary.letters.iter().filter(|p| p.to_string_lossy().contains("FINAL_21")) {
+        let pdf = std::fs::read(path.with_extension("pdf")).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "a PDF beside each text letter");
+    }
     let reyes = &finals[2].1;
     assert!(reyes.contains("Copy: PATEL, ALICE, MD (supervising physician)"), "{reyes}");
     // Re-running the same day makes no duplicate notices.

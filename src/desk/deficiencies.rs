@@ -223,8 +223,13 @@ impl Desk {
             let day_dir = dir.join(notice.notice_on.format("%Y-%m-%d").to_string());
             create_private_dir(&day_dir).map_err(|e| DeskError::Invalid(format!("{}: {e}", day_dir.display())))?;
             let path = day_dir.join(crate::report::letters::file_name(&notice));
-            write_private(&path, &crate::report::letters::notice_letter(&notice, &facility))
+            let letter = crate::report::letters::notice_letter(&notice, &facility);
+            write_private(&path, letter.as_bytes())
                 .map_err(|e| DeskError::Invalid(format!("{}: {e}", path.display())))?;
+            // The same letter as a PDF beside it, for mail and fax.
+            let pdf = crate::report::pdf::text_to_pdf(&letter).map_err(|e| DeskError::Invalid(e.to_string()))?;
+            let pdf_path = path.with_extension("pdf");
+            write_private(&pdf_path, &pdf).map_err(|e| DeskError::Invalid(format!("{}: {e}", pdf_path.display())))?;
             written.push(path);
         }
         Ok(written)
@@ -548,9 +553,9 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Letters carry patient identifiers: the store's permissions, never world-readable.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o660).open(path)?;
-    file.write_all(text.as_bytes())
+    file.write_all(bytes)
 }

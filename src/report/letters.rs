@@ -30,7 +30,9 @@ pub fn notice_letter(notice: &NoticeRecord, facility: &str) -> String {
         }
         _ => "The records below are incomplete. Please complete them in the HIM department or your inbox.",
     };
-    let _ = writeln!(out, "{body}");
+    for line in wrap(body, 88) {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(out);
     if !notice.lines.is_empty() {
         let _ = writeln!(out, "{:<9} {:<11} {:<10} {:<38} {:>5}", "MRN", "ACCOUNT", "DISCHARGE", "DEFICIENCY", "DAYS");
@@ -53,4 +55,41 @@ pub fn notice_letter(notice: &NoticeRecord, facility: &str) -> String {
 pub fn file_name(notice: &NoticeRecord) -> String {
     let npi: String = notice.npi.chars().filter(char::is_ascii_alphanumeric).collect();
     format!("{}-{npi}.txt", notice.level.code())
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word stands alone).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_text_wraps_to_the_page() {
+        let lines = wrap(
+            "The records below are delinquent. You are eligible for suspension of privileges until they are complete.",
+            40,
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
+        assert_eq!(
+            lines.join(" "),
+            "The records below are delinquent. You are eligible for suspension of privileges until they are complete."
+        );
+    }
 }

@@ -1,3 +1,4 @@
 //! Letters and reports, as text (PDF letters follow).
 
 pub mod letters;
+pub mod pdf;
