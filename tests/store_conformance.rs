@@ -332,6 +332,9 @@ fn the_deficiency_queue_pages_sorts_and_filters() {
         assert_eq!(f.store.queue_page(&mine, QueueSort::Type, Page::first(10)).unwrap().rows.len(), 1);
         let delinquent = QueueFilter { delinquent_only: true, ..all.clone() };
         assert!(f.store.queue_page(&delinquent, QueueSort::Age, Page::first(10)).unwrap().rows.is_empty());
+        let ds = QueueFilter { type_code: Some("DS-D".into()), ..all.clone() };
+        assert_eq!(f.store.queue_ids(&ds).unwrap().len(), 1);
+        assert_eq!(f.store.queue_ids(&all).unwrap().len(), 3);
         let recent = QueueFilter { bucket: Some(chartroom::domain::deficiency::AgeBucket::UpTo30), ..all };
         assert_eq!(f.store.queue_page(&recent, QueueSort::Age, Page::first(10)).unwrap().rows.len(), 3);
     });

@@ -240,6 +240,12 @@ impl Desk {
         Ok(self.store().queue_page(filter, sort, page)?)
     }
 
+    /// Every item the filter matches (id, version), for a bulk action on "all in the filter".
+    pub fn deficiency_ids(&self, filter: &QueueFilter) -> DeskResult<Vec<(i64, i64)>> {
+        self.require_any(&[Permission::ManageDeficiencies, Permission::CompleteDeficiencies])?;
+        Ok(self.store().queue_ids(filter)?)
+    }
+
     pub fn deficiency_counts(&self, date: NaiveDate) -> DeskResult<(QueueCounts, DelinquencyRate)> {
         self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies])?;
         let counts = self.store().queue_counts(date)?;

@@ -210,6 +210,8 @@ pub trait Store: Send + Sync {
     fn physician_standing(&self, provider_id: i64, today: NaiveDate) -> StoreResult<Option<PhysicianStanding>>;
     fn queue_page(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> StoreResult<QueuePage>;
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts>;
+    /// Every item the filter matches, as (id, version), for "select all in the filter".
+    fn queue_ids(&self, filter: &QueueFilter) -> StoreResult<Vec<(i64, i64)>>;
     /// Completes each item still at the version the clerk saw; the rest are named and skipped.
     fn complete_deficiencies(
         &self,

@@ -25,6 +25,7 @@ pub enum Action {
     ScreenQueue,
     ToggleSelect,
     SelectAll,
+    SelectAllInFilter,
     CycleSort,
     ToggleDelinquent,
     CycleBucket,
@@ -32,7 +33,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -55,6 +56,7 @@ impl Action {
         Self::ScreenQueue,
         Self::ToggleSelect,
         Self::SelectAll,
+        Self::SelectAllInFilter,
         Self::CycleSort,
         Self::ToggleDelinquent,
         Self::CycleBucket,
@@ -86,6 +88,7 @@ impl Action {
             Self::ScreenQueue => "screen_queue",
             Self::ToggleSelect => "toggle_select",
             Self::SelectAll => "select_all",
+            Self::SelectAllInFilter => "select_all_in_filter",
             Self::CycleSort => "cycle_sort",
             Self::ToggleDelinquent => "toggle_delinquent",
             Self::CycleBucket => "cycle_bucket",
@@ -122,6 +125,7 @@ impl Action {
             Self::ScreenQueue => "Screen 3: the deficiency queue",
             Self::ToggleSelect => "Select or unselect the row",
             Self::SelectAll => "Select every listed row (again: none)",
+            Self::SelectAllInFilter => "Select every item the filter matches, listed or not",
             Self::CycleSort => "Sort: oldest, physician, type, MRN, discharge",
             Self::ToggleDelinquent => "Only delinquent items, or all",
             Self::CycleBucket => "Age bucket: 0-14, 15-21, 22-30, 31-60, >60, all",
@@ -151,6 +155,7 @@ impl Action {
             Self::ScreenQueue => "queue",
             Self::ToggleSelect => "select",
             Self::SelectAll => "all",
+            Self::SelectAllInFilter => "all in filter",
             Self::CycleSort => "sort",
             Self::ToggleDelinquent => "delinquent",
             Self::CycleBucket => "age",

@@ -101,6 +101,8 @@ pub enum Msg {
     },
     QueueCounted(Result<(QueueCounts, DelinquencyRate), String>),
     PhysicianLoaded(Result<crate::store::PhysicianStanding, String>),
+    /// Every item of the filter, to select.
+    FilterSelected(Result<Vec<(i64, i64)>, String>),
     /// A line of progress from a long job.
     Progress(String),
     NightlyDone(Result<crate::desk::deficiencies::NightlySummary, String>),
@@ -127,6 +129,7 @@ pub enum Command {
     CompleteDeficiencies { items: Vec<(i64, i64)>, resolved_on: chrono::NaiveDate },
     ReassignDeficiencies { items: Vec<(i64, i64)>, npi: String },
     LoadPhysician { npi: String },
+    SelectAllInFilter { filter: QueueFilter },
     RunNightly { date: chrono::NaiveDate },
     PauseAging { items: Vec<(i64, i64)>, from: chrono::NaiveDate, to: chrono::NaiveDate, reason: String },
     CommentDeficiencies { items: Vec<(i64, i64)>, text: String },
@@ -276,6 +279,16 @@ impl App {
                     Vec::new()
                 }
             },
+            Msg::FilterSelected(result) => {
+                match result {
+                    Ok(items) => {
+                        self.toast = Some(format!("{} items selected: every item the filter matches", items.len()));
+                        self.queue.picked = items.into_iter().collect();
+                    }
+                    Err(e) => self.toast = Some(e),
+                }
+                Vec::new()
+            }
             Msg::Progress(line) => {
                 self.toast = Some(line);
                 Vec::new()
@@ -406,6 +419,36 @@ impl App {
             PaletteCommand::Deficiencies => self.on_action(Action::ScreenQueue),
             PaletteCommand::Bulk { action, rows, args } => self.bulk(action, rows, args),
             PaletteCommand::Physician(npi) => vec![Command::LoadPhysician { npi }],
+            PaletteCommand::Filter(pairs) => {
+                let filter = &mut self.queue.filter;
+                if pairs.is_empty() {
+                    filter.type_code = None;
+                    filter.category = None;
+                    filter.service = None;
+                    filter.facility = None;
+                    filter.status = None;
+                }
+                for (key, value) in pairs {
+                    match key.as_str() {
+                        "type" => filter.type_code = Some(value),
+                        "category" => filter.category = Some(value),
+                        "service" => filter.service = Some(value),
+                        "facility" => filter.facility = Some(value),
+                        _ => match crate::domain::chart::DeficiencyStatus::from_code(&value) {
+                            Some(status) => filter.status = Some(status),
+                            None => {
+                                self.toast = Some(format!(
+                                    "{value:?} is not a status (OPEN, DICTATED, TRANSCRIBED, SIGNED, COMPLETED)"
+                                ));
+                                return Vec::new();
+                            }
+                        },
+                    }
+                }
+                self.queue.picked.clear();
+                self.screen = Screen::Queue;
+                self.reload_queue_page()
+            }
             PaletteCommand::Nightly => {
                 let prompt = format!(
                     "Run the nightly deficiency job for {} now? (y/N)",
@@ -667,6 +710,10 @@ impl App {
             Action::SelectAll => {
                 self.queue.pick_all_loaded();
                 Vec::new()
+            }
+            Action::SelectAllInFilter => {
+                self.queue.filter.today = Some(self.today);
+                vec![Command::SelectAllInFilter { filter: self.queue.filter.clone() }]
             }
             Action::CycleSort => {
                 self.queue.next_sort();

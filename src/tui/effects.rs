@@ -137,6 +137,8 @@ impl Effects {
                     )
                 })
             }
+            Command::SelectAllInFilter { filter } => self
+                .background(move |desk| Msg::FilterSelected(desk.deficiency_ids(&filter).map_err(|e| e.to_string()))),
             Command::LoadPhysician { npi } => self.background(move |desk| {
                 let today = desk.today();
                 Msg::PhysicianLoaded(desk.physician_standing(&npi, today).map_err(|e| e.to_string()))

@@ -270,6 +270,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Queue, "enter", Action::OpenSelected),
     (Context::Queue, "space", Action::ToggleSelect),
     (Context::Queue, "a", Action::SelectAll),
+    (Context::Queue, "A", Action::SelectAllInFilter),
     (Context::Queue, "s", Action::CycleSort),
     (Context::Queue, "d", Action::ToggleDelinquent),
     (Context::Queue, "b", Action::CycleBucket),

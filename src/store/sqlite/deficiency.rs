@@ -1113,3 +1113,15 @@ pub(super) fn standing(
         .map_err(map_err)?;
     Ok(Some(standing))
 }
+
+pub(super) fn queue_ids(conn: &Connection, filter: &QueueFilter) -> StoreResult<Vec<(i64, i64)>> {
+    let (condition, params) = queue_conditions(filter);
+    let sql = format!(
+        "SELECT d.id, d.version FROM deficiency d JOIN deficiency_type t ON t.code = d.type_code
+         JOIN encounter e ON e.id = d.encounter_id JOIN facility f ON f.id = e.facility_id
+         WHERE {condition} ORDER BY d.id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+    let rows = stmt.query_map(params_from_iter(params.iter()), |r| Ok((r.get(0)?, r.get(1)?))).map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}

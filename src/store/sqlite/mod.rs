@@ -478,6 +478,10 @@ impl Store for SqliteStore {
         self.read(|c| deficiency::queue_page(c, filter, sort, page))
     }
 
+    fn queue_ids(&self, filter: &QueueFilter) -> StoreResult<Vec<(i64, i64)>> {
+        self.read(|c| deficiency::queue_ids(c, filter))
+    }
+
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts> {
         self.read(|c| deficiency::queue_counts(c, today))
     }

@@ -516,3 +516,31 @@ fn the_nightly_job_runs_from_the_palette_with_progress() {
         )
     );
 }
+
+#[test]
+fn filters_from_the_palette_and_select_all_in_the_filter() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    let commands = palette(&mut app, "filter type=ds-d service=surgery");
+    let Some(Command::LoadQueue { filter, offset: 0, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+    assert_eq!(filter.type_code.as_deref(), Some("DS-D"));
+    assert_eq!(filter.service.as_deref(), Some("SURGERY"));
+    palette(&mut app, "filter colour=red");
+    assert!(app.toast.as_deref().unwrap().starts_with("filter by type"));
+    assert!(matches!(app.overlay, Some(Overlay::Palette(_))), "the palette stays open to fix the line");
+    app.update(key(KeyCode::Esc));
+    let commands = app.update(key(KeyCode::Char('A')));
+    let Some(Command::SelectAllInFilter { filter }) = commands.first().cloned() else { panic!("{commands:?}") };
+    assert_eq!(filter.type_code.as_deref(), Some("DS-D"));
+    app.update(Msg::FilterSelected(Ok(vec![(1, 1), (7, 2), (9, 1)])));
+    assert_eq!(app.queue.picked.len(), 3);
+    palette(&mut app, "QC");
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Confirm { prompt, .. }) if prompt.starts_with("Complete 3 deficiencies"))
+    );
+    app.overlay = None;
+    let commands = palette(&mut app, "filter");
+    assert!(
+        matches!(commands.first(), Some(Command::LoadQueue { filter, .. }) if filter.type_code.is_none() && filter.service.is_none())
+    );
+}

@@ -119,6 +119,19 @@ impl QueueState {
         if let Some(p) = &self.physician {
             parts[0] = clean(&p.name).to_string();
         }
+        for (label, value) in [
+            ("type", &self.filter.type_code),
+            ("category", &self.filter.category),
+            ("service", &self.filter.service),
+            ("facility", &self.filter.facility),
+        ] {
+            if let Some(v) = value {
+                parts.push(format!("{label} {}", clean(v)));
+            }
+        }
+        if let Some(status) = self.filter.status {
+            parts.push(status.code().to_ascii_lowercase());
+        }
         if self.filter.delinquent_only {
             parts.push("delinquent only".into());
         }

@@ -44,6 +44,9 @@ pub enum PaletteCommand {
     Physician(String),
     /// Run the overnight job now.
     Nightly,
+    /// Narrow the queue: `filter type=DS-D service=SURGERY facility=RGH category=SUMMARY status=OPEN`;
+    /// `filter` alone clears them.
+    Filter(Vec<(String, String)>),
     Help,
     Quit,
 }
@@ -56,6 +59,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("mrn", " MRN", "Open a chart by MRN: mrn 1002345"),
     ("physician", " NPI", "What one physician owes: physician 1000000001"),
     ("nightly", "", "Run the nightly deficiency job now"),
+    ("filter", " type= service= …", "Narrow the queue; alone: clear"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
     ("QC", "=1-3 [date]", "Quick complete: selected or numbered rows"),
@@ -139,6 +143,22 @@ impl PaletteState {
             "help" => PaletteCommand::Help,
             "quit" => PaletteCommand::Quit,
             "nightly" => PaletteCommand::Nightly,
+            "filter" => {
+                let mut pairs = Vec::new();
+                for word in &argument {
+                    let (key, value) = word.split_once('=').ok_or_else(|| {
+                        format!("{word:?}: write key=value (type, category, service, facility, status)")
+                    })?;
+                    let key = key.to_ascii_lowercase();
+                    if !["type", "category", "service", "facility", "status"].contains(&key.as_str())
+                        || value.is_empty()
+                    {
+                        return Err(format!("filter by type, category, service, facility or status, not {key:?}"));
+                    }
+                    pairs.push((key, value.to_ascii_uppercase()));
+                }
+                PaletteCommand::Filter(pairs)
+            }
             "physician" => {
                 let npi = argument.join("");
                 if npi.is_empty() || !npi.bytes().all(|b| b.is_ascii_digit()) {
