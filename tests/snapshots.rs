@@ -69,6 +69,9 @@ impl Harness {
                 Command::LoadPhysician { npi } => {
                     Msg::PhysicianLoaded(self.desk.physician_standing(&npi, common::today()).map_err(|e| e.to_string()))
                 }
+                Command::LoadStandings { provider_ids } => Msg::StandingsLoaded(
+                    self.desk.physician_standings_of(&provider_ids, common::today()).map_err(|e| e.to_string()),
+                ),
                 Command::CountQueue => {
                     Msg::QueueCounted(self.desk.deficiency_counts(common::today()).map_err(|e| e.to_string()))
                 }
@@ -233,5 +236,13 @@ fn physician_view_80x24() {
     h.type_text("physician 1000000001");
     h.keys(&[key(KeyCode::Enter)]);
     assert_eq!(h.app.queue.rows.len(), 1);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn deficiency_queue_grouped_by_physician_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3')), key(KeyCode::Char('s'))]);
+    assert_eq!(h.app.queue.standings.len(), 3);
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }

@@ -270,6 +270,18 @@ impl Desk {
             .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))
     }
 
+    /// The standings of the given providers (the physicians on a page of the queue).
+    pub fn physician_standings_of(&self, provider_ids: &[i64], date: NaiveDate) -> DeskResult<Vec<PhysicianStanding>> {
+        self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies])?;
+        let mut out = Vec::with_capacity(provider_ids.len());
+        for id in provider_ids {
+            if let Some(standing) = self.store().physician_standing(*id, date)? {
+                out.push(standing);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn physician_standings(&self, date: NaiveDate) -> DeskResult<Vec<PhysicianStanding>> {
         self.require_any(&[Permission::ConfirmSuspensions, Permission::ViewReports, Permission::ManageDeficiencies])?;
         Ok(self.store().physician_standings(date)?)

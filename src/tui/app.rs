@@ -101,6 +101,7 @@ pub enum Msg {
     },
     QueueCounted(Result<(QueueCounts, DelinquencyRate), String>),
     PhysicianLoaded(Result<crate::store::PhysicianStanding, String>),
+    StandingsLoaded(Result<Vec<crate::store::PhysicianStanding>, String>),
     /// Every item of the filter, to select.
     FilterSelected(Result<Vec<(i64, i64)>, String>),
     /// A line of progress from a long job.
@@ -119,20 +120,66 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     LoadInfo,
-    Search { id: RequestId, text: String, offset: usize, append: bool },
-    OpenChart { id: RequestId, patient_id: i64, encounter_id: Option<i64> },
-    OpenChartByMrn { id: RequestId, mrn: String },
-    RecordSearch { shape: QueryShape, shown: usize, more: bool },
+    Search {
+        id: RequestId,
+        text: String,
+        offset: usize,
+        append: bool,
+    },
+    OpenChart {
+        id: RequestId,
+        patient_id: i64,
+        encounter_id: Option<i64>,
+    },
+    OpenChartByMrn {
+        id: RequestId,
+        mrn: String,
+    },
+    RecordSearch {
+        shape: QueryShape,
+        shown: usize,
+        more: bool,
+    },
     RecordSignIn,
-    LoadQueue { id: RequestId, filter: QueueFilter, sort: QueueSort, offset: usize, append: bool },
+    LoadQueue {
+        id: RequestId,
+        filter: QueueFilter,
+        sort: QueueSort,
+        offset: usize,
+        append: bool,
+    },
     CountQueue,
-    CompleteDeficiencies { items: Vec<(i64, i64)>, resolved_on: chrono::NaiveDate },
-    ReassignDeficiencies { items: Vec<(i64, i64)>, npi: String },
-    LoadPhysician { npi: String },
-    SelectAllInFilter { filter: QueueFilter },
-    RunNightly { date: chrono::NaiveDate },
-    PauseAging { items: Vec<(i64, i64)>, from: chrono::NaiveDate, to: chrono::NaiveDate, reason: String },
-    CommentDeficiencies { items: Vec<(i64, i64)>, text: String },
+    CompleteDeficiencies {
+        items: Vec<(i64, i64)>,
+        resolved_on: chrono::NaiveDate,
+    },
+    ReassignDeficiencies {
+        items: Vec<(i64, i64)>,
+        npi: String,
+    },
+    LoadPhysician {
+        npi: String,
+    },
+    SelectAllInFilter {
+        filter: QueueFilter,
+    },
+    /// The standings of the physicians on the page, for the group lines of the by-physician sort.
+    LoadStandings {
+        provider_ids: Vec<i64>,
+    },
+    RunNightly {
+        date: chrono::NaiveDate,
+    },
+    PauseAging {
+        items: Vec<(i64, i64)>,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        reason: String,
+    },
+    CommentDeficiencies {
+        items: Vec<(i64, i64)>,
+        text: String,
+    },
     Suspend,
     Quit,
 }
@@ -263,6 +310,21 @@ impl App {
                         self.queue.show(page.rows, page.has_more, append);
                     }
                     Err(e) => self.queue.error = Some(e),
+                }
+                if self.queue.sort == QueueSort::Physician && self.queue.physician.is_none() {
+                    let mut provider_ids: Vec<i64> = self.queue.rows.iter().map(|r| r.provider_id).collect();
+                    provider_ids.dedup();
+                    provider_ids.retain(|id| !self.queue.standings.contains_key(id));
+                    if !provider_ids.is_empty() {
+                        return vec![Command::LoadStandings { provider_ids }];
+                    }
+                }
+                Vec::new()
+            }
+            Msg::StandingsLoaded(result) => {
+                match result {
+                    Ok(standings) => self.queue.standings.extend(standings.into_iter().map(|s| (s.provider_id, s))),
+                    Err(e) => self.toast = Some(e),
                 }
                 Vec::new()
             }
@@ -677,6 +739,8 @@ impl App {
     /// Loads the first page again and, after a change to the items themselves, the band's counts
     /// (a new sort or filter leaves the department's totals as they were).
     fn reload_queue(&mut self) -> Vec<Command> {
+        // Counts change when items do: group lines are fetched again.
+        self.queue.standings.clear();
         let mut commands = self.reload_queue_page();
         commands.push(Command::CountQueue);
         commands

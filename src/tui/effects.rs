@@ -137,6 +137,10 @@ impl Effects {
                     )
                 })
             }
+            Command::LoadStandings { provider_ids } => self.background(move |desk| {
+                let today = desk.today();
+                Msg::StandingsLoaded(desk.physician_standings_of(&provider_ids, today).map_err(|e| e.to_string()))
+            }),
             Command::SelectAllInFilter { filter } => self
                 .background(move |desk| Msg::FilterSelected(desk.deficiency_ids(&filter).map_err(|e| e.to_string()))),
             Command::LoadPhysician { npi } => self.background(move |desk| {

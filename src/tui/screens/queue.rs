@@ -30,6 +30,8 @@ pub struct QueueState {
     pub loaded: bool,
     /// The physician view: the queue narrowed to one physician, with their standing.
     pub physician: Option<crate::store::PhysicianStanding>,
+    /// Standings of the physicians listed, for the group lines when sorted by physician.
+    pub standings: std::collections::HashMap<i64, crate::store::PhysicianStanding>,
 }
 
 const SORTS: [QueueSort; 5] =
@@ -236,7 +238,76 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         widths.push(Constraint::Length(4));
     }
     let check = theme.glyph("✓", "*");
-    let rows = state.rows.iter().enumerate().map(|(i, r)| {
+    let grouped = state.sort == QueueSort::Physician && state.physician.is_none();
+    let mut table_rows: Vec<Row> = Vec::with_capacity(state.rows.len() + 8);
+    // (line of the table, its text) for each group line, drawn across the whole width afterwards:
+    // a table has no column spans.
+    let mut groups: Vec<(usize, Line<'static>)> = Vec::new();
+    let mut selected_line = state.selected;
+    let mut last_provider = None;
+    for (i, r) in state.rows.iter().enumerate() {
+        if grouped && last_provider != Some(r.provider_id) {
+            last_provider = Some(r.provider_id);
+            groups.push((table_rows.len(), group_line(r, state.standings.get(&r.provider_id), today, theme)));
+            table_rows.push(Row::new(Vec::<String>::new()));
+            if i <= state.selected {
+                selected_line += 1;
+            }
+        }
+        table_rows.push(item_row(i, r, state, today, wide, check, theme));
+    }
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.header))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected);
+    let mut table_state = TableState::default().with_selected(Some(selected_line));
+    frame.render_stateful_widget(table, body, &mut table_state);
+    let first_visible = table_state.offset();
+    let visible = usize::from(body.height.saturating_sub(1));
+    for (line, text) in groups {
+        if line >= first_visible && line < first_visible + visible {
+            let y = body.y + 1 + (line - first_visible) as u16;
+            frame.render_widget(Paragraph::new(text), Rect { x: body.x, y, width: body.width, height: 1 });
+        }
+    }
+}
+
+/// `▸ PATEL, ALICE  (12 open, 3 delinquent, suspension eligible)`.
+fn group_line(
+    first: &QueueRow,
+    standing: Option<&crate::store::PhysicianStanding>,
+    today: NaiveDate,
+    theme: &Theme,
+) -> Line<'static> {
+    let detail = match standing {
+        Some(s) => {
+            let on_leave = s.leave.iter().any(|(from, to)| *from <= today && today <= *to);
+            let state = match (s.suspended_since, on_leave, s.delinquent > 0) {
+                (Some(_), _, _) => ", suspended",
+                (None, true, _) => ", on leave",
+                (None, false, true) => ", suspension eligible",
+                (None, false, false) => "",
+            };
+            format!("  ({} open, {} delinquent{state})", s.open, s.delinquent)
+        }
+        None => String::new(),
+    };
+    Line::from(vec![
+        Span::styled(format!(" {} {}", theme.glyph("▸", ">"), clean(&first.physician)), theme.header),
+        Span::styled(detail, if standing.is_some_and(|s| s.delinquent > 0) { theme.danger } else { theme.muted }),
+    ])
+}
+
+fn item_row<'a>(
+    i: usize,
+    r: &QueueRow,
+    state: &QueueState,
+    today: NaiveDate,
+    wide: bool,
+    check: &'a str,
+    theme: &Theme,
+) -> Row<'a> {
+    {
         let age = age_days(r.event_on, r.paused_days, today);
         let delinquent = r.delinquent_on <= today;
         let mark = if state.picked.contains_key(&r.id) { check } else { " " };
@@ -258,11 +329,5 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         }
         let row = Row::new(cells);
         if delinquent { row.style(theme.danger) } else { row }
-    });
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.header))
-        .column_spacing(1)
-        .row_highlight_style(theme.selected);
-    let mut table_state = TableState::default().with_selected(Some(state.selected));
-    frame.render_stateful_widget(table, body, &mut table_state);
+    }
 }
