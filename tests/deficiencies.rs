@@ -430,3 +430,33 @@ fn reassign_and_comment_in_bulk_with_versions() {
     assert!(mlee.reassign_deficiencies(vec![(vo.id, moved.version + 1)], "9999999999").is_err(), "an unknown NPI");
     assert!(desk_on(&f, "jdoe", d(3, 3)).comment_deficiencies(vec![], "x").is_err(), "a clerk may not");
 }
+
+#[test]
+fn the_ladder_moves_forward_and_a_supervisor_voids_with_a_reason() {
+    use chartroom::domain::chart::DeficiencyStatus::*;
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let mlee = desk_on(&f, "mlee", d(3, 3));
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    assert_eq!(ds.status, Open);
+    assert_eq!(ds.step_due, Some(d(2, 24)), "discharge + 14 days to dictate");
+    let moved = mlee.move_deficiencies(vec![(ds.id, ds.version)], Dictated, "").unwrap();
+    assert_eq!(moved.completed, [ds.id]);
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    assert_eq!((ds.status, ds.status.missing()), (Dictated, "not transcribed"));
+    let back = mlee.move_deficiencies(vec![(ds.id, ds.version)], Open, "");
+    assert!(back.is_err(), "never back to OPEN");
+    let skipped = mlee.move_deficiencies(vec![(ds.id, ds.version)], Dictated, "").unwrap();
+    assert_eq!(skipped.skipped, [(ds.id, "cannot go from DICTATED to DICTATED".to_string())]);
+    assert!(
+        mlee.move_deficiencies(vec![(ds.id, ds.version)], Voided, "wrong patient").is_err(),
+        "an analyst does not void"
+    );
+    let kwong = desk_on(&f, "kwong", d(3, 3));
+    assert!(kwong.move_deficiencies(vec![(ds.id, ds.version)], Voided, " ").is_err(), "with a reason");
+    let voided = kwong.move_deficiencies(vec![(ds.id, ds.version)], Voided, "entered on the wrong encounter").unwrap();
+    assert_eq!(voided.completed, [ds.id]);
+    assert!(garcia_items(&f, d(3, 3)).iter().all(|r| r.id != ds.id), "a void item leaves the open queue");
+    let events = f.store.list_audit(&chartroom::store::AuditFilter { limit: 100, ..Default::default() }).unwrap();
+    assert!(events.iter().any(|e| e.detail == "DICTATED -> VOIDED: entered on the wrong encounter"));
+}

@@ -454,6 +454,38 @@ impl Desk {
         )?)
     }
 
+    /// Moves the listed items along the ladder (AS: dictated, transcribed, signed, reviewed), or out
+    /// of it: rejected by an analyst, voided by a supervisor with a reason. Completion has its own
+    /// action ([`Desk::complete_deficiencies`]).
+    pub fn move_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        to: crate::domain::chart::DeficiencyStatus,
+        note: &str,
+    ) -> DeskResult<CompletionOutcome> {
+        use crate::domain::chart::DeficiencyStatus;
+        let note = crate::domain::text::clean(note.trim()).to_string();
+        match to {
+            DeficiencyStatus::Completed => {
+                return Err(DeskError::Invalid("complete items with QC (quick complete)".into()));
+            }
+            DeficiencyStatus::Open => return Err(DeskError::Invalid("an item never goes back to OPEN".into())),
+            DeficiencyStatus::Voided => {
+                self.require_permission(Permission::VoidRecords)?;
+                if note.is_empty() {
+                    return Err(DeskError::Invalid("voiding needs a reason".into()));
+                }
+            }
+            _ => self.require_permission(Permission::ManageDeficiencies)?,
+        }
+        Ok(self.store().move_deficiencies(
+            items,
+            to,
+            &note,
+            self.audit_event(AuditAction::Update, "deficiency", String::new()),
+        )?)
+    }
+
     /// Sets a message to the provider on the listed items.
     pub fn comment_deficiencies(&self, items: Vec<(i64, i64)>, comment: &str) -> DeskResult<CompletionOutcome> {
         self.require_permission(Permission::ManageDeficiencies)?;

@@ -231,6 +231,26 @@ impl DeficiencyStatus {
         matches!(self, Self::Open | Self::Dictated | Self::Transcribed | Self::Signed)
     }
 
+    /// Whether an item may move from this step to `to`: forward along the ladder one or more steps,
+    /// or out of it (completed, rejected, voided) from any open step.
+    pub fn can_become(self, to: Self) -> bool {
+        let rank = |s: Self| match s {
+            Self::Open => Some(0),
+            Self::Dictated => Some(1),
+            Self::Transcribed => Some(2),
+            Self::Signed => Some(3),
+            Self::Reviewed => Some(4),
+            _ => None,
+        };
+        if !self.is_open() {
+            return false;
+        }
+        match (rank(self), rank(to)) {
+            (Some(from), Some(next)) => next > from,
+            _ => matches!(to, Self::Completed | Self::Rejected | Self::Voided),
+        }
+    }
+
     /// What the chart is missing at this step (VistA 393.2 labels).
     pub fn missing(self) -> &'static str {
         match self {
@@ -246,7 +266,7 @@ impl DeficiencyStatus {
 }
 
 /// A deficiency type of the catalog (domain.md §2.10; VistA 393.3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeficiencyType {
     pub code: String,
     pub name: String,
@@ -467,6 +487,20 @@ pub fn seed_deficiency_types() -> Vec<DeficiencyType> {
     ]
 }
 
+impl DeficiencyType {
+    /// When the item's current step is due, from the type's days (VistA 393.3): dictation from the
+    /// event; signature and review from the event too, as a queue reads them at a glance.
+    pub fn step_due(&self, status: DeficiencyStatus, event_on: NaiveDate) -> Option<NaiveDate> {
+        let days = match status {
+            DeficiencyStatus::Open => self.days_to_dictate.or(self.days_to_sign),
+            DeficiencyStatus::Dictated | DeficiencyStatus::Transcribed => self.days_to_sign,
+            DeficiencyStatus::Signed => self.days_to_review.or(self.days_to_sign),
+            _ => None,
+        }?;
+        Some(event_on + chrono::Duration::days(days))
+    }
+}
+
 /// A provider on the medical staff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provider {
@@ -660,6 +694,22 @@ mod tests {
         for s in DeficiencyStatus::ALL {
             assert_eq!(DeficiencyStatus::from_code(s.code()), Some(s));
         }
+    }
+
+    #[test]
+    fn the_ladder_moves_forward_or_out() {
+        use DeficiencyStatus::*;
+        assert!(Open.can_become(Dictated));
+        assert!(Open.can_become(Signed), "a jump forward is allowed");
+        assert!(Transcribed.can_become(Completed));
+        assert!(Signed.can_become(Voided));
+        assert!(!Signed.can_become(Dictated), "never backwards");
+        assert!(!Completed.can_become(Open));
+        assert!(!Voided.can_become(Completed));
+        let ds = seed_deficiency_types().into_iter().find(|t| t.code == "DS-D").unwrap();
+        let discharged = NaiveDate::from_ymd_opt(2025, 2, 10).unwrap();
+        assert_eq!(ds.step_due(Open, discharged), NaiveDate::from_ymd_opt(2025, 2, 24));
+        assert_eq!(ds.step_due(Transcribed, discharged), NaiveDate::from_ymd_opt(2025, 3, 12));
     }
 
     #[test]

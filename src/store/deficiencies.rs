@@ -66,6 +66,8 @@ pub struct QueueRow {
     pub event_on: NaiveDate,
     pub delinquent_on: NaiveDate,
     pub paused_days: i64,
+    /// When the current step is due, from the type's days to dictate, sign and review.
+    pub step_due: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

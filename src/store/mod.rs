@@ -255,6 +255,15 @@ pub trait Store: Send + Sync {
         provider_id: i64,
         audit: NewAuditEvent,
     ) -> StoreResult<CompletionOutcome>;
+    /// Moves each item still at the listed version to another step of the ladder (dictated,
+    /// transcribed, signed, reviewed; or out: rejected, voided), where the ladder allows it.
+    fn move_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        to: crate::domain::chart::DeficiencyStatus,
+        note: &str,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome>;
     /// Sets the comment (message to the provider) of each item still at the listed version.
     fn comment_deficiencies(
         &self,

@@ -180,6 +180,11 @@ pub enum Command {
         items: Vec<(i64, i64)>,
         text: String,
     },
+    MoveDeficiencies {
+        items: Vec<(i64, i64)>,
+        to: crate::domain::chart::DeficiencyStatus,
+        note: String,
+    },
     Suspend,
     Quit,
 }
@@ -907,6 +912,38 @@ impl App {
                         crate::domain::dates::us_date(to)
                     ),
                     Command::PauseAging { items, from, to, reason },
+                )
+            }
+            BulkAction::Step => {
+                let step = args.first().ok_or("ST=1-3 DICTATED|TRANSCRIBED|SIGNED|REVIEWED|REJECTED")?;
+                let to = crate::domain::chart::DeficiencyStatus::from_code(&step.to_ascii_uppercase())
+                    .filter(|s| {
+                        !matches!(
+                            s,
+                            crate::domain::chart::DeficiencyStatus::Open
+                                | crate::domain::chart::DeficiencyStatus::Completed
+                                | crate::domain::chart::DeficiencyStatus::Voided
+                        )
+                    })
+                    .ok_or("a step is DICTATED, TRANSCRIBED, SIGNED, REVIEWED or REJECTED (QC completes, VD voids)")?;
+                let note = args[1..].join(" ");
+                (
+                    format!("Move {n} {items_word} to {}? (y/N)", to.code()),
+                    Command::MoveDeficiencies { items, to, note },
+                )
+            }
+            BulkAction::Void => {
+                let reason = args.join(" ");
+                if reason.trim().is_empty() {
+                    return Err("VD=1-3 the reason (entered on the wrong patient…)".into());
+                }
+                (
+                    format!("Void {n} {items_word}? They stay on record, marked void. (y/N)"),
+                    Command::MoveDeficiencies {
+                        items,
+                        to: crate::domain::chart::DeficiencyStatus::Voided,
+                        note: reason,
+                    },
                 )
             }
             BulkAction::Comment => {

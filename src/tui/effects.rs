@@ -155,6 +155,10 @@ impl Effects {
                 verb: "paused",
                 result: desk.pause_aging(items, from, to, &reason).map_err(|e| e.to_string()),
             }),
+            Command::MoveDeficiencies { items, to, note } => self.background(move |desk| Msg::Completed {
+                verb: if to == crate::domain::chart::DeficiencyStatus::Voided { "voided" } else { "moved" },
+                result: desk.move_deficiencies(items, to, &note).map_err(|e| e.to_string()),
+            }),
             Command::CommentDeficiencies { items, text } => self.background(move |desk| Msg::Completed {
                 verb: "commented",
                 result: desk.comment_deficiencies(items, &text).map_err(|e| e.to_string()),

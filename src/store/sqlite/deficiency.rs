@@ -388,7 +388,7 @@ pub(super) fn standings(conn: &Connection, today: NaiveDate) -> StoreResult<Vec<
 const QUEUE_COLUMNS: &str =
     "SELECT d.id, d.version, d.provider_id, pr.family, pr.given, d.type_code, t.name, t.category,
         d.status, p.mrn, p.family, p.given, e.account, f.code, e.service, d.event_on, d.delinquent_on, d.paused_days,
-        p.id, e.id";
+        p.id, e.id, t.days_to_dictate, t.days_to_sign, t.days_to_review";
 
 /// The FROM clause for each sort, its tables in the order the sort walks them (SQLite's CROSS JOIN
 /// keeps that order), so a first page reads about a page of rows whatever the statistics say.
@@ -529,6 +529,16 @@ pub(super) fn queue_page(
                 paused_days: r.get(17)?,
                 patient_id: r.get(18)?,
                 encounter_id: r.get(19)?,
+                step_due: {
+                    let status = DeficiencyStatus::from_code(&status).unwrap_or(DeficiencyStatus::Open);
+                    let days = DeficiencyType {
+                        days_to_dictate: r.get(20)?,
+                        days_to_sign: r.get(21)?,
+                        days_to_review: r.get(22)?,
+                        ..DeficiencyType::default()
+                    };
+                    days.step_due(status, date(&r.get::<_, String>(15)?))
+                },
             })
         })
         .map_err(map_err)?
@@ -1124,4 +1134,54 @@ pub(super) fn queue_ids(conn: &Connection, filter: &QueueFilter) -> StoreResult<
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let rows = stmt.query_map(params_from_iter(params.iter()), |r| Ok((r.get(0)?, r.get(1)?))).map_err(map_err)?;
     rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
+/// Moves each open item still at the listed version to step `to`, where the ladder allows it.
+pub(super) fn move_to(
+    conn: &mut Connection,
+    items: &[(i64, i64)],
+    to: DeficiencyStatus,
+    note: &str,
+    audit: &NewAuditEvent,
+) -> StoreResult<CompletionOutcome> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
+    let mut outcome = CompletionOutcome::default();
+    for (id, version) in items {
+        let current: Option<(String, i64)> = tx
+            .query_row("SELECT status, version FROM deficiency WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(map_err)?;
+        let Some((status, now_version)) = current else {
+            outcome.skipped.push((*id, "no longer exists".into()));
+            continue;
+        };
+        let from = DeficiencyStatus::from_code(&status).unwrap_or(DeficiencyStatus::Open);
+        if now_version != *version {
+            outcome.skipped.push((*id, "was changed by someone else since it was listed".into()));
+            continue;
+        }
+        if !from.can_become(to) {
+            outcome.skipped.push((*id, format!("cannot go from {} to {}", from.code(), to.code())));
+            continue;
+        }
+        tx.execute("UPDATE deficiency SET status = ?2, version = version + 1 WHERE id = ?1", params![id, to.code()])
+            .map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, timestamp(audit.at), audit.username, from.code(), to.code(), note],
+        )
+        .map_err(map_err)?;
+        let mut event = audit.clone();
+        event.entity = "deficiency".into();
+        event.entity_id = Some(id.to_string());
+        event.detail = if note.is_empty() {
+            format!("{} -> {}", from.code(), to.code())
+        } else {
+            format!("{} -> {}: {note}", from.code(), to.code())
+        };
+        append_audit(&tx, &event)?;
+        outcome.completed.push(*id);
+    }
+    tx.commit().map_err(map_err)?;
+    Ok(outcome)
 }

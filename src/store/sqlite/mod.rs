@@ -516,6 +516,17 @@ impl Store for SqliteStore {
         self.write(move |c| deficiency::change_each(c, &items, deficiency::Change::Provider(provider_id), &audit))
     }
 
+    fn move_deficiencies(
+        &self,
+        items: Vec<(i64, i64)>,
+        to: crate::domain::chart::DeficiencyStatus,
+        note: &str,
+        audit: NewAuditEvent,
+    ) -> StoreResult<CompletionOutcome> {
+        let note = note.to_string();
+        self.write(move |c| deficiency::move_to(c, &items, to, &note, &audit))
+    }
+
     fn comment_deficiencies(
         &self,
         items: Vec<(i64, i64)>,

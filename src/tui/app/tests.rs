@@ -334,6 +334,7 @@ fn queue_row(id: i64, version: i64) -> crate::store::deficiencies::QueueRow {
         event_on: NaiveDate::from_ymd_opt(2025, 2, 10).unwrap(),
         delinquent_on: NaiveDate::from_ymd_opt(2025, 3, 12).unwrap(),
         paused_days: 0,
+        step_due: None,
     }
 }
 
@@ -542,5 +543,30 @@ fn filters_from_the_palette_and_select_all_in_the_filter() {
     let commands = palette(&mut app, "filter");
     assert!(
         matches!(commands.first(), Some(Command::LoadQueue { filter, .. }) if filter.type_code.is_none() && filter.service.is_none())
+    );
+}
+
+#[test]
+fn step_and_void_ask_once_with_their_arguments() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1)]);
+    palette(&mut app, "ST=1-2 signed");
+    let Some(Overlay::Confirm { prompt, command }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(prompt, "Move 2 deficiencies to SIGNED? (y/N)");
+    assert_eq!(
+        command,
+        Command::MoveDeficiencies {
+            items: vec![(1, 1), (2, 1)],
+            to: crate::domain::chart::DeficiencyStatus::Signed,
+            note: String::new()
+        }
+    );
+    palette(&mut app, "ST=1 completed");
+    assert!(app.overlay.is_none(), "QC completes, not ST");
+    app.overlay = None;
+    palette(&mut app, "VD=2 entered on the wrong patient");
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!() };
+    assert!(
+        matches!(command, Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, ref note, .. } if note == "entered on the wrong patient")
     );
 }

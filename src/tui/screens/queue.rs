@@ -234,6 +234,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
     if wide {
         header.insert(3, "PATIENT");
         widths.insert(3, Constraint::Length(20));
+        header.push("STEP DUE");
+        widths.push(Constraint::Length(10));
         header.push("FAC");
         widths.push(Constraint::Length(4));
     }
@@ -325,6 +327,7 @@ fn item_row<'a>(
         ];
         if wide {
             cells.insert(3, clean(&r.patient).to_string());
+            cells.push(r.step_due.map(crate::domain::dates::us_date).unwrap_or_default());
             cells.push(clean(&r.facility).to_string());
         }
         let row = Row::new(cells);

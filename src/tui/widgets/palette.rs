@@ -13,6 +13,10 @@ pub enum BulkAction {
     Pause,
     /// `CM` comment: a message to the provider.
     Comment,
+    /// `ST` move to a step of the ladder: DICTATED, TRANSCRIBED, SIGNED, REVIEWED, REJECTED.
+    Step,
+    /// `VD` void, with a reason (supervisor).
+    Void,
 }
 
 impl BulkAction {
@@ -22,6 +26,8 @@ impl BulkAction {
             "AS" => Some(Self::Assign),
             "PA" => Some(Self::Pause),
             "CM" => Some(Self::Comment),
+            "ST" => Some(Self::Step),
+            "VD" => Some(Self::Void),
             _ => None,
         }
     }
@@ -66,6 +72,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("AS", "=1-3 NPI", "Assign rows to a provider"),
     ("PA", "=1-3 FROM TO why", "Pause aging of rows"),
     ("CM", "=1-3 text", "Comment to the provider on rows"),
+    ("ST", "=1-3 SIGNED", "Move rows along the ladder"),
+    ("VD", "=1-3 reason", "Void rows (supervisor)"),
 ];
 
 #[derive(Debug, Clone, Default)]
