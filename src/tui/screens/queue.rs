@@ -223,7 +223,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
     let mut header = vec!["  #", "PHYSICIAN", "DEFICIENCY", "MRN", "ACCOUNT", "DISCH", " AGE", "ST"];
     let mut widths = vec![
         Constraint::Length(4),
-        Constraint::Length(if wide { 22 } else { 16 }),
+        Constraint::Length(if wide { 18 } else { 16 }),
         Constraint::Fill(1),
         Constraint::Length(8),
         Constraint::Length(10),
@@ -233,7 +233,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
     ];
     if wide {
         header.insert(3, "PATIENT");
-        widths.insert(3, Constraint::Length(20));
+        widths.insert(3, Constraint::Length(16));
         header.push("STEP DUE");
         widths.push(Constraint::Length(10));
         header.push("FAC");
