@@ -460,3 +460,18 @@ fn the_ladder_moves_forward_and_a_supervisor_voids_with_a_reason() {
     let events = f.store.list_audit(&chartroom::store::AuditFilter { limit: 100, ..Default::default() }).unwrap();
     assert!(events.iter().any(|e| e.detail == "DICTATED -> VOIDED: entered on the wrong encounter"));
 }
+
+#[test]
+fn a_facility_may_set_its_own_policy() {
+    let f = scenario();
+    let dhim = desk_on(&f, "dhim", d(2, 10));
+    let tighter =
+        chartroom::domain::deficiency::DeficiencyPolicy { notice_days: 7, final_notice_days: 10, delinquent_days: 14 };
+    dhim.set_facility_deficiency_policy("RGH", tighter).unwrap();
+    assert_eq!(dhim.facility_deficiency_policy("RGH").unwrap(), tighter);
+    assert_eq!(dhim.facility_deficiency_policy("MVC").unwrap(), f.store.deficiency_policy().unwrap(), "others inherit");
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let ds = garcia_items(&f, d(2, 11)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    assert_eq!(ds.delinquent_on, d(2, 24), "RGH: delinquent 14 days after discharge");
+    assert!(dhim.set_facility_deficiency_policy("XXX", tighter).is_err());
+}

@@ -235,11 +235,16 @@ pub enum DeficiencyCommand {
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     Show {
+        /// A facility's policy (its own, or the default it inherits).
+        #[arg(long, value_name = "CODE")]
+        facility: Option<String>,
         #[arg(long)]
         json: bool,
     },
-    /// Change the policy (director).
+    /// Change the policy (director): the store-wide default, or one facility's own.
     Set {
+        #[arg(long, value_name = "CODE")]
+        facility: Option<String>,
         #[arg(long)]
         notice: Option<i64>,
         #[arg(long = "final")]
@@ -506,8 +511,11 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
         }
         Command::Deficiencies { action } => deficiencies::run(desk, action, &mut emit),
         Command::Policy { action } => match action {
-            PolicyCommand::Show { json } => {
-                let policy = desk.deficiency_policy().map_err(fail)?;
+            PolicyCommand::Show { facility, json } => {
+                let policy = match &facility {
+                    Some(code) => desk.facility_deficiency_policy(code).map_err(fail)?,
+                    None => desk.deficiency_policy().map_err(fail)?,
+                };
                 if json {
                     emit(print::to_json(&policy))
                 } else {
@@ -517,12 +525,18 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                     ))
                 }
             }
-            PolicyCommand::Set { notice, final_notice, delinquent } => {
-                let mut policy = desk.deficiency_policy().map_err(fail)?;
+            PolicyCommand::Set { facility, notice, final_notice, delinquent } => {
+                let mut policy = match &facility {
+                    Some(code) => desk.facility_deficiency_policy(code).map_err(fail)?,
+                    None => desk.deficiency_policy().map_err(fail)?,
+                };
                 policy.notice_days = notice.unwrap_or(policy.notice_days);
                 policy.final_notice_days = final_notice.unwrap_or(policy.final_notice_days);
                 policy.delinquent_days = delinquent.unwrap_or(policy.delinquent_days);
-                let policy = desk.set_deficiency_policy(policy).map_err(fail)?;
+                let policy = match &facility {
+                    Some(code) => desk.set_facility_deficiency_policy(code, policy).map_err(fail)?,
+                    None => desk.set_deficiency_policy(policy).map_err(fail)?,
+                };
                 emit(format!(
                     "Policy: notice {} days, final notice {}, delinquent {}. Items seeded from now on use it.",
                     policy.notice_days, policy.final_notice_days, policy.delinquent_days

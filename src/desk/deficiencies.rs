@@ -69,6 +69,52 @@ impl Desk {
         Ok(self.store().deficiency_policy()?)
     }
 
+    /// A facility's policy: its own when it set one, else the store-wide default.
+    pub fn facility_deficiency_policy(&self, facility_code: &str) -> DeskResult<DeficiencyPolicy> {
+        let facility = self.facility_by_code(facility_code)?;
+        let own = self.store().facility_policies()?.into_iter().find(|(id, _)| *id == facility.id).map(|(_, p)| p);
+        Ok(match own {
+            Some(policy) => policy,
+            None => self.store().deficiency_policy()?,
+        })
+    }
+
+    fn facility_by_code(&self, code: &str) -> DeskResult<crate::domain::chart::Facility> {
+        self.store()
+            .list_facilities()?
+            .into_iter()
+            .find(|f| f.code.eq_ignore_ascii_case(code))
+            .ok_or_else(|| DeskError::NotFound(format!("no facility has code {code}")))
+    }
+
+    /// Sets one facility's own policy (director); audited with old and new values.
+    pub fn set_facility_deficiency_policy(
+        &self,
+        facility_code: &str,
+        policy: DeficiencyPolicy,
+    ) -> DeskResult<DeficiencyPolicy> {
+        self.require_permission(Permission::ManageRules)?;
+        let policy = policy.validate().map_err(|e| DeskError::Invalid(e.to_string()))?;
+        let facility = self.facility_by_code(facility_code)?;
+        let before = self.facility_deficiency_policy(&facility.code)?;
+        let detail = format!(
+            "{}: notice {}→{} final {}→{} delinquent {}→{}",
+            facility.code,
+            before.notice_days,
+            policy.notice_days,
+            before.final_notice_days,
+            policy.final_notice_days,
+            before.delinquent_days,
+            policy.delinquent_days
+        );
+        self.store().set_facility_policy(
+            facility.id,
+            policy,
+            self.audit_event(AuditAction::Update, "deficiency_policy", detail),
+        )?;
+        Ok(policy)
+    }
+
     pub fn set_deficiency_policy(&self, policy: DeficiencyPolicy) -> DeskResult<DeficiencyPolicy> {
         self.require_permission(Permission::ManageRules)?;
         let policy = policy.validate().map_err(|e| DeskError::Invalid(e.to_string()))?;
@@ -124,7 +170,10 @@ impl Desk {
                 .and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok())
                 .unwrap_or(date - Duration::days(2)),
         );
-        let policy = store.deficiency_policy()?;
+        let default_policy = store.deficiency_policy()?;
+        let facility_policies: std::collections::HashMap<i64, DeficiencyPolicy> =
+            store.facility_policies()?.into_iter().collect();
+        let policy_of = |facility_id: i64| facility_policies.get(&facility_id).copied().unwrap_or(default_policy);
         let types = store.deficiency_types()?;
 
         // 1. Seed the charts discharged since the last run.
@@ -144,7 +193,7 @@ impl Desk {
                         document_id: s.document_id,
                         status: s.status,
                         event_on: e.discharged_on,
-                        delinquent_on: policy.delinquent_on(e.discharged_on, 0),
+                        delinquent_on: policy_of(e.facility_id).delinquent_on(e.discharged_on, 0),
                     })
                     .collect();
                 (e.encounter_id, e.discharged_on, seeds)
@@ -164,7 +213,7 @@ impl Desk {
         while day <= date {
             let mut due: BTreeMap<(i64, NoticeLevel), (Option<i64>, Vec<i64>)> = BTreeMap::new();
             for item in &items {
-                if let Some(level) = policy.notice_due(item.event_on, item.paused_days, day) {
+                if let Some(level) = policy_of(item.facility_id).notice_due(item.event_on, item.paused_days, day) {
                     due.entry((item.provider_id, level)).or_insert((item.supervisor_id, Vec::new())).1.push(item.id);
                 }
             }
@@ -540,7 +589,10 @@ impl Desk {
             ));
         }
         let event_on = chart.discharged_on.unwrap_or_else(|| self.today());
-        let policy = store.deficiency_policy()?;
+        let policy = match store.facility_policies()?.into_iter().find(|(id, _)| *id == chart.facility_id) {
+            Some((_, own)) => own,
+            None => store.deficiency_policy()?,
+        };
         let mut audit = self.audit_event(AuditAction::Create, "deficiency", format!("{} added by hand", kind.code));
         audit.patient_id = Some(chart.patient_id);
         if duplicate {

@@ -93,6 +93,7 @@ pub struct QueueCounts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DischargedEncounter {
     pub encounter_id: i64,
+    pub facility_id: i64,
     pub account: String,
     pub kind: EncounterKind,
     pub attending_id: Option<i64>,
@@ -128,6 +129,7 @@ pub struct NoticeDraft {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenItem {
     pub id: i64,
+    pub facility_id: i64,
     pub provider_id: i64,
     pub supervisor_id: Option<i64>,
     pub event_on: NaiveDate,
@@ -185,6 +187,7 @@ pub struct NoticeLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChartCompletionView {
     pub encounter_id: i64,
+    pub facility_id: i64,
     pub patient_id: i64,
     /// `AWAITING_ANALYSIS`, `INCOMPLETE`, `COMPLETE`.
     pub status: String,

@@ -177,8 +177,12 @@ pub trait Store: Send + Sync {
 
     // ---- chart completion ------------------------------------------------------------------
 
+    /// The store-wide deficiency policy, the default of every facility.
     fn deficiency_policy(&self) -> StoreResult<DeficiencyPolicy>;
     fn set_deficiency_policy(&self, policy: DeficiencyPolicy, audit: NewAuditEvent) -> StoreResult<()>;
+    /// The policies facilities set for themselves, by facility id.
+    fn facility_policies(&self) -> StoreResult<Vec<(i64, DeficiencyPolicy)>>;
+    fn set_facility_policy(&self, facility_id: i64, policy: DeficiencyPolicy, audit: NewAuditEvent) -> StoreResult<()>;
     fn deficiency_types(&self) -> StoreResult<Vec<DeficiencyType>>;
     /// Adds a deficiency type, or replaces the definition of the one with its code.
     fn save_deficiency_type(&self, kind: DeficiencyType, audit: NewAuditEvent) -> StoreResult<()>;

@@ -81,7 +81,7 @@ pub(super) fn encounters_to_analyse(
     let lower = after.map(|a| format!("{}T00:00:00Z", date_text(a + Duration::days(1)))).unwrap_or_default();
     let mut stmt = conn
         .prepare_cached(
-            "SELECT e.id, e.account, e.kind, e.attending_id, e.discharge_at FROM encounter e
+            "SELECT e.id, e.account, e.kind, e.attending_id, e.discharge_at, e.facility_id FROM encounter e
              WHERE e.kind = 'INPATIENT' AND e.discharge_at >= ?1 AND e.discharge_at < ?2
                AND NOT EXISTS (SELECT 1 FROM chart_completion c WHERE c.encounter_id = e.id)
              ORDER BY e.discharge_at, e.id",
@@ -93,6 +93,7 @@ pub(super) fn encounters_to_analyse(
             let discharge: String = r.get(4)?;
             Ok(DischargedEncounter {
                 encounter_id: r.get(0)?,
+                facility_id: r.get(5)?,
                 account: r.get(1)?,
                 kind: EncounterKind::from_code(&kind).unwrap_or(EncounterKind::Inpatient),
                 attending_id: r.get(3)?,
@@ -200,8 +201,8 @@ pub(super) fn record_analysis(
 pub(super) fn open_items(conn: &Connection) -> StoreResult<Vec<OpenItem>> {
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT d.id, d.provider_id, pr.supervisor_id, d.event_on, d.paused_days, d.delinquent_on
-             FROM deficiency d JOIN provider pr ON pr.id = d.provider_id
+            "SELECT d.id, d.provider_id, pr.supervisor_id, d.event_on, d.paused_days, d.delinquent_on, e.facility_id
+             FROM deficiency d JOIN provider pr ON pr.id = d.provider_id JOIN encounter e ON e.id = d.encounter_id
              WHERE d.status IN {OPEN} ORDER BY d.provider_id, d.id"
         ))
         .map_err(map_err)?;
@@ -209,6 +210,7 @@ pub(super) fn open_items(conn: &Connection) -> StoreResult<Vec<OpenItem>> {
         .query_map([], |r| {
             Ok(OpenItem {
                 id: r.get(0)?,
+                facility_id: r.get(6)?,
                 provider_id: r.get(1)?,
                 supervisor_id: r.get(2)?,
                 event_on: date(&r.get::<_, String>(3)?),
@@ -874,7 +876,7 @@ pub(super) fn chart_completion(
     conn.query_row(
         &format!(
             "SELECT e.id, e.patient_id, coalesce(c.status, 'AWAITING_ANALYSIS'), e.discharge_at,
-                    (SELECT count(*) FROM deficiency d WHERE d.encounter_id = e.id AND d.status IN {OPEN})
+                    (SELECT count(*) FROM deficiency d WHERE d.encounter_id = e.id AND d.status IN {OPEN}), e.facility_id
              FROM encounter e LEFT JOIN chart_completion c ON c.encounter_id = e.id WHERE e.account = ?1"
         ),
         [account],
@@ -882,6 +884,7 @@ pub(super) fn chart_completion(
             let discharge: Option<String> = r.get(3)?;
             Ok(crate::store::ChartCompletionView {
                 encounter_id: r.get(0)?,
+                facility_id: r.get(5)?,
                 patient_id: r.get(1)?,
                 status: r.get(2)?,
                 discharged_on: discharge.as_deref().and_then(|d| d.get(..10)).map(date),
@@ -1184,4 +1187,40 @@ pub(super) fn move_to(
     }
     tx.commit().map_err(map_err)?;
     Ok(outcome)
+}
+
+pub(super) fn facility_policies(conn: &Connection) -> StoreResult<Vec<(i64, DeficiencyPolicy)>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT facility_id, notice_days, final_notice_days, delinquent_days FROM facility_deficiency_policy ORDER BY 1",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                DeficiencyPolicy { notice_days: r.get(1)?, final_notice_days: r.get(2)?, delinquent_days: r.get(3)? },
+            ))
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
+pub(super) fn set_facility_policy(
+    conn: &mut Connection,
+    facility_id: i64,
+    p: &DeficiencyPolicy,
+    audit: &NewAuditEvent,
+) -> StoreResult<()> {
+    let tx = conn.transaction().map_err(map_err)?;
+    tx.execute(
+        "INSERT INTO facility_deficiency_policy (facility_id, notice_days, final_notice_days, delinquent_days)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (facility_id) DO UPDATE SET notice_days = ?2, final_notice_days = ?3, delinquent_days = ?4,
+             version = version + 1",
+        params![facility_id, p.notice_days, p.final_notice_days, p.delinquent_days],
+    )
+    .map_err(map_err)?;
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(map_err)
 }

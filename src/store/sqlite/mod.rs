@@ -425,6 +425,14 @@ impl Store for SqliteStore {
         self.write(move |c| deficiency::set_policy(c, &policy, &audit))
     }
 
+    fn facility_policies(&self) -> StoreResult<Vec<(i64, DeficiencyPolicy)>> {
+        self.read(deficiency::facility_policies)
+    }
+
+    fn set_facility_policy(&self, facility_id: i64, policy: DeficiencyPolicy, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write(move |c| deficiency::set_facility_policy(c, facility_id, &policy, &audit))
+    }
+
     fn deficiency_types(&self) -> StoreResult<Vec<DeficiencyType>> {
         self.read(deficiency::types)
     }

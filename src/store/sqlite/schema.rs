@@ -3,7 +3,7 @@
 //! Append a migration; never edit one that has shipped. Opening an older file writes a backup
 //! beside it and upgrades it in place; a file from a newer chartroom is refused.
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
 /// sort per index beats a million random B-tree inserts each. Every one is in the migrations too;
@@ -360,4 +360,15 @@ CREATE INDEX deficiency_open_by_discharge ON deficiency (event_on DESC)
     WHERE status IN ('OPEN', 'DICTATED', 'TRANSCRIBED', 'SIGNED');
 CREATE INDEX deficiency_open_by_encounter ON deficiency (encounter_id)
     WHERE status IN ('OPEN', 'DICTATED', 'TRANSCRIBED', 'SIGNED');
+"#;
+
+/// A facility may set its own deficiency policy; the store-wide one is the default.
+const MIGRATION_4: &str = r#"
+CREATE TABLE facility_deficiency_policy (
+    facility_id       INTEGER PRIMARY KEY REFERENCES facility(id),
+    notice_days       INTEGER NOT NULL,
+    final_notice_days INTEGER NOT NULL,
+    delinquent_days   INTEGER NOT NULL,
+    version           INTEGER NOT NULL DEFAULT 1
+) STRICT;
 "#;
