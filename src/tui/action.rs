@@ -30,10 +30,11 @@ pub enum Action {
     ToggleDelinquent,
     CycleBucket,
     Reload,
+    ToggleFold,
 }
 
 impl Action {
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -61,6 +62,7 @@ impl Action {
         Self::ToggleDelinquent,
         Self::CycleBucket,
         Self::Reload,
+        Self::ToggleFold,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -93,6 +95,7 @@ impl Action {
             Self::ToggleDelinquent => "toggle_delinquent",
             Self::CycleBucket => "cycle_bucket",
             Self::Reload => "reload",
+            Self::ToggleFold => "toggle_fold",
         }
     }
 
@@ -130,6 +133,7 @@ impl Action {
             Self::ToggleDelinquent => "Only delinquent items, or all",
             Self::CycleBucket => "Age bucket: 0-14, 15-21, 22-30, 31-60, >60, all",
             Self::Reload => "Reload the queue and its counts",
+            Self::ToggleFold => "Fold or unfold the physician's group (sorted by physician)",
         }
     }
 
@@ -160,6 +164,7 @@ impl Action {
             Self::ToggleDelinquent => "delinquent",
             Self::CycleBucket => "age",
             Self::Reload => "reload",
+            Self::ToggleFold => "fold",
         }
     }
 }

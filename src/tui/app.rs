@@ -797,6 +797,10 @@ impl App {
                 self.reload_queue_page()
             }
             Action::Reload => self.reload_queue(),
+            Action::ToggleFold => {
+                self.queue.toggle_fold();
+                Vec::new()
+            }
             Action::Back if self.queue.physician.is_some() => {
                 // From one physician's view back to the department's queue.
                 self.queue.physician = None;

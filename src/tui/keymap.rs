@@ -275,6 +275,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Queue, "d", Action::ToggleDelinquent),
     (Context::Queue, "b", Action::CycleBucket),
     (Context::Queue, "r", Action::Reload),
+    (Context::Queue, "z", Action::ToggleFold),
     (Context::Queue, "esc", Action::Back),
     (Context::Queue, "?", Action::Help),
     (Context::Queue, ":", Action::CommandPalette),

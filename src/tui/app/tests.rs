@@ -570,3 +570,27 @@ fn step_and_void_ask_once_with_their_arguments() {
         matches!(command, Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, ref note, .. } if note == "entered on the wrong patient")
     );
 }
+
+#[test]
+fn a_physicians_group_folds_and_the_highlight_skips_it() {
+    let mut app = app();
+    let mut rows = vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)];
+    rows[2].provider_id = 9;
+    open_queue(&mut app, rows);
+    let commands = app.update(key(KeyCode::Char('s')));
+    let Some(Command::LoadQueue { id, sort: crate::store::QueueSort::Physician, .. }) = commands.first().cloned()
+    else {
+        panic!()
+    };
+    let mut rows = vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)];
+    rows[2].provider_id = 9;
+    app.update(Msg::QueueLoaded { id, append: false, result: Ok(crate::store::QueuePage { rows, has_more: false }) });
+    app.update(key(KeyCode::Char('z'))); // fold provider 1's group (rows 1 and 2)
+    assert_eq!(app.queue.selected, 2, "the highlight moved to the next group");
+    app.update(key(KeyCode::Up));
+    assert_eq!(app.queue.selected, 2, "folded rows are skipped");
+    app.update(key(KeyCode::Char('z'))); // fold provider 9 too: every group is folded
+    assert_eq!(app.queue.folded.iter().copied().collect::<Vec<_>>(), vec![1, 9]);
+    app.update(key(KeyCode::Char('z'))); // and unfold it again
+    assert_eq!(app.queue.folded.iter().copied().collect::<Vec<_>>(), vec![1]);
+}

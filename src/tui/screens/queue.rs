@@ -32,6 +32,8 @@ pub struct QueueState {
     pub physician: Option<crate::store::PhysicianStanding>,
     /// Standings of the physicians listed, for the group lines when sorted by physician.
     pub standings: std::collections::HashMap<i64, crate::store::PhysicianStanding>,
+    /// Physicians whose groups are folded to their group line.
+    pub folded: std::collections::BTreeSet<i64>,
 }
 
 const SORTS: [QueueSort; 5] =
@@ -72,14 +74,55 @@ impl QueueState {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
-    /// Moves the highlight; true when it rests on the last loaded row going down.
+    fn grouped(&self) -> bool {
+        self.sort == QueueSort::Physician && self.physician.is_none()
+    }
+
+    fn visible(&self, index: usize) -> bool {
+        !(self.grouped() && self.rows.get(index).is_some_and(|r| self.folded.contains(&r.provider_id)))
+    }
+
+    /// Moves the highlight over the rows that are shown (folded groups are skipped); true when it
+    /// rests on the last loaded row going down.
     pub fn move_selection(&mut self, delta: isize) -> bool {
         if self.rows.is_empty() {
             return false;
         }
         let last = self.rows.len() - 1;
-        self.selected = (self.selected as isize).saturating_add(delta).clamp(0, last as isize) as usize;
+        let step: isize = if delta < 0 { -1 } else { 1 };
+        let mut remaining = delta.unsigned_abs().min(self.rows.len());
+        let mut at = self.selected;
+        while remaining > 0 {
+            let next = at as isize + step;
+            if next < 0 || next > last as isize {
+                break;
+            }
+            at = next as usize;
+            if self.visible(at) {
+                self.selected = at;
+                remaining -= 1;
+            }
+        }
         self.selected == last && delta > 0
+    }
+
+    /// Folds or unfolds the group of the highlighted row's physician (sorted by physician).
+    pub fn toggle_fold(&mut self) {
+        if !self.grouped() {
+            return;
+        }
+        let Some(provider) = self.rows.get(self.selected).map(|r| r.provider_id) else { return };
+        if !self.folded.remove(&provider) {
+            self.folded.insert(provider);
+            // The highlight leaves the folded group: forward if it can, else back.
+            if !self.visible(self.selected) {
+                let before = self.selected;
+                self.move_selection(1);
+                if self.selected == before || !self.visible(self.selected) {
+                    self.move_selection(-1);
+                }
+            }
+        }
     }
 
     pub fn toggle_pick(&mut self) {
@@ -248,13 +291,21 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
     let mut selected_line = state.selected;
     let mut last_provider = None;
     for (i, r) in state.rows.iter().enumerate() {
+        let folded = grouped && state.folded.contains(&r.provider_id);
         if grouped && last_provider != Some(r.provider_id) {
             last_provider = Some(r.provider_id);
-            groups.push((table_rows.len(), group_line(r, state.standings.get(&r.provider_id), today, theme)));
+            let line = group_line(r, state.standings.get(&r.provider_id), today, folded, theme);
+            groups.push((table_rows.len(), line));
             table_rows.push(Row::new(Vec::<String>::new()));
             if i <= state.selected {
                 selected_line += 1;
             }
+        }
+        if folded {
+            if i < state.selected {
+                selected_line -= 1;
+            }
+            continue;
         }
         table_rows.push(item_row(i, r, state, today, wide, check, theme));
     }
@@ -279,6 +330,7 @@ fn group_line(
     first: &QueueRow,
     standing: Option<&crate::store::PhysicianStanding>,
     today: NaiveDate,
+    folded: bool,
     theme: &Theme,
 ) -> Line<'static> {
     let detail = match standing {
@@ -294,8 +346,9 @@ fn group_line(
         }
         None => String::new(),
     };
+    let marker = if folded { theme.glyph("▸", ">") } else { theme.glyph("▾", "v") };
     Line::from(vec![
-        Span::styled(format!(" {} {}", theme.glyph("▸", ">"), clean(&first.physician)), theme.header),
+        Span::styled(format!(" {marker} {}", clean(&first.physician)), theme.header),
         Span::styled(detail, if standing.is_some_and(|s| s.delinquent > 0) { theme.danger } else { theme.muted }),
     ])
 }
