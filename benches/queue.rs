@@ -9,7 +9,8 @@ mod pty;
 use chartroom::desk::{Desk, SystemClock};
 use chartroom::domain::role::Role;
 use chartroom::store::{Page, QueueFilter, QueueSort, Store};
-use std::path::{Path, PathBuf};
+use pty::{percentile, store_args};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,23 +18,6 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn store_args(dir: &Path) -> Vec<String> {
-    vec![
-        "--data-dir".into(),
-        dir.join("data").display().to_string(),
-        "--config".into(),
-        dir.join("config.toml").display().to_string(),
-    ]
-}
-
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[((values.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// Sends `keys` and returns the milliseconds until the last output within `settle` of sending.

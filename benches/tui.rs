@@ -10,6 +10,7 @@
 #[path = "../tests/common/pty.rs"]
 mod pty;
 
+use pty::{percentile, store_args};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,23 +18,6 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn store_args(dir: &Path) -> Vec<String> {
-    vec![
-        "--data-dir".into(),
-        dir.join("data").display().to_string(),
-        "--config".into(),
-        dir.join("config.toml").display().to_string(),
-    ]
-}
-
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[((values.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn spawn(binary: &Path, dir: &Path) -> pty::Session {

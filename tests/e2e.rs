@@ -6,6 +6,7 @@ mod common;
 #[path = "common/pty.rs"]
 mod pty;
 
+use pty::store_args;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -14,15 +15,6 @@ const WAIT: Duration = Duration::from_secs(20);
 
 fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_chartroom"))
-}
-
-fn store_args(dir: &Path) -> Vec<String> {
-    vec![
-        "--data-dir".into(),
-        dir.join("data").display().to_string(),
-        "--config".into(),
-        dir.join("config.toml").display().to_string(),
-    ]
 }
 
 fn cli(dir: &Path, args: &[&str]) -> std::process::Output {

@@ -130,3 +130,22 @@ impl Session {
         String::from_utf8_lossy(&self.raw.lock().unwrap()).to_string()
     }
 }
+
+/// `--data-dir DIR/data --config DIR/config.toml`: a store of its own, with its config and key beside.
+pub fn store_args(dir: &Path) -> Vec<String> {
+    vec![
+        "--data-dir".into(),
+        dir.join("data").display().to_string(),
+        "--config".into(),
+        dir.join("config.toml").display().to_string(),
+    ]
+}
+
+/// The `p` quantile (0..=1) of `values`, nearest rank; NaN when empty.
+pub fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[((values.len() as f64 - 1.0) * p).round() as usize]
+}

@@ -394,52 +394,40 @@ const QUEUE_COLUMNS: &str =
 
 /// The FROM clause for each sort, its tables in the order the sort walks them (SQLite's CROSS JOIN
 /// keeps that order), so a first page reads about a page of rows whatever the statistics say.
-fn queue_from(sort: QueueSort, filtered_by_provider: bool, open_items: bool) -> &'static str {
+fn queue_from(sort: QueueSort, filtered_by_provider: bool, open_items: bool) -> String {
+    /// The rest of the row, looked up from a deficiency that drives the walk.
+    const FROM_DEFICIENCY: &str = "CROSS JOIN provider pr ON pr.id = d.provider_id
+         CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
+         JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id";
     if !open_items {
         // A status filter: the partial indexes do not apply; let the planner choose.
         return "FROM deficiency d JOIN provider pr ON pr.id = d.provider_id JOIN encounter e ON e.id = d.encounter_id
              JOIN patient p ON p.id = e.patient_id JOIN deficiency_type t ON t.code = d.type_code
-             JOIN facility f ON f.id = e.facility_id";
+             JOIN facility f ON f.id = e.facility_id"
+            .to_string();
     }
-    match (sort, filtered_by_provider) {
-        (_, true) => {
-            "FROM deficiency d INDEXED BY deficiency_open_by_provider
-             CROSS JOIN provider pr ON pr.id = d.provider_id
-             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
-             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
-        }
-        (QueueSort::Age, false) => {
-            "FROM deficiency d INDEXED BY deficiency_open_by_age
-             CROSS JOIN provider pr ON pr.id = d.provider_id
-             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
-             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
-        }
-        (QueueSort::Type, false) => {
-            "FROM deficiency d INDEXED BY deficiency_open_by_type
-             CROSS JOIN provider pr ON pr.id = d.provider_id
-             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
-             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
-        }
-        (QueueSort::Discharge, false) => {
-            "FROM deficiency d INDEXED BY deficiency_open_by_discharge
-             CROSS JOIN provider pr ON pr.id = d.provider_id
-             CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
-             JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
-        }
+    let driving_index = match (sort, filtered_by_provider) {
+        (_, true) => "deficiency_open_by_provider",
+        (QueueSort::Age, false) => "deficiency_open_by_age",
+        (QueueSort::Type, false) => "deficiency_open_by_type",
+        (QueueSort::Discharge, false) => "deficiency_open_by_discharge",
         (QueueSort::Physician, false) => {
-            "FROM provider pr INDEXED BY provider_name
+            return "FROM provider pr INDEXED BY provider_name
              CROSS JOIN deficiency d INDEXED BY deficiency_open_by_provider ON d.provider_id = pr.id
              CROSS JOIN encounter e ON e.id = d.encounter_id CROSS JOIN patient p ON p.id = e.patient_id
              JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
+                .to_string();
         }
         (QueueSort::Mrn, false) => {
-            "FROM patient p INDEXED BY sqlite_autoindex_patient_1
+            return "FROM patient p INDEXED BY sqlite_autoindex_patient_1
              CROSS JOIN encounter e INDEXED BY encounter_patient ON e.patient_id = p.id
              CROSS JOIN deficiency d INDEXED BY deficiency_open_by_encounter ON d.encounter_id = e.id
              CROSS JOIN provider pr ON pr.id = d.provider_id
              JOIN deficiency_type t ON t.code = d.type_code JOIN facility f ON f.id = e.facility_id"
+                .to_string();
         }
-    }
+    };
+    format!("FROM deficiency d INDEXED BY {driving_index} {FROM_DEFICIENCY}")
 }
 
 fn queue_conditions(filter: &QueueFilter) -> (String, Vec<Box<dyn ToSql>>) {
