@@ -335,6 +335,39 @@ pub(super) fn notice(conn: &Connection, id: i64, today: NaiveDate) -> StoreResul
     }))
 }
 
+/// A physician's standing from a row of `p.id, p.npi, p.family, p.given, p.suspension_started_on,
+/// p.suspension_ended_on, open count, delinquent count, oldest delinquent discharge`.
+fn standing_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PhysicianStanding> {
+    let started: Option<String> = r.get(4)?;
+    let ended: Option<String> = r.get(5)?;
+    let oldest: Option<String> = r.get(8)?;
+    Ok(PhysicianStanding {
+        provider_id: r.get(0)?,
+        npi: r.get(1)?,
+        name: display_name(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?, ""),
+        open: r.get(6)?,
+        delinquent: r.get(7)?,
+        oldest_delinquent_discharge: oldest.as_deref().map(date),
+        suspended_since: if ended.is_none() { started.as_deref().map(date) } else { None },
+        leave: Vec::new(),
+    })
+}
+
+/// A provider's leave that has not ended by `today`.
+fn current_leave(conn: &Connection, provider_id: i64, today: NaiveDate) -> StoreResult<Vec<(NaiveDate, NaiveDate)>> {
+    let mut leave = conn
+        .prepare_cached(
+            "SELECT from_on, to_on FROM provider_leave WHERE provider_id = ?1 AND to_on >= ?2 ORDER BY from_on",
+        )
+        .map_err(map_err)?;
+    let rows = leave
+        .query_map(params![provider_id, date_text(today)], |r| {
+            Ok((date(&r.get::<_, String>(0)?), date(&r.get::<_, String>(1)?)))
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
 pub(super) fn standings(conn: &Connection, today: NaiveDate) -> StoreResult<Vec<PhysicianStanding>> {
     let today_text = date_text(today);
     let mut stmt = conn
@@ -350,38 +383,13 @@ pub(super) fn standings(conn: &Connection, today: NaiveDate) -> StoreResult<Vec<
         ))
         .map_err(map_err)?;
     let rows = stmt
-        .query_map([&today_text], |r| {
-            let started: Option<String> = r.get(4)?;
-            let ended: Option<String> = r.get(5)?;
-            let oldest: Option<String> = r.get(8)?;
-            Ok(PhysicianStanding {
-                provider_id: r.get(0)?,
-                npi: r.get(1)?,
-                name: display_name(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?, ""),
-                open: r.get(6)?,
-                delinquent: r.get(7)?,
-                oldest_delinquent_discharge: oldest.as_deref().map(date),
-                suspended_since: if ended.is_none() { started.as_deref().map(date) } else { None },
-                leave: Vec::new(),
-            })
-        })
+        .query_map([&today_text], standing_from_row)
         .map_err(map_err)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(map_err)?;
-    let mut leave = conn
-        .prepare_cached(
-            "SELECT from_on, to_on FROM provider_leave WHERE provider_id = ?1 AND to_on >= ?2 ORDER BY from_on",
-        )
-        .map_err(map_err)?;
     let mut out = Vec::with_capacity(rows.len());
     for mut standing in rows {
-        standing.leave = leave
-            .query_map(params![standing.provider_id, today_text], |r| {
-                Ok((date(&r.get::<_, String>(0)?), date(&r.get::<_, String>(1)?)))
-            })
-            .map_err(map_err)?
-            .collect::<Result<_, _>>()
-            .map_err(map_err)?;
+        standing.leave = current_leave(conn, standing.provider_id, today)?;
         out.push(standing);
     }
     Ok(out)
@@ -1081,37 +1089,12 @@ pub(super) fn standing(
                  WHERE p.id = ?1 GROUP BY p.id"
             ),
             params![provider_id, today_text],
-            |r| {
-                let started: Option<String> = r.get(4)?;
-                let ended: Option<String> = r.get(5)?;
-                let oldest: Option<String> = r.get(8)?;
-                Ok(PhysicianStanding {
-                    provider_id: r.get(0)?,
-                    npi: r.get(1)?,
-                    name: display_name(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?, ""),
-                    open: r.get(6)?,
-                    delinquent: r.get(7)?,
-                    oldest_delinquent_discharge: oldest.as_deref().map(date),
-                    suspended_since: if ended.is_none() { started.as_deref().map(date) } else { None },
-                    leave: Vec::new(),
-                })
-            },
+            standing_from_row,
         )
         .optional()
         .map_err(map_err)?;
     let Some(mut standing) = found else { return Ok(None) };
-    let mut leave = conn
-        .prepare_cached(
-            "SELECT from_on, to_on FROM provider_leave WHERE provider_id = ?1 AND to_on >= ?2 ORDER BY from_on",
-        )
-        .map_err(map_err)?;
-    standing.leave = leave
-        .query_map(params![provider_id, today_text], |r| {
-            Ok((date(&r.get::<_, String>(0)?), date(&r.get::<_, String>(1)?)))
-        })
-        .map_err(map_err)?
-        .collect::<Result<_, _>>()
-        .map_err(map_err)?;
+    standing.leave = current_leave(conn, provider_id, today)?;
     Ok(Some(standing))
 }
 
