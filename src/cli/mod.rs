@@ -114,6 +114,11 @@ pub enum Command {
         #[command(subcommand)]
         action: ProviderCommand,
     },
+    /// Import patient populations (director). Synthea CSV now; FHIR bundles come next.
+    Import {
+        #[command(subcommand)]
+        source: ImportCommand,
+    },
     /// Measure store-level search against bare rusqlite on this store.
     Bench {
         #[arg(long, default_value_t = 2000)]
@@ -312,6 +317,25 @@ pub enum ProviderCommand {
         npi: String,
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A Synthea CSV export: organizations.csv, providers.csv, patients.csv, encounters.csv.
+    SyntheaCsv {
+        dir: PathBuf,
+        /// The chartroom facility it all lands in (default: the store's only facility).
+        #[arg(long, value_name = "CODE")]
+        facility: Option<String>,
+        /// Inpatient charts discharged before this day arrive complete (default: 30 days ago).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        open_since: Option<chrono::NaiveDate>,
+        /// Check everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -583,6 +607,42 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 emit(format!("Suspension of NPI {npi} confirmed from {date}."))
             }
         },
+        Command::Import { source: ImportCommand::SyntheaCsv { dir, facility, open_since, dry_run, json } } => {
+            let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
+            let report = desk.import_synthea_csv(&dir, facility.as_deref(), open_since, dry_run).map_err(fail)?;
+            if json {
+                emit(print::to_json(&report))?;
+            } else {
+                let c = &report.counts;
+                let mut text = format!(
+                    "{:<14} {:>8} {:>8} {:>8} {:>10} {:>9}\n",
+                    "", "read", "created", "updated", "unchanged", "rejected"
+                );
+                for (kind, k) in [
+                    ("organizations", c.organizations),
+                    ("providers", c.providers),
+                    ("patients", c.patients),
+                    ("encounters", c.encounters),
+                ] {
+                    text.push_str(&format!(
+                        "{kind:<14} {:>8} {:>8} {:>8} {:>10} {:>9}\n",
+                        k.read, k.created, k.updated, k.unchanged, k.rejected
+                    ));
+                }
+                if report.dry_run {
+                    text.push_str("Dry run: nothing was written.\n");
+                }
+                for rejection in report.rejections.iter().take(50) {
+                    text.push_str(&format!("rejected: {rejection}\n"));
+                }
+                emit(text.trim_end().to_string())?;
+            }
+            if report.rejections.is_empty() {
+                Ok(())
+            } else {
+                Err(CliError(format!("{} rows were rejected", report.rejections.len())))
+            }
+        }
         Command::Bench { iterations, json } => {
             let report = bench::run(desk, opened, iterations).map_err(fail)?;
             if json { emit(print::to_json(&report)) } else { emit(report.to_string()) }

@@ -4,6 +4,7 @@
 
 pub mod deficiencies;
 pub mod identity;
+pub mod import;
 
 use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
 use crate::domain::chart::{Chart, Facility, NewFacility};
@@ -340,6 +341,10 @@ impl Desk {
         let mut event = self.event(action, entity, None, None);
         event.detail = detail;
         event
+    }
+
+    pub(crate) fn ssn_key(&self) -> &SsnKey {
+        &self.ssn_key
     }
 
     pub fn require_permission(&self, permission: Permission) -> DeskResult<()> {

@@ -2,9 +2,9 @@
 //! transaction and reports every bad row with file, line and column; writing (through the desk, in
 //! batches) comes with the importer commands.
 //!
-//! Where this stands: the header-mapped CSV reader and the Synthea row mapping for patients and
-//! encounters are built and tested against the shared Synthea sets; the store writes, FHIR bundles,
-//! the `chartroom import` commands and their progress are the rest of issue 4.
+//! Where this stands: the header-mapped CSV reader, the Synthea row mappings, and `chartroom import
+//! synthea-csv` (through `Desk::import_synthea_csv`) are built; FHIR bundles, `--strict`,
+//! `--rejects`, progress and the palette command are the rest of issue 4.
 
 pub mod synthea;
 pub mod table;

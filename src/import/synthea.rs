@@ -12,6 +12,38 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub const PATIENT_COLUMNS: &[&str] = &["Id", "BIRTHDATE", "FIRST", "LAST", "GENDER"];
 pub const ENCOUNTER_COLUMNS: &[&str] = &["Id", "START", "PATIENT", "ENCOUNTERCLASS"];
+pub const ORGANIZATION_COLUMNS: &[&str] = &["Id", "NAME"];
+pub const PROVIDER_COLUMNS: &[&str] = &["Id", "NAME"];
+
+/// `organizations.csv`: a facility of the source, kept as the location of its encounters.
+pub fn organization_from_row(row: &TableRow<'_>) -> Result<crate::store::imports::ImportedOrganization, Rejection> {
+    let source_id = row.get("Id").to_string();
+    let name = row.get("NAME");
+    if source_id.is_empty() || name.is_empty() {
+        return Err(row.reject(Some(if source_id.is_empty() { "Id" } else { "NAME" }), "required"));
+    }
+    Ok(crate::store::imports::ImportedOrganization { source_id, name: crate::domain::text::clean(name).into_owned() })
+}
+
+/// `providers.csv`: NAME is one "Given## Family##" string; the family name is its last word.
+pub fn provider_from_row(row: &TableRow<'_>) -> Result<crate::store::imports::ImportedProvider, Rejection> {
+    let source_id = row.get("Id").to_string();
+    if source_id.is_empty() {
+        return Err(row.reject(Some("Id"), "no provider Id"));
+    }
+    let name = row.get("NAME");
+    if name.chars().any(crate::domain::text::is_unsafe_char) {
+        return Err(row.reject(Some("NAME"), "control characters in a name"));
+    }
+    let mut words: Vec<String> = name.split_whitespace().map(strip_numeric_suffix).collect();
+    let family = words.pop().filter(|f| !f.is_empty()).ok_or_else(|| row.reject(Some("NAME"), "no name"))?;
+    Ok(crate::store::imports::ImportedProvider {
+        source_id,
+        family,
+        given: words.join(" "),
+        specialty: crate::domain::text::clean(row.get("SPECIALITY")).into_owned(),
+    })
+}
 
 /// A patient as Synthea wrote them, names cleaned of Synthea's numeric suffixes.
 #[derive(Debug, Clone, PartialEq)]

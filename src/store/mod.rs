@@ -5,6 +5,7 @@
 //! Every mutation takes the audit event that records it and writes both in one transaction.
 
 pub mod deficiencies;
+pub mod imports;
 pub mod records;
 pub mod sqlite;
 
@@ -149,6 +150,11 @@ pub trait Store: Send + Sync {
     fn list_providers(&self, page: Page) -> StoreResult<Vec<Provider>>;
     fn provider_by_npi(&self, npi: &str) -> StoreResult<Option<Provider>>;
 
+    /// Writes records from another system in one transaction: each found by its source identifier
+    /// is left or updated, each new one is created (patients with the next import MRN, encounters
+    /// with the next account number). An encounter whose patient is neither in the batch nor in
+    /// the store is `NotFound`.
+    fn apply_import(&self, batch: imports::ImportBatch) -> StoreResult<imports::ImportCounts>;
     /// Writes a batch of records (demo, import) in one transaction, with its audit event.
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<records::BatchCounts>;
     /// Prepares an empty store for a large load (the demo at a million patients): secondary indexes

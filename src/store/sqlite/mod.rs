@@ -5,6 +5,7 @@
 mod admin;
 mod chart;
 mod deficiency;
+mod import;
 mod insert;
 pub mod schema;
 mod search;
@@ -312,6 +313,13 @@ impl Store for SqliteStore {
 
     fn provider_by_npi(&self, npi: &str) -> StoreResult<Option<Provider>> {
         self.read(|c| admin::provider_by_npi(c, npi))
+    }
+
+    fn apply_import(
+        &self,
+        batch: crate::store::imports::ImportBatch,
+    ) -> StoreResult<crate::store::imports::ImportCounts> {
+        self.write(move |c| import::apply(c, &batch))
     }
 
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<BatchCounts> {

@@ -3,7 +3,7 @@
 //! Append a migration; never edit one that has shipped. Opening an older file writes a backup
 //! beside it and upgrades it in place; a file from a newer chartroom is refused.
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
 /// sort per index beats a million random B-tree inserts each. Every one is in the migrations too;
@@ -371,4 +371,28 @@ CREATE TABLE facility_deficiency_policy (
     delinquent_days   INTEGER NOT NULL,
     version           INTEGER NOT NULL DEFAULT 1
 ) STRICT;
+"#;
+
+/// Records arriving from other systems keep their identifiers there, so a second import of the same
+/// record finds it instead of making another; an encounter keeps the organization it happened at.
+const MIGRATION_5: &str = r#"
+CREATE TABLE provider_source_id (
+    system      TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    provider_id INTEGER NOT NULL REFERENCES provider(id),
+    PRIMARY KEY (system, value)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE encounter_source_id (
+    system       TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    encounter_id INTEGER NOT NULL REFERENCES encounter(id),
+    PRIMARY KEY (system, value)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE location_source_id (
+    system      TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    location_id INTEGER NOT NULL REFERENCES location(id),
+    PRIMARY KEY (system, value)
+) STRICT, WITHOUT ROWID;
+ALTER TABLE encounter ADD COLUMN location_id INTEGER REFERENCES location(id);
 "#;

@@ -1,0 +1,97 @@
+//! Records from other systems (Synthea, FHIR), keyed by their identifiers there so that the same
+//! record arriving again is found, not duplicated.
+
+use crate::domain::chart::EncounterKind;
+use crate::domain::names::PersonName;
+use crate::domain::patient::{NameKeys, Sex};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportBatch {
+    /// The identifier system: `synthea`.
+    pub system: String,
+    pub facility_code: String,
+    /// Inpatient charts discharged before this day arrive already complete.
+    pub open_since: Option<NaiveDate>,
+    pub organizations: Vec<ImportedOrganization>,
+    pub providers: Vec<ImportedProvider>,
+    pub patients: Vec<ImportedPatient>,
+    pub encounters: Vec<ImportedEncounter>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportedOrganization {
+    pub source_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportedProvider {
+    pub source_id: String,
+    pub family: String,
+    pub given: String,
+    pub specialty: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportedPatient {
+    pub source_id: String,
+    pub name: PersonName,
+    pub keys: NameKeys,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub ssn_last4: Option<String>,
+    pub ssn_hash: Option<String>,
+    pub deceased_on: Option<NaiveDate>,
+    pub address: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportedEncounter {
+    pub source_id: String,
+    pub patient_source_id: String,
+    pub provider_source_id: Option<String>,
+    pub organization_source_id: Option<String>,
+    pub kind: EncounterKind,
+    pub admit_at: DateTime<Utc>,
+    pub discharge_at: Option<DateTime<Utc>>,
+    pub service: String,
+}
+
+/// What an import did with the records of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct KindCounts {
+    pub read: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+}
+
+impl std::ops::AddAssign for KindCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.read += o.read;
+        self.created += o.created;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.rejected += o.rejected;
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub organizations: KindCounts,
+    pub providers: KindCounts,
+    pub patients: KindCounts,
+    pub encounters: KindCounts,
+}
+
+impl std::ops::AddAssign for ImportCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.organizations += o.organizations;
+        self.providers += o.providers;
+        self.patients += o.patients;
+        self.encounters += o.encounters;
+    }
+}

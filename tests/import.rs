@@ -1,0 +1,107 @@
+//! Importing the shared Synthea CSV sets (skipped, with the reason printed, when they are absent).
+
+mod common;
+
+use chartroom::store::{AuditFilter, Page, PatientLookup};
+use std::path::PathBuf;
+
+fn shared(set: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(set);
+    if dir.exists() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent (the shared Synthea data lives beside the project)", dir.display());
+        None
+    }
+}
+
+fn one_facility_store() -> common::Fixture {
+    let f = common::sqlite_empty();
+    chartroom::desk::ensure_founder(&*f.store, "dhim", "local", common::clock().now).unwrap();
+    let facility = chartroom::domain::chart::NewFacility::validate(
+        "MAH",
+        "Mount Auburn Hospital",
+        "MA",
+        chartroom::domain::chart::FacilityKind::Hospital,
+        "America/New_York",
+    )
+    .unwrap();
+    f.store.add_facility(facility, common::event("facility")).unwrap();
+    f
+}
+
+#[test]
+fn the_main_csv_set_imports_once_and_again_changes_nothing() {
+    let Some(dir) = shared("synthea-csv") else { return };
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
+
+    let dry = dhim.import_synthea_csv(&dir, None, open_since, true).unwrap();
+    assert!(dry.rejections.is_empty(), "{:?}", dry.rejections);
+    assert_eq!(dry.counts.patients.read, 115);
+    assert!(
+        f.store.search_patients(&PatientLookup::Last4("2392".into()), Page::first(5)).unwrap().rows.is_empty(),
+        "a dry run writes nothing"
+    );
+
+    let first = dhim.import_synthea_csv(&dir, None, open_since, false).unwrap();
+    assert!(first.rejections.is_empty(), "{:?}", first.rejections);
+    let c = &first.counts;
+    assert_eq!((c.patients.read, c.patients.created), (115, 115));
+    assert_eq!((c.encounters.read, c.encounters.created), (4_402, 4_402));
+    assert_eq!((c.providers.read, c.providers.created), (627, 627));
+    assert_eq!((c.organizations.read, c.organizations.created), (193, 193));
+
+    // Freeman822 Kessler503, SSN 999-23-2392: suffixes dropped, SSN reduced to last 4 and hash.
+    let found = f.store.search_patients(&PatientLookup::Last4("2392".into()), Page::first(5)).unwrap();
+    let freeman = found.rows.iter().find(|r| r.family == "Kessler").expect("Kessler imported");
+    assert_eq!(freeman.given, "Freeman");
+    assert!(freeman.mrn.as_str().starts_with('5') && freeman.mrn.as_str().len() == 7, "import MRNs from 5000000");
+    let chart = f.store.load_chart(freeman.patient_id).unwrap().unwrap();
+    assert!(chart.encounters.iter().all(|e| e.facility_code == "MAH"));
+
+    let again = dhim.import_synthea_csv(&dir, None, open_since, false).unwrap();
+    let c = &again.counts;
+    assert_eq!((c.patients.created, c.patients.unchanged), (0, 115), "re-running changes nothing");
+    assert_eq!((c.encounters.created, c.encounters.unchanged), (0, 4_402));
+    assert_eq!(c.providers.created + c.organizations.created, 0);
+
+    let events = f.store.list_audit(&AuditFilter { limit: 100, ..Default::default() }).unwrap();
+    assert_eq!(events.iter().filter(|e| e.entity == "import").count(), 2, "one audit event per run");
+    // Inpatient stays before the open-since day arrive as completed charts, not delinquent work.
+    let summary = dhim.nightly(common::today(), None).unwrap();
+    assert_eq!(summary.deficiencies_created, 0);
+}
+
+#[test]
+fn bad_rows_are_reported_and_the_rest_imports() {
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("patients.csv"),
+        "Id,BIRTHDATE,FIRST,LAST,GENDER,SSN\np1,1960-01-01,Ann1,Lee2,F,999-11-1111\np2,1960-13-01,Bo3,Ray4,M,\np3,1970-02-02,Cy5,Day6,X,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("encounters.csv"),
+        "Id,START,STOP,PATIENT,ENCOUNTERCLASS\ne1,2020-01-01T10:00:00Z,2020-01-03T10:00:00Z,p1,inpatient\ne2,2020-01-01T10:00:00Z,,nobody,wellness\n",
+    )
+    .unwrap();
+    let report = dhim.import_synthea_csv(dir.path(), Some("MAH"), common::today(), false).unwrap();
+    let reasons: Vec<String> = report.rejections.iter().map(ToString::to_string).collect();
+    assert_eq!(report.counts.patients.created, 1);
+    assert_eq!(report.counts.encounters.created, 1);
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons[0].ends_with("patients.csv:3: BIRTHDATE: \"1960-13-01\" is not a date (YYYY-MM-DD)"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].ends_with("patients.csv:4: GENDER: \"X\" is not F or M"), "{reasons:?}");
+    assert!(reasons[2].contains("unknown patient nobody"), "{reasons:?}");
+    std::fs::write(dir.path().join("patients.csv"), "Id,FIRST\nx,y\n").unwrap();
+    let err = dhim.import_synthea_csv(dir.path(), None, common::today(), false).unwrap_err();
+    assert!(err.to_string().ends_with("patients.csv: the header has no column BIRTHDATE, which is required"), "{err}");
+    assert!(common::desk_for(&f, "dhim").import_synthea_csv(dir.path(), Some("XXX"), common::today(), false).is_err());
+}
