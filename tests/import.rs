@@ -100,6 +100,18 @@ fn bad_rows_are_reported_and_the_rest_imports() {
     );
     assert!(reasons[1].ends_with("patients.csv:4: GENDER: \"X\" is not F or M"), "{reasons:?}");
     assert!(reasons[2].contains("unknown patient nobody"), "{reasons:?}");
+    // --strict: the bad rows abort the whole import before anything is written.
+    let strict = tempfile::tempdir().unwrap();
+    for file in ["patients.csv", "encounters.csv"] {
+        std::fs::copy(dir.path().join(file), strict.path().join(file)).unwrap();
+    }
+    let f2 = one_facility_store();
+    let mode = chartroom::desk::import::ImportMode { dry_run: false, strict: true };
+    let err = common::desk_for(&f2, "dhim")
+        .import_synthea_csv_with(strict.path(), None, common::today(), mode, &mut |_| {})
+        .unwrap_err();
+    assert!(err.to_string().starts_with("--strict: nothing was imported; the first bad row is"), "{err}");
+    assert!(f2.store.search_patients(&PatientLookup::Last4("1111".into()), Page::first(5)).unwrap().rows.is_empty());
     std::fs::write(dir.path().join("patients.csv"), "Id,FIRST\nx,y\n").unwrap();
     let err = dhim.import_synthea_csv(dir.path(), None, common::today(), false).unwrap_err();
     assert!(err.to_string().ends_with("patients.csv: the header has no column BIRTHDATE, which is required"), "{err}");

@@ -334,6 +334,9 @@ pub enum ImportCommand {
         /// Check everything, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Abort at the first bad row, with nothing written.
+        #[arg(long)]
+        strict: bool,
         #[arg(long)]
         json: bool,
     },
@@ -607,9 +610,24 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 emit(format!("Suspension of NPI {npi} confirmed from {date}."))
             }
         },
-        Command::Import { source: ImportCommand::SyntheaCsv { dir, facility, open_since, dry_run, json } } => {
+        Command::Import { source: ImportCommand::SyntheaCsv { dir, facility, open_since, dry_run, strict, json } } => {
             let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
-            let report = desk.import_synthea_csv(&dir, facility.as_deref(), open_since, dry_run).map_err(fail)?;
+            let interactive = std::io::stderr().is_terminal();
+            let mut progress = |line: String| {
+                // One line that rewrites itself on a terminal; plain lines in a log.
+                if interactive {
+                    eprint!("\r\x1b[2K  {line}");
+                } else {
+                    eprintln!("  {line}");
+                }
+            };
+            let mode = crate::desk::import::ImportMode { dry_run, strict };
+            let report = desk
+                .import_synthea_csv_with(&dir, facility.as_deref(), open_since, mode, &mut progress)
+                .map_err(fail)?;
+            if interactive {
+                eprintln!();
+            }
             if json {
                 emit(print::to_json(&report))?;
             } else {

@@ -15,6 +15,14 @@ use std::path::Path;
 /// Rows written per transaction: a crash or Ctrl-C leaves whole batches, never half a record.
 const BATCH_ROWS: usize = 5_000;
 
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportMode {
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+    /// Abort at any bad row with nothing written.
+    pub strict: bool,
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ImportReport {
     pub counts: ImportCounts,
@@ -34,7 +42,37 @@ impl Desk {
         open_since: NaiveDate,
         dry_run: bool,
     ) -> DeskResult<ImportReport> {
+        self.import_synthea_csv_with(dir, facility, open_since, ImportMode { dry_run, strict: false }, &mut |_| {})
+    }
+
+    /// [`Desk::import_synthea_csv`] with `--strict` (any bad row aborts the import before anything is
+    /// written) and a line of progress per file and batch.
+    pub fn import_synthea_csv_with(
+        &self,
+        dir: &Path,
+        facility: Option<&str>,
+        open_since: NaiveDate,
+        mode: ImportMode,
+        progress: &mut dyn FnMut(String),
+    ) -> DeskResult<ImportReport> {
         self.require_permission(Permission::AdministerStore)?;
+        if mode.strict && !mode.dry_run {
+            // Check everything first; write only when every row is good.
+            let check = self.import_synthea_csv_with(
+                dir,
+                facility,
+                open_since,
+                ImportMode { dry_run: true, strict: false },
+                progress,
+            )?;
+            if let Some(first) = check.rejections.first() {
+                return Err(DeskError::Invalid(format!(
+                    "--strict: nothing was imported; the first bad row is {first} ({} in all)",
+                    check.rejections.len()
+                )));
+            }
+        }
+        let dry_run = mode.dry_run;
         let facilities = self.store().list_facilities()?;
         let facility_code = match facility {
             Some(code) => facilities
@@ -95,6 +133,7 @@ impl Desk {
                 })
                 .collect();
             self.write(batch, dry_run, &mut report)?;
+            progress(format!("patients: {} of {}", report.counts.patients.read, patients.len()));
         }
 
         let encounters =
@@ -137,6 +176,7 @@ impl Desk {
                 })
                 .collect();
             self.write(batch, dry_run, &mut report)?;
+            progress(format!("encounters: {} of {}", report.counts.encounters.read, encounters.len()));
         }
         if !dry_run {
             let c = &report.counts;
