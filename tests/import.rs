@@ -117,3 +117,67 @@ fn bad_rows_are_reported_and_the_rest_imports() {
     assert!(err.to_string().ends_with("patients.csv: the header has no column BIRTHDATE, which is required"), "{err}");
     assert!(common::desk_for(&f, "dhim").import_synthea_csv(dir.path(), Some("XXX"), common::today(), false).is_err());
 }
+
+fn fhir_mode() -> chartroom::desk::import::ImportMode {
+    chartroom::desk::import::ImportMode { dry_run: false, strict: false }
+}
+
+#[test]
+fn the_fhir_bundles_import_with_their_notes_and_again_change_nothing() {
+    let Some(dir) = shared("synthea-fhir") else { return };
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
+
+    let first = dhim.import_fhir(&dir, None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    assert!(first.rejections.is_empty(), "{:?}", first.rejections.first());
+    let c = &first.counts;
+    assert_eq!((c.patients.read, c.patients.created), (36, 36));
+    assert_eq!((c.encounters.read, c.encounters.created), (681, 681));
+    assert_eq!((c.documents.read, c.documents.created), (681, 681));
+    assert!(c.providers.created > 0 && c.organizations.created > 0);
+
+    // Antone63 Simonis280, SSN 999-86-2761: suffixes dropped, SSN reduced to its last four.
+    let rows = f.store.search_patients(&PatientLookup::Last4("2761".into()), Page::first(5)).unwrap().rows;
+    let antone = rows.iter().find(|r| r.family == "Simonis").expect("Simonis imported");
+    assert_eq!(antone.given, "Antone");
+
+    let again = dhim.import_fhir(&dir, None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    let c = &again.counts;
+    assert_eq!((c.patients.created, c.encounters.created, c.documents.created), (0, 0, 0));
+    assert_eq!(c.documents.unchanged, 681);
+}
+
+#[test]
+fn csv_then_fhir_is_one_population() {
+    let (Some(csv), Some(fhir)) = (shared("synthea-csv"), shared("synthea-fhir")) else { return };
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
+    dhim.import_synthea_csv(&csv, None, open_since, false).unwrap();
+    let report = dhim.import_fhir(&fhir, None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    assert!(report.rejections.is_empty(), "{:?}", report.rejections.first());
+    let c = &report.counts;
+    // The FHIR patients are the CSV's: matched by Synthea id, not duplicated.
+    assert_eq!(c.patients.created, 0, "{c:?}");
+    assert_eq!(c.encounters.created, 0, "{c:?}");
+    assert_eq!(c.documents.created, 681);
+}
+
+#[test]
+fn a_broken_bundle_is_reported_and_the_rest_imported() {
+    let Some(dir) = shared("synthea-fhir") else { return };
+    let scratch = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten().take(3) {
+        std::fs::copy(entry.path(), scratch.path().join(entry.file_name())).unwrap();
+    }
+    std::fs::write(scratch.path().join("zz-truncated.json"), "{\"resourceType\":\"Bundle\",\"entry\":[").unwrap();
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
+    let strict = chartroom::desk::import::ImportMode { dry_run: false, strict: true };
+    assert!(dhim.import_fhir(scratch.path(), None, open_since, strict, &mut |_| {}).is_err(), "--strict refuses");
+    let report = dhim.import_fhir(scratch.path(), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    assert_eq!(report.rejections.len(), 1);
+    assert!(report.rejections[0].file.ends_with("zz-truncated.json"));
+}

@@ -340,6 +340,25 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Synthea's FHIR R4 bundles: one .json file, or every one in a directory. Patients,
+    /// practitioners, organizations, encounters and their notes (with text).
+    Fhir {
+        path: PathBuf,
+        /// The chartroom facility it all lands in (default: the store's only facility).
+        #[arg(long, value_name = "CODE")]
+        facility: Option<String>,
+        /// Inpatient charts discharged before this day arrive complete (default: 30 days ago).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        open_since: Option<chrono::NaiveDate>,
+        /// Check everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Abort at the first bad resource, with nothing written.
+        #[arg(long)]
+        strict: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -610,7 +629,15 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 emit(format!("Suspension of NPI {npi} confirmed from {date}."))
             }
         },
-        Command::Import { source: ImportCommand::SyntheaCsv { dir, facility, open_since, dry_run, strict, json } } => {
+        Command::Import { source } => {
+            let (fhir, dir, facility, open_since, dry_run, strict, json) = match source {
+                ImportCommand::SyntheaCsv { dir, facility, open_since, dry_run, strict, json } => {
+                    (false, dir, facility, open_since, dry_run, strict, json)
+                }
+                ImportCommand::Fhir { path, facility, open_since, dry_run, strict, json } => {
+                    (true, path, facility, open_since, dry_run, strict, json)
+                }
+            };
             let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
             let interactive = std::io::stderr().is_terminal();
             let mut progress = |line: String| {
@@ -622,9 +649,12 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 }
             };
             let mode = crate::desk::import::ImportMode { dry_run, strict };
-            let report = desk
-                .import_synthea_csv_with(&dir, facility.as_deref(), open_since, mode, &mut progress)
-                .map_err(fail)?;
+            let report = if fhir {
+                desk.import_fhir(&dir, facility.as_deref(), open_since, mode, &mut progress)
+            } else {
+                desk.import_synthea_csv_with(&dir, facility.as_deref(), open_since, mode, &mut progress)
+            }
+            .map_err(fail)?;
             if interactive {
                 eprintln!();
             }
@@ -641,6 +671,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                     ("providers", c.providers),
                     ("patients", c.patients),
                     ("encounters", c.encounters),
+                    ("documents", c.documents),
                 ] {
                     text.push_str(&format!(
                         "{kind:<14} {:>8} {:>8} {:>8} {:>10} {:>9}\n",
@@ -658,7 +689,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             if report.rejections.is_empty() {
                 Ok(())
             } else {
-                Err(CliError(format!("{} rows were rejected", report.rejections.len())))
+                Err(CliError(format!("{} records were rejected", report.rejections.len())))
             }
         }
         Command::Bench { iterations, json } => {

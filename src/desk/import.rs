@@ -6,7 +6,8 @@ use crate::domain::audit::AuditAction;
 use crate::domain::patient::NameKeys;
 use crate::domain::role::Permission;
 use crate::import::Rejection;
-use crate::import::synthea::{self, SyntheaEncounter};
+use crate::import::fhir;
+use crate::import::synthea::{self, SyntheaEncounter, SyntheaPatient};
 use crate::import::table::Table;
 use crate::store::imports::{ImportBatch, ImportCounts, ImportedEncounter, ImportedPatient};
 use chrono::NaiveDate;
@@ -73,24 +74,11 @@ impl Desk {
             }
         }
         let dry_run = mode.dry_run;
-        let facilities = self.store().list_facilities()?;
-        let facility_code = match facility {
-            Some(code) => facilities
-                .iter()
-                .find(|f| f.code.eq_ignore_ascii_case(code))
-                .map(|f| f.code.clone())
-                .ok_or_else(|| DeskError::NotFound(format!("no facility has code {code}")))?,
-            None if facilities.len() == 1 => facilities[0].code.clone(),
-            None if facilities.is_empty() => {
-                return Err(DeskError::Invalid("the store has no facility; add one (chartroom facility add)".into()));
-            }
-            None => {
-                return Err(DeskError::Invalid("the store has several facilities: name one with --facility".into()));
-            }
-        };
+        let facility_code = self.import_facility(facility)?;
         let mut report = ImportReport { dry_run, ..Default::default() };
         let base = || ImportBatch {
             system: "synthea".into(),
+            export: "csv".into(),
             facility_code: facility_code.clone(),
             open_since: Some(open_since),
             ..Default::default()
@@ -115,23 +103,7 @@ impl Desk {
         let known: std::collections::HashSet<String> = patients.iter().map(|p| p.source_id.clone()).collect();
         for chunk in patients.chunks(BATCH_ROWS) {
             let mut batch = base();
-            batch.patients = chunk
-                .iter()
-                .map(|p| {
-                    let ssn_hash = p.ssn.as_ref().map(|s| self.ssn_key().hash(s));
-                    ImportedPatient {
-                        source_id: p.source_id.clone(),
-                        keys: NameKeys::of(&p.name),
-                        name: p.name.clone(),
-                        sex: p.sex,
-                        birth_date: p.birth_date,
-                        ssn_last4: p.ssn.as_ref().map(crate::domain::ssn::Ssn::last4),
-                        ssn_hash,
-                        deceased_on: p.deceased_on,
-                        address: p.address.clone(),
-                    }
-                })
-                .collect();
+            batch.patients = chunk.iter().map(|p| self.imported_patient(p)).collect();
             self.write(batch, dry_run, &mut report)?;
             progress(format!("patients: {} of {}", report.counts.patients.read, patients.len()));
         }
@@ -168,6 +140,7 @@ impl Desk {
                     source_id: e.source_id.clone(),
                     patient_source_id: e.patient_source_id.clone(),
                     provider_source_id: e.provider_source_id.clone(),
+                    provider_npi: None,
                     organization_source_id: e.organization_source_id.clone(),
                     kind: e.kind,
                     admit_at: e.start,
@@ -197,12 +170,159 @@ impl Desk {
         Ok(report)
     }
 
+    /// A parsed patient as the store takes it: the SSN reduced to its last four and keyed hash.
+    fn imported_patient(&self, p: &SyntheaPatient) -> ImportedPatient {
+        ImportedPatient {
+            source_id: p.source_id.clone(),
+            keys: NameKeys::of(&p.name),
+            name: p.name.clone(),
+            sex: p.sex,
+            birth_date: p.birth_date,
+            ssn_last4: p.ssn.as_ref().map(crate::domain::ssn::Ssn::last4),
+            ssn_hash: p.ssn.as_ref().map(|s| self.ssn_key().hash(s)),
+            deceased_on: p.deceased_on,
+            address: p.address.clone(),
+        }
+    }
+
+    /// `chartroom import fhir PATH`: Synthea's FHIR R4 bundles (a file, or every `*.json` in a
+    /// directory; the shared hospital and practitioner bundles first). Each bundle is written in
+    /// one transaction, so an interrupted import leaves whole bundles. Notes arrive with their
+    /// text, complete. The identifiers are Synthea's, so a population already imported from its
+    /// CSV export is matched, not duplicated.
+    pub fn import_fhir(
+        &self,
+        path: &Path,
+        facility: Option<&str>,
+        open_since: NaiveDate,
+        mode: ImportMode,
+        progress: &mut dyn FnMut(String),
+    ) -> DeskResult<ImportReport> {
+        self.require_permission(Permission::AdministerStore)?;
+        if mode.strict && !mode.dry_run {
+            let check =
+                self.import_fhir(path, facility, open_since, ImportMode { dry_run: true, strict: false }, progress)?;
+            if let Some(first) = check.rejections.first() {
+                return Err(DeskError::Invalid(format!(
+                    "--strict: nothing was imported; the first bad resource is {first} ({} in all)",
+                    check.rejections.len()
+                )));
+            }
+        }
+        let facility_code = self.import_facility(facility)?;
+        let mut files = if path.is_dir() {
+            std::fs::read_dir(path)
+                .map_err(|e| DeskError::Invalid(format!("{}: {e}", path.display())))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
+                .collect::<Vec<_>>()
+        } else {
+            vec![path.to_path_buf()]
+        };
+        // Practitioners and organizations first, so that every patient bundle finds its references.
+        let shared_first = |p: &std::path::PathBuf| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (!(name.starts_with("hospitalInformation") || name.starts_with("practitionerInformation")), name)
+        };
+        files.sort_by_key(shared_first);
+        let mut report = ImportReport { dry_run: mode.dry_run, ..Default::default() };
+        let total = files.len();
+        for (done, file) in files.iter().enumerate() {
+            let name = file.display().to_string();
+            let text = std::fs::read_to_string(file).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
+            let bundle = match fhir::parse_bundle(&name, &text) {
+                Ok(bundle) => bundle,
+                Err(rejection) => {
+                    report.rejections.push(rejection);
+                    continue;
+                }
+            };
+            for rejection in &bundle.rejections {
+                let counts = &mut report.counts;
+                let kind = match rejection.reason.split(':').next().unwrap_or_default() {
+                    "Organization" => &mut counts.organizations,
+                    "Practitioner" => &mut counts.providers,
+                    "Patient" => &mut counts.patients,
+                    "DocumentReference" => &mut counts.documents,
+                    _ => &mut counts.encounters,
+                };
+                kind.rejected += 1;
+            }
+            report.rejections.extend(bundle.rejections);
+            let batch = ImportBatch {
+                system: "synthea".into(),
+                export: "fhir".into(),
+                facility_code: facility_code.clone(),
+                open_since: Some(open_since),
+                organizations: bundle.organizations,
+                providers: bundle.providers,
+                patients: bundle.patients.iter().map(|p| self.imported_patient(p)).collect(),
+                encounters: bundle
+                    .encounters
+                    .into_iter()
+                    .map(|(e, npi)| ImportedEncounter {
+                        service: e.class.to_ascii_uppercase(),
+                        source_id: e.source_id,
+                        patient_source_id: e.patient_source_id,
+                        provider_source_id: None,
+                        provider_npi: npi,
+                        organization_source_id: e.organization_source_id,
+                        kind: e.kind,
+                        admit_at: e.start,
+                        discharge_at: e.stop,
+                    })
+                    .collect(),
+                documents: bundle.documents,
+            };
+            self.write(batch, mode.dry_run, &mut report).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
+            progress(format!("bundles: {} of {total}", done + 1));
+        }
+        if !mode.dry_run {
+            let c = &report.counts;
+            let detail = format!(
+                "fhir: patients {}+{}~{}, encounters {}+{}~{}, documents {}, practitioners {}, rejected {}",
+                c.patients.created,
+                c.patients.updated,
+                c.patients.unchanged,
+                c.encounters.created,
+                c.encounters.updated,
+                c.encounters.unchanged,
+                c.documents.created,
+                c.providers.read,
+                report.rejections.len()
+            );
+            self.store().append_audit(self.audit_event(AuditAction::Create, "import", detail))?;
+        }
+        Ok(report)
+    }
+
+    /// The facility an import goes into: the one named, or the store's only one.
+    fn import_facility(&self, facility: Option<&str>) -> DeskResult<String> {
+        let facilities = self.store().list_facilities()?;
+        Ok(match facility {
+            Some(code) => facilities
+                .iter()
+                .find(|f| f.code.eq_ignore_ascii_case(code))
+                .map(|f| f.code.clone())
+                .ok_or_else(|| DeskError::NotFound(format!("no facility has code {code}")))?,
+            None if facilities.len() == 1 => facilities[0].code.clone(),
+            None if facilities.is_empty() => {
+                return Err(DeskError::Invalid("the store has no facility; add one (chartroom facility add)".into()));
+            }
+            None => {
+                return Err(DeskError::Invalid("the store has several facilities: name one with --facility".into()));
+            }
+        })
+    }
+
     fn write(&self, batch: ImportBatch, dry_run: bool, report: &mut ImportReport) -> DeskResult<()> {
         if dry_run {
             report.counts.organizations.read += batch.organizations.len();
             report.counts.providers.read += batch.providers.len();
             report.counts.patients.read += batch.patients.len();
             report.counts.encounters.read += batch.encounters.len();
+            report.counts.documents.read += batch.documents.len();
             return Ok(());
         }
         report.counts += self.store().apply_import(batch)?;

@@ -2,10 +2,12 @@
 //! transaction and reports every bad row with file, line and column; writing (through the desk, in
 //! batches) comes with the importer commands.
 //!
-//! Where this stands: the header-mapped CSV reader, the Synthea row mappings, and `chartroom import
-//! synthea-csv` (through `Desk::import_synthea_csv`) are built; FHIR bundles, `--strict`,
-//! `--rejects`, progress and the palette command are the rest of issue 4.
+//! Where this stands: the header-mapped CSV reader, the Synthea row mappings, `chartroom import
+//! synthea-csv` and `chartroom import fhir` (through the desk, with `--strict` and progress) are
+//! built; `--rejects`, procedures, streaming of very large files and the palette command are the
+//! rest of issue 4.
 
+pub mod fhir;
 pub mod synthea;
 pub mod table;
 

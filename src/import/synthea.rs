@@ -39,6 +39,7 @@ pub fn provider_from_row(row: &TableRow<'_>) -> Result<crate::store::imports::Im
     let family = words.pop().filter(|f| !f.is_empty()).ok_or_else(|| row.reject(Some("NAME"), "no name"))?;
     Ok(crate::store::imports::ImportedProvider {
         source_id,
+        npi: None,
         family,
         given: words.join(" "),
         specialty: crate::domain::text::clean(row.get("SPECIALITY")).into_owned(),

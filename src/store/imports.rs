@@ -11,6 +11,9 @@ use serde::Serialize;
 pub struct ImportBatch {
     /// The identifier system: `synthea`.
     pub system: String,
+    /// Which of the source's exports (`csv`, `fhir`): the same visit arrives under a different id
+    /// in each, and is joined across them by patient, kind and minute of admission.
+    pub export: String,
     pub facility_code: String,
     /// Inpatient charts discharged before this day arrive already complete.
     pub open_since: Option<NaiveDate>,
@@ -18,6 +21,7 @@ pub struct ImportBatch {
     pub providers: Vec<ImportedProvider>,
     pub patients: Vec<ImportedPatient>,
     pub encounters: Vec<ImportedEncounter>,
+    pub documents: Vec<ImportedDocument>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +33,8 @@ pub struct ImportedOrganization {
 #[derive(Debug, Clone)]
 pub struct ImportedProvider {
     pub source_id: String,
+    /// The NPI when the source carries one (FHIR); Synthea's CSV does not.
+    pub npi: Option<String>,
     pub family: String,
     pub given: String,
     pub specialty: String,
@@ -52,11 +58,26 @@ pub struct ImportedEncounter {
     pub source_id: String,
     pub patient_source_id: String,
     pub provider_source_id: Option<String>,
+    /// The attending by NPI, when the source refers to providers that way (FHIR).
+    pub provider_npi: Option<String>,
     pub organization_source_id: Option<String>,
     pub kind: EncounterKind,
     pub admit_at: DateTime<Utc>,
     pub discharge_at: Option<DateTime<Utc>>,
     pub service: String,
+}
+
+/// A note from another system, with its text: an imported document is complete unless the source
+/// says otherwise (an importer never invents an unsigned one).
+#[derive(Debug, Clone)]
+pub struct ImportedDocument {
+    pub source_id: String,
+    pub encounter_source_id: String,
+    pub author_npi: Option<String>,
+    pub doc_type: String,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub text: String,
 }
 
 /// What an import did with the records of one kind.
@@ -85,6 +106,7 @@ pub struct ImportCounts {
     pub providers: KindCounts,
     pub patients: KindCounts,
     pub encounters: KindCounts,
+    pub documents: KindCounts,
 }
 
 impl std::ops::AddAssign for ImportCounts {
@@ -93,5 +115,6 @@ impl std::ops::AddAssign for ImportCounts {
         self.providers += o.providers;
         self.patients += o.patients;
         self.encounters += o.encounters;
+        self.documents += o.documents;
     }
 }

@@ -68,11 +68,14 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         counts.providers.read += 1;
         match source_lookup(&tx, "provider_source_id", "provider_id", system, &p.source_id)? {
             Some(id) => {
+                // A FHIR bundle brings the NPI the CSV lacked: it replaces the source-key stand-in.
                 let changed = tx
                     .execute(
-                        "UPDATE provider SET family = ?2, given = ?3, specialty = ?4, version = version + 1
-                         WHERE id = ?1 AND (family != ?2 OR given != ?3 OR specialty != ?4)",
-                        params![id, p.family, p.given, p.specialty],
+                        "UPDATE provider SET family = ?2, given = ?3, specialty = CASE WHEN ?4 = '' THEN specialty ELSE ?4 END,
+                             npi = coalesce(?5, npi), version = version + 1
+                         WHERE id = ?1 AND (family != ?2 OR given != ?3 OR (?4 != '' AND specialty != ?4)
+                             OR (?5 IS NOT NULL AND npi != ?5))",
+                        params![id, p.family, p.given, p.specialty, p.npi],
                     )
                     .map_err(map_err)?;
                 if changed > 0 { counts.providers.updated += 1 } else { counts.providers.unchanged += 1 }
@@ -81,7 +84,12 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 // Synthea's CSV carries no NPI: the source key stands in until a FHIR bundle brings it.
                 tx.execute(
                     "INSERT INTO provider (npi, family, given, specialty) VALUES (?1, ?2, ?3, ?4)",
-                    params![format!("{system}:{}", p.source_id), p.family, p.given, p.specialty],
+                    params![
+                        p.npi.clone().unwrap_or_else(|| format!("{system}:{}", p.source_id)),
+                        p.family,
+                        p.given,
+                        p.specialty
+                    ],
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
@@ -189,9 +197,37 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
             .ok_or_else(|| {
                 StoreError::NotFound(format!("patient {} of encounter {}", e.patient_source_id, e.source_id))
             })?;
-        let attending = match &e.provider_source_id {
-            Some(p) => source_lookup(&tx, "provider_source_id", "provider_id", system, p)?,
-            None => None,
+        // The same visit from another export of the same population (Synthea's CSV and FHIR give
+        // an encounter different ids): the patient and the minute of admission name it, the same
+        // kind preferred (the exports classify urgent care differently; an ED visit and the
+        // admission from it can share a minute).
+        let same_visit: Option<i64> = tx
+            .query_row(
+                "SELECT e.id FROM encounter e WHERE e.patient_id = ?1 AND e.admit_at = ?2
+                   AND NOT EXISTS (SELECT 1 FROM encounter_source_id s
+                                   WHERE s.encounter_id = e.id AND s.system = ?4 AND s.export = ?5)
+                 ORDER BY e.kind = ?3 DESC, e.id LIMIT 1",
+                params![patient_id, timestamp(e.admit_at), e.kind.code(), system, batch.export],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(map_err)?;
+        if let Some(id) = same_visit {
+            tx.execute(
+                "INSERT INTO encounter_source_id (system, value, encounter_id, export) VALUES (?1, ?2, ?3, ?4)",
+                params![system, e.source_id, id, batch.export],
+            )
+            .map_err(map_err)?;
+            counts.encounters.unchanged += 1;
+            continue;
+        }
+        let attending = match (&e.provider_source_id, &e.provider_npi) {
+            (Some(p), _) => source_lookup(&tx, "provider_source_id", "provider_id", system, p)?,
+            (None, Some(npi)) => tx
+                .query_row("SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
+                .optional()
+                .map_err(map_err)?,
+            (None, None) => None,
         };
         let location = match &e.organization_source_id {
             Some(o) => source_lookup(&tx, "location_source_id", "location_id", system, o)?,
@@ -235,8 +271,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         .map_err(map_err)?;
         let id = tx.last_insert_rowid();
         tx.execute(
-            "INSERT INTO encounter_source_id (system, value, encounter_id) VALUES (?1, ?2, ?3)",
-            params![system, e.source_id, id],
+            "INSERT INTO encounter_source_id (system, value, encounter_id, export) VALUES (?1, ?2, ?3, ?4)",
+            params![system, e.source_id, id, batch.export],
         )
         .map_err(map_err)?;
         // History arrives complete: inpatient charts discharged before the open-since day do not
@@ -253,6 +289,38 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
             .map_err(map_err)?;
         }
         counts.encounters.created += 1;
+    }
+
+    for d in &batch.documents {
+        counts.documents.read += 1;
+        if source_lookup(&tx, "document_source_id", "document_id", system, &d.source_id)?.is_some() {
+            counts.documents.unchanged += 1;
+            continue;
+        }
+        let encounter_id = source_lookup(&tx, "encounter_source_id", "encounter_id", system, &d.encounter_source_id)?
+            .ok_or_else(|| {
+            StoreError::NotFound(format!("encounter {} of document {}", d.encounter_source_id, d.source_id))
+        })?;
+        let author: Option<i64> = match &d.author_npi {
+            Some(npi) => tx
+                .query_row("SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
+                .optional()
+                .map_err(map_err)?,
+            None => None,
+        };
+        tx.execute(
+            "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text)
+             VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, 'COMPLETED', ?5, ?5, ?6)",
+            params![encounter_id, d.doc_type, d.title, author, timestamp(d.created_at), d.text],
+        )
+        .map_err(map_err)?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO document_source_id (system, value, document_id) VALUES (?1, ?2, ?3)",
+            params![system, d.source_id, id],
+        )
+        .map_err(map_err)?;
+        counts.documents.created += 1;
     }
     tx.commit().map_err(map_err)?;
     Ok(counts)

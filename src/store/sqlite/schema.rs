@@ -3,7 +3,7 @@
 //! Append a migration; never edit one that has shipped. Opening an older file writes a backup
 //! beside it and upgrades it in place; a file from a newer chartroom is refused.
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
 /// sort per index beats a million random B-tree inserts each. Every one is in the migrations too;
@@ -395,4 +395,17 @@ CREATE TABLE location_source_id (
     PRIMARY KEY (system, value)
 ) STRICT, WITHOUT ROWID;
 ALTER TABLE encounter ADD COLUMN location_id INTEGER REFERENCES location(id);
+"#;
+
+/// Documents from other systems, found again by their identifiers there.
+const MIGRATION_6: &str = r#"
+CREATE TABLE document_source_id (
+    system      TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    document_id INTEGER NOT NULL REFERENCES document(id),
+    PRIMARY KEY (system, value)
+) STRICT, WITHOUT ROWID;
+-- Which export of a source an encounter id came from (Synthea's CSV and FHIR number the same visit
+-- differently): a visit is joined across exports, never with its twin in the same one.
+ALTER TABLE encounter_source_id ADD COLUMN export TEXT NOT NULL DEFAULT '';
 "#;
