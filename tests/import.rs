@@ -129,7 +129,7 @@ fn the_fhir_bundles_import_with_their_notes_and_again_change_nothing() {
     let dhim = common::desk_for(&f, "dhim");
     let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
 
-    let first = dhim.import_fhir(&dir, None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    let first = dhim.import_fhir(std::slice::from_ref(&dir), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
     assert!(first.rejections.is_empty(), "{:?}", first.rejections.first());
     let c = &first.counts;
     assert_eq!((c.patients.read, c.patients.created), (36, 36));
@@ -142,7 +142,7 @@ fn the_fhir_bundles_import_with_their_notes_and_again_change_nothing() {
     let antone = rows.iter().find(|r| r.family == "Simonis").expect("Simonis imported");
     assert_eq!(antone.given, "Antone");
 
-    let again = dhim.import_fhir(&dir, None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    let again = dhim.import_fhir(std::slice::from_ref(&dir), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
     let c = &again.counts;
     assert_eq!((c.patients.created, c.encounters.created, c.documents.created), (0, 0, 0));
     assert_eq!(c.documents.unchanged, 681);
@@ -155,7 +155,7 @@ fn csv_then_fhir_is_one_population() {
     let dhim = common::desk_for(&f, "dhim");
     let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
     dhim.import_synthea_csv(&csv, None, open_since, false).unwrap();
-    let report = dhim.import_fhir(&fhir, None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    let report = dhim.import_fhir(std::slice::from_ref(&fhir), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
     assert!(report.rejections.is_empty(), "{:?}", report.rejections.first());
     let c = &report.counts;
     // The FHIR patients are the CSV's: matched by Synthea id, not duplicated.
@@ -176,8 +176,55 @@ fn a_broken_bundle_is_reported_and_the_rest_imported() {
     let dhim = common::desk_for(&f, "dhim");
     let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
     let strict = chartroom::desk::import::ImportMode { dry_run: false, strict: true };
-    assert!(dhim.import_fhir(scratch.path(), None, open_since, strict, &mut |_| {}).is_err(), "--strict refuses");
-    let report = dhim.import_fhir(scratch.path(), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    assert!(
+        dhim.import_fhir(&[scratch.path().to_path_buf()], None, open_since, strict, &mut |_| {}).is_err(),
+        "--strict refuses"
+    );
+    let report = dhim.import_fhir(&[scratch.path().to_path_buf()], None, open_since, fhir_mode(), &mut |_| {}).unwrap();
     assert_eq!(report.rejections.len(), 1);
     assert!(report.rejections[0].file.ends_with("zz-truncated.json"));
+}
+
+#[test]
+fn the_command_writes_rejects_and_exits_non_zero() {
+    let Some(dir) = shared("synthea-fhir") else { return };
+    let scratch = tempfile::tempdir().unwrap();
+    let one = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("Antone63"))
+        .unwrap();
+    let broken = scratch.path().join("broken.json");
+    std::fs::write(&broken, b"\xff\xfe not json").unwrap();
+    let data_dir = scratch.path().join("data");
+    let rejects = scratch.path().join("rejects.tsv");
+    let chartroom = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let demo = chartroom(&["demo".as_ref(), "--patients".as_ref(), "20".as_ref()]);
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let out = chartroom(&[
+        "import".as_ref(),
+        "fhir".as_ref(),
+        one.as_os_str(),
+        broken.as_os_str(),
+        "--facility".as_ref(),
+        "RGH".as_ref(),
+        "--rejects".as_ref(),
+        rejects.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    assert!(!out.status.success(), "a rejected file makes the exit status non-zero");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["counts"]["patients"]["created"], 1);
+    assert_eq!(summary["counts"]["documents"]["created"], 10, "{summary}");
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(written.lines().count(), 2, "{written}");
+    assert!(written.contains("broken.json") && written.contains("not UTF-8"), "{written}");
 }

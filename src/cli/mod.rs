@@ -337,13 +337,17 @@ pub enum ImportCommand {
         /// Abort at the first bad row, with nothing written.
         #[arg(long)]
         strict: bool,
+        /// Write the rejected rows, with their reasons, to this file for correction.
+        #[arg(long, value_name = "FILE")]
+        rejects: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
     /// Synthea's FHIR R4 bundles: one .json file, or every one in a directory. Patients,
     /// practitioners, organizations, encounters and their notes (with text).
     Fhir {
-        path: PathBuf,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
         /// The chartroom facility it all lands in (default: the store's only facility).
         #[arg(long, value_name = "CODE")]
         facility: Option<String>,
@@ -356,6 +360,9 @@ pub enum ImportCommand {
         /// Abort at the first bad resource, with nothing written.
         #[arg(long)]
         strict: bool,
+        /// Write the rejected rows, with their reasons, to this file for correction.
+        #[arg(long, value_name = "FILE")]
+        rejects: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -630,12 +637,12 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             }
         },
         Command::Import { source } => {
-            let (fhir, dir, facility, open_since, dry_run, strict, json) = match source {
-                ImportCommand::SyntheaCsv { dir, facility, open_since, dry_run, strict, json } => {
-                    (false, dir, facility, open_since, dry_run, strict, json)
+            let (fhir, paths, facility, open_since, dry_run, strict, rejects, json) = match source {
+                ImportCommand::SyntheaCsv { dir, facility, open_since, dry_run, strict, rejects, json } => {
+                    (false, vec![dir], facility, open_since, dry_run, strict, rejects, json)
                 }
-                ImportCommand::Fhir { path, facility, open_since, dry_run, strict, json } => {
-                    (true, path, facility, open_since, dry_run, strict, json)
+                ImportCommand::Fhir { paths, facility, open_since, dry_run, strict, rejects, json } => {
+                    (true, paths, facility, open_since, dry_run, strict, rejects, json)
                 }
             };
             let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
@@ -650,11 +657,27 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             };
             let mode = crate::desk::import::ImportMode { dry_run, strict };
             let report = if fhir {
-                desk.import_fhir(&dir, facility.as_deref(), open_since, mode, &mut progress)
+                desk.import_fhir(&paths, facility.as_deref(), open_since, mode, &mut progress)
             } else {
-                desk.import_synthea_csv_with(&dir, facility.as_deref(), open_since, mode, &mut progress)
+                desk.import_synthea_csv_with(&paths[0], facility.as_deref(), open_since, mode, &mut progress)
             }
             .map_err(fail)?;
+            if let Some(file) = &rejects {
+                let mut text = String::from("file\tline\tcolumn\treason\n");
+                for r in &report.rejections {
+                    // Tab-separated, one per line: the reasons are ours, the file names the user's.
+                    let field = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+                    text.push_str(&format!(
+                        "{}\t{}\t{}\t{}\n",
+                        field(&r.file),
+                        r.line,
+                        field(r.column.as_deref().unwrap_or_default()),
+                        field(&r.reason)
+                    ));
+                }
+                std::fs::write(file, text)
+                    .map_err(|e| CliError(format!("could not write the rejects to {}: {e}", file.display())))?;
+            }
             if interactive {
                 eprintln!();
             }

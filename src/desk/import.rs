@@ -185,14 +185,14 @@ impl Desk {
         }
     }
 
-    /// `chartroom import fhir PATH`: Synthea's FHIR R4 bundles (a file, or every `*.json` in a
+    /// `chartroom import fhir PATH…`: Synthea's FHIR R4 bundles (files, or every `*.json` in a
     /// directory; the shared hospital and practitioner bundles first). Each bundle is written in
     /// one transaction, so an interrupted import leaves whole bundles. Notes arrive with their
     /// text, complete. The identifiers are Synthea's, so a population already imported from its
     /// CSV export is matched, not duplicated.
     pub fn import_fhir(
         &self,
-        path: &Path,
+        paths: &[std::path::PathBuf],
         facility: Option<&str>,
         open_since: NaiveDate,
         mode: ImportMode,
@@ -201,7 +201,7 @@ impl Desk {
         self.require_permission(Permission::AdministerStore)?;
         if mode.strict && !mode.dry_run {
             let check =
-                self.import_fhir(path, facility, open_since, ImportMode { dry_run: true, strict: false }, progress)?;
+                self.import_fhir(paths, facility, open_since, ImportMode { dry_run: true, strict: false }, progress)?;
             if let Some(first) = check.rejections.first() {
                 return Err(DeskError::Invalid(format!(
                     "--strict: nothing was imported; the first bad resource is {first} ({} in all)",
@@ -210,16 +210,21 @@ impl Desk {
             }
         }
         let facility_code = self.import_facility(facility)?;
-        let mut files = if path.is_dir() {
-            std::fs::read_dir(path)
-                .map_err(|e| DeskError::Invalid(format!("{}: {e}", path.display())))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
-                .collect::<Vec<_>>()
-        } else {
-            vec![path.to_path_buf()]
-        };
+        let mut files = Vec::new();
+        for path in paths {
+            if path.is_dir() {
+                let entries =
+                    std::fs::read_dir(path).map_err(|e| DeskError::Invalid(format!("{}: {e}", path.display())))?;
+                files.extend(
+                    entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json"))),
+                );
+            } else {
+                files.push(path.clone());
+            }
+        }
         // Practitioners and organizations first, so that every patient bundle finds its references.
         let shared_first = |p: &std::path::PathBuf| {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -230,7 +235,16 @@ impl Desk {
         let total = files.len();
         for (done, file) in files.iter().enumerate() {
             let name = file.display().to_string();
-            let text = std::fs::read_to_string(file).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
+            let bytes = std::fs::read(file).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
+            let Ok(text) = String::from_utf8(bytes) else {
+                report.rejections.push(Rejection {
+                    file: name,
+                    line: 0,
+                    column: None,
+                    reason: "not UTF-8 text (a FHIR bundle is JSON)".into(),
+                });
+                continue;
+            };
             let bundle = match fhir::parse_bundle(&name, &text) {
                 Ok(bundle) => bundle,
                 Err(rejection) => {

@@ -402,4 +402,30 @@ mod tests {
         }
         assert_eq!((patients, encounters, documents), (36, 681, 681));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_makes_the_bundle_parser_panic(text in "\\PC{0,400}") {
+            let _ = parse_bundle("p.json", &text);
+        }
+
+        #[test]
+        fn no_resource_makes_it_panic(kind in "(Patient|Encounter|DocumentReference|Practitioner|Organization)",
+                                      field in "[a-zA-Z]{1,12}", value in "\\PC{0,40}", data in "[A-Za-z0-9+/=]{0,40}") {
+            let resource = serde_json::json!({
+                "resourceType": kind, "id": value, field: value,
+                "name": [{"family": value, "given": [value]}], "birthDate": value,
+                "period": {"start": value}, "class": {"code": value},
+                "subject": {"reference": value}, "context": {"encounter": [{"reference": value}]},
+                "content": [{"attachment": {"data": data}}], "date": value,
+            });
+            let bundle = serde_json::json!({"resourceType": "Bundle", "entry": [{"resource": resource}]});
+            let _ = parse_bundle("p.json", &bundle.to_string());
+        }
+
+        #[test]
+        fn no_symbols_make_base64_panic(text in "\\PC{0,80}") {
+            let _ = base64_decode(&text);
+        }
+    }
 }
