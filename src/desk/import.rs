@@ -97,60 +97,67 @@ impl Desk {
         report.counts.providers.rejected = count_rejected(&report, "providers.csv");
         self.write(batch, dry_run, &mut report)?;
 
-        let patients =
-            read(&dir.join("patients.csv"), synthea::PATIENT_COLUMNS, synthea::patient_from_row, &mut report)?;
+        // Patients and encounters stream: each batch of rows is written as it is read, so memory
+        // holds one batch and the export's patient ids, whatever the size of the files.
+        let mut known = std::collections::HashSet::new();
+        stream(
+            &dir.join("patients.csv"),
+            synthea::PATIENT_COLUMNS,
+            &synthea::patient_from_row,
+            &mut report,
+            &mut |patients, report| {
+                known.extend(patients.iter().map(|p: &SyntheaPatient| p.source_id.clone()));
+                let mut batch = base();
+                batch.patients = patients.iter().map(|p| self.imported_patient(p)).collect();
+                self.write(batch, dry_run, report)?;
+                progress(format!("patients: {}", report.counts.patients.read));
+                Ok(())
+            },
+        )?;
         report.counts.patients.rejected = count_rejected(&report, "patients.csv");
-        let known: std::collections::HashSet<String> = patients.iter().map(|p| p.source_id.clone()).collect();
-        for chunk in patients.chunks(BATCH_ROWS) {
-            let mut batch = base();
-            batch.patients = chunk.iter().map(|p| self.imported_patient(p)).collect();
-            self.write(batch, dry_run, &mut report)?;
-            progress(format!("patients: {} of {}", report.counts.patients.read, patients.len()));
-        }
 
-        let encounters =
-            read(&dir.join("encounters.csv"), synthea::ENCOUNTER_COLUMNS, synthea::encounter_from_row, &mut report)?;
+        let known_patient = |row: &crate::import::table::TableRow<'_>| {
+            let encounter = synthea::encounter_from_row(row)?;
+            // An encounter of a patient its export does not hold is a broken reference: reported,
+            // not guessed. (A Synthea export is whole: its encounters' patients are in it.)
+            if !known.contains(&encounter.patient_source_id) {
+                return Err(row.reject(
+                    Some("PATIENT"),
+                    format!(
+                        "encounter {} refers to an unknown patient {}",
+                        encounter.source_id, encounter.patient_source_id
+                    ),
+                ));
+            }
+            Ok(encounter)
+        };
+        stream(
+            &dir.join("encounters.csv"),
+            synthea::ENCOUNTER_COLUMNS,
+            &known_patient,
+            &mut report,
+            &mut |encounters: Vec<SyntheaEncounter>, report| {
+                let mut batch = base();
+                batch.encounters = encounters
+                    .into_iter()
+                    .map(|e| ImportedEncounter {
+                        service: e.class.to_ascii_uppercase(),
+                        source_id: e.source_id,
+                        patient_source_id: e.patient_source_id,
+                        provider_source_id: e.provider_source_id,
+                        provider_npi: None,
+                        organization_source_id: e.organization_source_id,
+                        kind: e.kind,
+                        admit_at: e.start,
+                        discharge_at: e.stop,
+                    })
+                    .collect();
+                self.write(batch, dry_run, report)?;
+                progress(format!("encounters: {}", report.counts.encounters.read));
+                Ok(())
+            },
+        )?;
         report.counts.encounters.rejected = count_rejected(&report, "encounters.csv");
-        let encounters: Vec<SyntheaEncounter> = encounters
-            .into_iter()
-            .filter(|e| {
-                // An encounter of a patient its export does not hold is a broken reference: reported,
-                // not guessed. (A Synthea export is whole: its encounters' patients are in it.)
-                let ok = known.contains(&e.patient_source_id);
-                if !ok {
-                    report.rejections.push(Rejection {
-                        file: dir.join("encounters.csv").display().to_string(),
-                        line: 0,
-                        column: Some("PATIENT".into()),
-                        reason: format!(
-                            "encounter {} refers to an unknown patient {}",
-                            e.source_id, e.patient_source_id
-                        ),
-                    });
-                    report.counts.encounters.rejected += 1;
-                }
-                ok
-            })
-            .collect();
-        for chunk in encounters.chunks(BATCH_ROWS) {
-            let mut batch = base();
-            batch.encounters = chunk
-                .iter()
-                .map(|e| ImportedEncounter {
-                    source_id: e.source_id.clone(),
-                    patient_source_id: e.patient_source_id.clone(),
-                    provider_source_id: e.provider_source_id.clone(),
-                    provider_npi: None,
-                    organization_source_id: e.organization_source_id.clone(),
-                    kind: e.kind,
-                    admit_at: e.start,
-                    discharge_at: e.stop,
-                    service: e.class.to_ascii_uppercase(),
-                })
-                .collect();
-            self.write(batch, dry_run, &mut report)?;
-            progress(format!("encounters: {} of {}", report.counts.encounters.read, encounters.len()));
-        }
         if !dry_run {
             let c = &report.counts;
             let detail = format!(
@@ -371,4 +378,36 @@ fn read<T>(
         }
     }
     Ok(out)
+}
+
+/// Reads `path` row by row, handing each [`BATCH_ROWS`] good rows to `sink` (and the last, shorter
+/// batch); bad rows go to the report. A missing optional file reads as empty.
+fn stream<T>(
+    path: &Path,
+    required: &[&str],
+    map: &dyn Fn(&crate::import::table::TableRow<'_>) -> Result<T, Rejection>,
+    report: &mut ImportReport,
+    sink: &mut dyn FnMut(Vec<T>, &mut ImportReport) -> DeskResult<()>,
+) -> DeskResult<()> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(DeskError::Invalid(format!("{}: {e}", path.display()))),
+    };
+    let mut table = Table::open(&path.display().to_string(), std::io::BufReader::new(file), required)
+        .map_err(|e| DeskError::Invalid(e.to_string()))?;
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    while let Some(row) = table.next_row() {
+        match row.and_then(|r| map(&r)) {
+            Ok(value) => batch.push(value),
+            Err(rejection) => report.rejections.push(rejection),
+        }
+        if batch.len() == BATCH_ROWS {
+            sink(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)), report)?;
+        }
+    }
+    if !batch.is_empty() {
+        sink(batch, report)?;
+    }
+    Ok(())
 }

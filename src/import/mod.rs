@@ -4,8 +4,7 @@
 //!
 //! Where this stands: the header-mapped CSV reader, the Synthea row mappings, `chartroom import
 //! synthea-csv` and `chartroom import fhir` (through the desk, with `--strict` and progress) are
-//! built; `--rejects`, procedures, streaming of very large files and the palette command are the
-//! rest of issue 4.
+//! built; procedures, PractitionerRole/Location and the palette command are the rest of issue 4.
 
 pub mod fhir;
 pub mod synthea;

@@ -27,34 +27,56 @@ fn source_lookup(
         .map_err(map_err)
 }
 
+/// `execute` through the statement cache: an import runs the same few statements a million times,
+/// and preparing each anew cost more than running it.
+fn execute_cached(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
+}
+
+fn query_row_cached<T>(
+    tx: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    tx.prepare_cached(sql)?.query_row(params, row)
+}
+
 pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<ImportCounts> {
+    // Every statement below stays prepared for the whole import.
+    conn.set_prepared_statement_cache_capacity(64);
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
     let mut counts = ImportCounts::default();
     let system = batch.system.as_str();
     let now = timestamp(chrono::Utc::now());
-    let facility_id: i64 = tx
-        .query_row("SELECT id FROM facility WHERE code = ?1", [&batch.facility_code], |r| r.get(0))
-        .optional()
-        .map_err(map_err)?
-        .ok_or_else(|| StoreError::NotFound(format!("facility {}", batch.facility_code)))?;
+    let facility_id: i64 =
+        query_row_cached(&tx, "SELECT id FROM facility WHERE code = ?1", [&batch.facility_code], |r| r.get(0))
+            .optional()
+            .map_err(map_err)?
+            .ok_or_else(|| StoreError::NotFound(format!("facility {}", batch.facility_code)))?;
 
     for org in &batch.organizations {
         counts.organizations.read += 1;
         match source_lookup(&tx, "location_source_id", "location_id", system, &org.source_id)? {
             Some(id) => {
-                let changed = tx
-                    .execute("UPDATE location SET name = ?2 WHERE id = ?1 AND name != ?2", params![id, org.name])
-                    .map_err(map_err)?;
+                let changed = execute_cached(
+                    &tx,
+                    "UPDATE location SET name = ?2 WHERE id = ?1 AND name != ?2",
+                    params![id, org.name],
+                )
+                .map_err(map_err)?;
                 if changed > 0 { counts.organizations.updated += 1 } else { counts.organizations.unchanged += 1 }
             }
             None => {
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "INSERT INTO location (code, name, kind) VALUES (?1, ?2, 'ORGANIZATION')",
                     params![format!("{system}:{}", org.source_id), org.name],
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "INSERT INTO location_source_id (system, value, location_id) VALUES (?1, ?2, ?3)",
                     params![system, org.source_id, id],
                 )
@@ -69,8 +91,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         match source_lookup(&tx, "provider_source_id", "provider_id", system, &p.source_id)? {
             Some(id) => {
                 // A FHIR bundle brings the NPI the CSV lacked: it replaces the source-key stand-in.
-                let changed = tx
-                    .execute(
+                let changed = execute_cached(&tx,
+
                         "UPDATE provider SET family = ?2, given = ?3, specialty = CASE WHEN ?4 = '' THEN specialty ELSE ?4 END,
                              npi = coalesce(?5, npi), version = version + 1
                          WHERE id = ?1 AND (family != ?2 OR given != ?3 OR (?4 != '' AND specialty != ?4)
@@ -82,7 +104,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
             }
             None => {
                 // Synthea's CSV carries no NPI: the source key stands in until a FHIR bundle brings it.
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "INSERT INTO provider (npi, family, given, specialty) VALUES (?1, ?2, ?3, ?4)",
                     params![
                         p.npi.clone().unwrap_or_else(|| format!("{system}:{}", p.source_id)),
@@ -93,7 +116,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "INSERT INTO provider_source_id (system, value, provider_id) VALUES (?1, ?2, ?3)",
                     params![system, p.source_id, id],
                 )
@@ -103,20 +127,20 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         }
     }
 
-    let mut next_mrn: i64 = tx
-        .query_row(
-            "SELECT coalesce(max(CAST(mrn AS INTEGER)), ?1 - 1) FROM patient WHERE length(mrn) = 7 AND mrn >= '5000000'",
-            [FIRST_IMPORT_MRN],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(map_err)?
+    let mut next_mrn: i64 = query_row_cached(
+        &tx,
+        "SELECT coalesce(max(CAST(mrn AS INTEGER)), ?1 - 1) FROM patient WHERE length(mrn) = 7 AND mrn >= '5000000'",
+        [FIRST_IMPORT_MRN],
+        |r| r.get::<_, i64>(0),
+    )
+    .map_err(map_err)?
         + 1;
     for p in &batch.patients {
         counts.patients.read += 1;
         match source_lookup(&tx, "patient_source_id", "patient_id", system, &p.source_id)? {
             Some(id) => {
-                let changed = tx
-                    .execute(
+                let changed = execute_cached(&tx,
+
                         "UPDATE patient SET family = ?2, given = ?3, middle = ?4, family_key = ?5, given_key = ?6,
                              family_phon = ?7, given_phon = ?8, birth_date = ?9, deceased_on = ?10, version = version + 1
                          WHERE id = ?1 AND (family != ?2 OR given != ?3 OR middle != ?4 OR birth_date != ?9
@@ -141,7 +165,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 if next_mrn > 9_999_999 {
                     return Err(StoreError::Backend("the import MRN range (5000000-9999999) is used up".into()));
                 }
-                tx.execute(
+                execute_cached(&tx,
                     "INSERT INTO patient (mrn, family, given, middle, family_key, given_key, family_phon, given_phon, sex,
                          birth_date, ssn_last4, ssn_hash, deceased_on, address, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -165,7 +189,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "INSERT INTO patient_source_id (system, value, patient_id) VALUES (?1, ?2, ?3)",
                     params![system, p.source_id, id],
                 )
@@ -180,8 +205,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
     for e in &batch.encounters {
         counts.encounters.read += 1;
         if let Some(id) = source_lookup(&tx, "encounter_source_id", "encounter_id", system, &e.source_id)? {
-            let changed = tx
-                .execute(
+            let changed = execute_cached(&tx,
+
                     "UPDATE encounter SET discharge_at = ?2, version = version + 1 WHERE id = ?1 AND discharge_at IS NOT ?2",
                     params![id, e.discharge_at.map(timestamp)],
                 )
@@ -201,19 +226,20 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         // an encounter different ids): the patient and the minute of admission name it, the same
         // kind preferred (the exports classify urgent care differently; an ED visit and the
         // admission from it can share a minute).
-        let same_visit: Option<i64> = tx
-            .query_row(
-                "SELECT e.id FROM encounter e WHERE e.patient_id = ?1 AND e.admit_at = ?2
+        let same_visit: Option<i64> = query_row_cached(
+            &tx,
+            "SELECT e.id FROM encounter e WHERE e.patient_id = ?1 AND e.admit_at = ?2
                    AND NOT EXISTS (SELECT 1 FROM encounter_source_id s
                                    WHERE s.encounter_id = e.id AND s.system = ?4 AND s.export = ?5)
                  ORDER BY e.kind = ?3 DESC, e.id LIMIT 1",
-                params![patient_id, timestamp(e.admit_at), e.kind.code(), system, batch.export],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(map_err)?;
+            params![patient_id, timestamp(e.admit_at), e.kind.code(), system, batch.export],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(map_err)?;
         if let Some(id) = same_visit {
-            tx.execute(
+            execute_cached(
+                &tx,
                 "INSERT INTO encounter_source_id (system, value, encounter_id, export) VALUES (?1, ?2, ?3, ?4)",
                 params![system, e.source_id, id, batch.export],
             )
@@ -223,8 +249,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         }
         let attending = match (&e.provider_source_id, &e.provider_npi) {
             (Some(p), _) => source_lookup(&tx, "provider_source_id", "provider_id", system, p)?,
-            (None, Some(npi)) => tx
-                .query_row("SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
+            (None, Some(npi)) => query_row_cached(&tx, "SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
                 .optional()
                 .map_err(map_err)?,
             (None, None) => None,
@@ -237,14 +262,17 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         let next = match sequences.get(&prefix) {
             Some(n) => n + 1,
             None => {
-                let max: Option<i64> = tx
-                    .query_row(
-                        "SELECT max(CAST(substr(account, 5) AS INTEGER)) FROM encounter WHERE account LIKE ?1 || '%'",
-                        [&prefix],
-                        |r| r.get(0),
-                    )
-                    .map_err(map_err)?;
-                max.unwrap_or(0) + 1
+                // A range on the account's own unique index (LIKE would scan the table: it ignores
+                // case, the index does not). Sequences are six digits, so the greatest account in
+                // the range holds the greatest number.
+                let last: Option<String> = query_row_cached(
+                    &tx,
+                    "SELECT max(account) FROM encounter WHERE account >= ?1 AND account < ?1 || '~'",
+                    [&prefix],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+                last.and_then(|a| a.get(prefix.len()..).and_then(|n| n.parse::<i64>().ok())).unwrap_or(0) + 1
             }
         };
         if next > 999_999 {
@@ -252,7 +280,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         }
         sequences.insert(prefix.clone(), next);
         let account = format!("{prefix}{next:06}");
-        tx.execute(
+        execute_cached(&tx,
             "INSERT INTO encounter (patient_id, account, kind, facility_id, service, admit_at, discharge_at, attending_id,
                  location_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -270,7 +298,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         )
         .map_err(map_err)?;
         let id = tx.last_insert_rowid();
-        tx.execute(
+        execute_cached(
+            &tx,
             "INSERT INTO encounter_source_id (system, value, encounter_id, export) VALUES (?1, ?2, ?3, ?4)",
             params![system, e.source_id, id, batch.export],
         )
@@ -282,7 +311,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
             && discharged.date_naive() < open_since
         {
             let day = date_text(discharged.date_naive());
-            tx.execute(
+            execute_cached(&tx,
                 "INSERT INTO chart_completion (encounter_id, status, received_on, completed_on) VALUES (?1, 'COMPLETE', ?2, ?2)",
                 params![id, day],
             )
@@ -302,20 +331,20 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
             StoreError::NotFound(format!("encounter {} of document {}", d.encounter_source_id, d.source_id))
         })?;
         let author: Option<i64> = match &d.author_npi {
-            Some(npi) => tx
-                .query_row("SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
+            Some(npi) => query_row_cached(&tx, "SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
                 .optional()
                 .map_err(map_err)?,
             None => None,
         };
-        tx.execute(
+        execute_cached(&tx,
             "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text)
              VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, 'COMPLETED', ?5, ?5, ?6)",
             params![encounter_id, d.doc_type, d.title, author, timestamp(d.created_at), d.text],
         )
         .map_err(map_err)?;
         let id = tx.last_insert_rowid();
-        tx.execute(
+        execute_cached(
+            &tx,
             "INSERT INTO document_source_id (system, value, document_id) VALUES (?1, ?2, ?3)",
             params![system, d.source_id, id],
         )
