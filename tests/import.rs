@@ -228,3 +228,93 @@ fn the_command_writes_rejects_and_exits_non_zero() {
     assert_eq!(written.lines().count(), 2, "{written}");
     assert!(written.contains("broken.json") && written.contains("not UTF-8"), "{written}");
 }
+
+/// Killed with SIGKILL between batches, the import leaves whole batches; run again, it completes
+/// with every patient once and each with its source id.
+#[test]
+fn an_import_killed_midway_completes_cleanly_when_rerun() {
+    use std::io::{BufRead, Write};
+    let scratch = tempfile::tempdir().unwrap();
+    let export = scratch.path().join("export");
+    std::fs::create_dir_all(&export).unwrap();
+    let patients = 50_000;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(export.join("patients.csv")).unwrap());
+    writeln!(out, "Id,BIRTHDATE,FIRST,LAST,GENDER,SSN").unwrap();
+    for n in 0..patients {
+        writeln!(
+            out,
+            "p-{n:08},19{:02}-01-{:02},Ann{n},Smith{},F,999-{:02}-{:04}",
+            n % 100,
+            1 + n % 28,
+            n % 97,
+            n % 100,
+            n % 10_000
+        )
+        .unwrap();
+    }
+    drop(out);
+    let data_dir = scratch.path().join("data");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["init", "--empty"]).status.success());
+    let add = run(&[
+        "facility",
+        "add",
+        "MAH",
+        "--name",
+        "Mount Auburn",
+        "--state",
+        "MA",
+        "--kind",
+        "hospital",
+        "--tz",
+        "America/New_York",
+    ]);
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["import", "synthea-csv"])
+        .arg(&export)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in progress.lines() {
+        // The first batch is written; kill before the import can finish.
+        if line.unwrap().contains("patients: 5000") {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+
+    let db = rusqlite::Connection::open(data_dir.join("chartroom.db")).unwrap();
+    let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let written = count("SELECT count(*) FROM patient");
+    assert!(written >= 5_000 && written < patients as i64, "killed midway: {written} written");
+    assert_eq!(written % 5_000, 0, "only whole batches");
+    assert_eq!(count("SELECT count(*) FROM patient_source_id"), written);
+
+    let rerun = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["import", "synthea-csv", "--json"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&rerun.stdout).unwrap();
+    assert_eq!(summary["counts"]["patients"]["unchanged"], written);
+    assert_eq!(summary["counts"]["patients"]["created"], patients as i64 - written);
+    assert_eq!(count("SELECT count(*) FROM patient"), patients as i64);
+    assert_eq!(count("SELECT count(*) FROM patient_source_id"), patients as i64);
+}
