@@ -3,8 +3,8 @@
 //! batches) comes with the importer commands.
 //!
 //! Where this stands: the header-mapped CSV reader, the Synthea row mappings, `chartroom import
-//! synthea-csv` and `chartroom import fhir` (through the desk, with `--strict` and progress) are
-//! built; procedures, PractitionerRole/Location and the palette command are the rest of issue 4.
+//! synthea-csv` and `chartroom import fhir` (through the desk, with `--strict` and progress; also from the TUI
+//! palette) are built; procedures and PractitionerRole/Location resources are the rest of issue 4.
 
 pub mod fhir;
 pub mod synthea;

@@ -107,6 +107,8 @@ pub enum Msg {
     /// A line of progress from a long job.
     Progress(String),
     NightlyDone(Result<crate::desk::deficiencies::NightlySummary, String>),
+    /// An import finished: its counts, or why it stopped.
+    ImportDone(Result<crate::desk::import::ImportReport, String>),
     /// A bulk action finished: what it did, in the past tense (`completed`, `reassigned`…).
     Completed {
         verb: &'static str,
@@ -169,6 +171,12 @@ pub enum Command {
     },
     RunNightly {
         date: chrono::NaiveDate,
+    },
+    RunImport {
+        fhir: bool,
+        paths: Vec<std::path::PathBuf>,
+        facility: Option<String>,
+        open_since: chrono::NaiveDate,
     },
     PauseAging {
         items: Vec<(i64, i64)>,
@@ -378,6 +386,23 @@ impl App {
                 });
                 if self.queue.loaded { self.reload_queue() } else { Vec::new() }
             }
+            Msg::ImportDone(result) => {
+                self.toast = Some(match result {
+                    Ok(report) => {
+                        let c = &report.counts;
+                        let mut line = format!(
+                            "Imported: {} patients new, {} unchanged; {} encounters new; {} documents new",
+                            c.patients.created, c.patients.unchanged, c.encounters.created, c.documents.created
+                        );
+                        if let Some(first) = report.rejections.first() {
+                            line.push_str(&format!("; {} rejected, first: {first}", report.rejections.len()));
+                        }
+                        line
+                    }
+                    Err(e) => format!("Import stopped: {e}"),
+                });
+                Vec::new()
+            }
             Msg::QueueCounted(result) => {
                 match result {
                     Ok(counts) => self.queue.counts = Some(counts),
@@ -522,6 +547,22 @@ impl App {
                     crate::domain::dates::us_date(self.today)
                 );
                 self.overlay = Some(Overlay::Confirm { prompt, command: Command::RunNightly { date: self.today } });
+                Vec::new()
+            }
+            PaletteCommand::Import { fhir, paths, facility } => {
+                let shown: Vec<String> =
+                    paths.iter().map(|p| crate::domain::text::clean(&p.display().to_string()).into_owned()).collect();
+                let prompt = format!(
+                    "Import Synthea {} from {}{}? (y/N)",
+                    if fhir { "FHIR" } else { "CSV" },
+                    shown.join(" "),
+                    facility.as_ref().map(|f| format!(" into {f}")).unwrap_or_default()
+                );
+                let open_since = self.today - chrono::Duration::days(30);
+                self.overlay = Some(Overlay::Confirm {
+                    prompt,
+                    command: Command::RunImport { fhir, paths, facility, open_since },
+                });
                 Vec::new()
             }
             PaletteCommand::Mrn(mrn) => {

@@ -137,6 +137,23 @@ impl Effects {
                     )
                 })
             }
+            Command::RunImport { fhir, paths, facility, open_since } => {
+                let progress_tx = self.tx.clone();
+                self.background(move |desk| {
+                    let mut progress = |line: String| {
+                        let _ = progress_tx.send(Msg::Progress(format!("Importing: {line}")));
+                    };
+                    let mode = crate::desk::import::ImportMode::default();
+                    let report = match (fhir, paths.first()) {
+                        (true, _) => desk.import_fhir(&paths, facility.as_deref(), open_since, mode, &mut progress),
+                        (false, Some(dir)) => {
+                            desk.import_synthea_csv_with(dir, facility.as_deref(), open_since, mode, &mut progress)
+                        }
+                        (false, None) => Err(crate::desk::DeskError::Invalid("import csv DIR: no directory".into())),
+                    };
+                    Msg::ImportDone(report.map_err(|e| e.to_string()))
+                })
+            }
             Command::LoadStandings { provider_ids } => self.background(move |desk| {
                 let today = desk.today();
                 Msg::StandingsLoaded(desk.physician_standings_of(&provider_ids, today).map_err(|e| e.to_string()))

@@ -594,3 +594,37 @@ fn a_physicians_group_folds_and_the_highlight_skips_it() {
     app.update(key(KeyCode::Char('z'))); // and unfold it again
     assert_eq!(app.queue.folded.iter().copied().collect::<Vec<_>>(), vec![1]);
 }
+
+#[test]
+fn an_import_runs_from_the_palette_with_progress_and_a_summary() {
+    let mut app = app();
+    palette(&mut app, "import");
+    assert!(app.toast.as_deref().unwrap().starts_with("import csv DIR, or import fhir"));
+    app.update(key(KeyCode::Esc));
+    palette(&mut app, "import fhir /data/Fhir/a.json /data/b facility=mah");
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert_eq!(prompt, "Import Synthea FHIR from /data/Fhir/a.json /data/b into MAH? (y/N)");
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert_eq!(
+        commands,
+        vec![Command::RunImport {
+            fhir: true,
+            paths: vec!["/data/Fhir/a.json".into(), "/data/b".into()],
+            facility: Some("MAH".into()),
+            open_since: NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
+        }]
+    );
+    app.update(Msg::Progress("Importing: bundles: 3 of 38".into()));
+    assert_eq!(app.toast.as_deref(), Some("Importing: bundles: 3 of 38"));
+    let mut report = crate::desk::import::ImportReport::default();
+    report.counts.patients.created = 36;
+    report.counts.encounters.created = 681;
+    report.counts.documents.created = 681;
+    app.update(Msg::ImportDone(Ok(report)));
+    assert_eq!(
+        app.toast.as_deref(),
+        Some("Imported: 36 patients new, 0 unchanged; 681 encounters new; 681 documents new")
+    );
+    palette(&mut app, "import csv /a /b");
+    assert_eq!(app.toast.as_deref(), Some("import csv DIR: one directory"));
+}

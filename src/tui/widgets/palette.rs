@@ -50,6 +50,12 @@ pub enum PaletteCommand {
     Physician(String),
     /// Run the overnight job now.
     Nightly,
+    /// `import csv DIR` or `import fhir PATH…`, with `facility=CODE` when the store has several.
+    Import {
+        fhir: bool,
+        paths: Vec<std::path::PathBuf>,
+        facility: Option<String>,
+    },
     /// Narrow the queue: `filter type=DS-D service=SURGERY facility=RGH category=SUMMARY status=OPEN`;
     /// `filter` alone clears them.
     Filter(Vec<(String, String)>),
@@ -65,6 +71,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("mrn", " MRN", "Open a chart by MRN: mrn 1002345"),
     ("physician", " NPI", "What one physician owes: physician 1000000001"),
     ("nightly", "", "Run the nightly deficiency job now"),
+    ("import", " csv DIR | fhir PATH…", "Import a Synthea export [facility=CODE]"),
     ("filter", " type= service= …", "Narrow the queue; alone: clear"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
@@ -151,6 +158,36 @@ impl PaletteState {
             "help" => PaletteCommand::Help,
             "quit" => PaletteCommand::Quit,
             "nightly" => PaletteCommand::Nightly,
+            "import" => {
+                let fhir = match argument.first().map(|k| k.to_ascii_lowercase()) {
+                    Some(k) if k == "csv" => false,
+                    Some(k) if k == "fhir" => true,
+                    _ => {
+                        return Err(
+                            "import csv DIR, or import fhir PATH… (facility=CODE when there are several)".into()
+                        );
+                    }
+                };
+                let mut paths = Vec::new();
+                let mut facility = None;
+                for word in &argument[1..] {
+                    match word.split_once('=') {
+                        Some((key, code)) if key.eq_ignore_ascii_case("facility") => {
+                            facility = Some(code.to_ascii_uppercase())
+                        }
+                        _ => paths.push(std::path::PathBuf::from(word)),
+                    }
+                }
+                if paths.is_empty() || (!fhir && paths.len() > 1) {
+                    return Err(if fhir {
+                        "import fhir PATH…: name files or directories"
+                    } else {
+                        "import csv DIR: one directory"
+                    }
+                    .into());
+                }
+                PaletteCommand::Import { fhir, paths, facility }
+            }
             "filter" => {
                 let mut pairs = Vec::new();
                 for word in &argument {
