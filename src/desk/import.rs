@@ -100,21 +100,23 @@ impl Desk {
         // Patients and encounters stream: each batch of rows is written as it is read, so memory
         // holds one batch and the export's patient ids, whatever the size of the files.
         let mut known = std::collections::HashSet::new();
+        let mut started = std::time::Instant::now();
         stream(
             &dir.join("patients.csv"),
             synthea::PATIENT_COLUMNS,
             &synthea::patient_from_row,
             &mut report,
-            &mut |patients, report| {
+            &mut |patients, report, done| {
                 known.extend(patients.iter().map(|p: &SyntheaPatient| p.source_id.clone()));
                 let mut batch = base();
                 batch.patients = patients.iter().map(|p| self.imported_patient(p)).collect();
                 self.write(batch, dry_run, report)?;
-                progress(format!("patients: {}", report.counts.patients.read));
+                progress(progress_line("patients", report.counts.patients.read, started, done));
                 Ok(())
             },
         )?;
         report.counts.patients.rejected = count_rejected(&report, "patients.csv");
+        started = std::time::Instant::now();
 
         let known_patient = |row: &crate::import::table::TableRow<'_>| {
             let encounter = synthea::encounter_from_row(row)?;
@@ -136,7 +138,7 @@ impl Desk {
             synthea::ENCOUNTER_COLUMNS,
             &known_patient,
             &mut report,
-            &mut |encounters: Vec<SyntheaEncounter>, report| {
+            &mut |encounters: Vec<SyntheaEncounter>, report, done| {
                 let mut batch = base();
                 batch.encounters = encounters
                     .into_iter()
@@ -153,7 +155,7 @@ impl Desk {
                     })
                     .collect();
                 self.write(batch, dry_run, report)?;
-                progress(format!("encounters: {}", report.counts.encounters.read));
+                progress(progress_line("encounters", report.counts.encounters.read, started, done));
                 Ok(())
             },
         )?;
@@ -240,6 +242,7 @@ impl Desk {
         files.sort_by_key(shared_first);
         let mut report = ImportReport { dry_run: mode.dry_run, ..Default::default() };
         let total = files.len();
+        let started = std::time::Instant::now();
         for (done, file) in files.iter().enumerate() {
             let name = file.display().to_string();
             let bytes = std::fs::read(file).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
@@ -297,7 +300,8 @@ impl Desk {
                 documents: bundle.documents,
             };
             self.write(batch, mode.dry_run, &mut report).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
-            progress(format!("bundles: {} of {total}", done + 1));
+            let patients = report.counts.patients.read;
+            progress(progress_line("patients", patients, started, (done + 1) as f64 / total.max(1) as f64));
         }
         if !mode.dry_run {
             let c = &report.counts;
@@ -380,6 +384,9 @@ fn read<T>(
     Ok(out)
 }
 
+/// Takes a batch of good rows, the report, and the share of the file read so far.
+type BatchSink<'a, T> = dyn FnMut(Vec<T>, &mut ImportReport, f64) -> DeskResult<()> + 'a;
+
 /// Reads `path` row by row, handing each [`BATCH_ROWS`] good rows to `sink` (and the last, shorter
 /// batch); bad rows go to the report. A missing optional file reads as empty.
 fn stream<T>(
@@ -387,15 +394,19 @@ fn stream<T>(
     required: &[&str],
     map: &dyn Fn(&crate::import::table::TableRow<'_>) -> Result<T, Rejection>,
     report: &mut ImportReport,
-    sink: &mut dyn FnMut(Vec<T>, &mut ImportReport) -> DeskResult<()>,
+    sink: &mut BatchSink<'_, T>,
 ) -> DeskResult<()> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(DeskError::Invalid(format!("{}: {e}", path.display()))),
     };
-    let mut table = Table::open(&path.display().to_string(), std::io::BufReader::new(file), required)
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0).max(1) as f64;
+    let consumed = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = CountingReader { inner: file, consumed: consumed.clone() };
+    let mut table = Table::open(&path.display().to_string(), std::io::BufReader::new(counted), required)
         .map_err(|e| DeskError::Invalid(e.to_string()))?;
+    let fraction = || (consumed.get() as f64 / total).min(1.0);
     let mut batch = Vec::with_capacity(BATCH_ROWS);
     while let Some(row) = table.next_row() {
         match row.and_then(|r| map(&r)) {
@@ -403,11 +414,52 @@ fn stream<T>(
             Err(rejection) => report.rejections.push(rejection),
         }
         if batch.len() == BATCH_ROWS {
-            sink(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)), report)?;
+            sink(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)), report, fraction())?;
         }
     }
     if !batch.is_empty() {
-        sink(batch, report)?;
+        sink(batch, report, 1.0)?;
     }
     Ok(())
+}
+
+/// Counts the bytes read from a file, for the share of it done.
+struct CountingReader<R> {
+    inner: R,
+    consumed: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.set(self.consumed.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// `patients: 45000 · 12300/s · 41% · 6 s left`: what a progress line says, from the records
+/// done, when the work began and the share of it done.
+pub fn progress_line(what: &str, records: usize, started: std::time::Instant, done: f64) -> String {
+    let seconds = started.elapsed().as_secs_f64().max(0.001);
+    let rate = records as f64 / seconds;
+    let mut line = format!("{what}: {records} · {rate:.0}/s · {:.0}%", done * 100.0);
+    if done > 0.0 && done < 1.0 {
+        line.push_str(&format!(" · {:.0} s left", seconds * (1.0 - done) / done));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_line;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_progress_line_says_rate_share_and_time_left() {
+        let started = Instant::now() - Duration::from_secs(10);
+        let line = progress_line("encounters", 50_000, started, 0.25);
+        assert!(line.starts_with("encounters: 50000 · 5000/s · 25% · 30 s left"), "{line}");
+        let finished = progress_line("patients", 100, started, 1.0);
+        assert!(finished.ends_with("· 100%"), "{finished}");
+    }
 }
