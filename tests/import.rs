@@ -318,3 +318,43 @@ fn an_import_killed_midway_completes_cleanly_when_rerun() {
     assert_eq!(count("SELECT count(*) FROM patient"), patients as i64);
     assert_eq!(count("SELECT count(*) FROM patient_source_id"), patients as i64);
 }
+
+/// Inpatient stays in the store, counted where the data lives.
+fn inpatient_stays(f: &common::Fixture) -> i64 {
+    let db =
+        f.dir.path().read_dir().unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "db"));
+    let Some(db) = db else { panic!("no .db file in the fixture") };
+    let db = rusqlite::Connection::open(db).unwrap();
+    db.query_row("SELECT count(*) FROM encounter WHERE kind = 'INPATIENT'", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn the_v3_set_and_the_inpatient_counts_of_every_set() {
+    let (Some(csv), Some(v3), Some(fhir)) =
+        (shared("synthea-csv"), shared("synthea-csv-dbt-apache2"), shared("synthea-fhir"))
+    else {
+        return;
+    };
+    let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
+
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let report = dhim.import_synthea_csv(&v3, None, open_since, false).unwrap();
+    assert!(report.rejections.is_empty(), "{:?}", report.rejections.first());
+    let c = &report.counts;
+    assert_eq!(
+        (c.patients.created, c.encounters.created, c.providers.created, c.organizations.created),
+        (27, 604, 166, 63)
+    );
+    assert_eq!(inpatient_stays(&f), 11);
+
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    dhim.import_synthea_csv(&csv, None, open_since, false).unwrap();
+    assert_eq!(inpatient_stays(&f), 67);
+
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    dhim.import_fhir(std::slice::from_ref(&fhir), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    assert_eq!(inpatient_stays(&f), 17);
+}
