@@ -358,3 +358,24 @@ fn the_v3_set_and_the_inpatient_counts_of_every_set() {
     dhim.import_fhir(std::slice::from_ref(&fhir), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
     assert_eq!(inpatient_stays(&f), 17);
 }
+
+#[test]
+fn encounters_may_come_in_a_later_export_than_their_patients() {
+    let Some(dir) = shared("synthea-csv") else { return };
+    let scratch = tempfile::tempdir().unwrap();
+    let (first, later) = (scratch.path().join("first"), scratch.path().join("later"));
+    std::fs::create_dir_all(&first).unwrap();
+    std::fs::create_dir_all(&later).unwrap();
+    for file in ["organizations.csv", "providers.csv", "patients.csv"] {
+        std::fs::copy(dir.join(file), first.join(file)).unwrap();
+    }
+    std::fs::copy(dir.join("encounters.csv"), later.join("encounters.csv")).unwrap();
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
+    dhim.import_synthea_csv(&first, None, open_since, false).unwrap();
+    let report = dhim.import_synthea_csv(&later, None, open_since, false).unwrap();
+    assert!(report.rejections.is_empty(), "{:?}", report.rejections.first());
+    assert_eq!(report.counts.encounters.created, 4_402);
+    assert!(!f.store.has_imported_patient("synthea", "no-such-patient").unwrap());
+}

@@ -120,9 +120,12 @@ impl Desk {
 
         let known_patient = |row: &crate::import::table::TableRow<'_>| {
             let encounter = synthea::encounter_from_row(row)?;
-            // An encounter of a patient its export does not hold is a broken reference: reported,
-            // not guessed. (A Synthea export is whole: its encounters' patients are in it.)
-            if !known.contains(&encounter.patient_source_id) {
+            // An encounter of a patient neither this export nor an earlier import holds is a
+            // broken reference: reported, not guessed.
+            let earlier = || self.store().has_imported_patient("synthea", &encounter.patient_source_id);
+            if !known.contains(&encounter.patient_source_id)
+                && !earlier().map_err(|e| row.reject(Some("PATIENT"), format!("could not check the patient: {e}")))?
+            {
                 return Err(row.reject(
                     Some("PATIENT"),
                     format!(

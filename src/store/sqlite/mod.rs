@@ -322,6 +322,14 @@ impl Store for SqliteStore {
         self.write(move |c| import::apply(c, &batch))
     }
 
+    fn has_imported_patient(&self, system: &str, source_id: &str) -> StoreResult<bool> {
+        self.read(|c| {
+            c.prepare_cached("SELECT EXISTS (SELECT 1 FROM patient_source_id WHERE system = ?1 AND value = ?2)")
+                .and_then(|mut stmt| stmt.query_row([system, source_id], |r| r.get(0)))
+                .map_err(map_err)
+        })
+    }
+
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<BatchCounts> {
         self.write(move |c| insert::insert_batch(c, &batch, audit.as_ref()))
     }
