@@ -107,8 +107,12 @@ impl Session {
     }
 
     pub fn resize(&self, cols: u16, rows: u16) {
+        // The parser takes the new size before the program can answer the SIGWINCH: held across
+        // both, the lock keeps the reader from parsing the redraw at the old width.
+        let mut parser = self.parser.lock().unwrap();
+        parser.screen_mut().set_size(nz(rows), nz(cols));
         self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
-        self.parser.lock().unwrap().screen_mut().set_size(nz(rows), nz(cols));
+        drop(parser);
     }
 
     /// Waits for the child to exit; panics after `timeout`.
