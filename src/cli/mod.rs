@@ -325,47 +325,39 @@ pub enum ImportCommand {
     /// A Synthea CSV export: organizations.csv, providers.csv, patients.csv, encounters.csv.
     SyntheaCsv {
         dir: PathBuf,
-        /// The chartroom facility it all lands in (default: the store's only facility).
-        #[arg(long, value_name = "CODE")]
-        facility: Option<String>,
-        /// Inpatient charts discharged before this day arrive complete (default: 30 days ago).
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        open_since: Option<chrono::NaiveDate>,
-        /// Check everything, write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Abort at the first bad row, with nothing written.
-        #[arg(long)]
-        strict: bool,
-        /// Write the rejected rows, with their reasons, to this file for correction.
-        #[arg(long, value_name = "FILE")]
-        rejects: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        options: ImportOptions,
     },
     /// Synthea's FHIR R4 bundles: one .json file, or every one in a directory. Patients,
     /// practitioners, organizations, encounters and their notes (with text).
     Fhir {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The chartroom facility it all lands in (default: the store's only facility).
-        #[arg(long, value_name = "CODE")]
-        facility: Option<String>,
-        /// Inpatient charts discharged before this day arrive complete (default: 30 days ago).
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        open_since: Option<chrono::NaiveDate>,
-        /// Check everything, write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Abort at the first bad resource, with nothing written.
-        #[arg(long)]
-        strict: bool,
-        /// Write the rejected rows, with their reasons, to this file for correction.
-        #[arg(long, value_name = "FILE")]
-        rejects: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        options: ImportOptions,
     },
+}
+
+/// What every importer takes.
+#[derive(Debug, clap::Args)]
+pub struct ImportOptions {
+    /// The chartroom facility it all lands in (default: the store's only facility).
+    #[arg(long, value_name = "CODE")]
+    facility: Option<String>,
+    /// Inpatient charts discharged before this day arrive complete (default: 30 days ago).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    open_since: Option<chrono::NaiveDate>,
+    /// Check everything, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Abort at the first bad row or resource, with nothing written.
+    #[arg(long)]
+    strict: bool,
+    /// Write the rejected rows, with their reasons, to this file for correction.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -637,14 +629,11 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             }
         },
         Command::Import { source } => {
-            let (fhir, paths, facility, open_since, dry_run, strict, rejects, json) = match source {
-                ImportCommand::SyntheaCsv { dir, facility, open_since, dry_run, strict, rejects, json } => {
-                    (false, vec![dir], facility, open_since, dry_run, strict, rejects, json)
-                }
-                ImportCommand::Fhir { paths, facility, open_since, dry_run, strict, rejects, json } => {
-                    (true, paths, facility, open_since, dry_run, strict, rejects, json)
-                }
+            let (fhir, paths, options) = match source {
+                ImportCommand::SyntheaCsv { dir, options } => (false, vec![dir], options),
+                ImportCommand::Fhir { paths, options } => (true, paths, options),
             };
+            let ImportOptions { facility, open_since, dry_run, strict, rejects, json } = options;
             let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
             let interactive = std::io::stderr().is_terminal();
             let mut progress = |line: String| {
