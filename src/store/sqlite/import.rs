@@ -27,6 +27,17 @@ fn source_lookup(
         .map_err(map_err)
 }
 
+/// Records that the row `id` is known in `system` as `value`, so that it is found again.
+fn remember_source(tx: &Connection, table: &str, column: &str, system: &str, value: &str, id: i64) -> StoreResult<()> {
+    execute_cached(
+        tx,
+        &format!("INSERT INTO {table} (system, value, {column}) VALUES (?1, ?2, ?3)"),
+        params![system, value, id],
+    )
+    .map(drop)
+    .map_err(map_err)
+}
+
 /// `execute` through the statement cache: an import runs the same few statements a million times,
 /// and preparing each anew cost more than running it.
 fn execute_cached(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
@@ -75,12 +86,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                execute_cached(
-                    &tx,
-                    "INSERT INTO location_source_id (system, value, location_id) VALUES (?1, ?2, ?3)",
-                    params![system, org.source_id, id],
-                )
-                .map_err(map_err)?;
+                remember_source(&tx, "location_source_id", "location_id", system, &org.source_id, id)?;
                 counts.organizations.created += 1;
             }
         }
@@ -91,15 +97,16 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         match source_lookup(&tx, "provider_source_id", "provider_id", system, &p.source_id)? {
             Some(id) => {
                 // A FHIR bundle brings the NPI the CSV lacked: it replaces the source-key stand-in.
-                let changed = execute_cached(&tx,
-
-                        "UPDATE provider SET family = ?2, given = ?3, specialty = CASE WHEN ?4 = '' THEN specialty ELSE ?4 END,
-                             npi = coalesce(?5, npi), version = version + 1
-                         WHERE id = ?1 AND (family != ?2 OR given != ?3 OR (?4 != '' AND specialty != ?4)
-                             OR (?5 IS NOT NULL AND npi != ?5))",
-                        params![id, p.family, p.given, p.specialty, p.npi],
-                    )
-                    .map_err(map_err)?;
+                let changed = execute_cached(
+                    &tx,
+                    "UPDATE provider SET family = ?2, given = ?3,
+                         specialty = CASE WHEN ?4 = '' THEN specialty ELSE ?4 END,
+                         npi = coalesce(?5, npi), version = version + 1
+                     WHERE id = ?1 AND (family != ?2 OR given != ?3 OR (?4 != '' AND specialty != ?4)
+                         OR (?5 IS NOT NULL AND npi != ?5))",
+                    params![id, p.family, p.given, p.specialty, p.npi],
+                )
+                .map_err(map_err)?;
                 if changed > 0 { counts.providers.updated += 1 } else { counts.providers.unchanged += 1 }
             }
             None => {
@@ -116,12 +123,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                execute_cached(
-                    &tx,
-                    "INSERT INTO provider_source_id (system, value, provider_id) VALUES (?1, ?2, ?3)",
-                    params![system, p.source_id, id],
-                )
-                .map_err(map_err)?;
+                remember_source(&tx, "provider_source_id", "provider_id", system, &p.source_id, id)?;
                 counts.providers.created += 1;
             }
         }
@@ -139,8 +141,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         counts.patients.read += 1;
         match source_lookup(&tx, "patient_source_id", "patient_id", system, &p.source_id)? {
             Some(id) => {
-                let changed = execute_cached(&tx,
-
+                let changed = execute_cached(
+                    &tx,
                         "UPDATE patient SET family = ?2, given = ?3, middle = ?4, family_key = ?5, given_key = ?6,
                              family_phon = ?7, given_phon = ?8, birth_date = ?9, deceased_on = ?10, version = version + 1
                          WHERE id = ?1 AND (family != ?2 OR given != ?3 OR middle != ?4 OR birth_date != ?9
@@ -189,12 +191,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                execute_cached(
-                    &tx,
-                    "INSERT INTO patient_source_id (system, value, patient_id) VALUES (?1, ?2, ?3)",
-                    params![system, p.source_id, id],
-                )
-                .map_err(map_err)?;
+                remember_source(&tx, "patient_source_id", "patient_id", system, &p.source_id, id)?;
                 next_mrn += 1;
                 counts.patients.created += 1;
             }
@@ -205,8 +202,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
     for e in &batch.encounters {
         counts.encounters.read += 1;
         if let Some(id) = source_lookup(&tx, "encounter_source_id", "encounter_id", system, &e.source_id)? {
-            let changed = execute_cached(&tx,
-
+            let changed = execute_cached(
+                    &tx,
                     "UPDATE encounter SET discharge_at = ?2, version = version + 1 WHERE id = ?1 AND discharge_at IS NOT ?2",
                     params![id, e.discharge_at.map(timestamp)],
                 )
@@ -343,12 +340,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         )
         .map_err(map_err)?;
         let id = tx.last_insert_rowid();
-        execute_cached(
-            &tx,
-            "INSERT INTO document_source_id (system, value, document_id) VALUES (?1, ?2, ?3)",
-            params![system, d.source_id, id],
-        )
-        .map_err(map_err)?;
+        remember_source(&tx, "document_source_id", "document_id", system, &d.source_id, id)?;
         counts.documents.created += 1;
     }
     tx.commit().map_err(map_err)?;
