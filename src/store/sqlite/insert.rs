@@ -326,28 +326,8 @@ pub(super) fn seed_deficiency_types(conn: &Connection) -> StoreResult<()> {
     if existing > 0 {
         return Ok(());
     }
-    let mut stmt = conn
-        .prepare(
-            "INSERT INTO deficiency_type (code, name, abbreviation, category, level, responsible, days_to_dictate,
-                 days_to_sign, days_to_review, standard_for, document_type)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )
-        .map_err(map_err)?;
     for t in crate::domain::chart::seed_deficiency_types() {
-        stmt.execute(params![
-            t.code,
-            t.name,
-            t.abbreviation,
-            t.category,
-            t.level,
-            t.responsible,
-            t.days_to_dictate,
-            t.days_to_sign,
-            t.days_to_review,
-            t.standard_for.join(","),
-            t.document_type
-        ])
-        .map_err(map_err)?;
+        super::deficiency::upsert_type(conn, &t)?;
     }
     Ok(())
 }

@@ -56,13 +56,10 @@ pub(in crate::store::sqlite) fn types(conn: &Connection) -> StoreResult<Vec<Defi
     rows.collect::<Result<_, _>>().map_err(map_err)
 }
 
-pub(in crate::store::sqlite) fn save_type(
-    conn: &mut Connection,
-    t: &DeficiencyType,
-    audit: &NewAuditEvent,
-) -> StoreResult<()> {
-    let tx = conn.transaction().map_err(map_err)?;
-    tx.execute(
+/// Writes a type: a new code is added, an existing one takes the new values and is active again.
+/// The seed of a new store goes through here too, so a type has one way into the catalog.
+pub(in crate::store::sqlite) fn upsert_type(conn: &Connection, t: &DeficiencyType) -> StoreResult<()> {
+    conn.execute(
         "INSERT INTO deficiency_type (code, name, abbreviation, category, level, responsible, days_to_dictate,
              days_to_sign, days_to_review, standard_for, document_type, active)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)
@@ -83,7 +80,17 @@ pub(in crate::store::sqlite) fn save_type(
             t.document_type
         ],
     )
-    .map_err(map_err)?;
+    .map(drop)
+    .map_err(map_err)
+}
+
+pub(in crate::store::sqlite) fn save_type(
+    conn: &mut Connection,
+    t: &DeficiencyType,
+    audit: &NewAuditEvent,
+) -> StoreResult<()> {
+    let tx = conn.transaction().map_err(map_err)?;
+    upsert_type(&tx, t)?;
     append_audit(&tx, audit)?;
     tx.commit().map_err(map_err)
 }
