@@ -7,9 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod common;
+
+use common::env_number;
 
 /// A deterministic export: ids are zero-padded counters shaped like Synthea's UUIDs.
 fn write_export(dir: &Path, patients: usize) -> std::io::Result<()> {

@@ -3,8 +3,11 @@
 //! a filter, paging), and completing 1,000 selected items through the desk. `cargo bench --bench
 //! queue`; the store is the one `--bench tui` makes (CHARTROOM_BENCH_PATIENTS), made here if absent.
 
+mod common;
 #[path = "../tests/common/pty.rs"]
 mod pty;
+
+use common::{demo_store, env_number};
 
 use chartroom::desk::{Desk, SystemClock};
 use chartroom::domain::role::Role;
@@ -15,10 +18,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// Sends `keys` and returns the milliseconds until the last output within `settle` of sending.
 fn frame_after(s: &mut pty::Session, keys: &[u8], settle: Duration) -> f64 {
@@ -40,17 +39,7 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
     let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
     let runs = env_number("CHARTROOM_BENCH_RUNS", 20);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-store-{patients}"));
-    if !dir.join("data").join("chartroom.db").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let status = std::process::Command::new(&binary)
-            .args(store_args(&dir))
-            .args(["demo", "--patients", &patients.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
+    let dir = demo_store(&binary, patients, store_args);
     let account = chartroom::desk::identity::current_account().unwrap();
     let status = std::process::Command::new(&binary)
         .args(store_args(&dir))

@@ -7,18 +7,17 @@
 //!   query's results (last output within a second of the last key), and bytes written per key;
 //! - resident memory after 100 searches.
 
+mod common;
 #[path = "../tests/common/pty.rs"]
 mod pty;
+
+use common::{demo_store, env_number};
 
 use pty::{percentile, store_args};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 fn spawn(binary: &Path, dir: &Path) -> pty::Session {
     let args = store_args(dir);
@@ -38,19 +37,7 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
     let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
     let runs = env_number("CHARTROOM_BENCH_RUNS", 20);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-store-{patients}"));
-    if !dir.join("data").join("chartroom.db").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let started = Instant::now();
-        let status = std::process::Command::new(&binary)
-            .args(store_args(&dir))
-            .args(["demo", "--patients", &patients.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        println!("made the {patients}-patient demo store in {:.1} s", started.elapsed().as_secs_f64());
-    }
+    let dir = demo_store(&binary, patients, store_args);
 
     // Launch to first frame.
     let mut launch = Vec::new();
