@@ -86,6 +86,18 @@ fn chart_for(row: PatientRow) -> Chart {
     }
 }
 
+/// `S4821` typed and its one result, SMITH, JOHN (patient 7), on the lookup screen.
+fn app_with_smith_found() -> App {
+    let mut app = app();
+    let id = last_search_id(&type_text(&mut app, "S4821"));
+    app.update(Msg::SearchDone {
+        id,
+        append: false,
+        result: outcome(QueryShape::InitialLast4, vec![row(7, "100234", "Smith", "John")], false),
+    });
+    app
+}
+
 #[test]
 fn the_cursor_starts_in_find_and_every_keystroke_searches() {
     let mut app = app();
@@ -124,13 +136,7 @@ fn a_stale_answer_is_dropped_and_the_latest_wins() {
 
 #[test]
 fn enter_in_the_field_opens_the_first_row_and_audits_the_search() {
-    let mut app = app();
-    let id = last_search_id(&type_text(&mut app, "S4821"));
-    app.update(Msg::SearchDone {
-        id,
-        append: false,
-        result: outcome(QueryShape::InitialLast4, vec![row(7, "100234", "Smith", "John")], false),
-    });
+    let mut app = app_with_smith_found();
     let commands = app.update(key(KeyCode::Enter));
     assert_eq!(commands[0], Command::RecordSearch { shape: QueryShape::InitialLast4, shown: 1, more: false });
     let Command::OpenChart { id, patient_id: 7, encounter_id: None } = commands[1] else { panic!("{commands:?}") };
@@ -289,13 +295,7 @@ fn number_keys_switch_screens_only_outside_a_field() {
 
 #[test]
 fn a_failed_chart_load_is_shown_not_swallowed() {
-    let mut app = app();
-    let id = last_search_id(&type_text(&mut app, "S4821"));
-    app.update(Msg::SearchDone {
-        id,
-        append: false,
-        result: outcome(QueryShape::InitialLast4, vec![row(7, "100234", "Smith", "John")], false),
-    });
+    let mut app = app_with_smith_found();
     let commands = app.update(key(KeyCode::Enter));
     let Some(Command::OpenChart { id, .. }) = commands.last().cloned() else { panic!() };
     app.update(Msg::ChartLoaded { id, encounter_id: None, result: Err("the store is busy".into()) });
