@@ -2,6 +2,7 @@
 
 mod common;
 
+use chartroom::store::imports::SourceRecord;
 use chartroom::store::{AuditFilter, Page, PatientLookup};
 use std::path::PathBuf;
 
@@ -100,6 +101,32 @@ fn bad_rows_are_reported_and_the_rest_imports() {
     );
     assert!(reasons[1].ends_with("patients.csv:4: GENDER: \"X\" is not F or M"), "{reasons:?}");
     assert!(reasons[2].contains("unknown patient nobody"), "{reasons:?}");
+
+    // Procedures: one of an unknown encounter, one with a bad date; the good one is written.
+    std::fs::write(
+        dir.path().join("procedures.csv"),
+        "DATE,PATIENT,ENCOUNTER,CODE,DESCRIPTION
+2020-01-02T10:00:00Z,p1,e1,80146002,Appendectomy
+         2020-01-02T10:00:00Z,p1,e9,80146002,Appendectomy
+2020-01-32,p1,e1,80146002,Appendectomy
+",
+    )
+    .unwrap();
+    let report = dhim.import_synthea_csv(dir.path(), Some("MAH"), common::today(), false).unwrap();
+    let reasons: Vec<String> = report.rejections.iter().map(ToString::to_string).collect();
+    assert_eq!((report.counts.procedures.created, report.counts.procedures.rejected), (1, 2), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.ends_with("procedures.csv:3: ENCOUNTER: a procedure of an unknown encounter e9")));
+    assert!(reasons.iter().any(|r| r.contains("procedures.csv:4: DATE: \"2020-01-32\" is not an instant")));
+    std::fs::write(
+        dir.path().join("procedures.csv"),
+        "PATIENT,ENCOUNTER,CODE
+p1,e1,1
+",
+    )
+    .unwrap();
+    let err = dhim.import_synthea_csv(dir.path(), Some("MAH"), common::today(), false).unwrap_err();
+    assert!(err.to_string().ends_with("the header has no column DATE or START, which is required"), "{err}");
+    std::fs::remove_file(dir.path().join("procedures.csv")).unwrap();
     // --strict: the bad rows abort the whole import before anything is written.
     let strict = tempfile::tempdir().unwrap();
     for file in ["patients.csv", "encounters.csv"] {
@@ -135,7 +162,12 @@ fn the_fhir_bundles_import_with_their_notes_and_again_change_nothing() {
     assert_eq!((c.patients.read, c.patients.created), (36, 36));
     assert_eq!((c.encounters.read, c.encounters.created), (681, 681));
     assert_eq!((c.documents.read, c.documents.created), (681, 681));
+    assert_eq!((c.procedures.read, c.procedures.created), (370, 370));
     assert!(c.providers.created > 0 && c.organizations.created > 0);
+    // The roles give the practitioners (who arrive without one) their specialty.
+    assert_eq!((c.practitioner_roles.read, c.practitioner_roles.updated), (194, 194));
+    let fisher = f.store.provider_by_npi("9999999989").unwrap().expect("practitioner 9999999989");
+    assert_eq!((fisher.family.as_str(), fisher.specialty.as_str()), ("Fisher", "General Practice"));
 
     // Antone63 Simonis280, SSN 999-86-2761: suffixes dropped, SSN reduced to its last four.
     let rows = f.store.search_patients(&PatientLookup::Last4("2761".into()), Page::first(5)).unwrap().rows;
@@ -146,6 +178,7 @@ fn the_fhir_bundles_import_with_their_notes_and_again_change_nothing() {
     let c = &again.counts;
     assert_eq!((c.patients.created, c.encounters.created, c.documents.created), (0, 0, 0));
     assert_eq!(c.documents.unchanged, 681);
+    assert_eq!((c.procedures.unchanged, c.practitioner_roles.unchanged), (370, 194));
 }
 
 #[test]
@@ -162,6 +195,64 @@ fn csv_then_fhir_is_one_population() {
     assert_eq!(c.patients.created, 0, "{c:?}");
     assert_eq!(c.encounters.created, 0, "{c:?}");
     assert_eq!(c.documents.created, 681);
+    // The FHIR export's procedures are the CSV's (same encounter, instant and code); its Locations
+    // are its Organizations; its spellings keep the commas the CSV export dropped.
+    assert_eq!((c.procedures.read, c.procedures.created), (370, 0), "{c:?}");
+    assert_eq!((c.locations.read, c.locations.created), (193, 0), "{c:?}");
+    assert_eq!(c.organizations.updated, 21, "{c:?}");
+    assert_eq!(count_in(&f, "SELECT count(*) FROM location"), 193);
+    assert_eq!(
+        count_in(&f, "SELECT count(*) FROM location WHERE name = 'SOUTHCOAST HOSPITAL GROUP, INC'"),
+        1,
+        "the fuller spelling is kept"
+    );
+    // Either export again, in either order, changes nothing.
+    let fhir_again = dhim.import_fhir(std::slice::from_ref(&fhir), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    let csv_again = dhim.import_synthea_csv(&csv, None, open_since, false).unwrap();
+    for c in [&fhir_again.counts, &csv_again.counts] {
+        let changed = [c.organizations, c.locations, c.providers, c.patients, c.encounters, c.procedures, c.documents]
+            .iter()
+            .map(|k| k.created + k.updated)
+            .sum::<usize>();
+        assert_eq!(changed, 0, "{c:?}");
+    }
+}
+
+/// One number from the fixture's database, read where the data lives.
+fn count_in(f: &common::Fixture, sql: &str) -> i64 {
+    let db =
+        f.dir.path().read_dir().unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "db"));
+    let Some(db) = db else { panic!("no .db file in the fixture") };
+    let db = rusqlite::Connection::open(db).unwrap();
+    db.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn imported_open_stays_are_analysed_and_their_operations_want_reports() {
+    let Some(dir) = shared("synthea-csv") else { return };
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    // Everything discharged since 2000 arrives open: 61 of the 67 stays (data-mapping.md; checked
+    // against the CSV by hand), 11 of them with an operation on file and no operative report.
+    let open_since = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+    let report = dhim.import_synthea_csv(&dir, None, open_since, false).unwrap();
+    assert_eq!((report.counts.procedures.read, report.counts.procedures.created), (3_219, 3_219));
+    let summary = dhim.nightly(common::today(), None).unwrap();
+    assert_eq!(summary.encounters_analysed, 61, "stays discharged years before the first run are analysed");
+    assert_eq!(count_in(&f, "SELECT count(*) FROM deficiency WHERE type_code = 'DS-D'"), 61);
+    assert_eq!(count_in(&f, "SELECT count(*) FROM deficiency WHERE type_code = 'OP-D'"), 11);
+    // An operative report's clock starts at the operation, not the discharge.
+    assert_eq!(
+        count_in(
+            &f,
+            "SELECT count(*) FROM deficiency d WHERE d.type_code = 'OP-D' AND EXISTS (
+                 SELECT 1 FROM encounter_procedure p
+                 WHERE p.encounter_id = d.encounter_id AND d.event_on = substr(p.performed_at, 1, 10))"
+        ),
+        11
+    );
+    let again = dhim.nightly(common::today(), None).unwrap();
+    assert_eq!((again.encounters_analysed, again.deficiencies_created), (0, 0), "analysed once");
 }
 
 #[test]
@@ -183,6 +274,40 @@ fn a_broken_bundle_is_reported_and_the_rest_imported() {
     let report = dhim.import_fhir(&[scratch.path().to_path_buf()], None, open_since, fhir_mode(), &mut |_| {}).unwrap();
     assert_eq!(report.rejections.len(), 1);
     assert!(report.rejections[0].file.ends_with("zz-truncated.json"));
+}
+
+#[test]
+fn notes_procedures_and_roles_that_refer_nowhere_are_reported_alone() {
+    let scratch = tempfile::tempdir().unwrap();
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1", "name": [{"family": "Lee1", "given": ["Ann2"]}],
+                      "birthDate": "1950-02-03", "gender": "female"}},
+        {"resource": {"resourceType": "Encounter", "id": "e1", "subject": {"reference": "urn:uuid:p1"},
+                      "class": {"code": "IMP"}, "period": {"start": "2020-01-01T08:00:00-05:00",
+                      "end": "2020-01-03T08:00:00-05:00"}}},
+        {"resource": {"resourceType": "Procedure", "id": "x1", "status": "completed",
+                      "code": {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}], "text": "Appendectomy"},
+                      "encounter": {"reference": "urn:uuid:e1"}, "performedPeriod": {"start": "2020-01-02T09:00:00-05:00"}}},
+        {"resource": {"resourceType": "Procedure", "id": "x2", "status": "completed",
+                      "code": {"coding": [{"code": "80146002"}]},
+                      "encounter": {"reference": "urn:uuid:gone"}, "performedDateTime": "2020-01-02T09:00:00-05:00"}},
+        {"resource": {"resourceType": "DocumentReference", "id": "d1", "date": "2020-01-02T09:00:00-05:00",
+                      "context": {"encounter": [{"reference": "urn:uuid:gone"}]}}},
+        {"resource": {"resourceType": "PractitionerRole", "id": "r1",
+                      "practitioner": {"identifier": {"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}},
+                      "specialty": [{"text": "Surgery"}]}}
+    ]});
+    std::fs::write(scratch.path().join("b.json"), bundle.to_string()).unwrap();
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let report =
+        dhim.import_fhir(&[scratch.path().to_path_buf()], None, common::today(), fhir_mode(), &mut |_| {}).unwrap();
+    let c = &report.counts;
+    assert_eq!((c.patients.created, c.encounters.created, c.procedures.created), (1, 1, 1), "{c:?}");
+    assert_eq!((c.procedures.rejected, c.documents.rejected, c.practitioner_roles.rejected), (1, 1, 1), "{c:?}");
+    let places: Vec<_> = report.rejections.iter().map(|r| r.column.clone().unwrap_or_default()).collect();
+    assert_eq!(places, ["entry[5]", "entry[3]", "entry[4]"], "{:?}", report.rejections);
+    assert!(report.rejections[1].reason.contains("its encounter gone is unknown"));
 }
 
 #[test]
@@ -346,6 +471,7 @@ fn the_v3_set_and_the_inpatient_counts_of_every_set() {
         (c.patients.created, c.encounters.created, c.providers.created, c.organizations.created),
         (27, 604, 166, 63)
     );
+    assert_eq!(c.procedures.created, 249, "the v3 layout dates procedures by START");
     assert_eq!(inpatient_stays(&f), 11);
 
     let f = one_facility_store();
@@ -377,5 +503,5 @@ fn encounters_may_come_in_a_later_export_than_their_patients() {
     let report = dhim.import_synthea_csv(&later, None, open_since, false).unwrap();
     assert!(report.rejections.is_empty(), "{:?}", report.rejections.first());
     assert_eq!(report.counts.encounters.created, 4_402);
-    assert!(!f.store.has_imported_patient("synthea", "no-such-patient").unwrap());
+    assert!(!f.store.has_imported(SourceRecord::Patient, "synthea", "no-such-patient").unwrap());
 }

@@ -322,14 +322,16 @@ pub enum ProviderCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// A Synthea CSV export: organizations.csv, providers.csv, patients.csv, encounters.csv.
+    /// A Synthea CSV export: organizations.csv, providers.csv, patients.csv, encounters.csv and
+    /// procedures.csv.
     SyntheaCsv {
         dir: PathBuf,
         #[command(flatten)]
         options: ImportOptions,
     },
     /// Synthea's FHIR R4 bundles: one .json file, or every one in a directory. Patients,
-    /// practitioners, organizations, encounters and their notes (with text).
+    /// practitioners and their roles, organizations and locations, encounters, procedures and the
+    /// notes (with text).
     Fhir {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -675,18 +677,25 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             } else {
                 let c = &report.counts;
                 let mut text = format!(
-                    "{:<14} {:>8} {:>8} {:>8} {:>10} {:>9}\n",
+                    "{:<18} {:>8} {:>8} {:>8} {:>10} {:>9}\n",
                     "", "read", "created", "updated", "unchanged", "rejected"
                 );
+                // A kind the export does not carry (locations in a CSV export) is left out.
                 for (kind, k) in [
                     ("organizations", c.organizations),
+                    ("locations", c.locations),
                     ("providers", c.providers),
+                    ("practitioner roles", c.practitioner_roles),
                     ("patients", c.patients),
                     ("encounters", c.encounters),
+                    ("procedures", c.procedures),
                     ("documents", c.documents),
                 ] {
+                    if k == Default::default() && matches!(kind, "locations" | "practitioner roles" | "procedures") {
+                        continue;
+                    }
                     text.push_str(&format!(
-                        "{kind:<14} {:>8} {:>8} {:>8} {:>10} {:>9}\n",
+                        "{kind:<18} {:>8} {:>8} {:>8} {:>10} {:>9}\n",
                         k.read, k.created, k.updated, k.unchanged, k.rejected
                     ));
                 }

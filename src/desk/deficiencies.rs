@@ -184,16 +184,19 @@ impl Desk {
         let analysed: Vec<_> = discharged
             .iter()
             .map(|e| {
-                let seeds = standard_deficiencies(&types, e.kind, e.attending_id, &e.documents)
+                let seeds = standard_deficiencies(&types, e.kind, e.attending_id, &e.documents, &e.procedures)
                     .into_iter()
-                    .map(|s| NewSeededDeficiency {
-                        encounter_id: e.encounter_id,
-                        type_code: s.type_code,
-                        provider_id: s.provider_id,
-                        document_id: s.document_id,
-                        status: s.status,
-                        event_on: e.discharged_on,
-                        delinquent_on: policy_of(e.facility_id).delinquent_on(e.discharged_on, 0),
+                    .map(|s| {
+                        let event_on = s.event_on.unwrap_or(e.discharged_on);
+                        NewSeededDeficiency {
+                            encounter_id: e.encounter_id,
+                            type_code: s.type_code,
+                            provider_id: s.provider_id,
+                            document_id: s.document_id,
+                            status: s.status,
+                            event_on,
+                            delinquent_on: policy_of(e.facility_id).delinquent_on(event_on, 0),
+                        }
                     })
                     .collect();
                 (e.encounter_id, e.discharged_on, seeds)

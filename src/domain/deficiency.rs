@@ -4,6 +4,7 @@
 //! notice at 14 days after discharge, final notice at 21, delinquent at 30.
 
 use super::chart::{DeficiencyStatus, DeficiencyType, DocumentStatus, EncounterKind};
+use super::procedure::{OPERATIVE_REPORT, SeedProcedure, operations_without_report};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -263,17 +264,23 @@ pub struct Seed {
     pub provider_id: i64,
     pub document_id: Option<i64>,
     pub status: DeficiencyStatus,
+    /// The event the item ages from when it is not the discharge: the day of the operation for a
+    /// missing operative report (VistA's event date for OP).
+    pub event_on: Option<NaiveDate>,
 }
 
 /// The standard deficiencies of a discharged encounter (VistA `DGJBGJ` AUTO; AS-06): for each type
 /// standard for the encounter's kind, a chart-level type whose document is missing goes to the
 /// attending as not dictated; every document of the type that is not complete goes to its author at
-/// the step its status implies. Complete documents seed nothing.
+/// the step its status implies. Complete documents seed nothing. Besides, each surgical procedure
+/// that no operative report accounts for seeds the chart-level operative-report type (OP-D) to the
+/// attending, aging from the day of the operation.
 pub fn standard_deficiencies(
     types: &[DeficiencyType],
     kind: EncounterKind,
     attending_id: Option<i64>,
     documents: &[SeedDocument],
+    procedures: &[SeedProcedure],
 ) -> Vec<Seed> {
     let mut seeds = Vec::new();
     for t in types.iter().filter(|t| t.standard_for.iter().any(|k| k == kind.code())) {
@@ -288,6 +295,7 @@ pub fn standard_deficiencies(
                     provider_id: attending,
                     document_id: None,
                     status: DeficiencyStatus::Open,
+                    event_on: None,
                 });
             }
             continue;
@@ -300,10 +308,45 @@ pub fn standard_deficiencies(
                 provider_id: provider,
                 document_id: Some(doc.id),
                 status: step,
+                event_on: None,
             });
         }
     }
+    seeds.extend(operative_reports_missing(types, kind, attending_id, documents, procedures));
     seeds
+}
+
+/// An operative report wanted for each operation beyond the reports on file, from the chart-level
+/// types that track the operative report (unless the catalog already makes them standard for the
+/// kind, which the loop above has seeded). Synthea and most feeds name no surgeon, so the item goes
+/// to the attending, who can reassign it.
+fn operative_reports_missing(
+    types: &[DeficiencyType],
+    kind: EncounterKind,
+    attending_id: Option<i64>,
+    documents: &[SeedDocument],
+    procedures: &[SeedProcedure],
+) -> Vec<Seed> {
+    let Some(attending) = attending_id else { return Vec::new() };
+    let reports = documents.iter().filter(|d| d.doc_type == OPERATIVE_REPORT).count();
+    let missing = operations_without_report(procedures, reports);
+    types
+        .iter()
+        .filter(|t| {
+            t.level == "CHART"
+                && t.document_type.as_deref() == Some(OPERATIVE_REPORT)
+                && !t.standard_for.iter().any(|k| k == kind.code())
+        })
+        .flat_map(|t| {
+            missing.iter().map(|day| Seed {
+                type_code: t.code.clone(),
+                provider_id: attending,
+                document_id: None,
+                status: DeficiencyStatus::Open,
+                event_on: Some(*day),
+            })
+        })
+        .collect()
 }
 
 /// Why a chart may not be marked complete (IHS BDGICE2: no completion with pending deficiencies).
@@ -402,7 +445,7 @@ mod tests {
                 author_id: Some(reyes),
             },
         ];
-        let seeds = standard_deficiencies(&seed_deficiency_types(), EncounterKind::Inpatient, Some(patel), &docs);
+        let seeds = standard_deficiencies(&seed_deficiency_types(), EncounterKind::Inpatient, Some(patel), &docs, &[]);
         let got: Vec<_> = seeds.iter().map(|s| (s.type_code.as_str(), s.provider_id, s.status)).collect();
         assert_eq!(
             got,
@@ -413,8 +456,41 @@ mod tests {
             ]
         );
         assert!(
-            standard_deficiencies(&seed_deficiency_types(), EncounterKind::Outpatient, Some(patel), &docs).is_empty()
+            standard_deficiencies(&seed_deficiency_types(), EncounterKind::Outpatient, Some(patel), &docs, &[])
+                .is_empty()
         );
+    }
+
+    #[test]
+    fn an_operation_without_its_report_seeds_op_d_dated_at_the_operation() {
+        let (patel, okafor) = (1, 2);
+        let day = |d| NaiveDate::from_ymd_opt(2025, 2, d).unwrap_or_default();
+        let procedure = |d, description: &str| SeedProcedure {
+            performed_on: day(d),
+            code: String::new(),
+            description: description.into(),
+        };
+        let stay = [procedure(4, "Appendectomy"), procedure(5, "Oxygen administration by mask (procedure)")];
+        let hp =
+            SeedDocument { id: 10, doc_type: "HP".into(), status: DocumentStatus::Completed, author_id: Some(patel) };
+        let types = seed_deficiency_types();
+        let seeds =
+            standard_deficiencies(&types, EncounterKind::Inpatient, Some(patel), std::slice::from_ref(&hp), &stay);
+        let op: Vec<_> = seeds.iter().filter(|s| s.type_code == "OP-D").collect();
+        assert_eq!(op.len(), 1);
+        assert_eq!((op[0].provider_id, op[0].status, op[0].event_on), (patel, DeficiencyStatus::Open, Some(day(4))));
+        // A report on file, even unsigned, answers the operation (OP-S then tracks its signature).
+        let report = SeedDocument {
+            id: 11,
+            doc_type: "OP_NOTE".into(),
+            status: DocumentStatus::Unsigned,
+            author_id: Some(okafor),
+        };
+        let seeds = standard_deficiencies(&types, EncounterKind::Inpatient, Some(patel), &[hp, report], &stay);
+        assert!(seeds.iter().all(|s| s.type_code != "OP-D"));
+        assert!(seeds.iter().any(|s| s.type_code == "OP-S" && s.provider_id == okafor));
+        // Nobody to send it to: nothing seeded rather than a guess.
+        assert!(standard_deficiencies(&types, EncounterKind::Inpatient, None, &[], &stay).is_empty());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod deficiency;
 pub mod mrn;
 pub mod names;
 pub mod patient;
+pub mod procedure;
 pub mod query;
 pub mod role;
 pub mod ssn;

@@ -37,6 +37,20 @@ pub fn clean_multiline(raw: &str) -> String {
         .collect()
 }
 
+/// Which of two spellings of one name to keep, when they differ only in punctuation and spacing
+/// (Synthea's CSV export turns the commas of `SOUTHCOAST HOSPITAL GROUP, INC` into spaces; its
+/// FHIR export keeps them): the fuller one, so that reading both exports in either order settles on
+/// one spelling and a rerun changes nothing. `None` when they are different names.
+pub fn fuller_spelling<'a>(held: &'a str, arriving: &'a str) -> Option<&'a str> {
+    let words = |s: &'a str| s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    if !words(held).eq(words(arriving)) {
+        return None;
+    }
+    // Fuller: more punctuation kept (`INC,THE` over `INC THE`), then longer.
+    let fullness = |s: &str| (s.chars().filter(|c| !c.is_alphanumeric() && !c.is_whitespace()).count(), s.len());
+    Some(if fullness(arriving) > fullness(held) { arriving } else { held })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +70,16 @@ mod tests {
         fn cleaned_text_has_no_control_characters(raw in "\\PC*|[\\x00-\\x1f\\x7f\\u{202a}-\\u{202e}a-z]*") {
             prop_assert!(!clean(&raw).chars().any(is_unsafe_char));
         }
+    }
+
+    #[test]
+    fn the_fuller_of_two_spellings_is_kept() {
+        let csv = "SOUTHCOAST HOSPITAL GROUP  INC";
+        let fhir = "SOUTHCOAST HOSPITAL GROUP, INC";
+        assert_eq!(fuller_spelling(csv, fhir), Some(fhir));
+        assert_eq!(fuller_spelling(fhir, csv), Some(fhir));
+        assert_eq!(fuller_spelling(fhir, fhir), Some(fhir));
+        assert_eq!(fuller_spelling("HOSPITAL INC THE", "HOSPITAL INC,THE"), Some("HOSPITAL INC,THE"));
+        assert_eq!(fuller_spelling("MOUNT AUBURN HOSPITAL", "MOUNT AUBURN CLINIC"), None);
     }
 }

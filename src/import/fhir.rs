@@ -12,23 +12,97 @@ use crate::domain::chart::EncounterKind;
 use crate::domain::names::PersonName;
 use crate::domain::patient::Sex;
 use crate::domain::ssn::Ssn;
-use crate::store::imports::{ImportedDocument, ImportedOrganization, ImportedProvider};
+use crate::store::imports::{
+    ImportedDocument, ImportedLocation, ImportedOrganization, ImportedPractitionerRole, ImportedProcedure,
+    ImportedProvider,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
 const SSN_SYSTEM: &str = "http://hl7.org/fhir/sid/us-ssn";
+const SYNTHEA_SYSTEM: &str = "https://github.com/synthetichealth/synthea";
 
 /// What one bundle holds, mapped; its bad resources are in `rejections`.
 #[derive(Debug, Default)]
 pub struct FhirBundle {
     pub organizations: Vec<ImportedOrganization>,
+    pub locations: Vec<ImportedLocation>,
     pub providers: Vec<ImportedProvider>,
+    pub practitioner_roles: Vec<ImportedPractitionerRole>,
     pub patients: Vec<SyntheaPatient>,
     /// Encounters with their attending's NPI (FHIR names providers by NPI, not by source key).
     pub encounters: Vec<(SyntheaEncounter, Option<String>)>,
+    pub procedures: Vec<ImportedProcedure>,
     pub documents: Vec<ImportedDocument>,
     pub rejections: Vec<Rejection>,
+    /// Where each role, procedure and note stood in the bundle, for rejecting them later when
+    /// what they refer to is found missing.
+    positions: Positions,
+}
+
+#[derive(Debug, Default)]
+struct Positions {
+    practitioner_roles: Vec<usize>,
+    procedures: Vec<usize>,
+    documents: Vec<usize>,
+}
+
+impl FhirBundle {
+    /// Drops the roles whose practitioner, and the procedures and notes whose encounter, is neither
+    /// in this bundle (accepted) nor `known` elsewhere, each with a rejection naming what is missing.
+    /// Synthea writes a role beside its practitioner and a note beside its encounter; a reference
+    /// that leads nowhere is reported, not guessed.
+    pub fn drop_orphans(&mut self, file: &str, known_encounter: &mut dyn FnMut(&str) -> bool) {
+        let npis: std::collections::HashSet<String> = self.providers.iter().filter_map(|p| p.npi.clone()).collect();
+        let encounters: std::collections::HashSet<String> =
+            self.encounters.iter().map(|(e, _)| e.source_id.clone()).collect();
+        let mut found = |id: &str| encounters.contains(id) || known_encounter(id);
+        let reject = |index: usize, reason: String| Rejection {
+            file: file.to_string(),
+            line: index as u64,
+            column: Some(format!("entry[{index}]")),
+            reason,
+        };
+        let mut rejections = Vec::new();
+        keep_where(&mut self.practitioner_roles, &self.positions.practitioner_roles, |r, at| {
+            let ok = npis.contains(&r.practitioner_npi);
+            if !ok {
+                rejections.push(reject(
+                    at,
+                    format!("PractitionerRole: its practitioner (NPI {}) is not in the bundle", r.practitioner_npi),
+                ));
+            }
+            ok
+        });
+        keep_where(&mut self.procedures, &self.positions.procedures, |p, at| {
+            let ok = found(&p.encounter_source_id);
+            if !ok {
+                rejections.push(reject(at, format!("Procedure: its encounter {} is unknown", p.encounter_source_id)));
+            }
+            ok
+        });
+        keep_where(&mut self.documents, &self.positions.documents, |d, at| {
+            let ok = found(&d.encounter_source_id);
+            if !ok {
+                rejections
+                    .push(reject(at, format!("DocumentReference: its encounter {} is unknown", d.encounter_source_id)));
+            }
+            ok
+        });
+        self.positions = Positions::default();
+        self.rejections.extend(rejections);
+    }
+}
+
+/// Keeps the items `keep` accepts, told each item's position in the bundle.
+fn keep_where<T>(items: &mut Vec<T>, positions: &[usize], mut keep: impl FnMut(&T, usize) -> bool) {
+    let mut index = 0;
+    items.retain(|item| {
+        let at = positions.get(index).copied().unwrap_or_default();
+        index += 1;
+        keep(item, at)
+    });
 }
 
 /// Parses one bundle. A file that is not a FHIR bundle is refused whole; a bad resource inside a
@@ -57,7 +131,18 @@ pub fn parse_bundle(file: &str, text: &str) -> Result<FhirBundle, Rejection> {
         let kind = resource.get("resourceType").and_then(Value::as_str);
         let outcome = match kind {
             Some("Organization") => organization(resource).map(|o| bundle.organizations.push(o)),
+            Some("Location") => location(resource).map(|l| bundle.locations.push(l)),
             Some("Practitioner") => practitioner(resource).map(|p| bundle.providers.push(p)),
+            Some("PractitionerRole") => practitioner_role(resource).map(|r| {
+                bundle.practitioner_roles.push(r);
+                bundle.positions.practitioner_roles.push(index);
+            }),
+            Some("Procedure") => procedure(resource).map(|p| {
+                if let Some(p) = p {
+                    bundle.procedures.push(p);
+                    bundle.positions.procedures.push(index);
+                }
+            }),
             Some("Patient") => patient(resource).map(|p| bundle.patients.push(p)),
             Some("Encounter") => encounter(resource).map(|e| {
                 if let Some(e) = e {
@@ -67,6 +152,7 @@ pub fn parse_bundle(file: &str, text: &str) -> Result<FhirBundle, Rejection> {
             Some("DocumentReference") => document(resource).map(|d| {
                 if let Some(d) = d {
                     bundle.documents.push(d);
+                    bundle.positions.documents.push(index);
                 }
             }),
             // Everything else (observations, claims, …) is not the HIM desk's to hold.
@@ -148,10 +234,56 @@ fn date(raw: Option<&str>) -> Result<Option<NaiveDate>, String> {
 }
 
 fn organization(resource: &Value) -> Result<ImportedOrganization, String> {
-    let source_id =
-        identifier(resource, "https://github.com/synthetichealth/synthea").map_or_else(|| id_of(resource), Ok)?;
+    let source_id = identifier(resource, SYNTHEA_SYSTEM).map_or_else(|| id_of(resource), Ok)?;
     let name = crate::domain::text::clean(str_at(resource, "name").unwrap_or_default()).into_owned();
     Ok(ImportedOrganization { source_id, name })
+}
+
+fn location(resource: &Value) -> Result<ImportedLocation, String> {
+    let source_id = identifier(resource, SYNTHEA_SYSTEM).map_or_else(|| id_of(resource), Ok)?;
+    let name = crate::domain::text::clean(str_at(resource, "name").unwrap_or_default()).into_owned();
+    Ok(ImportedLocation {
+        source_id,
+        name,
+        organization_source_id: identifier_reference(resource.get("managingOrganization")),
+    })
+}
+
+/// A reference by identifier (`{"identifier": {"system", "value"}}`), as Synthea's roles make them.
+fn identifier_reference(reference: Option<&Value>) -> Option<String> {
+    reference_key(reference).or_else(|| str_at(reference?.get("identifier")?, "value").map(str::to_string))
+}
+
+fn practitioner_role(resource: &Value) -> Result<ImportedPractitionerRole, String> {
+    let practitioner_npi = identifier_reference(resource.get("practitioner")).ok_or("no practitioner")?;
+    let concept = resource.get("specialty").and_then(Value::as_array).and_then(|s| s.first());
+    let specialty = concept
+        .and_then(|c| str_at(c, "text"))
+        .or_else(|| concept?.get("coding")?.as_array()?.first().and_then(|c| str_at(c, "display")))
+        .unwrap_or_default();
+    Ok(ImportedPractitionerRole { practitioner_npi, specialty: crate::domain::text::clean(specialty).into_owned() })
+}
+
+/// A procedure with its SNOMED code and the start of its performance; one not done (status other
+/// than completed or in-progress) is not a procedure of the chart.
+fn procedure(resource: &Value) -> Result<Option<ImportedProcedure>, String> {
+    if !matches!(str_at(resource, "status"), None | Some("completed" | "in-progress")) {
+        return Ok(None);
+    }
+    let encounter_source_id = reference_key(resource.get("encounter")).ok_or("a procedure without an encounter")?;
+    let code = resource.get("code").ok_or("no code")?;
+    let coding = code.get("coding").and_then(Value::as_array).and_then(|c| c.first());
+    let code_value = coding.and_then(|c| str_at(c, "code")).ok_or("no code")?;
+    let description = str_at(code, "text").or_else(|| coding.and_then(|c| str_at(c, "display"))).unwrap_or_default();
+    let performed = str_at(resource, "performedDateTime")
+        .or_else(|| resource.get("performedPeriod").and_then(|p| str_at(p, "start")));
+    let performed_at = instant(performed)?.ok_or("no performed date")?;
+    Ok(Some(ImportedProcedure {
+        encounter_source_id,
+        performed_at,
+        code: crate::domain::text::clean(code_value).into_owned(),
+        description: crate::domain::text::clean(description).into_owned(),
+    }))
 }
 
 fn practitioner(resource: &Value) -> Result<ImportedProvider, String> {
@@ -262,7 +394,10 @@ fn encounter(resource: &Value) -> Result<Option<(SyntheaEncounter, Option<String
             start,
             stop,
             provider_source_id: None,
-            organization_source_id: reference_key(resource.get("serviceProvider")),
+            organization_source_id: reference_key(resource.get("serviceProvider")).or_else(|| {
+                let places = resource.get("location")?.as_array()?;
+                places.iter().find_map(|l| reference_key(l.get("location")))
+            }),
             description,
         },
         attending,
@@ -391,6 +526,7 @@ mod tests {
             return;
         };
         let (mut patients, mut encounters, mut documents) = (0, 0, 0);
+        let (mut procedures, mut locations, mut roles) = (0, 0, 0);
         for entry in entries.flatten() {
             let path = entry.path();
             let text = std::fs::read_to_string(&path).unwrap();
@@ -399,8 +535,12 @@ mod tests {
             patients += bundle.patients.len();
             encounters += bundle.encounters.len();
             documents += bundle.documents.len();
+            procedures += bundle.procedures.len();
+            locations += bundle.locations.len();
+            roles += bundle.practitioner_roles.len();
         }
         assert_eq!((patients, encounters, documents), (36, 681, 681));
+        assert_eq!((procedures, locations, roles), (370, 193, 194));
     }
 
     proptest::proptest! {
@@ -410,7 +550,7 @@ mod tests {
         }
 
         #[test]
-        fn no_resource_makes_it_panic(kind in "(Patient|Encounter|DocumentReference|Practitioner|Organization)",
+        fn no_resource_makes_it_panic(kind in "(Patient|Encounter|DocumentReference|Practitioner|PractitionerRole|Organization|Location|Procedure)",
                                       field in "[a-zA-Z]{1,12}", value in "\\PC{0,40}", data in "[A-Za-z0-9+/=]{0,40}") {
             let resource = serde_json::json!({
                 "resourceType": kind, "id": value, field: value,
@@ -418,9 +558,14 @@ mod tests {
                 "period": {"start": value}, "class": {"code": value},
                 "subject": {"reference": value}, "context": {"encounter": [{"reference": value}]},
                 "content": [{"attachment": {"data": data}}], "date": value,
+                "encounter": {"reference": value}, "code": {"coding": [{"code": value}], "text": value},
+                "performedDateTime": value, "practitioner": {"identifier": {"value": value}},
+                "specialty": [{"text": value}], "managingOrganization": {"identifier": {"value": value}},
             });
             let bundle = serde_json::json!({"resourceType": "Bundle", "entry": [{"resource": resource}]});
-            let _ = parse_bundle("p.json", &bundle.to_string());
+            if let Ok(mut parsed) = parse_bundle("p.json", &bundle.to_string()) {
+                parsed.drop_orphans("p.json", &mut |_| false);
+            }
         }
 
         #[test]

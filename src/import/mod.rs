@@ -1,10 +1,11 @@
 //! Importing patient populations as the world exports them. Parsing happens outside any
-//! transaction and reports every bad row with file, line and column; writing (through the desk, in
-//! batches) comes with the importer commands.
+//! transaction and reports every bad row with file, line and column; writing goes through the
+//! desk, in batches that are each one transaction.
 //!
-//! Where this stands: the header-mapped CSV reader, the Synthea row mappings, `chartroom import
-//! synthea-csv` and `chartroom import fhir` (through the desk, with `--strict` and progress; also from the TUI
-//! palette) are built; procedures and PractitionerRole/Location resources are the rest of issue 4.
+//! `table` reads CSV as RFC 4180 allows it; `synthea` maps Synthea's CSV rows (patients, providers,
+//! organizations, encounters, procedures) by header name; `fhir` maps its FHIR R4 bundles (Patient,
+//! Practitioner and PractitionerRole, Organization and Location, Encounter, Procedure,
+//! DocumentReference).
 
 pub mod fhir;
 pub mod synthea;

@@ -14,6 +14,8 @@ pub const PATIENT_COLUMNS: &[&str] = &["Id", "BIRTHDATE", "FIRST", "LAST", "GEND
 pub const ENCOUNTER_COLUMNS: &[&str] = &["Id", "START", "PATIENT", "ENCOUNTERCLASS"];
 pub const ORGANIZATION_COLUMNS: &[&str] = &["Id", "NAME"];
 pub const PROVIDER_COLUMNS: &[&str] = &["Id", "NAME"];
+/// The v3.0 layout names the day of a procedure START (with STOP); the others, DATE.
+pub const PROCEDURE_COLUMNS: &[&str] = &["DATE|START", "PATIENT", "ENCOUNTER", "CODE"];
 
 /// `organizations.csv`: a facility of the source, kept as the location of its encounters.
 pub fn organization_from_row(row: &TableRow<'_>) -> Result<crate::store::imports::ImportedOrganization, Rejection> {
@@ -191,6 +193,27 @@ pub fn encounter_from_row(row: &TableRow<'_>) -> Result<SyntheaEncounter, Reject
         stop,
         provider_source_id: optional("PROVIDER"),
         organization_source_id: optional("ORGANIZATION"),
+        description: crate::domain::text::clean(row.get("DESCRIPTION")).into_owned(),
+    })
+}
+
+/// `procedures.csv`: a procedure of an encounter. The file gives procedures no id of their own;
+/// the encounter, the instant and the code name one.
+pub fn procedure_from_row(row: &TableRow<'_>) -> Result<crate::store::imports::ImportedProcedure, Rejection> {
+    let encounter_source_id = row.get("ENCOUNTER").to_string();
+    if encounter_source_id.is_empty() {
+        return Err(row.reject(Some("ENCOUNTER"), "no encounter"));
+    }
+    let code = row.get("CODE").to_string();
+    if code.is_empty() {
+        return Err(row.reject(Some("CODE"), "no procedure code"));
+    }
+    let (date_column, _) = row.first_of(&["DATE", "START"]);
+    let performed_at = instant(row, date_column)?.ok_or_else(|| row.reject(Some(date_column), "no date"))?;
+    Ok(crate::store::imports::ImportedProcedure {
+        encounter_source_id,
+        performed_at,
+        code,
         description: crate::domain::text::clean(row.get("DESCRIPTION")).into_owned(),
     })
 }

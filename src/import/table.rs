@@ -42,6 +42,12 @@ impl<'t> TableRow<'t> {
         self.columns.get(column).and_then(|i| self.fields.get(*i)).map_or("", |s| s.trim())
     }
 
+    /// The first of `columns` the file has, with its field: for a column the layouts renamed.
+    pub fn first_of<'c>(&self, columns: &[&'c str]) -> (&'c str, &str) {
+        let found = columns.iter().find(|c| self.columns.contains_key(**c)).or(columns.first()).copied().unwrap_or("");
+        (found, self.get(found))
+    }
+
     /// A rejection of this row, naming `column`.
     pub fn reject(&self, column: Option<&str>, reason: impl Into<String>) -> Rejection {
         Rejection {
@@ -76,9 +82,10 @@ impl<R: Read> Table<R> {
             let name = name.trim_start_matches('\u{feff}').trim();
             columns.entry(name.to_string()).or_insert(i);
         }
+        // `DATE|START`: either will do (the layouts renamed some columns).
         for column in required {
-            if !columns.contains_key(*column) {
-                return Err(TableError::MissingColumn { file: file.to_string(), column: column.to_string() });
+            if !column.split('|').any(|c| columns.contains_key(c)) {
+                return Err(TableError::MissingColumn { file: file.to_string(), column: column.replace('|', " or ") });
             }
         }
         Ok(Self { file: file.to_string(), reader, columns, width: header.len() })

@@ -99,6 +99,7 @@ pub struct DischargedEncounter {
     pub attending_id: Option<i64>,
     pub discharged_on: NaiveDate,
     pub documents: Vec<SeedDocument>,
+    pub procedures: Vec<crate::domain::procedure::SeedProcedure>,
 }
 
 /// A deficiency to write, for a chart being analysed.

@@ -7,6 +7,13 @@ use crate::domain::patient::{NameKeys, Sex};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+/// The records an import finds again by source identifier, for checking a reference before writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceRecord {
+    Patient,
+    Encounter,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ImportBatch {
     /// The identifier system: `synthea`.
@@ -18,9 +25,12 @@ pub struct ImportBatch {
     /// Inpatient charts discharged before this day arrive already complete.
     pub open_since: Option<NaiveDate>,
     pub organizations: Vec<ImportedOrganization>,
+    pub locations: Vec<ImportedLocation>,
     pub providers: Vec<ImportedProvider>,
+    pub practitioner_roles: Vec<ImportedPractitionerRole>,
     pub patients: Vec<ImportedPatient>,
     pub encounters: Vec<ImportedEncounter>,
+    pub procedures: Vec<ImportedProcedure>,
     pub documents: Vec<ImportedDocument>,
 }
 
@@ -28,6 +38,34 @@ pub struct ImportBatch {
 pub struct ImportedOrganization {
     pub source_id: String,
     pub name: String,
+}
+
+/// A place of care (FHIR Location). Synthea's repeats its managing organization, so it joins the
+/// organization's location rather than making a second one; a place without a known organization
+/// becomes a location of its own.
+#[derive(Debug, Clone)]
+pub struct ImportedLocation {
+    pub source_id: String,
+    pub name: String,
+    pub organization_source_id: Option<String>,
+}
+
+/// What a practitioner does where (FHIR PractitionerRole): its specialty fills in the one a
+/// practitioner arrived without (FHIR's Practitioner carries none; the CSV's SPECIALITY wins).
+#[derive(Debug, Clone)]
+pub struct ImportedPractitionerRole {
+    pub practitioner_npi: String,
+    pub specialty: String,
+}
+
+/// A procedure of an encounter (SNOMED CT code). Procedures have no id in Synthea's CSV: the
+/// encounter, the instant and the code name one, in either export.
+#[derive(Debug, Clone)]
+pub struct ImportedProcedure {
+    pub encounter_source_id: String,
+    pub performed_at: DateTime<Utc>,
+    pub code: String,
+    pub description: String,
 }
 
 #[derive(Debug, Clone)]
@@ -103,18 +141,24 @@ impl std::ops::AddAssign for KindCounts {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportCounts {
     pub organizations: KindCounts,
+    pub locations: KindCounts,
     pub providers: KindCounts,
+    pub practitioner_roles: KindCounts,
     pub patients: KindCounts,
     pub encounters: KindCounts,
+    pub procedures: KindCounts,
     pub documents: KindCounts,
 }
 
 impl std::ops::AddAssign for ImportCounts {
     fn add_assign(&mut self, o: Self) {
         self.organizations += o.organizations;
+        self.locations += o.locations;
         self.providers += o.providers;
+        self.practitioner_roles += o.practitioner_roles;
         self.patients += o.patients;
         self.encounters += o.encounters;
+        self.procedures += o.procedures;
         self.documents += o.documents;
     }
 }

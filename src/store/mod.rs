@@ -155,8 +155,8 @@ pub trait Store: Send + Sync {
     /// with the next account number). An encounter whose patient is neither in the batch nor in
     /// the store is `NotFound`.
     fn apply_import(&self, batch: imports::ImportBatch) -> StoreResult<imports::ImportCounts>;
-    /// Whether an earlier import brought the patient known in `system` as `source_id`.
-    fn has_imported_patient(&self, system: &str, source_id: &str) -> StoreResult<bool>;
+    /// Whether an earlier import brought the record known in `system` as `source_id`.
+    fn has_imported(&self, record: imports::SourceRecord, system: &str, source_id: &str) -> StoreResult<bool>;
     /// Writes a batch of records (demo, import) in one transaction, with its audit event.
     fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<records::BatchCounts>;
     /// Prepares an empty store for a large load (the demo at a million patients): secondary indexes

@@ -108,7 +108,7 @@ pub enum Msg {
     Progress(String),
     NightlyDone(Result<crate::desk::deficiencies::NightlySummary, String>),
     /// An import finished: its counts, or why it stopped.
-    ImportDone(Result<crate::desk::import::ImportReport, String>),
+    ImportDone(Result<Box<crate::desk::import::ImportReport>, String>),
     /// A bulk action finished: what it did, in the past tense (`completed`, `reassigned`…).
     Completed {
         verb: &'static str,
@@ -391,8 +391,12 @@ impl App {
                     Ok(report) => {
                         let c = &report.counts;
                         let mut line = format!(
-                            "Imported: {} patients new, {} unchanged; {} encounters new; {} documents new",
-                            c.patients.created, c.patients.unchanged, c.encounters.created, c.documents.created
+                            "Imported: {} patients new, {} unchanged; {} encounters new; {} procedures new; {} documents new",
+                            c.patients.created,
+                            c.patients.unchanged,
+                            c.encounters.created,
+                            c.procedures.created,
+                            c.documents.created
                         );
                         if let Some(first) = report.rejections.first() {
                             line.push_str(&format!("; {} rejected, first: {first}", report.rejections.len()));

@@ -151,7 +151,7 @@ impl Effects {
                         }
                         (false, None) => Err(crate::desk::DeskError::Invalid("import csv DIR: no directory".into())),
                     };
-                    Msg::ImportDone(report.map_err(|e| e.to_string()))
+                    Msg::ImportDone(report.map(Box::new).map_err(|e| e.to_string()))
                 })
             }
             Command::LoadStandings { provider_ids } => self.background(move |desk| {

@@ -7,7 +7,7 @@
 use super::admin::timestamp;
 use super::map_err;
 use super::search::date_text;
-use crate::store::imports::{ImportBatch, ImportCounts};
+use crate::store::imports::{ImportBatch, ImportCounts, KindCounts};
 use crate::store::{StoreError, StoreResult};
 use chrono::Datelike;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -70,13 +70,11 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         counts.organizations.read += 1;
         match source_lookup(&tx, "location_source_id", "location_id", system, &org.source_id)? {
             Some(id) => {
-                let changed = execute_cached(
-                    &tx,
-                    "UPDATE location SET name = ?2 WHERE id = ?1 AND name != ?2",
-                    params![id, org.name],
-                )
-                .map_err(map_err)?;
-                if changed > 0 { counts.organizations.updated += 1 } else { counts.organizations.unchanged += 1 }
+                if rename_location(&tx, id, &org.name)? {
+                    counts.organizations.updated += 1
+                } else {
+                    counts.organizations.unchanged += 1
+                }
             }
             None => {
                 execute_cached(
@@ -91,6 +89,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
             }
         }
     }
+
+    apply_locations(&tx, batch, &mut counts.locations)?;
 
     for p in &batch.providers {
         counts.providers.read += 1;
@@ -128,6 +128,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
             }
         }
     }
+
+    apply_practitioner_roles(&tx, batch, &mut counts.practitioner_roles)?;
 
     let mut next_mrn: i64 = query_row_cached(
         &tx,
@@ -302,20 +304,27 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         )
         .map_err(map_err)?;
         // History arrives complete: inpatient charts discharged before the open-since day do not
-        // become delinquent work.
-        if let (Some(discharged), Some(open_since)) = (e.discharge_at, batch.open_since)
-            && e.kind == crate::domain::chart::EncounterKind::Inpatient
-            && discharged.date_naive() < open_since
-        {
-            let day = date_text(discharged.date_naive());
-            execute_cached(&tx,
-                "INSERT INTO chart_completion (encounter_id, status, received_on, completed_on) VALUES (?1, 'COMPLETE', ?2, ?2)",
-                params![id, day],
-            )
-            .map_err(map_err)?;
+        // become delinquent work. Later stays wait for the nightly analysis, however old.
+        if e.kind == crate::domain::chart::EncounterKind::Inpatient {
+            match (e.discharge_at, batch.open_since) {
+                (Some(discharged), Some(open_since)) if discharged.date_naive() < open_since => {
+                    let day = date_text(discharged.date_naive());
+                    execute_cached(&tx,
+                        "INSERT INTO chart_completion (encounter_id, status, received_on, completed_on) VALUES (?1, 'COMPLETE', ?2, ?2)",
+                        params![id, day],
+                    )
+                    .map_err(map_err)?;
+                }
+                _ => {
+                    execute_cached(&tx, "INSERT INTO analysis_pending (encounter_id) VALUES (?1)", [id])
+                        .map_err(map_err)?;
+                }
+            }
         }
         counts.encounters.created += 1;
     }
+
+    apply_procedures(&tx, batch, &mut counts.procedures)?;
 
     for d in &batch.documents {
         counts.documents.read += 1;
@@ -345,4 +354,129 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
     }
     tx.commit().map_err(map_err)?;
     Ok(counts)
+}
+
+/// Gives a location the name a source sends, unless it is the name held spelt more sparsely (the
+/// two Synthea exports punctuate names differently). Whether it changed anything.
+fn rename_location(tx: &Connection, id: i64, name: &str) -> StoreResult<bool> {
+    let held: String =
+        query_row_cached(tx, "SELECT name FROM location WHERE id = ?1", [id], |r| r.get(0)).map_err(map_err)?;
+    let wanted = crate::domain::text::fuller_spelling(&held, name).unwrap_or(name);
+    if wanted == held {
+        return Ok(false);
+    }
+    execute_cached(tx, "UPDATE location SET name = ?2 WHERE id = ?1", params![id, wanted]).map_err(map_err)?;
+    Ok(true)
+}
+
+/// Locations: found again by their own id, else joined to their managing organization's location
+/// (Synthea's Location repeats its Organization), else a location of their own.
+fn apply_locations(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCounts) -> StoreResult<()> {
+    let system = batch.system.as_str();
+    for place in &batch.locations {
+        counts.read += 1;
+        if let Some(id) = source_lookup(tx, "location_source_id", "location_id", system, &place.source_id)? {
+            if rename_location(tx, id, &place.name)? {
+                counts.updated += 1
+            } else {
+                counts.unchanged += 1
+            }
+            continue;
+        }
+        let organization = match &place.organization_source_id {
+            Some(o) => source_lookup(tx, "location_source_id", "location_id", system, o)?,
+            None => None,
+        };
+        let id = match organization {
+            Some(id) => {
+                counts.unchanged += 1;
+                id
+            }
+            None => {
+                execute_cached(
+                    tx,
+                    "INSERT INTO location (code, name, kind) VALUES (?1, ?2, 'PLACE')",
+                    params![format!("{system}:{}", place.source_id), place.name],
+                )
+                .map_err(map_err)?;
+                counts.created += 1;
+                tx.last_insert_rowid()
+            }
+        };
+        remember_source(tx, "location_source_id", "location_id", system, &place.source_id, id)?;
+    }
+    Ok(())
+}
+
+/// Practitioner roles: the specialty fills in a practitioner's empty one. A role whose practitioner
+/// the store does not hold is counted rejected (the parser refuses those it can see are orphans).
+fn apply_practitioner_roles(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCounts) -> StoreResult<()> {
+    for role in &batch.practitioner_roles {
+        counts.read += 1;
+        let provider: Option<(i64, String)> =
+            query_row_cached(tx, "SELECT id, specialty FROM provider WHERE npi = ?1", [&role.practitioner_npi], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(map_err)?;
+        match provider {
+            None => counts.rejected += 1,
+            Some((id, specialty)) if specialty.is_empty() && !role.specialty.is_empty() => {
+                execute_cached(
+                    tx,
+                    "UPDATE provider SET specialty = ?2, version = version + 1 WHERE id = ?1",
+                    params![id, role.specialty],
+                )
+                .map_err(map_err)?;
+                counts.updated += 1;
+            }
+            Some(_) => counts.unchanged += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Procedures, by encounter, instant and code, so that both exports' copies are one.
+fn apply_procedures(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCounts) -> StoreResult<()> {
+    for p in &batch.procedures {
+        counts.read += 1;
+        let encounter_id =
+            source_lookup(tx, "encounter_source_id", "encounter_id", &batch.system, &p.encounter_source_id)?
+                .ok_or_else(|| StoreError::NotFound(format!("encounter {} of a procedure", p.encounter_source_id)))?;
+        let at = timestamp(p.performed_at);
+        let found: Option<(i64, String)> = query_row_cached(
+            tx,
+            "SELECT id, description FROM encounter_procedure WHERE encounter_id = ?1 AND performed_at = ?2 AND code = ?3",
+            params![encounter_id, at, p.code],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(map_err)?;
+        match found {
+            Some((id, held)) => {
+                let wanted = crate::domain::text::fuller_spelling(&held, &p.description).unwrap_or(&p.description);
+                if wanted == held || wanted.is_empty() {
+                    counts.unchanged += 1;
+                } else {
+                    execute_cached(
+                        tx,
+                        "UPDATE encounter_procedure SET description = ?2 WHERE id = ?1",
+                        params![id, wanted],
+                    )
+                    .map_err(map_err)?;
+                    counts.updated += 1;
+                }
+            }
+            None => {
+                execute_cached(
+                    tx,
+                    "INSERT INTO encounter_procedure (encounter_id, performed_at, code, description) VALUES (?1, ?2, ?3, ?4)",
+                    params![encounter_id, at, p.code, p.description],
+                )
+                .map_err(map_err)?;
+                counts.created += 1;
+            }
+        }
+    }
+    Ok(())
 }

@@ -24,6 +24,7 @@ use crate::domain::deficiency::DeficiencyPolicy;
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::PatientRow;
 use crate::domain::role::Role;
+use crate::store::imports::SourceRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -322,9 +323,15 @@ impl Store for SqliteStore {
         self.write(move |c| import::apply(c, &batch))
     }
 
-    fn has_imported_patient(&self, system: &str, source_id: &str) -> StoreResult<bool> {
+    fn has_imported(&self, record: SourceRecord, system: &str, source_id: &str) -> StoreResult<bool> {
+        let sql = match record {
+            SourceRecord::Patient => "SELECT EXISTS (SELECT 1 FROM patient_source_id WHERE system = ?1 AND value = ?2)",
+            SourceRecord::Encounter => {
+                "SELECT EXISTS (SELECT 1 FROM encounter_source_id WHERE system = ?1 AND value = ?2)"
+            }
+        };
         self.read(|c| {
-            c.prepare_cached("SELECT EXISTS (SELECT 1 FROM patient_source_id WHERE system = ?1 AND value = ?2)")
+            c.prepare_cached(sql)
                 .and_then(|mut stmt| stmt.query_row([system, source_id], |r| r.get(0)))
                 .map_err(map_err)
         })

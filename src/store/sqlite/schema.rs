@@ -3,7 +3,8 @@
 //! Append a migration; never edit one that has shipped. Opening an older file writes a backup
 //! beside it and upgrades it in place; a file from a newer chartroom is refused.
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
+pub const MIGRATIONS: &[&str] =
+    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
 /// sort per index beats a million random B-tree inserts each. Every one is in the migrations too;
@@ -408,4 +409,23 @@ CREATE TABLE document_source_id (
 -- Which export of a source an encounter id came from (Synthea's CSV and FHIR number the same visit
 -- differently): a visit is joined across exports, never with its twin in the same one.
 ALTER TABLE encounter_source_id ADD COLUMN export TEXT NOT NULL DEFAULT '';
+"#;
+
+/// Procedures performed during an encounter (imported: Synthea's procedures.csv, FHIR Procedure).
+/// An encounter, an instant and a code name one procedure, whichever export brought it. And the
+/// imported stays waiting for analysis.
+const MIGRATION_7: &str = r#"
+CREATE TABLE encounter_procedure (
+    id           INTEGER PRIMARY KEY,
+    encounter_id INTEGER NOT NULL REFERENCES encounter(id),
+    performed_at TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    UNIQUE (encounter_id, performed_at, code)
+) STRICT;
+-- Inpatient stays an import brought open, waiting for the nightly analysis whatever their
+-- discharge date (the nightly run otherwise looks only at discharges since its last run).
+CREATE TABLE analysis_pending (
+    encounter_id INTEGER PRIMARY KEY REFERENCES encounter(id)
+) STRICT;
 "#;

@@ -619,11 +619,12 @@ fn an_import_runs_from_the_palette_with_progress_and_a_summary() {
     let mut report = crate::desk::import::ImportReport::default();
     report.counts.patients.created = 36;
     report.counts.encounters.created = 681;
+    report.counts.procedures.created = 370;
     report.counts.documents.created = 681;
-    app.update(Msg::ImportDone(Ok(report)));
+    app.update(Msg::ImportDone(Ok(Box::new(report))));
     assert_eq!(
         app.toast.as_deref(),
-        Some("Imported: 36 patients new, 0 unchanged; 681 encounters new; 681 documents new")
+        Some("Imported: 36 patients new, 0 unchanged; 681 encounters new; 370 procedures new; 681 documents new")
     );
     palette(&mut app, "import csv /a /b");
     assert_eq!(app.toast.as_deref(), Some("import csv DIR: one directory"));

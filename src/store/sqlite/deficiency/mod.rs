@@ -7,6 +7,7 @@ use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::chart::{DeficiencyStatus, DeficiencyType, DocumentStatus, EncounterKind};
 use crate::domain::deficiency::{AgeBucket, DeficiencyPolicy, NoticeLevel, SeedDocument};
 use crate::domain::names::display_name;
+use crate::domain::procedure::SeedProcedure;
 use crate::store::deficiencies::{NoticeLine, QueueRow};
 use crate::store::{
     CompletionOutcome, DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord, OpenItem, Page,

@@ -13,10 +13,17 @@ pub(in crate::store::sqlite) fn encounters_to_analyse(
     let lower = after.map(|a| format!("{}T00:00:00Z", date_text(a + Duration::days(1)))).unwrap_or_default();
     let mut stmt = conn
         .prepare_cached(
+            // The charts discharged since the last run, and those an import left waiting (their
+            // discharges may be older than the last run, yet nobody has analysed them).
             "SELECT e.id, e.account, e.kind, e.attending_id, e.discharge_at, e.facility_id FROM encounter e
              WHERE e.kind = 'INPATIENT' AND e.discharge_at >= ?1 AND e.discharge_at < ?2
                AND NOT EXISTS (SELECT 1 FROM chart_completion c WHERE c.encounter_id = e.id)
-             ORDER BY e.discharge_at, e.id",
+             UNION
+             SELECT e.id, e.account, e.kind, e.attending_id, e.discharge_at, e.facility_id
+             FROM analysis_pending p JOIN encounter e ON e.id = p.encounter_id
+             WHERE e.discharge_at < ?2
+               AND NOT EXISTS (SELECT 1 FROM chart_completion c WHERE c.encounter_id = e.id)
+             ORDER BY 5, 1",
         )
         .map_err(map_err)?;
     let found = stmt
@@ -31,6 +38,7 @@ pub(in crate::store::sqlite) fn encounters_to_analyse(
                 attending_id: r.get(3)?,
                 discharged_on: date(discharge.get(..10).unwrap_or("")),
                 documents: Vec::new(),
+                procedures: Vec::new(),
             })
         })
         .map_err(map_err)?
@@ -39,8 +47,25 @@ pub(in crate::store::sqlite) fn encounters_to_analyse(
     let mut docs = conn
         .prepare_cached("SELECT id, doc_type, status, author_id FROM document WHERE encounter_id = ?1 ORDER BY id")
         .map_err(map_err)?;
+    let mut procedures = conn
+        .prepare_cached(
+            "SELECT performed_at, code, description FROM encounter_procedure WHERE encounter_id = ?1 ORDER BY performed_at",
+        )
+        .map_err(map_err)?;
     let mut out = Vec::with_capacity(found.len());
     for mut encounter in found {
+        encounter.procedures = procedures
+            .query_map([encounter.encounter_id], |r| {
+                let at: String = r.get(0)?;
+                Ok(SeedProcedure {
+                    performed_on: date(at.get(..10).unwrap_or("")),
+                    code: r.get(1)?,
+                    description: r.get(2)?,
+                })
+            })
+            .map_err(map_err)?
+            .collect::<Result<_, _>>()
+            .map_err(map_err)?;
         encounter.documents = docs
             .query_map([encounter.encounter_id], |r| {
                 let status: String = r.get(2)?;
@@ -80,6 +105,8 @@ pub(in crate::store::sqlite) fn record_analysis(
                  VALUES ((SELECT id FROM chart_completion WHERE encounter_id = ?1), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .map_err(map_err)?;
+        let mut forget_pending =
+            tx.prepare_cached("DELETE FROM analysis_pending WHERE encounter_id = ?1").map_err(map_err)?;
         let mut history = tx
             .prepare_cached(
                 "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note)
@@ -92,6 +119,7 @@ pub(in crate::store::sqlite) fn record_analysis(
             let inserted = completion
                 .execute(params![encounter_id, status, date_text(*received_on), completed_on])
                 .map_err(map_err)?;
+            forget_pending.execute([encounter_id]).map_err(map_err)?;
             if inserted == 0 {
                 continue; // analysed by a concurrent run meanwhile
             }
