@@ -638,12 +638,15 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             let ImportOptions { facility, open_since, dry_run, strict, rejects, json } = options;
             let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
             let interactive = std::io::stderr().is_terminal();
-            let mut progress = |line: String| {
-                // One line that rewrites itself on a terminal; plain lines in a log.
+            // The bar's text around it takes about 50 columns; a line that wraps cannot redraw.
+            let bar_width =
+                crossterm::terminal::size().map_or(24, |(cols, _)| usize::from(cols).saturating_sub(52).clamp(6, 40));
+            let mut progress = |step: &crate::desk::import::ImportProgress| {
+                // A bar that redraws itself on a terminal; plain lines in a log.
                 if interactive {
-                    eprint!("\r\x1b[2K  {line}");
+                    eprint!("\r\x1b[2K  {}", step.bar(bar_width));
                 } else {
-                    eprintln!("  {line}");
+                    eprintln!("  {}", step.line());
                 }
             };
             let mode = crate::desk::import::ImportMode { dry_run, strict };

@@ -140,8 +140,8 @@ impl Effects {
             Command::RunImport { fhir, paths, facility, open_since } => {
                 let progress_tx = self.tx.clone();
                 self.background(move |desk| {
-                    let mut progress = |line: String| {
-                        let _ = progress_tx.send(Msg::Progress(format!("Importing: {line}")));
+                    let mut progress = |step: &crate::desk::import::ImportProgress| {
+                        let _ = progress_tx.send(Msg::Progress(format!("Importing: {}", step.bar(20))));
                     };
                     let mode = crate::desk::import::ImportMode::default();
                     let report = match (fhir, paths.first()) {
