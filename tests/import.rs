@@ -253,6 +253,15 @@ fn imported_open_stays_are_analysed_and_their_operations_want_reports() {
     );
     let again = dhim.nightly(common::today(), None).unwrap();
     assert_eq!((again.encounters_analysed, again.deficiencies_created), (0, 0), "analysed once");
+    // The chart shows the operation beside the stay that wants its report.
+    let patient: i64 = count_in(
+        &f,
+        "SELECT e.patient_id FROM deficiency d JOIN encounter e ON e.id = d.encounter_id
+         WHERE d.type_code = 'OP-D' ORDER BY d.id LIMIT 1",
+    );
+    let chart = f.store.load_chart(patient).unwrap().unwrap();
+    let wanting = chart.deficiencies.iter().find(|d| d.type_code == "OP-D").expect("an OP-D on the chart");
+    assert!(chart.procedures.iter().any(|p| p.operation && p.account == wanting.account), "{:?}", chart.procedures);
 }
 
 #[test]

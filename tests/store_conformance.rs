@@ -139,6 +139,10 @@ fn as04_account_number_finds_the_patient_and_the_encounter() {
         assert!(volume.location_label().starts_with("Charged to HIM COMPLETION (mlee) since"));
         assert_eq!(volume.movements.len(), 2);
         assert_eq!(chart.releases.len(), 1);
+        // The operation the unsigned operative report describes, on the same encounter.
+        let operations: Vec<_> =
+            chart.procedures.iter().map(|p| (p.encounter_id, p.code.as_str(), p.operation)).collect();
+        assert_eq!(operations, [(encounter_id, "6025007", true)]);
     });
 }
 

@@ -144,6 +144,20 @@ pub fn chart_text(chart: &Chart, today: NaiveDate) -> String {
             e.completion_label()
         );
     }
+    if !chart.procedures.is_empty() {
+        let _ = writeln!(out, "\nPROCEDURES ({})", chart.procedures.len());
+        for p in &chart.procedures {
+            let _ = writeln!(
+                out,
+                "  {:<10} {:<11} {:<44} {:<10} {}",
+                us_date(p.performed_at.date_naive()),
+                clean(&p.account),
+                truncate(&clean(&p.description), 44),
+                clean(&p.code),
+                if p.operation { "operation" } else { "" }
+            );
+        }
+    }
     let _ = writeln!(out, "\nDOCUMENTS ({})", chart.documents.len());
     for d in &chart.documents {
         let _ = writeln!(

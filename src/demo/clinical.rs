@@ -11,8 +11,8 @@ use crate::domain::patient::{NameKeys, NewPatient, Sensitivity, Sex};
 use crate::domain::ssn::{Ssn, SsnKey};
 use crate::store::RecordBatch;
 use crate::store::records::{
-    NewChartCompletion, NewDeficiency, NewDisclosure, NewDocument, NewEncounter, NewLocation, NewMovement, NewProvider,
-    NewVolume,
+    NewChartCompletion, NewDeficiency, NewDisclosure, NewDocument, NewEncounter, NewLocation, NewMovement,
+    NewProcedure, NewProvider, NewVolume,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -25,6 +25,25 @@ const DELINQUENT_DAYS: i64 = 30;
 /// MRN, family, given, middle, sex, birth date, SSN, sensitivity.
 type FixturePatient =
     (&'static str, &'static str, &'static str, &'static str, Sex, (i32, u32, u32), &'static str, Sensitivity);
+
+/// Operations a demo stay or day surgery may have had (SNOMED CT, as Synthea names them), each
+/// with the operative report the chart holds for it.
+const OPERATIONS: &[(&str, &str)] = &[
+    ("80146002", "Appendectomy"),
+    ("45595009", "Laparoscopic Removal of Gall Bladder"),
+    ("43075005", "Partial resection of colon"),
+    ("392021009", "Lumpectomy of breast (procedure)"),
+    ("287664005", "Bilateral tubal ligation"),
+    ("274031008", "Rectal polypectomy"),
+    ("699253003", "Surgical manipulation of joint of knee"),
+];
+
+/// The operation of the stay with `account`, chosen by the account (not the generator, whose
+/// sequence the rest of the hospital depends on), at `at`.
+fn operation(account: &str, at: DateTime<Utc>) -> NewProcedure {
+    let (code, description) = OPERATIONS[rng_index(account, 13) % OPERATIONS.len()];
+    NewProcedure { account: account.into(), performed_at: at, code: code.into(), description: description.into() }
+}
 
 const SPECIALTIES: &[(&str, &str, bool)] = &[
     ("Internal Medicine", "MEDICINE", false),
@@ -210,6 +229,12 @@ impl HospitalPlan {
             DocumentStatus::Completed,
             Some(note_text("History and physical", 36, "female", "right lower quadrant pain")),
         ));
+        batch.procedures.push(NewProcedure {
+            account: account.into(),
+            performed_at: admit + Duration::hours(2),
+            code: "6025007".into(),
+            description: "Laparoscopic appendectomy".into(),
+        });
         batch.documents.push(doc("OP_NOTE", "Operative report: laparoscopic appendectomy", "1000000002", DocumentStatus::Unsigned, Some("PROCEDURE: Laparoscopic appendectomy.\nFINDINGS: Inflamed, non-perforated appendix.\nESTIMATED BLOOD LOSS: Minimal.".into())));
         batch.documents.push(doc(
             "VERBAL_ORDER",
@@ -520,6 +545,7 @@ impl HospitalPlan {
                 ));
             }
             EncounterKind::DaySurgery => {
+                batch.procedures.push(operation(&account, admit + Duration::hours(2)));
                 batch.documents.push(simple_doc(
                     "OP_NOTE",
                     "Operative report",
@@ -599,6 +625,9 @@ impl HospitalPlan {
                 (true, _) => (DocumentStatus::Unsigned, Some(DeficiencyStatus::Transcribed)),
             };
             let created = if doc_type == "DS" { discharge + Duration::hours(20) } else { admit + Duration::hours(12) };
+            if doc_type == "OP_NOTE" {
+                batch.procedures.push(operation(account, admit + Duration::hours(10)));
+            }
             if status != DocumentStatus::Undictated {
                 batch.documents.push(NewDocument {
                     account: account.into(),

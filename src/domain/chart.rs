@@ -561,6 +561,19 @@ impl EncounterView {
     }
 }
 
+/// A procedure of one of the patient's encounters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcedureView {
+    pub encounter_id: i64,
+    pub account: String,
+    pub performed_at: DateTime<Utc>,
+    /// SNOMED CT.
+    pub code: String,
+    pub description: String,
+    /// Whether it is an operation, which wants an operative report.
+    pub operation: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentView {
     pub id: i64,
@@ -651,6 +664,8 @@ pub struct Chart {
     pub phone: String,
     pub aliases: Vec<String>,
     pub encounters: Vec<EncounterView>,
+    /// Newest first, like the encounters.
+    pub procedures: Vec<ProcedureView>,
     pub documents: Vec<DocumentView>,
     pub deficiencies: Vec<DeficiencyView>,
     pub releases: Vec<ReleaseView>,

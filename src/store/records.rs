@@ -12,6 +12,7 @@ pub struct RecordBatch {
     pub locations: Vec<NewLocation>,
     pub patients: Vec<NewPatient>,
     pub encounters: Vec<NewEncounter>,
+    pub procedures: Vec<NewProcedure>,
     pub documents: Vec<NewDocument>,
     pub completions: Vec<NewChartCompletion>,
     pub deficiencies: Vec<NewDeficiency>,
@@ -26,6 +27,7 @@ impl RecordBatch {
             && self.locations.is_empty()
             && self.patients.is_empty()
             && self.encounters.is_empty()
+            && self.procedures.is_empty()
             && self.documents.is_empty()
             && self.completions.is_empty()
             && self.deficiencies.is_empty()
@@ -93,6 +95,15 @@ pub struct NewEncounter {
     pub admit_at: DateTime<Utc>,
     pub discharge_at: Option<DateTime<Utc>>,
     pub attending_npi: Option<String>,
+}
+
+/// A procedure performed during an encounter (SNOMED CT).
+#[derive(Debug, Clone)]
+pub struct NewProcedure {
+    pub account: String,
+    pub performed_at: DateTime<Utc>,
+    pub code: String,
+    pub description: String,
 }
 
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use super::map_err;
 use super::search::{parse_date, row_to_patient};
 use crate::domain::chart::{
     Chart, ChartVolumeView, DeficiencyStatus, DeficiencyView, DocumentStatus, DocumentView, EncounterKind,
-    EncounterView, MovementView, ReleaseView,
+    EncounterView, MovementView, ProcedureView, ReleaseView,
 };
 use crate::domain::patient::MatchKind;
 use crate::store::StoreResult;
@@ -144,6 +144,29 @@ pub(super) fn load(conn: &Connection, patient_id: i64) -> StoreResult<Option<Cha
         .collect::<Result<Vec<_>, _>>()
         .map_err(map_err)?;
 
+    let mut proc_stmt = conn
+        .prepare_cached(
+            "SELECT p.encounter_id, e.account, p.performed_at, p.code, p.description
+             FROM encounter_procedure p JOIN encounter e ON e.id = p.encounter_id
+             WHERE e.patient_id = ?1 ORDER BY p.performed_at DESC, p.id",
+        )
+        .map_err(map_err)?;
+    let procedures = proc_stmt
+        .query_map([patient_id], |r| {
+            let description: String = r.get(4)?;
+            Ok(ProcedureView {
+                encounter_id: r.get(0)?,
+                account: r.get(1)?,
+                performed_at: parse_timestamp(&r.get::<_, String>(2)?),
+                code: r.get(3)?,
+                operation: crate::domain::procedure::is_surgical(&description),
+                description,
+            })
+        })
+        .map_err(map_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(map_err)?;
+
     let mut rel_stmt = conn
         .prepare_cached(
             "SELECT id, disclosed_at, recipient, purpose, pages FROM disclosure
@@ -217,5 +240,16 @@ pub(super) fn load(conn: &Connection, patient_id: i64) -> StoreResult<Option<Cha
             .map_err(map_err)?;
     }
 
-    Ok(Some(Chart { patient, address, phone, aliases, encounters, documents, deficiencies, releases, volumes }))
+    Ok(Some(Chart {
+        patient,
+        address,
+        phone,
+        aliases,
+        encounters,
+        procedures,
+        documents,
+        deficiencies,
+        releases,
+        volumes,
+    }))
 }

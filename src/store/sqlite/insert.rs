@@ -188,6 +188,17 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch) -> StoreResult<BatchCoun
     {
         let mut stmt = tx
             .prepare_cached(
+                "INSERT INTO encounter_procedure (encounter_id, performed_at, code, description) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(map_err)?;
+        for p in &batch.procedures {
+            let encounter = keys.id("encounter", &p.account)?;
+            stmt.execute(params![encounter, timestamp(p.performed_at), p.code, p.description]).map_err(map_err)?;
+        }
+    }
+    {
+        let mut stmt = tx
+            .prepare_cached(
                 "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text)
                  VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )

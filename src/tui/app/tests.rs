@@ -79,6 +79,7 @@ fn chart_for(row: PatientRow) -> Chart {
         phone: String::new(),
         aliases: vec![],
         encounters: vec![encounter(10, "A25-000900"), encounter(11, "A25-000781")],
+        procedures: vec![],
         documents: vec![],
         deficiencies: vec![],
         releases: vec![],

@@ -326,7 +326,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
             )
         }
     };
-    let body = if state.section == Section::PaperChart {
+    let body = if state.section == Section::Encounters && !state.chart.procedures.is_empty() {
+        // The procedures of the selected encounter under the list, for a chart that has any: an
+        // analyst judging a missing operative report sees the operation beside the stay.
+        let height = if body.height >= 30 { 7 } else { 4 };
+        let [list, pane] = Layout::vertical([Constraint::Fill(1), Constraint::Length(height)]).areas(body);
+        frame.render_widget(Paragraph::new(procedure_lines(state, height as usize, theme)), pane);
+        list
+    } else if state.section == Section::PaperChart {
         let lines: Vec<Line> = if state.chart.volumes.is_empty() {
             vec![Line::styled(" No paper chart on file.", theme.muted)]
         } else {
@@ -370,4 +377,35 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
         .highlight_symbol(theme.glyph("▌", ">"));
     let mut table_state = TableState::default().with_selected(Some(state.selected()));
     frame.render_stateful_widget(table, body, &mut table_state);
+}
+
+/// The selected encounter's procedures, a title line and as many as fit in `height` lines.
+fn procedure_lines(state: &ChartState, height: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(encounter) = state.chart.encounters.get(state.selected[Section::Encounters.index()]) else {
+        return Vec::new();
+    };
+    let of_encounter: Vec<_> = state.chart.procedures.iter().filter(|p| p.encounter_id == encounter.id).collect();
+    let account = clean(&encounter.account).to_string();
+    if of_encounter.is_empty() {
+        return vec![Line::styled(format!(" No procedures recorded for {account}."), theme.muted)];
+    }
+    let mut lines = vec![Line::styled(format!(" Procedures of {account} ({})", of_encounter.len()), theme.header)];
+    let room = height.saturating_sub(1);
+    let shown = if of_encounter.len() > room { room.saturating_sub(1) } else { room };
+    for p in of_encounter.iter().take(shown) {
+        let mut spans = vec![Span::raw(format!(
+            "  {}  {}  {}",
+            us_date(p.performed_at.date_naive()),
+            clean(&p.description),
+            clean(&p.code)
+        ))];
+        if p.operation {
+            spans.push(Span::styled("  operation", theme.warning));
+        }
+        lines.push(Line::from(spans));
+    }
+    if of_encounter.len() > shown {
+        lines.push(Line::styled(format!("  … {} more", of_encounter.len() - shown), theme.muted));
+    }
+    lines
 }
