@@ -1,7 +1,8 @@
-//! Importing a Synthea-layout CSV export of 100,000 patients and 1,000,000 encounters (generated
-//! here, in the current layout with MIDDLE, FIPS and INCOME) into an empty store, through the real
-//! binary: wall time and the importer's peak RSS. `cargo bench --bench import`; the size changes
-//! with CHARTROOM_BENCH_IMPORT_PATIENTS (ten encounters each).
+//! Importing a Synthea-layout CSV export of 100,000 patients, 1,000,000 encounters and 333,334
+//! procedures (generated here, in the current layout with MIDDLE, FIPS and INCOME) into an empty
+//! store, through the real binary: wall time and the importer's peak RSS. `cargo bench --bench
+//! import`; the size changes with CHARTROOM_BENCH_IMPORT_PATIENTS (ten encounters each, a procedure
+//! on every third).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -81,6 +82,19 @@ fn write_export(dir: &Path, patients: usize) -> std::io::Result<()> {
             uuid(2, n % 500),
         )?;
     }
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("procedures.csv"))?);
+    writeln!(out, "START,STOP,PATIENT,ENCOUNTER,SYSTEM,CODE,DESCRIPTION,BASE_COST,REASONCODE,REASONDESCRIPTION")?;
+    for n in (0..patients * 10).step_by(3) {
+        let patient = n / 10;
+        let (year, day) = (2000 + (n % 10) * 2, 1 + patient % 28);
+        writeln!(
+            out,
+            "{year}-03-{day:02}T06:31:00Z,{year}-03-{day:02}T07:01:00Z,{},{},http://snomed.info/sct,430193006,\
+             Medication Reconciliation (procedure),512.5,,",
+            uuid(3, patient),
+            uuid(4, n),
+        )?;
+    }
     Ok(())
 }
 
@@ -92,12 +106,13 @@ fn main() {
     let patients = env_number("CHARTROOM_BENCH_IMPORT_PATIENTS", 100_000);
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("import-bench-{patients}"));
     let export = root.join("export");
-    if !export.join("encounters.csv").exists() {
+    if !export.join("procedures.csv").exists() {
         let started = Instant::now();
         write_export(&export, patients).unwrap();
         eprintln!(
-            "generated {patients} patients / {} encounters in {:.1} s",
+            "generated {patients} patients / {} encounters / {} procedures in {:.1} s",
             patients * 10,
+            (patients * 10).div_ceil(3),
             started.elapsed().as_secs_f64()
         );
     }
@@ -145,9 +160,11 @@ fn main() {
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let rss = std::fs::read_to_string(&rss_file).ok().and_then(|s| s.trim().parse::<f64>().ok());
     println!(
-        "import synthea-csv: {} patients, {} encounters created in {seconds:.1} s (target ≤ 60 s); peak RSS {}",
+        "import synthea-csv: {} patients, {} encounters, {} procedures created in {seconds:.1} s (target ≤ 60 s); \
+         peak RSS {}",
         summary["counts"]["patients"]["created"],
         summary["counts"]["encounters"]["created"],
+        summary["counts"]["procedures"]["created"],
         rss.map_or("unmeasured (no /usr/bin/time)".to_string(), |kb| format!(
             "{:.0} MB (target ≤ 200 MB)",
             kb / 1024.0
