@@ -281,3 +281,50 @@ fn bulk_complete_rows_of_the_deficiency_queue() {
         .count();
     assert_eq!(completed, 2, "one audit event per item");
 }
+
+/// A small Synthea CSV export: two patients, two encounters, one procedure.
+fn tiny_export(dir: &Path) {
+    std::fs::write(
+        dir.join("patients.csv"),
+        "Id,BIRTHDATE,FIRST,LAST,GENDER\np1,1960-01-01,Ann1,Lee2,F\np2,1970-02-02,Bo3,Ray4,M\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("encounters.csv"),
+        "Id,START,STOP,PATIENT,ENCOUNTERCLASS\ne1,2020-01-01T10:00:00Z,2020-01-03T10:00:00Z,p1,inpatient\n\
+         e2,2020-02-01T10:00:00Z,2020-02-01T11:00:00Z,p2,wellness\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("procedures.csv"),
+        "DATE,PATIENT,ENCOUNTER,CODE,DESCRIPTION\n2020-01-02T10:00:00Z,p1,e1,80146002,Appendectomy\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_import_draws_a_bar_on_a_terminal_and_prints_lines_in_a_log() {
+    let dir = demo_store();
+    let export = tempfile::tempdir().unwrap();
+    tiny_export(export.path());
+    let export_arg = export.path().display().to_string();
+
+    let mut args: Vec<String> = store_args(dir.path());
+    args.extend(["import", "synthea-csv", &export_arg, "--facility", "RGH"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut session = pty::spawn(&binary(), &args, (100, 30));
+    let status = session.wait_exit(WAIT);
+    assert!(status.success(), "{}", session.raw_text());
+    let raw = session.raw_text();
+    // Each file's bar redraws one line in place.
+    assert!(raw.contains("\r\x1b[2K  procedures [="), "{raw:?}");
+    assert!(raw.contains("=] 100%  1  "), "{raw:?}");
+    assert!(session.screen().contains("procedures                1        1"), "{}", session.screen());
+
+    // A log gets plain lines, one per step, and no escape sequences.
+    let again = cli(dir.path(), &["import", "synthea-csv", &export_arg, "--facility", "RGH"]);
+    assert!(again.status.success());
+    let log = String::from_utf8_lossy(&again.stderr);
+    assert!(log.lines().any(|l| l.starts_with("  procedures: 1 · ") && l.ends_with("· 100%")), "{log}");
+    assert!(!log.contains('\x1b'), "{log:?}");
+}

@@ -173,6 +173,13 @@ fn the_fhir_bundles_import_with_their_notes_and_again_change_nothing() {
     let rows = f.store.search_patients(&PatientLookup::Last4("2761".into()), Page::first(5)).unwrap().rows;
     let antone = rows.iter().find(|r| r.family == "Simonis").expect("Simonis imported");
     assert_eq!(antone.given, "Antone");
+    // His ten notes arrive decoded, complete, with their text.
+    let chart = f.store.load_chart(antone.patient_id).unwrap().unwrap();
+    assert_eq!(chart.documents.len(), 10);
+    assert!(chart.documents.iter().all(|d| d.status == chartroom::domain::chart::DocumentStatus::Completed));
+    let texts: Vec<&str> = chart.documents.iter().filter_map(|d| d.text.as_deref()).collect();
+    assert_eq!(texts.len(), 10);
+    assert!(texts.iter().any(|t| t.contains("2012-10-19") && t.contains("# Chief Complaint")), "{:?}", texts.first());
 
     let again = dhim.import_fhir(std::slice::from_ref(&dir), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
     let c = &again.counts;
