@@ -124,8 +124,14 @@ p1,e1,1
 ",
     )
     .unwrap();
-    let err = dhim.import_synthea_csv(dir.path(), Some("MAH"), common::today(), false).unwrap_err();
-    assert!(err.to_string().ends_with("the header has no column DATE or START, which is required"), "{err}");
+    let report = dhim.import_synthea_csv(dir.path(), Some("MAH"), common::today(), false).unwrap();
+    let skipped = report.rejections.last().map(ToString::to_string).unwrap_or_default();
+    assert!(
+        skipped.ends_with(
+            "procedures.csv:1: DATE or START: the header has no such column, which is required; the file was skipped"
+        ),
+        "{skipped}"
+    );
     std::fs::remove_file(dir.path().join("procedures.csv")).unwrap();
     // --strict: the bad rows abort the whole import before anything is written.
     let strict = tempfile::tempdir().unwrap();
@@ -139,9 +145,22 @@ p1,e1,1
         .unwrap_err();
     assert!(err.to_string().starts_with("--strict: nothing was imported; the first bad row is"), "{err}");
     assert!(f2.store.search_patients(&PatientLookup::Last4("1111".into()), Page::first(5)).unwrap().rows.is_empty());
+    // A file that is not what it claims is reported and skipped; the other files import.
     std::fs::write(dir.path().join("patients.csv"), "Id,FIRST\nx,y\n").unwrap();
-    let err = dhim.import_synthea_csv(dir.path(), None, common::today(), false).unwrap_err();
-    assert!(err.to_string().ends_with("patients.csv: the header has no column BIRTHDATE, which is required"), "{err}");
+    std::fs::write(dir.path().join("providers.csv"), "").unwrap();
+    let report = dhim.import_synthea_csv(dir.path(), None, common::today(), false).unwrap();
+    let reasons: Vec<String> = report.rejections.iter().map(ToString::to_string).collect();
+    assert!(
+        reasons.iter().any(|r| r.ends_with(
+            "patients.csv:1: BIRTHDATE: the header has no such column, which is required; the file was skipped"
+        )),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().any(|r| r.ends_with("providers.csv:1: no header row (the file is empty); skipped")));
+    assert_eq!(report.counts.encounters.unchanged, 1, "the encounters file still imports: {reasons:?}");
+    let nowhere = tempfile::tempdir().unwrap();
+    let err = dhim.import_synthea_csv(nowhere.path(), None, common::today(), false).unwrap_err();
+    assert!(err.to_string().contains("no Synthea CSV export here"), "{err}");
     assert!(common::desk_for(&f, "dhim").import_synthea_csv(dir.path(), Some("XXX"), common::today(), false).is_err());
 }
 

@@ -8,7 +8,7 @@ use crate::domain::role::Permission;
 use crate::import::Rejection;
 use crate::import::fhir;
 use crate::import::synthea::{self, SyntheaEncounter, SyntheaPatient};
-use crate::import::table::Table;
+use crate::import::table::{Table, TableError};
 use crate::store::imports::{ImportBatch, ImportCounts, ImportedEncounter, ImportedPatient, SourceRecord};
 use chrono::NaiveDate;
 use std::path::Path;
@@ -72,6 +72,15 @@ impl Desk {
                     check.rejections.len()
                 )));
             }
+        }
+        const EXPORT_FILES: [&str; 5] =
+            ["organizations.csv", "providers.csv", "patients.csv", "encounters.csv", "procedures.csv"];
+        if !EXPORT_FILES.iter().any(|f| dir.join(f).is_file()) {
+            return Err(DeskError::Invalid(format!(
+                "{}: no Synthea CSV export here (none of {})",
+                dir.display(),
+                EXPORT_FILES.join(", ")
+            )));
         }
         let dry_run = mode.dry_run;
         let facility_code = self.import_facility(facility)?;
@@ -433,8 +442,30 @@ fn count_rejected(report: &ImportReport, file: &str) -> usize {
     report.rejections.iter().filter(|r| r.file.ends_with(file)).count()
 }
 
+/// The table in `input`, or None when its header makes it something else than it claims (empty, a
+/// required column missing, unreadable): then it is reported and skipped, and the import goes on
+/// with the other files (and ends with a non-zero status).
+fn open_table<R: std::io::Read>(
+    path: &Path,
+    input: R,
+    required: &[&str],
+    report: &mut ImportReport,
+) -> Option<Table<R>> {
+    let name = path.display().to_string();
+    let refused = match Table::open(&name, input, required) {
+        Ok(table) => return Some(table),
+        Err(TableError::NoHeader { .. }) => (None, "no header row (the file is empty); skipped".to_string()),
+        Err(TableError::MissingColumn { column, .. }) => {
+            (Some(column), "the header has no such column, which is required; the file was skipped".to_string())
+        }
+        Err(TableError::Unreadable { reason, .. }) => (None, format!("unreadable ({reason}); skipped")),
+    };
+    report.rejections.push(Rejection { file: name, line: 1, column: refused.0, reason: refused.1 });
+    None
+}
+
 /// Every good row of `path`, mapped; bad rows go to the report. A missing optional file reads as
-/// empty; a file without a required column is refused whole.
+/// empty; a file without a required column is reported and skipped.
 fn read<T>(
     path: &Path,
     required: &[&str],
@@ -446,8 +477,9 @@ fn read<T>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(DeskError::Invalid(format!("{}: {e}", path.display()))),
     };
-    let mut table = Table::open(&path.display().to_string(), std::io::BufReader::new(file), required)
-        .map_err(|e| DeskError::Invalid(e.to_string()))?;
+    let Some(mut table) = open_table(path, std::io::BufReader::new(file), required, report) else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     while let Some(row) = table.next_row() {
         match row.and_then(|r| map(&r)) {
@@ -462,7 +494,8 @@ fn read<T>(
 type BatchSink<'a, T> = dyn FnMut(Vec<T>, &mut ImportReport, f64) -> DeskResult<()> + 'a;
 
 /// Reads `path` row by row, handing each [`BATCH_ROWS`] good rows to `sink` (and the last, shorter
-/// batch); bad rows go to the report. A missing optional file reads as empty.
+/// batch); bad rows go to the report. A missing optional file reads as empty; one whose header is
+/// not what it claims is reported and skipped.
 fn stream<T>(
     path: &Path,
     required: &[&str],
@@ -478,8 +511,9 @@ fn stream<T>(
     let total = file.metadata().map(|m| m.len()).unwrap_or(0).max(1) as f64;
     let consumed = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let counted = CountingReader { inner: file, consumed: consumed.clone() };
-    let mut table = Table::open(&path.display().to_string(), std::io::BufReader::new(counted), required)
-        .map_err(|e| DeskError::Invalid(e.to_string()))?;
+    let Some(mut table) = open_table(path, std::io::BufReader::new(counted), required, report) else {
+        return Ok(());
+    };
     let fraction = || (consumed.get() as f64 / total).min(1.0);
     let mut batch = Vec::with_capacity(BATCH_ROWS);
     while let Some(row) = table.next_row() {
