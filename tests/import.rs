@@ -346,6 +346,41 @@ fn notes_procedures_and_roles_that_refer_nowhere_are_reported_alone() {
 }
 
 #[test]
+fn a_note_awaiting_signature_arrives_unsigned_and_is_signed_by_a_later_feed() {
+    let scratch = tempfile::tempdir().unwrap();
+    let bundle = |doc_status: &str| {
+        serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p1", "name": [{"family": "Lee1", "given": ["Ann2"]}],
+                          "birthDate": "1950-02-03"}},
+            {"resource": {"resourceType": "Encounter", "id": "e1", "subject": {"reference": "Patient/p1"},
+                          "class": {"code": "IMP"}, "period": {"start": "2020-01-01T08:00:00Z", "end": "2020-01-03T08:00:00Z"}}},
+            {"resource": {"resourceType": "DocumentReference", "id": "d1", "status": "current", "docStatus": doc_status,
+                          "type": {"coding": [{"system": "http://loinc.org", "code": "18842-5", "display": "Discharge summary"}]},
+                          "date": "2020-01-03T09:00:00Z", "context": {"encounter": [{"reference": "urn:uuid:e1"}]}}}
+        ]})
+        .to_string()
+    };
+    let path = scratch.path().join("b.json");
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let import = || dhim.import_fhir(std::slice::from_ref(&path), None, common::today(), fhir_mode(), &mut |_| {});
+    std::fs::write(&path, bundle("preliminary")).unwrap();
+    assert_eq!(import().unwrap().counts.documents.created, 1);
+    let status = || {
+        count_in(
+            &f,
+            "SELECT count(*) FROM document WHERE status = 'UNSIGNED' AND signed_at IS NULL AND doc_type = 'DS'",
+        )
+    };
+    assert_eq!(status(), 1, "preliminary: awaiting a signature");
+    std::fs::write(&path, bundle("final")).unwrap();
+    assert_eq!(import().unwrap().counts.documents.updated, 1);
+    assert_eq!(status(), 0);
+    assert_eq!(count_in(&f, "SELECT count(*) FROM document WHERE status = 'COMPLETED' AND signed_at IS NOT NULL"), 1);
+    assert_eq!(import().unwrap().counts.documents.unchanged, 1);
+}
+
+#[test]
 fn the_command_writes_rejects_and_exits_non_zero() {
     let Some(dir) = shared("synthea-fhir") else { return };
     let scratch = tempfile::tempdir().unwrap();

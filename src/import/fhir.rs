@@ -8,7 +8,7 @@
 
 use super::Rejection;
 use super::synthea::{SyntheaEncounter, SyntheaPatient, strip_numeric_suffix};
-use crate::domain::chart::EncounterKind;
+use crate::domain::chart::{DocumentStatus, EncounterKind};
 use crate::domain::names::PersonName;
 use crate::domain::patient::Sex;
 use crate::domain::ssn::Ssn;
@@ -182,14 +182,20 @@ fn identifier(resource: &Value, system: &str) -> Option<String> {
         .find_map(|i| (str_at(i, "system") == Some(system)).then(|| str_at(i, "value").map(str::to_string)).flatten())
 }
 
-/// The key a reference points at: the UUID of `urn:uuid:X`, or the value after `|` of a conditional
-/// reference.
+/// The key a reference points at: the UUID of `urn:uuid:X`, the value after `|` of a conditional
+/// reference, or the id of a relative (`Patient/X`) or absolute one.
 fn reference_key(reference: Option<&Value>) -> Option<String> {
     let text = reference?.get("reference")?.as_str()?;
-    if let Some(uuid) = text.strip_prefix("urn:uuid:") {
-        return Some(uuid.to_string()).filter(|s| !s.is_empty());
-    }
-    text.split_once('|').map(|(_, value)| value.to_string()).filter(|s| !s.is_empty())
+    let key = if let Some(uuid) = text.strip_prefix("urn:uuid:") {
+        uuid
+    } else if let Some((_, value)) = text.split_once('|') {
+        value
+    } else {
+        // `Patient/X`, `https://host/fhir/Patient/X`, or `Patient/X/_history/2`.
+        let path = text.split("/_history/").next().unwrap_or(text);
+        path.rsplit_once('/').map_or("", |(_, id)| id)
+    };
+    Some(key.to_string()).filter(|s| !s.is_empty())
 }
 
 fn safe_name_part(raw: &str) -> Result<String, String> {
@@ -416,8 +422,24 @@ fn document_type(loinc: &str) -> &'static str {
     }
 }
 
+/// Where a note stands, from FHIR's `docStatus` (composition status) and the reference's own
+/// `status`: a note that says nothing is complete; only a `preliminary` one awaits a signature.
+fn document_status(resource: &Value) -> Result<DocumentStatus, String> {
+    if str_at(resource, "status") == Some("entered-in-error") {
+        return Ok(DocumentStatus::Retracted);
+    }
+    Ok(match str_at(resource, "docStatus") {
+        None | Some("final") => DocumentStatus::Completed,
+        Some("preliminary") => DocumentStatus::Unsigned,
+        Some("amended") => DocumentStatus::Amended,
+        Some("entered-in-error") => DocumentStatus::Retracted,
+        Some(other) => return Err(format!("unknown docStatus {other:?}")),
+    })
+}
+
 fn document(resource: &Value) -> Result<Option<ImportedDocument>, String> {
     let source_id = id_of(resource)?;
+    let status = document_status(resource)?;
     let encounter_source_id = resource
         .get("context")
         .and_then(|c| c.get("encounter"))
@@ -442,7 +464,7 @@ fn document(resource: &Value) -> Result<Option<ImportedDocument>, String> {
         }
         None => String::new(),
     };
-    Ok(Some(ImportedDocument { source_id, encounter_source_id, author_npi, doc_type, title, created_at, text }))
+    Ok(Some(ImportedDocument { source_id, encounter_source_id, author_npi, doc_type, title, created_at, status, text }))
 }
 
 /// Standard base64 (RFC 4648), padding optional, whitespace ignored. Small enough to keep here
@@ -487,6 +509,28 @@ mod tests {
         assert_eq!(base64_decode("Zm9v\nYmFy").as_deref(), Some(&b"foobar"[..]));
         assert_eq!(base64_decode("Zm9v!"), None);
         assert_eq!(base64_decode("Z"), None);
+    }
+
+    #[test]
+    fn references_of_every_form_name_their_target() {
+        let key = |r: &str| reference_key(Some(&serde_json::json!({ "reference": r })));
+        assert_eq!(key("urn:uuid:abc").as_deref(), Some("abc"));
+        assert_eq!(key("Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999").as_deref(), Some("9999"));
+        assert_eq!(key("Patient/p1").as_deref(), Some("p1"));
+        assert_eq!(key("https://example.org/fhir/Patient/p1/_history/3").as_deref(), Some("p1"));
+        assert_eq!(key("Patient/"), None);
+        assert_eq!(key("p1"), None);
+    }
+
+    #[test]
+    fn a_note_is_complete_unless_its_source_says_otherwise() {
+        let status = |json: serde_json::Value| document_status(&json);
+        assert_eq!(status(serde_json::json!({"status": "current"})), Ok(DocumentStatus::Completed));
+        assert_eq!(status(serde_json::json!({"docStatus": "final"})), Ok(DocumentStatus::Completed));
+        assert_eq!(status(serde_json::json!({"docStatus": "preliminary"})), Ok(DocumentStatus::Unsigned));
+        assert_eq!(status(serde_json::json!({"docStatus": "amended"})), Ok(DocumentStatus::Amended));
+        assert_eq!(status(serde_json::json!({"status": "entered-in-error"})), Ok(DocumentStatus::Retracted));
+        assert!(status(serde_json::json!({"docStatus": "draft"})).is_err());
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub struct ImportedDocument {
     pub doc_type: String,
     pub title: String,
     pub created_at: DateTime<Utc>,
+    /// Completed unless the source says the note awaits authentication (FHIR `docStatus`
+    /// preliminary), was amended, or was entered in error.
+    pub status: crate::domain::chart::DocumentStatus,
     pub text: String,
 }
 

@@ -328,8 +328,20 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
 
     for d in &batch.documents {
         counts.documents.read += 1;
-        if source_lookup(&tx, "document_source_id", "document_id", system, &d.source_id)?.is_some() {
-            counts.documents.unchanged += 1;
+        let signed_at = d.status.is_complete().then(|| timestamp(d.created_at));
+        if let Some(id) = source_lookup(&tx, "document_source_id", "document_id", system, &d.source_id)? {
+            // A note signed since it last arrived (or amended, or retracted) changes status.
+            let changed = execute_cached(
+                &tx,
+                "UPDATE document SET status = ?2, signed_at = coalesce(signed_at, ?3) WHERE id = ?1 AND status != ?2",
+                params![id, d.status.code(), signed_at],
+            )
+            .map_err(map_err)?;
+            if changed > 0 {
+                counts.documents.updated += 1
+            } else {
+                counts.documents.unchanged += 1
+            }
             continue;
         }
         let encounter_id = source_lookup(&tx, "encounter_source_id", "encounter_id", system, &d.encounter_source_id)?
@@ -344,8 +356,8 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         };
         execute_cached(&tx,
             "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text)
-             VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, 'COMPLETED', ?5, ?5, ?6)",
-            params![encounter_id, d.doc_type, d.title, author, timestamp(d.created_at), d.text],
+             VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![encounter_id, d.doc_type, d.title, author, d.status.code(), timestamp(d.created_at), signed_at, d.text],
         )
         .map_err(map_err)?;
         let id = tx.last_insert_rowid();
