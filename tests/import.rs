@@ -516,11 +516,7 @@ fn an_import_killed_midway_completes_cleanly_when_rerun() {
 
 /// Inpatient stays in the store, counted where the data lives.
 fn inpatient_stays(f: &common::Fixture) -> i64 {
-    let db =
-        f.dir.path().read_dir().unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "db"));
-    let Some(db) = db else { panic!("no .db file in the fixture") };
-    let db = rusqlite::Connection::open(db).unwrap();
-    db.query_row("SELECT count(*) FROM encounter WHERE kind = 'INPATIENT'", [], |r| r.get(0)).unwrap()
+    count_in(f, "SELECT count(*) FROM encounter WHERE kind = 'INPATIENT'")
 }
 
 #[test]

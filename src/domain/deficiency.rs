@@ -269,6 +269,13 @@ pub struct Seed {
     pub event_on: Option<NaiveDate>,
 }
 
+impl Seed {
+    /// A chart-level item: the document is missing altogether, not dictated.
+    fn missing(type_code: &str, provider_id: i64, event_on: Option<NaiveDate>) -> Self {
+        Self { type_code: type_code.into(), provider_id, document_id: None, status: DeficiencyStatus::Open, event_on }
+    }
+}
+
 /// The standard deficiencies of a discharged encounter (VistA `DGJBGJ` AUTO; AS-06): for each type
 /// standard for the encounter's kind, a chart-level type whose document is missing goes to the
 /// attending as not dictated; every document of the type that is not complete goes to its author at
@@ -290,13 +297,7 @@ pub fn standard_deficiencies(
             if t.level == "CHART"
                 && let Some(attending) = attending_id
             {
-                seeds.push(Seed {
-                    type_code: t.code.clone(),
-                    provider_id: attending,
-                    document_id: None,
-                    status: DeficiencyStatus::Open,
-                    event_on: None,
-                });
+                seeds.push(Seed::missing(&t.code, attending, None));
             }
             continue;
         }
@@ -337,15 +338,7 @@ fn operative_reports_missing(
                 && t.document_type.as_deref() == Some(OPERATIVE_REPORT)
                 && !t.standard_for.iter().any(|k| k == kind.code())
         })
-        .flat_map(|t| {
-            missing.iter().map(|day| Seed {
-                type_code: t.code.clone(),
-                provider_id: attending,
-                document_id: None,
-                status: DeficiencyStatus::Open,
-                event_on: Some(*day),
-            })
-        })
+        .flat_map(|t| missing.iter().map(|day| Seed::missing(&t.code, attending, Some(*day))))
         .collect()
 }
 
