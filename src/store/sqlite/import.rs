@@ -58,47 +58,63 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
     conn.set_prepared_statement_cache_capacity(64);
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
     let mut counts = ImportCounts::default();
-    let system = batch.system.as_str();
-    let now = timestamp(chrono::Utc::now());
     let facility_id: i64 =
         query_row_cached(&tx, "SELECT id FROM facility WHERE code = ?1", [&batch.facility_code], |r| r.get(0))
             .optional()
             .map_err(map_err)?
             .ok_or_else(|| StoreError::NotFound(format!("facility {}", batch.facility_code)))?;
 
+    apply_organizations(&tx, batch, &mut counts.organizations)?;
+    apply_locations(&tx, batch, &mut counts.locations)?;
+    apply_providers(&tx, batch, &mut counts.providers)?;
+    apply_practitioner_roles(&tx, batch, &mut counts.practitioner_roles)?;
+    apply_patients(&tx, batch, &mut counts.patients)?;
+    apply_encounters(&tx, batch, facility_id, &mut counts.encounters)?;
+    apply_procedures(&tx, batch, &mut counts.procedures)?;
+    apply_documents(&tx, batch, &mut counts.documents)?;
+    tx.commit().map_err(map_err)?;
+    Ok(counts)
+}
+
+/// Organizations, kept as the encounters' locations.
+fn apply_organizations(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCounts) -> StoreResult<()> {
+    let system = batch.system.as_str();
     for org in &batch.organizations {
-        counts.organizations.read += 1;
-        match source_lookup(&tx, "location_source_id", "location_id", system, &org.source_id)? {
+        counts.read += 1;
+        match source_lookup(tx, "location_source_id", "location_id", system, &org.source_id)? {
             Some(id) => {
-                if rename_location(&tx, id, &org.name)? {
-                    counts.organizations.updated += 1
+                if rename_location(tx, id, &org.name)? {
+                    counts.updated += 1
                 } else {
-                    counts.organizations.unchanged += 1
+                    counts.unchanged += 1
                 }
             }
             None => {
                 execute_cached(
-                    &tx,
+                    tx,
                     "INSERT INTO location (code, name, kind) VALUES (?1, ?2, 'ORGANIZATION')",
                     params![format!("{system}:{}", org.source_id), org.name],
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                remember_source(&tx, "location_source_id", "location_id", system, &org.source_id, id)?;
-                counts.organizations.created += 1;
+                remember_source(tx, "location_source_id", "location_id", system, &org.source_id, id)?;
+                counts.created += 1;
             }
         }
     }
+    Ok(())
+}
 
-    apply_locations(&tx, batch, &mut counts.locations)?;
-
+/// Providers: found again by source id; a FHIR NPI replaces the CSV's stand-in.
+fn apply_providers(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCounts) -> StoreResult<()> {
+    let system = batch.system.as_str();
     for p in &batch.providers {
-        counts.providers.read += 1;
-        match source_lookup(&tx, "provider_source_id", "provider_id", system, &p.source_id)? {
+        counts.read += 1;
+        match source_lookup(tx, "provider_source_id", "provider_id", system, &p.source_id)? {
             Some(id) => {
                 // A FHIR bundle brings the NPI the CSV lacked: it replaces the source-key stand-in.
                 let changed = execute_cached(
-                    &tx,
+                    tx,
                     "UPDATE provider SET family = ?2, given = ?3,
                          specialty = CASE WHEN ?4 = '' THEN specialty ELSE ?4 END,
                          npi = coalesce(?5, npi), version = version + 1
@@ -107,12 +123,12 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                     params![id, p.family, p.given, p.specialty, p.npi],
                 )
                 .map_err(map_err)?;
-                if changed > 0 { counts.providers.updated += 1 } else { counts.providers.unchanged += 1 }
+                if changed > 0 { counts.updated += 1 } else { counts.unchanged += 1 }
             }
             None => {
                 // Synthea's CSV carries no NPI: the source key stands in until a FHIR bundle brings it.
                 execute_cached(
-                    &tx,
+                    tx,
                     "INSERT INTO provider (npi, family, given, specialty) VALUES (?1, ?2, ?3, ?4)",
                     params![
                         p.npi.clone().unwrap_or_else(|| format!("{system}:{}", p.source_id)),
@@ -123,16 +139,20 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                remember_source(&tx, "provider_source_id", "provider_id", system, &p.source_id, id)?;
-                counts.providers.created += 1;
+                remember_source(tx, "provider_source_id", "provider_id", system, &p.source_id, id)?;
+                counts.created += 1;
             }
         }
     }
+    Ok(())
+}
 
-    apply_practitioner_roles(&tx, batch, &mut counts.practitioner_roles)?;
-
+/// Patients: found again by source id, or given the next import MRN.
+fn apply_patients(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCounts) -> StoreResult<()> {
+    let system = batch.system.as_str();
+    let now = timestamp(chrono::Utc::now());
     let mut next_mrn: i64 = query_row_cached(
-        &tx,
+        tx,
         "SELECT coalesce(max(CAST(mrn AS INTEGER)), ?1 - 1) FROM patient WHERE length(mrn) = 7 AND mrn >= '5000000'",
         [FIRST_IMPORT_MRN],
         |r| r.get::<_, i64>(0),
@@ -140,11 +160,11 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
     .map_err(map_err)?
         + 1;
     for p in &batch.patients {
-        counts.patients.read += 1;
-        match source_lookup(&tx, "patient_source_id", "patient_id", system, &p.source_id)? {
+        counts.read += 1;
+        match source_lookup(tx, "patient_source_id", "patient_id", system, &p.source_id)? {
             Some(id) => {
                 let changed = execute_cached(
-                    &tx,
+                    tx,
                         "UPDATE patient SET family = ?2, given = ?3, middle = ?4, family_key = ?5, given_key = ?6,
                              family_phon = ?7, given_phon = ?8, birth_date = ?9, deceased_on = ?10, version = version + 1
                          WHERE id = ?1 AND (family != ?2 OR given != ?3 OR middle != ?4 OR birth_date != ?9
@@ -163,13 +183,13 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                         ],
                     )
                     .map_err(map_err)?;
-                if changed > 0 { counts.patients.updated += 1 } else { counts.patients.unchanged += 1 }
+                if changed > 0 { counts.updated += 1 } else { counts.unchanged += 1 }
             }
             None => {
                 if next_mrn > 9_999_999 {
                     return Err(StoreError::Backend("the import MRN range (5000000-9999999) is used up".into()));
                 }
-                execute_cached(&tx,
+                execute_cached(tx,
                     "INSERT INTO patient (mrn, family, given, middle, family_key, given_key, family_phon, given_phon, sex,
                          birth_date, ssn_last4, ssn_hash, deceased_on, address, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -193,31 +213,42 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 )
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
-                remember_source(&tx, "patient_source_id", "patient_id", system, &p.source_id, id)?;
+                remember_source(tx, "patient_source_id", "patient_id", system, &p.source_id, id)?;
                 next_mrn += 1;
-                counts.patients.created += 1;
+                counts.created += 1;
             }
         }
     }
+    Ok(())
+}
 
+/// Encounters: found again by source id, joined to the same visit from another export, or created
+/// with the next account number of their kind and year.
+fn apply_encounters(
+    tx: &Transaction<'_>,
+    batch: &ImportBatch,
+    facility_id: i64,
+    counts: &mut KindCounts,
+) -> StoreResult<()> {
+    let system = batch.system.as_str();
     let mut sequences: HashMap<String, i64> = HashMap::new();
     for e in &batch.encounters {
-        counts.encounters.read += 1;
-        if let Some(id) = source_lookup(&tx, "encounter_source_id", "encounter_id", system, &e.source_id)? {
+        counts.read += 1;
+        if let Some(id) = source_lookup(tx, "encounter_source_id", "encounter_id", system, &e.source_id)? {
             let changed = execute_cached(
-                    &tx,
+                    tx,
                     "UPDATE encounter SET discharge_at = ?2, version = version + 1 WHERE id = ?1 AND discharge_at IS NOT ?2",
                     params![id, e.discharge_at.map(timestamp)],
                 )
                 .map_err(map_err)?;
             if changed > 0 {
-                counts.encounters.updated += 1
+                counts.updated += 1
             } else {
-                counts.encounters.unchanged += 1
+                counts.unchanged += 1
             }
             continue;
         }
-        let patient_id = source_lookup(&tx, "patient_source_id", "patient_id", system, &e.patient_source_id)?
+        let patient_id = source_lookup(tx, "patient_source_id", "patient_id", system, &e.patient_source_id)?
             .ok_or_else(|| {
                 StoreError::NotFound(format!("patient {} of encounter {}", e.patient_source_id, e.source_id))
             })?;
@@ -226,7 +257,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         // kind preferred (the exports classify urgent care differently; an ED visit and the
         // admission from it can share a minute).
         let same_visit: Option<i64> = query_row_cached(
-            &tx,
+            tx,
             "SELECT e.id FROM encounter e WHERE e.patient_id = ?1 AND e.admit_at = ?2
                    AND NOT EXISTS (SELECT 1 FROM encounter_source_id s
                                    WHERE s.encounter_id = e.id AND s.system = ?4 AND s.export = ?5)
@@ -238,23 +269,23 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         .map_err(map_err)?;
         if let Some(id) = same_visit {
             execute_cached(
-                &tx,
+                tx,
                 "INSERT INTO encounter_source_id (system, value, encounter_id, export) VALUES (?1, ?2, ?3, ?4)",
                 params![system, e.source_id, id, batch.export],
             )
             .map_err(map_err)?;
-            counts.encounters.unchanged += 1;
+            counts.unchanged += 1;
             continue;
         }
         let attending = match (&e.provider_source_id, &e.provider_npi) {
-            (Some(p), _) => source_lookup(&tx, "provider_source_id", "provider_id", system, p)?,
-            (None, Some(npi)) => query_row_cached(&tx, "SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
+            (Some(p), _) => source_lookup(tx, "provider_source_id", "provider_id", system, p)?,
+            (None, Some(npi)) => query_row_cached(tx, "SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
                 .optional()
                 .map_err(map_err)?,
             (None, None) => None,
         };
         let location = match &e.organization_source_id {
-            Some(o) => source_lookup(&tx, "location_source_id", "location_id", system, o)?,
+            Some(o) => source_lookup(tx, "location_source_id", "location_id", system, o)?,
             None => None,
         };
         let prefix = format!("{}{:02}-", e.kind.account_letter(), e.admit_at.year().rem_euclid(100));
@@ -265,7 +296,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
                 // case, the index does not). Sequences are six digits, so the greatest account in
                 // the range holds the greatest number.
                 let last: Option<String> = query_row_cached(
-                    &tx,
+                    tx,
                     "SELECT max(account) FROM encounter WHERE account >= ?1 AND account < ?1 || '~'",
                     [&prefix],
                     |r| r.get(0),
@@ -279,7 +310,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         }
         sequences.insert(prefix.clone(), next);
         let account = format!("{prefix}{next:06}");
-        execute_cached(&tx,
+        execute_cached(tx,
             "INSERT INTO encounter (patient_id, account, kind, facility_id, service, admit_at, discharge_at, attending_id,
                  location_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -298,7 +329,7 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
         .map_err(map_err)?;
         let id = tx.last_insert_rowid();
         execute_cached(
-            &tx,
+            tx,
             "INSERT INTO encounter_source_id (system, value, encounter_id, export) VALUES (?1, ?2, ?3, ?4)",
             params![system, e.source_id, id, batch.export],
         )
@@ -309,63 +340,65 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
             match (e.discharge_at, batch.open_since) {
                 (Some(discharged), Some(open_since)) if discharged.date_naive() < open_since => {
                     let day = date_text(discharged.date_naive());
-                    execute_cached(&tx,
+                    execute_cached(tx,
                         "INSERT INTO chart_completion (encounter_id, status, received_on, completed_on) VALUES (?1, 'COMPLETE', ?2, ?2)",
                         params![id, day],
                     )
                     .map_err(map_err)?;
                 }
                 _ => {
-                    execute_cached(&tx, "INSERT INTO analysis_pending (encounter_id) VALUES (?1)", [id])
+                    execute_cached(tx, "INSERT INTO analysis_pending (encounter_id) VALUES (?1)", [id])
                         .map_err(map_err)?;
                 }
             }
         }
-        counts.encounters.created += 1;
+        counts.created += 1;
     }
+    Ok(())
+}
 
-    apply_procedures(&tx, batch, &mut counts.procedures)?;
-
+/// Notes: found again by source id (their status follows the source's), or created with their text.
+fn apply_documents(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCounts) -> StoreResult<()> {
+    let system = batch.system.as_str();
     for d in &batch.documents {
-        counts.documents.read += 1;
+        counts.read += 1;
         let signed_at = d.status.is_complete().then(|| timestamp(d.created_at));
-        if let Some(id) = source_lookup(&tx, "document_source_id", "document_id", system, &d.source_id)? {
+        if let Some(id) = source_lookup(tx, "document_source_id", "document_id", system, &d.source_id)? {
             // A note signed since it last arrived (or amended, or retracted) changes status.
             let changed = execute_cached(
-                &tx,
+                tx,
                 "UPDATE document SET status = ?2, signed_at = coalesce(signed_at, ?3) WHERE id = ?1 AND status != ?2",
                 params![id, d.status.code(), signed_at],
             )
             .map_err(map_err)?;
             if changed > 0 {
-                counts.documents.updated += 1
+                counts.updated += 1
             } else {
-                counts.documents.unchanged += 1
+                counts.unchanged += 1
             }
             continue;
         }
-        let encounter_id = source_lookup(&tx, "encounter_source_id", "encounter_id", system, &d.encounter_source_id)?
+        let encounter_id = source_lookup(tx, "encounter_source_id", "encounter_id", system, &d.encounter_source_id)?
             .ok_or_else(|| {
-            StoreError::NotFound(format!("encounter {} of document {}", d.encounter_source_id, d.source_id))
-        })?;
+                StoreError::NotFound(format!("encounter {} of document {}", d.encounter_source_id, d.source_id))
+            })?;
         let author: Option<i64> = match &d.author_npi {
-            Some(npi) => query_row_cached(&tx, "SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
+            Some(npi) => query_row_cached(tx, "SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
                 .optional()
                 .map_err(map_err)?,
             None => None,
         };
-        execute_cached(&tx,
+        execute_cached(tx,
             "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text)
              VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![encounter_id, d.doc_type, d.title, author, d.status.code(), timestamp(d.created_at), signed_at, d.text],
         )
         .map_err(map_err)?;
         let id = tx.last_insert_rowid();
-        remember_source(&tx, "document_source_id", "document_id", system, &d.source_id, id)?;
-        counts.documents.created += 1;
+        remember_source(tx, "document_source_id", "document_id", system, &d.source_id, id)?;
+        counts.created += 1;
     }
-    tx.commit().map_err(map_err)?;
-    Ok(counts)
+    Ok(())
 }
 
 /// Gives a location the name a source sends, unless it is the name held spelt more sparsely (the
