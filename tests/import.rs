@@ -309,6 +309,12 @@ fn a_broken_bundle_is_reported_and_the_rest_imported() {
     let report = dhim.import_fhir(&[scratch.path().to_path_buf()], None, open_since, fhir_mode(), &mut |_| {}).unwrap();
     assert_eq!(report.rejections.len(), 1);
     assert!(report.rejections[0].file.ends_with("zz-truncated.json"));
+    // A file far larger than any bundle is refused before it is read (sparse: costs no disk).
+    let huge = scratch.path().join("zz-huge.json");
+    std::fs::File::create(&huge).unwrap().set_len(300 * 1_048_576).unwrap();
+    let report = dhim.import_fhir(&[huge], None, open_since, fhir_mode(), &mut |_| {}).unwrap();
+    assert_eq!(report.rejections.len(), 1);
+    assert!(report.rejections[0].reason.starts_with("300 MB is too large for one bundle"), "{:?}", report.rejections);
 }
 
 #[test]

@@ -8,6 +8,9 @@ use crate::import::{Rejection, fhir};
 use crate::store::imports::{ImportBatch, ImportedEncounter, SourceRecord};
 use chrono::NaiveDate;
 
+/// Synthea's bundles are at most a few megabytes; one patient's whole record rarely passes 50.
+const MAX_BUNDLE_BYTES: u64 = 256 * 1_048_576;
+
 impl Desk {
     /// `chartroom import fhir PATH…`: Synthea's FHIR R4 bundles (files, or every `*.json` in a
     /// directory; the shared hospital and practitioner bundles first). Each bundle is written in
@@ -60,6 +63,22 @@ impl Desk {
         let started = std::time::Instant::now();
         for (done, file) in files.iter().enumerate() {
             let name = file.display().to_string();
+            let size = std::fs::metadata(file).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?.len();
+            if size > MAX_BUNDLE_BYTES {
+                // A bundle is read whole; a file this size is something else (a bulk export, an
+                // image) and would only exhaust memory.
+                report.rejections.push(Rejection {
+                    file: name,
+                    line: 0,
+                    column: None,
+                    reason: format!(
+                        "{} MB is too large for one bundle (the limit is {} MB); skipped",
+                        size / 1_048_576,
+                        MAX_BUNDLE_BYTES / 1_048_576
+                    ),
+                });
+                continue;
+            }
             let bytes = std::fs::read(file).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
             let Ok(text) = String::from_utf8(bytes) else {
                 report.rejections.push(Rejection {
