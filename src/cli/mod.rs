@@ -114,7 +114,7 @@ pub enum Command {
         #[command(subcommand)]
         action: ProviderCommand,
     },
-    /// Import patient populations (director). Synthea CSV now; FHIR bundles come next.
+    /// Import patient populations (director): a Synthea CSV export or FHIR R4 bundles.
     Import {
         #[command(subcommand)]
         source: ImportCommand,
@@ -325,6 +325,7 @@ pub enum ImportCommand {
     /// A Synthea CSV export: organizations.csv, providers.csv, patients.csv, encounters.csv and
     /// procedures.csv.
     SyntheaCsv {
+        /// The directory of the export (patients.csv and its fellows)
         dir: PathBuf,
         #[command(flatten)]
         options: ImportOptions,
@@ -333,6 +334,7 @@ pub enum ImportCommand {
     /// practitioners and their roles, organizations and locations, encounters, procedures and the
     /// notes (with text).
     Fhir {
+        /// Bundle files, or directories of them (every .json inside)
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         #[command(flatten)]
