@@ -387,6 +387,8 @@ impl App {
                 if self.queue.loaded { self.reload_queue() } else { Vec::new() }
             }
             Msg::ImportDone(result) => {
+                // The patients just imported join the list on screen at once.
+                let refresh = if result.is_ok() { self.search_again() } else { Vec::new() };
                 self.toast = Some(match result {
                     Ok(report) => {
                         let c = &report.counts;
@@ -405,7 +407,7 @@ impl App {
                     }
                     Err(e) => format!("Import stopped: {e}"),
                 });
-                Vec::new()
+                refresh
             }
             Msg::QueueCounted(result) => {
                 match result {
@@ -691,6 +693,18 @@ impl App {
             }];
         }
         Vec::new()
+    }
+
+    /// The search on the lookup screen run anew (after the store changed under it); nothing when
+    /// the field is empty.
+    fn search_again(&mut self) -> Vec<Command> {
+        let text = self.lookup.query.text();
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        let id = self.next_request();
+        self.lookup.begin_search(id);
+        vec![Command::Search { id, text, offset: 0, append: false }]
     }
 
     fn on_find_text(&mut self, key: KeyEvent) -> Vec<Command> {

@@ -630,3 +630,20 @@ fn an_import_runs_from_the_palette_with_progress_and_a_summary() {
     palette(&mut app, "import csv /a /b");
     assert_eq!(app.toast.as_deref(), Some("import csv DIR: one directory"));
 }
+
+#[test]
+fn the_search_on_screen_runs_again_when_an_import_finishes() {
+    let mut app = app();
+    type_text(&mut app, "simonis");
+    let commands = app.update(Msg::ImportDone(Ok(Box::default())));
+    let searched: Vec<_> = commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Search { text, offset: 0, append: false, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(searched, ["simonis"]);
+    assert!(app.update(Msg::ImportDone(Err("disk full".into()))).is_empty(), "nothing new to show");
+    assert_eq!(app.toast.as_deref(), Some("Import stopped: disk full"));
+}
