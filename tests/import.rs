@@ -387,6 +387,29 @@ fn a_note_awaiting_signature_arrives_unsigned_and_is_signed_by_a_later_feed() {
 }
 
 #[test]
+fn imported_mrns_step_over_the_numbers_a_store_already_uses() {
+    let f = one_facility_store();
+    // A demo store scatters its MRNs through the 7-digit space: 5000000 and 5000002 are taken.
+    let mut batch = chartroom::store::RecordBatch::default();
+    batch.patients.push(common::patient("5000000", "Demo", "One", "", (1950, 1, 1), None));
+    batch.patients.push(common::patient("5000002", "Demo", "Two", "", (1950, 1, 1), None));
+    f.store.insert_batch(batch, None).unwrap();
+    let dhim = common::desk_for(&f, "dhim");
+    let dir = tempfile::tempdir().unwrap();
+    let import = |rows: &str| {
+        std::fs::write(dir.path().join("patients.csv"), format!("Id,BIRTHDATE,FIRST,LAST,GENDER\n{rows}")).unwrap();
+        dhim.import_synthea_csv(dir.path(), None, common::today(), false).unwrap()
+    };
+    import("p1,1960-01-01,Ann1,Lee2,F\np2,1960-01-01,Bo1,Lee2,M\np3,1960-01-01,Cy1,Lee2,M\n");
+    import("p4,1960-01-01,Di1,Lee2,F\n");
+    let mrn = |given: &str| {
+        let found = dhim.search(&format!("lee,{given}"), Page::first(5)).unwrap().page.rows;
+        found.iter().find(|r| r.given == given).map(|r| r.mrn.as_str().to_string()).unwrap_or_default()
+    };
+    assert_eq!([mrn("Ann"), mrn("Bo"), mrn("Cy"), mrn("Di")], ["5000001", "5000003", "5000004", "5000005"]);
+}
+
+#[test]
 fn the_command_writes_rejects_and_exits_non_zero() {
     let Some(dir) = shared("synthea-fhir") else { return };
     let scratch = tempfile::tempdir().unwrap();

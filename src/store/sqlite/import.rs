@@ -1,8 +1,9 @@
 //! Writing records from another system, found again by their source identifiers.
 //!
-//! MRNs of imported patients are 7 digits from 5,000,000 up (the demo's are scrambled through the
-//! whole 7-digit space, so a store is either demo or imported, never both); accounts follow the
-//! demo's scheme, the kind's letter, two digits of the admission year and a six-digit sequence.
+//! MRNs of imported patients are the free 7-digit numbers from 5,000,000 up, in order: the next is
+//! kept in `store_setting` (`next_import_mrn`), and a number already taken (a demo store scatters
+//! its MRNs through the 7-digit space) is stepped over. Accounts follow the demo's scheme: the
+//! kind's letter, two digits of the admission year and a six-digit sequence.
 
 use super::admin::timestamp;
 use super::map_err;
@@ -14,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
 const FIRST_IMPORT_MRN: i64 = 5_000_000;
+const LAST_IMPORT_MRN: i64 = 9_999_999;
 
 fn source_lookup(
     tx: &Transaction<'_>,
@@ -153,12 +155,18 @@ fn apply_patients(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCo
     let now = timestamp(chrono::Utc::now());
     let mut next_mrn: i64 = query_row_cached(
         tx,
-        "SELECT coalesce(max(CAST(mrn AS INTEGER)), ?1 - 1) FROM patient WHERE length(mrn) = 7 AND mrn >= '5000000'",
-        [FIRST_IMPORT_MRN],
+        "SELECT CAST(value AS INTEGER) FROM store_setting WHERE key = 'next_import_mrn'",
+        [],
         |r| r.get::<_, i64>(0),
     )
+    .optional()
     .map_err(map_err)?
-        + 1;
+    .unwrap_or(FIRST_IMPORT_MRN)
+    .max(FIRST_IMPORT_MRN);
+    let taken = |mrn: i64| {
+        query_row_cached(tx, "SELECT EXISTS (SELECT 1 FROM patient WHERE mrn = ?1)", [mrn.to_string()], |r| r.get(0))
+            .map_err(map_err)
+    };
     for p in &batch.patients {
         counts.read += 1;
         match source_lookup(tx, "patient_source_id", "patient_id", system, &p.source_id)? {
@@ -186,7 +194,10 @@ fn apply_patients(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCo
                 if changed > 0 { counts.updated += 1 } else { counts.unchanged += 1 }
             }
             None => {
-                if next_mrn > 9_999_999 {
+                while next_mrn <= LAST_IMPORT_MRN && taken(next_mrn)? {
+                    next_mrn += 1;
+                }
+                if next_mrn > LAST_IMPORT_MRN {
                     return Err(StoreError::Backend("the import MRN range (5000000-9999999) is used up".into()));
                 }
                 execute_cached(tx,
@@ -218,6 +229,15 @@ fn apply_patients(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCo
                 counts.created += 1;
             }
         }
+    }
+    if counts.created > 0 {
+        execute_cached(
+            tx,
+            "INSERT INTO store_setting (key, value) VALUES ('next_import_mrn', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = ?1",
+            [next_mrn.to_string()],
+        )
+        .map_err(map_err)?;
     }
     Ok(())
 }
