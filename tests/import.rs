@@ -69,7 +69,14 @@ fn the_main_csv_set_imports_once_and_again_changes_nothing() {
     assert_eq!(c.providers.created + c.organizations.created, 0);
 
     let events = f.store.list_audit(&AuditFilter { limit: 100, ..Default::default() }).unwrap();
-    assert_eq!(events.iter().filter(|e| e.entity == "import").count(), 2, "one audit event per run");
+    let imports: Vec<_> = events.iter().filter(|e| e.entity == "import").collect();
+    assert_eq!(imports.len(), 2, "one audit event per run");
+    assert!(
+        imports.iter().any(|e| e.detail.starts_with("synthea-csv: organizations 193 new/0 updated/0 unchanged;")
+            && e.detail.contains(" patients 115 new/0 updated/0 unchanged;")
+            && e.detail.ends_with(" rejected 0")),
+        "{imports:?}"
+    );
     // Inpatient stays before the open-since day arrive as completed charts, not delinquent work.
     let summary = dhim.nightly(common::today(), None).unwrap();
     assert_eq!(summary.deficiencies_created, 0);

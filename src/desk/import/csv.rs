@@ -3,7 +3,6 @@
 use super::reading::{read, stream};
 use super::{ImportMode, ImportProgress, ImportReport, count_rejected, source_key};
 use crate::desk::{Desk, DeskError, DeskResult};
-use crate::domain::audit::AuditAction;
 use crate::domain::role::Permission;
 use crate::import::synthea::{self, SyntheaEncounter, SyntheaPatient};
 use crate::store::imports::{ImportBatch, ImportedEncounter, SourceRecord};
@@ -188,22 +187,7 @@ impl Desk {
         )?;
         report.counts.procedures.rejected = count_rejected(&report, "procedures.csv");
         if !dry_run {
-            let c = &report.counts;
-            let detail = format!(
-                "synthea-csv: patients {}+{}~{}, encounters {}+{}~{}, procedures {}, providers {}, organizations {}, \
-                 rejected {}",
-                c.patients.created,
-                c.patients.updated,
-                c.patients.unchanged,
-                c.encounters.created,
-                c.encounters.updated,
-                c.encounters.unchanged,
-                c.procedures.created,
-                c.providers.read,
-                c.organizations.read,
-                report.rejections.len()
-            );
-            self.store().append_audit(self.audit_event(AuditAction::Create, "import", detail))?;
+            self.audit_import("synthea-csv", &report)?;
         }
         Ok(report)
     }

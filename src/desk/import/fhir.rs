@@ -2,7 +2,6 @@
 
 use super::{ImportMode, ImportProgress, ImportReport};
 use crate::desk::{Desk, DeskError, DeskResult};
-use crate::domain::audit::AuditAction;
 use crate::domain::role::Permission;
 use crate::import::{Rejection, fhir};
 use crate::store::imports::{ImportBatch, ImportedEncounter, SourceRecord};
@@ -154,22 +153,7 @@ impl Desk {
             progress(&ImportProgress::since("patients", patients, started, (done + 1) as f64 / total.max(1) as f64));
         }
         if !mode.dry_run {
-            let c = &report.counts;
-            let detail = format!(
-                "fhir: patients {}+{}~{}, encounters {}+{}~{}, procedures {}, documents {}, practitioners {}, \
-                 rejected {}",
-                c.patients.created,
-                c.patients.updated,
-                c.patients.unchanged,
-                c.encounters.created,
-                c.encounters.updated,
-                c.encounters.unchanged,
-                c.procedures.created,
-                c.documents.created,
-                c.providers.read,
-                report.rejections.len()
-            );
-            self.store().append_audit(self.audit_event(AuditAction::Create, "import", detail))?;
+            self.audit_import("fhir", &report)?;
         }
         Ok(report)
     }

@@ -11,6 +11,7 @@ mod reading;
 pub use progress::ImportProgress;
 
 use super::{Desk, DeskError, DeskResult};
+use crate::domain::audit::AuditAction;
 use crate::domain::patient::NameKeys;
 use crate::import::Rejection;
 use crate::import::synthea::SyntheaPatient;
@@ -67,6 +68,28 @@ impl Desk {
                 return Err(DeskError::Invalid("the store has several facilities: name one with --facility".into()));
             }
         })
+    }
+
+    /// The run's one audit event: what it did, kind by kind, in counts (no identifiers).
+    fn audit_import(&self, source: &str, report: &ImportReport) -> DeskResult<()> {
+        let c = &report.counts;
+        let kinds = [
+            ("organizations", c.organizations),
+            ("locations", c.locations),
+            ("providers", c.providers),
+            ("practitioner roles", c.practitioner_roles),
+            ("patients", c.patients),
+            ("encounters", c.encounters),
+            ("procedures", c.procedures),
+            ("documents", c.documents),
+        ];
+        let mut detail = format!("{source}:");
+        for (kind, k) in kinds.iter().filter(|(_, k)| k.read > 0 || k.rejected > 0) {
+            detail.push_str(&format!(" {kind} {} new/{} updated/{} unchanged;", k.created, k.updated, k.unchanged));
+        }
+        detail.push_str(&format!(" rejected {}", report.rejections.len()));
+        self.store().append_audit(self.audit_event(AuditAction::Create, "import", detail))?;
+        Ok(())
     }
 
     fn write(&self, batch: ImportBatch, dry_run: bool, report: &mut ImportReport) -> DeskResult<()> {
