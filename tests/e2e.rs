@@ -328,3 +328,26 @@ fn an_import_draws_a_bar_on_a_terminal_and_prints_lines_in_a_log() {
     assert!(log.lines().any(|l| l.starts_with("  procedures: 1 · ") && l.ends_with("· 100%")), "{log}");
     assert!(!log.contains('\x1b'), "{log:?}");
 }
+
+#[test]
+fn an_import_from_the_palette_brings_its_patients_onto_the_screen() {
+    let dir = demo_store();
+    let export = tempfile::tempdir().unwrap();
+    tiny_export(export.path());
+    let args = store_args(dir.path());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut s = pty::spawn(&binary(), &arg_refs, (100, 30));
+    s.wait_for("DEMO DATA", WAIT);
+    // RAY, BO is not in the store yet.
+    s.send(b"ray,bo");
+    s.wait_for("No patient matches.", WAIT);
+    s.send(b"\x10"); // Ctrl-P: the palette, the search kept behind it
+    s.send(format!("import csv {} facility=RGH\r", export.path().display()).as_bytes());
+    s.wait_for("into RGH? (y/N)", WAIT);
+    s.send(b"y");
+    s.wait_for("Imported: 2 patients new", WAIT);
+    // The search on screen ran again by itself: the imported patient is listed.
+    s.wait_for("RAY, BO", WAIT);
+    s.send(b"\x11");
+    assert!(s.wait_exit(WAIT).success());
+}
