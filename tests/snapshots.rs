@@ -169,6 +169,20 @@ fn palette_80x24() {
 }
 
 #[test]
+fn import_progress_80x24() {
+    // What a director sees while `:import` runs: the bar in the status line, the desk still usable.
+    let mut h = Harness::new(80, 24);
+    let step = chartroom::desk::import::ImportProgress {
+        what: "encounters",
+        records: 450_000,
+        elapsed: std::time::Duration::from_secs(36),
+        done: 0.45,
+    };
+    h.app.update(Msg::Progress(format!("Importing: {}", step.bar(20))));
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
 fn too_small_72x20() {
     let h = Harness::new(72, 20);
     insta::assert_snapshot!(h.draw(72, 20, &theme()).backend());
