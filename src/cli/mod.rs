@@ -686,16 +686,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                     "", "read", "created", "updated", "unchanged", "rejected"
                 );
                 // A kind the export does not carry (locations in a CSV export) is left out.
-                for (kind, k) in [
-                    ("organizations", c.organizations),
-                    ("locations", c.locations),
-                    ("providers", c.providers),
-                    ("practitioner roles", c.practitioner_roles),
-                    ("patients", c.patients),
-                    ("encounters", c.encounters),
-                    ("procedures", c.procedures),
-                    ("documents", c.documents),
-                ] {
+                for (kind, k) in c.by_kind() {
                     if k == Default::default() && matches!(kind, "locations" | "practitioner roles" | "procedures") {
                         continue;
                     }

@@ -153,6 +153,22 @@ pub struct ImportCounts {
     pub documents: KindCounts,
 }
 
+impl ImportCounts {
+    /// Every kind with its name, in the order an import applies them.
+    pub fn by_kind(&self) -> [(&'static str, KindCounts); 8] {
+        [
+            ("organizations", self.organizations),
+            ("locations", self.locations),
+            ("providers", self.providers),
+            ("practitioner roles", self.practitioner_roles),
+            ("patients", self.patients),
+            ("encounters", self.encounters),
+            ("procedures", self.procedures),
+            ("documents", self.documents),
+        ]
+    }
+}
+
 impl std::ops::AddAssign for ImportCounts {
     fn add_assign(&mut self, o: Self) {
         self.organizations += o.organizations;

@@ -72,19 +72,8 @@ impl Desk {
 
     /// The run's one audit event: what it did, kind by kind, in counts (no identifiers).
     fn audit_import(&self, source: &str, report: &ImportReport) -> DeskResult<()> {
-        let c = &report.counts;
-        let kinds = [
-            ("organizations", c.organizations),
-            ("locations", c.locations),
-            ("providers", c.providers),
-            ("practitioner roles", c.practitioner_roles),
-            ("patients", c.patients),
-            ("encounters", c.encounters),
-            ("procedures", c.procedures),
-            ("documents", c.documents),
-        ];
         let mut detail = format!("{source}:");
-        for (kind, k) in kinds.iter().filter(|(_, k)| k.read > 0 || k.rejected > 0) {
+        for (kind, k) in report.counts.by_kind().iter().filter(|(_, k)| k.read > 0 || k.rejected > 0) {
             detail.push_str(&format!(" {kind} {} new/{} updated/{} unchanged;", k.created, k.updated, k.unchanged));
         }
         detail.push_str(&format!(" rejected {}", report.rejections.len()));
