@@ -458,11 +458,7 @@ mod tests {
     fn an_operation_without_its_report_seeds_op_d_dated_at_the_operation() {
         let (patel, okafor) = (1, 2);
         let day = |d| NaiveDate::from_ymd_opt(2025, 2, d).unwrap_or_default();
-        let procedure = |d, description: &str| SeedProcedure {
-            performed_on: day(d),
-            code: String::new(),
-            description: description.into(),
-        };
+        let procedure = |d, description: &str| SeedProcedure { performed_on: day(d), description: description.into() };
         let stay = [procedure(4, "Appendectomy"), procedure(5, "Oxygen administration by mask (procedure)")];
         let hp =
             SeedDocument { id: 10, doc_type: "HP".into(), status: DocumentStatus::Completed, author_id: Some(patel) };

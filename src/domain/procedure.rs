@@ -61,7 +61,6 @@ pub fn is_surgical(description: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedProcedure {
     pub performed_on: NaiveDate,
-    pub code: String,
     pub description: String,
 }
 
@@ -124,7 +123,6 @@ mod tests {
     fn each_operation_beyond_the_reports_on_file_is_missing_one() {
         let p = |day: u32, description: &str| SeedProcedure {
             performed_on: NaiveDate::from_ymd_opt(2025, 2, day).unwrap_or_default(),
-            code: String::new(),
             description: description.into(),
         };
         let stay = [p(5, "Appendectomy"), p(3, "Oxygen administration by mask"), p(7, "Partial resection of colon")];

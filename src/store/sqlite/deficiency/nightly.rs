@@ -49,7 +49,7 @@ pub(in crate::store::sqlite) fn encounters_to_analyse(
         .map_err(map_err)?;
     let mut procedures = conn
         .prepare_cached(
-            "SELECT performed_at, code, description FROM encounter_procedure WHERE encounter_id = ?1 ORDER BY performed_at",
+            "SELECT performed_at, description FROM encounter_procedure WHERE encounter_id = ?1 ORDER BY performed_at",
         )
         .map_err(map_err)?;
     let mut out = Vec::with_capacity(found.len());
@@ -57,11 +57,7 @@ pub(in crate::store::sqlite) fn encounters_to_analyse(
         encounter.procedures = procedures
             .query_map([encounter.encounter_id], |r| {
                 let at: String = r.get(0)?;
-                Ok(SeedProcedure {
-                    performed_on: date(at.get(..10).unwrap_or("")),
-                    code: r.get(1)?,
-                    description: r.get(2)?,
-                })
+                Ok(SeedProcedure { performed_on: date(at.get(..10).unwrap_or("")), description: r.get(1)? })
             })
             .map_err(map_err)?
             .collect::<Result<_, _>>()
