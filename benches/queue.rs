@@ -90,7 +90,8 @@ fn main() {
     )
     .unwrap();
     let store: Arc<dyn Store> = opened.store.clone();
-    let desk = Desk::sign_in(store, &account, "local".into(), opened.key.clone(), Arc::new(SystemClock)).unwrap();
+    let desk =
+        Desk::sign_in(store, &account, "local".into(), opened.key.clone(), Arc::new(SystemClock::local())).unwrap();
     assert!(desk.user().roles.contains(&Role::ChartAnalyst));
     let today = desk.today();
     let rows = desk

@@ -196,7 +196,11 @@ fn as08_final_notices_on_the_21st_day_once_with_the_residents_copy() {
     let names: Vec<_> = finals.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        [format!("FINAL_21-{PATEL}.txt"), format!("FINAL_21-{OKAFOR}.txt"), format!("FINAL_21-{REYES}.txt")]
+        [
+            format!("FINAL_21-{PATEL}-RGH.txt"),
+            format!("FINAL_21-{OKAFOR}-RGH.txt"),
+            format!("FINAL_21-{REYES}-RGH.txt")
+        ]
     );
     let patel = &finals[0].1;
     assert!(patel.contains("204511") && patel.contains("A25-000781") && patel.contains("02/10/2025"), "{patel}");
@@ -249,7 +253,7 @@ fn as09_bulk_complete_okafors_op_reports() {
         .list_audit(&chartroom::store::AuditFilter { username: Some("mlee".into()), limit: 1000, ..Default::default() })
         .unwrap();
     assert_eq!(
-        audits.iter().filter(|e| e.detail == "COMPLETED resolved_on=2025-03-03").count(),
+        audits.iter().filter(|e| e.detail.ends_with(": COMPLETED, resolved 03/03/2025")).count(),
         3,
         "one audit row per deficiency"
     );
@@ -257,7 +261,7 @@ fn as09_bulk_complete_okafors_op_reports() {
     let second = desk_on(&f, "kwong", d(3, 3)).complete_deficiencies(items, d(3, 3), None).unwrap();
     assert!(second.completed.is_empty());
     assert!(
-        second.skipped.iter().all(|(_, why)| why == "already completed by mlee on 2025-03-03"),
+        second.skipped.iter().all(|s| s.reason == "already completed by mlee on 03/03/2025"),
         "{:?}",
         second.skipped
     );
@@ -290,7 +294,7 @@ fn as12_delinquency_suspension_and_reinstatement() {
     let patel = standings.iter().find(|s| s.npi == PATEL).unwrap();
     assert_eq!(patel.delinquent, 1);
     assert_eq!(patel.oldest_delinquent_discharge, Some(d(2, 10)));
-    desk_on(&f, "msoffice", d(3, 12)).confirm_suspension(PATEL, d(3, 12)).unwrap();
+    desk_on(&f, "msoffice", d(3, 12)).confirm_suspension(PATEL, d(3, 12), None).unwrap();
     let ds = garcia_items(&f, d(3, 14)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
     let letters = f.dir.path().join("letters");
     let outcome = desk_on(&f, "mlee", d(3, 14))
@@ -298,7 +302,7 @@ fn as12_delinquency_suspension_and_reinstatement() {
         .unwrap();
     let patel_id = f.store.list_providers(Page::first(10)).unwrap().into_iter().find(|p| p.npi == PATEL).unwrap().id;
     assert_eq!(outcome.reinstated, [patel_id]);
-    assert!(letters.join("2025-03-14").join(format!("REINSTATEMENT-{PATEL}.txt")).exists());
+    assert!(letters.join("2025-03-14").join(format!("REINSTATEMENT-{PATEL}-RGH.txt")).exists());
     let standings = desk_on(&f, "msoffice", d(3, 14)).physician_standings(d(3, 14)).unwrap();
     assert!(standings.iter().find(|s| s.npi == PATEL).is_none_or(|s| s.suspended_since.is_none()));
 }
@@ -446,8 +450,8 @@ fn the_ladder_moves_forward_and_a_supervisor_voids_with_a_reason() {
     assert_eq!((ds.status, ds.status.missing()), (Dictated, "not transcribed"));
     let back = mlee.move_deficiencies(vec![(ds.id, ds.version)], Open, "");
     assert!(back.is_err(), "never back to OPEN");
-    let skipped = mlee.move_deficiencies(vec![(ds.id, ds.version)], Dictated, "").unwrap();
-    assert_eq!(skipped.skipped, [(ds.id, "cannot go from DICTATED to DICTATED".to_string())]);
+    let refused = mlee.move_deficiencies(vec![(ds.id, ds.version)], Dictated, "").unwrap_err().to_string();
+    assert_eq!(refused, "nothing was changed: A25-000781 DS-D: cannot go from DICTATED to DICTATED");
     assert!(
         mlee.move_deficiencies(vec![(ds.id, ds.version)], Voided, "wrong patient").is_err(),
         "an analyst does not void"
@@ -458,7 +462,12 @@ fn the_ladder_moves_forward_and_a_supervisor_voids_with_a_reason() {
     assert_eq!(voided.completed, [ds.id]);
     assert!(garcia_items(&f, d(3, 3)).iter().all(|r| r.id != ds.id), "a void item leaves the open queue");
     let events = f.store.list_audit(&chartroom::store::AuditFilter { limit: 100, ..Default::default() }).unwrap();
-    assert!(events.iter().any(|e| e.detail == "DICTATED -> VOIDED: entered on the wrong encounter"));
+    let void =
+        events.iter().find(|e| e.detail == "A25-000781 DS-D: DICTATED -> VOIDED: entered on the wrong encounter");
+    let void = void.expect("the void is audited with the item's name");
+    assert_eq!(void.action, chartroom::domain::audit::AuditAction::Void);
+    assert_eq!(void.patient_mrn.as_deref(), Some(ds.mrn.as_str()), "with its patient");
+    assert_eq!(void.provider_npi.as_deref(), Some(PATEL), "and its physician");
 }
 
 #[test]
@@ -474,4 +483,215 @@ fn a_facility_may_set_its_own_policy() {
     let ds = garcia_items(&f, d(2, 11)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
     assert_eq!(ds.delinquent_on, d(2, 24), "RGH: delinquent 14 days after discharge");
     assert!(dhim.set_facility_deficiency_policy("XXX", tighter).is_err());
+}
+
+// ---- issue 8: dates refused, pauses clipped, runs that fail or die, who may, what is audited ------
+
+#[test]
+fn a_completion_date_before_the_discharge_is_refused_before_anything_is_written() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let items: Vec<_> = garcia_items(&f, d(3, 3)).iter().map(|r| (r.id, r.version)).collect();
+    let err = desk_on(&f, "mlee", d(3, 3)).complete_deficiencies(items.clone(), d(1, 3), None).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("nothing was changed: A25-000781 "), "{text}");
+    assert!(text.contains("before the event the item ages from (02/10/2025)"), "{text}");
+    assert_eq!(garcia_items(&f, d(3, 3)).len(), items.len(), "every item still open");
+    let future = desk_on(&f, "mlee", d(3, 3)).complete_deficiencies(items, d(3, 4), None).unwrap_err();
+    assert!(future.to_string().contains("after today (03/03/2025)"), "{future}");
+}
+
+#[test]
+fn a_pause_outside_the_days_an_item_aged_is_refused_and_one_across_them_is_clipped() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    let mlee = desk_on(&f, "mlee", d(3, 3));
+    // Wholly before the discharge (02/10/2025).
+    let err = mlee.pause_aging(vec![(ds.id, ds.version)], d(1, 20), d(1, 25), "chart out").unwrap_err();
+    assert!(err.to_string().contains("ends before the item started aging (02/10/2025)"), "{err}");
+    // From before the discharge to after today: only 02/10 to 03/03 counts, 21 days.
+    mlee.pause_aging(vec![(ds.id, ds.version)], d(2, 1), d(4, 30), "chart in coding").unwrap();
+    let after = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    assert_eq!(after.paused_days, 21);
+    assert_eq!(after.delinquent_on, d(3, 12) + chrono::Duration::days(21));
+    // The same days again count nothing, and are refused.
+    let again = mlee.pause_aging(vec![(after.id, after.version)], d(2, 12), d(2, 20), "again").unwrap_err();
+    assert!(again.to_string().contains("already paused"), "{again}");
+}
+
+#[test]
+fn a_nightly_run_for_a_day_before_the_last_or_after_tomorrow_is_refused() {
+    let f = scenario();
+    let mlee = desk_on(&f, "mlee", d(3, 3));
+    mlee.nightly(d(3, 3), None).unwrap();
+    let err = mlee.nightly(d(3, 1), None).unwrap_err().to_string();
+    assert!(err.contains("the nightly run for 2025-03-03 has already finished"), "{err}");
+    let err = mlee.nightly(d(3, 5), None).unwrap_err().to_string();
+    assert!(err.contains("2025-03-05 has not come yet"), "{err}");
+    assert!(mlee.nightly(d(3, 4), None).is_ok(), "tomorrow is allowed (a run just after midnight)");
+    let far = NaiveDate::from_ymd_opt(262_142, 12, 31).unwrap();
+    assert!(mlee.nightly(far, None).is_err(), "an absurd date is refused, not a panic");
+}
+
+#[test]
+fn a_run_whose_letters_cannot_be_written_records_no_notice_and_can_run_again() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let letters = f.dir.path().join("letters");
+    std::fs::create_dir_all(&letters).unwrap();
+    std::fs::set_permissions(&letters, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let probe = letters.join("probe");
+    let writable = std::fs::write(&probe, b"x").is_ok(); // root ignores permissions
+    let _ = std::fs::remove_file(&probe);
+    if writable {
+        // Another way in: a file where the day's directory should be.
+        std::fs::set_permissions(&letters, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::write(letters.join("2025-02-24"), b"in the way").unwrap();
+    }
+    let err = desk_on(&f, "mlee", d(2, 24)).nightly(d(2, 24), Some(&letters)).unwrap_err().to_string();
+    assert!(err.contains("could not write the letter") && err.contains("nothing was recorded for it"), "{err}");
+    let notices = f
+        .store
+        .list_audit(&chartroom::store::AuditFilter { limit: 10_000, ..Default::default() })
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity == "deficiency_notice")
+        .count();
+    assert_eq!(notices, 0, "no notice without its letter");
+    assert!(desk_on(&f, "mlee", d(2, 24)).nightly_status().unwrap().iter().all(|(c, _)| c.finished_at.is_some()));
+    // Fixed, the same day runs again and writes everything.
+    std::fs::set_permissions(&letters, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let _ = std::fs::remove_file(letters.join("2025-02-24"));
+    let summary = desk_on(&f, "mlee", d(2, 24)).nightly(d(2, 24), Some(&letters)).unwrap();
+    assert!(summary.notices_created > 0);
+    assert_eq!(summary.letters.len(), summary.notices_created);
+    assert!(summary.letters.iter().all(|p| p.exists()));
+}
+
+#[test]
+fn a_run_whose_process_died_is_taken_over_with_an_audit_event() {
+    let f = scenario();
+    // A process that has come and gone: its pid is free.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = child.id();
+    child.wait().unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string();
+    let started = Utc.with_ymd_and_hms(2025, 2, 11, 2, 15, 0).unwrap();
+    let claim = chartroom::store::NightlyClaim {
+        run_on: d(2, 11),
+        started_at: started,
+        finished_at: None,
+        username: "mlee".into(),
+        host,
+        pid: dead_pid,
+    };
+    assert!(f.store.begin_nightly(claim, None, common::event("nightly_run")).unwrap());
+    let status = desk_on(&f, "mlee", d(2, 11)).nightly_status().unwrap();
+    assert_eq!(status.first().map(|(_, h)| *h), Some(chartroom::desk::deficiencies::ClaimHolder::Gone));
+    let summary = desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    assert_eq!(summary.encounters_analysed, 2);
+    let events = f.store.list_audit(&chartroom::store::AuditFilter { limit: 100, ..Default::default() }).unwrap();
+    assert!(
+        events.iter().any(|e| e.detail.starts_with("took over the nightly run for 2025-02-11 from mlee")),
+        "{events:#?}"
+    );
+}
+
+#[test]
+fn a_run_held_by_a_live_process_is_refused_with_who_holds_it() {
+    let f = scenario();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string();
+    let claim = chartroom::store::NightlyClaim {
+        run_on: d(2, 11),
+        started_at: Utc.with_ymd_and_hms(2025, 2, 11, 2, 15, 0).unwrap(),
+        finished_at: None,
+        username: "kwong".into(),
+        host,
+        pid: std::process::id(),
+    };
+    f.store.begin_nightly(claim, None, common::event("nightly_run")).unwrap();
+    let err = desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap_err().to_string();
+    assert!(err.contains("in progress: started by kwong on") && err.contains("2025-02-11 02:15 UTC"), "{err}");
+}
+
+#[test]
+fn letters_carry_the_letterhead_of_the_facility_whose_charts_they_list() {
+    let f = scenario();
+    let mut clinic = stay("204512", "A25-000799", d(2, 6), d(2, 10), PATEL);
+    clinic.facility_code = "HDH".into();
+    f.store.insert_batch(RecordBatch { encounters: vec![clinic], ..Default::default() }, None).unwrap();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let letters = f.dir.path().join("letters");
+    let summary = desk_on(&f, "mlee", d(2, 24)).nightly(d(2, 24), Some(&letters)).unwrap();
+    let patel: Vec<_> = summary.letters.iter().filter(|p| p.to_string_lossy().contains(PATEL)).collect();
+    assert_eq!(patel.len(), 2, "one notice per facility: {patel:?}");
+    let hudson =
+        std::fs::read_to_string(letters.join("2025-02-24").join(format!("NOTICE_14-{PATEL}-HDH.txt"))).unwrap();
+    assert!(hudson.starts_with("Hudson Hospital\n"), "{hudson}");
+    assert!(hudson.contains("A25-000799") && !hudson.contains("A25-000781"), "{hudson}");
+    let riverbend =
+        std::fs::read_to_string(letters.join("2025-02-24").join(format!("NOTICE_14-{PATEL}-RGH.txt"))).unwrap();
+    assert!(riverbend.starts_with("Riverbend General Hospital\n"), "{riverbend}");
+}
+
+#[test]
+fn suspension_needs_standing_or_an_override_with_a_reason() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let office = desk_on(&f, "msoffice", d(3, 3));
+    let err = office.confirm_suspension(PATEL, d(3, 3), None).unwrap_err().to_string();
+    assert!(err.contains("has no delinquent charts") && err.contains("--override --reason"), "{err}");
+    assert!(office.confirm_suspension(PATEL, d(3, 3), Some("  ")).is_err(), "an override needs a reason");
+    office.confirm_suspension(PATEL, d(3, 3), Some("bylaws 4.2: repeated late H&Ps")).unwrap();
+    let history = office.store().list_audit(&chartroom::store::AuditFilter {
+        provider_id: Some(f.store.provider_by_npi(PATEL).unwrap().unwrap().id),
+        limit: 10,
+        ..Default::default()
+    });
+    let history = history.unwrap();
+    assert!(history.iter().any(|e| e.detail.contains("by override: bylaws 4.2")), "{history:#?}");
+    let again = office.confirm_suspension(PATEL, d(3, 13), None).unwrap_err();
+    assert!(again.to_string().contains("already suspended"), "{again}");
+}
+
+#[test]
+fn the_director_completes_and_a_refusal_names_the_roles_that_may() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    let done = desk_on(&f, "dhim", d(3, 3)).complete_deficiencies(vec![(ds.id, ds.version)], d(3, 3), None).unwrap();
+    assert_eq!(done.completed, [ds.id]);
+    let err = desk_on(&f, "jdoe", d(3, 3)).complete_deficiencies(vec![(1, 1)], d(3, 3), None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "you (jdoe) may not complete deficiencies: that needs chart_analyst, supervisor or director"
+    );
+}
+
+#[test]
+fn every_change_to_an_item_is_found_by_its_patient_and_its_physician() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let mlee = desk_on(&f, "mlee", d(3, 3));
+    let vo = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "VO").unwrap();
+    mlee.comment_deficiencies(vec![(vo.id, vo.version)], "please sign").unwrap();
+    let vo = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "VO").unwrap();
+    mlee.pause_aging(vec![(vo.id, vo.version)], d(2, 20), d(2, 25), "chart out").unwrap();
+    let vo = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "VO").unwrap();
+    mlee.move_deficiencies(vec![(vo.id, vo.version)], DeficiencyStatus::Signed, "").unwrap();
+    let vo = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "VO").unwrap();
+    mlee.reassign_deficiencies(vec![(vo.id, vo.version)], PATEL).unwrap();
+    let privacy = desk_on(&f, "dhim", d(3, 3));
+    let by_patient = privacy.list_audit(Some("204511"), None, 100).unwrap();
+    let about_vo: Vec<_> = by_patient.iter().filter(|e| e.detail.starts_with("A25-000781 VO: ")).collect();
+    assert_eq!(about_vo.len(), 4, "comment, pause, step and reassignment: {about_vo:#?}");
+    let reyes = privacy.list_audit(None, Some(REYES), 100).unwrap();
+    assert!(reyes.iter().any(|e| e.detail == "A25-000781 VO: comment: please sign"), "{reyes:#?}");
+    let patel = privacy.list_audit(None, Some(PATEL), 100).unwrap();
+    assert!(
+        patel.iter().any(|e| e.detail == format!("A25-000781 VO: reassigned from NPI {REYES} to NPI {PATEL}")),
+        "{patel:#?}"
+    );
 }

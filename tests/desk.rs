@@ -76,11 +76,11 @@ fn permissions_are_checked_per_action() {
         coder.add_user("x", None, vec![Role::Coder]),
         Err(DeskError::Forbidden { permission: Permission::AdministerUsers, .. })
     ));
-    assert!(matches!(coder.list_audit(None, 10), Err(DeskError::Forbidden { .. })));
+    assert!(matches!(coder.list_audit(None, None, 10), Err(DeskError::Forbidden { .. })));
     let mso = desk_for(&f, "msoffice");
     assert!(matches!(mso.search("smith", Page::first(5)), Err(DeskError::Forbidden { .. })));
     let privacy = desk_for(&f, "pofc");
-    assert!(privacy.list_audit(Some("204511"), 10).is_ok());
+    assert!(privacy.list_audit(Some("204511"), None, 10).is_ok());
     let err = desk_for(&f, "jdoe").backup(&f.dir.path().join("b.db")).unwrap_err();
     assert!(err.to_string().contains("may not administer the store"), "{err}");
 }

@@ -269,7 +269,7 @@ fn audit_events_are_listed_newest_first_and_by_patient() {
         f.store.append_audit(view).unwrap();
         let events = f
             .store
-            .list_audit(&AuditFilter { patient_id: Some(garcia.patient_id), username: None, limit: 10 })
+            .list_audit(&AuditFilter { patient_id: Some(garcia.patient_id), limit: 10, ..Default::default() })
             .unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].patient_mrn.as_deref(), Some("204511"));

@@ -88,9 +88,13 @@ pub enum Command {
     Backup { file: PathBuf },
     /// The overnight job: analyse discharges, seed deficiencies, generate notices, list suspensions.
     Nightly {
-        /// The day to run for (default: today).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        /// The day to run for (default: today in the home facility's time zone). Not before the
+        /// last finished run, nor after tomorrow.
+        #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "status")]
         date: Option<chrono::NaiveDate>,
+        /// Who holds the nightly run (user, machine, process) since when, and the last one finished.
+        #[arg(long)]
+        status: bool,
         #[arg(long)]
         json: bool,
     },
@@ -312,11 +316,18 @@ pub enum ProviderCommand {
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: chrono::NaiveDate,
     },
-    /// Confirm a suspension (medical staff office).
+    /// Confirm a suspension (medical staff office): only a physician with delinquent charts who is
+    /// not on leave, unless --override with --reason.
     Suspend {
         npi: String,
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<chrono::NaiveDate>,
+        /// Suspend a physician the rules do not make eligible (bylaws, another reason); needs --reason.
+        #[arg(long = "override", requires = "reason")]
+        override_rules: bool,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -369,6 +380,9 @@ pub enum AuditCommand {
     List {
         #[arg(long, value_name = "MRN")]
         patient: Option<String>,
+        /// Events about one physician: their deficiencies, leave and suspension.
+        #[arg(long, value_name = "NPI")]
+        provider: Option<String>,
         #[arg(long)]
         json: bool,
         #[arg(long, default_value_t = 200)]
@@ -392,7 +406,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let config = Config::load(&overrides).map_err(fail)?;
     let account = identity::current_account().map_err(fail)?;
     let source = session_source(std::env::var("SSH_CONNECTION").ok().as_deref());
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::local());
     let _log_guard = crate::logging::init(&config.log_dir);
 
     match cli.command {
@@ -438,7 +452,7 @@ fn open_or_create(
         ensure_founder(&*opened.store, account, source, clock.now()).map_err(fail)?;
         if with_demo {
             eprintln!("First run: creating a demo hospital in {} …", config.store_file.display());
-            let desk = sign_in(&opened, account, source, Arc::new(SystemClock))?;
+            let desk = sign_in(&opened, account, source, Arc::new(SystemClock::local()))?;
             make_demo(&desk, &opened, demo::FIRST_RUN_PATIENTS, 1)?;
         }
     }
@@ -446,7 +460,17 @@ fn open_or_create(
 }
 
 fn sign_in(opened: &OpenedStore, account: &str, source: &str, clock: Arc<dyn Clock>) -> Result<Desk, CliError> {
+    let clock = department_clock(opened, clock);
     Desk::sign_in(opened.store.clone(), account, source.to_string(), opened.key.clone(), clock).map_err(fail)
+}
+
+/// The department's day is its home facility's (the first in the store), in that facility's time
+/// zone, not the host's; a store with no facility yet keeps the clock it was given.
+fn department_clock(opened: &OpenedStore, clock: Arc<dyn Clock>) -> Arc<dyn Clock> {
+    match opened.store.list_facilities().ok().and_then(|f| f.into_iter().next()) {
+        Some(home) => Arc::new(SystemClock::in_zone(&home.timezone)),
+        None => clock,
+    }
 }
 
 fn make_demo(desk: &Desk, opened: &OpenedStore, patients: usize, seed: u64) -> Result<(), CliError> {
@@ -541,8 +565,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 if json { emit(print::to_json(&facilities)) } else { emit(print::facilities_text(&facilities)) }
             }
         },
-        Command::Audit { action: AuditCommand::List { patient, json, limit } } => {
-            let events = desk.list_audit(patient.as_deref(), limit).map_err(fail)?;
+        Command::Audit { action: AuditCommand::List { patient, provider, json, limit } } => {
+            let events = desk.list_audit(patient.as_deref(), provider.as_deref(), limit).map_err(fail)?;
             if json { emit(print::to_json(&events)) } else { emit(print::audit_text(&events)) }
         }
         Command::Backup { file } => {
@@ -553,7 +577,19 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 opened.key_file.display()
             ))
         }
-        Command::Nightly { date, json } => {
+        Command::Nightly { status: true, json, .. } => {
+            let claims = desk.nightly_status().map_err(fail)?;
+            let through = desk.nightly_through().map_err(fail)?;
+            if json {
+                emit(print::to_json(&serde_json::json!({
+                    "finished_through": through,
+                    "runs": claims.iter().map(|(c, h)| serde_json::json!({"claim": c, "holder": h})).collect::<Vec<_>>(),
+                })))
+            } else {
+                emit(print::nightly_status_text(through, &claims))
+            }
+        }
+        Command::Nightly { date, json, .. } => {
             let date = date.unwrap_or_else(|| desk.today());
             let summary = desk.nightly(date, Some(&config.data_dir.join("letters"))).map_err(fail)?;
             if json { emit(print::to_json(&summary)) } else { emit(summary.to_string()) }
@@ -626,9 +662,10 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 desk.add_provider_leave(&npi, from, to).map_err(fail)?;
                 emit(format!("Leave recorded for NPI {npi}: {from} to {to}."))
             }
-            ProviderCommand::Suspend { npi, date } => {
+            ProviderCommand::Suspend { npi, date, override_rules, reason } => {
                 let date = date.unwrap_or_else(|| desk.today());
-                desk.confirm_suspension(&npi, date).map_err(fail)?;
+                let override_reason = if override_rules { reason.as_deref() } else { None };
+                desk.confirm_suspension(&npi, date, override_reason).map_err(fail)?;
                 emit(format!("Suspension of NPI {npi} confirmed from {date}."))
             }
         },

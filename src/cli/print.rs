@@ -253,18 +253,57 @@ pub fn facilities_text(facilities: &[Facility]) -> String {
 }
 
 pub fn audit_text(events: &[AuditEvent]) -> String {
-    let mut out = format!("{:<20} {:<12} {:<14} {:<9} {:<18} DETAIL\n", "WHEN (UTC)", "USER", "ACTION", "MRN", "FROM");
+    let mut out = format!(
+        "{:<20} {:<12} {:<14} {:<9} {:<10} {:<18} DETAIL\n",
+        "WHEN (UTC)", "USER", "ACTION", "MRN", "NPI", "FROM"
+    );
     for e in events {
         let _ = writeln!(
             out,
-            "{:<20} {:<12} {:<14} {:<9} {:<18} {}",
+            "{:<20} {:<12} {:<14} {:<9} {:<10} {:<18} {}",
             e.at.format("%Y-%m-%d %H:%M:%S"),
             clean(&e.username),
             e.action.code(),
             e.patient_mrn.as_deref().unwrap_or(""),
+            e.provider_npi.as_deref().unwrap_or(""),
             clean(&e.source),
             clean(&format!("{} {}", e.entity, e.detail))
         );
+    }
+    out.trim_end().to_string()
+}
+
+/// `chartroom nightly --status`: who holds a run since when, and the last one finished.
+pub fn nightly_status_text(
+    through: Option<chrono::NaiveDate>,
+    claims: &[(crate::store::NightlyClaim, crate::desk::deficiencies::ClaimHolder)],
+) -> String {
+    use crate::desk::deficiencies::ClaimHolder;
+    let mut out = match through {
+        Some(day) => format!("Nightly runs have finished through {day}.\n"),
+        None => "No nightly run has finished yet.\n".to_string(),
+    };
+    for (claim, holder) in claims {
+        let who = format!("{} on {} (process {})", clean(&claim.username), clean(&claim.host), claim.pid);
+        let started = claim.started_at.format("%Y-%m-%d %H:%M UTC");
+        let line = match (holder, claim.finished_at) {
+            (ClaimHolder::Finished, Some(done)) => {
+                format!("{}: finished {} (run by {who})", claim.run_on, done.format("%Y-%m-%d %H:%M UTC"))
+            }
+            (ClaimHolder::Running, _) => format!("{}: in progress since {started}, held by {who}", claim.run_on),
+            (ClaimHolder::Elsewhere, _) => format!(
+                "{}: in progress since {started}, held by {who}, another machine; if that process has died, \
+                 a nightly run started on {} takes it over",
+                claim.run_on,
+                clean(&claim.host)
+            ),
+            (ClaimHolder::Gone, _) | (ClaimHolder::Finished, None) => format!(
+                "{}: stopped without finishing (started {started} by {who}; that process is gone); the next \
+                 run takes it over and writes what is missing",
+                claim.run_on
+            ),
+        };
+        let _ = writeln!(out, "{line}");
     }
     out.trim_end().to_string()
 }

@@ -3,12 +3,14 @@
 
 use super::{Desk, DeskError, DeskResult};
 use crate::domain::audit::AuditAction;
+use crate::domain::completion::ChartStatus;
+use crate::domain::dates::us_date;
 use crate::domain::deficiency::{
     DeficiencyPolicy, DelinquencyRate, Leave, NoticeLevel, delinquency_rate, standard_deficiencies, suspension_proposed,
 };
 use crate::domain::role::Permission;
 use crate::store::{
-    CompletionOutcome, NewSeededDeficiency, NoticeDraft, Page, PhysicianStanding, QueueCounts, QueueFilter, QueuePage,
+    AnalysedChart, NewSeededDeficiency, NoticeDraft, Page, PhysicianStanding, QueueCounts, QueueFilter, QueuePage,
     QueueSort,
 };
 use chrono::{Duration, NaiveDate};
@@ -17,6 +19,112 @@ use std::path::{Path, PathBuf};
 
 /// The date through which the nightly run has worked, kept in the store.
 pub const NIGHTLY_THROUGH: &str = "nightly_through";
+
+/// Letters are written, then their notices recorded, this many at a time.
+const NOTICE_BATCH: usize = 200;
+
+/// Whether the process holding a nightly claim is still there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ClaimHolder {
+    /// Finished: nobody holds it.
+    Finished,
+    /// Its process runs on this machine.
+    Running,
+    /// Held from another machine: whether it still runs cannot be seen from here.
+    Elsewhere,
+    /// Its process no longer exists on this machine: the next run takes it over.
+    Gone,
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn holder_state(claim: &crate::store::NightlyClaim) -> ClaimHolder {
+    if claim.finished_at.is_some() {
+        return ClaimHolder::Finished;
+    }
+    if claim.host != this_host() {
+        return ClaimHolder::Elsewhere;
+    }
+    let alive = i32::try_from(claim.pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        // EPERM means the process exists under another account: it is alive.
+        .is_some_and(|pid| !matches!(rustix::process::test_kill_process(pid), Err(rustix::io::Errno::SRCH)));
+    if alive { ClaimHolder::Running } else { ClaimHolder::Gone }
+}
+
+/// A run is for a day from the last finished one (which then changes nothing) to tomorrow in the
+/// facility's calendar: an earlier day would re-date notices the later run already sent, a later
+/// one would send notices for days that have not come.
+pub fn check_nightly_date(date: NaiveDate, today: NaiveDate, through: Option<NaiveDate>) -> Result<(), String> {
+    let tomorrow = today + Duration::days(1);
+    if date > tomorrow {
+        return Err(format!("a nightly run is for today ({today}) or tomorrow at the latest; {date} has not come yet"));
+    }
+    if let Some(last) = through
+        && date < last
+    {
+        return Err(format!(
+            "the nightly run for {last} has already finished; a run for an earlier day ({date}) would re-date \
+             its notices. Run for {last} or later"
+        ));
+    }
+    Ok(())
+}
+
+/// The notices falling due on each day from `first` to `last`: one per physician, facility and
+/// level a day, listing that facility's items.
+fn notices_due(
+    items: &[crate::store::OpenItem],
+    first: NaiveDate,
+    last: NaiveDate,
+    policy_of: &dyn Fn(i64) -> DeficiencyPolicy,
+) -> Vec<NoticeDraft> {
+    let mut drafts = Vec::new();
+    let mut day = first;
+    while day <= last {
+        // (physician, facility, level) → (the supervisor copied, the items listed).
+        type Due = BTreeMap<(i64, i64, NoticeLevel), (Option<i64>, Vec<i64>)>;
+        let mut due = Due::new();
+        for item in items {
+            if let Some(level) = policy_of(item.facility_id).notice_due(item.event_on, item.paused_days, day) {
+                due.entry((item.provider_id, item.facility_id, level))
+                    .or_insert((item.supervisor_id, Vec::new()))
+                    .1
+                    .push(item.id);
+            }
+        }
+        for ((provider_id, facility_id, level), (supervisor, ids)) in due {
+            let mine = items.iter().filter(|i| i.provider_id == provider_id && i.facility_id == facility_id);
+            let count_open = mine.clone().count() as i64;
+            let count_delinquent = mine.filter(|i| i.delinquent_on <= day).count() as i64;
+            drafts.push(NoticeDraft {
+                provider_id,
+                facility_id,
+                level,
+                notice_on: day,
+                copy_to_id: supervisor,
+                deficiency_ids: ids,
+                count_open,
+                count_delinquent,
+            });
+        }
+        day += Duration::days(1);
+    }
+    drafts
+}
+
+/// `letters/2026-11-30/FINAL_21-1000000001-RGH.txt`.
+fn letter_path(dir: &Path, notice: &crate::store::NoticeRecord) -> PathBuf {
+    dir.join(notice.notice_on.format("%Y-%m-%d").to_string()).join(crate::report::letters::file_name(notice))
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct NightlySummary {
@@ -134,9 +242,11 @@ impl Desk {
     }
 
     /// What the overnight job does for `date`: analyse the charts discharged since the last run and
-    /// seed their standard deficiencies; generate the notices falling due on each day since; list the
-    /// physicians eligible for suspension. Idempotent for a date; a second run at the same time is
-    /// refused. Letters are written under `letters_dir` when given.
+    /// seed their standard deficiencies; generate the notices falling due on each day since, each
+    /// letter written before its notice is recorded; list the physicians eligible for suspension.
+    /// Idempotent for a date; a second run at the same time is refused; a run for a day before the
+    /// last finished one, or after tomorrow, is refused; a run that fails gives its claim up, and one
+    /// whose process died is taken over. Letters are written under `letters_dir` when given.
     pub fn nightly(&self, date: NaiveDate, letters_dir: Option<&Path>) -> DeskResult<NightlySummary> {
         self.nightly_with_progress(date, letters_dir, &mut |_| {})
     }
@@ -149,27 +259,126 @@ impl Desk {
         progress: &mut dyn FnMut(String),
     ) -> DeskResult<NightlySummary> {
         self.require_any(&[Permission::ManageDeficiencies, Permission::AdministerStore])?;
+        let date = super::checked_date(date)?;
+        let through = self.nightly_through()?;
+        check_nightly_date(date, self.today(), through).map_err(DeskError::Invalid)?;
         progress(format!("Nightly run for {date}: claiming the run…"));
-        let store = self.store();
-        let mut summary = NightlySummary { run_on: date, ..Default::default() };
-        if !store.begin_nightly(date, self.now()).map_err(|e| match e {
+        if !self.claim_nightly(date)? {
+            return Ok(NightlySummary { run_on: date, already_ran: true, ..Default::default() });
+        }
+        match self.nightly_body(date, through, letters_dir, progress) {
+            Ok(summary) => {
+                let detail = format!(
+                    "nightly {date} finished: {} charts analysed, {} deficiencies, {} notices",
+                    summary.encounters_analysed, summary.deficiencies_created, summary.notices_created
+                );
+                self.store().finish_nightly(
+                    date,
+                    self.now(),
+                    &format!("{summary:?}"),
+                    self.audit_event(AuditAction::Update, "nightly_run", detail),
+                )?;
+                Ok(summary)
+            }
+            Err(failure) => {
+                // Give the claim up, so that a rerun can write what is missing; the failure is
+                // what the clerk needs to read, whatever becomes of the release.
+                let detail = format!("nightly {date} failed: {failure}");
+                let _ =
+                    self.store().release_nightly(date, self.audit_event(AuditAction::Update, "nightly_run", detail));
+                Err(failure)
+            }
+        }
+    }
+
+    /// The day through which the nightly run has finished, if it ever has.
+    pub fn nightly_through(&self) -> DeskResult<Option<NaiveDate>> {
+        Ok(self.store().setting(NIGHTLY_THROUGH)?.and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok()))
+    }
+
+    /// The runs not finished (who holds each, since when, whether its process still exists) and the
+    /// last one finished: `chartroom nightly --status`.
+    pub fn nightly_status(&self) -> DeskResult<Vec<(crate::store::NightlyClaim, ClaimHolder)>> {
+        self.require_any(&[Permission::ManageDeficiencies, Permission::AdministerStore, Permission::ViewReports])?;
+        Ok(self
+            .store()
+            .nightly_claims()?
+            .into_iter()
+            .map(|c| {
+                let h = holder_state(&c);
+                (c, h)
+            })
+            .collect())
+    }
+
+    /// Claims the run for `date`, taking over a claim whose process no longer exists on this
+    /// machine; false when the day's run had already finished.
+    fn claim_nightly(&self, date: NaiveDate) -> DeskResult<bool> {
+        let claim = crate::store::NightlyClaim {
+            run_on: date,
+            started_at: self.now(),
+            finished_at: None,
+            username: self.user().username.clone(),
+            host: this_host(),
+            pid: std::process::id(),
+        };
+        let claims = self.store().nightly_claims()?;
+        let unfinished: Vec<_> = claims.iter().filter(|c| c.finished_at.is_none()).collect();
+        let mut replacing = None;
+        for other in unfinished {
+            let state = holder_state(other);
+            if state != ClaimHolder::Gone {
+                return Err(DeskError::Invalid(format!(
+                    "the nightly run for {} is in progress: started by {} on {} (process {}) at {}; wait for it \
+                     (chartroom nightly --status shows it)",
+                    other.run_on,
+                    other.username,
+                    other.host,
+                    other.pid,
+                    other.started_at.format("%Y-%m-%d %H:%M UTC")
+                )));
+            }
+            let detail = format!(
+                "took over the nightly run for {} from {} on {} (process {}, started {}), whose process no longer exists",
+                other.run_on,
+                other.username,
+                other.host,
+                other.pid,
+                other.started_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            if other.run_on == date {
+                replacing = Some((other.started_at, detail));
+            } else {
+                self.store()
+                    .release_nightly(other.run_on, self.audit_event(AuditAction::Update, "nightly_run", detail))?;
+            }
+        }
+        let detail = match &replacing {
+            Some((_, took_over)) => took_over.clone(),
+            None => format!("nightly {date} started"),
+        };
+        let audit = self.audit_event(AuditAction::Update, "nightly_run", detail);
+        self.store().begin_nightly(claim, replacing.map(|(at, _)| at), audit).map_err(|e| match e {
             crate::store::StoreError::Busy => DeskError::Invalid(format!(
-                "a nightly run for {date} is already in progress (or stopped without finishing); wait for it, \
-                 or ask a supervisor to clear it"
+                "the nightly run for {date} was claimed by another process a moment ago \
+                 (chartroom nightly --status shows it)"
             )),
             other => other.into(),
-        })? {
-            summary.already_ran = true;
-            return Ok(summary);
-        }
+        })
+    }
+
+    fn nightly_body(
+        &self,
+        date: NaiveDate,
+        through: Option<NaiveDate>,
+        letters_dir: Option<&Path>,
+        progress: &mut dyn FnMut(String),
+    ) -> DeskResult<NightlySummary> {
+        let store = self.store();
+        let mut summary = NightlySummary { run_on: date, ..Default::default() };
         // With no earlier run on record, the first run takes yesterday's and today's discharges, as
         // VistA's nightly job does; after that it catches up from the day after the last run.
-        let through: Option<NaiveDate> = Some(
-            store
-                .setting(NIGHTLY_THROUGH)?
-                .and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok())
-                .unwrap_or(date - Duration::days(2)),
-        );
+        let through = through.unwrap_or(date - Duration::days(2));
         let default_policy = store.deficiency_policy()?;
         let facility_policies: std::collections::HashMap<i64, DeficiencyPolicy> =
             store.facility_policies()?.into_iter().collect();
@@ -178,28 +387,36 @@ impl Desk {
 
         // 1. Seed the charts discharged since the last run.
         progress("Nightly run: finding the charts discharged since the last run…".into());
-        let discharged = store.encounters_to_analyse(through, date)?;
+        let discharged = store.encounters_to_analyse(Some(through), date)?;
         summary.encounters_analysed = discharged.len();
         progress(format!("Nightly run: analysing {} charts…", discharged.len()));
-        let analysed: Vec<_> = discharged
+        let analysed: Vec<AnalysedChart> = discharged
             .iter()
             .map(|e| {
-                let seeds = standard_deficiencies(&types, e.kind, e.attending_id, &e.documents, &e.procedures)
-                    .into_iter()
-                    .map(|s| {
-                        let event_on = s.event_on.unwrap_or(e.discharged_on);
-                        NewSeededDeficiency {
-                            encounter_id: e.encounter_id,
-                            type_code: s.type_code,
-                            provider_id: s.provider_id,
-                            document_id: s.document_id,
-                            status: s.status,
-                            event_on,
-                            delinquent_on: policy_of(e.facility_id).delinquent_on(event_on, 0),
-                        }
-                    })
-                    .collect();
-                (e.encounter_id, e.discharged_on, seeds)
+                let seeds: Vec<NewSeededDeficiency> =
+                    standard_deficiencies(&types, e.kind, e.attending_id, &e.documents, &e.procedures)
+                        .into_iter()
+                        .map(|s| {
+                            let event_on = s.event_on.unwrap_or(e.discharged_on);
+                            NewSeededDeficiency {
+                                encounter_id: e.encounter_id,
+                                type_code: s.type_code,
+                                provider_id: s.provider_id,
+                                document_id: s.document_id,
+                                status: s.status,
+                                event_on,
+                                delinquent_on: policy_of(e.facility_id).delinquent_on(event_on, 0),
+                            }
+                        })
+                        .collect();
+                let status = ChartStatus::after_analysis(seeds.len());
+                AnalysedChart {
+                    encounter_id: e.encounter_id,
+                    received_on: e.discharged_on,
+                    completed_on: (status == ChartStatus::Complete).then_some(e.discharged_on),
+                    status,
+                    seeds,
+                }
             })
             .collect();
         summary.deficiencies_created = store.record_analysis(
@@ -209,37 +426,31 @@ impl Desk {
 
         // 2. The notices of every day since the last run (a missed night's notices are not lost).
         progress(format!("Nightly run: {} deficiencies seeded; generating notices…", summary.deficiencies_created));
-        let first_day = through.map_or(date, |t| t + Duration::days(1)).min(date);
-        let items = store.open_items()?;
-        let mut drafts = Vec::new();
-        let mut day = first_day;
-        while day <= date {
-            let mut due: BTreeMap<(i64, NoticeLevel), (Option<i64>, Vec<i64>)> = BTreeMap::new();
-            for item in &items {
-                if let Some(level) = policy_of(item.facility_id).notice_due(item.event_on, item.paused_days, day) {
-                    due.entry((item.provider_id, level)).or_insert((item.supervisor_id, Vec::new())).1.push(item.id);
+        let first_day = (through + Duration::days(1)).min(date);
+        let drafts = notices_due(&store.open_items()?, first_day, date, &policy_of);
+        let total = drafts.len();
+        for chunk in drafts.chunks(NOTICE_BATCH) {
+            // Each letter is on disk before its notice is recorded: a run stopped between the two
+            // leaves a letter that the rerun writes again, never a notice without its letter.
+            if let Some(dir) = letters_dir {
+                for draft in chunk {
+                    summary.letters.push(self.write_letter(draft, dir)?);
                 }
             }
-            for ((provider_id, level), (supervisor, ids)) in due {
-                let mine = items.iter().filter(|i| i.provider_id == provider_id);
-                let count_open = mine.clone().count() as i64;
-                let count_delinquent = mine.filter(|i| i.delinquent_on <= day).count() as i64;
-                drafts.push(NoticeDraft {
-                    provider_id,
-                    level,
-                    notice_on: day,
-                    copy_to_id: supervisor,
-                    deficiency_ids: ids,
-                    count_open,
-                    count_delinquent,
-                });
-            }
-            day += Duration::days(1);
+            let audited: Vec<_> = chunk.iter().map(|n| (n.clone(), self.notice_event(n))).collect();
+            let created = store.record_notices(audited)?;
+            summary.notices_created += created.len();
+            progress(format!("Nightly run: notices {} of {total}…", summary.notices_created));
         }
-        let created =
-            store.record_notices(drafts, self.audit_event(AuditAction::Create, "deficiency_notice", String::new()))?;
-        summary.notices_created = created.len();
-        summary.letters = self.write_letters(&created, letters_dir)?;
+        // Notices an earlier chartroom recorded without their letters get them now.
+        if let Some(dir) = letters_dir {
+            for notice in store.notices_between(first_day, date)? {
+                let path = letter_path(dir, &notice);
+                if !path.exists() {
+                    summary.letters.push(self.write_notice_letter(&notice, dir)?);
+                }
+            }
+        }
 
         // 3. The suspension list.
         progress(format!("Nightly run: {} notices; updating the suspension list…", summary.notices_created));
@@ -256,35 +467,54 @@ impl Desk {
         let counts = store.queue_counts(date)?;
         summary.open = counts.open;
         summary.delinquent = counts.delinquent;
-        store.put_setting(NIGHTLY_THROUGH, &date.format("%Y-%m-%d").to_string(), None)?;
-        store.finish_nightly(date, self.now(), &format!("{summary:?}"))?;
+        store.put_setting(
+            NIGHTLY_THROUGH,
+            &date.format("%Y-%m-%d").to_string(),
+            Some(self.audit_event(AuditAction::Update, "setting", format!("{NIGHTLY_THROUGH} = {date}"))),
+        )?;
         Ok(summary)
     }
 
-    fn write_letters(&self, notice_ids: &[i64], letters_dir: Option<&Path>) -> DeskResult<Vec<PathBuf>> {
-        let Some(dir) = letters_dir else { return Ok(Vec::new()) };
-        let facility = self
-            .store()
-            .list_facilities()?
-            .first()
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|| "Health Information Management".into());
-        let mut written = Vec::new();
-        for id in notice_ids {
-            let Some(notice) = self.store().notice(*id, self.today())? else { continue };
-            let day_dir = dir.join(notice.notice_on.format("%Y-%m-%d").to_string());
-            create_private_dir(&day_dir).map_err(|e| DeskError::Invalid(format!("{}: {e}", day_dir.display())))?;
-            let path = day_dir.join(crate::report::letters::file_name(&notice));
-            let letter = crate::report::letters::notice_letter(&notice, &facility);
-            write_private(&path, letter.as_bytes())
-                .map_err(|e| DeskError::Invalid(format!("{}: {e}", path.display())))?;
-            // The same letter as a PDF beside it, for mail and fax.
-            let pdf = crate::report::pdf::text_to_pdf(&letter).map_err(|e| DeskError::Invalid(e.to_string()))?;
-            let pdf_path = path.with_extension("pdf");
-            write_private(&pdf_path, &pdf).map_err(|e| DeskError::Invalid(format!("{}: {e}", pdf_path.display())))?;
-            written.push(path);
+    /// The audit event of a notice: its level, its physician, how many items.
+    pub(super) fn notice_event(&self, n: &NoticeDraft) -> crate::domain::audit::NewAuditEvent {
+        let items = n.deficiency_ids.len();
+        let detail = format!(
+            "{} {}: {items} {}",
+            n.level.code(),
+            crate::domain::dates::us_date(n.notice_on),
+            if items == 1 { "item" } else { "items" }
+        );
+        let mut event = self.audit_event(AuditAction::Create, "deficiency_notice", detail);
+        event.provider_id = Some(n.provider_id);
+        event
+    }
+
+    /// Writes the letter of a notice about to be recorded (text and PDF), headed by the facility
+    /// whose charts it lists. Returns the text letter's path.
+    pub(super) fn write_letter(&self, draft: &NoticeDraft, dir: &Path) -> DeskResult<PathBuf> {
+        let notice = self.store().notice_preview(draft)?;
+        self.write_notice_letter(&notice, dir)
+    }
+
+    fn write_notice_letter(&self, notice: &crate::store::NoticeRecord, dir: &Path) -> DeskResult<PathBuf> {
+        let path = letter_path(dir, notice);
+        let unwritable = |path: &Path, e: std::io::Error| {
+            DeskError::Invalid(format!(
+                "could not write the letter {}: {e}; nothing was recorded for it. Make the letters directory \
+                 writable for this account and run again",
+                path.display()
+            ))
+        };
+        if let Some(day_dir) = path.parent() {
+            create_private_dir(day_dir).map_err(|e| unwritable(day_dir, e))?;
         }
-        Ok(written)
+        let letter = crate::report::letters::notice_letter(notice);
+        write_private(&path, letter.as_bytes()).map_err(|e| unwritable(&path, e))?;
+        // The same letter as a PDF beside it, for mail and fax.
+        let pdf = crate::report::pdf::text_to_pdf(&letter).map_err(|e| DeskError::Invalid(e.to_string()))?;
+        let pdf_path = path.with_extension("pdf");
+        write_private(&pdf_path, &pdf).map_err(|e| unwritable(&pdf_path, e))?;
+        Ok(path)
     }
 
     pub fn deficiency_queue(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> DeskResult<QueuePage> {
@@ -339,83 +569,67 @@ impl Desk {
         Ok(self.store().physician_standings(date)?)
     }
 
-    /// Completes the listed items (id, version as listed) with one resolved date; an item that
-    /// changed meanwhile is named and skipped. Completing a suspended physician's last delinquent
-    /// item writes a reinstatement notice.
-    pub fn complete_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        resolved_on: NaiveDate,
-        letters_dir: Option<&Path>,
-    ) -> DeskResult<CompletionOutcome> {
-        self.require_permission(Permission::CompleteDeficiencies)?;
-        if resolved_on > self.today() {
-            return Err(DeskError::Invalid("a resolved date cannot be in the future".into()));
-        }
-        let outcome = self.store().complete_deficiencies(
-            items,
-            resolved_on,
-            self.audit_event(AuditAction::Update, "deficiency", String::new()),
-        )?;
-        if !outcome.reinstated.is_empty() {
-            let drafts = outcome
-                .reinstated
-                .iter()
-                .map(|id| NoticeDraft {
-                    provider_id: *id,
-                    level: NoticeLevel::Reinstatement,
-                    notice_on: resolved_on,
-                    copy_to_id: None,
-                    deficiency_ids: Vec::new(),
-                    count_open: 0,
-                    count_delinquent: 0,
-                })
-                .collect();
-            let created = self
-                .store()
-                .record_notices(drafts, self.audit_event(AuditAction::Create, "deficiency_notice", String::new()))?;
-            self.write_letters(&created, letters_dir)?;
-        }
-        Ok(outcome)
-    }
-
-    pub fn pause_aging(
-        &self,
-        items: Vec<(i64, i64)>,
-        from: NaiveDate,
-        to: NaiveDate,
-        reason: &str,
-    ) -> DeskResult<CompletionOutcome> {
-        self.require_permission(Permission::ManageDeficiencies)?;
-        if to < from {
-            return Err(DeskError::Invalid("a pause ends after it starts".into()));
-        }
-        let reason = crate::domain::text::clean(reason.trim()).to_string();
-        if reason.is_empty() {
-            return Err(DeskError::Invalid("say why aging pauses (chart unavailable, provider on leave)".into()));
-        }
-        Ok(self.store().pause_aging(
-            items,
-            from,
-            to,
-            &reason,
-            self.audit_event(AuditAction::Update, "deficiency", String::new()),
-        )?)
-    }
-
     pub fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate) -> DeskResult<()> {
         self.require_any(&[Permission::ConfirmSuspensions, Permission::ManageDeficiencies])?;
+        let (from, to) = (super::checked_date(from)?, super::checked_date(to)?);
         if to < from {
             return Err(DeskError::Invalid("leave ends after it starts".into()));
         }
-        let detail = format!("leave {from} to {to}");
-        Ok(self.store().add_provider_leave(npi, from, to, self.audit_event(AuditAction::Update, "provider", detail))?)
+        let provider = self
+            .store()
+            .provider_by_npi(npi)?
+            .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))?;
+        let mut audit = self.audit_event(
+            AuditAction::Update,
+            "provider",
+            format!("NPI {npi}: leave {} to {}", us_date(from), us_date(to)),
+        );
+        audit.entity_id = Some(npi.to_string());
+        audit.provider_id = Some(provider.id);
+        Ok(self.store().add_provider_leave(npi, from, to, audit)?)
     }
 
-    pub fn confirm_suspension(&self, npi: &str, on: NaiveDate) -> DeskResult<()> {
+    /// The medical staff office confirms a suspension (AS-12). Only a physician the rules make
+    /// eligible — delinquent charts, not on leave, not already suspended — unless the office
+    /// overrides with a reason, which the audit trail keeps.
+    pub fn confirm_suspension(&self, npi: &str, on: NaiveDate, override_reason: Option<&str>) -> DeskResult<()> {
         self.require_permission(Permission::ConfirmSuspensions)?;
-        let detail = format!("suspension confirmed from {on}");
-        Ok(self.store().confirm_suspension(npi, on, self.audit_event(AuditAction::Update, "provider", detail))?)
+        let on = super::checked_date(on)?;
+        let standing = self.physician_standing(npi, on)?;
+        if let Some(since) = standing.suspended_since {
+            return Err(DeskError::Invalid(format!(
+                "{} is already suspended (since {})",
+                standing.name,
+                us_date(since)
+            )));
+        }
+        let leave: Vec<Leave> = standing.leave.iter().map(|(from, to)| Leave { from: *from, to: *to }).collect();
+        let eligible = suspension_proposed(standing.delinquent, &leave, on);
+        let override_reason = override_reason.map(|r| crate::domain::text::clean(r.trim()).to_string());
+        let detail = match (&override_reason, eligible) {
+            (_, true) => {
+                format!("NPI {npi}: suspension confirmed from {} ({} delinquent)", us_date(on), standing.delinquent)
+            }
+            (Some(reason), false) if !reason.is_empty() => {
+                format!("NPI {npi}: suspension confirmed from {} by override: {reason}", us_date(on))
+            }
+            (_, false) => {
+                let why = if standing.delinquent == 0 {
+                    "has no delinquent charts".to_string()
+                } else {
+                    "is on leave that day".to_string()
+                };
+                return Err(DeskError::Invalid(format!(
+                    "{} {why}, so is not eligible for suspension on {}; to suspend anyway, give --override --reason",
+                    standing.name,
+                    us_date(on)
+                )));
+            }
+        };
+        let mut audit = self.audit_event(AuditAction::Update, "provider", detail);
+        audit.entity_id = Some(npi.to_string());
+        audit.provider_id = Some(standing.provider_id);
+        Ok(self.store().confirm_suspension(npi, on, audit)?)
     }
 }
 
@@ -491,68 +705,6 @@ fn validate_type(mut t: crate::domain::chart::DeficiencyType) -> DeskResult<crat
     Ok(t)
 }
 
-impl Desk {
-    /// Reassigns the listed items to the provider with `npi` (AS: `:AS=2 4 NPI`).
-    pub fn reassign_deficiencies(&self, items: Vec<(i64, i64)>, npi: &str) -> DeskResult<CompletionOutcome> {
-        self.require_permission(Permission::ManageDeficiencies)?;
-        let provider = self
-            .store()
-            .provider_by_npi(npi)?
-            .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))?;
-        Ok(self.store().reassign_deficiencies(
-            items,
-            provider.id,
-            self.audit_event(AuditAction::Update, "deficiency", String::new()),
-        )?)
-    }
-
-    /// Moves the listed items along the ladder (AS: dictated, transcribed, signed, reviewed), or out
-    /// of it: rejected by an analyst, voided by a supervisor with a reason. Completion has its own
-    /// action ([`Desk::complete_deficiencies`]).
-    pub fn move_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        to: crate::domain::chart::DeficiencyStatus,
-        note: &str,
-    ) -> DeskResult<CompletionOutcome> {
-        use crate::domain::chart::DeficiencyStatus;
-        let note = crate::domain::text::clean(note.trim()).to_string();
-        match to {
-            DeficiencyStatus::Completed => {
-                return Err(DeskError::Invalid("complete items with QC (quick complete)".into()));
-            }
-            DeficiencyStatus::Open => return Err(DeskError::Invalid("an item never goes back to OPEN".into())),
-            DeficiencyStatus::Voided => {
-                self.require_permission(Permission::VoidRecords)?;
-                if note.is_empty() {
-                    return Err(DeskError::Invalid("voiding needs a reason".into()));
-                }
-            }
-            _ => self.require_permission(Permission::ManageDeficiencies)?,
-        }
-        Ok(self.store().move_deficiencies(
-            items,
-            to,
-            &note,
-            self.audit_event(AuditAction::Update, "deficiency", String::new()),
-        )?)
-    }
-
-    /// Sets a message to the provider on the listed items.
-    pub fn comment_deficiencies(&self, items: Vec<(i64, i64)>, comment: &str) -> DeskResult<CompletionOutcome> {
-        self.require_permission(Permission::ManageDeficiencies)?;
-        let comment = crate::domain::text::clean(comment.trim()).to_string();
-        if comment.is_empty() || comment.chars().count() > 255 {
-            return Err(DeskError::Invalid("a comment is 1 to 255 characters".into()));
-        }
-        Ok(self.store().comment_deficiencies(
-            items,
-            &comment,
-            self.audit_event(AuditAction::Update, "deficiency", String::new()),
-        )?)
-    }
-}
-
 /// What adding a deficiency by hand did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddDeficiency {
@@ -577,7 +729,7 @@ impl Desk {
         let chart = store
             .chart_completion(account)?
             .ok_or_else(|| DeskError::NotFound(format!("no encounter has account {account}")))?;
-        crate::domain::deficiency::check_can_add_deficiency(&chart.status).map_err(DeskError::Invalid)?;
+        crate::domain::deficiency::check_can_add_deficiency(chart.status).map_err(DeskError::Invalid)?;
         let kind = store
             .deficiency_types()?
             .into_iter()
@@ -596,10 +748,12 @@ impl Desk {
             Some((_, own)) => own,
             None => store.deficiency_policy()?,
         };
-        let mut audit = self.audit_event(AuditAction::Create, "deficiency", format!("{} added by hand", kind.code));
+        let label = format!("{} {}", chart.account, kind.code);
+        let mut audit = self.audit_event(AuditAction::Create, "deficiency", format!("{label} added by hand"));
         audit.patient_id = Some(chart.patient_id);
+        audit.provider_id = Some(provider.id);
         if duplicate {
-            audit.detail = format!("{} added by hand; duplicate confirmed", kind.code);
+            audit.detail = format!("{label} added by hand; duplicate confirmed");
         }
         let id = store.add_deficiency(
             NewSeededDeficiency {
@@ -611,6 +765,7 @@ impl Desk {
                 event_on,
                 delinquent_on: policy.delinquent_on(event_on, 0),
             },
+            chart.version,
             duplicate,
             audit,
         )?;
@@ -620,15 +775,13 @@ impl Desk {
     /// Marks a chart complete (AS-10): refused while any deficiency is pending.
     pub fn complete_chart(&self, account: &str) -> DeskResult<()> {
         self.require_permission(Permission::CompleteDeficiencies)?;
-        let chart = self
-            .store()
-            .chart_completion(account)?
-            .ok_or_else(|| DeskError::NotFound(format!("no encounter has account {account}")))?;
-        crate::domain::deficiency::check_chart_completion(chart.open).map_err(DeskError::Invalid)?;
-        let mut audit =
-            self.audit_event(AuditAction::Update, "chart_completion", format!("{} -> COMPLETE", chart.status));
-        audit.patient_id = Some(chart.patient_id);
-        Ok(self.store().set_chart_status(chart.encounter_id, "COMPLETE", Some(self.today()), audit)?)
+        let chart = self.chart_for_change(account)?;
+        crate::domain::deficiency::check_chart_completion(chart.open()).map_err(DeskError::Invalid)?;
+        if chart.status == ChartStatus::Complete {
+            return Err(DeskError::Invalid(format!("the chart of {account} is already complete")));
+        }
+        let detail = format!("{account}: {} -> COMPLETE", chart.status);
+        self.write_chart_status(&chart, ChartStatus::Complete, Some(self.today()), detail)
     }
 
     /// Reopens a completed chart so it can take deficiencies again: a supervisor's act, with a reason.
@@ -638,17 +791,55 @@ impl Desk {
         if reason.is_empty() {
             return Err(DeskError::Invalid("reopening a completed chart needs a reason".into()));
         }
+        let chart = self.chart_for_change(account)?;
+        if chart.status != ChartStatus::Complete {
+            return Err(DeskError::Invalid(format!("the chart of {account} is {}, not complete", chart.status)));
+        }
+        let detail = format!("{account}: COMPLETE -> INCOMPLETE: {reason}");
+        self.write_chart_status(&chart, ChartStatus::Incomplete, None, detail)
+    }
+
+    /// An analysed chart, by account number.
+    fn chart_for_change(&self, account: &str) -> DeskResult<crate::store::ChartCompletionView> {
         let chart = self
             .store()
             .chart_completion(account)?
             .ok_or_else(|| DeskError::NotFound(format!("no encounter has account {account}")))?;
-        if chart.status != "COMPLETE" {
-            return Err(DeskError::Invalid(format!("the chart is {}, not complete", chart.status)));
+        if chart.version.is_none() {
+            return Err(DeskError::Invalid(format!(
+                "the chart of {account} has not been analysed yet (the nightly run analyses discharged charts)"
+            )));
         }
-        let mut audit =
-            self.audit_event(AuditAction::Update, "chart_completion", format!("COMPLETE -> INCOMPLETE: {reason}"));
+        Ok(chart)
+    }
+
+    fn write_chart_status(
+        &self,
+        chart: &crate::store::ChartCompletionView,
+        status: ChartStatus,
+        completed_on: Option<NaiveDate>,
+        detail: String,
+    ) -> DeskResult<()> {
+        let mut audit = self.audit_event(AuditAction::Update, "chart_completion", detail);
         audit.patient_id = Some(chart.patient_id);
-        Ok(self.store().set_chart_status(chart.encounter_id, "INCOMPLETE", None, audit)?)
+        let version = chart.version.unwrap_or_default();
+        let changes = crate::store::DeficiencyChanges {
+            charts: vec![crate::store::ChartWrite {
+                encounter_id: chart.encounter_id,
+                version,
+                status,
+                completed_on,
+                audit,
+            }],
+            ..Default::default()
+        };
+        self.store().apply_deficiency_changes(changes).map_err(|e| match e {
+            crate::store::StoreError::Conflict => DeskError::Invalid(format!(
+                "the chart of {} changed while you worked on it; look at it again and retry",
+                chart.account
+            )),
+            other => other.into(),
+        })
     }
 }
 

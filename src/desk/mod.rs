@@ -3,6 +3,7 @@
 //! persist it — with its audit event, in the same transaction.
 
 pub mod deficiencies;
+pub mod deficiency_work;
 pub mod identity;
 pub mod import;
 
@@ -22,7 +23,7 @@ use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
-    #[error("you ({user}) may not {}: no role of yours allows it", .permission.describe())]
+    #[error("you ({user}) may not {}: that needs {}", .permission.describe(), .permission.roles_needed())]
     Forbidden { user: String, permission: Permission },
     #[error("{0}")]
     Invalid(String),
@@ -41,7 +42,23 @@ pub trait Clock: Send + Sync {
     fn today(&self) -> NaiveDate;
 }
 
-pub struct SystemClock;
+/// The real clock. The department's day is the facility's, in its time zone: a clerk in Honolulu
+/// working at 8 p.m. on a server kept on UTC is still on today, not tomorrow.
+pub struct SystemClock {
+    zone: Option<chrono_tz::Tz>,
+}
+
+impl SystemClock {
+    /// The host's zone, until the store says which facility's day it is.
+    pub fn local() -> Self {
+        Self { zone: None }
+    }
+
+    /// Days in `zone` (an IANA name, `America/Chicago`); the host's zone when it is not one.
+    pub fn in_zone(zone: &str) -> Self {
+        Self { zone: zone.parse().ok() }
+    }
+}
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
@@ -49,8 +66,25 @@ impl Clock for SystemClock {
     }
 
     fn today(&self) -> NaiveDate {
-        chrono::Local::now().date_naive()
+        match self.zone {
+            Some(zone) => Utc::now().with_timezone(&zone).date_naive(),
+            None => chrono::Local::now().date_naive(),
+        }
     }
+}
+
+/// The earliest and latest dates chartroom takes from a user: anything outside is a typing slip,
+/// and date arithmetic past them can overflow.
+pub const FIRST_DATE: (i32, u32, u32) = (1900, 1, 1);
+pub const LAST_DATE: (i32, u32, u32) = (2200, 12, 31);
+
+/// A date a user gave, refused when it is outside 1900–2200.
+pub fn checked_date(date: NaiveDate) -> DeskResult<NaiveDate> {
+    let bound = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    if date < bound(FIRST_DATE) || date > bound(LAST_DATE) {
+        return Err(DeskError::Invalid(format!("{date} is not a date chartroom takes (1900-01-01 to 2200-12-31)")));
+    }
+    Ok(date)
 }
 
 /// A clock stopped at one instant, for tests and reproducible runs.
@@ -158,6 +192,7 @@ impl Desk {
             entity: entity.to_string(),
             entity_id,
             patient_id,
+            provider_id: None,
             detail: String::new(),
         }
     }
@@ -313,7 +348,12 @@ impl Desk {
 
     // ---- audit and backup ---------------------------------------------------------------------
 
-    pub fn list_audit(&self, patient_mrn: Option<&str>, limit: usize) -> DeskResult<Vec<AuditEvent>> {
+    pub fn list_audit(
+        &self,
+        patient_mrn: Option<&str>,
+        provider_npi: Option<&str>,
+        limit: usize,
+    ) -> DeskResult<Vec<AuditEvent>> {
         self.require(Permission::ViewAudit)?;
         let patient_id = match patient_mrn {
             Some(mrn) => {
@@ -326,7 +366,16 @@ impl Desk {
             }
             None => None,
         };
-        Ok(self.store.list_audit(&AuditFilter { patient_id, username: None, limit })?)
+        let provider_id = match provider_npi {
+            Some(npi) => Some(
+                self.store
+                    .provider_by_npi(npi.trim())?
+                    .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {}", npi.trim())))?
+                    .id,
+            ),
+            None => None,
+        };
+        Ok(self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, limit })?)
     }
 
     pub fn backup(&self, destination: &std::path::Path) -> DeskResult<()> {
@@ -397,6 +446,7 @@ pub fn ensure_founder(store: &dyn Store, username: &str, source: &str, now: Date
         entity: "user".into(),
         entity_id: Some(username.clone()),
         patient_id: None,
+        provider_id: None,
         detail: "roles=director (created the store)".into(),
     };
     store.add_user(NewUser { display_name: username.clone(), username, roles: vec![Role::Director] }, event)?;

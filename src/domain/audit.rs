@@ -62,6 +62,9 @@ pub struct NewAuditEvent {
     pub entity: String,
     pub entity_id: Option<String>,
     pub patient_id: Option<i64>,
+    /// The physician the event concerns (a deficiency of theirs, their leave or suspension), so
+    /// that a provider's history finds it.
+    pub provider_id: Option<i64>,
     /// A short, identifier-free description: the query shape, the old and new values of a setting.
     pub detail: String,
 }
@@ -78,6 +81,8 @@ pub struct AuditEvent {
     pub entity_id: Option<String>,
     pub patient_id: Option<i64>,
     pub patient_mrn: Option<String>,
+    pub provider_id: Option<i64>,
+    pub provider_npi: Option<String>,
     pub detail: String,
 }
 

@@ -355,8 +355,12 @@ pub fn check_chart_completion(open_deficiencies: i64) -> Result<(), String> {
 }
 
 /// A completed chart takes no new deficiency until a supervisor reopens it.
-pub fn check_can_add_deficiency(chart_status: &str) -> Result<(), String> {
-    if chart_status == "COMPLETE" { Err("Cannot add deficiencies to a COMPLETED chart".into()) } else { Ok(()) }
+pub fn check_can_add_deficiency(chart_status: super::completion::ChartStatus) -> Result<(), String> {
+    if chart_status == super::completion::ChartStatus::Complete {
+        Err("Cannot add deficiencies to a COMPLETED chart".into())
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -486,8 +490,12 @@ mod tests {
     fn as10_completion_invariants() {
         assert_eq!(check_chart_completion(2), Err("Cannot complete: 2 pending deficiencies".into()));
         assert!(check_chart_completion(0).is_ok());
-        assert_eq!(check_can_add_deficiency("COMPLETE"), Err("Cannot add deficiencies to a COMPLETED chart".into()));
-        assert!(check_can_add_deficiency("INCOMPLETE").is_ok());
+        use crate::domain::completion::ChartStatus;
+        assert_eq!(
+            check_can_add_deficiency(ChartStatus::Complete),
+            Err("Cannot add deficiencies to a COMPLETED chart".into())
+        );
+        assert!(check_can_add_deficiency(ChartStatus::Incomplete).is_ok());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod chart;
+pub mod completion;
 pub mod dates;
 pub mod deficiency;
 pub mod mrn;

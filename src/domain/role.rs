@@ -64,6 +64,12 @@ impl Role {
             .ok_or_else(|| UnknownRole(code.chars().take(40).collect()))
     }
 
+    /// The role → permission table, from domain.md §4.5. A supervisor has every clerk's, ROI
+    /// specialist's and analyst's permission plus voiding, reopening and reports; the director has
+    /// everything a supervisor has plus the rules, the users, the store and the audit trail. Two
+    /// permissions are deliberately nobody else's: confirming a physician's suspension is the medical
+    /// staff office's act under the medical staff bylaws (the director sees the list, does not
+    /// decide it), and the audit trail is read by the privacy officer and the director only.
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
@@ -71,7 +77,8 @@ impl Role {
             Self::RoiSpecialist => &[SearchPatients, ViewChart, LogRequests, ReleaseRecords],
             Self::ChartAnalyst => &[SearchPatients, ViewChart, ManageDeficiencies, CompleteDeficiencies],
             Self::Coder => &[SearchPatients, ViewChart],
-            Self::Supervisor => &[
+            Self::Supervisor => SUPERVISOR,
+            Self::Director => &[
                 SearchPatients,
                 ViewChart,
                 TrackPaperCharts,
@@ -82,15 +89,29 @@ impl Role {
                 ReopenCharts,
                 VoidRecords,
                 ViewReports,
+                ViewAudit,
+                AdministerUsers,
+                AdministerStore,
+                ManageRules,
             ],
-            Self::Director => {
-                &[SearchPatients, ViewChart, ViewReports, ViewAudit, AdministerUsers, AdministerStore, ManageRules]
-            }
             Self::PrivacyOfficer => &[SearchPatients, ViewChart, ViewAudit],
             Self::MedicalStaffOffice => &[ViewReports, ConfirmSuspensions],
         }
     }
 }
+
+const SUPERVISOR: &[Permission] = &[
+    Permission::SearchPatients,
+    Permission::ViewChart,
+    Permission::TrackPaperCharts,
+    Permission::LogRequests,
+    Permission::ReleaseRecords,
+    Permission::ManageDeficiencies,
+    Permission::CompleteDeficiencies,
+    Permission::ReopenCharts,
+    Permission::VoidRecords,
+    Permission::ViewReports,
+];
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -148,6 +169,20 @@ impl Permission {
     }
 }
 
+impl Permission {
+    /// The roles that grant this permission, for a refusal that says who may: `chart_analyst,
+    /// supervisor or director`.
+    pub fn roles_needed(self) -> String {
+        let roles: Vec<&str> =
+            Role::ALL.into_iter().filter(|r| r.permissions().contains(&self)).map(Role::code).collect();
+        match roles.as_slice() {
+            [] => "no role".to_string(),
+            [one] => (*one).to_string(),
+            [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        }
+    }
+}
+
 /// Whether any of `roles` grants `permission`.
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
     roles.iter().any(|r| r.permissions().contains(&permission))
@@ -174,5 +209,23 @@ mod tests {
         assert!(allows(&[Role::ChartAnalyst], Permission::CompleteDeficiencies));
         assert!(!allows(&[Role::MedicalStaffOffice], Permission::ViewChart));
         assert!(!allows(&[], Permission::SearchPatients));
+    }
+
+    #[test]
+    fn a_director_can_do_everything_a_supervisor_can() {
+        for permission in SUPERVISOR {
+            assert!(allows(&[Role::Director], *permission), "{permission:?}");
+        }
+        assert!(allows(&[Role::Director], Permission::CompleteDeficiencies));
+        // The two the table keeps from the director, on purpose.
+        assert!(!allows(&[Role::Director], Permission::ConfirmSuspensions));
+        assert!(!allows(&[Role::Supervisor], Permission::ViewAudit));
+    }
+
+    #[test]
+    fn a_refusal_names_the_roles_that_may() {
+        assert_eq!(Permission::ReopenCharts.roles_needed(), "supervisor or director");
+        assert_eq!(Permission::CompleteDeficiencies.roles_needed(), "chart_analyst, supervisor or director");
+        assert_eq!(Permission::ConfirmSuspensions.roles_needed(), "medical_staff_office");
     }
 }

@@ -7,9 +7,9 @@ use std::fmt::Write;
 
 /// The letter of a notice: who, what level, and one line per deficiency with MRN, account,
 /// discharge date, deficiency and days outstanding.
-pub fn notice_letter(notice: &NoticeRecord, facility: &str) -> String {
+pub fn notice_letter(notice: &NoticeRecord) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", clean(facility));
+    let _ = writeln!(out, "{}", clean(&notice.facility));
     let _ = writeln!(out, "Health Information Management");
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", us_date(notice.notice_on));
@@ -51,10 +51,16 @@ pub fn notice_letter(notice: &NoticeRecord, facility: &str) -> String {
     out
 }
 
-/// The file name of a notice's letter: `FINAL_21-1000000001.txt`.
+/// The file name of a notice's letter: `FINAL_21-1000000001-RGH.txt` (a physician working at two
+/// facilities gets each one's letter).
 pub fn file_name(notice: &NoticeRecord) -> String {
     let npi: String = notice.npi.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("{}-{npi}.txt", notice.level.code())
+    let facility: String = notice.facility_code.chars().filter(char::is_ascii_alphanumeric).collect();
+    if facility.is_empty() {
+        format!("{}-{npi}.txt", notice.level.code())
+    } else {
+        format!("{}-{npi}-{facility}.txt", notice.level.code())
+    }
 }
 
 /// Words of `text` in lines of at most `width` characters (a longer word stands alone).

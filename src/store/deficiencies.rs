@@ -1,6 +1,8 @@
 //! The types the chart-completion operations of a [`super::Store`] speak.
 
+use crate::domain::audit::NewAuditEvent;
 use crate::domain::chart::{DeficiencyStatus, EncounterKind};
+use crate::domain::completion::{ChartStatus, PauseSpan};
 use crate::domain::deficiency::{AgeBucket, NoticeLevel, SeedDocument};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -114,10 +116,12 @@ pub struct NewSeededDeficiency {
     pub delinquent_on: NaiveDate,
 }
 
-/// A notice to record: one per physician, level and day.
+/// A notice to record: one per physician, facility, level and day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NoticeDraft {
     pub provider_id: i64,
+    /// The facility whose items the notice lists, and whose name heads its letter.
+    pub facility_id: i64,
     pub level: NoticeLevel,
     pub notice_on: NaiveDate,
     pub copy_to_id: Option<i64>,
@@ -156,17 +160,30 @@ pub struct PhysicianStanding {
 pub struct CompletionOutcome {
     pub completed: Vec<i64>,
     /// Items that changed meanwhile: named and skipped, never guessed.
-    pub skipped: Vec<(i64, String)>,
+    pub skipped: Vec<SkippedItem>,
     /// Encounters whose charts became complete.
     pub charts_completed: Vec<String>,
     /// Physicians whose last delinquent item this was, while suspended.
     pub reinstated: Vec<i64>,
 }
 
-/// A notice as recorded, with what a letter needs.
+/// An item a bulk action left alone, and why, in a clerk's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedItem {
+    pub id: i64,
+    /// `A25-000781 OP-D`.
+    pub label: String,
+    pub reason: String,
+}
+
+/// A notice as recorded (or about to be), with what a letter needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NoticeRecord {
-    pub id: i64,
+    /// The store's id; None for a notice not yet recorded.
+    pub id: Option<i64>,
+    /// The facility whose letterhead the letter carries.
+    pub facility: String,
+    pub facility_code: String,
     pub level: NoticeLevel,
     pub notice_on: NaiveDate,
     pub physician: String,
@@ -190,8 +207,117 @@ pub struct ChartCompletionView {
     pub encounter_id: i64,
     pub facility_id: i64,
     pub patient_id: i64,
-    /// `AWAITING_ANALYSIS`, `INCOMPLETE`, `COMPLETE`.
-    pub status: String,
-    pub open: i64,
+    pub account: String,
+    pub mrn: String,
+    pub status: ChartStatus,
+    /// The chart-completion record's version; None before the analysis has opened one.
+    pub version: Option<i64>,
+    /// The open items of the chart.
+    pub open_ids: Vec<i64>,
     pub discharged_on: Option<NaiveDate>,
+}
+
+impl ChartCompletionView {
+    pub fn open(&self) -> i64 {
+        self.open_ids.len() as i64
+    }
+}
+
+/// A chart the nightly run analysed: the status it leaves and the items it found missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysedChart {
+    pub encounter_id: i64,
+    pub received_on: NaiveDate,
+    pub status: ChartStatus,
+    pub completed_on: Option<NaiveDate>,
+    pub seeds: Vec<NewSeededDeficiency>,
+}
+
+/// A physician's suspension as a completion needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderSuspension {
+    pub provider_id: i64,
+    pub version: i64,
+    pub suspended: bool,
+    /// The physician's open items delinquent on the day asked.
+    pub delinquent_ids: Vec<i64>,
+}
+
+/// One change to an item, written only if the item is still at `version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemWrite {
+    pub id: i64,
+    pub version: i64,
+    pub change: ItemChange,
+    /// The item's step before and after: a history row is written when they differ.
+    pub from: DeficiencyStatus,
+    pub to: DeficiencyStatus,
+    /// The history row's note.
+    pub note: String,
+    pub audit: NewAuditEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemChange {
+    Complete {
+        resolved_on: NaiveDate,
+        resolved_by: String,
+    },
+    /// Aging paused over `span`: the delinquent date moves by its days.
+    Pause {
+        span: PauseSpan,
+        reason: String,
+        by: String,
+    },
+    Reassign {
+        provider_id: i64,
+    },
+    Comment {
+        text: String,
+    },
+    Step,
+}
+
+/// A chart's completion status, written only if the record is still at `version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartWrite {
+    pub encounter_id: i64,
+    pub version: i64,
+    pub status: ChartStatus,
+    pub completed_on: Option<NaiveDate>,
+    pub audit: NewAuditEvent,
+}
+
+/// A suspended physician reinstated, written only if the provider is still at `version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reinstatement {
+    pub provider_id: i64,
+    pub version: i64,
+    pub on: NaiveDate,
+    pub audit: NewAuditEvent,
+}
+
+/// Everything one clerk's action writes, in one transaction: the store applies it whole or, when
+/// anything moved since the desk read it, not at all (`Conflict`), and the desk decides again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeficiencyChanges {
+    pub items: Vec<ItemWrite>,
+    pub charts: Vec<ChartWrite>,
+    pub reinstatements: Vec<Reinstatement>,
+    /// Notices that go with the change (a reinstatement), each with its audit event.
+    pub notices: Vec<(NoticeDraft, NewAuditEvent)>,
+}
+
+/// A claim on the nightly run of one day: who runs it, where, since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NightlyClaim {
+    pub run_on: NaiveDate,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The chartroom user running it.
+    pub username: String,
+    /// The machine and process running it, so that a claim whose process is gone can be told
+    /// from one still working.
+    pub host: String,
+    pub pid: u32,
 }

@@ -12,14 +12,16 @@ pub mod sqlite;
 use crate::domain::audit::{AuditEvent, NewAuditEvent};
 use crate::domain::chart::DeficiencyType;
 use crate::domain::chart::{Chart, Facility, NewFacility, Provider};
+use crate::domain::completion::ItemState;
 use crate::domain::deficiency::DeficiencyPolicy;
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::PatientRow;
 use crate::domain::role::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 pub use deficiencies::{
-    ChartCompletionView, CompletionOutcome, DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord,
-    OpenItem, PhysicianStanding, QueueCounts, QueueFilter, QueuePage, QueueSort,
+    AnalysedChart, ChartCompletionView, ChartWrite, CompletionOutcome, DeficiencyChanges, DischargedEncounter,
+    ItemChange, ItemWrite, NewSeededDeficiency, NightlyClaim, NoticeDraft, NoticeRecord, OpenItem, PhysicianStanding,
+    ProviderSuspension, QueueCounts, QueueFilter, QueuePage, QueueSort, Reinstatement, SkippedItem,
 };
 pub use records::RecordBatch;
 
@@ -130,6 +132,7 @@ pub struct StoreInfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
     pub patient_id: Option<i64>,
+    pub provider_id: Option<i64>,
     pub username: Option<String>,
     pub limit: usize,
 }
@@ -203,19 +206,19 @@ pub trait Store: Send + Sync {
         after: Option<NaiveDate>,
         through: NaiveDate,
     ) -> StoreResult<Vec<DischargedEncounter>>;
-    /// Opens the chart-completion record of each encounter (INCOMPLETE with seeds, else COMPLETE) and
-    /// writes its deficiencies, each with a history row and an audit event, in one transaction.
-    fn record_analysis(
-        &self,
-        analysed: Vec<(i64, NaiveDate, Vec<NewSeededDeficiency>)>,
-        audit: NewAuditEvent,
-    ) -> StoreResult<usize>;
+    /// Opens the chart-completion record of each encounter with the status the desk decided and
+    /// writes its deficiencies, each with a history row and an audit event, in one transaction. An
+    /// encounter analysed meanwhile (by a concurrent run) is left as it is.
+    fn record_analysis(&self, analysed: Vec<AnalysedChart>, audit: NewAuditEvent) -> StoreResult<usize>;
     /// Every open deficiency, as the nightly run reads them for notices.
     fn open_items(&self) -> StoreResult<Vec<OpenItem>>;
-    /// Records notices; one that exists (same physician, level and day) is left alone. Returns the
-    /// ids of the notices new to the store.
-    fn record_notices(&self, notices: Vec<NoticeDraft>, audit: NewAuditEvent) -> StoreResult<Vec<i64>>;
-    fn notice(&self, id: i64, today: NaiveDate) -> StoreResult<Option<NoticeRecord>>;
+    /// Records notices; one that exists (same physician, facility, level and day) is left alone.
+    /// Returns the ids of the notices new to the store.
+    fn record_notices(&self, notices: Vec<(NoticeDraft, NewAuditEvent)>) -> StoreResult<Vec<i64>>;
+    /// What a notice's letter says, recorded or not: the physician, the facility and the items.
+    fn notice_preview(&self, draft: &NoticeDraft) -> StoreResult<NoticeRecord>;
+    /// The notices recorded for the days `from` to `to`, as their letters need them.
+    fn notices_between(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<NoticeRecord>>;
     /// Physicians with open or delinquent items on `today`, or suspended, most delinquent first.
     fn physician_standings(&self, today: NaiveDate) -> StoreResult<Vec<PhysicianStanding>>;
     /// One physician's standing (open, delinquent, suspension, leave) on `today`.
@@ -224,69 +227,48 @@ pub trait Store: Send + Sync {
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts>;
     /// Every item the filter matches, as (id, version), for "select all in the filter".
     fn queue_ids(&self, filter: &QueueFilter) -> StoreResult<Vec<(i64, i64)>>;
-    /// Completes each item still at the version the clerk saw; the rest are named and skipped.
-    fn complete_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        resolved_on: NaiveDate,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome>;
-    /// Pauses aging from `from` to `to` (chart unavailable, provider on leave): each item's delinquent
-    /// date moves by the pause's length. `completed` in the outcome lists the items paused.
-    fn pause_aging(
-        &self,
-        items: Vec<(i64, i64)>,
-        from: NaiveDate,
-        to: NaiveDate,
-        reason: &str,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome>;
+    /// The items with these ids as they stand now, with what a clerk calls them.
+    fn deficiency_items(&self, ids: &[i64]) -> StoreResult<Vec<ItemState>>;
+    /// The chart-completion records of these encounters, with their open items.
+    fn chart_states(&self, encounter_ids: &[i64]) -> StoreResult<Vec<ChartCompletionView>>;
+    /// These physicians' suspensions, with their items delinquent on `on`.
+    fn provider_suspensions(&self, provider_ids: &[i64], on: NaiveDate) -> StoreResult<Vec<ProviderSuspension>>;
+    /// Writes one action's changes whole, each row only at the version the desk read, each with its
+    /// audit event; `Conflict` and nothing written when any row moved meanwhile.
+    fn apply_deficiency_changes(&self, changes: DeficiencyChanges) -> StoreResult<()>;
     /// The chart-completion record of the encounter with this account number.
     fn chart_completion(&self, account: &str) -> StoreResult<Option<ChartCompletionView>>;
     /// Whether a deficiency of this type is already open or done for this provider on the encounter.
     fn has_deficiency(&self, encounter_id: i64, type_code: &str, provider_id: i64) -> StoreResult<bool>;
-    /// Adds one deficiency by hand (an analyst's finding), opening the chart's record if needed.
+    /// Adds one deficiency by hand (an analyst's finding). The chart's record, at `chart_version`
+    /// as the desk read it, becomes INCOMPLETE; with no record yet, one is opened.
     fn add_deficiency(
         &self,
         new: NewSeededDeficiency,
+        chart_version: Option<i64>,
         duplicate_confirmed: bool,
         audit: NewAuditEvent,
     ) -> StoreResult<i64>;
-    /// Sets the chart-completion status (`COMPLETE`, or `INCOMPLETE` when a supervisor reopens it).
-    fn set_chart_status(
-        &self,
-        encounter_id: i64,
-        status: &str,
-        completed_on: Option<NaiveDate>,
-        audit: NewAuditEvent,
-    ) -> StoreResult<()>;
-    /// Moves each item still at the listed version to another responsible provider.
-    fn reassign_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        provider_id: i64,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome>;
-    /// Moves each item still at the listed version to another step of the ladder (dictated,
-    /// transcribed, signed, reviewed; or out: rejected, voided), where the ladder allows it.
-    fn move_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        to: crate::domain::chart::DeficiencyStatus,
-        note: &str,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome>;
-    /// Sets the comment (message to the provider) of each item still at the listed version.
-    fn comment_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        comment: &str,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome>;
     fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
     fn confirm_suspension(&self, npi: &str, on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
-    /// Claims the nightly run for `run_on`; false when a run for that day has already finished.
-    /// A run started but not finished (another process, or a crash) is `Busy`.
-    fn begin_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>) -> StoreResult<bool>;
-    fn finish_nightly(&self, run_on: NaiveDate, finished_at: DateTime<Utc>, summary: &str) -> StoreResult<()>;
+    /// The nightly runs not finished, and the last one finished.
+    fn nightly_claims(&self) -> StoreResult<Vec<NightlyClaim>>;
+    /// Claims the nightly run for `claim.run_on`; false when a run for that day has already
+    /// finished. A claim not finished is `Busy`, unless it is the one `replacing` names (its
+    /// `started_at`), which the desk found abandoned: then the new claim takes its place.
+    fn begin_nightly(
+        &self,
+        claim: NightlyClaim,
+        replacing: Option<DateTime<Utc>>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<bool>;
+    fn finish_nightly(
+        &self,
+        run_on: NaiveDate,
+        finished_at: DateTime<Utc>,
+        summary: &str,
+        audit: NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Gives up an unfinished claim (the run failed), so that the day can be run again.
+    fn release_nightly(&self, run_on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
 }

@@ -142,6 +142,7 @@ pub fn event(entity: &str) -> chartroom::domain::audit::NewAuditEvent {
         entity: entity.into(),
         entity_id: None,
         patient_id: None,
+        provider_id: None,
         detail: String::new(),
     }
 }

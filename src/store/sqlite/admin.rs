@@ -41,8 +41,8 @@ pub(super) fn mark_demo(conn: &mut Connection) -> StoreResult<()> {
 
 pub(super) fn append_audit(conn: &Connection, event: &NewAuditEvent) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO audit_event (at, username, source, action, entity, entity_id, patient_id, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit_event (at, username, source, action, entity, entity_id, patient_id, detail, provider_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )
     .and_then(|mut stmt| {
         stmt.execute(params![
@@ -53,7 +53,8 @@ pub(super) fn append_audit(conn: &Connection, event: &NewAuditEvent) -> StoreRes
             event.entity,
             event.entity_id,
             event.patient_id,
-            event.detail
+            event.detail,
+            event.provider_id
         ])
     })
     .map_err(map_err)?;
@@ -64,14 +65,16 @@ pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult
     let limit = if filter.limit == 0 { 1000 } else { filter.limit } as i64;
     let mut stmt = conn
         .prepare_cached(
-            "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail
-             FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id
+            "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail,
+                    a.provider_id, pr.npi
+             FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
              WHERE (?1 IS NULL OR a.patient_id = ?1) AND (?2 IS NULL OR a.username = ?2)
+               AND (?4 IS NULL OR a.provider_id = ?4)
              ORDER BY a.id DESC LIMIT ?3",
         )
         .map_err(map_err)?;
     let rows = stmt
-        .query_map(params![filter.patient_id, filter.username, limit], |r| {
+        .query_map(params![filter.patient_id, filter.username, limit, filter.provider_id], |r| {
             let action: String = r.get(4)?;
             Ok(AuditEvent {
                 id: r.get(0)?,
@@ -84,6 +87,8 @@ pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult
                 patient_id: r.get(7)?,
                 patient_mrn: r.get(8)?,
                 detail: r.get(9)?,
+                provider_id: r.get(10)?,
+                provider_npi: r.get(11)?,
             })
         })
         .map_err(map_err)?;

@@ -15,8 +15,8 @@ use super::{
     User, records::BatchCounts,
 };
 use super::{
-    CompletionOutcome, DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord, OpenItem,
-    PhysicianStanding, QueueCounts, QueueFilter, QueuePage, QueueSort,
+    DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord, OpenItem, PhysicianStanding, QueueCounts,
+    QueueFilter, QueuePage, QueueSort,
 };
 use crate::domain::audit::{AuditEvent, NewAuditEvent};
 use crate::domain::chart::{Chart, DeficiencyType, Facility, NewFacility, Provider};
@@ -477,11 +477,7 @@ impl Store for SqliteStore {
         self.read(|c| deficiency::encounters_to_analyse(c, after, through))
     }
 
-    fn record_analysis(
-        &self,
-        analysed: Vec<(i64, NaiveDate, Vec<NewSeededDeficiency>)>,
-        audit: NewAuditEvent,
-    ) -> StoreResult<usize> {
+    fn record_analysis(&self, analysed: Vec<super::AnalysedChart>, audit: NewAuditEvent) -> StoreResult<usize> {
         self.write(move |c| deficiency::record_analysis(c, &analysed, &audit))
     }
 
@@ -489,12 +485,21 @@ impl Store for SqliteStore {
         self.read(deficiency::open_items)
     }
 
-    fn record_notices(&self, notices: Vec<NoticeDraft>, audit: NewAuditEvent) -> StoreResult<Vec<i64>> {
-        self.write(move |c| deficiency::record_notices(c, &notices, &audit))
+    fn record_notices(&self, notices: Vec<(NoticeDraft, NewAuditEvent)>) -> StoreResult<Vec<i64>> {
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            let created = deficiency::record_notices(&tx, notices.iter().map(|(n, a)| (n, a)))?;
+            tx.commit().map_err(map_err)?;
+            Ok(created)
+        })
     }
 
-    fn notice(&self, id: i64, today: NaiveDate) -> StoreResult<Option<NoticeRecord>> {
-        self.read(|c| deficiency::notice(c, id, today))
+    fn notice_preview(&self, draft: &NoticeDraft) -> StoreResult<NoticeRecord> {
+        self.read(|c| deficiency::notice_preview(c, draft))
+    }
+
+    fn notices_between(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<NoticeRecord>> {
+        self.read(|c| deficiency::notices_between(c, from, to))
     }
 
     fn physician_standings(&self, today: NaiveDate) -> StoreResult<Vec<PhysicianStanding>> {
@@ -517,55 +522,20 @@ impl Store for SqliteStore {
         self.read(|c| deficiency::queue_counts(c, today))
     }
 
-    fn complete_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        resolved_on: NaiveDate,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome> {
-        self.write(move |c| deficiency::complete(c, &items, resolved_on, &audit))
+    fn deficiency_items(&self, ids: &[i64]) -> StoreResult<Vec<crate::domain::completion::ItemState>> {
+        self.read(|c| deficiency::items(c, ids))
     }
 
-    fn pause_aging(
-        &self,
-        items: Vec<(i64, i64)>,
-        from: NaiveDate,
-        to: NaiveDate,
-        reason: &str,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome> {
-        let reason = reason.to_string();
-        self.write(move |c| deficiency::pause(c, &items, from, to, &reason, &audit))
+    fn chart_states(&self, encounter_ids: &[i64]) -> StoreResult<Vec<super::ChartCompletionView>> {
+        self.read(|c| deficiency::chart_states(c, encounter_ids))
     }
 
-    fn reassign_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        provider_id: i64,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome> {
-        self.write(move |c| deficiency::change_each(c, &items, deficiency::Change::Provider(provider_id), &audit))
+    fn provider_suspensions(&self, provider_ids: &[i64], on: NaiveDate) -> StoreResult<Vec<super::ProviderSuspension>> {
+        self.read(|c| deficiency::provider_suspensions(c, provider_ids, on))
     }
 
-    fn move_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        to: crate::domain::chart::DeficiencyStatus,
-        note: &str,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome> {
-        let note = note.to_string();
-        self.write(move |c| deficiency::move_to(c, &items, to, &note, &audit))
-    }
-
-    fn comment_deficiencies(
-        &self,
-        items: Vec<(i64, i64)>,
-        comment: &str,
-        audit: NewAuditEvent,
-    ) -> StoreResult<CompletionOutcome> {
-        let comment = comment.to_string();
-        self.write(move |c| deficiency::change_each(c, &items, deficiency::Change::Comment(comment), &audit))
+    fn apply_deficiency_changes(&self, changes: super::DeficiencyChanges) -> StoreResult<()> {
+        self.write(move |c| deficiency::apply_changes(c, &changes))
     }
 
     fn chart_completion(&self, account: &str) -> StoreResult<Option<super::ChartCompletionView>> {
@@ -579,21 +549,11 @@ impl Store for SqliteStore {
     fn add_deficiency(
         &self,
         new: NewSeededDeficiency,
+        chart_version: Option<i64>,
         duplicate_confirmed: bool,
         audit: NewAuditEvent,
     ) -> StoreResult<i64> {
-        self.write(move |c| deficiency::add_deficiency(c, &new, duplicate_confirmed, &audit))
-    }
-
-    fn set_chart_status(
-        &self,
-        encounter_id: i64,
-        status: &str,
-        completed_on: Option<NaiveDate>,
-        audit: NewAuditEvent,
-    ) -> StoreResult<()> {
-        let status = status.to_string();
-        self.write(move |c| deficiency::set_chart_status(c, encounter_id, &status, completed_on, &audit))
+        self.write(move |c| deficiency::add_deficiency(c, &new, chart_version, duplicate_confirmed, &audit))
     }
 
     fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate, audit: NewAuditEvent) -> StoreResult<()> {
@@ -606,13 +566,32 @@ impl Store for SqliteStore {
         self.write(move |c| deficiency::confirm_suspension(c, &npi, on, &audit))
     }
 
-    fn begin_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>) -> StoreResult<bool> {
-        self.write(move |c| deficiency::begin_nightly(c, run_on, started_at))
+    fn nightly_claims(&self) -> StoreResult<Vec<super::NightlyClaim>> {
+        self.read(deficiency::nightly_claims)
     }
 
-    fn finish_nightly(&self, run_on: NaiveDate, finished_at: DateTime<Utc>, summary: &str) -> StoreResult<()> {
+    fn begin_nightly(
+        &self,
+        claim: super::NightlyClaim,
+        replacing: Option<DateTime<Utc>>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<bool> {
+        self.write(move |c| deficiency::begin_nightly(c, &claim, replacing, &audit))
+    }
+
+    fn finish_nightly(
+        &self,
+        run_on: NaiveDate,
+        finished_at: DateTime<Utc>,
+        summary: &str,
+        audit: NewAuditEvent,
+    ) -> StoreResult<()> {
         let summary = summary.to_string();
-        self.write(move |c| deficiency::finish_nightly(c, run_on, finished_at, &summary))
+        self.write(move |c| deficiency::finish_nightly(c, run_on, finished_at, &summary, &audit))
+    }
+
+    fn release_nightly(&self, run_on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write(move |c| deficiency::release_nightly(c, run_on, &audit))
     }
 
     fn backup_to(&self, destination: &Path, audit: NewAuditEvent) -> StoreResult<()> {

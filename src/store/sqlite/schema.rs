@@ -4,7 +4,7 @@
 //! beside it and upgrades it in place; a file from a newer chartroom is refused.
 
 pub const MIGRATIONS: &[&str] =
-    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7];
+    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
 /// sort per index beats a million random B-tree inserts each. Every one is in the migrations too;
@@ -428,4 +428,43 @@ CREATE TABLE encounter_procedure (
 CREATE TABLE analysis_pending (
     encounter_id INTEGER PRIMARY KEY REFERENCES encounter(id)
 ) STRICT;
+"#;
+
+/// The physician an audit event concerns. Who holds a nightly run (user, host, process), so that a run whose process died can be told from
+/// one still working; and a notice per facility, so that each letter carries the letterhead of the
+/// facility whose charts it lists (notices recorded before take the facility of their first item).
+const MIGRATION_8: &str = r#"
+ALTER TABLE nightly_run ADD COLUMN holder TEXT NOT NULL DEFAULT '';
+ALTER TABLE nightly_run ADD COLUMN host TEXT NOT NULL DEFAULT '';
+ALTER TABLE nightly_run ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE deficiency_notice_by_facility (
+    id              INTEGER PRIMARY KEY,
+    provider_id     INTEGER NOT NULL REFERENCES provider(id),
+    facility_id     INTEGER NOT NULL REFERENCES facility(id),
+    level           TEXT NOT NULL,
+    notice_on       TEXT NOT NULL,
+    copy_to_id      INTEGER REFERENCES provider(id),
+    deficiency_ids  TEXT NOT NULL,
+    count_open      INTEGER NOT NULL,
+    count_delinquent INTEGER NOT NULL,
+    generated_at    TEXT NOT NULL,
+    UNIQUE (provider_id, facility_id, level, notice_on)
+) STRICT;
+INSERT INTO deficiency_notice_by_facility
+SELECT n.id, n.provider_id,
+       coalesce(
+           (SELECT e.facility_id FROM deficiency d JOIN encounter e ON e.id = d.encounter_id
+            WHERE d.id = CAST(CASE WHEN instr(n.deficiency_ids, ',') > 0
+                                   THEN substr(n.deficiency_ids, 1, instr(n.deficiency_ids, ',') - 1)
+                                   ELSE n.deficiency_ids END AS INTEGER)),
+           (SELECT min(id) FROM facility)),
+       n.level, n.notice_on, n.copy_to_id, n.deficiency_ids, n.count_open, n.count_delinquent, n.generated_at
+FROM deficiency_notice n;
+DROP TABLE deficiency_notice;
+ALTER TABLE deficiency_notice_by_facility RENAME TO deficiency_notice;
+
+-- The physician an event concerns, so that a provider's history finds it as a patient's does.
+ALTER TABLE audit_event ADD COLUMN provider_id INTEGER;
+CREATE INDEX audit_event_provider ON audit_event (provider_id, at) WHERE provider_id IS NOT NULL;
 "#;

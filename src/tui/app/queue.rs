@@ -223,18 +223,24 @@ impl App {
     }
 }
 
-/// `3 completed; 2 charts complete; skipped: #12 already completed by mlee on 2025-03-03`.
+/// `3 completed; 2 charts complete; skipped 1: A25-000781 OP-D already completed by mlee on 03/03/2025`.
 pub(super) fn completion_message(verb: &str, outcome: &CompletionOutcome) -> String {
-    let mut message = format!("{} {verb}", outcome.completed.len());
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut message = format!("{} {verb}", plural(outcome.completed.len(), "deficiency", "deficiencies"));
     if !outcome.charts_completed.is_empty() {
-        message.push_str(&format!("; {} charts complete", outcome.charts_completed.len()));
+        message.push_str(&format!("; {} complete", plural(outcome.charts_completed.len(), "chart", "charts")));
     }
     if !outcome.reinstated.is_empty() {
-        message.push_str(&format!("; {} physicians reinstated", outcome.reinstated.len()));
+        message.push_str(&format!("; {} reinstated", plural(outcome.reinstated.len(), "physician", "physicians")));
     }
     if !outcome.skipped.is_empty() {
-        let skipped: Vec<String> = outcome.skipped.iter().take(3).map(|(id, why)| format!("#{id} {why}")).collect();
+        let skipped: Vec<String> =
+            outcome.skipped.iter().take(3).map(|s| format!("{} {}", s.label, s.reason)).collect();
+        let more = outcome.skipped.len().saturating_sub(3);
         message.push_str(&format!("; skipped {}: {}", outcome.skipped.len(), skipped.join(", ")));
+        if more > 0 {
+            message.push_str(&format!(" and {more} more"));
+        }
     }
     message
 }

@@ -376,7 +376,11 @@ fn as09_quick_complete_by_row_numbers_asks_once_then_completes() {
     );
     let outcome = crate::store::CompletionOutcome {
         completed: vec![1, 2],
-        skipped: vec![(3, "already completed by kwong on 2025-03-03".into())],
+        skipped: vec![crate::store::SkippedItem {
+            id: 3,
+            label: "A25-000783 DS-D".into(),
+            reason: "already completed by kwong on 03/03/2025".into(),
+        }],
         charts_completed: vec!["A25-000782".into()],
         reinstated: vec![],
     };
@@ -384,7 +388,10 @@ fn as09_quick_complete_by_row_numbers_asks_once_then_completes() {
     assert!(matches!(reload.first(), Some(Command::LoadQueue { .. })), "the queue reloads");
     assert_eq!(
         app.toast.as_deref(),
-        Some("2 completed; 1 charts complete; skipped 1: #3 already completed by kwong on 2025-03-03")
+        Some(
+            "2 deficiencies completed; 1 chart complete; skipped 1: A25-000783 DS-D already completed by kwong on \
+             03/03/2025"
+        )
     );
 }
 

@@ -3,145 +3,6 @@
 
 use super::*;
 
-pub(in crate::store::sqlite) fn complete(
-    conn: &mut Connection,
-    items: &[(i64, i64)],
-    resolved_on: NaiveDate,
-    audit: &NewAuditEvent,
-) -> StoreResult<CompletionOutcome> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
-    let mut outcome = CompletionOutcome::default();
-    let mut encounters = Vec::new();
-    let mut providers = Vec::new();
-    {
-        let mut update = tx
-            .prepare_cached(&format!(
-                "UPDATE deficiency SET status = 'COMPLETED', resolved_on = ?3, resolved_by = ?4, version = version + 1
-                 WHERE id = ?1 AND version = ?2 AND status IN {OPEN}
-                 RETURNING encounter_id, provider_id"
-            ))
-            .map_err(map_err)?;
-        let mut current = tx
-            .prepare_cached(
-                "SELECT d.status, d.resolved_by, d.resolved_on, p.mrn FROM deficiency d
-                 JOIN encounter e ON e.id = d.encounter_id JOIN patient p ON p.id = e.patient_id WHERE d.id = ?1",
-            )
-            .map_err(map_err)?;
-        let mut history = tx
-            .prepare_cached(
-                "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note)
-                 SELECT ?1, ?2, ?3, to_status, 'COMPLETED', ?4 FROM deficiency_event WHERE deficiency_id = ?1
-                 ORDER BY id DESC LIMIT 1",
-            )
-            .map_err(map_err)?;
-        for (id, version) in items {
-            let done: Option<(i64, i64)> = update
-                .query_row(params![id, version, date_text(resolved_on), audit.username], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(map_err)?;
-            match done {
-                Some((encounter_id, provider_id)) => {
-                    let note = format!("completed, resolved {}", date_text(resolved_on));
-                    if history.execute(params![id, timestamp(audit.at), audit.username, note]).map_err(map_err)? == 0 {
-                        tx.execute(
-                            "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note)
-                             VALUES (?1, ?2, ?3, NULL, 'COMPLETED', ?4)",
-                            params![id, timestamp(audit.at), audit.username, note],
-                        )
-                        .map_err(map_err)?;
-                    }
-                    let mut event = audit.clone();
-                    event.entity = "deficiency".into();
-                    event.entity_id = Some(id.to_string());
-                    event.patient_id = tx
-                        .query_row("SELECT patient_id FROM encounter WHERE id = ?1", [encounter_id], |r| r.get(0))
-                        .optional()
-                        .map_err(map_err)?;
-                    event.detail = format!("COMPLETED resolved_on={}", date_text(resolved_on));
-                    append_audit(&tx, &event)?;
-                    outcome.completed.push(*id);
-                    encounters.push(encounter_id);
-                    providers.push(provider_id);
-                }
-                None => {
-                    let why = current
-                        .query_row([id], |r| {
-                            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
-                        })
-                        .optional()
-                        .map_err(map_err)?;
-                    let reason = match why {
-                        None => "no longer exists".to_string(),
-                        Some((status, Some(by), Some(on))) if status == "COMPLETED" => {
-                            format!("already completed by {by} on {on}")
-                        }
-                        Some((status, _, _))
-                            if status != "OPEN"
-                                && !DeficiencyStatus::from_code(&status).is_some_and(DeficiencyStatus::is_open) =>
-                        {
-                            format!("is {status}")
-                        }
-                        Some(_) => "was changed by someone else since it was listed".to_string(),
-                    };
-                    outcome.skipped.push((*id, reason));
-                }
-            }
-        }
-    }
-    encounters.sort_unstable();
-    encounters.dedup();
-    for encounter_id in encounters {
-        let open: i64 = tx
-            .query_row(
-                &format!("SELECT count(*) FROM deficiency WHERE encounter_id = ?1 AND status IN {OPEN}"),
-                [encounter_id],
-                |r| r.get(0),
-            )
-            .map_err(map_err)?;
-        if open == 0 {
-            let changed = tx
-                .execute(
-                    "UPDATE chart_completion SET status = 'COMPLETE', completed_on = ?2, version = version + 1
-                     WHERE encounter_id = ?1 AND status != 'COMPLETE'",
-                    params![encounter_id, date_text(resolved_on)],
-                )
-                .map_err(map_err)?;
-            if changed > 0 {
-                let account: String = tx
-                    .query_row("SELECT account FROM encounter WHERE id = ?1", [encounter_id], |r| r.get(0))
-                    .map_err(map_err)?;
-                outcome.charts_completed.push(account);
-            }
-        }
-    }
-    providers.sort_unstable();
-    providers.dedup();
-    for provider_id in providers {
-        let (suspended, delinquent): (bool, i64) = tx
-            .query_row(
-                &format!(
-                    "SELECT p.suspension_started_on IS NOT NULL AND p.suspension_ended_on IS NULL,
-                            (SELECT count(*) FROM deficiency d WHERE d.provider_id = p.id AND d.status IN {OPEN}
-                                AND d.delinquent_on <= ?2)
-                     FROM provider p WHERE p.id = ?1"
-                ),
-                params![provider_id, date_text(resolved_on)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(map_err)?;
-        if suspended && delinquent == 0 {
-            tx.execute(
-                "UPDATE provider SET suspension_ended_on = ?2, status = 'ACTIVE', version = version + 1 WHERE id = ?1",
-                params![provider_id, date_text(resolved_on)],
-            )
-            .map_err(map_err)?;
-            outcome.reinstated.push(provider_id);
-        }
-    }
-    tx.commit().map_err(map_err)?;
-    Ok(outcome)
-}
-
 fn provider_id(conn: &Connection, npi: &str) -> StoreResult<i64> {
     conn.query_row("SELECT id FROM provider WHERE npi = ?1", [npi], |r| r.get(0))
         .optional()
@@ -189,27 +50,146 @@ pub(in crate::store::sqlite) fn chart_completion(
     conn: &Connection,
     account: &str,
 ) -> StoreResult<Option<crate::store::ChartCompletionView>> {
-    conn.query_row(
-        &format!(
-            "SELECT e.id, e.patient_id, coalesce(c.status, 'AWAITING_ANALYSIS'), e.discharge_at,
-                    (SELECT count(*) FROM deficiency d WHERE d.encounter_id = e.id AND d.status IN {OPEN}), e.facility_id
-             FROM encounter e LEFT JOIN chart_completion c ON c.encounter_id = e.id WHERE e.account = ?1"
-        ),
-        [account],
-        |r| {
-            let discharge: Option<String> = r.get(3)?;
-            Ok(crate::store::ChartCompletionView {
-                encounter_id: r.get(0)?,
-                facility_id: r.get(5)?,
-                patient_id: r.get(1)?,
-                status: r.get(2)?,
-                discharged_on: discharge.as_deref().and_then(|d| d.get(..10)).map(date),
-                open: r.get(4)?,
+    let id: Option<i64> = conn
+        .query_row("SELECT id FROM encounter WHERE account = ?1", [account], |r| r.get(0))
+        .optional()
+        .map_err(map_err)?;
+    Ok(match id {
+        Some(id) => chart_states(conn, &[id])?.pop(),
+        None => None,
+    })
+}
+
+/// The chart-completion state of each encounter, with its open items.
+pub(in crate::store::sqlite) fn chart_states(
+    conn: &Connection,
+    encounter_ids: &[i64],
+) -> StoreResult<Vec<crate::store::ChartCompletionView>> {
+    let mut head = conn
+        .prepare_cached(
+            "SELECT e.id, e.patient_id, e.account, p.mrn, c.status, c.version, e.discharge_at, e.facility_id
+             FROM encounter e JOIN patient p ON p.id = e.patient_id
+             LEFT JOIN chart_completion c ON c.encounter_id = e.id WHERE e.id = ?1",
+        )
+        .map_err(map_err)?;
+    let mut open = conn
+        .prepare_cached(&format!("SELECT id FROM deficiency WHERE encounter_id = ?1 AND status IN {OPEN} ORDER BY id"))
+        .map_err(map_err)?;
+    let mut out = Vec::with_capacity(encounter_ids.len());
+    for id in encounter_ids {
+        let Some(mut view) = head
+            .query_row([id], |r| {
+                let status: Option<String> = r.get(4)?;
+                let discharge: Option<String> = r.get(6)?;
+                Ok(crate::store::ChartCompletionView {
+                    encounter_id: r.get(0)?,
+                    patient_id: r.get(1)?,
+                    account: r.get(2)?,
+                    mrn: r.get(3)?,
+                    status: status.as_deref().and_then(ChartStatus::from_code).unwrap_or(ChartStatus::AwaitingAnalysis),
+                    version: r.get(5)?,
+                    open_ids: Vec::new(),
+                    discharged_on: discharge.as_deref().and_then(|d| d.get(..10)).map(date),
+                    facility_id: r.get(7)?,
+                })
             })
-        },
-    )
-    .optional()
-    .map_err(map_err)
+            .optional()
+            .map_err(map_err)?
+        else {
+            continue;
+        };
+        view.open_ids =
+            open.query_map([id], |r| r.get(0)).map_err(map_err)?.collect::<Result<_, _>>().map_err(map_err)?;
+        out.push(view);
+    }
+    Ok(out)
+}
+
+/// The listed items as they stand, with their labels and pauses.
+pub(in crate::store::sqlite) fn items(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<ItemState>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT d.id, d.version, d.status, d.type_code, d.encounter_id, e.account, e.patient_id, p.mrn,
+                    d.provider_id, pr.npi, e.facility_id, d.event_on, d.delinquent_on, d.paused_days,
+                    d.resolved_on, d.resolved_by
+             FROM deficiency d JOIN encounter e ON e.id = d.encounter_id JOIN patient p ON p.id = e.patient_id
+             JOIN provider pr ON pr.id = d.provider_id WHERE d.id = ?1",
+        )
+        .map_err(map_err)?;
+    let mut pauses = conn
+        .prepare_cached("SELECT from_on, to_on FROM aging_pause WHERE deficiency_id = ?1 ORDER BY from_on")
+        .map_err(map_err)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(mut item) = stmt
+            .query_row([id], |r| {
+                let status: String = r.get(2)?;
+                Ok(ItemState {
+                    id: r.get(0)?,
+                    version: r.get(1)?,
+                    status: DeficiencyStatus::from_code(&status).unwrap_or(DeficiencyStatus::Open),
+                    type_code: r.get(3)?,
+                    encounter_id: r.get(4)?,
+                    account: r.get(5)?,
+                    patient_id: r.get(6)?,
+                    mrn: r.get(7)?,
+                    provider_id: r.get(8)?,
+                    provider_npi: r.get(9)?,
+                    facility_id: r.get(10)?,
+                    event_on: date(&r.get::<_, String>(11)?),
+                    delinquent_on: date(&r.get::<_, String>(12)?),
+                    paused_days: r.get(13)?,
+                    resolved_on: r.get::<_, Option<String>>(14)?.as_deref().map(date),
+                    resolved_by: r.get(15)?,
+                    pauses: Vec::new(),
+                })
+            })
+            .optional()
+            .map_err(map_err)?
+        else {
+            continue;
+        };
+        item.pauses = pauses
+            .query_map([id], |r| Ok((date(&r.get::<_, String>(0)?), date(&r.get::<_, String>(1)?))))
+            .map_err(map_err)?
+            .collect::<Result<_, _>>()
+            .map_err(map_err)?;
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// Each physician's suspension and the items delinquent on `on`.
+pub(in crate::store::sqlite) fn provider_suspensions(
+    conn: &Connection,
+    provider_ids: &[i64],
+    on: NaiveDate,
+) -> StoreResult<Vec<crate::store::ProviderSuspension>> {
+    let mut head = conn
+        .prepare_cached(
+            "SELECT version, suspension_started_on IS NOT NULL AND suspension_ended_on IS NULL FROM provider WHERE id = ?1",
+        )
+        .map_err(map_err)?;
+    let mut delinquent = conn
+        .prepare_cached(&format!(
+            "SELECT id FROM deficiency WHERE provider_id = ?1 AND status IN {OPEN} AND delinquent_on <= ?2 ORDER BY id"
+        ))
+        .map_err(map_err)?;
+    let mut out = Vec::with_capacity(provider_ids.len());
+    for id in provider_ids {
+        let Some((version, suspended)) =
+            head.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(map_err)?
+        else {
+            continue;
+        };
+        let delinquent_ids = delinquent
+            .query_map(params![id, date_text(on)], |r| r.get(0))
+            .map_err(map_err)?
+            .collect::<Result<_, _>>()
+            .map_err(map_err)?;
+        out.push(crate::store::ProviderSuspension { provider_id: *id, version, suspended, delinquent_ids });
+    }
+    Ok(out)
 }
 
 pub(in crate::store::sqlite) fn has_deficiency(
@@ -230,22 +210,27 @@ pub(in crate::store::sqlite) fn has_deficiency(
 pub(in crate::store::sqlite) fn add_deficiency(
     conn: &mut Connection,
     new: &NewSeededDeficiency,
+    chart_version: Option<i64>,
     duplicate_confirmed: bool,
     audit: &NewAuditEvent,
 ) -> StoreResult<i64> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
-    tx.execute(
-        "INSERT INTO chart_completion (encounter_id, status, received_on) VALUES (?1, 'INCOMPLETE', ?2)
-         ON CONFLICT (encounter_id) DO UPDATE SET status = 'INCOMPLETE', version = version + 1
-         WHERE chart_completion.status != 'COMPLETE'",
-        params![new.encounter_id, date_text(new.event_on)],
-    )
-    .map_err(map_err)?;
-    let status: String = tx
-        .query_row("SELECT status FROM chart_completion WHERE encounter_id = ?1", [new.encounter_id], |r| r.get(0))
-        .map_err(map_err)?;
-    if status == "COMPLETE" {
-        // Checked by the desk first; re-checked here so a concurrent completion cannot slip past.
+    let changed = match chart_version {
+        Some(version) => tx
+            .execute(
+                "UPDATE chart_completion SET status = ?3, version = version + 1 WHERE encounter_id = ?1 AND version = ?2",
+                params![new.encounter_id, version, ChartStatus::Incomplete.code()],
+            )
+            .map_err(map_err)?,
+        None => tx
+            .execute(
+                "INSERT INTO chart_completion (encounter_id, status, received_on) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (encounter_id) DO NOTHING",
+                params![new.encounter_id, ChartStatus::Incomplete.code(), date_text(new.event_on)],
+            )
+            .map_err(map_err)?,
+    };
+    if changed == 0 {
         return Err(StoreError::Conflict);
     }
     tx.execute(
@@ -278,171 +263,98 @@ pub(in crate::store::sqlite) fn add_deficiency(
     Ok(id)
 }
 
-pub(in crate::store::sqlite) fn set_chart_status(
+/// Writes one action's changes whole: each row only at the version the desk read.
+pub(in crate::store::sqlite) fn apply_changes(
     conn: &mut Connection,
-    encounter_id: i64,
-    status: &str,
-    completed_on: Option<NaiveDate>,
-    audit: &NewAuditEvent,
+    changes: &crate::store::DeficiencyChanges,
 ) -> StoreResult<()> {
-    let tx = conn.transaction().map_err(map_err)?;
-    let changed = tx
-        .execute(
-            "UPDATE chart_completion SET status = ?2, completed_on = ?3, version = version + 1 WHERE encounter_id = ?1",
-            params![encounter_id, status, completed_on.map(date_text)],
-        )
-        .map_err(map_err)?;
-    if changed == 0 {
-        return Err(StoreError::NotFound("a chart-completion record for that encounter".into()));
-    }
-    append_audit(&tx, audit)?;
-    tx.commit().map_err(map_err)
-}
-
-/// Pauses aging of each item still at the listed version: its delinquent date moves by the pause's
-/// length (AS-11). Returns the paused ids and the skipped ones with why.
-pub(in crate::store::sqlite) fn pause(
-    conn: &mut Connection,
-    items: &[(i64, i64)],
-    from: NaiveDate,
-    to: NaiveDate,
-    reason: &str,
-    audit: &NewAuditEvent,
-) -> StoreResult<CompletionOutcome> {
-    let days = (to - from).num_days().max(0);
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
-    let mut outcome = CompletionOutcome::default();
-    for (id, version) in items {
-        let changed = tx
-            .execute(
-                &format!(
+    {
+        let mut history = tx
+            .prepare_cached(
+                "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(map_err)?;
+        for write in &changes.items {
+            let (id, version, to) = (write.id, write.version, write.to.code());
+            let changed = match &write.change {
+                ItemChange::Complete { resolved_on, resolved_by } => tx.execute(
+                    "UPDATE deficiency SET status = ?3, resolved_on = ?4, resolved_by = ?5, version = version + 1
+                     WHERE id = ?1 AND version = ?2",
+                    params![id, version, to, date_text(*resolved_on), resolved_by],
+                ),
+                ItemChange::Pause { span, .. } => tx.execute(
                     "UPDATE deficiency SET paused_days = paused_days + ?3,
                          delinquent_on = date(delinquent_on, '+' || ?3 || ' days'), version = version + 1
-                     WHERE id = ?1 AND version = ?2 AND status IN {OPEN}"
+                     WHERE id = ?1 AND version = ?2",
+                    params![id, version, span.days],
                 ),
-                params![id, version, days],
+                ItemChange::Reassign { provider_id } => tx.execute(
+                    "UPDATE deficiency SET provider_id = ?3, version = version + 1 WHERE id = ?1 AND version = ?2",
+                    params![id, version, provider_id],
+                ),
+                ItemChange::Comment { text } => tx.execute(
+                    "UPDATE deficiency SET comment = ?3, version = version + 1 WHERE id = ?1 AND version = ?2",
+                    params![id, version, text],
+                ),
+                ItemChange::Step => tx.execute(
+                    "UPDATE deficiency SET status = ?3, version = version + 1 WHERE id = ?1 AND version = ?2",
+                    params![id, version, to],
+                ),
+            }
+            .map_err(map_err)?;
+            if changed == 0 {
+                return Err(StoreError::Conflict);
+            }
+            if let ItemChange::Pause { span, reason, by } = &write.change {
+                tx.execute(
+                    "INSERT INTO aging_pause (deficiency_id, reason, from_on, to_on, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![id, reason, date_text(span.from), date_text(span.to), by],
+                )
+                .map_err(map_err)?;
+            }
+            if write.from != write.to {
+                history
+                    .execute(params![
+                        id,
+                        timestamp(write.audit.at),
+                        write.audit.username,
+                        write.from.code(),
+                        to,
+                        write.note
+                    ])
+                    .map_err(map_err)?;
+            }
+            append_audit(&tx, &write.audit)?;
+        }
+    }
+    for chart in &changes.charts {
+        let changed = tx
+            .execute(
+                "UPDATE chart_completion SET status = ?3, completed_on = ?4, version = version + 1
+                 WHERE encounter_id = ?1 AND version = ?2",
+                params![chart.encounter_id, chart.version, chart.status.code(), chart.completed_on.map(date_text)],
             )
             .map_err(map_err)?;
         if changed == 0 {
-            outcome.skipped.push((*id, "was changed by someone else since it was listed".into()));
-            continue;
+            return Err(StoreError::Conflict);
         }
-        tx.execute(
-            "INSERT INTO aging_pause (deficiency_id, reason, from_on, to_on, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, reason, date_text(from), date_text(to), audit.username],
-        )
-        .map_err(map_err)?;
-        let mut event = audit.clone();
-        event.entity = "deficiency".into();
-        event.entity_id = Some(id.to_string());
-        event.detail = format!("aging paused {} to {} ({days} days): {reason}", date_text(from), date_text(to));
-        append_audit(&tx, &event)?;
-        outcome.completed.push(*id);
+        append_audit(&tx, &chart.audit)?;
     }
-    tx.commit().map_err(map_err)?;
-    Ok(outcome)
-}
-
-/// Moves each open item still at the listed version to step `to`, where the ladder allows it.
-pub(in crate::store::sqlite) fn move_to(
-    conn: &mut Connection,
-    items: &[(i64, i64)],
-    to: DeficiencyStatus,
-    note: &str,
-    audit: &NewAuditEvent,
-) -> StoreResult<CompletionOutcome> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
-    let mut outcome = CompletionOutcome::default();
-    for (id, version) in items {
-        let current: Option<(String, i64)> = tx
-            .query_row("SELECT status, version FROM deficiency WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
+    for r in &changes.reinstatements {
+        let changed = tx
+            .execute(
+                "UPDATE provider SET suspension_ended_on = ?3, status = 'ACTIVE', version = version + 1
+                 WHERE id = ?1 AND version = ?2",
+                params![r.provider_id, r.version, date_text(r.on)],
+            )
             .map_err(map_err)?;
-        let Some((status, now_version)) = current else {
-            outcome.skipped.push((*id, "no longer exists".into()));
-            continue;
-        };
-        let from = DeficiencyStatus::from_code(&status).unwrap_or(DeficiencyStatus::Open);
-        if now_version != *version {
-            outcome.skipped.push((*id, "was changed by someone else since it was listed".into()));
-            continue;
+        if changed == 0 {
+            return Err(StoreError::Conflict);
         }
-        if !from.can_become(to) {
-            outcome.skipped.push((*id, format!("cannot go from {} to {}", from.code(), to.code())));
-            continue;
-        }
-        tx.execute("UPDATE deficiency SET status = ?2, version = version + 1 WHERE id = ?1", params![id, to.code()])
-            .map_err(map_err)?;
-        tx.execute(
-            "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, timestamp(audit.at), audit.username, from.code(), to.code(), note],
-        )
-        .map_err(map_err)?;
-        let mut event = audit.clone();
-        event.entity = "deficiency".into();
-        event.entity_id = Some(id.to_string());
-        event.detail = if note.is_empty() {
-            format!("{} -> {}", from.code(), to.code())
-        } else {
-            format!("{} -> {}: {note}", from.code(), to.code())
-        };
-        append_audit(&tx, &event)?;
-        outcome.completed.push(*id);
+        append_audit(&tx, &r.audit)?;
     }
-    tx.commit().map_err(map_err)?;
-    Ok(outcome)
-}
-
-/// A bulk change other than completion or a pause.
-pub(in crate::store::sqlite) enum Change {
-    Provider(i64),
-    Comment(String),
-}
-
-/// Applies `change` to each open item still at the listed version; the rest are named and skipped.
-/// One audit event per item, in one transaction.
-pub(in crate::store::sqlite) fn change_each(
-    conn: &mut Connection,
-    items: &[(i64, i64)],
-    change: Change,
-    audit: &NewAuditEvent,
-) -> StoreResult<CompletionOutcome> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
-    let mut outcome = CompletionOutcome::default();
-    for (id, version) in items {
-        let (sql, detail): (String, String) = match &change {
-            Change::Provider(provider_id) => (
-                format!(
-                    "UPDATE deficiency SET provider_id = ?3, version = version + 1
-                     WHERE id = ?1 AND version = ?2 AND status IN {OPEN} RETURNING provider_id"
-                ),
-                format!("reassigned to provider {provider_id}"),
-            ),
-            Change::Comment(text) => (
-                format!(
-                    "UPDATE deficiency SET comment = ?3, version = version + 1
-                     WHERE id = ?1 AND version = ?2 AND status IN {OPEN} RETURNING provider_id"
-                ),
-                format!("comment: {text}"),
-            ),
-        };
-        let value: Box<dyn ToSql> = match &change {
-            Change::Provider(provider_id) => Box::new(*provider_id),
-            Change::Comment(text) => Box::new(text.clone()),
-        };
-        let changed: Option<i64> =
-            tx.query_row(&sql, params![id, version, value], |r| r.get(0)).optional().map_err(map_err)?;
-        if changed.is_none() {
-            outcome.skipped.push((*id, "was changed by someone else since it was listed".into()));
-            continue;
-        }
-        let mut event = audit.clone();
-        event.entity = "deficiency".into();
-        event.entity_id = Some(id.to_string());
-        event.detail = detail;
-        append_audit(&tx, &event)?;
-        outcome.completed.push(*id);
-    }
-    tx.commit().map_err(map_err)?;
-    Ok(outcome)
+    record_notices(&tx, changes.notices.iter().map(|(n, a)| (n, a)))?;
+    tx.commit().map_err(map_err)
 }

@@ -82,7 +82,7 @@ pub(in crate::store::sqlite) fn encounters_to_analyse(
 
 pub(in crate::store::sqlite) fn record_analysis(
     conn: &mut Connection,
-    analysed: &[(i64, NaiveDate, Vec<NewSeededDeficiency>)],
+    analysed: &[AnalysedChart],
     audit: &NewAuditEvent,
 ) -> StoreResult<usize> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
@@ -109,17 +109,20 @@ pub(in crate::store::sqlite) fn record_analysis(
                  VALUES (?1, ?2, ?3, NULL, ?4, 'seeded at discharge analysis')",
             )
             .map_err(map_err)?;
-        for (encounter_id, received_on, seeds) in analysed {
-            let status = if seeds.is_empty() { "COMPLETE" } else { "INCOMPLETE" };
-            let completed_on = seeds.is_empty().then(|| date_text(*received_on));
+        for chart in analysed {
             let inserted = completion
-                .execute(params![encounter_id, status, date_text(*received_on), completed_on])
+                .execute(params![
+                    chart.encounter_id,
+                    chart.status.code(),
+                    date_text(chart.received_on),
+                    chart.completed_on.map(date_text)
+                ])
                 .map_err(map_err)?;
-            forget_pending.execute([encounter_id]).map_err(map_err)?;
+            forget_pending.execute([chart.encounter_id]).map_err(map_err)?;
             if inserted == 0 {
                 continue; // analysed by a concurrent run meanwhile
             }
-            for seed in seeds {
+            for seed in &chart.seeds {
                 deficiency
                     .execute(params![
                         seed.encounter_id,
@@ -178,78 +181,71 @@ pub(in crate::store::sqlite) fn open_items(conn: &Connection) -> StoreResult<Vec
     rows.collect::<Result<_, _>>().map_err(map_err)
 }
 
-pub(in crate::store::sqlite) fn record_notices(
-    conn: &mut Connection,
-    notices: &[NoticeDraft],
-    audit: &NewAuditEvent,
+/// Records each notice with its audit event, inside the caller's transaction; one that exists (same
+/// physician, facility, level and day) is left alone. Returns the ids of the new ones.
+pub(in crate::store::sqlite) fn record_notices<'a>(
+    tx: &Connection,
+    notices: impl Iterator<Item = (&'a NoticeDraft, &'a NewAuditEvent)>,
 ) -> StoreResult<Vec<i64>> {
-    let tx = conn.transaction().map_err(map_err)?;
     let mut created = Vec::new();
-    {
-        let mut stmt = tx
-            .prepare_cached(
-                "INSERT INTO deficiency_notice (provider_id, level, notice_on, copy_to_id, deficiency_ids, count_open,
-                     count_delinquent, generated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (provider_id, level, notice_on) DO NOTHING",
-            )
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO deficiency_notice (provider_id, facility_id, level, notice_on, copy_to_id, deficiency_ids,
+                 count_open, count_delinquent, generated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (provider_id, facility_id, level, notice_on) DO NOTHING",
+        )
+        .map_err(map_err)?;
+    for (n, audit) in notices {
+        let ids = n.deficiency_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let inserted = stmt
+            .execute(params![
+                n.provider_id,
+                n.facility_id,
+                n.level.code(),
+                date_text(n.notice_on),
+                n.copy_to_id,
+                ids,
+                n.count_open,
+                n.count_delinquent,
+                timestamp(audit.at)
+            ])
             .map_err(map_err)?;
-        for n in notices {
-            let ids = n.deficiency_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            let inserted = stmt
-                .execute(params![
-                    n.provider_id,
-                    n.level.code(),
-                    date_text(n.notice_on),
-                    n.copy_to_id,
-                    ids,
-                    n.count_open,
-                    n.count_delinquent,
-                    timestamp(audit.at)
-                ])
-                .map_err(map_err)?;
-            if inserted == 1 {
-                let id = tx.last_insert_rowid();
-                let mut event = audit.clone();
-                event.entity = "deficiency_notice".into();
-                event.entity_id = Some(id.to_string());
-                event.detail =
-                    format!("{} provider={} items={}", n.level.code(), n.provider_id, n.deficiency_ids.len());
-                append_audit(&tx, &event)?;
-                created.push(id);
-            }
+        if inserted == 1 {
+            let id = tx.last_insert_rowid();
+            let mut event = audit.clone();
+            event.entity = "deficiency_notice".into();
+            event.entity_id = Some(id.to_string());
+            append_audit(tx, &event)?;
+            created.push(id);
         }
     }
-    tx.commit().map_err(map_err)?;
     Ok(created)
 }
 
-pub(in crate::store::sqlite) fn notice(
-    conn: &Connection,
-    id: i64,
-    today: NaiveDate,
-) -> StoreResult<Option<NoticeRecord>> {
-    let head = conn
+/// What a notice's letter says: its physician, copy, facility and items, as of the notice's day.
+pub(in crate::store::sqlite) fn notice_preview(conn: &Connection, n: &NoticeDraft) -> StoreResult<NoticeRecord> {
+    let (physician, npi, copy_to): (String, String, Option<String>) = conn
         .query_row(
-            "SELECT n.level, n.notice_on, p.family, p.given, p.npi, c.family, c.given, n.deficiency_ids
-             FROM deficiency_notice n JOIN provider p ON p.id = n.provider_id
-             LEFT JOIN provider c ON c.id = n.copy_to_id WHERE n.id = ?1",
-            [id],
+            "SELECT p.family, p.given, p.npi, c.family, c.given FROM provider p
+             LEFT JOIN provider c ON c.id = ?2 WHERE p.id = ?1",
+            params![n.provider_id, n.copy_to_id],
             |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    display_name(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?, ""),
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?.map(|f| f.to_uppercase()),
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
+                let copy = match (r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?) {
+                    (Some(f), g) => Some(display_name(&f.to_uppercase(), g.as_deref().unwrap_or(""), "")),
+                    (None, _) => None,
+                };
+                Ok((display_name(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?, ""), r.get(2)?, copy))
             },
         )
         .optional()
-        .map_err(map_err)?;
-    let Some((level, notice_on, physician, npi, copy_family, copy_given, ids)) = head else { return Ok(None) };
+        .map_err(map_err)?
+        .ok_or_else(|| StoreError::NotFound(format!("provider {}", n.provider_id)))?;
+    let (facility, facility_code): (String, String) = conn
+        .query_row("SELECT name, code FROM facility WHERE id = ?1", [n.facility_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(map_err)?
+        .unwrap_or_else(|| ("Health Information Management".into(), String::new()));
     let mut lines = Vec::new();
     let mut stmt = conn
         .prepare_cached(
@@ -258,7 +254,7 @@ pub(in crate::store::sqlite) fn notice(
              JOIN deficiency_type t ON t.code = d.type_code WHERE d.id = ?1",
         )
         .map_err(map_err)?;
-    for id in ids.split(',').filter_map(|s| s.parse::<i64>().ok()) {
+    for id in &n.deficiency_ids {
         if let Some((mrn, account, event_on, name, paused)) = stmt
             .query_row([id], |r| {
                 Ok((
@@ -273,64 +269,161 @@ pub(in crate::store::sqlite) fn notice(
             .map_err(map_err)?
         {
             let discharged_on = date(&event_on);
-            let on = date(&notice_on);
-            let _ = today;
             lines.push(NoticeLine {
                 mrn,
                 account,
                 discharged_on,
                 deficiency: name,
-                days_outstanding: crate::domain::deficiency::age_days(discharged_on, paused, on),
+                days_outstanding: crate::domain::deficiency::age_days(discharged_on, paused, n.notice_on),
             });
         }
     }
-    Ok(Some(NoticeRecord {
-        id,
-        level: NoticeLevel::from_code(&level).unwrap_or(NoticeLevel::Notice),
-        notice_on: date(&notice_on),
+    Ok(NoticeRecord {
+        id: None,
+        facility,
+        facility_code,
+        level: n.level,
+        notice_on: n.notice_on,
         physician,
         npi,
-        copy_to: copy_family.map(|f| display_name(&f, copy_given.as_deref().unwrap_or(""), "")),
+        copy_to,
         lines,
-    }))
+    })
+}
+
+/// The notices recorded for the days `from` to `to`.
+pub(in crate::store::sqlite) fn notices_between(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<NoticeRecord>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, provider_id, facility_id, level, notice_on, copy_to_id, deficiency_ids, count_open,
+                    count_delinquent
+             FROM deficiency_notice WHERE notice_on >= ?1 AND notice_on <= ?2 ORDER BY notice_on, id",
+        )
+        .map_err(map_err)?;
+    let drafts = stmt
+        .query_map(params![date_text(from), date_text(to)], |r| {
+            let level: String = r.get(3)?;
+            let ids: String = r.get(6)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                NoticeDraft {
+                    provider_id: r.get(1)?,
+                    facility_id: r.get(2)?,
+                    level: NoticeLevel::from_code(&level).unwrap_or(NoticeLevel::Notice),
+                    notice_on: date(&r.get::<_, String>(4)?),
+                    copy_to_id: r.get(5)?,
+                    deficiency_ids: ids.split(',').filter_map(|s| s.parse().ok()).collect(),
+                    count_open: r.get(7)?,
+                    count_delinquent: r.get(8)?,
+                },
+            ))
+        })
+        .map_err(map_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(map_err)?;
+    drafts
+        .into_iter()
+        .map(|(id, draft)| {
+            let mut record = notice_preview(conn, &draft)?;
+            record.id = Some(id);
+            Ok(record)
+        })
+        .collect()
+}
+
+fn claim_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<NightlyClaim> {
+    let started: String = r.get(1)?;
+    let finished: Option<String> = r.get(2)?;
+    Ok(NightlyClaim {
+        run_on: date(&r.get::<_, String>(0)?),
+        started_at: parse_timestamp(&started),
+        finished_at: finished.as_deref().map(parse_timestamp),
+        username: r.get(3)?,
+        host: r.get(4)?,
+        pid: r.get(5)?,
+    })
+}
+
+const CLAIM_COLUMNS: &str = "run_on, started_at, finished_at, holder, host, pid";
+
+pub(in crate::store::sqlite) fn nightly_claims(conn: &Connection) -> StoreResult<Vec<NightlyClaim>> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {CLAIM_COLUMNS} FROM nightly_run WHERE finished_at IS NULL
+             UNION ALL
+             SELECT * FROM (SELECT {CLAIM_COLUMNS} FROM nightly_run WHERE finished_at IS NOT NULL
+                            ORDER BY run_on DESC LIMIT 1)
+             ORDER BY 1"
+        ))
+        .map_err(map_err)?;
+    let rows = stmt.query_map([], claim_of).map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
 }
 
 pub(in crate::store::sqlite) fn begin_nightly(
     conn: &mut Connection,
-    run_on: NaiveDate,
-    started_at: DateTime<Utc>,
+    claim: &NightlyClaim,
+    replacing: Option<DateTime<Utc>>,
+    audit: &NewAuditEvent,
 ) -> StoreResult<bool> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
-    let existing: Option<Option<String>> = tx
-        .query_row("SELECT finished_at FROM nightly_run WHERE run_on = ?1", [date_text(run_on)], |r| r.get(0))
+    let existing: Option<(String, Option<String>)> = tx
+        .query_row(
+            "SELECT started_at, finished_at FROM nightly_run WHERE run_on = ?1",
+            [date_text(claim.run_on)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()
         .map_err(map_err)?;
-    let claimed = match existing {
-        Some(Some(_)) => false,
-        Some(None) => return Err(StoreError::Busy),
-        None => {
-            tx.execute(
-                "INSERT INTO nightly_run (run_on, started_at) VALUES (?1, ?2)",
-                params![date_text(run_on), timestamp(started_at)],
-            )
-            .map_err(map_err)?;
-            true
+    match existing {
+        Some((_, Some(_))) => return Ok(false),
+        Some((started, None)) => {
+            if replacing.map(timestamp).as_deref() != Some(started.as_str()) {
+                return Err(StoreError::Busy);
+            }
+            tx.execute("DELETE FROM nightly_run WHERE run_on = ?1", [date_text(claim.run_on)]).map_err(map_err)?;
         }
-    };
+        None => {}
+    }
+    tx.execute(
+        "INSERT INTO nightly_run (run_on, started_at, holder, host, pid) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![date_text(claim.run_on), timestamp(claim.started_at), claim.username, claim.host, claim.pid],
+    )
+    .map_err(map_err)?;
+    append_audit(&tx, audit)?;
     tx.commit().map_err(map_err)?;
-    Ok(claimed)
+    Ok(true)
 }
 
 pub(in crate::store::sqlite) fn finish_nightly(
-    conn: &Connection,
+    conn: &mut Connection,
     run_on: NaiveDate,
     finished_at: DateTime<Utc>,
     summary: &str,
+    audit: &NewAuditEvent,
 ) -> StoreResult<()> {
-    conn.execute(
+    let tx = conn.transaction().map_err(map_err)?;
+    tx.execute(
         "UPDATE nightly_run SET finished_at = ?2, summary = ?3 WHERE run_on = ?1",
         params![date_text(run_on), timestamp(finished_at), summary],
     )
     .map_err(map_err)?;
-    Ok(())
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(map_err)
+}
+
+pub(in crate::store::sqlite) fn release_nightly(
+    conn: &mut Connection,
+    run_on: NaiveDate,
+    audit: &NewAuditEvent,
+) -> StoreResult<()> {
+    let tx = conn.transaction().map_err(map_err)?;
+    tx.execute("DELETE FROM nightly_run WHERE run_on = ?1 AND finished_at IS NULL", [date_text(run_on)])
+        .map_err(map_err)?;
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(map_err)
 }
