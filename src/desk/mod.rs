@@ -5,6 +5,7 @@
 pub mod deficiencies;
 pub mod identity;
 pub mod import;
+pub mod queue_filter;
 
 use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
 use crate::domain::chart::{Chart, Facility, NewFacility};

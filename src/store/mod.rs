@@ -19,7 +19,7 @@ use crate::domain::role::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 pub use deficiencies::{
     ChartCompletionView, CompletionOutcome, DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord,
-    OpenItem, PhysicianStanding, QueueCounts, QueueFilter, QueuePage, QueueSort,
+    OpenItem, PhysicianStanding, QueueCounts, QueueFilter, QueuePage, QueueSort, QueueVocabulary,
 };
 pub use records::RecordBatch;
 
@@ -224,6 +224,8 @@ pub trait Store: Send + Sync {
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts>;
     /// Every item the filter matches, as (id, version), for "select all in the filter".
     fn queue_ids(&self, filter: &QueueFilter) -> StoreResult<Vec<(i64, i64)>>;
+    /// The type codes, categories, facility codes and services a queue filter can name.
+    fn queue_vocabulary(&self) -> StoreResult<QueueVocabulary>;
     /// Completes each item still at the version the clerk saw; the rest are named and skipped.
     fn complete_deficiencies(
         &self,

@@ -513,6 +513,10 @@ impl Store for SqliteStore {
         self.read(|c| deficiency::queue_ids(c, filter))
     }
 
+    fn queue_vocabulary(&self) -> StoreResult<crate::store::QueueVocabulary> {
+        self.read(deficiency::queue_vocabulary)
+    }
+
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts> {
         self.read(|c| deficiency::queue_counts(c, today))
     }
