@@ -218,6 +218,11 @@ pub fn procedure_from_row(row: &TableRow<'_>) -> Result<crate::store::imports::I
     })
 }
 
+/// The one rule for tests that read the shared data (skipped when absent, failed in CI).
+#[cfg(test)]
+#[path = "../../tests/common/shared.rs"]
+mod shared_data;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,13 +230,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn shared(set: &str) -> Option<PathBuf> {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(set);
-        if dir.exists() {
-            Some(dir)
-        } else {
-            eprintln!("skipped: {} is absent (the shared Synthea data lives beside the project)", dir.display());
-            None
-        }
+        shared_data::shared_data(set)
     }
 
     fn read_all<T>(
