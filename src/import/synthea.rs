@@ -218,11 +218,6 @@ pub fn procedure_from_row(row: &TableRow<'_>) -> Result<crate::store::imports::I
     })
 }
 
-/// The one rule for tests that read the shared data (skipped when absent, failed in CI).
-#[cfg(test)]
-#[path = "../../tests/common/shared.rs"]
-mod shared_data;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +225,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn shared(set: &str) -> Option<PathBuf> {
-        shared_data::shared_data(set)
+        crate::import::shared_data::shared_data(set)
     }
 
     fn read_all<T>(

@@ -205,11 +205,6 @@ fn identifier_reference(reference: Option<&Value>) -> Option<String> {
     reference_key(reference).or_else(|| str_at(reference?.get("identifier")?, "value").map(str::to_string))
 }
 
-/// The one rule for tests that read the shared data (skipped when absent, failed in CI).
-#[cfg(test)]
-#[path = "../../../tests/common/shared.rs"]
-mod shared_data;
-
 #[cfg(test)]
 mod tests {
     use super::resources::document_status;
@@ -280,7 +275,7 @@ mod tests {
 
     #[test]
     fn every_shared_bundle_parses_clean() {
-        let Some(dir) = shared_data::shared_data("synthea-fhir") else { return };
+        let Some(dir) = crate::import::shared_data::shared_data("synthea-fhir") else { return };
         let entries = std::fs::read_dir(&dir).unwrap();
         let (mut patients, mut encounters, mut documents) = (0, 0, 0);
         let (mut procedures, mut locations, mut roles) = (0, 0, 0);
