@@ -28,12 +28,13 @@ fn an_account_without_a_chartroom_user_gets_nothing() {
 fn as01_search_then_open_writes_search_and_view_events() {
     let f = scenario();
     let jdoe = desk_for(&f, "jdoe");
+    let before = audit(&f).len();
     let outcome = jdoe.search("S4821", Page::first(50)).unwrap();
     assert_eq!(outcome.shape, Some(QueryShape::InitialLast4));
     assert_eq!(outcome.page.rows.len(), 1);
-    let before = audit(&f).len();
-    assert_eq!(before, audit(&f).len(), "searching alone writes nothing: a search is audited once it settles");
+    assert_eq!(audit(&f).len(), before, "searching alone writes nothing: a search is audited once it settles");
     jdoe.record_search(QueryShape::InitialLast4, 1, false).unwrap();
+    assert_eq!(audit(&f).len(), before + 1, "the settled search is one event");
     let chart = jdoe.open_chart(outcome.page.rows[0].patient_id).unwrap();
     assert_eq!(chart.patient.mrn.as_str(), "100234");
     let events = audit(&f);
@@ -66,6 +67,59 @@ fn unrecognised_input_is_explained_not_searched() {
     assert_eq!(outcome.shape, None);
     assert!(outcome.problem.unwrap().contains("6 to 8"));
     assert!(jdoe.search("", Page::first(50)).unwrap().page.rows.is_empty());
+}
+
+#[test]
+fn find_refuses_what_starts_like_an_mrn_instead_of_searching_a_name() {
+    let f = scenario();
+    let jdoe = desk_for(&f, "jdoe");
+    // 204511 is GARCIA; read as a name, `204511x` would have listed patients named X….
+    let outcome = jdoe.search("204511x", Page::first(50)).unwrap();
+    assert_eq!(outcome.shape, None);
+    assert!(outcome.page.rows.is_empty());
+    assert_eq!(outcome.problem.as_deref(), Some("204511x: not an MRN (digits only) — did you mean 204511?"));
+    // An impossible birth date beside a name is never dropped to search the name alone.
+    let outcome = jdoe.search("smith 13/45/61", Page::first(50)).unwrap();
+    assert!(outcome.page.rows.is_empty(), "no SMITH listed for an impossible date");
+    assert_eq!(outcome.problem.as_deref(), Some("13/45/61: there is no month 13"));
+}
+
+#[test]
+fn a_queue_filter_value_no_item_can_carry_is_refused_with_the_known_ones() {
+    use chartroom::desk::queue_filter::FilterKey;
+    use chartroom::store::QueueFilter;
+    let f = scenario();
+    let dhim = desk_for(&f, "dhim");
+    let refused = |key: FilterKey, value: &str| {
+        dhim.queue_filter(QueueFilter::default(), &[(key, value.into())]).unwrap_err().to_string()
+    };
+    let err = refused(FilterKey::Type, "BOGUS");
+    assert!(err.starts_with("no deficiency type \"BOGUS\"; known: "), "{err}");
+    assert!(err.contains("DS-D"), "{err}");
+    let err = refused(FilterKey::Facility, "NOPE");
+    assert!(err.starts_with("no facility \"NOPE\"; known: ") && err.contains("RGH"), "{err}");
+    let err = refused(FilterKey::Category, "NOPE");
+    assert!(err.starts_with("no category \"NOPE\"; known: "), "{err}");
+    let err = refused(FilterKey::Service, "NOPE");
+    assert!(err.starts_with("no service \"NOPE\"; known: "), "{err}");
+    let err = refused(FilterKey::Status, "DONE");
+    assert!(err.contains("OPEN") && err.contains("COMPLETED"), "{err}");
+    assert_eq!(refused(FilterKey::Mrn, "999999"), "no patient has MRN 999999");
+    assert!(refused(FilterKey::Mrn, "12x").contains("6 to 8 digits"));
+
+    // Known values are taken in any case and kept in the store's spelling.
+    let filter = dhim
+        .queue_filter(
+            QueueFilter::default(),
+            &[(FilterKey::Type, "ds-d".into()), (FilterKey::Facility, "rgh".into()), (FilterKey::Mrn, "204511".into())],
+        )
+        .unwrap();
+    assert_eq!(filter.type_code.as_deref(), Some("DS-D"));
+    assert_eq!(filter.facility.as_deref(), Some("RGH"));
+    assert_eq!(filter.mrn.as_ref().map(|m| m.as_str()), Some("204511"));
+    // The clerk without queue rights is told so, not shown an empty list.
+    let clerk = desk_for(&f, "jdoe");
+    assert!(matches!(clerk.queue_filter(QueueFilter::default(), &[]), Err(DeskError::Forbidden { .. })));
 }
 
 #[test]

@@ -94,14 +94,26 @@ fn search_open_resize_quit_and_the_terminal_is_restored() {
 fn sigterm_restores_the_terminal() {
     let dir = demo_store();
     let args = store_args(dir.path());
+    // The shell names the program's pid and waits for it; the test signals once the first frame is
+    // drawn (a fixed sleep would signal a slow start before the terminal was ever set up).
     let shell_line = format!(
-        "{} {} </dev/tty & pid=$! ; sleep 2 ; kill -TERM $pid ; wait $pid ; echo \"EXIT=$?\" ; stty -a ; echo END",
+        "{} {} </dev/tty & pid=$! ; echo \"PID=$pid.\" ; wait $pid ; echo \"EXIT=$?\" ; stty -a ; echo END",
         binary().display(),
         args.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
     );
     let mut cmd = portable_pty::CommandBuilder::new("sh");
     cmd.args(["-c", &shell_line]);
     let mut s = pty::spawn_command(cmd, (80, 24));
+    s.wait_for("Find:", WAIT);
+    let raw = s.raw_text();
+    let pid: i32 = raw
+        .split("PID=")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("the shell named the pid:\n{raw}"));
+    let pid = rustix::process::Pid::from_raw(pid).expect("a valid pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     s.wait_for("END", WAIT);
     s.wait_exit(WAIT);
     let out = s.raw_text();
@@ -249,10 +261,9 @@ fn bulk_complete_rows_of_the_deficiency_queue() {
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut s = pty::spawn(&binary(), &arg_refs, (80, 24));
     s.wait_for("DEMO DATA", WAIT);
-    s.send(b"\x1b"); // leave the empty Find field
-    // A key right behind Esc would read as Alt-key, as on any terminal; a clerk's pause is longer.
-    std::thread::sleep(Duration::from_millis(150));
-    s.send(b"3");
+    // The palette, not Esc then 3: a key right behind Esc reads as Alt-key, and only a pause (a
+    // timing guess) would keep them apart.
+    s.send(b"\x10deficiencies\r");
     s.wait_for("Deficiencies", WAIT);
     s.wait_for("  1 ", WAIT);
     s.send(b":QC=1-2");

@@ -7,13 +7,7 @@ use chartroom::store::{AuditFilter, Page, PatientLookup};
 use std::path::PathBuf;
 
 fn shared(set: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(set);
-    if dir.exists() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent (the shared Synthea data lives beside the project)", dir.display());
-        None
-    }
+    common::shared_data(set)
 }
 
 fn one_facility_store() -> common::Fixture {

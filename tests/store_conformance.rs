@@ -175,7 +175,9 @@ fn a_birth_date_alone_lists_exact_dates_first() {
 fn results_come_a_page_at_a_time() {
     each_backend(|f| {
         let mut batch = RecordBatch::default();
+        let mut inserted = std::collections::BTreeSet::new();
         for i in 0..60 {
+            inserted.insert(Mrn::parse(&format!("{}", 2_000_000 + i)).unwrap());
             batch.patients.push(patient(
                 &format!("{}", 2_000_000 + i),
                 "Pagewright",
@@ -192,9 +194,11 @@ fn results_come_a_page_at_a_time() {
         let second = f.store.search_patients(&name("PAGEWRIGHT", ""), Page { offset: 50, limit: 50 }).unwrap();
         assert_eq!(second.rows.len(), 10);
         assert!(!second.has_more);
-        let mut all: Vec<_> = first.rows.iter().chain(&second.rows).map(|r| r.patient_id).collect();
-        all.dedup();
-        assert_eq!(all.len(), 60, "no row twice, none skipped");
+        // A set, not `dedup()`: a row repeated on both pages is never adjacent once they are joined.
+        let listed: Vec<_> = first.rows.iter().chain(&second.rows).map(|r| r.mrn.clone()).collect();
+        let distinct: std::collections::BTreeSet<_> = listed.iter().cloned().collect();
+        assert_eq!(distinct.len(), listed.len(), "no row twice");
+        assert_eq!(distinct, inserted, "none skipped, none from elsewhere");
     });
 }
 
@@ -339,7 +343,35 @@ fn the_deficiency_queue_pages_sorts_and_filters() {
         let ds = QueueFilter { type_code: Some("DS-D".into()), ..all.clone() };
         assert_eq!(f.store.queue_ids(&ds).unwrap().len(), 1);
         assert_eq!(f.store.queue_ids(&all).unwrap().len(), 3);
-        let recent = QueueFilter { bucket: Some(chartroom::domain::deficiency::AgeBucket::UpTo30), ..all };
+        let recent = QueueFilter { bucket: Some(chartroom::domain::deficiency::AgeBucket::UpTo30), ..all.clone() };
         assert_eq!(f.store.queue_page(&recent, QueueSort::Age, Page::first(10)).unwrap().rows.len(), 3);
+        // One patient's items, whatever the sort; none for a patient who owes nothing.
+        let garcia = QueueFilter { mrn: Some(Mrn::parse("204511").unwrap()), ..all.clone() };
+        for sort in [QueueSort::Age, QueueSort::Physician, QueueSort::Type, QueueSort::Mrn, QueueSort::Discharge] {
+            let page = f.store.queue_page(&garcia, sort, Page::first(10)).unwrap();
+            assert_eq!(page.rows.len(), 3, "{sort:?}");
+            assert!(page.rows.iter().all(|r| r.mrn == "204511"), "{sort:?}");
+        }
+        assert_eq!(f.store.queue_ids(&garcia).unwrap().len(), 3);
+        let smith = QueueFilter { mrn: Some(Mrn::parse("100234").unwrap()), ..all.clone() };
+        assert!(f.store.queue_page(&smith, QueueSort::Age, Page::first(10)).unwrap().rows.is_empty());
+        assert!(f.store.queue_ids(&smith).unwrap().is_empty());
+        let garcia_open = QueueFilter { status: Some(DeficiencyStatus::Open), ..garcia };
+        assert_eq!(f.store.queue_page(&garcia_open, QueueSort::Age, Page::first(10)).unwrap().rows.len(), 1);
+    });
+}
+
+#[test]
+fn the_queue_vocabulary_names_what_a_filter_can_match() {
+    each_backend(|f| {
+        let vocabulary = f.store.queue_vocabulary().unwrap();
+        assert!(vocabulary.types.iter().any(|t| t == "DS-D"), "{vocabulary:?}");
+        assert!(vocabulary.facilities.iter().any(|t| t == "RGH"), "{vocabulary:?}");
+        assert!(!vocabulary.categories.is_empty(), "{vocabulary:?}");
+        let rows = f.store.queue_page(&chartroom::store::QueueFilter::default(), Default::default(), Page::first(10));
+        let mut services: Vec<String> = rows.unwrap().rows.into_iter().map(|r| r.service).collect();
+        services.sort();
+        services.dedup();
+        assert_eq!(vocabulary.services, services, "the services of the items, each once");
     });
 }

@@ -2,6 +2,7 @@
 
 use super::{CliError, DeficiencyCommand, fail, print};
 use crate::desk::Desk;
+use crate::desk::queue_filter::FilterKey;
 use crate::domain::chart::DeficiencyType;
 use crate::domain::dates::us_date;
 use crate::domain::deficiency::AgeBucket;
@@ -22,6 +23,7 @@ pub(super) fn run(
             bucket,
             service,
             facility,
+            mrn,
             delinquent,
             sort,
             limit,
@@ -42,19 +44,26 @@ pub(super) fn run(
                 };
             let sort = QueueSort::parse(&sort)
                 .ok_or_else(|| CliError("sort by age, physician, type, mrn or discharge".into()))?;
-            let filter = QueueFilter {
+            let base = QueueFilter {
                 provider_id,
-                type_code,
-                category,
                 bucket,
-                service,
-                facility,
-                status: None,
                 delinquent_only: delinquent,
                 today: Some(today),
+                ..QueueFilter::default()
             };
-            let page =
-                desk.deficiency_queue(&filter, sort, Page { offset, limit: limit.clamp(1, 1000) }).map_err(fail)?;
+            // The same check as the queue screen's `:filter`: a value no item can carry is refused.
+            let terms: Vec<(FilterKey, String)> = [
+                (FilterKey::Type, type_code),
+                (FilterKey::Category, category),
+                (FilterKey::Service, service),
+                (FilterKey::Facility, facility),
+                (FilterKey::Mrn, mrn),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|v| (key, v)))
+            .collect();
+            let filter = desk.queue_filter(base, &terms).map_err(fail)?;
+            let page = desk.deficiency_queue(&filter, sort, Page { offset, limit }).map_err(fail)?;
             if json {
                 return emit(print::to_json(&page.rows));
             }

@@ -1,6 +1,7 @@
 //! The command line: `chartroom` alone opens the terminal desk; subcommands script the same desk
 //! functions the screens call.
 
+mod args;
 mod bench;
 mod deficiencies;
 pub mod print;
@@ -57,10 +58,12 @@ pub enum Command {
     },
     /// Find patients the way the Find field does: MRN, LAST,FIRST, S4821, 4821, SSN, DOB, account.
     Search {
+        #[arg(value_parser = args::search_text)]
         query: String,
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value_t = 50)]
+        /// How many patients to show, 1 to 1000.
+        #[arg(long, default_value_t = 50, value_parser = args::limit::<1000>)]
         limit: usize,
     },
     /// Print a patient's chart.
@@ -90,7 +93,7 @@ pub enum Command {
     Nightly {
         /// The day to run for (default: today in the home facility's time zone). Not before the
         /// last finished run, nor after tomorrow.
-        #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "status")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date, conflicts_with = "status")]
         date: Option<chrono::NaiveDate>,
         /// Who holds the nightly run (user, machine, process) since when, and the last one finished.
         #[arg(long)]
@@ -197,13 +200,17 @@ pub enum DeficiencyCommand {
         service: Option<String>,
         #[arg(long)]
         facility: Option<String>,
+        /// One patient's items.
+        #[arg(long, value_name = "MRN")]
+        mrn: Option<String>,
         /// Only items past their delinquency date.
         #[arg(long)]
         delinquent: bool,
         /// age, physician, type, mrn or discharge.
         #[arg(long, default_value = "age")]
         sort: String,
-        #[arg(long, default_value_t = 50)]
+        /// How many items to show, 1 to 1000.
+        #[arg(long, default_value_t = 50, value_parser = args::limit::<1000>)]
         limit: usize,
         #[arg(long, default_value_t = 0)]
         offset: usize,
@@ -212,7 +219,7 @@ pub enum DeficiencyCommand {
     },
     /// The delinquency rate against the 50% line, aging buckets and top physicians.
     Rate {
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
         date: Option<chrono::NaiveDate>,
         #[arg(long)]
         json: bool,
@@ -311,16 +318,16 @@ pub enum ProviderCommand {
     /// Record leave: no suspension is proposed while it lasts.
     Leave {
         npi: String,
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
         from: chrono::NaiveDate,
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
         to: chrono::NaiveDate,
     },
     /// Confirm a suspension (medical staff office): only a physician with delinquent charts who is
     /// not on leave, unless --override with --reason.
     Suspend {
         npi: String,
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
         date: Option<chrono::NaiveDate>,
         /// Suspend a physician the rules do not make eligible (bylaws, another reason); needs --reason.
         #[arg(long = "override", requires = "reason")]
@@ -360,7 +367,7 @@ pub struct ImportOptions {
     #[arg(long, value_name = "CODE")]
     facility: Option<String>,
     /// Inpatient charts discharged before this day arrive complete (default: 30 days ago).
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
     open_since: Option<chrono::NaiveDate>,
     /// Check everything, write nothing.
     #[arg(long)]
@@ -385,7 +392,8 @@ pub enum AuditCommand {
         provider: Option<String>,
         #[arg(long)]
         json: bool,
-        #[arg(long, default_value_t = 200)]
+        /// How many events to show, newest first, 1 to 100000.
+        #[arg(long, default_value_t = 200, value_parser = args::limit::<100_000>)]
         limit: usize,
     },
 }
@@ -518,7 +526,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
     match command {
         Command::Init { .. } | Command::Demo { .. } => Ok(()),
         Command::Search { query, json, limit } => {
-            let outcome = desk.search(&query, Page::first(limit.clamp(1, 1000))).map_err(fail)?;
+            let outcome = desk.search(&query, Page::first(limit)).map_err(fail)?;
             if let Some(shape) = outcome.shape {
                 desk.record_search(shape, outcome.page.rows.len(), outcome.page.has_more).map_err(fail)?;
             }

@@ -6,6 +6,7 @@ pub mod deficiencies;
 pub mod deficiency_work;
 pub mod identity;
 pub mod import;
+pub mod queue_filter;
 
 use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
 use crate::domain::chart::{Chart, Facility, NewFacility};
@@ -73,15 +74,11 @@ impl Clock for SystemClock {
     }
 }
 
-/// The earliest and latest dates chartroom takes from a user: anything outside is a typing slip,
-/// and date arithmetic past them can overflow.
-pub const FIRST_DATE: (i32, u32, u32) = (1900, 1, 1);
-pub const LAST_DATE: (i32, u32, u32) = (2200, 12, 31);
-
-/// A date a user gave, refused when it is outside 1900–2200.
+/// A date a user gave, refused when it is outside the range chartroom takes (domain::dates): the
+/// command line checks as it reads, and the desk again for every other caller.
 pub fn checked_date(date: NaiveDate) -> DeskResult<NaiveDate> {
-    let bound = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
-    if date < bound(FIRST_DATE) || date > bound(LAST_DATE) {
+    use crate::domain::dates::{EARLIEST, LATEST};
+    if !(EARLIEST..=LATEST).contains(&date) {
         return Err(DeskError::Invalid(format!("{date} is not a date chartroom takes (1900-01-01 to 2200-12-31)")));
     }
     Ok(date)

@@ -2,45 +2,125 @@
 
 use chrono::{Datelike, NaiveDate};
 
-/// A birth date typed at the Find prompt: `MM/DD/YYYY`, `M/D/YY` or `YYYY-MM-DD`.
+/// The first day the desk accepts anywhere a date is typed.
+pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => panic!("1900-01-01 is a date"),
+};
+
+/// The last day the desk accepts. Far enough for any policy date, near enough that adding a few
+/// centuries of days to it can never overflow chrono's range (which `+262142-12-31` once did).
+pub const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2200, 12, 31) {
+    Some(date) => date,
+    None => panic!("2200-12-31 is a date"),
+};
+
+/// Why typed text is not a date the desk can use, in the words a clerk reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateProblem {
+    #[error("{0}: not a date (MM/DD/YYYY or YYYY-MM-DD)")]
+    Shape(String),
+    #[error("{text}: there is no month {month}")]
+    NoMonth { text: String, month: u32 },
+    #[error("{text}: {month} {year} has no day {day}")]
+    NoDay { text: String, month: &'static str, year: i32, day: u32 },
+    #[error("{0}: dates run from 01/01/1900 to 12/31/2200")]
+    OutOfRange(String),
+    #[error("{0}: write the year in full (MM/DD/YYYY or YYYY-MM-DD)")]
+    ShortYear(String),
+}
+
+/// A date typed anywhere in chartroom: `MM/DD/YYYY`, `M/D/YY` or `YYYY-MM-DD`, between
+/// [`EARLIEST`] and [`LATEST`].
 ///
 /// A two-digit year is the latest year ending in those digits that is not after `today` —
 /// `4/12/61` typed in 2026 is 1961, and `1/2/26` is 2026 — because a birth date is never in the future.
+pub fn parse_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, DateProblem> {
+    parse(raw, Some(today))
+}
+
+/// A date where no "today" settles a two-digit year (the command line): the year is written in full.
+pub fn parse_full_date(raw: &str) -> Result<NaiveDate, DateProblem> {
+    parse(raw, None)
+}
+
+/// [`parse_date`], for callers that only need to know whether it is one.
 pub fn parse_typed_date(raw: &str, today: NaiveDate) -> Option<NaiveDate> {
-    let raw = raw.trim();
-    if let Some((y, rest)) = raw.split_once('-') {
-        let (m, d) = rest.split_once('-')?;
-        if y.len() != 4 || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
-            return None;
+    parse_date(raw, today).ok()
+}
+
+/// Whether a word is written like a date (`12/3x/1961`, `2025-13-01`), so that one that fails to
+/// parse is reported as a bad date rather than read as something else.
+pub fn looks_like_date(word: &str) -> bool {
+    let word = word.trim();
+    if !word.starts_with(|c: char| c.is_ascii_digit() || c == '+') {
+        return false;
+    }
+    if word.contains('/') {
+        return true;
+    }
+    // `2025-01-02`, `+262142-12-31`; but `123-45-6789` is an SSN's shape, not a date's.
+    match word.split_once('-') {
+        Some((year, _)) => {
+            let digits = year.strip_prefix('+').unwrap_or(year);
+            let year_like = digits.len() == 4 || (digits.len() > 4 && word.matches('-').count() == 2);
+            year_like && digits.bytes().all(|b| b.is_ascii_digit())
         }
-        return NaiveDate::from_ymd_opt(digits(y)?, digits(m)?, digits(d)?);
+        None => false,
     }
-    let mut parts = raw.split('/');
-    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
-        return None;
-    }
-    let (month, day) = (digits(m)?, digits(d)?);
-    let year = match y.len() {
-        4 => digits::<i32>(y)?,
-        2 => {
-            let yy = digits::<i32>(y)?;
-            let century = today.year() - today.year().rem_euclid(100);
-            let candidate = century + yy;
-            // The latest year with those digits whose date is not after today.
-            match NaiveDate::from_ymd_opt(candidate, month, day) {
-                Some(date) if date <= today => candidate,
-                Some(_) => candidate - 100,
-                None => return None,
+}
+
+fn parse(raw: &str, today: Option<NaiveDate>) -> Result<NaiveDate, DateProblem> {
+    let text = raw.trim();
+    let shown = || crate::domain::text::clean(text).chars().take(24).collect::<String>();
+    let shape = || DateProblem::Shape(shown());
+    let small = |s: &str| -> Option<u32> { (!s.is_empty() && s.len() <= 2).then(|| digits(s)).flatten() };
+    let (month, day, year) = if let Some((y, rest)) = text.split_once('-') {
+        let (m, d) = rest.split_once('-').ok_or_else(shape)?;
+        let unsigned = y.strip_prefix('+').unwrap_or(y);
+        let (Some(month), Some(day)) = (small(m), small(d)) else { return Err(shape()) };
+        if unsigned.len() > 4 && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(DateProblem::OutOfRange(shown()));
+        }
+        if y.len() != 4 {
+            return Err(shape());
+        }
+        (month, day, digits::<i32>(y).ok_or_else(shape)?)
+    } else {
+        let mut parts = text.split('/');
+        let (Some(m), Some(d), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(shape());
+        };
+        let (Some(month), Some(day)) = (small(m), small(d)) else { return Err(shape()) };
+        let year = match (y.len(), today) {
+            (4, _) => digits::<i32>(y).ok_or_else(shape)?,
+            (2, Some(today)) => {
+                let yy = digits::<i32>(y).ok_or_else(shape)?;
+                let century = today.year() - today.year().rem_euclid(100);
+                let candidate = century + yy;
+                // The latest year with those digits whose date is not after today.
+                match NaiveDate::from_ymd_opt(candidate, month, day) {
+                    Some(date) if date > today => candidate - 100,
+                    _ => candidate,
+                }
             }
-        }
-        _ => return None,
+            (2, None) => return Err(DateProblem::ShortYear(shown())),
+            (n, _) if n > 4 && y.bytes().all(|b| b.is_ascii_digit()) => return Err(DateProblem::OutOfRange(shown())),
+            _ => return Err(shape()),
+        };
+        (month, day, year)
     };
-    NaiveDate::from_ymd_opt(year, month, day)
+    if !(EARLIEST.year()..=LATEST.year()).contains(&year) {
+        return Err(DateProblem::OutOfRange(shown()));
+    }
+    let Some(month_name) = chrono::Month::try_from(u8::try_from(month).unwrap_or(0)).ok().map(|m| m.name()) else {
+        return Err(DateProblem::NoMonth { text: shown(), month });
+    };
+    NaiveDate::from_ymd_opt(year, month, day).ok_or(DateProblem::NoDay { text: shown(), month: month_name, year, day })
 }
 
 fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
-    if s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { None }
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { None }
 }
 
 /// Valid dates one keying slip away from `date`: day and month swapped (`04/12` ↔ `12/04`), or two
@@ -115,6 +195,47 @@ mod tests {
     }
 
     #[test]
+    fn every_typed_date_is_range_checked_before_any_arithmetic() {
+        let today = d(2026, 11, 26);
+        let problem = |raw: &str| parse_date(raw, today).unwrap_err().to_string();
+        assert_eq!(problem("+262142-12-31"), "+262142-12-31: dates run from 01/01/1900 to 12/31/2200");
+        assert_eq!(problem("2201-01-01"), "2201-01-01: dates run from 01/01/1900 to 12/31/2200");
+        assert_eq!(problem("12/31/1899"), "12/31/1899: dates run from 01/01/1900 to 12/31/2200");
+        assert_eq!(problem("01/01/99999"), "01/01/99999: dates run from 01/01/1900 to 12/31/2200");
+        assert_eq!(parse_date("1900-01-01", today), Ok(EARLIEST));
+        assert_eq!(parse_date("12/31/2200", today), Ok(LATEST));
+        // The far end leaves room for any policy's days without overflow.
+        assert!(LATEST.checked_add_days(chrono::Days::new(365 * 1000)).is_some());
+    }
+
+    #[test]
+    fn an_impossible_date_says_what_is_wrong_with_it() {
+        let today = d(2026, 11, 26);
+        let problem = |raw: &str| parse_date(raw, today).unwrap_err().to_string();
+        assert_eq!(problem("13/45/61"), "13/45/61: there is no month 13");
+        assert_eq!(problem("02/30/1990"), "02/30/1990: February 1990 has no day 30");
+        assert_eq!(problem("2/29/2025"), "2/29/2025: February 2025 has no day 29");
+        assert_eq!(problem("12/3x/1961"), "12/3x/1961: not a date (MM/DD/YYYY or YYYY-MM-DD)");
+        assert_eq!(problem("2025-00-10"), "2025-00-10: there is no month 0");
+        assert_eq!(
+            parse_full_date("4/12/61").unwrap_err().to_string(),
+            "4/12/61: write the year in full (MM/DD/YYYY or YYYY-MM-DD)"
+        );
+        assert_eq!(parse_full_date("2025-03-03"), Ok(d(2025, 3, 3)));
+        assert_eq!(parse_full_date("03/03/2025"), Ok(d(2025, 3, 3)));
+    }
+
+    #[test]
+    fn date_shapes_are_told_from_ssns_and_mrns() {
+        for word in ["12/3x/1961", "13/45/61", "2025-13-01", "+262142-12-31", "4/12"] {
+            assert!(looks_like_date(word), "{word}");
+        }
+        for word in ["123-45-482", "204511x", "smith", "A25-000781", "S4821"] {
+            assert!(!looks_like_date(word), "{word}");
+        }
+    }
+
+    #[test]
     fn swaps_include_day_month_and_adjacent_digits() {
         let variants = one_swap_variants(d(1961, 4, 12));
         assert!(variants.contains(&d(1961, 12, 4)), "day/month swap");
@@ -144,6 +265,13 @@ mod tests {
         #[test]
         fn typed_date_parser_never_panics(raw in "\\PC{0,20}") {
             let _ = parse_typed_date(&raw, d(2026, 11, 26));
+        }
+
+        #[test]
+        fn whatever_parses_is_in_range(raw in "[+]?[0-9]{1,7}[-/][0-9]{1,3}[-/][0-9]{1,7}") {
+            if let Ok(date) = parse_date(&raw, d(2026, 11, 26)) {
+                prop_assert!((EARLIEST..=LATEST).contains(&date), "{raw} -> {date}");
+            }
         }
     }
 }

@@ -4,10 +4,11 @@
 //! last four of the SSN; `4821` is the last four; nine digits are an SSN; six to eight digits are an
 //! MRN; `A25-000781` is an account; a date is a birth date; anything else is a name, `LAST,FIRST`.
 
-use super::dates::parse_typed_date;
+use super::dates::{looks_like_date, parse_date};
 use super::mrn::Mrn;
 use super::names::name_key;
 use super::ssn::Ssn;
+use super::text::clean;
 use chrono::NaiveDate;
 
 /// The name part of a query, already reduced to search keys.
@@ -103,44 +104,69 @@ impl SearchQuery {
     }
 
     /// Reads the Find field. `today` settles two-digit years.
+    ///
+    /// Text that starts like an MRN, an SSN, an account or a date and then stops making sense is
+    /// refused with what was understood, never searched as something else: `204511x` read as a name
+    /// would list XIONG, and a wrong patient is the one mistake this desk must not invite.
     pub fn parse(raw: &str, today: NaiveDate) -> Self {
         let text = raw.trim();
         if text.is_empty() {
             return Self::Empty;
         }
-        if text.bytes().all(|b| b.is_ascii_digit()) {
-            return match text.len() {
-                4 => Self::Last4(text.to_string()),
-                6..=8 => Mrn::parse(text).map_or_else(|e| Self::Unrecognized(e.to_string()), Self::Mrn),
-                9 => Ssn::parse(text).map_or_else(|| Self::Unrecognized("not an SSN".into()), Self::Ssn),
-                n => Self::Unrecognized(format!("{n} digits: an MRN has 6 to 8, an SSN 9, its last four 4")),
-            };
+        if let Some(query) = Self::parse_identifier(text, today) {
+            return query;
         }
-        if is_dashed_ssn(text)
-            && let Some(ssn) = Ssn::parse(text)
+        if !text.contains(char::is_whitespace)
+            && let Some(problem) = misshapen(text, today)
         {
-            return Self::Ssn(ssn);
-        }
-        if is_account(text) {
-            return Self::Account(text.to_ascii_uppercase());
-        }
-        if let Some((initial, last4)) = initial_last4(text) {
-            return Self::InitialLast4 { initial, last4 };
-        }
-        if let Some(date) = parse_typed_date(text, today) {
-            return Self::Dob(date);
+            return Self::Unrecognized(problem);
         }
         Self::parse_name(text, today)
+    }
+
+    /// One of the shapes that name a patient exactly (or a birth date), when `text` is one.
+    fn parse_identifier(text: &str, today: NaiveDate) -> Option<Self> {
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(match text.len() {
+                4 => Self::Last4(text.to_string()),
+                6..=8 => Mrn::parse(text).map_or_else(|e| Self::Unrecognized(e.to_string()), Self::Mrn),
+                9 => Ssn::parse(text).map_or_else(|| Self::Unrecognized("not a valid SSN".into()), Self::Ssn),
+                n => Self::Unrecognized(format!("{n} digits: an MRN has 6 to 8, an SSN 9, its last four 4")),
+            });
+        }
+        if is_dashed_ssn(text) {
+            return Some(Ssn::parse(text).map_or_else(|| Self::Unrecognized("not a valid SSN".into()), Self::Ssn));
+        }
+        if is_account(text) {
+            return Some(Self::Account(text.to_ascii_uppercase()));
+        }
+        if let Some((initial, last4)) = initial_last4(text) {
+            return Some(Self::InitialLast4 { initial, last4 });
+        }
+        if looks_like_date(text) {
+            return Some(match birth_date(text, today) {
+                Ok(date) => Self::Dob(date),
+                Err(problem) => Self::Unrecognized(problem),
+            });
+        }
+        None
     }
 
     fn parse_name(text: &str, today: NaiveDate) -> Self {
         let mut dob = None;
         let mut words = Vec::new();
         for word in text.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()) {
-            match parse_typed_date(word, today) {
-                Some(date) if dob.is_none() => dob = Some(date),
-                Some(_) => return Self::Unrecognized("two birth dates in one search".into()),
-                None => words.push(word),
+            if looks_like_date(word) {
+                match birth_date(word, today) {
+                    Ok(date) if dob.is_none() => dob = Some(date),
+                    Ok(_) => return Self::Unrecognized("two birth dates in one search".into()),
+                    // An impossible date is never dropped: the name alone would list other patients.
+                    Err(problem) => return Self::Unrecognized(problem),
+                }
+            } else if word.bytes().any(|b| b.is_ascii_digit()) {
+                return Self::Unrecognized(digits_in_a_name(word, today));
+            } else {
+                words.push(word);
             }
         }
         let name_text = words.join(" ");
@@ -156,9 +182,6 @@ impl SearchQuery {
         let family = name_key(&family_raw);
         let given = name_key(&given_raw);
         if family.is_empty() {
-            if words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit())) {
-                return Self::Unrecognized("not a name, date, MRN, SSN or account number".into());
-            }
             return match dob {
                 Some(date) => Self::Dob(date),
                 None => Self::Unrecognized("type a name, MRN, date of birth or S4821".into()),
@@ -170,6 +193,60 @@ impl SearchQuery {
             None => Self::Name(name),
         }
     }
+}
+
+/// A birth date, or why the text cannot be one.
+fn birth_date(text: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    match parse_date(text, today) {
+        Ok(date) if date > today => Err(format!("{}: a birth date cannot be after today", shown(text))),
+        Ok(date) => Ok(date),
+        Err(problem) => Err(problem.to_string()),
+    }
+}
+
+/// The typed text as it may be echoed back: no control characters, never long.
+fn shown(text: &str) -> String {
+    clean(text).chars().take(24).collect()
+}
+
+/// Why one word (no spaces) that begins like an identifier or a date is none of them, saying what
+/// was understood. `None` when it does not begin like one (a name, or punctuation).
+fn misshapen(word: &str, today: NaiveDate) -> Option<String> {
+    let b = word.as_bytes();
+    if looks_like_date(word) {
+        return birth_date(word, today).err();
+    }
+    if b.first().is_some_and(u8::is_ascii_digit) {
+        let lead: String = word.chars().take_while(char::is_ascii_digit).collect();
+        // An SSN's digits are never echoed back: the screen may be overlooked, the line logged.
+        if word[lead.len()..].starts_with('-') && lead.len() == 3 {
+            return Some("not an SSN: an SSN is nine digits, with or without dashes".into());
+        }
+        return Some(match lead.len() {
+            4 => format!("{}: not the last four of an SSN (digits only) — did you mean {lead}?", shown(word)),
+            6..=8 => format!("{}: not an MRN (digits only) — did you mean {lead}?", shown(word)),
+            9 => "not an SSN: an SSN is nine digits only, with or without dashes".into(),
+            _ => format!("{}: not an MRN, SSN, date or account number", shown(word)),
+        });
+    }
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1].is_ascii_digit() {
+        return Some(if word.contains('-') {
+            format!("{}: an account number is a letter, two digits, a dash and six digits (A25-000781)", shown(word))
+        } else {
+            format!("{}: initial + last 4 is a letter and four digits (S4821)", shown(word))
+        });
+    }
+    None
+}
+
+/// Why a word with digits cannot be part of a name, and what to do instead.
+fn digits_in_a_name(word: &str, today: NaiveDate) -> String {
+    match SearchQuery::parse_identifier(word, today).and_then(|q| q.shape()) {
+        Some(QueryShape::Ssn) => return "a name takes no SSN: search the SSN on its own".into(),
+        Some(shape) => return format!("a name takes no {}: search {} on its own", shape.describe(), shown(word)),
+        None => {}
+    }
+    misshapen(word, today).unwrap_or_else(|| format!("{}: a name has no digits", shown(word)))
 }
 
 fn is_dashed_ssn(text: &str) -> bool {
@@ -262,6 +339,56 @@ mod tests {
                 NaiveDate::from_ymd_opt(1961, 4, 12).unwrap()
             )
         );
+    }
+
+    fn problem(raw: &str) -> String {
+        match SearchQuery::parse(raw, today()) {
+            SearchQuery::Unrecognized(problem) => problem,
+            other => panic!("{raw:?} was searched as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn text_that_starts_like_an_identifier_is_refused_with_what_was_understood() {
+        assert_eq!(problem("204511x"), "204511x: not an MRN (digits only) — did you mean 204511?");
+        assert_eq!(problem("1002345-"), "1002345-: not an MRN (digits only) — did you mean 1002345?");
+        assert_eq!(problem("4821a"), "4821a: not the last four of an SSN (digits only) — did you mean 4821?");
+        assert_eq!(
+            problem("A25-00078"),
+            "A25-00078: an account number is a letter, two digits, a dash and six digits (A25-000781)"
+        );
+        assert!(problem("A25-0007812").contains("a letter, two digits, a dash and six digits"));
+        assert_eq!(problem("S482"), "S482: initial + last 4 is a letter and four digits (S4821)");
+        assert_eq!(problem("S48211"), "S48211: initial + last 4 is a letter and four digits (S4821)");
+        assert_eq!(problem("12/3x/1961"), "12/3x/1961: not a date (MM/DD/YYYY or YYYY-MM-DD)");
+        assert_eq!(problem("13/45/61"), "13/45/61: there is no month 13");
+        assert_eq!(problem("12/25/2030"), "12/25/2030: a birth date cannot be after today");
+    }
+
+    #[test]
+    fn a_mistyped_ssn_is_refused_without_echoing_its_digits() {
+        for raw in ["123-45-482", "123-45-48211", "123456789x", "smith 123456789"] {
+            let problem = problem(raw);
+            assert!(problem.contains("SSN"), "{raw}: {problem}");
+            assert!(!problem.contains("123") && !problem.contains("482"), "{raw}: {problem}");
+        }
+    }
+
+    #[test]
+    fn an_impossible_date_beside_a_name_is_an_error_never_dropped() {
+        assert_eq!(problem("smith 13/45/61"), "13/45/61: there is no month 13");
+        assert_eq!(problem("smith 02/30/1961"), "02/30/1961: February 1961 has no day 30");
+        assert_eq!(problem("smith 12/3x/1961"), "12/3x/1961: not a date (MM/DD/YYYY or YYYY-MM-DD)");
+        assert_eq!(problem("smith jon 2025-13-01"), "2025-13-01: there is no month 13");
+    }
+
+    #[test]
+    fn digits_in_a_name_are_refused_not_dropped() {
+        assert_eq!(problem("smith 204511"), "a name takes no MRN: search 204511 on its own");
+        assert_eq!(problem("smith 4821"), "a name takes no SSN last 4: search 4821 on its own");
+        assert_eq!(problem("smith 204511x"), "204511x: not an MRN (digits only) — did you mean 204511?");
+        assert_eq!(problem("smith2"), "smith2: a name has no digits");
+        assert_eq!(problem("smith jon2"), "jon2: a name has no digits");
     }
 
     #[test]

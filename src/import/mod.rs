@@ -11,6 +11,12 @@ pub mod fhir;
 pub mod synthea;
 pub mod table;
 
+/// The one rule for tests that read the shared data (skipped when absent, failed in CI), the same
+/// file the integration tests use.
+#[cfg(test)]
+#[path = "../../tests/common/shared.rs"]
+mod shared_data;
+
 /// A row the importer refused, and why: enough for a clerk to find and fix it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Rejection {

@@ -225,13 +225,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn shared(set: &str) -> Option<PathBuf> {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(set);
-        if dir.exists() {
-            Some(dir)
-        } else {
-            eprintln!("skipped: {} is absent (the shared Synthea data lives beside the project)", dir.display());
-            None
-        }
+        crate::import::shared_data::shared_data(set)
     }
 
     fn read_all<T>(

@@ -4,6 +4,7 @@ use crate::domain::audit::NewAuditEvent;
 use crate::domain::chart::{DeficiencyStatus, EncounterKind};
 use crate::domain::completion::{ChartStatus, PauseSpan};
 use crate::domain::deficiency::{AgeBucket, NoticeLevel, SeedDocument};
+use crate::domain::mrn::Mrn;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -17,6 +18,8 @@ pub struct QueueFilter {
     pub service: Option<String>,
     pub facility: Option<String>,
     pub status: Option<DeficiencyStatus>,
+    /// One patient's items.
+    pub mrn: Option<Mrn>,
     /// Only items delinquent on `today`.
     pub delinquent_only: bool,
     /// The day ages are counted to.
@@ -45,6 +48,17 @@ impl QueueSort {
             _ => None,
         }
     }
+}
+
+/// The values a queue filter can match, for refusing one that matches nothing by construction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueVocabulary {
+    /// Every type code, retired ones too: their items may still be open.
+    pub types: Vec<String>,
+    pub categories: Vec<String>,
+    pub facilities: Vec<String>,
+    /// The services of the encounters that carry deficiencies.
+    pub services: Vec<String>,
 }
 
 /// One row of the deficiency queue.

@@ -21,7 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub use deficiencies::{
     AnalysedChart, ChartCompletionView, ChartWrite, CompletionOutcome, DeficiencyChanges, DischargedEncounter,
     ItemChange, ItemWrite, NewSeededDeficiency, NightlyClaim, NoticeDraft, NoticeRecord, OpenItem, PhysicianStanding,
-    ProviderSuspension, QueueCounts, QueueFilter, QueuePage, QueueSort, Reinstatement, SkippedItem,
+    ProviderSuspension, QueueCounts, QueueFilter, QueuePage, QueueSort, QueueVocabulary, Reinstatement, SkippedItem,
 };
 pub use records::RecordBatch;
 
@@ -227,6 +227,8 @@ pub trait Store: Send + Sync {
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts>;
     /// Every item the filter matches, as (id, version), for "select all in the filter".
     fn queue_ids(&self, filter: &QueueFilter) -> StoreResult<Vec<(i64, i64)>>;
+    /// The type codes, categories, facility codes and services a queue filter can name.
+    fn queue_vocabulary(&self) -> StoreResult<QueueVocabulary>;
     /// The items with these ids as they stand now, with what a clerk calls them.
     fn deficiency_items(&self, ids: &[i64]) -> StoreResult<Vec<ItemState>>;
     /// The chart-completion records of these encounters, with their open items.

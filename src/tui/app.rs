@@ -104,6 +104,8 @@ pub enum Msg {
     StandingsLoaded(Result<Vec<crate::store::PhysicianStanding>, String>),
     /// Every item of the filter, to select.
     FilterSelected(Result<Vec<(i64, i64)>, String>),
+    /// The desk checked a `:filter` line: the queue's new filter, or why not.
+    FilterChecked(Result<QueueFilter, String>),
     /// A line of progress from a long job.
     Progress(String),
     NightlyDone(Result<crate::desk::deficiencies::NightlySummary, String>),
@@ -164,6 +166,11 @@ pub enum Command {
     },
     SelectAllInFilter {
         filter: QueueFilter,
+    },
+    /// Narrow `base` by what `:filter` named, each value checked by the desk.
+    CheckFilter {
+        base: QueueFilter,
+        terms: Vec<(crate::desk::queue_filter::FilterKey, String)>,
     },
     /// The standings of the physicians on the page, for the group lines of the by-physician sort.
     LoadStandings {
@@ -354,6 +361,7 @@ impl App {
                     Vec::new()
                 }
             },
+            Msg::FilterChecked(result) => self.filter_checked(result),
             Msg::FilterSelected(result) => {
                 match result {
                     Ok(items) => {
@@ -517,36 +525,7 @@ impl App {
             PaletteCommand::Deficiencies => self.on_action(Action::ScreenQueue),
             PaletteCommand::Bulk { action, rows, args } => self.bulk(action, rows, args),
             PaletteCommand::Physician(npi) => vec![Command::LoadPhysician { npi }],
-            PaletteCommand::Filter(pairs) => {
-                let filter = &mut self.queue.filter;
-                if pairs.is_empty() {
-                    filter.type_code = None;
-                    filter.category = None;
-                    filter.service = None;
-                    filter.facility = None;
-                    filter.status = None;
-                }
-                for (key, value) in pairs {
-                    match key.as_str() {
-                        "type" => filter.type_code = Some(value),
-                        "category" => filter.category = Some(value),
-                        "service" => filter.service = Some(value),
-                        "facility" => filter.facility = Some(value),
-                        _ => match crate::domain::chart::DeficiencyStatus::from_code(&value) {
-                            Some(status) => filter.status = Some(status),
-                            None => {
-                                self.toast = Some(format!(
-                                    "{value:?} is not a status (OPEN, DICTATED, TRANSCRIBED, SIGNED, COMPLETED)"
-                                ));
-                                return Vec::new();
-                            }
-                        },
-                    }
-                }
-                self.queue.picked.clear();
-                self.screen = Screen::Queue;
-                self.reload_queue_page()
-            }
+            PaletteCommand::Filter(terms) => self.filter_queue(terms),
             PaletteCommand::Nightly => {
                 let prompt = format!(
                     "Run the nightly deficiency job for {} now? (y/N)",

@@ -158,6 +158,8 @@ impl Effects {
                 let today = desk.today();
                 Msg::StandingsLoaded(desk.physician_standings_of(&provider_ids, today).map_err(|e| e.to_string()))
             }),
+            Command::CheckFilter { base, terms } => self
+                .background(move |desk| Msg::FilterChecked(desk.queue_filter(base, &terms).map_err(|e| e.to_string()))),
             Command::SelectAllInFilter { filter } => self
                 .background(move |desk| Msg::FilterSelected(desk.deficiency_ids(&filter).map_err(|e| e.to_string()))),
             Command::LoadPhysician { npi } => self.background(move |desk| {

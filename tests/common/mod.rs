@@ -3,6 +3,10 @@
 
 #![allow(dead_code)]
 
+mod shared;
+#[allow(unused_imports)]
+pub use shared::{shared_data, shared_data_in};
+
 use chartroom::demo::{DemoOptions, HospitalPlan};
 use chartroom::desk::{Desk, FixedClock, ensure_founder};
 use chartroom::domain::chart::NewFacility;

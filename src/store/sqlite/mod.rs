@@ -518,6 +518,10 @@ impl Store for SqliteStore {
         self.read(|c| deficiency::queue_ids(c, filter))
     }
 
+    fn queue_vocabulary(&self) -> StoreResult<crate::store::QueueVocabulary> {
+        self.read(deficiency::queue_vocabulary)
+    }
+
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts> {
         self.read(|c| deficiency::queue_counts(c, today))
     }
@@ -624,20 +628,36 @@ mod tests {
     fn an_older_store_is_backed_up_then_upgraded() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.db");
-        drop(SqliteStore::open(&path).unwrap());
-        // Pretend the file is one version behind by running a fake extra migration later: here we
-        // roll the version back and let the runner find nothing to redo but still back up.
+        // A version-1 file: the first migration only, and a row of its own.
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE marker (x INTEGER); INSERT INTO marker VALUES (42);").unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute("INSERT INTO store_setting (key, value) VALUES ('marker', '42')", []).unwrap();
         drop(conn);
-        let mut conn = open_connection(&path, false).unwrap();
-        let backup = backup_before_upgrade(&conn, &path, 1).unwrap();
-        migrate(&mut conn, &path).unwrap();
-        let copy = Connection::open(&backup).unwrap();
-        let x: i64 = copy.query_row("SELECT x FROM marker", [], |r| r.get(0)).unwrap();
-        assert_eq!(x, 42);
+
+        drop(SqliteStore::open(&path).unwrap());
+
+        let backups: Vec<PathBuf> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("store.db.v1-"))
+            .collect();
+        assert_eq!(backups.len(), 1, "backed up before the upgrade: {backups:?}");
+        let copy = Connection::open(&backups[0]).unwrap();
+        let version: i64 = copy.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 1, "the backup is the file as it was");
+        let marker: String =
+            copy.query_row("SELECT value FROM store_setting WHERE key = 'marker'", [], |r| r.get(0)).unwrap();
+        assert_eq!(marker, "42");
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(&backups[0]).unwrap().permissions().mode() & 0o777, 0o600);
+
+        let live = Connection::open(&path).unwrap();
+        let version: i64 = live.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, schema::current_version(), "upgraded to the latest");
+        let marker: String =
+            live.query_row("SELECT value FROM store_setting WHERE key = 'marker'", [], |r| r.get(0)).unwrap();
+        assert_eq!(marker, "42", "its rows kept");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The deficiency queue's side of the model: paging, selection, folding and the bulk actions.
 
 use super::*;
+use crate::desk::queue_filter::FilterKey;
 
 impl App {
     /// Loads the first page again and, after a change to the items themselves, the band's counts
@@ -93,6 +94,38 @@ impl App {
         }
     }
 
+    /// `:filter key=value…`: the desk checks the values against the store before the queue narrows;
+    /// `:filter` alone clears every narrowing it set.
+    pub(super) fn filter_queue(&mut self, terms: Vec<(FilterKey, String)>) -> Vec<Command> {
+        if terms.is_empty() {
+            let filter = &mut self.queue.filter;
+            filter.type_code = None;
+            filter.category = None;
+            filter.service = None;
+            filter.facility = None;
+            filter.status = None;
+            filter.mrn = None;
+            let cleared = self.queue.filter.clone();
+            return self.filter_checked(Ok(cleared));
+        }
+        vec![Command::CheckFilter { base: self.queue.filter.clone(), terms }]
+    }
+
+    pub(super) fn filter_checked(&mut self, result: Result<QueueFilter, String>) -> Vec<Command> {
+        match result {
+            Ok(filter) => {
+                self.queue.filter = filter;
+                self.queue.picked.clear();
+                self.screen = Screen::Queue;
+                self.reload_queue_page()
+            }
+            Err(problem) => {
+                self.toast = Some(problem);
+                Vec::new()
+            }
+        }
+    }
+
     /// Moves the queue's highlight; past the last loaded row, fetches the next page.
     pub(super) fn queue_move(&mut self, delta: isize) -> Vec<Command> {
         let at_end = self.queue.move_selection(delta);
@@ -125,11 +158,13 @@ impl App {
         Vec::new()
     }
 
+    /// A date typed after a bulk action (`:QC=… DATE`, `:PA=… FROM TO`): the one range-checked
+    /// parser every typed date goes through, and never after today.
     pub(super) fn typed_date(&self, text: &str) -> Result<chrono::NaiveDate, String> {
-        match crate::domain::dates::parse_typed_date(text, self.today) {
-            Some(date) if date <= self.today => Ok(date),
-            Some(_) => Err("a date cannot be in the future".into()),
-            None => Err(format!("{:?} is not a date (MM/DD/YYYY)", crate::domain::text::clean(text))),
+        match crate::domain::dates::parse_date(text, self.today) {
+            Ok(date) if date <= self.today => Ok(date),
+            Ok(date) => Err(format!("{}: a date cannot be after today", crate::domain::dates::us_date(date))),
+            Err(problem) => Err(problem.to_string()),
         }
     }
 

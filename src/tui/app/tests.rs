@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::desk::SearchOutcome;
+use crate::desk::queue_filter::FilterKey;
 use crate::domain::chart::{Chart, EncounterKind, EncounterView};
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};
@@ -415,6 +416,38 @@ fn quick_complete_takes_the_selected_rows_and_no_means_nothing() {
 }
 
 #[test]
+fn a_filter_the_desk_refuses_leaves_the_queue_as_it_was() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    let commands = palette(&mut app, "filter type=BOGUS");
+    assert!(matches!(commands.as_slice(), [Command::CheckFilter { .. }]), "the desk checks it: {commands:?}");
+    let before = app.queue.filter.clone();
+    let problem = "no deficiency type \"BOGUS\"; known: DS-D, OP-S, VO-A";
+    assert!(app.update(Msg::FilterChecked(Err(problem.into()))).is_empty(), "no reload");
+    assert_eq!(app.toast.as_deref(), Some(problem));
+    assert_eq!(app.queue.filter, before);
+    // One patient's items.
+    let commands = palette(&mut app, "filter mrn=204511");
+    let Some(Command::CheckFilter { terms, .. }) = commands.first() else { panic!("{commands:?}") };
+    assert_eq!(terms, &[(FilterKey::Mrn, "204511".to_string())]);
+}
+
+#[test]
+fn bulk_dates_go_through_the_range_checked_parser() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    palette(&mut app, "QC=1 13/45/2025");
+    assert!(app.overlay.is_none(), "refused before the question");
+    assert_eq!(app.toast.as_deref(), Some("13/45/2025: there is no month 13"));
+    palette(&mut app, "QC=1 01/01/1899");
+    assert!(app.overlay.is_none(), "refused before the question");
+    assert_eq!(app.toast.as_deref(), Some("01/01/1899: dates run from 01/01/1900 to 12/31/2200"));
+    palette(&mut app, "PA=1 02/20/2025 02/30/2025 chart in coding");
+    assert!(app.overlay.is_none(), "refused before the question");
+    assert_eq!(app.toast.as_deref(), Some("02/30/2025: February 2025 has no day 30"));
+}
+
+#[test]
 fn enter_on_a_queue_row_opens_the_chart_at_its_encounter_and_esc_returns() {
     let mut app = app();
     open_queue(&mut app, vec![queue_row(1, 1)]);
@@ -531,6 +564,11 @@ fn filters_from_the_palette_and_select_all_in_the_filter() {
     let mut app = app();
     open_queue(&mut app, vec![queue_row(1, 1)]);
     let commands = palette(&mut app, "filter type=ds-d service=surgery");
+    let Some(Command::CheckFilter { base, terms }) = commands.first().cloned() else { panic!("{commands:?}") };
+    assert_eq!(terms, [(FilterKey::Type, "ds-d".to_string()), (FilterKey::Service, "surgery".to_string())]);
+    // The desk answers with the values in the store's spelling.
+    let checked = QueueFilter { type_code: Some("DS-D".into()), service: Some("SURGERY".into()), ..base };
+    let commands = app.update(Msg::FilterChecked(Ok(checked)));
     let Some(Command::LoadQueue { filter, offset: 0, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
     assert_eq!(filter.type_code.as_deref(), Some("DS-D"));
     assert_eq!(filter.service.as_deref(), Some("SURGERY"));

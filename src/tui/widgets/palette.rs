@@ -1,5 +1,6 @@
 //! The command palette (`:` or Ctrl-P): named commands with completion, VistA-style arguments.
 
+use crate::desk::queue_filter::FilterKey;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The queue's bulk actions, by their two-letter VistA mnemonics.
@@ -56,9 +57,9 @@ pub enum PaletteCommand {
         paths: Vec<std::path::PathBuf>,
         facility: Option<String>,
     },
-    /// Narrow the queue: `filter type=DS-D service=SURGERY facility=RGH category=SUMMARY status=OPEN`;
-    /// `filter` alone clears them.
-    Filter(Vec<(String, String)>),
+    /// Narrow the queue: `filter type=DS-D service=SURGERY facility=RGH category=SUMMARY status=OPEN
+    /// mrn=204511`; `filter` alone clears them. The desk checks the values.
+    Filter(Vec<(FilterKey, String)>),
     Help,
     Quit,
 }
@@ -189,20 +190,17 @@ impl PaletteState {
                 PaletteCommand::Import { fhir, paths, facility }
             }
             "filter" => {
-                let mut pairs = Vec::new();
+                let mut terms = Vec::new();
                 for word in &argument {
-                    let (key, value) = word.split_once('=').ok_or_else(|| {
-                        format!("{word:?}: write key=value (type, category, service, facility, status)")
-                    })?;
-                    let key = key.to_ascii_lowercase();
-                    if !["type", "category", "service", "facility", "status"].contains(&key.as_str())
-                        || value.is_empty()
-                    {
-                        return Err(format!("filter by type, category, service, facility or status, not {key:?}"));
-                    }
-                    pairs.push((key, value.to_ascii_uppercase()));
+                    let (key, value) = word
+                        .split_once('=')
+                        .ok_or_else(|| format!("{word:?}: write key=value ({})", FilterKey::listed()))?;
+                    let Some(key) = FilterKey::parse(key).filter(|_| !value.is_empty()) else {
+                        return Err(format!("filter by {}, not {key:?}", FilterKey::listed()));
+                    };
+                    terms.push((key, value.to_string()));
                 }
-                PaletteCommand::Filter(pairs)
+                PaletteCommand::Filter(terms)
             }
             "physician" => {
                 let npi = argument.join("");

@@ -134,6 +134,10 @@ fn queue_conditions(filter: &QueueFilter) -> (String, Vec<Box<dyn ToSql>>) {
         conditions.push("f.code = ?".into());
         params.push(Box::new(facility.clone()));
     }
+    if let Some(mrn) = &filter.mrn {
+        conditions.push("p.mrn = ?".into());
+        params.push(Box::new(mrn.as_str().to_string()));
+    }
     let today = filter.today.unwrap_or_default();
     if let Some(bucket) = filter.bucket {
         // age = today - event_on - paused, so event_on + paused lies between today - max and today - min.
@@ -169,7 +173,11 @@ pub(in crate::store::sqlite) fn queue_page(
     };
     params.push(Box::new((page.limit + 1) as i64));
     params.push(Box::new(page.offset as i64));
-    let from = queue_from(sort, by_provider, filter.status.is_none());
+    // One patient's items are few: walking from the patient reads only them, whatever the sort.
+    let from = match filter.mrn {
+        Some(_) => queue_from(QueueSort::Mrn, false, filter.status.is_none()),
+        None => queue_from(sort, by_provider, filter.status.is_none()),
+    };
     let sql = format!("{QUEUE_COLUMNS} {from} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?");
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let mut rows = stmt
@@ -299,10 +307,28 @@ pub(in crate::store::sqlite) fn queue_ids(conn: &Connection, filter: &QueueFilte
     let (condition, params) = queue_conditions(filter);
     let sql = format!(
         "SELECT d.id, d.version FROM deficiency d JOIN deficiency_type t ON t.code = d.type_code
-         JOIN encounter e ON e.id = d.encounter_id JOIN facility f ON f.id = e.facility_id
-         WHERE {condition} ORDER BY d.id"
+         JOIN encounter e ON e.id = d.encounter_id JOIN facility f ON f.id = e.facility_id{patient}
+         WHERE {condition} ORDER BY d.id",
+        patient = if filter.mrn.is_some() { " JOIN patient p ON p.id = e.patient_id" } else { "" }
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let rows = stmt.query_map(params_from_iter(params.iter()), |r| Ok((r.get(0)?, r.get(1)?))).map_err(map_err)?;
     rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
+pub(in crate::store::sqlite) fn queue_vocabulary(conn: &Connection) -> StoreResult<crate::store::QueueVocabulary> {
+    let column = |sql: &str| -> StoreResult<Vec<String>> {
+        let mut stmt = conn.prepare_cached(sql).map_err(map_err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(map_err)?;
+        rows.collect::<Result<_, _>>().map_err(map_err)
+    };
+    Ok(crate::store::QueueVocabulary {
+        types: column("SELECT code FROM deficiency_type ORDER BY code")?,
+        categories: column("SELECT DISTINCT category FROM deficiency_type ORDER BY category")?,
+        facilities: column("SELECT code FROM facility ORDER BY code")?,
+        services: column(
+            "SELECT DISTINCT e.service FROM deficiency d JOIN encounter e ON e.id = d.encounter_id
+             WHERE e.service <> '' ORDER BY e.service",
+        )?,
+    })
 }

@@ -1,0 +1,32 @@
+//! Checks on the command line's arguments, made by clap before anything opens the store, so a bad
+//! value is one clear line and exit status 2, never a panic or an empty answer.
+
+use crate::domain::dates::parse_full_date;
+use chrono::NaiveDate;
+
+/// Every date a user types on the command line: range-checked before any arithmetic, since
+/// `--date=+262142-12-31` once overflowed chrono in the rate and the nightly run.
+pub fn date(text: &str) -> Result<NaiveDate, String> {
+    parse_full_date(text).map_err(|problem| problem.to_string())
+}
+
+/// `--limit` on every command that takes one means the same: how many rows to show, at least one.
+/// 0 is refused rather than read as "one" or "all", which it once meant on different commands.
+pub fn limit<const MAX: usize>(text: &str) -> Result<usize, String> {
+    let range = format!("--limit is how many rows to show, 1 to {MAX}");
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err(format!("{range}; 0 would show nothing")),
+        Ok(n) if n <= MAX => Ok(n),
+        _ => Err(format!("{range}, not {text:?}")),
+    }
+}
+
+/// What `search` looks for: never empty, which would search for nothing in particular.
+pub fn search_text(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("type what to look for: an MRN (1002345), a name (SMITH,JOHN), S4821, the last four of an SSN, \
+                    a birth date (04/12/1961) or an account number (A25-000781)"
+            .into());
+    }
+    Ok(text.to_string())
+}

@@ -1,0 +1,108 @@
+//! The command line's arguments: every typed date range-checked, `--limit` with one meaning, an empty
+//! search and unknown filter values refused — each with one clear line and a failing exit status.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn chartroom(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(args)
+        .env_remove("CHARTROOM_CONFIG")
+        .env_remove("CHARTROOM_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// A store with no patients (the founder is its director): enough for commands that read the queue.
+fn empty_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chartroom(dir.path(), &["init", "--empty"]);
+    assert!(out.status.success(), "init failed: {}", stderr(&out));
+    dir
+}
+
+/// Refused by the argument parser: exit status 2, the message on stderr, and no panic.
+fn assert_usage_error(dir: &Path, args: &[&str], expected: &str) {
+    let out = chartroom(dir, args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(expected), "{args:?}: expected {expected:?} in:\n{err}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+}
+
+#[test]
+fn every_date_argument_is_range_checked_before_any_arithmetic() {
+    let dir = tempfile::tempdir().unwrap();
+    let range = "dates run from 01/01/1900 to 12/31/2200";
+    assert_usage_error(dir.path(), &["nightly", "--date=+262142-12-31"], range);
+    assert_usage_error(dir.path(), &["deficiencies", "rate", "--date", "+262142-12-31"], range);
+    assert_usage_error(dir.path(), &["deficiencies", "rate", "--date", "2201-01-01"], range);
+    assert_usage_error(
+        dir.path(),
+        &["provider", "leave", "1000000001", "--from", "1899-12-31", "--to", "2025-01-01"],
+        range,
+    );
+    assert_usage_error(
+        dir.path(),
+        &["provider", "leave", "1000000001", "--from", "2025-01-01", "--to", "2025-02-30"],
+        "February 2025 has no day 30",
+    );
+    assert_usage_error(dir.path(), &["provider", "suspend", "1000000001", "--date", "2025-13-01"], "no month 13");
+    assert_usage_error(dir.path(), &["import", "synthea-csv", ".", "--open-since", "3/3/25"], "write the year in full");
+}
+
+#[test]
+fn limit_zero_is_refused_on_every_command_that_takes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = "--limit is how many rows to show, 1 to";
+    assert_usage_error(dir.path(), &["search", "smith", "--limit", "0"], expected);
+    assert_usage_error(dir.path(), &["deficiencies", "list", "--limit", "0"], expected);
+    assert_usage_error(dir.path(), &["audit", "list", "--limit", "0"], expected);
+    assert_usage_error(dir.path(), &["search", "smith", "--limit", "5000"], "1 to 1000");
+}
+
+#[test]
+fn an_empty_search_says_what_it_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_usage_error(dir.path(), &["search", ""], "type what to look for: an MRN");
+    assert_usage_error(dir.path(), &["search", "   "], "type what to look for: an MRN");
+}
+
+#[test]
+fn find_on_the_command_line_refuses_what_it_cannot_read() {
+    let dir = empty_store();
+    let out = chartroom(dir.path(), &["search", "204511x"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("204511x: not an MRN (digits only) — did you mean 204511?"), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["search", "smith 13/45/61"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("13/45/61: there is no month 13"), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_queue_filter_values_are_refused_with_the_known_ones() {
+    let dir = empty_store();
+    for (flag, what) in [("--type", "deficiency type"), ("--facility", "facility"), ("--category", "category")] {
+        let out = chartroom(dir.path(), &["deficiencies", "list", flag, "BOGUS"]);
+        assert!(!out.status.success(), "{flag}: exit 0 with nothing listed");
+        let err = stderr(&out);
+        assert!(err.contains(&format!("no {what} \"BOGUS\"")), "{flag}: {err}");
+    }
+    let out = chartroom(dir.path(), &["deficiencies", "list", "--type", "BOGUS"]);
+    assert!(stderr(&out).contains("known: ") && stderr(&out).contains("DS-D"), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["deficiencies", "list", "--service", "BOGUS"]);
+    assert!(stderr(&out).contains("no service \"BOGUS\""), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["deficiencies", "list", "--mrn", "999999"]);
+    assert!(stderr(&out).contains("no patient has MRN 999999"), "{}", stderr(&out));
+    // A known value in another case is taken.
+    let out = chartroom(dir.path(), &["deficiencies", "list", "--type", "ds-d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
