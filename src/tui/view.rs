@@ -74,9 +74,13 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(message) = &app.toast {
         chrome::toast(frame, rule_bottom, message, theme);
     }
-    chrome::footer(frame, footer, &app.keymap, app.context(), app.screen, app.chart.is_some(), theme);
+    let chart_deficiencies = app.screen == Screen::Chart
+        && app.chart.as_ref().is_some_and(|c| c.section == chart::Section::Deficiencies && c.document.is_none());
+    let wanted = chrome::footer_actions(app.context(), chart_deficiencies);
+    chrome::footer(frame, footer, &app.keymap, app.context(), wanted, app.screen, app.chart.is_some(), theme);
     match &app.overlay {
         Some(Overlay::Help { scroll }) => chrome::help(frame, body, &app.keymap, *scroll, theme),
+        Some(Overlay::Messages { scroll }) => chrome::messages(frame, body, &app.messages, *scroll, theme),
         Some(Overlay::Palette(state)) => chrome::palette(frame, body, state, theme),
         Some(Overlay::Confirm { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
         None => {}

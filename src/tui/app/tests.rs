@@ -286,12 +286,67 @@ fn moving_past_the_last_row_fetches_the_next_page() {
 }
 
 #[test]
-fn number_keys_switch_screens_only_outside_a_field() {
+fn typing_in_the_results_starts_a_new_search_instead_of_switching_screens() {
+    let mut app = app_with_smith_found();
+    app.update(key(KeyCode::Down)); // into the results
+    assert_eq!(app.context(), Context::Results);
+    // A clerk who types an MRN from the results means to look it up: `2` is not "screen 2".
+    let commands = type_text(&mut app, "204511");
+    assert_eq!(app.screen, Screen::Lookup);
+    assert_eq!(app.context(), Context::Find);
+    assert_eq!(app.lookup.query.text(), "204511", "new text, not appended to S4821");
+    assert!(matches!(commands.last(), Some(Command::Search { text, .. }) if text == "204511"));
+    // The results on screen were seen: leaving them writes their audit event once.
+    assert_eq!(commands.iter().filter(|c| matches!(c, Command::RecordSearch { .. })).count(), 1, "{commands:?}");
+    // Letters too (`j` and `k` are not row keys in the results any more; the arrows are).
+    app.update(key(KeyCode::Down));
+    type_text(&mut app, "jones");
+    assert_eq!(app.lookup.query.text(), "jones");
+}
+
+#[test]
+fn back_to_find_is_one_key_from_anywhere_and_leaves_an_empty_field() {
+    let mut app = app_with_smith_found();
+    let commands = app.update(key(KeyCode::Enter));
+    let Some(Command::OpenChart { id, .. }) = commands.last().cloned() else { panic!("{commands:?}") };
+    app.update(Msg::ChartLoaded {
+        id,
+        encounter_id: None,
+        result: Ok(Box::new(chart_for(row(7, "100234", "Smith", "John")))),
+    });
+    assert_eq!(app.screen, Screen::Chart);
+    app.update(key(KeyCode::Char('/')));
+    assert_eq!(app.context(), Context::Find);
+    assert_eq!(app.lookup.query.text(), "", "the cursor waits in an empty field");
+    // Ctrl-F does the same from the queue and from a field with text in it.
+    type_text(&mut app, "garcia");
+    app.update(ctrl('f'));
+    assert_eq!(app.lookup.query.text(), "");
+    assert_eq!(app.context(), Context::Find);
+    app.update(key(KeyCode::Esc));
+    palette(&mut app, "deficiencies");
+    assert_eq!(app.screen, Screen::Queue);
+    app.update(ctrl('f'));
+    assert_eq!((app.screen, app.context()), (Screen::Lookup, Context::Find));
+}
+
+#[test]
+fn a_too_small_terminal_takes_no_keys_but_resize_and_quit() {
     let mut app = app();
-    app.update(key(KeyCode::Esc)); // leave the empty field
-    app.update(key(KeyCode::Char('2')));
-    assert_eq!(app.screen, Screen::Lookup, "no chart open yet");
-    assert!(app.toast.is_some());
+    app.update(Msg::Resize(72, 20));
+    for msg in [key(KeyCode::Char('s')), key(KeyCode::Char(':')), ctrl('p'), key(KeyCode::F(1)), key(KeyCode::Esc)] {
+        assert!(app.update(msg).is_empty());
+    }
+    assert_eq!(app.lookup.query.text(), "", "nothing typed where nothing can be seen");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.context(), Context::Find);
+    app.update(Msg::Resize(80, 24));
+    type_text(&mut app, "s");
+    assert_eq!(app.lookup.query.text(), "s");
+    app.update(Msg::Resize(60, 24));
+    let commands = app.update(ctrl('q'));
+    assert!(commands.contains(&Command::Quit));
+    assert!(app.quitting);
 }
 
 #[test]
@@ -341,7 +396,7 @@ fn queue_row(id: i64, version: i64) -> crate::store::deficiencies::QueueRow {
 
 fn open_queue(app: &mut App, rows: Vec<crate::store::deficiencies::QueueRow>) {
     app.update(key(KeyCode::Esc)); // leave the empty Find field
-    let commands = app.update(key(KeyCode::Char('3')));
+    let commands = palette(app, "deficiencies");
     let Some(Command::LoadQueue { id, offset: 0, append: false, .. }) = commands.first().cloned() else {
         panic!("{commands:?}")
     };

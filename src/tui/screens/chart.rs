@@ -38,13 +38,79 @@ pub struct ChartState {
     /// The document whose text is open, by index into `chart.documents`.
     pub document: Option<usize>,
     pub doc_scroll: u16,
+    /// Deficiencies selected with Space for the next action, by id.
+    pub picked: std::collections::BTreeSet<i64>,
 }
 
 impl ChartState {
     /// Opens on the encounters, at `encounter_id` when the lookup came by account number.
     pub fn new(chart: Chart, encounter_id: Option<i64>) -> Self {
         let at = encounter_id.and_then(|id| chart.encounters.iter().position(|e| e.id == id)).unwrap_or(0);
-        Self { chart, section: Section::Encounters, selected: [at, 0, 0, 0, 0], document: None, doc_scroll: 0 }
+        Self {
+            chart,
+            section: Section::Encounters,
+            selected: [at, 0, 0, 0, 0],
+            document: None,
+            doc_scroll: 0,
+            picked: Default::default(),
+        }
+    }
+
+    /// The same patient's chart read again (after work on it): the section and highlights stay,
+    /// within the new lists; selections of items no longer open are dropped.
+    pub fn refresh(&mut self, chart: Chart) {
+        self.chart = chart;
+        let open: std::collections::BTreeSet<i64> =
+            self.chart.deficiencies.iter().filter(|d| d.status.is_open()).map(|d| d.id).collect();
+        self.picked.retain(|id| open.contains(id));
+        if self.document.is_some_and(|i| i >= self.chart.documents.len()) {
+            self.document = None;
+        }
+        let section = self.section;
+        for s in Section::ALL {
+            self.section = s;
+            let len = self.len();
+            self.selected[s.index()] = self.selected[s.index()].min(len.saturating_sub(1));
+        }
+        self.section = section;
+    }
+
+    /// Selects or unselects the highlighted deficiency; only an open one can be worked.
+    pub fn toggle_pick(&mut self) -> Result<(), String> {
+        let Some(d) = self.chart.deficiencies.get(self.selected[Section::Deficiencies.index()]) else {
+            return Err("No deficiency on this chart.".into());
+        };
+        if !d.status.is_open() {
+            return Err(format!("{} is {}; only open items can be worked.", item_name(d), d.status.code()));
+        }
+        if !self.picked.remove(&d.id) {
+            self.picked.insert(d.id);
+        }
+        Ok(())
+    }
+
+    /// The (id, version) of the deficiencies an action works on: those selected, in the order
+    /// listed, or else the highlighted one. Refused before any question when it is not open.
+    pub fn work_items(&self) -> Result<Vec<(i64, i64)>, String> {
+        if !self.picked.is_empty() {
+            return Ok(self
+                .chart
+                .deficiencies
+                .iter()
+                .filter(|d| self.picked.contains(&d.id))
+                .map(|d| (d.id, d.version))
+                .collect());
+        }
+        if !self.chart.deficiencies.iter().any(|d| d.status.is_open()) {
+            return Err("No open deficiency on this chart.".into());
+        }
+        let Some(d) = self.chart.deficiencies.get(self.selected[Section::Deficiencies.index()]) else {
+            return Err("Highlight a deficiency first.".into());
+        };
+        if !d.status.is_open() {
+            return Err(format!("{} is {}; only open items can be worked.", item_name(d), d.status.code()));
+        }
+        Ok(vec![(d.id, d.version)])
     }
 
     pub fn selected(&self) -> usize {
@@ -105,6 +171,11 @@ impl ChartState {
     pub fn close_document(&mut self) -> bool {
         self.document.take().is_some()
     }
+}
+
+/// A deficiency as a clerk names it: `A25-000781 DS-D`.
+pub fn item_name(d: &crate::domain::chart::DeficiencyView) -> String {
+    format!("{} {}", clean(&d.account), clean(&d.type_code))
 }
 
 /// The banner: who this is, on every chart screen, above anything that scrolls.
