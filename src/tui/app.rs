@@ -350,7 +350,13 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::InfoLoaded(Err(e)) | Msg::BackgroundFailed(e) | Msg::ProvidersLoaded(Err(e)) => {
+            // Without the provider list the palette still takes an NPI; a clerk who may not see
+            // the queue is not told about a list she never asked for.
+            Msg::ProvidersLoaded(Err(_)) => {
+                self.dirty = false;
+                Vec::new()
+            }
+            Msg::InfoLoaded(Err(e)) | Msg::BackgroundFailed(e) => {
                 self.toast = Some(e);
                 Vec::new()
             }
