@@ -351,3 +351,44 @@ fn an_import_from_the_palette_brings_its_patients_onto_the_screen() {
     s.send(b"\x11");
     assert!(s.wait_exit(WAIT).success());
 }
+
+/// The README's examples and the Find screen's hint, each searched on the demo a first run makes:
+/// every one finds a patient, and the patient count the README states is the count made.
+#[test]
+fn every_example_the_readme_and_the_find_hint_give_finds_a_patient_in_the_first_run_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["init"]);
+    assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let made: usize = said
+        .split_once("Demo hospital ready")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {said:?}"));
+
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let stated = flat
+        .split_once("a demo hospital of ")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .map(|n| n.replace(',', ""))
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("the README states the demo's size");
+    assert_eq!(stated, made, "the README says {stated} patients; the demo made {made}");
+
+    let (_, tries) = flat.split_once("Try, at the Find prompt:").expect("the README's examples");
+    let tries = tries.split_once(". ").map(|(t, _)| t).unwrap_or(tries);
+    let mut examples: Vec<String> = tries.split('`').skip(1).step_by(2).map(str::to_string).collect();
+    assert!(examples.len() >= 5, "{examples:?}");
+    examples.extend(chartroom::tui::screens::lookup::HINT_EXAMPLES.iter().map(|e| e.to_string()));
+    for example in &examples {
+        let out = cli(dir.path(), &["search", example, "--json"]);
+        assert!(out.status.success(), "{example}: {}", String::from_utf8_lossy(&out.stderr));
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(!rows.is_empty(), "{example:?} finds no one in the demo");
+    }
+    // The palette's MRN example opens a chart.
+    let out = cli(dir.path(), &["chart", "100234"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

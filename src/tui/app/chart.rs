@@ -69,7 +69,20 @@ impl App {
         } else if chart.section != Section::Deficiencies {
             Err("Open the chart's Deficiencies (Tab) to work them here.".to_string())
         } else {
-            chart.work_items().and_then(|items| self.bulk_command(action, items, &args))
+            chart.work_items().and_then(|items| {
+                // The question names the items as the chart lists them, when they are few.
+                let names: Vec<String> = chart
+                    .chart
+                    .deficiencies
+                    .iter()
+                    .filter(|d| items.iter().any(|(id, _)| *id == d.id))
+                    .map(crate::tui::screens::chart::item_name)
+                    .collect();
+                self.bulk_command(action, items, &args).map(|(prompt, command)| match names.len() {
+                    1..=2 => (format!("{}: {prompt}", names.join(", ")), command),
+                    _ => (prompt, command),
+                })
+            })
         };
         match prepared {
             Ok((prompt, command)) => self.overlay = Some(Overlay::Confirm { prompt, command }),

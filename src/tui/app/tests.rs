@@ -747,7 +747,7 @@ fn a_charts_deficiency_is_completed_where_it_is_shown_with_the_queues_confirmati
     assert_eq!(app.chart.as_ref().unwrap().section, Section::Deficiencies);
     app.update(key(KeyCode::Char('c')));
     let Some(Overlay::Confirm { prompt, command }) = &app.overlay else { panic!("{:?}", app.toast) };
-    assert_eq!(prompt, "Complete 1 deficiency with resolved date 03/03/2025? (y/N)");
+    assert_eq!(prompt, "A25-000781 DS-D: Complete 1 deficiency with resolved date 03/03/2025? (y/N)");
     let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
     assert_eq!(command, &Command::CompleteDeficiencies { items: vec![(21, 3)], resolved_on: today });
     let commands = app.update(key(KeyCode::Char('y')));
@@ -896,4 +896,18 @@ fn every_message_is_kept_for_messages_and_a_long_one_is_whole_there() {
     assert_eq!(app.messages[0], format!("Import stopped: {long}"));
     palette(&mut app, "messages");
     assert!(matches!(app.overlay, Some(Overlay::Messages { .. })));
+}
+
+#[test]
+fn the_help_overlay_scrolls_to_its_last_line_at_80x24() {
+    let mut app = app_with_deficient_chart();
+    app.update(key(KeyCode::Char('?')));
+    for _ in 0..200 {
+        app.update(key(KeyCode::Down));
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| crate::tui::view::render(frame, &app, &crate::tui::theme::Theme::monochrome())).unwrap();
+    let screen = format!("{:?}", terminal.backend().buffer());
+    assert!(screen.contains("see config.example.toml"), "the last line is reachable: {screen}");
+    assert!(!screen.contains("more ┘"), "{screen}");
 }
