@@ -224,7 +224,12 @@ pub fn banner(chart: &Chart, today: NaiveDate, width: u16, theme: &Theme) -> Vec
     }
     // Two lines: the flags below, whole; the name as long as the first line allows.
     let room = width.saturating_sub(1 + facts_width(2));
-    let name = names.iter().find(|n| n.width() <= room).cloned().unwrap_or_else(|| shorten(&names[0], room));
+    let name = names.iter().find(|n| n.width() <= room).cloned().unwrap_or_else(|| {
+        // The family name gives way; the given name's initial stays: `WOLFESCHLEGEL…, M`.
+        let initial = clean(&p.given).chars().next().map(|c| format!(", {}", c.to_uppercase())).unwrap_or_default();
+        let family = clean(&p.family).to_uppercase();
+        format!("{}{initial}", shorten(&family, room.saturating_sub(initial.width())))
+    });
     let mut lines = vec![line(&name, 2, false)];
     if !flags.is_empty() {
         let mut spans = Vec::new();

@@ -38,7 +38,7 @@ pub fn header(frame: &mut Frame, area: Rect, info: &HeaderInfo, theme: &Theme) {
             format!(" {username} ")
         };
         let left = if app_name { " chartroom  ".to_string() } else { " ".to_string() };
-        let needed = left.width() + place.width() + 1 + badge.width() + 1 + user.width();
+        let needed = left.width() + place.width() + badge.width() + 2 + user.width();
         chosen = Some((left, app_name, place, user));
         if needed <= width {
             break;
@@ -48,7 +48,7 @@ pub fn header(frame: &mut Frame, area: Rect, info: &HeaderInfo, theme: &Theme) {
     let [left_area, place_area, badge_area, user_area] = Layout::horizontal([
         Constraint::Length(left.width() as u16),
         Constraint::Fill(1),
-        Constraint::Length(badge.width() as u16 + 1),
+        Constraint::Length(if info.is_demo { badge.width() as u16 + 2 } else { 0 }),
         Constraint::Length(user.width() as u16),
     ])
     .areas(area);
@@ -57,7 +57,7 @@ pub fn header(frame: &mut Frame, area: Rect, info: &HeaderInfo, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(place), place_area);
     if info.is_demo {
-        frame.render_widget(Paragraph::new(Span::styled(badge, theme.demo)).right_aligned(), badge_area);
+        frame.render_widget(Paragraph::new(Span::styled(badge, theme.demo)).centered(), badge_area);
     }
     frame.render_widget(Paragraph::new(user).style(theme.header).right_aligned(), user_area);
 }
