@@ -40,6 +40,13 @@ impl Harness {
         }
     }
 
+    /// The deficiency queue by the palette (digits in the results are text now).
+    fn open_queue(&mut self) {
+        self.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
+        self.type_text("deficiencies");
+        self.keys(&[key(KeyCode::Enter)]);
+    }
+
     fn type_text(&mut self, text: &str) {
         let keys: Vec<_> = text.chars().map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)).collect();
         self.keys(&keys);
@@ -227,7 +234,7 @@ fn a_hostile_name_shows_as_text() {
 fn deficiency_queue_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut h_ = Harness::new(w, h);
-        h_.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3'))]);
+        h_.open_queue();
         assert_eq!(h_.app.queue.rows.len(), 3);
         insta::assert_snapshot!(format!("deficiency_queue_{w}x{h}"), h_.draw(w, h, &theme()).backend());
     }
@@ -236,7 +243,8 @@ fn deficiency_queue_80x24_and_120x40() {
 #[test]
 fn deficiency_queue_confirm_80x24() {
     let mut h = Harness::new(80, 24);
-    h.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3')), key(KeyCode::Char(' '))]);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char(' '))]);
     h.keys(&[key(KeyCode::Char(':'))]);
     h.type_text("QC=1-2");
     h.keys(&[key(KeyCode::Enter)]);
@@ -246,7 +254,8 @@ fn deficiency_queue_confirm_80x24() {
 #[test]
 fn physician_view_80x24() {
     let mut h = Harness::new(80, 24);
-    h.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3')), key(KeyCode::Char(':'))]);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char(':'))]);
     h.type_text("physician 1000000001");
     h.keys(&[key(KeyCode::Enter)]);
     assert_eq!(h.app.queue.rows.len(), 1);
@@ -256,7 +265,72 @@ fn physician_view_80x24() {
 #[test]
 fn deficiency_queue_grouped_by_physician_80x24() {
     let mut h = Harness::new(80, 24);
-    h.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3')), key(KeyCode::Char('s'))]);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char('s'))]);
     assert_eq!(h.app.queue.standings.len(), 3);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+/// A very long name on a deceased, restricted patient: the name is shortened, the MRN, birth date,
+/// SSN and both flags are whole.
+#[test]
+fn chart_long_name_and_flags_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511");
+    h.keys(&[key(KeyCode::Enter)]);
+    let chart = &mut h.app.chart.as_mut().expect("the chart is open").chart;
+    chart.patient.family = "Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh".into();
+    chart.patient.given = "Maria Guadalupe".into();
+    chart.patient.middle = "Esperanza".into();
+    chart.patient.deceased_on = Some(common::today() - chrono::Duration::days(40));
+    chart.patient.sensitivity = chartroom::domain::patient::Sensitivity::Employee;
+    let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
+    for whole in ["MRN 204511", "DOB 09/30/1988", "SSN xxx-xx-0417", "deceased", "R EMPLOYEE"] {
+        assert!(screen.contains(whole), "{whole} is cut: {screen}");
+    }
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+/// The chart's deficiencies with their work keys in the footer, one selected, and the question.
+#[test]
+fn chart_deficiencies_worked_from_the_chart_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("A25-000781");
+    h.keys(&[key(KeyCode::Enter), key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Char(' '))]);
+    insta::assert_snapshot!("chart_deficiencies_selected_80x24", h.draw(80, 24, &theme()).backend());
+    h.keys(&[key(KeyCode::Char('c'))]);
+    insta::assert_snapshot!("chart_deficiency_confirm_80x24", h.draw(80, 24, &theme()).backend());
+}
+
+/// The palette scrolled to its last entry: every entry is reachable, name and description apart.
+#[test]
+fn palette_scrolled_to_the_end_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
+    h.keys(&vec![key(KeyCode::Down); 30]);
+    let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
+    assert!(screen.contains("VD=1-3 reason"), "{screen}");
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+/// Help scrolled to its end: the last line is readable, nothing runs off the right.
+#[test]
+fn help_scrolled_to_the_end_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE), key(KeyCode::End)]);
+    let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
+    assert!(screen.contains("see config.example.toml."), "{screen}");
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+/// A message too long for the line wraps over the last lines, whole up to three lines.
+#[test]
+fn a_long_message_wraps_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.app.update(Msg::ImportDone(Err(
+        "the directory /srv/exports/synthea/2026-11-26/csv holds no patients.csv; name the directory that holds \
+         patients.csv, encounters.csv and procedures.csv (the output/csv folder of a Synthea run)"
+            .into(),
+    )));
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }

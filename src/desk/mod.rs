@@ -343,6 +343,29 @@ impl Desk {
         Ok(self.store.list_facilities()?)
     }
 
+    /// Every provider, by name: what the palette completes `physician NAME` and `AS NAME` from.
+    pub fn list_providers(&self) -> DeskResult<Vec<crate::domain::chart::Provider>> {
+        let readers = [
+            Permission::ManageDeficiencies,
+            Permission::ViewReports,
+            Permission::CompleteDeficiencies,
+            Permission::ConfirmSuspensions,
+        ];
+        if !readers.iter().any(|p| self.can(*p)) {
+            // Refused as the queue is, naming what is needed.
+            self.require(Permission::ManageDeficiencies)?;
+        }
+        let mut providers = Vec::new();
+        loop {
+            let page = self.store.list_providers(Page { offset: providers.len(), limit: 10_000 })?;
+            let done = page.len() < 10_000;
+            providers.extend(page);
+            if done {
+                return Ok(providers);
+            }
+        }
+    }
+
     // ---- audit and backup ---------------------------------------------------------------------
 
     pub fn list_audit(

@@ -591,6 +591,9 @@ pub struct DocumentView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeficiencyView {
     pub id: i64,
+    /// The version the chart was read at: work on the item from the chart is refused if it changed since.
+    #[serde(skip)]
+    pub version: i64,
     pub encounter_id: i64,
     pub account: String,
     pub type_code: String,

@@ -31,10 +31,15 @@ pub enum Action {
     CycleBucket,
     Reload,
     ToggleFold,
+    NewFind,
+    CompleteItems,
+    CommentItems,
+    ReassignItems,
+    PauseItems,
 }
 
 impl Action {
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 33] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -63,6 +68,11 @@ impl Action {
         Self::CycleBucket,
         Self::Reload,
         Self::ToggleFold,
+        Self::NewFind,
+        Self::CompleteItems,
+        Self::CommentItems,
+        Self::ReassignItems,
+        Self::PauseItems,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -96,6 +106,11 @@ impl Action {
             Self::CycleBucket => "cycle_bucket",
             Self::Reload => "reload",
             Self::ToggleFold => "toggle_fold",
+            Self::NewFind => "new_find",
+            Self::CompleteItems => "complete_items",
+            Self::CommentItems => "comment_items",
+            Self::ReassignItems => "reassign_items",
+            Self::PauseItems => "pause_items",
         }
     }
 
@@ -134,6 +149,11 @@ impl Action {
             Self::CycleBucket => "Age bucket: 0-14, 15-21, 22-30, 31-60, >60, all",
             Self::Reload => "Reload the queue and its counts",
             Self::ToggleFold => "Fold or unfold the physician's group (sorted by physician)",
+            Self::NewFind => "Find another patient: an empty Find field",
+            Self::CompleteItems => "Complete the highlighted or selected deficiencies",
+            Self::CommentItems => "Comment to the provider on them",
+            Self::ReassignItems => "Reassign them to a provider (name or NPI)",
+            Self::PauseItems => "Pause their aging: FROM TO reason",
         }
     }
 
@@ -165,6 +185,11 @@ impl Action {
             Self::CycleBucket => "age",
             Self::Reload => "reload",
             Self::ToggleFold => "fold",
+            Self::NewFind => "find",
+            Self::CompleteItems => "complete",
+            Self::CommentItems => "comment",
+            Self::ReassignItems => "reassign",
+            Self::PauseItems => "pause",
         }
     }
 }

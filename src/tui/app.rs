@@ -6,7 +6,9 @@ use super::keymap::{Context, Keymap};
 use super::screens::chart::ChartState;
 use super::screens::lookup::LookupState;
 use super::screens::queue::QueueState;
-use super::widgets::palette::{BulkAction, PaletteCommand, PaletteState};
+use super::theme::Theme;
+use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::widgets::palette::{BulkAction, PaletteCommand, PaletteState, ProviderChoice};
 use crate::desk::SearchOutcome;
 use crate::domain::chart::Chart;
 use crate::domain::deficiency::DelinquencyRate;
@@ -32,6 +34,10 @@ pub enum Screen {
 #[derive(Debug)]
 pub enum Overlay {
     Help {
+        scroll: u16,
+    },
+    /// The session's messages (`:messages`), newest last.
+    Messages {
         scroll: u16,
     },
     Palette(PaletteState),
@@ -94,6 +100,8 @@ pub enum Msg {
     },
     /// A background write (an audit event) failed.
     BackgroundFailed(String),
+    /// The providers, for completing a physician's name in the palette.
+    ProvidersLoaded(Result<Vec<ProviderChoice>, String>),
     QueueLoaded {
         id: RequestId,
         append: bool,
@@ -200,6 +208,8 @@ pub enum Command {
         to: crate::domain::chart::DeficiencyStatus,
         note: String,
     },
+    /// The providers for the palette's completion, once per session.
+    LoadProviders,
     Suspend,
     Quit,
 }
@@ -223,14 +233,21 @@ pub struct App {
     pub queue: QueueState,
     /// Where Esc from the chart goes back to.
     pub chart_return: Screen,
-    /// A one-line message (errors, refusals) shown above the footer until the next key.
+    /// A message (errors, refusals) shown above the footer until the next key.
     pub toast: Option<String>,
+    /// Every message shown this session, oldest first, for `:messages`.
+    pub messages: Vec<String>,
+    /// Providers for the palette's completion; asked for when the palette first opens.
+    pub providers: Arc<Vec<ProviderChoice>>,
+    providers_asked: bool,
     pub size: (u16, u16),
     pub quitting: bool,
     pub today: chrono::NaiveDate,
     next_id: RequestId,
     /// The chart request the screen is waiting for.
     pending_chart: Option<RequestId>,
+    /// A reload of the open chart after work on it: it keeps its section and highlight.
+    refreshing_chart: Option<RequestId>,
     audit_generation: u64,
     pub pending_audit: Option<PendingSearchAudit>,
     /// Something changed since the last frame.
@@ -249,11 +266,15 @@ impl App {
             queue: QueueState::default(),
             chart_return: Screen::Lookup,
             toast: None,
+            messages: Vec::new(),
+            providers: Arc::new(Vec::new()),
+            providers_asked: false,
             size,
             quitting: false,
             today,
             next_id: 0,
             pending_chart: None,
+            refreshing_chart: None,
             audit_generation: 0,
             pending_audit: None,
             dirty: true,
@@ -289,6 +310,30 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        let progress = matches!(msg, Msg::Progress(_));
+        if let Msg::Key(key) = &msg
+            && key.kind != KeyEventKind::Release
+        {
+            // A key dismisses the message on screen; it stays in the log.
+            self.toast = None;
+        }
+        let before = self.toast.clone();
+        let commands = self.update_inner(msg);
+        // Progress lines change many times a second; only their outcome is worth keeping.
+        if !progress
+            && let Some(message) = &self.toast
+            && Some(message) != before.as_ref()
+            && !message.is_empty()
+        {
+            if self.messages.len() >= MESSAGE_LOG {
+                self.messages.remove(0);
+            }
+            self.messages.push(message.clone());
+        }
+        commands
+    }
+
+    fn update_inner(&mut self, msg: Msg) -> Vec<Command> {
         self.dirty = true;
         match msg {
             Msg::Key(key) if key.kind == KeyEventKind::Press || key.kind == KeyEventKind::Repeat => self.on_key(key),
@@ -303,6 +348,19 @@ impl App {
             Msg::InfoLoaded(Ok(info)) => {
                 let (username, role) = (self.header.username.clone(), self.header.role.clone());
                 self.header = HeaderInfo { username, role, ..info };
+                Vec::new()
+            }
+            Msg::ProvidersLoaded(Ok(providers)) => {
+                self.providers = Arc::new(providers);
+                if let Some(Overlay::Palette(palette)) = &mut self.overlay {
+                    palette.providers = self.providers.clone();
+                }
+                Vec::new()
+            }
+            // Without the provider list the palette still takes an NPI; a clerk who may not see
+            // the queue is not told about a list she never asked for.
+            Msg::ProvidersLoaded(Err(_)) => {
+                self.dirty = false;
                 Vec::new()
             }
             Msg::InfoLoaded(Err(e)) | Msg::BackgroundFailed(e) => {
@@ -425,14 +483,25 @@ impl App {
                 Vec::new()
             }
             Msg::Completed { verb, result } => {
+                let from_chart = self.screen == Screen::Chart;
                 match result {
                     Ok(outcome) => {
-                        self.queue.picked.clear();
+                        if from_chart {
+                            if let Some(chart) = self.chart.as_mut() {
+                                chart.picked.clear();
+                            }
+                        } else {
+                            self.queue.picked.clear();
+                        }
                         self.toast = Some(queue::completion_message(verb, &outcome));
                     }
                     Err(e) => self.toast = Some(e),
                 }
-                self.reload_queue()
+                let mut commands = self.refresh_chart();
+                if !from_chart || self.queue.loaded {
+                    commands.extend(self.reload_queue());
+                }
+                commands
             }
             Msg::Terminate => self.quit(),
         }
@@ -454,7 +523,15 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        self.toast = None;
+        let (width, height) = self.size;
+        if width < MIN_WIDTH || height < MIN_HEIGHT {
+            // Nothing can be seen to be acted on: only quitting works until the terminal grows.
+            if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
+                return self.quit();
+            }
+            self.dirty = false;
+            return Vec::new();
+        }
         if let Some(overlay) = self.overlay.take() {
             return self.on_overlay_key(overlay, key);
         }
@@ -462,6 +539,12 @@ impl App {
         match self.keymap.action(context, &key) {
             Some(action) => self.on_action(action),
             None if context == Context::Find => self.on_find_text(key),
+            None if context == Context::Results && is_typing(&key) => {
+                // A clerk typing in the results means a new search, not a command.
+                let mut commands = self.on_action(Action::NewFind);
+                commands.extend(self.on_find_text(key));
+                commands
+            }
             None => {
                 self.dirty = false;
                 Vec::new()
@@ -472,16 +555,27 @@ impl App {
     fn on_overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> Vec<Command> {
         use crossterm::event::KeyCode;
         match overlay {
-            Overlay::Help { scroll } => {
+            Overlay::Help { scroll } | Overlay::Messages { scroll } => {
+                let help = matches!(overlay, Overlay::Help { .. });
+                let (width, height) = chrome::text_overlay_room(self.size);
+                let lines = if help {
+                    chrome::help_lines(&self.keymap, width, &Theme::monochrome()).len()
+                } else {
+                    chrome::message_lines(&self.messages, width).len()
+                };
+                let last = u16::try_from(lines.saturating_sub(usize::from(height))).unwrap_or(u16::MAX);
                 let scroll = match key.code {
                     KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
                     KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                    KeyCode::PageDown => scroll.saturating_add(10),
-                    KeyCode::PageUp => scroll.saturating_sub(10),
+                    KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(height.max(2) - 1),
+                    KeyCode::PageUp => scroll.saturating_sub(height.max(2) - 1),
+                    KeyCode::Home => 0,
+                    KeyCode::End => last,
                     _ if self.keymap.action(Context::Global, &key) == Some(Action::Quit) => return self.quit(),
                     _ => return Vec::new(),
-                };
-                self.overlay = Some(Overlay::Help { scroll });
+                }
+                .min(last);
+                self.overlay = Some(if help { Overlay::Help { scroll } } else { Overlay::Messages { scroll } });
                 Vec::new()
             }
             Overlay::Confirm { command, .. } => {
@@ -523,7 +617,17 @@ impl App {
             }
             PaletteCommand::Quit => self.quit(),
             PaletteCommand::Deficiencies => self.on_action(Action::ScreenQueue),
+            PaletteCommand::Bulk { action, rows, args } if self.screen == Screen::Chart => {
+                self.chart_bulk(action, rows, args)
+            }
             PaletteCommand::Bulk { action, rows, args } => self.bulk(action, rows, args),
+            PaletteCommand::Messages => {
+                let (width, height) = chrome::text_overlay_room(self.size);
+                let lines = chrome::message_lines(&self.messages, width).len();
+                let scroll = u16::try_from(lines.saturating_sub(usize::from(height))).unwrap_or(u16::MAX);
+                self.overlay = Some(Overlay::Messages { scroll });
+                Vec::new()
+            }
             PaletteCommand::Physician(npi) => vec![Command::LoadPhysician { npi }],
             PaletteCommand::Filter(terms) => self.filter_queue(terms),
             PaletteCommand::Nightly => {
@@ -566,12 +670,26 @@ impl App {
         Vec::new()
     }
 
+    /// Opens the palette, with `input` typed; the first time, asks for the providers to complete.
+    pub(super) fn open_palette(&mut self, input: &str) -> Vec<Command> {
+        self.overlay = Some(Overlay::Palette(PaletteState::with_input(self.providers.clone(), input)));
+        if self.providers_asked {
+            return Vec::new();
+        }
+        self.providers_asked = true;
+        vec![Command::LoadProviders]
+    }
+
     fn on_action(&mut self, action: Action) -> Vec<Command> {
         match action {
             Action::Quit => self.quit(),
-            Action::CommandPalette => {
-                self.overlay = Some(Overlay::Palette(PaletteState::default()));
-                Vec::new()
+            Action::CommandPalette => self.open_palette(""),
+            Action::NewFind => {
+                let commands = self.flush_search_audit();
+                self.lookup.clear();
+                self.screen = Screen::Lookup;
+                self.lookup.field_focused = true;
+                commands
             }
             Action::Help => {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
@@ -690,8 +808,7 @@ impl App {
         let before = self.lookup.query.text();
         // `:` in an empty field is the palette, as outside a field; anywhere else in text it is text.
         if before.is_empty() && key.code == crossterm::event::KeyCode::Char(':') && key.modifiers.is_empty() {
-            self.overlay = Some(Overlay::Palette(PaletteState::default()));
-            return Vec::new();
+            return self.open_palette("");
         }
         self.lookup.query.input(key);
         let text = self.lookup.query.text();
@@ -744,11 +861,17 @@ impl App {
             return Vec::new();
         }
         self.pending_chart = None;
+        let refresh = self.refreshing_chart.take() == Some(id);
         match result {
-            Ok(chart) => {
-                self.chart = Some(ChartState::new(*chart, encounter_id));
-                self.screen = Screen::Chart;
-            }
+            Ok(chart) => match self.chart.as_mut() {
+                Some(open) if refresh && open.chart.patient.patient_id == chart.patient.patient_id => {
+                    open.refresh(*chart)
+                }
+                _ => {
+                    self.chart = Some(ChartState::new(*chart, encounter_id));
+                    self.screen = Screen::Chart;
+                }
+            },
             Err(e) => self.toast = Some(e),
         }
         Vec::new()
@@ -774,6 +897,11 @@ impl App {
             Action::FirstRow => chart.move_selection(isize::MIN / 2),
             Action::LastRow => chart.move_selection(isize::MAX / 2),
             Action::OpenSelected => chart.open_selected(),
+            Action::ToggleSelect
+            | Action::CompleteItems
+            | Action::CommentItems
+            | Action::ReassignItems
+            | Action::PauseItems => return self.on_chart_work(action),
             _ => self.dirty = false,
         }
         Vec::new()
@@ -785,7 +913,18 @@ impl App {
     }
 }
 
+mod chart;
 mod queue;
+
+/// Messages kept for `:messages`.
+const MESSAGE_LOG: usize = 200;
+
+/// A plain printable key: text, whatever the focus.
+fn is_typing(key: &KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    matches!(key.code, KeyCode::Char(c) if !c.is_control())
+        && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
 
 #[cfg(test)]
 mod tests;

@@ -182,6 +182,21 @@ impl Effects {
                 verb: "commented",
                 result: desk.comment_deficiencies(items, &text).map_err(|e| e.to_string()),
             }),
+            Command::LoadProviders => self.background(|desk| {
+                Msg::ProvidersLoaded(
+                    desk.list_providers()
+                        .map(|list| {
+                            list.into_iter()
+                                .map(|p| crate::tui::widgets::palette::ProviderChoice {
+                                    name: p.display(),
+                                    npi: p.npi,
+                                    specialty: p.specialty,
+                                })
+                                .collect()
+                        })
+                        .map_err(|e| e.to_string()),
+                )
+            }),
             // The event loop handles these itself.
             Command::Suspend | Command::Quit => {}
         }

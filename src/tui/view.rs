@@ -50,10 +50,13 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         chrome::too_small(frame, area);
         return;
     }
-    let chart_banner = app.screen == Screen::Chart && app.chart.is_some();
+    let banner_lines = match (app.screen, &app.chart) {
+        (Screen::Chart, Some(state)) => chart::banner(&state.chart, app.today, area.width, theme),
+        _ => Vec::new(),
+    };
     let [header, banner, rule_top, body, rule_bottom, footer] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(u16::from(chart_banner)),
+        Constraint::Length(banner_lines.len() as u16),
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(1),
@@ -64,7 +67,7 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     chrome::rule(frame, rule_top, theme);
     match (app.screen, &app.chart) {
         (Screen::Chart, Some(state)) => {
-            frame.render_widget(Paragraph::new(chart::banner(&state.chart, app.today, theme)), banner);
+            frame.render_widget(Paragraph::new(banner_lines), banner);
             chart::render(frame, body, state, app.today, theme);
         }
         (Screen::Queue, _) => queue::render(frame, body, &app.queue, app.today, theme),
@@ -74,9 +77,13 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(message) = &app.toast {
         chrome::toast(frame, rule_bottom, message, theme);
     }
-    chrome::footer(frame, footer, &app.keymap, app.context(), app.screen, app.chart.is_some(), theme);
+    let chart_deficiencies = app.screen == Screen::Chart
+        && app.chart.as_ref().is_some_and(|c| c.section == chart::Section::Deficiencies && c.document.is_none());
+    let wanted = chrome::footer_actions(app.context(), chart_deficiencies);
+    chrome::footer(frame, footer, &app.keymap, app.context(), wanted, app.screen, app.chart.is_some(), theme);
     match &app.overlay {
         Some(Overlay::Help { scroll }) => chrome::help(frame, body, &app.keymap, *scroll, theme),
+        Some(Overlay::Messages { scroll }) => chrome::messages(frame, body, &app.messages, *scroll, theme),
         Some(Overlay::Palette(state)) => chrome::palette(frame, body, state, theme),
         Some(Overlay::Confirm { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
         None => {}

@@ -116,7 +116,7 @@ pub(super) fn load(conn: &Connection, patient_id: i64) -> StoreResult<Option<Cha
     let mut def_stmt = conn
         .prepare_cached(
             "SELECT d.id, d.encounter_id, e.account, d.type_code, t.name, pr.family, pr.given, d.status,
-                    d.event_on, d.delinquent_on
+                    d.event_on, d.delinquent_on, d.version
              FROM deficiency d
              JOIN encounter e ON e.id = d.encounter_id
              JOIN deficiency_type t ON t.code = d.type_code
@@ -138,6 +138,7 @@ pub(super) fn load(conn: &Connection, patient_id: i64) -> StoreResult<Option<Cha
                 status: DeficiencyStatus::from_code(&status).unwrap_or(DeficiencyStatus::Open),
                 event_on: parse_date(&r.get::<_, String>(8)?).unwrap_or_default(),
                 delinquent_on: parse_date(&r.get::<_, String>(9)?).unwrap_or_default(),
+                version: r.get(10)?,
             })
         })
         .map_err(map_err)?

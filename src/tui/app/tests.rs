@@ -7,6 +7,7 @@ use crate::domain::chart::{Chart, EncounterKind, EncounterView};
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};
 use crate::store::SearchPage;
+use crate::tui::widgets::palette::ProviderChoice;
 use chrono::{NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -287,12 +288,67 @@ fn moving_past_the_last_row_fetches_the_next_page() {
 }
 
 #[test]
-fn number_keys_switch_screens_only_outside_a_field() {
+fn typing_in_the_results_starts_a_new_search_instead_of_switching_screens() {
+    let mut app = app_with_smith_found();
+    app.update(key(KeyCode::Down)); // into the results
+    assert_eq!(app.context(), Context::Results);
+    // A clerk who types an MRN from the results means to look it up: `2` is not "screen 2".
+    let commands = type_text(&mut app, "204511");
+    assert_eq!(app.screen, Screen::Lookup);
+    assert_eq!(app.context(), Context::Find);
+    assert_eq!(app.lookup.query.text(), "204511", "new text, not appended to S4821");
+    assert!(matches!(commands.last(), Some(Command::Search { text, .. }) if text == "204511"));
+    // The results on screen were seen: leaving them writes their audit event once.
+    assert_eq!(commands.iter().filter(|c| matches!(c, Command::RecordSearch { .. })).count(), 1, "{commands:?}");
+    // Letters too (`j` and `k` are not row keys in the results any more; the arrows are).
+    app.update(key(KeyCode::Down));
+    type_text(&mut app, "jones");
+    assert_eq!(app.lookup.query.text(), "jones");
+}
+
+#[test]
+fn back_to_find_is_one_key_from_anywhere_and_leaves_an_empty_field() {
+    let mut app = app_with_smith_found();
+    let commands = app.update(key(KeyCode::Enter));
+    let Some(Command::OpenChart { id, .. }) = commands.last().cloned() else { panic!("{commands:?}") };
+    app.update(Msg::ChartLoaded {
+        id,
+        encounter_id: None,
+        result: Ok(Box::new(chart_for(row(7, "100234", "Smith", "John")))),
+    });
+    assert_eq!(app.screen, Screen::Chart);
+    app.update(key(KeyCode::Char('/')));
+    assert_eq!(app.context(), Context::Find);
+    assert_eq!(app.lookup.query.text(), "", "the cursor waits in an empty field");
+    // Ctrl-F does the same from the queue and from a field with text in it.
+    type_text(&mut app, "garcia");
+    app.update(ctrl('f'));
+    assert_eq!(app.lookup.query.text(), "");
+    assert_eq!(app.context(), Context::Find);
+    app.update(key(KeyCode::Esc));
+    palette(&mut app, "deficiencies");
+    assert_eq!(app.screen, Screen::Queue);
+    app.update(ctrl('f'));
+    assert_eq!((app.screen, app.context()), (Screen::Lookup, Context::Find));
+}
+
+#[test]
+fn a_too_small_terminal_takes_no_keys_but_resize_and_quit() {
     let mut app = app();
-    app.update(key(KeyCode::Esc)); // leave the empty field
-    app.update(key(KeyCode::Char('2')));
-    assert_eq!(app.screen, Screen::Lookup, "no chart open yet");
-    assert!(app.toast.is_some());
+    app.update(Msg::Resize(72, 20));
+    for msg in [key(KeyCode::Char('s')), key(KeyCode::Char(':')), ctrl('p'), key(KeyCode::F(1)), key(KeyCode::Esc)] {
+        assert!(app.update(msg).is_empty());
+    }
+    assert_eq!(app.lookup.query.text(), "", "nothing typed where nothing can be seen");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.context(), Context::Find);
+    app.update(Msg::Resize(80, 24));
+    type_text(&mut app, "s");
+    assert_eq!(app.lookup.query.text(), "s");
+    app.update(Msg::Resize(60, 24));
+    let commands = app.update(ctrl('q'));
+    assert!(commands.contains(&Command::Quit));
+    assert!(app.quitting);
 }
 
 #[test]
@@ -342,7 +398,7 @@ fn queue_row(id: i64, version: i64) -> crate::store::deficiencies::QueueRow {
 
 fn open_queue(app: &mut App, rows: Vec<crate::store::deficiencies::QueueRow>) {
     app.update(key(KeyCode::Esc)); // leave the empty Find field
-    let commands = app.update(key(KeyCode::Char('3')));
+    let commands = palette(app, "deficiencies");
     let Some(Command::LoadQueue { id, offset: 0, append: false, .. }) = commands.first().cloned() else {
         panic!("{commands:?}")
     };
@@ -691,4 +747,212 @@ fn the_search_on_screen_runs_again_when_an_import_finishes() {
     assert_eq!(searched, ["simonis"]);
     assert!(app.update(Msg::ImportDone(Err("disk full".into()))).is_empty(), "nothing new to show");
     assert_eq!(app.toast.as_deref(), Some("Import stopped: disk full"));
+}
+
+fn deficiency(
+    id: i64,
+    version: i64,
+    type_code: &str,
+    status: crate::domain::chart::DeficiencyStatus,
+) -> crate::domain::chart::DeficiencyView {
+    crate::domain::chart::DeficiencyView {
+        id,
+        version,
+        encounter_id: 11,
+        account: "A25-000781".into(),
+        type_code: type_code.into(),
+        type_name: "Discharge summary not dictated".into(),
+        provider: "PATEL, ALICE".into(),
+        status,
+        event_on: NaiveDate::from_ymd_opt(2025, 2, 10).unwrap(),
+        delinquent_on: NaiveDate::from_ymd_opt(2025, 3, 12).unwrap(),
+    }
+}
+
+/// GARCIA's chart open, with one open deficiency (21, version 3) and one completed (22).
+fn app_with_deficient_chart() -> App {
+    use crate::domain::chart::DeficiencyStatus;
+    let mut app = app_with_smith_found();
+    let commands = app.update(key(KeyCode::Enter));
+    let Some(Command::OpenChart { id, .. }) = commands.last().cloned() else { panic!("{commands:?}") };
+    let mut chart = chart_for(row(7, "100234", "Smith", "John"));
+    chart.deficiencies =
+        vec![deficiency(21, 3, "DS-D", DeficiencyStatus::Open), deficiency(22, 1, "OP-S", DeficiencyStatus::Completed)];
+    app.update(Msg::ChartLoaded { id, encounter_id: None, result: Ok(Box::new(chart)) });
+    app
+}
+
+#[test]
+fn a_charts_deficiency_is_completed_where_it_is_shown_with_the_queues_confirmation() {
+    use crate::tui::screens::chart::Section;
+    let mut app = app_with_deficient_chart();
+    // From the encounters, `c` shows the deficiencies rather than act on a row the clerk cannot see.
+    assert!(app.update(key(KeyCode::Char('c'))).is_empty());
+    assert!(app.overlay.is_none());
+    assert_eq!(app.chart.as_ref().unwrap().section, Section::Deficiencies);
+    app.update(key(KeyCode::Char('c')));
+    let Some(Overlay::Confirm { prompt, command }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert_eq!(prompt, "A25-000781 DS-D: Complete 1 deficiency with resolved date 03/03/2025? (y/N)");
+    let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    assert_eq!(command, &Command::CompleteDeficiencies { items: vec![(21, 3)], resolved_on: today });
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert_eq!(commands, vec![Command::CompleteDeficiencies { items: vec![(21, 3)], resolved_on: today }]);
+    // Done: the chart is read again where it stands; the queue, never opened, is not loaded.
+    let outcome = crate::store::CompletionOutcome {
+        completed: vec![21],
+        skipped: vec![],
+        charts_completed: vec![],
+        reinstated: vec![],
+    };
+    let commands = app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
+    let [Command::OpenChart { id, patient_id: 7, encounter_id: None }] = commands[..] else { panic!("{commands:?}") };
+    assert_eq!(app.toast.as_deref(), Some("1 deficiency completed"));
+    let mut chart = app.chart.as_ref().unwrap().chart.clone();
+    chart.deficiencies[0].status = crate::domain::chart::DeficiencyStatus::Completed;
+    app.update(Msg::ChartLoaded { id, encounter_id: None, result: Ok(Box::new(chart)) });
+    let state = app.chart.as_ref().unwrap();
+    assert_eq!((app.screen, state.section), (Screen::Chart, Section::Deficiencies));
+    assert!(!state.chart.deficiencies[0].status.is_open());
+    // Nothing open is left: refused before any question.
+    app.update(key(KeyCode::Char('c')));
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("No open deficiency on this chart."));
+}
+
+#[test]
+fn a_completed_item_on_a_chart_is_refused_before_the_question() {
+    let mut app = app_with_deficient_chart();
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down)); // the completed OP-S
+    app.update(key(KeyCode::Char('c')));
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("A25-000781 OP-S is COMPLETED; only open items can be worked."));
+    app.update(key(KeyCode::Char(' ')));
+    assert!(app.chart.as_ref().unwrap().picked.is_empty(), "a completed item cannot be selected");
+    // Row numbers are the queue's: on a chart they are refused, not guessed.
+    palette(&mut app, "QC=1");
+    assert!(app.overlay.is_none());
+    assert!(app.toast.as_deref().unwrap().starts_with("On a chart, work the highlighted deficiency"));
+}
+
+#[test]
+fn comment_reassign_and_pause_from_a_chart_ask_in_the_palette_then_confirm() {
+    let mut app = app_with_deficient_chart();
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    let commands = app.update(key(KeyCode::Char('m')));
+    assert_eq!(commands, vec![Command::LoadProviders], "the providers are asked for once, for completion");
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!() };
+    assert_eq!(p.input, "CM ");
+    type_text(&mut app, "please sign");
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(command, Command::CommentDeficiencies { items: vec![(21, 3)], text: "please sign".into() });
+
+    app.update(Msg::ProvidersLoaded(Ok(vec![
+        ProviderChoice { npi: "1000000001".into(), name: "PATEL, ALICE".into(), specialty: "Surgery".into() },
+        ProviderChoice { npi: "1000000002".into(), name: "OKAFOR, BEN".into(), specialty: "Medicine".into() },
+    ])));
+    assert!(app.update(key(KeyCode::Char('r'))).is_empty(), "asked once already");
+    type_text(&mut app, "okaf");
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(command, Command::ReassignDeficiencies { items: vec![(21, 3)], npi: "1000000002".into() });
+
+    app.update(key(KeyCode::Char('p')));
+    type_text(&mut app, "02/20/2025 02/25/2025 chart in coding");
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert!(
+        matches!(command, Command::PauseAging { items, reason, .. } if items == vec![(21, 3)] && reason == "chart in coding")
+    );
+}
+
+#[test]
+fn physician_takes_a_name_or_an_npi_with_completion() {
+    let mut app = app();
+    let commands = app.update(key(KeyCode::Char(':')));
+    assert_eq!(commands, vec![Command::LoadProviders]);
+    app.update(Msg::ProvidersLoaded(Ok(vec![
+        ProviderChoice { npi: "1000000001".into(), name: "PATEL, ALICE".into(), specialty: "Surgery".into() },
+        ProviderChoice { npi: "1000000003".into(), name: "PATEL, ANIL".into(), specialty: "Medicine".into() },
+    ])));
+    type_text(&mut app, "physician patel a");
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!() };
+    let names: Vec<_> = p.entries().into_iter().map(|e| e.label).collect();
+    assert_eq!(names, ["PATEL, ALICE", "PATEL, ANIL"]);
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Tab));
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!() };
+    assert_eq!(p.input, "physician 1000000003");
+    let commands = app.update(key(KeyCode::Enter));
+    assert_eq!(commands, vec![Command::LoadPhysician { npi: "1000000003".into() }]);
+    // By name, Enter takes the highlighted one; an NPI is taken as typed.
+    app.update(key(KeyCode::Char(':')));
+    type_text(&mut app, "physician patel, al");
+    assert_eq!(app.update(key(KeyCode::Enter)), vec![Command::LoadPhysician { npi: "1000000001".into() }]);
+    app.update(key(KeyCode::Char(':')));
+    type_text(&mut app, "physician 1234567890");
+    assert_eq!(app.update(key(KeyCode::Enter)), vec![Command::LoadPhysician { npi: "1234567890".into() }]);
+    app.update(key(KeyCode::Char(':')));
+    type_text(&mut app, "physician zzz");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.toast.as_deref().unwrap().starts_with("no provider matches \"zzz\""), "{:?}", app.toast);
+    assert!(matches!(app.overlay, Some(Overlay::Palette(_))), "what was typed stays to correct");
+}
+
+#[test]
+fn every_palette_entry_is_reachable_and_enter_runs_or_completes_it() {
+    let mut app = app();
+    app.update(key(KeyCode::Char(':')));
+    let count = crate::tui::widgets::palette::COMMANDS.len();
+    for _ in 0..count + 3 {
+        app.update(key(KeyCode::Down));
+    }
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!() };
+    assert_eq!(p.selected, count - 1, "the arrows reach the last entry and stop there");
+    // The last entry, VD, needs a reason: Enter puts it in the input instead of failing.
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert_eq!(p.input, "VD ");
+    assert!(app.toast.is_none());
+    app.update(key(KeyCode::Esc));
+    // An entry without arguments runs.
+    app.update(key(KeyCode::Char(':')));
+    let help = crate::tui::widgets::palette::COMMANDS.iter().position(|(n, _, _)| *n == "help").unwrap();
+    for _ in 0..help {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::Enter));
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+}
+
+#[test]
+fn every_message_is_kept_for_messages_and_a_long_one_is_whole_there() {
+    let mut app = app();
+    let long = "Imported: 5750 patients new, 0 unchanged; 220100 encounters new; 160950 procedures new; 1200 documents new; 3 rejected, first: row 7 of patients.csv: a birth date after the death date";
+    app.update(Msg::ImportDone(Err(long.into())));
+    app.update(key(KeyCode::Esc));
+    assert!(app.toast.is_none(), "a key dismisses the message from the screen");
+    app.update(Msg::Progress("Importing: 40%".into()));
+    app.update(Msg::BackgroundFailed("could not write the audit trail: disk full".into()));
+    assert_eq!(app.messages.len(), 2, "progress lines are not kept: {:?}", app.messages);
+    assert_eq!(app.messages[0], format!("Import stopped: {long}"));
+    palette(&mut app, "messages");
+    assert!(matches!(app.overlay, Some(Overlay::Messages { .. })));
+}
+
+#[test]
+fn the_help_overlay_scrolls_to_its_last_line_at_80x24() {
+    let mut app = app_with_deficient_chart();
+    app.update(key(KeyCode::Char('?')));
+    for _ in 0..200 {
+        app.update(key(KeyCode::Down));
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| crate::tui::view::render(frame, &app, &crate::tui::theme::Theme::monochrome())).unwrap();
+    let screen = format!("{:?}", terminal.backend().buffer());
+    assert!(screen.contains("see config.example.toml"), "the last line is reachable: {screen}");
+    assert!(!screen.contains("more ┘"), "{screen}");
 }

@@ -6,11 +6,13 @@ use crate::domain::chart::Chart;
 use crate::domain::dates::{age_on, us_date};
 use crate::domain::ssn::masked;
 use crate::domain::text::{clean, clean_multiline};
+use crate::tui::widgets::chrome::wrap;
 use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -38,13 +40,79 @@ pub struct ChartState {
     /// The document whose text is open, by index into `chart.documents`.
     pub document: Option<usize>,
     pub doc_scroll: u16,
+    /// Deficiencies selected with Space for the next action, by id.
+    pub picked: std::collections::BTreeSet<i64>,
 }
 
 impl ChartState {
     /// Opens on the encounters, at `encounter_id` when the lookup came by account number.
     pub fn new(chart: Chart, encounter_id: Option<i64>) -> Self {
         let at = encounter_id.and_then(|id| chart.encounters.iter().position(|e| e.id == id)).unwrap_or(0);
-        Self { chart, section: Section::Encounters, selected: [at, 0, 0, 0, 0], document: None, doc_scroll: 0 }
+        Self {
+            chart,
+            section: Section::Encounters,
+            selected: [at, 0, 0, 0, 0],
+            document: None,
+            doc_scroll: 0,
+            picked: Default::default(),
+        }
+    }
+
+    /// The same patient's chart read again (after work on it): the section and highlights stay,
+    /// within the new lists; selections of items no longer open are dropped.
+    pub fn refresh(&mut self, chart: Chart) {
+        self.chart = chart;
+        let open: std::collections::BTreeSet<i64> =
+            self.chart.deficiencies.iter().filter(|d| d.status.is_open()).map(|d| d.id).collect();
+        self.picked.retain(|id| open.contains(id));
+        if self.document.is_some_and(|i| i >= self.chart.documents.len()) {
+            self.document = None;
+        }
+        let section = self.section;
+        for s in Section::ALL {
+            self.section = s;
+            let len = self.len();
+            self.selected[s.index()] = self.selected[s.index()].min(len.saturating_sub(1));
+        }
+        self.section = section;
+    }
+
+    /// Selects or unselects the highlighted deficiency; only an open one can be worked.
+    pub fn toggle_pick(&mut self) -> Result<(), String> {
+        let Some(d) = self.chart.deficiencies.get(self.selected[Section::Deficiencies.index()]) else {
+            return Err("No deficiency on this chart.".into());
+        };
+        if !d.status.is_open() {
+            return Err(format!("{} is {}; only open items can be worked.", item_name(d), d.status.code()));
+        }
+        if !self.picked.remove(&d.id) {
+            self.picked.insert(d.id);
+        }
+        Ok(())
+    }
+
+    /// The (id, version) of the deficiencies an action works on: those selected, in the order
+    /// listed, or else the highlighted one. Refused before any question when it is not open.
+    pub fn work_items(&self) -> Result<Vec<(i64, i64)>, String> {
+        if !self.picked.is_empty() {
+            return Ok(self
+                .chart
+                .deficiencies
+                .iter()
+                .filter(|d| self.picked.contains(&d.id))
+                .map(|d| (d.id, d.version))
+                .collect());
+        }
+        if !self.chart.deficiencies.iter().any(|d| d.status.is_open()) {
+            return Err("No open deficiency on this chart.".into());
+        }
+        let Some(d) = self.chart.deficiencies.get(self.selected[Section::Deficiencies.index()]) else {
+            return Err("Highlight a deficiency first.".into());
+        };
+        if !d.status.is_open() {
+            return Err(format!("{} is {}; only open items can be worked.", item_name(d), d.status.code()));
+        }
+        Ok(vec![(d.id, d.version)])
     }
 
     pub fn selected(&self) -> usize {
@@ -107,27 +175,101 @@ impl ChartState {
     }
 }
 
-/// The banner: who this is, on every chart screen, above anything that scrolls.
-pub fn banner(chart: &Chart, today: NaiveDate, theme: &Theme) -> Line<'static> {
+/// A deficiency as a clerk names it: `A25-000781 DS-D`.
+pub fn item_name(d: &crate::domain::chart::DeficiencyView) -> String {
+    format!("{} {}", clean(&d.account), clean(&d.type_code))
+}
+
+/// The banner: who this is, on every chart screen, above anything that scrolls. At `width`
+/// columns the MRN, birth date, sex, SSN and flags are always whole: a long name is shortened
+/// first, and flags that still do not fit go on a second line.
+pub fn banner(chart: &Chart, today: NaiveDate, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let p = &chart.patient;
+    let width = usize::from(width);
     let age = age_on(p.birth_date, p.deceased_on.unwrap_or(today));
-    let mut spans = vec![
-        Span::styled(format!(" {}", clean(&p.display_name())), theme.header),
-        Span::raw(format!(
-            "   MRN {}   DOB {} ({age})   {}   SSN {}",
-            p.mrn,
-            us_date(p.birth_date),
-            p.sex.code(),
-            masked(p.ssn_last4.as_deref())
-        )),
+    let facts = [
+        format!("MRN {}", p.mrn),
+        format!("DOB {} ({age})", us_date(p.birth_date)),
+        p.sex.code().to_string(),
+        format!("SSN {}", masked(p.ssn_last4.as_deref())),
     ];
+    let mut flags = Vec::new();
     if let Some(d) = p.deceased_on {
-        spans.push(Span::styled(format!("   {} deceased {}", theme.glyph("†", "+"), us_date(d)), theme.warning));
+        flags.push(Span::styled(format!("{} deceased {}", theme.glyph("†", "+"), us_date(d)), theme.warning));
     }
     if p.sensitivity.is_restricted() {
-        spans.push(Span::styled(format!("   R {}", p.sensitivity.code()), theme.danger));
+        flags.push(Span::styled(format!("R {}", p.sensitivity.code()), theme.danger));
     }
-    Line::from(spans)
+    let names = name_forms(&clean(&p.family), &clean(&p.given), &clean(&p.middle));
+    let facts_width = |sep: usize| facts.iter().map(|f| sep + f.width()).sum::<usize>();
+    let flags_width = |sep: usize| flags.iter().map(|f| sep + f.width()).sum::<usize>();
+    let line = |name: &str, sep: usize, with_flags: bool| {
+        let gap = " ".repeat(sep);
+        let mut spans = vec![Span::styled(format!(" {name}"), theme.header)];
+        spans.push(Span::raw(facts.iter().map(|f| format!("{gap}{f}")).collect::<String>()));
+        if with_flags {
+            for flag in &flags {
+                spans.push(Span::raw(gap.clone()));
+                spans.push(flag.clone());
+            }
+        }
+        Line::from(spans)
+    };
+    // One line if the name fits whole, or shortened to no less than its family name and initial.
+    for sep in [3, 2] {
+        let room = width.saturating_sub(1 + facts_width(sep) + flags_width(sep));
+        if let Some(name) = names.iter().find(|n| n.width() <= room) {
+            return vec![line(name, sep, true)];
+        }
+    }
+    // Two lines: the flags below, whole; the name as long as the first line allows.
+    let room = width.saturating_sub(1 + facts_width(2));
+    let name = names.iter().find(|n| n.width() <= room).cloned().unwrap_or_else(|| {
+        // The family name gives way; the given name's initial stays: `WOLFESCHLEGEL…, M`.
+        let initial = clean(&p.given).chars().next().map(|c| format!(", {}", c.to_uppercase())).unwrap_or_default();
+        let family = clean(&p.family).to_uppercase();
+        format!("{}{initial}", shorten(&family, room.saturating_sub(initial.width())))
+    });
+    let mut lines = vec![line(&name, 2, false)];
+    if !flags.is_empty() {
+        let mut spans = Vec::new();
+        for flag in flags {
+            spans.push(Span::raw(" "));
+            spans.push(flag);
+            spans.push(Span::raw(" "));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+/// A name from whole to shorter: `FAMILY, GIVEN MIDDLE`, `FAMILY, GIVEN M`, `FAMILY, GIVEN`,
+/// `FAMILY, G`. Each is something a clerk can read back; none is cut mid-word.
+fn name_forms(family: &str, given: &str, middle: &str) -> Vec<String> {
+    let initial = |s: &str| s.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+    let mut forms = vec![crate::domain::names::display_name(family, given, middle)];
+    if !middle.trim().is_empty() {
+        forms.push(crate::domain::names::display_name(family, given, &initial(middle.trim())));
+    }
+    forms.push(crate::domain::names::display_name(family, given, ""));
+    if !given.trim().is_empty() {
+        forms.push(crate::domain::names::display_name(family, &initial(given.trim()), ""));
+    }
+    forms.dedup();
+    forms
+}
+
+/// The last resort for a name longer than a whole line: as much as fits, marked with `…`.
+fn shorten(name: &str, room: usize) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if out.width() + c.to_string().width() + 1 > room {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDate, theme: &Theme) {
@@ -216,57 +358,76 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                 .collect();
             (header, widths, rows)
         }
-        Section::Documents => (
-            vec!["DATE", "ACCOUNT", "TITLE", "STATUS", "AUTHOR"],
-            vec![
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Fill(2),
-                Constraint::Length(13),
-                Constraint::Fill(1),
-            ],
-            state
+        Section::Documents => {
+            // Titles and authors are read whole: a long one wraps within its cell.
+            let inner = usize::from(body.width).saturating_sub(1 + 4);
+            let rest = inner.saturating_sub(10 + 10 + 13);
+            let longest_author =
+                state.chart.documents.iter().map(|d| clean(d.author.as_deref().unwrap_or("")).width()).max();
+            let author = longest_author.unwrap_or(0).clamp(6, (rest / 3).max(6));
+            let title = rest.saturating_sub(author).max(8);
+            let rows = state
                 .chart
                 .documents
                 .iter()
                 .map(|d| {
-                    let title =
+                    let text =
                         if d.text.is_some() { format!("{} ¶", clean(&d.title)) } else { clean(&d.title).to_string() };
+                    let titles = wrap(&text, title);
+                    let authors = wrap(&clean(d.author.as_deref().unwrap_or("")), author);
+                    let height = titles.len().max(authors.len()) as u16;
                     Row::new(vec![
-                        us_date(d.created_at.date_naive()),
-                        clean(&d.account).to_string(),
-                        title,
-                        d.status.code().to_string(),
-                        clean(d.author.as_deref().unwrap_or("")).to_string(),
+                        Text::from(us_date(d.created_at.date_naive())),
+                        Text::from(clean(&d.account).to_string()),
+                        Text::from(titles.into_iter().map(Line::from).collect::<Vec<_>>()),
+                        Text::from(d.status.code().to_string()),
+                        Text::from(authors.into_iter().map(Line::from).collect::<Vec<_>>()),
                     ])
+                    .height(height)
                 })
-                .collect(),
-        ),
-        Section::Deficiencies => (
-            vec!["ACCOUNT", "TYPE", "DEFICIENCY", "PHYSICIAN", "MISSING", "DELINQUENT"],
-            vec![
-                Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Fill(3),
-                Constraint::Fill(2),
-                Constraint::Length(15),
-                Constraint::Length(12),
-            ],
-            state
+                .collect();
+            (
+                vec!["DATE", "ACCOUNT", "TITLE", "STATUS", "AUTHOR"],
+                vec![
+                    Constraint::Length(10),
+                    Constraint::Length(10),
+                    Constraint::Length(title as u16),
+                    Constraint::Length(13),
+                    Constraint::Length(author as u16),
+                ],
+                rows,
+            )
+        }
+        Section::Deficiencies => {
+            // A deficiency's name and physician are read whole; selected items carry a mark.
+            let type_width =
+                state.chart.deficiencies.iter().map(|d| clean(&d.type_code).width()).max().unwrap_or(4).max(4);
+            let inner = usize::from(body.width).saturating_sub(1 + 6);
+            let rest = inner.saturating_sub(1 + 10 + type_width + 15 + 12);
+            let longest_physician = state.chart.deficiencies.iter().map(|d| clean(&d.provider).width()).max();
+            let physician = longest_physician.unwrap_or(0).clamp(9, (rest * 2 / 5).max(9));
+            let name = rest.saturating_sub(physician).max(8);
+            let mark = theme.glyph("✓", "*");
+            let rows = state
                 .chart
                 .deficiencies
                 .iter()
                 .map(|d| {
                     let overdue = d.status.is_open() && d.delinquent_on <= today;
                     let when = format!("{}{}", if overdue { "! " } else { "  " }, us_date(d.delinquent_on));
+                    let names = wrap(&clean(&d.type_name), name);
+                    let physicians = wrap(&clean(&d.provider), physician);
+                    let height = names.len().max(physicians.len()) as u16;
                     let row = Row::new(vec![
-                        clean(&d.account).to_string(),
-                        clean(&d.type_code).to_string(),
-                        clean(&d.type_name).to_string(),
-                        clean(&d.provider).to_string(),
-                        d.status.missing().to_string(),
-                        when,
-                    ]);
+                        Text::from(if state.picked.contains(&d.id) { mark } else { " " }),
+                        Text::from(clean(&d.account).to_string()),
+                        Text::from(clean(&d.type_code).to_string()),
+                        Text::from(names.into_iter().map(Line::from).collect::<Vec<_>>()),
+                        Text::from(physicians.into_iter().map(Line::from).collect::<Vec<_>>()),
+                        Text::from(d.status.missing()),
+                        Text::from(when),
+                    ])
+                    .height(height);
                     if overdue {
                         row.style(theme.danger)
                     } else if d.status.is_open() {
@@ -275,8 +436,21 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                         row.style(theme.muted)
                     }
                 })
-                .collect(),
-        ),
+                .collect();
+            (
+                vec!["", "ACCOUNT", "TYPE", "DEFICIENCY", "PHYSICIAN", "MISSING", "DELINQUENT"],
+                vec![
+                    Constraint::Length(1),
+                    Constraint::Length(10),
+                    Constraint::Length(type_width as u16),
+                    Constraint::Length(name as u16),
+                    Constraint::Length(physician as u16),
+                    Constraint::Length(15),
+                    Constraint::Length(12),
+                ],
+                rows,
+            )
+        }
         Section::Releases => (
             vec!["DATE", "RECIPIENT", "PURPOSE", "PAGES"],
             vec![Constraint::Length(10), Constraint::Fill(1), Constraint::Fill(1), Constraint::Length(5)],

@@ -106,6 +106,11 @@ impl LookupState {
     }
 }
 
+/// What the empty Find screen offers to type; each finds a patient in the first-run demo (tested
+/// end to end), so a new clerk's first try is never "none found".
+pub const HINT_EXAMPLES: [&str; 8] =
+    ["100234", "SMITH,JO", "smith jon", "S4821", "04/12/1961", "4/12/61", "1961-04-12", "A25-000781"];
+
 pub fn render(frame: &mut Frame, area: Rect, state: &LookupState, theme: &Theme) {
     let [find_area, table_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let reach = state.reach();
@@ -130,11 +135,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LookupState, theme: &Theme)
                 Line::from(""),
                 Line::from("  Type what you have:"),
                 Line::from(""),
-                Line::from("    an MRN              1002345"),
-                Line::from("    a name              SMITH,JO   or   smith jon"),
-                Line::from("    initial + last 4    S4821      (or the last 4 alone, or a full SSN)"),
-                Line::from("    a birth date        04/12/1961   4/12/61   1961-04-12, or after a name"),
-                Line::from("    an account number   A25-000781"),
+                Line::from(format!("    an MRN              {}", HINT_EXAMPLES[0])),
+                Line::from(format!("    a name              {}   or   {}", HINT_EXAMPLES[1], HINT_EXAMPLES[2])),
+                Line::from(format!(
+                    "    initial + last 4    {}      (or the last 4 alone, or a full SSN)",
+                    HINT_EXAMPLES[3]
+                )),
+                Line::from(format!(
+                    "    a birth date        {}   {}   {}, or after a name",
+                    HINT_EXAMPLES[4], HINT_EXAMPLES[5], HINT_EXAMPLES[6]
+                )),
+                Line::from(format!("    an account number   {}", HINT_EXAMPLES[7])),
             ]
         } else if state.searching() {
             vec![Line::from(""), Line::from("  Searching…")]

@@ -11,45 +11,60 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
 pub fn header(frame: &mut Frame, area: Rect, info: &HeaderInfo, theme: &Theme) {
-    let right = format!(" {} · {} ", clean(&info.username), info.role);
-    let right_width = (right.chars().count() as u16).min(area.width / 2);
-    let badge_width = if info.is_demo { 13 } else { 0 };
-    let [name, facility, badge, user] = Layout::horizontal([
-        Constraint::Length(12),
+    let facility = clean(&info.facility).to_string();
+    let username = clean(&info.username).to_string();
+    let width = usize::from(area.width);
+    // Each shape is whole; the first that fits is drawn, so a facility's name is never cut: the
+    // program's name goes first, then the role, then the name gives way to the facility's code.
+    let code = facility.rsplit_once(" (").map(|(_, c)| c.trim_end_matches(')').to_string());
+    let shapes = [
+        (true, facility.clone(), true),
+        (false, facility.clone(), true),
+        (false, facility.clone(), false),
+        (false, code.clone().unwrap_or_else(|| facility.clone()), false),
+    ];
+    let badge = if info.is_demo { " DEMO DATA " } else { "" };
+    let mut chosen = None;
+    for (app_name, place, with_role) in shapes {
+        let user = if with_role && !info.role.is_empty() {
+            format!(" {username} · {} ", info.role)
+        } else {
+            format!(" {username} ")
+        };
+        let left = if app_name { " chartroom  ".to_string() } else { " ".to_string() };
+        let needed = left.width() + place.width() + badge.width() + 2 + user.width();
+        chosen = Some((left, app_name, place, user));
+        if needed <= width {
+            break;
+        }
+    }
+    let Some((left, app_name, place, user)) = chosen else { return };
+    let [left_area, place_area, badge_area, user_area] = Layout::horizontal([
+        Constraint::Length(left.width() as u16),
         Constraint::Fill(1),
-        Constraint::Length(badge_width),
-        Constraint::Length(right_width),
+        Constraint::Length(if info.is_demo { badge.width() as u16 + 2 } else { 0 }),
+        Constraint::Length(user.width() as u16),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(Span::styled(" chartroom", theme.title)), name);
-    // A long facility name gives way before the demo badge and the user do.
-    frame.render_widget(Paragraph::new(clean(&info.facility).to_string()), facility);
-    if info.is_demo {
-        frame.render_widget(Paragraph::new(Span::styled(" DEMO DATA ", theme.demo)).centered(), badge);
+    if app_name {
+        frame.render_widget(Paragraph::new(Span::styled(left, theme.title)), left_area);
     }
-    frame.render_widget(Paragraph::new(right).style(theme.header).right_aligned(), user);
+    frame.render_widget(Paragraph::new(place), place_area);
+    if info.is_demo {
+        frame.render_widget(Paragraph::new(Span::styled(badge, theme.demo)).centered(), badge_area);
+    }
+    frame.render_widget(Paragraph::new(user).style(theme.header).right_aligned(), user_area);
 }
 
-pub fn rule(frame: &mut Frame, area: Rect, theme: &Theme) {
-    frame.render_widget(Paragraph::new(theme.rule.repeat(area.width as usize)).style(theme.muted), area);
-}
-
-/// The keys of the focused context, generated from the keymap, and the screen numbers.
-pub fn footer(
-    frame: &mut Frame,
-    area: Rect,
-    keymap: &Keymap,
-    context: Context,
-    screen: Screen,
-    chart_open: bool,
-    theme: &Theme,
-) {
-    let wanted: &[Action] = match context {
+/// The footer's hints for where the clerk is: the keys that matter there, most used first.
+pub fn footer_actions(context: Context, chart_deficiencies: bool) -> &'static [Action] {
+    match context {
         Context::Find => &[
             Action::OpenSelected,
             Action::FocusResults,
@@ -61,18 +76,27 @@ pub fn footer(
         Context::Results => &[
             Action::OpenSelected,
             Action::NextRow,
-            Action::FocusFind,
+            Action::NewFind,
             Action::CommandPalette,
             Action::Help,
             Action::Quit,
         ],
+        Context::Chart if chart_deficiencies => &[
+            Action::CompleteItems,
+            Action::CommentItems,
+            Action::ReassignItems,
+            Action::PauseItems,
+            Action::ToggleSelect,
+            Action::Back,
+            Action::Help,
+        ],
         Context::Chart => &[
             Action::NextSection,
             Action::OpenSelected,
+            Action::NewFind,
             Action::Back,
             Action::CommandPalette,
             Action::Help,
-            Action::Quit,
         ],
         Context::Queue => &[
             Action::ToggleSelect,
@@ -84,7 +108,25 @@ pub fn footer(
             Action::Help,
         ],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
-    };
+    }
+}
+
+pub fn rule(frame: &mut Frame, area: Rect, theme: &Theme) {
+    frame.render_widget(Paragraph::new(theme.rule.repeat(area.width as usize)).style(theme.muted), area);
+}
+
+/// The keys of the focused context, generated from the keymap, and the screen numbers.
+#[allow(clippy::too_many_arguments)]
+pub fn footer(
+    frame: &mut Frame,
+    area: Rect,
+    keymap: &Keymap,
+    context: Context,
+    wanted: &[Action],
+    screen: Screen,
+    chart_open: bool,
+    theme: &Theme,
+) {
     let mut spans = vec![Span::raw(" ")];
     let room = usize::from(area.width.saturating_sub(6));
     let mut used = 1;
@@ -119,9 +161,71 @@ pub fn footer(
     frame.render_widget(Paragraph::new(Line::from(right)).right_aligned(), r);
 }
 
+/// The message over the bottom rule. A long one wraps upward over the screen's last lines (up
+/// to three); what does not fit is in `:messages`.
 pub fn toast(frame: &mut Frame, area: Rect, message: &str, theme: &Theme) {
-    frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(format!(" {}", clean(message))).style(theme.warning), area);
+    let width = usize::from(area.width.saturating_sub(2)).max(10);
+    let mut lines = wrap(&clean(message), width);
+    if lines.len() > TOAST_LINES {
+        lines.truncate(TOAST_LINES);
+        let tail = " … (:messages)";
+        let last = &mut lines[TOAST_LINES - 1];
+        while last.width() + tail.width() > width && last.pop().is_some() {}
+        last.push_str(tail);
+    }
+    let height = (lines.len() as u16).min(area.y + 1);
+    let block = Rect { x: area.x, y: area.y + 1 - height, width: area.width, height };
+    frame.render_widget(Clear, block);
+    let lines: Vec<Line> = lines.into_iter().map(|l| Line::from(format!(" {l}"))).collect();
+    frame.render_widget(Paragraph::new(lines).style(theme.warning), block);
+}
+
+/// Lines a message may take over the bottom of the screen.
+const TOAST_LINES: usize = 3;
+
+/// Words laid into lines of at most `width` columns; a word longer than a line is split.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let mut word = word.to_string();
+            loop {
+                let sep = usize::from(!line.is_empty());
+                if line.width() + sep + word.width() <= width {
+                    if sep == 1 {
+                        line.push(' ');
+                    }
+                    line.push_str(&word);
+                    break;
+                }
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    continue;
+                }
+                // A word longer than the line: as much as fits, the rest on the next.
+                let mut head = String::new();
+                let mut rest = word.chars();
+                for c in rest.by_ref() {
+                    if head.width() + c.to_string().width() > width {
+                        let remaining: String = std::iter::once(c).chain(rest.by_ref()).collect();
+                        lines.push(std::mem::take(&mut head));
+                        word = remaining;
+                        break;
+                    }
+                    head.push(c);
+                }
+                if head.is_empty() {
+                    continue;
+                }
+                line = head;
+                break;
+            }
+        }
+        lines.push(line);
+    }
+    lines
 }
 
 pub fn too_small(frame: &mut Frame, area: Rect) {
@@ -138,48 +242,166 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     h
 }
 
-/// `?` help: every binding of every context, from the keymap itself.
-pub fn help(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16, theme: &Theme) {
+/// The room inside a help or messages overlay at the smallest body a screen can have (a chart
+/// with a two-line banner): width and height, for clamping its scroll.
+pub fn text_overlay_room(size: (u16, u16)) -> (u16, u16) {
+    let body = size.1.saturating_sub(6);
+    (overlay_width(size.0).saturating_sub(2), body.saturating_sub(4).max(1))
+}
+
+fn overlay_width(area_width: u16) -> u16 {
+    area_width.saturating_sub(2).min(100)
+}
+
+/// Where the description starts in help's lines.
+const HELP_KEYS: usize = 24;
+
+/// `?` help's lines at `width` columns: every binding of every context, from the keymap itself.
+/// A description that does not fit goes on under itself, never cut.
+pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let width = usize::from(width);
     let mut lines = Vec::new();
     for context in [Context::Global, Context::Find, Context::Results, Context::Chart, Context::Queue] {
         lines.push(Line::styled(context.title(), theme.header));
         for (action, keys) in keymap.bindings_of(context) {
             let keys = keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<22}"), theme.key),
-                Span::raw(action.description()),
-            ]));
+            let keys = format!("  {keys}");
+            let described = wrap(action.description(), width.saturating_sub(HELP_KEYS).max(10));
+            let mut first = true;
+            if keys.width() >= HELP_KEYS {
+                lines.push(Line::styled(keys.clone(), theme.key));
+                first = false;
+            }
+            for part in described {
+                let lead = if first { format!("{keys:<HELP_KEYS$}") } else { " ".repeat(HELP_KEYS) };
+                lines.push(Line::from(vec![Span::styled(lead, theme.key), Span::raw(part)]));
+                first = false;
+            }
         }
         lines.push(Line::from(""));
     }
-    lines.push(Line::styled(
-        "Commands (: or Ctrl-P): lookup, chart, deficiencies, mrn MRN, QC=1-3 [date], help, quit",
-        theme.muted,
-    ));
-    lines.push(Line::styled("Keys are set in config.toml [keymap.<context>]; see config.example.toml.", theme.muted));
-    let popup = centered(area, 74, area.height.saturating_sub(2));
+    for text in [
+        "Commands (: or Ctrl-P): lookup, chart, deficiencies, mrn MRN, physician NAME|NPI, filter, \
+         messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab completes.",
+        "Keys are set in config.toml [keymap.<context>]; see config.example.toml.",
+    ] {
+        lines.extend(wrap(text, width).into_iter().map(|l| Line::styled(l, theme.muted)));
+    }
+    lines
+}
+
+/// `:messages`: every message of the session, oldest first, each wrapped whole.
+pub fn message_lines(messages: &[String], width: u16) -> Vec<Line<'static>> {
+    if messages.is_empty() {
+        return vec![Line::from(" No messages yet.")];
+    }
+    let width = usize::from(width).saturating_sub(3).max(10);
+    let mut lines = Vec::new();
+    for message in messages {
+        for (i, part) in wrap(&clean(message), width).into_iter().enumerate() {
+            lines.push(Line::from(format!("{}{part}", if i == 0 { " · " } else { "   " })));
+        }
+    }
+    lines
+}
+
+/// A scrolling text overlay (help, messages): the title says how to leave and what is below.
+fn text_overlay(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16, theme: &Theme) {
+    let popup = centered(area, overlay_width(area.width), area.height.saturating_sub(2));
+    let inner = popup.height.saturating_sub(2);
+    let last = u16::try_from(lines.len().saturating_sub(usize::from(inner))).unwrap_or(u16::MAX);
+    let scroll = scroll.min(last);
+    let below = lines.len().saturating_sub(usize::from(scroll) + usize::from(inner));
     frame.render_widget(Clear, popup);
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_set(theme.border)
-        .title(" Keys — Esc closes, ↑↓ scroll ")
+        .title(format!(" {title} — Esc closes, ↑↓ PgUp PgDn scroll "))
         .border_style(theme.focus);
+    if below > 0 {
+        block = block.title_bottom(Line::from(format!(" ↓ {below} more ")).right_aligned());
+    }
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), popup);
 }
 
+/// `?` help: every binding of every context, from the keymap itself.
+pub fn help(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16, theme: &Theme) {
+    let lines = help_lines(keymap, overlay_width(area.width).saturating_sub(2), theme);
+    text_overlay(frame, area, "Keys", lines, scroll, theme);
+}
+
+pub fn messages(frame: &mut Frame, area: Rect, messages: &[String], scroll: u16, theme: &Theme) {
+    let lines = message_lines(messages, overlay_width(area.width).saturating_sub(2));
+    text_overlay(frame, area, "Messages", lines, scroll, theme);
+}
+
+/// The palette: the input, then its entries, each name and description apart; a long list
+/// scrolls with the highlight and says what is above and below.
 pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Theme) {
-    let matches = state.matches();
-    let height = (matches.len() as u16 + 3).min(area.height);
-    let [_, top] = Layout::vertical([Constraint::Length(2), Constraint::Length(height)]).areas(area);
-    let popup = centered(top, 64, height);
-    frame.render_widget(Clear, popup);
+    let entries = state.entries();
+    let width = area.width.saturating_sub(2).min(78);
+    let inner = usize::from(width.saturating_sub(2));
+    let label_width = entries.iter().map(|e| e.label.width()).max().unwrap_or(0).min(inner / 2) + 2;
+    // Each entry's lines: the label, then its description beside it or under it.
+    let blocks: Vec<Vec<Line<'static>>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let style = if i == state.selected { theme.selected } else { theme.text };
+            let beside = 2 + label_width + entry.description.width() <= inner && entry.label.width() < label_width;
+            if beside {
+                let text = format!("  {:<label_width$}{}", entry.label, entry.description);
+                let pad = inner.saturating_sub(text.width());
+                vec![Line::styled(format!("{text}{}", " ".repeat(pad)), style)]
+            } else {
+                let mut lines: Vec<Line<'static>> = wrap(&entry.label, inner.saturating_sub(2))
+                    .into_iter()
+                    .map(|l| Line::styled(format!("  {l:<w$}", w = inner.saturating_sub(2)), style))
+                    .collect();
+                lines.extend(
+                    wrap(&entry.description, inner.saturating_sub(6))
+                        .into_iter()
+                        .map(|l| Line::styled(format!("      {l:<w$}", w = inner.saturating_sub(6)), style)),
+                );
+                lines
+            }
+        })
+        .collect();
+    let total: usize = blocks.iter().map(Vec::len).sum();
+    let height = (total as u16 + 3).min(area.height).max(3);
+    let room = usize::from(height - 3);
+    // The first entry shown: as late as needed for the highlighted one to show whole.
+    let selected = state.selected.min(blocks.len().saturating_sub(1));
+    let mut first = 0;
+    while first < selected && blocks[first..=selected].iter().map(Vec::len).sum::<usize>() > room {
+        first += 1;
+    }
     let mut lines =
         vec![Line::from(vec![Span::raw(format!(" :{}", clean(&state.input))), Span::styled(" ", theme.selected)])];
-    for (i, (name, arg, description)) in matches.iter().enumerate() {
-        let style = if i == state.selected { theme.selected } else { theme.text };
-        lines.push(Line::styled(format!("   {:<18}{description}", format!("{name}{arg}")), style));
+    let mut used = 0;
+    let mut last = first;
+    for block in &blocks[first.min(blocks.len())..] {
+        if used + block.len() > room {
+            break;
+        }
+        used += block.len();
+        lines.extend(block.iter().cloned());
+        last += 1;
     }
-    let block = Block::default().borders(Borders::ALL).border_set(theme.border).title(" : ").border_style(theme.focus);
+    let top = if area.height >= height + 2 { 2 } else { 0 };
+    let [_, column] = Layout::vertical([Constraint::Length(top), Constraint::Length(height)]).areas(area);
+    let popup = centered(column, width, height);
+    frame.render_widget(Clear, popup);
+    let mut block =
+        Block::default().borders(Borders::ALL).border_set(theme.border).title(" : ").border_style(theme.focus);
+    if first > 0 {
+        block = block.title(Line::from(format!(" ↑ {first} more ")).right_aligned());
+    }
+    if last < blocks.len() {
+        block = block.title_bottom(Line::from(format!(" ↓ {} more ", blocks.len() - last)).right_aligned());
+    } else if entries.is_empty() {
+        block = block.title_bottom(Line::from(" nothing matches ").right_aligned());
+    }
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 

@@ -1,6 +1,7 @@
 //! The command palette (`:` or Ctrl-P): named commands with completion, VistA-style arguments.
 
 use crate::desk::queue_filter::FilterKey;
+use crate::domain::text::clean;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The queue's bulk actions, by their two-letter VistA mnemonics.
@@ -60,6 +61,8 @@ pub enum PaletteCommand {
     /// Narrow the queue: `filter type=DS-D service=SURGERY facility=RGH category=SUMMARY status=OPEN
     /// mrn=204511`; `filter` alone clears them. The desk checks the values.
     Filter(Vec<(FilterKey, String)>),
+    /// The session's messages, in full (`:messages`).
+    Messages,
     Help,
     Quit,
 }
@@ -69,32 +72,139 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("lookup", "", "Chart lookup (screen 1)"),
     ("chart", "", "The open chart (screen 2)"),
     ("deficiencies", "", "The deficiency queue (screen 3)"),
-    ("mrn", " MRN", "Open a chart by MRN: mrn 1002345"),
-    ("physician", " NPI", "What one physician owes: physician 1000000001"),
+    ("mrn", " MRN", "Open a chart by MRN: mrn 100234"),
+    ("physician", " NAME|NPI", "What one physician owes: physician patel"),
     ("nightly", "", "Run the nightly deficiency job now"),
     ("import", " csv DIR | fhir PATH…", "Import a Synthea export [facility=CODE]"),
     ("filter", " type= service= …", "Narrow the queue; alone: clear"),
+    ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
     ("QC", "=1-3 [date]", "Quick complete: selected or numbered rows"),
-    ("AS", "=1-3 NPI", "Assign rows to a provider"),
+    ("AS", "=1-3 NAME|NPI", "Assign rows to a provider"),
     ("PA", "=1-3 FROM TO why", "Pause aging of rows"),
     ("CM", "=1-3 text", "Comment to the provider on rows"),
     ("ST", "=1-3 SIGNED", "Move rows along the ladder"),
     ("VD", "=1-3 reason", "Void rows (supervisor)"),
 ];
 
+/// Commands that do nothing without an argument: Enter on one of them highlighted completes its
+/// name into the input instead of running it.
+const NEEDS_ARGUMENT: &[&str] = &["mrn", "physician", "import", "AS", "PA", "CM", "ST", "VD"];
+
+/// A provider the palette can complete: `physician patel` or `AS=1 patel` finds him by name or NPI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderChoice {
+    pub npi: String,
+    /// `PATEL, ALICE`, as the chart shows physicians.
+    pub name: String,
+    pub specialty: String,
+}
+
+impl ProviderChoice {
+    fn key(&self) -> String {
+        letters(&self.name)
+    }
+}
+
+/// Upper-case letters and digits only: `Patel, Al` and `PATEL AL` compare alike.
+fn letters(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect()
+}
+
+/// One line of the palette's list: a command, or a provider while one is being named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaletteEntry {
+    /// The name with its argument hint (`mrn MRN`), or the provider's name.
+    pub label: String,
+    pub description: String,
+    /// What Tab (and Enter, for a command that needs an argument) puts in the input.
+    completion: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PaletteState {
     pub input: String,
     pub selected: usize,
+    /// The providers known to the desk, for completing a physician's name.
+    pub providers: std::sync::Arc<Vec<ProviderChoice>>,
 }
 
 impl PaletteState {
+    pub fn new(providers: std::sync::Arc<Vec<ProviderChoice>>) -> Self {
+        Self { input: String::new(), selected: 0, providers }
+    }
+
+    /// The palette opened with text already typed (`CM ` from a chart's `m`).
+    pub fn with_input(providers: std::sync::Arc<Vec<ProviderChoice>>, input: &str) -> Self {
+        Self { input: input.to_string(), selected: 0, providers }
+    }
+
     /// Commands whose name starts with what was typed (before any argument).
     pub fn matches(&self) -> Vec<&'static (&'static str, &'static str, &'static str)> {
         let word = self.input.split(|c: char| c.is_whitespace() || c == '=').next().unwrap_or("").to_ascii_lowercase();
         COMMANDS.iter().filter(|(name, _, _)| name.to_ascii_lowercase().starts_with(&word)).collect()
+    }
+
+    /// When a provider is being named (`physician pat`, `AS=1 pat`): the command as typed up to the
+    /// name, and the name typed so far.
+    fn naming_provider(&self) -> Option<(String, String)> {
+        let trimmed = self.input.trim_start();
+        let lower = trimmed.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix("physician ") {
+            return Some(("physician ".to_string(), trimmed[trimmed.len() - rest.len()..].trim().to_string()));
+        }
+        let mnemonic = trimmed.get(..2)?;
+        if !mnemonic.eq_ignore_ascii_case("AS") {
+            return None;
+        }
+        let after = &trimmed[2..];
+        let (rows, name) = match after.strip_prefix('=') {
+            Some(r) => {
+                let words: Vec<&str> = r.split_whitespace().collect();
+                let split = words.iter().position(|w| !is_rows(w)).unwrap_or(words.len());
+                (format!("AS={} ", words[..split].join(" ")), words[split..].join(" "))
+            }
+            None if after.starts_with(char::is_whitespace) => ("AS ".to_string(), after.trim().to_string()),
+            None => return None,
+        };
+        Some((rows, name))
+    }
+
+    /// Providers whose NPI or name (`PATEL, AL`, `patel al`) starts with what was typed.
+    fn provider_matches(&self, typed: &str) -> Vec<&ProviderChoice> {
+        let key = letters(typed);
+        if key.is_empty() {
+            return self.providers.iter().collect();
+        }
+        self.providers.iter().filter(|p| p.npi.starts_with(&key) || p.key().starts_with(&key)).collect()
+    }
+
+    /// The lines the palette lists under its input, in order; arrows move over them.
+    pub fn entries(&self) -> Vec<PaletteEntry> {
+        if let Some((command, typed)) = self.naming_provider() {
+            return self
+                .provider_matches(&typed)
+                .into_iter()
+                .map(|p| PaletteEntry {
+                    label: p.name.clone(),
+                    description: format!("NPI {}  {}", p.npi, p.specialty),
+                    completion: format!("{command}{}", p.npi),
+                })
+                .collect();
+        }
+        self.matches()
+            .into_iter()
+            .map(|(name, arg, description)| PaletteEntry {
+                label: format!("{name}{arg}"),
+                description: description.to_string(),
+                completion: if NEEDS_ARGUMENT.contains(name) || !arg.is_empty() {
+                    format!("{name} ")
+                } else {
+                    name.to_string()
+                },
+            })
+            .collect()
     }
 
     /// `None`: still open. `Some(Ok(None))`: closed. `Some(Ok(Some(c)))`: run `c`. `Some(Err)`: say why.
@@ -102,17 +212,36 @@ impl PaletteState {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => return Some(Ok(None)),
-            KeyCode::Enter => return Some(self.parse()),
+            KeyCode::Enter => {
+                // A highlighted command that needs an argument is completed, not run half-said.
+                if self.naming_provider().is_none()
+                    && !self.input.contains(char::is_whitespace)
+                    && !self.input.contains('=')
+                    && let Some((name, _, _)) = self.matches().get(self.selected)
+                    && NEEDS_ARGUMENT.contains(name)
+                    && !self.input.eq_ignore_ascii_case(name)
+                {
+                    self.input = format!("{name} ");
+                    self.selected = 0;
+                    return None;
+                }
+                return Some(self.parse());
+            }
             KeyCode::Tab => {
-                if let Some((name, _, _)) = self.matches().get(self.selected) {
+                if let Some(entry) = self.entries().get(self.selected) {
                     let rest: Vec<&str> = self.input.split_whitespace().skip(1).collect();
-                    self.input =
-                        if rest.is_empty() { format!("{name} ") } else { format!("{name} {}", rest.join(" ")) };
+                    self.input = if self.naming_provider().is_some() || rest.is_empty() {
+                        entry.completion.clone()
+                    } else {
+                        format!("{} {}", entry.completion.trim_end(), rest.join(" "))
+                    };
                     self.selected = 0;
                 }
             }
-            KeyCode::Down => self.selected = (self.selected + 1).min(self.matches().len().saturating_sub(1)),
+            KeyCode::Down => self.selected = (self.selected + 1).min(self.entries().len().saturating_sub(1)),
             KeyCode::Up => self.selected = self.selected.saturating_sub(1),
+            KeyCode::PageDown => self.selected = (self.selected + 10).min(self.entries().len().saturating_sub(1)),
+            KeyCode::PageUp => self.selected = self.selected.saturating_sub(10),
             KeyCode::Backspace => {
                 self.input.pop();
                 self.selected = 0;
@@ -127,12 +256,38 @@ impl PaletteState {
         None
     }
 
+    /// The NPI of the provider named by `typed`: an NPI as typed, or the highlighted match.
+    fn resolve_provider(&self, typed: &str) -> Result<String, String> {
+        if typed.len() == 10 && typed.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(typed.to_string());
+        }
+        let matches = self.provider_matches(typed);
+        if typed.trim().is_empty() {
+            return Err("name the physician: a name (PATEL, AL) or a 10-digit NPI".into());
+        }
+        match matches.get(self.selected).or_else(|| matches.first()) {
+            Some(p) => Ok(p.npi.clone()),
+            None if self.providers.is_empty() && typed.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(format!("{typed:?}: an NPI has 10 digits"))
+            }
+            None => Err(format!("no provider matches {:?}; type a name (PATEL, AL) or an NPI", clean(typed))),
+        }
+    }
+
     fn parse(&self) -> Result<Option<PaletteCommand>, String> {
         let trimmed = self.input.trim();
         if let Some(action) = trimmed.get(..2).and_then(BulkAction::from_mnemonic)
             && trimmed[2..].chars().next().is_none_or(|c| c == '=' || c.is_whitespace())
         {
-            return parse_bulk(action, &trimmed[2..]).map(Some);
+            let mut command = parse_bulk(action, &trimmed[2..])?;
+            // `AS=1 patel`: the provider is named as a clerk names him; the desk gets his NPI.
+            if let PaletteCommand::Bulk { action: BulkAction::Assign, args, .. } = &mut command
+                && let Some((_, typed)) = self.naming_provider()
+                && !typed.is_empty()
+            {
+                *args = vec![self.resolve_provider(&typed)?];
+            }
+            return Ok(Some(command));
         }
         let mut words = self.input.split_whitespace();
         let typed = words.next().unwrap_or("").to_ascii_lowercase();
@@ -144,10 +299,7 @@ impl PaletteState {
             match matches.get(self.selected) {
                 Some((name, _, _)) => name,
                 None => {
-                    return Err(format!(
-                        "no command {:?}; Tab completes, Esc closes",
-                        crate::domain::text::clean(&typed)
-                    ));
+                    return Err(format!("no command {:?}; Tab completes, Esc closes", clean(&typed)));
                 }
             }
         };
@@ -157,6 +309,7 @@ impl PaletteState {
             "deficiencies" => PaletteCommand::Deficiencies,
             "qc" => PaletteCommand::Bulk { action: BulkAction::Complete, rows: None, args: Vec::new() },
             "help" => PaletteCommand::Help,
+            "messages" => PaletteCommand::Messages,
             "quit" => PaletteCommand::Quit,
             "nightly" => PaletteCommand::Nightly,
             "import" => {
@@ -202,21 +355,33 @@ impl PaletteState {
                 }
                 PaletteCommand::Filter(terms)
             }
-            "physician" => {
-                let npi = argument.join("");
-                if npi.is_empty() || !npi.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err("physician NPI: the provider's 10-digit NPI".into());
-                }
-                PaletteCommand::Physician(npi)
-            }
+            "physician" => PaletteCommand::Physician(self.resolve_provider(&argument.join(" "))?),
             "mrn" => {
                 let mrn = argument.join("");
                 crate::domain::mrn::Mrn::parse(&mrn).map_err(|e| e.to_string())?;
                 PaletteCommand::Mrn(mrn)
             }
-            _ => return Err("unknown command".into()),
+            other => {
+                return Err(format!("{} needs more: {}", other.to_ascii_uppercase(), self.hint_of(other)));
+            }
         }))
     }
+
+    fn hint_of(&self, name: &str) -> String {
+        COMMANDS
+            .iter()
+            .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+            .map(|(n, arg, _)| format!("{n}{arg}"))
+            .unwrap_or_default()
+    }
+}
+
+fn is_rows(w: &&str) -> bool {
+    w.split(',').all(|p| {
+        !p.is_empty()
+            && p.split('-').count() <= 2
+            && p.split('-').all(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// `=1-3,5 03/03/2025`, `=2 4 1000000002`, `` (nothing: the selected rows), ` 3/3/25` (arguments only).
@@ -226,13 +391,6 @@ fn parse_bulk(action: BulkAction, rest: &str) -> Result<PaletteCommand, String> 
     let (rows, args) = match rest.strip_prefix('=') {
         Some(after) => {
             let words: Vec<&str> = after.split_whitespace().collect();
-            let is_rows = |w: &&str| {
-                w.split(',').all(|p| {
-                    !p.is_empty()
-                        && p.split('-').count() <= 2
-                        && p.split('-').all(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
-                })
-            };
             let split = words.iter().position(|w| !is_rows(w)).unwrap_or(words.len());
             (Some(parse_rows(&words[..split].join(" "))?), words[split..].iter().map(|w| w.to_string()).collect())
         }

@@ -1,0 +1,108 @@
+//! The chart's side of the model: its deficiencies worked where they are shown, through the same
+//! bulk actions, desk calls and confirmation as the queue.
+
+use super::*;
+use crate::tui::screens::chart::Section;
+
+impl App {
+    /// Space, `c`, `m`, `r`, `p` on a chart: select, complete, comment, reassign, pause.
+    pub(super) fn on_chart_work(&mut self, action: Action) -> Vec<Command> {
+        let Some(chart) = self.chart.as_mut() else { return Vec::new() };
+        if chart.section != Section::Deficiencies || chart.document.is_some() {
+            // The clerk means this chart's deficiencies: show them rather than act on a hidden row.
+            chart.document = None;
+            chart.section = Section::Deficiencies;
+            self.toast = Some(if chart.chart.deficiencies.iter().any(|d| d.status.is_open()) {
+                format!(
+                    "This chart's deficiencies: highlight one (or select with Space), then {}.",
+                    self.keymap.key_for(Context::Chart, action).map(|k| k.to_string()).unwrap_or_default()
+                )
+            } else {
+                "No open deficiency on this chart.".into()
+            });
+            return Vec::new();
+        }
+        match action {
+            Action::ToggleSelect => {
+                if let Err(problem) = chart.toggle_pick() {
+                    self.toast = Some(problem);
+                }
+                chart.move_selection(1);
+                Vec::new()
+            }
+            Action::CompleteItems => {
+                self.chart_bulk(BulkAction::Complete, None, Vec::new());
+                Vec::new()
+            }
+            Action::CommentItems | Action::ReassignItems | Action::PauseItems => {
+                // The arguments are typed in the palette, which shows what the action needs.
+                if let Err(problem) = chart.work_items() {
+                    self.toast = Some(problem);
+                    return Vec::new();
+                }
+                let input = match action {
+                    Action::CommentItems => "CM ",
+                    Action::ReassignItems => "AS ",
+                    _ => "PA ",
+                };
+                self.open_palette(input)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A bulk action typed on a chart: the items are the selected ones or the highlighted one.
+    pub(super) fn chart_bulk(
+        &mut self,
+        action: BulkAction,
+        rows: Option<Vec<usize>>,
+        args: Vec<String>,
+    ) -> Vec<Command> {
+        let Some(chart) = self.chart.as_ref() else {
+            self.toast = Some("No chart is open yet: find a patient and press Enter.".into());
+            return Vec::new();
+        };
+        let prepared = if rows.is_some() {
+            Err("On a chart, work the highlighted deficiency or those selected with Space; row numbers are the \
+                 queue's (3)."
+                .to_string())
+        } else if chart.section != Section::Deficiencies {
+            Err("Open the chart's Deficiencies (Tab) to work them here.".to_string())
+        } else {
+            chart.work_items().and_then(|items| {
+                // The question names the items as the chart lists them, when they are few.
+                let names: Vec<String> = chart
+                    .chart
+                    .deficiencies
+                    .iter()
+                    .filter(|d| items.iter().any(|(id, _)| *id == d.id))
+                    .map(crate::tui::screens::chart::item_name)
+                    .collect();
+                self.bulk_command(action, items, &args).map(|(prompt, command)| match names.len() {
+                    1..=2 => (format!("{}: {prompt}", names.join(", ")), command),
+                    _ => (prompt, command),
+                })
+            })
+        };
+        match prepared {
+            Ok((prompt, command)) => self.overlay = Some(Overlay::Confirm { prompt, command }),
+            Err(problem) => self.toast = Some(problem),
+        }
+        Vec::new()
+    }
+
+    /// Loads the open chart again after work on it, keeping its section and highlight.
+    pub(super) fn refresh_chart(&mut self) -> Vec<Command> {
+        let Some(patient_id) = self.chart.as_ref().map(|c| c.chart.patient.patient_id) else {
+            return Vec::new();
+        };
+        if self.pending_chart.is_some() {
+            // Another chart is on its way; it will be current.
+            return Vec::new();
+        }
+        let id = self.next_request();
+        self.pending_chart = Some(id);
+        self.refreshing_chart = Some(id);
+        vec![Command::OpenChart { id, patient_id, encounter_id: None }]
+    }
+}
