@@ -158,7 +158,7 @@ fn as06_the_nightly_run_seeds_deficiencies_once() {
         .load_chart(f.store.patient_by_mrn(&"204511".parse_mrn()).unwrap().unwrap().patient_id)
         .unwrap()
         .unwrap();
-    assert_eq!(chart.encounters[0].completion.as_deref(), Some("INCOMPLETE"));
+    assert_eq!(chart.encounters[0].completion, Some(chartroom::domain::completion::ChartStatus::Incomplete));
 
     let again = desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
     assert!(again.already_ran);
@@ -550,7 +550,12 @@ fn a_run_whose_letters_cannot_be_written_records_no_notice_and_can_run_again() {
         std::fs::set_permissions(&letters, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::fs::write(letters.join("2025-02-24"), b"in the way").unwrap();
     }
-    let err = desk_on(&f, "mlee", d(2, 24)).nightly(d(2, 24), Some(&letters)).unwrap_err().to_string();
+    let err = desk_on(&f, "mlee", d(2, 24)).nightly(d(2, 24), Some(&letters)).unwrap_err();
+    assert!(
+        std::error::Error::source(&err).is_some_and(|s| s.is::<std::io::Error>()),
+        "the operating system's error is kept: {err:?}"
+    );
+    let err = err.to_string();
     assert!(err.contains("could not write the letter") && err.contains("nothing was recorded for it"), "{err}");
     let notices = f
         .store

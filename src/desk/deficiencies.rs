@@ -498,12 +498,13 @@ impl Desk {
 
     fn write_notice_letter(&self, notice: &crate::store::NoticeRecord, dir: &Path) -> DeskResult<PathBuf> {
         let path = letter_path(dir, notice);
-        let unwritable = |path: &Path, e: std::io::Error| {
-            DeskError::Invalid(format!(
-                "could not write the letter {}: {e}; nothing was recorded for it. Make the letters directory \
-                 writable for this account and run again",
+        let unwritable = |path: &Path, source: std::io::Error| DeskError::File {
+            what: format!(
+                "could not write the letter {} (nothing was recorded for it; make the letters directory \
+                 writable for this account and run again)",
                 path.display()
-            ))
+            ),
+            source,
         };
         if let Some(day_dir) = path.parent() {
             create_private_dir(day_dir).map_err(|e| unwritable(day_dir, e))?;

@@ -30,6 +30,14 @@ pub enum DeskError {
     Invalid(String),
     #[error("{0}")]
     NotFound(String),
+    /// A file the desk reads or writes (a letter, an export): what went wrong, in the clerk's words,
+    /// with the operating system's error kept as the source.
+    #[error("{what}: {source}")]
+    File {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -532,16 +532,17 @@ pub struct EncounterView {
     pub discharge_at: Option<DateTime<Utc>>,
     pub attending: Option<String>,
     pub open_deficiencies: i64,
-    /// `AWAITING_ANALYSIS`, `INCOMPLETE`, `COMPLETE`; None when the encounter needs no analysis.
-    pub completion: Option<String>,
+    /// The chart-completion status; None when the encounter needs no analysis.
+    pub completion: Option<super::completion::ChartStatus>,
 }
 
 impl EncounterView {
     /// `INCOMPLETE (3 open deficiencies)`, `complete`, or `—` when the encounter needs no analysis.
     pub fn completion_label(&self) -> String {
+        use super::completion::ChartStatus;
         let open = self.open_deficiencies;
-        match self.completion.as_deref() {
-            Some("COMPLETE") => "complete".into(),
+        match self.completion {
+            Some(ChartStatus::Complete) => "complete".into(),
             Some(status) if open > 0 => {
                 format!("{status} ({open} open {})", if open == 1 { "deficiency" } else { "deficiencies" })
             }
@@ -552,10 +553,11 @@ impl EncounterView {
 
     /// The chart screen's column: `3 open`, `complete`, `awaiting analysis`, or `—`.
     pub fn completion_short(&self) -> String {
-        match (self.completion.as_deref(), self.open_deficiencies) {
-            (Some("COMPLETE"), _) => "complete".into(),
+        use super::completion::ChartStatus;
+        match (self.completion, self.open_deficiencies) {
+            (Some(ChartStatus::Complete), _) => "complete".into(),
             (Some(_), open) if open > 0 => format!("{open} open"),
-            (Some(status), _) => status.to_ascii_lowercase().replace('_', " "),
+            (Some(status), _) => status.code().to_ascii_lowercase().replace('_', " "),
             (None, _) => "—".into(),
         }
     }

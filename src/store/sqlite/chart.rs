@@ -71,7 +71,10 @@ pub(super) fn load(conn: &Connection, patient_id: i64) -> StoreResult<Option<Cha
                 admit_at: parse_timestamp(&r.get::<_, String>(5)?),
                 discharge_at: discharge.as_deref().map(parse_timestamp),
                 attending: family.map(|f| crate::domain::names::display_name(&f, given.as_deref().unwrap_or(""), "")),
-                completion: r.get(9)?,
+                completion: r
+                    .get::<_, Option<String>>(9)?
+                    .as_deref()
+                    .and_then(crate::domain::completion::ChartStatus::from_code),
                 open_deficiencies: r.get(10)?,
             })
         })
