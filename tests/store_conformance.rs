@@ -375,3 +375,216 @@ fn the_queue_vocabulary_names_what_a_filter_can_match() {
         assert_eq!(vocabulary.services, services, "the services of the items, each once");
     });
 }
+
+/// GARCIA's open items as the desk reads them before a change.
+fn garcia_items(f: &common::Fixture) -> Vec<chartroom::domain::completion::ItemState> {
+    use chartroom::store::QueueFilter;
+    let garcia =
+        QueueFilter { mrn: Some(Mrn::parse("204511").unwrap()), today: Some(common::today()), ..Default::default() };
+    let ids: Vec<i64> = f.store.queue_ids(&garcia).unwrap().into_iter().map(|(id, _)| id).collect();
+    f.store.deficiency_items(&ids).unwrap()
+}
+
+#[test]
+fn items_are_read_with_their_labels_and_a_change_is_written_only_at_the_version_read() {
+    use chartroom::domain::chart::DeficiencyStatus;
+    use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
+    each_backend(|f| {
+        let items = garcia_items(f);
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(|i| i.account == "A25-000781" && i.mrn == "204511"), "{items:#?}");
+        assert!(items.iter().any(|i| i.label() == "A25-000781 DS-D"));
+        let ds = items.iter().find(|i| i.type_code == "DS-D").unwrap().clone();
+        let write = |version: i64, detail: &str| {
+            let mut audit = event("deficiency");
+            audit.detail = detail.into();
+            audit.patient_id = Some(ds.patient_id);
+            audit.provider_id = Some(ds.provider_id);
+            DeficiencyChanges {
+                items: vec![ItemWrite {
+                    id: ds.id,
+                    version,
+                    change: ItemChange::Step,
+                    from: ds.status,
+                    to: DeficiencyStatus::Dictated,
+                    note: String::new(),
+                    audit,
+                }],
+                ..Default::default()
+            }
+        };
+        f.store.apply_deficiency_changes(write(ds.version, "first")).unwrap();
+        let stale = f.store.apply_deficiency_changes(write(ds.version, "second"));
+        assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+        let now = f.store.deficiency_items(&[ds.id]).unwrap().pop().unwrap();
+        assert_eq!((now.status, now.version), (DeficiencyStatus::Dictated, ds.version + 1));
+        let audit =
+            f.store.list_audit(&AuditFilter { provider_id: Some(ds.provider_id), limit: 50, ..Default::default() });
+        let details: Vec<_> = audit.unwrap().into_iter().map(|e| e.detail).collect();
+        assert!(details.contains(&"first".to_string()) && !details.contains(&"second".to_string()), "{details:?}");
+    });
+}
+
+#[test]
+fn a_conflict_anywhere_in_a_change_writes_nothing_of_it() {
+    use chartroom::domain::completion::ChartStatus;
+    use chartroom::store::{ChartWrite, DeficiencyChanges, ItemChange, ItemWrite};
+    each_backend(|f| {
+        let items = garcia_items(f);
+        let chart = f.store.chart_completion("A25-000781").unwrap().unwrap();
+        assert_eq!(chart.open_ids.len(), 3);
+        let version = chart.version.expect("an analysed chart");
+        let closing: Vec<ItemWrite> = items
+            .iter()
+            .map(|i| ItemWrite {
+                id: i.id,
+                version: i.version,
+                change: ItemChange::Complete { resolved_on: common::today(), resolved_by: "mlee".into() },
+                from: i.status,
+                to: chartroom::domain::chart::DeficiencyStatus::Completed,
+                note: "completed".into(),
+                audit: event("deficiency"),
+            })
+            .collect();
+        let stale_chart = ChartWrite {
+            encounter_id: chart.encounter_id,
+            version: version + 7,
+            status: ChartStatus::Complete,
+            completed_on: Some(common::today()),
+            audit: event("chart_completion"),
+        };
+        let changes =
+            DeficiencyChanges { items: closing.clone(), charts: vec![stale_chart.clone()], ..Default::default() };
+        assert!(matches!(f.store.apply_deficiency_changes(changes), Err(StoreError::Conflict)));
+        assert_eq!(garcia_items(f).iter().filter(|i| i.status.is_open()).count(), 3, "no item was completed");
+        let fresh = ChartWrite { version, ..stale_chart };
+        f.store
+            .apply_deficiency_changes(DeficiencyChanges { items: closing, charts: vec![fresh], ..Default::default() })
+            .unwrap();
+        let after = f.store.chart_completion("A25-000781").unwrap().unwrap();
+        assert_eq!((after.status, after.open_ids.len()), (ChartStatus::Complete, 0));
+    });
+}
+
+#[test]
+fn a_pause_moves_the_delinquent_date_and_is_kept_with_its_days() {
+    use chartroom::domain::completion::PauseSpan;
+    use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
+    each_backend(|f| {
+        let ds = garcia_items(f).into_iter().find(|i| i.type_code == "DS-D").unwrap();
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        let span = PauseSpan { from: d(2, 20), to: d(2, 25), days: 5 };
+        let write = ItemWrite {
+            id: ds.id,
+            version: ds.version,
+            change: ItemChange::Pause { span, reason: "chart in coding".into(), by: "mlee".into() },
+            from: ds.status,
+            to: ds.status,
+            note: String::new(),
+            audit: event("deficiency"),
+        };
+        f.store.apply_deficiency_changes(DeficiencyChanges { items: vec![write], ..Default::default() }).unwrap();
+        let after = f.store.deficiency_items(&[ds.id]).unwrap().pop().unwrap();
+        assert_eq!(after.paused_days, ds.paused_days + 5);
+        assert_eq!(after.delinquent_on, ds.delinquent_on + chrono::Duration::days(5));
+        assert_eq!(after.pauses, [(d(2, 20), d(2, 25))]);
+    });
+}
+
+#[test]
+fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name() {
+    use chartroom::store::NightlyClaim;
+    each_backend(|f| {
+        let day = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+        let at = |h| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 3, h, 0, 0).unwrap();
+        let claim = |h, pid| NightlyClaim {
+            run_on: day,
+            started_at: at(h),
+            finished_at: None,
+            username: "mlee".into(),
+            host: "hima".into(),
+            pid,
+        };
+        assert!(f.store.begin_nightly(claim(2, 41), None, event("nightly_run")).unwrap());
+        assert!(matches!(f.store.begin_nightly(claim(3, 42), None, event("nightly_run")), Err(StoreError::Busy)));
+        assert!(
+            matches!(f.store.begin_nightly(claim(3, 42), Some(at(1)), event("nightly_run")), Err(StoreError::Busy)),
+            "only the claim named is replaced"
+        );
+        assert!(f.store.begin_nightly(claim(3, 42), Some(at(2)), event("nightly_run")).unwrap());
+        let held = f.store.nightly_claims().unwrap();
+        let unfinished: Vec<_> = held.iter().filter(|c| c.finished_at.is_none()).collect();
+        assert_eq!(unfinished.len(), 1);
+        assert_eq!((unfinished[0].pid, unfinished[0].host.as_str()), (42, "hima"));
+        f.store.release_nightly(day, event("nightly_run")).unwrap();
+        assert!(f.store.nightly_claims().unwrap().iter().all(|c| c.finished_at.is_some()));
+        assert!(f.store.begin_nightly(claim(4, 43), None, event("nightly_run")).unwrap());
+        f.store.finish_nightly(day, at(5), "done", event("nightly_run")).unwrap();
+        assert!(!f.store.begin_nightly(claim(6, 44), None, event("nightly_run")).unwrap(), "finished: nothing to do");
+        let last = f.store.nightly_claims().unwrap();
+        assert_eq!(last.iter().filter(|c| c.finished_at == Some(at(5))).count(), 1);
+    });
+}
+
+#[test]
+fn notices_are_one_per_physician_facility_level_and_day() {
+    use chartroom::domain::deficiency::NoticeLevel;
+    use chartroom::store::NoticeDraft;
+    each_backend(|f| {
+        let items = garcia_items(f);
+        let ds = items.iter().find(|i| i.type_code == "DS-D").unwrap();
+        let day = NaiveDate::from_ymd_opt(2025, 2, 24).unwrap();
+        let rgh = f.store.list_facilities().unwrap().into_iter().find(|x| x.code == "RGH").unwrap();
+        let hdh = f.store.list_facilities().unwrap().into_iter().find(|x| x.code == "HDH").unwrap();
+        let draft = |facility_id| NoticeDraft {
+            provider_id: ds.provider_id,
+            facility_id,
+            level: NoticeLevel::Notice,
+            notice_on: day,
+            copy_to_id: None,
+            deficiency_ids: vec![ds.id],
+            count_open: 1,
+            count_delinquent: 0,
+        };
+        let preview = f.store.notice_preview(&draft(rgh.id)).unwrap();
+        assert_eq!((preview.id, preview.facility.as_str()), (None, "Riverbend General Hospital"));
+        assert_eq!(preview.lines.len(), 1);
+        assert_eq!(preview.lines[0].account, "A25-000781");
+        let first = f
+            .store
+            .record_notices(vec![
+                (draft(rgh.id), event("deficiency_notice")),
+                (draft(hdh.id), event("deficiency_notice")),
+            ])
+            .unwrap();
+        assert_eq!(first.len(), 2, "one per facility");
+        let again = f.store.record_notices(vec![(draft(rgh.id), event("deficiency_notice"))]).unwrap();
+        assert!(again.is_empty(), "the same notice is recorded once");
+        let recorded = f.store.notices_between(day, day).unwrap();
+        let heads: Vec<_> = recorded.iter().map(|n| (n.facility_code.as_str(), n.id.is_some())).collect();
+        assert_eq!(heads, [("RGH", true), ("HDH", true)]);
+    });
+}
+
+#[test]
+fn chart_states_and_suspensions_are_read_as_the_desk_decides_with_them() {
+    each_backend(|f| {
+        let items = garcia_items(f);
+        let encounter = items[0].encounter_id;
+        let states = f.store.chart_states(&[encounter, 999_999]).unwrap();
+        assert_eq!(states.len(), 1, "an unknown encounter is left out");
+        let mut open = states[0].open_ids.clone();
+        open.sort_unstable();
+        let mut ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+        ids.sort_unstable();
+        assert_eq!(open, ids);
+        let patel = f.store.provider_by_npi("1000000001").unwrap().unwrap();
+        let far = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+        let standing = f.store.provider_suspensions(&[patel.id], far).unwrap();
+        assert_eq!(standing.len(), 1);
+        assert!(!standing[0].suspended);
+        assert_eq!(standing[0].delinquent_ids.len(), 1, "PATEL's DS-D is delinquent by 2030");
+        let early = f.store.provider_suspensions(&[patel.id], NaiveDate::from_ymd_opt(2025, 2, 11).unwrap()).unwrap();
+        assert!(early[0].delinquent_ids.is_empty());
+    });
+}
