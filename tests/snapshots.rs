@@ -240,6 +240,39 @@ fn deficiency_queue_80x24_and_120x40() {
     }
 }
 
+/// An item 9,460 days old and a very long patient name: the age, MRN, account and discharge year
+/// are whole; the names give way.
+#[test]
+fn deficiency_queue_four_digit_age_and_long_name_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    let row = &mut h.app.queue.rows[1];
+    row.event_on = common::today() - chrono::Duration::days(9460);
+    row.delinquent_on = row.event_on + chrono::Duration::days(30);
+    row.patient = "WOLFESCHLEGELSTEINHAUSENBERGERDORFF, MARIA GUADALUPE".into();
+    let discharged = row.event_on.format("%m/%d/%y").to_string();
+    let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
+    for whole in ["! 9460", "204511", "A25-000781", discharged.as_str(), "OPEN", "TRAN"] {
+        assert!(screen.contains(whole), "{whole} is cut: {screen}");
+    }
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+/// 341 selected with a long filter: the counts on both sides are whole; the filter gives way.
+#[test]
+fn the_selection_count_is_never_cut_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    h.app.queue.picked = (1..=341).map(|id| (id, 1)).collect();
+    h.app.queue.filter.service = Some("CARDIOTHORACIC SURGERY".into());
+    h.app.queue.filter.delinquent_only = true;
+    let terminal = h.draw(80, 24, &theme());
+    let band: String = (0..80).map(|x| terminal.backend().buffer()[(x, 2)].symbol().to_string()).collect();
+    assert!(band.contains("· 341 selected"), "{band}");
+    assert!(band.contains("3 open · 0 delinquent"), "{band}");
+    assert!(band.contains("…"), "the filter gives way: {band}");
+}
+
 #[test]
 fn deficiency_queue_confirm_80x24() {
     let mut h = Harness::new(80, 24);

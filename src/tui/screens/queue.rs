@@ -13,7 +13,8 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Default)]
 pub struct QueueState {
@@ -34,6 +35,9 @@ pub struct QueueState {
     pub standings: std::collections::HashMap<i64, crate::store::PhysicianStanding>,
     /// Physicians whose groups are folded to their group line.
     pub folded: std::collections::BTreeSet<i64>,
+    /// Rows completed or voided since the list was loaded: kept in their place, shown as done,
+    /// until the clerk reloads (`r`, a filter, a sort), so that row numbers stay where they were.
+    pub done: BTreeSet<i64>,
 }
 
 const SORTS: [QueueSort; 5] =
@@ -68,6 +72,7 @@ impl QueueState {
         } else {
             self.rows = rows;
             self.selected = 0;
+            self.done.clear();
         }
         self.has_more = has_more;
         self.loaded = true;
@@ -164,6 +169,9 @@ impl QueueState {
         if let Some(p) = &self.physician {
             parts[0] = clean(&p.name).to_string();
         }
+        if let Some(mrn) = &self.filter.mrn {
+            parts.push(format!("MRN {mrn}"));
+        }
         for (label, value) in [
             ("type", &self.filter.type_code),
             ("category", &self.filter.category),
@@ -235,15 +243,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         }
         (None, None) => vec![Span::styled("counting… ", theme.muted)],
     };
-    let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
-    let [left_area, right_area] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).areas(band);
+    // The counts on either side are never cut: the filter's description gives way first.
+    let title = " Deficiencies";
     let picked = if state.picked.is_empty() { String::new() } else { format!(" · {} selected", state.picked.len()) };
+    let fixed = title.width() + 2 + picked.width();
+    let right_width = right.iter().map(|s| s.width()).sum::<usize>().min(usize::from(band.width).saturating_sub(fixed));
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width as u16)]).areas(band);
+    let room = usize::from(left_area.width).saturating_sub(fixed);
+    let filter = fit(&state.describe_filter(), room, theme);
     frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" Deficiencies", theme.header),
-            Span::raw(format!("  {}{picked}", state.describe_filter())),
-        ])),
+        Paragraph::new(Line::from(vec![Span::styled(title, theme.header), Span::raw(format!("  {filter}{picked}"))])),
         left_area,
     );
     frame.render_widget(Paragraph::new(Line::from(right)).right_aligned(), right_area);
@@ -263,25 +273,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         return;
     }
     let wide = body.width >= 110;
-    let mut header = vec!["  #", "PHYSICIAN", "DEFICIENCY", "MRN", "ACCOUNT", "DISCH", " AGE", "ST"];
-    let mut widths = vec![
-        Constraint::Length(4),
-        Constraint::Length(if wide { 18 } else { 16 }),
-        Constraint::Fill(1),
-        Constraint::Length(8),
-        Constraint::Length(10),
-        Constraint::Length(if wide { 10 } else { 5 }),
-        Constraint::Length(5),
-        Constraint::Length(4),
-    ];
-    if wide {
-        header.insert(3, "PATIENT");
-        widths.insert(3, Constraint::Length(16));
-        header.push("STEP DUE");
-        widths.push(Constraint::Length(10));
-        header.push("FAC");
-        widths.push(Constraint::Length(4));
-    }
+    let columns = Columns::measure(state, today, body.width, wide);
+    let widths: Vec<Constraint> = columns.widths().into_iter().map(Constraint::Length).collect();
+    let header = columns.header();
     let check = theme.glyph("✓", "*");
     let grouped = state.sort == QueueSort::Physician && state.physician.is_none();
     let mut table_rows: Vec<Row> = Vec::with_capacity(state.rows.len() + 8);
@@ -307,7 +301,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
             }
             continue;
         }
-        table_rows.push(item_row(i, r, state, today, wide, check, theme));
+        table_rows.push(item_row(i, r, state, today, &columns, check, theme));
     }
     let table = Table::new(table_rows, widths)
         .header(Row::new(header).style(theme.header))
@@ -358,32 +352,177 @@ fn item_row<'a>(
     r: &QueueRow,
     state: &QueueState,
     today: NaiveDate,
-    wide: bool,
+    columns: &Columns,
     check: &'a str,
     theme: &Theme,
 ) -> Row<'a> {
-    {
-        let age = age_days(r.event_on, r.paused_days, today);
-        let delinquent = r.delinquent_on <= today;
-        let mark = if state.picked.contains_key(&r.id) { check } else { " " };
-        let discharge =
-            if wide { crate::domain::dates::us_date(r.event_on) } else { r.event_on.format("%m/%d").to_string() };
-        let mut cells = vec![
-            format!("{mark}{:>3}", i + 1),
-            clean(&r.physician).to_string(),
-            clean(&r.type_name).to_string(),
-            clean(&r.mrn).to_string(),
-            clean(&r.account).to_string(),
-            discharge,
-            format!("{}{age:>3}", if delinquent { "! " } else { "  " }),
-            step_label(r.status).to_string(),
-        ];
-        if wide {
-            cells.insert(3, clean(&r.patient).to_string());
-            cells.push(r.step_due.map(crate::domain::dates::us_date).unwrap_or_default());
-            cells.push(clean(&r.facility).to_string());
-        }
-        let row = Row::new(cells);
-        if delinquent { row.style(theme.danger) } else { row }
+    let done = state.done.contains(&r.id);
+    let age = age_days(r.event_on, r.paused_days, today);
+    let delinquent = !done && r.delinquent_on <= today;
+    let mark = if state.picked.contains_key(&r.id) { check } else { " " };
+    let c = columns;
+    let mut cells = vec![
+        format!("{mark}{:>w$}", i + 1, w = usize::from(c.number) - 1),
+        fit(&r.physician, usize::from(c.physician), theme),
+    ];
+    if c.wide {
+        cells.push(fit(&r.type_name, usize::from(c.deficiency), theme));
+    } else {
+        cells.push(clean(&r.type_code).to_string());
     }
+    cells.extend([
+        fit(&r.patient, usize::from(c.patient), theme),
+        clean(&r.mrn).to_string(),
+        clean(&r.account).to_string(),
+        discharge(r.event_on, c.wide),
+        format!("{}{age:>w$}", if delinquent { "! " } else { "  " }, w = usize::from(c.age) - 2),
+        step_label(r.status).to_string(),
+    ]);
+    if c.wide {
+        cells.push(r.step_due.map(crate::domain::dates::us_date).unwrap_or_default());
+        cells.push(clean(&r.facility).to_string());
+    }
+    let row = Row::new(cells);
+    if done {
+        row.style(theme.muted)
+    } else if delinquent {
+        row.style(theme.danger)
+    } else {
+        row
+    }
+}
+
+/// The discharge with its year: at 80 columns `01/06/17`, wide `01/06/2017`.
+fn discharge(date: NaiveDate, wide: bool) -> String {
+    if wide { crate::domain::dates::us_date(date) } else { date.format("%m/%d/%y").to_string() }
+}
+
+/// `text` whole when it fits in `width` columns, else as much as fits and a mark that it was cut.
+fn fit(text: &str, width: usize, theme: &Theme) -> String {
+    let text = clean(text);
+    if text.width() <= width {
+        return text.into_owned();
+    }
+    let mark = theme.glyph("…", "~");
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + c.to_string().width() + mark.width() > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push_str(mark);
+    out
+}
+
+/// The queue's column widths, from the longest value on the page: numbers, accounts and dates
+/// are never cut; the names share what is left, and a long one gives way.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    wide: bool,
+    number: u16,
+    physician: u16,
+    deficiency: u16,
+    patient: u16,
+    mrn: u16,
+    account: u16,
+    discharge: u16,
+    age: u16,
+    facility: u16,
+}
+
+const STEP: u16 = 4;
+const STEP_DUE: u16 = 10;
+
+impl Columns {
+    fn measure(state: &QueueState, today: NaiveDate, width: u16, wide: bool) -> Self {
+        let longest = |label: &str, values: &mut dyn Iterator<Item = usize>| {
+            values.max().unwrap_or(0).max(label.width()).min(usize::from(u16::MAX)) as u16
+        };
+        let rows = &state.rows;
+        let number = 1 + longest("  #", &mut std::iter::once((rows.len().max(1)).to_string().len()));
+        let mrn = longest("MRN", &mut rows.iter().map(|r| clean(&r.mrn).width()));
+        let account = longest("ACCOUNT", &mut rows.iter().map(|r| clean(&r.account).width()));
+        let discharge = if wide { 10 } else { 8 };
+        let age =
+            2 + longest("AGE", &mut rows.iter().map(|r| age_days(r.event_on, r.paused_days, today).to_string().len()));
+        let facility = if wide { longest("FAC", &mut rows.iter().map(|r| clean(&r.facility).width())) } else { 0 };
+        let code = longest("TYPE", &mut rows.iter().map(|r| clean(&r.type_code).width()));
+        let needs =
+            |f: fn(&QueueRow) -> &str, label: &str| longest(label, &mut rows.iter().map(|r| clean(f(r)).width()));
+        let physician = needs(|r| &r.physician, "PHYSICIAN");
+        let patient = needs(|r| &r.patient, "PATIENT");
+        let mut columns =
+            Self { wide, number, physician, deficiency: code, patient, mrn, account, discharge, age, facility };
+        let fixed =
+            columns.widths().iter().sum::<u16>() - physician - patient - if wide { code } else { 0 } + columns.gaps();
+        let room = width.saturating_sub(fixed);
+        if wide {
+            let name = needs(|r| &r.type_name, "DEFICIENCY");
+            let [p, d, t] = share(room, [physician, name, patient], 1);
+            (columns.physician, columns.deficiency, columns.patient) = (p, d, t);
+        } else {
+            let [p, t] = share(room, [physician, patient], 1);
+            (columns.physician, columns.patient) = (p, t);
+        }
+        columns
+    }
+
+    fn gaps(&self) -> u16 {
+        self.widths().len() as u16 - 1
+    }
+
+    /// In display order: #, physician, deficiency, patient, MRN, account, discharge, age, step
+    /// (and wide: step due, facility).
+    fn widths(&self) -> Vec<u16> {
+        let mut widths = vec![
+            self.number,
+            self.physician,
+            self.deficiency,
+            self.patient,
+            self.mrn,
+            self.account,
+            self.discharge,
+            self.age,
+            STEP,
+        ];
+        if self.wide {
+            widths.extend([STEP_DUE, self.facility]);
+        }
+        widths
+    }
+
+    fn header(&self) -> Vec<String> {
+        let mut header = vec![
+            "  #".to_string(),
+            "PHYSICIAN".into(),
+            if self.wide { "DEFICIENCY" } else { "TYPE" }.into(),
+            "PATIENT".into(),
+            "MRN".into(),
+            "ACCOUNT".into(),
+            "DISCH".into(),
+            format!("{:>w$}", "AGE", w = usize::from(self.age)),
+            "ST".into(),
+        ];
+        if self.wide {
+            header.extend(["STEP DUE".to_string(), "FAC".into()]);
+        }
+        header
+    }
+}
+
+/// Shares `room` among columns that need `needs`: the smaller needs are met whole first, the
+/// larger share what is left evenly; room to spare goes to column `spare`.
+fn share<const N: usize>(room: u16, needs: [u16; N], spare: usize) -> [u16; N] {
+    let mut order: Vec<usize> = (0..N).collect();
+    order.sort_by_key(|i| needs[*i]);
+    let mut widths = [0; N];
+    let mut left = room;
+    for (k, i) in order.into_iter().enumerate() {
+        let even = left / (N - k) as u16;
+        widths[i] = needs[i].min(even);
+        left -= widths[i];
+    }
+    widths[spare] += left;
+    widths
 }
