@@ -79,6 +79,13 @@ impl Harness {
                 Command::LoadStandings { provider_ids } => Msg::StandingsLoaded(
                     self.desk.physician_standings_of(&provider_ids, common::today()).map_err(|e| e.to_string()),
                 ),
+                Command::RefreshQueue { id, filter, sort, limit } => Msg::QueueRefreshed {
+                    id,
+                    result: self
+                        .desk
+                        .deficiency_queue(&filter, sort, Page { offset: 0, limit })
+                        .map_err(|e| e.to_string()),
+                },
                 Command::CountQueue => {
                     Msg::QueueCounted(self.desk.deficiency_counts(common::today()).map_err(|e| e.to_string()))
                 }

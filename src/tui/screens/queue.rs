@@ -38,6 +38,48 @@ pub struct QueueState {
     /// Rows completed or voided since the list was loaded: kept in their place, shown as done,
     /// until the clerk reloads (`r`, a filter, a sort), so that row numbers stay where they were.
     pub done: BTreeSet<i64>,
+    /// The selection is every item of the filter (`A`): `A` again clears it.
+    pub picked_filter: bool,
+    /// The read of the rows on screen after work on them, updated in place when it comes.
+    pub refreshing: Option<RequestId>,
+    /// The physician view's standing is being read again after a change or `r`.
+    pub refreshing_physician: bool,
+}
+
+/// Rows a bulk command names: (row number as displayed, the row), in row order, and how many
+/// selected items are not among the rows loaded (selected with `A`).
+pub struct Named<'a> {
+    pub items: Vec<(i64, i64)>,
+    pub rows: Vec<(usize, &'a QueueRow)>,
+    pub unseen: usize,
+}
+
+/// `A25-000781 OP-D`: how a clerk names an item, as the desk does.
+pub fn row_label(row: &QueueRow) -> String {
+    format!("{} {}", clean(&row.account), clean(&row.type_code))
+}
+
+/// `row 3`, `rows 1-3`, `rows 1-3, 5, 8-9` for sorted row numbers.
+pub fn row_numbers(numbers: &[usize]) -> String {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &n in numbers {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    let text: Vec<String> = runs.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+    format!("{} {}", if numbers.len() == 1 { "row" } else { "rows" }, text.join(", "))
+}
+
+/// `rows 1-3 (A25-000781 DS-D, A25-000782 OP-S, A25-000790 OP-S and 5 more)`.
+pub fn name_rows(rows: &[(usize, &QueueRow)]) -> String {
+    let numbers: Vec<usize> = rows.iter().map(|(n, _)| *n).collect();
+    let mut labels = rows.iter().take(3).map(|(_, r)| row_label(r)).collect::<Vec<_>>().join(", ");
+    if rows.len() > 3 {
+        labels.push_str(&format!(" and {} more", rows.len() - 3));
+    }
+    format!("{} ({labels})", row_numbers(&numbers))
 }
 
 const SORTS: [QueueSort; 5] =
@@ -131,7 +173,9 @@ impl QueueState {
     }
 
     pub fn toggle_pick(&mut self) {
+        self.picked_filter = false;
         if let Some(row) = self.rows.get(self.selected)
+            && !self.done.contains(&row.id)
             && self.picked.remove(&row.id).is_none()
         {
             self.picked.insert(row.id, row.version);
@@ -139,32 +183,84 @@ impl QueueState {
     }
 
     pub fn pick_all_loaded(&mut self) {
-        if self.picked.len() == self.rows.len() {
+        self.picked_filter = false;
+        let open: Vec<&QueueRow> = self.rows.iter().filter(|r| !self.done.contains(&r.id)).collect();
+        if self.picked.len() == open.len() {
             self.picked.clear();
         } else {
-            self.picked = self.rows.iter().map(|r| (r.id, r.version)).collect();
+            self.picked = open.iter().map(|r| (r.id, r.version)).collect();
         }
     }
 
-    /// The (id, version) of rows numbered as displayed (1-based), or the picked rows when no
-    /// numbers are given. Numbers past the list are refused.
-    pub fn items_for(&self, numbers: Option<&[usize]>) -> Result<Vec<(i64, i64)>, String> {
+    /// Items just closed keep their row, marked with their new step.
+    pub fn mark_done(&mut self, ids: &[i64], status: DeficiencyStatus) {
+        for row in self.rows.iter_mut().filter(|r| ids.contains(&r.id)) {
+            row.status = status;
+            self.done.insert(row.id);
+            self.picked.remove(&row.id);
+        }
+    }
+
+    /// The rows on screen updated from a fresh read, each where it stands: rows closed here stay
+    /// done; rows the read no longer holds stay as they were; new items wait for a reload.
+    pub fn refresh(&mut self, fresh: Vec<QueueRow>) {
+        let mut fresh: std::collections::HashMap<i64, QueueRow> = fresh.into_iter().map(|r| (r.id, r)).collect();
+        for row in self.rows.iter_mut().filter(|r| !self.done.contains(&r.id)) {
+            if let Some(now) = fresh.remove(&row.id) {
+                *row = now;
+            }
+        }
+    }
+
+    /// The rows a bulk command names: by number as displayed (1-based), or the selected ones.
+    /// Numbers past the list and rows already closed here are refused.
+    pub fn named(&self, numbers: Option<&[usize]>) -> Result<Named<'_>, String> {
+        let mut rows: Vec<(usize, &QueueRow)> = Vec::new();
+        let mut items = Vec::new();
+        let mut unseen = 0;
         match numbers {
-            None if self.picked.is_empty() => Err("select rows with Space, or name them: :QC=1-3".into()),
-            None => Ok(self.picked.iter().map(|(id, v)| (*id, *v)).collect()),
-            Some(numbers) => numbers
-                .iter()
-                .map(|n| {
-                    self.rows
-                        .get(n.wrapping_sub(1))
-                        .map(|r| (r.id, r.version))
-                        .ok_or_else(|| format!("there is no row {n} on screen ({} listed)", self.rows.len()))
-                })
-                .collect(),
+            None if self.picked.is_empty() => return Err("select rows with Space, or name them: :QC=1-3".into()),
+            None => {
+                for (id, version) in &self.picked {
+                    items.push((*id, *version));
+                    match self.rows.iter().position(|r| r.id == *id) {
+                        Some(i) => rows.push((i + 1, &self.rows[i])),
+                        None => unseen += 1,
+                    }
+                }
+                rows.sort_by_key(|(n, _)| *n);
+            }
+            Some(numbers) => {
+                let mut numbers = numbers.to_vec();
+                numbers.sort_unstable();
+                numbers.dedup();
+                let missing: Vec<usize> = numbers.iter().copied().filter(|n| *n == 0 || *n > self.rows.len()).collect();
+                if !missing.is_empty() {
+                    let listed = self.rows.len();
+                    return Err(format!(
+                        "there is no {} on screen ({listed} listed)",
+                        row_numbers(&missing).replace("rows", "row")
+                    ));
+                }
+                for n in numbers {
+                    let row = &self.rows[n - 1];
+                    items.push((row.id, row.version));
+                    rows.push((n, row));
+                }
+            }
         }
+        let closed: Vec<(usize, &QueueRow)> = rows.iter().copied().filter(|(_, r)| self.done.contains(&r.id)).collect();
+        if let Some((_, first)) = closed.first() {
+            return Err(format!(
+                "{}: already {} here; r reloads the list",
+                name_rows(&closed),
+                first.status.code().to_ascii_lowercase()
+            ));
+        }
+        Ok(Named { items, rows, unseen })
     }
 
-    fn describe_filter(&self) -> String {
+    pub fn describe_filter(&self) -> String {
         let mut parts = vec!["open".to_string()];
         if let Some(p) = &self.physician {
             parts[0] = clean(&p.name).to_string();
