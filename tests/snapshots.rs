@@ -89,6 +89,10 @@ impl Harness {
                 Command::CountQueue => {
                     Msg::QueueCounted(self.desk.deficiency_counts(common::today()).map_err(|e| e.to_string()))
                 }
+                Command::CompleteDeficiencies { items, resolved_on } => Msg::Completed {
+                    verb: "completed",
+                    result: self.desk.complete_deficiencies(items, resolved_on, None).map_err(|e| e.to_string()),
+                },
                 Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
                     id,
                     encounter_id: None,
@@ -278,6 +282,21 @@ fn the_selection_count_is_never_cut_80x24() {
     assert!(band.contains("· 341 selected"), "{band}");
     assert!(band.contains("3 open · 0 delinquent"), "{band}");
     assert!(band.contains("…"), "the filter gives way: {band}");
+}
+
+/// Row 2 completed: it stays row 2, shown done; row 3 is still row 3; the band's counts follow.
+#[test]
+fn deficiency_queue_after_completing_a_row_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    let before: Vec<i64> = h.app.queue.rows.iter().map(|r| r.id).collect();
+    h.keys(&[key(KeyCode::Char(':'))]);
+    h.type_text("QC=2");
+    h.keys(&[key(KeyCode::Enter), key(KeyCode::Char('y'))]);
+    assert_eq!(h.app.queue.rows.iter().map(|r| r.id).collect::<Vec<_>>(), before, "no row moved");
+    let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
+    assert!(screen.contains("2 open · 0 delinquent"), "the counts follow: {screen}");
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }
 
 #[test]
