@@ -399,6 +399,9 @@ impl App {
                     return Vec::new();
                 }
                 self.queue.latest = None;
+                if !append {
+                    self.queue.reloading = false;
+                }
                 match result {
                     Ok(page) => {
                         self.queue.error = None;

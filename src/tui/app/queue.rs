@@ -60,6 +60,7 @@ impl App {
     pub(super) fn reload_queue_page(&mut self) -> Vec<Command> {
         let id = self.next_request();
         self.queue.latest = Some(id);
+        self.queue.reloading = true;
         self.queue.filter.today = Some(self.today);
         vec![Command::LoadQueue {
             id,
@@ -214,6 +215,10 @@ impl App {
         args: &[String],
     ) -> Result<(String, Command), String> {
         self.may(action)?;
+        if self.queue.reloading && numbers.is_some() {
+            // The numbers on screen are about to change: a row named now could be another item.
+            return Err("The list is reloading: name the rows once it shows.".into());
+        }
         let named = self.queue.named(numbers)?;
         let command = self.parse_bulk(action, named.items.clone(), args)?;
         let detail = self.check_rows(&command, &named.rows)?;

@@ -1021,11 +1021,14 @@ fn rows_keep_their_numbers_after_an_action_until_the_clerk_reloads() {
         "{:?}",
         app.toast
     );
-    // `r` reloads and renumbers.
+    // `r` reloads and renumbers; until the new list shows, no row is named by its number.
     let commands = app.update(key(KeyCode::Char('r')));
     let Some(Command::LoadQueue { id, offset: 0, append: false, .. }) = commands.first().cloned() else {
         panic!("{commands:?}")
     };
+    palette(&mut app, "CM=2 please sign");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("The list is reloading: name the rows once it shows."));
     app.update(Msg::QueueLoaded {
         id,
         append: false,
@@ -1033,6 +1036,9 @@ fn rows_keep_their_numbers_after_an_action_until_the_clerk_reloads() {
     });
     assert!(app.queue.done.is_empty());
     assert_eq!(app.queue.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [2, 3]);
+    palette(&mut app, "CM=1 please sign");
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(command, Command::CommentDeficiencies { items: vec![(2, 1)], text: "please sign".into() });
 }
 
 #[test]
@@ -1040,7 +1046,13 @@ fn the_physician_views_standing_is_read_again_after_a_change_and_on_r() {
     let mut app = app();
     open_queue(&mut app, vec![queue_row(1, 1)]);
     palette(&mut app, "physician 1000000002");
-    app.update(Msg::PhysicianLoaded(Ok(physician_standing(1, 0))));
+    let commands = app.update(Msg::PhysicianLoaded(Ok(physician_standing(1, 0))));
+    let Some(Command::LoadQueue { id, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+    app.update(Msg::QueueLoaded {
+        id,
+        append: false,
+        result: Ok(crate::store::QueuePage { rows: vec![queue_row(1, 1)], has_more: false }),
+    });
     palette(&mut app, "QC=1");
     confirm_yes(&mut app);
     let outcome = crate::store::CompletionOutcome { completed: vec![1], ..Default::default() };

@@ -44,6 +44,8 @@ pub struct QueueState {
     pub refreshing: Option<RequestId>,
     /// The physician view's standing is being read again after a change or `r`.
     pub refreshing_physician: bool,
+    /// A reload that renumbers the rows is on its way: rows cannot be named by number until it shows.
+    pub reloading: bool,
 }
 
 /// Rows a bulk command names: (row number as displayed, the row), in row order, and how many
