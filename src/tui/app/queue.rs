@@ -308,16 +308,14 @@ impl App {
                 }
                 detail = (!spans.is_empty()).then_some(text);
             }
-            Command::ReassignDeficiencies { npi, .. } => {
-                // The list the palette completes from; without it, the desk checks the NPI.
-                if !self.providers.is_empty() {
-                    let provider = self
-                        .providers
-                        .iter()
-                        .find(|p| p.npi == *npi)
-                        .ok_or_else(|| format!("no provider has NPI {npi}"))?;
-                    detail = Some(crate::domain::text::clean(&provider.name).into_owned());
-                }
+            // The list the palette completes from; without it, the desk checks the NPI.
+            Command::ReassignDeficiencies { npi, .. } if !self.providers.is_empty() => {
+                let provider = self
+                    .providers
+                    .iter()
+                    .find(|p| p.npi == *npi)
+                    .ok_or_else(|| format!("no provider has NPI {npi}"))?;
+                detail = Some(crate::domain::text::clean(&provider.name).into_owned());
             }
             Command::MoveDeficiencies { to, .. } => {
                 for &(n, row) in rows {
