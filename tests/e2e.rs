@@ -269,9 +269,26 @@ fn bulk_complete_rows_of_the_deficiency_queue() {
     s.wait_for("  1 ", WAIT);
     s.send(b":QC=1-2");
     s.send(b"\r");
-    s.wait_for("Complete 2 deficiencies with resolved date", WAIT);
+    // The question names the rows it will complete.
+    s.wait_for("Complete rows 1-2 (", WAIT);
     s.send(b"y");
     s.wait_for("2 deficiencies completed", WAIT);
+    // The rows keep their numbers: rows 1 and 2 stay, done, and naming them again is refused
+    // before any question.
+    s.wait_for("DONE", WAIT);
+    s.send(b":QC=1\r");
+    s.wait_for("already completed here", WAIT);
+    // `r` reloads and renumbers: row 1 is an open item again.
+    s.send(b"r");
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.screen().contains("DONE") {
+        assert!(std::time::Instant::now() < deadline, "the reload never showed:\n{}", s.screen());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.send(b":QC=1\r");
+    s.wait_for("Complete row 1 (", WAIT);
+    s.send(b"n");
+    s.wait_for("Nothing changed.", WAIT);
     s.send(b"\x11");
     s.wait_exit(WAIT);
 

@@ -79,9 +79,20 @@ impl Harness {
                 Command::LoadStandings { provider_ids } => Msg::StandingsLoaded(
                     self.desk.physician_standings_of(&provider_ids, common::today()).map_err(|e| e.to_string()),
                 ),
+                Command::RefreshQueue { id, filter, sort, limit } => Msg::QueueRefreshed {
+                    id,
+                    result: self
+                        .desk
+                        .deficiency_queue(&filter, sort, Page { offset: 0, limit })
+                        .map_err(|e| e.to_string()),
+                },
                 Command::CountQueue => {
                     Msg::QueueCounted(self.desk.deficiency_counts(common::today()).map_err(|e| e.to_string()))
                 }
+                Command::CompleteDeficiencies { items, resolved_on } => Msg::Completed {
+                    verb: "completed",
+                    result: self.desk.complete_deficiencies(items, resolved_on, None).map_err(|e| e.to_string()),
+                },
                 Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
                     id,
                     encounter_id: None,
@@ -238,6 +249,54 @@ fn deficiency_queue_80x24_and_120x40() {
         assert_eq!(h_.app.queue.rows.len(), 3);
         insta::assert_snapshot!(format!("deficiency_queue_{w}x{h}"), h_.draw(w, h, &theme()).backend());
     }
+}
+
+/// An item 9,460 days old and a very long patient name: the age, MRN, account and discharge year
+/// are whole; the names give way.
+#[test]
+fn deficiency_queue_four_digit_age_and_long_name_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    let row = &mut h.app.queue.rows[1];
+    row.event_on = common::today() - chrono::Duration::days(9460);
+    row.delinquent_on = row.event_on + chrono::Duration::days(30);
+    row.patient = "WOLFESCHLEGELSTEINHAUSENBERGERDORFF, MARIA GUADALUPE".into();
+    let discharged = row.event_on.format("%m/%d/%y").to_string();
+    let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
+    for whole in ["! 9460", "204511", "A25-000781", discharged.as_str(), "OPEN", "TRAN"] {
+        assert!(screen.contains(whole), "{whole} is cut: {screen}");
+    }
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+/// 341 selected with a long filter: the counts on both sides are whole; the filter gives way.
+#[test]
+fn the_selection_count_is_never_cut_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    h.app.queue.picked = (1..=341).map(|id| (id, 1)).collect();
+    h.app.queue.filter.service = Some("CARDIOTHORACIC SURGERY".into());
+    h.app.queue.filter.delinquent_only = true;
+    let terminal = h.draw(80, 24, &theme());
+    let band: String = (0..80).map(|x| terminal.backend().buffer()[(x, 2)].symbol().to_string()).collect();
+    assert!(band.contains("· 341 selected"), "{band}");
+    assert!(band.contains("3 open · 0 delinquent"), "{band}");
+    assert!(band.contains("…"), "the filter gives way: {band}");
+}
+
+/// Row 2 completed: it stays row 2, shown done; row 3 is still row 3; the band's counts follow.
+#[test]
+fn deficiency_queue_after_completing_a_row_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    let before: Vec<i64> = h.app.queue.rows.iter().map(|r| r.id).collect();
+    h.keys(&[key(KeyCode::Char(':'))]);
+    h.type_text("QC=2");
+    h.keys(&[key(KeyCode::Enter), key(KeyCode::Char('y'))]);
+    assert_eq!(h.app.queue.rows.iter().map(|r| r.id).collect::<Vec<_>>(), before, "no row moved");
+    let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
+    assert!(screen.contains("2 open · 0 delinquent"), "the counts follow: {screen}");
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }
 
 #[test]

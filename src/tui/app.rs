@@ -55,12 +55,14 @@ pub struct HeaderInfo {
     pub is_demo: bool,
     pub username: String,
     pub role: String,
+    /// What the user may do, for refusing an action before its question rather than after.
+    pub roles: Vec<Role>,
 }
 
 impl HeaderInfo {
     pub fn new(username: &str, roles: &[Role]) -> Self {
         let role = roles.iter().max_by_key(|r| role_rank(**r)).map(|r| r.title().to_string()).unwrap_or_default();
-        Self { facility: String::new(), is_demo: false, username: username.to_string(), role }
+        Self { facility: String::new(), is_demo: false, username: username.to_string(), role, roles: roles.to_vec() }
     }
 }
 
@@ -105,6 +107,11 @@ pub enum Msg {
     QueueLoaded {
         id: RequestId,
         append: bool,
+        result: Result<QueuePage, String>,
+    },
+    /// The rows on screen read again after work on them, to update in place.
+    QueueRefreshed {
+        id: RequestId,
         result: Result<QueuePage, String>,
     },
     QueueCounted(Result<(QueueCounts, DelinquencyRate), String>),
@@ -159,6 +166,13 @@ pub enum Command {
         sort: QueueSort,
         offset: usize,
         append: bool,
+    },
+    /// The first `limit` rows of the queue again, to update the rows on screen where they stand.
+    RefreshQueue {
+        id: RequestId,
+        filter: QueueFilter,
+        sort: QueueSort,
+        limit: usize,
     },
     CountQueue,
     CompleteDeficiencies {
@@ -347,7 +361,10 @@ impl App {
             }
             Msg::InfoLoaded(Ok(info)) => {
                 let (username, role) = (self.header.username.clone(), self.header.role.clone());
-                self.header = HeaderInfo { username, role, ..info };
+                // The facts carry roles only when they were read again.
+                let roles =
+                    if info.roles.is_empty() { std::mem::take(&mut self.header.roles) } else { info.roles.clone() };
+                self.header = HeaderInfo { username, role, roles, ..info };
                 Vec::new()
             }
             Msg::ProvidersLoaded(Ok(providers)) => {
@@ -382,6 +399,9 @@ impl App {
                     return Vec::new();
                 }
                 self.queue.latest = None;
+                if !append {
+                    self.queue.reloading = false;
+                }
                 match result {
                     Ok(page) => {
                         self.queue.error = None;
@@ -389,15 +409,19 @@ impl App {
                     }
                     Err(e) => self.queue.error = Some(e),
                 }
-                if self.queue.sort == QueueSort::Physician && self.queue.physician.is_none() {
-                    let mut provider_ids: Vec<i64> = self.queue.rows.iter().map(|r| r.provider_id).collect();
-                    provider_ids.dedup();
-                    provider_ids.retain(|id| !self.queue.standings.contains_key(id));
-                    if !provider_ids.is_empty() {
-                        return vec![Command::LoadStandings { provider_ids }];
-                    }
+                self.standings_wanted()
+            }
+            Msg::QueueRefreshed { id, result } => {
+                if self.queue.refreshing != Some(id) {
+                    self.dirty = false;
+                    return Vec::new();
                 }
-                Vec::new()
+                self.queue.refreshing = None;
+                match result {
+                    Ok(page) => self.queue.refresh(page.rows),
+                    Err(e) => self.toast = Some(e),
+                }
+                self.standings_wanted()
             }
             Msg::StandingsLoaded(result) => {
                 match result {
@@ -407,6 +431,14 @@ impl App {
                 Vec::new()
             }
             Msg::PhysicianLoaded(result) => match result {
+                // The standing of the physician on screen, read again after a change or `r`.
+                Ok(standing)
+                    if std::mem::take(&mut self.queue.refreshing_physician)
+                        && self.queue.physician.as_ref().is_some_and(|p| p.provider_id == standing.provider_id) =>
+                {
+                    self.queue.physician = Some(standing);
+                    Vec::new()
+                }
                 Ok(standing) => {
                     self.queue.filter.provider_id = Some(standing.provider_id);
                     self.queue.physician = Some(standing);
@@ -423,8 +455,12 @@ impl App {
             Msg::FilterSelected(result) => {
                 match result {
                     Ok(items) => {
-                        self.toast = Some(format!("{} items selected: every item the filter matches", items.len()));
+                        self.toast = Some(format!(
+                            "{} selected: every item the filter matches (A again clears)",
+                            plural(items.len(), "item", "items")
+                        ));
                         self.queue.picked = items.into_iter().collect();
+                        self.queue.picked_filter = true;
                     }
                     Err(e) => self.toast = Some(e),
                 }
@@ -493,13 +529,23 @@ impl App {
                         } else {
                             self.queue.picked.clear();
                         }
+                        // Closed items keep their row, shown as done: the numbers on screen stay
+                        // the clerk's until she reloads.
+                        let closed_as = match verb {
+                            "completed" => Some(crate::domain::chart::DeficiencyStatus::Completed),
+                            "voided" => Some(crate::domain::chart::DeficiencyStatus::Voided),
+                            _ => None,
+                        };
+                        if let Some(status) = closed_as {
+                            self.queue.mark_done(&outcome.completed, status);
+                        }
                         self.toast = Some(queue::completion_message(verb, &outcome));
                     }
                     Err(e) => self.toast = Some(e),
                 }
                 let mut commands = self.refresh_chart();
                 if !from_chart || self.queue.loaded {
-                    commands.extend(self.reload_queue());
+                    commands.extend(self.refresh_queue());
                 }
                 commands
             }
@@ -915,6 +961,11 @@ impl App {
 
 mod chart;
 mod queue;
+
+/// `1 item`, `3 items`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 /// Messages kept for `:messages`.
 const MESSAGE_LOG: usize = 200;

@@ -112,6 +112,12 @@ impl Effects {
                     .deficiency_queue(&filter, sort, crate::store::Page { offset, limit: PAGE_SIZE })
                     .map_err(|e| e.to_string()),
             }),
+            Command::RefreshQueue { id, filter, sort, limit } => self.background(move |desk| Msg::QueueRefreshed {
+                id,
+                result: desk
+                    .deficiency_queue(&filter, sort, crate::store::Page { offset: 0, limit })
+                    .map_err(|e| e.to_string()),
+            }),
             Command::CountQueue => self.background(|desk| {
                 let today = desk.today();
                 Msg::QueueCounted(desk.deficiency_counts(today).map_err(|e| e.to_string()))

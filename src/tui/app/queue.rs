@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::desk::queue_filter::FilterKey;
+use crate::store::deficiencies::QueueRow;
+use crate::tui::screens::queue::{name_rows, row_numbers};
 
 impl App {
     /// Loads the first page again and, after a change to the items themselves, the band's counts
@@ -11,12 +13,54 @@ impl App {
         self.queue.standings.clear();
         let mut commands = self.reload_queue_page();
         commands.push(Command::CountQueue);
+        commands.extend(self.reread_physician());
         commands
+    }
+
+    /// After work on items: the rows on screen are read again and updated where they stand, with
+    /// the counts and standings; nothing is renumbered (`r` does that).
+    pub(super) fn refresh_queue(&mut self) -> Vec<Command> {
+        self.queue.standings.clear();
+        let id = self.next_request();
+        self.queue.refreshing = Some(id);
+        self.queue.filter.today = Some(self.today);
+        // A little beyond the rows on screen: an item that moved down the order is still found.
+        let limit = self.queue.rows.len() + PAGE_SIZE;
+        let mut commands =
+            vec![Command::RefreshQueue { id, filter: self.queue.filter.clone(), sort: self.queue.sort, limit }];
+        commands.push(Command::CountQueue);
+        commands.extend(self.reread_physician());
+        commands
+    }
+
+    /// The physician view's standing, read again.
+    fn reread_physician(&mut self) -> Vec<Command> {
+        match &self.queue.physician {
+            Some(p) => {
+                self.queue.refreshing_physician = true;
+                vec![Command::LoadPhysician { npi: p.npi.clone() }]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The standings the group lines still need, when sorted by physician.
+    pub(super) fn standings_wanted(&self) -> Vec<Command> {
+        if self.queue.sort == QueueSort::Physician && self.queue.physician.is_none() {
+            let mut provider_ids: Vec<i64> = self.queue.rows.iter().map(|r| r.provider_id).collect();
+            provider_ids.dedup();
+            provider_ids.retain(|id| !self.queue.standings.contains_key(id));
+            if !provider_ids.is_empty() {
+                return vec![Command::LoadStandings { provider_ids }];
+            }
+        }
+        Vec::new()
     }
 
     pub(super) fn reload_queue_page(&mut self) -> Vec<Command> {
         let id = self.next_request();
         self.queue.latest = Some(id);
+        self.queue.reloading = true;
         self.queue.filter.today = Some(self.today);
         vec![Command::LoadQueue {
             id,
@@ -41,6 +85,12 @@ impl App {
             }
             Action::SelectAll => {
                 self.queue.pick_all_loaded();
+                Vec::new()
+            }
+            Action::SelectAllInFilter if self.queue.picked_filter && !self.queue.picked.is_empty() => {
+                self.queue.picked.clear();
+                self.queue.picked_filter = false;
+                self.toast = Some("Selection cleared.".into());
                 Vec::new()
             }
             Action::SelectAllInFilter => {
@@ -143,19 +193,145 @@ impl App {
         Vec::new()
     }
 
-    /// A bulk action (`:QC`, `:AS`, `:PA`, `:CM`): checks its rows and arguments, then asks once,
-    /// saying how many items it touches.
+    /// A bulk action (`:QC`, `:AS`, `:PA`, `:ST`, `:VD`, `:CM`): everything it names is checked
+    /// here, with the desk's own rules and what the screen holds, before it asks; the question says
+    /// what will happen to which rows.
     pub(super) fn bulk(&mut self, action: BulkAction, rows: Option<Vec<usize>>, args: Vec<String>) -> Vec<Command> {
         if self.screen != Screen::Queue {
             self.toast = Some("Bulk actions work on the deficiency queue (3).".into());
             return Vec::new();
         }
-        let prepared = self.queue.items_for(rows.as_deref()).and_then(|items| self.bulk_command(action, items, &args));
-        match prepared {
+        match self.queue_bulk(action, rows.as_deref(), &args) {
             Ok((prompt, command)) => self.overlay = Some(Overlay::Confirm { prompt, command }),
             Err(problem) => self.toast = Some(problem),
         }
         Vec::new()
+    }
+
+    fn queue_bulk(
+        &self,
+        action: BulkAction,
+        numbers: Option<&[usize]>,
+        args: &[String],
+    ) -> Result<(String, Command), String> {
+        self.may(action)?;
+        if self.queue.reloading && numbers.is_some() {
+            // The numbers on screen are about to change: a row named now could be another item.
+            return Err("The list is reloading: name the rows once it shows.".into());
+        }
+        let named = self.queue.named(numbers)?;
+        let command = self.parse_bulk(action, named.items.clone(), args)?;
+        let detail = self.check_rows(&command, &named.rows)?;
+        let mut subject = if named.rows.is_empty() { String::new() } else { name_rows(&named.rows) };
+        if named.unseen > 0 {
+            let word = if named.unseen == 1 { "deficiency" } else { "deficiencies" };
+            let and = if subject.is_empty() { "" } else { " and " };
+            subject.push_str(&format!("{and}{} more selected {word} not on screen", named.unseen));
+        }
+        Ok((prompt(&command, &subject, detail.as_deref()), command))
+    }
+
+    /// Whether the user's roles allow the action, asked of the desk's own permission table.
+    fn may(&self, action: BulkAction) -> Result<(), String> {
+        use crate::desk::deficiency_work::ItemAction;
+        use crate::domain::chart::DeficiencyStatus;
+        let as_item = match action {
+            BulkAction::Complete => ItemAction::Complete { resolved_on: self.today },
+            BulkAction::Void => ItemAction::Step { to: DeficiencyStatus::Voided, note: String::new() },
+            BulkAction::Step => ItemAction::Step { to: DeficiencyStatus::Signed, note: String::new() },
+            BulkAction::Assign => ItemAction::Reassign { npi: String::new() },
+            BulkAction::Pause => ItemAction::Pause { from: self.today, to: self.today, reason: String::new() },
+            BulkAction::Comment => ItemAction::Comment { text: String::new() },
+        };
+        let permission = as_item.permission();
+        if crate::domain::role::allows(&self.header.roles, permission) {
+            Ok(())
+        } else {
+            Err(format!(
+                "you ({}) may not {}: that needs {}",
+                crate::domain::text::clean(&self.header.username),
+                permission.describe(),
+                permission.roles_needed()
+            ))
+        }
+    }
+
+    /// Each named row checked against what the command would do to it, by the domain's rules;
+    /// a refusal names the rows. For a pause, what it will count for each row.
+    fn check_rows<'a>(&self, command: &Command, rows: &[(usize, &'a QueueRow)]) -> Result<Option<String>, String> {
+        use crate::domain::completion::{check_resolved_on, clip_pause};
+        use crate::domain::dates::us_date;
+        let mut problems: Vec<(String, Vec<(usize, &'a QueueRow)>)> = Vec::new();
+        let mut detail = None;
+        match command {
+            Command::CompleteDeficiencies { resolved_on, .. } => {
+                for &(n, row) in rows {
+                    if let Err(problem) = check_resolved_on(row.event_on, *resolved_on, self.today) {
+                        note(&mut problems, problem, (n, row));
+                    }
+                }
+            }
+            Command::PauseAging { from, to, .. } => {
+                // (the days it counts, clipped start, clipped end) → rows.
+                let mut spans: Vec<((i64, chrono::NaiveDate, chrono::NaiveDate), Vec<usize>)> = Vec::new();
+                for &(n, row) in rows {
+                    match clip_pause(row.event_on, &[], *from, *to, self.today) {
+                        Ok(span) => {
+                            let key = (span.days, span.from, span.to);
+                            match spans.iter_mut().find(|(k, _)| *k == key) {
+                                Some((_, numbers)) => numbers.push(n),
+                                None => spans.push((key, vec![n])),
+                            }
+                        }
+                        Err(problem) => note(&mut problems, problem, (n, row)),
+                    }
+                }
+                let days = |d: i64| format!("{d} {}", if d == 1 { "day" } else { "days" });
+                let clipped = |f: chrono::NaiveDate, t: chrono::NaiveDate| match (f != *from, t != *to) {
+                    (true, true) => format!(" (from {} to {})", us_date(f), us_date(t)),
+                    (true, false) => format!(" (from {})", us_date(f)),
+                    (false, true) => format!(" (to {})", us_date(t)),
+                    (false, false) => String::new(),
+                };
+                let mut text = match spans.as_slice() {
+                    [((d, f, t), _)] => format!("{}{}", days(*d), clipped(*f, *t)),
+                    _ => spans
+                        .iter()
+                        .map(|((d, f, t), numbers)| {
+                            format!("{}: {}{}", row_numbers(numbers), days(*d), clipped(*f, *t))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                };
+                if rows.iter().any(|(_, r)| r.paused_days > 0) {
+                    text.push_str(", less days already paused");
+                }
+                detail = (!spans.is_empty()).then_some(text);
+            }
+            // The list the palette completes from; without it, the desk checks the NPI.
+            Command::ReassignDeficiencies { npi, .. } if !self.providers.is_empty() => {
+                let provider = self
+                    .providers
+                    .iter()
+                    .find(|p| p.npi == *npi)
+                    .ok_or_else(|| format!("no provider has NPI {npi}"))?;
+                detail = Some(crate::domain::text::clean(&provider.name).into_owned());
+            }
+            Command::MoveDeficiencies { to, .. } => {
+                for &(n, row) in rows {
+                    if !row.status.can_become(*to) {
+                        note(&mut problems, format!("cannot go from {} to {}", row.status.code(), to.code()), (n, row));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if problems.is_empty() {
+            return Ok(detail);
+        }
+        let named: Vec<String> =
+            problems.iter().map(|(problem, rows)| format!("{}: {problem}", name_rows(rows))).collect();
+        Err(format!("Nothing asked or changed: {}", named.join("; ")))
     }
 
     /// A date typed after a bulk action (`:QC=… DATE`, `:PA=… FROM TO`): the one range-checked
@@ -168,52 +344,52 @@ impl App {
         }
     }
 
+    /// A bulk action on items that are not the queue's rows (a chart's): permission and arguments
+    /// checked, asked about by count.
     pub(super) fn bulk_command(
         &self,
         action: BulkAction,
         items: Vec<(i64, i64)>,
         args: &[String],
     ) -> Result<(String, Command), String> {
+        self.may(action)?;
         let n = items.len();
-        let items_word = if n == 1 { "deficiency" } else { "deficiencies" };
+        let command = self.parse_bulk(action, items, args)?;
+        let subject = format!("{n} {}", if n == 1 { "deficiency" } else { "deficiencies" });
+        Ok((prompt(&command, &subject, None), command))
+    }
+
+    /// The command a bulk action's arguments make, checked whatever the items.
+    fn parse_bulk(&self, action: BulkAction, items: Vec<(i64, i64)>, args: &[String]) -> Result<Command, String> {
         Ok(match action {
             BulkAction::Complete => {
                 let resolved_on = match args.first() {
                     Some(text) => self.typed_date(text)?,
                     None => self.today,
                 };
-                (
-                    format!(
-                        "Complete {n} {items_word} with resolved date {}? (y/N)",
-                        crate::domain::dates::us_date(resolved_on)
-                    ),
-                    Command::CompleteDeficiencies { items, resolved_on },
-                )
+                Command::CompleteDeficiencies { items, resolved_on }
             }
             BulkAction::Assign => {
                 let npi = args.first().ok_or("name the provider: AS=1-3 NPI")?.clone();
-                (
-                    format!("Assign {n} {items_word} to the provider with NPI {npi}? (y/N)"),
-                    Command::ReassignDeficiencies { items, npi },
-                )
+                Command::ReassignDeficiencies { items, npi }
             }
             BulkAction::Pause => {
                 let (Some(from), Some(to)) = (args.first(), args.get(1)) else {
                     return Err("PA=1-3 FROM TO reason (dates MM/DD/YYYY)".into());
                 };
                 let (from, to) = (self.typed_date(from)?, self.typed_date(to)?);
+                if to < from {
+                    return Err(format!(
+                        "a pause ends after it starts: {} is before {}",
+                        crate::domain::dates::us_date(to),
+                        crate::domain::dates::us_date(from)
+                    ));
+                }
                 let reason = args[2..].join(" ");
                 if reason.trim().is_empty() {
                     return Err("say why aging pauses: PA=1-3 FROM TO chart in coding".into());
                 }
-                (
-                    format!(
-                        "Pause aging of {n} {items_word} from {} to {}? (y/N)",
-                        crate::domain::dates::us_date(from),
-                        crate::domain::dates::us_date(to)
-                    ),
-                    Command::PauseAging { items, from, to, reason },
-                )
+                Command::PauseAging { items, from, to, reason }
             }
             BulkAction::Step => {
                 let step = args.first().ok_or("ST=1-3 DICTATED|TRANSCRIBED|SIGNED|REVIEWED|REJECTED")?;
@@ -228,33 +404,56 @@ impl App {
                     })
                     .ok_or("a step is DICTATED, TRANSCRIBED, SIGNED, REVIEWED or REJECTED (QC completes, VD voids)")?;
                 let note = args[1..].join(" ");
-                (
-                    format!("Move {n} {items_word} to {}? (y/N)", to.code()),
-                    Command::MoveDeficiencies { items, to, note },
-                )
+                Command::MoveDeficiencies { items, to, note }
             }
             BulkAction::Void => {
                 let reason = args.join(" ");
                 if reason.trim().is_empty() {
                     return Err("VD=1-3 the reason (entered on the wrong patient…)".into());
                 }
-                (
-                    format!("Void {n} {items_word}? They stay on record, marked void. (y/N)"),
-                    Command::MoveDeficiencies {
-                        items,
-                        to: crate::domain::chart::DeficiencyStatus::Voided,
-                        note: reason,
-                    },
-                )
+                Command::MoveDeficiencies { items, to: crate::domain::chart::DeficiencyStatus::Voided, note: reason }
             }
             BulkAction::Comment => {
                 let text = args.join(" ");
                 if text.trim().is_empty() {
                     return Err("CM=1-3 the message to the provider".into());
                 }
-                (format!("Comment on {n} {items_word}? (y/N)"), Command::CommentDeficiencies { items, text })
+                Command::CommentDeficiencies { items, text }
             }
         })
+    }
+}
+
+/// Adds `row` to the rows with `problem`, so that rows refused for one reason are named together.
+fn note<'a>(problems: &mut Vec<(String, Vec<(usize, &'a QueueRow)>)>, problem: String, row: (usize, &'a QueueRow)) {
+    match problems.iter_mut().find(|(p, _)| *p == problem) {
+        Some((_, rows)) => rows.push(row),
+        None => problems.push((problem, vec![row])),
+    }
+}
+
+/// The question before a bulk command: `Complete rows 1-3 (…) with resolved date 03/03/2025? (y/N)`.
+/// `detail` is a pause's days per row, or the name of the provider assigned to.
+fn prompt(command: &Command, subject: &str, detail: Option<&str>) -> String {
+    use crate::domain::dates::us_date;
+    match command {
+        Command::CompleteDeficiencies { resolved_on, .. } => {
+            format!("Complete {subject} with resolved date {}? (y/N)", us_date(*resolved_on))
+        }
+        Command::ReassignDeficiencies { npi, .. } => match detail {
+            Some(name) => format!("Assign {subject} to {name} (NPI {npi})? (y/N)"),
+            None => format!("Assign {subject} to the provider with NPI {npi}? (y/N)"),
+        },
+        Command::PauseAging { from, to, .. } => {
+            let days = detail.map(|d| format!(": {d}")).unwrap_or_default();
+            format!("Pause aging of {subject} from {} to {}{days}? (y/N)", us_date(*from), us_date(*to))
+        }
+        Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, .. } => {
+            format!("Void {subject}? They stay on record, marked void. (y/N)")
+        }
+        Command::MoveDeficiencies { to, .. } => format!("Move {subject} to {}? (y/N)", to.code()),
+        Command::CommentDeficiencies { .. } => format!("Comment on {subject}? (y/N)"),
+        _ => format!("{subject}? (y/N)"),
     }
 }
 

@@ -13,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn app() -> App {
     let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
-    App::new(Arc::new(Keymap::default()), HeaderInfo::new("jdoe", &[Role::HimClerk]), today, (80, 24))
+    App::new(Arc::new(Keymap::default()), HeaderInfo::new("jdoe", &[Role::Supervisor]), today, (80, 24))
 }
 
 fn key(code: KeyCode) -> Msg {
@@ -422,7 +422,10 @@ fn as09_quick_complete_by_row_numbers_asks_once_then_completes() {
     open_queue(&mut app, vec![queue_row(1, 3), queue_row(2, 1), queue_row(3, 1)]);
     assert!(palette(&mut app, "QC=1-3 03/03/2025").is_empty());
     let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("a confirmation") };
-    assert_eq!(prompt, "Complete 3 deficiencies with resolved date 03/03/2025? (y/N)");
+    assert_eq!(
+        prompt,
+        "Complete rows 1-3 (A25-000781 OP-S, A25-000782 OP-S, A25-000783 OP-S) with resolved date 03/03/2025? (y/N)"
+    );
     let commands = app.update(key(KeyCode::Char('y')));
     assert_eq!(
         commands,
@@ -441,8 +444,9 @@ fn as09_quick_complete_by_row_numbers_asks_once_then_completes() {
         charts_completed: vec!["A25-000782".into()],
         reinstated: vec![],
     };
-    let reload = app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
-    assert!(matches!(reload.first(), Some(Command::LoadQueue { .. })), "the queue reloads");
+    let refresh = app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
+    assert!(matches!(refresh.first(), Some(Command::RefreshQueue { .. })), "the rows are read again: {refresh:?}");
+    assert!(refresh.contains(&Command::CountQueue), "and the counts");
     assert_eq!(
         app.toast.as_deref(),
         Some(
@@ -461,7 +465,7 @@ fn quick_complete_takes_the_selected_rows_and_no_means_nothing() {
     app.update(key(KeyCode::Char(' '))); // select row 3
     palette(&mut app, "QC");
     assert!(
-        matches!(&app.overlay, Some(Overlay::Confirm { prompt, .. }) if prompt.starts_with("Complete 2 deficiencies"))
+        matches!(&app.overlay, Some(Overlay::Confirm { prompt, .. }) if prompt.starts_with("Complete rows 1, 3 (A25-000781 OP-S, A25-000783 OP-S) with"))
     );
     assert!(app.update(key(KeyCode::Char('n'))).is_empty());
     assert_eq!(app.toast.as_deref(), Some("Nothing changed."));
@@ -540,7 +544,7 @@ fn assign_pause_and_comment_ask_once_with_their_arguments() {
     open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 4)]);
     palette(&mut app, "AS=2 1000000002");
     let Some(Overlay::Confirm { prompt, command }) = app.overlay.take() else { panic!() };
-    assert_eq!(prompt, "Assign 1 deficiency to the provider with NPI 1000000002? (y/N)");
+    assert_eq!(prompt, "Assign row 2 (A25-000782 OP-S) to the provider with NPI 1000000002? (y/N)");
     assert_eq!(command, Command::ReassignDeficiencies { items: vec![(2, 4)], npi: "1000000002".into() });
     palette(&mut app, "PA=1-2 2/20/25 2/25/25 chart in coding");
     let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
@@ -639,7 +643,7 @@ fn filters_from_the_palette_and_select_all_in_the_filter() {
     assert_eq!(app.queue.picked.len(), 3);
     palette(&mut app, "QC");
     assert!(
-        matches!(&app.overlay, Some(Overlay::Confirm { prompt, .. }) if prompt.starts_with("Complete 3 deficiencies"))
+        matches!(&app.overlay, Some(Overlay::Confirm { prompt, .. }) if prompt.starts_with("Complete row 1 (A25-000781 OP-S) and 2 more selected deficiencies not on screen with"))
     );
     app.overlay = None;
     let commands = palette(&mut app, "filter");
@@ -654,7 +658,7 @@ fn step_and_void_ask_once_with_their_arguments() {
     open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1)]);
     palette(&mut app, "ST=1-2 signed");
     let Some(Overlay::Confirm { prompt, command }) = app.overlay.take() else { panic!("{:?}", app.toast) };
-    assert_eq!(prompt, "Move 2 deficiencies to SIGNED? (y/N)");
+    assert_eq!(prompt, "Move rows 1-2 (A25-000781 OP-S, A25-000782 OP-S) to SIGNED? (y/N)");
     assert_eq!(
         command,
         Command::MoveDeficiencies {
@@ -955,4 +959,258 @@ fn the_help_overlay_scrolls_to_its_last_line_at_80x24() {
     let screen = format!("{:?}", terminal.backend().buffer());
     assert!(screen.contains("see config.example.toml"), "the last line is reachable: {screen}");
     assert!(!screen.contains("more ┘"), "{screen}");
+}
+
+fn physician_standing(open: i64, delinquent: i64) -> crate::store::PhysicianStanding {
+    crate::store::PhysicianStanding {
+        provider_id: 2,
+        npi: "1000000002".into(),
+        name: "OKAFOR, BEN".into(),
+        open,
+        delinquent,
+        oldest_delinquent_discharge: None,
+        suspended_since: None,
+        leave: vec![],
+    }
+}
+
+fn confirm_yes(app: &mut App) -> Vec<Command> {
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })), "a question: {:?}", app.toast);
+    app.update(key(KeyCode::Char('y')))
+}
+
+fn refreshed(app: &mut App, commands: &[Command], rows: Vec<crate::store::deficiencies::QueueRow>) {
+    let Some(Command::RefreshQueue { id, .. }) = commands.iter().find(|c| matches!(c, Command::RefreshQueue { .. }))
+    else {
+        panic!("the rows are read again: {commands:?}")
+    };
+    app.update(Msg::QueueRefreshed { id: *id, result: Ok(crate::store::QueuePage { rows, has_more: false }) });
+}
+
+/// A second `:PA=17` hit another patient because the list renumbered after the first action.
+#[test]
+fn rows_keep_their_numbers_after_an_action_until_the_clerk_reloads() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)]);
+    palette(&mut app, "QC=1");
+    assert!(matches!(confirm_yes(&mut app).as_slice(), [Command::CompleteDeficiencies { .. }]));
+    let outcome = crate::store::CompletionOutcome { completed: vec![1], ..Default::default() };
+    let commands = app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
+    assert!(!commands.iter().any(|c| matches!(c, Command::LoadQueue { .. })), "no renumbering reload: {commands:?}");
+    // The store no longer lists item 1; item 3 moved up the order and was changed by the action.
+    let mut three = queue_row(3, 2);
+    three.status = crate::domain::chart::DeficiencyStatus::Signed;
+    refreshed(&mut app, &commands, vec![three, queue_row(2, 1)]);
+    let ids: Vec<i64> = app.queue.rows.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [1, 2, 3], "every row where it was");
+    assert_eq!(app.queue.rows[0].status, crate::domain::chart::DeficiencyStatus::Completed, "row 1 shown as done");
+    assert!(app.queue.done.contains(&1));
+    assert_eq!(
+        (app.queue.rows[2].version, app.queue.rows[2].status),
+        (2, crate::domain::chart::DeficiencyStatus::Signed)
+    );
+    // Row 3 is still item 3, at its new version.
+    palette(&mut app, "CM=3 please sign");
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(command, Command::CommentDeficiencies { items: vec![(3, 2)], text: "please sign".into() });
+    // A row closed here is refused by name, not acted on again.
+    palette(&mut app, "QC=1-2");
+    assert!(app.overlay.is_none());
+    assert!(
+        app.toast.as_deref().unwrap().starts_with("row 1 (A25-000781 OP-S): already completed here"),
+        "{:?}",
+        app.toast
+    );
+    // `r` reloads and renumbers; until the new list shows, no row is named by its number.
+    let commands = app.update(key(KeyCode::Char('r')));
+    let Some(Command::LoadQueue { id, offset: 0, append: false, .. }) = commands.first().cloned() else {
+        panic!("{commands:?}")
+    };
+    palette(&mut app, "CM=2 please sign");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("The list is reloading: name the rows once it shows."));
+    app.update(Msg::QueueLoaded {
+        id,
+        append: false,
+        result: Ok(crate::store::QueuePage { rows: vec![queue_row(2, 1), queue_row(3, 2)], has_more: false }),
+    });
+    assert!(app.queue.done.is_empty());
+    assert_eq!(app.queue.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [2, 3]);
+    palette(&mut app, "CM=1 please sign");
+    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(command, Command::CommentDeficiencies { items: vec![(2, 1)], text: "please sign".into() });
+}
+
+#[test]
+fn the_physician_views_standing_is_read_again_after_a_change_and_on_r() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    palette(&mut app, "physician 1000000002");
+    let commands = app.update(Msg::PhysicianLoaded(Ok(physician_standing(1, 0))));
+    let Some(Command::LoadQueue { id, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+    app.update(Msg::QueueLoaded {
+        id,
+        append: false,
+        result: Ok(crate::store::QueuePage { rows: vec![queue_row(1, 1)], has_more: false }),
+    });
+    palette(&mut app, "QC=1");
+    confirm_yes(&mut app);
+    let outcome = crate::store::CompletionOutcome { completed: vec![1], ..Default::default() };
+    let commands = app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
+    assert!(commands.contains(&Command::LoadPhysician { npi: "1000000002".into() }), "{commands:?}");
+    let after = app.update(Msg::PhysicianLoaded(Ok(physician_standing(0, 0))));
+    assert!(after.is_empty(), "the standing changes; the rows stay: {after:?}");
+    assert_eq!(app.queue.physician.as_ref().map(|p| p.open), Some(0));
+    assert_eq!(app.queue.rows.len(), 1);
+    let commands = app.update(key(KeyCode::Char('r')));
+    assert!(commands.contains(&Command::LoadPhysician { npi: "1000000002".into() }), "{commands:?}");
+}
+
+#[test]
+fn a_capital_a_pressed_again_clears_the_selection() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    assert!(matches!(app.update(key(KeyCode::Char('A'))).as_slice(), [Command::SelectAllInFilter { .. }]));
+    app.update(Msg::FilterSelected(Ok(vec![(1, 1), (7, 2), (9, 1)])));
+    assert_eq!(app.toast.as_deref(), Some("3 items selected: every item the filter matches (A again clears)"));
+    assert!(app.update(key(KeyCode::Char('A'))).is_empty(), "no new selection");
+    assert!(app.queue.picked.is_empty());
+    assert_eq!(app.toast.as_deref(), Some("Selection cleared."));
+    assert!(matches!(app.update(key(KeyCode::Char('A'))).as_slice(), [Command::SelectAllInFilter { .. }]));
+}
+
+fn rows_discharged(days: &[(u32, u32)]) -> Vec<crate::store::deficiencies::QueueRow> {
+    days.iter()
+        .enumerate()
+        .map(|(i, (m, d))| {
+            let mut row = queue_row(i as i64 + 1, 1);
+            row.event_on = NaiveDate::from_ymd_opt(2025, *m, *d).unwrap();
+            row
+        })
+        .collect()
+}
+
+/// `:QC=1-3 03/03/2025` on items discharged in August 2026 recorded a completion before them.
+#[test]
+fn a_completion_date_before_a_rows_event_is_refused_before_the_question_naming_the_row() {
+    let mut app = app();
+    open_queue(&mut app, rows_discharged(&[(2, 10), (2, 10), (2, 28)]));
+    palette(&mut app, "QC=1-3 02/20/2025");
+    assert!(app.overlay.is_none(), "refused before y/N");
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "Nothing asked or changed: row 3 (A25-000783 OP-S): a completion date cannot be before the event the \
+             item ages from (02/28/2025)"
+        )
+    );
+    palette(&mut app, "QC=1-2 02/20/2025");
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })));
+}
+
+/// `:PA=17 02/20/2025 02/25/2025` on a chart discharged later counted days it was not aging.
+#[test]
+fn a_pause_is_clipped_per_row_and_the_question_says_the_days_of_each() {
+    let mut app = app();
+    open_queue(&mut app, rows_discharged(&[(2, 10), (2, 10), (2, 23)]));
+    palette(&mut app, "PA=1-3 02/20/2025 02/25/2025 chart in coding");
+    let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(
+        prompt,
+        "Pause aging of rows 1-3 (A25-000781 OP-S, A25-000782 OP-S, A25-000783 OP-S) from 02/20/2025 to \
+         02/25/2025: rows 1-2: 5 days; row 3: 2 days (from 02/23/2025)? (y/N)"
+    );
+    palette(&mut app, "PA=1-2 02/20/2025 02/25/2025 chart in coding");
+    let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert!(prompt.ends_with("from 02/20/2025 to 02/25/2025: 5 days? (y/N)"), "{prompt}");
+    // Wholly before row 3 started aging.
+    palette(&mut app, "PA=2-3 02/12/2025 02/20/2025 chart in coding");
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "Nothing asked or changed: row 3 (A25-000783 OP-S): the pause ends before the item started aging \
+             (02/23/2025)"
+        )
+    );
+    palette(&mut app, "PA=1 02/25/2025 02/20/2025 chart in coding");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("a pause ends after it starts: 02/20/2025 is before 02/25/2025"));
+}
+
+#[test]
+fn a_provider_and_a_step_are_checked_before_the_question() {
+    let mut app = app();
+    let mut rows = vec![queue_row(1, 1), queue_row(2, 1)];
+    rows[1].status = crate::domain::chart::DeficiencyStatus::Signed;
+    open_queue(&mut app, rows);
+    app.update(Msg::ProvidersLoaded(Ok(vec![ProviderChoice {
+        npi: "1000000002".into(),
+        name: "PATEL, ALICE".into(),
+        specialty: "Surgery".into(),
+    }])));
+    palette(&mut app, "AS=1 1000000009");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("no provider has NPI 1000000009"));
+    palette(&mut app, "AS=1 1000000002");
+    let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(prompt, "Assign row 1 (A25-000781 OP-S) to PATEL, ALICE (NPI 1000000002)? (y/N)");
+    palette(&mut app, "ST=1-2 transcribed");
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "Nothing asked or changed: row 1 (A25-000781 OP-S): cannot go from TRANSCRIBED to TRANSCRIBED; row 2 \
+             (A25-000782 OP-S): cannot go from SIGNED to TRANSCRIBED"
+        )
+    );
+}
+
+/// The store's creator could not `:QC`, and the refusal came after the y/N.
+#[test]
+fn an_action_the_users_roles_do_not_allow_is_refused_before_the_question_with_the_roles_needed() {
+    let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    let header = HeaderInfo::new("kwong", &[Role::HimClerk]);
+    let mut app = App::new(Arc::new(Keymap::default()), header, today, (80, 24));
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    palette(&mut app, "QC=1");
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.toast.as_deref(),
+        Some("you (kwong) may not complete deficiencies: that needs chart_analyst, supervisor or director")
+    );
+    let header = HeaderInfo::new("mlee", &[Role::ChartAnalyst]);
+    let mut app = App::new(Arc::new(Keymap::default()), header, today, (80, 24));
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    palette(&mut app, "VD=1 wrong patient");
+    assert_eq!(app.toast.as_deref(), Some("you (mlee) may not void records: that needs supervisor or director"));
+    palette(&mut app, "QC=1");
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })), "{:?}", app.toast);
+    // The header's facts arriving later keep the roles.
+    app.overlay = None;
+    app.update(Msg::InfoLoaded(Ok(HeaderInfo { facility: "RGH".into(), ..HeaderInfo::default() })));
+    assert_eq!(app.header.roles, [Role::ChartAnalyst]);
+}
+
+#[test]
+fn a_long_list_names_three_rows_and_counts_the_rest() {
+    let mut app = app();
+    open_queue(&mut app, (1..=8).map(|id| queue_row(id, 1)).collect());
+    palette(&mut app, "QC=1-3 5-8");
+    let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(
+        prompt,
+        "Complete rows 1-3, 5-8 (A25-000781 OP-S, A25-000782 OP-S, A25-000783 OP-S and 4 more) with resolved date \
+         03/03/2025? (y/N)"
+    );
+}
+
+#[test]
+fn the_queue_header_names_an_mrn_filter() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    let filter =
+        QueueFilter { mrn: Some(crate::domain::mrn::Mrn::parse("204511").unwrap()), ..app.queue.filter.clone() };
+    app.update(Msg::FilterChecked(Ok(filter)));
+    assert!(app.queue.describe_filter().starts_with("open · MRN 204511"), "{}", app.queue.describe_filter());
 }

@@ -13,7 +13,8 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Default)]
 pub struct QueueState {
@@ -34,6 +35,53 @@ pub struct QueueState {
     pub standings: std::collections::HashMap<i64, crate::store::PhysicianStanding>,
     /// Physicians whose groups are folded to their group line.
     pub folded: std::collections::BTreeSet<i64>,
+    /// Rows completed or voided since the list was loaded: kept in their place, shown as done,
+    /// until the clerk reloads (`r`, a filter, a sort), so that row numbers stay where they were.
+    pub done: BTreeSet<i64>,
+    /// The selection is every item of the filter (`A`): `A` again clears it.
+    pub picked_filter: bool,
+    /// The read of the rows on screen after work on them, updated in place when it comes.
+    pub refreshing: Option<RequestId>,
+    /// The physician view's standing is being read again after a change or `r`.
+    pub refreshing_physician: bool,
+    /// A reload that renumbers the rows is on its way: rows cannot be named by number until it shows.
+    pub reloading: bool,
+}
+
+/// Rows a bulk command names: (row number as displayed, the row), in row order, and how many
+/// selected items are not among the rows loaded (selected with `A`).
+pub struct Named<'a> {
+    pub items: Vec<(i64, i64)>,
+    pub rows: Vec<(usize, &'a QueueRow)>,
+    pub unseen: usize,
+}
+
+/// `A25-000781 OP-D`: how a clerk names an item, as the desk does.
+pub fn row_label(row: &QueueRow) -> String {
+    format!("{} {}", clean(&row.account), clean(&row.type_code))
+}
+
+/// `row 3`, `rows 1-3`, `rows 1-3, 5, 8-9` for sorted row numbers.
+pub fn row_numbers(numbers: &[usize]) -> String {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &n in numbers {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    let text: Vec<String> = runs.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+    format!("{} {}", if numbers.len() == 1 { "row" } else { "rows" }, text.join(", "))
+}
+
+/// `rows 1-3 (A25-000781 DS-D, A25-000782 OP-S, A25-000790 OP-S and 5 more)`.
+pub fn name_rows(rows: &[(usize, &QueueRow)]) -> String {
+    let numbers: Vec<usize> = rows.iter().map(|(n, _)| *n).collect();
+    let mut labels = rows.iter().take(3).map(|(_, r)| row_label(r)).collect::<Vec<_>>().join(", ");
+    if rows.len() > 3 {
+        labels.push_str(&format!(" and {} more", rows.len() - 3));
+    }
+    format!("{} ({labels})", row_numbers(&numbers))
 }
 
 const SORTS: [QueueSort; 5] =
@@ -68,6 +116,7 @@ impl QueueState {
         } else {
             self.rows = rows;
             self.selected = 0;
+            self.done.clear();
         }
         self.has_more = has_more;
         self.loaded = true;
@@ -126,7 +175,9 @@ impl QueueState {
     }
 
     pub fn toggle_pick(&mut self) {
+        self.picked_filter = false;
         if let Some(row) = self.rows.get(self.selected)
+            && !self.done.contains(&row.id)
             && self.picked.remove(&row.id).is_none()
         {
             self.picked.insert(row.id, row.version);
@@ -134,35 +185,90 @@ impl QueueState {
     }
 
     pub fn pick_all_loaded(&mut self) {
-        if self.picked.len() == self.rows.len() {
+        self.picked_filter = false;
+        let open: Vec<&QueueRow> = self.rows.iter().filter(|r| !self.done.contains(&r.id)).collect();
+        if self.picked.len() == open.len() {
             self.picked.clear();
         } else {
-            self.picked = self.rows.iter().map(|r| (r.id, r.version)).collect();
+            self.picked = open.iter().map(|r| (r.id, r.version)).collect();
         }
     }
 
-    /// The (id, version) of rows numbered as displayed (1-based), or the picked rows when no
-    /// numbers are given. Numbers past the list are refused.
-    pub fn items_for(&self, numbers: Option<&[usize]>) -> Result<Vec<(i64, i64)>, String> {
+    /// Items just closed keep their row, marked with their new step.
+    pub fn mark_done(&mut self, ids: &[i64], status: DeficiencyStatus) {
+        for row in self.rows.iter_mut().filter(|r| ids.contains(&r.id)) {
+            row.status = status;
+            self.done.insert(row.id);
+            self.picked.remove(&row.id);
+        }
+    }
+
+    /// The rows on screen updated from a fresh read, each where it stands: rows closed here stay
+    /// done; rows the read no longer holds stay as they were; new items wait for a reload.
+    pub fn refresh(&mut self, fresh: Vec<QueueRow>) {
+        let mut fresh: std::collections::HashMap<i64, QueueRow> = fresh.into_iter().map(|r| (r.id, r)).collect();
+        for row in self.rows.iter_mut().filter(|r| !self.done.contains(&r.id)) {
+            if let Some(now) = fresh.remove(&row.id) {
+                *row = now;
+            }
+        }
+    }
+
+    /// The rows a bulk command names: by number as displayed (1-based), or the selected ones.
+    /// Numbers past the list and rows already closed here are refused.
+    pub fn named(&self, numbers: Option<&[usize]>) -> Result<Named<'_>, String> {
+        let mut rows: Vec<(usize, &QueueRow)> = Vec::new();
+        let mut items = Vec::new();
+        let mut unseen = 0;
         match numbers {
-            None if self.picked.is_empty() => Err("select rows with Space, or name them: :QC=1-3".into()),
-            None => Ok(self.picked.iter().map(|(id, v)| (*id, *v)).collect()),
-            Some(numbers) => numbers
-                .iter()
-                .map(|n| {
-                    self.rows
-                        .get(n.wrapping_sub(1))
-                        .map(|r| (r.id, r.version))
-                        .ok_or_else(|| format!("there is no row {n} on screen ({} listed)", self.rows.len()))
-                })
-                .collect(),
+            None if self.picked.is_empty() => return Err("select rows with Space, or name them: :QC=1-3".into()),
+            None => {
+                for (id, version) in &self.picked {
+                    items.push((*id, *version));
+                    match self.rows.iter().position(|r| r.id == *id) {
+                        Some(i) => rows.push((i + 1, &self.rows[i])),
+                        None => unseen += 1,
+                    }
+                }
+                rows.sort_by_key(|(n, _)| *n);
+            }
+            Some(numbers) => {
+                let mut numbers = numbers.to_vec();
+                numbers.sort_unstable();
+                numbers.dedup();
+                let missing: Vec<usize> = numbers.iter().copied().filter(|n| *n == 0 || *n > self.rows.len()).collect();
+                if !missing.is_empty() {
+                    let listed = self.rows.len();
+                    return Err(format!(
+                        "there is no {} on screen ({listed} listed)",
+                        row_numbers(&missing).replace("rows", "row")
+                    ));
+                }
+                for n in numbers {
+                    let row = &self.rows[n - 1];
+                    items.push((row.id, row.version));
+                    rows.push((n, row));
+                }
+            }
         }
+        let closed: Vec<(usize, &QueueRow)> = rows.iter().copied().filter(|(_, r)| self.done.contains(&r.id)).collect();
+        if let Some((_, first)) = closed.first() {
+            return Err(format!(
+                "{}: already {} here; r reloads the list",
+                name_rows(&closed),
+                first.status.code().to_ascii_lowercase()
+            ));
+        }
+        Ok(Named { items, rows, unseen })
     }
 
-    fn describe_filter(&self) -> String {
+    pub fn describe_filter(&self) -> String {
         let mut parts = vec!["open".to_string()];
         if let Some(p) = &self.physician {
             parts[0] = clean(&p.name).to_string();
+        }
+        if let Some(mrn) = &self.filter.mrn {
+            parts.push(format!("MRN {mrn}"));
         }
         for (label, value) in [
             ("type", &self.filter.type_code),
@@ -235,15 +341,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         }
         (None, None) => vec![Span::styled("counting… ", theme.muted)],
     };
-    let right_width: u16 = right.iter().map(|s| s.width() as u16).sum();
-    let [left_area, right_area] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).areas(band);
+    // The counts on either side are never cut: the filter's description gives way first.
+    let title = " Deficiencies";
     let picked = if state.picked.is_empty() { String::new() } else { format!(" · {} selected", state.picked.len()) };
+    let fixed = title.width() + 2 + picked.width();
+    let right_width = right.iter().map(|s| s.width()).sum::<usize>().min(usize::from(band.width).saturating_sub(fixed));
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width as u16)]).areas(band);
+    let room = usize::from(left_area.width).saturating_sub(fixed);
+    let filter = fit(&state.describe_filter(), room, theme);
     frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" Deficiencies", theme.header),
-            Span::raw(format!("  {}{picked}", state.describe_filter())),
-        ])),
+        Paragraph::new(Line::from(vec![Span::styled(title, theme.header), Span::raw(format!("  {filter}{picked}"))])),
         left_area,
     );
     frame.render_widget(Paragraph::new(Line::from(right)).right_aligned(), right_area);
@@ -263,25 +371,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         return;
     }
     let wide = body.width >= 110;
-    let mut header = vec!["  #", "PHYSICIAN", "DEFICIENCY", "MRN", "ACCOUNT", "DISCH", " AGE", "ST"];
-    let mut widths = vec![
-        Constraint::Length(4),
-        Constraint::Length(if wide { 18 } else { 16 }),
-        Constraint::Fill(1),
-        Constraint::Length(8),
-        Constraint::Length(10),
-        Constraint::Length(if wide { 10 } else { 5 }),
-        Constraint::Length(5),
-        Constraint::Length(4),
-    ];
-    if wide {
-        header.insert(3, "PATIENT");
-        widths.insert(3, Constraint::Length(16));
-        header.push("STEP DUE");
-        widths.push(Constraint::Length(10));
-        header.push("FAC");
-        widths.push(Constraint::Length(4));
-    }
+    let columns = Columns::measure(state, today, body.width, wide);
+    let widths: Vec<Constraint> = columns.widths().into_iter().map(Constraint::Length).collect();
+    let header = columns.header();
     let check = theme.glyph("✓", "*");
     let grouped = state.sort == QueueSort::Physician && state.physician.is_none();
     let mut table_rows: Vec<Row> = Vec::with_capacity(state.rows.len() + 8);
@@ -307,7 +399,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
             }
             continue;
         }
-        table_rows.push(item_row(i, r, state, today, wide, check, theme));
+        table_rows.push(item_row(i, r, state, today, &columns, check, theme));
     }
     let table = Table::new(table_rows, widths)
         .header(Row::new(header).style(theme.header))
@@ -358,32 +450,177 @@ fn item_row<'a>(
     r: &QueueRow,
     state: &QueueState,
     today: NaiveDate,
-    wide: bool,
+    columns: &Columns,
     check: &'a str,
     theme: &Theme,
 ) -> Row<'a> {
-    {
-        let age = age_days(r.event_on, r.paused_days, today);
-        let delinquent = r.delinquent_on <= today;
-        let mark = if state.picked.contains_key(&r.id) { check } else { " " };
-        let discharge =
-            if wide { crate::domain::dates::us_date(r.event_on) } else { r.event_on.format("%m/%d").to_string() };
-        let mut cells = vec![
-            format!("{mark}{:>3}", i + 1),
-            clean(&r.physician).to_string(),
-            clean(&r.type_name).to_string(),
-            clean(&r.mrn).to_string(),
-            clean(&r.account).to_string(),
-            discharge,
-            format!("{}{age:>3}", if delinquent { "! " } else { "  " }),
-            step_label(r.status).to_string(),
-        ];
-        if wide {
-            cells.insert(3, clean(&r.patient).to_string());
-            cells.push(r.step_due.map(crate::domain::dates::us_date).unwrap_or_default());
-            cells.push(clean(&r.facility).to_string());
-        }
-        let row = Row::new(cells);
-        if delinquent { row.style(theme.danger) } else { row }
+    let done = state.done.contains(&r.id);
+    let age = age_days(r.event_on, r.paused_days, today);
+    let delinquent = !done && r.delinquent_on <= today;
+    let mark = if state.picked.contains_key(&r.id) { check } else { " " };
+    let c = columns;
+    let mut cells = vec![
+        format!("{mark}{:>w$}", i + 1, w = usize::from(c.number) - 1),
+        fit(&r.physician, usize::from(c.physician), theme),
+    ];
+    if c.wide {
+        cells.push(fit(&r.type_name, usize::from(c.deficiency), theme));
+    } else {
+        cells.push(clean(&r.type_code).to_string());
     }
+    cells.extend([
+        fit(&r.patient, usize::from(c.patient), theme),
+        clean(&r.mrn).to_string(),
+        clean(&r.account).to_string(),
+        discharge(r.event_on, c.wide),
+        format!("{}{age:>w$}", if delinquent { "! " } else { "  " }, w = usize::from(c.age) - 2),
+        step_label(r.status).to_string(),
+    ]);
+    if c.wide {
+        cells.push(r.step_due.map(crate::domain::dates::us_date).unwrap_or_default());
+        cells.push(clean(&r.facility).to_string());
+    }
+    let row = Row::new(cells);
+    if done {
+        row.style(theme.muted)
+    } else if delinquent {
+        row.style(theme.danger)
+    } else {
+        row
+    }
+}
+
+/// The discharge with its year: at 80 columns `01/06/17`, wide `01/06/2017`.
+fn discharge(date: NaiveDate, wide: bool) -> String {
+    if wide { crate::domain::dates::us_date(date) } else { date.format("%m/%d/%y").to_string() }
+}
+
+/// `text` whole when it fits in `width` columns, else as much as fits and a mark that it was cut.
+fn fit(text: &str, width: usize, theme: &Theme) -> String {
+    let text = clean(text);
+    if text.width() <= width {
+        return text.into_owned();
+    }
+    let mark = theme.glyph("…", "~");
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + c.to_string().width() + mark.width() > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push_str(mark);
+    out
+}
+
+/// The queue's column widths, from the longest value on the page: numbers, accounts and dates
+/// are never cut; the names share what is left, and a long one gives way.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    wide: bool,
+    number: u16,
+    physician: u16,
+    deficiency: u16,
+    patient: u16,
+    mrn: u16,
+    account: u16,
+    discharge: u16,
+    age: u16,
+    facility: u16,
+}
+
+const STEP: u16 = 4;
+const STEP_DUE: u16 = 10;
+
+impl Columns {
+    fn measure(state: &QueueState, today: NaiveDate, width: u16, wide: bool) -> Self {
+        let longest = |label: &str, values: &mut dyn Iterator<Item = usize>| {
+            values.max().unwrap_or(0).max(label.width()).min(usize::from(u16::MAX)) as u16
+        };
+        let rows = &state.rows;
+        let number = 1 + longest("  #", &mut std::iter::once((rows.len().max(1)).to_string().len()));
+        let mrn = longest("MRN", &mut rows.iter().map(|r| clean(&r.mrn).width()));
+        let account = longest("ACCOUNT", &mut rows.iter().map(|r| clean(&r.account).width()));
+        let discharge = if wide { 10 } else { 8 };
+        let age =
+            2 + longest("AGE", &mut rows.iter().map(|r| age_days(r.event_on, r.paused_days, today).to_string().len()));
+        let facility = if wide { longest("FAC", &mut rows.iter().map(|r| clean(&r.facility).width())) } else { 0 };
+        let code = longest("TYPE", &mut rows.iter().map(|r| clean(&r.type_code).width()));
+        let needs =
+            |f: fn(&QueueRow) -> &str, label: &str| longest(label, &mut rows.iter().map(|r| clean(f(r)).width()));
+        let physician = needs(|r| &r.physician, "PHYSICIAN");
+        let patient = needs(|r| &r.patient, "PATIENT");
+        let mut columns =
+            Self { wide, number, physician, deficiency: code, patient, mrn, account, discharge, age, facility };
+        let fixed =
+            columns.widths().iter().sum::<u16>() - physician - patient - if wide { code } else { 0 } + columns.gaps();
+        let room = width.saturating_sub(fixed);
+        if wide {
+            let name = needs(|r| &r.type_name, "DEFICIENCY");
+            let [p, d, t] = share(room, [physician, name, patient], 1);
+            (columns.physician, columns.deficiency, columns.patient) = (p, d, t);
+        } else {
+            let [p, t] = share(room, [physician, patient], 1);
+            (columns.physician, columns.patient) = (p, t);
+        }
+        columns
+    }
+
+    fn gaps(&self) -> u16 {
+        self.widths().len() as u16 - 1
+    }
+
+    /// In display order: #, physician, deficiency, patient, MRN, account, discharge, age, step
+    /// (and wide: step due, facility).
+    fn widths(&self) -> Vec<u16> {
+        let mut widths = vec![
+            self.number,
+            self.physician,
+            self.deficiency,
+            self.patient,
+            self.mrn,
+            self.account,
+            self.discharge,
+            self.age,
+            STEP,
+        ];
+        if self.wide {
+            widths.extend([STEP_DUE, self.facility]);
+        }
+        widths
+    }
+
+    fn header(&self) -> Vec<String> {
+        let mut header = vec![
+            "  #".to_string(),
+            "PHYSICIAN".into(),
+            if self.wide { "DEFICIENCY" } else { "TYPE" }.into(),
+            "PATIENT".into(),
+            "MRN".into(),
+            "ACCOUNT".into(),
+            "DISCH".into(),
+            format!("{:>w$}", "AGE", w = usize::from(self.age)),
+            "ST".into(),
+        ];
+        if self.wide {
+            header.extend(["STEP DUE".to_string(), "FAC".into()]);
+        }
+        header
+    }
+}
+
+/// Shares `room` among columns that need `needs`: the smaller needs are met whole first, the
+/// larger share what is left evenly; room to spare goes to column `spare`.
+fn share<const N: usize>(room: u16, needs: [u16; N], spare: usize) -> [u16; N] {
+    let mut order: Vec<usize> = (0..N).collect();
+    order.sort_by_key(|i| needs[*i]);
+    let mut widths = [0; N];
+    let mut left = room;
+    for (k, i) in order.into_iter().enumerate() {
+        let even = left / (N - k) as u16;
+        widths[i] = needs[i].min(even);
+        left -= widths[i];
+    }
+    widths[spare] += left;
+    widths
 }

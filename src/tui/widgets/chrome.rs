@@ -407,9 +407,16 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
 
 /// A yes/no question before something hard to undo.
 pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, theme: &Theme) {
-    let width = (prompt.chars().count() as u16 + 4).min(area.width);
-    let popup = centered(area, width, 3);
+    // A question that names its rows can be longer than a line: it wraps, whole, never cut.
+    let prompt = clean(prompt);
+    let room = usize::from(area.width.saturating_sub(4)).max(10);
+    let lines = wrap(&prompt, room);
+    let longest = lines.iter().map(|l| l.width()).max().unwrap_or(0);
+    let width = (longest as u16 + 4).min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     let block = Block::default().borders(Borders::ALL).border_set(theme.border).border_style(theme.warning);
-    frame.render_widget(Paragraph::new(format!(" {}", clean(prompt))).block(block), popup);
+    let text: Vec<Line> = lines.into_iter().map(|l| Line::raw(format!(" {l}"))).collect();
+    frame.render_widget(Paragraph::new(text).block(block), popup);
 }
