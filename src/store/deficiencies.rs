@@ -84,6 +84,8 @@ pub struct QueueRow {
     pub paused_days: i64,
     /// When the current step is due, from the type's days to dictate, sign and review.
     pub step_due: Option<NaiveDate>,
+    /// The pauses of its aging already recorded (from, to).
+    pub pauses: Vec<(NaiveDate, NaiveDate)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -275,7 +275,7 @@ impl App {
                 // (the days it counts, clipped start, clipped end) → rows.
                 let mut spans: Vec<((i64, chrono::NaiveDate, chrono::NaiveDate), Vec<usize>)> = Vec::new();
                 for &(n, row) in rows {
-                    match clip_pause(row.event_on, &[], *from, *to, self.today) {
+                    match clip_pause(row.event_on, &row.pauses, *from, *to, self.today) {
                         Ok(span) => {
                             let key = (span.days, span.from, span.to);
                             match spans.iter_mut().find(|(k, _)| *k == key) {
@@ -303,9 +303,6 @@ impl App {
                         .collect::<Vec<_>>()
                         .join("; "),
                 };
-                if rows.iter().any(|(_, r)| r.paused_days > 0) {
-                    text.push_str(", less days already paused");
-                }
                 detail = (!spans.is_empty()).then_some(text);
             }
             // The list the palette completes from; without it, the desk checks the NPI.

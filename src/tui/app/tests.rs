@@ -393,6 +393,7 @@ fn queue_row(id: i64, version: i64) -> crate::store::deficiencies::QueueRow {
         delinquent_on: NaiveDate::from_ymd_opt(2025, 3, 12).unwrap(),
         paused_days: 0,
         step_due: None,
+        pauses: Vec::new(),
     }
 }
 
@@ -1136,6 +1137,23 @@ fn a_pause_is_clipped_per_row_and_the_question_says_the_days_of_each() {
     palette(&mut app, "PA=1 02/25/2025 02/20/2025 chart in coding");
     assert!(app.overlay.is_none());
     assert_eq!(app.toast.as_deref(), Some("a pause ends after it starts: 02/20/2025 is before 02/25/2025"));
+}
+
+#[test]
+fn a_pause_counts_no_day_a_row_was_already_paused() {
+    let mut app = app();
+    let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+    let mut paused = rows_discharged(&[(2, 10), (2, 10)]);
+    paused[0].paused_days = 3;
+    paused[0].pauses = vec![(d(2, 20), d(2, 23))];
+    open_queue(&mut app, paused);
+    // Days 20–22 are paused already: row 1 counts the 23rd and 24th only.
+    palette(&mut app, "PA=1-2 02/20/2025 02/25/2025 chart in coding");
+    let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert!(prompt.contains("row 1: 2 days") && prompt.contains("row 2: 5 days"), "{prompt}");
+    palette(&mut app, "PA=1 02/20/2025 02/23/2025 again");
+    assert!(app.overlay.is_none());
+    assert!(app.toast.as_deref().is_some_and(|t| t.contains("already paused")), "{:?}", app.toast);
 }
 
 #[test]

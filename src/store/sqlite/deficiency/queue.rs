@@ -212,6 +212,7 @@ pub(in crate::store::sqlite) fn queue_page(
                     };
                     days.step_due(status, date(&r.get::<_, String>(15)?))
                 },
+                pauses: Vec::new(),
             })
         })
         .map_err(map_err)?
@@ -219,6 +220,17 @@ pub(in crate::store::sqlite) fn queue_page(
         .map_err(map_err)?;
     let has_more = rows.len() > page.limit;
     rows.truncate(page.limit);
+    // The pauses of the page's paused items, so that a new pause can be checked against them.
+    let mut pauses = conn
+        .prepare_cached("SELECT from_on, to_on FROM aging_pause WHERE deficiency_id = ?1 ORDER BY from_on")
+        .map_err(map_err)?;
+    for row in rows.iter_mut().filter(|r| r.paused_days > 0) {
+        row.pauses = pauses
+            .query_map([row.id], |r| Ok((date(&r.get::<_, String>(0)?), date(&r.get::<_, String>(1)?))))
+            .map_err(map_err)?
+            .collect::<Result<_, _>>()
+            .map_err(map_err)?;
+    }
     Ok(QueuePage { rows, has_more })
 }
 
