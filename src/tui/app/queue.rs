@@ -293,7 +293,7 @@ impl App {
                     (false, true) => format!(" (to {})", us_date(t)),
                     (false, false) => String::new(),
                 };
-                let mut text = match spans.as_slice() {
+                let text = match spans.as_slice() {
                     [((d, f, t), _)] => format!("{}{}", days(*d), clipped(*f, *t)),
                     _ => spans
                         .iter()
