@@ -325,7 +325,7 @@ fn as13_the_rate_counts_delinquent_charts_against_monthly_discharges() {
     let (counts, rate) = desk_on(&f, "mlee", d(3, 13)).deficiency_counts(d(3, 13)).unwrap();
     assert_eq!(counts.discharges_12_months, 3);
     assert_eq!(counts.delinquent_charts, 2, "the two stays of 02/10 are delinquent from 03/12; 02/12's from 03/14");
-    assert_eq!(rate.rate_percent, 800.0);
+    assert_eq!(rate.rate_percent(), Some(800.0));
     assert_eq!(counts.buckets.iter().map(|(_, n)| n).sum::<i64>(), counts.open);
 }
 

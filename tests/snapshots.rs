@@ -260,3 +260,27 @@ fn deficiency_queue_grouped_by_physician_80x24() {
     assert_eq!(h.app.queue.standings.len(), 3);
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }
+
+/// The screen's text, one string per row.
+fn screen_lines(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    let width = usize::from(buffer.area.width);
+    buffer.content().chunks(width).map(|row| row.iter().map(|c| c.symbol()).collect()).collect()
+}
+
+#[test]
+fn the_queue_band_shows_no_rate_when_nothing_was_discharged_in_the_window() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[key(KeyCode::Esc), key(KeyCode::Char('3'))]);
+    let (counts, _) = h.desk.deficiency_counts(common::today()).unwrap();
+    let none_discharged =
+        chartroom::store::QueueCounts { discharges_12_months: 0, delinquent_charts: 2, ..counts.clone() };
+    let rate = chartroom::domain::deficiency::delinquency_rate(2, 0);
+    h.app.update(Msg::QueueCounted(Ok((none_discharged, rate))));
+    let band = screen_lines(&h.draw(80, 24, &theme()))
+        .into_iter()
+        .find(|l| l.contains(" delinquent · "))
+        .expect("the queue's band");
+    assert!(band.contains("rate n/a"), "{band:?}");
+    assert!(!band.contains('%'), "a rate over no discharges is not a percentage: {band:?}");
+}
