@@ -695,3 +695,32 @@ fn every_change_to_an_item_is_found_by_its_patient_and_its_physician() {
         "{patel:#?}"
     );
 }
+
+#[test]
+fn the_chart_counts_open_and_completed_apart_and_a_completed_item_has_no_delinquency_date() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    let desk = desk_on(&f, "mlee", d(3, 3));
+    desk.complete_deficiencies(vec![(ds.id, ds.version)], d(3, 3), None).unwrap();
+    let chart = desk.open_chart_by_mrn("204511").unwrap();
+    let order: Vec<_> = chart.deficiencies.iter().map(|d| (d.type_code.as_str(), d.status)).collect();
+    assert_eq!(
+        order,
+        [
+            ("OP-S", DeficiencyStatus::Transcribed),
+            ("VO", DeficiencyStatus::Transcribed),
+            ("DS-D", DeficiencyStatus::Completed)
+        ],
+        "the open items first, the completed one after them"
+    );
+    assert_eq!(chart.deficiency_tally().label(), "2 open, 1 completed");
+    let text = chartroom::cli::print::chart_text(&chart, d(3, 3));
+    assert!(text.contains("DEFICIENCIES (2 open, 1 completed)"), "{text}");
+    let completed = text.lines().find(|l| l.contains("COMPLETED")).expect("the completed row");
+    assert!(!completed.contains("delinquent") && !completed.contains("03/12/2025"), "{completed:?}");
+    let closed = text.lines().position(|l| l.trim() == "closed:").expect("a heading over the closed items");
+    let open_rows: Vec<_> = text.lines().enumerate().filter(|(_, l)| l.contains(" delinquent ")).collect();
+    assert_eq!(open_rows.len(), 2, "{text}");
+    assert!(open_rows.iter().all(|(i, _)| *i < closed), "{text}");
+}

@@ -245,10 +245,11 @@ impl Desk {
     /// Opens a chart and records the view.
     pub fn open_chart(&self, patient_id: i64) -> DeskResult<Chart> {
         self.require(Permission::ViewChart)?;
-        let chart = self
+        let mut chart = self
             .store
             .load_chart(patient_id)?
             .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?;
+        chart.order_deficiencies();
         let event =
             self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
         self.store.append_audit(event)?;
