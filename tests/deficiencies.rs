@@ -724,3 +724,38 @@ fn the_chart_counts_open_and_completed_apart_and_a_completed_item_has_no_delinqu
     assert_eq!(open_rows.len(), 2, "{text}");
     assert!(open_rows.iter().all(|(i, _)| *i < closed), "{text}");
 }
+
+#[test]
+fn a_role_change_or_a_disabled_account_takes_effect_in_a_running_session() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    // mlee signs in as a chart analyst and keeps the session open.
+    let analyst = desk_on(&f, "mlee", d(3, 3));
+    assert!(analyst.can(chartroom::domain::role::Permission::CompleteDeficiencies));
+    let director = desk_on(&f, "dhim", d(3, 3));
+    director.set_user_roles("mlee", vec![Role::HimClerk]).unwrap();
+    let refused = analyst.complete_deficiencies(vec![(ds.id, ds.version)], d(3, 3), None).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            chartroom::desk::DeskError::Forbidden {
+                permission: chartroom::domain::role::Permission::CompleteDeficiencies,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    let chart = director.open_chart_by_mrn("204511").unwrap();
+    let still = chart.deficiencies.iter().find(|d| d.id == ds.id).unwrap();
+    assert_eq!(still.status, DeficiencyStatus::Open, "nothing was completed");
+    // Given the role back, the same session may again, without signing in anew.
+    director.set_user_roles("mlee", vec![Role::ChartAnalyst]).unwrap();
+    assert!(analyst.can(chartroom::domain::role::Permission::CompleteDeficiencies));
+    // Disabled, the next action of any kind is refused, saying why.
+    director.set_user_enabled("mlee", false).unwrap();
+    let refused = analyst.search("garcia", Page::first(5)).unwrap_err();
+    assert!(matches!(refused, chartroom::desk::DeskError::Disabled { .. }), "{refused}");
+    assert!(refused.to_string().contains("your chartroom account (mlee) has been disabled"), "{refused}");
+    assert!(!analyst.can(chartroom::domain::role::Permission::SearchPatients));
+}

@@ -166,13 +166,6 @@ impl std::fmt::Display for NightlySummary {
 }
 
 impl Desk {
-    fn require_any(&self, permissions: &[Permission]) -> DeskResult<()> {
-        match permissions.iter().find(|p| self.can(**p)) {
-            Some(_) => Ok(()),
-            None => self.require_permission(permissions[0]),
-        }
-    }
-
     pub fn deficiency_policy(&self) -> DeskResult<DeficiencyPolicy> {
         Ok(self.store().deficiency_policy()?)
     }

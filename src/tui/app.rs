@@ -301,7 +301,8 @@ impl App {
                 Vec::new()
             }
             Msg::InfoLoaded(Ok(info)) => {
-                let (username, role) = (self.header.username.clone(), self.header.role.clone());
+                let username = self.header.username.clone();
+                let role = if info.role.is_empty() { self.header.role.clone() } else { info.role.clone() };
                 self.header = HeaderInfo { username, role, ..info };
                 Vec::new()
             }
@@ -578,9 +579,10 @@ impl App {
                 Vec::new()
             }
             Action::Suspend => vec![Command::Suspend],
+            // Each change of screen re-reads the header, so a role changed meanwhile shows in it.
             Action::ScreenLookup => {
                 self.screen = Screen::Lookup;
-                Vec::new()
+                vec![Command::LoadInfo]
             }
             Action::ScreenQueue => {
                 let mut commands = self.flush_search_audit();
@@ -588,12 +590,14 @@ impl App {
                 if !self.queue.loaded && self.queue.latest.is_none() {
                     commands.extend(self.reload_queue());
                 }
+                commands.push(Command::LoadInfo);
                 commands
             }
             Action::ScreenChart => {
                 if self.chart.is_some() {
-                    let commands = self.flush_search_audit();
+                    let mut commands = self.flush_search_audit();
                     self.screen = Screen::Chart;
+                    commands.push(Command::LoadInfo);
                     commands
                 } else {
                     self.toast = Some("No chart is open yet: find a patient and press Enter.".into());

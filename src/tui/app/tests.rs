@@ -692,3 +692,18 @@ fn the_search_on_screen_runs_again_when_an_import_finishes() {
     assert!(app.update(Msg::ImportDone(Err("disk full".into()))).is_empty(), "nothing new to show");
     assert_eq!(app.toast.as_deref(), Some("Import stopped: disk full"));
 }
+
+#[test]
+fn changing_screen_re_reads_the_header_so_a_changed_role_shows() {
+    let mut app = app();
+    assert_eq!(app.header.role, "HIM clerk");
+    app.update(key(KeyCode::Esc)); // leave the empty Find field
+    let commands = app.update(key(KeyCode::Char('3')));
+    assert!(commands.contains(&Command::LoadInfo), "{commands:?}");
+    let info =
+        HeaderInfo { facility: "Riverbend General (RGH)".into(), ..HeaderInfo::new("ignored", &[Role::Supervisor]) };
+    app.update(Msg::InfoLoaded(Ok(info)));
+    assert_eq!((app.header.username.as_str(), app.header.role.as_str()), ("jdoe", "supervisor"));
+    assert_eq!(app.header.facility, "Riverbend General (RGH)");
+    assert!(app.update(key(KeyCode::Char('1'))).contains(&Command::LoadInfo));
+}
