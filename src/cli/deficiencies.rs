@@ -32,7 +32,7 @@ pub(super) fn run(
         } => {
             let today = desk.today();
             let provider_id = match physician {
-                Some(npi) => Some(provider_id(desk, &npi)?),
+                Some(npi) => Some(desk.provider_id_by_npi(&npi).map_err(fail)?),
                 None => None,
             };
             let bucket =
@@ -189,13 +189,6 @@ pub(super) fn run(
             }
             emit(out.trim_end().to_string())
         }
-    }
-}
-
-fn provider_id(desk: &Desk, npi: &str) -> Result<i64, CliError> {
-    match desk.store().provider_by_npi(npi).map_err(fail)? {
-        Some(p) => Ok(p.id),
-        None => Err(CliError(format!("no provider has NPI {npi}"))),
     }
 }
 

@@ -167,6 +167,10 @@ impl Desk {
         }
     }
 
+    /// The store itself, past the desk's permission checks and rules. Not for the command line or the
+    /// screens, which go through the desk's use cases; kept for the tests, the benches and the demo's
+    /// bulk writer.
+    #[doc(hidden)]
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
