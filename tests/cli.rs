@@ -106,3 +106,43 @@ fn unknown_queue_filter_values_are_refused_with_the_known_ones() {
     let out = chartroom(dir.path(), &["deficiencies", "list", "--type", "ds-d"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_rate_over_no_discharges_is_not_computable_never_zero() {
+    let dir = empty_store();
+    let out = chartroom(dir.path(), &["deficiencies", "rate", "--date", "2025-03-13"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "Delinquency rate on 03/13/2025: not computable (no inpatient discharges in the 12 months to 03/13/2025)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("0.0%") && !text.contains("within the 50% line"), "{text}");
+    let out = chartroom(dir.path(), &["deficiencies", "rate", "--date", "2025-03-13", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["rate"]["rate_percent"], serde_json::Value::Null, "{json}");
+    assert_eq!(json["rate"]["band"], "not_computable", "{json}");
+}
+
+#[test]
+fn the_command_line_reads_the_type_catalog_through_the_desk_and_its_permission_check() {
+    let dir = empty_store();
+    let users = chartroom(dir.path(), &["user", "list", "--json"]);
+    assert!(users.status.success(), "{}", stderr(&users));
+    let users: serde_json::Value = serde_json::from_slice(&users.stdout).unwrap();
+    let me = users[0]["username"].as_str().expect("the founder").to_string();
+    // The founder hands the directorship on and keeps only a clerk's role.
+    let out = chartroom(dir.path(), &["user", "add", "deputy", "--role", "director"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["user", "roles", &me, "him_clerk"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["deficiency-type", "list"]);
+    assert_eq!(out.status.code(), Some(1), "a clerk listed the catalog: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(stderr(&out).contains("may not"), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["deficiencies", "list", "--physician", "1000000001"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("may not"), "the refusal, not a lookup's answer: {}", stderr(&out));
+}

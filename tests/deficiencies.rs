@@ -325,7 +325,7 @@ fn as13_the_rate_counts_delinquent_charts_against_monthly_discharges() {
     let (counts, rate) = desk_on(&f, "mlee", d(3, 13)).deficiency_counts(d(3, 13)).unwrap();
     assert_eq!(counts.discharges_12_months, 3);
     assert_eq!(counts.delinquent_charts, 2, "the two stays of 02/10 are delinquent from 03/12; 02/12's from 03/14");
-    assert_eq!(rate.rate_percent, 800.0);
+    assert_eq!(rate.rate_percent(), Some(800.0));
     assert_eq!(counts.buckets.iter().map(|(_, n)| n).sum::<i64>(), counts.open);
 }
 
@@ -699,4 +699,68 @@ fn every_change_to_an_item_is_found_by_its_patient_and_its_physician() {
         patel.iter().any(|e| e.detail == format!("A25-000781 VO: reassigned from NPI {REYES} to NPI {PATEL}")),
         "{patel:#?}"
     );
+}
+
+#[test]
+fn the_chart_counts_open_and_completed_apart_and_a_completed_item_has_no_delinquency_date() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    let desk = desk_on(&f, "mlee", d(3, 3));
+    desk.complete_deficiencies(vec![(ds.id, ds.version)], d(3, 3), None).unwrap();
+    let chart = desk.open_chart_by_mrn("204511").unwrap();
+    let order: Vec<_> = chart.deficiencies.iter().map(|d| (d.type_code.as_str(), d.status)).collect();
+    assert_eq!(
+        order,
+        [
+            ("OP-S", DeficiencyStatus::Transcribed),
+            ("VO", DeficiencyStatus::Transcribed),
+            ("DS-D", DeficiencyStatus::Completed)
+        ],
+        "the open items first, the completed one after them"
+    );
+    assert_eq!(chart.deficiency_tally().label(), "2 open, 1 completed");
+    let text = chartroom::cli::print::chart_text(&chart, d(3, 3));
+    assert!(text.contains("DEFICIENCIES (2 open, 1 completed)"), "{text}");
+    let completed = text.lines().find(|l| l.contains("COMPLETED")).expect("the completed row");
+    assert!(!completed.contains("delinquent") && !completed.contains("03/12/2025"), "{completed:?}");
+    let closed = text.lines().position(|l| l.trim() == "closed:").expect("a heading over the closed items");
+    let open_rows: Vec<_> = text.lines().enumerate().filter(|(_, l)| l.contains(" delinquent ")).collect();
+    assert_eq!(open_rows.len(), 2, "{text}");
+    assert!(open_rows.iter().all(|(i, _)| *i < closed), "{text}");
+}
+
+#[test]
+fn a_role_change_or_a_disabled_account_takes_effect_in_a_running_session() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let ds = garcia_items(&f, d(3, 3)).into_iter().find(|r| r.type_code == "DS-D").unwrap();
+    // mlee signs in as a chart analyst and keeps the session open.
+    let analyst = desk_on(&f, "mlee", d(3, 3));
+    assert!(analyst.can(chartroom::domain::role::Permission::CompleteDeficiencies));
+    let director = desk_on(&f, "dhim", d(3, 3));
+    director.set_user_roles("mlee", vec![Role::HimClerk]).unwrap();
+    let refused = analyst.complete_deficiencies(vec![(ds.id, ds.version)], d(3, 3), None).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            chartroom::desk::DeskError::Forbidden {
+                permission: chartroom::domain::role::Permission::CompleteDeficiencies,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    let chart = director.open_chart_by_mrn("204511").unwrap();
+    let still = chart.deficiencies.iter().find(|d| d.id == ds.id).unwrap();
+    assert_eq!(still.status, DeficiencyStatus::Open, "nothing was completed");
+    // Given the role back, the same session may again, without signing in anew.
+    director.set_user_roles("mlee", vec![Role::ChartAnalyst]).unwrap();
+    assert!(analyst.can(chartroom::domain::role::Permission::CompleteDeficiencies));
+    // Disabled, the next action of any kind is refused, saying why.
+    director.set_user_enabled("mlee", false).unwrap();
+    let refused = analyst.search("garcia", Page::first(5)).unwrap_err();
+    assert!(matches!(refused, chartroom::desk::DeskError::Disabled { .. }), "{refused}");
+    assert!(refused.to_string().contains("your chartroom account (mlee) has been disabled"), "{refused}");
+    assert!(!analyst.can(chartroom::domain::role::Permission::SearchPatients));
 }

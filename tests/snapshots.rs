@@ -393,3 +393,48 @@ fn a_long_message_wraps_80x24() {
     )));
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }
+
+/// The screen's text, one string per row.
+fn screen_lines(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    let width = usize::from(buffer.area.width);
+    buffer.content().chunks(width).map(|row| row.iter().map(|c| c.symbol()).collect()).collect()
+}
+
+#[test]
+fn the_queue_band_shows_no_rate_when_nothing_was_discharged_in_the_window() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    let (counts, _) = h.desk.deficiency_counts(common::today()).unwrap();
+    let none_discharged =
+        chartroom::store::QueueCounts { discharges_12_months: 0, delinquent_charts: 2, ..counts.clone() };
+    let rate = chartroom::domain::deficiency::delinquency_rate(2, 0);
+    h.app.update(Msg::QueueCounted(Ok((none_discharged, rate))));
+    let band = screen_lines(&h.draw(80, 24, &theme()))
+        .into_iter()
+        .find(|l| l.contains(" delinquent · "))
+        .expect("the queue's band");
+    assert!(band.contains("rate n/a"), "{band:?}");
+    assert!(!band.contains('%'), "a rate over no discharges is not a percentage: {band:?}");
+}
+
+#[test]
+fn chart_deficiencies_with_one_completed_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut h_ = Harness::new(w, h);
+        let mut rows = h_
+            .desk
+            .deficiency_queue(&Default::default(), chartroom::store::QueueSort::Type, Page::first(50))
+            .unwrap()
+            .rows;
+        rows.retain(|r| r.mrn == "204511" && r.type_code == "DS-D");
+        let ds = &rows[0];
+        h_.desk.complete_deficiencies(vec![(ds.id, ds.version)], common::today(), None).unwrap();
+        h_.type_text("204511");
+        h_.keys(&[key(KeyCode::Enter), key(KeyCode::Tab), key(KeyCode::Tab)]);
+        let terminal = h_.draw(w, h, &theme());
+        let tabs = screen_lines(&terminal).into_iter().find(|l| l.contains("Encounters")).unwrap();
+        assert!(tabs.trim_end().ends_with("Paper chart"), "no tab is cut: {tabs:?}");
+        insta::assert_snapshot!(format!("chart_deficiencies_one_completed_{w}x{h}"), terminal.backend());
+    }
+}

@@ -1,11 +1,12 @@
-//! `chartroom bench`: store-level search latency on this store, per query shape, beside the same
-//! first-page query run bare through rusqlite with a prepared statement on the same file.
+//! `chartroom bench`: store-level search latency on this store, per query shape, beside the store's
+//! own statements run bare through rusqlite on a connection configured as the store's readers are —
+//! so the 1.5× check measures what the store adds (pool, trait object, row decoding, ranking), not a
+//! difference in SQL or PRAGMAs.
 
 use super::CliError;
 use crate::desk::Desk;
 use crate::desk::name_lookup;
 use crate::domain::dates::one_swap_variants;
-use crate::domain::names::prefix_upper_bound;
 use crate::domain::query::NameQuery;
 use crate::setup::OpenedStore;
 use crate::store::{NameLookup, Page, PatientLookup};
@@ -73,8 +74,7 @@ pub fn run(desk: &Desk, opened: &OpenedStore, iterations: usize) -> Result<Bench
     desk.require_permission(crate::domain::role::Permission::AdministerStore).map_err(super::fail)?;
     let store = &opened.store;
     let info = desk.store_info().map_err(super::fail)?;
-    let bare = Connection::open_with_flags(&opened.store_file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(super::fail)?;
+    let bare = baseline_connection(&opened.store_file)?;
     let samples = samples(&bare, iterations.max(10)).map_err(super::fail)?;
     let mut shapes = Vec::new();
     let page = Page::first(PAGE);
@@ -213,84 +213,109 @@ fn samples(conn: &Connection, n: usize) -> rusqlite::Result<Vec<Sample>> {
     Ok(out)
 }
 
-/// The first page of each shape as one plain prepared statement — what the store's tiers cost at
-/// the least, with no pool, no trait object and no ranking.
+/// The baseline's connection: read-only, with the PRAGMAs and statement cache of the store's readers.
+fn baseline_connection(store_file: &std::path::Path) -> Result<Connection, CliError> {
+    crate::store::sqlite::open_reader(store_file).map_err(super::fail)
+}
+
+/// The first page of each shape through the store's own statements, run as the store runs them
+/// (limited tiers in turn until the page is full, the others read whole), reading each row's name
+/// and nothing more: no pool, no trait object, no decoding into patients, no ranking.
 fn bare_query(conn: &Connection, lookup: &PatientLookup) -> rusqlite::Result<usize> {
-    const COLS: &str = "p.id, p.mrn, p.family, p.given, p.middle, p.birth_date, p.sex, p.ssn_last4, p.deceased_on, \
-        p.sensitivity, (SELECT max(e.admit_at) FROM encounter e WHERE e.patient_id = p.id)";
-    let count = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<usize> {
-        let mut stmt = conn.prepare_cached(sql)?;
-        let mut rows = stmt.query(params)?;
-        let mut n = 0;
+    let wanted = PAGE + 1;
+    let mut found = 0;
+    for statement in crate::store::sqlite::search_statements(lookup) {
+        if statement.limited && found >= wanted {
+            break;
+        }
+        let mut params = statement.params;
+        if statement.limited {
+            params.push(Box::new((wanted - found) as i64));
+        }
+        let mut stmt = conn.prepare_cached(&statement.sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
         while let Some(row) = rows.next()? {
             std::hint::black_box(row.get::<_, String>(2)?);
-            n += 1;
+            found += 1;
         }
-        Ok(n)
-    };
-    let limit = (PAGE + 1) as i64;
-    match lookup {
-        PatientLookup::Mrn(mrn) => count(&format!("SELECT {COLS} FROM patient p WHERE p.mrn = ?1"), &[&mrn.as_str()]),
-        PatientLookup::InitialLast4 { initial, last4 } => {
-            let low = initial.to_string();
-            count(
-                &format!(
-                    "SELECT {COLS} FROM patient p WHERE p.ssn_last4 = ?1 AND p.family_key >= ?2 AND p.family_key < ?3 ORDER BY p.family_key, p.given_key, p.id LIMIT ?4"
-                ),
-                &[last4, &low, &prefix_upper_bound(&low), &limit],
-            )
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::mrn::Mrn;
+    use crate::domain::names::PersonName;
+    use crate::domain::patient::{NameKeys, NewPatient, Sensitivity, Sex};
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{RecordBatch, Store};
+
+    fn patient(n: usize, family: &str, given: &str) -> NewPatient {
+        let name = PersonName::new(family, given, "");
+        NewPatient {
+            mrn: Mrn::parse(&format!("{}", 300_000 + n)).unwrap(),
+            keys: NameKeys::of(&name),
+            name,
+            sex: Sex::Female,
+            birth_date: NaiveDate::from_ymd_opt(1960, 1, 1 + (n % 28) as u32).unwrap(),
+            ssn_last4: Some("1234".into()),
+            ssn_hash: None,
+            deceased_on: None,
+            sensitivity: Sensitivity::None,
+            address: String::new(),
+            phone: String::new(),
+            aliases: vec![],
+            source_ids: vec![],
         }
-        PatientLookup::Name(n) => {
-            // The store's three tiers, as the same three statements.
-            let (fu, gu) = (prefix_upper_bound(&n.family), prefix_upper_bound(&n.given));
-            let mut found = count(
-                &format!(
-                    "SELECT {COLS} FROM patient p WHERE p.family_key = ?1 AND p.given_key >= ?2 AND p.given_key < ?3 ORDER BY p.given_key, p.birth_date, p.id LIMIT ?4"
-                ),
-                &[&n.family, &n.given, &gu, &limit],
-            )?;
-            if found < PAGE + 1 {
-                let rest = (PAGE + 1 - found) as i64;
-                found += count(
-                    &format!(
-                        "SELECT {COLS} FROM patient p WHERE p.family_key > ?1 AND p.family_key < ?2 AND p.given_key >= ?3 AND p.given_key < ?4 ORDER BY p.family_key, p.given_key, p.id LIMIT ?5"
-                    ),
-                    &[&n.family, &fu, &n.given, &gu, &rest],
-                )?;
-            }
-            if found < PAGE + 1 && !n.family_phonetic.is_empty() {
-                let rest = (PAGE + 1 - found) as i64;
-                let fp: Vec<&str> = n.family_phonetic.iter().map(String::as_str).chain([""]).take(2).collect();
-                let gp: Vec<&str> = n.given_phonetic.iter().map(String::as_str).chain(["", ""]).take(2).collect();
-                found += count(
-                    &format!(
-                        "SELECT {COLS} FROM patient p WHERE p.family_phon IN (?1, ?2) AND NOT (p.family_key >= ?3 AND p.family_key < ?4 AND p.given_key >= ?5 AND p.given_key < ?6) AND (?5 = '' OR p.given_phon IN (?7, ?8) OR (p.given_key >= ?5 AND p.given_key < ?6)) ORDER BY p.family_key, p.given_key, p.id LIMIT ?9"
-                    ),
-                    &[&fp[0], &fp[1], &n.family, &fu, &n.given, &gu, &gp[0], &gp[1], &rest],
-                )?;
-            }
-            Ok(found)
+    }
+
+    /// SMITH and SMITHSON and SMYTH enough to fill more than a page in every name tier.
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("chartroom.db")).unwrap();
+        let mut batch = RecordBatch::default();
+        for n in 0..150 {
+            let family = ["SMITH", "SMITHSON", "SMYTH"][n % 3];
+            batch.patients.push(patient(n, family, ["JOHN", "JANE", "JO"][n % 3]));
         }
-        PatientLookup::NameDob { exact, swaps, .. } | PatientLookup::Dob { exact, swaps } => {
-            let mut dates = vec![exact.format("%Y-%m-%d").to_string()];
-            dates.extend(swaps.iter().map(|d| d.format("%Y-%m-%d").to_string()));
-            let marks = vec!["?"; dates.len()].join(",");
-            let params: Vec<&dyn rusqlite::ToSql> = dates.iter().map(|d| d as &dyn rusqlite::ToSql).collect();
-            count(
-                &format!("SELECT {COLS}, p.family_key, p.given_key FROM patient p WHERE p.birth_date IN ({marks})"),
-                &params,
-            )
+        store.insert_batch(batch, None).unwrap();
+        (dir, store)
+    }
+
+    fn pragmas(conn: &Connection) -> Vec<i64> {
+        ["cache_size", "temp_store", "busy_timeout", "query_only"]
+            .iter()
+            .map(|p| conn.query_row(&format!("PRAGMA {p}"), [], |r| r.get(0)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_baseline_connection_is_configured_as_the_stores_readers() {
+        let (_dir, store) = store();
+        let baseline = baseline_connection(store.path()).unwrap();
+        assert_eq!(pragmas(&baseline), pragmas(&store.raw_reader().unwrap()));
+    }
+
+    #[test]
+    fn the_baseline_reads_the_rows_the_store_reads_for_a_page() {
+        let (_dir, store) = store();
+        let baseline = baseline_connection(store.path()).unwrap();
+        let lookups = [
+            PatientLookup::Mrn(Mrn::parse("300007").unwrap()),
+            PatientLookup::Last4("1234".into()),
+            PatientLookup::InitialLast4 { initial: 'S', last4: "1234".into() },
+            PatientLookup::Name(name("SMITH", "J")),
+            PatientLookup::Name(name("SMITHS", "")),
+            PatientLookup::Name(name("SMIT", "JA")),
+        ];
+        for lookup in lookups {
+            let page = store.search_patients(&lookup, Page::first(PAGE)).unwrap();
+            assert_eq!(
+                bare_query(&baseline, &lookup).unwrap(),
+                page.rows.len() + usize::from(page.has_more),
+                "{lookup:?}"
+            );
         }
-        PatientLookup::Account(a) => count(
-            &format!("SELECT {COLS} FROM encounter e JOIN patient p ON p.id = e.patient_id WHERE e.account = ?1"),
-            &[a],
-        ),
-        PatientLookup::SsnHash(h) => count(&format!("SELECT {COLS} FROM patient p WHERE p.ssn_hash = ?1"), &[h]),
-        PatientLookup::Last4(l) => count(
-            &format!(
-                "SELECT {COLS} FROM patient p WHERE p.ssn_last4 = ?1 ORDER BY p.family_key, p.given_key, p.id LIMIT ?2"
-            ),
-            &[l, &limit],
-        ),
     }
 }

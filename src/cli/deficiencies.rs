@@ -32,7 +32,7 @@ pub(super) fn run(
         } => {
             let today = desk.today();
             let provider_id = match physician {
-                Some(npi) => Some(provider_id(desk, &npi)?),
+                Some(npi) => Some(desk.provider_id_by_npi(&npi).map_err(fail)?),
                 None => None,
             };
             let bucket =
@@ -117,13 +117,17 @@ pub(super) fn run(
                 }));
             }
             let mut out = String::new();
-            let _ =
-                writeln!(out, "Delinquency rate on {}: {:.1}% — {}", us_date(date), rate.rate_percent, rate.verdict());
-            let _ = writeln!(
-                out,
-                "  {} delinquent charts ÷ {:.1} average monthly inpatient discharges ({} in the last 12 months)",
-                rate.delinquent_charts, rate.average_monthly_discharges, rate.discharges_12_months
-            );
+            let _ = writeln!(out, "Delinquency rate on {}: {}", us_date(date), rate.describe(date));
+            let charts = if rate.delinquent_charts == 1 { "chart" } else { "charts" };
+            if rate.computed.is_some() {
+                let _ = writeln!(
+                    out,
+                    "  {} delinquent {charts} ÷ {:.1} average monthly inpatient discharges ({} in the last 12 months)",
+                    rate.delinquent_charts, rate.average_monthly_discharges, rate.discharges_12_months
+                );
+            } else {
+                let _ = writeln!(out, "  {} delinquent {charts}; nothing to divide them by", rate.delinquent_charts);
+            }
             let _ = writeln!(out, "  open deficiencies {}, delinquent {}", counts.open, counts.delinquent);
             let _ = writeln!(out, "Aging (days since discharge):");
             for (bucket, n) in &counts.buckets {
@@ -185,13 +189,6 @@ pub(super) fn run(
             }
             emit(out.trim_end().to_string())
         }
-    }
-}
-
-fn provider_id(desk: &Desk, npi: &str) -> Result<i64, CliError> {
-    match desk.store().provider_by_npi(npi).map_err(fail)? {
-        Some(p) => Ok(p.id),
-        None => Err(CliError(format!("no provider has NPI {npi}"))),
     }
 }
 

@@ -638,12 +638,12 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
         },
         Command::DeficiencyType { action } => match action {
             DeficiencyTypeCommand::List { json } => {
-                let types = desk.store().deficiency_types().map_err(fail)?;
+                let types = desk.deficiency_types().map_err(fail)?;
                 if json { emit(print::to_json(&types)) } else { emit(deficiencies::types_text(&types)) }
             }
             DeficiencyTypeCommand::Add(fields) => {
                 let code = fields.code.to_ascii_uppercase();
-                if desk.store().deficiency_types().map_err(fail)?.iter().any(|t| t.code == code) {
+                if desk.deficiency_type(&code).map_err(fail)?.is_some() {
                     return Err(CliError(format!("type {code} exists; use deficiency-type edit")));
                 }
                 let kind = deficiencies::type_from(fields, None)?;
@@ -652,7 +652,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             }
             DeficiencyTypeCommand::Edit(fields) => {
                 let code = fields.code.to_ascii_uppercase();
-                let existing = desk.store().deficiency_types().map_err(fail)?.into_iter().find(|t| t.code == code);
+                let existing = desk.deficiency_type(&code).map_err(fail)?;
                 let Some(existing) = existing else {
                     return Err(CliError(format!("no active deficiency type {code}")));
                 };

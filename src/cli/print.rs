@@ -170,19 +170,29 @@ pub fn chart_text(chart: &Chart, today: NaiveDate) -> String {
             clean(d.author.as_deref().unwrap_or(""))
         );
     }
-    let open = chart.open_deficiency_count();
-    let _ = writeln!(out, "\nDEFICIENCIES ({open} open)");
+    let tally = chart.deficiency_tally();
+    let _ = writeln!(out, "\nDEFICIENCIES ({})", tally.label());
+    // The desk lists the open items first; the closed ones follow under their own heading, with no
+    // delinquency date, since nothing is owed on them.
+    let mut closed_heading = false;
     for d in &chart.deficiencies {
-        let _ = writeln!(
-            out,
-            "  {:<11} {:<6} {:<34} {:<20} {:<16} delinquent {}",
+        let owed = d.owed_delinquent_on();
+        if owed.is_none() && !closed_heading {
+            let _ = writeln!(out, "  closed:");
+            closed_heading = true;
+        }
+        let line = format!(
+            "  {:<11} {:<6} {:<34} {:<20} {:<16}",
             clean(&d.account),
             clean(&d.type_code),
             truncate(&clean(&d.type_name), 34),
             truncate(&clean(&d.provider), 20),
             format!("{} ({})", d.status.code(), d.status.missing()),
-            us_date(d.delinquent_on)
         );
+        let _ = match owed {
+            Some(on) => writeln!(out, "{line} delinquent {}", us_date(on)),
+            None => writeln!(out, "{}", line.trim_end()),
+        };
     }
     let _ = writeln!(out, "\nRELEASES ({})", chart.releases.len());
     for r in &chart.releases {

@@ -166,13 +166,6 @@ impl std::fmt::Display for NightlySummary {
 }
 
 impl Desk {
-    fn require_any(&self, permissions: &[Permission]) -> DeskResult<()> {
-        match permissions.iter().find(|p| self.can(**p)) {
-            Some(_) => Ok(()),
-            None => self.require_permission(permissions[0]),
-        }
-    }
-
     pub fn deficiency_policy(&self) -> DeskResult<DeficiencyPolicy> {
         Ok(self.store().deficiency_policy()?)
     }
@@ -635,6 +628,33 @@ impl Desk {
 }
 
 impl Desk {
+    /// The active deficiency types, for those who work or govern the queue.
+    pub fn deficiency_types(&self) -> DeskResult<Vec<crate::domain::chart::DeficiencyType>> {
+        self.require_any(&[
+            Permission::ManageRules,
+            Permission::ManageDeficiencies,
+            Permission::CompleteDeficiencies,
+            Permission::ViewReports,
+        ])?;
+        Ok(self.store().deficiency_types()?)
+    }
+
+    /// One active deficiency type by its code (any case), if there is one.
+    pub fn deficiency_type(&self, code: &str) -> DeskResult<Option<crate::domain::chart::DeficiencyType>> {
+        let code = code.trim().to_ascii_uppercase();
+        Ok(self.deficiency_types()?.into_iter().find(|t| t.code == code))
+    }
+
+    /// The provider a queue filter names by NPI, for those who may read the queue.
+    pub fn provider_id_by_npi(&self, npi: &str) -> DeskResult<i64> {
+        self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies])?;
+        let npi = npi.trim();
+        match self.store().provider_by_npi(npi)? {
+            Some(provider) => Ok(provider.id),
+            None => Err(DeskError::NotFound(format!("no provider has NPI {npi}"))),
+        }
+    }
+
     /// Adds or edits a deficiency type (director); the audit event carries the old and new values.
     pub fn save_deficiency_type(&self, kind: crate::domain::chart::DeficiencyType) -> DeskResult<()> {
         self.require_permission(Permission::ManageRules)?;

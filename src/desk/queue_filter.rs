@@ -55,10 +55,7 @@ impl Desk {
     /// `base` narrowed by each `(key, value)`, every value checked against what the store holds.
     /// Codes are matched without regard to case and kept in the store's spelling.
     pub fn queue_filter(&self, base: QueueFilter, terms: &[(FilterKey, String)]) -> DeskResult<QueueFilter> {
-        let allowed = [Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies];
-        if !allowed.iter().any(|p| self.can(*p)) {
-            self.require_permission(allowed[0])?;
-        }
+        self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies])?;
         let needs_vocabulary = terms.iter().any(|(k, _)| {
             matches!(k, FilterKey::Type | FilterKey::Category | FilterKey::Service | FilterKey::Facility)
         });

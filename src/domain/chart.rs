@@ -681,11 +681,133 @@ impl Chart {
     pub fn open_deficiency_count(&self) -> usize {
         self.deficiencies.iter().filter(|d| d.status.is_open()).count()
     }
+
+    /// How many deficiencies are open and how many were closed, and how.
+    pub fn deficiency_tally(&self) -> DeficiencyTally {
+        let mut tally = DeficiencyTally::default();
+        for d in &self.deficiencies {
+            match d.status {
+                s if s.is_open() => tally.open += 1,
+                DeficiencyStatus::Reviewed | DeficiencyStatus::Completed => tally.completed += 1,
+                DeficiencyStatus::Rejected => tally.rejected += 1,
+                _ => tally.voided += 1,
+            }
+        }
+        tally
+    }
+
+    /// The open deficiencies first, the closed ones after them: a completed item listed among the
+    /// owed ones read as still owed. Each group keeps the order the store gave it.
+    pub fn order_deficiencies(&mut self) {
+        self.deficiencies.sort_by_key(|d| !d.status.is_open());
+    }
+}
+
+/// The chart's deficiencies counted by what they are, so that a title never counts one thing over a
+/// list of another.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeficiencyTally {
+    pub open: usize,
+    pub completed: usize,
+    pub rejected: usize,
+    pub voided: usize,
+}
+
+impl DeficiencyTally {
+    /// `2 open, 1 completed`; the closed kinds only when there are some.
+    pub fn label(&self) -> String {
+        let mut parts = vec![format!("{} open", self.open)];
+        for (n, what) in [(self.completed, "completed"), (self.rejected, "rejected"), (self.voided, "voided")] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        parts.join(", ")
+    }
+
+    /// `2 open`, for where there is no room for the rest.
+    pub fn open_label(&self) -> String {
+        format!("{} open", self.open)
+    }
+
+    pub fn closed(&self) -> usize {
+        self.completed + self.rejected + self.voided
+    }
+}
+
+impl DeficiencyView {
+    /// The date the item becomes delinquent, only while it is owed: a closed item has none.
+    pub fn owed_delinquent_on(&self) -> Option<NaiveDate> {
+        self.status.is_open().then_some(self.delinquent_on)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chart_with(deficiencies: Vec<DeficiencyView>) -> Chart {
+        use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};
+        let patient = PatientRow {
+            patient_id: 1,
+            mrn: crate::domain::mrn::Mrn::parse("204511").unwrap(),
+            family: "GARCIA".into(),
+            given: "MARIA".into(),
+            middle: String::new(),
+            birth_date: NaiveDate::from_ymd_opt(1988, 9, 30).unwrap(),
+            sex: Sex::Female,
+            ssn_last4: None,
+            last_visit: None,
+            deceased_on: None,
+            sensitivity: Sensitivity::None,
+            match_kind: MatchKind::Exact,
+            dob_swapped: false,
+            encounter_id: None,
+        };
+        Chart {
+            patient,
+            address: String::new(),
+            phone: String::new(),
+            aliases: Vec::new(),
+            encounters: Vec::new(),
+            procedures: Vec::new(),
+            documents: Vec::new(),
+            deficiencies,
+            releases: Vec::new(),
+            volumes: Vec::new(),
+        }
+    }
+
+    fn deficiency(id: i64, status: DeficiencyStatus) -> DeficiencyView {
+        let on = NaiveDate::from_ymd_opt(2025, 2, 10).unwrap();
+        DeficiencyView {
+            id,
+            version: 1,
+            encounter_id: 1,
+            account: "A25-000781".into(),
+            type_code: "DS-D".into(),
+            type_name: "Discharge summary not dictated".into(),
+            provider: "PATEL, ALICE".into(),
+            status,
+            event_on: on,
+            delinquent_on: on + chrono::Duration::days(30),
+        }
+    }
+
+    #[test]
+    fn deficiency_counts_say_what_they_count_and_closed_items_come_last_with_no_date() {
+        use DeficiencyStatus::*;
+        let mut deficiencies = vec![deficiency(1, Completed), deficiency(2, Open), deficiency(3, Voided)];
+        deficiencies.push(deficiency(4, Signed));
+        let mut chart = chart_with(deficiencies.clone());
+        assert_eq!(chart.deficiency_tally().label(), "2 open, 1 completed, 1 voided");
+        assert_eq!(chart.deficiency_tally().open_label(), "2 open");
+        chart.order_deficiencies();
+        assert_eq!(chart.deficiencies.iter().map(|d| d.id).collect::<Vec<_>>(), [2, 4, 1, 3]);
+        assert_eq!(deficiencies[0].owed_delinquent_on(), None, "a completed item has no delinquency date");
+        assert_eq!(deficiencies[1].owed_delinquent_on(), Some(NaiveDate::from_ymd_opt(2025, 3, 12).unwrap()));
+        assert_eq!(DeficiencyTally { open: 0, ..Default::default() }.label(), "0 open");
+    }
 
     #[test]
     fn facility_validation_names_the_problem() {

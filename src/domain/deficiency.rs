@@ -176,14 +176,27 @@ pub enum RateBand {
     Exceeds,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// The rate itself, when there is anything to divide by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ComputedRate {
+    /// Percent, rounded to one decimal.
+    pub percent: f64,
+    pub band: RateBand,
+}
+
+/// The delinquency rate and the counts it comes from. With no inpatient discharges in the window
+/// the rate is not computable, never 0%: "0% — within the line" over a store whose discharges are
+/// all older than a year would tell the Director all is well when nothing was measured.
+///
+/// As JSON the rate is `rate_percent` (a number, or `null` when not computable) and `band`
+/// (`within`, `warning`, `exceeds`, or `not_computable`), beside the counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DelinquencyRate {
     pub delinquent_charts: i64,
     pub discharges_12_months: i64,
     pub average_monthly_discharges: f64,
-    /// Percent, rounded to one decimal.
-    pub rate_percent: f64,
-    pub band: RateBand,
+    /// None when there were no discharges in the 12 months to the date.
+    pub computed: Option<ComputedRate>,
 }
 
 pub const WARNING_PERCENT: f64 = 40.0;
@@ -191,32 +204,82 @@ pub const LIMIT_PERCENT: f64 = 50.0;
 
 /// delinquent charts ÷ average monthly inpatient discharges over the 12 months before the date.
 pub fn delinquency_rate(delinquent_charts: i64, discharges_12_months: i64) -> DelinquencyRate {
-    let average = discharges_12_months as f64 / 12.0;
-    let rate = if average > 0.0 { delinquent_charts as f64 / average * 100.0 } else { 0.0 };
-    let rate_percent = (rate * 10.0).round() / 10.0;
-    let band = if rate > LIMIT_PERCENT {
-        RateBand::Exceeds
-    } else if rate >= WARNING_PERCENT {
-        RateBand::Warning
-    } else {
-        RateBand::Within
-    };
+    let average = discharges_12_months.max(0) as f64 / 12.0;
+    let computed = (discharges_12_months > 0).then(|| {
+        let rate = delinquent_charts as f64 / average * 100.0;
+        let band = if rate > LIMIT_PERCENT {
+            RateBand::Exceeds
+        } else if rate >= WARNING_PERCENT {
+            RateBand::Warning
+        } else {
+            RateBand::Within
+        };
+        ComputedRate { percent: (rate * 10.0).round() / 10.0, band }
+    });
     DelinquencyRate {
         delinquent_charts,
         discharges_12_months,
         average_monthly_discharges: (average * 10.0).round() / 10.0,
-        rate_percent,
-        band,
+        computed,
     }
 }
 
 impl DelinquencyRate {
-    pub fn verdict(&self) -> &'static str {
-        match self.band {
+    pub fn rate_percent(&self) -> Option<f64> {
+        self.computed.map(|c| c.percent)
+    }
+
+    pub fn band(&self) -> Option<RateBand> {
+        self.computed.map(|c| c.band)
+    }
+
+    /// `41.7% — warning: …`, or why there is no rate on `date`.
+    pub fn describe(&self, date: NaiveDate) -> String {
+        match self.computed {
+            Some(c) => format!("{:.1}% — {}", c.percent, c.band.verdict()),
+            None => {
+                format!("not computable (no inpatient discharges in the 12 months to {})", super::dates::us_date(date))
+            }
+        }
+    }
+}
+
+impl RateBand {
+    pub fn verdict(self) -> &'static str {
+        match self {
             RateBand::Within => "within the 50% line",
             RateBand::Warning => "warning: 40% or more of average monthly discharges",
             RateBand::Exceeds => "Exceeds 50% of average monthly discharges",
         }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RateBand::Within => "within",
+            RateBand::Warning => "warning",
+            RateBand::Exceeds => "exceeds",
+        }
+    }
+}
+
+impl Serialize for DelinquencyRate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json {
+            delinquent_charts: i64,
+            discharges_12_months: i64,
+            average_monthly_discharges: f64,
+            rate_percent: Option<f64>,
+            band: &'static str,
+        }
+        Json {
+            delinquent_charts: self.delinquent_charts,
+            discharges_12_months: self.discharges_12_months,
+            average_monthly_discharges: self.average_monthly_discharges,
+            rate_percent: self.rate_percent(),
+            band: self.band().map_or("not_computable", RateBand::code),
+        }
+        .serialize(serializer)
     }
 }
 
@@ -404,14 +467,30 @@ mod tests {
     fn as13_the_delinquency_rate_and_its_bands() {
         let warning = delinquency_rate(250, 7_200);
         assert_eq!(warning.average_monthly_discharges, 600.0);
-        assert_eq!(warning.rate_percent, 41.7);
-        assert_eq!(warning.band, RateBand::Warning);
+        assert_eq!(warning.rate_percent(), Some(41.7));
+        assert_eq!(warning.band(), Some(RateBand::Warning));
         let over = delinquency_rate(320, 7_200);
-        assert_eq!(over.rate_percent, 53.3);
-        assert_eq!(over.band, RateBand::Exceeds);
-        assert_eq!(over.verdict(), "Exceeds 50% of average monthly discharges");
-        assert_eq!(delinquency_rate(100, 7_200).band, RateBand::Within);
-        assert_eq!(delinquency_rate(5, 0).rate_percent, 0.0);
+        assert_eq!(over.rate_percent(), Some(53.3));
+        assert_eq!(over.band(), Some(RateBand::Exceeds));
+        assert_eq!(over.describe(d(2025, 3, 13)), "53.3% — Exceeds 50% of average monthly discharges");
+        assert_eq!(delinquency_rate(100, 7_200).band(), Some(RateBand::Within));
+    }
+
+    #[test]
+    fn with_no_discharges_in_the_window_there_is_no_rate_not_zero() {
+        let rate = delinquency_rate(61, 0);
+        assert_eq!(rate.rate_percent(), None);
+        assert_eq!(rate.band(), None);
+        assert_eq!(
+            rate.describe(d(2026, 10, 4)),
+            "not computable (no inpatient discharges in the 12 months to 10/04/2026)"
+        );
+        let json = serde_json::to_value(rate).unwrap();
+        assert_eq!(json["rate_percent"], serde_json::Value::Null);
+        assert_eq!(json["band"], "not_computable");
+        assert_eq!(json["delinquent_charts"], 61);
+        let json = serde_json::to_value(delinquency_rate(250, 7_200)).unwrap();
+        assert_eq!((json["rate_percent"].as_f64(), json["band"].as_str()), (Some(41.7), Some("warning")));
     }
 
     #[test]

@@ -228,13 +228,43 @@ pub enum Command {
     Quit,
 }
 
-/// A search whose audit event is owed once it settles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A search whose audit event is owed: once it settles (a pause, opening a row, leaving, quitting),
+/// or once results that were on screen are replaced by another query's.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingSearchAudit {
     pub generation: u64,
     pub shape: QueryShape,
     pub shown: usize,
     pub more: bool,
+    /// The query as typed, spaces collapsed and upper-cased: held in memory only (never logged or
+    /// audited), to tell an edit of this query from a new one.
+    pub text: String,
+    /// A frame has shown these results.
+    pub drawn: bool,
+}
+
+impl PendingSearchAudit {
+    /// Whether these results, replaced by a search of `text` that found `shown` rows in `shape`, are
+    /// owed their event now. Results that were drawn with rows count once they were on screen, unless
+    /// the new query only continues typing or correcting this one (one text starts the other, same
+    /// shape, rows still shown): the whole edit is then audited once, by whichever result settles or
+    /// is replaced in turn. So a word typed letter by letter writes one event, not one per letter,
+    /// and results glimpsed for half a second before the clerk typed another name or cleared the
+    /// field still write theirs. Results never drawn, or with no rows, showed no patient.
+    fn owed_when_replaced_by(&self, shape: Option<QueryShape>, text: &str, shown: usize) -> bool {
+        if !self.drawn || self.shown == 0 {
+            return false;
+        }
+        let continues = shape == Some(self.shape)
+            && shown > 0
+            && (text.starts_with(self.text.as_str()) || self.text.starts_with(text));
+        !continues
+    }
+}
+
+/// A query's text as [`PendingSearchAudit::text`] keeps it.
+fn audit_text(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
 }
 
 pub struct App {
@@ -360,8 +390,9 @@ impl App {
                 Vec::new()
             }
             Msg::InfoLoaded(Ok(info)) => {
-                let (username, role) = (self.header.username.clone(), self.header.role.clone());
-                // The facts carry roles only when they were read again.
+                let username = self.header.username.clone();
+                // The facts carry the role and roles only when they were read again.
+                let role = if info.role.is_empty() { self.header.role.clone() } else { info.role.clone() };
                 let roles =
                     if info.roles.is_empty() { std::mem::take(&mut self.header.roles) } else { info.roles.clone() };
                 self.header = HeaderInfo { username, role, roles, ..info };
@@ -386,13 +417,14 @@ impl App {
             }
             Msg::SearchDone { id, append, result } => self.on_search_done(id, append, result),
             Msg::ChartLoaded { id, encounter_id, result } => self.on_chart_loaded(id, encounter_id, result),
-            Msg::SearchSettled { generation } => match self.pending_audit {
-                Some(p) if p.generation == generation => self.flush_search_audit(),
-                _ => {
+            Msg::SearchSettled { generation } => {
+                if self.settle_generation() == Some(generation) {
+                    self.flush_search_audit()
+                } else {
                     self.dirty = false;
                     Vec::new()
                 }
-            },
+            }
             Msg::QueueLoaded { id, append, result } => {
                 if self.queue.latest != Some(id) {
                     self.dirty = false;
@@ -711,9 +743,11 @@ impl App {
     }
 
     fn go_lookup(&mut self) -> Vec<Command> {
+        let changed = self.screen != Screen::Lookup;
         self.screen = Screen::Lookup;
         self.lookup.field_focused = true;
-        Vec::new()
+        // Like every change of screen, it re-reads the header (a role changed meanwhile shows).
+        if changed { vec![Command::LoadInfo] } else { Vec::new() }
     }
 
     /// Opens the palette, with `input` typed; the first time, asks for the providers to complete.
@@ -742,9 +776,10 @@ impl App {
                 Vec::new()
             }
             Action::Suspend => vec![Command::Suspend],
+            // Each change of screen re-reads the header, so a role changed meanwhile shows in it.
             Action::ScreenLookup => {
                 self.screen = Screen::Lookup;
-                Vec::new()
+                vec![Command::LoadInfo]
             }
             Action::ScreenQueue => {
                 let mut commands = self.flush_search_audit();
@@ -752,12 +787,14 @@ impl App {
                 if !self.queue.loaded && self.queue.latest.is_none() {
                     commands.extend(self.reload_queue());
                 }
+                commands.push(Command::LoadInfo);
                 commands
             }
             Action::ScreenChart => {
                 if self.chart.is_some() {
-                    let commands = self.flush_search_audit();
+                    let mut commands = self.flush_search_audit();
                     self.screen = Screen::Chart;
+                    commands.push(Command::LoadInfo);
                     commands
                 } else {
                     self.toast = Some("No chart is open yet: find a patient and press Enter.".into());
@@ -873,27 +910,40 @@ impl App {
             return Vec::new();
         }
         self.lookup.latest = None;
+        let mut commands = Vec::new();
         match result {
             Ok(outcome) => {
                 let shape = outcome.shape;
+                // The latest search's answer: the field still holds the text it searched.
+                let text = audit_text(&self.lookup.query.text());
                 self.lookup.show(outcome, append);
+                let shown = self.lookup.rows.len();
+                let replaced = self.pending_audit.take();
+                let mut still_drawn = false;
+                if let Some(old) = replaced {
+                    if old.owed_when_replaced_by(shape, &text, shown) {
+                        commands.push(Command::RecordSearch { shape: old.shape, shown: old.shown, more: old.more });
+                    }
+                    // More rows of the same query: the first ones are still on screen.
+                    still_drawn = append && old.drawn;
+                }
                 if let Some(shape) = shape {
                     self.audit_generation += 1;
                     self.pending_audit = Some(PendingSearchAudit {
                         generation: self.audit_generation,
                         shape,
-                        shown: self.lookup.rows.len(),
+                        shown,
                         more: self.lookup.has_more,
+                        text,
+                        drawn: still_drawn,
                     });
-                } else {
-                    self.pending_audit = None;
                 }
             }
             Err(e) => {
                 self.lookup.error = Some(e);
             }
         }
-        Vec::new()
+        commands
     }
 
     fn on_chart_loaded(
@@ -955,7 +1005,14 @@ impl App {
 
     /// The search whose audit event waits for a pause, for the event loop's timer.
     pub fn settle_generation(&self) -> Option<u64> {
-        self.pending_audit.map(|p| p.generation)
+        self.pending_audit.as_ref().map(|p| p.generation)
+    }
+
+    /// The event loop drew a frame: the results on screen have now been seen.
+    pub fn frame_drawn(&mut self) {
+        if let Some(pending) = self.pending_audit.as_mut() {
+            pending.drawn = true;
+        }
     }
 }
 

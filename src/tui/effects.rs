@@ -73,14 +73,23 @@ impl Effects {
                 }
             }
             Command::LoadInfo => self.background(|desk| {
+                // The role as the store holds it now: a change made while the desk is open shows.
+                let loaded = desk.current_user().and_then(|user| Ok((user, desk.store_info()?)));
                 Msg::InfoLoaded(
-                    desk.store_info()
-                        .map(|info| {
+                    loaded
+                        .map(|(user, info)| {
                             let facility = match info.facilities.first() {
                                 Some(f) => format!("{} ({})", f.name, f.code),
                                 None => "no facility yet".into(),
                             };
-                            HeaderInfo { facility, is_demo: info.is_demo, ..HeaderInfo::default() }
+                            let now = HeaderInfo::new(&user.username, &user.roles);
+                            HeaderInfo {
+                                facility,
+                                is_demo: info.is_demo,
+                                role: now.role,
+                                roles: now.roles,
+                                ..HeaderInfo::default()
+                            }
                         })
                         .map_err(|e| e.to_string()),
                 )

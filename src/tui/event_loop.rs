@@ -34,6 +34,7 @@ pub async fn run(
         if app.dirty {
             terminal::draw(tui, |frame| view::render(frame, app, theme))?;
             app.dirty = false;
+            app.frame_drawn();
         }
         if app.quitting {
             return Ok(());

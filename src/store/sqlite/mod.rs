@@ -10,6 +10,8 @@ mod insert;
 pub mod schema;
 mod search;
 
+pub use search::{SearchStatement, search_statements};
+
 use super::{
     AuditFilter, NewUser, Page, PatientLookup, RecordBatch, SearchPage, Store, StoreError, StoreInfo, StoreResult,
     User, records::BatchCounts,
@@ -135,6 +137,12 @@ fn create_file_with_mode(path: &Path, mode: u32) -> StoreResult<()> {
     use std::os::unix::fs::PermissionsExt;
     file.set_permissions(std::fs::Permissions::from_mode(mode))?;
     Ok(())
+}
+
+/// A read-only connection on the store file configured as the store's own readers are (the same
+/// flags, busy timeout, statement cache and PRAGMAs), for a benchmark's bare baseline.
+pub fn open_reader(path: &Path) -> StoreResult<Connection> {
+    open_connection(path, true)
 }
 
 fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {

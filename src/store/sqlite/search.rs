@@ -66,61 +66,69 @@ struct Tier {
 pub(super) fn search(conn: &Connection, lookup: &PatientLookup, page: Page) -> StoreResult<SearchPage> {
     let wanted = page.offset + page.limit + 1;
     let rows = match lookup {
-        PatientLookup::Mrn(mrn) => run_tiers(
-            conn,
-            vec![Tier {
-                condition: "p.mrn = ?".into(),
-                order: "p.id",
-                params: vec![Box::new(mrn.as_str().to_string())],
-                kind: MatchKind::Exact,
-                exact_given: None,
-            }],
-            wanted,
-        )?,
         PatientLookup::Account(account) => by_account(conn, account)?,
-        PatientLookup::SsnHash(hash) => run_tiers(
-            conn,
-            vec![Tier {
-                condition: "p.ssn_hash = ?".into(),
-                order: "p.family_key, p.given_key, p.id",
-                params: vec![Box::new(hash.clone())],
-                kind: MatchKind::Exact,
-                exact_given: None,
-            }],
-            wanted,
-        )?,
-        PatientLookup::Last4(last4) => run_tiers(
-            conn,
-            vec![Tier {
-                condition: "p.ssn_last4 = ?".into(),
-                order: "p.family_key, p.given_key, p.id",
-                params: vec![Box::new(last4.clone())],
-                kind: MatchKind::Exact,
-                exact_given: None,
-            }],
-            wanted,
-        )?,
-        PatientLookup::InitialLast4 { initial, last4 } => {
-            let low = initial.to_ascii_uppercase().to_string();
-            run_tiers(
-                conn,
-                vec![Tier {
-                    condition: "p.ssn_last4 = ? AND p.family_key >= ? AND p.family_key < ?".into(),
-                    order: "p.family_key, p.given_key, p.id",
-                    params: vec![Box::new(last4.clone()), Box::new(low.clone()), Box::new(prefix_upper_bound(&low))],
-                    kind: MatchKind::Exact,
-                    exact_given: None,
-                }],
-                wanted,
-            )?
-        }
-        PatientLookup::Name(name) => run_tiers(conn, name_tiers(name), wanted)?,
         PatientLookup::Dob { exact, swaps } => by_dates(conn, None, *exact, swaps)?,
         PatientLookup::NameDob { name, exact, swaps } => by_dates(conn, Some(name), *exact, swaps)?,
+        tiered => run_tiers(conn, tiers_for(tiered), wanted)?,
     };
     let has_more = rows.len() > page.offset + page.limit;
     let rows = rows.into_iter().skip(page.offset).take(page.limit).collect();
     Ok(SearchPage { rows, has_more })
+}
+
+/// The tiers of the lookups that walk an index range a page at a time (all but account and dates).
+fn tiers_for(lookup: &PatientLookup) -> Vec<Tier> {
+    let one = |condition: &str, order: &'static str, params: Vec<Box<dyn ToSql>>| {
+        vec![Tier { condition: condition.into(), order, params, kind: MatchKind::Exact, exact_given: None }]
+    };
+    match lookup {
+        PatientLookup::Mrn(mrn) => one("p.mrn = ?", "p.id", vec![Box::new(mrn.as_str().to_string())]),
+        PatientLookup::SsnHash(hash) => {
+            one("p.ssn_hash = ?", "p.family_key, p.given_key, p.id", vec![Box::new(hash.clone())])
+        }
+        PatientLookup::Last4(last4) => {
+            one("p.ssn_last4 = ?", "p.family_key, p.given_key, p.id", vec![Box::new(last4.clone())])
+        }
+        PatientLookup::InitialLast4 { initial, last4 } => {
+            let low = initial.to_ascii_uppercase().to_string();
+            one(
+                "p.ssn_last4 = ? AND p.family_key >= ? AND p.family_key < ?",
+                "p.family_key, p.given_key, p.id",
+                vec![Box::new(last4.clone()), Box::new(low.clone()), Box::new(prefix_upper_bound(&low))],
+            )
+        }
+        PatientLookup::Name(name) => name_tiers(name),
+        PatientLookup::Account(_) | PatientLookup::Dob { .. } | PatientLookup::NameDob { .. } => Vec::new(),
+    }
+}
+
+/// One statement the store runs for a lookup: its SQL and parameters. When `limited`, the SQL ends
+/// in `LIMIT ?` and the caller appends how many rows it still wants, as the store does tier by tier.
+pub struct SearchStatement {
+    pub sql: String,
+    pub params: Vec<Box<dyn ToSql>>,
+    pub limited: bool,
+}
+
+/// The statements the store runs for `lookup`, in order — the very SQL and parameters, so that a
+/// benchmark can time them bare and see the store's own overhead, nothing else. The limited ones
+/// are run in turn until a page is filled; the others are read whole.
+pub fn search_statements(lookup: &PatientLookup) -> Vec<SearchStatement> {
+    match lookup {
+        PatientLookup::Account(account) => {
+            vec![SearchStatement { sql: account_sql(), params: vec![Box::new(account.clone())], limited: false }]
+        }
+        PatientLookup::Dob { exact, swaps } | PatientLookup::NameDob { exact, swaps, .. } => {
+            let dates = date_texts(*exact, swaps);
+            let sql = dates_sql(dates.len());
+            let params = dates.into_iter().map(|d| Box::new(d) as Box<dyn ToSql>).collect();
+            vec![SearchStatement { sql, params, limited: false }]
+        }
+        tiered => tiers_for(tiered)
+            .into_iter()
+            .map(|tier| SearchStatement { sql: tier.sql(), params: tier.params, limited: true })
+            .collect(),
+    }
 }
 
 fn name_tiers(name: &NameLookup) -> Vec<Tier> {
@@ -184,6 +192,26 @@ fn name_tiers(name: &NameLookup) -> Vec<Tier> {
     tiers
 }
 
+impl Tier {
+    fn sql(&self) -> String {
+        format!("SELECT {COLUMNS} FROM patient p WHERE {} ORDER BY {} LIMIT ?", self.condition, self.order)
+    }
+}
+
+fn account_sql() -> String {
+    format!("SELECT {COLUMNS}, e.id FROM encounter e JOIN patient p ON p.id = e.patient_id WHERE e.account = ?1")
+}
+
+fn dates_sql(n: usize) -> String {
+    format!("SELECT {COLUMNS}, p.family_phon, p.given_phon FROM patient p WHERE p.birth_date IN ({})", marks(n))
+}
+
+fn date_texts(exact: NaiveDate, swaps: &[NaiveDate]) -> Vec<String> {
+    let mut dates = vec![date_text(exact)];
+    dates.extend(swaps.iter().map(|d| date_text(*d)));
+    dates
+}
+
 fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
@@ -194,8 +222,7 @@ fn run_tiers(conn: &Connection, tiers: Vec<Tier>, wanted: usize) -> StoreResult<
         if rows.len() >= wanted {
             break;
         }
-        let sql = format!("SELECT {COLUMNS} FROM patient p WHERE {} ORDER BY {} LIMIT ?", tier.condition, tier.order);
-        let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+        let mut stmt = conn.prepare_cached(&tier.sql()).map_err(map_err)?;
         let mut params = tier.params;
         params.push(Box::new((wanted - rows.len()) as i64));
         let (kind, exact_given) = (tier.kind, tier.exact_given);
@@ -218,9 +245,7 @@ fn run_tiers(conn: &Connection, tiers: Vec<Tier>, wanted: usize) -> StoreResult<
 }
 
 fn by_account(conn: &Connection, account: &str) -> StoreResult<Vec<PatientRow>> {
-    let sql =
-        format!("SELECT {COLUMNS}, e.id FROM encounter e JOIN patient p ON p.id = e.patient_id WHERE e.account = ?1");
-    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+    let mut stmt = conn.prepare_cached(&account_sql()).map_err(map_err)?;
     let rows = stmt
         .query_map([account], |r| {
             let mut row = row_to_patient(r, MatchKind::Exact)?;
@@ -239,13 +264,8 @@ fn by_dates(
     exact: NaiveDate,
     swaps: &[NaiveDate],
 ) -> StoreResult<Vec<PatientRow>> {
-    let mut dates = vec![date_text(exact)];
-    dates.extend(swaps.iter().map(|d| date_text(*d)));
-    let sql = format!(
-        "SELECT {COLUMNS}, p.family_phon, p.given_phon FROM patient p WHERE p.birth_date IN ({})",
-        marks(dates.len())
-    );
-    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+    let dates = date_texts(exact, swaps);
+    let mut stmt = conn.prepare_cached(&dates_sql(dates.len())).map_err(map_err)?;
     let exact_text = date_text(exact);
     let mut ranked: Vec<(bool, MatchKind, String, String, PatientRow)> = Vec::new();
     let found = stmt

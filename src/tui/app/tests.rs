@@ -1224,6 +1224,78 @@ fn a_long_list_names_three_rows_and_counts_the_rest() {
 }
 
 #[test]
+fn changing_screen_re_reads_the_header_so_a_changed_role_shows() {
+    let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    let mut app = App::new(Arc::new(Keymap::default()), HeaderInfo::new("jdoe", &[Role::HimClerk]), today, (80, 24));
+    assert_eq!(app.header.role, "HIM clerk");
+    let commands = palette(&mut app, "deficiencies");
+    assert!(commands.contains(&Command::LoadInfo), "{commands:?}");
+    let info =
+        HeaderInfo { facility: "Riverbend General (RGH)".into(), ..HeaderInfo::new("ignored", &[Role::Supervisor]) };
+    app.update(Msg::InfoLoaded(Ok(info)));
+    assert_eq!((app.header.username.as_str(), app.header.role.as_str()), ("jdoe", "supervisor"));
+    assert_eq!(app.header.roles, [Role::Supervisor], "the roles the checks before y/N use follow too");
+    assert_eq!(app.header.facility, "Riverbend General (RGH)");
+    assert!(palette(&mut app, "lookup").contains(&Command::LoadInfo));
+}
+
+fn found(app: &mut App, commands: &[Command], shape: Option<QueryShape>, rows: Vec<PatientRow>) -> Vec<Command> {
+    let id = last_search_id(commands);
+    let result = Ok(SearchOutcome { shape, problem: None, page: SearchPage { rows, has_more: false } });
+    app.update(Msg::SearchDone { id, append: false, result })
+}
+
+fn audits(commands: &[Command]) -> Vec<&Command> {
+    commands.iter().filter(|c| matches!(c, Command::RecordSearch { .. })).collect()
+}
+
+#[test]
+fn results_drawn_then_replaced_by_another_query_are_audited_before_they_settle() {
+    let mut app = app();
+    let typed = type_text(&mut app, "smith");
+    found(&mut app, &typed, Some(QueryShape::Name), vec![row(1, "100234", "Smith", "John")]);
+    app.frame_drawn();
+    // Under a second later the clerk erases the name and types another: no pause, no settle.
+    let mut typed: Vec<Command> = (0..5).flat_map(|_| app.update(key(KeyCode::Backspace))).collect();
+    typed.extend(type_text(&mut app, "jones"));
+    assert!(audits(&typed).is_empty(), "{typed:?}");
+    let commands = found(&mut app, &typed, Some(QueryShape::Name), vec![row(2, "100877", "Jones", "Ann")]);
+    assert_eq!(commands, vec![Command::RecordSearch { shape: QueryShape::Name, shown: 1, more: false }]);
+    // JONES is owed in turn, once.
+    let generation = app.settle_generation().unwrap();
+    assert_eq!(audits(&app.update(Msg::SearchSettled { generation })).len(), 1);
+}
+
+#[test]
+fn clearing_the_field_after_results_were_drawn_audits_them() {
+    let mut app = app();
+    let typed = type_text(&mut app, "4821");
+    found(&mut app, &typed, Some(QueryShape::Last4), vec![row(1, "100234", "Smith", "John")]);
+    app.frame_drawn();
+    let cleared: Vec<Command> = (0..4).flat_map(|_| app.update(key(KeyCode::Backspace))).collect();
+    let commands = found(&mut app, &cleared, None, vec![]);
+    assert_eq!(commands, vec![Command::RecordSearch { shape: QueryShape::Last4, shown: 1, more: false }]);
+    assert_eq!(app.settle_generation(), None, "nothing more is owed");
+}
+
+#[test]
+fn typing_a_word_letter_by_letter_writes_one_event_not_one_per_letter() {
+    let mut app = app();
+    let mut written = Vec::new();
+    for c in "smith".chars() {
+        let typed = app.update(key(KeyCode::Char(c)));
+        written.extend(found(&mut app, &typed, Some(QueryShape::Name), vec![row(1, "100234", "Smith", "John")]));
+        app.frame_drawn();
+    }
+    assert!(audits(&written).is_empty(), "{written:?}");
+    let generation = app.settle_generation().unwrap();
+    assert_eq!(
+        app.update(Msg::SearchSettled { generation }),
+        vec![Command::RecordSearch { shape: QueryShape::Name, shown: 1, more: false }]
+    );
+}
+
+#[test]
 fn the_queue_header_names_an_mrn_filter() {
     let mut app = app();
     open_queue(&mut app, vec![queue_row(1, 1)]);
@@ -1231,4 +1303,16 @@ fn the_queue_header_names_an_mrn_filter() {
         QueueFilter { mrn: Some(crate::domain::mrn::Mrn::parse("204511").unwrap()), ..app.queue.filter.clone() };
     app.update(Msg::FilterChecked(Ok(filter)));
     assert!(app.queue.describe_filter().starts_with("open · MRN 204511"), "{}", app.queue.describe_filter());
+}
+
+#[test]
+fn results_replaced_before_any_frame_showed_them_are_not_audited() {
+    let mut app = app();
+    let typed = type_text(&mut app, "smith");
+    found(&mut app, &typed, Some(QueryShape::Name), vec![row(1, "100234", "Smith", "John")]);
+    // Typed ahead: the next answer arrives before a frame was drawn.
+    let mut typed: Vec<Command> = (0..5).flat_map(|_| app.update(key(KeyCode::Backspace))).collect();
+    typed.extend(type_text(&mut app, "jones"));
+    let commands = found(&mut app, &typed, Some(QueryShape::Name), vec![row(2, "100877", "Jones", "Ann")]);
+    assert!(audits(&commands).is_empty(), "{commands:?}");
 }

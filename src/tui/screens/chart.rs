@@ -275,21 +275,34 @@ fn shorten(name: &str, room: usize) -> String {
 pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDate, theme: &Theme) {
     let [tabs_area, rule_area, body] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-    let open = state.chart.open_deficiency_count();
-    let labels = [
-        "Encounters".to_string(),
-        "Documents".to_string(),
-        format!("Deficiencies ({open})"),
-        format!("Releases ({})", state.chart.releases.len()),
-        "Paper chart".to_string(),
-    ];
+    // The deficiency count says what it counts: "2 open, 1 completed" where there is room, "2 open"
+    // where there is not, and the tabs lose their padding before any of them is cut.
+    let tally = state.chart.deficiency_tally();
+    let labels = |deficiencies: String| {
+        [
+            "Encounters".to_string(),
+            "Documents".to_string(),
+            format!("Deficiencies ({deficiencies})"),
+            format!("Releases ({})", state.chart.releases.len()),
+            "Paper chart".to_string(),
+        ]
+    };
+    let fits = |labels: &[String; 5], pad: usize| {
+        let width: usize = labels.iter().map(|l| l.chars().count() + 2 * pad).sum::<usize>() + 1 + 3 * 4;
+        width <= usize::from(tabs_area.width)
+    };
+    let (labels, pad) = [(labels(tally.label()), 1), (labels(tally.open_label()), 1), (labels(tally.open_label()), 0)]
+        .into_iter()
+        .find(|(labels, pad)| fits(labels, *pad))
+        .unwrap_or_else(|| (labels(tally.open_label()), 0));
+    let pad = " ".repeat(pad);
     let mut spans = vec![Span::raw(" ")];
     for (i, label) in labels.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(theme.glyph(" │ ", " | "), theme.muted));
         }
         let style = if Section::ALL[i] == state.section { theme.selected.patch(theme.header) } else { theme.text };
-        spans.push(Span::styled(format!(" {label} "), style));
+        spans.push(Span::styled(format!("{pad}{label}{pad}"), style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), tabs_area);
     frame.render_widget(Paragraph::new(theme.rule.repeat(rule_area.width as usize)).style(theme.muted), rule_area);
@@ -413,8 +426,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                 .deficiencies
                 .iter()
                 .map(|d| {
-                    let overdue = d.status.is_open() && d.delinquent_on <= today;
-                    let when = format!("{}{}", if overdue { "! " } else { "  " }, us_date(d.delinquent_on));
+                    // A closed item owes nothing: no delinquency date, and it sits after the open ones.
+                    let overdue = d.owed_delinquent_on().is_some_and(|on| on <= today);
+                    let when = match d.owed_delinquent_on() {
+                        Some(on) => format!("{}{}", if overdue { "! " } else { "  " }, us_date(on)),
+                        None => format!("  {}", theme.glyph("—", "-")),
+                    };
                     let names = wrap(&clean(&d.type_name), name);
                     let physicians = wrap(&clean(&d.provider), physician);
                     let height = names.len().max(physicians.len()) as u16;

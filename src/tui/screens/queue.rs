@@ -327,15 +327,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
             ]
         }
         (None, Some((counts, rate))) => {
-            let style = match rate.band {
-                RateBand::Within => theme.text,
-                RateBand::Warning => theme.warning,
-                RateBand::Exceeds => theme.danger,
+            // No discharges in the window: no rate, never a reassuring 0%.
+            let (text, style) = match rate.computed {
+                None => ("rate n/a".to_string(), theme.muted),
+                Some(c) => match c.band {
+                    RateBand::Within => (format!("rate {:.1}%", c.percent), theme.text),
+                    RateBand::Warning => (format!("! rate {:.1}%", c.percent), theme.warning),
+                    RateBand::Exceeds => (format!("! rate {:.1}%", c.percent), theme.danger),
+                },
             };
-            let marker = if rate.band == RateBand::Within { "" } else { "! " };
             vec![
                 Span::raw(format!("  {} open · {} delinquent · ", counts.open, counts.delinquent)),
-                Span::styled(format!("{marker}rate {:.1}%", rate.rate_percent), style),
+                Span::styled(text, style),
                 Span::raw(" "),
             ]
         }
