@@ -438,3 +438,23 @@ fn chart_deficiencies_with_one_completed_80x24_and_120x40() {
         insta::assert_snapshot!(format!("chart_deficiencies_one_completed_{w}x{h}"), terminal.backend());
     }
 }
+
+/// AS-11: a paused item shows each pause's interval and why, under its name.
+#[test]
+fn chart_deficiency_with_a_pause_shows_its_interval_and_reason_80x24() {
+    let mut h = Harness::new(80, 24);
+    let mut rows =
+        h.desk.deficiency_queue(&Default::default(), chartroom::store::QueueSort::Type, Page::first(50)).unwrap().rows;
+    rows.retain(|r| r.mrn == "204511" && r.type_code == "DS-D");
+    let ds = &rows[0];
+    let from = ds.event_on + chrono::Duration::days(2);
+    let to = ds.event_on + chrono::Duration::days(7);
+    h.desk.pause_aging(vec![(ds.id, ds.version)], from, to, "chart charged out to CODING").unwrap();
+    h.type_text("204511");
+    h.keys(&[key(KeyCode::Enter), key(KeyCode::Tab), key(KeyCode::Tab)]);
+    let terminal = h.draw(80, 24, &theme());
+    let text = screen_lines(&terminal).join("\n");
+    assert!(text.contains("paused"), "{text}");
+    assert!(text.contains("CODING"), "the reason is shown: {text}");
+    insta::assert_snapshot!("chart_deficiency_paused_80x24", terminal.backend());
+}

@@ -193,6 +193,9 @@ pub fn chart_text(chart: &Chart, today: NaiveDate) -> String {
             Some(on) => writeln!(out, "{line} delinquent {}", us_date(on)),
             None => writeln!(out, "{}", line.trim_end()),
         };
+        for pause in &d.pauses {
+            let _ = writeln!(out, "  {:<11} {}", "", pause.describe());
+        }
     }
     let _ = writeln!(out, "\nRELEASES ({})", chart.releases.len());
     for r in &chart.releases {

@@ -604,6 +604,29 @@ pub struct DeficiencyView {
     pub status: DeficiencyStatus,
     pub event_on: NaiveDate,
     pub delinquent_on: NaiveDate,
+    /// The pauses of its aging, each with why (AS-11: the detail shows the interval).
+    #[serde(default)]
+    pub pauses: Vec<PauseView>,
+}
+
+/// A pause of an item's aging, as the chart shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseView {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub reason: String,
+}
+
+impl PauseView {
+    /// `paused 02/20/2025 to 02/25/2025: chart in coding`.
+    pub fn describe(&self) -> String {
+        format!(
+            "paused {} to {}: {}",
+            super::dates::us_date(self.from),
+            super::dates::us_date(self.to),
+            super::text::clean(&self.reason)
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -791,6 +814,7 @@ mod tests {
             status,
             event_on: on,
             delinquent_on: on + chrono::Duration::days(30),
+            pauses: Vec::new(),
         }
     }
 

@@ -142,11 +142,29 @@ pub(super) fn load(conn: &Connection, patient_id: i64) -> StoreResult<Option<Cha
                 event_on: parse_date(&r.get::<_, String>(8)?).unwrap_or_default(),
                 delinquent_on: parse_date(&r.get::<_, String>(9)?).unwrap_or_default(),
                 version: r.get(10)?,
+                pauses: Vec::new(),
             })
         })
         .map_err(map_err)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(map_err)?;
+    let mut deficiencies = deficiencies;
+    let mut pause_stmt = conn
+        .prepare_cached("SELECT from_on, to_on, reason FROM aging_pause WHERE deficiency_id = ?1 ORDER BY from_on, id")
+        .map_err(map_err)?;
+    for d in &mut deficiencies {
+        d.pauses = pause_stmt
+            .query_map([d.id], |r| {
+                Ok(crate::domain::chart::PauseView {
+                    from: parse_date(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    to: parse_date(&r.get::<_, String>(1)?).unwrap_or_default(),
+                    reason: r.get(2)?,
+                })
+            })
+            .map_err(map_err)?
+            .collect::<Result<_, _>>()
+            .map_err(map_err)?;
+    }
 
     let mut proc_stmt = conn
         .prepare_cached(

@@ -771,6 +771,7 @@ fn deficiency(
         status,
         event_on: NaiveDate::from_ymd_opt(2025, 2, 10).unwrap(),
         delinquent_on: NaiveDate::from_ymd_opt(2025, 3, 12).unwrap(),
+        pauses: Vec::new(),
     }
 }
 

@@ -432,7 +432,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                         Some(on) => format!("{}{}", if overdue { "! " } else { "  " }, us_date(on)),
                         None => format!("  {}", theme.glyph("—", "-")),
                     };
-                    let names = wrap(&clean(&d.type_name), name);
+                    // Each pause of its aging under the name, with why (AS-11).
+                    let mut names = wrap(&clean(&d.type_name), name);
+                    for pause in &d.pauses {
+                        names.extend(wrap(&pause.describe(), name));
+                    }
                     let physicians = wrap(&clean(&d.provider), physician);
                     let height = names.len().max(physicians.len()) as u16;
                     let row = Row::new(vec![
