@@ -412,7 +412,12 @@ pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, theme: &Theme) {
     let room = usize::from(area.width.saturating_sub(4)).max(10);
     let lines = wrap(&prompt, room);
     let longest = lines.iter().map(|l| l.width()).max().unwrap_or(0);
-    let width = (longest as u16 + 4).min(area.width);
+    let mut width = (longest as u16 + 4).min(area.width);
+    // A box all but a column or two wide takes the whole width: a lone letter of the row beneath
+    // beside its border reads as part of the question.
+    if width + 2 >= area.width {
+        width = area.width;
+    }
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
