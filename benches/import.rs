@@ -48,7 +48,7 @@ fn encounter_of(n: usize, k: usize) -> (&'static str, chrono::NaiveDateTime) {
     let day = (span * k as i64) / ENCOUNTERS_PER_PATIENT as i64 + (n % 97) as i64;
     let minute = ((n * 7 + k * 13) % 600) as i64;
     // Half the patients: an emergency visit and the admission from it, in the same minute.
-    let twin = n % 2 == 0 && (k == 20 || k == 21);
+    let twin = n.is_multiple_of(2) && (k == 20 || k == 21);
     let day = if twin && k == 21 { (span * 20) / ENCOUNTERS_PER_PATIENT as i64 + (n % 97) as i64 } else { day };
     let at = first.and_hms_opt(7, 0, 0).unwrap_or_default()
         + chrono::Duration::days(day)
@@ -145,7 +145,7 @@ fn write_export(dir: &Path, patients: usize) -> std::io::Result<(usize, usize)> 
                 uuid(2, id % 500),
             )?;
             encounter_rows += 1;
-            if id % 3 == 0 {
+            if id.is_multiple_of(3) {
                 let at = start + chrono::Duration::minutes(5);
                 writeln!(
                     procedures,
@@ -233,14 +233,14 @@ fn main() {
             Some((phase, end)) if phase == what => *end = at,
             _ => phases.push((what.to_string(), at)),
         }
-        if what == "encounters" {
-            if let Some(n) = records {
-                if points.len() == 1 {
-                    // The encounters start where the patients end.
-                    points[0].1 = phases.iter().rev().nth(1).map_or(0.0, |p| p.1);
-                }
-                points.push((n, at));
+        if what == "encounters"
+            && let Some(n) = records
+        {
+            if points.len() == 1 {
+                // The encounters start where the patients end.
+                points[0].1 = phases.iter().rev().nth(1).map_or(0.0, |p| p.1);
             }
+            points.push((n, at));
         }
     }
     let output = child.wait_with_output().unwrap();

@@ -706,3 +706,50 @@ fn a_demo_writes_each_batch_with_its_event() {
     assert!(details.iter().any(|d| d.starts_with("demo hospital: 12000 patients, seed 3")), "{details:?}");
     assert!(details.iter().any(|d| d.starts_with(&format!("demo hospital: patients={}", counts.patients))));
 }
+
+/// A demo killed part way leaves nothing at the store's path; the next demo removes the dead
+/// build and makes the store whole.
+#[test]
+fn a_killed_demo_leaves_no_half_built_store() {
+    use std::io::BufRead;
+    let scratch = tempfile::tempdir().unwrap();
+    let data_dir = scratch.path().join("data");
+    let chartroom = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"));
+        c.arg("--data-dir").arg(&data_dir);
+        c
+    };
+    let mut child = chartroom()
+        .args(["demo", "--patients", "200000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in progress.lines() {
+        // The first batches are written; kill before the demo can finish.
+        if line.unwrap().contains("/ 200000 patients") {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+    let store = data_dir.join("chartroom.db");
+    assert!(!store.exists(), "no half-built store at the store's path");
+    let builds = || {
+        std::fs::read_dir(&data_dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("chartroom.db.building-"))
+            .count()
+    };
+    assert!(builds() > 0, "the killed build is beside it");
+
+    let again = chartroom().args(["demo", "--patients", "30"]).output().unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(store.exists());
+    assert_eq!(builds(), 0, "the dead build is removed and the new one moved into place");
+    let db = rusqlite::Connection::open(&store).unwrap();
+    let patients: i64 = db.query_row("SELECT count(*) FROM patient", [], |r| r.get(0)).unwrap();
+    assert!(patients >= 30, "{patients}");
+}
