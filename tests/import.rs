@@ -63,8 +63,10 @@ fn the_main_csv_set_imports_once_and_again_changes_nothing() {
     assert_eq!(c.providers.created + c.organizations.created, 0);
 
     let events = f.store.list_audit(&AuditFilter { limit: 100, ..Default::default() }).unwrap();
-    let imports: Vec<_> = events.iter().filter(|e| e.entity == "import").collect();
-    assert_eq!(imports.len(), 2, "one audit event per run");
+    let imports: Vec<_> = events.iter().filter(|e| e.entity == "import" && !e.detail.contains(" batch: ")).collect();
+    assert_eq!(imports.len(), 2, "one summary event per run");
+    let batches = events.iter().filter(|e| e.entity == "import" && e.detail.contains(" batch: ")).count();
+    assert_eq!(batches, 8, "and one per batch written: organizations and providers, patients, encounters, procedures");
     assert!(
         imports.iter().any(|e| e.detail.starts_with("synthea-csv: organizations 193 new/0 updated/0 unchanged;")
             && e.detail.contains(" patients 115 new/0 updated/0 unchanged;")
@@ -528,6 +530,25 @@ fn an_import_killed_midway_completes_cleanly_when_rerun() {
     assert!(written >= 5_000 && written < patients as i64, "killed midway: {written} written");
     assert_eq!(written % 5_000, 0, "only whole batches");
     assert_eq!(count("SELECT count(*) FROM patient_source_id"), written);
+    // Every patient written is covered by the audit event of its batch, written with it: the
+    // events name the lines of patients.csv they carried (patient p-n is on line n + 2).
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    let mut stmt = db.prepare("SELECT detail FROM audit_event WHERE entity = 'import'").unwrap();
+    for detail in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+        let detail = detail.unwrap();
+        let Some(lines) = detail.strip_prefix("synthea-csv batch: patients.csv lines ") else { continue };
+        let (span, carried) = lines.split_once(": ").unwrap();
+        let (first, last) = span.split_once('-').unwrap();
+        assert_eq!(carried, format!("{} patients", last.parse::<u64>().unwrap() - first.parse::<u64>().unwrap() + 1));
+        spans.push((first.parse().unwrap(), last.parse().unwrap()));
+    }
+    let mut stmt = db.prepare("SELECT value FROM patient_source_id").unwrap();
+    for id in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+        let line = id.unwrap().trim_start_matches("p-").parse::<u64>().unwrap() + 2;
+        assert!(spans.iter().any(|(first, last)| (*first..=*last).contains(&line)), "line {line} has no event");
+    }
+    assert_eq!(spans.len() as i64, written / 5_000, "one event per batch written, no more");
+    drop(stmt);
 
     let rerun = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
         .arg("--data-dir")
@@ -600,4 +621,129 @@ fn encounters_may_come_in_a_later_export_than_their_patients() {
     assert!(report.rejections.is_empty(), "{:?}", report.rejections.first());
     assert_eq!(report.counts.encounters.created, 4_402);
     assert!(!f.store.has_imported(SourceRecord::Patient, "synthea", "no-such-patient").unwrap());
+}
+
+/// Past 999,999 visits of a kind in a year, accounts grow a digit instead of running out; the new
+/// account is found at the Find prompt as typed.
+#[test]
+fn accounts_past_999999_get_seven_digits_and_are_found() {
+    let f = one_facility_store();
+    // A store that has numbered its 2025 admissions up to 999,999 (a demo of millions keeps how far).
+    let mut batch = chartroom::store::RecordBatch::default();
+    batch.patients.push(common::patient("5100000", "Demo", "One", "", (1950, 1, 1), None));
+    batch.encounters.push(chartroom::store::records::NewEncounter {
+        patient_mrn: "5100000".into(),
+        account: "A25-999999".into(),
+        kind: chartroom::domain::chart::EncounterKind::Inpatient,
+        facility_code: "MAH".into(),
+        service: "MED".into(),
+        admit_at: "2025-01-02T08:00:00Z".parse().unwrap(),
+        discharge_at: None,
+        attending_npi: None,
+    });
+    batch.account_sequences.push(("A25-".into(), 999_999));
+    f.store.insert_batch(batch, None).unwrap();
+
+    let dhim = common::desk_for(&f, "dhim");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("patients.csv"), "Id,BIRTHDATE,FIRST,LAST,GENDER\np1,1960-01-01,Ann,Wide,F\n")
+        .unwrap();
+    std::fs::write(
+        dir.path().join("encounters.csv"),
+        "Id,START,STOP,PATIENT,ENCOUNTERCLASS\n\
+         e1,2025-03-01T06:00:00Z,2025-03-04T06:00:00Z,p1,inpatient\n\
+         e2,2025-05-01T06:00:00Z,2025-05-03T06:00:00Z,p1,inpatient\n\
+         e3,2024-05-01T06:00:00Z,2024-05-03T06:00:00Z,p1,inpatient\n",
+    )
+    .unwrap();
+    let report = dhim.import_synthea_csv(dir.path(), None, common::today(), false).unwrap();
+    assert!(report.rejections.is_empty(), "{:?}", report.rejections);
+    assert_eq!(report.counts.encounters.created, 3);
+    let accounts = {
+        let db = rusqlite::Connection::open(f.dir.path().join("chartroom.db")).unwrap();
+        let mut stmt = db.prepare("SELECT account FROM encounter ORDER BY id").unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect::<Vec<_>>()
+    };
+    assert_eq!(accounts, ["A25-999999", "A25-1000000", "A25-1000001", "A24-000001"]);
+    // Typed in any case, the wide account is an account number, not a name.
+    let found = dhim.search("a25-1000001", Page::first(5)).unwrap();
+    assert_eq!(found.page.rows.len(), 1, "{found:?}");
+    assert_eq!(found.page.rows[0].family, "Wide");
+
+    // The next import numbers on from the kept sequence, not from the greatest string (A25-999999).
+    std::fs::write(
+        dir.path().join("encounters.csv"),
+        "Id,START,STOP,PATIENT,ENCOUNTERCLASS\ne4,2025-07-01T06:00:00Z,2025-07-02T06:00:00Z,p1,inpatient\n",
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("patients.csv")).unwrap();
+    let again = dhim.import_synthea_csv(dir.path(), None, common::today(), false).unwrap();
+    assert_eq!(again.counts.encounters.created, 1, "{:?}", again.rejections);
+    let found = dhim.search("A25-1000002", Page::first(5)).unwrap();
+    assert_eq!(found.page.rows.len(), 1);
+}
+
+/// Every batch of a demo is written with its audit event, and so is marking the store a demo.
+#[test]
+fn a_demo_writes_each_batch_with_its_event() {
+    let f = common::sqlite_empty();
+    chartroom::desk::ensure_founder(&*f.store, "dhim", "local", common::clock().now).unwrap();
+    let dhim = common::desk_for(&f, "dhim");
+    let options = chartroom::demo::DemoOptions { patients: 12_000, seed: 3, today: common::today() };
+    let counts = chartroom::demo::populate(&dhim, &common::key(), &options, &mut |_, _| {}).unwrap();
+    let events = f.store.list_audit(&AuditFilter { limit: 1_000, ..Default::default() }).unwrap();
+    let details: Vec<&str> = events.iter().filter(|e| e.entity == "store").map(|e| e.detail.as_str()).collect();
+    for batch in ["patients 1 to 5000 of 12000", "patients 5001 to 10000 of 12000", "patients 10001 to 12000 of 12000"]
+    {
+        assert!(details.iter().any(|d| d.starts_with(&format!("demo hospital: {batch}"))), "{batch}: {details:?}");
+    }
+    assert!(details.iter().any(|d| d.starts_with("demo hospital: 12000 patients, seed 3")), "{details:?}");
+    assert!(details.iter().any(|d| d.starts_with(&format!("demo hospital: patients={}", counts.patients))));
+}
+
+/// A demo killed part way leaves nothing at the store's path; the next demo removes the dead
+/// build and makes the store whole.
+#[test]
+fn a_killed_demo_leaves_no_half_built_store() {
+    use std::io::BufRead;
+    let scratch = tempfile::tempdir().unwrap();
+    let data_dir = scratch.path().join("data");
+    let chartroom = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"));
+        c.arg("--data-dir").arg(&data_dir);
+        c
+    };
+    let mut child = chartroom()
+        .args(["demo", "--patients", "200000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in progress.lines() {
+        // The first batches are written; kill before the demo can finish.
+        if line.unwrap().contains("/ 200000 patients") {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+    let store = data_dir.join("chartroom.db");
+    assert!(!store.exists(), "no half-built store at the store's path");
+    let builds = || {
+        std::fs::read_dir(&data_dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("chartroom.db.building-"))
+            .count()
+    };
+    assert!(builds() > 0, "the killed build is beside it");
+
+    let again = chartroom().args(["demo", "--patients", "30"]).output().unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(store.exists());
+    assert_eq!(builds(), 0, "the dead build is removed and the new one moved into place");
+    let db = rusqlite::Connection::open(&store).unwrap();
+    let patients: i64 = db.query_row("SELECT count(*) FROM patient", [], |r| r.get(0)).unwrap();
+    assert!(patients >= 30, "{patients}");
 }

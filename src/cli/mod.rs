@@ -433,6 +433,25 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             drop(opened);
             Ok(())
         }
+        Some(Command::Demo { patients, seed }) if !config.store_file.exists() => {
+            // A new store is built beside its path and moved there whole: a demo that fails or is
+            // killed part way leaves nothing at the store's path.
+            demo::remove_stale_builds(&config.store_file);
+            let building = demo::building_path(&config.store_file);
+            let build = Config { store_file: building.clone(), ..config.clone() };
+            let built = open_store(&build, true).map_err(fail).and_then(|opened| {
+                ensure_founder(&*opened.store, &account, &source, clock.now()).map_err(fail)?;
+                let desk = sign_in(&opened, &account, &source, clock.clone())?;
+                make_demo(&desk, &opened, patients, seed)
+            });
+            match built {
+                Ok(()) => demo::finish_build(&building, &config.store_file).map_err(fail),
+                Err(e) => {
+                    demo::discard_build(&building);
+                    Err(e)
+                }
+            }
+        }
         Some(Command::Demo { patients, seed }) => {
             let opened = open_store(&config, true).map_err(fail)?;
             ensure_founder(&*opened.store, &account, &source, clock.now()).map_err(fail)?;

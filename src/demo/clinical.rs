@@ -4,6 +4,7 @@
 use super::DemoOptions;
 use super::names::{DrawnName, NameTables};
 use super::rng::DemoRng;
+use crate::domain::account::{AccountNumber, AccountPrefix};
 use crate::domain::chart::{DeficiencyStatus, DocumentStatus, EncounterKind};
 use crate::domain::mrn::Mrn;
 use crate::domain::names::PersonName;
@@ -99,7 +100,7 @@ pub struct HospitalPlan {
     surgeons: Vec<usize>,
     /// Account sequence per (letter, year) — shared by the generating threads. Accounts are handed out
     /// per patient index in order, so the numbering is the same on every run.
-    accounts: Mutex<HashMap<(char, i32), u32>>,
+    accounts: Mutex<HashMap<(char, i32), u64>>,
 }
 
 impl HospitalPlan {
@@ -699,7 +700,7 @@ impl HospitalPlan {
         }
     }
 
-    /// `A25-000781`: the kind's letter, two digits of year, a six-digit sequence.
+    /// `A25-000781`: the kind's letter, two digits of year, the sequence (`domain::account`).
     fn next_account(&self, letter: char, yy: i32) -> String {
         let mut accounts = match self.accounts.lock() {
             Ok(guard) => guard,
@@ -714,7 +715,29 @@ impl HospitalPlan {
         if letter == 'O' && yy == 25 && *next == 102 {
             *next += 1;
         }
-        format!("{letter}{yy:02}-{:06}", *next % 1_000_000)
+        AccountNumber::new(AccountPrefix::new(letter, yy), *next)
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| unreachable!("a demo makes fewer than a billion visits of a kind in a year"))
+    }
+
+    /// The last sequence number used of each account prefix, for the store to keep: an import into
+    /// the demo store numbers on from them.
+    pub fn account_sequences(&self) -> Vec<(String, u64)> {
+        let accounts = match self.accounts.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut sequences: Vec<(String, u64)> =
+            accounts.iter().map(|(&(letter, yy), &last)| (AccountPrefix::new(letter, yy).to_string(), last)).collect();
+        // The reserved acceptance-scenario accounts may lie beyond a small demo's counters.
+        for (prefix, reserved) in [("A25-", 781), ("O25-", 102)] {
+            match sequences.iter_mut().find(|(p, _)| p == prefix) {
+                Some((_, last)) => *last = (*last).max(reserved),
+                None => sequences.push((prefix.to_string(), reserved)),
+            }
+        }
+        sequences.sort();
+        sequences
     }
 }
 
@@ -742,10 +765,17 @@ fn npi(index: usize) -> String {
     format!("1{:09}", 100 + index)
 }
 
-/// A bijection from patient index to 7-digit MRNs (1,000,000–9,999,999) that does not look sequential.
+/// A bijection from patient index to MRNs that does not look sequential: the first nine million
+/// onto the 7-digit numbers (1,000,000–9,999,999), the rest onto 8-digit ones.
 fn mrn_for(index: usize) -> Mrn {
-    let scrambled = (index as u64 * 7_919 + 12_345) % 9_000_000 + 1_000_000;
-    Mrn::parse(&scrambled.to_string()).unwrap_or_else(|_| unreachable!("7-digit numbers are MRNs"))
+    const SEVEN_DIGIT: u64 = 9_000_000;
+    let index = index as u64;
+    let scrambled = if index < SEVEN_DIGIT {
+        (index * 7_919 + 12_345) % SEVEN_DIGIT + 1_000_000
+    } else {
+        ((index - SEVEN_DIGIT) * 7_919 + 12_345) % 90_000_000 + 10_000_000
+    };
+    Mrn::parse(&scrambled.to_string()).unwrap_or_else(|_| unreachable!("7- and 8-digit numbers are MRNs"))
 }
 
 fn keys_of(family: &DrawnName, given: &DrawnName) -> NameKeys {
@@ -816,6 +846,27 @@ mod tests {
             assert_eq!(mrn.as_str().len(), 7);
             assert!(seen.insert(mrn));
         }
+    }
+
+    #[test]
+    fn past_nine_million_patients_mrns_grow_a_digit_and_stay_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for i in 8_950_000..9_050_000 {
+            let mrn = mrn_for(i);
+            assert_eq!(mrn.as_str().len(), if i < 9_000_000 { 7 } else { 8 }, "{i}");
+            assert!(seen.insert(mrn), "{i}");
+        }
+    }
+
+    #[test]
+    fn accounts_go_past_999999_visits_of_a_kind_in_a_year() {
+        let options = DemoOptions { patients: 10, seed: 1, today: NaiveDate::from_ymd_opt(2025, 6, 1).unwrap() };
+        let plan = HospitalPlan::new(&options, SsnKey::from_bytes([7; 32]));
+        let accounts: Vec<String> = (0..1_000_001).map(|_| plan.next_account('E', 24)).collect();
+        assert_eq!(accounts[999_998], "E24-999999");
+        assert_eq!(accounts[999_999], "E24-1000000", "not E24-000000 again");
+        assert_eq!(accounts[1_000_000], "E24-1000001");
+        assert!(plan.account_sequences().contains(&("E24-".to_string(), 1_000_001)));
     }
 
     #[test]

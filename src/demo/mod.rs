@@ -25,6 +25,9 @@ pub use clinical::HospitalPlan;
 /// Patients per batch: one transaction each, small enough that memory stays flat at a million.
 const BATCH_PATIENTS: usize = 5_000;
 
+/// The most patients a demo makes: the master index of a large health system.
+pub const MAX_PATIENTS: usize = 10_000_000;
+
 /// How many patients the first run's demo hospital has.
 pub const FIRST_RUN_PATIENTS: usize = 3_000;
 
@@ -44,8 +47,10 @@ pub enum DemoError {
     RealData,
     #[error("this store already holds a demo hospital of {0} patients; use another --data-dir for a new one")]
     AlreadyPopulated(i64),
-    #[error("{0} patients is more than the demo makes (at most 4,000,000)")]
+    #[error("{0} patients is more than the demo makes (at most 10,000,000)")]
     TooMany(usize),
+    #[error("{0}")]
+    Build(String),
     #[error(transparent)]
     Desk(#[from] DeskError),
     #[error(transparent)]
@@ -79,7 +84,7 @@ pub fn populate(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<BatchCounts, DemoError> {
     desk.require_permission(Permission::AdministerStore)?;
-    if options.patients > 4_000_000 {
+    if options.patients > MAX_PATIENTS {
         return Err(DemoError::TooMany(options.patients));
     }
     let info = desk.store_info()?;
@@ -89,7 +94,8 @@ pub fn populate(
     if info.is_demo && info.patient_count > 0 {
         return Err(DemoError::AlreadyPopulated(info.patient_count));
     }
-    desk.store().mark_demo()?;
+    let event = |detail: String| desk.audit_event(AuditAction::Create, "store", detail);
+    desk.store().mark_demo(event(format!("demo hospital: {} patients, seed {}", options.patients, options.seed)))?;
 
     for (code, name, state, kind, tz) in FACILITIES {
         if info.facilities.iter().any(|f| f.code == *code) {
@@ -111,7 +117,8 @@ pub fn populate(
         desk.store().begin_bulk_load()?;
     }
     let plan = HospitalPlan::new(options, key.clone());
-    let mut counts = desk.store().insert_batch(plan.foundation_batch(), None)?;
+    let mut counts =
+        desk.store().insert_batch(plan.foundation_batch(), Some(event("demo hospital: staff and fixtures".into())))?;
     let total = options.patients;
     let batches = total.div_ceil(BATCH_PATIENTS);
     // Generate the next batch on a second thread while the store writes this one.
@@ -128,9 +135,17 @@ pub fn populate(
             }
         });
         let mut done = 0;
-        for batch in rx {
+        for (b, batch) in rx.into_iter().enumerate() {
+            // Each batch with its event: a demo killed part way leaves no row that no event covers.
+            let (first, last) = (b * BATCH_PATIENTS + 1, ((b + 1) * BATCH_PATIENTS).min(total));
+            let twins = batch.patients.len().saturating_sub(last + 1 - first);
+            let detail = match twins {
+                0 => format!("demo hospital: patients {first} to {last} of {total}"),
+                1 => format!("demo hospital: patients {first} to {last} of {total} and 1 near-duplicate"),
+                n => format!("demo hospital: patients {first} to {last} of {total} and {n} near-duplicates"),
+            };
             done += batch.patients.len();
-            counts += desk.store().insert_batch(batch, None)?;
+            counts += desk.store().insert_batch(batch, Some(event(detail)))?;
             progress(done.min(total), total);
         }
         Ok(())
@@ -138,15 +153,98 @@ pub fn populate(
     desk.store().finish_bulk_load()?;
     // The demo already analysed its discharges: the nightly run starts from today.
     let yesterday = options.today - chrono::Duration::days(1);
+    let through = yesterday.format("%Y-%m-%d").to_string();
     desk.store().put_setting(
         crate::desk::deficiencies::NIGHTLY_THROUGH,
-        &yesterday.format("%Y-%m-%d").to_string(),
-        None,
+        &through,
+        Some(event(format!("demo hospital: discharges analysed through {through}"))),
     )?;
     let summary = format!(
         "demo hospital: patients={} encounters={} documents={} deficiencies={} seed={}",
         counts.patients, counts.encounters, counts.documents, counts.deficiencies, options.seed
     );
-    desk.store().append_audit(desk.audit_event(AuditAction::Create, "store", summary))?;
+    // How far the demo numbered each kind's accounts, so that imports number on from there.
+    let numbering = RecordBatch { account_sequences: plan.account_sequences(), ..Default::default() };
+    desk.store().insert_batch(numbering, Some(event(summary)))?;
     Ok(counts)
+}
+
+/// Where a demo into a store that does not exist yet is built: beside it, named for the process
+/// (`chartroom.db.building-4242`), and renamed to the store only once it is whole. A demo that
+/// fails or is killed part way leaves no half-built store at the store's path.
+pub fn building_path(store_file: &std::path::Path) -> std::path::PathBuf {
+    let name = store_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    store_file.with_file_name(format!("{name}.building-{}", std::process::id()))
+}
+
+/// The files SQLite keeps for the database at `path`: itself, its write-ahead log and its index.
+fn with_companions(path: &std::path::Path) -> [std::path::PathBuf; 3] {
+    let name = path.as_os_str().to_owned();
+    let suffixed = |suffix: &str| {
+        let mut s = name.clone();
+        s.push(suffix);
+        std::path::PathBuf::from(s)
+    };
+    [path.to_path_buf(), suffixed("-wal"), suffixed("-shm")]
+}
+
+/// Removes the builds of demos whose process no longer runs (killed, or the machine restarted):
+/// a ten-million-patient one holds tens of gigabytes. Returns the builds removed.
+pub fn remove_stale_builds(store_file: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let (Some(dir), Some(name)) = (store_file.parent(), store_file.file_name()) else { return Vec::new() };
+    let prefix = format!("{}.building-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file_name.strip_prefix(&prefix).and_then(|rest| rest.parse::<u32>().ok()) else { continue };
+        let running = pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists();
+        if !running {
+            for file in with_companions(&entry.path()) {
+                let _ = std::fs::remove_file(file);
+            }
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
+/// Makes the finished build at `building` the store at `store_file`, once the build's last
+/// connection has closed (SQLite then folds its log into the file and removes it).
+pub fn finish_build(building: &std::path::Path, store_file: &std::path::Path) -> Result<(), DemoError> {
+    let [_, wal, shm] = with_companions(building);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while wal.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    if wal.exists() {
+        return Err(DemoError::Build(format!(
+            "the demo was built at {} but its store did not close; nothing is at {} yet: rename the first to the \
+             second once no chartroom runs",
+            building.display(),
+            store_file.display()
+        )));
+    }
+    let _ = std::fs::remove_file(shm);
+    if store_file.exists() {
+        return Err(DemoError::Build(format!(
+            "a store appeared at {} while the demo was being built; the demo is at {}",
+            store_file.display(),
+            building.display()
+        )));
+    }
+    std::fs::rename(building, store_file).map_err(|e| {
+        DemoError::Build(format!(
+            "could not move the demo from {} to {}: {e}",
+            building.display(),
+            store_file.display()
+        ))
+    })
+}
+
+/// Removes a build that failed.
+pub fn discard_build(building: &std::path::Path) {
+    for file in with_companions(building) {
+        let _ = std::fs::remove_file(file);
+    }
 }

@@ -1,6 +1,7 @@
 //! The vocabulary and the rules of the HIM desk. Pure: no IO, no clock, no SQL, no terminal. Time
 //! is passed in.
 
+pub mod account;
 pub mod audit;
 pub mod chart;
 pub mod completion;
@@ -14,3 +15,4 @@ pub mod query;
 pub mod role;
 pub mod ssn;
 pub mod text;
+pub mod visit;

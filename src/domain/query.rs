@@ -257,15 +257,9 @@ fn is_dashed_ssn(text: &str) -> bool {
         && b.iter().enumerate().all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit())
 }
 
-/// `A25-000781`: one letter, two digits of year, a dash, six digits.
+/// `A25-000781` or `A25-1000000`: one letter, two digits of year, a dash, the sequence.
 pub fn is_account(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() == 10
-        && b[0].is_ascii_alphabetic()
-        && b[1].is_ascii_digit()
-        && b[2].is_ascii_digit()
-        && b[3] == b'-'
-        && b[4..].iter().all(u8::is_ascii_digit)
+    crate::domain::account::AccountNumber::parse(text).is_some()
 }
 
 fn initial_last4(text: &str) -> Option<(char, String)> {

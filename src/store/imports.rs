@@ -32,6 +32,9 @@ pub struct ImportBatch {
     pub encounters: Vec<ImportedEncounter>,
     pub procedures: Vec<ImportedProcedure>,
     pub documents: Vec<ImportedDocument>,
+    /// The batch's audit event, written in the same transaction as its records: a killed import
+    /// leaves no record that no event accounts for.
+    pub audit: Option<crate::domain::audit::NewAuditEvent>,
 }
 
 #[derive(Debug, Clone)]

@@ -153,10 +153,10 @@ pub trait Store: Send + Sync {
     fn list_providers(&self, page: Page) -> StoreResult<Vec<Provider>>;
     fn provider_by_npi(&self, npi: &str) -> StoreResult<Option<Provider>>;
 
-    /// Writes records from another system in one transaction: each found by its source identifier
-    /// is left or updated, each new one is created (patients with the next import MRN, encounters
-    /// with the next account number). An encounter whose patient is neither in the batch nor in
-    /// the store is `NotFound`.
+    /// Writes records from another system in one transaction with the batch's audit event: each
+    /// found by its source identifier is left or updated, each new one is created (numbered and
+    /// matched by the domain's rules: `domain::mrn`, `domain::account`, `domain::visit`). An
+    /// encounter whose patient is neither in the batch nor in the store is `NotFound`.
     fn apply_import(&self, batch: imports::ImportBatch) -> StoreResult<imports::ImportCounts>;
     /// Whether an earlier import brought the record known in `system` as `source_id`.
     fn has_imported(&self, record: imports::SourceRecord, system: &str, source_id: &str) -> StoreResult<bool>;
@@ -167,8 +167,8 @@ pub trait Store: Send + Sync {
     fn begin_bulk_load(&self) -> StoreResult<()>;
     /// Builds the indexes and statistics after a bulk load. Safe to call at any time.
     fn finish_bulk_load(&self) -> StoreResult<()>;
-    /// Marks the store as demo data (`DEMO DATA` in every header).
-    fn mark_demo(&self) -> StoreResult<()>;
+    /// Marks the store as demo data (`DEMO DATA` in every header), with its audit event.
+    fn mark_demo(&self, audit: NewAuditEvent) -> StoreResult<()>;
     /// A store-wide setting (installation facts such as the SSN key's check value).
     fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// Writes a setting once: an existing value is never replaced.

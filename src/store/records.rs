@@ -19,6 +19,9 @@ pub struct RecordBatch {
     pub volumes: Vec<NewVolume>,
     pub movements: Vec<NewMovement>,
     pub disclosures: Vec<NewDisclosure>,
+    /// The last account sequence number used of each prefix (`A25-`), for the store to keep: the
+    /// maker of the accounts says how far it numbered, so that later visits number on from there.
+    pub account_sequences: Vec<(String, u64)>,
 }
 
 impl RecordBatch {
@@ -34,6 +37,7 @@ impl RecordBatch {
             && self.volumes.is_empty()
             && self.movements.is_empty()
             && self.disclosures.is_empty()
+            && self.account_sequences.is_empty()
     }
 }
 

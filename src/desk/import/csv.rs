@@ -9,6 +9,14 @@ use crate::store::imports::{ImportBatch, ImportedEncounter, SourceRecord};
 use chrono::NaiveDate;
 use std::path::Path;
 
+/// The name of the source in audit events.
+const SOURCE: &str = "synthea-csv";
+
+/// `patients.csv lines 2-5001`: which rows of a file a batch carries.
+fn lines_of(file: &str, lines: &std::ops::RangeInclusive<u64>) -> String {
+    format!("{file} lines {}-{}", lines.start(), lines.end())
+}
+
 impl Desk {
     /// `chartroom import synthea-csv DIR`: organizations, providers, patients, encounters and
     /// procedures, by header name, into the facility `facility` (or the store's only one).
@@ -82,7 +90,7 @@ impl Desk {
             read(&dir.join("providers.csv"), synthea::PROVIDER_COLUMNS, synthea::provider_from_row, &mut report)?;
         report.counts.organizations.rejected = count_rejected(&report, "organizations.csv");
         report.counts.providers.rejected = count_rejected(&report, "providers.csv");
-        self.write(batch, dry_run, &mut report)?;
+        self.write(batch, dry_run, &mut report, SOURCE, "organizations.csv and providers.csv")?;
 
         // Patients and encounters stream: each batch of rows is written as it is read, so memory
         // holds one batch and the export's patient ids, whatever the size of the files.
@@ -93,11 +101,11 @@ impl Desk {
             synthea::PATIENT_COLUMNS,
             &synthea::patient_from_row,
             &mut report,
-            &mut |patients, report, done| {
+            &mut |patients, lines, report, done| {
                 known.extend(patients.iter().map(|p: &SyntheaPatient| p.source_id.clone()));
                 let mut batch = base();
                 batch.patients = patients.iter().map(|p| self.imported_patient(p)).collect();
-                self.write(batch, dry_run, report)?;
+                self.write(batch, dry_run, report, SOURCE, &lines_of("patients.csv", &lines))?;
                 progress(&ImportProgress::since("patients", report.counts.patients.read, started, done));
                 Ok(())
             },
@@ -133,7 +141,7 @@ impl Desk {
             synthea::ENCOUNTER_COLUMNS,
             &known_patient,
             &mut report,
-            &mut |encounters: Vec<SyntheaEncounter>, report, done| {
+            &mut |encounters: Vec<SyntheaEncounter>, lines, report, done| {
                 if with_procedures {
                     encounter_keys.extend(encounters.iter().map(|e| source_key(&e.source_id)));
                 }
@@ -152,7 +160,7 @@ impl Desk {
                         discharge_at: e.stop,
                     })
                     .collect();
-                self.write(batch, dry_run, report)?;
+                self.write(batch, dry_run, report, SOURCE, &lines_of("encounters.csv", &lines))?;
                 progress(&ImportProgress::since("encounters", report.counts.encounters.read, started, done));
                 Ok(())
             },
@@ -177,17 +185,17 @@ impl Desk {
             synthea::PROCEDURE_COLUMNS,
             &known_encounter,
             &mut report,
-            &mut |procedures, report, done| {
+            &mut |procedures, lines, report, done| {
                 let mut batch = base();
                 batch.procedures = procedures;
-                self.write(batch, dry_run, report)?;
+                self.write(batch, dry_run, report, SOURCE, &lines_of("procedures.csv", &lines))?;
                 progress(&ImportProgress::since("procedures", report.counts.procedures.read, started, done));
                 Ok(())
             },
         )?;
         report.counts.procedures.rejected = count_rejected(&report, "procedures.csv");
         if !dry_run {
-            self.audit_import("synthea-csv", &report)?;
+            self.audit_import(SOURCE, &report)?;
         }
         Ok(report)
     }

@@ -147,8 +147,12 @@ impl Desk {
                     })
                     .collect(),
                 documents: bundle.documents,
+                audit: None,
             };
-            self.write(batch, mode.dry_run, &mut report).map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
+            // Bundles are named after their patient: the event says which of the run's files it was.
+            let what = format!("bundle {} of {total}", done + 1);
+            self.write(batch, mode.dry_run, &mut report, "fhir", &what)
+                .map_err(|e| DeskError::Invalid(format!("{name}: {e}")))?;
             let patients = report.counts.patients.read;
             progress(&ImportProgress::since("patients", patients, started, (done + 1) as f64 / total.max(1) as f64));
         }

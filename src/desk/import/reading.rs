@@ -55,8 +55,10 @@ pub(super) fn read<T>(
     Ok(out)
 }
 
-/// Takes a batch of good rows, the report, and the share of the file read so far.
-pub(super) type BatchSink<'a, T> = dyn FnMut(Vec<T>, &mut ImportReport, f64) -> DeskResult<()> + 'a;
+/// Takes a batch of good rows, the lines of the file it spans, the report, and the share of the
+/// file read so far.
+pub(super) type BatchSink<'a, T> =
+    dyn FnMut(Vec<T>, std::ops::RangeInclusive<u64>, &mut ImportReport, f64) -> DeskResult<()> + 'a;
 
 /// Reads `path` row by row, handing each [`BATCH_ROWS`] good rows to `sink` (and the last, shorter
 /// batch); bad rows go to the report. A missing optional file reads as empty; one whose header is
@@ -81,17 +83,25 @@ pub(super) fn stream<T>(
     };
     let fraction = || (consumed.get() as f64 / total).min(1.0);
     let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let (mut first_line, mut last_line) = (None, 0);
     while let Some(row) = table.next_row() {
+        let line = match &row {
+            Ok(r) => r.line,
+            Err(rejection) => rejection.line,
+        };
+        first_line.get_or_insert(line);
+        last_line = line;
         match row.and_then(|r| map(&r)) {
             Ok(value) => batch.push(value),
             Err(rejection) => report.rejections.push(rejection),
         }
         if batch.len() == BATCH_ROWS {
-            sink(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)), report, fraction())?;
+            let lines = first_line.take().unwrap_or(last_line)..=last_line;
+            sink(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS)), lines, report, fraction())?;
         }
     }
     if !batch.is_empty() {
-        sink(batch, report, 1.0)?;
+        sink(batch, first_line.unwrap_or(last_line)..=last_line, report, 1.0)?;
     }
     Ok(())
 }

@@ -30,13 +30,15 @@ pub(super) fn setting(conn: &Connection, key: &str) -> StoreResult<Option<String
     conn.query_row("SELECT value FROM store_setting WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(map_err)
 }
 
-pub(super) fn mark_demo(conn: &mut Connection) -> StoreResult<()> {
-    conn.execute(
+pub(super) fn mark_demo(conn: &mut Connection, audit: &NewAuditEvent) -> StoreResult<()> {
+    let tx = conn.transaction().map_err(map_err)?;
+    tx.execute(
         "INSERT INTO store_setting (key, value) VALUES ('demo', '1') ON CONFLICT (key) DO UPDATE SET value = '1'",
         [],
     )
     .map_err(map_err)?;
-    Ok(())
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(map_err)
 }
 
 pub(super) fn append_audit(conn: &Connection, event: &NewAuditEvent) -> StoreResult<()> {

@@ -1,21 +1,22 @@
 //! Writing records from another system, found again by their source identifiers.
 //!
-//! MRNs of imported patients are the free 7-digit numbers from 5,000,000 up, in order: the next is
-//! kept in `store_setting` (`next_import_mrn`), and a number already taken (a demo store scatters
-//! its MRNs through the 7-digit space) is stepped over. Accounts follow the demo's scheme: the
-//! kind's letter, two digits of the admission year and a six-digit sequence.
+//! The rules are the domain's: which MRN a new patient gets ([`crate::domain::mrn::next_import_mrn`],
+//! from the number after the last one given, kept in `store_setting` as `next_import_mrn`), which
+//! account a new visit gets ([`AccountNumber::next_after`] the last of its prefix, kept in
+//! `account_sequence`), and which encounter is the same visit from another export
+//! ([`crate::domain::visit::same_visit`]). This file answers their questions and writes the result.
 
-use super::admin::timestamp;
+use super::admin::{append_audit, timestamp};
 use super::map_err;
 use super::search::date_text;
+use crate::domain::account::{AccountNumber, AccountPrefix};
+use crate::domain::chart::EncounterKind;
+use crate::domain::mrn::{ImportMrnError, Mrn};
+use crate::domain::visit::{VisitCandidate, same_visit};
 use crate::store::imports::{ImportBatch, ImportCounts, KindCounts};
 use crate::store::{StoreError, StoreResult};
-use chrono::Datelike;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashMap;
-
-const FIRST_IMPORT_MRN: i64 = 5_000_000;
-const LAST_IMPORT_MRN: i64 = 9_999_999;
 
 fn source_lookup(
     tx: &Transaction<'_>,
@@ -58,6 +59,17 @@ fn query_row_cached<T>(
 pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<ImportCounts> {
     // Every statement below stays prepared for the whole import.
     conn.set_prepared_statement_cache_capacity(64);
+    // A batch dirties a page per row of each index keyed at random (source ids are UUIDs, discharges
+    // span decades), and a checkpoint after every batch wrote and synced each of them again: half
+    // the import's time at 760,000 encounters. The log grows to 256 MB between checkpoints while an
+    // import runs (each then writes a page once for several batches), and back to the default after.
+    conn.pragma_update(None, "wal_autocheckpoint", 65_536).map_err(map_err)?;
+    let counts = apply_in_transaction(conn, batch);
+    conn.pragma_update(None, "wal_autocheckpoint", 1_000).map_err(map_err)?;
+    counts
+}
+
+fn apply_in_transaction(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<ImportCounts> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
     let mut counts = ImportCounts::default();
     let facility_id: i64 =
@@ -74,6 +86,9 @@ pub(super) fn apply(conn: &mut Connection, batch: &ImportBatch) -> StoreResult<I
     apply_encounters(&tx, batch, facility_id, &mut counts.encounters)?;
     apply_procedures(&tx, batch, &mut counts.procedures)?;
     apply_documents(&tx, batch, &mut counts.documents)?;
+    if let Some(audit) = &batch.audit {
+        append_audit(&tx, audit)?;
+    }
     tx.commit().map_err(map_err)?;
     Ok(counts)
 }
@@ -153,7 +168,7 @@ fn apply_providers(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindC
 fn apply_patients(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCounts) -> StoreResult<()> {
     let system = batch.system.as_str();
     let now = timestamp(chrono::Utc::now());
-    let mut next_mrn: i64 = query_row_cached(
+    let mut next_mrn: u64 = query_row_cached(
         tx,
         "SELECT CAST(value AS INTEGER) FROM store_setting WHERE key = 'next_import_mrn'",
         [],
@@ -161,10 +176,9 @@ fn apply_patients(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCo
     )
     .optional()
     .map_err(map_err)?
-    .unwrap_or(FIRST_IMPORT_MRN)
-    .max(FIRST_IMPORT_MRN);
-    let taken = |mrn: i64| {
-        query_row_cached(tx, "SELECT EXISTS (SELECT 1 FROM patient WHERE mrn = ?1)", [mrn.to_string()], |r| r.get(0))
+    .map_or(0, |n| n.max(0) as u64);
+    let taken = |mrn: &Mrn| {
+        query_row_cached(tx, "SELECT EXISTS (SELECT 1 FROM patient WHERE mrn = ?1)", [mrn.as_str()], |r| r.get(0))
             .map_err(map_err)
     };
     for p in &batch.patients {
@@ -194,18 +208,16 @@ fn apply_patients(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCo
                 if changed > 0 { counts.updated += 1 } else { counts.unchanged += 1 }
             }
             None => {
-                while next_mrn <= LAST_IMPORT_MRN && taken(next_mrn)? {
-                    next_mrn += 1;
-                }
-                if next_mrn > LAST_IMPORT_MRN {
-                    return Err(StoreError::Backend("the import MRN range (5000000-9999999) is used up".into()));
-                }
+                let mrn = crate::domain::mrn::next_import_mrn(next_mrn, taken).map_err(|e| match e {
+                    ImportMrnError::Lookup(e) => e,
+                    used_up @ ImportMrnError::UsedUp => StoreError::Backend(used_up.to_string()),
+                })?;
                 execute_cached(tx,
                     "INSERT INTO patient (mrn, family, given, middle, family_key, given_key, family_phon, given_phon, sex,
                          birth_date, ssn_last4, ssn_hash, deceased_on, address, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                     params![
-                        next_mrn.to_string(),
+                        mrn.as_str(),
                         p.name.family,
                         p.name.given,
                         p.name.middle,
@@ -225,7 +237,7 @@ fn apply_patients(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindCo
                 .map_err(map_err)?;
                 let id = tx.last_insert_rowid();
                 remember_source(tx, "patient_source_id", "patient_id", system, &p.source_id, id)?;
-                next_mrn += 1;
+                next_mrn = mrn.number() + 1;
                 counts.created += 1;
             }
         }
@@ -251,7 +263,7 @@ fn apply_encounters(
     counts: &mut KindCounts,
 ) -> StoreResult<()> {
     let system = batch.system.as_str();
-    let mut sequences: HashMap<String, i64> = HashMap::new();
+    let mut sequences: HashMap<AccountPrefix, u64> = HashMap::new();
     for e in &batch.encounters {
         counts.read += 1;
         if let Some(id) = source_lookup(tx, "encounter_source_id", "encounter_id", system, &e.source_id)? {
@@ -272,22 +284,30 @@ fn apply_encounters(
             .ok_or_else(|| {
                 StoreError::NotFound(format!("patient {} of encounter {}", e.patient_source_id, e.source_id))
             })?;
-        // The same visit from another export of the same population (Synthea's CSV and FHIR give
-        // an encounter different ids): the patient and the minute of admission name it, the same
-        // kind preferred (the exports classify urgent care differently; an ED visit and the
-        // admission from it can share a minute).
-        let same_visit: Option<i64> = query_row_cached(
-            tx,
-            "SELECT e.id FROM encounter e WHERE e.patient_id = ?1 AND e.admit_at = ?2
-                   AND NOT EXISTS (SELECT 1 FROM encounter_source_id s
-                                   WHERE s.encounter_id = e.id AND s.system = ?4 AND s.export = ?5)
-                 ORDER BY e.kind = ?3 DESC, e.id LIMIT 1",
-            params![patient_id, timestamp(e.admit_at), e.kind.code(), system, batch.export],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(map_err)?;
-        if let Some(id) = same_visit {
+        // The same visit from another export: the domain decides among the patient's encounters
+        // admitted at that instant.
+        let mut candidates = Vec::new();
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT e.id, e.kind, EXISTS (SELECT 1 FROM encounter_source_id s
+                                                  WHERE s.encounter_id = e.id AND s.system = ?3 AND s.export = ?4)
+                     FROM encounter e WHERE e.patient_id = ?1 AND e.admit_at = ?2",
+                )
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map(params![patient_id, timestamp(e.admit_at), system, batch.export], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?))
+                })
+                .map_err(map_err)?;
+            for row in rows {
+                let (encounter_id, kind, known_in_export) = row.map_err(map_err)?;
+                let kind = EncounterKind::from_code(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("encounter kind {kind:?}")))?;
+                candidates.push(VisitCandidate { encounter_id, kind, known_in_export });
+            }
+        }
+        if let Some(id) = same_visit(&candidates, e.kind) {
             execute_cached(
                 tx,
                 "INSERT INTO encounter_source_id (system, value, encounter_id, export) VALUES (?1, ?2, ?3, ?4)",
@@ -308,35 +328,20 @@ fn apply_encounters(
             Some(o) => source_lookup(tx, "location_source_id", "location_id", system, o)?,
             None => None,
         };
-        let prefix = format!("{}{:02}-", e.kind.account_letter(), e.admit_at.year().rem_euclid(100));
-        let next = match sequences.get(&prefix) {
-            Some(n) => n + 1,
-            None => {
-                // A range on the account's own unique index (LIKE would scan the table: it ignores
-                // case, the index does not). Sequences are six digits, so the greatest account in
-                // the range holds the greatest number.
-                let last: Option<String> = query_row_cached(
-                    tx,
-                    "SELECT max(account) FROM encounter WHERE account >= ?1 AND account < ?1 || '~'",
-                    [&prefix],
-                    |r| r.get(0),
-                )
-                .map_err(map_err)?;
-                last.and_then(|a| a.get(prefix.len()..).and_then(|n| n.parse::<i64>().ok())).unwrap_or(0) + 1
-            }
+        let prefix = AccountPrefix::of(e.kind, e.admit_at);
+        let last = match sequences.get(&prefix) {
+            Some(last) => *last,
+            None => last_account(tx, prefix)?,
         };
-        if next > 999_999 {
-            return Err(StoreError::Backend(format!("account numbers {prefix}NNNNNN are used up")));
-        }
-        sequences.insert(prefix.clone(), next);
-        let account = format!("{prefix}{next:06}");
+        let account = AccountNumber::next_after(prefix, last).map_err(|e| StoreError::Backend(e.to_string()))?;
+        sequences.insert(prefix, account.sequence());
         execute_cached(tx,
             "INSERT INTO encounter (patient_id, account, kind, facility_id, service, admit_at, discharge_at, attending_id,
                  location_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 patient_id,
-                account,
+                account.to_string(),
                 e.kind.code(),
                 facility_id,
                 e.service,
@@ -356,7 +361,7 @@ fn apply_encounters(
         .map_err(map_err)?;
         // History arrives complete: inpatient charts discharged before the open-since day do not
         // become delinquent work. Later stays wait for the nightly analysis, however old.
-        if e.kind == crate::domain::chart::EncounterKind::Inpatient {
+        if e.kind == EncounterKind::Inpatient {
             match (e.discharge_at, batch.open_since) {
                 (Some(discharged), Some(open_since)) if discharged.date_naive() < open_since => {
                     let day = date_text(discharged.date_naive());
@@ -374,7 +379,37 @@ fn apply_encounters(
         }
         counts.created += 1;
     }
+    for (prefix, last) in sequences {
+        execute_cached(
+            tx,
+            "INSERT INTO account_sequence (prefix, last) VALUES (?1, ?2)
+             ON CONFLICT (prefix) DO UPDATE SET last = max(last, ?2)",
+            params![prefix.to_string(), last as i64],
+        )
+        .map_err(map_err)?;
+    }
     Ok(())
+}
+
+/// The greatest sequence number of `prefix` in use: the one kept, or else (a store whose accounts
+/// were all made with six digits, before the sequence was kept) the greatest six-digit account.
+fn last_account(tx: &Connection, prefix: AccountPrefix) -> StoreResult<u64> {
+    let prefix = prefix.to_string();
+    let kept: Option<i64> =
+        query_row_cached(tx, "SELECT last FROM account_sequence WHERE prefix = ?1", [&prefix], |r| r.get(0))
+            .optional()
+            .map_err(map_err)?;
+    // A range on the account's own unique index (LIKE would scan the table: it ignores case, the
+    // index does not).
+    let greatest: Option<String> = query_row_cached(
+        tx,
+        "SELECT max(account) FROM encounter WHERE account >= ?1 AND account < ?1 || '~'",
+        [&prefix],
+        |r| r.get(0),
+    )
+    .map_err(map_err)?;
+    let written = greatest.as_deref().and_then(AccountNumber::parse).map_or(0, |a| a.sequence());
+    Ok(written.max(kept.map_or(0, |n| n.max(0) as u64)))
 }
 
 /// Notes: found again by source id (their status follows the source's), or created with their text.

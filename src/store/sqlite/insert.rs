@@ -328,6 +328,17 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch) -> StoreResult<BatchCoun
             counts.disclosures += 1;
         }
     }
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "INSERT INTO account_sequence (prefix, last) VALUES (?1, ?2)
+                 ON CONFLICT (prefix) DO UPDATE SET last = max(last, ?2)",
+            )
+            .map_err(map_err)?;
+        for (prefix, last) in &batch.account_sequences {
+            stmt.execute(params![prefix, *last as i64]).map_err(map_err)?;
+        }
+    }
     Ok(counts)
 }
 

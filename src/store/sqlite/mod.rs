@@ -395,8 +395,8 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn mark_demo(&self) -> StoreResult<()> {
-        self.write(admin::mark_demo)
+    fn mark_demo(&self, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write(move |c| admin::mark_demo(c, &audit))
     }
 
     fn setting(&self, key: &str) -> StoreResult<Option<String>> {
