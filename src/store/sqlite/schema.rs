@@ -452,9 +452,10 @@ CREATE TABLE account_sequence (
 ) STRICT, WITHOUT ROWID;
 "#;
 
-/// The physician an audit event concerns. Who holds a nightly run (user, host, process), so that a run whose process died can be told from
-/// one still working; and a notice per facility, so that each letter carries the letterhead of the
-/// facility whose charts it lists (notices recorded before take the facility of their first item).
+/// Who holds a nightly run (user, host, process), so that a run whose process died can be told from
+/// one still working; a notice per facility, so that each letter carries the letterhead of the
+/// facility whose charts it lists (notices recorded before take the facility of their first item);
+/// and the physician an audit event concerns.
 const MIGRATION_9: &str = r#"
 ALTER TABLE nightly_run ADD COLUMN holder TEXT NOT NULL DEFAULT '';
 ALTER TABLE nightly_run ADD COLUMN host TEXT NOT NULL DEFAULT '';
