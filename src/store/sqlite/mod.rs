@@ -186,8 +186,8 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         // An interrupted bulk load may have left indexes missing; rebuilding them is idempotent.
         return schema::ensure_indexes(conn).map_err(map_err);
     }
-    if found > 0 {
-        backup_before_upgrade(conn, path, found)?;
+    let backup = if found > 0 {
+        Some(backup_before_upgrade(conn, path, found)?)
     } else {
         let tables: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
@@ -197,13 +197,26 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
                 "the file holds tables but no chartroom schema version; is it another program's database?".into(),
             ));
         }
-    }
+        None
+    };
     for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(found as usize) {
         let version = index as i64 + 1;
-        let tx = conn.transaction().map_err(map_err)?;
-        tx.execute_batch(sql).map_err(map_err)?;
-        tx.pragma_update(None, "user_version", version).map_err(map_err)?;
-        tx.commit().map_err(map_err)?;
+        // Each step is one transaction: a step that fails leaves the store at the step before it.
+        let step = conn.transaction().and_then(|tx| {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()
+        });
+        if let Err(e) = step {
+            let kept = match &backup {
+                Some(file) => format!("; the copy made before the upgrade is {}", file.display()),
+                None => String::new(),
+            };
+            return Err(StoreError::Backend(format!(
+                "upgrading the store to schema version {version} failed ({e}); it is unchanged at version {}{kept}",
+                version - 1
+            )));
+        }
         tracing::info!(version, "store schema upgraded");
     }
     insert::seed_deficiency_types(conn)?;
@@ -218,7 +231,14 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
 fn backup_before_upgrade(conn: &Connection, path: &Path, version: i64) -> StoreResult<PathBuf> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "store".into());
-    let backup = path.with_file_name(format!("{file_name}.v{version}-{stamp}.bak"));
+    // Two opens in the same second (a retry) each keep their own copy.
+    let backup = (1..)
+        .map(|n| match n {
+            1 => path.with_file_name(format!("{file_name}.v{version}-{stamp}.bak")),
+            n => path.with_file_name(format!("{file_name}.v{version}-{stamp}-{n}.bak")),
+        })
+        .find(|candidate| !candidate.exists())
+        .unwrap_or_else(|| path.with_file_name(format!("{file_name}.v{version}-{stamp}.bak")));
     online_backup(conn, &backup)?;
     tracing::info!(from_version = version, "backup written before schema upgrade");
     Ok(backup)
@@ -666,6 +686,40 @@ mod tests {
         let marker: String =
             live.query_row("SELECT value FROM store_setting WHERE key = 'marker'", [], |r| r.get(0)).unwrap();
         assert_eq!(marker, "42", "its rows kept");
+    }
+
+    #[test]
+    fn a_step_that_fails_leaves_the_store_at_the_step_before_and_says_where_its_copy_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let last = schema::current_version();
+        // A file one step behind whose next step cannot apply: its last migration's first change is
+        // already there (as a hand repair, or an unreleased build, might leave it).
+        let conn = Connection::open(&path).unwrap();
+        for sql in &schema::MIGRATIONS[..last as usize - 1] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", last - 1).unwrap();
+        let first_change = schema::MIGRATIONS[last as usize - 1]
+            .split(';')
+            .map(str::trim)
+            .find(|stmt| !stmt.is_empty() && !stmt.starts_with("--"))
+            .unwrap();
+        conn.execute_batch(first_change).unwrap();
+        drop(conn);
+        for _ in 0..2 {
+            let err = SqliteStore::open(&path).err().expect("the step fails");
+            let text = err.to_string();
+            assert!(text.contains(&format!("upgrading the store to schema version {last} failed")), "{text}");
+            assert!(text.contains(&format!("unchanged at version {}", last - 1)), "{text}");
+            assert!(text.contains("store.db.v"), "names its copy: {text}");
+        }
+        let copies = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".bak"));
+        assert_eq!(copies.count(), 2, "a retry in the same second keeps its own copy");
+        let version: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, last - 1);
     }
 
     #[test]
