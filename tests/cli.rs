@@ -146,3 +146,24 @@ fn the_command_line_reads_the_type_catalog_through_the_desk_and_its_permission_c
     assert!(!out.status.success());
     assert!(stderr(&out).contains("may not"), "the refusal, not a lookup's answer: {}", stderr(&out));
 }
+
+/// A demo store: GARCIA's A25-000781 and PATEL (NPI 1000000001) are in it.
+fn demo_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chartroom(dir.path(), &["init"]);
+    assert!(out.status.success(), "init failed: {}", stderr(&out));
+    dir
+}
+
+#[test]
+fn the_command_line_names_what_it_changed_as_a_clerk_does_never_by_internal_id() {
+    let dir = demo_store();
+    let out = chartroom(dir.path(), &["deficiencies", "add", "A25-000781", "PN", "1000000001"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(said.trim(), "Added A25-000781 PN for the provider with NPI 1000000001.");
+    // The director sees the suspension list but does not decide it, and is told who does.
+    let out = chartroom(dir.path(), &["provider", "suspend", "1000000001"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("that needs medical_staff_office"), "{}", stderr(&out));
+}

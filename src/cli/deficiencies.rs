@@ -141,7 +141,11 @@ pub(super) fn run(
         }
         DeficiencyCommand::Add { account, type_code, npi, confirm_duplicate } => {
             match desk.add_deficiency(&account, &type_code, &npi, confirm_duplicate).map_err(fail)? {
-                crate::desk::deficiencies::AddDeficiency::Added(id) => emit(format!("Added deficiency {id}.")),
+                crate::desk::deficiencies::AddDeficiency::Added(_) => emit(format!(
+                    "Added {} {} for the provider with NPI {npi}.",
+                    account.to_ascii_uppercase(),
+                    type_code.to_ascii_uppercase()
+                )),
                 crate::desk::deficiencies::AddDeficiency::AlreadyDefined(question) => {
                     Err(CliError(format!("{question} — nothing added; repeat with --confirm-duplicate to add it")))
                 }
