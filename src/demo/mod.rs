@@ -13,7 +13,6 @@ mod names;
 mod rng;
 
 use crate::desk::{Desk, DeskError};
-use crate::domain::audit::AuditAction;
 use crate::domain::chart::{FacilityKind, NewFacility};
 use crate::domain::role::{Permission, Role};
 use crate::domain::ssn::SsnKey;
@@ -94,8 +93,7 @@ pub fn populate(
     if info.is_demo && info.patient_count > 0 {
         return Err(DemoError::AlreadyPopulated(info.patient_count));
     }
-    let event = |detail: String| desk.audit_event(AuditAction::Create, "store", detail);
-    desk.store().mark_demo(event(format!("demo hospital: {} patients, seed {}", options.patients, options.seed)))?;
+    desk.mark_demo(format!("demo hospital: {} patients, seed {}", options.patients, options.seed))?;
 
     for (code, name, state, kind, tz) in FACILITIES {
         if info.facilities.iter().any(|f| f.code == *code) {
@@ -114,11 +112,10 @@ pub fn populate(
 
     let bulk = info.patient_count == 0 && options.patients >= 50_000;
     if bulk {
-        desk.store().begin_bulk_load()?;
+        desk.begin_bulk_load()?;
     }
     let plan = HospitalPlan::new(options, key.clone());
-    let mut counts =
-        desk.store().insert_batch(plan.foundation_batch(), Some(event("demo hospital: staff and fixtures".into())))?;
+    let mut counts = desk.insert_records(plan.foundation_batch(), "demo hospital: staff and fixtures".into())?;
     let total = options.patients;
     let batches = total.div_ceil(BATCH_PATIENTS);
     // Generate the next batch on a second thread while the store writes this one.
@@ -145,27 +142,22 @@ pub fn populate(
                 n => format!("demo hospital: patients {first} to {last} of {total} and {n} near-duplicates"),
             };
             done += batch.patients.len();
-            counts += desk.store().insert_batch(batch, Some(event(detail)))?;
+            counts += desk.insert_records(batch, detail)?;
             progress(done.min(total), total);
         }
         Ok(())
     })?;
-    desk.store().finish_bulk_load()?;
+    desk.finish_bulk_load()?;
     // The demo already analysed its discharges: the nightly run starts from today.
     let yesterday = options.today - chrono::Duration::days(1);
-    let through = yesterday.format("%Y-%m-%d").to_string();
-    desk.store().put_setting(
-        crate::desk::deficiencies::NIGHTLY_THROUGH,
-        &through,
-        Some(event(format!("demo hospital: discharges analysed through {through}"))),
-    )?;
+    desk.set_nightly_through(yesterday, format!("demo hospital: discharges analysed through {yesterday}"))?;
     let summary = format!(
         "demo hospital: patients={} encounters={} documents={} deficiencies={} seed={}",
         counts.patients, counts.encounters, counts.documents, counts.deficiencies, options.seed
     );
     // How far the demo numbered each kind's accounts, so that imports number on from there.
     let numbering = RecordBatch { account_sequences: plan.account_sequences(), ..Default::default() };
-    desk.store().insert_batch(numbering, Some(event(summary)))?;
+    desk.insert_records(numbering, summary)?;
     Ok(counts)
 }
 

@@ -7,6 +7,7 @@ pub mod deficiency_work;
 pub mod identity;
 pub mod import;
 pub mod queue_filter;
+pub mod records;
 
 use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
 use crate::domain::chart::{Chart, Facility, NewFacility};
