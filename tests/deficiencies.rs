@@ -116,7 +116,7 @@ fn scenario() -> common::Fixture {
         batch.documents.push(doc(account, "DS", PATEL, DocumentStatus::Completed));
         batch.documents.push(doc(account, "OP_NOTE", OKAFOR, DocumentStatus::Unsigned));
     }
-    store.insert_batch(batch, None).unwrap();
+    store.insert_batch(batch, common::event("batch")).unwrap();
     store.put_setting(chartroom::desk::deficiencies::NIGHTLY_THROUGH, "2025-02-09", None).unwrap();
     f
 }
@@ -626,7 +626,9 @@ fn letters_carry_the_letterhead_of_the_facility_whose_charts_they_list() {
     let f = scenario();
     let mut clinic = stay("204512", "A25-000799", d(2, 6), d(2, 10), PATEL);
     clinic.facility_code = "HDH".into();
-    f.store.insert_batch(RecordBatch { encounters: vec![clinic], ..Default::default() }, None).unwrap();
+    f.store
+        .insert_batch(RecordBatch { encounters: vec![clinic], ..Default::default() }, common::event("batch"))
+        .unwrap();
     desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
     let letters = f.dir.path().join("letters");
     let summary = desk_on(&f, "mlee", d(2, 24)).nightly(d(2, 24), Some(&letters)).unwrap();

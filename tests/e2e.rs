@@ -132,7 +132,7 @@ fn a_hostile_name_changes_nothing_on_the_terminal() {
         let store = chartroom::store::sqlite::SqliteStore::open(&dir.path().join("data").join("chartroom.db")).unwrap();
         let mut batch = RecordBatch::default();
         batch.patients.push(common::patient("4000001", "\x1b[2J\x1b]0;pwned\x07Smith", "Eve", "", (1990, 1, 1), None));
-        store.insert_batch(batch, None).unwrap();
+        store.insert_batch(batch, common::event("batch")).unwrap();
     }
     let args = store_args(dir.path());
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -266,7 +266,8 @@ fn bulk_complete_rows_of_the_deficiency_queue() {
     // read as Alt-key without a pause (a timing guess).
     s.send(b"\x10deficiencies\r");
     s.wait_for("Deficiencies", WAIT);
-    s.wait_for("  1 ", WAIT);
+    // Row 1 itself: the footer's `1 2 3` shows before the list has loaded.
+    s.wait_for_line("   1 ", WAIT);
     s.send(b":QC=1-2");
     s.send(b"\r");
     // The question names the rows it will complete.

@@ -396,7 +396,7 @@ fn imported_mrns_step_over_the_numbers_a_store_already_uses() {
     let mut batch = chartroom::store::RecordBatch::default();
     batch.patients.push(common::patient("5000000", "Demo", "One", "", (1950, 1, 1), None));
     batch.patients.push(common::patient("5000002", "Demo", "Two", "", (1950, 1, 1), None));
-    f.store.insert_batch(batch, None).unwrap();
+    f.store.insert_batch(batch, common::event("batch")).unwrap();
     let dhim = common::desk_for(&f, "dhim");
     let dir = tempfile::tempdir().unwrap();
     let import = |rows: &str| {
@@ -642,7 +642,7 @@ fn accounts_past_999999_get_seven_digits_and_are_found() {
         attending_npi: None,
     });
     batch.account_sequences.push(("A25-".into(), 999_999));
-    f.store.insert_batch(batch, None).unwrap();
+    f.store.insert_batch(batch, common::event("batch")).unwrap();
 
     let dhim = common::desk_for(&f, "dhim");
     let dir = tempfile::tempdir().unwrap();

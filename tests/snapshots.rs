@@ -232,7 +232,7 @@ fn a_hostile_name_shows_as_text() {
         (1990, 1, 1),
         None,
     ));
-    h.fixture.store.insert_batch(batch, None).unwrap();
+    h.fixture.store.insert_batch(batch, common::event("batch")).unwrap();
     h.type_text("4000001");
     let terminal = h.draw(80, 24, &theme());
     for cell in terminal.backend().buffer().content() {

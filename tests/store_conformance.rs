@@ -187,7 +187,7 @@ fn results_come_a_page_at_a_time() {
                 None,
             ));
         }
-        f.store.insert_batch(batch, None).unwrap();
+        f.store.insert_batch(batch, event("batch")).unwrap();
         let first = f.store.search_patients(&name("PAGEWRIGHT", ""), Page { offset: 0, limit: 50 }).unwrap();
         assert_eq!(first.rows.len(), 50);
         assert!(first.has_more);
@@ -208,7 +208,7 @@ fn a_batch_is_all_or_nothing() {
         let mut batch = RecordBatch::default();
         batch.patients.push(patient("3000001", "Fresh", "Anna", "", (1990, 1, 1), None));
         batch.patients.push(patient("100234", "Duplicate", "Mrn", "", (1990, 1, 1), None));
-        let err = f.store.insert_batch(batch, None).unwrap_err();
+        let err = f.store.insert_batch(batch, event("batch")).unwrap_err();
         assert!(matches!(err, StoreError::Duplicate(ref what) if what.contains("MRN")), "{err}");
         let page = f.store.search_patients(&name("FRESH", ""), Page::first(5)).unwrap();
         assert!(page.rows.is_empty(), "the good row of a failed batch is not written");
@@ -288,7 +288,7 @@ fn names_are_kept_exactly_as_given_even_hostile_ones() {
         let hostile = "\x1b[2J\x1b]0;pwned\x07Smith";
         let mut batch = RecordBatch::default();
         batch.patients.push(patient("4000001", hostile, "Eve", "", (1990, 1, 1), None));
-        f.store.insert_batch(batch, None).unwrap();
+        f.store.insert_batch(batch, event("batch")).unwrap();
         let page =
             f.store.search_patients(&PatientLookup::Mrn(Mrn::parse("4000001").unwrap()), Page::first(5)).unwrap();
         // The store keeps data as given; every display path cleans it (see the snapshot and CLI tests).

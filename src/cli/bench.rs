@@ -279,7 +279,18 @@ mod tests {
             let family = ["SMITH", "SMITHSON", "SMYTH"][n % 3];
             batch.patients.push(patient(n, family, ["JOHN", "JANE", "JO"][n % 3]));
         }
-        store.insert_batch(batch, None).unwrap();
+        let audit = crate::domain::audit::NewAuditEvent {
+            at: chrono::Utc::now(),
+            username: "bench".into(),
+            source: "local".into(),
+            action: crate::domain::audit::AuditAction::Create,
+            entity: "store".into(),
+            entity_id: None,
+            patient_id: None,
+            provider_id: None,
+            detail: "bench patients".into(),
+        };
+        store.insert_batch(batch, audit).unwrap();
         (dir, store)
     }
 

@@ -19,7 +19,7 @@ impl Desk {
     /// carries: "demo hospital: patients 1 to 5000 of 3000000").
     pub fn insert_records(&self, batch: RecordBatch, detail: String) -> DeskResult<BatchCounts> {
         self.require_permission(Permission::AdministerStore)?;
-        Ok(self.store().insert_batch(batch, Some(self.audit_event(AuditAction::Create, "store", detail)))?)
+        Ok(self.store().insert_batch(batch, self.audit_event(AuditAction::Create, "store", detail))?)
     }
 
     /// Prepares an empty store for a large load: its secondary indexes are built once at the end.

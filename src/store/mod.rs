@@ -161,7 +161,8 @@ pub trait Store: Send + Sync {
     /// Whether an earlier import brought the record known in `system` as `source_id`.
     fn has_imported(&self, record: imports::SourceRecord, system: &str, source_id: &str) -> StoreResult<bool>;
     /// Writes a batch of records (demo, import) in one transaction, with its audit event.
-    fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<records::BatchCounts>;
+    /// Every row is stamped with the event's instant: the store reads no clock of its own.
+    fn insert_batch(&self, batch: RecordBatch, audit: NewAuditEvent) -> StoreResult<records::BatchCounts>;
     /// Prepares an empty store for a large load (the demo at a million patients): secondary indexes
     /// are dropped and built once at [`Store::finish_bulk_load`]. Refused when the store has patients.
     fn begin_bulk_load(&self) -> StoreResult<()>;

@@ -104,7 +104,7 @@ pub fn populate(store: &dyn Store) {
             )
             .unwrap();
     }
-    store.insert_batch(plan.foundation_batch(), None).unwrap();
+    store.insert_batch(plan.foundation_batch(), event("batch")).unwrap();
     let mut batch = RecordBatch::default();
     batch.patients.push(patient("100999", "Smith", "Jonathan", "", (1961, 4, 12), Some("111223333")));
     batch.patients.push(patient("101000", "Smithson", "Jon", "", (1970, 1, 1), None));
@@ -123,7 +123,7 @@ pub fn populate(store: &dyn Store) {
         discharge_at: None,
         attending_npi: Some("1000000001".into()),
     });
-    store.insert_batch(batch, None).unwrap();
+    store.insert_batch(batch, event("batch")).unwrap();
 }
 
 /// The scenario store, ready.

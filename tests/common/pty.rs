@@ -32,6 +32,8 @@ pub struct Session {
     pub master: Box<dyn MasterPty + Send>,
     pub writer: Box<dyn Write + Send>,
     pub child: Box<dyn Child + Send + Sync>,
+    /// Set when the reader has read everything the program wrote (the pty closed).
+    pub drained: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Starts `program args` in an 80×24 (or `size`) pseudo-terminal with a UTF-8 locale.
@@ -61,8 +63,9 @@ pub fn spawn_command(mut cmd: CommandBuilder, (cols, rows): (u16, u16)) -> Sessi
     let parser = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(nz(rows), nz(cols), 0, Recorder::default())));
     let raw = Arc::new(Mutex::new(Vec::new()));
     let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let drained = Arc::new(std::sync::atomic::AtomicBool::new(false));
     {
-        let (parser, raw, arrivals) = (parser.clone(), raw.clone(), arrivals.clone());
+        let (parser, raw, arrivals, drained) = (parser.clone(), raw.clone(), arrivals.clone(), drained.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 65536];
             loop {
@@ -75,9 +78,10 @@ pub fn spawn_command(mut cmd: CommandBuilder, (cols, rows): (u16, u16)) -> Sessi
                     }
                 }
             }
+            drained.store(true, std::sync::atomic::Ordering::SeqCst);
         });
     }
-    Session { parser, raw, arrivals, master: pair.master, writer, child }
+    Session { parser, raw, arrivals, master: pair.master, writer, child, drained }
 }
 
 impl Session {
@@ -101,6 +105,19 @@ impl Session {
         panic!("waited {timeout:?} for {text:?}; the screen shows:\n{}", self.screen());
     }
 
+    /// Waits until a line of the screen starts with `start` (a table's row `   1 `, which the footer's
+    /// `1 2 3` would match anywhere else in a line); panics with the screen after `timeout`.
+    pub fn wait_for_line(&self, start: &str, timeout: Duration) {
+        let begun = Instant::now();
+        while begun.elapsed() < timeout {
+            if self.screen().lines().any(|line| line.starts_with(start)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("waited {timeout:?} for a line starting {start:?}; the screen shows:\n{}", self.screen());
+    }
+
     pub fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).unwrap();
         self.writer.flush().unwrap();
@@ -115,11 +132,15 @@ impl Session {
         drop(parser);
     }
 
-    /// Waits for the child to exit; panics after `timeout`.
+    /// Waits for the child to exit and for everything it wrote to be read (a test then reads the
+    /// whole of its output, not what had arrived by the moment it exited); panics after `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                while !self.drained.load(std::sync::atomic::Ordering::SeqCst) && start.elapsed() < timeout {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
                 return status;
             }
             if start.elapsed() > timeout {

@@ -59,21 +59,19 @@ impl<'t> Keys<'t> {
 pub(super) fn insert_batch(
     conn: &mut Connection,
     batch: &RecordBatch,
-    audit: Option<&NewAuditEvent>,
+    audit: &NewAuditEvent,
 ) -> StoreResult<BatchCounts> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
-    let counts = write_all(&tx, batch)?;
-    if let Some(audit) = audit {
-        append_audit(&tx, audit)?;
-    }
+    let counts = write_all(&tx, batch, audit.at)?;
+    append_audit(&tx, audit)?;
     tx.commit().map_err(map_err)?;
     Ok(counts)
 }
 
-fn write_all(tx: &Transaction<'_>, batch: &RecordBatch) -> StoreResult<BatchCounts> {
+fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chrono::Utc>) -> StoreResult<BatchCounts> {
     let mut keys = Keys::new(tx);
     let mut counts = BatchCounts::default();
-    let now = timestamp(chrono::Utc::now());
+    let now = timestamp(at);
 
     {
         let mut stmt =

@@ -66,8 +66,25 @@ impl FileSharing {
 
 pub struct SqliteStore {
     path: PathBuf,
-    writer: mpsc::Sender<WriteJob>,
+    /// None only while the store closes.
+    writer: Option<mpsc::Sender<WriteJob>>,
+    writer_thread: Option<std::thread::JoinHandle<()>>,
     readers: Mutex<Vec<Connection>>,
+}
+
+/// Closing: the read-only connections first, then the writer once it has finished its queue, so the
+/// last connection to close is the one that may fold the write-ahead log into the file and remove
+/// it (a read-only one cannot); a store closed is then one file, which `demo` relies on to move it.
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Ok(mut pool) = self.readers.lock() {
+            pool.clear();
+        }
+        drop(self.writer.take());
+        if let Some(thread) = self.writer_thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl SqliteStore {
@@ -82,8 +99,13 @@ impl SqliteStore {
         create_file_with_mode(path, sharing.file_mode())?;
         let mut conn = open_connection(path, false)?;
         migrate(&mut conn, path)?;
-        let writer = spawn_writer(conn)?;
-        Ok(Self { path: path.to_path_buf(), writer, readers: Mutex::new(Vec::new()) })
+        let (writer, thread) = spawn_writer(conn)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer: Some(writer),
+            writer_thread: Some(thread),
+            readers: Mutex::new(Vec::new()),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -99,7 +121,11 @@ impl SqliteStore {
         let boxed: WriteJob = Box::new(move |conn| {
             let _ = reply_tx.send(job(conn));
         });
-        self.writer.send(boxed).map_err(|_| StoreError::Backend("the store's writer has stopped".into()))?;
+        self.writer
+            .as_ref()
+            .ok_or_else(|| StoreError::Backend("the store is closing".into()))?
+            .send(boxed)
+            .map_err(|_| StoreError::Backend("the store's writer has stopped".into()))?;
         reply_rx.recv().map_err(|_| StoreError::Backend("the store's writer stopped mid-write".into()))?
     }
 
@@ -165,14 +191,14 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     Ok(conn)
 }
 
-fn spawn_writer(mut conn: Connection) -> StoreResult<mpsc::Sender<WriteJob>> {
+fn spawn_writer(mut conn: Connection) -> StoreResult<(mpsc::Sender<WriteJob>, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel::<WriteJob>();
-    std::thread::Builder::new().name("chartroom-store-writer".into()).spawn(move || {
+    let thread = std::thread::Builder::new().name("chartroom-store-writer".into()).spawn(move || {
         for job in rx {
             job(&mut conn);
         }
     })?;
-    Ok(tx)
+    Ok((tx, thread))
 }
 
 /// Brings the file's schema up to [`schema::current_version`].
@@ -365,8 +391,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_batch(&self, batch: RecordBatch, audit: Option<NewAuditEvent>) -> StoreResult<BatchCounts> {
-        self.write(move |c| insert::insert_batch(c, &batch, audit.as_ref()))
+    fn insert_batch(&self, batch: RecordBatch, audit: NewAuditEvent) -> StoreResult<BatchCounts> {
+        self.write(move |c| insert::insert_batch(c, &batch, &audit))
     }
 
     fn begin_bulk_load(&self) -> StoreResult<()> {
@@ -720,6 +746,21 @@ mod tests {
         assert_eq!(copies.count(), 2, "a retry in the same second keeps its own copy");
         let version: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, last - 1);
+    }
+
+    #[test]
+    fn a_closed_store_is_one_file_with_its_log_folded_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let store = SqliteStore::open(&path).unwrap();
+        for n in 0..20 {
+            store.init_setting(&format!("key{n}"), "value").unwrap();
+            store.setting(&format!("key{n}")).unwrap();
+        }
+        let wal = dir.path().join("store.db-wal");
+        assert!(wal.exists(), "an open store writes ahead");
+        drop(store);
+        assert!(!wal.exists(), "closed: the log is folded into the file and removed, at once");
     }
 
     #[test]
