@@ -6,6 +6,7 @@ use super::names::{DrawnName, NameTables};
 use super::rng::DemoRng;
 use crate::domain::account::{AccountNumber, AccountPrefix};
 use crate::domain::chart::{DeficiencyStatus, DocumentStatus, EncounterKind};
+use crate::domain::completion::ChartStatus;
 use crate::domain::mrn::Mrn;
 use crate::domain::names::PersonName;
 use crate::domain::patient::{NameKeys, NewPatient, Sensitivity, Sex};
@@ -246,7 +247,7 @@ impl HospitalPlan {
         ));
         batch.completions.push(NewChartCompletion {
             account: account.into(),
-            status: "INCOMPLETE".into(),
+            status: ChartStatus::Incomplete,
             received_on: discharge.date_naive(),
             completed_on: None,
         });
@@ -659,7 +660,7 @@ impl HospitalPlan {
             // Deficiency rows need their chart-completion record first: put it before them.
             let completion = NewChartCompletion {
                 account: account.into(),
-                status: if open > 0 { "INCOMPLETE" } else { "COMPLETE" }.into(),
+                status: if open > 0 { ChartStatus::Incomplete } else { ChartStatus::Complete },
                 received_on: discharge.date_naive(),
                 completed_on: (open == 0).then(|| (discharge.date_naive() + Duration::days(10)).min(self.today())),
             };

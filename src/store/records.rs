@@ -126,8 +126,7 @@ pub struct NewDocument {
 #[derive(Debug, Clone)]
 pub struct NewChartCompletion {
     pub account: String,
-    /// `AWAITING_ANALYSIS`, `INCOMPLETE`, `COMPLETE`.
-    pub status: String,
+    pub status: crate::domain::completion::ChartStatus,
     pub received_on: NaiveDate,
     pub completed_on: Option<NaiveDate>,
 }

@@ -226,7 +226,7 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chr
             .map_err(map_err)?;
         for c in &batch.completions {
             let encounter = keys.id("encounter", &c.account)?;
-            stmt.execute(params![encounter, c.status, date_text(c.received_on), c.completed_on.map(date_text)])
+            stmt.execute(params![encounter, c.status.code(), date_text(c.received_on), c.completed_on.map(date_text)])
                 .map_err(map_err)?;
             keys.remember("chart_completion", &c.account, tx.last_insert_rowid());
         }
