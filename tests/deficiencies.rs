@@ -766,3 +766,92 @@ fn a_role_change_or_a_disabled_account_takes_effect_in_a_running_session() {
     assert!(refused.to_string().contains("your chartroom account (mlee) has been disabled"), "{refused}");
     assert!(!analyst.can(chartroom::domain::role::Permission::SearchPatients));
 }
+
+#[test]
+fn an_item_whose_notice_days_passed_unseen_is_sent_the_level_it_reached_once() {
+    let f = scenario();
+    // A stay from last year, found wanting only now (an analyst's finding, or an imported backlog).
+    let old = stay(
+        "204512",
+        "A24-000100",
+        NaiveDate::from_ymd_opt(2024, 5, 28).unwrap(),
+        NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        PATEL,
+    );
+    f.store.insert_batch(RecordBatch { encounters: vec![old], ..Default::default() }, common::event("batch")).unwrap();
+    let mlee = desk_on(&f, "mlee", d(2, 10));
+    mlee.add_deficiency("A24-000100", "DS-D", PATEL, false).unwrap();
+    let letters = f.dir.path().join("letters");
+    let first = desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), Some(&letters)).unwrap();
+    // The run catches up from the day after the last one (02/10): the backlog item is sent the
+    // delinquency notice on the first day it looks, and never the two levels below it.
+    let about_it: Vec<_> = first
+        .letters
+        .iter()
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("A24-000100")))
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(about_it, [format!("DELINQUENT_30-{PATEL}-RGH.txt")], "{first:?}");
+    let next = desk_on(&f, "mlee", d(2, 12)).nightly(d(2, 12), Some(&letters)).unwrap();
+    let again = next.letters.iter().filter_map(|p| std::fs::read_to_string(p).ok()).any(|t| t.contains("A24-000100"));
+    assert!(!again, "sent once: {next:?}");
+}
+
+#[test]
+fn a_suspension_by_override_is_not_lifted_by_completing_items_but_by_the_office() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let office = desk_on(&f, "msoffice", d(3, 3));
+    office.confirm_suspension(OKAFOR, d(3, 3), Some("bylaws 4.2")).unwrap();
+    let mlee = desk_on(&f, "mlee", d(3, 3));
+    let rows = mlee
+        .deficiency_queue(
+            &QueueFilter { today: Some(d(3, 3)), ..Default::default() },
+            QueueSort::Type,
+            Page::first(100),
+        )
+        .unwrap()
+        .rows;
+    let okafor: Vec<_> = rows.iter().filter(|r| r.physician.starts_with("OKAFOR")).map(|r| (r.id, r.version)).collect();
+    assert!(!okafor.is_empty());
+    let letters = f.dir.path().join("letters");
+    let outcome = mlee.complete_deficiencies(okafor, d(3, 3), Some(&letters)).unwrap();
+    assert!(outcome.reinstated.is_empty(), "{outcome:?}");
+    let standing = office.physician_standing(OKAFOR, d(3, 3)).unwrap();
+    assert_eq!(standing.suspended_since, Some(d(3, 3)), "still suspended");
+    assert!(!letters.join("2025-03-03").join(format!("REINSTATEMENT-{OKAFOR}-RGH.txt")).exists());
+    // The office lifts it, with a reason; the letter goes out.
+    assert!(office.lift_suspension(OKAFOR, d(3, 4), " ", Some(&letters)).is_err(), "a reason is needed");
+    assert!(mlee.lift_suspension(OKAFOR, d(3, 4), "done", Some(&letters)).is_err(), "an analyst may not");
+    office.lift_suspension(OKAFOR, d(3, 4), "committee review 03/04", Some(&letters)).unwrap();
+    assert_eq!(office.physician_standing(OKAFOR, d(3, 4)).unwrap().suspended_since, None);
+    assert!(letters.join("2025-03-04").join(format!("REINSTATEMENT-{OKAFOR}-RGH.txt")).exists());
+    let again = office.lift_suspension(OKAFOR, d(3, 5), "twice", Some(&letters)).unwrap_err();
+    assert!(again.to_string().contains("is not suspended"), "{again}");
+}
+
+#[test]
+fn a_rerun_after_a_stop_between_letter_and_notice_records_the_notice_and_leaves_its_letter_alone() {
+    let f = scenario();
+    desk_on(&f, "mlee", d(2, 11)).nightly(d(2, 11), None).unwrap();
+    let letters = f.dir.path().join("letters");
+    let first = desk_on(&f, "mlee", d(2, 24)).nightly(d(2, 24), Some(&letters)).unwrap();
+    assert!(!first.letters.is_empty());
+    // As a run killed after writing its letters and before recording their notices leaves it: the
+    // letters on disk, the notices and the day's run not in the store.
+    let db = rusqlite::Connection::open(f.dir.path().join("chartroom.db")).unwrap();
+    db.execute_batch(
+        "DELETE FROM deficiency_notice; DELETE FROM nightly_run WHERE run_on = '2025-02-24';
+         UPDATE store_setting SET value = '2025-02-23' WHERE key = 'nightly_through';
+         UPDATE deficiency SET notice_level = NULL;",
+    )
+    .unwrap();
+    drop(db);
+    let modified = |p: &std::path::PathBuf| std::fs::metadata(p).unwrap().modified().unwrap();
+    let before: Vec<_> = first.letters.iter().map(modified).collect();
+    let rerun = desk_on(&f, "mlee", d(2, 24)).nightly(d(2, 24), Some(&letters)).unwrap();
+    assert_eq!(rerun.notices_created, first.notices_created, "every notice recorded");
+    assert!(rerun.letters.is_empty(), "the same letters were already there: {:?}", rerun.letters);
+    let after: Vec<_> = first.letters.iter().map(modified).collect();
+    assert_eq!(before, after, "not rewritten");
+}

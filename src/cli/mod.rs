@@ -336,6 +336,16 @@ pub enum ProviderCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Lift a suspension (medical staff office): one made by override, which completing the
+    /// physician's items does not lift; a reinstatement letter goes out.
+    Reinstate {
+        npi: String,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
+        date: Option<chrono::NaiveDate>,
+        /// Why, for the audit trail.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -694,6 +704,11 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 let override_reason = if override_rules { reason.as_deref() } else { None };
                 desk.confirm_suspension(&npi, date, override_reason).map_err(fail)?;
                 emit(format!("Suspension of NPI {npi} confirmed from {date}."))
+            }
+            ProviderCommand::Reinstate { npi, date, reason } => {
+                let date = date.unwrap_or_else(|| desk.today());
+                desk.lift_suspension(&npi, date, &reason, Some(&config.data_dir.join("letters"))).map_err(fail)?;
+                emit(format!("Suspension of NPI {npi} lifted from {date}; a reinstatement letter was written."))
             }
         },
         Command::Import { source } => {

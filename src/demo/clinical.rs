@@ -130,6 +130,17 @@ impl HospitalPlan {
         self.options.today
     }
 
+    /// The notices the demo's past nights already sent for an item discharged on `event_on`: the
+    /// level it had reached by yesterday, so the first real night sends only what is owed anew.
+    fn notices_sent(&self, event_on: NaiveDate) -> Option<crate::domain::deficiency::NoticeLevel> {
+        crate::domain::deficiency::DeficiencyPolicy::default().notice_owed(
+            event_on,
+            0,
+            self.today() - Duration::days(1),
+            None,
+        )
+    }
+
     fn at(&self, days_ago: i64, hour: u32) -> DateTime<Utc> {
         let date = self.today() - Duration::days(days_ago);
         date.and_hms_opt(hour.min(23), 0, 0).unwrap_or_default().and_utc()
@@ -265,6 +276,7 @@ impl HospitalPlan {
                 event_on,
                 delinquent_on: event_on + Duration::days(DELINQUENT_DAYS),
                 created_at: discharge + Duration::days(1),
+                notice_level: self.notices_sent(event_on),
             });
         }
         // SMITH's clinic visit, so the lookup row has a last visit.
@@ -653,6 +665,7 @@ impl HospitalPlan {
                     event_on,
                     delinquent_on: event_on + Duration::days(DELINQUENT_DAYS),
                     created_at: discharge + Duration::days(1),
+                    notice_level: self.notices_sent(event_on),
                 });
             }
         }

@@ -80,13 +80,16 @@ pub fn check_nightly_date(date: NaiveDate, today: NaiveDate, through: Option<Nai
 }
 
 /// The notices falling due on each day from `first` to `last`: one per physician, facility and
-/// level a day, listing that facility's items.
+/// level a day, listing that facility's items that reached the level that day — or earlier without
+/// being sent it (`DeficiencyPolicy::notice_owed`), so that an imported backlog is noticed once.
 fn notices_due(
     items: &[crate::store::OpenItem],
     first: NaiveDate,
     last: NaiveDate,
     policy_of: &dyn Fn(i64) -> DeficiencyPolicy,
 ) -> Vec<NoticeDraft> {
+    let mut sent: std::collections::HashMap<i64, Option<NoticeLevel>> =
+        items.iter().map(|i| (i.id, i.notice_level)).collect();
     let mut drafts = Vec::new();
     let mut day = first;
     while day <= last {
@@ -94,11 +97,14 @@ fn notices_due(
         type Due = BTreeMap<(i64, i64, NoticeLevel), (Option<i64>, Vec<i64>)>;
         let mut due = Due::new();
         for item in items {
-            if let Some(level) = policy_of(item.facility_id).notice_due(item.event_on, item.paused_days, day) {
+            let already = sent.get(&item.id).copied().flatten();
+            if let Some(level) = policy_of(item.facility_id).notice_owed(item.event_on, item.paused_days, day, already)
+            {
                 due.entry((item.provider_id, item.facility_id, level))
                     .or_insert((item.supervisor_id, Vec::new()))
                     .1
                     .push(item.id);
+                sent.insert(item.id, Some(level));
             }
         }
         for ((provider_id, facility_id, level), (supervisor, ids)) in due {
@@ -427,7 +433,7 @@ impl Desk {
             // leaves a letter that the rerun writes again, never a notice without its letter.
             if let Some(dir) = letters_dir {
                 for draft in chunk {
-                    summary.letters.push(self.write_letter(draft, dir)?);
+                    summary.letters.extend(self.write_letter(draft, dir)?);
                 }
             }
             let audited: Vec<_> = chunk.iter().map(|n| (n.clone(), self.notice_event(n))).collect();
@@ -440,7 +446,7 @@ impl Desk {
             for notice in store.notices_between(first_day, date)? {
                 let path = letter_path(dir, &notice);
                 if !path.exists() {
-                    summary.letters.push(self.write_notice_letter(&notice, dir)?);
+                    summary.letters.extend(self.write_notice_letter(&notice, dir)?);
                 }
             }
         }
@@ -484,12 +490,14 @@ impl Desk {
 
     /// Writes the letter of a notice about to be recorded (text and PDF), headed by the facility
     /// whose charts it lists. Returns the text letter's path.
-    pub(super) fn write_letter(&self, draft: &NoticeDraft, dir: &Path) -> DeskResult<PathBuf> {
+    /// Returns the letter's path when it was written now; None when the same letter was already
+    /// there (a rerun after a run that stopped between writing it and recording its notice).
+    pub(super) fn write_letter(&self, draft: &NoticeDraft, dir: &Path) -> DeskResult<Option<PathBuf>> {
         let notice = self.store().notice_preview(draft)?;
         self.write_notice_letter(&notice, dir)
     }
 
-    fn write_notice_letter(&self, notice: &crate::store::NoticeRecord, dir: &Path) -> DeskResult<PathBuf> {
+    fn write_notice_letter(&self, notice: &crate::store::NoticeRecord, dir: &Path) -> DeskResult<Option<PathBuf>> {
         let path = letter_path(dir, notice);
         let unwritable = |path: &Path, source: std::io::Error| DeskError::File {
             what: format!(
@@ -503,12 +511,15 @@ impl Desk {
             create_private_dir(day_dir).map_err(|e| unwritable(day_dir, e))?;
         }
         let letter = crate::report::letters::notice_letter(notice);
-        write_private(&path, letter.as_bytes()).map_err(|e| unwritable(&path, e))?;
-        // The same letter as a PDF beside it, for mail and fax.
-        let pdf = crate::report::pdf::text_to_pdf(&letter).map_err(|e| DeskError::Invalid(e.to_string()))?;
         let pdf_path = path.with_extension("pdf");
+        if pdf_path.exists() && std::fs::read(&path).is_ok_and(|on_disk| on_disk == letter.as_bytes()) {
+            return Ok(None);
+        }
+        // The PDF first, the text last: a letter whose text is on disk is whole, both files.
+        let pdf = crate::report::pdf::text_to_pdf(&letter).map_err(|e| DeskError::Invalid(e.to_string()))?;
         write_private(&pdf_path, &pdf).map_err(|e| unwritable(&pdf_path, e))?;
-        Ok(path)
+        write_private(&path, letter.as_bytes()).map_err(|e| unwritable(&path, e))?;
+        Ok(Some(path))
     }
 
     pub fn deficiency_queue(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> DeskResult<QueuePage> {
@@ -623,7 +634,77 @@ impl Desk {
         let mut audit = self.audit_event(AuditAction::Update, "provider", detail);
         audit.entity_id = Some(npi.to_string());
         audit.provider_id = Some(standing.provider_id);
-        Ok(self.store().confirm_suspension(npi, on, audit)?)
+        Ok(self.store().confirm_suspension(npi, on, !eligible, audit)?)
+    }
+
+    /// The medical staff office lifts a suspension (one made by override, or before the items are
+    /// done), with a reason; a reinstatement notice goes to the physician, its letter written first.
+    pub fn lift_suspension(
+        &self,
+        npi: &str,
+        on: NaiveDate,
+        reason: &str,
+        letters_dir: Option<&Path>,
+    ) -> DeskResult<()> {
+        self.require_permission(Permission::ConfirmSuspensions)?;
+        let on = super::checked_date(on)?;
+        let reason = crate::domain::text::clean(reason.trim()).to_string();
+        if reason.is_empty() {
+            return Err(DeskError::Invalid("lifting a suspension needs a reason".into()));
+        }
+        let provider = self
+            .store()
+            .provider_by_npi(npi)?
+            .ok_or_else(|| DeskError::NotFound(format!("no provider has NPI {npi}")))?;
+        let standing = self.store().provider_suspensions(&[provider.id], on)?.pop();
+        let Some(standing) = standing.filter(|s| s.suspended) else {
+            return Err(DeskError::Invalid(format!("the provider with NPI {npi} is not suspended")));
+        };
+        let home = self.store().list_facilities()?.into_iter().next().map(|f| f.id).unwrap_or_default();
+        let draft = NoticeDraft {
+            provider_id: provider.id,
+            facility_id: home,
+            level: NoticeLevel::Reinstatement,
+            notice_on: on,
+            copy_to_id: None,
+            deficiency_ids: Vec::new(),
+            count_open: 0,
+            count_delinquent: 0,
+        };
+        let letter = match letters_dir {
+            Some(dir) => self.write_letter(&draft, dir)?,
+            None => None,
+        };
+        let mut audit = self.audit_event(
+            AuditAction::Update,
+            "provider",
+            format!("NPI {npi}: suspension lifted {}: {reason}", us_date(on)),
+        );
+        audit.entity_id = Some(npi.to_string());
+        audit.provider_id = Some(provider.id);
+        let notice_audit = self.notice_event(&draft);
+        let changes = crate::store::DeficiencyChanges {
+            reinstatements: vec![crate::store::Reinstatement {
+                provider_id: provider.id,
+                version: standing.version,
+                on,
+                audit,
+            }],
+            notices: vec![(draft, notice_audit)],
+            ..Default::default()
+        };
+        self.store().apply_deficiency_changes(changes).map_err(|e| {
+            if let Some(path) = &letter {
+                let _ = std::fs::remove_file(path);
+                let _ = std::fs::remove_file(path.with_extension("pdf"));
+            }
+            match e {
+                crate::store::StoreError::Conflict => {
+                    DeskError::Invalid(format!("the provider with NPI {npi} changed meanwhile; look again and retry"))
+                }
+                other => other.into(),
+            }
+        })
     }
 }
 
@@ -869,10 +950,16 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new().recursive(true).mode(0o770).create(dir)
 }
 
-/// Letters carry patient identifiers: the store's permissions, never world-readable.
+/// Letters carry patient identifiers: the store's permissions, never world-readable. Written beside
+/// and renamed into place, so a file at the letter's name is never half a letter (a run killed
+/// mid-write leaves only a `.partial` file, which the rerun replaces).
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o660).open(path)?;
-    file.write_all(bytes)
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o660).open(&partial)?;
+    file.write_all(bytes)?;
+    std::fs::rename(&partial, path)
 }

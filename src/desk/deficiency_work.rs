@@ -302,7 +302,7 @@ impl Desk {
         let providers: BTreeSet<i64> = closing_items.iter().map(|i| i.provider_id).collect();
         let mut letters = Vec::new();
         for standing in self.store().provider_suspensions(&providers.into_iter().collect::<Vec<_>>(), closed_on)? {
-            if !reinstated(standing.suspended, &standing.delinquent_ids, &closing) {
+            if !reinstated(standing.suspended, standing.by_override, &standing.delinquent_ids, &closing) {
                 continue;
             }
             let facility_id = closing_items
@@ -322,7 +322,7 @@ impl Desk {
             };
             if let Some(dir) = letters_dir {
                 match self.write_letter(&draft, dir) {
-                    Ok(path) => letters.push(path),
+                    Ok(written) => letters.extend(written),
                     Err(e) => {
                         remove_letters(&letters);
                         return Err(e);

@@ -614,16 +614,20 @@ pub struct DeficiencyView {
 pub struct PauseView {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// The days it moved the item's dates (AS-11 counts 02/20 to 02/25 as 5).
+    pub days: i64,
     pub reason: String,
 }
 
 impl PauseView {
-    /// `paused 02/20/2025 to 02/25/2025: chart in coding`.
+    /// `paused 02/20/2025 to 02/25/2025 (5 days): chart in coding`.
     pub fn describe(&self) -> String {
         format!(
-            "paused {} to {}: {}",
+            "paused {} to {} ({} {}): {}",
             super::dates::us_date(self.from),
             super::dates::us_date(self.to),
+            self.days,
+            if self.days == 1 { "day" } else { "days" },
             super::text::clean(&self.reason)
         )
     }

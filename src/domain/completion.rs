@@ -148,9 +148,10 @@ pub fn chart_completes(open_item_ids: &[i64], closing: &[i64]) -> bool {
 }
 
 /// Whether a suspended physician is reinstated once the listed items close: every delinquent item
-/// is among them.
-pub fn reinstated(suspended: bool, delinquent_item_ids: &[i64], closing: &[i64]) -> bool {
-    suspended && delinquent_item_ids.iter().all(|id| closing.contains(id))
+/// is among them. A suspension the medical staff office made by override was not for delinquency,
+/// so closing items does not lift it; the office does.
+pub fn reinstated(suspended: bool, by_override: bool, delinquent_item_ids: &[i64], closing: &[i64]) -> bool {
+    suspended && !by_override && delinquent_item_ids.iter().all(|id| closing.contains(id))
 }
 
 #[cfg(test)]
@@ -252,9 +253,10 @@ mod tests {
 
     #[test]
     fn a_suspended_physician_is_reinstated_when_no_delinquent_item_is_left() {
-        assert!(reinstated(true, &[4], &[4, 5]));
-        assert!(!reinstated(true, &[4, 6], &[4]));
-        assert!(!reinstated(false, &[4], &[4]));
+        assert!(reinstated(true, false, &[4], &[4, 5]));
+        assert!(!reinstated(true, false, &[4, 6], &[4]));
+        assert!(!reinstated(false, false, &[4], &[4]));
+        assert!(!reinstated(true, true, &[], &[4]), "an override suspension stays until the office lifts it");
     }
 
     #[test]

@@ -59,6 +59,29 @@ impl DeficiencyPolicy {
         Self::base(event_on, paused_days) + Duration::days(self.delinquent_days)
     }
 
+    /// The notice an item is owed on `date`, given the highest level already sent it: the highest
+    /// level whose day has come, if it is above what was sent. A level's day that passed unseen (a
+    /// backlog imported long after discharge, a night with no run) is not lost: the item gets the
+    /// level it has reached, once, and the levels below it are passed over.
+    pub fn notice_owed(
+        &self,
+        event_on: NaiveDate,
+        paused_days: i64,
+        date: NaiveDate,
+        sent: Option<NoticeLevel>,
+    ) -> Option<NoticeLevel> {
+        let reached = if date >= self.delinquent_on(event_on, paused_days) {
+            NoticeLevel::Delinquent
+        } else if date >= self.final_notice_on(event_on, paused_days) {
+            NoticeLevel::FinalNotice
+        } else if date >= self.notice_on(event_on, paused_days) {
+            NoticeLevel::Notice
+        } else {
+            return None;
+        };
+        sent.is_none_or(|level| reached > level).then_some(reached)
+    }
+
     /// Which notice, if any, falls due on `date` for an item with this aging base.
     pub fn notice_due(&self, event_on: NaiveDate, paused_days: i64, date: NaiveDate) -> Option<NoticeLevel> {
         if date == self.notice_on(event_on, paused_days) {
@@ -444,6 +467,25 @@ mod tests {
         assert_eq!(policy.delinquent_on(discharged, 0), d(2025, 3, 12));
         assert_eq!(policy.notice_due(discharged, 0, d(2025, 3, 3)), Some(NoticeLevel::FinalNotice));
         assert_eq!(policy.notice_due(discharged, 0, d(2025, 3, 4)), None);
+    }
+
+    #[test]
+    fn a_notice_is_owed_once_per_level_and_a_missed_day_is_not_lost() {
+        let policy = DeficiencyPolicy::default();
+        let discharged = d(2025, 2, 10);
+        assert_eq!(policy.notice_owed(discharged, 0, d(2025, 2, 23), None), None);
+        assert_eq!(policy.notice_owed(discharged, 0, d(2025, 2, 24), None), Some(NoticeLevel::Notice));
+        assert_eq!(policy.notice_owed(discharged, 0, d(2025, 2, 25), Some(NoticeLevel::Notice)), None, "sent");
+        assert_eq!(
+            policy.notice_owed(discharged, 0, d(2025, 3, 3), Some(NoticeLevel::Notice)),
+            Some(NoticeLevel::FinalNotice)
+        );
+        // A backlog item seen for the first time years later gets the delinquency notice, once.
+        let old = d(2001, 1, 6);
+        assert_eq!(policy.notice_owed(old, 0, d(2026, 12, 1), None), Some(NoticeLevel::Delinquent));
+        assert_eq!(policy.notice_owed(old, 0, d(2026, 12, 2), Some(NoticeLevel::Delinquent)), None);
+        // A pause moves the levels' days with it.
+        assert_eq!(policy.notice_owed(discharged, 5, d(2025, 2, 24), None), None);
     }
 
     #[test]

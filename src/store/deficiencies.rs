@@ -150,6 +150,8 @@ pub struct NoticeDraft {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenItem {
     pub id: i64,
+    /// The highest notice level already sent for it.
+    pub notice_level: Option<NoticeLevel>,
     pub facility_id: i64,
     pub provider_id: i64,
     pub supervisor_id: Option<i64>,
@@ -255,6 +257,8 @@ pub struct ProviderSuspension {
     pub provider_id: i64,
     pub version: i64,
     pub suspended: bool,
+    /// Suspended by the medical staff office's override, not for delinquency.
+    pub by_override: bool,
     /// The physician's open items delinquent on the day asked.
     pub delinquent_ids: Vec<i64>,
 }

@@ -253,7 +253,9 @@ pub trait Store: Send + Sync {
         audit: NewAuditEvent,
     ) -> StoreResult<i64>;
     fn add_provider_leave(&self, npi: &str, from: NaiveDate, to: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
-    fn confirm_suspension(&self, npi: &str, on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
+    /// Records a suspension from `on`; `by_override` when the medical staff office suspended a
+    /// physician the rules did not make eligible (completing items then does not lift it).
+    fn confirm_suspension(&self, npi: &str, on: NaiveDate, by_override: bool, audit: NewAuditEvent) -> StoreResult<()>;
     /// The nightly runs not finished, and the last one finished.
     fn nightly_claims(&self) -> StoreResult<Vec<NightlyClaim>>;
     /// Claims the nightly run for `claim.run_on`; false when a run for that day has already

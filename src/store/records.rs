@@ -140,6 +140,9 @@ pub struct NewDeficiency {
     pub event_on: NaiveDate,
     pub delinquent_on: NaiveDate,
     pub created_at: DateTime<Utc>,
+    /// The highest notice level already sent for it (its maker's history), so that the next
+    /// nightly run sends only what is newly owed.
+    pub notice_level: Option<crate::domain::deficiency::NoticeLevel>,
 }
 
 #[derive(Debug, Clone)]

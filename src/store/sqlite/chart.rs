@@ -150,14 +150,20 @@ pub(super) fn load(conn: &Connection, patient_id: i64) -> StoreResult<Option<Cha
         .map_err(map_err)?;
     let mut deficiencies = deficiencies;
     let mut pause_stmt = conn
-        .prepare_cached("SELECT from_on, to_on, reason FROM aging_pause WHERE deficiency_id = ?1 ORDER BY from_on, id")
+        .prepare_cached(
+            "SELECT from_on, to_on, reason, days FROM aging_pause WHERE deficiency_id = ?1 ORDER BY from_on, id",
+        )
         .map_err(map_err)?;
     for d in &mut deficiencies {
         d.pauses = pause_stmt
             .query_map([d.id], |r| {
+                let from = parse_date(&r.get::<_, String>(0)?).unwrap_or_default();
+                let to = parse_date(&r.get::<_, String>(1)?).unwrap_or_default();
                 Ok(crate::domain::chart::PauseView {
-                    from: parse_date(&r.get::<_, String>(0)?).unwrap_or_default(),
-                    to: parse_date(&r.get::<_, String>(1)?).unwrap_or_default(),
+                    from,
+                    to,
+                    // Pauses recorded before the count was kept counted their whole span.
+                    days: r.get::<_, Option<i64>>(3)?.unwrap_or((to - from).num_days()),
                     reason: r.get(2)?,
                 })
             })

@@ -235,8 +235,8 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chr
         let mut stmt = tx
             .prepare_cached(
                 "INSERT INTO deficiency (chart_completion_id, encounter_id, type_code, provider_id, status, event_on,
-                     delinquent_on, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     delinquent_on, created_at, notice_level)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .map_err(map_err)?;
         for d in &batch.deficiencies {
@@ -251,7 +251,8 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chr
                 d.status.code(),
                 date_text(d.event_on),
                 date_text(d.delinquent_on),
-                timestamp(d.created_at)
+                timestamp(d.created_at),
+                d.notice_level.map(|l| l.code())
             ])
             .map_err(map_err)?;
             counts.deficiencies += 1;

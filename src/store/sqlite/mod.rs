@@ -619,9 +619,9 @@ impl Store for SqliteStore {
         self.write(move |c| deficiency::add_leave(c, &npi, from, to, &audit))
     }
 
-    fn confirm_suspension(&self, npi: &str, on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()> {
+    fn confirm_suspension(&self, npi: &str, on: NaiveDate, by_override: bool, audit: NewAuditEvent) -> StoreResult<()> {
         let npi = npi.to_string();
-        self.write(move |c| deficiency::confirm_suspension(c, &npi, on, &audit))
+        self.write(move |c| deficiency::confirm_suspension(c, &npi, on, by_override, &audit))
     }
 
     fn nightly_claims(&self) -> StoreResult<Vec<super::NightlyClaim>> {
@@ -761,6 +761,60 @@ mod tests {
         assert!(wal.exists(), "an open store writes ahead");
         drop(store);
         assert!(!wal.exists(), "closed: the log is folded into the file and removed, at once");
+    }
+
+    #[test]
+    fn notices_recorded_before_the_upgrade_say_what_each_item_was_sent() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        for sql in &schema::MIGRATIONS[..8] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 8).unwrap();
+        conn.execute_batch(
+            "INSERT INTO facility (id, code, name, state, kind, timezone)
+                 VALUES (7, 'RGH', 'Riverbend General Hospital', 'TX', 'hospital', 'America/Chicago');
+             INSERT INTO encounter (id, patient_id, account, kind, facility_id, admit_at)
+                 VALUES (1, 1, 'A25-000781', 'INPATIENT', 7, '2025-02-05T09:00:00Z');",
+        )
+        .unwrap();
+        // Three items (foreign keys are off on this bare connection); the first was sent a
+        // notice and then a final notice, the second a notice, the third nothing.
+        for id in 1..=3 {
+            conn.execute(
+                "INSERT INTO deficiency (id, chart_completion_id, encounter_id, type_code, provider_id, status,
+                     event_on, delinquent_on, created_at) VALUES (?1, 1, 1, 'DS-D', 1, 'OPEN', '2025-02-10',
+                     '2025-03-12', '2025-02-11T00:00:00Z')",
+                [id],
+            )
+            .unwrap();
+        }
+        for (level, on, ids) in [("NOTICE_14", "2025-02-24", "1,2"), ("FINAL_21", "2025-03-03", "1")] {
+            conn.execute(
+                "INSERT INTO deficiency_notice (provider_id, level, notice_on, deficiency_ids, count_open,
+                     count_delinquent, generated_at) VALUES (1, ?1, ?2, ?3, 2, 0, '2025-03-03T02:00:00Z')",
+                [level, on, ids],
+            )
+            .unwrap();
+        }
+        // The step itself, on this bare connection (no parent rows are needed to test the backfill).
+        conn.execute_batch(schema::MIGRATIONS[8]).unwrap();
+        let levels: Vec<Option<String>> = conn
+            .prepare("SELECT notice_level FROM deficiency ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(levels, [Some("FINAL_21".to_string()), Some("NOTICE_14".to_string()), None]);
+        let facilities: Vec<i64> = conn
+            .prepare("SELECT facility_id FROM deficiency_notice ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(facilities, [7, 7], "each notice takes the facility of its first item");
     }
 
     #[test]

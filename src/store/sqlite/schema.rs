@@ -455,7 +455,8 @@ CREATE TABLE account_sequence (
 /// Who holds a nightly run (user, host, process), so that a run whose process died can be told from
 /// one still working; a notice per facility, so that each letter carries the letterhead of the
 /// facility whose charts it lists (notices recorded before take the facility of their first item);
-/// and the physician an audit event concerns.
+/// the notice level each item has been sent; a suspension made by override; and the physician an
+/// audit event concerns.
 const MIGRATION_9: &str = r#"
 ALTER TABLE nightly_run ADD COLUMN holder TEXT NOT NULL DEFAULT '';
 ALTER TABLE nightly_run ADD COLUMN host TEXT NOT NULL DEFAULT '';
@@ -486,6 +487,24 @@ SELECT n.id, n.provider_id,
 FROM deficiency_notice n;
 DROP TABLE deficiency_notice;
 ALTER TABLE deficiency_notice_by_facility RENAME TO deficiency_notice;
+
+-- The highest notice level each item has been sent, so that a level whose day passed unseen (an
+-- imported backlog, a night without a run) is sent once when the item is next looked at; the
+-- notices already recorded say what was sent so far.
+ALTER TABLE deficiency ADD COLUMN notice_level TEXT;
+UPDATE deficiency SET notice_level = (
+    SELECT CASE max(CASE n.level WHEN 'NOTICE_14' THEN 1 WHEN 'FINAL_21' THEN 2 WHEN 'DELINQUENT_30' THEN 3 END)
+               WHEN 1 THEN 'NOTICE_14' WHEN 2 THEN 'FINAL_21' WHEN 3 THEN 'DELINQUENT_30' END
+    FROM deficiency_notice n, json_each('[' || n.deficiency_ids || ']') j
+    WHERE n.deficiency_ids != '' AND j.value = deficiency.id
+)
+WHERE EXISTS (SELECT 1 FROM deficiency_notice);
+
+-- The days a pause counted (fewer than its span when an earlier pause already covered some).
+ALTER TABLE aging_pause ADD COLUMN days INTEGER;
+
+-- A suspension the medical staff office made by override, which completing items does not lift.
+ALTER TABLE provider ADD COLUMN suspension_override INTEGER NOT NULL DEFAULT 0;
 
 -- The physician an event concerns, so that a provider's history finds it as a patient's does.
 ALTER TABLE audit_event ADD COLUMN provider_id INTEGER;

@@ -32,14 +32,15 @@ pub(in crate::store::sqlite) fn confirm_suspension(
     conn: &mut Connection,
     npi: &str,
     on: NaiveDate,
+    by_override: bool,
     audit: &NewAuditEvent,
 ) -> StoreResult<()> {
     let tx = conn.transaction().map_err(map_err)?;
     let id = provider_id(&tx, npi)?;
     tx.execute(
         "UPDATE provider SET status = 'SUSPENDED', suspension_started_on = ?2, suspension_ended_on = NULL,
-             version = version + 1 WHERE id = ?1",
-        params![id, date_text(on)],
+             suspension_override = ?3, version = version + 1 WHERE id = ?1",
+        params![id, date_text(on), by_override as i64],
     )
     .map_err(map_err)?;
     append_audit(&tx, audit)?;
@@ -167,7 +168,8 @@ pub(in crate::store::sqlite) fn provider_suspensions(
 ) -> StoreResult<Vec<crate::store::ProviderSuspension>> {
     let mut head = conn
         .prepare_cached(
-            "SELECT version, suspension_started_on IS NOT NULL AND suspension_ended_on IS NULL FROM provider WHERE id = ?1",
+            "SELECT version, suspension_started_on IS NOT NULL AND suspension_ended_on IS NULL, suspension_override
+             FROM provider WHERE id = ?1",
         )
         .map_err(map_err)?;
     let mut delinquent = conn
@@ -177,8 +179,10 @@ pub(in crate::store::sqlite) fn provider_suspensions(
         .map_err(map_err)?;
     let mut out = Vec::with_capacity(provider_ids.len());
     for id in provider_ids {
-        let Some((version, suspended)) =
-            head.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(map_err)?
+        let Some((version, suspended, by_override)) = head
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0)))
+            .optional()
+            .map_err(map_err)?
         else {
             continue;
         };
@@ -187,7 +191,13 @@ pub(in crate::store::sqlite) fn provider_suspensions(
             .map_err(map_err)?
             .collect::<Result<_, _>>()
             .map_err(map_err)?;
-        out.push(crate::store::ProviderSuspension { provider_id: *id, version, suspended, delinquent_ids });
+        out.push(crate::store::ProviderSuspension {
+            provider_id: *id,
+            version,
+            suspended,
+            by_override,
+            delinquent_ids,
+        });
     }
     Ok(out)
 }
@@ -309,8 +319,9 @@ pub(in crate::store::sqlite) fn apply_changes(
             }
             if let ItemChange::Pause { span, reason, by } = &write.change {
                 tx.execute(
-                    "INSERT INTO aging_pause (deficiency_id, reason, from_on, to_on, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![id, reason, date_text(span.from), date_text(span.to), by],
+                    "INSERT INTO aging_pause (deficiency_id, reason, from_on, to_on, created_by, days)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![id, reason, date_text(span.from), date_text(span.to), by, span.days],
                 )
                 .map_err(map_err)?;
             }
@@ -345,7 +356,8 @@ pub(in crate::store::sqlite) fn apply_changes(
     for r in &changes.reinstatements {
         let changed = tx
             .execute(
-                "UPDATE provider SET suspension_ended_on = ?3, status = 'ACTIVE', version = version + 1
+                "UPDATE provider SET suspension_ended_on = ?3, status = 'ACTIVE', suspension_override = 0,
+                     version = version + 1
                  WHERE id = ?1 AND version = ?2",
                 params![r.provider_id, r.version, date_text(r.on)],
             )

@@ -160,7 +160,8 @@ pub(in crate::store::sqlite) fn record_analysis(
 pub(in crate::store::sqlite) fn open_items(conn: &Connection) -> StoreResult<Vec<OpenItem>> {
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT d.id, d.provider_id, pr.supervisor_id, d.event_on, d.paused_days, d.delinquent_on, e.facility_id
+            "SELECT d.id, d.provider_id, pr.supervisor_id, d.event_on, d.paused_days, d.delinquent_on, e.facility_id,
+                    d.notice_level
              FROM deficiency d JOIN provider pr ON pr.id = d.provider_id JOIN encounter e ON e.id = d.encounter_id
              WHERE d.status IN {OPEN} ORDER BY d.provider_id, d.id"
         ))
@@ -169,6 +170,7 @@ pub(in crate::store::sqlite) fn open_items(conn: &Connection) -> StoreResult<Vec
         .query_map([], |r| {
             Ok(OpenItem {
                 id: r.get(0)?,
+                notice_level: r.get::<_, Option<String>>(7)?.as_deref().and_then(NoticeLevel::from_code),
                 facility_id: r.get(6)?,
                 provider_id: r.get(1)?,
                 supervisor_id: r.get(2)?,
@@ -196,8 +198,15 @@ pub(in crate::store::sqlite) fn record_notices<'a>(
              ON CONFLICT (provider_id, facility_id, level, notice_on) DO NOTHING",
         )
         .map_err(map_err)?;
+    let mut level_sent = tx.prepare_cached("UPDATE deficiency SET notice_level = ?2 WHERE id = ?1").map_err(map_err)?;
     for (n, audit) in notices {
         let ids = n.deficiency_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        // The items listed have now been sent this level (the desk lists only items it raises).
+        if n.level != NoticeLevel::Reinstatement {
+            for id in &n.deficiency_ids {
+                level_sent.execute(params![id, n.level.code()]).map_err(map_err)?;
+            }
+        }
         let inserted = stmt
             .execute(params![
                 n.provider_id,
