@@ -21,6 +21,18 @@ pub fn limit<const MAX: usize>(text: &str) -> Result<usize, String> {
     }
 }
 
+/// `--offset` on every command that takes one: how many rows to skip, 0 up to the largest count a
+/// store can hold (i64::MAX). A larger number once wrapped to a negative one, which the store read
+/// as 0, and the first page came back under a later page's name.
+pub fn offset(text: &str) -> Result<usize, String> {
+    let refuse = || format!("--offset is how many rows to skip, 0 to {}, not {text:?}", i64::MAX);
+    let n = text.trim().parse::<u64>().map_err(|_| refuse())?;
+    if i64::try_from(n).is_err() {
+        return Err(refuse());
+    }
+    usize::try_from(n).map_err(|_| refuse())
+}
+
 /// What `search` looks for: never empty, which would search for nothing in particular.
 pub fn search_text(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {

@@ -212,7 +212,8 @@ pub enum DeficiencyCommand {
         /// How many items to show, 1 to 1000.
         #[arg(long, default_value_t = 50, value_parser = args::limit::<1000>)]
         limit: usize,
-        #[arg(long, default_value_t = 0)]
+        /// How many items to skip, for the pages after the first.
+        #[arg(long, default_value_t = 0, value_parser = args::offset)]
         offset: usize,
         #[arg(long)]
         json: bool,
