@@ -72,7 +72,7 @@ fn limit_zero_is_refused_on_every_command_that_takes_it() {
 #[test]
 fn an_empty_search_says_what_it_expects() {
     let dir = tempfile::tempdir().unwrap();
-    assert_usage_error(dir.path(), &["search", ""], "type what to look for: an MRN");
+    assert_usage_error(dir.path(), &["search", ""], "type what to look for: an MRN (100234)");
     assert_usage_error(dir.path(), &["search", "   "], "type what to look for: an MRN");
 }
 
@@ -286,4 +286,19 @@ fn names_with_control_characters_are_refused_not_stripped() {
     );
     let out = chartroom(dir.path(), &["user", "list"]);
     assert!(!stdout(&out).contains("mreyes"), "nothing stored: {}", stdout(&out));
+}
+
+#[test]
+fn a_demo_of_no_patients_is_refused_and_its_help_says_what_it_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_usage_error(
+        dir.path(),
+        &["demo", "--patients", "0"],
+        "--patients is how many patients the demo makes, 1 to",
+    );
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+    let out = chartroom(dir.path(), &["demo", "--help"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let help = stdout(&out);
+    assert!(help.contains("about 0.5% near-duplicate"), "{help}");
 }

@@ -33,10 +33,20 @@ pub fn offset(text: &str) -> Result<usize, String> {
     usize::try_from(n).map_err(|_| refuse())
 }
 
+/// `demo --patients`: at least one, at most the demo's limit. 0 once ran and made a "demo" of the
+/// fixtures alone.
+pub fn demo_patients(text: &str) -> Result<usize, String> {
+    let max = crate::demo::MAX_PATIENTS;
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("--patients is how many patients the demo makes, 1 to {max}, not {text:?}")),
+    }
+}
+
 /// What `search` looks for: never empty, which would search for nothing in particular.
 pub fn search_text(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
-        return Err("type what to look for: an MRN (1002345), a name (SMITH,JOHN), S4821, the last four of an SSN, \
+        return Err("type what to look for: an MRN (100234), a name (SMITH,JOHN), S4821, the last four of an SSN, \
                     a birth date (04/12/1961) or an account number (A25-000781)"
             .into());
     }
