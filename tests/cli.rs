@@ -72,7 +72,7 @@ fn limit_zero_is_refused_on_every_command_that_takes_it() {
 #[test]
 fn an_empty_search_says_what_it_expects() {
     let dir = tempfile::tempdir().unwrap();
-    assert_usage_error(dir.path(), &["search", ""], "type what to look for: an MRN");
+    assert_usage_error(dir.path(), &["search", ""], "type what to look for: an MRN (100234)");
     assert_usage_error(dir.path(), &["search", "   "], "type what to look for: an MRN");
 }
 
@@ -166,4 +166,139 @@ fn the_command_line_names_what_it_changed_as_a_clerk_does_never_by_internal_id()
     let out = chartroom(dir.path(), &["provider", "suspend", "1000000001"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("that needs medical_staff_office"), "{}", stderr(&out));
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn an_offset_past_what_a_store_can_count_is_refused_not_wrapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = "--offset is how many rows to skip, 0 to 9223372036854775807";
+    for huge in ["18446744073709551615", "9223372036854775808", "-1", "lots"] {
+        assert_usage_error(dir.path(), &["deficiencies", "list", &format!("--offset={huge}")], expected);
+    }
+    // The largest offset allowed is a page past the end, not the first page under another name.
+    let dir = demo_store();
+    let out = chartroom(dir.path(), &["deficiencies", "list", "--offset", "9223372036854775807"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "only the heading: {text}");
+    assert!(!text.contains("more below"), "{text}");
+}
+
+#[test]
+fn the_command_line_prints_names_and_titles_whole() {
+    let dir = demo_store();
+    let out = chartroom(
+        dir.path(),
+        &[
+            "facility",
+            "add",
+            "KLI",
+            "--name",
+            "Kiritimati Line Islands Regional Medical Center",
+            "--state",
+            "HI",
+            "--kind",
+            "hospital",
+            "--tz",
+            "Pacific/Kiritimati",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["facility", "list"]);
+    assert!(stdout(&out).contains("KLI  Kiritimati Line Islands Regional Medical Center HI"), "{}", stdout(&out));
+
+    let out = chartroom(dir.path(), &["deficiencies", "list", "--limit", "1000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&out);
+    assert!(list.lines().filter(|l| !l.starts_with("… more below")).all(|l| !l.contains('…')), "{list}");
+    assert!(list.contains("Consult report missing or unsigned"), "{list}");
+    // A delinquent item's mark stands apart from its age.
+    assert!(list.lines().filter(|l| l.contains('!')).all(|l| l.contains("! ")), "{list}");
+
+    let out = chartroom(dir.path(), &["deficiencies", "list", "--limit", "1000", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut mrns: Vec<String> =
+        rows.as_array().unwrap().iter().filter_map(|r| r["mrn"].as_str().map(str::to_string)).collect();
+    mrns.dedup();
+    assert!(!mrns.is_empty());
+    for mrn in mrns.iter().take(25) {
+        let out = chartroom(dir.path(), &["chart", mrn]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let chart = stdout(&out);
+        let before_notes = chart.split("\n--- ").next().unwrap_or_default();
+        assert!(!before_notes.contains('…'), "MRN {mrn}:\n{chart}");
+        assert!(!chart.contains("COMPLETED (completed)"), "MRN {mrn}:\n{chart}");
+    }
+}
+
+#[test]
+fn the_audit_list_names_whom_a_change_was_about() {
+    let dir = empty_store();
+    let out = chartroom(dir.path(), &["user", "add", "mreyes", "--role", "him_clerk"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["user", "disable", "mreyes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &["audit", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.contains("enabled true -> false")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains(" mreyes "), "{line}");
+}
+
+#[test]
+fn names_with_control_characters_are_refused_not_stripped() {
+    let dir = empty_store();
+    let out = chartroom(
+        dir.path(),
+        &[
+            "facility",
+            "add",
+            "ESC",
+            "--name",
+            "Esc\u{1b}[2J\u{1b}]0;pwn\u{7}ape",
+            "--state",
+            "TX",
+            "--kind",
+            "hospital",
+            "--tz",
+            "America/Chicago",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("a facility name holds a control character (U+001B, character 4)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = chartroom(dir.path(), &["facility", "list"]);
+    assert!(!stdout(&out).contains("ESC"), "nothing stored: {}", stdout(&out));
+
+    let out = chartroom(dir.path(), &["user", "add", "mreyes", "--role", "him_clerk", "--display-name", "M\u{1b}[2JR"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("a display name holds a control character (U+001B, character 2)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = chartroom(dir.path(), &["user", "list"]);
+    assert!(!stdout(&out).contains("mreyes"), "nothing stored: {}", stdout(&out));
+}
+
+#[test]
+fn a_demo_of_no_patients_is_refused_and_its_help_says_what_it_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_usage_error(
+        dir.path(),
+        &["demo", "--patients", "0"],
+        "--patients is how many patients the demo makes, 1 to",
+    );
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+    let out = chartroom(dir.path(), &["demo", "--help"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let help = stdout(&out);
+    assert!(help.contains("about 0.5% near-duplicate"), "{help}");
 }

@@ -190,3 +190,15 @@ fn the_demo_refuses_a_store_with_real_patients() {
     let clerk = desk_for(&f, "jdoe");
     assert!(chartroom::demo::populate(&clerk, &key(), &options, &mut |_, _| {}).is_err(), "only a director may");
 }
+
+#[test]
+fn a_demo_of_no_patients_is_refused_before_anything_is_written() {
+    let f = common::sqlite_empty();
+    chartroom::desk::ensure_founder(&*f.store, "dhim", "local", common::clock().now).unwrap();
+    let dhim = desk_for(&f, "dhim");
+    let options = chartroom::demo::DemoOptions { patients: 0, seed: 1, today: common::today() };
+    let err = chartroom::demo::populate(&dhim, &key(), &options, &mut |_, _| {}).unwrap_err();
+    assert_eq!(err.to_string(), "a demo makes at least 1 patient");
+    let info = f.store.info().unwrap();
+    assert!(!info.is_demo && info.patient_count == 0 && info.facilities.is_empty(), "{info:?}");
+}

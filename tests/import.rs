@@ -652,7 +652,7 @@ fn accounts_past_999999_get_seven_digits_and_are_found() {
         dir.path().join("encounters.csv"),
         "Id,START,STOP,PATIENT,ENCOUNTERCLASS\n\
          e1,2025-03-01T06:00:00Z,2025-03-04T06:00:00Z,p1,inpatient\n\
-         e2,2025-05-01T06:00:00Z,2025-05-03T06:00:00Z,p1,inpatient\n\
+         e2,2025-02-01T06:00:00Z,2025-02-03T06:00:00Z,p1,inpatient\n\
          e3,2024-05-01T06:00:00Z,2024-05-03T06:00:00Z,p1,inpatient\n",
     )
     .unwrap();
@@ -673,7 +673,7 @@ fn accounts_past_999999_get_seven_digits_and_are_found() {
     // The next import numbers on from the kept sequence, not from the greatest string (A25-999999).
     std::fs::write(
         dir.path().join("encounters.csv"),
-        "Id,START,STOP,PATIENT,ENCOUNTERCLASS\ne4,2025-07-01T06:00:00Z,2025-07-02T06:00:00Z,p1,inpatient\n",
+        "Id,START,STOP,PATIENT,ENCOUNTERCLASS\ne4,2025-02-20T06:00:00Z,2025-02-21T06:00:00Z,p1,inpatient\n",
     )
     .unwrap();
     std::fs::remove_file(dir.path().join("patients.csv")).unwrap();
@@ -746,4 +746,69 @@ fn a_killed_demo_leaves_no_half_built_store() {
     let db = rusqlite::Connection::open(&store).unwrap();
     let patients: i64 = db.query_row("SELECT count(*) FROM patient", [], |r| r.get(0)).unwrap();
     assert!(patients >= 30, "{patients}");
+}
+
+#[test]
+fn dates_no_one_can_have_are_refused_by_the_desk_clock_and_read_counts_every_row() {
+    let f = one_facility_store();
+    let dhim = common::desk_for(&f, "dhim");
+    let dir = tempfile::tempdir().unwrap();
+    // The desk's day is 2025-03-03: a birth on the 4th is in its future, whatever the host's clock says.
+    std::fs::write(
+        dir.path().join("patients.csv"),
+        "Id,BIRTHDATE,DEATHDATE,FIRST,LAST,GENDER\n\
+         p1,1960-01-01,,Ann1,Lee2,F\n\
+         p2,1800-01-01,,Old1,Ray2,M\n\
+         p3,2999-01-01,,Late1,Day2,F\n\
+         p4,+262142-01-01,,Far1,Off2,F\n\
+         p5,2025-03-04,,Soon1,Born2,F\n\
+         p6,1950-01-01,2025-03-04,Not1,Yet2,M\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("encounters.csv"),
+        "Id,START,STOP,PATIENT,ENCOUNTERCLASS\n\
+         e1,2025-03-04T10:00:00Z,,p1,emergency\n\
+         e2,2025-03-05T10:00:00Z,,p1,emergency\n",
+    )
+    .unwrap();
+    let report = dhim.import_synthea_csv(dir.path(), Some("MAH"), common::today(), false).unwrap();
+    let reasons: Vec<String> = report.rejections.iter().map(ToString::to_string).collect();
+    let expected = [
+        "patients.csv:3: BIRTHDATE: a birth date of 1800-01-01 is before 1900-01-01",
+        "patients.csv:4: BIRTHDATE: a birth date of 2999-01-01 is after today (2025-03-03)",
+        "patients.csv:5: BIRTHDATE: a birth date of +262142-01-01 is after today (2025-03-03)",
+        "patients.csv:6: BIRTHDATE: a birth date of 2025-03-04 is after today (2025-03-03)",
+        "patients.csv:7: DEATHDATE: a death date of 2025-03-04 is after today (2025-03-03)",
+        "encounters.csv:3: START: a visit date of 2025-03-05 is after tomorrow (2025-03-04)",
+    ];
+    assert_eq!(reasons.len(), expected.len(), "{reasons:?}");
+    for (reason, want) in reasons.iter().zip(expected) {
+        assert!(reason.ends_with(want), "{reason} should end with {want}");
+    }
+    let c = &report.counts;
+    assert_eq!((c.patients.read, c.patients.created, c.patients.rejected), (6, 1, 5), "read is every row read");
+    assert_eq!((c.encounters.read, c.encounters.created, c.encounters.rejected), (2, 1, 1));
+    // A dry run counts the same.
+    let dry = dhim.import_synthea_csv(dir.path(), Some("MAH"), common::today(), true).unwrap();
+    assert_eq!((dry.counts.patients.read, dry.counts.patients.rejected), (6, 5));
+}
+
+#[test]
+fn an_import_into_a_store_of_several_facilities_lists_their_codes() {
+    let f = one_facility_store();
+    let second = chartroom::domain::chart::NewFacility::validate(
+        "CHA",
+        "Cambridge Health",
+        "MA",
+        chartroom::domain::chart::FacilityKind::Hospital,
+        "America/New_York",
+    )
+    .unwrap();
+    f.store.add_facility(second, common::event("facility")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("patients.csv"), "Id,BIRTHDATE,FIRST,LAST,GENDER\np1,1960-01-01,Ann1,Lee2,F\n")
+        .unwrap();
+    let err = common::desk_for(&f, "dhim").import_synthea_csv(dir.path(), None, common::today(), false).unwrap_err();
+    assert_eq!(err.to_string(), "the store has several facilities: name one with --facility (MAH, CHA)");
 }

@@ -21,10 +21,32 @@ pub fn limit<const MAX: usize>(text: &str) -> Result<usize, String> {
     }
 }
 
+/// `--offset` on every command that takes one: how many rows to skip, 0 up to the largest count a
+/// store can hold (i64::MAX). A larger number once wrapped to a negative one, which the store read
+/// as 0, and the first page came back under a later page's name.
+pub fn offset(text: &str) -> Result<usize, String> {
+    let refuse = || format!("--offset is how many rows to skip, 0 to {}, not {text:?}", i64::MAX);
+    let n = text.trim().parse::<u64>().map_err(|_| refuse())?;
+    if i64::try_from(n).is_err() {
+        return Err(refuse());
+    }
+    usize::try_from(n).map_err(|_| refuse())
+}
+
+/// `demo --patients`: at least one, at most the demo's limit. 0 once ran and made a "demo" of the
+/// fixtures alone.
+pub fn demo_patients(text: &str) -> Result<usize, String> {
+    let max = crate::demo::MAX_PATIENTS;
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("--patients is how many patients the demo makes, 1 to {max}, not {text:?}")),
+    }
+}
+
 /// What `search` looks for: never empty, which would search for nothing in particular.
 pub fn search_text(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
-        return Err("type what to look for: an MRN (1002345), a name (SMITH,JOHN), S4821, the last four of an SSN, \
+        return Err("type what to look for: an MRN (100234), a name (SMITH,JOHN), S4821, the last four of an SSN, \
                     a birth date (04/12/1961) or an account number (A25-000781)"
             .into());
     }

@@ -3,7 +3,7 @@
 use super::{CliError, DeficiencyCommand, fail, print};
 use crate::desk::Desk;
 use crate::desk::queue_filter::FilterKey;
-use crate::domain::chart::DeficiencyType;
+use crate::domain::chart::{DeficiencyType, npi_label};
 use crate::domain::dates::us_date;
 use crate::domain::deficiency::AgeBucket;
 use crate::domain::text::clean;
@@ -67,29 +67,33 @@ pub(super) fn run(
             if json {
                 return emit(print::to_json(&page.rows));
             }
-            let mut out = format!(
-                "{:<20} {:<6} {:<30} {:<8} {:<11} {:<10} {:>5} {}\n",
-                "PHYSICIAN", "TYPE", "DEFICIENCY", "MRN", "ACCOUNT", "DISCHARGE", "AGE", "STATUS"
+            use print::Align::{Left, Right};
+            let mut table = print::Columns::new("", &[Left, Left, Left, Left, Left, Left, Left, Right, Left]);
+            table.row(
+                ["PHYSICIAN", "TYPE", "DEFICIENCY", "MRN", "ACCOUNT", "DISCHARGE", "", "AGE", "STATUS"]
+                    .map(String::from)
+                    .to_vec(),
             );
             for r in &page.rows {
                 let age = crate::domain::deficiency::age_days(r.event_on, r.paused_days, today);
-                let mark = if r.delinquent_on <= today { "!" } else { " " };
-                let _ = writeln!(
-                    out,
-                    "{:<20} {:<6} {:<30} {:<8} {:<11} {:<10} {mark}{:>4} {} ({})",
-                    truncate(&clean(&r.physician), 20),
-                    clean(&r.type_code),
-                    truncate(&clean(&r.type_name), 30),
-                    clean(&r.mrn),
-                    clean(&r.account),
+                // `!` marks an item past its delinquency date, in a column of its own.
+                let mark = if r.delinquent_on <= today { "!" } else { "" };
+                table.row(vec![
+                    clean(&r.physician).into_owned(),
+                    clean(&r.type_code).into_owned(),
+                    clean(&r.type_name).into_owned(),
+                    clean(&r.mrn).into_owned(),
+                    clean(&r.account).into_owned(),
                     us_date(r.event_on),
-                    age,
-                    r.status.code(),
-                    r.status.missing()
-                );
+                    mark.to_string(),
+                    age.to_string(),
+                    print::deficiency_status(r.status),
+                ]);
             }
+            let mut out = table.render();
+            out.push('\n');
             if page.has_more {
-                let _ = write!(out, "… more below (--offset {})", offset + page.rows.len());
+                let _ = write!(out, "… more below (--offset {})", offset.saturating_add(page.rows.len()));
             }
             emit(out.trim_end().to_string())
         }
@@ -170,10 +174,9 @@ pub(super) fn run(
             if json {
                 return emit(print::to_json(&standings));
             }
-            let mut out = format!(
-                "{:<24} {:<11} {:>5} {:>11} {:<12} {}\n",
-                "PHYSICIAN", "NPI", "OPEN", "DELINQUENT", "OLDEST", "STANDING"
-            );
+            use print::Align::{Left, Right};
+            let mut table = print::Columns::new("", &[Left, Left, Right, Right, Left, Left]);
+            table.row(["PHYSICIAN", "NPI", "OPEN", "DELINQUENT", "OLDEST", "STANDING"].map(String::from).to_vec());
             for s in &standings {
                 let on_leave = s.leave.iter().any(|(from, to)| *from <= today && today <= *to);
                 let standing = match (s.suspended_since, on_leave) {
@@ -181,44 +184,36 @@ pub(super) fn run(
                     (None, true) => "on leave: not proposed".into(),
                     (None, false) => "suspension eligible".into(),
                 };
-                let _ = writeln!(
-                    out,
-                    "{:<24} {:<11} {:>5} {:>11} {:<12} {standing}",
-                    truncate(&clean(&s.name), 24),
-                    clean(&s.npi),
-                    s.open,
-                    s.delinquent,
-                    s.oldest_delinquent_discharge.map(us_date).unwrap_or_default()
-                );
+                table.row(vec![
+                    clean(&s.name).into_owned(),
+                    npi_label(&s.npi),
+                    s.open.to_string(),
+                    s.delinquent.to_string(),
+                    s.oldest_delinquent_discharge.map(us_date).unwrap_or_default(),
+                    standing,
+                ]);
             }
+            let out = table.render();
             emit(out.trim_end().to_string())
         }
     }
 }
 
-fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width { s.to_string() } else { s.chars().take(width - 1).chain(['…']).collect() }
-}
-
 pub(super) fn types_text(types: &[DeficiencyType]) -> String {
-    let mut out = format!(
-        "{:<7} {:<42} {:<4} {:<15} {:<9} {:<11} {}\n",
-        "CODE", "NAME", "ABBR", "CATEGORY", "LEVEL", "RESPONSIBLE", "STANDARD FOR"
-    );
+    let mut table = print::Columns::new("", &[print::Align::Left; 7]);
+    table.row(["CODE", "NAME", "ABBR", "CATEGORY", "LEVEL", "RESPONSIBLE", "STANDARD FOR"].map(String::from).to_vec());
     for t in types {
-        let _ = writeln!(
-            out,
-            "{:<7} {:<42} {:<4} {:<15} {:<9} {:<11} {}",
-            clean(&t.code),
-            clean(&t.name),
-            clean(&t.abbreviation),
-            clean(&t.category),
-            clean(&t.level),
-            clean(&t.responsible),
-            t.standard_for.join(",")
-        );
+        table.row(vec![
+            clean(&t.code).into_owned(),
+            clean(&t.name).into_owned(),
+            clean(&t.abbreviation).into_owned(),
+            clean(&t.category).into_owned(),
+            clean(&t.level).into_owned(),
+            clean(&t.responsible).into_owned(),
+            clean(&t.standard_for.join(",")).into_owned(),
+        ]);
     }
-    out.trim_end().to_string()
+    table.render()
 }
 
 /// A type from the command line's fields, over an existing definition when editing.

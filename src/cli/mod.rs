@@ -50,8 +50,13 @@ pub enum Command {
         empty: bool,
     },
     /// Fill an empty or demo store with a deterministic synthetic hospital.
+    ///
+    /// Besides the patients asked for, it makes the four patients of the acceptance scenarios and,
+    /// on purpose, about 0.5% near-duplicate registrations (one keying slip each) for practice at
+    /// finding duplicates.
     Demo {
-        #[arg(long, default_value_t = demo::FIRST_RUN_PATIENTS)]
+        /// How many patients to make, 1 to 10,000,000.
+        #[arg(long, default_value_t = demo::FIRST_RUN_PATIENTS, value_parser = args::demo_patients)]
         patients: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -212,7 +217,8 @@ pub enum DeficiencyCommand {
         /// How many items to show, 1 to 1000.
         #[arg(long, default_value_t = 50, value_parser = args::limit::<1000>)]
         limit: usize,
-        #[arg(long, default_value_t = 0)]
+        /// How many items to skip, for the pages after the first.
+        #[arg(long, default_value_t = 0, value_parser = args::offset)]
         offset: usize,
         #[arg(long)]
         json: bool,

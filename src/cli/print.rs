@@ -3,7 +3,7 @@
 
 use crate::desk::SearchOutcome;
 use crate::domain::audit::AuditEvent;
-use crate::domain::chart::{Chart, Facility};
+use crate::domain::chart::{Chart, Facility, npi_label};
 use crate::domain::dates::{age_on, us_date};
 use crate::domain::patient::PatientRow;
 use crate::domain::role::Role;
@@ -81,29 +81,109 @@ pub fn search_text(outcome: &SearchOutcome, _today: NaiveDate) -> String {
     if count == 0 {
         return out.trim_end().to_string();
     }
-    let _ = writeln!(
-        out,
-        "{:<30} {:<9} {:<10} {:<3} {:<4} {:<10} FLAGS",
-        "NAME", "MRN", "DOB", "SEX", "SSN4", "LAST VISIT"
-    );
+    use Align::Left;
+    let mut table = Columns::new("", &[Left; 7]);
+    table.row(["NAME", "MRN", "DOB", "SEX", "SSN4", "LAST VISIT", "FLAGS"].map(String::from).to_vec());
     for r in &outcome.page.rows {
-        let _ = writeln!(
-            out,
-            "{:<30} {:<9} {:<10} {:<3} {:<4} {:<10} {}",
-            truncate(&clean(&r.display_name()), 30),
-            r.mrn,
+        table.row(vec![
+            clean(&r.display_name()).into_owned(),
+            r.mrn.to_string(),
             us_date(r.birth_date),
-            r.sex.code(),
-            r.ssn_last4.as_deref().unwrap_or(""),
+            r.sex.code().to_string(),
+            r.ssn_last4.clone().unwrap_or_default(),
             r.last_visit.map(us_date).unwrap_or_default(),
-            r.flags().join(" ")
-        );
+            r.flags().join(" "),
+        ]);
     }
+    out.push_str(&table.render());
     out.trim_end().to_string()
 }
 
-fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width { s.to_string() } else { s.chars().take(width - 1).chain(['…']).collect() }
+/// A column's side: text to the left, counts to the right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A plain-text table whose columns are as wide as their widest value. The command line has no
+/// width limit, so a name, a title or a number a clerk reads is printed whole, never cut to fit.
+#[derive(Debug)]
+pub struct Columns {
+    indent: &'static str,
+    aligns: Vec<Align>,
+    lines: Vec<Line>,
+}
+
+#[derive(Debug)]
+enum Line {
+    Row(Vec<String>),
+    /// A line of its own between rows (a heading, a note under a row); it sets no width.
+    Free(String),
+}
+
+impl Columns {
+    pub fn new(indent: &'static str, aligns: &[Align]) -> Self {
+        Self { indent, aligns: aligns.to_vec(), lines: Vec::new() }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.lines.push(Line::Row(cells));
+    }
+
+    pub fn line(&mut self, text: String) {
+        self.lines.push(Line::Free(text));
+    }
+
+    /// The lines, each without trailing spaces, joined by newlines (no newline at the end).
+    pub fn render(&self) -> String {
+        use unicode_width::UnicodeWidthStr;
+        let mut widths: Vec<usize> = Vec::new();
+        for line in &self.lines {
+            if let Line::Row(cells) = line {
+                for (i, cell) in cells.iter().enumerate() {
+                    match widths.get_mut(i) {
+                        Some(width) => *width = (*width).max(cell.width()),
+                        None => widths.push(cell.width()),
+                    }
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(self.lines.len());
+        for line in &self.lines {
+            match line {
+                Line::Free(text) => out.push(text.trim_end().to_string()),
+                Line::Row(cells) => {
+                    let mut text = String::from(self.indent);
+                    for (i, cell) in cells.iter().enumerate() {
+                        if i > 0 {
+                            text.push(' ');
+                        }
+                        let pad = " ".repeat(widths.get(i).copied().unwrap_or_default().saturating_sub(cell.width()));
+                        match self.aligns.get(i).copied().unwrap_or(Align::Left) {
+                            Align::Left => {
+                                text.push_str(cell);
+                                text.push_str(&pad);
+                            }
+                            Align::Right => {
+                                text.push_str(&pad);
+                                text.push_str(cell);
+                            }
+                        }
+                    }
+                    out.push(text.trim_end().to_string());
+                }
+            }
+        }
+        out.join("\n")
+    }
+}
+
+/// A deficiency's status with what it is missing, said once when the two say the same
+/// (`COMPLETED`, not `COMPLETED (completed)`).
+pub fn deficiency_status(status: crate::domain::chart::DeficiencyStatus) -> String {
+    let (code, missing) = (status.code(), status.missing());
+    if code.eq_ignore_ascii_case(missing) { code.to_string() } else { format!("{code} ({missing})") }
 }
 
 pub fn chart_json(chart: &Chart) -> String {
@@ -130,84 +210,84 @@ pub fn chart_text(chart: &Chart, today: NaiveDate) -> String {
     if !chart.aliases.is_empty() {
         let _ = writeln!(out, "Also known as: {}", clean(&chart.aliases.join("; ")));
     }
+    use Align::Left;
     let _ = writeln!(out, "\nENCOUNTERS ({})", chart.encounters.len());
+    let mut table = Columns::new("  ", &[Left; 7]);
     for e in &chart.encounters {
-        let _ = writeln!(
-            out,
-            "  {:<11} {:<12} {:<4} {:<10} {:<10} {:<24} {}",
-            clean(&e.account),
-            e.kind.label(),
-            clean(&e.facility_code),
+        table.row(vec![
+            clean(&e.account).into_owned(),
+            e.kind.label().to_string(),
+            clean(&e.facility_code).into_owned(),
             us_date(e.admit_at.date_naive()),
             e.discharge_at.map(|d| us_date(d.date_naive())).unwrap_or_else(|| "in house".into()),
-            truncate(&clean(e.attending.as_deref().unwrap_or("—")), 24),
-            e.completion_label()
-        );
+            clean(e.attending.as_deref().unwrap_or("—")).into_owned(),
+            e.completion_label(),
+        ]);
     }
+    push_table(&mut out, &table);
     if !chart.procedures.is_empty() {
         let _ = writeln!(out, "\nPROCEDURES ({})", chart.procedures.len());
+        let mut table = Columns::new("  ", &[Left; 5]);
         for p in &chart.procedures {
-            let _ = writeln!(
-                out,
-                "  {:<10} {:<11} {:<44} {:<10} {}",
+            table.row(vec![
                 us_date(p.performed_at.date_naive()),
-                clean(&p.account),
-                truncate(&clean(&p.description), 44),
-                clean(&p.code),
-                if p.operation { "operation" } else { "" }
-            );
+                clean(&p.account).into_owned(),
+                clean(&p.description).into_owned(),
+                clean(&p.code).into_owned(),
+                if p.operation { "operation" } else { "" }.to_string(),
+            ]);
         }
+        push_table(&mut out, &table);
     }
     let _ = writeln!(out, "\nDOCUMENTS ({})", chart.documents.len());
+    let mut table = Columns::new("  ", &[Left; 5]);
     for d in &chart.documents {
-        let _ = writeln!(
-            out,
-            "  {:<10} {:<11} {:<36} {:<13} {}",
+        table.row(vec![
             us_date(d.created_at.date_naive()),
-            clean(&d.account),
-            truncate(&clean(&d.title), 36),
-            d.status.code(),
-            clean(d.author.as_deref().unwrap_or(""))
-        );
+            clean(&d.account).into_owned(),
+            clean(&d.title).into_owned(),
+            d.status.code().to_string(),
+            clean(d.author.as_deref().unwrap_or("")).into_owned(),
+        ]);
     }
+    push_table(&mut out, &table);
     let tally = chart.deficiency_tally();
     let _ = writeln!(out, "\nDEFICIENCIES ({})", tally.label());
     // The desk lists the open items first; the closed ones follow under their own heading, with no
     // delinquency date, since nothing is owed on them.
     let mut closed_heading = false;
+    let mut table = Columns::new("  ", &[Left; 6]);
     for d in &chart.deficiencies {
         let owed = d.owed_delinquent_on();
         if owed.is_none() && !closed_heading {
-            let _ = writeln!(out, "  closed:");
+            table.line("  closed:".into());
             closed_heading = true;
         }
-        let line = format!(
-            "  {:<11} {:<6} {:<34} {:<20} {:<16}",
-            clean(&d.account),
-            clean(&d.type_code),
-            truncate(&clean(&d.type_name), 34),
-            truncate(&clean(&d.provider), 20),
-            format!("{} ({})", d.status.code(), d.status.missing()),
-        );
-        let _ = match owed {
-            Some(on) => writeln!(out, "{line} delinquent {}", us_date(on)),
-            None => writeln!(out, "{}", line.trim_end()),
-        };
+        table.row(vec![
+            clean(&d.account).into_owned(),
+            clean(&d.type_code).into_owned(),
+            clean(&d.type_name).into_owned(),
+            clean(&d.provider).into_owned(),
+            deficiency_status(d.status),
+            owed.map(|on| format!("delinquent {}", us_date(on))).unwrap_or_default(),
+        ]);
         for pause in &d.pauses {
-            let _ = writeln!(out, "  {:<11} {}", "", pause.describe());
+            table.line(format!("  {:<11} {}", "", pause.describe()));
         }
     }
+    push_table(&mut out, &table);
     let _ = writeln!(out, "\nRELEASES ({})", chart.releases.len());
+    let mut table = Columns::new("  ", &[Left, Left, Left, Align::Right]);
     for r in &chart.releases {
-        let _ = writeln!(
-            out,
-            "  {:<10} {:<36} {:<30} {} pages",
+        let pages = if r.pages == 1 { "1 page".to_string() } else { format!("{} pages", r.pages) };
+        table.row(vec![
             us_date(r.disclosed_on),
-            truncate(&clean(&r.recipient), 36),
-            truncate(&clean(&r.purpose), 30),
-            r.pages
-        );
+            clean(&r.recipient).into_owned(),
+            clean(&r.purpose).into_owned(),
+            pages,
+        ]);
     }
+    push_table(&mut out, &table);
     let _ = writeln!(out, "\nPAPER CHART");
     if chart.volumes.is_empty() {
         let _ = writeln!(out, "  No paper chart on file.");
@@ -234,56 +314,72 @@ pub fn chart_text(chart: &Chart, today: NaiveDate) -> String {
     out.trim_end().to_string()
 }
 
-pub fn users_text(users: &[User]) -> String {
-    let mut out = format!("{:<16} {:<24} {:<8} ROLES\n", "USER", "NAME", "STATUS");
-    for u in users {
-        let _ = writeln!(
-            out,
-            "{:<16} {:<24} {:<8} {}",
-            clean(&u.username),
-            truncate(&clean(&u.display_name), 24),
-            if u.enabled { "enabled" } else { "disabled" },
-            roles(&u.roles)
-        );
+/// A section's rows, each on its own line, when it has any.
+fn push_table(out: &mut String, table: &Columns) {
+    let text = table.render();
+    if !text.is_empty() {
+        out.push_str(&text);
+        out.push('\n');
     }
-    out.trim_end().to_string()
+}
+
+pub fn users_text(users: &[User]) -> String {
+    let mut table = Columns::new("", &[Align::Left; 4]);
+    table.row(["USER", "NAME", "STATUS", "ROLES"].map(String::from).to_vec());
+    for u in users {
+        table.row(vec![
+            clean(&u.username).into_owned(),
+            clean(&u.display_name).into_owned(),
+            if u.enabled { "enabled" } else { "disabled" }.to_string(),
+            roles(&u.roles),
+        ]);
+    }
+    table.render()
 }
 
 pub fn facilities_text(facilities: &[Facility]) -> String {
-    let mut out = format!("{:<6} {:<34} {:<5} {:<9} TIME ZONE\n", "CODE", "NAME", "STATE", "KIND");
+    let mut table = Columns::new("", &[Align::Left; 5]);
+    table.row(["CODE", "NAME", "STATE", "KIND", "TIME ZONE"].map(String::from).to_vec());
     for f in facilities {
-        let _ = writeln!(
-            out,
-            "{:<6} {:<34} {:<5} {:<9} {}",
-            clean(&f.code),
-            truncate(&clean(&f.name), 34),
-            clean(&f.state),
-            f.kind.code(),
-            clean(&f.timezone)
-        );
+        table.row(vec![
+            clean(&f.code).into_owned(),
+            clean(&f.name).into_owned(),
+            clean(&f.state).into_owned(),
+            f.kind.code().to_string(),
+            clean(&f.timezone).into_owned(),
+        ]);
     }
-    out.trim_end().to_string()
+    table.render()
+}
+
+/// Whom or what an event is about, when its entity id is a name a clerk knows: the username, the
+/// facility's code, the physician's NPI. A deficiency's entity id is the store's own row number,
+/// which means nothing to a reader; its MRN and NPI columns say whose it is.
+fn about(e: &AuditEvent) -> Option<String> {
+    let id = e.entity_id.as_deref()?;
+    match e.entity.as_str() {
+        "user" | "facility" => Some(clean(id).into_owned()),
+        "provider" if e.provider_npi.as_deref() == Some(id) => Some(npi_label(id)),
+        _ => None,
+    }
 }
 
 pub fn audit_text(events: &[AuditEvent]) -> String {
-    let mut out = format!(
-        "{:<20} {:<12} {:<14} {:<9} {:<10} {:<18} DETAIL\n",
-        "WHEN (UTC)", "USER", "ACTION", "MRN", "NPI", "FROM"
-    );
+    let mut table = Columns::new("", &[Align::Left; 8]);
+    table.row(["WHEN (UTC)", "USER", "ACTION", "MRN", "NPI", "FROM", "ABOUT", "DETAIL"].map(String::from).to_vec());
     for e in events {
-        let _ = writeln!(
-            out,
-            "{:<20} {:<12} {:<14} {:<9} {:<10} {:<18} {}",
-            e.at.format("%Y-%m-%d %H:%M:%S"),
-            clean(&e.username),
-            e.action.code(),
-            e.patient_mrn.as_deref().unwrap_or(""),
-            e.provider_npi.as_deref().unwrap_or(""),
-            clean(&e.source),
-            clean(&format!("{} {}", e.entity, e.detail))
-        );
+        table.row(vec![
+            e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            clean(&e.username).into_owned(),
+            e.action.code().to_string(),
+            clean(e.patient_mrn.as_deref().unwrap_or("")).into_owned(),
+            e.provider_npi.as_deref().map(npi_label).unwrap_or_default(),
+            clean(&e.source).into_owned(),
+            about(e).unwrap_or_default(),
+            clean(&format!("{} {}", e.entity, e.detail)).into_owned(),
+        ]);
     }
-    out.trim_end().to_string()
+    table.render()
 }
 
 /// `chartroom nightly --status`: who holds a run since when, and the last one finished.

@@ -48,6 +48,8 @@ pub enum DemoError {
     AlreadyPopulated(i64),
     #[error("{0} patients is more than the demo makes (at most 10,000,000)")]
     TooMany(usize),
+    #[error("a demo makes at least 1 patient")]
+    NoPatients,
     #[error("{0}")]
     Build(String),
     #[error(transparent)]
@@ -85,6 +87,10 @@ pub fn populate(
     desk.require_permission(Permission::AdministerStore)?;
     if options.patients > MAX_PATIENTS {
         return Err(DemoError::TooMany(options.patients));
+    }
+    // Refused before anything is written: 0 once marked the store a demo and wrote the fixtures.
+    if options.patients == 0 {
+        return Err(DemoError::NoPatients);
     }
     let info = desk.store_info()?;
     if info.has_real_data {

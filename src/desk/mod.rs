@@ -319,8 +319,13 @@ impl Desk {
         }
         let mut event = self.event(AuditAction::Create, "user", Some(username.clone()), None);
         event.detail = format!("roles={}", role_list(&roles));
+        if let Some(problem) =
+            display_name.and_then(|d| crate::domain::text::control_character_problem("a display name", d))
+        {
+            return Err(DeskError::Invalid(problem));
+        }
         let display_name =
-            display_name.map(|d| crate::domain::text::clean(d).to_string()).unwrap_or_else(|| username.clone());
+            display_name.map(str::trim).filter(|d| !d.is_empty()).map_or_else(|| username.clone(), str::to_string);
         Ok(self.store.add_user(NewUser { username, display_name, roles }, event)?)
     }
 

@@ -59,6 +59,8 @@ pub enum FacilityError {
     BadTimezone(String),
     #[error("a facility needs a name")]
     NoName,
+    #[error("{0}")]
+    ControlCharacters(String),
 }
 
 impl NewFacility {
@@ -80,7 +82,10 @@ impl NewFacility {
         if timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(FacilityError::BadTimezone(timezone.chars().take(60).collect()));
         }
-        let name = super::text::clean(name.trim()).to_string();
+        if let Some(problem) = super::text::control_character_problem("a facility name", name) {
+            return Err(FacilityError::ControlCharacters(problem));
+        }
+        let name = name.trim().to_string();
         if name.is_empty() {
             return Err(FacilityError::NoName);
         }
@@ -501,6 +506,14 @@ impl DeficiencyType {
     }
 }
 
+/// An NPI as a clerk reads it: a real one (ten digits) as itself; anything else, such as the key
+/// a provider imported without an NPI is filed under (`synthea:<uuid>`), as "no NPI", since that
+/// key is the store's, not a number anyone could look up or type.
+pub fn npi_label(npi: &str) -> String {
+    let npi = npi.trim();
+    if npi.len() == 10 && npi.bytes().all(|b| b.is_ascii_digit()) { npi.to_string() } else { "no NPI".to_string() }
+}
+
 /// A provider on the medical staff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provider {
@@ -772,6 +785,15 @@ impl DeficiencyView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_npi_is_shown_only_when_it_is_one() {
+        assert_eq!(npi_label("1000000001"), "1000000001");
+        assert_eq!(npi_label("synthea:c5d5e0a4-1b2c-4d3e-8f90-123456789abc"), "no NPI");
+        assert_eq!(npi_label("100000000"), "no NPI");
+        assert_eq!(npi_label("10000000011"), "no NPI");
+        assert_eq!(npi_label(""), "no NPI");
+    }
 
     fn chart_with(deficiencies: Vec<DeficiencyView>) -> Chart {
         use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};

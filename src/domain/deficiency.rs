@@ -272,7 +272,7 @@ impl RateBand {
         match self {
             RateBand::Within => "within the 50% line",
             RateBand::Warning => "warning: 40% or more of average monthly discharges",
-            RateBand::Exceeds => "Exceeds 50% of average monthly discharges",
+            RateBand::Exceeds => "exceeds 50% of average monthly discharges",
         }
     }
 
@@ -514,7 +514,7 @@ mod tests {
         let over = delinquency_rate(320, 7_200);
         assert_eq!(over.rate_percent(), Some(53.3));
         assert_eq!(over.band(), Some(RateBand::Exceeds));
-        assert_eq!(over.describe(d(2025, 3, 13)), "53.3% — Exceeds 50% of average monthly discharges");
+        assert_eq!(over.describe(d(2025, 3, 13)), "53.3% — exceeds 50% of average monthly discharges");
         assert_eq!(delinquency_rate(100, 7_200).band(), Some(RateBand::Within));
     }
 

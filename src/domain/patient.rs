@@ -164,3 +164,68 @@ impl NameKeys {
         }
     }
 }
+
+/// Which date of a record a date is: each has its own reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordDate {
+    Birth,
+    Death,
+    /// The start or end of an encounter: it may be tomorrow where the hospital is, when today is
+    /// still today where the clock that reads it stands.
+    Visit,
+}
+
+/// Whether a date of a record is one anyone can have: from 01/01/1900 (the desk's first day) to
+/// today, or tomorrow for a visit. An import refuses the row that breaks it, naming the column, as
+/// it refuses a death before a birth; a birth in 2999 or in the year +262142 would otherwise be
+/// stored, shown as an age no one has, and be unsearchable.
+pub fn check_record_date(kind: RecordDate, date: NaiveDate, today: NaiveDate) -> Result<(), String> {
+    let (what, latest, latest_name) = match kind {
+        RecordDate::Birth => ("a birth date", today, "today"),
+        RecordDate::Death => ("a death date", today, "today"),
+        RecordDate::Visit => ("a visit date", today.succ_opt().unwrap_or(today), "tomorrow"),
+    };
+    let earliest = super::dates::EARLIEST;
+    if date < earliest {
+        return Err(format!("{what} of {date} is before {earliest}"));
+    }
+    if date > latest {
+        return Err(format!("{what} of {date} is after {latest_name} ({latest})"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_record_date_runs_from_1900_to_today_and_a_visit_to_tomorrow() {
+        let today = d(2025, 3, 3);
+        assert_eq!(check_record_date(RecordDate::Birth, d(1900, 1, 1), today), Ok(()));
+        assert_eq!(check_record_date(RecordDate::Birth, today, today), Ok(()));
+        assert_eq!(
+            check_record_date(RecordDate::Birth, d(1800, 1, 1), today),
+            Err("a birth date of 1800-01-01 is before 1900-01-01".into())
+        );
+        assert_eq!(
+            check_record_date(RecordDate::Birth, d(2999, 1, 1), today),
+            Err("a birth date of 2999-01-01 is after today (2025-03-03)".into())
+        );
+        assert_eq!(
+            check_record_date(RecordDate::Birth, d(262_142, 1, 1), today),
+            Err("a birth date of +262142-01-01 is after today (2025-03-03)".into())
+        );
+        assert!(check_record_date(RecordDate::Death, d(2025, 3, 4), today).is_err());
+        assert_eq!(check_record_date(RecordDate::Visit, d(2025, 3, 4), today), Ok(()));
+        assert_eq!(
+            check_record_date(RecordDate::Visit, d(2025, 3, 5), today),
+            Err("a visit date of 2025-03-05 is after tomorrow (2025-03-04)".into())
+        );
+        assert!(check_record_date(RecordDate::Visit, d(1899, 12, 31), today).is_err());
+    }
+}

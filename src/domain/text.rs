@@ -24,6 +24,18 @@ pub fn clean(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// Why typed text is refused when it holds a character that must never reach a terminal: it is
+/// named by its code point and place, since it cannot be shown. Stripping it silently would store
+/// something other than what was typed.
+pub fn control_character_problem(what: &str, raw: &str) -> Option<String> {
+    let (at, c) = raw.chars().enumerate().find(|(_, c)| is_unsafe_char(*c))?;
+    Some(format!(
+        "{what} holds a control character (U+{:04X}, character {}); type it as plain text",
+        u32::from(c),
+        at + 1
+    ))
+}
+
 /// Like [`clean`], but keeps line breaks and turns tabs into spaces: for document text shown as
 /// paragraphs.
 pub fn clean_multiline(raw: &str) -> String {
@@ -54,6 +66,16 @@ pub fn fuller_spelling<'a>(held: &'a str, arriving: &'a str) -> Option<&'a str> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_control_character_is_named_by_its_code_point_and_place() {
+        assert_eq!(
+            control_character_problem("a facility name", "Esc\x1b[2Jape").as_deref(),
+            Some("a facility name holds a control character (U+001B, character 4); type it as plain text")
+        );
+        assert_eq!(control_character_problem("a name", "Peña Ørsted"), None);
+        assert!(control_character_problem("a name", "Evil\u{202E}txt").is_some());
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -6,7 +6,7 @@ use super::Rejection;
 use super::table::TableRow;
 use crate::domain::chart::EncounterKind;
 use crate::domain::names::PersonName;
-use crate::domain::patient::Sex;
+use crate::domain::patient::{RecordDate, Sex, check_record_date};
 use crate::domain::ssn::Ssn;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -109,7 +109,20 @@ fn name_part(row: &TableRow<'_>, column: &str) -> Result<String, Rejection> {
     Ok(strip_numeric_suffix(raw))
 }
 
-pub fn patient_from_row(row: &TableRow<'_>) -> Result<SyntheaPatient, Rejection> {
+/// A row's date checked against the dates anyone can have (`today` is the import's, from the
+/// desk's clock), refused with its column.
+fn in_reach(
+    row: &TableRow<'_>,
+    column: &str,
+    kind: RecordDate,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), Rejection> {
+    check_record_date(kind, date, today).map_err(|reason| row.reject(Some(column), reason))
+}
+
+/// A patient row; `today` is the import's day, after which no one is born or dies.
+pub fn patient_from_row(row: &TableRow<'_>, today: NaiveDate) -> Result<SyntheaPatient, Rejection> {
     let source_id = row.get("Id").to_string();
     if source_id.is_empty() {
         return Err(row.reject(Some("Id"), "no patient Id"));
@@ -121,9 +134,13 @@ pub fn patient_from_row(row: &TableRow<'_>) -> Result<SyntheaPatient, Rejection>
     let given = name_part(row, "FIRST")?;
     let middle = name_part(row, "MIDDLE")?;
     let birth_date = date(row, "BIRTHDATE")?.ok_or_else(|| row.reject(Some("BIRTHDATE"), "no birth date"))?;
+    in_reach(row, "BIRTHDATE", RecordDate::Birth, birth_date, today)?;
     let deceased_on = date(row, "DEATHDATE")?;
-    if deceased_on.is_some_and(|d| d < birth_date) {
-        return Err(row.reject(Some("DEATHDATE"), "death before birth"));
+    if let Some(death) = deceased_on {
+        in_reach(row, "DEATHDATE", RecordDate::Death, death, today)?;
+        if death < birth_date {
+            return Err(row.reject(Some("DEATHDATE"), "death before birth"));
+        }
     }
     let sex = match row.get("GENDER") {
         "F" => Sex::Female,
@@ -166,7 +183,8 @@ pub fn encounter_kind(class: &str) -> Option<EncounterKind> {
     })
 }
 
-pub fn encounter_from_row(row: &TableRow<'_>) -> Result<SyntheaEncounter, Rejection> {
+/// An encounter row; `today` is the import's day: a visit starts or ends by tomorrow.
+pub fn encounter_from_row(row: &TableRow<'_>, today: NaiveDate) -> Result<SyntheaEncounter, Rejection> {
     let source_id = row.get("Id").to_string();
     if source_id.is_empty() {
         return Err(row.reject(Some("Id"), "no encounter Id"));
@@ -179,9 +197,13 @@ pub fn encounter_from_row(row: &TableRow<'_>) -> Result<SyntheaEncounter, Reject
     let kind = encounter_kind(&class)
         .ok_or_else(|| row.reject(Some("ENCOUNTERCLASS"), format!("unknown encounter class {class:?}")))?;
     let start = instant(row, "START")?.ok_or_else(|| row.reject(Some("START"), "no start"))?;
+    in_reach(row, "START", RecordDate::Visit, start.date_naive(), today)?;
     let stop = instant(row, "STOP")?;
-    if stop.is_some_and(|s| s < start) {
-        return Err(row.reject(Some("STOP"), "ends before it starts"));
+    if let Some(stop) = stop {
+        in_reach(row, "STOP", RecordDate::Visit, stop.date_naive(), today)?;
+        if stop < start {
+            return Err(row.reject(Some("STOP"), "ends before it starts"));
+        }
     }
     let optional = |column: &str| Some(row.get(column).to_string()).filter(|s| !s.is_empty());
     Ok(SyntheaEncounter {
@@ -245,6 +267,49 @@ mod tests {
         (good, bad)
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 3, 3).unwrap()
+    }
+
+    #[test]
+    fn dates_no_one_can_have_are_refused_with_their_column() {
+        let text = "Id,BIRTHDATE,DEATHDATE,FIRST,LAST,GENDER\n\
+                    p-1,1800-01-01,,Ann1,Old2,F\n\
+                    p-2,2999-01-01,,Ann1,Late2,F\n\
+                    p-3,+262142-01-01,,Ann1,Far2,F\n\
+                    p-4,1961-04-12,2999-01-01,Ann1,Gone2,F\n\
+                    p-5,1961-04-12,2025-03-03,Ann1,Fine2,F\n";
+        let mut table = Table::open("patients.csv", text.as_bytes(), PATIENT_COLUMNS).unwrap();
+        let mut next = || table.next_row().unwrap().and_then(|r| patient_from_row(&r, today()));
+        assert_eq!(
+            next().unwrap_err().to_string(),
+            "patients.csv:2: BIRTHDATE: a birth date of 1800-01-01 is before 1900-01-01"
+        );
+        assert_eq!(
+            next().unwrap_err().to_string(),
+            "patients.csv:3: BIRTHDATE: a birth date of 2999-01-01 is after today (2025-03-03)"
+        );
+        assert_eq!(next().unwrap_err().column.as_deref(), Some("BIRTHDATE"));
+        assert_eq!(
+            next().unwrap_err().to_string(),
+            "patients.csv:5: DEATHDATE: a death date of 2999-01-01 is after today (2025-03-03)"
+        );
+        assert!(next().is_ok());
+
+        let text = "Id,START,STOP,PATIENT,ENCOUNTERCLASS\n\
+                    e-1,1899-12-31T10:00:00Z,,p-5,inpatient\n\
+                    e-2,2025-03-01T10:00:00Z,2999-01-01T10:00:00Z,p-5,inpatient\n\
+                    e-3,2025-03-04T10:00:00Z,,p-5,inpatient\n";
+        let mut table = Table::open("encounters.csv", text.as_bytes(), ENCOUNTER_COLUMNS).unwrap();
+        let mut next = || table.next_row().unwrap().and_then(|r| encounter_from_row(&r, today()));
+        assert_eq!(next().unwrap_err().column.as_deref(), Some("START"));
+        assert_eq!(
+            next().unwrap_err().to_string(),
+            "encounters.csv:3: STOP: a visit date of 2999-01-01 is after tomorrow (2025-03-04)"
+        );
+        assert!(next().is_ok(), "a visit may start tomorrow where the hospital is");
+    }
+
     #[test]
     fn suffixes_go() {
         assert_eq!(strip_numeric_suffix("Lesley194"), "Lesley");
@@ -255,13 +320,14 @@ mod tests {
     #[test]
     fn the_main_set_parses_whole() {
         let Some(dir) = shared("synthea-csv") else { return };
-        let (patients, bad) = read_all(&dir.join("patients.csv"), PATIENT_COLUMNS, patient_from_row);
+        let (patients, bad) = read_all(&dir.join("patients.csv"), PATIENT_COLUMNS, |r| patient_from_row(r, today()));
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(patients.len(), 115);
         assert_eq!(patients.iter().filter(|p| p.deceased_on.is_some()).count(), 15);
         assert!(patients.iter().all(|p| !p.name.family.ends_with(|c: char| c.is_ascii_digit())));
         assert!(patients.iter().all(|p| p.ssn.is_some()));
-        let (encounters, bad) = read_all(&dir.join("encounters.csv"), ENCOUNTER_COLUMNS, encounter_from_row);
+        let (encounters, bad) =
+            read_all(&dir.join("encounters.csv"), ENCOUNTER_COLUMNS, |r| encounter_from_row(r, today()));
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(encounters.len(), 4_402);
         assert_eq!(encounters.iter().filter(|e| e.kind == EncounterKind::Inpatient).count(), 67);
@@ -270,10 +336,11 @@ mod tests {
     #[test]
     fn the_v3_set_parses_whole() {
         let Some(dir) = shared("synthea-csv-dbt-apache2") else { return };
-        let (patients, bad) = read_all(&dir.join("patients.csv"), PATIENT_COLUMNS, patient_from_row);
+        let (patients, bad) = read_all(&dir.join("patients.csv"), PATIENT_COLUMNS, |r| patient_from_row(r, today()));
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(patients.len(), 27);
-        let (encounters, bad) = read_all(&dir.join("encounters.csv"), ENCOUNTER_COLUMNS, encounter_from_row);
+        let (encounters, bad) =
+            read_all(&dir.join("encounters.csv"), ENCOUNTER_COLUMNS, |r| encounter_from_row(r, today()));
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(encounters.len(), 604);
         assert_eq!(encounters.iter().filter(|e| e.kind == EncounterKind::Inpatient).count(), 11);
@@ -288,12 +355,12 @@ mod tests {
                     p-2,1990-13-01,,,,,,Ann1,,Lee2,,,,,,F,,,,,,,,,,,,\n\
                     p-3,1990-01-01,,,,,,Eve\u{1b}[2J,,Dark3,,,,,,F,,,,,,,,,,,,\n";
         let mut table = Table::open("current.csv", text.as_bytes(), PATIENT_COLUMNS).unwrap();
-        let first = table.next_row().unwrap().and_then(|r| patient_from_row(&r)).unwrap();
+        let first = table.next_row().unwrap().and_then(|r| patient_from_row(&r, today())).unwrap();
         assert_eq!(first.name.display(), "SMITH, JOHN ALLEN");
         assert_eq!(first.ssn.as_ref().map(Ssn::last4), Some("4821".into()));
-        let bad_date = table.next_row().unwrap().and_then(|r| patient_from_row(&r)).unwrap_err();
+        let bad_date = table.next_row().unwrap().and_then(|r| patient_from_row(&r, today())).unwrap_err();
         assert_eq!(bad_date.to_string(), "current.csv:3: BIRTHDATE: \"1990-13-01\" is not a date (YYYY-MM-DD)");
-        let hostile = table.next_row().unwrap().and_then(|r| patient_from_row(&r)).unwrap_err();
+        let hostile = table.next_row().unwrap().and_then(|r| patient_from_row(&r, today())).unwrap_err();
         assert_eq!((hostile.line, hostile.column.as_deref()), (4, Some("FIRST")));
     }
 }

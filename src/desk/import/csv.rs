@@ -1,7 +1,7 @@
 //! `chartroom import synthea-csv DIR`: a Synthea CSV export, by header name, streamed.
 
 use super::reading::{read, stream};
-use super::{ImportMode, ImportProgress, ImportReport, count_rejected, source_key};
+use super::{ImportMode, ImportProgress, ImportReport, count_rejected, rejected_rows, source_key};
 use crate::desk::{Desk, DeskError, DeskResult};
 use crate::domain::role::Permission;
 use crate::import::synthea::{self, SyntheaEncounter, SyntheaPatient};
@@ -69,6 +69,8 @@ impl Desk {
             )));
         }
         let dry_run = mode.dry_run;
+        // The import's day, by the desk's clock: no one is born, dies or is seen after it.
+        let today = self.today();
         let facility_code = self.import_facility(facility)?;
         let mut report = ImportReport { dry_run, ..Default::default() };
         let base = || ImportBatch {
@@ -89,7 +91,9 @@ impl Desk {
         batch.providers =
             read(&dir.join("providers.csv"), synthea::PROVIDER_COLUMNS, synthea::provider_from_row, &mut report)?;
         report.counts.organizations.rejected = count_rejected(&report, "organizations.csv");
+        report.counts.organizations.read += rejected_rows(&report, "organizations.csv");
         report.counts.providers.rejected = count_rejected(&report, "providers.csv");
+        report.counts.providers.read += rejected_rows(&report, "providers.csv");
         self.write(batch, dry_run, &mut report, SOURCE, "organizations.csv and providers.csv")?;
 
         // Patients and encounters stream: each batch of rows is written as it is read, so memory
@@ -99,7 +103,7 @@ impl Desk {
         stream(
             &dir.join("patients.csv"),
             synthea::PATIENT_COLUMNS,
-            &synthea::patient_from_row,
+            &|row| synthea::patient_from_row(row, today),
             &mut report,
             &mut |patients, lines, report, done| {
                 known.extend(patients.iter().map(|p: &SyntheaPatient| p.source_id.clone()));
@@ -111,6 +115,7 @@ impl Desk {
             },
         )?;
         report.counts.patients.rejected = count_rejected(&report, "patients.csv");
+        report.counts.patients.read += rejected_rows(&report, "patients.csv");
         started = std::time::Instant::now();
 
         // The export's encounters, as 64-bit keys rather than strings, for checking procedures'
@@ -119,7 +124,7 @@ impl Desk {
         let with_procedures = procedures_file.exists();
         let mut encounter_keys = std::collections::HashSet::new();
         let known_patient = |row: &crate::import::table::TableRow<'_>| {
-            let encounter = synthea::encounter_from_row(row)?;
+            let encounter = synthea::encounter_from_row(row, today)?;
             // An encounter of a patient neither this export nor an earlier import holds is a
             // broken reference: reported, not guessed.
             let earlier = || self.store().has_imported(SourceRecord::Patient, "synthea", &encounter.patient_source_id);
@@ -166,6 +171,7 @@ impl Desk {
             },
         )?;
         report.counts.encounters.rejected = count_rejected(&report, "encounters.csv");
+        report.counts.encounters.read += rejected_rows(&report, "encounters.csv");
 
         started = std::time::Instant::now();
         let known_encounter = |row: &crate::import::table::TableRow<'_>| {
@@ -194,6 +200,7 @@ impl Desk {
             },
         )?;
         report.counts.procedures.rejected = count_rejected(&report, "procedures.csv");
+        report.counts.procedures.read += rejected_rows(&report, "procedures.csv");
         if !dry_run {
             self.audit_import(SOURCE, &report)?;
         }

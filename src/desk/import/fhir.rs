@@ -36,6 +36,8 @@ impl Desk {
             }
         }
         let facility_code = self.import_facility(facility)?;
+        // The import's day, by the desk's clock: no one is born, dies or is seen after it.
+        let today = self.today();
         let mut files = Vec::new();
         for path in paths {
             if path.is_dir() {
@@ -88,7 +90,7 @@ impl Desk {
                 });
                 continue;
             };
-            let mut bundle = match fhir::parse_bundle(&name, &text) {
+            let mut bundle = match fhir::parse_bundle(&name, &text, today) {
                 Ok(bundle) => bundle,
                 Err(rejection) => {
                     report.rejections.push(rejection);
@@ -117,6 +119,8 @@ impl Desk {
                     "DocumentReference" => &mut counts.documents,
                     _ => &mut counts.encounters,
                 };
+                // Read and refused: "read" counts every resource of the kind read, good or bad.
+                kind.read += 1;
                 kind.rejected += 1;
             }
             report.rejections.extend(bundle.rejections);

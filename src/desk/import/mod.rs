@@ -65,7 +65,11 @@ impl Desk {
                 return Err(DeskError::Invalid("the store has no facility; add one (chartroom facility add)".into()));
             }
             None => {
-                return Err(DeskError::Invalid("the store has several facilities: name one with --facility".into()));
+                let codes: Vec<&str> = facilities.iter().map(|f| f.code.as_str()).collect();
+                return Err(DeskError::Invalid(format!(
+                    "the store has several facilities: name one with --facility ({})",
+                    codes.join(", ")
+                )));
             }
         })
     }
@@ -141,4 +145,11 @@ fn source_key(id: &str) -> u64 {
 
 fn count_rejected(report: &ImportReport, file: &str) -> usize {
     report.rejections.iter().filter(|r| r.file.ends_with(file)).count()
+}
+
+/// The rows of `file` that were read and refused: "read" counts every row read, good or bad, so
+/// that read = created + updated + unchanged + rejected. A file skipped for its header (line 1)
+/// had no rows read.
+fn rejected_rows(report: &ImportReport, file: &str) -> usize {
+    report.rejections.iter().filter(|r| r.file.ends_with(file) && r.line > 1).count()
 }

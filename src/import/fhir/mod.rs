@@ -108,8 +108,9 @@ fn keep_where<T>(items: &mut Vec<T>, positions: &[usize], mut keep: impl FnMut(&
 }
 
 /// Parses one bundle. A file that is not a FHIR bundle is refused whole; a bad resource inside a
-/// good bundle is refused alone, with its position (`entry[N]`) in place of a line.
-pub fn parse_bundle(file: &str, text: &str) -> Result<FhirBundle, Rejection> {
+/// good bundle is refused alone, with its position (`entry[N]`) in place of a line. `today` is the
+/// import's day: no one is born or dies after it, no visit is after the day that follows it.
+pub fn parse_bundle(file: &str, text: &str, today: chrono::NaiveDate) -> Result<FhirBundle, Rejection> {
     let whole = |reason: String| Rejection { file: file.to_string(), line: 0, column: None, reason };
     let root: Value = serde_json::from_str(text).map_err(|e| Rejection {
         file: file.to_string(),
@@ -145,8 +146,8 @@ pub fn parse_bundle(file: &str, text: &str) -> Result<FhirBundle, Rejection> {
                     bundle.positions.procedures.push(index);
                 }
             }),
-            Some("Patient") => patient(resource).map(|p| bundle.patients.push(p)),
-            Some("Encounter") => encounter(resource).map(|e| {
+            Some("Patient") => patient(resource, today).map(|p| bundle.patients.push(p)),
+            Some("Encounter") => encounter(resource, today).map(|e| {
                 if let Some(e) = e {
                     bundle.encounters.push(e);
                 }
@@ -212,6 +213,40 @@ mod tests {
     use crate::domain::chart::{DocumentStatus, EncounterKind};
     use crate::domain::names::PersonName;
 
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap()
+    }
+
+    #[test]
+    fn dates_no_one_can_have_are_refused_in_a_bundle_too() {
+        let bundle = parse_bundle(
+            "b.json",
+            r#"{"resourceType":"Bundle","entry":[
+              {"resource":{"resourceType":"Patient","id":"p1","name":[{"family":"Old1"}],"birthDate":"1800-01-01"}},
+              {"resource":{"resourceType":"Patient","id":"p2","name":[{"family":"Late1"}],"birthDate":"2999-01-01"}},
+              {"resource":{"resourceType":"Patient","id":"p3","name":[{"family":"Gone1"}],"birthDate":"1950-01-01",
+                "deceasedDateTime":"2999-01-01T00:00:00Z"}},
+              {"resource":{"resourceType":"Patient","id":"p4","name":[{"family":"Fine1"}],"birthDate":"1950-01-01"}},
+              {"resource":{"resourceType":"Encounter","id":"e1","subject":{"reference":"urn:uuid:p4"},"class":{"code":"IMP"},
+                "period":{"start":"2999-01-01T08:00:00Z"}}}
+            ]}"#,
+            today(),
+        )
+        .unwrap();
+        assert_eq!(bundle.patients.len(), 1);
+        assert!(bundle.encounters.is_empty());
+        let reasons: Vec<String> = bundle.rejections.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            reasons,
+            [
+                "b.json:0: entry[0]: Patient: a birth date of 1800-01-01 is before 1900-01-01",
+                "b.json:1: entry[1]: Patient: a birth date of 2999-01-01 is after today (2025-03-03)",
+                "b.json:2: entry[2]: Patient: a death date of 2999-01-01 is after today (2025-03-03)",
+                "b.json:4: entry[4]: Encounter: a visit date of 2999-01-01 is after tomorrow (2025-03-04)",
+            ]
+        );
+    }
+
     #[test]
     fn base64_round_trips_known_vectors() {
         for (plain, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
@@ -246,8 +281,8 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_bundle_is_refused_whole() {
-        assert!(parse_bundle("x.json", "{").is_err());
-        assert!(parse_bundle("x.json", r#"{"resourceType":"Patient"}"#).is_err());
+        assert!(parse_bundle("x.json", "{", today()).is_err());
+        assert!(parse_bundle("x.json", r#"{"resourceType":"Patient"}"#, today()).is_err());
     }
 
     #[test]
@@ -261,6 +296,7 @@ mod tests {
                 "period":{"start":"2020-01-01T08:00:00-05:00","end":"2020-01-03T08:00:00-05:00"},
                 "participant":[{"individual":{"reference":"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999"}}]}}
             ]}"#,
+            today(),
         )
         .unwrap();
         assert_eq!(bundle.patients.len(), 1);
@@ -282,7 +318,7 @@ mod tests {
         for entry in entries.flatten() {
             let path = entry.path();
             let text = std::fs::read_to_string(&path).unwrap();
-            let bundle = parse_bundle(&path.display().to_string(), &text).unwrap();
+            let bundle = parse_bundle(&path.display().to_string(), &text, today()).unwrap();
             assert!(bundle.rejections.is_empty(), "{:?}", bundle.rejections.first());
             patients += bundle.patients.len();
             encounters += bundle.encounters.len();
@@ -298,7 +334,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn no_text_makes_the_bundle_parser_panic(text in "\\PC{0,400}") {
-            let _ = parse_bundle("p.json", &text);
+            let _ = parse_bundle("p.json", &text, today());
         }
 
         #[test]
@@ -315,7 +351,7 @@ mod tests {
                 "specialty": [{"text": value}], "managingOrganization": {"identifier": {"value": value}},
             });
             let bundle = serde_json::json!({"resourceType": "Bundle", "entry": [{"resource": resource}]});
-            if let Ok(mut parsed) = parse_bundle("p.json", &bundle.to_string()) {
+            if let Ok(mut parsed) = parse_bundle("p.json", &bundle.to_string(), today()) {
                 parsed.drop_orphans("p.json", &mut |_| false);
             }
         }

@@ -5,7 +5,7 @@ use super::base64::base64_decode;
 use super::{NPI_SYSTEM, SSN_SYSTEM, SYNTHEA_SYSTEM, id_of, identifier, identifier_reference, reference_key, str_at};
 use crate::domain::chart::{DocumentStatus, EncounterKind};
 use crate::domain::names::PersonName;
-use crate::domain::patient::Sex;
+use crate::domain::patient::{RecordDate, Sex, check_record_date};
 use crate::domain::ssn::Ssn;
 use crate::import::synthea::{SyntheaEncounter, SyntheaPatient, strip_numeric_suffix};
 use crate::store::imports::{
@@ -114,16 +114,21 @@ pub(super) fn practitioner(resource: &Value) -> Result<ImportedProvider, String>
     Ok(ImportedProvider { source_id: id_of(resource)?, npi: Some(npi), family, given, specialty: String::new() })
 }
 
-pub(super) fn patient(resource: &Value) -> Result<SyntheaPatient, String> {
+/// A patient; `today` is the import's day, after which no one is born or dies.
+pub(super) fn patient(resource: &Value, today: NaiveDate) -> Result<SyntheaPatient, String> {
     let source_id = id_of(resource)?;
     let (family, given, middle) = human_name(resource)?;
     if family.is_empty() {
         return Err("no family name".into());
     }
     let birth_date = date(str_at(resource, "birthDate"))?.ok_or("no birth date")?;
+    check_record_date(RecordDate::Birth, birth_date, today)?;
     let deceased_on = date(str_at(resource, "deceasedDateTime"))?;
-    if deceased_on.is_some_and(|d| d < birth_date) {
-        return Err("death before birth".into());
+    if let Some(death) = deceased_on {
+        check_record_date(RecordDate::Death, death, today)?;
+        if death < birth_date {
+            return Err("death before birth".into());
+        }
     }
     let sex = match str_at(resource, "gender") {
         Some("female") => Sex::Female,
@@ -175,16 +180,24 @@ pub fn encounter_kind(class: &str) -> Option<EncounterKind> {
     })
 }
 
-pub(super) fn encounter(resource: &Value) -> Result<Option<(SyntheaEncounter, Option<String>)>, String> {
+/// An encounter; `today` is the import's day: a visit starts or ends by tomorrow.
+pub(super) fn encounter(
+    resource: &Value,
+    today: NaiveDate,
+) -> Result<Option<(SyntheaEncounter, Option<String>)>, String> {
     let source_id = id_of(resource)?;
     let patient_source_id = reference_key(resource.get("subject")).ok_or("no subject")?;
     let class = resource.get("class").and_then(|c| str_at(c, "code")).ok_or("no class")?;
     let kind = encounter_kind(class).ok_or_else(|| format!("unknown encounter class {class:?}"))?;
     let period = resource.get("period").ok_or("no period")?;
     let start = instant(str_at(period, "start"))?.ok_or("no start")?;
+    check_record_date(RecordDate::Visit, start.date_naive(), today)?;
     let stop = instant(str_at(period, "end"))?;
-    if stop.is_some_and(|s| s < start) {
-        return Err("ends before it starts".into());
+    if let Some(stop) = stop {
+        check_record_date(RecordDate::Visit, stop.date_naive(), today)?;
+        if stop < start {
+            return Err("ends before it starts".into());
+        }
     }
     let attending = resource
         .get("participant")
