@@ -228,7 +228,12 @@ impl Desk {
                     return Err(format!("already assigned to NPI {npi}"));
                 }
                 audit.provider_id = Some(provider.id);
-                audit.detail = format!("{}: reassigned from NPI {} to NPI {npi}", item.label(), item.provider_npi);
+                let named = |npi: &str| match crate::domain::chart::npi_label(npi).as_str() {
+                    "no NPI" => "a provider with no NPI".to_string(),
+                    real => format!("NPI {real}"),
+                };
+                audit.detail =
+                    format!("{}: reassigned from {} to {}", item.label(), named(&item.provider_npi), named(npi));
                 (ItemChange::Reassign { provider_id: provider.id }, item.status, String::new())
             }
             ItemAction::Comment { text } => {

@@ -14,7 +14,11 @@ pub fn notice_letter(notice: &NoticeRecord) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", us_date(notice.notice_on));
     let _ = writeln!(out);
-    let _ = writeln!(out, "To: {}, MD (NPI {})", clean(&notice.physician), clean(&notice.npi));
+    // A provider imported without an NPI is filed under a key of the store's, not one to print.
+    let _ = match crate::domain::chart::npi_label(&notice.npi).as_str() {
+        "no NPI" => writeln!(out, "To: {}, MD", clean(&notice.physician)),
+        npi => writeln!(out, "To: {}, MD (NPI {npi})", clean(&notice.physician)),
+    };
     if let Some(copy) = &notice.copy_to {
         let _ = writeln!(out, "Copy: {}, MD (supervising physician)", clean(copy));
     }
