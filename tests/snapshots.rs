@@ -458,3 +458,25 @@ fn chart_deficiency_with_a_pause_shows_its_interval_and_reason_80x24() {
     assert!(text.contains("CODING"), "the reason is shown: {text}");
     insta::assert_snapshot!("chart_deficiency_paused_80x24", terminal.backend());
 }
+
+const LONG_COMMENT: &str = "please dictate the discharge summary for this stay as soon as you can, the coders are \
+                            waiting on it since last month";
+
+#[test]
+fn palette_with_a_comment_longer_than_its_box_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char(':'))]);
+    h.type_text(&format!("CM=2 {LONG_COMMENT}"));
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn a_long_comment_is_asked_back_whole_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char(':'))]);
+    h.type_text(&format!("CM=2 {LONG_COMMENT}"));
+    h.keys(&[key(KeyCode::Enter)]);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}

@@ -415,11 +415,18 @@ impl App {
                 if text.trim().is_empty() {
                     return Err("CM=1-3 the message to the provider".into());
                 }
+                let length = text.trim().chars().count();
+                if length > MAX_COMMENT {
+                    return Err(format!("a comment is at most {MAX_COMMENT} characters; this one has {length}"));
+                }
                 Command::CommentDeficiencies { items, text }
             }
         })
     }
 }
+
+/// The longest comment the desk keeps.
+const MAX_COMMENT: usize = 255;
 
 /// Adds `row` to the rows with `problem`, so that rows refused for one reason are named together.
 fn note<'a>(problems: &mut Vec<(String, Vec<(usize, &'a QueueRow)>)>, problem: String, row: (usize, &'a QueueRow)) {
@@ -441,15 +448,24 @@ fn prompt(command: &Command, subject: &str, detail: Option<&str>) -> String {
             Some(name) => format!("Assign {subject} to {name} (NPI {npi})? (y/N)"),
             None => format!("Assign {subject} to the provider with NPI {npi}? (y/N)"),
         },
-        Command::PauseAging { from, to, .. } => {
+        // What the clerk typed is asked back whole: what she reads is what is saved.
+        Command::PauseAging { from, to, reason, .. } => {
             let days = detail.map(|d| format!(": {d}")).unwrap_or_default();
-            format!("Pause aging of {subject} from {} to {}{days}? (y/N)", us_date(*from), us_date(*to))
+            format!(
+                "Pause aging of {subject} from {} to {}{days}, because \"{}\"? (y/N)",
+                us_date(*from),
+                us_date(*to),
+                reason.trim()
+            )
         }
-        Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, .. } => {
-            format!("Void {subject}? They stay on record, marked void. (y/N)")
+        Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, note, .. } => {
+            format!("Void {subject} because \"{}\"? They stay on record, marked void. (y/N)", note.trim())
+        }
+        Command::MoveDeficiencies { to, note, .. } if !note.trim().is_empty() => {
+            format!("Move {subject} to {} with the note \"{}\"? (y/N)", to.code(), note.trim())
         }
         Command::MoveDeficiencies { to, .. } => format!("Move {subject} to {}? (y/N)", to.code()),
-        Command::CommentDeficiencies { .. } => format!("Comment on {subject}? (y/N)"),
+        Command::CommentDeficiencies { text, .. } => format!("Comment on {subject}: \"{}\"? (y/N)", text.trim()),
         _ => format!("{subject}? (y/N)"),
     }
 }

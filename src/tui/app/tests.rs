@@ -672,7 +672,12 @@ fn step_and_void_ask_once_with_their_arguments() {
     assert!(app.overlay.is_none(), "QC completes, not ST");
     app.overlay = None;
     palette(&mut app, "VD=2 entered on the wrong patient");
-    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!() };
+    let Some(Overlay::Confirm { prompt, command }) = app.overlay.take() else { panic!() };
+    assert_eq!(
+        prompt,
+        "Void row 2 (A25-000782 OP-S) because \"entered on the wrong patient\"? They stay on record, marked void. \
+         (y/N)"
+    );
     assert!(
         matches!(command, Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, ref note, .. } if note == "entered on the wrong patient")
     );
@@ -1120,11 +1125,11 @@ fn a_pause_is_clipped_per_row_and_the_question_says_the_days_of_each() {
     assert_eq!(
         prompt,
         "Pause aging of rows 1-3 (A25-000781 OP-S, A25-000782 OP-S, A25-000783 OP-S) from 02/20/2025 to \
-         02/25/2025: rows 1-2: 5 days; row 3: 2 days (from 02/23/2025)? (y/N)"
+         02/25/2025: rows 1-2: 5 days; row 3: 2 days (from 02/23/2025), because \"chart in coding\"? (y/N)"
     );
     palette(&mut app, "PA=1-2 02/20/2025 02/25/2025 chart in coding");
     let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
-    assert!(prompt.ends_with("from 02/20/2025 to 02/25/2025: 5 days? (y/N)"), "{prompt}");
+    assert!(prompt.ends_with("from 02/20/2025 to 02/25/2025: 5 days, because \"chart in coding\"? (y/N)"), "{prompt}");
     // Wholly before row 3 started aging.
     palette(&mut app, "PA=2-3 02/12/2025 02/20/2025 chart in coding");
     assert!(app.overlay.is_none());
@@ -1316,4 +1321,33 @@ fn results_replaced_before_any_frame_showed_them_are_not_audited() {
     typed.extend(type_text(&mut app, "jones"));
     let commands = found(&mut app, &typed, Some(QueryShape::Name), vec![row(2, "100877", "Jones", "Ann")]);
     assert!(audits(&commands).is_empty(), "{commands:?}");
+}
+
+#[test]
+fn a_long_comment_is_kept_whole_and_asked_back_whole() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 4)]);
+    let text = "please dictate the discharge summary for this stay as soon as you can, the coders are waiting on \
+                it since last month";
+    palette(&mut app, &format!("CM=2 {text}"));
+    let Some(Overlay::Confirm { prompt, command }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(command, Command::CommentDeficiencies { items: vec![(2, 4)], text: text.into() });
+    assert_eq!(prompt, format!("Comment on row 2 (A25-000782 OP-S): \"{text}\"? (y/N)"));
+    // Past what the desk keeps: refused before the question, with the count.
+    palette(&mut app, &format!("CM=2 {}", "x".repeat(256)));
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("a comment is at most 255 characters; this one has 256"));
+}
+
+#[test]
+fn a_full_command_line_refuses_the_next_key_out_loud() {
+    use crate::tui::widgets::palette::MAX_INPUT;
+    let mut app = app();
+    app.update(key(KeyCode::Char(':')));
+    type_text(&mut app, &"a".repeat(MAX_INPUT));
+    assert!(app.toast.is_none());
+    type_text(&mut app, "b");
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!("the palette stays open") };
+    assert_eq!(p.input, "a".repeat(MAX_INPUT));
+    assert!(app.toast.as_deref().is_some_and(|t| t.contains("nothing more was typed")), "{:?}", app.toast);
 }

@@ -246,11 +246,18 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// with a two-line banner): width and height, for clamping its scroll.
 pub fn text_overlay_room(size: (u16, u16)) -> (u16, u16) {
     let body = size.1.saturating_sub(6);
-    (overlay_width(size.0).saturating_sub(2), body.saturating_sub(4).max(1))
+    (overlay_width(size.0).saturating_sub(2), body.saturating_sub(2).max(1))
 }
 
 fn overlay_width(area_width: u16) -> u16 {
-    area_width.saturating_sub(2).min(100)
+    popup_width(area_width, 100)
+}
+
+/// A popup's width: at most `widest`, and the whole width when only a column or two would be
+/// left beside it (a lone letter of the screen beneath reads as part of the popup).
+fn popup_width(area_width: u16, widest: u16) -> u16 {
+    let width = area_width.saturating_sub(2).min(widest);
+    if width + 2 >= area_width { area_width } else { width }
 }
 
 /// Where the description starts in help's lines.
@@ -307,7 +314,8 @@ pub fn message_lines(messages: &[String], width: u16) -> Vec<Line<'static>> {
 
 /// A scrolling text overlay (help, messages): the title says how to leave and what is below.
 fn text_overlay(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16, theme: &Theme) {
-    let popup = centered(area, overlay_width(area.width), area.height.saturating_sub(2));
+    // The whole body: a border of the screen beneath beside the popup's would read as its own.
+    let popup = centered(area, overlay_width(area.width), area.height);
     let inner = popup.height.saturating_sub(2);
     let last = u16::try_from(lines.len().saturating_sub(usize::from(inner))).unwrap_or(u16::MAX);
     let scroll = scroll.min(last);
@@ -339,7 +347,7 @@ pub fn messages(frame: &mut Frame, area: Rect, messages: &[String], scroll: u16,
 /// scrolls with the highlight and says what is above and below.
 pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Theme) {
     let entries = state.entries();
-    let width = area.width.saturating_sub(2).min(78);
+    let width = popup_width(area.width, 78);
     let inner = usize::from(width.saturating_sub(2));
     let label_width = entries.iter().map(|e| e.label.width()).max().unwrap_or(0).min(inner / 2) + 2;
     // Each entry's lines: the label, then its description beside it or under it.
@@ -368,7 +376,10 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
         })
         .collect();
     let total: usize = blocks.iter().map(Vec::len).sum();
-    let height = (total as u16 + 3).min(area.height).max(3);
+    // The box hangs from one line below the body's top, whatever it lists: it never moves as the
+    // list shortens under the typing.
+    let top = u16::from(area.height > 3);
+    let height = (total as u16 + 3).min(area.height - top).max(3);
     let room = usize::from(height - 3);
     // The first entry shown: as late as needed for the highlighted one to show whole.
     let selected = state.selected.min(blocks.len().saturating_sub(1));
@@ -376,8 +387,26 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
     while first < selected && blocks[first..=selected].iter().map(Vec::len).sum::<usize>() > room {
         first += 1;
     }
-    let mut lines =
-        vec![Line::from(vec![Span::raw(format!(" :{}", clean(&state.input))), Span::styled(" ", theme.selected)])];
+    // What was typed, every character kept: a line longer than the box shows its end, where the
+    // cursor is, after `…`.
+    let typed = clean(&state.input);
+    let room_for_text = inner.saturating_sub(3);
+    let shown = if typed.width() > room_for_text {
+        let mut tail: Vec<char> = Vec::new();
+        let mut used = 1;
+        for c in typed.chars().rev() {
+            let w = c.to_string().width();
+            if used + w > room_for_text {
+                break;
+            }
+            used += w;
+            tail.push(c);
+        }
+        format!("…{}", tail.into_iter().rev().collect::<String>())
+    } else {
+        typed.into_owned()
+    };
+    let mut lines = vec![Line::from(vec![Span::raw(format!(" :{shown}")), Span::styled(" ", theme.selected)])];
     let mut used = 0;
     let mut last = first;
     for block in &blocks[first.min(blocks.len())..] {
@@ -388,9 +417,7 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
         lines.extend(block.iter().cloned());
         last += 1;
     }
-    let top = if area.height >= height + 2 { 2 } else { 0 };
-    let [_, column] = Layout::vertical([Constraint::Length(top), Constraint::Length(height)]).areas(area);
-    let popup = centered(column, width, height);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + top, width, height };
     frame.render_widget(Clear, popup);
     let mut block =
         Block::default().borders(Borders::ALL).border_set(theme.border).title(" : ").border_style(theme.focus);
