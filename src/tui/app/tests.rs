@@ -1351,3 +1351,33 @@ fn a_full_command_line_refuses_the_next_key_out_loud() {
     assert_eq!(p.input, "a".repeat(MAX_INPUT));
     assert!(app.toast.as_deref().is_some_and(|t| t.contains("nothing more was typed")), "{:?}", app.toast);
 }
+
+#[test]
+fn a_charts_dates_are_checked_before_the_question_as_the_queues_are() {
+    let mut app = app_with_deficient_chart();
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    // Before the event DS-D ages from (02/10/2025): refused, naming the item, with no question.
+    palette(&mut app, "QC 02/01/2025");
+    assert!(app.overlay.is_none(), "{:?}", app.overlay);
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "Nothing asked or changed: A25-000781 DS-D: a completion date cannot be before the event the item ages \
+             from (02/10/2025)"
+        )
+    );
+    palette(&mut app, "PA 02/01/2025 02/05/2025 chart in coding");
+    assert!(app.overlay.is_none());
+    assert!(app.toast.as_deref().is_some_and(|t| t.contains("before the item started aging")), "{:?}", app.toast);
+    // A pause asks with the days it counts, clipped to the item's aging, as the queue's does.
+    app.update(key(KeyCode::Char('p')));
+    type_text(&mut app, "02/05/2025 02/15/2025 chart in coding");
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(
+        prompt,
+        "A25-000781 DS-D: Pause aging of 1 deficiency from 02/05/2025 to 02/15/2025: 5 days (from 02/10/2025), \
+         because \"chart in coding\"? (y/N)"
+    );
+}
