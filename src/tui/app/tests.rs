@@ -1381,3 +1381,33 @@ fn a_charts_dates_are_checked_before_the_question_as_the_queues_are() {
          because \"chart in coding\"? (y/N)"
     );
 }
+
+#[test]
+fn a_role_changed_meanwhile_reaches_the_header_and_the_checks_on_the_timer() {
+    let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    let mut header = HeaderInfo::new("root", &[Role::Director]);
+    header.facility = "Riverbend General (RGH)".into();
+    let mut app = App::new(Arc::new(Keymap::default()), header.clone(), today, (80, 24));
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)]);
+    app.dirty = false;
+    assert_eq!(app.update(Msg::HeaderTick), vec![Command::LoadInfo]);
+    assert!(!app.dirty, "a tick alone draws nothing");
+    // The same facts again: nothing to draw.
+    app.update(Msg::InfoLoaded(Ok(header.clone())));
+    assert!(!app.dirty);
+    // `user roles root him_clerk` from another shell: the next read carries it.
+    let clerk = HeaderInfo { facility: header.facility.clone(), ..HeaderInfo::new("root", &[Role::HimClerk]) };
+    app.update(Msg::InfoLoaded(Ok(clerk)));
+    assert!(app.dirty);
+    assert_eq!(app.header.role, "HIM clerk");
+    palette(&mut app, "QC=3");
+    assert!(app.overlay.is_none(), "refused before the question");
+    assert!(app.toast.as_deref().is_some_and(|t| t.starts_with("you (root) may not complete")), "{:?}", app.toast);
+    // A store that stays away is said once, not every few seconds.
+    app.update(key(KeyCode::Down));
+    app.update(Msg::InfoLoaded(Err("the store is locked".into())));
+    assert_eq!(app.toast.as_deref(), Some("the store is locked"));
+    app.update(key(KeyCode::Down));
+    app.update(Msg::InfoLoaded(Err("the store is locked".into())));
+    assert_eq!(app.toast, None);
+}
