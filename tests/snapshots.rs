@@ -480,3 +480,29 @@ fn a_long_comment_is_asked_back_whole_80x24() {
     h.keys(&[key(KeyCode::Enter)]);
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }
+
+#[test]
+fn a_refused_query_says_the_search_was_not_run_and_why_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511x");
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn a_failed_search_says_it_was_not_run_not_that_no_patient_matches() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("smith");
+    h.app.lookup.begin_search(9_999);
+    h.app.update(Msg::SearchDone {
+        id: 9_999,
+        append: false,
+        result: Err("the account mlee is disabled: ask the Director to enable it".into()),
+    });
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    assert!(lines.iter().all(|l| !l.contains("No patient matches")), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("The search was not run: the account mlee is disabled: ask the Director")),
+        "{lines:#?}"
+    );
+    assert!(lines[2].trim_end().ends_with("search failed"), "{:?}", lines[2]);
+}

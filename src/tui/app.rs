@@ -840,6 +840,8 @@ impl App {
                         "Type an MRN, a name (LAST,FIRST), S4821, a birth date or an account number.".into()
                     } else if self.lookup.searching() {
                         "Still searching…".into()
+                    } else if self.lookup.error.is_some() || self.lookup.problem.is_some() {
+                        "Nothing to open: the search was not run (why is on screen).".into()
                     } else {
                         "Nothing to open: no patient matches.".into()
                     });
@@ -963,6 +965,12 @@ impl App {
                 }
             }
             Err(e) => {
+                // Rows of an earlier query are not this one's: the body says why nothing shows.
+                if !append {
+                    self.lookup.rows.clear();
+                    self.lookup.selected = 0;
+                    self.lookup.has_more = false;
+                }
                 self.lookup.error = Some(e);
             }
         }

@@ -85,11 +85,12 @@ impl LookupState {
 
     /// The line beside Find: which index the input chose and how far the results go.
     pub fn reach(&self) -> String {
-        if let Some(error) = &self.error {
-            return clean(error).to_string();
+        // Kept short: why is said in full in the body, where there is room.
+        if self.error.is_some() {
+            return "search failed".into();
         }
-        if let Some(problem) = &self.problem {
-            return clean(problem).to_string();
+        if self.problem.is_some() {
+            return "not searched".into();
         }
         let Some(shape) = self.shape else {
             return if self.searching() { "searching…".into() } else { String::new() };
@@ -149,6 +150,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LookupState, theme: &Theme)
             ]
         } else if state.searching() {
             vec![Line::from(""), Line::from("  Searching…")]
+        } else if let Some(why) = state.error.as_ref().or(state.problem.as_ref()) {
+            // A refusal is not "no patient": the clerk reads that nothing was looked for, and why.
+            let room = usize::from(table_area.width.saturating_sub(6)).max(10);
+            let mut lines = vec![Line::from("")];
+            lines.extend(
+                super::super::widgets::chrome::wrap(&format!("The search was not run: {}", clean(why)), room)
+                    .into_iter()
+                    .map(|l| Line::styled(format!("  {l}"), theme.warning)),
+            );
+            lines
         } else {
             vec![Line::from(""), Line::from("  No patient matches.")]
         };
