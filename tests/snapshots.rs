@@ -506,3 +506,15 @@ fn a_failed_search_says_it_was_not_run_not_that_no_patient_matches() {
     );
     assert!(lines[2].trim_end().ends_with("search failed"), "{:?}", lines[2]);
 }
+
+#[test]
+fn a_long_facility_name_is_shortened_keeping_its_code_and_the_role() {
+    let mut h = Harness::new(80, 24);
+    h.app.header.facility =
+        "Kiritimati Line Islands Regional Medical Center and Teaching Hospital of the Pacific (KIR)".into();
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    assert_eq!(lines[0], " Kiritimati Line Islands Regional Med… (KIR)   DEMO DATA   mlee · chart analyst ");
+    h.app.header.is_demo = false;
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    assert_eq!(lines[0], " Kiritimati Line Islands Regional Medical Center a… (KIR)  mlee · chart analyst ");
+}

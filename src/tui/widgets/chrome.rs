@@ -20,31 +20,45 @@ pub fn header(frame: &mut Frame, area: Rect, info: &HeaderInfo, theme: &Theme) {
     let facility = clean(&info.facility).to_string();
     let username = clean(&info.username).to_string();
     let width = usize::from(area.width);
-    // Each shape is whole; the first that fits is drawn, so a facility's name is never cut: the
-    // program's name goes first, then the role, then the name gives way to the facility's code.
-    let code = facility.rsplit_once(" (").map(|(_, c)| c.trim_end_matches(')').to_string());
-    let shapes = [
-        (true, facility.clone(), true),
-        (false, facility.clone(), true),
-        (false, facility.clone(), false),
-        (false, code.clone().unwrap_or_else(|| facility.clone()), false),
-    ];
     let badge = if info.is_demo { " DEMO DATA " } else { "" };
+    // The badge's gaps count only when it is drawn.
+    let gaps = if info.is_demo { 2 } else { 0 };
+    let with_role =
+        if info.role.is_empty() { format!(" {username} ") } else { format!(" {username} · {} ", info.role) };
+    let (name, code) = match facility.rsplit_once(" (") {
+        Some((name, code)) if code.ends_with(')') => (name.to_string(), Some(format!(" ({code}"))),
+        _ => (facility.clone(), None),
+    };
+    // The first shape that fits is drawn: the program's name goes first, then the facility's name
+    // is shortened with `…` (its code kept whole), and the role goes only when even the code and
+    // the role cannot share the line.
+    let fits = |left: &str, place: &str, user: &str| {
+        left.width() + place.width() + badge.width() + gaps + user.width() <= width
+    };
     let mut chosen = None;
-    for (app_name, place, with_role) in shapes {
-        let user = if with_role && !info.role.is_empty() {
-            format!(" {username} · {} ", info.role)
-        } else {
-            format!(" {username} ")
-        };
-        let left = if app_name { " chartroom  ".to_string() } else { " ".to_string() };
-        let needed = left.width() + place.width() + badge.width() + 2 + user.width();
-        chosen = Some((left, app_name, place, user));
-        if needed <= width {
+    for (left, user) in [(" chartroom  ", &with_role), (" ", &with_role), (" ", &format!(" {username} "))] {
+        if fits(left, &facility, user) {
+            chosen = Some((left.to_string(), facility.clone(), user.clone()));
             break;
         }
+        let suffix = code.clone().unwrap_or_default();
+        let room = width.saturating_sub(left.width() + suffix.width() + badge.width() + gaps + user.width() + 1);
+        // A few letters and `…` still say which facility; fewer say nothing.
+        if left == " " && room >= 6 {
+            chosen = Some((left.to_string(), format!("{}{suffix}", ellipsize(&name, room)), user.clone()));
+            break;
+        }
+        if left == " " && code.is_some() {
+            let bare = code.as_deref().unwrap_or_default().trim().trim_start_matches('(').trim_end_matches(')');
+            if fits(left, bare, user) {
+                chosen = Some((left.to_string(), bare.to_string(), user.clone()));
+                break;
+            }
+        }
     }
-    let Some((left, app_name, place, user)) = chosen else { return };
+    let (left, place, user) =
+        chosen.unwrap_or_else(|| (" ".to_string(), ellipsize(&facility, width / 2), format!(" {username} ")));
+    let app_name = left.len() > 1;
     let [left_area, place_area, badge_area, user_area] = Layout::horizontal([
         Constraint::Length(left.width() as u16),
         Constraint::Fill(1),
@@ -60,6 +74,23 @@ pub fn header(frame: &mut Frame, area: Rect, info: &HeaderInfo, theme: &Theme) {
         frame.render_widget(Paragraph::new(Span::styled(badge, theme.demo)).centered(), badge_area);
     }
     frame.render_widget(Paragraph::new(user).style(theme.header).right_aligned(), user_area);
+}
+
+/// `text` in at most `width` columns: whole, or cut with `…`.
+pub fn ellipsize(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + c.to_string().width() + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    let mut out = out.trim_end().to_string();
+    out.push('…');
+    out
 }
 
 /// The footer's hints for where the clerk is: the keys that matter there, most used first.
