@@ -279,9 +279,10 @@ fn the_selection_count_is_never_cut_80x24() {
     h.app.queue.filter.delinquent_only = true;
     let terminal = h.draw(80, 24, &theme());
     let band: String = (0..80).map(|x| terminal.backend().buffer()[(x, 2)].symbol().to_string()).collect();
-    assert!(band.contains("· 341 selected"), "{band}");
+    assert!(band.contains(" 341 selected"), "{band}");
     assert!(band.contains("3 open · 0 delinquent"), "{band}");
-    assert!(band.contains("…"), "the filter gives way: {band}");
+    let rule: String = (0..80).map(|x| terminal.backend().buffer()[(x, 3)].symbol().to_string()).collect();
+    assert!(rule.contains("service CARDIOTHORACIC SURGERY · delinquent only · oldest first"), "{rule}");
 }
 
 /// Row 2 completed: it stays row 2, shown done; row 3 is still row 3; the band's counts follow.
@@ -517,4 +518,15 @@ fn a_long_facility_name_is_shortened_keeping_its_code_and_the_role() {
     h.app.header.is_demo = false;
     let lines = screen_lines(&h.draw(80, 24, &theme()));
     assert_eq!(lines[0], " Kiritimati Line Islands Regional Medical Center a… (KIR)  mlee · chart analyst ");
+}
+
+#[test]
+fn deficiency_queue_narrowed_every_way_shows_all_of_it_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char('d')), key(KeyCode::Char('b')), key(KeyCode::Char('s'))]);
+    h.app.queue.filter.type_code = Some("DS-D".into());
+    h.app.queue.filter.service = Some("SURGERY".into());
+    h.app.queue.filter.facility = Some("RGH".into());
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }

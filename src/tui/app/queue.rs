@@ -155,6 +155,9 @@ impl App {
             filter.facility = None;
             filter.status = None;
             filter.mrn = None;
+            // `d` and `b` narrow the list too: `filter` alone shows it all again.
+            filter.delinquent_only = false;
+            filter.bucket = None;
             let cleared = self.queue.filter.clone();
             return self.filter_checked(Ok(cleared));
         }

@@ -1411,3 +1411,18 @@ fn a_role_changed_meanwhile_reaches_the_header_and_the_checks_on_the_timer() {
     app.update(Msg::InfoLoaded(Err("the store is locked".into())));
     assert_eq!(app.toast, None);
 }
+
+#[test]
+fn filter_alone_clears_every_narrowing_the_delinquent_and_age_keys_too() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    app.update(key(KeyCode::Char('d')));
+    app.update(key(KeyCode::Char('b')));
+    app.queue.filter.type_code = Some("DS-D".into());
+    assert!(app.queue.filter.delinquent_only && app.queue.filter.bucket.is_some());
+    let commands = palette(&mut app, "filter");
+    let Some(Command::LoadQueue { filter, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+    assert!(!filter.delinquent_only, "{filter:?}");
+    assert_eq!((filter.bucket, filter.type_code), (None, None));
+    assert_eq!(app.queue.describe_filter(), "open · oldest first");
+}
