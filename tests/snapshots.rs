@@ -530,3 +530,28 @@ fn deficiency_queue_narrowed_every_way_shows_all_of_it_80x24() {
     h.app.queue.filter.facility = Some("RGH".into());
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }
+
+#[test]
+fn the_banner_tightens_its_gaps_before_it_shortens_a_name() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511");
+    h.keys(&[key(KeyCode::Enter)]);
+    let chart = &mut h.app.chart.as_mut().expect("the chart is open").chart;
+    chart.patient.family = "Nguyen".into();
+    chart.patient.given = "Thanh".into();
+    chart.patient.middle = String::new();
+    chart.patient.sensitivity = chartroom::domain::patient::Sensitivity::Employee;
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    assert!(lines[1].starts_with(" NGUYEN, THANH  MRN 204511  DOB"), "{:?}", lines[1]);
+    assert!(lines[1].contains("R EMPLOYEE"), "{:?}", lines[1]);
+}
+
+#[test]
+fn a_name_too_long_for_the_results_ends_in_an_ellipsis() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511");
+    h.app.lookup.rows[0].family = "Wolfeschlegelsteinhausenbergerdorff".into();
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    let row = lines.iter().find(|l| l.starts_with('│') && l.contains("204511 ")).expect("the row");
+    assert!(row.contains("WOLFESCHLEGELSTEINHAUSENBERG… 204511"), "{row:?}");
+}

@@ -13,6 +13,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Default)]
 pub struct LookupState {
@@ -182,9 +183,34 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LookupState, theme: &Theme)
         header.insert(6, "MATCH");
         widths.insert(6, Constraint::Length(8));
     }
+    // The name takes what the other columns leave (inside the borders, beside the highlight
+    // mark, one space between columns); a longer one ends in `…`, never cut without a sign.
+    let fixed: u16 = widths
+        .iter()
+        .map(|c| match c {
+            Constraint::Length(n) => *n,
+            _ => 0,
+        })
+        .sum();
+    let name_width =
+        usize::from(table_area.width.saturating_sub(2 + 1 + fixed + widths.len().saturating_sub(1) as u16));
+    let mark = theme.glyph("…", "~");
     let rows = state.rows.iter().map(|r| {
+        let name = clean(&r.display_name()).to_string();
+        let name = if name.width() > name_width {
+            let mut cut = String::new();
+            for c in name.chars() {
+                if cut.width() + c.to_string().width() + mark.width() > name_width {
+                    break;
+                }
+                cut.push(c);
+            }
+            format!("{cut}{mark}")
+        } else {
+            name
+        };
         let mut cells = vec![
-            Cell::from(clean(&r.display_name()).to_string()),
+            Cell::from(name),
             Cell::from(r.mrn.to_string()),
             Cell::from(us_date(r.birth_date)),
             Cell::from(r.sex.code()),
