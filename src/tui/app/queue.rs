@@ -362,6 +362,28 @@ impl App {
 
     /// The command a bulk action's arguments make, checked whatever the items.
     fn parse_bulk(&self, action: BulkAction, items: Vec<(i64, i64)>, args: &[String]) -> Result<Command, String> {
+        // An action that takes a fixed number of words refuses more: a word it would ignore may be
+        // what the clerk meant (`QC=2 12/01/2026 junk`).
+        let most = match action {
+            BulkAction::Complete | BulkAction::Assign => Some(1),
+            _ => None,
+        };
+        if let Some(most) = most
+            && args.len() > most
+        {
+            let usage = match action {
+                BulkAction::Complete => "QC=1-3 [date]",
+                _ => "AS=1-3 NAME|NPI",
+            };
+            return Err(format!(
+                "{usage} takes nothing more: {} not understood",
+                args[most..]
+                    .iter()
+                    .map(|a| format!("\"{}\"", crate::domain::text::clean(a)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+        }
         Ok(match action {
             BulkAction::Complete => {
                 let resolved_on = match args.first() {

@@ -1426,3 +1426,16 @@ fn filter_alone_clears_every_narrowing_the_delinquent_and_age_keys_too() {
     assert_eq!((filter.bucket, filter.type_code), (None, None));
     assert_eq!(app.queue.describe_filter(), "open · oldest first");
 }
+
+#[test]
+fn words_a_bulk_action_would_ignore_are_refused() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1)]);
+    palette(&mut app, "QC=2 03/01/2025 junk");
+    assert!(app.overlay.is_none(), "{:?}", app.overlay);
+    assert_eq!(app.toast.as_deref(), Some("QC=1-3 [date] takes nothing more: \"junk\" not understood"));
+    palette(&mut app, "QC=1 03/01/2025 x y");
+    assert_eq!(app.toast.as_deref(), Some("QC=1-3 [date] takes nothing more: \"x\" \"y\" not understood"));
+    palette(&mut app, "QC=2 03/01/2025");
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })), "{:?}", app.toast);
+}
