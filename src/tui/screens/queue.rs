@@ -376,11 +376,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         return;
     }
     if state.rows.is_empty() {
-        let text = if state.loaded {
-            " There are no DEFICIENCIES that meet this action's criteria."
-        } else {
-            " Loading the queue…"
-        };
+        let text = if state.loaded { " No deficiencies match." } else { " Loading the queue…" };
         frame.render_widget(Paragraph::new(text).style(theme.muted), body);
         return;
     }

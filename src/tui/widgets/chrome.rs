@@ -176,7 +176,9 @@ pub fn footer(
     }
     let screens = [(Screen::Lookup, "1"), (Screen::Chart, "2"), (Screen::Queue, "3")];
     let mut right = Vec::new();
-    for (s, label) in screens {
+    // In the Find field digits are text: the screen numbers would offer keys that type instead.
+    let screens = if context == Context::Find { &screens[..0] } else { &screens[..] };
+    for &(s, label) in screens {
         let style = if s == screen {
             theme.selected
         } else if s == Screen::Chart && !chart_open {
@@ -259,12 +261,19 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-pub fn too_small(frame: &mut Frame, area: Rect) {
-    let text =
+/// Until the terminal grows only quitting works: the notice says which key does it.
+pub fn too_small(frame: &mut Frame, area: Rect, quit_key: Option<String>) {
+    let mut text =
         format!("Terminal is {}×{} — chartroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}.", area.width, area.height);
-    let y = area.height / 2;
-    let line = Rect { x: area.x, y: area.y + y, width: area.width, height: 1.min(area.height) };
-    frame.render_widget(Paragraph::new(text).centered(), line);
+    if let Some(key) = quit_key {
+        text.push_str(&format!(" {key} quits."));
+    }
+    let lines = wrap(&text, usize::from(area.width.saturating_sub(2)).max(1));
+    let height = (lines.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(height) / 2;
+    let block = Rect { x: area.x, y, width: area.width, height };
+    let lines: Vec<Line> = lines.into_iter().map(Line::from).collect();
+    frame.render_widget(Paragraph::new(lines).centered(), block);
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
