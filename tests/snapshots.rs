@@ -555,3 +555,16 @@ fn a_name_too_long_for_the_results_ends_in_an_ellipsis() {
     let row = lines.iter().find(|l| l.starts_with('│') && l.contains("204511 ")).expect("the row");
     assert!(row.contains("WOLFESCHLEGELSTEINHAUSENBERG… 204511"), "{row:?}");
 }
+
+#[test]
+fn the_palette_stays_where_it_opened_as_it_is_typed_in() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
+    let top = |h: &Harness| screen_lines(&h.draw(80, 24, &theme())).iter().position(|l| l.starts_with("┌ : "));
+    let opened = top(&h);
+    assert!(opened.is_some());
+    for c in ["m", "r", "n"] {
+        h.type_text(c);
+        assert_eq!(top(&h), opened, "after {c:?}");
+    }
+}
