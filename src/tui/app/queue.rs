@@ -277,7 +277,7 @@ impl App {
             }
             Command::PauseAging { from, to, .. } => {
                 // (the days it counts, clipped start, clipped end) → items.
-                let mut spans: Vec<((i64, chrono::NaiveDate, chrono::NaiveDate), Vec<&Checked>)> = Vec::new();
+                let mut spans: Vec<(SpanKey, Vec<&Checked>)> = Vec::new();
                 for item in items {
                     match clip_pause(item.event_on, &item.pauses, *from, *to, self.today) {
                         Ok(span) => {
@@ -450,6 +450,9 @@ impl App {
         })
     }
 }
+
+/// A pause as it counts for an item: its days, and where it starts and ends once clipped.
+type SpanKey = (i64, chrono::NaiveDate, chrono::NaiveDate);
 
 /// The longest comment the desk keeps.
 const MAX_COMMENT: usize = 255;
