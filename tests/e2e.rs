@@ -419,3 +419,30 @@ fn every_example_the_readme_and_the_find_hint_give_finds_a_patient_in_the_first_
     let out = cli(dir.path(), &["chart", "100234"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_role_changed_from_another_shell_reaches_the_open_session() {
+    let dir = demo_store();
+    let args = store_args(dir.path());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut s = pty::spawn(&binary(), &arg_refs, (80, 24));
+    s.wait_for("Director", WAIT);
+    // The session's user, as its header names it: `root · Director of HIM`.
+    let screen = s.screen();
+    let header = screen.lines().next().unwrap_or_default();
+    let me = header
+        .split(" · Director")
+        .next()
+        .and_then(|left| left.split_whitespace().last())
+        .expect("the header names the user")
+        .to_string();
+    // Another director first: the store keeps one.
+    let out = cli(dir.path(), &["user", "add", "spare", "--role", "director"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(dir.path(), &["user", "roles", &me, "him_clerk"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // No key pressed: the header's timer reads the role again.
+    s.wait_for("HIM clerk", WAIT);
+    s.send(b"\x11");
+    s.wait_exit(WAIT);
+}

@@ -279,9 +279,10 @@ fn the_selection_count_is_never_cut_80x24() {
     h.app.queue.filter.delinquent_only = true;
     let terminal = h.draw(80, 24, &theme());
     let band: String = (0..80).map(|x| terminal.backend().buffer()[(x, 2)].symbol().to_string()).collect();
-    assert!(band.contains("· 341 selected"), "{band}");
+    assert!(band.contains(" 341 selected"), "{band}");
     assert!(band.contains("3 open · 0 delinquent"), "{band}");
-    assert!(band.contains("…"), "the filter gives way: {band}");
+    let rule: String = (0..80).map(|x| terminal.backend().buffer()[(x, 3)].symbol().to_string()).collect();
+    assert!(rule.contains("service CARDIOTHORACIC SURGERY · delinquent only · oldest first"), "{rule}");
 }
 
 /// Row 2 completed: it stays row 2, shown done; row 3 is still row 3; the band's counts follow.
@@ -457,4 +458,113 @@ fn chart_deficiency_with_a_pause_shows_its_interval_and_reason_80x24() {
     assert!(text.contains("paused"), "{text}");
     assert!(text.contains("CODING"), "the reason is shown: {text}");
     insta::assert_snapshot!("chart_deficiency_paused_80x24", terminal.backend());
+}
+
+const LONG_COMMENT: &str = "please dictate the discharge summary for this stay as soon as you can, the coders are \
+                            waiting on it since last month";
+
+#[test]
+fn palette_with_a_comment_longer_than_its_box_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char(':'))]);
+    h.type_text(&format!("CM=2 {LONG_COMMENT}"));
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn a_long_comment_is_asked_back_whole_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char(':'))]);
+    h.type_text(&format!("CM=2 {LONG_COMMENT}"));
+    h.keys(&[key(KeyCode::Enter)]);
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn a_refused_query_says_the_search_was_not_run_and_why_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511x");
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn a_failed_search_says_it_was_not_run_not_that_no_patient_matches() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("smith");
+    h.app.lookup.begin_search(9_999);
+    h.app.update(Msg::SearchDone {
+        id: 9_999,
+        append: false,
+        result: Err("the account mlee is disabled: ask the Director to enable it".into()),
+    });
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    assert!(lines.iter().all(|l| !l.contains("No patient matches")), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("The search was not run: the account mlee is disabled: ask the Director")),
+        "{lines:#?}"
+    );
+    assert!(lines[2].trim_end().ends_with("search failed"), "{:?}", lines[2]);
+}
+
+#[test]
+fn a_long_facility_name_is_shortened_keeping_its_code_and_the_role() {
+    let mut h = Harness::new(80, 24);
+    h.app.header.facility =
+        "Kiritimati Line Islands Regional Medical Center and Teaching Hospital of the Pacific (KIR)".into();
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    assert_eq!(lines[0], " Kiritimati Line Islands Regional Med… (KIR)   DEMO DATA   mlee · chart analyst ");
+    h.app.header.is_demo = false;
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    assert_eq!(lines[0], " Kiritimati Line Islands Regional Medical Center a… (KIR)  mlee · chart analyst ");
+}
+
+#[test]
+fn deficiency_queue_narrowed_every_way_shows_all_of_it_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char('d')), key(KeyCode::Char('b')), key(KeyCode::Char('s'))]);
+    h.app.queue.filter.type_code = Some("DS-D".into());
+    h.app.queue.filter.service = Some("SURGERY".into());
+    h.app.queue.filter.facility = Some("RGH".into());
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
+#[test]
+fn the_banner_tightens_its_gaps_before_it_shortens_a_name() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511");
+    h.keys(&[key(KeyCode::Enter)]);
+    let chart = &mut h.app.chart.as_mut().expect("the chart is open").chart;
+    chart.patient.family = "Nguyen".into();
+    chart.patient.given = "Thanh".into();
+    chart.patient.middle = String::new();
+    chart.patient.sensitivity = chartroom::domain::patient::Sensitivity::Employee;
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    assert!(lines[1].starts_with(" NGUYEN, THANH  MRN 204511  DOB"), "{:?}", lines[1]);
+    assert!(lines[1].contains("R EMPLOYEE"), "{:?}", lines[1]);
+}
+
+#[test]
+fn a_name_too_long_for_the_results_ends_in_an_ellipsis() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511");
+    h.app.lookup.rows[0].family = "Wolfeschlegelsteinhausenbergerdorff".into();
+    let lines = screen_lines(&h.draw(80, 24, &theme()));
+    let row = lines.iter().find(|l| l.starts_with('│') && l.contains("204511 ")).expect("the row");
+    assert!(row.contains("WOLFESCHLEGELSTEINHAUSENBERG… 204511"), "{row:?}");
+}
+
+#[test]
+fn the_palette_stays_where_it_opened_as_it_is_typed_in() {
+    let mut h = Harness::new(80, 24);
+    h.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
+    let top = |h: &Harness| screen_lines(&h.draw(80, 24, &theme())).iter().position(|l| l.starts_with("┌ : "));
+    let opened = top(&h);
+    assert!(opened.is_some());
+    for c in ["m", "r", "n"] {
+        h.type_text(c);
+        assert_eq!(top(&h), opened, "after {c:?}");
+    }
 }

@@ -131,6 +131,7 @@ impl SearchQuery {
                 4 => Self::Last4(text.to_string()),
                 6..=8 => Mrn::parse(text).map_or_else(|e| Self::Unrecognized(e.to_string()), Self::Mrn),
                 9 => Ssn::parse(text).map_or_else(|| Self::Unrecognized("not a valid SSN".into()), Self::Ssn),
+                1 => Self::Unrecognized("1 digit: an MRN has 6 to 8, an SSN 9, its last four 4".into()),
                 n => Self::Unrecognized(format!("{n} digits: an MRN has 6 to 8, an SSN 9, its last four 4")),
             });
         }
@@ -206,7 +207,9 @@ fn birth_date(text: &str, today: NaiveDate) -> Result<NaiveDate, String> {
 
 /// The typed text as it may be echoed back: no control characters, never long.
 fn shown(text: &str) -> String {
-    clean(text).chars().take(24).collect()
+    let shown: String = clean(text).chars().take(24).collect();
+    // `300120:` would read `300120:: not an MRN`: a word ending in a colon is quoted.
+    if shown.ends_with(':') { format!("\"{shown}\"") } else { shown }
 }
 
 /// Why one word (no spaces) that begins like an identifier or a date is none of them, saying what
@@ -345,6 +348,8 @@ mod tests {
     #[test]
     fn text_that_starts_like_an_identifier_is_refused_with_what_was_understood() {
         assert_eq!(problem("204511x"), "204511x: not an MRN (digits only) — did you mean 204511?");
+        assert_eq!(problem("300120:"), "\"300120:\": not an MRN (digits only) — did you mean 300120?");
+        assert_eq!(problem("7"), "1 digit: an MRN has 6 to 8, an SSN 9, its last four 4");
         assert_eq!(problem("1002345-"), "1002345-: not an MRN (digits only) — did you mean 1002345?");
         assert_eq!(problem("4821a"), "4821a: not the last four of an SSN (digits only) — did you mean 4821?");
         assert_eq!(

@@ -131,6 +131,9 @@ pub enum Msg {
         verb: &'static str,
         result: Result<CompletionOutcome, String>,
     },
+    /// The header's timer: its facts (facility, role, roles) are read again, so a role changed
+    /// from another shell reaches the header and the checks before a question within seconds.
+    HeaderTick,
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -296,6 +299,8 @@ pub struct App {
     pub pending_audit: Option<PendingSearchAudit>,
     /// Something changed since the last frame.
     pub dirty: bool,
+    /// Why the header's facts could not be read last time, to say it once.
+    info_failed: Option<String>,
 }
 
 impl App {
@@ -322,6 +327,7 @@ impl App {
             audit_generation: 0,
             pending_audit: None,
             dirty: true,
+            info_failed: None,
         };
         app.set_size(size.0, size.1);
         app
@@ -389,13 +395,30 @@ impl App {
                 self.set_size(w, h);
                 Vec::new()
             }
+            Msg::HeaderTick => {
+                self.dirty = false;
+                if self.quitting { Vec::new() } else { vec![Command::LoadInfo] }
+            }
             Msg::InfoLoaded(Ok(info)) => {
+                self.info_failed = None;
                 let username = self.header.username.clone();
                 // The facts carry the role and roles only when they were read again.
                 let role = if info.role.is_empty() { self.header.role.clone() } else { info.role.clone() };
-                let roles =
-                    if info.roles.is_empty() { std::mem::take(&mut self.header.roles) } else { info.roles.clone() };
-                self.header = HeaderInfo { username, role, roles, ..info };
+                let roles = if info.roles.is_empty() { self.header.roles.clone() } else { info.roles.clone() };
+                let header = HeaderInfo { username, role, roles, ..info };
+                // Read every few seconds: a frame only when something changed.
+                self.dirty = header != self.header;
+                self.header = header;
+                Vec::new()
+            }
+            // The timer's reads fail alike while the store is away: said once, not every few seconds.
+            Msg::InfoLoaded(Err(e)) if self.info_failed.as_ref() == Some(&e) => {
+                self.dirty = false;
+                Vec::new()
+            }
+            Msg::InfoLoaded(Err(e)) => {
+                self.info_failed = Some(e.clone());
+                self.toast = Some(e);
                 Vec::new()
             }
             Msg::ProvidersLoaded(Ok(providers)) => {
@@ -411,7 +434,7 @@ impl App {
                 self.dirty = false;
                 Vec::new()
             }
-            Msg::InfoLoaded(Err(e)) | Msg::BackgroundFailed(e) => {
+            Msg::BackgroundFailed(e) => {
                 self.toast = Some(e);
                 Vec::new()
             }
@@ -817,6 +840,8 @@ impl App {
                         "Type an MRN, a name (LAST,FIRST), S4821, a birth date or an account number.".into()
                     } else if self.lookup.searching() {
                         "Still searching…".into()
+                    } else if self.lookup.error.is_some() || self.lookup.problem.is_some() {
+                        "Nothing to open: the search was not run (why is on screen).".into()
                     } else {
                         "Nothing to open: no patient matches.".into()
                     });
@@ -940,6 +965,12 @@ impl App {
                 }
             }
             Err(e) => {
+                // Rows of an earlier query are not this one's: the body says why nothing shows.
+                if !append {
+                    self.lookup.rows.clear();
+                    self.lookup.selected = 0;
+                    self.lookup.has_more = false;
+                }
                 self.lookup.error = Some(e);
             }
         }

@@ -16,6 +16,10 @@ use tokio::time::Instant;
 /// How long a clerk pauses before a search counts as settled and is audited.
 pub const SETTLE_AFTER: Duration = Duration::from_millis(1500);
 
+/// How often the header's facts are read again: a role changed from another shell shows, and
+/// governs the checks before a question, within this.
+pub const HEADER_EVERY: Duration = Duration::from_secs(3);
+
 pub async fn run(
     tui: &mut Tui,
     app: &mut App,
@@ -27,6 +31,9 @@ pub async fn run(
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut armed: Option<(u64, Instant)> = None;
+    // The first read is the start-up's own; the timer's come after it.
+    let mut header_tick = tokio::time::interval_at(Instant::now() + HEADER_EVERY, HEADER_EVERY);
+    header_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let startup = app.init();
     dispatch(tui, app, effects, startup)?;
 
@@ -65,6 +72,7 @@ pub async fn run(
                 let generation = armed.take().map(|(g, _)| g).unwrap_or_default();
                 Msg::SearchSettled { generation }
             }
+            _ = header_tick.tick() => Msg::HeaderTick,
         };
         let commands = app.update(msg);
         dispatch(tui, app, effects, commands)?;

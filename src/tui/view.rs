@@ -47,7 +47,8 @@ fn asciify(buffer: &mut ratatui::buffer::Buffer) {
 fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        chrome::too_small(frame, area);
+        let quit = app.keymap.key_for(super::keymap::Context::Global, super::action::Action::Quit);
+        chrome::too_small(frame, area, quit.map(|k| k.to_string()));
         return;
     }
     let banner_lines = match (app.screen, &app.chart) {

@@ -71,14 +71,11 @@ impl App {
         } else {
             chart.work_items().and_then(|items| {
                 // The question names the items as the chart lists them, when they are few.
-                let names: Vec<String> = chart
-                    .chart
-                    .deficiencies
-                    .iter()
-                    .filter(|d| items.iter().any(|(id, _)| *id == d.id))
-                    .map(crate::tui::screens::chart::item_name)
-                    .collect();
-                self.bulk_command(action, items, &args).map(|(prompt, command)| match names.len() {
+                let chosen: Vec<&crate::domain::chart::DeficiencyView> =
+                    chart.chart.deficiencies.iter().filter(|d| items.iter().any(|(id, _)| *id == d.id)).collect();
+                let names: Vec<String> = chosen.iter().map(|d| crate::tui::screens::chart::item_name(d)).collect();
+                let checked: Vec<queue::Checked> = chosen.iter().map(|d| queue::Checked::deficiency(d)).collect();
+                self.bulk_command(action, items, &checked, &args).map(|(prompt, command)| match names.len() {
                     1..=2 => (format!("{}: {prompt}", names.join(", ")), command),
                     _ => (prompt, command),
                 })

@@ -155,6 +155,9 @@ impl App {
             filter.facility = None;
             filter.status = None;
             filter.mrn = None;
+            // `d` and `b` narrow the list too: `filter` alone shows it all again.
+            filter.delinquent_only = false;
+            filter.bucket = None;
             let cleared = self.queue.filter.clone();
             return self.filter_checked(Ok(cleared));
         }
@@ -221,7 +224,8 @@ impl App {
         }
         let named = self.queue.named(numbers)?;
         let command = self.parse_bulk(action, named.items.clone(), args)?;
-        let detail = self.check_rows(&command, &named.rows)?;
+        let checked: Vec<Checked> = named.rows.iter().map(|(n, row)| Checked::row(*n, row)).collect();
+        let detail = self.check_items(&command, &checked)?;
         let mut subject = if named.rows.is_empty() { String::new() } else { name_rows(&named.rows) };
         if named.unseen > 0 {
             let word = if named.unseen == 1 { "deficiency" } else { "deficiencies" };
@@ -256,34 +260,34 @@ impl App {
         }
     }
 
-    /// Each named row checked against what the command would do to it, by the domain's rules;
-    /// a refusal names the rows. For a pause, what it will count for each row.
-    fn check_rows<'a>(&self, command: &Command, rows: &[(usize, &'a QueueRow)]) -> Result<Option<String>, String> {
+    /// Each named item checked against what the command would do to it, by the domain's rules;
+    /// a refusal names the items. For a pause, what it will count for each.
+    pub(super) fn check_items(&self, command: &Command, items: &[Checked]) -> Result<Option<String>, String> {
         use crate::domain::completion::{check_resolved_on, clip_pause};
         use crate::domain::dates::us_date;
-        let mut problems: Vec<(String, Vec<(usize, &'a QueueRow)>)> = Vec::new();
+        let mut problems: Vec<(String, Vec<&Checked>)> = Vec::new();
         let mut detail = None;
         match command {
             Command::CompleteDeficiencies { resolved_on, .. } => {
-                for &(n, row) in rows {
-                    if let Err(problem) = check_resolved_on(row.event_on, *resolved_on, self.today) {
-                        note(&mut problems, problem, (n, row));
+                for item in items {
+                    if let Err(problem) = check_resolved_on(item.event_on, *resolved_on, self.today) {
+                        note(&mut problems, problem, item);
                     }
                 }
             }
             Command::PauseAging { from, to, .. } => {
-                // (the days it counts, clipped start, clipped end) → rows.
-                let mut spans: Vec<((i64, chrono::NaiveDate, chrono::NaiveDate), Vec<usize>)> = Vec::new();
-                for &(n, row) in rows {
-                    match clip_pause(row.event_on, &row.pauses, *from, *to, self.today) {
+                // (the days it counts, clipped start, clipped end) → items.
+                let mut spans: Vec<(SpanKey, Vec<&Checked>)> = Vec::new();
+                for item in items {
+                    match clip_pause(item.event_on, &item.pauses, *from, *to, self.today) {
                         Ok(span) => {
                             let key = (span.days, span.from, span.to);
                             match spans.iter_mut().find(|(k, _)| *k == key) {
-                                Some((_, numbers)) => numbers.push(n),
-                                None => spans.push((key, vec![n])),
+                                Some((_, these)) => these.push(item),
+                                None => spans.push((key, vec![item])),
                             }
                         }
-                        Err(problem) => note(&mut problems, problem, (n, row)),
+                        Err(problem) => note(&mut problems, problem, item),
                     }
                 }
                 let days = |d: i64| format!("{d} {}", if d == 1 { "day" } else { "days" });
@@ -297,9 +301,7 @@ impl App {
                     [((d, f, t), _)] => format!("{}{}", days(*d), clipped(*f, *t)),
                     _ => spans
                         .iter()
-                        .map(|((d, f, t), numbers)| {
-                            format!("{}: {}{}", row_numbers(numbers), days(*d), clipped(*f, *t))
-                        })
+                        .map(|((d, f, t), these)| format!("{}: {}{}", short_names(these), days(*d), clipped(*f, *t)))
                         .collect::<Vec<_>>()
                         .join("; "),
                 };
@@ -315,9 +317,9 @@ impl App {
                 detail = Some(crate::domain::text::clean(&provider.name).into_owned());
             }
             Command::MoveDeficiencies { to, .. } => {
-                for &(n, row) in rows {
-                    if !row.status.can_become(*to) {
-                        note(&mut problems, format!("cannot go from {} to {}", row.status.code(), to.code()), (n, row));
+                for item in items {
+                    if !item.status.can_become(*to) {
+                        note(&mut problems, format!("cannot go from {} to {}", item.status.code(), to.code()), item);
                     }
                 }
             }
@@ -327,7 +329,7 @@ impl App {
             return Ok(detail);
         }
         let named: Vec<String> =
-            problems.iter().map(|(problem, rows)| format!("{}: {problem}", name_rows(rows))).collect();
+            problems.iter().map(|(problem, these)| format!("{}: {problem}", names(these))).collect();
         Err(format!("Nothing asked or changed: {}", named.join("; ")))
     }
 
@@ -341,23 +343,47 @@ impl App {
         }
     }
 
-    /// A bulk action on items that are not the queue's rows (a chart's): permission and arguments
-    /// checked, asked about by count.
+    /// A bulk action on items that are not the queue's rows (a chart's): permission, arguments and
+    /// each item checked as the queue's rows are, asked about by count.
     pub(super) fn bulk_command(
         &self,
         action: BulkAction,
         items: Vec<(i64, i64)>,
+        checked: &[Checked],
         args: &[String],
     ) -> Result<(String, Command), String> {
         self.may(action)?;
         let n = items.len();
         let command = self.parse_bulk(action, items, args)?;
+        let detail = self.check_items(&command, checked)?;
         let subject = format!("{n} {}", if n == 1 { "deficiency" } else { "deficiencies" });
-        Ok((prompt(&command, &subject, None), command))
+        Ok((prompt(&command, &subject, detail.as_deref()), command))
     }
 
     /// The command a bulk action's arguments make, checked whatever the items.
     fn parse_bulk(&self, action: BulkAction, items: Vec<(i64, i64)>, args: &[String]) -> Result<Command, String> {
+        // An action that takes a fixed number of words refuses more: a word it would ignore may be
+        // what the clerk meant (`QC=2 12/01/2026 junk`).
+        let most = match action {
+            BulkAction::Complete | BulkAction::Assign => Some(1),
+            _ => None,
+        };
+        if let Some(most) = most
+            && args.len() > most
+        {
+            let usage = match action {
+                BulkAction::Complete => "QC=1-3 [date]",
+                _ => "AS=1-3 NAME|NPI",
+            };
+            return Err(format!(
+                "{usage} takes nothing more: {} not understood",
+                args[most..]
+                    .iter()
+                    .map(|a| format!("\"{}\"", crate::domain::text::clean(a)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+        }
         Ok(match action {
             BulkAction::Complete => {
                 let resolved_on = match args.first() {
@@ -415,17 +441,81 @@ impl App {
                 if text.trim().is_empty() {
                     return Err("CM=1-3 the message to the provider".into());
                 }
+                let length = text.trim().chars().count();
+                if length > MAX_COMMENT {
+                    return Err(format!("a comment is at most {MAX_COMMENT} characters; this one has {length}"));
+                }
                 Command::CommentDeficiencies { items, text }
             }
         })
     }
 }
 
-/// Adds `row` to the rows with `problem`, so that rows refused for one reason are named together.
-fn note<'a>(problems: &mut Vec<(String, Vec<(usize, &'a QueueRow)>)>, problem: String, row: (usize, &'a QueueRow)) {
+/// A pause as it counts for an item: its days, and where it starts and ends once clipped.
+type SpanKey = (i64, chrono::NaiveDate, chrono::NaiveDate);
+
+/// The longest comment the desk keeps.
+const MAX_COMMENT: usize = 255;
+
+/// What the checks before a question need of one item, whether a queue's row or a chart's
+/// deficiency: one set of checks for both.
+pub(super) struct Checked {
+    /// Its row number on the queue; a chart's items have none.
+    number: Option<usize>,
+    /// `A25-000781 OP-D`.
+    label: String,
+    event_on: chrono::NaiveDate,
+    status: crate::domain::chart::DeficiencyStatus,
+    pauses: Vec<(chrono::NaiveDate, chrono::NaiveDate)>,
+}
+
+impl Checked {
+    fn row(number: usize, row: &QueueRow) -> Self {
+        Self {
+            number: Some(number),
+            label: crate::tui::screens::queue::row_label(row),
+            event_on: row.event_on,
+            status: row.status,
+            pauses: row.pauses.clone(),
+        }
+    }
+
+    pub(super) fn deficiency(d: &crate::domain::chart::DeficiencyView) -> Self {
+        Self {
+            number: None,
+            label: crate::tui::screens::chart::item_name(d),
+            event_on: d.event_on,
+            status: d.status,
+            pauses: d.pauses.iter().map(|p| (p.from, p.to)).collect(),
+        }
+    }
+}
+
+/// `rows 1-3 (A25-000781 DS-D, …)` on the queue; `A25-000781 DS-D, A25-000781 OP-S` on a chart.
+fn names(items: &[&Checked]) -> String {
+    let mut labels = items.iter().take(3).map(|i| i.label.as_str()).collect::<Vec<_>>().join(", ");
+    if items.len() > 3 {
+        labels.push_str(&format!(" and {} more", items.len() - 3));
+    }
+    match items.iter().map(|i| i.number).collect::<Option<Vec<usize>>>() {
+        Some(numbers) if !numbers.is_empty() => format!("{} ({labels})", row_numbers(&numbers)),
+        _ => labels,
+    }
+}
+
+/// The row numbers alone on the queue (`rows 1-2`); on a chart, the items' names.
+fn short_names(items: &[&Checked]) -> String {
+    match items.iter().map(|i| i.number).collect::<Option<Vec<usize>>>() {
+        Some(numbers) if !numbers.is_empty() => row_numbers(&numbers),
+        _ => names(items),
+    }
+}
+
+/// Adds `item` to the items with `problem`, so that items refused for one reason are named together.
+fn note<'a>(problems: &mut Vec<(String, Vec<&'a Checked>)>, problem: String, item: &'a Checked) {
     match problems.iter_mut().find(|(p, _)| *p == problem) {
-        Some((_, rows)) => rows.push(row),
-        None => problems.push((problem, vec![row])),
+        Some((_, items)) => items.push(item),
+        None => problems.push((problem, vec![item])),
     }
 }
 
@@ -441,15 +531,24 @@ fn prompt(command: &Command, subject: &str, detail: Option<&str>) -> String {
             Some(name) => format!("Assign {subject} to {name} (NPI {npi})? (y/N)"),
             None => format!("Assign {subject} to the provider with NPI {npi}? (y/N)"),
         },
-        Command::PauseAging { from, to, .. } => {
+        // What the clerk typed is asked back whole: what she reads is what is saved.
+        Command::PauseAging { from, to, reason, .. } => {
             let days = detail.map(|d| format!(": {d}")).unwrap_or_default();
-            format!("Pause aging of {subject} from {} to {}{days}? (y/N)", us_date(*from), us_date(*to))
+            format!(
+                "Pause aging of {subject} from {} to {}{days}, because \"{}\"? (y/N)",
+                us_date(*from),
+                us_date(*to),
+                reason.trim()
+            )
         }
-        Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, .. } => {
-            format!("Void {subject}? They stay on record, marked void. (y/N)")
+        Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, note, .. } => {
+            format!("Void {subject} because \"{}\"? They stay on record, marked void. (y/N)", note.trim())
+        }
+        Command::MoveDeficiencies { to, note, .. } if !note.trim().is_empty() => {
+            format!("Move {subject} to {} with the note \"{}\"? (y/N)", to.code(), note.trim())
         }
         Command::MoveDeficiencies { to, .. } => format!("Move {subject} to {}? (y/N)", to.code()),
-        Command::CommentDeficiencies { .. } => format!("Comment on {subject}? (y/N)"),
+        Command::CommentDeficiencies { text, .. } => format!("Comment on {subject}: \"{}\"? (y/N)", text.trim()),
         _ => format!("{subject}? (y/N)"),
     }
 }

@@ -672,7 +672,12 @@ fn step_and_void_ask_once_with_their_arguments() {
     assert!(app.overlay.is_none(), "QC completes, not ST");
     app.overlay = None;
     palette(&mut app, "VD=2 entered on the wrong patient");
-    let Some(Overlay::Confirm { command, .. }) = app.overlay.take() else { panic!() };
+    let Some(Overlay::Confirm { prompt, command }) = app.overlay.take() else { panic!() };
+    assert_eq!(
+        prompt,
+        "Void row 2 (A25-000782 OP-S) because \"entered on the wrong patient\"? They stay on record, marked void. \
+         (y/N)"
+    );
     assert!(
         matches!(command, Command::MoveDeficiencies { to: crate::domain::chart::DeficiencyStatus::Voided, ref note, .. } if note == "entered on the wrong patient")
     );
@@ -1120,11 +1125,11 @@ fn a_pause_is_clipped_per_row_and_the_question_says_the_days_of_each() {
     assert_eq!(
         prompt,
         "Pause aging of rows 1-3 (A25-000781 OP-S, A25-000782 OP-S, A25-000783 OP-S) from 02/20/2025 to \
-         02/25/2025: rows 1-2: 5 days; row 3: 2 days (from 02/23/2025)? (y/N)"
+         02/25/2025: rows 1-2: 5 days; row 3: 2 days (from 02/23/2025), because \"chart in coding\"? (y/N)"
     );
     palette(&mut app, "PA=1-2 02/20/2025 02/25/2025 chart in coding");
     let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
-    assert!(prompt.ends_with("from 02/20/2025 to 02/25/2025: 5 days? (y/N)"), "{prompt}");
+    assert!(prompt.ends_with("from 02/20/2025 to 02/25/2025: 5 days, because \"chart in coding\"? (y/N)"), "{prompt}");
     // Wholly before row 3 started aging.
     palette(&mut app, "PA=2-3 02/12/2025 02/20/2025 chart in coding");
     assert!(app.overlay.is_none());
@@ -1316,4 +1321,121 @@ fn results_replaced_before_any_frame_showed_them_are_not_audited() {
     typed.extend(type_text(&mut app, "jones"));
     let commands = found(&mut app, &typed, Some(QueryShape::Name), vec![row(2, "100877", "Jones", "Ann")]);
     assert!(audits(&commands).is_empty(), "{commands:?}");
+}
+
+#[test]
+fn a_long_comment_is_kept_whole_and_asked_back_whole() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 4)]);
+    let text = "please dictate the discharge summary for this stay as soon as you can, the coders are waiting on \
+                it since last month";
+    palette(&mut app, &format!("CM=2 {text}"));
+    let Some(Overlay::Confirm { prompt, command }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(command, Command::CommentDeficiencies { items: vec![(2, 4)], text: text.into() });
+    assert_eq!(prompt, format!("Comment on row 2 (A25-000782 OP-S): \"{text}\"? (y/N)"));
+    // Past what the desk keeps: refused before the question, with the count.
+    palette(&mut app, &format!("CM=2 {}", "x".repeat(256)));
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("a comment is at most 255 characters; this one has 256"));
+}
+
+#[test]
+fn a_full_command_line_refuses_the_next_key_out_loud() {
+    use crate::tui::widgets::palette::MAX_INPUT;
+    let mut app = app();
+    app.update(key(KeyCode::Char(':')));
+    type_text(&mut app, &"a".repeat(MAX_INPUT));
+    assert!(app.toast.is_none());
+    type_text(&mut app, "b");
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!("the palette stays open") };
+    assert_eq!(p.input, "a".repeat(MAX_INPUT));
+    assert!(app.toast.as_deref().is_some_and(|t| t.contains("nothing more was typed")), "{:?}", app.toast);
+}
+
+#[test]
+fn a_charts_dates_are_checked_before_the_question_as_the_queues_are() {
+    let mut app = app_with_deficient_chart();
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    // Before the event DS-D ages from (02/10/2025): refused, naming the item, with no question.
+    palette(&mut app, "QC 02/01/2025");
+    assert!(app.overlay.is_none(), "{:?}", app.overlay);
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "Nothing asked or changed: A25-000781 DS-D: a completion date cannot be before the event the item ages \
+             from (02/10/2025)"
+        )
+    );
+    palette(&mut app, "PA 02/01/2025 02/05/2025 chart in coding");
+    assert!(app.overlay.is_none());
+    assert!(app.toast.as_deref().is_some_and(|t| t.contains("before the item started aging")), "{:?}", app.toast);
+    // A pause asks with the days it counts, clipped to the item's aging, as the queue's does.
+    app.update(key(KeyCode::Char('p')));
+    type_text(&mut app, "02/05/2025 02/15/2025 chart in coding");
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm { prompt, .. }) = app.overlay.take() else { panic!("{:?}", app.toast) };
+    assert_eq!(
+        prompt,
+        "A25-000781 DS-D: Pause aging of 1 deficiency from 02/05/2025 to 02/15/2025: 5 days (from 02/10/2025), \
+         because \"chart in coding\"? (y/N)"
+    );
+}
+
+#[test]
+fn a_role_changed_meanwhile_reaches_the_header_and_the_checks_on_the_timer() {
+    let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    let mut header = HeaderInfo::new("root", &[Role::Director]);
+    header.facility = "Riverbend General (RGH)".into();
+    let mut app = App::new(Arc::new(Keymap::default()), header.clone(), today, (80, 24));
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)]);
+    app.dirty = false;
+    assert_eq!(app.update(Msg::HeaderTick), vec![Command::LoadInfo]);
+    assert!(!app.dirty, "a tick alone draws nothing");
+    // The same facts again: nothing to draw.
+    app.update(Msg::InfoLoaded(Ok(header.clone())));
+    assert!(!app.dirty);
+    // `user roles root him_clerk` from another shell: the next read carries it.
+    let clerk = HeaderInfo { facility: header.facility.clone(), ..HeaderInfo::new("root", &[Role::HimClerk]) };
+    app.update(Msg::InfoLoaded(Ok(clerk)));
+    assert!(app.dirty);
+    assert_eq!(app.header.role, "HIM clerk");
+    palette(&mut app, "QC=3");
+    assert!(app.overlay.is_none(), "refused before the question");
+    assert!(app.toast.as_deref().is_some_and(|t| t.starts_with("you (root) may not complete")), "{:?}", app.toast);
+    // A store that stays away is said once, not every few seconds.
+    app.update(key(KeyCode::Down));
+    app.update(Msg::InfoLoaded(Err("the store is locked".into())));
+    assert_eq!(app.toast.as_deref(), Some("the store is locked"));
+    app.update(key(KeyCode::Down));
+    app.update(Msg::InfoLoaded(Err("the store is locked".into())));
+    assert_eq!(app.toast, None);
+}
+
+#[test]
+fn filter_alone_clears_every_narrowing_the_delinquent_and_age_keys_too() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    app.update(key(KeyCode::Char('d')));
+    app.update(key(KeyCode::Char('b')));
+    app.queue.filter.type_code = Some("DS-D".into());
+    assert!(app.queue.filter.delinquent_only && app.queue.filter.bucket.is_some());
+    let commands = palette(&mut app, "filter");
+    let Some(Command::LoadQueue { filter, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+    assert!(!filter.delinquent_only, "{filter:?}");
+    assert_eq!((filter.bucket, filter.type_code), (None, None));
+    assert_eq!(app.queue.describe_filter(), "open · oldest first");
+}
+
+#[test]
+fn words_a_bulk_action_would_ignore_are_refused() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1)]);
+    palette(&mut app, "QC=2 03/01/2025 junk");
+    assert!(app.overlay.is_none(), "{:?}", app.overlay);
+    assert_eq!(app.toast.as_deref(), Some("QC=1-3 [date] takes nothing more: \"junk\" not understood"));
+    palette(&mut app, "QC=1 03/01/2025 x y");
+    assert_eq!(app.toast.as_deref(), Some("QC=1-3 [date] takes nothing more: \"x\" \"y\" not understood"));
+    palette(&mut app, "QC=2 03/01/2025");
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })), "{:?}", app.toast);
 }

@@ -215,11 +215,13 @@ pub fn banner(chart: &Chart, today: NaiveDate, width: u16, theme: &Theme) -> Vec
         }
         Line::from(spans)
     };
-    // One line if the name fits whole, or shortened to no less than its family name and initial.
-    for sep in [3, 2] {
-        let room = width.saturating_sub(1 + facts_width(sep) + flags_width(sep));
-        if let Some(name) = names.iter().find(|n| n.width() <= room) {
-            return vec![line(name, sep, true)];
+    // One line if the name fits whole, or shortened to no less than its family name and initial;
+    // the gaps tighten before the name gives a letter.
+    for name in &names {
+        for sep in [3, 2] {
+            if name.width() <= width.saturating_sub(1 + facts_width(sep) + flags_width(sep)) {
+                return vec![line(name, sep, true)];
+            }
         }
     }
     // Two lines: the flags below, whole; the name as long as the first line allows.

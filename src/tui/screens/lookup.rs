@@ -13,6 +13,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Default)]
 pub struct LookupState {
@@ -85,11 +86,12 @@ impl LookupState {
 
     /// The line beside Find: which index the input chose and how far the results go.
     pub fn reach(&self) -> String {
-        if let Some(error) = &self.error {
-            return clean(error).to_string();
+        // Kept short: why is said in full in the body, where there is room.
+        if self.error.is_some() {
+            return "search failed".into();
         }
-        if let Some(problem) = &self.problem {
-            return clean(problem).to_string();
+        if self.problem.is_some() {
+            return "not searched".into();
         }
         let Some(shape) = self.shape else {
             return if self.searching() { "searching…".into() } else { String::new() };
@@ -149,6 +151,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LookupState, theme: &Theme)
             ]
         } else if state.searching() {
             vec![Line::from(""), Line::from("  Searching…")]
+        } else if let Some(why) = state.error.as_ref().or(state.problem.as_ref()) {
+            // A refusal is not "no patient": the clerk reads that nothing was looked for, and why.
+            let room = usize::from(table_area.width.saturating_sub(6)).max(10);
+            let mut lines = vec![Line::from("")];
+            lines.extend(
+                super::super::widgets::chrome::wrap(&format!("The search was not run: {}", clean(why)), room)
+                    .into_iter()
+                    .map(|l| Line::styled(format!("  {l}"), theme.warning)),
+            );
+            lines
         } else {
             vec![Line::from(""), Line::from("  No patient matches.")]
         };
@@ -171,9 +183,34 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LookupState, theme: &Theme)
         header.insert(6, "MATCH");
         widths.insert(6, Constraint::Length(8));
     }
+    // The name takes what the other columns leave (inside the borders, beside the highlight
+    // mark, one space between columns); a longer one ends in `…`, never cut without a sign.
+    let fixed: u16 = widths
+        .iter()
+        .map(|c| match c {
+            Constraint::Length(n) => *n,
+            _ => 0,
+        })
+        .sum();
+    let name_width =
+        usize::from(table_area.width.saturating_sub(2 + 1 + fixed + widths.len().saturating_sub(1) as u16));
+    let mark = theme.glyph("…", "~");
     let rows = state.rows.iter().map(|r| {
+        let name = clean(&r.display_name()).to_string();
+        let name = if name.width() > name_width {
+            let mut cut = String::new();
+            for c in name.chars() {
+                if cut.width() + c.to_string().width() + mark.width() > name_width {
+                    break;
+                }
+                cut.push(c);
+            }
+            format!("{cut}{mark}")
+        } else {
+            name
+        };
         let mut cells = vec![
-            Cell::from(clean(&r.display_name()).to_string()),
+            Cell::from(name),
             Cell::from(r.mrn.to_string()),
             Cell::from(us_date(r.birth_date)),
             Cell::from(r.sex.code()),

@@ -308,8 +308,18 @@ fn step_label(status: DeficiencyStatus) -> &'static str {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDate, theme: &Theme) {
-    let [band, rule, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    // What narrows the list and how it is sorted is never cut: it is written into the rule under
+    // the band (where `b`, `d` and `s` are seen to change it), going on over more lines when long.
+    let described = clean(&state.describe_filter()).into_owned();
+    let mut described = super::super::widgets::chrome::wrap(&described, usize::from(area.width.saturating_sub(4)));
+    let on_rule = described.pop().unwrap_or_default();
+    let [band, above_rule, rule, body] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(described.len() as u16),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
     let right = match (&state.physician, &state.counts) {
         (Some(p), _) => {
             let on_leave = p.leave.iter().any(|(from, to)| *from <= today && today <= *to);
@@ -344,32 +354,29 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         }
         (None, None) => vec![Span::styled("counting… ", theme.muted)],
     };
-    // The counts on either side are never cut: the filter's description gives way first.
     let title = " Deficiencies";
-    let picked = if state.picked.is_empty() { String::new() } else { format!(" · {} selected", state.picked.len()) };
-    let fixed = title.width() + 2 + picked.width();
+    let picked = if state.picked.is_empty() { String::new() } else { format!("  {} selected", state.picked.len()) };
+    let fixed = title.width() + picked.width();
     let right_width = right.iter().map(|s| s.width()).sum::<usize>().min(usize::from(band.width).saturating_sub(fixed));
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width as u16)]).areas(band);
-    let room = usize::from(left_area.width).saturating_sub(fixed);
-    let filter = fit(&state.describe_filter(), room, theme);
     frame.render_widget(
-        Paragraph::new(Line::from(vec![Span::styled(title, theme.header), Span::raw(format!("  {filter}{picked}"))])),
+        Paragraph::new(Line::from(vec![Span::styled(title, theme.header), Span::raw(picked)])),
         left_area,
     );
     frame.render_widget(Paragraph::new(Line::from(right)).right_aligned(), right_area);
-    frame.render_widget(Paragraph::new(theme.rule.repeat(rule.width as usize)).style(theme.muted), rule);
+    let lines: Vec<Line> = described.into_iter().map(|l| Line::from(format!(" {l}"))).collect();
+    frame.render_widget(Paragraph::new(lines).style(theme.muted), above_rule);
+    let lead = format!("{} {on_rule} ", theme.rule);
+    let rule_text = format!("{lead}{}", theme.rule.repeat(usize::from(rule.width).saturating_sub(lead.width())));
+    frame.render_widget(Paragraph::new(rule_text).style(theme.muted), rule);
 
     if let Some(error) = &state.error {
         frame.render_widget(Paragraph::new(format!(" {}", clean(error))).style(theme.warning), body);
         return;
     }
     if state.rows.is_empty() {
-        let text = if state.loaded {
-            " There are no DEFICIENCIES that meet this action's criteria."
-        } else {
-            " Loading the queue…"
-        };
+        let text = if state.loaded { " No deficiencies match." } else { " Loading the queue…" };
         frame.render_widget(Paragraph::new(text).style(theme.muted), body);
         return;
     }

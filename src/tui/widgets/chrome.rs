@@ -20,31 +20,45 @@ pub fn header(frame: &mut Frame, area: Rect, info: &HeaderInfo, theme: &Theme) {
     let facility = clean(&info.facility).to_string();
     let username = clean(&info.username).to_string();
     let width = usize::from(area.width);
-    // Each shape is whole; the first that fits is drawn, so a facility's name is never cut: the
-    // program's name goes first, then the role, then the name gives way to the facility's code.
-    let code = facility.rsplit_once(" (").map(|(_, c)| c.trim_end_matches(')').to_string());
-    let shapes = [
-        (true, facility.clone(), true),
-        (false, facility.clone(), true),
-        (false, facility.clone(), false),
-        (false, code.clone().unwrap_or_else(|| facility.clone()), false),
-    ];
     let badge = if info.is_demo { " DEMO DATA " } else { "" };
+    // The badge's gaps count only when it is drawn.
+    let gaps = if info.is_demo { 2 } else { 0 };
+    let with_role =
+        if info.role.is_empty() { format!(" {username} ") } else { format!(" {username} · {} ", info.role) };
+    let (name, code) = match facility.rsplit_once(" (") {
+        Some((name, code)) if code.ends_with(')') => (name.to_string(), Some(format!(" ({code}"))),
+        _ => (facility.clone(), None),
+    };
+    // The first shape that fits is drawn: the program's name goes first, then the facility's name
+    // is shortened with `…` (its code kept whole), and the role goes only when even the code and
+    // the role cannot share the line.
+    let fits = |left: &str, place: &str, user: &str| {
+        left.width() + place.width() + badge.width() + gaps + user.width() <= width
+    };
     let mut chosen = None;
-    for (app_name, place, with_role) in shapes {
-        let user = if with_role && !info.role.is_empty() {
-            format!(" {username} · {} ", info.role)
-        } else {
-            format!(" {username} ")
-        };
-        let left = if app_name { " chartroom  ".to_string() } else { " ".to_string() };
-        let needed = left.width() + place.width() + badge.width() + 2 + user.width();
-        chosen = Some((left, app_name, place, user));
-        if needed <= width {
+    for (left, user) in [(" chartroom  ", &with_role), (" ", &with_role), (" ", &format!(" {username} "))] {
+        if fits(left, &facility, user) {
+            chosen = Some((left.to_string(), facility.clone(), user.clone()));
             break;
         }
+        let suffix = code.clone().unwrap_or_default();
+        let room = width.saturating_sub(left.width() + suffix.width() + badge.width() + gaps + user.width() + 1);
+        // A few letters and `…` still say which facility; fewer say nothing.
+        if left == " " && room >= 6 {
+            chosen = Some((left.to_string(), format!("{}{suffix}", ellipsize(&name, room)), user.clone()));
+            break;
+        }
+        if left == " " && code.is_some() {
+            let bare = code.as_deref().unwrap_or_default().trim().trim_start_matches('(').trim_end_matches(')');
+            if fits(left, bare, user) {
+                chosen = Some((left.to_string(), bare.to_string(), user.clone()));
+                break;
+            }
+        }
     }
-    let Some((left, app_name, place, user)) = chosen else { return };
+    let (left, place, user) =
+        chosen.unwrap_or_else(|| (" ".to_string(), ellipsize(&facility, width / 2), format!(" {username} ")));
+    let app_name = left.len() > 1;
     let [left_area, place_area, badge_area, user_area] = Layout::horizontal([
         Constraint::Length(left.width() as u16),
         Constraint::Fill(1),
@@ -60,6 +74,23 @@ pub fn header(frame: &mut Frame, area: Rect, info: &HeaderInfo, theme: &Theme) {
         frame.render_widget(Paragraph::new(Span::styled(badge, theme.demo)).centered(), badge_area);
     }
     frame.render_widget(Paragraph::new(user).style(theme.header).right_aligned(), user_area);
+}
+
+/// `text` in at most `width` columns: whole, or cut with `…`.
+pub fn ellipsize(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + c.to_string().width() + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    let mut out = out.trim_end().to_string();
+    out.push('…');
+    out
 }
 
 /// The footer's hints for where the clerk is: the keys that matter there, most used first.
@@ -145,7 +176,9 @@ pub fn footer(
     }
     let screens = [(Screen::Lookup, "1"), (Screen::Chart, "2"), (Screen::Queue, "3")];
     let mut right = Vec::new();
-    for (s, label) in screens {
+    // In the Find field digits are text: the screen numbers would offer keys that type instead.
+    let screens = if context == Context::Find { &screens[..0] } else { &screens[..] };
+    for &(s, label) in screens {
         let style = if s == screen {
             theme.selected
         } else if s == Screen::Chart && !chart_open {
@@ -228,12 +261,19 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-pub fn too_small(frame: &mut Frame, area: Rect) {
-    let text =
+/// Until the terminal grows only quitting works: the notice says which key does it.
+pub fn too_small(frame: &mut Frame, area: Rect, quit_key: Option<String>) {
+    let mut text =
         format!("Terminal is {}×{} — chartroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}.", area.width, area.height);
-    let y = area.height / 2;
-    let line = Rect { x: area.x, y: area.y + y, width: area.width, height: 1.min(area.height) };
-    frame.render_widget(Paragraph::new(text).centered(), line);
+    if let Some(key) = quit_key {
+        text.push_str(&format!(" {key} quits."));
+    }
+    let lines = wrap(&text, usize::from(area.width.saturating_sub(2)).max(1));
+    let height = (lines.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(height) / 2;
+    let block = Rect { x: area.x, y, width: area.width, height };
+    let lines: Vec<Line> = lines.into_iter().map(Line::from).collect();
+    frame.render_widget(Paragraph::new(lines).centered(), block);
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -246,11 +286,18 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// with a two-line banner): width and height, for clamping its scroll.
 pub fn text_overlay_room(size: (u16, u16)) -> (u16, u16) {
     let body = size.1.saturating_sub(6);
-    (overlay_width(size.0).saturating_sub(2), body.saturating_sub(4).max(1))
+    (overlay_width(size.0).saturating_sub(2), body.saturating_sub(2).max(1))
 }
 
 fn overlay_width(area_width: u16) -> u16 {
-    area_width.saturating_sub(2).min(100)
+    popup_width(area_width, 100)
+}
+
+/// A popup's width: at most `widest`, and the whole width when only a column or two would be
+/// left beside it (a lone letter of the screen beneath reads as part of the popup).
+fn popup_width(area_width: u16, widest: u16) -> u16 {
+    let width = area_width.saturating_sub(2).min(widest);
+    if width + 2 >= area_width { area_width } else { width }
 }
 
 /// Where the description starts in help's lines.
@@ -307,7 +354,8 @@ pub fn message_lines(messages: &[String], width: u16) -> Vec<Line<'static>> {
 
 /// A scrolling text overlay (help, messages): the title says how to leave and what is below.
 fn text_overlay(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16, theme: &Theme) {
-    let popup = centered(area, overlay_width(area.width), area.height.saturating_sub(2));
+    // The whole body: a border of the screen beneath beside the popup's would read as its own.
+    let popup = centered(area, overlay_width(area.width), area.height);
     let inner = popup.height.saturating_sub(2);
     let last = u16::try_from(lines.len().saturating_sub(usize::from(inner))).unwrap_or(u16::MAX);
     let scroll = scroll.min(last);
@@ -339,7 +387,7 @@ pub fn messages(frame: &mut Frame, area: Rect, messages: &[String], scroll: u16,
 /// scrolls with the highlight and says what is above and below.
 pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Theme) {
     let entries = state.entries();
-    let width = area.width.saturating_sub(2).min(78);
+    let width = popup_width(area.width, 78);
     let inner = usize::from(width.saturating_sub(2));
     let label_width = entries.iter().map(|e| e.label.width()).max().unwrap_or(0).min(inner / 2) + 2;
     // Each entry's lines: the label, then its description beside it or under it.
@@ -368,7 +416,10 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
         })
         .collect();
     let total: usize = blocks.iter().map(Vec::len).sum();
-    let height = (total as u16 + 3).min(area.height).max(3);
+    // The box hangs from one line below the body's top, whatever it lists: it never moves as the
+    // list shortens under the typing.
+    let top = u16::from(area.height > 3);
+    let height = (total as u16 + 3).min(area.height - top).max(3);
     let room = usize::from(height - 3);
     // The first entry shown: as late as needed for the highlighted one to show whole.
     let selected = state.selected.min(blocks.len().saturating_sub(1));
@@ -376,8 +427,26 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
     while first < selected && blocks[first..=selected].iter().map(Vec::len).sum::<usize>() > room {
         first += 1;
     }
-    let mut lines =
-        vec![Line::from(vec![Span::raw(format!(" :{}", clean(&state.input))), Span::styled(" ", theme.selected)])];
+    // What was typed, every character kept: a line longer than the box shows its end, where the
+    // cursor is, after `…`.
+    let typed = clean(&state.input);
+    let room_for_text = inner.saturating_sub(3);
+    let shown = if typed.width() > room_for_text {
+        let mut tail: Vec<char> = Vec::new();
+        let mut used = 1;
+        for c in typed.chars().rev() {
+            let w = c.to_string().width();
+            if used + w > room_for_text {
+                break;
+            }
+            used += w;
+            tail.push(c);
+        }
+        format!("…{}", tail.into_iter().rev().collect::<String>())
+    } else {
+        typed.into_owned()
+    };
+    let mut lines = vec![Line::from(vec![Span::raw(format!(" :{shown}")), Span::styled(" ", theme.selected)])];
     let mut used = 0;
     let mut last = first;
     for block in &blocks[first.min(blocks.len())..] {
@@ -388,9 +457,7 @@ pub fn palette(frame: &mut Frame, area: Rect, state: &PaletteState, theme: &Them
         lines.extend(block.iter().cloned());
         last += 1;
     }
-    let top = if area.height >= height + 2 { 2 } else { 0 };
-    let [_, column] = Layout::vertical([Constraint::Length(top), Constraint::Length(height)]).areas(area);
-    let popup = centered(column, width, height);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + top, width, height };
     frame.render_widget(Clear, popup);
     let mut block =
         Block::default().borders(Borders::ALL).border_set(theme.border).title(" : ").border_style(theme.focus);

@@ -88,6 +88,10 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("VD", "=1-3 reason", "Void rows (supervisor)"),
 ];
 
+/// Characters the command line holds: room for a comment of the desk's longest (255) with its
+/// rows and dates.
+pub const MAX_INPUT: usize = 320;
+
 /// Commands that do nothing without an argument: Enter on one of them highlighted completes its
 /// name into the input instead of running it.
 const NEEDS_ARGUMENT: &[&str] = &["mrn", "physician", "import", "AS", "PA", "CM", "ST", "VD"];
@@ -247,7 +251,13 @@ impl PaletteState {
                 self.selected = 0;
             }
             KeyCode::Char('u') if ctrl => self.input.clear(),
-            KeyCode::Char(c) if !ctrl && !crate::domain::text::is_unsafe_char(c) && self.input.len() < 60 => {
+            KeyCode::Char(c) if !ctrl && !crate::domain::text::is_unsafe_char(c) => {
+                // A full line refuses the key out loud: text cut silently would be saved cut.
+                if self.input.chars().count() >= MAX_INPUT {
+                    return Some(Err(format!(
+                        "The command line holds {MAX_INPUT} characters; nothing more was typed."
+                    )));
+                }
                 self.input.push(c);
                 self.selected = 0;
             }
