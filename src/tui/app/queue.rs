@@ -528,7 +528,10 @@ fn prompt(command: &Command, subject: &str, detail: Option<&str>) -> String {
             format!("Complete {subject} with resolved date {}? (y/N)", us_date(*resolved_on))
         }
         Command::ReassignDeficiencies { npi, .. } => match detail {
-            Some(name) => format!("Assign {subject} to {name} (NPI {npi})? (y/N)"),
+            Some(name) => match crate::domain::chart::npi_label(npi).as_str() {
+                "no NPI" => format!("Assign {subject} to {name} (no NPI)? (y/N)"),
+                real => format!("Assign {subject} to {name} (NPI {real})? (y/N)"),
+            },
             None => format!("Assign {subject} to the provider with NPI {npi}? (y/N)"),
         },
         // What the clerk typed is asked back whole: what she reads is what is saved.

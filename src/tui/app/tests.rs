@@ -914,6 +914,30 @@ fn physician_takes_a_name_or_an_npi_with_completion() {
 }
 
 #[test]
+fn a_provider_imported_without_an_npi_is_listed_and_completed_by_name_never_by_the_stores_key() {
+    let mut app = app();
+    app.update(key(KeyCode::Char(':')));
+    app.update(Msg::ProvidersLoaded(Ok(vec![ProviderChoice {
+        npi: "synthea:c5d511e7-5549-38a4-a365-38e52aa627df".into(),
+        name: "WINDLER, ALVA".into(),
+        specialty: "General Practice".into(),
+    }])));
+    type_text(&mut app, "physician windler");
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!() };
+    let entries = p.entries();
+    assert_eq!(entries[0].description, "no NPI  General Practice");
+    app.update(key(KeyCode::Tab));
+    let Some(Overlay::Palette(p)) = &app.overlay else { panic!() };
+    assert_eq!(p.input, "physician WINDLER, ALVA");
+    let commands = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        commands,
+        vec![Command::LoadPhysician { npi: "synthea:c5d511e7-5549-38a4-a365-38e52aa627df".into() }],
+        "the desk is still told which provider"
+    );
+}
+
+#[test]
 fn every_palette_entry_is_reachable_and_enter_runs_or_completes_it() {
     let mut app = app();
     app.update(key(KeyCode::Char(':')));

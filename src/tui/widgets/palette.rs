@@ -190,10 +190,19 @@ impl PaletteState {
             return self
                 .provider_matches(&typed)
                 .into_iter()
-                .map(|p| PaletteEntry {
-                    label: p.name.clone(),
-                    description: format!("NPI {}  {}", p.npi, p.specialty),
-                    completion: format!("{command}{}", p.npi),
+                .map(|p| {
+                    // A provider imported without an NPI is named, never by the store's key for it.
+                    let npi = crate::domain::chart::npi_label(&p.npi);
+                    let named_by = if npi == p.npi { npi.clone() } else { p.name.clone() };
+                    PaletteEntry {
+                        label: p.name.clone(),
+                        description: if npi == p.npi {
+                            format!("NPI {npi}  {}", p.specialty)
+                        } else {
+                            format!("{npi}  {}", p.specialty)
+                        },
+                        completion: format!("{command}{named_by}"),
+                    }
                 })
                 .collect();
         }
