@@ -568,3 +568,19 @@ fn the_palette_stays_where_it_opened_as_it_is_typed_in() {
         assert_eq!(top(&h), opened, "after {c:?}");
     }
 }
+
+/// Leave recorded ahead shows in the physician's standing, with its first day.
+#[test]
+fn physician_view_with_leave_ahead_80x24() {
+    let mut h = Harness::new(80, 24);
+    let from = common::today() + chrono::Duration::days(9);
+    h.desk.add_provider_leave("1000000001", from, from + chrono::Duration::days(10)).unwrap();
+    h.open_queue();
+    h.keys(&[key(KeyCode::Char(':'))]);
+    h.type_text("physician 1000000001");
+    h.keys(&[key(KeyCode::Enter)]);
+    let terminal = h.draw(80, 24, &theme());
+    let band = screen_lines(&terminal).into_iter().find(|l| l.contains(" open · ")).unwrap();
+    assert!(band.contains(&format!("leave from {}", chartroom::domain::dates::us_date(from))), "{band:?}");
+    insta::assert_snapshot!(terminal.backend());
+}

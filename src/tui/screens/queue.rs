@@ -322,13 +322,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
     .areas(area);
     let right = match (&state.physician, &state.counts) {
         (Some(p), _) => {
-            let on_leave = p.leave.iter().any(|(from, to)| *from <= today && today <= *to);
-            let standing = match (p.suspended_since, on_leave, p.delinquent > 0) {
-                (Some(since), _, _) => format!("suspended since {}", crate::domain::dates::us_date(since)),
-                (None, true, _) => "on leave".to_string(),
-                (None, false, true) => "suspension eligible".to_string(),
-                (None, false, false) => "in good standing".to_string(),
+            use crate::domain::dates::us_date;
+            let current = p.leave.iter().find(|(from, to)| *from <= today && today <= *to);
+            let next = p.leave.iter().filter(|(from, _)| *from > today).map(|(from, _)| *from).min();
+            let mut standing = match (p.suspended_since, current, p.delinquent > 0) {
+                (Some(since), _, _) => format!("suspended since {}", us_date(since)),
+                (None, Some((_, to)), _) => format!("on leave to {}", us_date(*to)),
+                (None, None, true) => "suspension eligible".to_string(),
+                (None, None, false) => "in good standing".to_string(),
             };
+            // Leave recorded ahead is part of the physician's standing a clerk plans around.
+            if let (None, Some(from)) = (current, next) {
+                standing.push_str(&format!(" · leave from {}", us_date(from)));
+            }
             let style = if p.suspended_since.is_some() || p.delinquent > 0 { theme.danger } else { theme.text };
             vec![
                 Span::raw(format!("  {} open · {} delinquent · ", p.open, p.delinquent)),
