@@ -371,6 +371,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn begin_import_load(&self) -> StoreResult<()> {
+        self.write(|c| {
+            let patients: i64 = c
+                .query_row("SELECT count(*) FROM (SELECT 1 FROM patient LIMIT 1)", [], |r| r.get(0))
+                .map_err(map_err)?;
+            if patients > 0 {
+                return Err(StoreError::Backend("an import load needs an empty store".into()));
+            }
+            for (name, _) in schema::BULK_INDEXES.iter().filter(|(name, _)| !schema::IMPORT_KEEPS.contains(name)) {
+                c.execute_batch(&format!("DROP INDEX IF EXISTS {name}")).map_err(map_err)?;
+            }
+            Ok(())
+        })
+    }
+
     fn finish_bulk_load(&self) -> StoreResult<()> {
         self.write(|c| {
             let started = std::time::Instant::now();
