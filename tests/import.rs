@@ -882,3 +882,54 @@ fn a_repeated_encounter_row_into_an_empty_store_is_one_encounter() {
     assert_eq!(count("SELECT count(*) FROM encounter"), 2);
     assert_eq!(count("SELECT count(*) FROM encounter_source_id"), 2);
 }
+
+/// A demo into an existing store (`init --empty` and a facility) writes in place; killed part way,
+/// the command it printed before writing removes what it wrote, leaving the store as it was.
+/// A demo that finishes leaves no copy behind.
+#[test]
+fn a_demo_killed_in_an_existing_store_says_how_to_remove_what_it_wrote() {
+    use std::io::BufRead;
+    let scratch = tempfile::tempdir().unwrap();
+    let data_dir = scratch.path().join("data");
+    let run = empty_store_at(&data_dir);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["demo", "--patients", "200000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut undo = None;
+    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in progress.lines() {
+        let line = line.unwrap();
+        if line.trim_start().starts_with("rm -f ") {
+            undo = Some(line.trim().to_string());
+        }
+        // The first batches are written; kill before the demo can finish.
+        if line.contains("/ 200000 patients") {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+    let undo = undo.expect("the command that removes what the demo wrote, said before it writes");
+    let store = data_dir.join("chartroom.db");
+    let count = |sql: &str| {
+        let db = rusqlite::Connection::open(&store).unwrap();
+        db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap()
+    };
+    assert!(count("SELECT count(*) FROM patient") > 0, "the demo wrote in place");
+
+    let undone = std::process::Command::new("sh").arg("-c").arg(&undo).output().unwrap();
+    assert!(undone.status.success(), "{undo}: {}", String::from_utf8_lossy(&undone.stderr));
+    assert_eq!(count("SELECT count(*) FROM patient"), 0, "what the demo wrote is gone");
+    assert_eq!(count("SELECT count(*) FROM facility WHERE code = 'MAH'"), 1, "what was there stays");
+    assert_eq!(count("SELECT count(*) FROM facility WHERE code = 'RGH'"), 0, "the demo's facilities are gone");
+
+    let again = run(&["demo", "--patients", "30"]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(count("SELECT count(*) FROM patient") >= 30);
+    assert!(!data_dir.join("chartroom.db.before-demo").exists(), "a finished demo leaves no copy");
+}

@@ -242,6 +242,26 @@ pub fn finish_build(building: &std::path::Path, store_file: &std::path::Path) ->
     })
 }
 
+/// Where a demo written into an existing store keeps a copy of the store as it was, until the
+/// demo is whole.
+pub fn before_demo_path(store_file: &std::path::Path) -> std::path::PathBuf {
+    let name = store_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    store_file.with_file_name(format!("{name}.before-demo"))
+}
+
+/// The shell command that puts back the copy of a store taken before a demo was written into it:
+/// the log and its index go first, since the copy is whole without them and a log left beside it
+/// would be read as the copy's.
+pub fn undo_command(store_file: &std::path::Path, before: &std::path::Path) -> String {
+    let [store, wal, shm] = with_companions(store_file).map(|p| shell_quoted(&p));
+    format!("rm -f {wal} {shm} && mv {} {store}", shell_quoted(before))
+}
+
+/// A path as one shell word, whatever it holds.
+fn shell_quoted(path: &std::path::Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
 /// Removes a build that failed.
 pub fn discard_build(building: &std::path::Path) {
     for file in with_companions(building) {
