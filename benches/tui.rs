@@ -119,7 +119,7 @@ fn main() {
             let arrivals = s.arrivals.lock().unwrap().clone();
             for (k, start) in sent.iter().enumerate() {
                 let end = sent.get(k + 1).copied().unwrap_or(*start + Duration::from_secs(1));
-                if let Some((last, _)) = arrivals.iter().filter(|(t, _)| *t >= *start && *t < end).last() {
+                if let Some((last, _)) = arrivals.iter().rfind(|(t, _)| *t >= *start && *t < end) {
                     settled[i].push((*last - *start).as_secs_f64() * 1000.0);
                 }
             }
