@@ -5,6 +5,8 @@
 //! - launch to first frame: from spawn until the screen shows the Find field;
 //! - typing `smith` at 10 keys a second: each key's echo (first output after the key), the final
 //!   query's results (last output within a second of the last key), and bytes written per key;
+//! - every lookup shape (MRN, names, birth dates, SSN, account) typed into a cleared field: each
+//!   key's settled frame (the last output before the next key);
 //! - resident memory after 100 searches.
 
 mod common;
@@ -85,6 +87,46 @@ fn main() {
         quit(s);
     }
 
+    // Every lookup shape, typed at 10 keys a second into a cleared field: each key's settled frame
+    // is the last output before the next key (a second, after the last key).
+    let shapes: [(&str, &str); 10] = [
+        ("MRN", "100234"),
+        ("LAST,FIRST", "smith,jo"),
+        ("name and birth date", "smith jon 4/12/61"),
+        ("sound-alike name", "smyth"),
+        ("birth date", "04/12/1961"),
+        ("SSN last 4", "4821"),
+        ("initial + last 4", "S4821"),
+        ("full SSN", "123-45-4821"),
+        ("account", "A25-000781"),
+        ("name, `last first`", "garcia maria"),
+    ];
+    let mut settled: Vec<Vec<f64>> = vec![Vec::new(); shapes.len()];
+    for _ in 0..runs {
+        let mut s = spawn(&binary, &dir);
+        s.wait_for("DEMO DATA", WAIT);
+        for (i, (_, query)) in shapes.iter().enumerate() {
+            s.send(b"\x15"); // Ctrl-U clears the field
+            std::thread::sleep(Duration::from_millis(300));
+            let mut sent = Vec::new();
+            for c in query.bytes() {
+                sent.push(Instant::now());
+                s.send(&[c]);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            std::thread::sleep(Duration::from_millis(900));
+            s.wait_for(&format!("Find: {query}"), WAIT);
+            let arrivals = s.arrivals.lock().unwrap().clone();
+            for (k, start) in sent.iter().enumerate() {
+                let end = sent.get(k + 1).copied().unwrap_or(*start + Duration::from_secs(1));
+                if let Some((last, _)) = arrivals.iter().rfind(|(t, _)| *t >= *start && *t < end) {
+                    settled[i].push((*last - *start).as_secs_f64() * 1000.0);
+                }
+            }
+        }
+        quit(s);
+    }
+
     // Resident memory after 100 searches.
     let queries =
         ["smith", "garcia", "nguyen", "S4821", "4821", "johnson jo", "04/12/1961", "miller", "obrien", "100234"];
@@ -118,4 +160,10 @@ fn main() {
     row("final query's results after its key", &mut results, "ms", "≤ 16 ms p99");
     row("bytes written per key", &mut bytes_per_key, "B", "median ≤ 2,000");
     println!("| RSS after 100 searches | {:.1} MB | | | 1 | ≤ 64 MB |", rss_kb / 1024.0);
+    println!("\nEach key's settled frame, by lookup shape ({runs} runs, every key of the query)");
+    println!("| shape (typed) | p50 | p99 | max | samples | target |");
+    println!("|---|---|---|---|---|---|");
+    for ((shape, query), values) in shapes.iter().zip(settled.iter_mut()) {
+        row(&format!("{shape} (`{query}`)"), values, "ms", "≤ 16 ms p99");
+    }
 }

@@ -812,3 +812,189 @@ fn an_import_into_a_store_of_several_facilities_lists_their_codes() {
     let err = common::desk_for(&f, "dhim").import_synthea_csv(dir.path(), None, common::today(), false).unwrap_err();
     assert_eq!(err.to_string(), "the store has several facilities: name one with --facility (MAH, CHA)");
 }
+
+/// A store made with `init --empty` and one facility, at `data_dir`, driven through the binary.
+fn empty_store_at(data_dir: &std::path::Path) -> impl Fn(&[&str]) -> std::process::Output + '_ {
+    let run = move |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["init", "--empty"]).status.success());
+    let add = run(&[
+        "facility",
+        "add",
+        "MAH",
+        "--name",
+        "Mount Auburn",
+        "--state",
+        "MA",
+        "--kind",
+        "hospital",
+        "--tz",
+        "America/New_York",
+    ]);
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    run
+}
+
+/// Into an empty store an import builds the source-id index after its encounters. Killed before
+/// then, it leaves whole batches; the store rebuilds the index when it next opens, and a rerun
+/// finds every encounter written and writes the rest, each once.
+#[test]
+fn an_import_into_an_empty_store_killed_among_its_encounters_completes_when_rerun() {
+    use std::io::{BufRead, Write};
+    let scratch = tempfile::tempdir().unwrap();
+    let export = scratch.path().join("export");
+    std::fs::create_dir_all(&export).unwrap();
+    let (patients, per_patient) = (2_000, 15);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(export.join("patients.csv")).unwrap());
+    writeln!(out, "Id,BIRTHDATE,FIRST,LAST,GENDER").unwrap();
+    for n in 0..patients {
+        writeln!(out, "p-{n:06},19{:02}-01-{:02},Ann{n},Smith{},F", n % 100, 1 + n % 28, n % 97).unwrap();
+    }
+    drop(out);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(export.join("encounters.csv")).unwrap());
+    writeln!(out, "Id,START,STOP,PATIENT,ENCOUNTERCLASS").unwrap();
+    for n in 0..patients {
+        for k in 0..per_patient {
+            // Ids that do not sort in the order they come, as Synthea's UUIDs do not.
+            let id = (n * per_patient + k) * 7_919 % 1_000_003;
+            writeln!(
+                out,
+                "e-{id:07},20{:02}-03-04T10:00:00Z,20{:02}-03-04T10:30:00Z,p-{n:06},ambulatory",
+                k + 1,
+                k + 1
+            )
+            .unwrap();
+        }
+    }
+    drop(out);
+    let total = (patients * per_patient) as i64;
+    let data_dir = scratch.path().join("data");
+    let run = empty_store_at(&data_dir);
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["import", "synthea-csv"])
+        .arg(&export)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in progress.lines() {
+        // The first batch of encounters is written; kill before the import can finish.
+        if line.unwrap().contains("encounters: 5000") {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+
+    let db = rusqlite::Connection::open(data_dir.join("chartroom.db")).unwrap();
+    let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let index = "SELECT count(*) FROM sqlite_master WHERE name = 'encounter_source_id_value'";
+    assert_eq!(count(index), 0, "killed before the import built its index");
+    let written = count("SELECT count(*) FROM encounter");
+    assert!(written >= 5_000 && written < total, "killed midway: {written} written");
+    assert_eq!(written % 5_000, 0, "only whole batches");
+    assert_eq!(count("SELECT count(*) FROM encounter_source_id"), written);
+    drop(db);
+
+    let rerun = run(&["import", "synthea-csv", "--json", export.to_str().unwrap()]);
+    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&rerun.stdout).unwrap();
+    assert_eq!(summary["counts"]["encounters"]["unchanged"], written);
+    assert_eq!(summary["counts"]["encounters"]["created"], total - written);
+    let db = rusqlite::Connection::open(data_dir.join("chartroom.db")).unwrap();
+    let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(count(index), 1, "the index is built again");
+    assert_eq!(count("SELECT count(*) FROM encounter"), total);
+    assert_eq!(count("SELECT count(DISTINCT value) FROM encounter_source_id"), total);
+}
+
+/// An export that repeats an encounter's row, imported into an empty store (where the store is
+/// told which encounters are new rather than looking): the repeat is the same encounter.
+#[test]
+fn a_repeated_encounter_row_into_an_empty_store_is_one_encounter() {
+    let scratch = tempfile::tempdir().unwrap();
+    let export = scratch.path().join("export");
+    std::fs::create_dir_all(&export).unwrap();
+    std::fs::write(export.join("patients.csv"), "Id,BIRTHDATE,FIRST,LAST,GENDER\np-1,1960-01-02,Ann,Smith,F\n")
+        .unwrap();
+    std::fs::write(
+        export.join("encounters.csv"),
+        "Id,START,STOP,PATIENT,ENCOUNTERCLASS\n\
+         e-1,2020-03-04T10:00:00Z,2020-03-04T10:30:00Z,p-1,ambulatory\n\
+         e-2,2021-03-04T10:00:00Z,2021-03-04T10:30:00Z,p-1,ambulatory\n\
+         e-1,2020-03-04T10:00:00Z,2020-03-04T10:30:00Z,p-1,ambulatory\n",
+    )
+    .unwrap();
+    let data_dir = scratch.path().join("data");
+    let run = empty_store_at(&data_dir);
+    let import = run(&["import", "synthea-csv", "--json", export.to_str().unwrap()]);
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&import.stdout).unwrap();
+    assert_eq!(summary["counts"]["encounters"]["created"], 2);
+    assert_eq!(summary["counts"]["encounters"]["unchanged"], 1);
+    let db = rusqlite::Connection::open(data_dir.join("chartroom.db")).unwrap();
+    let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(count("SELECT count(*) FROM encounter"), 2);
+    assert_eq!(count("SELECT count(*) FROM encounter_source_id"), 2);
+}
+
+/// A demo into an existing store (`init --empty` and a facility) writes in place; killed part way,
+/// the command it printed before writing removes what it wrote, leaving the store as it was.
+/// A demo that finishes leaves no copy behind.
+#[test]
+fn a_demo_killed_in_an_existing_store_says_how_to_remove_what_it_wrote() {
+    use std::io::BufRead;
+    let scratch = tempfile::tempdir().unwrap();
+    let data_dir = scratch.path().join("data");
+    let run = empty_store_at(&data_dir);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["demo", "--patients", "200000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut undo = None;
+    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in progress.lines() {
+        let line = line.unwrap();
+        if line.trim_start().starts_with("rm -f ") {
+            undo = Some(line.trim().to_string());
+        }
+        // The first batches are written; kill before the demo can finish.
+        if line.contains("/ 200000 patients") {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+    let undo = undo.expect("the command that removes what the demo wrote, said before it writes");
+    let store = data_dir.join("chartroom.db");
+    let count = |sql: &str| {
+        let db = rusqlite::Connection::open(&store).unwrap();
+        db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap()
+    };
+    assert!(count("SELECT count(*) FROM patient") > 0, "the demo wrote in place");
+
+    let undone = std::process::Command::new("sh").arg("-c").arg(&undo).output().unwrap();
+    assert!(undone.status.success(), "{undo}: {}", String::from_utf8_lossy(&undone.stderr));
+    assert_eq!(count("SELECT count(*) FROM patient"), 0, "what the demo wrote is gone");
+    assert_eq!(count("SELECT count(*) FROM facility WHERE code = 'MAH'"), 1, "what was there stays");
+    assert_eq!(count("SELECT count(*) FROM facility WHERE code = 'RGH'"), 0, "the demo's facilities are gone");
+
+    let again = run(&["demo", "--patients", "30"]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(count("SELECT count(*) FROM patient") >= 30);
+    assert!(!data_dir.join("chartroom.db.before-demo").exists(), "a finished demo leaves no copy");
+}

@@ -469,10 +469,45 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Some(Command::Demo { patients, seed }) => {
+            // An existing store (`init --empty`, its facilities and staff) is written in place:
+            // others may have it open, so it cannot be swapped for a build. A copy of it as it
+            // was is kept until the demo is whole, and a demo that fails or is killed says how to
+            // return to that copy, which removes exactly what the demo wrote.
             let opened = open_store(&config, true).map_err(fail)?;
             ensure_founder(&*opened.store, &account, &source, clock.now()).map_err(fail)?;
             let desk = sign_in(&opened, &account, &source, clock.clone())?;
-            make_demo(&desk, &opened, patients, seed)
+            // The demo refuses, before writing anything, a store with patients or too many asked for.
+            let writes = desk.store_info().map_err(fail)?.patient_count == 0 && patients <= demo::MAX_PATIENTS;
+            let before = demo::before_demo_path(&config.store_file);
+            if writes {
+                // A copy left by a demo killed before its first patients is the store as it was
+                // before that demo too: it is kept, not replaced by one holding that demo's staff.
+                if !before.exists() {
+                    desk.backup(&before).map_err(fail)?;
+                }
+                eprintln!(
+                    "Writing a demo hospital into the store at {}; a copy of it as it was is at {}.\n\
+                     If the demo does not finish, remove what it wrote with (no chartroom running):\n  {}",
+                    config.store_file.display(),
+                    before.display(),
+                    demo::undo_command(&config.store_file, &before)
+                );
+            }
+            match make_demo(&desk, &opened, patients, seed) {
+                Ok(()) => {
+                    if writes {
+                        let _ = std::fs::remove_file(&before);
+                    }
+                    Ok(())
+                }
+                Err(e) if writes => Err(CliError(format!(
+                    "{e}\nThe demo wrote part of a hospital into {}. Remove what it wrote with (no chartroom \
+                     running):\n  {}",
+                    config.store_file.display(),
+                    demo::undo_command(&config.store_file, &before)
+                ))),
+                Err(e) => Err(e),
+            }
         }
         Some(command) => {
             let opened = open_store(&config, false).map_err(fail)?;

@@ -137,7 +137,6 @@ pub fn populate(
                 }
             }
         });
-        let mut done = 0;
         for (b, batch) in rx.into_iter().enumerate() {
             // Each batch with its event: a demo killed part way leaves no row that no event covers.
             let (first, last) = (b * BATCH_PATIENTS + 1, ((b + 1) * BATCH_PATIENTS).min(total));
@@ -147,9 +146,9 @@ pub fn populate(
                 1 => format!("demo hospital: patients {first} to {last} of {total} and 1 near-duplicate"),
                 n => format!("demo hospital: patients {first} to {last} of {total} and {n} near-duplicates"),
             };
-            done += batch.patients.len();
             counts += desk.insert_records(batch, detail)?;
-            progress(done.min(total), total);
+            // Counted by the patients asked for: near-duplicates would run the count ahead of them.
+            progress(last, total);
         }
         Ok(())
     })?;
@@ -238,6 +237,26 @@ pub fn finish_build(building: &std::path::Path, store_file: &std::path::Path) ->
             store_file.display()
         ))
     })
+}
+
+/// Where a demo written into an existing store keeps a copy of the store as it was, until the
+/// demo is whole.
+pub fn before_demo_path(store_file: &std::path::Path) -> std::path::PathBuf {
+    let name = store_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    store_file.with_file_name(format!("{name}.before-demo"))
+}
+
+/// The shell command that puts back the copy of a store taken before a demo was written into it:
+/// the log and its index go first, since the copy is whole without them and a log left beside it
+/// would be read as the copy's.
+pub fn undo_command(store_file: &std::path::Path, before: &std::path::Path) -> String {
+    let [store, wal, shm] = with_companions(store_file).map(|p| shell_quoted(&p));
+    format!("rm -f {wal} {shm} && mv {} {store}", shell_quoted(before))
+}
+
+/// A path as one shell word, whatever it holds.
+fn shell_quoted(path: &std::path::Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
 
 /// Removes a build that failed.

@@ -106,6 +106,10 @@ pub struct ImportedEncounter {
     pub admit_at: DateTime<Utc>,
     pub discharge_at: Option<DateTime<Utc>>,
     pub service: String,
+    /// The desk knows no encounter has this source id yet (an import into an empty store, the id's
+    /// first row in the export), so the store need not look for one: while such an import writes,
+    /// source ids are not indexed by their value.
+    pub new_to_store: bool,
 }
 
 /// A note from another system, with its text: an imported document is complete unless the source

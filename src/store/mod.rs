@@ -166,6 +166,11 @@ pub trait Store: Send + Sync {
     /// Prepares an empty store for a large load (the demo at a million patients): secondary indexes
     /// are dropped and built once at [`Store::finish_bulk_load`]. Refused when the store has patients.
     fn begin_bulk_load(&self) -> StoreResult<()>;
+    /// Prepares an empty store for a large import: the secondary indexes an import does not read
+    /// while it writes are dropped and built at [`Store::finish_bulk_load`], and writes stay
+    /// durable. An import killed before then leaves them to be rebuilt when the store next opens.
+    /// Refused when the store has patients.
+    fn begin_import_load(&self) -> StoreResult<()>;
     /// Builds the indexes and statistics after a bulk load. Safe to call at any time.
     fn finish_bulk_load(&self) -> StoreResult<()>;
     /// Marks the store as demo data (`DEMO DATA` in every header), with its audit event.

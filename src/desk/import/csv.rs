@@ -69,8 +69,6 @@ impl Desk {
             )));
         }
         let dry_run = mode.dry_run;
-        // The import's day, by the desk's clock: no one is born, dies or is seen after it.
-        let today = self.today();
         let facility_code = self.import_facility(facility)?;
         let mut report = ImportReport { dry_run, ..Default::default() };
         let base = || ImportBatch {
@@ -96,15 +94,79 @@ impl Desk {
         report.counts.providers.read += rejected_rows(&report, "providers.csv");
         self.write(batch, dry_run, &mut report, SOURCE, "organizations.csv and providers.csv")?;
 
-        // Patients and encounters stream: each batch of rows is written as it is read, so memory
-        // holds one batch and the export's patient ids, whatever the size of the files.
+        // Into an empty store, the indexes keyed at random (names, birth dates, discharges, source
+        // ids) are built once after the encounters rather than row by row: their writes made the
+        // rate fall as the store grew. Writes stay durable and batches whole; an import killed
+        // before the indexes are built leaves them to be built when the store next opens, and a
+        // rerun then finds what was written.
+        let load = !dry_run && self.store_info()?.patient_count == 0;
+        if load {
+            self.store().begin_import_load()?;
+        }
+        let mut encounter_keys = std::collections::HashSet::new();
+        let loaded = self.import_synthea_people(dir, &base, load, &mut encounter_keys, &mut report, progress);
+        let built = if load { self.store().finish_bulk_load() } else { Ok(()) };
+        loaded?;
+        built?;
+
+        let started = std::time::Instant::now();
+        let known_encounter = |row: &crate::import::table::TableRow<'_>| {
+            let procedure = synthea::procedure_from_row(row)?;
+            let id = &procedure.encounter_source_id;
+            let earlier = || self.store().has_imported(SourceRecord::Encounter, "synthea", id);
+            if !encounter_keys.contains(&source_key(id))
+                && !earlier()
+                    .map_err(|e| row.reject(Some("ENCOUNTER"), format!("could not check the encounter: {e}")))?
+            {
+                return Err(row.reject(Some("ENCOUNTER"), format!("a procedure of an unknown encounter {id}")));
+            }
+            Ok(procedure)
+        };
+        stream(
+            &dir.join("procedures.csv"),
+            synthea::PROCEDURE_COLUMNS,
+            &known_encounter,
+            &mut report,
+            &mut |procedures, lines, report, done| {
+                let mut batch = base();
+                batch.procedures = procedures;
+                self.write(batch, dry_run, report, SOURCE, &lines_of("procedures.csv", &lines))?;
+                progress(&ImportProgress::since("procedures", report.counts.procedures.read, started, done));
+                Ok(())
+            },
+        )?;
+        report.counts.procedures.rejected = count_rejected(&report, "procedures.csv");
+        report.counts.procedures.read += rejected_rows(&report, "procedures.csv");
+        if !dry_run {
+            self.audit_import(SOURCE, &report)?;
+        }
+        Ok(report)
+    }
+
+    /// Patients and encounters, streamed: each batch of rows is written as it is read, so memory
+    /// holds one batch and the export's patient ids, whatever the size of the files. The export's
+    /// encounters are kept in `encounter_keys` as 64-bit keys rather than strings (a million ids in
+    /// 16 MB, not 80), for checking procedures' references and, with `load` (an import into an empty
+    /// store), for telling the store which encounters are new without it looking.
+    fn import_synthea_people(
+        &self,
+        dir: &Path,
+        base: &dyn Fn() -> ImportBatch,
+        load: bool,
+        encounter_keys: &mut std::collections::HashSet<u64>,
+        report: &mut ImportReport,
+        progress: &mut dyn FnMut(&ImportProgress),
+    ) -> DeskResult<()> {
+        let dry_run = report.dry_run;
+        // The import's day, by the desk's clock: no one is born, dies or is seen after it.
+        let today = self.today();
         let mut known = std::collections::HashSet::new();
         let mut started = std::time::Instant::now();
         stream(
             &dir.join("patients.csv"),
             synthea::PATIENT_COLUMNS,
             &|row| synthea::patient_from_row(row, today),
-            &mut report,
+            report,
             &mut |patients, lines, report, done| {
                 known.extend(patients.iter().map(|p: &SyntheaPatient| p.source_id.clone()));
                 let mut batch = base();
@@ -114,15 +176,11 @@ impl Desk {
                 Ok(())
             },
         )?;
-        report.counts.patients.rejected = count_rejected(&report, "patients.csv");
-        report.counts.patients.read += rejected_rows(&report, "patients.csv");
+        report.counts.patients.rejected = count_rejected(report, "patients.csv");
+        report.counts.patients.read += rejected_rows(report, "patients.csv");
         started = std::time::Instant::now();
 
-        // The export's encounters, as 64-bit keys rather than strings, for checking procedures'
-        // references in a fraction of the memory (a million ids in 16 MB, not 80).
-        let procedures_file = dir.join("procedures.csv");
-        let with_procedures = procedures_file.exists();
-        let mut encounter_keys = std::collections::HashSet::new();
+        let keep_keys = load || dir.join("procedures.csv").exists();
         let known_patient = |row: &crate::import::table::TableRow<'_>| {
             let encounter = synthea::encounter_from_row(row, today)?;
             // An encounter of a patient neither this export nor an earlier import holds is a
@@ -145,15 +203,15 @@ impl Desk {
             &dir.join("encounters.csv"),
             synthea::ENCOUNTER_COLUMNS,
             &known_patient,
-            &mut report,
+            report,
             &mut |encounters: Vec<SyntheaEncounter>, lines, report, done| {
-                if with_procedures {
-                    encounter_keys.extend(encounters.iter().map(|e| source_key(&e.source_id)));
-                }
                 let mut batch = base();
                 batch.encounters = encounters
                     .into_iter()
                     .map(|e| ImportedEncounter {
+                        // A key seen before is a repeated row or, once in millions, two ids with one
+                        // key: the store looks for it.
+                        new_to_store: keep_keys && encounter_keys.insert(source_key(&e.source_id)) && load,
                         service: e.class.to_ascii_uppercase(),
                         source_id: e.source_id,
                         patient_source_id: e.patient_source_id,
@@ -170,40 +228,8 @@ impl Desk {
                 Ok(())
             },
         )?;
-        report.counts.encounters.rejected = count_rejected(&report, "encounters.csv");
-        report.counts.encounters.read += rejected_rows(&report, "encounters.csv");
-
-        started = std::time::Instant::now();
-        let known_encounter = |row: &crate::import::table::TableRow<'_>| {
-            let procedure = synthea::procedure_from_row(row)?;
-            let id = &procedure.encounter_source_id;
-            let earlier = || self.store().has_imported(SourceRecord::Encounter, "synthea", id);
-            if !encounter_keys.contains(&source_key(id))
-                && !earlier()
-                    .map_err(|e| row.reject(Some("ENCOUNTER"), format!("could not check the encounter: {e}")))?
-            {
-                return Err(row.reject(Some("ENCOUNTER"), format!("a procedure of an unknown encounter {id}")));
-            }
-            Ok(procedure)
-        };
-        stream(
-            &procedures_file,
-            synthea::PROCEDURE_COLUMNS,
-            &known_encounter,
-            &mut report,
-            &mut |procedures, lines, report, done| {
-                let mut batch = base();
-                batch.procedures = procedures;
-                self.write(batch, dry_run, report, SOURCE, &lines_of("procedures.csv", &lines))?;
-                progress(&ImportProgress::since("procedures", report.counts.procedures.read, started, done));
-                Ok(())
-            },
-        )?;
-        report.counts.procedures.rejected = count_rejected(&report, "procedures.csv");
-        report.counts.procedures.read += rejected_rows(&report, "procedures.csv");
-        if !dry_run {
-            self.audit_import(SOURCE, &report)?;
-        }
-        Ok(report)
+        report.counts.encounters.rejected = count_rejected(report, "encounters.csv");
+        report.counts.encounters.read += rejected_rows(report, "encounters.csv");
+        Ok(())
     }
 }

@@ -148,6 +148,7 @@ impl Desk {
                         kind: e.kind,
                         admit_at: e.start,
                         discharge_at: e.stop,
+                        new_to_store: false,
                     })
                     .collect(),
                 documents: bundle.documents,

@@ -266,7 +266,12 @@ fn apply_encounters(
     let mut sequences: HashMap<AccountPrefix, u64> = HashMap::new();
     for e in &batch.encounters {
         counts.read += 1;
-        if let Some(id) = source_lookup(tx, "encounter_source_id", "encounter_id", system, &e.source_id)? {
+        let found = if e.new_to_store {
+            None
+        } else {
+            source_lookup(tx, "encounter_source_id", "encounter_id", system, &e.source_id)?
+        };
+        if let Some(id) = found {
             let changed = execute_cached(
                     tx,
                     "UPDATE encounter SET discharge_at = ?2, version = version + 1 WHERE id = ?1 AND discharge_at IS NOT ?2",
