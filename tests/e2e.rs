@@ -14,6 +14,15 @@ use std::time::Duration;
 // A deadline, not a pause: generous, because a loaded 2-core machine runs these beside the rest.
 const WAIT: Duration = Duration::from_secs(60);
 
+/// One program in a pseudo-terminal at a time: the suite runs on two cores, and a dozen programs
+/// drawing at once, each with its demo store being made, slowed some past any honest deadline.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    // A test that failed holding it leaves it poisoned; the next still runs alone.
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_chartroom"))
 }
@@ -37,6 +46,7 @@ fn demo_store() -> tempfile::TempDir {
 
 #[test]
 fn search_open_resize_quit_and_the_terminal_is_restored() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     let args = store_args(dir.path());
     let shell_line = format!(
@@ -93,6 +103,7 @@ fn search_open_resize_quit_and_the_terminal_is_restored() {
 
 #[test]
 fn sigterm_restores_the_terminal() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     let args = store_args(dir.path());
     // The shell names the program's pid and waits for it; the test signals once the first frame is
@@ -126,6 +137,7 @@ fn sigterm_restores_the_terminal() {
 
 #[test]
 fn a_hostile_name_changes_nothing_on_the_terminal() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     {
         use chartroom::store::{RecordBatch, Store};
@@ -152,6 +164,7 @@ fn a_hostile_name_changes_nothing_on_the_terminal() {
 
 #[test]
 fn the_command_line_speaks_plainly() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     let json = cli(dir.path(), &["search", "smith jon 4/12/61", "--json"]);
     assert!(json.status.success());
@@ -203,6 +216,7 @@ fn the_command_line_speaks_plainly() {
 
 #[test]
 fn a_store_from_a_newer_chartroom_is_refused_plainly() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     let db = dir.path().join("data").join("chartroom.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -216,6 +230,7 @@ fn a_store_from_a_newer_chartroom_is_refused_plainly() {
 
 #[test]
 fn a_bad_keymap_is_refused_with_file_and_line_before_the_terminal_is_touched() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     std::fs::write(dir.path().join("config.toml"), "[keymap.results]\n\"x\" = \"quit\"\n\"x\" = \"help\"\n").ok();
     // TOML itself refuses a duplicate key; an unknown action is ours to refuse.
@@ -232,6 +247,7 @@ fn a_bad_keymap_is_refused_with_file_and_line_before_the_terminal_is_touched() {
 
 #[test]
 fn a_hang_up_ends_the_program_and_restores_the_terminal() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     let args = store_args(dir.path());
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -250,6 +266,7 @@ fn a_hang_up_ends_the_program_and_restores_the_terminal() {
 
 #[test]
 fn bulk_complete_rows_of_the_deficiency_queue() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     // The founder is the store's director, who may do whatever a supervisor may: complete included.
     let before = cli(dir.path(), &["deficiencies", "list", "--json", "--limit", "1000"]);
@@ -331,6 +348,7 @@ fn tiny_export(dir: &Path) {
 
 #[test]
 fn an_import_draws_a_bar_on_a_terminal_and_prints_lines_in_a_log() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     let export = tempfile::tempdir().unwrap();
     tiny_export(export.path());
@@ -358,6 +376,7 @@ fn an_import_draws_a_bar_on_a_terminal_and_prints_lines_in_a_log() {
 
 #[test]
 fn an_import_from_the_palette_brings_its_patients_onto_the_screen() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     let export = tempfile::tempdir().unwrap();
     tiny_export(export.path());
@@ -383,6 +402,7 @@ fn an_import_from_the_palette_brings_its_patients_onto_the_screen() {
 /// every one finds a patient, and the patient count the README states is the count made.
 #[test]
 fn every_example_the_readme_and_the_find_hint_give_finds_a_patient_in_the_first_run_demo() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let out = cli(dir.path(), &["init"]);
     assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -422,6 +442,7 @@ fn every_example_the_readme_and_the_find_hint_give_finds_a_patient_in_the_first_
 
 #[test]
 fn a_role_changed_from_another_shell_reaches_the_open_session() {
+    let _one_at_a_time = serial();
     let dir = demo_store();
     let args = store_args(dir.path());
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();

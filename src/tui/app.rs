@@ -368,7 +368,12 @@ impl App {
             self.toast = None;
         }
         let before = self.toast.clone();
+        // A frame owed by an earlier message not drawn yet stays owed: the event loop handles every
+        // waiting message before it draws, and a later one that changes nothing (the header read
+        // again, a stale answer) must not cancel the frame an earlier one asked for.
+        let owed = self.dirty;
         let commands = self.update_inner(msg);
+        self.dirty |= owed;
         // Progress lines change many times a second; only their outcome is worth keeping.
         if !progress
             && let Some(message) = &self.toast

@@ -1463,3 +1463,24 @@ fn words_a_bulk_action_would_ignore_are_refused() {
     palette(&mut app, "QC=2 03/01/2025");
     assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })), "{:?}", app.toast);
 }
+
+/// The queue's rows arrived and, before the frame was drawn, the header was read again unchanged:
+/// the rows are still drawn (the frame the first message asked for is not cancelled by the second).
+#[test]
+fn a_message_that_changes_nothing_does_not_cancel_a_frame_an_earlier_one_asked_for() {
+    let mut app = app();
+    let commands = palette(&mut app, "deficiencies");
+    app.dirty = false; // drawn
+    let Some(Command::LoadQueue { id, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+    app.update(Msg::QueueLoaded {
+        id,
+        append: false,
+        result: Ok(crate::store::QueuePage { rows: vec![queue_row(1, 1)], has_more: false }),
+    });
+    assert!(app.dirty, "the rows want a frame");
+    app.update(Msg::InfoLoaded(Ok(app.header.clone())));
+    assert!(app.dirty, "the unchanged header must not cancel it");
+    app.dirty = false;
+    app.update(Msg::InfoLoaded(Ok(app.header.clone())));
+    assert!(!app.dirty, "alone, an unchanged header draws nothing");
+}
