@@ -172,6 +172,51 @@ fn a_birth_date_alone_lists_exact_dates_first() {
 }
 
 #[test]
+fn a_birth_date_search_comes_a_page_at_a_time_in_its_order() {
+    each_backend(|f| {
+        let mut batch = RecordBatch::default();
+        // Inserted in an order unlike the ranking, with sound-alikes and a slip of the date among them.
+        for (i, (family, given, born)) in [
+            ("Zeller", "Ann", (1975, 3, 14)),
+            ("Smith", "Jon", (1975, 6, 2)),
+            ("Smyth", "Jonas", (1975, 3, 14)),
+            ("Smithers", "Jo", (1975, 3, 14)),
+            ("Smith", "Joan", (1975, 3, 14)),
+            ("Smith", "Jon", (1975, 3, 14)),
+            ("Smith", "Jonathan", (1957, 3, 14)),
+            ("Smith", "Jo", (1975, 3, 14)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            batch.patients.push(patient(&format!("{}", 3_000_000 + i), family, given, "", born, None));
+        }
+        f.store.insert_batch(batch, event("batch")).unwrap();
+        let dob = NaiveDate::from_ymd_opt(1975, 3, 14).unwrap();
+        let lookup = PatientLookup::NameDob {
+            name: name_lookup(&NameQuery { family: "SMITH".into(), given: "JO".into() }),
+            exact: dob,
+            swaps: one_swap_variants(dob),
+        };
+        let whole = f.store.search_patients(&lookup, Page::first(50)).unwrap();
+        assert!(!whole.has_more);
+        // Exact date: SMITH JO (exact), then the prefixes SMITH JOAN, SMITH JON, SMITHERS JO, then
+        // SMYTH JONAS (sounds alike); then the slip of the date, SMITH JONATHAN 1957. ZELLER is not
+        // named so, and the second SMITH JON is born on another day.
+        assert_eq!(mrns(&whole), ["3000007", "3000004", "3000005", "3000003", "3000002", "3000006"]);
+        let mut paged = Vec::new();
+        for offset in [0, 2, 4] {
+            let page = f.store.search_patients(&lookup, Page { offset, limit: 2 }).unwrap();
+            assert_eq!(page.has_more, offset < 4, "more after the page at {offset}");
+            paged.extend(page.rows.into_iter().map(|r| (r.mrn.as_str().to_string(), r.match_kind, r.dob_swapped)));
+        }
+        let whole: Vec<_> =
+            whole.rows.into_iter().map(|r| (r.mrn.as_str().to_string(), r.match_kind, r.dob_swapped)).collect();
+        assert_eq!(paged, whole, "the pages, joined, are the one long page: rows, match and date slip");
+    });
+}
+
+#[test]
 fn results_come_a_page_at_a_time() {
     each_backend(|f| {
         let mut batch = RecordBatch::default();

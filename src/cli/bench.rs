@@ -219,7 +219,8 @@ fn baseline_connection(store_file: &std::path::Path) -> Result<Connection, CliEr
 }
 
 /// The first page of each shape through the store's own statements, run as the store runs them
-/// (limited tiers in turn until the page is full, the others read whole), reading each row's name
+/// (limited tiers in turn until the page is full, the others read whole; a date's keys read whole and
+/// the first page's rows by id), reading each row's name
 /// and nothing more: no pool, no trait object, no decoding into patients, no ranking.
 fn bare_query(conn: &Connection, lookup: &PatientLookup) -> rusqlite::Result<usize> {
     let wanted = PAGE + 1;
@@ -234,9 +235,26 @@ fn bare_query(conn: &Connection, lookup: &PatientLookup) -> rusqlite::Result<usi
         }
         let mut stmt = conn.prepare_cached(&statement.sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut ids = Vec::new();
         while let Some(row) = rows.next()? {
+            if statement.ids_then_rows {
+                // The store ranks these keys first; the baseline takes the first page unranked.
+                if ids.len() < wanted {
+                    ids.push(row.get::<_, i64>(0)?);
+                }
+                std::hint::black_box(row.get::<_, String>(2)?);
+                continue;
+            }
             std::hint::black_box(row.get::<_, String>(2)?);
             found += 1;
+        }
+        if statement.ids_then_rows && !ids.is_empty() {
+            let mut stmt = conn.prepare_cached(&crate::store::sqlite::rows_by_id_sql(ids.len()))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(ids.iter()))?;
+            while let Some(row) = rows.next()? {
+                std::hint::black_box(row.get::<_, String>(2)?);
+                found += 1;
+            }
         }
     }
     Ok(found)

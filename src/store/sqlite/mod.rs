@@ -10,7 +10,7 @@ mod insert;
 pub mod schema;
 mod search;
 
-pub use search::{SearchStatement, search_statements};
+pub use search::{SearchStatement, rows_by_id_sql, search_statements};
 
 use super::{
     AuditFilter, NewUser, Page, PatientLookup, RecordBatch, SearchPage, Store, StoreError, StoreInfo, StoreResult,

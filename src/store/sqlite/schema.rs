@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_8,
     MIGRATION_9,
     MIGRATION_10,
+    MIGRATION_11,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -25,7 +26,10 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "patient_phonetic",
         "CREATE INDEX IF NOT EXISTS patient_phonetic ON patient (family_phon, given_phon, family_key, given_key)",
     ),
-    ("patient_dob", "CREATE INDEX IF NOT EXISTS patient_dob ON patient (birth_date)"),
+    (
+        "patient_dob_name",
+        "CREATE INDEX IF NOT EXISTS patient_dob_name ON patient (birth_date, family_key, given_key, family_phon, given_phon)",
+    ),
     ("patient_last4", "CREATE INDEX IF NOT EXISTS patient_last4 ON patient (ssn_last4, family_key)"),
     (
         "patient_ssn_hash",
@@ -540,4 +544,14 @@ DROP TABLE encounter_source_id;
 ALTER TABLE encounter_source_id_by_row RENAME TO encounter_source_id;
 CREATE UNIQUE INDEX encounter_source_id_value ON encounter_source_id (system, value);
 CREATE INDEX encounter_source_id_encounter ON encounter_source_id (encounter_id, system, export);
+"#;
+
+/// A birth-date search ranks everyone born that day (and on its slips) by name before it reads a
+/// single row: with the name keys in the date's index, the ranking reads a few index pages per date
+/// and only the page shown is fetched from the table. Reading every such row whole cost 37 ms p99
+/// at ten million patients, about 290 a day each a random read of a table larger than the page
+/// cache. The old index is a prefix of the new one, so it goes.
+const MIGRATION_11: &str = r#"
+CREATE INDEX patient_dob_name ON patient (birth_date, family_key, given_key, family_phon, given_phon);
+DROP INDEX IF EXISTS patient_dob;
 "#;

@@ -3,7 +3,8 @@
 //! Names are ranked in tiers — exact family name, then family-name prefix, then sound-alike — and
 //! each tier is an index range scan with a LIMIT, so the first page of `SMITH` (1% of a million
 //! patients) costs what the first page of a rare name costs. With a birth date, the few patients
-//! born that day (and on its one-slip variants) are fetched whole and ranked here.
+//! born that day (and on its one-slip variants) are ranked here on the name keys the date's index
+//! holds, and only the rows of the page shown are read from the table.
 
 use super::map_err;
 use crate::domain::mrn::Mrn;
@@ -12,6 +13,7 @@ use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};
 use crate::store::{NameLookup, Page, PatientLookup, SearchPage, StoreResult};
 use chrono::NaiveDate;
 use rusqlite::{Connection, Row, ToSql, params_from_iter};
+use std::collections::HashMap;
 
 /// The columns every search returns, in the order [`row_to_patient`] reads them. The last visit is
 /// one index seek per row on `encounter_patient`, paid only for the rows on the page.
@@ -67,8 +69,8 @@ pub(super) fn search(conn: &Connection, lookup: &PatientLookup, page: Page) -> S
     let wanted = page.offset + page.limit + 1;
     let rows = match lookup {
         PatientLookup::Account(account) => by_account(conn, account)?,
-        PatientLookup::Dob { exact, swaps } => by_dates(conn, None, *exact, swaps)?,
-        PatientLookup::NameDob { name, exact, swaps } => by_dates(conn, Some(name), *exact, swaps)?,
+        PatientLookup::Dob { exact, swaps } => return by_dates(conn, None, *exact, swaps, page),
+        PatientLookup::NameDob { name, exact, swaps } => return by_dates(conn, Some(name), *exact, swaps, page),
         tiered => run_tiers(conn, tiers_for(tiered), wanted)?,
     };
     let has_more = rows.len() > page.offset + page.limit;
@@ -104,10 +106,13 @@ fn tiers_for(lookup: &PatientLookup) -> Vec<Tier> {
 
 /// One statement the store runs for a lookup: its SQL and parameters. When `limited`, the SQL ends
 /// in `LIMIT ?` and the caller appends how many rows it still wants, as the store does tier by tier.
+/// When `ids_then_rows`, the statement returns patients' ids (first column) and name keys, which the
+/// store ranks; it then reads the rows of the page shown with [`rows_by_id_sql`].
 pub struct SearchStatement {
     pub sql: String,
     pub params: Vec<Box<dyn ToSql>>,
     pub limited: bool,
+    pub ids_then_rows: bool,
 }
 
 /// The statements the store runs for `lookup`, in order — the very SQL and parameters, so that a
@@ -116,17 +121,22 @@ pub struct SearchStatement {
 pub fn search_statements(lookup: &PatientLookup) -> Vec<SearchStatement> {
     match lookup {
         PatientLookup::Account(account) => {
-            vec![SearchStatement { sql: account_sql(), params: vec![Box::new(account.clone())], limited: false }]
+            vec![SearchStatement {
+                sql: account_sql(),
+                params: vec![Box::new(account.clone())],
+                limited: false,
+                ids_then_rows: false,
+            }]
         }
         PatientLookup::Dob { exact, swaps } | PatientLookup::NameDob { exact, swaps, .. } => {
             let dates = date_texts(*exact, swaps);
-            let sql = dates_sql(dates.len());
+            let sql = date_keys_sql(dates.len());
             let params = dates.into_iter().map(|d| Box::new(d) as Box<dyn ToSql>).collect();
-            vec![SearchStatement { sql, params, limited: false }]
+            vec![SearchStatement { sql, params, limited: false, ids_then_rows: true }]
         }
         tiered => tiers_for(tiered)
             .into_iter()
-            .map(|tier| SearchStatement { sql: tier.sql(), params: tier.params, limited: true })
+            .map(|tier| SearchStatement { sql: tier.sql(), params: tier.params, limited: true, ids_then_rows: false })
             .collect(),
     }
 }
@@ -202,8 +212,37 @@ fn account_sql() -> String {
     format!("SELECT {COLUMNS}, e.id FROM encounter e JOIN patient p ON p.id = e.patient_id WHERE e.account = ?1")
 }
 
-fn dates_sql(n: usize) -> String {
-    format!("SELECT {COLUMNS}, p.family_phon, p.given_phon FROM patient p WHERE p.birth_date IN ({})", marks(n))
+/// Everyone born on the dates, by the keys a ranking needs: all of them are in `patient_dob_name`,
+/// so no row of the table is read.
+fn date_keys_sql(n: usize) -> String {
+    format!(
+        "SELECT p.id, p.birth_date, p.family_key, p.given_key, p.family_phon, p.given_phon \
+         FROM patient p WHERE p.birth_date IN ({})",
+        marks(n)
+    )
+}
+
+/// The rows of `n` patients by id, in no particular order.
+pub fn rows_by_id_sql(n: usize) -> String {
+    format!("SELECT {COLUMNS} FROM patient p WHERE p.id IN ({})", marks(n))
+}
+
+/// Patients' rows by id, in the order of `ids`; an id no longer in the store is left out.
+fn rows_by_id(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<PatientRow>> {
+    // A page is a screenful, but a CLI may ask for many more: keep each statement's parameters
+    // well under SQLite's limit.
+    const CHUNK: usize = 500;
+    let mut by_id = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut stmt = conn.prepare_cached(&rows_by_id_sql(chunk.len())).map_err(map_err)?;
+        let found =
+            stmt.query_map(params_from_iter(chunk.iter()), |r| row_to_patient(r, MatchKind::Exact)).map_err(map_err)?;
+        for row in found {
+            let row = row.map_err(map_err)?;
+            by_id.insert(row.patient_id, row);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 fn date_texts(exact: NaiveDate, swaps: &[NaiveDate]) -> Vec<String> {
@@ -257,39 +296,49 @@ fn by_account(conn: &Connection, account: &str) -> StoreResult<Vec<PatientRow>> 
 }
 
 /// Everyone born on `exact` or one of its slips whose name (if any) matches, ranked: exact date
-/// first, then by how well the name matched, then alphabetically.
+/// first, then by how well the name matched, then alphabetically. The ranking reads only the date
+/// index's keys; the rows are read for the page shown.
 fn by_dates(
     conn: &Connection,
     name: Option<&NameLookup>,
     exact: NaiveDate,
     swaps: &[NaiveDate],
-) -> StoreResult<Vec<PatientRow>> {
+    page: Page,
+) -> StoreResult<SearchPage> {
     let dates = date_texts(exact, swaps);
-    let mut stmt = conn.prepare_cached(&dates_sql(dates.len())).map_err(map_err)?;
+    let mut stmt = conn.prepare_cached(&date_keys_sql(dates.len())).map_err(map_err)?;
     let exact_text = date_text(exact);
-    let mut ranked: Vec<(bool, MatchKind, String, String, PatientRow)> = Vec::new();
+    // (born on a slip, how the name matched, family key, given key, id): the order shown.
+    let mut ranked: Vec<(bool, MatchKind, String, String, i64)> = Vec::new();
     let found = stmt
         .query_map(params_from_iter(dates.iter()), |r| {
-            let row = row_to_patient(r, MatchKind::Exact)?;
             let keys =
-                StoredKeys { family: r.get(11)?, given: r.get(12)?, family_phon: r.get(13)?, given_phon: r.get(14)? };
-            Ok((row, keys))
+                StoredKeys { family: r.get(2)?, given: r.get(3)?, family_phon: r.get(4)?, given_phon: r.get(5)? };
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, keys))
         })
         .map_err(map_err)?;
     for item in found {
-        let (mut row, keys) = item.map_err(map_err)?;
+        let (id, birth, keys) = item.map_err(map_err)?;
         let kind = match name {
             None => Some(MatchKind::Exact),
             Some(name) => name_match(name, &keys),
         };
-        let StoredKeys { family: family_key, given: given_key, .. } = keys;
         let Some(kind) = kind else { continue };
-        row.match_kind = kind;
-        row.dob_swapped = date_text(row.birth_date) != exact_text;
-        ranked.push((row.dob_swapped, kind, family_key, given_key, row));
+        ranked.push((birth != exact_text, kind, keys.family, keys.given, id));
     }
-    ranked.sort_by(|a, b| (a.0, a.1, &a.2, &a.3, a.4.patient_id).cmp(&(b.0, b.1, &b.2, &b.3, b.4.patient_id)));
-    Ok(ranked.into_iter().map(|r| r.4).collect())
+    ranked.sort_unstable();
+    let has_more = ranked.len() > page.offset + page.limit;
+    let shown: Vec<_> = ranked.into_iter().skip(page.offset).take(page.limit).collect();
+    let ids: Vec<i64> = shown.iter().map(|r| r.4).collect();
+    let mut rows = rows_by_id(conn, &ids)?;
+    let mut how: HashMap<i64, (bool, MatchKind)> = shown.into_iter().map(|r| (r.4, (r.0, r.1))).collect();
+    for row in &mut rows {
+        if let Some((swapped, kind)) = how.remove(&row.patient_id) {
+            row.dob_swapped = swapped;
+            row.match_kind = kind;
+        }
+    }
+    Ok(SearchPage { rows, has_more })
 }
 
 /// A stored patient's name keys.
@@ -317,4 +366,29 @@ pub(super) fn by_mrn(conn: &Connection, mrn: &Mrn) -> StoreResult<Option<Patient
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let mut rows = stmt.query_map([mrn.as_str()], |r| row_to_patient(r, MatchKind::Exact)).map_err(map_err)?;
     rows.next().transpose().map_err(map_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+
+    #[test]
+    fn a_birth_date_is_ranked_from_the_index_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", date_keys_sql(3)))
+            .unwrap()
+            .query_map(params_from_iter(["1961-04-12", "1961-12-04", "1916-04-12"]), |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("COVERING INDEX patient_dob_name")),
+            "no row of the table read to rank: {plan:?}"
+        );
+    }
 }
