@@ -6,6 +6,7 @@ pub mod deficiencies;
 pub mod deficiency_work;
 pub mod identity;
 pub mod import;
+pub mod nightly;
 pub mod queue_filter;
 pub mod records;
 
