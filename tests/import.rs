@@ -460,7 +460,7 @@ fn the_command_writes_rejects_and_exits_non_zero() {
 /// with every patient once and each with its source id.
 #[test]
 fn an_import_killed_midway_completes_cleanly_when_rerun() {
-    use std::io::{BufRead, Write};
+    use std::io::Write;
     let scratch = tempfile::tempdir().unwrap();
     let export = scratch.path().join("export");
     std::fs::create_dir_all(&export).unwrap();
@@ -505,24 +505,8 @@ fn an_import_killed_midway_completes_cleanly_when_rerun() {
     ]);
     assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .args(["import", "synthea-csv"])
-        .arg(&export)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
-    for line in progress.lines() {
-        // The first batch is written; kill before the import can finish.
-        if line.unwrap().contains("patients: 5000") {
-            child.kill().unwrap();
-            break;
-        }
-    }
-    child.wait().unwrap();
+    // The first batch is written; kill before the import can finish.
+    killed_at(&data_dir, &["import", "synthea-csv", &export.display().to_string()], "patients: 5000");
 
     let db = rusqlite::Connection::open(data_dir.join("chartroom.db")).unwrap();
     let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
@@ -705,7 +689,6 @@ fn a_demo_writes_each_batch_with_its_event() {
 /// build and makes the store whole.
 #[test]
 fn a_killed_demo_leaves_no_half_built_store() {
-    use std::io::BufRead;
     let scratch = tempfile::tempdir().unwrap();
     let data_dir = scratch.path().join("data");
     let chartroom = || {
@@ -713,21 +696,8 @@ fn a_killed_demo_leaves_no_half_built_store() {
         c.arg("--data-dir").arg(&data_dir);
         c
     };
-    let mut child = chartroom()
-        .args(["demo", "--patients", "200000"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
-    for line in progress.lines() {
-        // The first batches are written; kill before the demo can finish.
-        if line.unwrap().contains("/ 200000 patients") {
-            child.kill().unwrap();
-            break;
-        }
-    }
-    child.wait().unwrap();
+    // The first batches are written; kill before the demo can finish.
+    killed_at(&data_dir, &["demo", "--patients", "200000"], "/ 200000 patients");
     let store = data_dir.join("chartroom.db");
     assert!(!store.exists(), "no half-built store at the store's path");
     let builds = || {
@@ -846,7 +816,7 @@ fn empty_store_at(data_dir: &std::path::Path) -> impl Fn(&[&str]) -> std::proces
 /// finds every encounter written and writes the rest, each once.
 #[test]
 fn an_import_into_an_empty_store_killed_among_its_encounters_completes_when_rerun() {
-    use std::io::{BufRead, Write};
+    use std::io::Write;
     let scratch = tempfile::tempdir().unwrap();
     let export = scratch.path().join("export");
     std::fs::create_dir_all(&export).unwrap();
@@ -877,24 +847,8 @@ fn an_import_into_an_empty_store_killed_among_its_encounters_completes_when_reru
     let data_dir = scratch.path().join("data");
     let run = empty_store_at(&data_dir);
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .args(["import", "synthea-csv"])
-        .arg(&export)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
-    for line in progress.lines() {
-        // The first batch of encounters is written; kill before the import can finish.
-        if line.unwrap().contains("encounters: 5000") {
-            child.kill().unwrap();
-            break;
-        }
-    }
-    child.wait().unwrap();
+    // The first batch of encounters is written; kill before the import can finish.
+    killed_at(&data_dir, &["import", "synthea-csv", &export.display().to_string()], "encounters: 5000");
 
     let db = rusqlite::Connection::open(data_dir.join("chartroom.db")).unwrap();
     let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
@@ -953,32 +907,12 @@ fn a_repeated_encounter_row_into_an_empty_store_is_one_encounter() {
 /// A demo that finishes leaves no copy behind.
 #[test]
 fn a_demo_killed_in_an_existing_store_says_how_to_remove_what_it_wrote() {
-    use std::io::BufRead;
     let scratch = tempfile::tempdir().unwrap();
     let data_dir = scratch.path().join("data");
     let run = empty_store_at(&data_dir);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .args(["demo", "--patients", "200000"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut undo = None;
-    let progress = std::io::BufReader::new(child.stderr.take().unwrap());
-    for line in progress.lines() {
-        let line = line.unwrap();
-        if line.trim_start().starts_with("rm -f ") {
-            undo = Some(line.trim().to_string());
-        }
-        // The first batches are written; kill before the demo can finish.
-        if line.contains("/ 200000 patients") {
-            child.kill().unwrap();
-            break;
-        }
-    }
-    child.wait().unwrap();
+    // The first batches are written; kill before the demo can finish.
+    let said = killed_at(&data_dir, &["demo", "--patients", "200000"], "/ 200000 patients");
+    let undo = said.iter().find(|l| l.trim_start().starts_with("rm -f ")).map(|l| l.trim().to_string());
     let undo = undo.expect("the command that removes what the demo wrote, said before it writes");
     let store = data_dir.join("chartroom.db");
     let count = |sql: &str| {
@@ -997,4 +931,30 @@ fn a_demo_killed_in_an_existing_store_says_how_to_remove_what_it_wrote() {
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert!(count("SELECT count(*) FROM patient") >= 30);
     assert!(!data_dir.join("chartroom.db.before-demo").exists(), "a finished demo leaves no copy");
+}
+
+/// Runs `chartroom --data-dir DATA ARGS`, reads what it says on stderr, and kills it at the first
+/// line that contains `at` (its work part done); returns the lines it said up to there.
+fn killed_at(data_dir: &std::path::Path, args: &[&str], at: &str) -> Vec<String> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let reached = line.contains(at);
+        said.push(line);
+        if reached {
+            child.kill().unwrap();
+            break;
+        }
+    }
+    child.wait().unwrap();
+    said
 }
