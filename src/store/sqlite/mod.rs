@@ -439,7 +439,13 @@ impl Store for SqliteStore {
     fn finish_bulk_load(&self) -> StoreResult<()> {
         self.write(|c| {
             let started = std::time::Instant::now();
-            schema::ensure_indexes(c).map_err(map_err)?;
+            // Each index is one sort of a whole table: SQLite's sorter may use helper threads, one per
+            // core, and off by default. Set back to one thread after, for the session's own queries.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+            c.execute_batch(&format!("PRAGMA threads = {cores};")).map_err(map_err)?;
+            let built = schema::ensure_indexes(c).map_err(map_err);
+            c.execute_batch("PRAGMA threads = 0;").map_err(map_err)?;
+            built?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "bulk load: indexes built");
             // A bounded ANALYZE: statistics enough for the planner without reading every index whole.
             c.execute_batch("PRAGMA analysis_limit = 2000; ANALYZE;").map_err(map_err)?;
