@@ -17,6 +17,10 @@ use common::{backends, event, patient, populate};
 // tests/x.rs, so each names its file; Cargo makes no target of files in a directory without main.rs.
 #[path = "store_conformance/admin.rs"]
 mod admin;
+#[path = "store_conformance/completion.rs"]
+mod completion;
+#[path = "store_conformance/nightly.rs"]
+mod nightly;
 #[path = "store_conformance/records.rs"]
 mod records;
 
