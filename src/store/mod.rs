@@ -213,13 +213,16 @@ pub trait Store: Send + Sync {
         through: NaiveDate,
     ) -> StoreResult<Vec<DischargedEncounter>>;
     /// Opens the chart-completion record of each encounter with the status the desk decided and
-    /// writes its deficiencies, each with a history row and an audit event, in one transaction. An
-    /// encounter analysed meanwhile (by a concurrent run) is left as it is.
+    /// writes its deficiencies, each with a history row and an audit event naming its patient and
+    /// physician, in one transaction. An encounter analysed meanwhile (by a concurrent run) is left
+    /// as it is. Returns how many deficiencies were written.
     fn record_analysis(&self, analysed: Vec<AnalysedChart>, audit: NewAuditEvent) -> StoreResult<usize>;
     /// Every open deficiency, as the nightly run reads them for notices.
     fn open_items(&self) -> StoreResult<Vec<OpenItem>>;
     /// Records notices; one that exists (same physician, facility, level and day) is left alone.
-    /// Returns the ids of the notices new to the store.
+    /// The items of each notice recorded have been sent its level ([`OpenItem::notice_level`]
+    /// keeps the highest); those of a notice left alone have not. Returns the ids of the notices
+    /// new to the store, in the order given.
     fn record_notices(&self, notices: Vec<(NoticeDraft, NewAuditEvent)>) -> StoreResult<Vec<i64>>;
     /// What a notice's letter says, recorded or not: the physician, the facility and the items.
     fn notice_preview(&self, draft: &NoticeDraft) -> StoreResult<NoticeRecord>;
