@@ -619,10 +619,10 @@ fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name(
         let unfinished: Vec<_> = held.iter().filter(|c| c.finished_at.is_none()).collect();
         assert_eq!(unfinished.len(), 1);
         assert_eq!((unfinished[0].pid, unfinished[0].host.as_str()), (42, "hima"));
-        f.store.release_nightly(day, event("nightly_run")).unwrap();
+        f.store.release_nightly(day, at(3), event("nightly_run")).unwrap();
         assert!(f.store.nightly_claims().unwrap().iter().all(|c| c.finished_at.is_some()));
         assert!(f.store.begin_nightly(claim(4, 43), None, event("nightly_run")).unwrap());
-        f.store.finish_nightly(day, at(5), "done", event("nightly_run")).unwrap();
+        f.store.finish_nightly(day, at(4), at(5), "done", event("nightly_run")).unwrap();
         assert!(!f.store.begin_nightly(claim(6, 44), None, event("nightly_run")).unwrap(), "finished: nothing to do");
         let last = f.store.nightly_claims().unwrap();
         assert_eq!(last.iter().filter(|c| c.finished_at == Some(at(5))).count(), 1);

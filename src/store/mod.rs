@@ -268,20 +268,27 @@ pub trait Store: Send + Sync {
     fn nightly_claims(&self) -> StoreResult<Vec<NightlyClaim>>;
     /// Claims the nightly run for `claim.run_on`; false when a run for that day has already
     /// finished. A claim not finished is `Busy`, unless it is the one `replacing` names (its
-    /// `started_at`), which the desk found abandoned: then the new claim takes its place.
+    /// `started_at`), which the desk found abandoned: then the new claim takes its place. A claim
+    /// is named by its day and its `started_at`, which the desk gives in whole seconds.
     fn begin_nightly(
         &self,
         claim: NightlyClaim,
         replacing: Option<DateTime<Utc>>,
         audit: NewAuditEvent,
     ) -> StoreResult<bool>;
+    /// Marks finished, with its summary, the claim on `run_on` made at `started_at` (the run's own).
+    /// `NotFound`, and nothing written, unless that claim is the one held for the day and not
+    /// finished: a run whose claim was released, or taken over as abandoned, finishes nothing.
     fn finish_nightly(
         &self,
         run_on: NaiveDate,
+        started_at: DateTime<Utc>,
         finished_at: DateTime<Utc>,
         summary: &str,
         audit: NewAuditEvent,
     ) -> StoreResult<()>;
-    /// Gives up an unfinished claim (the run failed), so that the day can be run again.
-    fn release_nightly(&self, run_on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
+    /// Gives up the unfinished claim on `run_on` made at `started_at` (the run failed, or its
+    /// process is gone), so that the day can be run again. `NotFound`, and nothing written, unless
+    /// that claim is the one held for the day and not finished.
+    fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()>;
 }

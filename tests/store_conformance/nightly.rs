@@ -35,13 +35,13 @@ fn each_step_of_a_nightly_claim_is_audited_and_a_refused_one_writes_nothing() {
         assert_eq!(held, [claim(day(3, 3), at(3, 3, 2), 41)], "the first claim holds, as it was made");
 
         let before = audit_trail(store);
-        store.release_nightly(day(3, 3), noted("nightly_run", "released")).unwrap();
+        store.release_nightly(day(3, 3), at(3, 3, 2), noted("nightly_run", "released")).unwrap();
         assert_eq!(details_since(store, &before), ["released"]);
         assert!(store.nightly_claims().unwrap().is_empty(), "given up: no claim, none finished yet");
 
         let before = audit_trail(store);
         assert!(store.begin_nightly(claim(day(3, 3), at(3, 3, 4), 43), None, noted("nightly_run", "again")).unwrap());
-        store.finish_nightly(day(3, 3), at(3, 3, 5), "done", noted("nightly_run", "finished")).unwrap();
+        store.finish_nightly(day(3, 3), at(3, 3, 4), at(3, 3, 5), "done", noted("nightly_run", "finished")).unwrap();
         assert_eq!(details_since(store, &before), ["again", "finished"]);
         let finished = NightlyClaim { finished_at: Some(at(3, 3, 5)), ..claim(day(3, 3), at(3, 3, 4), 43) };
         assert_eq!(store.nightly_claims().unwrap(), std::slice::from_ref(&finished));
@@ -67,7 +67,7 @@ fn the_claims_listed_are_those_unfinished_and_the_last_finished() {
             assert!(
                 store.begin_nightly(claim(day(3, d), at(3, d, 2), pid), None, noted("nightly_run", "begin")).unwrap()
             );
-            store.finish_nightly(day(3, d), at(3, d, 3), "done", noted("nightly_run", "finish")).unwrap();
+            store.finish_nightly(day(3, d), at(3, d, 2), at(3, d, 3), "done", noted("nightly_run", "finish")).unwrap();
         }
         assert!(store.begin_nightly(claim(day(3, 3), at(3, 3, 2), 53), None, noted("nightly_run", "begin")).unwrap());
         assert!(store.begin_nightly(claim(day(3, 4), at(3, 3, 9), 54), None, noted("nightly_run", "begin")).unwrap());
@@ -76,12 +76,68 @@ fn the_claims_listed_are_those_unfinished_and_the_last_finished() {
         let listed: Vec<_> = claims.iter().map(|c| (c.run_on, c.pid, c.finished_at)).collect();
         assert_eq!(listed, [(day(3, 2), 52, Some(at(3, 2, 3))), (day(3, 3), 53, None), (day(3, 4), 54, None)]);
         // Releasing one day's claim leaves the other's.
-        store.release_nightly(day(3, 3), noted("nightly_run", "release")).unwrap();
+        store.release_nightly(day(3, 3), at(3, 3, 2), noted("nightly_run", "release")).unwrap();
         let pids: Vec<u32> = store.nightly_claims().unwrap().iter().map(|c| c.pid).collect();
         assert!(pids.contains(&54) && !pids.contains(&53), "{pids:?}");
-        // Releasing a finished day's run gives nothing up.
-        store.release_nightly(day(3, 2), noted("nightly_run", "release")).unwrap();
+        // A finished day's run is not held: releasing it gives nothing up.
+        let err = fails_writing_nothing(store, || {
+            store.release_nightly(day(3, 2), at(3, 2, 2), noted("nightly_run", "release"))
+        });
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
         assert!(!store.begin_nightly(claim(day(3, 2), at(3, 4, 1), 55), None, noted("nightly_run", "x")).unwrap());
+    });
+}
+
+#[test]
+fn a_claim_is_finished_or_released_only_by_its_own_run_and_another_is_not_found_writing_nothing() {
+    each_backend(|f| {
+        let store = &*f.store;
+        let not_found = |err: StoreError| assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        // No claim on the day: nothing to finish or release, and no event saying otherwise.
+        not_found(fails_writing_nothing(store, || {
+            store.finish_nightly(day(3, 3), at(3, 3, 2), at(3, 3, 5), "done", noted("nightly_run", "finished"))
+        }));
+        not_found(fails_writing_nothing(store, || {
+            store.release_nightly(day(3, 3), at(3, 3, 2), noted("nightly_run", "released"))
+        }));
+        assert!(store.nightly_claims().unwrap().is_empty(), "nothing was made finished");
+
+        // The run of 02:00 is taken over as abandoned by the run of 03:00.
+        assert!(store.begin_nightly(claim(day(3, 3), at(3, 3, 2), 41), None, noted("nightly_run", "begin")).unwrap());
+        let other_day = claim(day(3, 4), at(3, 3, 2), 40);
+        assert!(store.begin_nightly(other_day.clone(), None, noted("nightly_run", "begin")).unwrap());
+        let taker = claim(day(3, 3), at(3, 3, 3), 42);
+        assert!(store.begin_nightly(taker.clone(), Some(at(3, 3, 2)), noted("nightly_run", "took over")).unwrap());
+        // The run taken over, still at work, finishes or gives up nothing of its taker's.
+        not_found(fails_writing_nothing(store, || {
+            store.finish_nightly(day(3, 3), at(3, 3, 2), at(3, 3, 5), "done", noted("nightly_run", "finished"))
+        }));
+        not_found(fails_writing_nothing(store, || {
+            store.release_nightly(day(3, 3), at(3, 3, 2), noted("nightly_run", "released"))
+        }));
+        // Another day's claim made at the same instant is not this day's.
+        not_found(fails_writing_nothing(store, || {
+            store.finish_nightly(day(3, 5), at(3, 3, 2), at(3, 3, 5), "done", noted("nightly_run", "finished"))
+        }));
+        let mut held = store.nightly_claims().unwrap();
+        held.sort_by_key(|c| c.run_on);
+        assert_eq!(held, [taker.clone(), other_day.clone()], "both claims held as they were made");
+
+        // The taker's own run finishes it, once.
+        let before = audit_trail(store);
+        store.finish_nightly(day(3, 3), at(3, 3, 3), at(3, 3, 6), "done", noted("nightly_run", "finished")).unwrap();
+        assert_eq!(details_since(store, &before), ["finished"]);
+        not_found(fails_writing_nothing(store, || {
+            store.finish_nightly(day(3, 3), at(3, 3, 3), at(3, 3, 7), "again", noted("nightly_run", "again"))
+        }));
+        not_found(fails_writing_nothing(store, || {
+            store.release_nightly(day(3, 3), at(3, 3, 3), noted("nightly_run", "released"))
+        }));
+        let finished = NightlyClaim { finished_at: Some(at(3, 3, 6)), ..taker };
+        let mut held = store.nightly_claims().unwrap();
+        held.sort_by_key(|c| c.run_on);
+        assert_eq!(held, [finished, other_day], "finished when its own run said so, not later");
+        assert!(!store.begin_nightly(claim(day(3, 3), at(3, 3, 8), 43), None, noted("nightly_run", "x")).unwrap());
     });
 }
 

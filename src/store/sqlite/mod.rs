@@ -665,16 +665,17 @@ impl Store for SqliteStore {
     fn finish_nightly(
         &self,
         run_on: NaiveDate,
+        started_at: DateTime<Utc>,
         finished_at: DateTime<Utc>,
         summary: &str,
         audit: NewAuditEvent,
     ) -> StoreResult<()> {
         let summary = summary.to_string();
-        self.write(move |c| deficiency::finish_nightly(c, run_on, finished_at, &summary, &audit))
+        self.write(move |c| deficiency::finish_nightly(c, run_on, started_at, finished_at, &summary, &audit))
     }
 
-    fn release_nightly(&self, run_on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()> {
-        self.write(move |c| deficiency::release_nightly(c, run_on, &audit))
+    fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write(move |c| deficiency::release_nightly(c, run_on, started_at, &audit))
     }
 
     fn backup_to(&self, destination: &Path, audit: NewAuditEvent) -> StoreResult<()> {

@@ -419,19 +419,30 @@ pub(in crate::store::sqlite) fn begin_nightly(
     Ok(true)
 }
 
+/// Which claim a run finishes or releases: its own, as made (a claim taken over is another's).
+fn claim_not_held(run_on: NaiveDate, started_at: DateTime<Utc>) -> StoreError {
+    StoreError::NotFound(format!("the unfinished nightly run for {run_on} begun at {}", timestamp(started_at)))
+}
+
 pub(in crate::store::sqlite) fn finish_nightly(
     conn: &mut Connection,
     run_on: NaiveDate,
+    started_at: DateTime<Utc>,
     finished_at: DateTime<Utc>,
     summary: &str,
     audit: &NewAuditEvent,
 ) -> StoreResult<()> {
     let tx = conn.transaction().map_err(map_err)?;
-    tx.execute(
-        "UPDATE nightly_run SET finished_at = ?2, summary = ?3 WHERE run_on = ?1",
-        params![date_text(run_on), timestamp(finished_at), summary],
-    )
-    .map_err(map_err)?;
+    let finished = tx
+        .execute(
+            "UPDATE nightly_run SET finished_at = ?3, summary = ?4
+             WHERE run_on = ?1 AND started_at = ?2 AND finished_at IS NULL",
+            params![date_text(run_on), timestamp(started_at), timestamp(finished_at), summary],
+        )
+        .map_err(map_err)?;
+    if finished == 0 {
+        return Err(claim_not_held(run_on, started_at));
+    }
     append_audit(&tx, audit)?;
     tx.commit().map_err(map_err)
 }
@@ -439,11 +450,19 @@ pub(in crate::store::sqlite) fn finish_nightly(
 pub(in crate::store::sqlite) fn release_nightly(
     conn: &mut Connection,
     run_on: NaiveDate,
+    started_at: DateTime<Utc>,
     audit: &NewAuditEvent,
 ) -> StoreResult<()> {
     let tx = conn.transaction().map_err(map_err)?;
-    tx.execute("DELETE FROM nightly_run WHERE run_on = ?1 AND finished_at IS NULL", [date_text(run_on)])
+    let released = tx
+        .execute(
+            "DELETE FROM nightly_run WHERE run_on = ?1 AND started_at = ?2 AND finished_at IS NULL",
+            params![date_text(run_on), timestamp(started_at)],
+        )
         .map_err(map_err)?;
+    if released == 0 {
+        return Err(claim_not_held(run_on, started_at));
+    }
     append_audit(&tx, audit)?;
     tx.commit().map_err(map_err)
 }
