@@ -126,6 +126,11 @@ pub struct StoreInfo {
     /// The store holds patients or users that `demo` did not make.
     pub has_real_data: bool,
     pub facilities: Vec<Facility>,
+    /// How many patients the store holds: exact, never an estimate (`demo` and an import ask
+    /// whether it is 0, `demo` and `bench` print it). Cheap at ten million: SQLite reads the
+    /// greatest patient id, which is the count because no patient is ever deleted and a refused
+    /// batch leaves no id used. A backend whose ids can skip (a sequence is not rolled back with
+    /// its batch) counts otherwise.
     pub patient_count: i64,
 }
 
@@ -156,7 +161,9 @@ pub trait Store: Send + Sync {
     /// Writes records from another system in one transaction with the batch's audit event: each
     /// found by its source identifier is left or updated, each new one is created (numbered and
     /// matched by the domain's rules: `domain::mrn`, `domain::account`, `domain::visit`). An
-    /// encounter whose patient is neither in the batch nor in the store is `NotFound`.
+    /// encounter whose patient is neither in the batch nor in the store is `NotFound`. Every row is
+    /// stamped with the event's instant, as in [`Store::insert_batch`]; a batch without its event
+    /// is refused, and nothing written.
     fn apply_import(&self, batch: imports::ImportBatch) -> StoreResult<imports::ImportCounts>;
     /// Whether an earlier import brought the record known in `system` as `source_id`.
     fn has_imported(&self, record: imports::SourceRecord, system: &str, source_id: &str) -> StoreResult<bool>;
@@ -206,7 +213,11 @@ pub trait Store: Send + Sync {
     /// Retires a type: no new deficiencies of it; existing ones stay.
     fn retire_deficiency_type(&self, code: &str, audit: NewAuditEvent) -> StoreResult<()>;
     /// Inpatient encounters discharged after `after` (if any) and on or before `through`, with no
-    /// chart-completion record yet, with their documents.
+    /// chart-completion record yet, with their documents. The inpatient stays an import left
+    /// waiting (all it brought but those discharged before the batch's `open_since`) are among
+    /// them once discharged on or before `through`, however long before `after`: the window moves
+    /// on with each run, and an import brings old discharges after it. Each waits until
+    /// [`Store::record_analysis`] opens its record.
     fn encounters_to_analyse(
         &self,
         after: Option<NaiveDate>,

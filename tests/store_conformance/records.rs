@@ -424,6 +424,63 @@ fn an_import_with_an_encounter_whose_patient_is_nowhere_is_not_found_and_writes_
 }
 
 #[test]
+fn an_import_batch_without_its_audit_event_is_refused_and_writes_nothing() {
+    each_backend(|f| {
+        let store = &*f.store;
+        // The event is the batch's record and its instant: without one, nothing can be written.
+        let batch = ImportBatch { audit: None, ..first_import() };
+        fails_writing_nothing(store, || store.apply_import(batch));
+        assert!(!store.has_imported(SourceRecord::Patient, "synthea", "pat-1").unwrap());
+        assert!(store.provider_by_npi("1888888881").unwrap().is_none());
+        assert_eq!(store.info().unwrap().patient_count, 9);
+    });
+}
+
+#[test]
+fn an_imported_stay_waiting_for_analysis_is_to_analyse_though_discharged_before_the_window() {
+    each_backend(|f| {
+        let store = &*f.store;
+        store.apply_import(first_import()).unwrap();
+        // A stay a batch wrote, discharged the same day as the import's waiting one (02/25).
+        let mut batch = RecordBatch::default();
+        batch.encounters.push(NewEncounter {
+            patient_mrn: "100234".into(),
+            account: "A25-009201".into(),
+            kind: EncounterKind::Inpatient,
+            facility_code: "RGH".into(),
+            service: "MEDICINE".into(),
+            admit_at: at(2025, 2, 20, 8),
+            discharge_at: Some(at(2025, 2, 25, 16)),
+            attending_npi: None,
+        });
+        store.insert_batch(batch, event("batch")).unwrap();
+        let due = |after: Option<NaiveDate>, through: NaiveDate| -> Vec<String> {
+            let mut accounts: Vec<String> =
+                store.encounters_to_analyse(after, through).unwrap().into_iter().map(|e| e.account).collect();
+            accounts.sort_unstable();
+            accounts
+        };
+        assert_eq!(due(None, day(2025, 3, 3)), ["A25-000782", "A25-009201"]);
+        // A run after 03/01 reaches no 02/25 discharge, except the one the import left waiting.
+        assert_eq!(due(Some(day(2025, 3, 1)), day(2025, 3, 3)), ["A25-000782"]);
+        // Not before it was discharged.
+        assert!(due(Some(day(2025, 3, 1)), day(2025, 2, 24)).is_empty());
+        // Analysed, it waits no more.
+        let waiting = store.encounters_to_analyse(Some(day(2025, 3, 1)), day(2025, 3, 3)).unwrap();
+        let analysed = chartroom::store::AnalysedChart {
+            encounter_id: waiting[0].encounter_id,
+            received_on: day(2025, 3, 3),
+            status: ChartStatus::Complete,
+            completed_on: Some(day(2025, 3, 3)),
+            seeds: vec![],
+        };
+        store.record_analysis(vec![analysed], event("deficiency")).unwrap();
+        assert!(due(Some(day(2025, 3, 1)), day(2025, 3, 3)).is_empty());
+        assert_eq!(due(None, day(2025, 3, 3)), ["A25-009201"]);
+    });
+}
+
+#[test]
 fn an_account_sequence_a_batch_keeps_numbers_the_next_imported_visit() {
     each_backend(|f| {
         let store = &*f.store;

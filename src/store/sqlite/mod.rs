@@ -255,6 +255,8 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
 
 /// Writes `<store>.v<N>-<timestamp>.bak` with SQLite's online backup before an upgrade touches the file.
 fn backup_before_upgrade(conn: &Connection, path: &Path, version: i64) -> StoreResult<PathBuf> {
+    // The store's one clock: a file's name, at open, before any desk can lend its own. No row is
+    // stamped with it.
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "store".into());
     // Two opens in the same second (a retry) each keep their own copy.
