@@ -219,3 +219,98 @@ fn the_store_answers_from_inside_a_runtime_too() {
     });
     assert_eq!(info.schema_version, schema::current_version());
 }
+
+/// Ends every connection the store holds, from the server's side (as a restart or an
+/// administrator's `pg_terminate_backend` does).
+fn end_connections(database: &pg::PgDatabase) {
+    pg::exec(
+        database,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+            database.name
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn connections_the_server_ended_are_replaced() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    common::populate(&store);
+    for n in 0..3 {
+        end_connections(&database);
+        let found = store.patient_by_mrn(&chartroom::domain::mrn::Mrn::parse("204511").unwrap());
+        assert!(found.unwrap().is_some(), "a read after the server ended the store's connections");
+        end_connections(&database);
+        let mut audit = common::event("store");
+        audit.detail = format!("write {n}");
+        store.put_setting("marker", &n.to_string(), Some(audit)).unwrap();
+    }
+    assert_eq!(store.setting("marker").unwrap().as_deref(), Some("2"));
+    let events = store.list_audit(&AuditFilter { limit: 1000, ..Default::default() }).unwrap();
+    let writes: Vec<_> = events.iter().filter(|e| e.detail.starts_with("write ")).map(|e| e.detail.as_str()).collect();
+    assert_eq!(writes, ["write 2", "write 1", "write 0"], "each write once, with its event");
+}
+
+#[test]
+fn a_read_only_database_is_told_as_such_and_nothing_is_written() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    drop(store);
+    pg::exec(&database, &format!("ALTER DATABASE {} SET default_transaction_read_only = on", database.name)).unwrap();
+    let store = PgStore::connect(database.config.clone()).unwrap();
+    let err = store.init_setting("demo", "1").unwrap_err();
+    assert!(matches!(err, StoreError::ReadOnly), "{err:?}");
+    assert_eq!(store.setting("demo").unwrap(), None);
+}
+
+#[test]
+fn a_bulk_load_drops_the_secondary_indexes_and_builds_them_again() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    let indexes = || -> BTreeSet<String> {
+        pg::exec(&database, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+            .unwrap()
+            .into_iter()
+            .collect()
+    };
+    let all = indexes();
+    let bulk: BTreeSet<String> = schema::BULK_INDEXES.iter().map(|(name, _)| name.to_string()).collect();
+    assert!(all.is_superset(&bulk));
+
+    store.begin_bulk_load().unwrap();
+    let during = indexes();
+    assert!(during.is_disjoint(&bulk), "dropped: {:?}", during.intersection(&bulk).collect::<Vec<_>>());
+    common::populate(&store);
+    store.finish_bulk_load().unwrap();
+    assert_eq!(indexes(), all, "every index back, and no other");
+    let analyzed = pg::exec(
+        &database,
+        "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'patient' AND last_analyze IS NOT NULL",
+    );
+    assert_eq!(analyzed.unwrap(), ["1"], "statistics for the planner");
+    let found = store.patient_by_mrn(&chartroom::domain::mrn::Mrn::parse("204511").unwrap()).unwrap();
+    assert!(found.is_some());
+
+    let refused = store.begin_bulk_load().unwrap_err();
+    assert!(refused.to_string().contains("empty store"), "{refused}");
+    assert_eq!(indexes(), all, "a refused load drops nothing");
+
+    // An import keeps the index its visit matching reads while it writes.
+    let (database, store) = migrated();
+    store.begin_import_load().unwrap();
+    let kept: BTreeSet<String> = pg::exec(&database, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+        .unwrap()
+        .into_iter()
+        .collect();
+    let kept_bulk: Vec<_> = kept.intersection(&bulk).cloned().collect();
+    assert_eq!(kept_bulk, schema::IMPORT_KEEPS);
+    store.finish_bulk_load().unwrap();
+}

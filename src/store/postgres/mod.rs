@@ -80,6 +80,12 @@ impl PgError {
         ))
     }
 
+    /// The connection broke (the server ended it, or the network did): nothing more will come of
+    /// it, and a new one may work.
+    fn is_connection_lost(&self) -> bool {
+        matches!(self, Self::Db(e) if connection_lost(e))
+    }
+
     fn into_store(self) -> StoreError {
         match self {
             Self::Db(e) => map_err(&e),
@@ -165,7 +171,7 @@ impl PgStore {
 
     /// The schema version the database holds: 0 for one chartroom has never migrated.
     pub fn schema_version(&self) -> StoreResult<i64> {
-        self.run(|client| Box::pin(async move { schema::version_of(&client).await }))
+        self.read((), |c, ()| Box::pin(schema::version_of(c)))
     }
 
     /// Where this store connects (hosts, ports, user, database), for messages and logs.
@@ -173,58 +179,126 @@ impl PgStore {
         &self.target
     }
 
-    /// Runs `job` on the store's runtime with a pooled connection and waits for its answer. The
-    /// job owns the connection; it goes back to the pool when the job's future ends.
-    pub(crate) fn run<T: Send + 'static>(
+    /// Runs `work` on the store's runtime and waits for its answer: the one place a caller's thread
+    /// blocks, on a channel rather than a runtime, so any thread may call.
+    fn spawn<T: Send + 'static>(
         &self,
-        job: impl FnOnce(Object) -> BoxFuture<'static, PgResult<T>> + Send + 'static,
+        work: impl FnOnce(Pool, String) -> BoxFuture<'static, StoreResult<T>> + Send + 'static,
     ) -> StoreResult<T> {
         let runtime = self.runtime.as_ref().ok_or_else(|| StoreError::Backend("the store is closing".into()))?;
-        let pool = self.pool.clone();
-        let target = self.target.clone();
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        let work = work(self.pool.clone(), self.target.clone());
         runtime.spawn(async move {
-            let result = match pool.get().await {
-                Ok(client) => job(client).await.map_err(PgError::into_store),
-                Err(e) => Err(pool_error(e, &target)),
-            };
-            let _ = reply.send(result);
+            let _ = reply.send(work.await);
         });
         answer.recv().map_err(|_| StoreError::Backend("the store's database task stopped before it answered".into()))?
     }
 
-    /// Runs `job` in one transaction, committed when it succeeds and rolled back when it fails. A
-    /// transaction that lost a serialization race or a deadlock is run again from the start (so
-    /// `job` is `Fn`, and reads its inputs from `data`), a few times, before it is a `Conflict`.
+    /// Runs `job` with a pooled connection of its own, once. The job owns the connection; it goes
+    /// back to the pool when the job's future ends. For work that must not run twice and is no
+    /// transaction (building indexes); reads use [`PgStore::read`], writes [`PgStore::write`].
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(Object) -> BoxFuture<'static, PgResult<T>> + Send + 'static,
+    ) -> StoreResult<T> {
+        self.spawn(move |pool, target| {
+            Box::pin(async move { job(connection(&pool, &target).await?).await.map_err(PgError::into_store) })
+        })
+    }
+
+    /// Runs a read. A pooled connection the server has ended since its last use (a restart, an
+    /// administrator, a failover) fails on its first statement: the read is run once more on a
+    /// fresh connection, so a clerk sees "unreachable" only when the server is.
+    pub(crate) fn read<D, T, F>(&self, data: D, job: F) -> StoreResult<T>
+    where
+        D: Send + Sync + 'static,
+        T: Send + 'static,
+        F: for<'c> Fn(&'c Object, &'c D) -> BoxFuture<'c, PgResult<T>> + Send + Sync + 'static,
+    {
+        self.spawn(move |pool, target| {
+            Box::pin(async move {
+                let mut attempt = 1;
+                loop {
+                    let client = connection(&pool, &target).await?;
+                    let result = job(&client, &data).await;
+                    match result {
+                        Err(e) if e.is_connection_lost() && attempt < 2 => {
+                            tracing::info!("a pooled connection to the database was lost; reading again on a new one");
+                            forget(client, &pool);
+                            attempt += 1;
+                        }
+                        other => return other.map_err(PgError::into_store),
+                    }
+                }
+            })
+        })
+    }
+
+    /// Runs `job` in one transaction, committed when it succeeds and rolled back when it fails.
+    /// A transaction that lost a serialization race or a deadlock is run again from the start (so
+    /// `job` is `Fn`, and reads its inputs from `data`), a few times, before it is a `Conflict`; one
+    /// whose connection was lost before it committed (so the server rolled it back) runs once more
+    /// on a fresh connection. A connection lost during the commit itself is never retried: whether
+    /// the change was saved is then not known, and the error says so.
     pub(crate) fn write<D, T, F>(&self, data: D, job: F) -> StoreResult<T>
     where
         D: Send + Sync + 'static,
         T: Send + 'static,
         F: for<'t> Fn(&'t Transaction<'t>, &'t D) -> BoxFuture<'t, PgResult<T>> + Send + Sync + 'static,
     {
-        self.run(move |mut client| {
+        self.spawn(move |pool, target| {
             Box::pin(async move {
-                let mut attempt = 1;
+                let (mut races, mut losses) = (1, 1);
                 loop {
-                    let tx = client.transaction().await?;
-                    let done = job(&tx, &data).await;
-                    let outcome = match done {
-                        Ok(value) => tx.commit().await.map(|()| value).map_err(PgError::from),
-                        Err(e) => Err(e),
+                    let mut client = connection(&pool, &target).await?;
+                    let outcome = match client.transaction().await {
+                        Ok(tx) => match job(&tx, &data).await {
+                            Ok(value) => match tx.commit().await {
+                                Ok(()) => return Ok(value),
+                                Err(e) if connection_lost(&e) => {
+                                    return Err(StoreError::Unreachable(format!(
+                                        "the connection to {target} was lost as a change was being saved; whether \
+                                         it was saved is not known: look before making it again"
+                                    )));
+                                }
+                                Err(e) => Err(PgError::Db(e)),
+                            },
+                            Err(e) => Err(e),
+                        },
+                        Err(e) => Err(PgError::Db(e)),
                     };
                     match outcome {
-                        Err(e) if e.is_retryable() && attempt < TX_ATTEMPTS => {
-                            tracing::debug!(attempt, "transaction lost a race; running it again");
-                            tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
-                            attempt += 1;
+                        Err(e) if e.is_retryable() && races < TX_ATTEMPTS => {
+                            tracing::debug!(attempt = races, "a transaction lost a race; running it again");
+                            tokio::time::sleep(Duration::from_millis(5 << races)).await;
+                            races += 1;
                         }
-                        Err(e) if e.is_retryable() => return Err(StoreError::Conflict.into()),
-                        other => return other,
+                        Err(e) if e.is_retryable() => return Err(StoreError::Conflict),
+                        Err(e) if e.is_connection_lost() && losses < 2 => {
+                            tracing::info!("a pooled connection to the database was lost; writing again on a new one");
+                            forget(client, &pool);
+                            losses += 1;
+                        }
+                        Err(e) => return Err(e.into_store()),
+                        Ok(value) => return Ok(value),
                     }
                 }
             })
         })
     }
+}
+
+/// Closes a connection that was lost, and every idle one with it: when one was lost the others most
+/// likely were too (a server restart ends them all), and each would fail its next statement. The
+/// next caller connects afresh.
+fn forget(lost: Object, pool: &Pool) {
+    drop(Object::take(lost));
+    pool.retain(|_, _| false);
+}
+
+/// A pooled connection, or why there is none.
+async fn connection(pool: &Pool, target: &str) -> StoreResult<Object> {
+    pool.get().await.map_err(|e| pool_error(e, target))
 }
 
 /// `127.0.0.1:5432 as chartroom, database chartroom`: what a message says was tried.
@@ -312,14 +386,31 @@ fn connect_error(e: &tokio_postgres::Error, target: &str) -> StoreError {
     StoreError::Unreachable(format!("tried {target}: {cause}"))
 }
 
+/// The connection broke: the server ended it (shutting down, an administrator) or the network did.
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        Some(code) => {
+            *code == SqlState::ADMIN_SHUTDOWN
+                || *code == SqlState::CRASH_SHUTDOWN
+                || *code == SqlState::CANNOT_CONNECT_NOW
+                || code.code().starts_with("08")
+        }
+        None => lost_in_transit(e),
+    }
+}
+
+/// An error with no word from the server: the connection closed or its socket failed.
+/// tokio-postgres says which only in its words: "connection closed", "error communicating with the
+/// server" (the socket broke), "error connecting to server".
+fn lost_in_transit(e: &tokio_postgres::Error) -> bool {
+    let text = e.to_string();
+    e.is_closed() || text.starts_with("error communicating") || text.starts_with("error connecting")
+}
+
 /// Turns PostgreSQL's errors into the store's own, so a full disk or a duplicate reads as such.
 pub(crate) fn map_err(e: &tokio_postgres::Error) -> StoreError {
     let Some(db) = e.as_db_error() else {
-        // tokio-postgres says which side failed only in its words: "connection closed", "error
-        // communicating with the server" (the socket broke), "error connecting to server".
-        let text = e.to_string();
-        let lost = e.is_closed() || text.starts_with("error communicating") || text.starts_with("error connecting");
-        return if lost {
+        return if lost_in_transit(e) {
             StoreError::Unreachable(format!("the connection to it was lost ({})", innermost(e)))
         } else {
             StoreError::Backend(describe(e))
@@ -334,11 +425,7 @@ pub(crate) fn map_err(e: &tokio_postgres::Error) -> StoreError {
         StoreError::ReadOnly
     } else if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
         StoreError::Conflict
-    } else if *code == SqlState::ADMIN_SHUTDOWN
-        || *code == SqlState::CRASH_SHUTDOWN
-        || *code == SqlState::CANNOT_CONNECT_NOW
-        || code.code().starts_with("08")
-    {
+    } else if connection_lost(e) {
         StoreError::Unreachable(format!("the server ended the connection ({})", db.message()))
     } else {
         StoreError::Backend(describe(e))
@@ -359,16 +446,16 @@ fn unique_subject(constraint: &str) -> String {
 
 impl Store for PgStore {
     fn info(&self) -> StoreResult<StoreInfo> {
-        self.run(|c| Box::pin(async move { admin::info(&c).await }))
+        self.read((), |c, ()| Box::pin(admin::info(c)))
     }
 
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
         let username = username.to_string();
-        self.run(move |c| Box::pin(async move { admin::user_by_name(&c, &username).await }))
+        self.read(username, |c, username| Box::pin(admin::user_by_name(c, username)))
     }
 
     fn list_users(&self) -> StoreResult<Vec<User>> {
-        self.run(|c| Box::pin(async move { admin::list_users(&c).await }))
+        self.read((), |c, ()| Box::pin(admin::list_users(c)))
     }
 
     fn add_user(&self, user: NewUser, audit: NewAuditEvent) -> StoreResult<User> {
@@ -392,16 +479,16 @@ impl Store for PgStore {
     }
 
     fn list_facilities(&self) -> StoreResult<Vec<Facility>> {
-        self.run(|c| Box::pin(async move { admin::list_facilities(&c).await }))
+        self.read((), |c, ()| Box::pin(admin::list_facilities(c)))
     }
 
     fn list_providers(&self, page: Page) -> StoreResult<Vec<Provider>> {
-        self.run(move |c| Box::pin(async move { admin::list_providers(&c, page).await }))
+        self.read((), move |c, ()| Box::pin(admin::list_providers(c, page)))
     }
 
     fn provider_by_npi(&self, npi: &str) -> StoreResult<Option<Provider>> {
         let npi = npi.to_string();
-        self.run(move |c| Box::pin(async move { admin::provider_by_npi(&c, &npi).await }))
+        self.read(npi, |c, npi| Box::pin(admin::provider_by_npi(c, npi)))
     }
 
     fn apply_import(
@@ -413,7 +500,9 @@ impl Store for PgStore {
 
     fn has_imported(&self, record: SourceRecord, system: &str, source_id: &str) -> StoreResult<bool> {
         let (system, source_id) = (system.to_string(), source_id.to_string());
-        self.run(move |c| Box::pin(async move { import::has_imported(&c, record, &system, &source_id).await }))
+        self.read((system, source_id), move |c, (system, source_id)| {
+            Box::pin(import::has_imported(c, record, system, source_id))
+        })
     }
 
     fn insert_batch(&self, batch: RecordBatch, audit: NewAuditEvent) -> StoreResult<BatchCounts> {
@@ -438,7 +527,7 @@ impl Store for PgStore {
 
     fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         let key = key.to_string();
-        self.run(move |c| Box::pin(async move { admin::setting(&c, &key).await }))
+        self.read(key, |c, key| Box::pin(admin::setting(c, key)))
     }
 
     fn init_setting(&self, key: &str, value: &str) -> StoreResult<()> {
@@ -449,16 +538,16 @@ impl Store for PgStore {
 
     fn search_patients(&self, lookup: &PatientLookup, page: Page) -> StoreResult<SearchPage> {
         let lookup = lookup.clone();
-        self.run(move |c| Box::pin(async move { search::search(&c, &lookup, page).await }))
+        self.read(lookup, move |c, lookup| Box::pin(search::search(c, lookup, page)))
     }
 
     fn patient_by_mrn(&self, mrn: &Mrn) -> StoreResult<Option<PatientRow>> {
         let mrn = mrn.clone();
-        self.run(move |c| Box::pin(async move { search::by_mrn(&c, &mrn).await }))
+        self.read(mrn, |c, mrn| Box::pin(search::by_mrn(c, mrn)))
     }
 
     fn load_chart(&self, patient_id: i64) -> StoreResult<Option<Chart>> {
-        self.run(move |c| Box::pin(async move { chart::load(&c, patient_id).await }))
+        self.read((), move |c, ()| Box::pin(chart::load(c, patient_id)))
     }
 
     fn append_audit(&self, event: NewAuditEvent) -> StoreResult<()> {
@@ -467,7 +556,7 @@ impl Store for PgStore {
 
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
         let filter = filter.clone();
-        self.run(move |c| Box::pin(async move { admin::list_audit(&c, &filter).await }))
+        self.read(filter, |c, filter| Box::pin(admin::list_audit(c, filter)))
     }
 
     fn put_setting(&self, key: &str, value: &str, audit: Option<NewAuditEvent>) -> StoreResult<()> {
@@ -489,7 +578,7 @@ impl Store for PgStore {
     // ---- chart completion: built in deficiency/ -----------------------------------------------
 
     fn deficiency_policy(&self) -> StoreResult<DeficiencyPolicy> {
-        self.run(|c| Box::pin(async move { deficiency::policy(&c).await }))
+        self.read((), |c, ()| Box::pin(deficiency::policy(c)))
     }
 
     fn set_deficiency_policy(&self, policy: DeficiencyPolicy, audit: NewAuditEvent) -> StoreResult<()> {
@@ -497,7 +586,7 @@ impl Store for PgStore {
     }
 
     fn facility_policies(&self) -> StoreResult<Vec<(i64, DeficiencyPolicy)>> {
-        self.run(|c| Box::pin(async move { deficiency::facility_policies(&c).await }))
+        self.read((), |c, ()| Box::pin(deficiency::facility_policies(c)))
     }
 
     fn set_facility_policy(&self, facility_id: i64, policy: DeficiencyPolicy, audit: NewAuditEvent) -> StoreResult<()> {
@@ -507,7 +596,7 @@ impl Store for PgStore {
     }
 
     fn deficiency_types(&self) -> StoreResult<Vec<DeficiencyType>> {
-        self.run(|c| Box::pin(async move { deficiency::types(&c).await }))
+        self.read((), |c, ()| Box::pin(deficiency::types(c)))
     }
 
     fn save_deficiency_type(&self, kind: DeficiencyType, audit: NewAuditEvent) -> StoreResult<()> {
@@ -523,7 +612,7 @@ impl Store for PgStore {
         after: Option<NaiveDate>,
         through: NaiveDate,
     ) -> StoreResult<Vec<DischargedEncounter>> {
-        self.run(move |c| Box::pin(async move { deficiency::encounters_to_analyse(&c, after, through).await }))
+        self.read((), move |c, ()| Box::pin(deficiency::encounters_to_analyse(c, after, through)))
     }
 
     fn record_analysis(&self, analysed: Vec<super::AnalysedChart>, audit: NewAuditEvent) -> StoreResult<usize> {
@@ -533,7 +622,7 @@ impl Store for PgStore {
     }
 
     fn open_items(&self) -> StoreResult<Vec<OpenItem>> {
-        self.run(|c| Box::pin(async move { deficiency::open_items(&c).await }))
+        self.read((), |c, ()| Box::pin(deficiency::open_items(c)))
     }
 
     fn record_notices(&self, notices: Vec<(NoticeDraft, NewAuditEvent)>) -> StoreResult<Vec<i64>> {
@@ -542,52 +631,52 @@ impl Store for PgStore {
 
     fn notice_preview(&self, draft: &NoticeDraft) -> StoreResult<NoticeRecord> {
         let draft = draft.clone();
-        self.run(move |c| Box::pin(async move { deficiency::notice_preview(&c, &draft).await }))
+        self.read(draft, |c, draft| Box::pin(deficiency::notice_preview(c, draft)))
     }
 
     fn notices_between(&self, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<NoticeRecord>> {
-        self.run(move |c| Box::pin(async move { deficiency::notices_between(&c, from, to).await }))
+        self.read((), move |c, ()| Box::pin(deficiency::notices_between(c, from, to)))
     }
 
     fn physician_standings(&self, today: NaiveDate) -> StoreResult<Vec<PhysicianStanding>> {
-        self.run(move |c| Box::pin(async move { deficiency::standings(&c, today).await }))
+        self.read((), move |c, ()| Box::pin(deficiency::standings(c, today)))
     }
 
     fn physician_standing(&self, provider_id: i64, today: NaiveDate) -> StoreResult<Option<PhysicianStanding>> {
-        self.run(move |c| Box::pin(async move { deficiency::standing(&c, provider_id, today).await }))
+        self.read((), move |c, ()| Box::pin(deficiency::standing(c, provider_id, today)))
     }
 
     fn queue_page(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> StoreResult<QueuePage> {
         let filter = filter.clone();
-        self.run(move |c| Box::pin(async move { deficiency::queue_page(&c, &filter, sort, page).await }))
+        self.read(filter, move |c, filter| Box::pin(deficiency::queue_page(c, filter, sort, page)))
     }
 
     fn queue_counts(&self, today: NaiveDate) -> StoreResult<QueueCounts> {
-        self.run(move |c| Box::pin(async move { deficiency::queue_counts(&c, today).await }))
+        self.read((), move |c, ()| Box::pin(deficiency::queue_counts(c, today)))
     }
 
     fn queue_ids(&self, filter: &QueueFilter) -> StoreResult<Vec<(i64, i64)>> {
         let filter = filter.clone();
-        self.run(move |c| Box::pin(async move { deficiency::queue_ids(&c, &filter).await }))
+        self.read(filter, |c, filter| Box::pin(deficiency::queue_ids(c, filter)))
     }
 
     fn queue_vocabulary(&self) -> StoreResult<super::QueueVocabulary> {
-        self.run(|c| Box::pin(async move { deficiency::queue_vocabulary(&c).await }))
+        self.read((), |c, ()| Box::pin(deficiency::queue_vocabulary(c)))
     }
 
     fn deficiency_items(&self, ids: &[i64]) -> StoreResult<Vec<crate::domain::completion::ItemState>> {
         let ids = ids.to_vec();
-        self.run(move |c| Box::pin(async move { deficiency::items(&c, &ids).await }))
+        self.read(ids, |c, ids| Box::pin(deficiency::items(c, ids)))
     }
 
     fn chart_states(&self, encounter_ids: &[i64]) -> StoreResult<Vec<super::ChartCompletionView>> {
         let ids = encounter_ids.to_vec();
-        self.run(move |c| Box::pin(async move { deficiency::chart_states(&c, &ids).await }))
+        self.read(ids, |c, ids| Box::pin(deficiency::chart_states(c, ids)))
     }
 
     fn provider_suspensions(&self, provider_ids: &[i64], on: NaiveDate) -> StoreResult<Vec<super::ProviderSuspension>> {
         let ids = provider_ids.to_vec();
-        self.run(move |c| Box::pin(async move { deficiency::provider_suspensions(&c, &ids, on).await }))
+        self.read(ids, move |c, ids| Box::pin(deficiency::provider_suspensions(c, ids, on)))
     }
 
     fn apply_deficiency_changes(&self, changes: super::DeficiencyChanges) -> StoreResult<()> {
@@ -596,13 +685,13 @@ impl Store for PgStore {
 
     fn chart_completion(&self, account: &str) -> StoreResult<Option<super::ChartCompletionView>> {
         let account = account.to_string();
-        self.run(move |c| Box::pin(async move { deficiency::chart_completion(&c, &account).await }))
+        self.read(account, |c, account| Box::pin(deficiency::chart_completion(c, account)))
     }
 
     fn has_deficiency(&self, encounter_id: i64, type_code: &str, provider_id: i64) -> StoreResult<bool> {
         let type_code = type_code.to_string();
-        self.run(move |c| {
-            Box::pin(async move { deficiency::has_deficiency(&c, encounter_id, &type_code, provider_id).await })
+        self.read(type_code, move |c, type_code| {
+            Box::pin(deficiency::has_deficiency(c, encounter_id, type_code, provider_id))
         })
     }
 
@@ -631,7 +720,7 @@ impl Store for PgStore {
     }
 
     fn nightly_claims(&self) -> StoreResult<Vec<super::NightlyClaim>> {
-        self.run(|c| Box::pin(async move { deficiency::nightly_claims(&c).await }))
+        self.read((), |c, ()| Box::pin(deficiency::nightly_claims(c)))
     }
 
     fn begin_nightly(
