@@ -6,6 +6,7 @@
 
 pub mod deficiencies;
 pub mod imports;
+pub mod postgres;
 pub mod records;
 pub mod sqlite;
 
@@ -48,6 +49,13 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store error: {0}")]
     Backend(String),
+    /// The networked store's server cannot be reached, or the connection to it was lost: says what
+    /// was tried (host, port, user, database; never a password).
+    #[error("the database server cannot be reached: {0}")]
+    Unreachable(String),
+    /// An operation this kind of store does not do, with what to do instead.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

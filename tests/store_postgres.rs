@@ -1,0 +1,316 @@
+//! What only the PostgreSQL store has: connecting over a network, its own migrations, and an audit
+//! trail the database itself keeps append-only. (Everything the two stores share is in
+//! store_conformance.rs, run against both.)
+
+mod common;
+
+use chartroom::store::postgres::{PgStore, schema};
+use chartroom::store::{AuditFilter, Store, StoreError};
+use common::pg;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+fn migrated() -> (pg::PgDatabase, PgStore) {
+    let database = pg::fresh_database();
+    let store = PgStore::connect(database.config.clone()).unwrap();
+    assert_eq!(store.migrate().unwrap(), schema::current_version());
+    (database, store)
+}
+
+#[test]
+fn a_closed_port_is_one_clear_message_at_once() {
+    // No server needed: a port just released on 127.0.0.1 refuses connections.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut config = tokio_postgres::Config::new();
+    config.host("127.0.0.1").port(port).user("clerk").dbname("chartroom").password("hunter2-secret");
+    let started = Instant::now();
+    let err = PgStore::connect(config).unwrap_err();
+    let took = started.elapsed();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Unreachable(_)), "{err:?}");
+    assert!(took < Duration::from_secs(5), "refused within 5 s, took {took:?}");
+    assert!(text.contains("cannot be reached"), "{text}");
+    assert!(text.contains(&format!("127.0.0.1:{port}")) && text.contains("clerk"), "says what was tried: {text}");
+    assert!(!text.contains("hunter2"), "never the password: {text}");
+}
+
+#[test]
+fn a_host_that_never_answers_is_unreachable_within_the_timeout() {
+    // TEST-NET-1 (RFC 5737) is never routed: the connection either fails at once or times out.
+    let mut config = tokio_postgres::Config::new();
+    config.host("192.0.2.1").port(5432).user("clerk").dbname("chartroom").connect_timeout(Duration::from_secs(1));
+    let started = Instant::now();
+    let err = PgStore::connect(config).unwrap_err();
+    assert!(matches!(err, StoreError::Unreachable(_)), "{err:?}");
+    assert!(err.to_string().contains("192.0.2.1:5432"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(20), "gave up in {:?}", started.elapsed());
+}
+
+#[test]
+fn a_missing_database_is_named_as_such() {
+    if !pg::available() {
+        return;
+    }
+    let database = pg::fresh_database();
+    let mut config = database.config.clone();
+    config.dbname("no_such_chartroom_database");
+    let err = PgStore::connect(config).unwrap_err();
+    assert!(err.to_string().contains("no such database"), "{err}");
+}
+
+#[test]
+fn the_audit_trail_refuses_update_delete_and_truncate_in_the_database() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    let mut event = common::event("store");
+    event.detail = "as written".into();
+    store.append_audit(event).unwrap();
+    for sql in [
+        "UPDATE audit_event SET detail = 'rewritten'",
+        "DELETE FROM audit_event",
+        "TRUNCATE audit_event",
+        "DELETE FROM audit_event WHERE false",
+    ] {
+        let refused = pg::exec(&database, sql).unwrap_err();
+        assert!(refused.contains("append-only"), "{sql}: {refused}");
+    }
+    let events = store.list_audit(&AuditFilter { limit: 10, ..Default::default() }).unwrap();
+    assert_eq!(events.iter().map(|e| e.detail.as_str()).collect::<Vec<_>>(), ["as written"]);
+    pg::exec(&database, "INSERT INTO audit_event (at, username, source, action, entity) VALUES (now(), 'x', 'local', 'CREATE', 'store')")
+        .expect("inserts are what it takes");
+}
+
+#[test]
+fn two_clerks_starting_at_once_migrate_once() {
+    if !pg::available() {
+        return;
+    }
+    let database = pg::fresh_database();
+    let stores: Vec<PgStore> = (0..2).map(|_| PgStore::connect(database.config.clone()).unwrap()).collect();
+    assert_eq!(stores[0].schema_version().unwrap(), 0);
+    let barrier = std::sync::Barrier::new(2);
+    let versions: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    store.migrate()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for version in versions {
+        assert_eq!(version.unwrap(), schema::current_version());
+    }
+    let recorded = pg::exec(&database, "SELECT version FROM schema_version ORDER BY version").unwrap();
+    let expected: Vec<String> = (1..=schema::current_version()).map(|v| v.to_string()).collect();
+    assert_eq!(recorded, expected, "each step once");
+    let types = pg::exec(&database, "SELECT count(*) FROM deficiency_type").unwrap();
+    let seeded = chartroom::domain::chart::seed_deficiency_types().len().to_string();
+    assert_eq!(types, [seeded], "the catalog seeded once");
+}
+
+#[test]
+fn a_schema_from_a_newer_chartroom_is_refused() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    pg::exec(&database, "INSERT INTO schema_version (version) VALUES (999)").unwrap();
+    let err = store.migrate().unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
+    let err = PgStore::connect(database.config.clone()).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
+    assert!(err.to_string().contains("newer chartroom"));
+}
+
+#[test]
+fn another_programs_database_is_not_taken_over() {
+    if !pg::available() {
+        return;
+    }
+    let database = pg::fresh_database();
+    pg::exec(&database, "CREATE TABLE inventory (item text)").unwrap();
+    let store = PgStore::connect(database.config.clone()).unwrap();
+    assert!(matches!(store.migrate(), Err(StoreError::Corrupt(_))));
+    assert_eq!(pg::exec(&database, "SELECT to_regclass('patient') IS NULL").unwrap(), ["t"], "nothing written");
+}
+
+/// The tables, columns (with whether they take NULL) and named indexes of the SQLite store, and of
+/// the PostgreSQL store: the same, but PostgreSQL's own `schema_version`.
+#[test]
+fn the_schema_is_the_sqlite_stores_table_for_table_and_index_for_index() {
+    if !pg::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    drop(chartroom::store::sqlite::SqliteStore::open(&path).unwrap());
+    let lite = rusqlite::Connection::open(&path).unwrap();
+    let tables: Vec<String> = lite
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut sqlite_columns = BTreeSet::new();
+    for table in &tables {
+        let mut stmt = lite.prepare(&format!("PRAGMA table_info({table})")).unwrap();
+        let columns = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(3)? != 0 || r.get::<_, i64>(5)? > 0)))
+            .unwrap();
+        for column in columns {
+            let (name, not_null) = column.unwrap();
+            sqlite_columns.insert(format!("{table}.{name} not null: {not_null}"));
+        }
+    }
+    let sqlite_indexes: BTreeSet<String> = lite
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+
+    let (database, _store) = migrated();
+    let pg_columns: BTreeSet<String> = pg::exec(
+        &database,
+        "SELECT table_name || '.' || column_name || ' not null: ' || (is_nullable = 'NO')::text
+         FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'schema_version'",
+    )
+    .unwrap()
+    .into_iter()
+    .collect();
+    let pg_indexes: BTreeSet<String> = pg::exec(
+        &database,
+        "SELECT i.indexname FROM pg_indexes i
+         WHERE i.schemaname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+    )
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert_eq!(pg_columns, sqlite_columns);
+    assert_eq!(pg_indexes, sqlite_indexes);
+    let bulk: BTreeSet<_> = schema::BULK_INDEXES.iter().map(|(name, _)| *name).collect();
+    let sqlite_bulk: BTreeSet<_> =
+        chartroom::store::sqlite::schema::BULK_INDEXES.iter().map(|(name, _)| *name).collect();
+    assert_eq!(bulk, sqlite_bulk, "a bulk load drops and builds the same indexes on both");
+}
+
+#[test]
+fn the_store_answers_from_inside_a_runtime_too() {
+    if !pg::available() {
+        return;
+    }
+    let (_database, store) = migrated();
+    let store = std::sync::Arc::new(store);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // Called on a runtime's own thread (as the terminal program sometimes does), and dropped there.
+    let info = runtime.block_on(async move {
+        let info = store.info().unwrap();
+        drop(store);
+        info
+    });
+    assert_eq!(info.schema_version, schema::current_version());
+}
+
+/// Ends every connection the store holds, from the server's side (as a restart or an
+/// administrator's `pg_terminate_backend` does).
+fn end_connections(database: &pg::PgDatabase) {
+    pg::exec(
+        database,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+            database.name
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn connections_the_server_ended_are_replaced() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    common::populate(&store);
+    for n in 0..3 {
+        end_connections(&database);
+        let found = store.patient_by_mrn(&chartroom::domain::mrn::Mrn::parse("204511").unwrap());
+        assert!(found.unwrap().is_some(), "a read after the server ended the store's connections");
+        end_connections(&database);
+        let mut audit = common::event("store");
+        audit.detail = format!("write {n}");
+        store.put_setting("marker", &n.to_string(), Some(audit)).unwrap();
+    }
+    assert_eq!(store.setting("marker").unwrap().as_deref(), Some("2"));
+    let events = store.list_audit(&AuditFilter { limit: 1000, ..Default::default() }).unwrap();
+    let writes: Vec<_> = events.iter().filter(|e| e.detail.starts_with("write ")).map(|e| e.detail.as_str()).collect();
+    assert_eq!(writes, ["write 2", "write 1", "write 0"], "each write once, with its event");
+}
+
+#[test]
+fn a_read_only_database_is_told_as_such_and_nothing_is_written() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    drop(store);
+    pg::exec(&database, &format!("ALTER DATABASE {} SET default_transaction_read_only = on", database.name)).unwrap();
+    let store = PgStore::connect(database.config.clone()).unwrap();
+    let err = store.init_setting("demo", "1").unwrap_err();
+    assert!(matches!(err, StoreError::ReadOnly), "{err:?}");
+    assert_eq!(store.setting("demo").unwrap(), None);
+}
+
+#[test]
+fn a_bulk_load_drops_the_secondary_indexes_and_builds_them_again() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    let indexes = || -> BTreeSet<String> {
+        pg::exec(&database, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+            .unwrap()
+            .into_iter()
+            .collect()
+    };
+    let all = indexes();
+    let bulk: BTreeSet<String> = schema::BULK_INDEXES.iter().map(|(name, _)| name.to_string()).collect();
+    assert!(all.is_superset(&bulk));
+
+    store.begin_bulk_load().unwrap();
+    let during = indexes();
+    assert!(during.is_disjoint(&bulk), "dropped: {:?}", during.intersection(&bulk).collect::<Vec<_>>());
+    common::populate(&store);
+    store.finish_bulk_load().unwrap();
+    assert_eq!(indexes(), all, "every index back, and no other");
+    let analyzed = pg::exec(
+        &database,
+        "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'patient' AND last_analyze IS NOT NULL",
+    );
+    assert_eq!(analyzed.unwrap(), ["1"], "statistics for the planner");
+    let found = store.patient_by_mrn(&chartroom::domain::mrn::Mrn::parse("204511").unwrap()).unwrap();
+    assert!(found.is_some());
+
+    let refused = store.begin_bulk_load().unwrap_err();
+    assert!(refused.to_string().contains("empty store"), "{refused}");
+    assert_eq!(indexes(), all, "a refused load drops nothing");
+
+    // An import keeps the index its visit matching reads while it writes.
+    let (database, store) = migrated();
+    store.begin_import_load().unwrap();
+    let kept: BTreeSet<String> = pg::exec(&database, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+        .unwrap()
+        .into_iter()
+        .collect();
+    let kept_bulk: Vec<_> = kept.intersection(&bulk).cloned().collect();
+    assert_eq!(kept_bulk, schema::IMPORT_KEEPS);
+    store.finish_bulk_load().unwrap();
+}
