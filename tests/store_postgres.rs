@@ -314,3 +314,74 @@ fn a_bulk_load_drops_the_secondary_indexes_and_builds_them_again() {
     assert_eq!(kept_bulk, schema::IMPORT_KEEPS);
     store.finish_bulk_load().unwrap();
 }
+
+/// Each statement of each search shape walks the index SQLite's does: with sequential scans priced
+/// out, a statement no index can serve (a collation that does not match the index's, a cast on the
+/// column) still scans the table, and says so in its plan.
+#[test]
+fn every_search_shape_walks_its_index() {
+    use chartroom::desk::name_lookup;
+    use chartroom::domain::dates::one_swap_variants;
+    use chartroom::domain::query::NameQuery;
+    use chartroom::store::PatientLookup;
+    use chartroom::store::postgres::{rows_by_id_sql, search_statements};
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    common::populate(&store);
+    // Enough patients, of enough names and days, that the planner's choices are those of a real
+    // store: on a handful of rows any index, or none, is as cheap as another.
+    const SYLLABLES: [&str; 14] =
+        ["BAR", "KOL", "MIN", "TES", "DOV", "RAN", "SEL", "PUT", "GAN", "LEW", "HOR", "FIN", "ZAK", "MUR"];
+    const GIVEN: [&str; 12] = ["Ann", "Bo", "Cy", "Dee", "Eli", "Fay", "Gus", "Hal", "Ida", "Jo", "Kit", "Lou"];
+    let mut batch = chartroom::store::RecordBatch::default();
+    for i in 0..20_000_usize {
+        let family = format!("{}{}{}", SYLLABLES[i % 14], SYLLABLES[(i / 14) % 14], SYLLABLES[(i / 196) % 14]);
+        let dob = (1930 + (i % 80) as i32, 1 + (i / 80 % 12) as u32, 1 + (i / 960 % 28) as u32);
+        let ssn = format!("{:03}{:02}{:04}", 100 + i % 600, 10 + i % 89, 1000 + i % 8999);
+        batch.patients.push(common::patient(
+            &format!("{}", 5_000_000 + i),
+            &family,
+            GIVEN[i % 12],
+            "",
+            dob,
+            Some(&ssn),
+        ));
+    }
+    store.insert_batch(batch, common::event("batch")).unwrap();
+    pg::exec(&database, "ANALYZE").unwrap();
+    let dob = chrono::NaiveDate::from_ymd_opt(1961, 4, 12).unwrap();
+    let smith_jon = || name_lookup(&NameQuery { family: "SMITH".into(), given: "JON".into() });
+    let shapes: Vec<(&str, PatientLookup, Vec<&str>)> = vec![
+        ("MRN", PatientLookup::Mrn(chartroom::domain::mrn::Mrn::parse("204511").unwrap()), vec!["patient_mrn_key"]),
+        ("account", PatientLookup::Account("A25-000781".into()), vec!["encounter_account_key"]),
+        ("SSN", PatientLookup::SsnHash("0".repeat(64)), vec!["patient_ssn_hash"]),
+        ("last 4", PatientLookup::Last4("4821".into()), vec!["patient_last4"]),
+        (
+            "initial and last 4",
+            PatientLookup::InitialLast4 { initial: 'S', last4: "4821".into() },
+            vec!["patient_last4"],
+        ),
+        ("name", PatientLookup::Name(smith_jon()), vec!["patient_name", "patient_name", "patient_phonetic"]),
+        ("birth date", PatientLookup::Dob { exact: dob, swaps: one_swap_variants(dob) }, vec!["patient_dob_name"]),
+        (
+            "name and birth date",
+            PatientLookup::NameDob { name: smith_jon(), exact: dob, swaps: one_swap_variants(dob) },
+            vec!["patient_dob_name"],
+        ),
+    ];
+    let settings = "SET enable_seqscan = off";
+    for (shape, lookup, indexes) in shapes {
+        let statements = search_statements(&lookup, 51);
+        assert_eq!(statements.len(), indexes.len(), "{shape}: one statement per tier");
+        for (statement, index) in statements.into_iter().zip(indexes) {
+            let plan = pg::explain(&database, settings, &statement.sql, statement.params).unwrap();
+            assert!(plan.contains(&format!(" {index} ")), "{shape}: {index}?\n{plan}");
+            assert!(!plan.contains("Seq Scan"), "{shape}:\n{plan}");
+        }
+    }
+    let plan = pg::explain(&database, settings, &rows_by_id_sql(), vec![Box::new(vec![1_i64, 2, 3])]).unwrap();
+    assert!(plan.contains("patient_pkey") && plan.contains("encounter_patient"), "{plan}");
+    assert!(!plan.contains("Seq Scan"), "{plan}");
+}
