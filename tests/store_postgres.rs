@@ -385,3 +385,97 @@ fn every_search_shape_walks_its_index() {
     assert!(plan.contains("patient_pkey") && plan.contains("encounter_patient"), "{plan}");
     assert!(!plan.contains("Seq Scan"), "{plan}");
 }
+
+/// A demo hospital written into each store through the desk: every kind of row a batch carries
+/// (patients with aliases and source ids, encounters, procedures, documents, charts, deficiencies,
+/// volumes, movements, releases), then read back by every search shape and as charts. PostgreSQL
+/// must answer as SQLite does, row for row and in the same order.
+#[test]
+fn a_demo_hospital_reads_back_the_same_from_both_stores() {
+    use chartroom::domain::patient::PatientRow;
+    use chartroom::store::{NameLookup, Page, PatientLookup};
+    if !pg::available() {
+        return;
+    }
+    let options = chartroom::demo::DemoOptions { patients: 1_500, seed: 7, today: common::today() };
+    let load = |fixture: &common::Fixture| {
+        chartroom::desk::ensure_founder(&*fixture.store, "dhim", "local", common::clock().now).unwrap();
+        let desk = common::desk_for(fixture, "dhim");
+        chartroom::demo::populate(&desk, &common::key(), &options, &mut |_, _| {}).unwrap()
+    };
+    let lite = common::sqlite_empty();
+    let post = common::postgres_empty();
+    assert_eq!(load(&post), load(&lite), "the same rows written");
+    // Namesakes, so that every tie-break of the ranking is exercised: the same name on several
+    // birth dates, written in an order unlike any the ranking uses.
+    let mut namesakes = chartroom::store::RecordBatch::default();
+    for (i, (given, year)) in
+        [("Sam", 1990), ("Sam", 1950), ("Samantha", 1970), ("Sam", 1970), ("Sam", 1950), ("Samuel", 1950)]
+            .into_iter()
+            .enumerate()
+    {
+        let mrn = format!("{}", 6_000_000 + i);
+        namesakes.patients.push(common::patient(&mrn, "Tiewell", given, "", (year, 5, 5), Some("123454821")));
+    }
+    for fixture in [&lite, &post] {
+        fixture.store.insert_batch(namesakes.clone(), common::event("batch")).unwrap();
+    }
+
+    let search = |fixture: &common::Fixture, lookup: &PatientLookup| -> Vec<PatientRow> {
+        fixture.store.search_patients(lookup, Page::first(400)).unwrap().rows
+    };
+    let mut lookups: Vec<PatientLookup> = Vec::new();
+    lookups.push(PatientLookup::Last4("4821".into()));
+    for (family, given) in [("TIEWELL", ""), ("TIEWELL", "SAM"), ("TIEW", "S"), ("TUEWELL", "SAM")] {
+        lookups.push(PatientLookup::Name(chartroom::desk::name_lookup(&chartroom::domain::query::NameQuery {
+            family: family.into(),
+            given: given.into(),
+        })));
+    }
+    for initial in 'A'..='Z' {
+        let family = initial.to_string();
+        lookups.push(PatientLookup::Name(NameLookup {
+            family: family.clone(),
+            given: String::new(),
+            family_phonetic: vec![],
+            given_phonetic: vec![],
+        }));
+        lookups.push(PatientLookup::InitialLast4 { initial, last4: "4821".into() });
+    }
+    // Shapes built from the stored patients themselves: each one's name (with its sound-alikes),
+    // name and birth date, birth date, last four, MRN and visits.
+    let sample: Vec<PatientRow> = lookups.iter().flat_map(|l| search(&lite, l)).step_by(37).collect();
+    assert!(sample.len() > 20, "a sample of {}", sample.len());
+    for row in &sample {
+        let name = chartroom::desk::name_lookup(&chartroom::domain::query::NameQuery {
+            family: row.family.clone(),
+            given: row.given.chars().take(2).collect(),
+        });
+        let swaps = chartroom::domain::dates::one_swap_variants(row.birth_date);
+        let family = chartroom::desk::name_lookup(&chartroom::domain::query::NameQuery {
+            family: row.family.clone(),
+            given: String::new(),
+        });
+        lookups.push(PatientLookup::Name(family));
+        lookups.push(PatientLookup::Name(name.clone()));
+        lookups.push(PatientLookup::NameDob { name, exact: row.birth_date, swaps: swaps.clone() });
+        lookups.push(PatientLookup::Dob { exact: row.birth_date, swaps });
+        lookups.push(PatientLookup::Mrn(row.mrn.clone()));
+        if let Some(last4) = &row.ssn_last4 {
+            lookups.push(PatientLookup::Last4(last4.clone()));
+        }
+        let chart = lite.store.load_chart(row.patient_id).unwrap().unwrap();
+        assert_eq!(post.store.load_chart(row.patient_id).unwrap().as_ref(), Some(&chart), "{}", row.mrn.as_str());
+        for encounter in chart.encounters.iter().take(2) {
+            lookups.push(PatientLookup::Account(encounter.account.clone()));
+        }
+    }
+    for lookup in &lookups {
+        assert_eq!(search(&post, lookup), search(&lite, lookup), "{lookup:?}");
+    }
+    let audit = |f: &common::Fixture| {
+        let events = f.store.list_audit(&AuditFilter { limit: 1000, ..Default::default() }).unwrap();
+        events.into_iter().map(|e| (e.action, e.entity, e.detail)).collect::<Vec<_>>()
+    };
+    assert_eq!(audit(&post), audit(&lite), "the same events, newest first");
+}
