@@ -59,6 +59,21 @@ fn a_missing_database_is_named_as_such() {
 }
 
 #[test]
+fn a_login_the_server_refuses_says_so_and_where_the_password_goes() {
+    if !pg::available() {
+        return;
+    }
+    let database = pg::fresh_database();
+    let mut config = database.config.clone();
+    config.user("no_such_clerk").password("hunter2-secret");
+    let err = PgStore::connect(config).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("refused the login") && text.contains("no_such_clerk"), "{text}");
+    assert!(text.contains("~/.pgpass") && text.contains("PGPASSWORD"), "says where a password goes: {text}");
+    assert!(!text.contains("hunter2"), "never the password: {text}");
+}
+
+#[test]
 fn the_audit_trail_refuses_update_delete_and_truncate_in_the_database() {
     if !pg::available() {
         return;
