@@ -494,3 +494,66 @@ fn a_demo_hospital_reads_back_the_same_from_both_stores() {
     };
     assert_eq!(audit(&post), audit(&lite), "the same events, newest first");
 }
+
+/// Two writers each waiting for the other: PostgreSQL aborts one, and the store runs that one's
+/// transaction again rather than handing the clerk "deadlock detected". Here the store's batch
+/// writes patient X, then waits for Y, which another session holds while it waits for X.
+#[test]
+fn a_write_that_lost_a_deadlock_is_run_again() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    common::populate(&store);
+    let (x, y) = ("7000001", "7000002");
+    let other = |mrn: &str| {
+        format!(
+            "INSERT INTO patient (mrn, family, given, family_key, given_key, family_phon, given_phon, sex, birth_date,
+                 created_at) VALUES ('{mrn}', 'Other', 'Session', 'OTHER', 'SESSION', 'A0R', 'SSN', 'U', '1990-01-01', now())"
+        )
+    };
+    let config = database.config.clone();
+    let (y_held, y_is_held) = std::sync::mpsc::channel();
+    let session = std::thread::spawn(move || -> Result<(), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
+            tokio::spawn(connection);
+            client.batch_execute(&format!("BEGIN; {}", other(y))).await.map_err(|e| e.to_string())?;
+            y_held.send(()).unwrap();
+            // Wait (for as long as it takes, up to a generous deadline) until the store's batch is
+            // blocked on Y, then take X: the cycle is closed.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let waiting: i64 = client
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                             AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
+                        &[],
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .get(0);
+                if waiting > 0 {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the store's batch never waited for Y");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            // Blocks until the server breaks the cycle by aborting the store's transaction.
+            client.batch_execute(&other(x)).await.map_err(|e| e.to_string())?;
+            client.batch_execute("ROLLBACK").await.map_err(|e| e.to_string())
+        })
+    });
+    y_is_held.recv().unwrap();
+    let mut batch = chartroom::store::RecordBatch::default();
+    batch.patients.push(common::patient(x, "Deadlock", "Xavier", "", (1980, 1, 1), None));
+    batch.patients.push(common::patient(y, "Deadlock", "Yvonne", "", (1980, 1, 1), None));
+    let written = store.insert_batch(batch, common::event("batch"));
+    session.join().unwrap().unwrap();
+    assert_eq!(written.unwrap().patients, 2, "written whole on its second run");
+    for mrn in [x, y] {
+        let row = store.patient_by_mrn(&chartroom::domain::mrn::Mrn::parse(mrn).unwrap()).unwrap().unwrap();
+        assert_eq!(row.family, "Deadlock");
+    }
+}
