@@ -503,7 +503,12 @@ fn a_write_that_lost_a_deadlock_is_run_again() {
     if !pg::available() {
         return;
     }
-    let (database, store) = migrated();
+    // The store's sessions look for a deadlock 3 s into a wait, the other session never: the
+    // store's batch is the one aborted however slowly the other session gets to its second insert.
+    let database = pg::fresh_database();
+    pg::exec(&database, &format!("ALTER DATABASE {} SET deadlock_timeout = '3s'", database.name)).unwrap();
+    let store = PgStore::connect(database.config.clone()).unwrap();
+    store.migrate().unwrap();
     common::populate(&store);
     let (x, y) = ("7000001", "7000002");
     let other = |mrn: &str| {
@@ -519,7 +524,10 @@ fn a_write_that_lost_a_deadlock_is_run_again() {
         runtime.block_on(async move {
             let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
             tokio::spawn(connection);
-            client.batch_execute(&format!("BEGIN; {}", other(y))).await.map_err(|e| e.to_string())?;
+            client
+                .batch_execute(&format!("SET deadlock_timeout = '10min'; BEGIN; {}", other(y)))
+                .await
+                .map_err(|e| e.to_string())?;
             y_held.send(()).unwrap();
             // Wait (for as long as it takes, up to a generous deadline) until the store's batch is
             // blocked on Y, then take X: the cycle is closed.
