@@ -352,3 +352,31 @@ fn as_postgres(command: &str) -> Command {
 pub fn exec(database: &PgDatabase, sql: &str) -> Result<Vec<String>, String> {
     admin_query(&database.config, sql)
 }
+
+/// The plan PostgreSQL makes for `sql` with `params`, after `settings` (e.g. `SET enable_seqscan =
+/// off`), one line of EXPLAIN's text a line.
+pub fn explain(
+    database: &PgDatabase,
+    settings: &str,
+    sql: &str,
+    params: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>>,
+) -> Result<String, String> {
+    let (config, settings, sql) = (database.config.clone(), settings.to_string(), format!("EXPLAIN {sql}"));
+    std::thread::spawn(move || -> Result<String, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        runtime.block_on(async move {
+            let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
+            let connection = tokio::spawn(connection);
+            client.batch_execute(&settings).await.map_err(|e| e.to_string())?;
+            let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                params.iter().map(|p| p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+            let rows = client.query(&sql, &refs).await.map_err(|e| e.to_string())?;
+            drop(client);
+            let _ = connection.await;
+            let lines: Result<Vec<String>, _> = rows.iter().map(|r| r.try_get::<_, String>(0)).collect();
+            lines.map(|lines| lines.join("\n")).map_err(|e| e.to_string())
+        })
+    })
+    .join()
+    .map_err(|_| "the EXPLAIN thread panicked".to_string())?
+}

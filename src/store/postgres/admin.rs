@@ -291,7 +291,8 @@ pub(super) async fn list_providers(c: &impl GenericClient, page: Page) -> PgResu
 pub(super) async fn drop_bulk_indexes(tx: &Transaction<'_>, keeps: &[&str]) -> PgResult<()> {
     let has_patients: bool = tx.query_one("SELECT EXISTS (SELECT 1 FROM patient)", &[]).await?.try_get(0)?;
     if has_patients {
-        return Err(StoreError::Backend("a bulk load needs an empty store".into()).into());
+        let load = if keeps.is_empty() { "a bulk load" } else { "an import load" };
+        return Err(StoreError::Backend(format!("{load} needs an empty store")).into());
     }
     for (name, _) in schema::BULK_INDEXES.iter().filter(|(name, _)| !keeps.contains(name)) {
         tx.batch_execute(&format!("DROP INDEX IF EXISTS {name}")).await?;

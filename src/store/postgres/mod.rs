@@ -15,6 +15,8 @@ mod insert;
 pub mod schema;
 mod search;
 
+pub use search::{SearchStatement, rows_by_id_sql, search_statements};
+
 use super::{
     AuditFilter, NewUser, Page, PatientLookup, RecordBatch, SearchPage, Store, StoreError, StoreInfo, StoreResult,
     User, records::BatchCounts,

@@ -226,10 +226,64 @@ async fn run_tiers(c: &impl GenericClient, tiers: Vec<Tier>, wanted: usize) -> P
     Ok(rows)
 }
 
+fn account_sql() -> String {
+    format!("SELECT {COLUMNS}, e.id FROM encounter e JOIN patient p ON p.id = e.patient_id WHERE e.account = $1")
+}
+
+/// Everyone born on the dates, by the keys a ranking needs: all of them are in `patient_dob_name`,
+/// so no row of the table is read.
+const DATE_KEYS_SQL: &str = "SELECT p.id, p.birth_date, p.family_key, p.given_key, p.family_phon, p.given_phon \
+     FROM patient p WHERE p.birth_date = ANY($1)";
+
+/// The rows of patients by id, in no particular order.
+pub fn rows_by_id_sql() -> String {
+    format!("SELECT {COLUMNS} FROM patient p WHERE p.id = ANY($1)")
+}
+
+/// One statement the store runs for a lookup, as `sqlite::SearchStatement`: its SQL and
+/// parameters. When `limited`, the last parameter is the LIMIT (the rows a page still wants); when
+/// `ids_then_rows`, it returns ids and name keys to rank, and the page's rows are then read with
+/// [`rows_by_id_sql`].
+pub struct SearchStatement {
+    pub sql: String,
+    pub params: Vec<Box<dyn ToSql + Sync + Send>>,
+    pub limited: bool,
+    pub ids_then_rows: bool,
+}
+
+/// The statements the store runs for `lookup`, in order — the very SQL and parameters, so that a
+/// benchmark can time them bare and a test can read their plans. A limited one asks for `wanted`
+/// rows.
+pub fn search_statements(lookup: &PatientLookup, wanted: i64) -> Vec<SearchStatement> {
+    match lookup {
+        PatientLookup::Account(account) => vec![SearchStatement {
+            sql: account_sql(),
+            params: vec![Box::new(account.clone())],
+            limited: false,
+            ids_then_rows: false,
+        }],
+        PatientLookup::Dob { exact, swaps } | PatientLookup::NameDob { exact, swaps, .. } => {
+            let mut dates = vec![*exact];
+            dates.extend_from_slice(swaps);
+            vec![SearchStatement {
+                sql: DATE_KEYS_SQL.into(),
+                params: vec![Box::new(dates)],
+                limited: false,
+                ids_then_rows: true,
+            }]
+        }
+        tiered => tiers_for(tiered)
+            .into_iter()
+            .map(|mut tier| {
+                let limit = tier.params.add(wanted);
+                SearchStatement { sql: tier.sql(&limit), params: tier.params.0, limited: true, ids_then_rows: false }
+            })
+            .collect(),
+    }
+}
+
 async fn by_account(c: &impl GenericClient, account: &str) -> PgResult<Vec<PatientRow>> {
-    let sql =
-        format!("SELECT {COLUMNS}, e.id FROM encounter e JOIN patient p ON p.id = e.patient_id WHERE e.account = $1");
-    let stmt = c.prepare_cached(&sql).await?;
+    let stmt = c.prepare_cached(&account_sql()).await?;
     c.query(&stmt, &[&account])
         .await?
         .iter()
@@ -243,7 +297,7 @@ async fn by_account(c: &impl GenericClient, account: &str) -> PgResult<Vec<Patie
 
 /// Patients' rows by id, in the order of `ids`; an id no longer in the store is left out.
 async fn rows_by_id(c: &impl GenericClient, ids: &[i64]) -> PgResult<Vec<PatientRow>> {
-    let stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM patient p WHERE p.id = ANY($1)")).await?;
+    let stmt = c.prepare_cached(&rows_by_id_sql()).await?;
     let mut by_id = HashMap::with_capacity(ids.len());
     for r in c.query(&stmt, &[&ids]).await? {
         let row = row_to_patient(&r, MatchKind::Exact)?;
@@ -264,12 +318,7 @@ async fn by_dates(
 ) -> PgResult<SearchPage> {
     let mut dates = vec![exact];
     dates.extend_from_slice(swaps);
-    let stmt = c
-        .prepare_cached(
-            "SELECT p.id, p.birth_date, p.family_key, p.given_key, p.family_phon, p.given_phon
-             FROM patient p WHERE p.birth_date = ANY($1)",
-        )
-        .await?;
+    let stmt = c.prepare_cached(DATE_KEYS_SQL).await?;
     // (born on a slip, how the name matched, family key, given key, id): the order shown.
     let mut ranked: Vec<(bool, MatchKind, String, String, i64)> = Vec::new();
     for r in c.query(&stmt, &[&dates]).await? {
