@@ -134,11 +134,12 @@ pub struct StoreInfo {
     /// The store holds patients or users that `demo` did not make.
     pub has_real_data: bool,
     pub facilities: Vec<Facility>,
-    /// How many patients the store holds: exact, never an estimate (`demo` and an import ask
-    /// whether it is 0, `demo` and `bench` print it). Cheap at ten million: SQLite reads the
-    /// greatest patient id, which is the count because no patient is ever deleted and a refused
-    /// batch leaves no id used. A backend whose ids can skip (a sequence is not rolled back with
-    /// its batch) counts otherwise.
+    /// How many patients the store has made: the greatest patient id, cheap at ten million (every
+    /// open terminal reads it each few seconds with the header), and zero exactly when the store
+    /// holds no patient (`demo` and an import ask that; `demo` and `bench` print it). Patients are
+    /// never deleted, so on SQLite, where a refused batch leaves no id used, it is the count; a
+    /// PostgreSQL sequence is not rolled back with a refused batch, so there it may exceed the count
+    /// by the ids refused batches drew.
     pub patient_count: i64,
 }
 
