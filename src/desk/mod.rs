@@ -2,6 +2,7 @@
 //! importers. Each checks the user's permission, asks `domain` what is allowed, and asks the store to
 //! persist it — with its audit event, in the same transaction.
 
+pub mod copy;
 pub mod deficiencies;
 pub mod deficiency_work;
 pub mod identity;

@@ -9,9 +9,11 @@
 
 mod admin;
 mod chart;
+mod copy;
 mod deficiency;
 mod import;
 mod insert;
+pub mod password;
 pub mod schema;
 mod search;
 

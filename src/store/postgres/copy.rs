@@ -1,0 +1,276 @@
+//! The PostgreSQL side of `chartroom copy` (`store::copy`): the plan read from the catalog, the
+//! emptiness check, `COPY … FROM STDIN` a batch per transaction, the sequences moved past the ids
+//! copied, and the event that records the copy.
+
+use super::{PgResult, PgStore, admin};
+use crate::domain::audit::NewAuditEvent;
+use crate::store::copy::{Chunk, Column, ColumnKind, CopyProgress, TablePlan, quoted};
+use crate::store::{StoreError, StoreResult};
+use futures_util::SinkExt;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
+use std::time::Instant;
+
+/// Tables a new database is given rows in by its migration (the deficiency-type catalog and the
+/// default policy): the source's rows replace them, since the source may have changed them.
+const SEEDED: &[&str] = &["deficiency_type", "deficiency_policy"];
+
+/// What a refusal calls the rows of a table a clerk would recognise.
+fn rows_of(table: &str, n: i64) -> String {
+    let (one, many) = match table {
+        "patient" => ("patient", "patients"),
+        "app_user" => ("user", "users"),
+        "audit_event" => ("audit event", "audit events"),
+        "encounter" => ("encounter", "encounters"),
+        "facility" => ("facility", "facilities"),
+        _ => return format!("{table} ({n} {})", if n == 1 { "row" } else { "rows" }),
+    };
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl PgStore {
+    /// The target's tables in the order their foreign keys need (a table after those it refers
+    /// to), with their columns as the catalog has them.
+    pub(crate) fn copy_plan(&self) -> StoreResult<Vec<TablePlan>> {
+        self.read((), |c, ()| {
+            Box::pin(async move {
+                let columns = c
+                    .query(
+                        "SELECT table_name::text, column_name::text, data_type::text, is_identity::text = 'YES'
+                         FROM information_schema.columns c
+                         JOIN pg_catalog.pg_tables t ON t.schemaname = c.table_schema AND t.tablename = c.table_name
+                         WHERE c.table_schema = current_schema() AND c.table_name <> 'schema_version'
+                         ORDER BY c.table_name, c.ordinal_position",
+                        &[],
+                    )
+                    .await?;
+                let mut tables: BTreeMap<String, TablePlan> = BTreeMap::new();
+                for row in columns {
+                    let (table, column, data_type, identity): (String, String, String, bool) =
+                        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+                    let kind = ColumnKind::of_postgres(&data_type).ok_or_else(|| {
+                        StoreError::Backend(format!(
+                            "{table}.{column} is of type {data_type}, which copy does not know"
+                        ))
+                    })?;
+                    let plan = tables.entry(table.clone()).or_insert_with(|| TablePlan {
+                        name: table,
+                        columns: Vec::new(),
+                        identity: None,
+                    });
+                    if identity {
+                        plan.identity = Some(column.clone());
+                    }
+                    plan.columns.push(Column { name: column, kind });
+                }
+                let references = c
+                    .query(
+                        "SELECT DISTINCT r.relname::text, t.relname::text
+                         FROM pg_catalog.pg_constraint k
+                         JOIN pg_catalog.pg_class r ON r.oid = k.conrelid
+                         JOIN pg_catalog.pg_class t ON t.oid = k.confrelid
+                         JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace
+                         WHERE k.contype = 'f' AND n.nspname = current_schema()",
+                        &[],
+                    )
+                    .await?;
+                let mut needs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+                for row in references {
+                    let (table, referred): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+                    // A table that refers to itself (a resident's supervisor) is checked at the end
+                    // of each COPY statement, so its own order does not matter.
+                    if table != referred {
+                        needs.entry(table).or_default().insert(referred);
+                    }
+                }
+                in_dependency_order(tables, &needs)
+            })
+        })
+    }
+
+    /// Refuses a database holding anything but what its migration seeded, naming what it holds.
+    pub(crate) fn refuse_unless_empty(&self, plan: &[TablePlan]) -> StoreResult<()> {
+        let tables: Vec<String> =
+            plan.iter().map(|t| t.name.clone()).filter(|t| !SEEDED.contains(&t.as_str())).collect();
+        let found = self.read(tables, |c, tables| {
+            Box::pin(async move {
+                let mut found = Vec::new();
+                for table in tables {
+                    let sql = format!("SELECT count(*) FROM {}", quoted(table));
+                    let n: i64 = c.query_one(sql.as_str(), &[]).await?.try_get(0)?;
+                    if n > 0 {
+                        found.push((table.clone(), n));
+                    }
+                }
+                Ok(found)
+            })
+        })?;
+        if found.is_empty() {
+            return Ok(());
+        }
+        // The rows a clerk would name first, then the rest by table.
+        let first = ["patient", "app_user", "audit_event"];
+        let mut named: Vec<String> = first
+            .iter()
+            .filter_map(|t| found.iter().find(|(name, _)| name == t))
+            .map(|(t, n)| rows_of(t, *n))
+            .collect();
+        named.extend(found.iter().filter(|(t, _)| !first.contains(&t.as_str())).map(|(t, n)| rows_of(t, *n)));
+        Err(StoreError::Unsupported(format!(
+            "the PostgreSQL database ({}) is not empty: it holds {}. chartroom copies a store only into an empty \
+             database, so nothing was copied; create a new database (createdb) and copy into that",
+            self.target,
+            named.join(", ")
+        )))
+    }
+
+    /// Readies an empty database for the load: the secondary indexes go (one sort each at the end
+    /// beats a million random insertions), and the seeded rows make way for the source's.
+    pub(crate) fn begin_copy(&self, plan: &[TablePlan]) -> StoreResult<()> {
+        let seeded: Vec<String> =
+            plan.iter().map(|t| t.name.clone()).filter(|t| SEEDED.contains(&t.as_str())).collect();
+        self.write(seeded, |tx, seeded| {
+            Box::pin(async move {
+                admin::drop_bulk_indexes(tx, &[]).await?;
+                for table in seeded {
+                    tx.batch_execute(&format!("DELETE FROM {}", quoted(table))).await?;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    /// Writes the batches the reading thread sends, each with `COPY` in a transaction of its own,
+    /// on one connection; returns the rows written per table of `plan`. `counts` are the source's,
+    /// for progress.
+    pub(crate) fn copy_rows(
+        &self,
+        plan: Vec<TablePlan>,
+        counts: Vec<u64>,
+        mut chunks: tokio::sync::mpsc::Receiver<Chunk>,
+        mut progress: impl FnMut(CopyProgress) + Send + 'static,
+    ) -> StoreResult<Vec<u64>> {
+        self.run(move |mut client| {
+            Box::pin(async move {
+                // Instants arrive with their offset (`…Z`); any that did not would be read as UTC,
+                // as the SQLite store reads them, not in the server's zone.
+                client.batch_execute("SET TimeZone = 'UTC'").await?;
+                let mut written = vec![0u64; plan.len()];
+                let mut began: Vec<Option<Instant>> = vec![None; plan.len()];
+                while let Some(chunk) = chunks.recv().await {
+                    let table = match chunk {
+                        Chunk::Begin { table } if table < plan.len() => table,
+                        Chunk::Failed(e) => return Err(e.into()),
+                        _ => return Err(out_of_turn().into()),
+                    };
+                    let began = *began[table].get_or_insert_with(Instant::now);
+                    let tx = client.transaction().await?;
+                    let mut sink = Box::pin(tx.copy_in::<_, Cursor<Vec<u8>>>(&plan[table].copy_sql()).await?);
+                    let rows = loop {
+                        match chunks.recv().await {
+                            Some(Chunk::Rows(bytes)) => sink.send(Cursor::new(bytes)).await?,
+                            Some(Chunk::End { rows }) => break rows,
+                            Some(Chunk::Failed(e)) => return Err(e.into()),
+                            _ => return Err(out_of_turn().into()),
+                        }
+                    };
+                    let copied = sink.as_mut().finish().await?;
+                    if copied != rows {
+                        return Err(StoreError::Backend(format!(
+                            "PostgreSQL took {copied} rows of a batch of {rows} for {}",
+                            plan[table].name
+                        ))
+                        .into());
+                    }
+                    tx.commit().await?;
+                    written[table] += copied;
+                    progress(CopyProgress::Rows {
+                        table: plan[table].name.clone(),
+                        rows: written[table],
+                        of: counts[table],
+                        elapsed: began.elapsed(),
+                    });
+                }
+                client.batch_execute("RESET TimeZone").await?;
+                Ok(written)
+            })
+        })
+    }
+
+    /// Builds the indexes the load dropped, then vacuums and analyzes.
+    pub(crate) fn finish_copy(&self) -> StoreResult<()> {
+        self.run(|c| Box::pin(async move { admin::build_bulk_indexes(&c).await }))
+    }
+
+    /// How many rows each table of `plan` holds.
+    pub(crate) fn table_counts(&self, plan: &[TablePlan]) -> StoreResult<Vec<u64>> {
+        let tables: Vec<String> = plan.iter().map(|t| t.name.clone()).collect();
+        self.read(tables, |c, tables| {
+            Box::pin(async move {
+                let mut counts = Vec::with_capacity(tables.len());
+                for table in tables {
+                    let sql = format!("SELECT count(*) FROM {}", quoted(table));
+                    let n: i64 = c.query_one(sql.as_str(), &[]).await?.try_get(0)?;
+                    counts.push(n.max(0) as u64);
+                }
+                Ok(counts)
+            })
+        })
+    }
+
+    /// Moves every identity sequence past the greatest id copied (the next row made here must not
+    /// take a copied row's id) and records the copy, in one transaction.
+    pub(crate) fn seal_copy(&self, plan: &[TablePlan], audit: NewAuditEvent) -> StoreResult<()> {
+        let identities: Vec<(String, String)> =
+            plan.iter().filter_map(|t| Some((t.name.clone(), t.identity.clone()?))).collect();
+        self.write((identities, audit), |tx, (identities, audit)| {
+            Box::pin(async move {
+                for (table, column) in identities {
+                    // is_called = false: the next value is exactly greatest + 1 (1 for an empty table).
+                    let sql = format!(
+                        "SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max({}), 0) + 1, false) FROM {}",
+                        quoted(column),
+                        quoted(table)
+                    );
+                    tx.query_one(sql.as_str(), &[&quoted(table), column]).await?;
+                }
+                admin::append_audit(tx, audit).await
+            })
+        })
+    }
+}
+
+fn out_of_turn() -> StoreError {
+    StoreError::Backend("the copy's rows arrived out of turn".into())
+}
+
+/// Orders `tables` so that each comes after every table it refers to; ties alphabetically, so the
+/// order is the same on every run.
+fn in_dependency_order(
+    mut tables: BTreeMap<String, TablePlan>,
+    needs: &BTreeMap<String, BTreeSet<String>>,
+) -> PgResult<Vec<TablePlan>> {
+    let mut ordered: Vec<TablePlan> = Vec::with_capacity(tables.len());
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    while !tables.is_empty() {
+        let ready: Option<String> = tables
+            .keys()
+            .find(|name| {
+                needs.get(*name).is_none_or(|n| n.iter().all(|r| placed.contains(r) || !tables.contains_key(r)))
+            })
+            .cloned();
+        let Some(name) = ready else {
+            let left: Vec<&str> = tables.keys().map(String::as_str).collect();
+            return Err(StoreError::Backend(format!(
+                "the tables {} refer to each other in a circle; copy cannot order them",
+                left.join(", ")
+            ))
+            .into());
+        };
+        if let Some(plan) = tables.remove(&name) {
+            ordered.push(plan);
+        }
+        placed.insert(name);
+    }
+    Ok(ordered)
+}
