@@ -98,6 +98,16 @@ fn a_demo_store_copied_into_postgresql_reads_back_the_same_and_a_second_copy_is_
     let patients = counts.iter().find(|(t, _)| t == "patient").unwrap().1;
     assert!(patients >= 2_000, "{patients}");
 
+    // Every foreign key and index set aside for the load is back, as a database made afresh has them.
+    let fresh = pg::fresh_database();
+    PgStore::connect(fresh.config.clone()).unwrap().migrate().unwrap();
+    let catalog = "SELECT string_agg(name, ' ' ORDER BY name) FROM (
+                       SELECT conname::text AS name FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+                       UNION ALL SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public') AS names";
+    let made = pg::exec(&fresh, catalog).unwrap();
+    assert!(made[0].contains("encounter_patient_id_fkey") && made[0].contains("patient_name"), "{made:?}");
+    assert_eq!(pg::exec(&database, catalog).unwrap(), made);
+
     // The same searches give the same rows, the same ids, in the same order, through both stores.
     let lite: Arc<dyn Store> = Arc::new(SqliteStore::open(&store_file).unwrap());
     let post: Arc<dyn Store> = Arc::new(PgStore::connect(database.config.clone()).unwrap());
@@ -226,4 +236,33 @@ fn only_a_director_of_the_store_may_copy_it() {
         assert!(err.to_string().contains(refusal), "{username}: {err}");
     }
     assert_eq!(target.schema_version().unwrap(), 0, "nothing done to the target");
+}
+
+#[test]
+fn a_row_that_refers_to_nothing_fails_the_copy_loudly() {
+    if !pg::available() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let data_dir = scratch.path().join("data");
+    assert!(chartroom(&data_dir, &["init", "--empty"]).status.success());
+    let store_file = data_dir.join("chartroom.db");
+    // Written past the store, its foreign keys off: a chart volume of a patient the store does not hold.
+    let db = rusqlite::Connection::open(&store_file).unwrap();
+    db.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO location (id, code, name, kind) VALUES (1, 'MR', 'Medical Records', 'FILE_ROOM');
+         INSERT INTO chart_volume (patient_id, volume_no, record_type, barcode, home_location_id, current_location_id,
+             status) VALUES (4242, 1, 'MEDICAL', 'V0001', 1, 1, 'IN')",
+    )
+    .unwrap();
+    let database = pg::fresh_database();
+    let out =
+        chartroom(&data_dir, &["copy", "--from", &format!("sqlite:{}", store_file.display()), "--to", &database.url]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("rows of chart_volume refer to rows the store does not hold"), "{err}");
+    assert!(err.contains("must not be used: drop it"), "{err}");
+    let copied: i64 = db.query_row("SELECT count(*) FROM audit_event", [], |r| r.get(0)).unwrap();
+    assert_eq!(pg_count(&database, "audit_event"), copied, "the store's own events, and none for a copy that failed");
 }

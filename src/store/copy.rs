@@ -309,10 +309,36 @@ pub fn copy(
     source.conn.execute_batch("BEGIN").map_err(sqlite_err)?;
     let counts: Vec<u64> = plan.iter().map(|t| source.count(&t.name)).collect::<StoreResult<_>>()?;
 
-    target.begin_copy(&plan)?;
+    let aside = target.begin_copy(&plan)?;
+    // From here a failure leaves part of a store behind, and says so.
+    let tables = load(source, target, &plan, &counts, aside, batch_rows, progress).map_err(|e| {
+        let said = match &e {
+            StoreError::Backend(text) => text.clone(),
+            other => other.to_string(),
+        };
+        StoreError::Backend(format!(
+            "{said}. The PostgreSQL database now holds part of the store and must not be used: drop it, create it \
+             again and copy again"
+        ))
+    })?;
+    target.seal_copy(&plan, audit(&tables))?;
+    Ok(CopyReport { tables, elapsed: started.elapsed() })
+}
+
+/// Copies every row, builds what the load set aside, and checks the counts: the tables' counts, or
+/// why they could not be made to agree.
+fn load(
+    source: SqliteSource,
+    target: &PgStore,
+    plan: &[TablePlan],
+    counts: &[u64],
+    aside: super::postgres::SetAside,
+    batch_rows: usize,
+    progress: impl FnMut(CopyProgress) + Send + 'static,
+) -> StoreResult<Vec<TableCount>> {
     let batch_rows = batch_rows.max(1) as u64;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Chunk>(4);
-    let reader_plan = plan.clone();
+    let reader_plan = plan.to_vec();
     let reader = std::thread::Builder::new()
         .name("chartroom-copy-reader".into())
         .spawn(move || read_tables(source, &reader_plan, batch_rows, &sender))?;
@@ -325,7 +351,7 @@ pub fn copy(
             }
         }
     };
-    let written = target.copy_rows(plan.clone(), counts.clone(), receiver, tell);
+    let written = target.copy_rows(plan.to_vec(), counts.to_vec(), receiver, tell);
     let read = reader.join().map_err(|_| StoreError::Backend("the thread reading the SQLite store failed".into()));
     let written = written?;
     read??;
@@ -334,8 +360,8 @@ pub fn copy(
     if let Ok(mut progress) = progress.lock() {
         progress(CopyProgress::BuildingIndexes);
     }
-    target.finish_copy()?;
-    let target_counts = target.table_counts(&plan)?;
+    target.finish_copy(aside)?;
+    let target_counts = target.table_counts(plan)?;
     let tables: Vec<TableCount> = plan
         .iter()
         .zip(counts.iter().zip(&target_counts))
@@ -353,14 +379,9 @@ pub fn copy(
         })
         .collect();
     if !mismatched.is_empty() {
-        return Err(StoreError::Backend(format!(
-            "the copy is incomplete and must not be used: {}. Drop the PostgreSQL database, create it again and copy \
-             again",
-            mismatched.join("; ")
-        )));
+        return Err(StoreError::Backend(format!("the copy is incomplete: {}", mismatched.join("; "))));
     }
-    target.seal_copy(&plan, audit(&tables))?;
-    Ok(CopyReport { tables, elapsed: started.elapsed() })
+    Ok(tables)
 }
 
 /// Reads every table of `plan` in order, in the source's read transaction, and hands its rows
@@ -374,10 +395,19 @@ fn read_tables(
     let outcome = read_all(&source, plan, batch_rows, sender);
     if let Err(e) = &outcome {
         // The writer may be gone already (it failed first); then it has its own error to tell.
-        let _ = sender.blocking_send(Chunk::Failed(StoreError::Backend(e.to_string())));
+        let _ = sender.blocking_send(Chunk::Failed(restate(e)));
     }
     let _ = source.conn.execute_batch("COMMIT");
     outcome
+}
+
+/// The same error again, for the writer to stop with while the reader returns its own.
+fn restate(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Backend(text) => StoreError::Backend(text.clone()),
+        StoreError::Corrupt(text) => StoreError::Corrupt(text.clone()),
+        other => StoreError::Backend(other.to_string()),
+    }
 }
 
 /// The writer stopped taking chunks: it failed, and says why.

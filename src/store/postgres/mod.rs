@@ -17,6 +17,7 @@ pub mod password;
 pub mod schema;
 mod search;
 
+pub(crate) use copy::SetAside;
 pub use search::{SearchStatement, rows_by_id_sql, search_statements};
 
 use super::{
