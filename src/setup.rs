@@ -46,6 +46,8 @@ pub enum SetupError {
     Postgres { named_in: String, error: StoreError },
     #[error("{0}")]
     Password(String),
+    #[error("cannot tell which account runs chartroom: {0}")]
+    Account(String),
     #[error("the database {0} holds no chartroom store yet; run `chartroom` once, or `chartroom init`, to create one")]
     NoDatabaseStore(String),
     #[error(
@@ -163,7 +165,7 @@ fn open_postgres(config: &Config, postgres: &PostgresStore, create: bool) -> Res
 /// Connects to the configured PostgreSQL store with its password (from `password_file`,
 /// `PGPASSWORD` or `~/.pgpass`), whatever its schema: `migrate` brings it up to date.
 pub fn connect_postgres(postgres: &PostgresStore) -> Result<PgStore, SetupError> {
-    let os_user = crate::desk::identity::current_account().map_err(|e| SetupError::Password(e.to_string()))?;
+    let os_user = crate::desk::identity::current_account().map_err(|e| SetupError::Account(e.to_string()))?;
     let sources = PasswordSources::from_environment(postgres.password_file.clone());
     let mut warnings = Vec::new();
     let password = find_password(&postgres.target, &os_user, &sources, &mut warnings)

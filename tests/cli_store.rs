@@ -97,6 +97,7 @@ fn migrate_upgrades_a_sqlite_store_saying_from_which_version_to_which() {
     assert_eq!(copies.len(), 1, "{copies:?}");
     assert!(said.contains(&format!("A copy of it as it was is {}.", copies[0].display())), "{said}");
     assert_eq!(chartroom::store::sqlite::stored_version(&store).unwrap(), known);
+    assert!(!dir.path().join("ssn.key").exists(), "a migration makes no key");
 
     let again = chartroom(dir.path(), &["--store", &url, "migrate"], &[]);
     assert!(again.status.success(), "{}", stderr(&again));

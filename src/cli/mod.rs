@@ -16,7 +16,7 @@ use crate::setup::{OpenedStore, StoreLocation, open_store};
 use crate::store::Page;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
@@ -620,9 +620,11 @@ fn migrate(config: &Config) -> Result<(), CliError> {
             println!("The store at {} is at schema version {known}; nothing to do.", config.store_file.display());
             return Ok(());
         }
-        // Opening upgrades a SQLite store, after writing a copy of it as it was beside it.
-        let opened = open_store(config, false).map_err(fail)?;
-        drop(opened);
+        // Opening upgrades a SQLite store, after writing a copy of it as it was beside it. No key
+        // is read or made: the schema is all a migration touches.
+        let dir = config.store_file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let sharing = crate::store::sqlite::FileSharing::of_directory(dir);
+        drop(crate::store::sqlite::SqliteStore::open_with(&config.store_file, sharing).map_err(fail)?);
         let copy = crate::store::sqlite::upgrade_backups(&config.store_file, found).pop();
         println!(
             "Upgraded the store at {} from schema version {found} to {known}.{}",
