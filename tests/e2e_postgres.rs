@@ -36,8 +36,10 @@ fn the_server_stopped_and_started_under_an_open_session() {
     s.wait_for("SMITH, JOHN A", WAIT);
 
     cluster.stop();
+    let stopped = Instant::now();
     // The header's facts are read every few seconds: that read fails, and the banner says so.
     s.wait_for(BANNER, WAIT);
+    eprintln!("banner shown {:?} after the server stopped", stopped.elapsed());
     assert!(s.screen().contains("SMITH, JOHN A"), "the rows found stay:\n{}", s.screen());
     // A search typed while the server is away waits for it.
     clear_find(&mut s, "S4821");
@@ -53,6 +55,8 @@ fn the_server_stopped_and_started_under_an_open_session() {
         std::thread::sleep(Duration::from_millis(20));
     }
     s.wait_for("GARCIA, MARIA L", WAIT);
+    // A figure for the report, not a bound: the retry's backoff is at most 5 s.
+    eprintln!("banner gone and the waiting search answered {:?} after the server started", started.elapsed());
 
     // And the desk works as before.
     clear_find(&mut s, "garcia");
