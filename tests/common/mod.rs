@@ -156,6 +156,22 @@ pub fn scenario() -> Fixture {
     fixture
 }
 
+/// The scenario store on each backend in turn, made as the loop reaches it, saying which backend
+/// each is (a failing test's output then names the backend it failed on).
+pub fn scenarios() -> impl Iterator<Item = Fixture> {
+    on_each_backend(populate)
+}
+
+/// A store of each backend in turn, readied by `ready`, made as the loop reaches it and named.
+pub fn on_each_backend(ready: fn(&dyn Store)) -> impl Iterator<Item = Fixture> {
+    backends().into_iter().map(move |(name, make)| {
+        eprintln!("backend: {name}");
+        let fixture = make();
+        ready(&*fixture.store);
+        fixture
+    })
+}
+
 pub fn desk_for(fixture: &Fixture, username: &str) -> Desk {
     Desk::sign_in(fixture.store.clone(), username, "ssh 203.0.113.5".into(), key(), clock()).unwrap()
 }
