@@ -23,6 +23,8 @@ mod completion;
 mod guard;
 #[path = "store_conformance/nightly.rs"]
 mod nightly;
+#[path = "store_conformance/races.rs"]
+mod races;
 #[path = "store_conformance/records.rs"]
 mod records;
 
