@@ -943,3 +943,108 @@ fn a_rerun_after_a_stop_between_letter_and_notice_records_the_notice_and_leaves_
         assert_eq!(before, after, "not rewritten");
     }
 }
+
+// ---- issue 9: the same answers from PostgreSQL as from SQLite -------------------------------------
+
+/// A demo hospital written into each store through the desk, its nightly run made on each, then
+/// every chart-completion read asked of both: PostgreSQL answers as SQLite does, row for row, page
+/// for page (ties broken the same way, so a second page holds the same rows), and its bulk
+/// changes leave the same items behind.
+#[test]
+fn a_demo_hospitals_queues_notices_and_standings_read_the_same_from_both_stores() {
+    use chartroom::domain::deficiency::AgeBucket;
+    use chartroom::store::Store;
+    if !common::pg::available() {
+        return;
+    }
+    let today = common::today();
+    let options = chartroom::demo::DemoOptions { patients: 1_200, seed: 11, today };
+    let load = |fixture: &common::Fixture| {
+        chartroom::desk::ensure_founder(&*fixture.store, "dhim", "local", common::clock().now).unwrap();
+        let desk = common::desk_for(fixture, "dhim");
+        chartroom::demo::populate(&desk, &common::key(), &options, &mut |_, _| {}).unwrap()
+    };
+    let lite = common::sqlite_empty();
+    let post = common::postgres_empty();
+    assert_eq!(load(&post), load(&lite), "the same rows written");
+    let stores: [&dyn Store; 2] = [&*lite.store, &*post.store];
+    let same = |what: &str, ask: &dyn Fn(&dyn Store) -> String| {
+        let (sqlite, postgres) = (ask(stores[0]), ask(stores[1]));
+        assert!(sqlite == postgres, "{what}:\nSQLite:     {sqlite}\nPostgreSQL: {postgres}");
+    };
+    let summary = |f: &common::Fixture| {
+        let run = desk_on(f, "dhim", today).nightly(today, None).unwrap();
+        (run.encounters_analysed, run.deficiencies_created, run.notices_created, run.open, run.delinquent)
+    };
+    let ran = summary(&lite);
+    assert_eq!(summary(&post), ran, "the nightly run did the same");
+
+    let all = QueueFilter { today: Some(today), ..Default::default() };
+    let first = lite.store.queue_page(&all, QueueSort::Age, Page::first(500)).unwrap().rows;
+    assert!(first.len() > 100, "a queue worth paging: {} items ({ran:?})", first.len());
+    let mut filters = vec![all.clone(), QueueFilter { delinquent_only: true, ..all.clone() }];
+    filters.extend(AgeBucket::ALL.iter().map(|b| QueueFilter { bucket: Some(*b), ..all.clone() }));
+    for status in [DeficiencyStatus::Open, DeficiencyStatus::Signed, DeficiencyStatus::Completed] {
+        filters.push(QueueFilter { status: Some(status), ..all.clone() });
+    }
+    for row in first.iter().step_by(41) {
+        filters.push(QueueFilter { provider_id: Some(row.provider_id), ..all.clone() });
+        filters.push(QueueFilter { type_code: Some(row.type_code.clone()), ..all.clone() });
+        filters.push(QueueFilter { category: Some(row.category.clone()), ..all.clone() });
+        filters.push(QueueFilter { facility: Some(row.facility.clone()), ..all.clone() });
+        filters.push(QueueFilter { service: Some(row.service.clone()), delinquent_only: true, ..all.clone() });
+        filters.push(QueueFilter { mrn: Some(row.mrn.parse_mrn()), ..all.clone() });
+    }
+    let sorts = [QueueSort::Age, QueueSort::Physician, QueueSort::Type, QueueSort::Mrn, QueueSort::Discharge];
+    for filter in &filters {
+        same(&format!("queue_ids {filter:?}"), &|s| format!("{:?}", s.queue_ids(filter).unwrap()));
+        for sort in sorts {
+            // Pages of 7, so that most page boundaries fall among items of one day, physician or type.
+            for offset in (0..70).step_by(7) {
+                let page = Page { offset, limit: 7 };
+                same(&format!("queue_page {sort:?} {page:?} {filter:?}"), &|s| {
+                    format!("{:?}", s.queue_page(filter, sort, page).unwrap())
+                });
+            }
+        }
+    }
+    for day in [today, d(3, 20), d(6, 1)] {
+        same(&format!("queue_counts {day}"), &|s| format!("{:?}", s.queue_counts(day).unwrap()));
+        same(&format!("physician_standings {day}"), &|s| format!("{:?}", s.physician_standings(day).unwrap()));
+    }
+    same("queue_vocabulary", &|s| format!("{:?}", s.queue_vocabulary().unwrap()));
+    same("open_items", &|s| format!("{:?}", s.open_items().unwrap()));
+    let ids: Vec<i64> = lite.store.queue_ids(&all).unwrap().into_iter().map(|(id, _)| id).collect();
+    same("deficiency_items", &|s| format!("{:?}", s.deficiency_items(&ids).unwrap()));
+    let mut encounters: Vec<i64> = first.iter().map(|r| r.encounter_id).collect();
+    encounters.dedup();
+    same("chart_states", &|s| format!("{:?}", s.chart_states(&encounters).unwrap()));
+    let providers: Vec<i64> = first.iter().map(|r| r.provider_id).collect();
+    for provider in providers.iter().take(20) {
+        same(&format!("physician_standing {provider}"), &|s| {
+            format!("{:?}", s.physician_standing(*provider, today).unwrap())
+        });
+    }
+    same("provider_suspensions", &|s| format!("{:?}", s.provider_suspensions(&providers, d(4, 1)).unwrap()));
+    same("notices_between", &|s| format!("{:?}", s.notices_between(d(1, 1), today).unwrap()));
+    same("nightly_claims", &|s| format!("{:?}", s.nightly_claims().unwrap()));
+    same("encounters_to_analyse", &|s| format!("{:?}", s.encounters_to_analyse(None, d(6, 1)).unwrap()));
+
+    // The same bulk actions on each: a page of the oldest completed, the next one paused.
+    for f in [&lite, &post] {
+        let desk = desk_on(f, "mlee", today);
+        let page = f.store.queue_page(&all, QueueSort::Age, Page { offset: 7, limit: 7 }).unwrap().rows;
+        let items: Vec<_> = page.iter().map(|r| (r.id, r.version)).collect();
+        desk.complete_deficiencies(items, today, None).unwrap();
+        let page = f.store.queue_page(&all, QueueSort::Age, Page { offset: 14, limit: 7 }).unwrap().rows;
+        let items: Vec<_> = page.iter().map(|r| (r.id, r.version)).collect();
+        desk.pause_aging(items, d(2, 20), d(2, 25), "chart out for coding").unwrap();
+    }
+    for sort in sorts {
+        same(&format!("queue after the changes {sort:?}"), &|s| {
+            format!("{:?}", s.queue_page(&all, sort, Page::first(60)).unwrap())
+        });
+    }
+    same("items after the changes", &|s| format!("{:?}", s.deficiency_items(&ids).unwrap()));
+    same("chart states after the changes", &|s| format!("{:?}", s.chart_states(&encounters).unwrap()));
+}
