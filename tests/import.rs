@@ -34,19 +34,6 @@ fn each_backend(test: impl Fn(common::MakeStore)) {
     }
 }
 
-/// The nightly run for the fixtures' day; None on PostgreSQL while the nightly run's methods are
-/// not built there (task D, src/store/postgres/deficiency/), and then the test's checks of the
-/// run are skipped there with the reason printed. Goes when they land.
-fn nightly(dhim: &chartroom::desk::Desk) -> Option<chartroom::desk::nightly::NightlySummary> {
-    match dhim.nightly(common::today(), None) {
-        Err(e) if e.to_string().contains("is not built on PostgreSQL yet") => {
-            eprintln!("backend: postgres: the nightly part skipped: {e}");
-            None
-        }
-        outcome => Some(outcome.unwrap()),
-    }
-}
-
 #[test]
 fn the_main_csv_set_imports_once_and_again_changes_nothing() {
     each_backend(|make| {
@@ -101,7 +88,7 @@ fn the_main_csv_set_imports_once_and_again_changes_nothing() {
             "{imports:?}"
         );
         // Inpatient stays before the open-since day arrive as completed charts, not delinquent work.
-        let Some(summary) = nightly(&dhim) else { return };
+        let summary = dhim.nightly(common::today(), None).unwrap();
         assert_eq!(summary.deficiencies_created, 0);
     });
 }
@@ -331,7 +318,7 @@ fn imported_open_stays_are_analysed_and_their_operations_want_reports() {
         let open_since = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
         let report = dhim.import_synthea_csv(&dir, None, open_since, false).unwrap();
         assert_eq!((report.counts.procedures.read, report.counts.procedures.created), (3_219, 3_219));
-        let Some(summary) = nightly(&dhim) else { return };
+        let summary = dhim.nightly(common::today(), None).unwrap();
         assert_eq!(summary.encounters_analysed, 61, "stays discharged years before the first run are analysed");
         assert_eq!(count_in(&f, "SELECT count(*) FROM deficiency WHERE type_code = 'DS-D'"), 61);
         assert_eq!(count_in(&f, "SELECT count(*) FROM deficiency WHERE type_code = 'OP-D'"), 11);
@@ -350,7 +337,7 @@ fn imported_open_stays_are_analysed_and_their_operations_want_reports() {
             ),
             11
         );
-        let Some(again) = nightly(&dhim) else { return };
+        let again = dhim.nightly(common::today(), None).unwrap();
         assert_eq!((again.encounters_analysed, again.deficiencies_created), (0, 0), "analysed once");
         // The chart shows the operation beside the stay that wants its report.
         let patient: i64 = count_in(

@@ -6,7 +6,8 @@ use crate::config::Config;
 use crate::desk::Clock;
 use crate::desk::copy::{CopyRequest, copy_to_postgres};
 use crate::store::copy::{CopyProgress, CopyReport};
-use crate::store::postgres::{PgStore, password};
+use crate::store::postgres::PgStore;
+use crate::store::postgres::target::{PasswordSources, PgTarget, find_password};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -37,21 +38,26 @@ pub fn run(
     let source = match args.from.as_deref() {
         None => config.store_file.clone(),
         Some(from) if from.starts_with("postgres:") || from.starts_with("postgresql:") => {
-            return Err(CliError(
+            return Err(CliError::new(
                 "copy moves a SQLite store into PostgreSQL: --from names the SQLite store (sqlite:PATH)".into(),
             ));
         }
         Some(from) => PathBuf::from(from.strip_prefix("sqlite:").unwrap_or(from)),
     };
-    let mut target = password::parse_target(&args.to).map_err(CliError)?;
-    if target.get_user().is_none() {
-        // As libpq does: the database role is the OS account's name unless the URL names another.
-        target.user(account);
+    let target =
+        PgTarget::parse(&args.to).map_err(|e| CliError::new(format!("--to: {e}; or name one with --password-file")))?;
+    // The configured store's password file serves when the configured store is the one copied into.
+    let password_file = args
+        .password_file
+        .clone()
+        .or_else(|| config.postgres.as_ref().filter(|p| p.target == target).and_then(|p| p.password_file.clone()));
+    let mut warnings = Vec::new();
+    let password = find_password(&target, account, &PasswordSources::from_environment(password_file), &mut warnings);
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
     }
-    if let Some(secret) = password::find_password(&target, args.password_file.as_deref()).map_err(CliError)? {
-        target.password(secret);
-    }
-    let store = PgStore::connect(target).map_err(fail)?;
+    let password = password.map_err(|e| CliError::new(format!("--to: {e}")))?;
+    let store = PgStore::connect(target.connect_config(account, password.as_deref())).map_err(fail)?;
     eprintln!(
         "Copying the store at {} into PostgreSQL {}.\nWhat clerks change in it from now on is not copied: stop \
          the desks first.",

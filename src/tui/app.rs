@@ -134,6 +134,16 @@ pub enum Msg {
     /// The header's timer: its facts (facility, role, roles) are read again, so a role changed
     /// from another shell reaches the header and the checks before a question within seconds.
     HeaderTick,
+    /// A desk call could not reach the store: the read to run again (None for an edit, which the
+    /// clerk was told was not saved), and the store's words.
+    StoreUnreachable {
+        reason: String,
+        retry: Option<Command>,
+    },
+    /// A desk call reached the store after one could not.
+    StoreReachable,
+    /// The wait before retrying the reads that could not reach the store is over.
+    RetryDue,
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -227,6 +237,8 @@ pub enum Command {
     },
     /// The providers for the palette's completion, once per session.
     LoadProviders,
+    /// [`Msg::RetryDue`] after this long.
+    RetryAfter(std::time::Duration),
     Suspend,
     Quit,
 }
@@ -301,6 +313,8 @@ pub struct App {
     pub dirty: bool,
     /// Why the header's facts could not be read last time, to say it once.
     info_failed: Option<String>,
+    /// The store cannot be reached: the banner, and the reads to try again.
+    pub outage: Option<outage::Outage>,
 }
 
 impl App {
@@ -328,6 +342,7 @@ impl App {
             pending_audit: None,
             dirty: true,
             info_failed: None,
+            outage: None,
         };
         app.set_size(size.0, size.1);
         app
@@ -402,8 +417,12 @@ impl App {
             }
             Msg::HeaderTick => {
                 self.dirty = false;
-                if self.quitting { Vec::new() } else { vec![Command::LoadInfo] }
+                // While the store is away its retries read instead, with backoff.
+                if self.quitting || self.outage.is_some() { Vec::new() } else { vec![Command::LoadInfo] }
             }
+            Msg::StoreUnreachable { reason, retry } => self.on_store_unreachable(reason, retry),
+            Msg::StoreReachable => self.on_store_reachable(),
+            Msg::RetryDue => self.on_retry_due(),
             Msg::InfoLoaded(Ok(info)) => {
                 self.info_failed = None;
                 let username = self.header.username.clone();
@@ -1053,6 +1072,7 @@ impl App {
 }
 
 mod chart;
+pub mod outage;
 mod queue;
 
 /// `1 item`, `3 items`.
