@@ -266,3 +266,29 @@ fn a_row_that_refers_to_nothing_fails_the_copy_loudly() {
     let copied: i64 = db.query_row("SELECT count(*) FROM audit_event", [], |r| r.get(0)).unwrap();
     assert_eq!(pg_count(&database, "audit_event"), copied, "the store's own events, and none for a copy that failed");
 }
+
+#[test]
+fn a_value_postgresql_cannot_take_fails_the_copy_with_the_servers_reason() {
+    if !pg::available() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let data_dir = demo_store(scratch.path(), 10);
+    let store_file = data_dir.join("chartroom.db");
+    // A day no calendar has, written past the store: SQLite keeps dates as text and takes it.
+    rusqlite::Connection::open(&store_file)
+        .unwrap()
+        .execute("UPDATE facility SET inactivated_on = '2025-02-30' WHERE code = 'RGH'", [])
+        .unwrap();
+    let database = pg::fresh_database();
+    let out =
+        chartroom(&data_dir, &["copy", "--from", &format!("sqlite:{}", store_file.display()), "--to", &database.url]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("2025-02-30") && err.contains("facility"),
+        "the server's reason, not the other lane's stop: {err}"
+    );
+    assert!(!err.contains("side of the copy stopped"), "{err}");
+    assert!(err.contains("must not be used: drop it"), "{err}");
+}

@@ -14,7 +14,7 @@
 //! rows, ids kept; a thread reads and encodes the SQLite rows while the server writes the last
 //! chunk.
 
-use super::postgres::PgStore;
+use super::postgres::{PgStore, two_lanes};
 use super::{StoreError, StoreResult};
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::role::Role;
@@ -337,13 +337,19 @@ fn load(
     progress: impl FnMut(CopyProgress) + Send + 'static,
 ) -> StoreResult<Vec<TableCount>> {
     let batch_rows = batch_rows.max(1) as u64;
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Chunk>(4);
+    // Two lanes of tables, about equal in rows, each written on a connection of its own: the server
+    // spends a core on each COPY, and with the keys set aside no table waits for another. One
+    // thread reads both lanes from the one snapshot.
+    let lanes = two_lanes((0..plan.len()).collect(), |t| counts[*t]);
+    let (first, first_rx) = tokio::sync::mpsc::channel::<Chunk>(8);
+    let (second, second_rx) = tokio::sync::mpsc::channel::<Chunk>(8);
     let reader_plan = plan.to_vec();
+    let reader_lanes = lanes.clone();
     let reader = std::thread::Builder::new()
         .name("chartroom-copy-reader".into())
-        .spawn(move || read_tables(source, &reader_plan, batch_rows, &sender))?;
+        .spawn(move || read_tables(source, &reader_plan, reader_lanes, batch_rows, [first, second]))?;
     let progress = std::sync::Arc::new(std::sync::Mutex::new(progress));
-    let tell = {
+    let tell = || {
         let progress = progress.clone();
         move |step| {
             if let Ok(mut progress) = progress.lock() {
@@ -351,16 +357,45 @@ fn load(
             }
         }
     };
-    let written = target.copy_rows(plan.to_vec(), counts.to_vec(), receiver, tell);
-    let read = reader.join().map_err(|_| StoreError::Backend("the thread reading the SQLite store failed".into()));
-    let written = written?;
-    read??;
+    let lanes_written: Vec<StoreResult<Vec<u64>>> = std::thread::scope(|scope| {
+        let writers: Vec<_> = [first_rx, second_rx]
+            .into_iter()
+            .map(|receiver| {
+                let tell = tell();
+                scope.spawn(move || target.copy_rows(plan.to_vec(), counts.to_vec(), receiver, tell))
+            })
+            .collect();
+        writers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err(StoreError::Backend("a thread writing the copy failed".into()))))
+            .collect()
+    });
+    let read =
+        reader.join().unwrap_or_else(|_| Err(StoreError::Backend("the thread reading the SQLite store failed".into())));
+    let mut written = vec![0u64; plan.len()];
+    let mut failures = Vec::new();
+    for lane in lanes_written {
+        match lane {
+            Ok(lane) => written.iter_mut().zip(lane).for_each(|(total, n)| *total += n),
+            Err(e) => failures.push(e),
+        }
+    }
+    failures.extend(read.err());
+    // When one side fails the others stop for it: the failure told is the one that was not a stop.
+    if let Some(first) = failures.iter().position(|e| !is_writer_gone(e)) {
+        return Err(failures.swap_remove(first));
+    }
+    if let Some(failure) = failures.pop() {
+        return Err(failure);
+    }
 
     // The indexes dropped for the load are built again before anything is counted or recorded.
     if let Ok(mut progress) = progress.lock() {
         progress(CopyProgress::BuildingIndexes);
     }
-    target.finish_copy(aside)?;
+    let rows: std::collections::BTreeMap<String, u64> =
+        plan.iter().zip(counts).map(|(t, n)| (t.name.clone(), *n)).collect();
+    target.finish_copy(aside, &rows)?;
     let target_counts = target.table_counts(plan)?;
     let tables: Vec<TableCount> = plan
         .iter()
@@ -384,18 +419,22 @@ fn load(
     Ok(tables)
 }
 
-/// Reads every table of `plan` in order, in the source's read transaction, and hands its rows
-/// on in batches. Stops at the first failure (said to the writer), or when the writer is gone.
+/// Reads every table of `plan`, in the source's read transaction, and hands its rows on in
+/// batches to the writer of its lane (`lanes` holds indexes of `plan`). Stops at the first failure
+/// (said to both writers), or when a writer is gone.
 fn read_tables(
     source: SqliteSource,
     plan: &[TablePlan],
+    lanes: [Vec<usize>; 2],
     batch_rows: u64,
-    sender: &tokio::sync::mpsc::Sender<Chunk>,
+    senders: [tokio::sync::mpsc::Sender<Chunk>; 2],
 ) -> StoreResult<()> {
-    let outcome = read_all(&source, plan, batch_rows, sender);
+    let outcome = read_all(&source, plan, lanes, batch_rows, &senders);
     if let Err(e) = &outcome {
-        // The writer may be gone already (it failed first); then it has its own error to tell.
-        let _ = sender.blocking_send(Chunk::Failed(restate(e)));
+        // A writer may be gone already (it failed first); then it has its own error to tell.
+        for sender in &senders {
+            let _ = sender.blocking_send(Chunk::Failed(restate(e)));
+        }
     }
     let _ = source.conn.execute_batch("COMMIT");
     outcome
@@ -410,62 +449,120 @@ fn restate(e: &StoreError) -> StoreError {
     }
 }
 
-/// The writer stopped taking chunks: it failed, and says why.
+/// What the reader says when a writer stopped taking chunks: that writer failed, and says why.
+const WRITER_GONE: &str = "the PostgreSQL side of the copy stopped";
+
 fn writer_gone() -> StoreError {
-    StoreError::Backend("the PostgreSQL side of the copy stopped".into())
+    StoreError::Backend(WRITER_GONE.into())
+}
+
+fn is_writer_gone(e: &StoreError) -> bool {
+    matches!(e, StoreError::Backend(text) if text == WRITER_GONE)
+}
+
+/// A lane's table being read: its statement's rows and the batch they are filling.
+struct Reading<'s> {
+    table: usize,
+    rows: rusqlite::Rows<'s>,
+    in_batch: u64,
+    buffer: Vec<u8>,
 }
 
 fn read_all(
     source: &SqliteSource,
     plan: &[TablePlan],
+    lanes: [Vec<usize>; 2],
     batch_rows: u64,
-    sender: &tokio::sync::mpsc::Sender<Chunk>,
+    senders: &[tokio::sync::mpsc::Sender<Chunk>; 2],
 ) -> StoreResult<()> {
-    let send = |chunk: Chunk| sender.blocking_send(chunk).map_err(|_| writer_gone());
-    for (index, table) in plan.iter().enumerate() {
-        let mut stmt = source.conn.prepare(&table.select_sql()).map_err(sqlite_err)?;
-        let mut rows = stmt.query([]).map_err(sqlite_err)?;
-        let mut buffer = Vec::with_capacity(CHUNK_BYTES + 64 * 1024);
-        let mut in_batch = 0u64;
-        while let Some(row) = rows.next().map_err(sqlite_err)? {
-            if in_batch == 0 {
-                send(Chunk::Begin { table: index })?;
+    let mut statements: Vec<Option<rusqlite::Statement<'_>>> = plan
+        .iter()
+        .map(|t| source.conn.prepare(&t.select_sql()).map(Some))
+        .collect::<Result<_, _>>()
+        .map_err(sqlite_err)?;
+    // Each lane's statements, in its order, lent to it whole.
+    let mut queues: [std::collections::VecDeque<(usize, &mut rusqlite::Statement<'_>)>; 2] = Default::default();
+    let mut lent: Vec<Option<&mut rusqlite::Statement<'_>>> = statements.iter_mut().map(Option::as_mut).collect();
+    for (queue, lane) in queues.iter_mut().zip(&lanes) {
+        for &table in lane {
+            if let Some(statement) = lent.get_mut(table).and_then(Option::take) {
+                queue.push_back((table, statement));
             }
-            for (i, column) in table.columns.iter().enumerate() {
-                if i > 0 {
-                    buffer.push(b'\t');
-                }
-                let value = row.get_ref(i).map_err(sqlite_err)?;
-                encode(value, column.kind, &mut buffer).map_err(|found| {
-                    StoreError::Corrupt(format!(
-                        "{}.{} holds {found} where PostgreSQL wants {}",
-                        table.name,
-                        column.name,
-                        column.kind.wants()
-                    ))
-                })?;
-            }
-            buffer.push(b'\n');
-            in_batch += 1;
-            if buffer.len() >= CHUNK_BYTES {
-                send(Chunk::Rows(std::mem::replace(&mut buffer, Vec::with_capacity(CHUNK_BYTES + 64 * 1024))))?;
-            }
-            if in_batch == batch_rows {
-                if !buffer.is_empty() {
-                    send(Chunk::Rows(std::mem::take(&mut buffer)))?;
-                }
-                send(Chunk::End { rows: in_batch })?;
-                in_batch = 0;
-            }
-        }
-        if in_batch > 0 {
-            if !buffer.is_empty() {
-                send(Chunk::Rows(buffer))?;
-            }
-            send(Chunk::End { rows: in_batch })?;
         }
     }
-    Ok(())
+    let mut reading: [Option<Reading<'_>>; 2] = [None, None];
+    loop {
+        let mut busy = false;
+        // A chunk for each lane in turn, so both writers have work.
+        for lane in 0..2 {
+            if reading[lane].is_none()
+                && let Some((table, statement)) = queues[lane].pop_front()
+            {
+                let rows = statement.query([]).map_err(sqlite_err)?;
+                reading[lane] =
+                    Some(Reading { table, rows, in_batch: 0, buffer: Vec::with_capacity(CHUNK_BYTES + 64 * 1024) });
+            }
+            let Some(current) = reading[lane].as_mut() else { continue };
+            busy = true;
+            let send = |chunk: Chunk| senders[lane].blocking_send(chunk).map_err(|_| writer_gone());
+            if !read_chunk(current, &plan[current.table], batch_rows, send)? {
+                reading[lane] = None;
+            }
+        }
+        if !busy {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads rows of `table` into its buffer until a chunk is full, the batch complete or the table
+/// read, and sends what that made. Whether the table has rows left.
+fn read_chunk(
+    current: &mut Reading<'_>,
+    table: &TablePlan,
+    batch_rows: u64,
+    send: impl Fn(Chunk) -> StoreResult<()>,
+) -> StoreResult<bool> {
+    loop {
+        let Some(row) = current.rows.next().map_err(sqlite_err)? else {
+            if current.in_batch > 0 {
+                if !current.buffer.is_empty() {
+                    send(Chunk::Rows(std::mem::take(&mut current.buffer)))?;
+                }
+                send(Chunk::End { rows: current.in_batch })?;
+            }
+            return Ok(false);
+        };
+        if current.in_batch == 0 {
+            send(Chunk::Begin { table: current.table })?;
+        }
+        for (i, column) in table.columns.iter().enumerate() {
+            if i > 0 {
+                current.buffer.push(b'\t');
+            }
+            let value = row.get_ref(i).map_err(sqlite_err)?;
+            encode(value, column.kind, &mut current.buffer).map_err(|found| {
+                StoreError::Corrupt(format!(
+                    "{}.{} holds {found} where PostgreSQL wants {}",
+                    table.name,
+                    column.name,
+                    column.kind.wants()
+                ))
+            })?;
+        }
+        current.buffer.push(b'\n');
+        current.in_batch += 1;
+        if current.in_batch == batch_rows {
+            send(Chunk::Rows(std::mem::replace(&mut current.buffer, Vec::with_capacity(CHUNK_BYTES + 64 * 1024))))?;
+            send(Chunk::End { rows: current.in_batch })?;
+            current.in_batch = 0;
+            return Ok(true);
+        }
+        if current.buffer.len() >= CHUNK_BYTES {
+            send(Chunk::Rows(std::mem::replace(&mut current.buffer, Vec::with_capacity(CHUNK_BYTES + 64 * 1024))))?;
+            return Ok(true);
+        }
+    }
 }
 
 /// Writes one value in COPY's text format: `\N` for NULL, backslash escapes for the characters that

@@ -155,25 +155,26 @@ impl PgStore {
                 // Every index but those of a primary key or unique constraint.
                 let indexes = tx
                     .query(
-                        "SELECT c.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid)
+                        "SELECT t.relname::text, c.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid)
                          FROM pg_catalog.pg_index i
                          JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+                         JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
                          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                          WHERE n.nspname = current_schema()
                            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
                                            WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
-                         ORDER BY 1",
+                         ORDER BY 1, 2",
                         &[],
                     )
                     .await?;
                 for row in indexes {
-                    aside.indexes.push((row.try_get(0)?, row.try_get(1)?));
+                    aside.indexes.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
                 }
                 for (table, name, _) in &aside.foreign_keys {
                     tx.batch_execute(&format!("ALTER TABLE {} DROP CONSTRAINT {}", quoted(table), quoted(name)))
                         .await?;
                 }
-                for (name, _) in &aside.indexes {
+                for (_, name, _) in &aside.indexes {
                     tx.batch_execute(&format!("DROP INDEX {}", quoted(name))).await?;
                 }
                 for table in seeded {
@@ -212,13 +213,15 @@ impl PgStore {
                     let mut sink = Box::pin(tx.copy_in::<_, Cursor<Vec<u8>>>(&plan[table].copy_sql()).await?);
                     let rows = loop {
                         match chunks.recv().await {
-                            Some(Chunk::Rows(bytes)) => sink.send(Cursor::new(bytes)).await?,
+                            Some(Chunk::Rows(bytes)) => {
+                                sink.send(Cursor::new(bytes)).await.map_err(|e| refused(&plan[table].name, e))?
+                            }
                             Some(Chunk::End { rows }) => break rows,
                             Some(Chunk::Failed(e)) => return Err(e.into()),
                             _ => return Err(out_of_turn().into()),
                         }
                     };
-                    let copied = sink.as_mut().finish().await?;
+                    let copied = sink.as_mut().finish().await.map_err(|e| refused(&plan[table].name, e))?;
                     if copied != rows {
                         return Err(StoreError::Backend(format!(
                             "PostgreSQL took {copied} rows of a batch of {rows} for {}",
@@ -243,19 +246,24 @@ impl PgStore {
 
     /// Makes again what [`PgStore::begin_copy`] set aside: each index by one sort of its table,
     /// each foreign key checked by one query over its table (a row that refers to nothing fails the
-    /// copy here, naming the key); then vacuums and analyzes, for the planner's statistics and the
-    /// visibility map that lets a birth-date search rank from its index alone.
-    pub(crate) fn finish_copy(&self, aside: SetAside) -> StoreResult<()> {
+    /// copy here, naming the key); then vacuums and analyzes every table, for the planner's
+    /// statistics and the visibility map that lets a birth-date search rank from its index alone.
+    /// Indexes and vacuums go two at a time, on two connections: each is one process's sort or scan
+    /// of one table, and a server has more than one core. `rows` weighs the tables.
+    pub(crate) fn finish_copy(&self, aside: SetAside, rows: &BTreeMap<String, u64>) -> StoreResult<()> {
+        let started = Instant::now();
+        let weight = |table: &String| rows.get(table).copied().unwrap_or(0);
+        let builds = two_lanes(aside.indexes, |(table, _, _)| weight(table));
+        self.run_lanes(builds.map(|lane| lane.into_iter().map(|(_, _, definition)| definition).collect()))?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "copy: indexes built");
+        // One at a time: adding a key locks both its tables, and two at once could wait on each other.
+        let keys = aside.foreign_keys;
         self.run(move |c| {
             Box::pin(async move {
-                let started = Instant::now();
-                c.batch_execute("SET maintenance_work_mem = '256MB'").await?;
-                for (_, definition) in &aside.indexes {
-                    c.batch_execute(definition).await?;
-                }
-                c.batch_execute("RESET maintenance_work_mem").await?;
-                tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "copy: indexes built");
-                for (table, name, definition) in &aside.foreign_keys {
+                // Each check is one join of two whole tables: the one query of this session worth
+                // the parallel workers a clerk's session goes without.
+                c.batch_execute("SET max_parallel_workers_per_gather = 2").await?;
+                for (table, name, definition) in &keys {
                     let sql = format!("ALTER TABLE {} ADD CONSTRAINT {} {definition}", quoted(table), quoted(name));
                     match c.batch_execute(&sql).await {
                         Err(e) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
@@ -267,10 +275,41 @@ impl PgStore {
                         other => other?,
                     }
                 }
-                tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "copy: foreign keys checked");
-                c.batch_execute("VACUUM (ANALYZE)").await?;
-                tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "copy: vacuumed and analyzed");
+                c.batch_execute("RESET max_parallel_workers_per_gather").await?;
                 Ok(())
+            })
+        })?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "copy: foreign keys checked");
+        let tables: Vec<String> = rows.keys().cloned().collect();
+        let vacuums = two_lanes(tables, weight);
+        self.run_lanes(vacuums.map(|lane| lane.iter().map(|t| format!("VACUUM (ANALYZE) {}", quoted(t))).collect()))?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "copy: vacuumed and analyzed");
+        Ok(())
+    }
+
+    /// Runs each lane's statements in order on a connection of its own, the lanes at once.
+    fn run_lanes(&self, lanes: [Vec<String>; 2]) -> StoreResult<()> {
+        std::thread::scope(|scope| {
+            let running: Vec<_> = lanes
+                .into_iter()
+                .map(|statements| {
+                    scope.spawn(move || {
+                        self.run(move |c| {
+                            Box::pin(async move {
+                                // Each sort in memory where it fits: for this session's builds only.
+                                c.batch_execute("SET maintenance_work_mem = '256MB'").await?;
+                                for sql in &statements {
+                                    c.batch_execute(sql).await?;
+                                }
+                                c.batch_execute("RESET maintenance_work_mem").await?;
+                                Ok(())
+                            })
+                        })
+                    })
+                })
+                .collect();
+            running.into_iter().try_for_each(|lane| {
+                lane.join().map_err(|_| StoreError::Backend("a thread of the copy's last steps failed".into()))?
             })
         })
     }
@@ -313,12 +352,40 @@ impl PgStore {
     }
 }
 
-/// What a copy sets aside while it loads: foreign keys (table, name, definition) and indexes
-/// (name, definition), as the catalog words them.
+/// What a copy sets aside while it loads, as the catalog words it: foreign keys (table, name,
+/// definition) and indexes.
 #[derive(Debug, Default)]
 pub(crate) struct SetAside {
     foreign_keys: Vec<(String, String, String)>,
-    indexes: Vec<(String, String)>,
+    /// Indexes: (table, name, definition).
+    indexes: Vec<(String, String, String)>,
+}
+
+/// Splits `items` into two lanes of about equal weight, the heaviest placed first.
+pub(crate) fn two_lanes<T>(mut items: Vec<T>, weight: impl Fn(&T) -> u64) -> [Vec<T>; 2] {
+    items.sort_by_key(|item| std::cmp::Reverse(weight(item)));
+    let mut lanes: [(u64, Vec<T>); 2] = [(0, Vec::new()), (0, Vec::new())];
+    for item in items {
+        let lighter = if lanes[0].0 <= lanes[1].0 { 0 } else { 1 };
+        lanes[lighter].0 += weight(&item);
+        lanes[lighter].1.push(item);
+    }
+    let [(_, first), (_, second)] = lanes;
+    [first, second]
+}
+
+/// A COPY the server refused, by table and column: `copying facility.inactivated_on: date/time
+/// field value out of range: "2025-02-30"`. A lost connection stays what it is.
+fn refused(table: &str, e: tokio_postgres::Error) -> super::PgError {
+    let Some(db) = e.as_db_error() else { return super::PgError::Db(e) };
+    // PostgreSQL's context reads `COPY facility, line 1, column inactivated_on: "2025-02-30"`.
+    let column = db
+        .where_()
+        .and_then(|w| w.split(", column ").nth(1))
+        .and_then(|rest| rest.split(':').next())
+        .map(|c| format!(".{c}"))
+        .unwrap_or_default();
+    StoreError::Backend(format!("copying {table}{column}: {}", super::describe(&e))).into()
 }
 
 fn out_of_turn() -> StoreError {
@@ -354,4 +421,17 @@ fn in_dependency_order(
         placed.insert(name);
     }
     Ok(ordered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::two_lanes;
+
+    #[test]
+    fn two_lanes_share_the_weight() {
+        let [a, b] =
+            two_lanes(vec![("notes", 43), ("visits", 30), ("patients", 10), ("volumes", 5), ("users", 0)], |t| t.1);
+        assert_eq!(a, [("notes", 43), ("users", 0)]);
+        assert_eq!(b, [("visits", 30), ("patients", 10), ("volumes", 5)]);
+    }
 }

@@ -17,7 +17,7 @@ pub mod schema;
 mod search;
 pub mod target;
 
-pub(crate) use copy::SetAside;
+pub(crate) use copy::{SetAside, two_lanes};
 pub use search::{SearchStatement, rows_by_id_sql, search_statements};
 
 use super::{
