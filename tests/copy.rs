@@ -286,8 +286,8 @@ fn a_value_postgresql_cannot_take_fails_the_copy_with_the_servers_reason() {
     let err = text(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        err.contains("2025-02-30") && err.contains("facility"),
-        "the server's reason, not the other lane's stop: {err}"
+        err.contains("copying facility.inactivated_on: ") && err.contains("2025-02-30"),
+        "the server's reason, by table and column, not the other lane's stop: {err}"
     );
     assert!(!err.contains("side of the copy stopped"), "{err}");
     assert!(err.contains("must not be used: drop it"), "{err}");
