@@ -633,3 +633,91 @@ fn chart_states_and_suspensions_are_read_as_the_desk_decides_with_them() {
         assert!(early[0].delinquent_ids.is_empty());
     });
 }
+
+// ---- the change feed ---------------------------------------------------------------------------
+
+/// A deadline, not a pause: a change is normally seen in a fraction of a second.
+const FEED_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Steps GARCIA's DS-D along the ladder: a change to what the queue shows.
+fn step_garcias_item(f: &common::Fixture) {
+    use chartroom::domain::chart::DeficiencyStatus;
+    use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
+    let ds = garcia_items(f).into_iter().find(|i| i.type_code == "DS-D").unwrap();
+    let write = ItemWrite {
+        id: ds.id,
+        version: ds.version,
+        change: ItemChange::Step,
+        from: ds.status,
+        to: DeficiencyStatus::Dictated,
+        note: String::new(),
+        audit: event("deficiency"),
+    };
+    f.store.apply_deficiency_changes(DeficiencyChanges { items: vec![write], ..Default::default() }).unwrap();
+}
+
+#[test]
+fn a_change_by_one_handle_is_seen_by_another_opened_on_its_own() {
+    use chartroom::store::{ChangeStamp, Topic, Topics};
+    each_backend(|f| {
+        let other = common::another_handle(f);
+        let since = other.wait_for_change(&ChangeStamp::default(), FEED_DEADLINE).unwrap();
+        assert!(!since.is_unknown(), "from nothing known, the store's stamp at once");
+        // The other clerk waits; this one steps an item.
+        let waiting = {
+            let other = other.clone();
+            let since = since.clone();
+            std::thread::spawn(move || other.wait_for_change(&since, FEED_DEADLINE).unwrap())
+        };
+        step_garcias_item(f);
+        let seen = waiting.join().unwrap();
+        assert_eq!(seen.moved_since(&since), Topics::from(Topic::Deficiencies), "{since:?} → {seen:?}");
+        // And the handle that wrote it sees its own change too.
+        let own = f.store.wait_for_change(&since, FEED_DEADLINE).unwrap();
+        assert_eq!(own, seen);
+    });
+}
+
+#[test]
+fn each_change_moves_its_own_topic_and_a_searchs_audit_event_moves_none() {
+    use chartroom::domain::audit::AuditAction;
+    use chartroom::store::{ChangeStamp, Topic, Topics};
+    each_backend(|f| {
+        let stamp = |since: &ChangeStamp| f.store.wait_for_change(since, FEED_DEADLINE).unwrap();
+        let mut since = stamp(&ChangeStamp::default());
+        // A settled search's event, and a chart view's: the audit trail is no screen's topic. A
+        // user's change follows, so that the wait has something to return; only it has moved.
+        let mut search = event("patient");
+        search.action = AuditAction::Search;
+        search.detail = "shape=NAME results=3".into();
+        f.store.append_audit(search).unwrap();
+        f.store.search_patients(&name("SMITH", ""), Page::first(50)).unwrap();
+        f.store.set_user_roles("mlee", vec![Role::ChartAnalyst, Role::HimClerk], event("user")).unwrap();
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Users), "the search moved nothing");
+        since = now;
+
+        step_garcias_item(f);
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Deficiencies));
+        since = now;
+
+        let from = NaiveDate::from_ymd_opt(2025, 3, 10).unwrap();
+        f.store.add_provider_leave("1000000001", from, from + chrono::Duration::days(4), event("provider")).unwrap();
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Physicians));
+    });
+}
+
+#[test]
+fn a_wait_with_nothing_changed_lasts_its_timeout_and_returns_the_same_stamp() {
+    use chartroom::store::ChangeStamp;
+    each_backend(|f| {
+        let since = f.store.wait_for_change(&ChangeStamp::default(), FEED_DEADLINE).unwrap();
+        let timeout = std::time::Duration::from_millis(400);
+        let started = std::time::Instant::now();
+        let again = f.store.wait_for_change(&since, timeout).unwrap();
+        assert_eq!(again, since);
+        assert!(started.elapsed() >= timeout, "it waited, rather than answer at once: {:?}", started.elapsed());
+    });
+}

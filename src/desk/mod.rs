@@ -19,7 +19,7 @@ use crate::domain::query::{NameQuery, QueryShape, SearchQuery};
 use crate::domain::role::{Permission, Role, allows};
 use crate::domain::ssn::SsnKey;
 use crate::store::{
-    AuditFilter, NameLookup, NewUser, Page, PatientLookup, SearchPage, Store, StoreError, StoreInfo, User,
+    AuditFilter, ChangeStamp, NameLookup, NewUser, Page, PatientLookup, SearchPage, Store, StoreError, StoreInfo, User,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
@@ -237,6 +237,12 @@ impl Desk {
 
     pub fn store_info(&self) -> DeskResult<StoreInfo> {
         Ok(self.store.info()?)
+    }
+
+    /// Waits until something a screen shows changed after `since`, or `timeout` passes
+    /// ([`Store::wait_for_change`]). Counters only, no patient data: nothing to permit or audit.
+    pub fn wait_for_change(&self, since: &ChangeStamp, timeout: std::time::Duration) -> DeskResult<ChangeStamp> {
+        Ok(self.store.wait_for_change(since, timeout)?)
     }
 
     /// Records that this session began (the terminal program calls it once).

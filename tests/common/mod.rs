@@ -51,6 +51,14 @@ pub fn sqlite_empty() -> Fixture {
     Fixture { dir, store }
 }
 
+/// A second handle on a fixture's store, opened on its own as another clerk's program opens it
+/// (for SQLite, a second `open` of the same file).
+pub fn another_handle(fixture: &Fixture) -> Arc<dyn Store> {
+    let file = fixture.dir.path().join("chartroom.db");
+    assert!(file.exists(), "a second handle on this backend's fixture is not made here yet");
+    Arc::new(SqliteStore::open(&file).unwrap())
+}
+
 pub fn patient(
     mrn: &str,
     family: &str,
