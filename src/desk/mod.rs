@@ -291,15 +291,24 @@ impl Desk {
 
     /// Opens a chart and records the view.
     pub fn open_chart(&self, patient_id: i64) -> DeskResult<Chart> {
+        let chart = self.reread_chart(patient_id)?;
+        let event =
+            self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
+        self.store.append_audit(event)?;
+        Ok(chart)
+    }
+
+    /// The chart on screen read again, to follow another clerk's work on it. No view is recorded:
+    /// the clerk's view of this patient was recorded when she opened the chart, and a screen keeping
+    /// itself current is not another look (nor should every chart open in the department write an
+    /// event each time anyone completes a deficiency).
+    pub fn reread_chart(&self, patient_id: i64) -> DeskResult<Chart> {
         self.require(Permission::ViewChart)?;
         let mut chart = self
             .store
             .load_chart(patient_id)?
             .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?;
         chart.order_deficiencies();
-        let event =
-            self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
-        self.store.append_audit(event)?;
         Ok(chart)
     }
 

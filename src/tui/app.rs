@@ -14,7 +14,7 @@ use crate::domain::chart::Chart;
 use crate::domain::deficiency::DelinquencyRate;
 use crate::domain::query::QueryShape;
 use crate::domain::role::Role;
-use crate::store::{CompletionOutcome, QueueCounts, QueueFilter, QueuePage, QueueSort};
+use crate::store::{CompletionOutcome, QueueCounts, QueueFilter, QueuePage, QueueSort, Topic, Topics};
 use crossterm::event::{KeyEvent, KeyEventKind};
 use std::sync::Arc;
 
@@ -131,9 +131,9 @@ pub enum Msg {
         verb: &'static str,
         result: Result<CompletionOutcome, String>,
     },
-    /// The header's timer: its facts (facility, role, roles) are read again, so a role changed
-    /// from another shell reaches the header and the checks before a question within seconds.
-    HeaderTick,
+    /// The store's change feed: what moved since the last message (another clerk's work, or this
+    /// one's). The screen in view reads again what it shows of these topics.
+    StoreChanged(Topics),
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -156,6 +156,11 @@ pub enum Command {
     OpenChartByMrn {
         id: RequestId,
         mrn: String,
+    },
+    /// The open chart read again after another clerk's work, without recording another view.
+    RefreshChart {
+        id: RequestId,
+        patient_id: i64,
     },
     RecordSearch {
         shape: QueryShape,
@@ -301,6 +306,10 @@ pub struct App {
     pub dirty: bool,
     /// Why the header's facts could not be read last time, to say it once.
     info_failed: Option<String>,
+    /// What the store changed under the queue and the chart since they last read it, read again
+    /// when they are in view with nothing open over them ([`App::catch_up`]).
+    queue_stale: Topics,
+    chart_stale: bool,
 }
 
 impl App {
@@ -328,6 +337,8 @@ impl App {
             pending_audit: None,
             dirty: true,
             info_failed: None,
+            queue_stale: Topics::NONE,
+            chart_stale: false,
         };
         app.set_size(size.0, size.1);
         app
@@ -372,7 +383,8 @@ impl App {
         // waiting message before it draws, and a later one that changes nothing (the header read
         // again, a stale answer) must not cancel the frame an earlier one asked for.
         let owed = self.dirty;
-        let commands = self.update_inner(msg);
+        let mut commands = self.update_inner(msg);
+        commands.extend(self.catch_up());
         self.dirty |= owed;
         // Progress lines change many times a second; only their outcome is worth keeping.
         if !progress
@@ -400,9 +412,9 @@ impl App {
                 self.set_size(w, h);
                 Vec::new()
             }
-            Msg::HeaderTick => {
+            Msg::StoreChanged(topics) => {
                 self.dirty = false;
-                if self.quitting { Vec::new() } else { vec![Command::LoadInfo] }
+                self.on_store_changed(topics)
             }
             Msg::InfoLoaded(Ok(info)) => {
                 self.info_failed = None;
@@ -416,7 +428,7 @@ impl App {
                 self.header = header;
                 Vec::new()
             }
-            // The timer's reads fail alike while the store is away: said once, not every few seconds.
+            // Reads fail alike while the store is away: said once, not at every change.
             Msg::InfoLoaded(Err(e)) if self.info_failed.as_ref() == Some(&e) => {
                 self.dirty = false;
                 Vec::new()
@@ -478,14 +490,22 @@ impl App {
                 }
                 self.queue.refreshing = None;
                 match result {
-                    Ok(page) => self.queue.refresh(page.rows),
+                    // Read again after every change: a frame only when a row on screen differs.
+                    Ok(page) => self.dirty = self.queue.refresh(page),
                     Err(e) => self.toast = Some(e),
                 }
                 self.standings_wanted()
             }
             Msg::StandingsLoaded(result) => {
                 match result {
-                    Ok(standings) => self.queue.standings.extend(standings.into_iter().map(|s| (s.provider_id, s))),
+                    Ok(standings) => {
+                        let mut changed = false;
+                        for standing in standings {
+                            let before = self.queue.standings.insert(standing.provider_id, standing.clone());
+                            changed |= before.as_ref() != Some(&standing);
+                        }
+                        self.dirty = changed;
+                    }
                     Err(e) => self.toast = Some(e),
                 }
                 Vec::new()
@@ -496,6 +516,7 @@ impl App {
                     if std::mem::take(&mut self.queue.refreshing_physician)
                         && self.queue.physician.as_ref().is_some_and(|p| p.provider_id == standing.provider_id) =>
                 {
+                    self.dirty = self.queue.physician.as_ref() != Some(&standing);
                     self.queue.physician = Some(standing);
                     Vec::new()
                 }
@@ -573,7 +594,10 @@ impl App {
             }
             Msg::QueueCounted(result) => {
                 match result {
-                    Ok(counts) => self.queue.counts = Some(counts),
+                    Ok(counts) => {
+                        self.dirty = self.queue.counts.as_ref() != Some(&counts);
+                        self.queue.counts = Some(counts);
+                    }
                     Err(e) => self.toast = Some(e),
                 }
                 Vec::new()
@@ -588,6 +612,9 @@ impl App {
                             }
                         } else {
                             self.queue.picked.clear();
+                            // Rows worked here keep their place whatever the next read says, so a
+                            // second action by row number names what the first one saw.
+                            self.queue.worked.extend(outcome.completed.iter().copied());
                         }
                         // Closed items keep their row, shown as done: the numbers on screen stay
                         // the clerk's until she reloads.
@@ -610,6 +637,41 @@ impl App {
                 commands
             }
             Msg::Terminate => self.quit(),
+        }
+    }
+
+    /// The store's change feed said `topics` moved. The header is on every screen and is read at
+    /// once; the queue and the chart are marked, and read again when in view ([`App::catch_up`]).
+    fn on_store_changed(&mut self, topics: Topics) -> Vec<Command> {
+        if self.quitting {
+            return Vec::new();
+        }
+        if self.queue.loaded && (topics.contains(Topic::Deficiencies) || topics.contains(Topic::Physicians)) {
+            self.queue_stale = self.queue_stale.union(topics);
+        }
+        if self.chart.is_some() && topics.contains(Topic::Deficiencies) {
+            self.chart_stale = true;
+        }
+        if topics.contains(Topic::Users) { vec![Command::LoadInfo] } else { Vec::new() }
+    }
+
+    /// Reads again what the store changed under the screen in view — once nothing is open over it
+    /// (the row numbers a clerk is typing, or a question, stay about the rows she sees) and no read
+    /// of it is already on its way (it could have started before the change).
+    fn catch_up(&mut self) -> Vec<Command> {
+        if self.overlay.is_some() || self.quitting {
+            return Vec::new();
+        }
+        match self.screen {
+            Screen::Queue if !self.queue_stale.is_empty() && self.queue.latest.is_none() => {
+                let topics = std::mem::take(&mut self.queue_stale);
+                self.follow_queue(topics)
+            }
+            Screen::Chart if self.chart_stale && self.pending_chart.is_none() => {
+                self.chart_stale = false;
+                self.reread_chart()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -997,7 +1059,7 @@ impl App {
         match result {
             Ok(chart) => match self.chart.as_mut() {
                 Some(open) if refresh && open.chart.patient.patient_id == chart.patient.patient_id => {
-                    open.refresh(*chart)
+                    self.dirty = open.refresh(*chart);
                 }
                 _ => {
                     self.chart = Some(ChartState::new(*chart, encounter_id));

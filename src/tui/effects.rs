@@ -3,8 +3,9 @@
 
 use super::app::{Command, HeaderInfo, Msg, PAGE_SIZE, RequestId};
 use crate::desk::Desk;
-use crate::store::Page;
+use crate::store::{ChangeStamp, Page};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub struct Effects {
@@ -98,6 +99,11 @@ impl Effects {
                 id,
                 encounter_id,
                 result: desk.open_chart(patient_id).map(Box::new).map_err(|e| e.to_string()),
+            }),
+            Command::RefreshChart { id, patient_id } => self.background(move |desk| Msg::ChartLoaded {
+                id,
+                encounter_id: None,
+                result: desk.reread_chart(patient_id).map(Box::new).map_err(|e| e.to_string()),
             }),
             Command::OpenChartByMrn { id, mrn } => self.background(move |desk| Msg::ChartLoaded {
                 id,
@@ -217,6 +223,15 @@ impl Effects {
         }
     }
 
+    /// Follows the store's change feed for as long as the program runs: a task on the blocking pool
+    /// waits on the store and sends `StoreChanged` with the topics that moved. It ends within one
+    /// wait once the event loop is gone (the runtime waits for it when the program leaves).
+    pub fn follow_store(&self) {
+        let desk = self.desk.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || follow_store(&desk, &tx));
+    }
+
     /// Runs a blocking desk call on tokio's blocking pool and sends its message.
     fn background(&self, job: impl FnOnce(&Desk) -> Msg + Send + 'static) {
         let desk = self.desk.clone();
@@ -239,6 +254,43 @@ impl Effects {
                     }
                 }
                 other => self.run(other),
+            }
+        }
+    }
+}
+
+/// How long one wait on the change feed lasts: also how long the program may take to leave after
+/// its last frame.
+const FEED_WAIT: Duration = Duration::from_millis(250);
+/// The longest pause between tries while the feed fails (the store unreachable, a file replaced).
+const FEED_RETRY_MAX: Duration = Duration::from_secs(5);
+
+fn follow_store(desk: &Desk, tx: &UnboundedSender<Msg>) {
+    // Unknown at first: the first answer is the store's stamp as the screens first read it.
+    let mut since = ChangeStamp::default();
+    let mut retry = Duration::ZERO;
+    while !tx.is_closed() {
+        match desk.wait_for_change(&since, FEED_WAIT) {
+            Ok(now) => {
+                if retry > Duration::ZERO {
+                    tracing::info!("following the store's changes again");
+                    retry = Duration::ZERO;
+                }
+                let moved = now.moved_since(&since);
+                if !since.is_unknown() && !moved.is_empty() && tx.send(Msg::StoreChanged(moved)).is_err() {
+                    return;
+                }
+                since = now;
+            }
+            Err(e) => {
+                if retry == Duration::ZERO {
+                    tracing::warn!(error = %e, "could not follow the store's changes; trying again");
+                }
+                retry = (retry * 2).clamp(Duration::from_millis(250), FEED_RETRY_MAX);
+                let until = std::time::Instant::now() + retry;
+                while std::time::Instant::now() < until && !tx.is_closed() {
+                    std::thread::sleep(FEED_WAIT.min(until.saturating_duration_since(std::time::Instant::now())));
+                }
             }
         }
     }

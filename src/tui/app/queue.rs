@@ -33,6 +33,38 @@ impl App {
         commands
     }
 
+    /// Another clerk's work (or this one's) moved `topics`: the rows on screen are read again with
+    /// the same filter and sort, as many as are loaded, with the counts and the standings shown;
+    /// each answer draws a frame only when it differs from what is on screen.
+    pub(super) fn follow_queue(&mut self, topics: Topics) -> Vec<Command> {
+        let mut commands = Vec::new();
+        if topics.contains(Topic::Deficiencies) {
+            let id = self.next_request();
+            self.queue.refreshing = Some(id);
+            self.queue.filter.today = Some(self.today);
+            let limit = self.queue.rows.len() + PAGE_SIZE;
+            commands.push(Command::RefreshQueue {
+                id,
+                filter: self.queue.filter.clone(),
+                sort: self.queue.sort,
+                limit,
+            });
+            commands.push(Command::CountQueue);
+        }
+        commands.extend(self.reread_physician());
+        // The group lines count each physician's items and name a suspension: kept on screen (no
+        // blank lines while they are read) and replaced where they changed.
+        if self.queue.sort == QueueSort::Physician && self.queue.physician.is_none() {
+            let mut provider_ids: Vec<i64> = self.queue.rows.iter().map(|r| r.provider_id).collect();
+            provider_ids.sort_unstable();
+            provider_ids.dedup();
+            if !provider_ids.is_empty() {
+                commands.push(Command::LoadStandings { provider_ids });
+            }
+        }
+        commands
+    }
+
     /// The physician view's standing, read again.
     fn reread_physician(&mut self) -> Vec<Command> {
         match &self.queue.physician {
