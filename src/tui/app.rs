@@ -310,6 +310,11 @@ pub struct App {
     /// when they are in view with nothing open over them ([`App::catch_up`]).
     queue_stale: Topics,
     chart_stale: bool,
+    /// The band's counts asked for and not answered yet, and whether another clerk's change owes a
+    /// new count: a count reads every open item (half a second at a million patients), so the
+    /// rows are read first and at most one count is on its way however fast changes come.
+    counts_asked: usize,
+    counts_owed: bool,
 }
 
 impl App {
@@ -339,6 +344,8 @@ impl App {
             info_failed: None,
             queue_stale: Topics::NONE,
             chart_stale: false,
+            counts_asked: 0,
+            counts_owed: false,
         };
         app.set_size(size.0, size.1);
         app
@@ -494,7 +501,9 @@ impl App {
                     Ok(page) => self.dirty = self.queue.refresh(page),
                     Err(e) => self.toast = Some(e),
                 }
-                self.standings_wanted()
+                let mut commands = self.standings_wanted();
+                commands.extend(self.owed_counts());
+                commands
             }
             Msg::StandingsLoaded(result) => {
                 match result {
@@ -593,6 +602,7 @@ impl App {
                 refresh
             }
             Msg::QueueCounted(result) => {
+                self.counts_asked = self.counts_asked.saturating_sub(1);
                 match result {
                     Ok(counts) => {
                         self.dirty = self.queue.counts.as_ref() != Some(&counts);
@@ -600,7 +610,7 @@ impl App {
                     }
                     Err(e) => self.toast = Some(e),
                 }
-                Vec::new()
+                self.owed_counts()
             }
             Msg::Completed { verb, result } => {
                 let from_chart = self.screen == Screen::Chart;

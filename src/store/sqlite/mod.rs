@@ -38,7 +38,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READER_POOL_SIZE: usize = 4;
 /// How often the change feed asks whether the file changed: a change is on another clerk's screen
 /// well within a second, and the question costs no I/O.
-const WATCH_EVERY: Duration = Duration::from_millis(150);
+const WATCH_EVERY: Duration = Duration::from_millis(100);
 
 type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
 
