@@ -605,6 +605,32 @@ fn a_run_whose_process_died_is_taken_over_with_an_audit_event() {
 }
 
 #[test]
+fn a_run_taken_over_while_it_works_finishes_nothing_of_its_takers_and_says_so() {
+    let f = scenario();
+    let store = f.store.clone();
+    let mut taken_over = None;
+    // Once the run holds its claim, another run takes it over as abandoned (as one that saw its
+    // process gone would): the taker's claim is the day's from then on.
+    let mut take_over = |step: String| {
+        if taken_over.is_some() || !step.contains("finding the charts") {
+            return;
+        }
+        let [held] = &store.nightly_claims().unwrap()[..] else { panic!("one claim held") };
+        let taker = chartroom::store::NightlyClaim {
+            started_at: held.started_at + chrono::Duration::seconds(1),
+            pid: held.pid + 1,
+            ..held.clone()
+        };
+        assert!(store.begin_nightly(taker.clone(), Some(held.started_at), common::event("nightly_run")).unwrap());
+        taken_over = Some(taker);
+    };
+    let err = desk_on(&f, "mlee", d(2, 11)).nightly_with_progress(d(2, 11), None, &mut take_over).unwrap_err();
+    assert!(err.to_string().contains("was taken over by another process while this one ran"), "{err}");
+    let taker = taken_over.expect("the run went as far as analysing");
+    assert_eq!(f.store.nightly_claims().unwrap(), [taker], "the taker's claim, unfinished: its run finishes it");
+}
+
+#[test]
 fn a_run_held_by_a_live_process_is_refused_with_who_holds_it() {
     let f = scenario();
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string();

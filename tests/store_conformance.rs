@@ -13,8 +13,119 @@ use chartroom::store::{AuditFilter, NewUser, Page, PatientLookup, RecordBatch, S
 use chrono::NaiveDate;
 use common::{backends, event, patient, populate};
 
+// The tests of each part of the trait, beside this file. A test crate's root resolves `mod x;` to
+// tests/x.rs, so each names its file; Cargo makes no target of files in a directory without main.rs.
+#[path = "store_conformance/admin.rs"]
+mod admin;
+#[path = "store_conformance/completion.rs"]
+mod completion;
+#[path = "store_conformance/guard.rs"]
+mod guard;
+#[path = "store_conformance/nightly.rs"]
+mod nightly;
+#[path = "store_conformance/records.rs"]
+mod records;
+
+/// Runs `test` on the scenario hospital (`common::populate`) in every backend.
 fn each_backend(test: impl Fn(&common::Fixture)) {
+    each_named_backend(|_, fixture| test(fixture));
+}
+
+/// [`each_backend`], telling the test which backend it runs on: for the few promises that differ
+/// by engine (a backup is the engine's own).
+fn each_named_backend(test: impl Fn(&str, &common::Fixture)) {
     for (name, make) in backends() {
+        eprintln!("backend: {name}");
+        let fixture = make();
+        populate(&*fixture.store);
+        run_unless_pending(name, || test(name, &fixture));
+    }
+}
+
+/// Runs one backend's test; a PostgreSQL method not built yet (its engineer's work is still on a
+/// branch) skips the test there with the reason printed, and only that. Goes when the last lands.
+fn run_unless_pending(backend: &str, test: impl FnOnce()) {
+    if backend != "postgres" {
+        return test();
+    }
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(test)) {
+        let text = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        if text.contains("is not built on PostgreSQL yet") {
+            eprintln!("backend: postgres skipped: {text}");
+        } else {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// Runs `test` on a store of every backend as it is made: no facility, user or patient.
+fn each_empty_backend(test: impl Fn(&common::Fixture)) {
+    for (name, make) in backends() {
+        eprintln!("backend: {name} (empty)");
+        let fixture = make();
+        run_unless_pending(name, || test(&fixture));
+    }
+}
+
+/// Every audit event of the store, oldest first.
+fn audit_trail(store: &dyn chartroom::store::Store) -> Vec<chartroom::domain::audit::AuditEvent> {
+    let mut events = store.list_audit(&AuditFilter { limit: 1_000_000, ..Default::default() }).unwrap();
+    events.reverse();
+    events
+}
+
+/// The audit events written since the trail was `before` long, oldest first.
+fn audit_since(
+    store: &dyn chartroom::store::Store,
+    before: &[chartroom::domain::audit::AuditEvent],
+) -> Vec<chartroom::domain::audit::AuditEvent> {
+    let last = before.last().map_or(i64::MIN, |e| e.id);
+    audit_trail(store).into_iter().filter(|e| e.id > last).collect()
+}
+
+/// An audit event told apart from the others by its detail.
+fn noted(entity: &str, detail: &str) -> chartroom::domain::audit::NewAuditEvent {
+    let mut audit = event(entity);
+    audit.detail = detail.into();
+    audit
+}
+
+/// Asserts that the call was refused without an audit event: the event goes in the same transaction
+/// as the change, so an event written for a refused call would record a change that never happened.
+/// Each test checks the data itself too. Returns the error.
+#[track_caller]
+fn fails_writing_nothing<T: std::fmt::Debug>(
+    store: &dyn chartroom::store::Store,
+    call: impl FnOnce() -> Result<T, StoreError>,
+) -> StoreError {
+    let before = audit_trail(store);
+    let err = call().expect_err("the call is refused");
+    let written = audit_since(store, &before);
+    assert!(written.is_empty(), "a refused call wrote audit events: {written:#?}");
+    err
+}
+
+/// The details of the audit events written since `before`, oldest first.
+fn details_since(store: &dyn chartroom::store::Store, before: &[chartroom::domain::audit::AuditEvent]) -> Vec<String> {
+    audit_since(store, before).into_iter().map(|e| e.detail).collect()
+}
+
+/// Who builds the chart-completion methods on PostgreSQL: the tests that call them skip there until
+/// that work lands (then these skips go).
+const PG_DEFICIENCY: &str = "task D, src/store/postgres/deficiency/";
+
+/// [`each_backend`], but PostgreSQL is skipped, with the reason printed, while `pending` has not
+/// built the methods the test calls there.
+fn each_backend_but_pg_pending(pending: &str, test: impl Fn(&common::Fixture)) {
+    for (name, make) in backends() {
+        if name == "postgres" {
+            eprintln!("backend: postgres skipped: this test calls methods not built on PostgreSQL yet ({pending})");
+            continue;
+        }
         eprintln!("backend: {name}");
         let fixture = make();
         populate(&*fixture.store);
@@ -345,23 +456,10 @@ fn names_are_kept_exactly_as_given_even_hostile_ones() {
 }
 
 #[test]
-fn a_backup_is_a_consistent_copy() {
-    each_backend(|f| {
-        let destination = f.dir.path().join("copy.db");
-        f.store.backup_to(&destination, event("store")).unwrap();
-        let copy = chartroom::store::sqlite::SqliteStore::open(&destination).unwrap();
-        use chartroom::store::Store;
-        let found = copy.search_patients(&PatientLookup::Mrn(Mrn::parse("204511").unwrap()), Page::first(1)).unwrap();
-        assert_eq!(found.rows.len(), 1);
-        assert!(f.store.backup_to(&destination, event("store")).is_err(), "never overwrites a file");
-    });
-}
-
-#[test]
 fn the_deficiency_queue_pages_sorts_and_filters() {
     use chartroom::domain::chart::DeficiencyStatus;
     use chartroom::store::{QueueFilter, QueueSort};
-    each_backend(|f| {
+    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
         let today = common::today();
         let all = QueueFilter { today: Some(today), ..Default::default() };
         for sort in [QueueSort::Age, QueueSort::Physician, QueueSort::Type, QueueSort::Mrn, QueueSort::Discharge] {
@@ -408,7 +506,7 @@ fn the_deficiency_queue_pages_sorts_and_filters() {
 
 #[test]
 fn the_queue_vocabulary_names_what_a_filter_can_match() {
-    each_backend(|f| {
+    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
         let vocabulary = f.store.queue_vocabulary().unwrap();
         assert!(vocabulary.types.iter().any(|t| t == "DS-D"), "{vocabulary:?}");
         assert!(vocabulary.facilities.iter().any(|t| t == "RGH"), "{vocabulary:?}");
@@ -434,7 +532,7 @@ fn garcia_items(f: &common::Fixture) -> Vec<chartroom::domain::completion::ItemS
 fn items_are_read_with_their_labels_and_a_change_is_written_only_at_the_version_read() {
     use chartroom::domain::chart::DeficiencyStatus;
     use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend(|f| {
+    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
         let items = garcia_items(f);
         assert_eq!(items.len(), 3);
         assert!(items.iter().all(|i| i.account == "A25-000781" && i.mrn == "204511"), "{items:#?}");
@@ -474,7 +572,7 @@ fn items_are_read_with_their_labels_and_a_change_is_written_only_at_the_version_
 fn a_conflict_anywhere_in_a_change_writes_nothing_of_it() {
     use chartroom::domain::completion::ChartStatus;
     use chartroom::store::{ChartWrite, DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend(|f| {
+    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
         let items = garcia_items(f);
         let chart = f.store.chart_completion("A25-000781").unwrap().unwrap();
         assert_eq!(chart.open_ids.len(), 3);
@@ -515,7 +613,7 @@ fn a_conflict_anywhere_in_a_change_writes_nothing_of_it() {
 fn a_pause_moves_the_delinquent_date_and_is_kept_with_its_days() {
     use chartroom::domain::completion::PauseSpan;
     use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend(|f| {
+    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
         let ds = garcia_items(f).into_iter().find(|i| i.type_code == "DS-D").unwrap();
         let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
         let span = PauseSpan { from: d(2, 20), to: d(2, 25), days: 5 };
@@ -539,7 +637,7 @@ fn a_pause_moves_the_delinquent_date_and_is_kept_with_its_days() {
 #[test]
 fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name() {
     use chartroom::store::NightlyClaim;
-    each_backend(|f| {
+    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
         let day = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
         let at = |h| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 3, h, 0, 0).unwrap();
         let claim = |h, pid| NightlyClaim {
@@ -561,10 +659,10 @@ fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name(
         let unfinished: Vec<_> = held.iter().filter(|c| c.finished_at.is_none()).collect();
         assert_eq!(unfinished.len(), 1);
         assert_eq!((unfinished[0].pid, unfinished[0].host.as_str()), (42, "hima"));
-        f.store.release_nightly(day, event("nightly_run")).unwrap();
+        f.store.release_nightly(day, at(3), event("nightly_run")).unwrap();
         assert!(f.store.nightly_claims().unwrap().iter().all(|c| c.finished_at.is_some()));
         assert!(f.store.begin_nightly(claim(4, 43), None, event("nightly_run")).unwrap());
-        f.store.finish_nightly(day, at(5), "done", event("nightly_run")).unwrap();
+        f.store.finish_nightly(day, at(4), at(5), "done", event("nightly_run")).unwrap();
         assert!(!f.store.begin_nightly(claim(6, 44), None, event("nightly_run")).unwrap(), "finished: nothing to do");
         let last = f.store.nightly_claims().unwrap();
         assert_eq!(last.iter().filter(|c| c.finished_at == Some(at(5))).count(), 1);
@@ -575,7 +673,7 @@ fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name(
 fn notices_are_one_per_physician_facility_level_and_day() {
     use chartroom::domain::deficiency::NoticeLevel;
     use chartroom::store::NoticeDraft;
-    each_backend(|f| {
+    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
         let items = garcia_items(f);
         let ds = items.iter().find(|i| i.type_code == "DS-D").unwrap();
         let day = NaiveDate::from_ymd_opt(2025, 2, 24).unwrap();
@@ -613,7 +711,7 @@ fn notices_are_one_per_physician_facility_level_and_day() {
 
 #[test]
 fn chart_states_and_suspensions_are_read_as_the_desk_decides_with_them() {
-    each_backend(|f| {
+    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
         let items = garcia_items(f);
         let encounter = items[0].encounter_id;
         let states = f.store.chart_states(&[encounter, 999_999]).unwrap();

@@ -8,7 +8,7 @@ use crate::domain::completion::ChartStatus;
 use crate::domain::deficiency::{DeficiencyPolicy, Leave, NoticeLevel, standard_deficiencies, suspension_proposed};
 use crate::domain::role::Permission;
 use crate::store::{AnalysedChart, NewSeededDeficiency, NoticeDraft};
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -195,29 +195,43 @@ impl Desk {
         let through = self.nightly_through()?;
         check_nightly_date(date, self.today(), through).map_err(DeskError::Invalid)?;
         progress(format!("Nightly run for {date}: claiming the run…"));
-        if !self.claim_nightly(date)? {
+        let Some(started_at) = self.claim_nightly(date)? else {
             return Ok(NightlySummary { run_on: date, already_ran: true, ..Default::default() });
-        }
+        };
         match self.nightly_body(date, through, letters_dir, progress) {
             Ok(summary) => {
                 let detail = format!(
                     "nightly {date} finished: {} charts analysed, {} deficiencies, {} notices",
                     summary.encounters_analysed, summary.deficiencies_created, summary.notices_created
                 );
-                self.store().finish_nightly(
-                    date,
-                    self.now(),
-                    &format!("{summary:?}"),
-                    self.audit_event(AuditAction::Update, "nightly_run", detail),
-                )?;
+                self.store()
+                    .finish_nightly(
+                        date,
+                        started_at,
+                        self.now(),
+                        &format!("{summary:?}"),
+                        self.audit_event(AuditAction::Update, "nightly_run", detail),
+                    )
+                    .map_err(|e| match e {
+                        // Taken over as abandoned while this run worked: the other run holds the
+                        // day and finishes it; what this one wrote stays (every step is idempotent).
+                        crate::store::StoreError::NotFound(_) => DeskError::Invalid(format!(
+                            "the nightly run for {date} was taken over by another process while this one ran; \
+                             that run finishes the day (chartroom nightly --status shows it)"
+                        )),
+                        other => other.into(),
+                    })?;
                 Ok(summary)
             }
             Err(failure) => {
                 // Give the claim up, so that a rerun can write what is missing; the failure is
                 // what the clerk needs to read, whatever becomes of the release.
                 let detail = format!("nightly {date} failed: {failure}");
-                let _ =
-                    self.store().release_nightly(date, self.audit_event(AuditAction::Update, "nightly_run", detail));
+                let _ = self.store().release_nightly(
+                    date,
+                    started_at,
+                    self.audit_event(AuditAction::Update, "nightly_run", detail),
+                );
                 Err(failure)
             }
         }
@@ -244,11 +258,14 @@ impl Desk {
     }
 
     /// Claims the run for `date`, taking over a claim whose process no longer exists on this
-    /// machine; false when the day's run had already finished.
-    fn claim_nightly(&self, date: NaiveDate) -> DeskResult<bool> {
+    /// machine. Returns the claim's `started_at`, which names it to finish or release it; None when
+    /// the day's run had already finished.
+    fn claim_nightly(&self, date: NaiveDate) -> DeskResult<Option<DateTime<Utc>>> {
+        // Whole seconds: the store keeps a claim's instant to the second, and names it by that.
+        let started_at = self.now().trunc_subsecs(0);
         let claim = crate::store::NightlyClaim {
             run_on: date,
-            started_at: self.now(),
+            started_at,
             finished_at: None,
             username: self.user().username.clone(),
             host: this_host(),
@@ -281,8 +298,16 @@ impl Desk {
             if other.run_on == date {
                 replacing = Some((other.started_at, detail));
             } else {
-                self.store()
-                    .release_nightly(other.run_on, self.audit_event(AuditAction::Update, "nightly_run", detail))?;
+                let audit = self.audit_event(AuditAction::Update, "nightly_run", detail);
+                self.store().release_nightly(other.run_on, other.started_at, audit).map_err(|e| match e {
+                    // Released or taken over by another run since it was read: that run is at work.
+                    crate::store::StoreError::NotFound(_) => DeskError::Invalid(format!(
+                        "the nightly run for {} was taken over by another process a moment ago \
+                         (chartroom nightly --status shows it)",
+                        other.run_on
+                    )),
+                    e => e.into(),
+                })?;
             }
         }
         let detail = match &replacing {
@@ -290,13 +315,14 @@ impl Desk {
             None => format!("nightly {date} started"),
         };
         let audit = self.audit_event(AuditAction::Update, "nightly_run", detail);
-        self.store().begin_nightly(claim, replacing.map(|(at, _)| at), audit).map_err(|e| match e {
+        let claimed = self.store().begin_nightly(claim, replacing.map(|(at, _)| at), audit).map_err(|e| match e {
             crate::store::StoreError::Busy => DeskError::Invalid(format!(
                 "the nightly run for {date} was claimed by another process a moment ago \
-                 (chartroom nightly --status shows it)"
+                     (chartroom nightly --status shows it)"
             )),
             other => other.into(),
-        })
+        })?;
+        Ok(claimed.then_some(started_at))
     }
 
     fn nightly_body(

@@ -33,7 +33,8 @@ pub struct ImportBatch {
     pub procedures: Vec<ImportedProcedure>,
     pub documents: Vec<ImportedDocument>,
     /// The batch's audit event, written in the same transaction as its records: a killed import
-    /// leaves no record that no event accounts for.
+    /// leaves no record that no event accounts for. Its instant stamps the rows. None only while
+    /// the desk builds the batch (a dry run writes nothing): the store refuses a batch without it.
     pub audit: Option<crate::domain::audit::NewAuditEvent>,
 }
 

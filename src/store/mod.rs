@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod deficiencies;
 pub mod imports;
+pub mod postgres;
 pub mod records;
 pub mod sqlite;
 
@@ -50,6 +51,13 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store error: {0}")]
     Backend(String),
+    /// The networked store's server cannot be reached, or the connection to it was lost: says what
+    /// was tried (host, port, user, database; never a password).
+    #[error("the database server cannot be reached: {0}")]
+    Unreachable(String),
+    /// An operation this kind of store does not do, with what to do instead.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -128,6 +136,12 @@ pub struct StoreInfo {
     /// The store holds patients or users that `demo` did not make.
     pub has_real_data: bool,
     pub facilities: Vec<Facility>,
+    /// How many patients the store has made: the greatest patient id, cheap at ten million (every
+    /// open terminal reads it each few seconds with the header), and zero exactly when the store
+    /// holds no patient (`demo` and an import ask that; `demo` and `bench` print it). Patients are
+    /// never deleted, so on SQLite, where a refused batch leaves no id used, it is the count; a
+    /// PostgreSQL sequence is not rolled back with a refused batch, so there it may exceed the count
+    /// by the ids refused batches drew.
     pub patient_count: i64,
 }
 
@@ -158,7 +172,9 @@ pub trait Store: Send + Sync {
     /// Writes records from another system in one transaction with the batch's audit event: each
     /// found by its source identifier is left or updated, each new one is created (numbered and
     /// matched by the domain's rules: `domain::mrn`, `domain::account`, `domain::visit`). An
-    /// encounter whose patient is neither in the batch nor in the store is `NotFound`.
+    /// encounter whose patient is neither in the batch nor in the store is `NotFound`. Every row is
+    /// stamped with the event's instant, as in [`Store::insert_batch`]; a batch without its event
+    /// is refused, and nothing written.
     fn apply_import(&self, batch: imports::ImportBatch) -> StoreResult<imports::ImportCounts>;
     /// Whether an earlier import brought the record known in `system` as `source_id`.
     fn has_imported(&self, record: imports::SourceRecord, system: &str, source_id: &str) -> StoreResult<bool>;
@@ -208,20 +224,27 @@ pub trait Store: Send + Sync {
     /// Retires a type: no new deficiencies of it; existing ones stay.
     fn retire_deficiency_type(&self, code: &str, audit: NewAuditEvent) -> StoreResult<()>;
     /// Inpatient encounters discharged after `after` (if any) and on or before `through`, with no
-    /// chart-completion record yet, with their documents.
+    /// chart-completion record yet, with their documents. The inpatient stays an import left
+    /// waiting (all it brought but those discharged before the batch's `open_since`) are among
+    /// them once discharged on or before `through`, however long before `after`: the window moves
+    /// on with each run, and an import brings old discharges after it. Each waits until
+    /// [`Store::record_analysis`] opens its record.
     fn encounters_to_analyse(
         &self,
         after: Option<NaiveDate>,
         through: NaiveDate,
     ) -> StoreResult<Vec<DischargedEncounter>>;
     /// Opens the chart-completion record of each encounter with the status the desk decided and
-    /// writes its deficiencies, each with a history row and an audit event, in one transaction. An
-    /// encounter analysed meanwhile (by a concurrent run) is left as it is.
+    /// writes its deficiencies, each with a history row and an audit event naming its patient and
+    /// physician, in one transaction. An encounter analysed meanwhile (by a concurrent run) is left
+    /// as it is. Returns how many deficiencies were written.
     fn record_analysis(&self, analysed: Vec<AnalysedChart>, audit: NewAuditEvent) -> StoreResult<usize>;
     /// Every open deficiency, as the nightly run reads them for notices.
     fn open_items(&self) -> StoreResult<Vec<OpenItem>>;
     /// Records notices; one that exists (same physician, facility, level and day) is left alone.
-    /// Returns the ids of the notices new to the store.
+    /// The items of each notice recorded have been sent its level ([`OpenItem::notice_level`]
+    /// keeps the highest); those of a notice left alone have not. Returns the ids of the notices
+    /// new to the store, in the order given.
     fn record_notices(&self, notices: Vec<(NoticeDraft, NewAuditEvent)>) -> StoreResult<Vec<i64>>;
     /// What a notice's letter says, recorded or not: the physician, the facility and the items.
     fn notice_preview(&self, draft: &NoticeDraft) -> StoreResult<NoticeRecord>;
@@ -267,22 +290,29 @@ pub trait Store: Send + Sync {
     fn nightly_claims(&self) -> StoreResult<Vec<NightlyClaim>>;
     /// Claims the nightly run for `claim.run_on`; false when a run for that day has already
     /// finished. A claim not finished is `Busy`, unless it is the one `replacing` names (its
-    /// `started_at`), which the desk found abandoned: then the new claim takes its place.
+    /// `started_at`), which the desk found abandoned: then the new claim takes its place. A claim
+    /// is named by its day and its `started_at`, which the desk gives in whole seconds.
     fn begin_nightly(
         &self,
         claim: NightlyClaim,
         replacing: Option<DateTime<Utc>>,
         audit: NewAuditEvent,
     ) -> StoreResult<bool>;
+    /// Marks finished, with its summary, the claim on `run_on` made at `started_at` (the run's own).
+    /// `NotFound`, and nothing written, unless that claim is the one held for the day and not
+    /// finished: a run whose claim was released, or taken over as abandoned, finishes nothing.
     fn finish_nightly(
         &self,
         run_on: NaiveDate,
+        started_at: DateTime<Utc>,
         finished_at: DateTime<Utc>,
         summary: &str,
         audit: NewAuditEvent,
     ) -> StoreResult<()>;
-    /// Gives up an unfinished claim (the run failed), so that the day can be run again.
-    fn release_nightly(&self, run_on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()>;
+    /// Gives up the unfinished claim on `run_on` made at `started_at` (the run failed, or its
+    /// process is gone), so that the day can be run again. `NotFound`, and nothing written, unless
+    /// that claim is the one held for the day and not finished.
+    fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()>;
 
     // ---- the change feed -------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod pg;
 mod shared;
 #[allow(unused_imports)]
 pub use shared::{shared_data, shared_data_in};
@@ -14,6 +15,7 @@ use chartroom::domain::mrn::Mrn;
 use chartroom::domain::names::PersonName;
 use chartroom::domain::patient::{NameKeys, NewPatient, Sensitivity, Sex};
 use chartroom::domain::ssn::{Ssn, SsnKey};
+use chartroom::store::postgres::PgStore;
 use chartroom::store::records::NewEncounter;
 use chartroom::store::sqlite::SqliteStore;
 use chartroom::store::{RecordBatch, Store};
@@ -35,28 +37,50 @@ pub fn key() -> SsnKey {
 pub struct Fixture {
     pub dir: tempfile::TempDir,
     pub store: Arc<dyn Store>,
+    /// The PostgreSQL database behind `store`, dropped after it (fields drop in order).
+    pub pg: Option<pg::PgDatabase>,
 }
 
 /// Makes an empty store of one backend.
 pub type MakeStore = fn() -> Fixture;
 
 /// The backends every conformance test runs against. A second backend adds itself here.
+/// PostgreSQL is left out, with the reason printed, where it cannot run (never in CI).
 pub fn backends() -> Vec<(&'static str, MakeStore)> {
-    vec![("sqlite", sqlite_empty)]
+    let mut all: Vec<(&'static str, MakeStore)> = vec![("sqlite", sqlite_empty)];
+    if pg::available() {
+        all.push(("postgres", postgres_empty));
+    }
+    all
 }
 
 pub fn sqlite_empty() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("chartroom.db")).unwrap());
-    Fixture { dir, store }
+    Fixture { dir, store, pg: None }
 }
 
-/// A second handle on a fixture's store, opened on its own as another clerk's program opens it
-/// (for SQLite, a second `open` of the same file).
+/// An empty store in a fresh database of the test PostgreSQL, brought to the current schema.
+pub fn postgres_empty() -> Fixture {
+    let database = pg::fresh_database();
+    let store = PgStore::connect(database.config.clone()).unwrap();
+    store.migrate().unwrap();
+    Fixture { dir: tempfile::tempdir().unwrap(), store: Arc::new(store), pg: Some(database) }
+}
+
+/// The URL of a fresh, empty PostgreSQL database (not migrated), for end-to-end tests that drive
+/// the binary; None, with the reason printed, where PostgreSQL cannot run.
+pub fn pg_database_url() -> Option<String> {
+    pg::pg_database_url()
+}
+
+/// A second handle on a fixture's store, opened on its own as another clerk's program opens it:
+/// a second `open` of the SQLite file, a second connection pool to the PostgreSQL database.
 pub fn another_handle(fixture: &Fixture) -> Arc<dyn Store> {
-    let file = fixture.dir.path().join("chartroom.db");
-    assert!(file.exists(), "a second handle on this backend's fixture is not made here yet");
-    Arc::new(SqliteStore::open(&file).unwrap())
+    match &fixture.pg {
+        Some(database) => Arc::new(PgStore::connect(database.config.clone()).unwrap()),
+        None => Arc::new(SqliteStore::open(&fixture.dir.path().join("chartroom.db")).unwrap()),
+    }
 }
 
 pub fn patient(

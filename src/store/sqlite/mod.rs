@@ -303,6 +303,8 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
 
 /// Writes `<store>.v<N>-<timestamp>.bak` with SQLite's online backup before an upgrade touches the file.
 fn backup_before_upgrade(conn: &Connection, path: &Path, version: i64) -> StoreResult<PathBuf> {
+    // The store's one clock: a file's name, at open, before any desk can lend its own. No row is
+    // stamped with it.
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "store".into());
     // Two opens in the same second (a retry) each keep their own copy.
@@ -713,16 +715,17 @@ impl Store for SqliteStore {
     fn finish_nightly(
         &self,
         run_on: NaiveDate,
+        started_at: DateTime<Utc>,
         finished_at: DateTime<Utc>,
         summary: &str,
         audit: NewAuditEvent,
     ) -> StoreResult<()> {
         let summary = summary.to_string();
-        self.write(move |c| deficiency::finish_nightly(c, run_on, finished_at, &summary, &audit))
+        self.write(move |c| deficiency::finish_nightly(c, run_on, started_at, finished_at, &summary, &audit))
     }
 
-    fn release_nightly(&self, run_on: NaiveDate, audit: NewAuditEvent) -> StoreResult<()> {
-        self.write(move |c| deficiency::release_nightly(c, run_on, &audit))
+    fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write(move |c| deficiency::release_nightly(c, run_on, started_at, &audit))
     }
 
     fn wait_for_change(&self, since: &ChangeStamp, timeout: Duration) -> StoreResult<ChangeStamp> {

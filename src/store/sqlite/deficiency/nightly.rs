@@ -143,6 +143,8 @@ pub(in crate::store::sqlite) fn record_analysis(
                 event.action = AuditAction::Create;
                 event.entity = "deficiency".into();
                 event.entity_id = Some(id.to_string());
+                // Found by its physician as by its patient, like every other change to an item.
+                event.provider_id = Some(seed.provider_id);
                 event.patient_id = tx
                     .query_row("SELECT patient_id FROM encounter WHERE id = ?1", [seed.encounter_id], |r| r.get(0))
                     .optional()
@@ -198,15 +200,10 @@ pub(in crate::store::sqlite) fn record_notices<'a>(
              ON CONFLICT (provider_id, facility_id, level, notice_on) DO NOTHING",
         )
         .map_err(map_err)?;
+    let mut level_held = tx.prepare_cached("SELECT notice_level FROM deficiency WHERE id = ?1").map_err(map_err)?;
     let mut level_sent = tx.prepare_cached("UPDATE deficiency SET notice_level = ?2 WHERE id = ?1").map_err(map_err)?;
     for (n, audit) in notices {
         let ids = n.deficiency_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        // The items listed have now been sent this level (the desk lists only items it raises).
-        if n.level != NoticeLevel::Reinstatement {
-            for id in &n.deficiency_ids {
-                level_sent.execute(params![id, n.level.code()]).map_err(map_err)?;
-            }
-        }
         let inserted = stmt
             .execute(params![
                 n.provider_id,
@@ -220,13 +217,27 @@ pub(in crate::store::sqlite) fn record_notices<'a>(
                 timestamp(audit.at)
             ])
             .map_err(map_err)?;
-        if inserted == 1 {
-            let id = tx.last_insert_rowid();
-            let mut event = audit.clone();
-            event.entity = "deficiency_notice".into();
-            event.entity_id = Some(id.to_string());
-            append_audit(tx, &event)?;
-            created.push(id);
+        if inserted == 0 {
+            // Left alone: the notice recorded before lists what was sent, and no letter lists
+            // this one's items, so they are not marked sent (the next run owes them their notice).
+            continue;
+        }
+        let id = tx.last_insert_rowid();
+        let mut event = audit.clone();
+        event.entity = "deficiency_notice".into();
+        event.entity_id = Some(id.to_string());
+        append_audit(tx, &event)?;
+        created.push(id);
+        // The items listed have now been sent this level. An item keeps the highest level sent:
+        // a lower one listed later (the desk lists only items it raises) does not lower it.
+        if n.level != NoticeLevel::Reinstatement {
+            for item in &n.deficiency_ids {
+                let held: Option<String> =
+                    level_held.query_row([item], |r| r.get(0)).optional().map_err(map_err)?.flatten();
+                if held.as_deref().and_then(NoticeLevel::from_code).is_none_or(|held| held < n.level) {
+                    level_sent.execute(params![item, n.level.code()]).map_err(map_err)?;
+                }
+            }
         }
     }
     Ok(created)
@@ -408,19 +419,30 @@ pub(in crate::store::sqlite) fn begin_nightly(
     Ok(true)
 }
 
+/// Which claim a run finishes or releases: its own, as made (a claim taken over is another's).
+fn claim_not_held(run_on: NaiveDate, started_at: DateTime<Utc>) -> StoreError {
+    StoreError::NotFound(format!("the unfinished nightly run for {run_on} begun at {}", timestamp(started_at)))
+}
+
 pub(in crate::store::sqlite) fn finish_nightly(
     conn: &mut Connection,
     run_on: NaiveDate,
+    started_at: DateTime<Utc>,
     finished_at: DateTime<Utc>,
     summary: &str,
     audit: &NewAuditEvent,
 ) -> StoreResult<()> {
     let tx = conn.transaction().map_err(map_err)?;
-    tx.execute(
-        "UPDATE nightly_run SET finished_at = ?2, summary = ?3 WHERE run_on = ?1",
-        params![date_text(run_on), timestamp(finished_at), summary],
-    )
-    .map_err(map_err)?;
+    let finished = tx
+        .execute(
+            "UPDATE nightly_run SET finished_at = ?3, summary = ?4
+             WHERE run_on = ?1 AND started_at = ?2 AND finished_at IS NULL",
+            params![date_text(run_on), timestamp(started_at), timestamp(finished_at), summary],
+        )
+        .map_err(map_err)?;
+    if finished == 0 {
+        return Err(claim_not_held(run_on, started_at));
+    }
     append_audit(&tx, audit)?;
     tx.commit().map_err(map_err)
 }
@@ -428,11 +450,19 @@ pub(in crate::store::sqlite) fn finish_nightly(
 pub(in crate::store::sqlite) fn release_nightly(
     conn: &mut Connection,
     run_on: NaiveDate,
+    started_at: DateTime<Utc>,
     audit: &NewAuditEvent,
 ) -> StoreResult<()> {
     let tx = conn.transaction().map_err(map_err)?;
-    tx.execute("DELETE FROM nightly_run WHERE run_on = ?1 AND finished_at IS NULL", [date_text(run_on)])
+    let released = tx
+        .execute(
+            "DELETE FROM nightly_run WHERE run_on = ?1 AND started_at = ?2 AND finished_at IS NULL",
+            params![date_text(run_on), timestamp(started_at)],
+        )
         .map_err(map_err)?;
+    if released == 0 {
+        return Err(claim_not_held(run_on, started_at));
+    }
     append_audit(&tx, audit)?;
     tx.commit().map_err(map_err)
 }

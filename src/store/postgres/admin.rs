@@ -1,0 +1,318 @@
+//! Users, facilities, providers, settings, the audit trail, and the bulk load's indexes.
+
+use super::{PgResult, schema};
+use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
+use crate::domain::chart::{Facility, FacilityKind, NewFacility, Provider};
+use crate::domain::role::Role;
+use crate::store::{AuditFilter, NewUser, Page, StoreError, StoreInfo, User};
+use deadpool_postgres::{GenericClient, Transaction};
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+pub(super) async fn info(c: &impl GenericClient) -> PgResult<StoreInfo> {
+    let schema_version = schema::version_of(c).await?;
+    let is_demo = setting(c, "demo").await?.as_deref() == Some("1");
+    // The largest id, not a count: a count reads every row of a million-patient table, and ids are
+    // never reused, so this is the count of patients ever made.
+    let patient_count: i64 = c.query_one("SELECT coalesce(max(id), 0) FROM patient", &[]).await?.try_get(0)?;
+    let has_real_data = !is_demo && patient_count > 0;
+    Ok(StoreInfo { schema_version, is_demo, has_real_data, facilities: list_facilities(c).await?, patient_count })
+}
+
+pub(super) async fn setting(c: &impl GenericClient, key: &str) -> PgResult<Option<String>> {
+    let stmt = c.prepare_cached("SELECT value FROM store_setting WHERE key = $1").await?;
+    Ok(c.query_opt(&stmt, &[&key]).await?.map(|r| r.try_get(0)).transpose()?)
+}
+
+pub(super) async fn init_setting(tx: &Transaction<'_>, key: &str, value: &str) -> PgResult<()> {
+    tx.execute("INSERT INTO store_setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", &[&key, &value])
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn put_setting(
+    tx: &Transaction<'_>,
+    key: &str,
+    value: &str,
+    audit: Option<&NewAuditEvent>,
+) -> PgResult<()> {
+    tx.execute(
+        "INSERT INTO store_setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[&key, &value],
+    )
+    .await?;
+    if let Some(audit) = audit {
+        append_audit(tx, audit).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn mark_demo(tx: &Transaction<'_>, audit: &NewAuditEvent) -> PgResult<()> {
+    tx.execute(
+        "INSERT INTO store_setting (key, value) VALUES ('demo', '1') ON CONFLICT (key) DO UPDATE SET value = '1'",
+        &[],
+    )
+    .await?;
+    append_audit(tx, audit).await
+}
+
+/// Writes one audit event; callers put it in the transaction of the change it records.
+pub(super) async fn append_audit(c: &impl GenericClient, event: &NewAuditEvent) -> PgResult<()> {
+    let stmt = c
+        .prepare_cached(
+            "INSERT INTO audit_event (at, username, source, action, entity, entity_id, patient_id, detail, provider_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .await?;
+    c.execute(
+        &stmt,
+        &[
+            &event.at,
+            &event.username,
+            &event.source,
+            &event.action.code(),
+            &event.entity,
+            &event.entity_id,
+            &event.patient_id,
+            &event.detail,
+            &event.provider_id,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Newest first. Only the filters given become conditions, so each shape of question is planned
+/// for the index it can use rather than one generic plan for all.
+pub(super) async fn list_audit(c: &impl GenericClient, filter: &AuditFilter) -> PgResult<Vec<AuditEvent>> {
+    let limit = if filter.limit == 0 { 1000 } else { filter.limit } as i64;
+    let mut conditions = Vec::new();
+    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+    if let Some(patient_id) = &filter.patient_id {
+        params.push(patient_id);
+        conditions.push(format!("a.patient_id = ${}", params.len()));
+    }
+    if let Some(username) = &filter.username {
+        params.push(username);
+        conditions.push(format!("a.username = ${}", params.len()));
+    }
+    if let Some(provider_id) = &filter.provider_id {
+        params.push(provider_id);
+        conditions.push(format!("a.provider_id = ${}", params.len()));
+    }
+    params.push(&limit);
+    let filter_sql = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let sql = format!(
+        "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail,
+                a.provider_id, pr.npi
+         FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
+         {filter_sql}
+         ORDER BY a.id DESC LIMIT ${}",
+        params.len()
+    );
+    let stmt = c.prepare_cached(&sql).await?;
+    let rows = c.query(&stmt, &params).await?;
+    rows.iter()
+        .map(|r| {
+            let action: String = r.try_get(4)?;
+            Ok(AuditEvent {
+                id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                username: r.try_get(2)?,
+                source: r.try_get(3)?,
+                action: AuditAction::from_code(&action).unwrap_or(AuditAction::Update),
+                entity: r.try_get(5)?,
+                entity_id: r.try_get(6)?,
+                patient_id: r.try_get(7)?,
+                patient_mrn: r.try_get(8)?,
+                detail: r.try_get(9)?,
+                provider_id: r.try_get(10)?,
+                provider_npi: r.try_get(11)?,
+            })
+        })
+        .collect()
+}
+
+/// A user with their roles, in one statement: read before every permission check.
+const USER_SQL: &str = "SELECT u.id, u.username, u.display_name, u.enabled, u.created_at,
+            coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}')
+     FROM app_user u LEFT JOIN user_role r ON r.user_id = u.id";
+
+fn user_from_row(r: &Row) -> PgResult<User> {
+    let codes: Vec<String> = r.try_get(5)?;
+    let mut roles: Vec<Role> = codes.iter().filter_map(|c| Role::parse(c).ok()).collect();
+    roles.sort();
+    Ok(User {
+        id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        display_name: r.try_get(2)?,
+        enabled: r.try_get(3)?,
+        created_at: r.try_get(4)?,
+        roles,
+    })
+}
+
+pub(super) async fn user_by_name(c: &impl GenericClient, username: &str) -> PgResult<Option<User>> {
+    let stmt = c.prepare_cached(&format!("{USER_SQL} WHERE u.username = $1 GROUP BY u.id")).await?;
+    c.query_opt(&stmt, &[&username]).await?.as_ref().map(user_from_row).transpose()
+}
+
+pub(super) async fn list_users(c: &impl GenericClient) -> PgResult<Vec<User>> {
+    let stmt = c.prepare_cached(&format!("{USER_SQL} GROUP BY u.id ORDER BY u.username")).await?;
+    c.query(&stmt, &[]).await?.iter().map(user_from_row).collect()
+}
+
+async fn write_roles(tx: &Transaction<'_>, user_id: i64, roles: &[Role]) -> PgResult<()> {
+    tx.execute("DELETE FROM user_role WHERE user_id = $1", &[&user_id]).await?;
+    let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+    tx.execute(
+        "INSERT INTO user_role (user_id, role) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        &[&user_id, &codes],
+    )
+    .await?;
+    Ok(())
+}
+
+fn user_not_found(username: &str) -> StoreError {
+    StoreError::NotFound(format!("user {username}"))
+}
+
+pub(super) async fn add_user(tx: &Transaction<'_>, user: &NewUser, audit: &NewAuditEvent) -> PgResult<User> {
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO app_user (username, display_name, enabled, created_at) VALUES ($1, $2, true, $3) RETURNING id",
+            &[&user.username, &user.display_name, &audit.at],
+        )
+        .await?
+        .try_get(0)?;
+    write_roles(tx, id, &user.roles).await?;
+    append_audit(tx, audit).await?;
+    Ok(user_by_name(tx, &user.username).await?.ok_or_else(|| StoreError::NotFound("the new user".into()))?)
+}
+
+pub(super) async fn set_user_roles(
+    tx: &Transaction<'_>,
+    username: &str,
+    roles: &[Role],
+    audit: &NewAuditEvent,
+) -> PgResult<User> {
+    let id: i64 = tx
+        .query_opt("UPDATE app_user SET version = version + 1 WHERE username = $1 RETURNING id", &[&username])
+        .await?
+        .ok_or_else(|| user_not_found(username))?
+        .try_get(0)?;
+    write_roles(tx, id, roles).await?;
+    append_audit(tx, audit).await?;
+    Ok(user_by_name(tx, username).await?.ok_or_else(|| user_not_found(username))?)
+}
+
+pub(super) async fn set_user_enabled(
+    tx: &Transaction<'_>,
+    username: &str,
+    enabled: bool,
+    audit: &NewAuditEvent,
+) -> PgResult<User> {
+    let changed = tx
+        .execute("UPDATE app_user SET enabled = $2, version = version + 1 WHERE username = $1", &[&username, &enabled])
+        .await?;
+    if changed == 0 {
+        return Err(user_not_found(username).into());
+    }
+    append_audit(tx, audit).await?;
+    Ok(user_by_name(tx, username).await?.ok_or_else(|| user_not_found(username))?)
+}
+
+const FACILITY_COLUMNS: &str = "id, code, name, state, kind, timezone";
+
+fn facility_from_row(r: &Row) -> PgResult<Facility> {
+    let kind: String = r.try_get(4)?;
+    Ok(Facility {
+        id: r.try_get(0)?,
+        code: r.try_get(1)?,
+        name: r.try_get(2)?,
+        state: r.try_get(3)?,
+        kind: FacilityKind::from_code(&kind).unwrap_or(FacilityKind::Hospital),
+        timezone: r.try_get(5)?,
+    })
+}
+
+pub(super) async fn list_facilities(c: &impl GenericClient) -> PgResult<Vec<Facility>> {
+    let stmt = c.prepare_cached(&format!("SELECT {FACILITY_COLUMNS} FROM facility ORDER BY id")).await?;
+    c.query(&stmt, &[]).await?.iter().map(facility_from_row).collect()
+}
+
+pub(super) async fn add_facility(tx: &Transaction<'_>, f: &NewFacility, audit: &NewAuditEvent) -> PgResult<Facility> {
+    let row = tx
+        .query_one(
+            format!(
+                "INSERT INTO facility (code, name, state, kind, timezone) VALUES ($1, $2, $3, $4, $5)
+                 RETURNING {FACILITY_COLUMNS}"
+            )
+            .as_str(),
+            &[&f.code, &f.name, &f.state, &f.kind.code(), &f.timezone],
+        )
+        .await?;
+    append_audit(tx, audit).await?;
+    facility_from_row(&row)
+}
+
+const PROVIDER_COLUMNS: &str = "id, npi, family, given, credentials, specialty, is_resident, supervisor_id";
+
+fn provider_from_row(r: &Row) -> PgResult<Provider> {
+    Ok(Provider {
+        id: r.try_get(0)?,
+        npi: r.try_get(1)?,
+        family: r.try_get(2)?,
+        given: r.try_get(3)?,
+        credentials: r.try_get(4)?,
+        specialty: r.try_get(5)?,
+        is_resident: r.try_get(6)?,
+        supervisor_id: r.try_get(7)?,
+    })
+}
+
+pub(super) async fn provider_by_npi(c: &impl GenericClient, npi: &str) -> PgResult<Option<Provider>> {
+    let stmt = c.prepare_cached(&format!("SELECT {PROVIDER_COLUMNS} FROM provider WHERE npi = $1")).await?;
+    c.query_opt(&stmt, &[&npi]).await?.as_ref().map(provider_from_row).transpose()
+}
+
+pub(super) async fn list_providers(c: &impl GenericClient, page: Page) -> PgResult<Vec<Provider>> {
+    let stmt = c
+        .prepare_cached(&format!(
+            "SELECT {PROVIDER_COLUMNS} FROM provider ORDER BY family, given, id LIMIT $1 OFFSET $2"
+        ))
+        .await?;
+    let (limit, offset) = (page.limit as i64, page.offset as i64);
+    c.query(&stmt, &[&limit, &offset]).await?.iter().map(provider_from_row).collect()
+}
+
+/// Drops the bulk-load indexes (but those in `keeps`) of an empty store, in the caller's
+/// transaction: refused when the store has patients, whose searches need them.
+pub(super) async fn drop_bulk_indexes(tx: &Transaction<'_>, keeps: &[&str]) -> PgResult<()> {
+    let has_patients: bool = tx.query_one("SELECT EXISTS (SELECT 1 FROM patient)", &[]).await?.try_get(0)?;
+    if has_patients {
+        let load = if keeps.is_empty() { "a bulk load" } else { "an import load" };
+        return Err(StoreError::Backend(format!("{load} needs an empty store")).into());
+    }
+    for (name, _) in schema::BULK_INDEXES.iter().filter(|(name, _)| !keeps.contains(name)) {
+        tx.batch_execute(&format!("DROP INDEX IF EXISTS {name}")).await?;
+    }
+    Ok(())
+}
+
+/// Builds the bulk-load indexes, each committed as it is built, then vacuums and analyzes: the
+/// statistics the planner needs, and the visibility map that lets a birth-date search rank from
+/// the index alone. Safe to call at any time.
+pub(super) async fn build_bulk_indexes(c: &deadpool_postgres::Object) -> PgResult<()> {
+    let started = std::time::Instant::now();
+    // Each index is one sort of a whole table: give it memory for this session's builds only.
+    c.batch_execute("SET maintenance_work_mem = '256MB'").await?;
+    for (_, sql) in schema::BULK_INDEXES {
+        c.batch_execute(sql).await?;
+    }
+    c.batch_execute("RESET maintenance_work_mem").await?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "bulk load: indexes built");
+    c.batch_execute("VACUUM (ANALYZE)").await?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "bulk load: vacuumed and analyzed");
+    Ok(())
+}
