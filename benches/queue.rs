@@ -3,9 +3,13 @@
 //! a filter, paging), a change made by one clerk seen on another's open queue (100 changes:
 //! CHARTROOM_BENCH_CHANGES), and completing 1,000 selected items through the desk. `cargo bench
 //! --bench queue`; the store is the one `--bench tui` makes (CHARTROOM_BENCH_PATIENTS), made here if
-//! absent.
+//! absent. And the change feed alone, store to store, on both backends (PostgreSQL: the tests'
+//! throwaway cluster, where its binaries are found).
 
 mod common;
+#[path = "../tests/common/pg.rs"]
+#[allow(dead_code)]
+mod pg;
 #[path = "../tests/common/pty.rs"]
 mod pty;
 
@@ -34,9 +38,73 @@ fn frame_after(s: &mut pty::Session, keys: &[u8], settle: Duration) -> f64 {
         .fold(f64::NAN, f64::max)
 }
 
+/// The change feed alone: a role changed through one handle on a store, from its commit to the
+/// moment a wait on another handle (opened on its own, as another clerk's program) returns. Each
+/// change comes at another moment of the waiter's poll, so that the figure is not one phase of it.
+fn feed_latency(store: Arc<dyn Store>, other: Arc<dyn Store>, changes: usize) -> Vec<f64> {
+    use chartroom::domain::audit::{AuditAction, NewAuditEvent};
+    use chartroom::store::{ChangeStamp, NewUser};
+    let event = || NewAuditEvent {
+        at: chrono::Utc::now(),
+        username: "dhim".into(),
+        source: "local".into(),
+        action: AuditAction::Update,
+        entity: "user".into(),
+        entity_id: Some("mlee".into()),
+        patient_id: None,
+        provider_id: None,
+        detail: String::new(),
+    };
+    chartroom::desk::ensure_founder(&*store, "dhim", "local", chrono::Utc::now()).unwrap();
+    let clerk = NewUser { username: "mlee".into(), display_name: "Min Lee".into(), roles: vec![Role::ChartAnalyst] };
+    store.add_user(clerk, event()).unwrap();
+    let mut since = other.wait_for_change(&ChangeStamp::default(), WAIT).unwrap();
+    let mut seen = Vec::new();
+    for n in 0..changes {
+        let (returned, at) = std::sync::mpsc::channel();
+        let waiter = {
+            let (other, since) = (other.clone(), since.clone());
+            std::thread::spawn(move || {
+                let stamp = other.wait_for_change(&since, WAIT).unwrap();
+                let _ = returned.send(Instant::now());
+                stamp
+            })
+        };
+        std::thread::sleep(Duration::from_millis(20 + (n as u64 * 37) % 150));
+        let roles = if n % 2 == 0 { vec![Role::HimClerk] } else { vec![Role::ChartAnalyst] };
+        store.set_user_roles("mlee", roles, event()).unwrap();
+        let committed = Instant::now();
+        let now = waiter.join().unwrap();
+        assert_ne!(now, since, "the wait ended without the change");
+        seen.push(at.recv().unwrap().saturating_duration_since(committed).as_secs_f64() * 1000.0);
+        since = now;
+    }
+    seen
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
+    }
+    let changes = env_number("CHARTROOM_BENCH_CHANGES", 100);
+    let mut feed = Vec::new();
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("chartroom.db");
+        let store: Arc<dyn Store> = Arc::new(chartroom::store::sqlite::SqliteStore::open(&file).unwrap());
+        let other: Arc<dyn Store> = Arc::new(chartroom::store::sqlite::SqliteStore::open(&file).unwrap());
+        feed.push(("SQLite, two opens of one file", feed_latency(store, other, changes)));
+    }
+    if pg::available() {
+        use chartroom::store::postgres::PgStore;
+        let database = pg::fresh_database();
+        let store = PgStore::connect(database.config.clone()).unwrap();
+        store.migrate().unwrap();
+        let other: Arc<dyn Store> = Arc::new(PgStore::connect(database.config.clone()).unwrap());
+        feed.push((
+            "PostgreSQL 15, two pools on one database (fsync off)",
+            feed_latency(Arc::new(store), other, changes),
+        ));
     }
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
     let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
@@ -104,7 +172,6 @@ fn main() {
     // completes the item on its first row; measured from the commit to the first screen of the
     // session whose row 1 is another item (the change feed's poll, the session's read of its rows,
     // its frame, the pseudo-terminal).
-    let changes = env_number("CHARTROOM_BENCH_CHANGES", 100);
     let mut seen = Vec::new();
     {
         let args = store_args(&dir);
@@ -162,4 +229,12 @@ fn main() {
         "| complete {} selected items (desk, one transaction, one audit event each) | {complete_ms:.0} ms | | | 1 | ≤ 2 s |",
         outcome.completed.len()
     );
+    println!("\nThe change feed alone: commit on one handle to the return of a wait on another, {changes} changes");
+    println!("| backend | p50 | p99 | max | samples | target |");
+    println!("|---|---|---|---|---|---|");
+    for (backend, mut values) in feed {
+        let (p50, p99, max) =
+            (percentile(&mut values, 0.5), percentile(&mut values, 0.99), percentile(&mut values, 1.0));
+        println!("| {backend} | {p50:.1} ms | {p99:.1} ms | {max:.1} ms | {} | ≤ 1 s p99 |", values.len());
+    }
 }
