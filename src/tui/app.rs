@@ -311,7 +311,7 @@ pub struct App {
     queue_stale: Topics,
     chart_stale: bool,
     /// The band's counts asked for and not answered yet, and whether another clerk's change owes a
-    /// new count: a count reads every open item (half a second at a million patients), so the
+    /// new count: a count reads every open item (0.14 s of CPU at a million patients), so the
     /// rows are read first and at most one count is on its way however fast changes come.
     counts_asked: usize,
     counts_owed: bool,
