@@ -5,7 +5,12 @@
 //! that points every account on a host at one shared store, then the user's own
 //! (`--config FILE`, else `~/.config/chartroom/config.toml`). Every setting is documented in
 //! `config.example.toml`.
+//!
+//! Which store: `--store URL`, else `CHARTROOM_STORE`, else `[store] url` (the user's config over the
+//! system's); none is the embedded SQLite store in the data directory. A URL is `sqlite:PATH` or a
+//! PostgreSQL URL, read by [`PgTarget::parse`]; a password is never taken from any of them.
 
+use crate::store::postgres::target::{PgTarget, TargetError, WHERE_PASSWORDS_GO};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,9 +46,18 @@ struct ConfigFile {
     ssn_key_file: Option<PathBuf>,
     log_dir: Option<PathBuf>,
     #[serde(default)]
+    store: StoreFile,
+    #[serde(default)]
     display: DisplayFile,
     #[serde(default)]
     keymap: BTreeMap<String, BTreeMap<String, toml::Spanned<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreFile {
+    url: Option<toml::Spanned<String>>,
+    password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,6 +89,50 @@ pub struct Config {
     pub keymap: Vec<KeymapOverride>,
     /// The config files read, in order.
     pub files: Vec<PathBuf>,
+    /// The PostgreSQL store selected, if one is; None means the SQLite store at `store_file`.
+    pub postgres: Option<PostgresStore>,
+}
+
+/// A PostgreSQL store the configuration selects: where it is, and where its password may be.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pub target: PgTarget,
+    /// `[store] password_file`: a file holding only the password (tried before `PGPASSWORD` and
+    /// `~/.pgpass`).
+    pub password_file: Option<PathBuf>,
+    /// Where the URL was given (`--store`, `CHARTROOM_STORE`, a config file), for messages.
+    pub named_in: String,
+}
+
+/// Where a store URL was given, and what relative paths in it are taken from.
+#[derive(Debug, Clone)]
+enum UrlOrigin {
+    Flag,
+    Env,
+    /// A config file, at `path:line`, and its directory.
+    File {
+        at: String,
+        dir: PathBuf,
+    },
+}
+
+impl UrlOrigin {
+    fn name(&self) -> String {
+        match self {
+            Self::Flag => "--store".into(),
+            Self::Env => "CHARTROOM_STORE".into(),
+            Self::File { at, .. } => at.clone(),
+        }
+    }
+
+    /// Why a password may not be written where this URL was.
+    fn why_no_password(&self) -> &'static str {
+        match self {
+            Self::Flag => "and a command line can be read by every account on this host (ps)",
+            Self::Env => "and a process's environment is seen by every program it starts",
+            Self::File { .. } => "and a config file is read by more people than a ~/.pgpass",
+        }
+    }
 }
 
 /// What the command line and environment say before any file is read.
@@ -84,6 +142,8 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub color: Option<ColorChoice>,
     pub ascii: bool,
+    /// `--store URL`.
+    pub store: Option<String>,
 }
 
 impl Config {
@@ -119,8 +179,17 @@ impl Config {
         let mut color = ColorChoice::Auto;
         let mut ascii = false;
         let mut keymap = Vec::new();
+        let mut store_url = None;
+        let mut password_file = None;
         for (path, text, file) in &layers {
             let base = path.parent().unwrap_or(Path::new("."));
+            if let Some(url) = &file.store.url {
+                let at = format!("{}{}", path.display(), line_suffix(text, Some(url.span().start)));
+                store_url = Some((url.get_ref().clone(), UrlOrigin::File { at, dir: base.to_path_buf() }));
+            }
+            if let Some(p) = &file.store.password_file {
+                password_file = Some(base.join(p));
+            }
             if let Some(d) = &file.data_dir {
                 data_dir = Some(base.join(d));
             }
@@ -181,7 +250,23 @@ impl Config {
             color = c;
         }
         ascii |= overrides.ascii;
-        Ok(Self { store_file: data_dir.join(STORE_FILE), data_dir, key_file, log_dir, color, ascii, keymap, files })
+        let env_store = std::env::var("CHARTROOM_STORE").ok().filter(|u| !u.trim().is_empty());
+        let store_url = match (&overrides.store, env_store) {
+            (Some(url), _) => Some((url.clone(), UrlOrigin::Flag)),
+            (None, Some(url)) => Some((url, UrlOrigin::Env)),
+            (None, None) => store_url,
+        };
+        let mut store_file = data_dir.join(STORE_FILE);
+        let mut postgres = None;
+        match store_url.map(|(url, origin)| (select_store(url.trim(), &origin), origin)) {
+            None => {}
+            Some((Ok(Selected::Sqlite(path)), _)) => store_file = path,
+            Some((Ok(Selected::Postgres(target)), origin)) => {
+                postgres = Some(PostgresStore { target, password_file, named_in: origin.name() })
+            }
+            Some((Err(message), origin)) => return Err(ConfigError::Invalid { path: origin.name(), message }),
+        }
+        Ok(Self { store_file, data_dir, key_file, log_dir, color, ascii, keymap, files, postgres })
     }
 
     /// Whether colour is on, after `NO_COLOR` (no-color.org: any non-empty value).
@@ -196,6 +281,34 @@ impl Config {
     /// Whether to draw with ASCII only: `--ascii`, the config, or a locale that is not UTF-8.
     pub fn use_ascii(&self) -> bool {
         self.ascii || !locale_is_utf8()
+    }
+}
+
+enum Selected {
+    Sqlite(PathBuf),
+    Postgres(PgTarget),
+}
+
+/// What a store URL names: `sqlite:PATH` (relative to the config file that says so, or to the
+/// working directory) or a PostgreSQL database. A password in it is refused, saying why here and
+/// where it goes instead.
+fn select_store(url: &str, origin: &UrlOrigin) -> Result<Selected, String> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        if path.is_empty() {
+            return Err("sqlite: names no file; write sqlite:/path/to/chartroom.db".into());
+        }
+        return Ok(Selected::Sqlite(match origin {
+            UrlOrigin::File { dir, .. } => dir.join(path),
+            UrlOrigin::Flag | UrlOrigin::Env => PathBuf::from(path),
+        }));
+    }
+    match PgTarget::parse(url) {
+        Ok(target) => Ok(Selected::Postgres(target)),
+        Err(TargetError::PasswordInUrl) => Err(format!(
+            "the store URL carries a password, {}; remove the password from it and {WHERE_PASSWORDS_GO}",
+            origin.why_no_password()
+        )),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -270,6 +383,75 @@ mod tests {
         let config = Config::load(&Overrides { config: Some(path), ..Default::default() }).unwrap();
         assert!(config.keymap.len() >= 9, "{:?}", config.keymap);
         crate::tui::keymap::Keymap::with_overrides(&config.keymap).unwrap();
+    }
+
+    #[test]
+    fn the_store_url_selects_the_store_and_the_flag_wins_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[store]\nurl = \"sqlite:stores/him.db\"\n").unwrap();
+        let load = |store: Option<&str>| {
+            Config::load(&Overrides {
+                config: Some(path.clone()),
+                store: store.map(str::to_string),
+                ..Default::default()
+            })
+        };
+        let config = load(None).unwrap();
+        assert_eq!(config.store_file, dir.path().join("stores/him.db"), "relative to the config's directory");
+        assert!(config.postgres.is_none());
+
+        std::fs::write(&path, "[store]\nurl = \"postgres://clerk@db.example.org/him\"\npassword_file = \"pw\"\n")
+            .unwrap();
+        let config = load(None).unwrap();
+        let postgres = config.postgres.as_ref().unwrap();
+        assert_eq!(postgres.target.describe("root"), "db.example.org:5432, database him as clerk");
+        assert_eq!(postgres.password_file.as_deref(), Some(dir.path().join("pw").as_path()));
+        assert_eq!(postgres.named_in, format!("{}:2", path.display()));
+
+        let config = load(Some("sqlite:here.db")).unwrap();
+        assert!(config.postgres.is_none(), "--store wins over the config file");
+        assert_eq!(config.store_file, PathBuf::from("here.db"), "relative to the working directory");
+        let config = load(Some("postgres://other@h:6000/x")).unwrap();
+        assert_eq!(config.postgres.unwrap().named_in, "--store");
+    }
+
+    #[test]
+    fn a_password_in_a_store_url_is_refused_wherever_it_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "\n[store]\nurl = \"postgres://clerk:hunter2@db/him\"\n").unwrap();
+        let err = Config::load(&Overrides { config: Some(path.clone()), ..Default::default() }).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with(&format!("{}:3: ", path.display())), "{text}");
+        assert!(text.contains("a config file is read by more people than a ~/.pgpass"), "{text}");
+        assert!(text.contains("~/.pgpass") && text.contains("PGPASSWORD") && !text.contains("hunter2"), "{text}");
+
+        std::fs::remove_file(&path).unwrap();
+        let flag = Overrides {
+            config: Some(path),
+            store: Some("postgres://clerk@db/him?password=hunter2".into()),
+            ..Default::default()
+        };
+        let text = Config::load(&flag).unwrap_err().to_string();
+        assert!(text.starts_with("--store: the store URL carries a password"), "{text}");
+        assert!(text.contains("command line") && !text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn a_store_url_that_is_neither_kind_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = |url: &str| {
+            let overrides = Overrides {
+                config: Some(dir.path().join("absent.toml")),
+                store: Some(url.into()),
+                ..Default::default()
+            };
+            Config::load(&overrides).unwrap_err().to_string()
+        };
+        assert!(bad("/srv/chartroom.db").contains("starts postgres:// (a PostgreSQL database) or sqlite:"));
+        assert!(bad("sqlite:").contains("sqlite: names no file"));
+        assert!(bad("postgres://h/db?sslmode=verify-full").contains("without TLS"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chartroom: {e}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(e.status)
         }
     }
 }

@@ -1,12 +1,18 @@
 //! Opening the desk's store: creating it (and its SSN key) on first use, checking that the key
 //! belongs to it, and making the account that created it its first director.
+//!
+//! The store is the embedded SQLite file, or a PostgreSQL database when the configuration names
+//! one. The SSN key is a local file either way: every workstation of a department on PostgreSQL
+//! holds a copy of the same key (the database holds only a check value, never the key).
 
-use crate::config::Config;
+use crate::config::{Config, PostgresStore};
 use crate::domain::ssn::SsnKey;
+use crate::store::postgres::target::{PasswordSources, find_password};
+use crate::store::postgres::{PgStore, schema as pg_schema};
 use crate::store::sqlite::{FileSharing, SqliteStore};
 use crate::store::{Store, StoreError};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,8 +20,9 @@ pub enum SetupError {
     #[error("no store at {0}; run `chartroom` once, or `chartroom init`, to create one")]
     NoStore(String),
     #[error(
-        "the SSN key file {0} is missing, but this store's SSN hashes were made with a key; restore the key file \
-         from the backup you made with the store (README: Backups)"
+        "the SSN key file {0} is missing, but this store's SSN hashes were made with a key; put the store's key \
+         there: restore it from the backup made with the store, or, on a PostgreSQL store, copy it from a \
+         workstation that uses the store (README: Backups; Running on PostgreSQL)"
     )]
     KeyMissing(String),
     #[error(
@@ -25,35 +32,91 @@ pub enum SetupError {
     KeyMismatch(String),
     #[error("the SSN key file {0} is damaged: it must hold exactly 32 bytes")]
     KeyDamaged(String),
+    #[error(
+        "another workstation created this store's SSN key at the same moment; the key file made here ({0}) was \
+         removed: copy the store's key from the workstation that made it"
+    )]
+    KeyRace(String),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A PostgreSQL store that could not be opened, and which setting named it.
+    #[error("{error} (the store is set by {named_in})")]
+    Postgres { named_in: String, error: StoreError },
+    #[error("{0}")]
+    Password(String),
+    #[error("cannot tell which account runs chartroom: {0}")]
+    Account(String),
+    #[error("the database {0} holds no chartroom store yet; run `chartroom` once, or `chartroom init`, to create one")]
+    NoDatabaseStore(String),
+    #[error(
+        "the database {target} holds a chartroom store of schema version {found}, and this chartroom needs version \
+         {known}: run `chartroom migrate` (once, for the whole department; every workstation then needs this \
+         chartroom or a newer one)"
+    )]
+    NeedsMigrate { target: String, found: i64, known: i64 },
+}
+
+impl SetupError {
+    /// The store's server could not be reached, or the connection to it was lost.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Store(e) | Self::Postgres { error: e, .. } => e.is_unreachable(),
+            _ => false,
+        }
+    }
 }
 
 const KEY_CHECK_SETTING: &str = "ssn_key_check";
+
+/// Which store is open, for messages and for what only one kind of store does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// The embedded store, at this file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database: where (`host:port, database D as R`).
+    Postgres(String),
+}
+
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "{}", path.display()),
+            Self::Postgres(target) => write!(f, "the PostgreSQL database at {target}"),
+        }
+    }
+}
 
 /// An open store and the key that goes with it.
 pub struct OpenedStore {
     pub store: Arc<dyn Store>,
     pub key: SsnKey,
-    /// The store file did not exist before this call.
+    /// The store did not exist before this call (no file; a database without chartroom's schema).
     pub created: bool,
-    pub key_file: std::path::PathBuf,
-    pub store_file: std::path::PathBuf,
+    pub key_file: PathBuf,
+    pub location: StoreLocation,
 }
 
 /// Opens the configured store. With `create`, a missing store (and key) is made; without, a missing
-/// store is an error naming the path.
+/// store is an error naming where it was looked for.
 pub fn open_store(config: &Config, create: bool) -> Result<OpenedStore, SetupError> {
+    if let Some(postgres) = &config.postgres {
+        return open_postgres(config, postgres, create);
+    }
     let exists = config.store_file.exists();
     if !exists && !create {
         return Err(SetupError::NoStore(config.store_file.display().to_string()));
     }
+    // `sqlite:PATH` may put the file outside the data directory: its own directory decides.
+    let dir = match config.store_file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     if !exists {
-        create_private_dir(&config.data_dir)?;
+        create_private_dir(&dir)?;
     }
-    let sharing = FileSharing::of_directory(&config.data_dir);
+    let sharing = FileSharing::of_directory(&dir);
     let sqlite = SqliteStore::open_with(&config.store_file, sharing)?;
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let key = load_or_create_key(&*store, &config.key_file, sharing)?;
@@ -62,8 +125,57 @@ pub fn open_store(config: &Config, create: bool) -> Result<OpenedStore, SetupErr
         key,
         created: !exists,
         key_file: config.key_file.clone(),
-        store_file: config.store_file.clone(),
+        location: StoreLocation::Sqlite(config.store_file.clone()),
     })
+}
+
+/// A PostgreSQL store: connected (a wrong address, an unreachable server, a refused login or a
+/// missing database is one message within the connect timeout), its schema made in an empty
+/// database when `create`, refused when older than this program (migrating is `chartroom
+/// migrate`'s, done once for a department, not by whichever clerk starts first) or newer.
+fn open_postgres(config: &Config, postgres: &PostgresStore, create: bool) -> Result<OpenedStore, SetupError> {
+    let store = connect_postgres(postgres)?;
+    let target = store.target().to_string();
+    let in_setting = |error: StoreError| SetupError::Postgres { named_in: postgres.named_in.clone(), error };
+    let found = store.schema_version().map_err(in_setting)?;
+    let known = pg_schema::current_version();
+    let created = if found == 0 {
+        if !create {
+            return Err(SetupError::NoDatabaseStore(target));
+        }
+        store.migrate().map_err(in_setting)?;
+        true
+    } else if found < known {
+        return Err(SetupError::NeedsMigrate { target, found, known });
+    } else {
+        false
+    };
+    let store: Arc<dyn Store> = Arc::new(store);
+    let sharing = config.key_file.parent().map_or(FileSharing::Private, FileSharing::of_directory);
+    let key = load_or_create_key(&*store, &config.key_file, sharing)?;
+    Ok(OpenedStore {
+        store,
+        key,
+        created,
+        key_file: config.key_file.clone(),
+        location: StoreLocation::Postgres(target),
+    })
+}
+
+/// Connects to the configured PostgreSQL store with its password (from `password_file`,
+/// `PGPASSWORD` or `~/.pgpass`), whatever its schema: `migrate` brings it up to date.
+pub fn connect_postgres(postgres: &PostgresStore) -> Result<PgStore, SetupError> {
+    let os_user = crate::desk::identity::current_account().map_err(|e| SetupError::Account(e.to_string()))?;
+    let sources = PasswordSources::from_environment(postgres.password_file.clone());
+    let mut warnings = Vec::new();
+    let password = find_password(&postgres.target, &os_user, &sources, &mut warnings)
+        .map_err(|e| SetupError::Password(e.to_string()));
+    // libpq says these on stderr too: a skipped ~/.pgpass is why a login then fails.
+    for warning in &warnings {
+        eprintln!("chartroom: warning: {warning}");
+    }
+    let config = postgres.target.connect_config(&os_user, password?.as_deref());
+    PgStore::connect(config).map_err(|error| SetupError::Postgres { named_in: postgres.named_in.clone(), error })
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), SetupError> {
@@ -84,7 +196,8 @@ fn create_private_dir(dir: &Path) -> Result<(), SetupError> {
 pub fn load_or_create_key(store: &dyn Store, path: &Path, sharing: FileSharing) -> Result<SsnKey, SetupError> {
     let check = store.setting(KEY_CHECK_SETTING)?;
     let shown = path.display().to_string();
-    let key = if path.exists() {
+    let made = !path.exists();
+    let key = if !made {
         let mut bytes = Vec::new();
         std::fs::File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
@@ -107,6 +220,15 @@ pub fn load_or_create_key(store: &dyn Store, path: &Path, sharing: FileSharing) 
         Some(_) => Ok(key),
         None => {
             store.init_setting(KEY_CHECK_SETTING, &expected)?;
+            // Two workstations starting a new networked store at once each make a key; the first
+            // check value written wins, and the other's key would hash SSNs no one can find.
+            if store.setting(KEY_CHECK_SETTING)?.as_deref() != Some(expected.as_str()) {
+                if made {
+                    let _ = std::fs::remove_file(path);
+                    return Err(SetupError::KeyRace(shown));
+                }
+                return Err(SetupError::KeyMismatch(shown));
+            }
             Ok(key)
         }
     }

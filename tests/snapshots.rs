@@ -584,3 +584,18 @@ fn physician_view_with_leave_ahead_80x24() {
     assert!(band.contains(&format!("leave from {}", chartroom::domain::dates::us_date(from))), "{band:?}");
     insta::assert_snapshot!(terminal.backend());
 }
+
+/// The store stopped answering: the banner sits on the top rule, and the rows found before stay.
+#[test]
+fn store_unreachable_banner_keeps_the_rows_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("smith jon 4/12/61");
+    let retry = h.app.update(Msg::StoreUnreachable {
+        reason: "tried db.example.org:5432 as chartroom, database chartroom: Connection refused".into(),
+        retry: Some(Command::LoadInfo),
+    });
+    assert!(matches!(retry[..], [Command::RetryAfter(_)]), "{retry:?}");
+    let terminal = h.draw(80, 24, &theme());
+    assert!(screen_lines(&terminal)[1].contains("store unreachable — retrying"), "{:?}", screen_lines(&terminal));
+    insta::assert_snapshot!(terminal.backend());
+}

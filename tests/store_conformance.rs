@@ -23,6 +23,8 @@ mod completion;
 mod guard;
 #[path = "store_conformance/nightly.rs"]
 mod nightly;
+#[path = "store_conformance/races.rs"]
+mod races;
 #[path = "store_conformance/records.rs"]
 mod records;
 
@@ -112,25 +114,6 @@ fn fails_writing_nothing<T: std::fmt::Debug>(
 /// The details of the audit events written since `before`, oldest first.
 fn details_since(store: &dyn chartroom::store::Store, before: &[chartroom::domain::audit::AuditEvent]) -> Vec<String> {
     audit_since(store, before).into_iter().map(|e| e.detail).collect()
-}
-
-/// Who builds the chart-completion methods on PostgreSQL: the tests that call them skip there until
-/// that work lands (then these skips go).
-const PG_DEFICIENCY: &str = "task D, src/store/postgres/deficiency/";
-
-/// [`each_backend`], but PostgreSQL is skipped, with the reason printed, while `pending` has not
-/// built the methods the test calls there.
-fn each_backend_but_pg_pending(pending: &str, test: impl Fn(&common::Fixture)) {
-    for (name, make) in backends() {
-        if name == "postgres" {
-            eprintln!("backend: postgres skipped: this test calls methods not built on PostgreSQL yet ({pending})");
-            continue;
-        }
-        eprintln!("backend: {name}");
-        let fixture = make();
-        populate(&*fixture.store);
-        test(&fixture);
-    }
 }
 
 fn name(family: &str, given: &str) -> PatientLookup {
@@ -459,7 +442,7 @@ fn names_are_kept_exactly_as_given_even_hostile_ones() {
 fn the_deficiency_queue_pages_sorts_and_filters() {
     use chartroom::domain::chart::DeficiencyStatus;
     use chartroom::store::{QueueFilter, QueueSort};
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let today = common::today();
         let all = QueueFilter { today: Some(today), ..Default::default() };
         for sort in [QueueSort::Age, QueueSort::Physician, QueueSort::Type, QueueSort::Mrn, QueueSort::Discharge] {
@@ -506,7 +489,7 @@ fn the_deficiency_queue_pages_sorts_and_filters() {
 
 #[test]
 fn the_queue_vocabulary_names_what_a_filter_can_match() {
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let vocabulary = f.store.queue_vocabulary().unwrap();
         assert!(vocabulary.types.iter().any(|t| t == "DS-D"), "{vocabulary:?}");
         assert!(vocabulary.facilities.iter().any(|t| t == "RGH"), "{vocabulary:?}");
@@ -532,7 +515,7 @@ fn garcia_items(f: &common::Fixture) -> Vec<chartroom::domain::completion::ItemS
 fn items_are_read_with_their_labels_and_a_change_is_written_only_at_the_version_read() {
     use chartroom::domain::chart::DeficiencyStatus;
     use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let items = garcia_items(f);
         assert_eq!(items.len(), 3);
         assert!(items.iter().all(|i| i.account == "A25-000781" && i.mrn == "204511"), "{items:#?}");
@@ -572,7 +555,7 @@ fn items_are_read_with_their_labels_and_a_change_is_written_only_at_the_version_
 fn a_conflict_anywhere_in_a_change_writes_nothing_of_it() {
     use chartroom::domain::completion::ChartStatus;
     use chartroom::store::{ChartWrite, DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let items = garcia_items(f);
         let chart = f.store.chart_completion("A25-000781").unwrap().unwrap();
         assert_eq!(chart.open_ids.len(), 3);
@@ -613,7 +596,7 @@ fn a_conflict_anywhere_in_a_change_writes_nothing_of_it() {
 fn a_pause_moves_the_delinquent_date_and_is_kept_with_its_days() {
     use chartroom::domain::completion::PauseSpan;
     use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let ds = garcia_items(f).into_iter().find(|i| i.type_code == "DS-D").unwrap();
         let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
         let span = PauseSpan { from: d(2, 20), to: d(2, 25), days: 5 };
@@ -637,7 +620,7 @@ fn a_pause_moves_the_delinquent_date_and_is_kept_with_its_days() {
 #[test]
 fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name() {
     use chartroom::store::NightlyClaim;
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let day = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
         let at = |h| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 3, h, 0, 0).unwrap();
         let claim = |h, pid| NightlyClaim {
@@ -673,7 +656,7 @@ fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name(
 fn notices_are_one_per_physician_facility_level_and_day() {
     use chartroom::domain::deficiency::NoticeLevel;
     use chartroom::store::NoticeDraft;
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let items = garcia_items(f);
         let ds = items.iter().find(|i| i.type_code == "DS-D").unwrap();
         let day = NaiveDate::from_ymd_opt(2025, 2, 24).unwrap();
@@ -711,7 +694,7 @@ fn notices_are_one_per_physician_facility_level_and_day() {
 
 #[test]
 fn chart_states_and_suspensions_are_read_as_the_desk_decides_with_them() {
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let items = garcia_items(f);
         let encounter = items[0].encounter_id;
         let states = f.store.chart_states(&[encounter, 999_999]).unwrap();

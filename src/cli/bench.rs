@@ -74,7 +74,10 @@ pub fn run(desk: &Desk, opened: &OpenedStore, iterations: usize) -> Result<Bench
     desk.require_permission(crate::domain::role::Permission::AdministerStore).map_err(super::fail)?;
     let store = &opened.store;
     let info = desk.store_info().map_err(super::fail)?;
-    let bare = baseline_connection(&opened.store_file)?;
+    let crate::setup::StoreLocation::Sqlite(store_file) = &opened.location else {
+        return Err(CliError::new("bench measures the SQLite store against bare rusqlite".into()));
+    };
+    let bare = baseline_connection(store_file)?;
     let samples = samples(&bare, iterations.max(10)).map_err(super::fail)?;
     let mut shapes = Vec::new();
     let page = Page::first(PAGE);

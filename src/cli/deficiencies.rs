@@ -35,15 +35,14 @@ pub(super) fn run(
                 Some(npi) => Some(desk.provider_id_by_npi(&npi).map_err(fail)?),
                 None => None,
             };
-            let bucket =
-                match bucket {
-                    Some(b) => Some(AgeBucket::ALL.into_iter().find(|x| x.label() == b).ok_or_else(|| {
-                        CliError(format!("unknown bucket {b:?}: use 0-14, 15-21, 22-30, 31-60 or >60"))
-                    })?),
-                    None => None,
-                };
+            let bucket = match bucket {
+                Some(b) => Some(AgeBucket::ALL.into_iter().find(|x| x.label() == b).ok_or_else(|| {
+                    CliError::new(format!("unknown bucket {b:?}: use 0-14, 15-21, 22-30, 31-60 or >60"))
+                })?),
+                None => None,
+            };
             let sort = QueueSort::parse(&sort)
-                .ok_or_else(|| CliError("sort by age, physician, type, mrn or discharge".into()))?;
+                .ok_or_else(|| CliError::new("sort by age, physician, type, mrn or discharge".into()))?;
             let base = QueueFilter {
                 provider_id,
                 bucket,
@@ -151,7 +150,7 @@ pub(super) fn run(
                     type_code.to_ascii_uppercase()
                 )),
                 crate::desk::deficiencies::AddDeficiency::AlreadyDefined(question) => {
-                    Err(CliError(format!("{question} — nothing added; repeat with --confirm-duplicate to add it")))
+                    Err(CliError::new(format!("{question} — nothing added; repeat with --confirm-duplicate to add it")))
                 }
             }
         }
@@ -236,7 +235,7 @@ pub(super) fn type_from(
         document_type: None,
     });
     if adding && (fields.name.is_none() || fields.abbreviation.is_none()) {
-        return Err(CliError("a new type needs --name and --abbr".into()));
+        return Err(CliError::new("a new type needs --name and --abbr".into()));
     }
     Ok(DeficiencyType {
         code: fields.code.to_ascii_uppercase(),

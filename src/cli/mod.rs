@@ -12,11 +12,11 @@ use crate::desk::{Clock, Desk, SystemClock, ensure_founder, identity};
 use crate::domain::audit::session_source;
 use crate::domain::chart::{FacilityKind, NewFacility};
 use crate::domain::role::Role;
-use crate::setup::{OpenedStore, open_store};
+use crate::setup::{OpenedStore, StoreLocation, open_store};
 use crate::store::Page;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
@@ -32,6 +32,11 @@ pub struct Cli {
     /// Your config file (default ~/.config/chartroom/config.toml; the system config is read first).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The store: postgres://user@host:port/database (its password from ~/.pgpass, PGPASSWORD or
+    /// the config's password_file, never here) or sqlite:PATH. Overrides CHARTROOM_STORE and the
+    /// config's [store] url.
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
     /// Colour: auto (off when NO_COLOR is set), always or never.
     #[arg(long, global = true, value_enum)]
     pub color: Option<ColorChoice>,
@@ -92,8 +97,12 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
-    /// Write a consistent copy of the live store to FILE.
+    /// Write a consistent copy of the live store to FILE (the SQLite store; a PostgreSQL store is
+    /// backed up with pg_dump, and this says how).
     Backup { file: PathBuf },
+    /// Bring the store's schema up to this chartroom's version (a PostgreSQL store: once, for the
+    /// whole department). Refuses a store written by a newer chartroom.
+    Migrate,
     /// The overnight job: analyse discharges, seed deficiencies, generate notices, list suspensions.
     Nightly {
         /// The day to run for (default: today in the home facility's time zone). Not before the
@@ -414,19 +423,45 @@ pub enum AuditCommand {
     },
 }
 
-/// A failure to show the user: one clear line, exit status 1.
+/// A failure to show the user: one clear line, and the exit status that says what kind.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct CliError(pub String);
+#[error("{message}")]
+pub struct CliError {
+    pub message: String,
+    pub status: u8,
+}
 
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError(e.to_string())
+/// The exit status of a failure.
+pub const EXIT_FAILURE: u8 = 1;
+/// The store's server could not be reached, or the connection to it was lost (sysexits'
+/// EX_UNAVAILABLE): a script may try again later; nothing else was wrong with what it asked.
+pub const EXIT_UNAVAILABLE: u8 = 69;
+
+impl CliError {
+    pub fn new(message: String) -> Self {
+        Self { message, status: EXIT_FAILURE }
+    }
+}
+
+/// A failure from below, in its own words, with the exit status its kind has.
+fn fail<E: std::fmt::Display + 'static>(e: E) -> CliError {
+    let any: &dyn std::any::Any = &e;
+    let unreachable = any.downcast_ref::<crate::store::StoreError>().is_some_and(|e| e.is_unreachable())
+        || any.downcast_ref::<crate::desk::DeskError>().is_some_and(|e| e.is_unreachable())
+        || any.downcast_ref::<crate::setup::SetupError>().is_some_and(|e| e.is_unreachable())
+        || any.downcast_ref::<crate::demo::DemoError>().is_some_and(|e| e.is_unreachable());
+    CliError { message: e.to_string(), status: if unreachable { EXIT_UNAVAILABLE } else { EXIT_FAILURE } }
 }
 
 /// Runs the command line. Returns the process exit status.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    let overrides =
-        Overrides { data_dir: cli.data_dir.clone(), config: cli.config.clone(), color: cli.color, ascii: cli.ascii };
+    let overrides = Overrides {
+        data_dir: cli.data_dir.clone(),
+        config: cli.config.clone(),
+        color: cli.color,
+        ascii: cli.ascii,
+        store: cli.store.clone(),
+    };
     let config = Config::load(&overrides).map_err(fail)?;
     let account = identity::current_account().map_err(fail)?;
     let source = session_source(std::env::var("SSH_CONNECTION").ok().as_deref());
@@ -440,14 +475,62 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             crate::tui::run(desk, &config).map_err(fail)
         }
         Some(Command::Init { empty }) => {
-            if config.store_file.exists() {
-                return Err(CliError(format!("a store already exists at {}", config.store_file.display())));
+            if config.postgres.is_none() && config.store_file.exists() {
+                return Err(CliError::new(format!("a store already exists at {}", config.store_file.display())));
             }
             let opened = open_or_create(&config, &account, &source, &*clock, !empty)?;
-            println!("Created {} (you, {account}, are its director).", config.store_file.display());
-            println!("SSN key: {} — back it up with the store.", config.key_file.display());
-            drop(opened);
+            if !opened.created {
+                return Err(CliError::new(format!("a store already exists in {}", opened.location)));
+            }
+            println!("Created {} (you, {account}, are its director).", opened.location);
+            match opened.location {
+                StoreLocation::Sqlite(_) => {
+                    println!("SSN key: {} — back it up with the store.", config.key_file.display())
+                }
+                StoreLocation::Postgres(_) => println!(
+                    "SSN key: {} — back it up, and copy it to every workstation that uses this store.",
+                    config.key_file.display()
+                ),
+            }
             Ok(())
+        }
+        Some(Command::Migrate) => migrate(&config),
+        Some(Command::Backup { file }) if config.postgres.is_some() => {
+            // A PostgreSQL database is backed up by PostgreSQL's own tools, which see it whole
+            // while clerks work; there is nothing to open first.
+            let target = config.postgres.as_ref().map(|p| &p.target);
+            let command = target.map(|t| t.pg_dump_command(&account, &file)).unwrap_or_default();
+            Err(CliError::new(format!(
+                "this store is a PostgreSQL database, which chartroom does not copy: back it up with pg_dump, which \
+                 reads the password from ~/.pgpass or PGPASSWORD:\n  {command}\nand keep the SSN key file ({}) \
+                 with the backups",
+                config.key_file.display()
+            )))
+        }
+        Some(Command::Bench { .. }) if config.postgres.is_some() => Err(CliError::new(
+            "bench measures the store's searches against bare rusqlite, on the SQLite store only; on PostgreSQL use \
+             cargo bench (README: Benchmarks)"
+                .into(),
+        )),
+        Some(Command::Demo { patients, seed }) if config.postgres.is_some() => {
+            // A database is written in place: clerks may be connected to it, so it cannot be
+            // built aside and swapped in as a file can. The demo refuses a store with patients
+            // before it writes anything.
+            let opened = open_store(&config, true).map_err(fail)?;
+            ensure_founder(&*opened.store, &account, &source, clock.now()).map_err(fail)?;
+            let desk = sign_in(&opened, &account, &source, clock.clone())?;
+            let writes = desk.store_info().map_err(fail)?.patient_count == 0 && patients <= demo::MAX_PATIENTS;
+            match make_demo(&desk, &opened, patients, seed) {
+                Err(e) if writes => Err(CliError {
+                    message: format!(
+                        "{e}\nThe demo wrote part of a hospital into {}. To start again, drop the database and \
+                         create it anew (README: Running on PostgreSQL), then run the demo again.",
+                        opened.location
+                    ),
+                    status: e.status,
+                }),
+                other => other,
+            }
         }
         Some(Command::Demo { patients, seed }) if !config.store_file.exists() => {
             // A new store is built beside its path and moved there whole: a demo that fails or is
@@ -500,12 +583,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                     }
                     Ok(())
                 }
-                Err(e) if writes => Err(CliError(format!(
-                    "{e}\nThe demo wrote part of a hospital into {}. Remove what it wrote with (no chartroom \
-                     running):\n  {}",
-                    config.store_file.display(),
-                    demo::undo_command(&config.store_file, &before)
-                ))),
+                Err(e) if writes => Err(CliError {
+                    message: format!(
+                        "{e}\nThe demo wrote part of a hospital into {}. Remove what it wrote with (no chartroom \
+                         running):\n  {}",
+                        config.store_file.display(),
+                        demo::undo_command(&config.store_file, &before)
+                    ),
+                    status: e.status,
+                }),
                 Err(e) => Err(e),
             }
         }
@@ -515,6 +601,51 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             run_command(&desk, &opened, &config, command)
         }
     }
+}
+
+/// `chartroom migrate`: the configured store brought up to this program's schema, saying from which
+/// version to which. No user is signed in: migrating is an administrator's act on the store's files
+/// or database role, and an older schema may not hold what signing in reads.
+fn migrate(config: &Config) -> Result<(), CliError> {
+    let known = crate::store::sqlite::schema::current_version();
+    let Some(postgres) = &config.postgres else {
+        if !config.store_file.exists() {
+            return Err(fail(crate::setup::SetupError::NoStore(config.store_file.display().to_string())));
+        }
+        let found = crate::store::sqlite::stored_version(&config.store_file).map_err(fail)?;
+        if found > known {
+            return Err(fail(crate::store::StoreError::TooNew { found, known }));
+        }
+        if found == known {
+            println!("The store at {} is at schema version {known}; nothing to do.", config.store_file.display());
+            return Ok(());
+        }
+        // Opening upgrades a SQLite store, after writing a copy of it as it was beside it. No key
+        // is read or made: the schema is all a migration touches.
+        let dir = config.store_file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let sharing = crate::store::sqlite::FileSharing::of_directory(dir);
+        drop(crate::store::sqlite::SqliteStore::open_with(&config.store_file, sharing).map_err(fail)?);
+        let copy = crate::store::sqlite::upgrade_backups(&config.store_file, found).pop();
+        println!(
+            "Upgraded the store at {} from schema version {found} to {known}.{}",
+            config.store_file.display(),
+            copy.map(|c| format!(" A copy of it as it was is {}.", c.display())).unwrap_or_default()
+        );
+        return Ok(());
+    };
+    let store = crate::setup::connect_postgres(postgres).map_err(fail)?;
+    let known = crate::store::postgres::schema::current_version();
+    let found = store.schema_version().map_err(fail)?;
+    if found == 0 {
+        return Err(fail(crate::setup::SetupError::NoDatabaseStore(store.target().to_string())));
+    }
+    if found == known {
+        println!("The database at {} is at schema version {known}; nothing to do.", store.target());
+        return Ok(());
+    }
+    let now = store.migrate().map_err(fail)?;
+    println!("Upgraded the database at {} from schema version {found} to {now}.", store.target());
+    Ok(())
 }
 
 /// Opens the store, creating it (you as director) and, on a first run, a demo hospital.
@@ -529,7 +660,7 @@ fn open_or_create(
     if opened.created {
         ensure_founder(&*opened.store, account, source, clock.now()).map_err(fail)?;
         if with_demo {
-            eprintln!("First run: creating a demo hospital in {} …", config.store_file.display());
+            eprintln!("First run: creating a demo hospital in {} …", opened.location);
             let desk = sign_in(&opened, account, source, Arc::new(SystemClock::local()))?;
             make_demo(&desk, &opened, demo::FIRST_RUN_PATIENTS, 1)?;
         }
@@ -594,14 +725,14 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
         }
     };
     match command {
-        Command::Init { .. } | Command::Demo { .. } => Ok(()),
+        Command::Init { .. } | Command::Demo { .. } | Command::Migrate => Ok(()),
         Command::Search { query, json, limit } => {
             let outcome = desk.search(&query, Page::first(limit)).map_err(fail)?;
             if let Some(shape) = outcome.shape {
                 desk.record_search(shape, outcome.page.rows.len(), outcome.page.has_more).map_err(fail)?;
             }
             if let Some(problem) = &outcome.problem {
-                return Err(CliError(format!("cannot search on that: {problem}")));
+                return Err(CliError::new(format!("cannot search on that: {problem}")));
             }
             if json { emit(print::search_json(&outcome)) } else { emit(print::search_text(&outcome, desk.today())) }
         }
@@ -714,7 +845,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             DeficiencyTypeCommand::Add(fields) => {
                 let code = fields.code.to_ascii_uppercase();
                 if desk.deficiency_type(&code).map_err(fail)?.is_some() {
-                    return Err(CliError(format!("type {code} exists; use deficiency-type edit")));
+                    return Err(CliError::new(format!("type {code} exists; use deficiency-type edit")));
                 }
                 let kind = deficiencies::type_from(fields, None)?;
                 desk.save_deficiency_type(kind).map_err(fail)?;
@@ -724,7 +855,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 let code = fields.code.to_ascii_uppercase();
                 let existing = desk.deficiency_type(&code).map_err(fail)?;
                 let Some(existing) = existing else {
-                    return Err(CliError(format!("no active deficiency type {code}")));
+                    return Err(CliError::new(format!("no active deficiency type {code}")));
                 };
                 let kind = deficiencies::type_from(fields, Some(existing))?;
                 desk.save_deficiency_type(kind).map_err(fail)?;
@@ -792,7 +923,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                     ));
                 }
                 std::fs::write(file, text)
-                    .map_err(|e| CliError(format!("could not write the rejects to {}: {e}", file.display())))?;
+                    .map_err(|e| CliError::new(format!("could not write the rejects to {}: {e}", file.display())))?;
             }
             if interactive {
                 eprintln!();
@@ -826,7 +957,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             if report.rejections.is_empty() {
                 Ok(())
             } else {
-                Err(CliError(format!("{} records were rejected", report.rejections.len())))
+                Err(CliError::new(format!("{} records were rejected", report.rejections.len())))
             }
         }
         Command::Bench { iterations, json } => {

@@ -58,6 +58,17 @@ pub enum DemoError {
     Store(#[from] StoreError),
 }
 
+impl DemoError {
+    /// The store's server could not be reached, or the connection to it was lost.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Desk(e) => e.is_unreachable(),
+            Self::Store(e) => e.is_unreachable(),
+            _ => false,
+        }
+    }
+}
+
 pub const FACILITIES: &[(&str, &str, &str, FacilityKind, &str)] = &[
     ("RGH", "Riverbend General Hospital", "TX", FacilityKind::Hospital, "America/Chicago"),
     ("RGC", "Riverbend Clinic", "TX", FacilityKind::Practice, "America/Chicago"),

@@ -51,6 +51,13 @@ pub enum DeskError {
 
 pub type DeskResult<T> = Result<T, DeskError>;
 
+impl DeskError {
+    /// The store's server cannot be reached, or the connection to it was lost.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_unreachable())
+    }
+}
+
 /// The time, passed in so that rules and tests never read a clock of their own.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;

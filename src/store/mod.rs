@@ -64,6 +64,23 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What an [`StoreError::Unreachable`] says when the connection was lost while a change was being
+/// committed: the server may have saved it or not, and the clerk must look before making it again.
+pub const OUTCOME_UNKNOWN: &str = "whether it was saved is not known";
+
+impl StoreError {
+    /// The store's server cannot be reached, or the connection to it was lost.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable(_))
+    }
+
+    /// The connection was lost as a change was committed: it may have been saved. A change that
+    /// failed with any other error was not.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Self::Unreachable(message) if message.contains(OUTCOME_UNKNOWN))
+    }
+}
+
 /// A page of a result list: results are fetched a page at a time, never a whole table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {

@@ -134,6 +134,16 @@ pub enum Msg {
     /// The store's change feed: what moved since the last message (another clerk's work, or this
     /// one's). The screen in view reads again what it shows of these topics.
     StoreChanged(Topics),
+    /// A desk call could not reach the store: the read to run again (None for an edit, which the
+    /// clerk was told was not saved), and the store's words.
+    StoreUnreachable {
+        reason: String,
+        retry: Option<Command>,
+    },
+    /// A desk call reached the store after one could not.
+    StoreReachable,
+    /// The wait before retrying the reads that could not reach the store is over.
+    RetryDue,
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -232,6 +242,8 @@ pub enum Command {
     },
     /// The providers for the palette's completion, once per session.
     LoadProviders,
+    /// [`Msg::RetryDue`] after this long.
+    RetryAfter(std::time::Duration),
     Suspend,
     Quit,
 }
@@ -310,11 +322,13 @@ pub struct App {
     /// when they are in view with nothing open over them ([`App::catch_up`]).
     queue_stale: Topics,
     chart_stale: bool,
-    /// The band's counts asked for and not answered yet, and whether another clerk's change owes a
-    /// new count: a count reads every open item (0.14 s of CPU at a million patients), so the
-    /// rows are read first and at most one count is on its way however fast changes come.
-    counts_asked: usize,
+    /// A count of the band is on its way, and whether another clerk's change owes a new one: a
+    /// count reads every open item (0.14 s of CPU at a million patients), so the rows are read
+    /// first and one count at a time goes however fast changes come.
+    counting: bool,
     counts_owed: bool,
+    /// The store cannot be reached: the banner, and the reads to try again.
+    pub outage: Option<outage::Outage>,
 }
 
 impl App {
@@ -344,8 +358,9 @@ impl App {
             info_failed: None,
             queue_stale: Topics::NONE,
             chart_stale: false,
-            counts_asked: 0,
+            counting: false,
             counts_owed: false,
+            outage: None,
         };
         app.set_size(size.0, size.1);
         app
@@ -423,6 +438,9 @@ impl App {
                 self.dirty = false;
                 self.on_store_changed(topics)
             }
+            Msg::StoreUnreachable { reason, retry } => self.on_store_unreachable(reason, retry),
+            Msg::StoreReachable => self.on_store_reachable(),
+            Msg::RetryDue => self.on_retry_due(),
             Msg::InfoLoaded(Ok(info)) => {
                 self.info_failed = None;
                 let username = self.header.username.clone();
@@ -602,7 +620,7 @@ impl App {
                 refresh
             }
             Msg::QueueCounted(result) => {
-                self.counts_asked = self.counts_asked.saturating_sub(1);
+                self.counting = false;
                 match result {
                     Ok(counts) => {
                         self.dirty = self.queue.counts.as_ref() != Some(&counts);
@@ -662,14 +680,16 @@ impl App {
         if self.chart.is_some() && topics.contains(Topic::Deficiencies) {
             self.chart_stale = true;
         }
-        if topics.contains(Topic::Users) { vec![Command::LoadInfo] } else { Vec::new() }
+        // While the store is away its retries read the header, with backoff.
+        if topics.contains(Topic::Users) && self.outage.is_none() { vec![Command::LoadInfo] } else { Vec::new() }
     }
 
     /// Reads again what the store changed under the screen in view — once nothing is open over it
-    /// (the row numbers a clerk is typing, or a question, stay about the rows she sees) and no read
-    /// of it is already on its way (it could have started before the change).
+    /// (the row numbers a clerk is typing, or a question, stay about the rows she sees), no read of
+    /// it is already on its way (it could have started before the change), and the store answers
+    /// (while it is away, the reads it failed are retried with backoff instead).
     fn catch_up(&mut self) -> Vec<Command> {
-        if self.overlay.is_some() || self.quitting {
+        if self.overlay.is_some() || self.quitting || self.outage.is_some() {
             return Vec::new();
         }
         match self.screen {
@@ -1125,6 +1145,7 @@ impl App {
 }
 
 mod chart;
+pub mod outage;
 mod queue;
 
 /// `1 item`, `3 items`.

@@ -2,8 +2,9 @@
 //! message. The render path never waits on the store.
 
 use super::app::{Command, HeaderInfo, Msg, PAGE_SIZE, RequestId};
-use crate::desk::Desk;
+use crate::desk::{Desk, DeskError};
 use crate::store::{ChangeStamp, Page};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
@@ -14,6 +15,86 @@ pub struct Effects {
     letters_dir: Option<std::path::PathBuf>,
     tx: UnboundedSender<Msg>,
     search: Arc<SearchSlot>,
+    /// The last desk call could not reach the store: the next that does says so.
+    store_down: Arc<AtomicBool>,
+}
+
+/// What kind of desk call a command makes, for what its failing to reach the store means.
+enum Kind {
+    /// A read: while the store cannot be reached its failure is not shown (the screen keeps what
+    /// it showed) and the read is run again when the store is back.
+    Read(Command),
+    /// An edit: the clerk is told it was not saved; it is never run again by itself, so it is never
+    /// applied twice.
+    Edit,
+    /// A search's or a sign-in's audit event: one known not to be saved is written when the store
+    /// is back, since every search shown is audited; one whose commit was lost is said, not retried.
+    Audit(Command),
+    /// Long jobs: their own message says what happened.
+    Other,
+}
+
+/// A desk call that could not reach the store.
+struct Unreached {
+    /// The store's words: what was tried, what failed.
+    reason: String,
+    /// The connection was lost while a change was committed: it may have been saved.
+    saved_unknown: bool,
+}
+
+/// One desk call's failure, in the clerk's words, noting whether the store could not be reached.
+struct Watch {
+    edit: bool,
+    unreached: std::cell::RefCell<Option<Unreached>>,
+}
+
+impl Watch {
+    fn new(edit: bool) -> Self {
+        Self { edit, unreached: std::cell::RefCell::new(None) }
+    }
+
+    fn unreached(self) -> Option<Unreached> {
+        self.unreached.into_inner()
+    }
+
+    fn fail(&self, e: DeskError) -> String {
+        let text = e.to_string();
+        if !e.is_unreachable() {
+            return text;
+        }
+        let saved_unknown = matches!(&e, DeskError::Store(store) if store.outcome_unknown());
+        *self.unreached.borrow_mut() = Some(Unreached { reason: text.clone(), saved_unknown });
+        match e {
+            // A connection lost while the change was committed may have saved it: the store's
+            // message says to look, and "not saved" would be a guess.
+            DeskError::Store(store) if self.edit && !store.outcome_unknown() => {
+                format!("Not saved: {text}. Nothing was changed; make the change again when the store answers.")
+            }
+            _ => text,
+        }
+    }
+}
+
+/// The messages one desk call's answer makes: a read that could not reach the store is held back
+/// for its retry; any other answer goes to the screen, after word that the store is back if it was
+/// away, or before word that it is away.
+fn answer(store_down: &AtomicBool, kind: Kind, unreached: Option<Unreached>, msg: Msg) -> Vec<Msg> {
+    let msg = (!matches!(&msg, Msg::BackgroundFailed(m) if m.is_empty())).then_some(msg);
+    match (unreached, kind) {
+        (Some(Unreached { reason, .. }), Kind::Read(command))
+        | (Some(Unreached { reason, saved_unknown: false }), Kind::Audit(command)) => {
+            store_down.store(true, Ordering::SeqCst);
+            vec![Msg::StoreUnreachable { reason, retry: Some(command) }]
+        }
+        (Some(Unreached { reason, .. }), Kind::Edit | Kind::Audit(_) | Kind::Other) => {
+            store_down.store(true, Ordering::SeqCst);
+            msg.into_iter().chain([Msg::StoreUnreachable { reason, retry: None }]).collect()
+        }
+        (None, _) => {
+            let back = store_down.swap(false, Ordering::SeqCst).then_some(Msg::StoreReachable);
+            back.into_iter().chain(msg).collect()
+        }
+    }
 }
 
 /// Search-as-you-type keeps at most one search waiting: a newer keystroke replaces the waiting one
@@ -34,11 +115,13 @@ struct SearchJob {
 impl Effects {
     pub fn new(desk: Desk, tx: UnboundedSender<Msg>, letters_dir: Option<std::path::PathBuf>) -> std::io::Result<Self> {
         let search = Arc::new(SearchSlot::default());
+        let store_down = Arc::new(AtomicBool::new(false));
         let worker_slot = search.clone();
         let worker_desk = desk.clone();
         let worker_tx = tx.clone();
+        let worker_down = store_down.clone();
         std::thread::Builder::new().name("chartroom-search".into()).spawn(move || {
-            loop {
+            'jobs: loop {
                 let job = {
                     let mut next = match worker_slot.next.lock() {
                         Ok(guard) => guard,
@@ -54,18 +137,44 @@ impl Effects {
                         };
                     }
                 };
+                let watch = Watch::new(false);
                 let result = worker_desk
                     .search(&job.text, Page { offset: job.offset, limit: PAGE_SIZE })
-                    .map_err(|e| e.to_string());
-                if worker_tx.send(Msg::SearchDone { id: job.id, append: job.append, result }).is_err() {
-                    break;
+                    .map_err(|e| watch.fail(e));
+                let msg = Msg::SearchDone { id: job.id, append: job.append, result };
+                let retry = Command::Search { id: job.id, text: job.text, offset: job.offset, append: job.append };
+                for msg in answer(&worker_down, Kind::Read(retry), watch.unreached(), msg) {
+                    if worker_tx.send(msg).is_err() {
+                        break 'jobs;
+                    }
                 }
             }
         })?;
-        Ok(Self { desk, letters_dir, tx, search })
+        Ok(Self { desk, letters_dir, tx, search, store_down })
     }
 
     pub fn run(&self, command: Command) {
+        let kind = match &command {
+            Command::LoadInfo
+            | Command::OpenChart { .. }
+            | Command::OpenChartByMrn { .. }
+            | Command::RefreshChart { .. }
+            | Command::LoadQueue { .. }
+            | Command::RefreshQueue { .. }
+            | Command::CountQueue
+            | Command::LoadPhysician { .. }
+            | Command::SelectAllInFilter { .. }
+            | Command::CheckFilter { .. }
+            | Command::LoadStandings { .. }
+            | Command::LoadProviders => Kind::Read(command.clone()),
+            Command::CompleteDeficiencies { .. }
+            | Command::ReassignDeficiencies { .. }
+            | Command::PauseAging { .. }
+            | Command::MoveDeficiencies { .. }
+            | Command::CommentDeficiencies { .. } => Kind::Edit,
+            Command::RecordSearch { .. } | Command::RecordSignIn => Kind::Audit(command.clone()),
+            _ => Kind::Other,
+        };
         match command {
             Command::Search { id, text, offset, append } => {
                 if let Ok(mut next) = self.search.next.lock() {
@@ -73,7 +182,7 @@ impl Effects {
                     self.search.ready.notify_one();
                 }
             }
-            Command::LoadInfo => self.background(|desk| {
+            Command::LoadInfo => self.background(kind, |desk, watch| {
                 // The role as the store holds it now: a change made while the desk is open shows.
                 let loaded = desk.current_user().and_then(|user| Ok((user, desk.store_info()?)));
                 Msg::InfoLoaded(
@@ -92,75 +201,81 @@ impl Effects {
                                 ..HeaderInfo::default()
                             }
                         })
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| watch.fail(e)),
                 )
             }),
-            Command::OpenChart { id, patient_id, encounter_id } => self.background(move |desk| Msg::ChartLoaded {
-                id,
-                encounter_id,
-                result: desk.open_chart(patient_id).map(Box::new).map_err(|e| e.to_string()),
-            }),
-            Command::RefreshChart { id, patient_id } => self.background(move |desk| Msg::ChartLoaded {
-                id,
-                encounter_id: None,
-                result: desk.reread_chart(patient_id).map(Box::new).map_err(|e| e.to_string()),
-            }),
-            Command::OpenChartByMrn { id, mrn } => self.background(move |desk| Msg::ChartLoaded {
-                id,
-                encounter_id: None,
-                result: desk.open_chart_by_mrn(&mrn).map(Box::new).map_err(|e| e.to_string()),
-            }),
-            Command::RecordSearch { shape, shown, more } => {
-                self.background(move |desk| match desk.record_search(shape, shown, more) {
-                    Ok(()) => Msg::BackgroundFailed(String::new()),
-                    Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {e}")),
+            Command::OpenChart { id, patient_id, encounter_id } => {
+                self.background(kind, move |desk, watch| Msg::ChartLoaded {
+                    id,
+                    encounter_id,
+                    result: desk.open_chart(patient_id).map(Box::new).map_err(|e| watch.fail(e)),
                 })
             }
-            Command::RecordSignIn => self.background(|desk| match desk.record_sign_in() {
+            Command::RefreshChart { id, patient_id } => self.background(kind, move |desk, watch| Msg::ChartLoaded {
+                id,
+                encounter_id: None,
+                result: desk.reread_chart(patient_id).map(Box::new).map_err(|e| watch.fail(e)),
+            }),
+            Command::OpenChartByMrn { id, mrn } => self.background(kind, move |desk, watch| Msg::ChartLoaded {
+                id,
+                encounter_id: None,
+                result: desk.open_chart_by_mrn(&mrn).map(Box::new).map_err(|e| watch.fail(e)),
+            }),
+            Command::RecordSearch { shape, shown, more } => {
+                self.background(kind, move |desk, watch| match desk.record_search(shape, shown, more) {
+                    Ok(()) => Msg::BackgroundFailed(String::new()),
+                    Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {}", watch.fail(e))),
+                })
+            }
+            Command::RecordSignIn => self.background(kind, |desk, watch| match desk.record_sign_in() {
                 Ok(()) => Msg::BackgroundFailed(String::new()),
-                Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {e}")),
+                Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {}", watch.fail(e))),
             }),
-            Command::LoadQueue { id, filter, sort, offset, append } => self.background(move |desk| Msg::QueueLoaded {
-                id,
-                append,
-                result: desk
-                    .deficiency_queue(&filter, sort, crate::store::Page { offset, limit: PAGE_SIZE })
-                    .map_err(|e| e.to_string()),
-            }),
-            Command::RefreshQueue { id, filter, sort, limit } => self.background(move |desk| Msg::QueueRefreshed {
-                id,
-                result: desk
-                    .deficiency_queue(&filter, sort, crate::store::Page { offset: 0, limit })
-                    .map_err(|e| e.to_string()),
-            }),
-            Command::CountQueue => self.background(|desk| {
+            Command::LoadQueue { id, filter, sort, offset, append } => {
+                self.background(kind, move |desk, watch| Msg::QueueLoaded {
+                    id,
+                    append,
+                    result: desk
+                        .deficiency_queue(&filter, sort, crate::store::Page { offset, limit: PAGE_SIZE })
+                        .map_err(|e| watch.fail(e)),
+                })
+            }
+            Command::RefreshQueue { id, filter, sort, limit } => {
+                self.background(kind, move |desk, watch| Msg::QueueRefreshed {
+                    id,
+                    result: desk
+                        .deficiency_queue(&filter, sort, crate::store::Page { offset: 0, limit })
+                        .map_err(|e| watch.fail(e)),
+                })
+            }
+            Command::CountQueue => self.background(kind, |desk, watch| {
                 let today = desk.today();
-                Msg::QueueCounted(desk.deficiency_counts(today).map_err(|e| e.to_string()))
+                Msg::QueueCounted(desk.deficiency_counts(today).map_err(|e| watch.fail(e)))
             }),
             Command::CompleteDeficiencies { items, resolved_on } => {
                 let letters = self.letters_dir.clone();
-                self.background(move |desk| Msg::Completed {
+                self.background(kind, move |desk, watch| Msg::Completed {
                     verb: "completed",
                     result: desk
                         .complete_deficiencies(items, resolved_on, letters.as_deref())
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| watch.fail(e)),
                 })
             }
             Command::RunNightly { date } => {
                 let letters = self.letters_dir.clone();
                 let progress_tx = self.tx.clone();
-                self.background(move |desk| {
+                self.background(kind, move |desk, watch| {
                     let mut progress = |line: String| {
                         let _ = progress_tx.send(Msg::Progress(line));
                     };
                     Msg::NightlyDone(
-                        desk.nightly_with_progress(date, letters.as_deref(), &mut progress).map_err(|e| e.to_string()),
+                        desk.nightly_with_progress(date, letters.as_deref(), &mut progress).map_err(|e| watch.fail(e)),
                     )
                 })
             }
             Command::RunImport { fhir, paths, facility, open_since } => {
                 let progress_tx = self.tx.clone();
-                self.background(move |desk| {
+                self.background(kind, move |desk, watch| {
                     let mut progress = |step: &crate::desk::import::ImportProgress| {
                         let _ = progress_tx.send(Msg::Progress(format!("Importing: {}", step.bar(20))));
                     };
@@ -172,38 +287,42 @@ impl Effects {
                         }
                         (false, None) => Err(crate::desk::DeskError::Invalid("import csv DIR: no directory".into())),
                     };
-                    Msg::ImportDone(report.map(Box::new).map_err(|e| e.to_string()))
+                    Msg::ImportDone(report.map(Box::new).map_err(|e| watch.fail(e)))
                 })
             }
-            Command::LoadStandings { provider_ids } => self.background(move |desk| {
+            Command::LoadStandings { provider_ids } => self.background(kind, move |desk, watch| {
                 let today = desk.today();
-                Msg::StandingsLoaded(desk.physician_standings_of(&provider_ids, today).map_err(|e| e.to_string()))
+                Msg::StandingsLoaded(desk.physician_standings_of(&provider_ids, today).map_err(|e| watch.fail(e)))
             }),
-            Command::CheckFilter { base, terms } => self
-                .background(move |desk| Msg::FilterChecked(desk.queue_filter(base, &terms).map_err(|e| e.to_string()))),
-            Command::SelectAllInFilter { filter } => self
-                .background(move |desk| Msg::FilterSelected(desk.deficiency_ids(&filter).map_err(|e| e.to_string()))),
-            Command::LoadPhysician { npi } => self.background(move |desk| {
+            Command::CheckFilter { base, terms } => self.background(kind, move |desk, watch| {
+                Msg::FilterChecked(desk.queue_filter(base, &terms).map_err(|e| watch.fail(e)))
+            }),
+            Command::SelectAllInFilter { filter } => self.background(kind, move |desk, watch| {
+                Msg::FilterSelected(desk.deficiency_ids(&filter).map_err(|e| watch.fail(e)))
+            }),
+            Command::LoadPhysician { npi } => self.background(kind, move |desk, watch| {
                 let today = desk.today();
-                Msg::PhysicianLoaded(desk.physician_standing(&npi, today).map_err(|e| e.to_string()))
+                Msg::PhysicianLoaded(desk.physician_standing(&npi, today).map_err(|e| watch.fail(e)))
             }),
-            Command::ReassignDeficiencies { items, npi } => self.background(move |desk| Msg::Completed {
+            Command::ReassignDeficiencies { items, npi } => self.background(kind, move |desk, watch| Msg::Completed {
                 verb: "reassigned",
-                result: desk.reassign_deficiencies(items, &npi).map_err(|e| e.to_string()),
+                result: desk.reassign_deficiencies(items, &npi).map_err(|e| watch.fail(e)),
             }),
-            Command::PauseAging { items, from, to, reason } => self.background(move |desk| Msg::Completed {
-                verb: "paused",
-                result: desk.pause_aging(items, from, to, &reason).map_err(|e| e.to_string()),
-            }),
-            Command::MoveDeficiencies { items, to, note } => self.background(move |desk| Msg::Completed {
+            Command::PauseAging { items, from, to, reason } => {
+                self.background(kind, move |desk, watch| Msg::Completed {
+                    verb: "paused",
+                    result: desk.pause_aging(items, from, to, &reason).map_err(|e| watch.fail(e)),
+                })
+            }
+            Command::MoveDeficiencies { items, to, note } => self.background(kind, move |desk, watch| Msg::Completed {
                 verb: if to == crate::domain::chart::DeficiencyStatus::Voided { "voided" } else { "moved" },
-                result: desk.move_deficiencies(items, to, &note).map_err(|e| e.to_string()),
+                result: desk.move_deficiencies(items, to, &note).map_err(|e| watch.fail(e)),
             }),
-            Command::CommentDeficiencies { items, text } => self.background(move |desk| Msg::Completed {
+            Command::CommentDeficiencies { items, text } => self.background(kind, move |desk, watch| Msg::Completed {
                 verb: "commented",
-                result: desk.comment_deficiencies(items, &text).map_err(|e| e.to_string()),
+                result: desk.comment_deficiencies(items, &text).map_err(|e| watch.fail(e)),
             }),
-            Command::LoadProviders => self.background(|desk| {
+            Command::LoadProviders => self.background(kind, |desk, watch| {
                 Msg::ProvidersLoaded(
                     desk.list_providers()
                         .map(|list| {
@@ -215,9 +334,16 @@ impl Effects {
                                 })
                                 .collect()
                         })
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| watch.fail(e)),
                 )
             }),
+            Command::RetryAfter(wait) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let _ = tx.send(Msg::RetryDue);
+                });
+            }
             // The event loop handles these itself.
             Command::Suspend | Command::Quit => {}
         }
@@ -229,16 +355,19 @@ impl Effects {
     pub fn follow_store(&self) {
         let desk = self.desk.clone();
         let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || follow_store(&desk, &tx));
+        let store_down = self.store_down.clone();
+        tokio::task::spawn_blocking(move || follow_store(&desk, &tx, &store_down));
     }
 
-    /// Runs a blocking desk call on tokio's blocking pool and sends its message.
-    fn background(&self, job: impl FnOnce(&Desk) -> Msg + Send + 'static) {
+    /// Runs a blocking desk call on tokio's blocking pool and sends its message (see [`answer`]).
+    fn background(&self, kind: Kind, job: impl FnOnce(&Desk, &Watch) -> Msg + Send + 'static) {
         let desk = self.desk.clone();
         let tx = self.tx.clone();
+        let store_down = self.store_down.clone();
         tokio::task::spawn_blocking(move || {
-            let msg = job(&desk);
-            if !matches!(&msg, Msg::BackgroundFailed(m) if m.is_empty()) {
+            let watch = Watch::new(matches!(kind, Kind::Edit));
+            let msg = job(&desk, &watch);
+            for msg in answer(&store_down, kind, watch.unreached(), msg) {
                 let _ = tx.send(msg);
             }
         });
@@ -265,7 +394,11 @@ const FEED_WAIT: Duration = Duration::from_millis(250);
 /// The longest pause between tries while the feed fails (the store unreachable, a file replaced).
 const FEED_RETRY_MAX: Duration = Duration::from_secs(5);
 
-fn follow_store(desk: &Desk, tx: &UnboundedSender<Msg>) {
+/// The feed's loop. It is also the first to know that a networked store went away while the
+/// clerk reads (its session to the server drops at once): it says so as a read that could not
+/// reach the store would, so the banner shows and the screen's retries begin, and that the store is
+/// back when it follows again.
+fn follow_store(desk: &Desk, tx: &UnboundedSender<Msg>, store_down: &AtomicBool) {
     // Unknown at first: the first answer is the store's stamp as the screens first read it.
     let mut since = ChangeStamp::default();
     let mut retry = Duration::ZERO;
@@ -275,6 +408,9 @@ fn follow_store(desk: &Desk, tx: &UnboundedSender<Msg>) {
                 if retry > Duration::ZERO {
                     tracing::info!("following the store's changes again");
                     retry = Duration::ZERO;
+                    if store_down.swap(false, Ordering::SeqCst) && tx.send(Msg::StoreReachable).is_err() {
+                        return;
+                    }
                 }
                 let moved = now.moved_since(&since);
                 if !since.is_unknown() && !moved.is_empty() && tx.send(Msg::StoreChanged(moved)).is_err() {
@@ -285,6 +421,10 @@ fn follow_store(desk: &Desk, tx: &UnboundedSender<Msg>) {
             Err(e) => {
                 if retry == Duration::ZERO {
                     tracing::warn!(error = %e, "could not follow the store's changes; trying again");
+                    if e.is_unreachable() {
+                        store_down.store(true, Ordering::SeqCst);
+                        let _ = tx.send(Msg::StoreUnreachable { reason: e.to_string(), retry: None });
+                    }
                 }
                 retry = (retry * 2).clamp(Duration::from_millis(250), FEED_RETRY_MAX);
                 let until = std::time::Instant::now() + retry;
@@ -293,5 +433,71 @@ fn follow_store(desk: &Desk, tx: &UnboundedSender<Msg>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    fn unreachable(message: &str) -> DeskError {
+        DeskError::Store(StoreError::Unreachable(message.into()))
+    }
+
+    #[test]
+    fn a_read_that_cannot_reach_the_store_is_held_for_its_retry_and_the_next_answer_says_it_is_back() {
+        let down = AtomicBool::new(false);
+        let watch = Watch::new(false);
+        let text = watch.fail(unreachable("tried db:5432: refused"));
+        let msgs = answer(&down, Kind::Read(Command::CountQueue), watch.unreached(), Msg::QueueCounted(Err(text)));
+        assert!(
+            matches!(&msgs[..], [Msg::StoreUnreachable { reason, retry: Some(Command::CountQueue) }]
+                if reason.contains("tried db:5432: refused")),
+            "{msgs:?}"
+        );
+        // Another failure (the server answered) is the screen's to show, and tells that the store is back.
+        let watch = Watch::new(false);
+        let text = watch.fail(DeskError::NotFound("no patient has MRN 100999".into()));
+        let msgs = answer(&down, Kind::Read(Command::LoadInfo), watch.unreached(), Msg::InfoLoaded(Err(text)));
+        assert!(matches!(&msgs[..], [Msg::StoreReachable, Msg::InfoLoaded(Err(_))]), "{msgs:?}");
+        let msgs = answer(&down, Kind::Read(Command::LoadInfo), None, Msg::InfoLoaded(Err("x".into())));
+        assert!(matches!(&msgs[..], [Msg::InfoLoaded(Err(_))]), "said once: {msgs:?}");
+    }
+
+    #[test]
+    fn an_edit_that_cannot_reach_the_store_is_reported_not_saved_unless_its_commit_was_lost() {
+        let down = AtomicBool::new(false);
+        let watch = Watch::new(true);
+        let text = watch.fail(unreachable("tried db:5432: Connection refused"));
+        assert!(text.starts_with("Not saved: the database server cannot be reached"), "{text}");
+        let msgs =
+            answer(&down, Kind::Edit, watch.unreached(), Msg::Completed { verb: "completed", result: Err(text) });
+        assert!(
+            matches!(&msgs[..], [Msg::Completed { result: Err(_), .. }, Msg::StoreUnreachable { retry: None, .. }]),
+            "{msgs:?}"
+        );
+        let lost_in_commit =
+            format!("the connection to db was lost as a change was being saved; {}", crate::store::OUTCOME_UNKNOWN);
+        let text = Watch::new(true).fail(unreachable(&lost_in_commit));
+        assert!(!text.contains("Not saved") && text.contains("is not known"), "{text}");
+    }
+
+    #[test]
+    fn an_audit_event_known_not_saved_waits_for_the_store_and_one_that_may_be_saved_is_said() {
+        let down = AtomicBool::new(false);
+        let audit = |message: &str| {
+            let watch = Watch::new(false);
+            let text = watch.fail(unreachable(message));
+            let failed = Msg::BackgroundFailed(format!("could not write the audit trail: {text}"));
+            answer(&down, Kind::Audit(Command::RecordSignIn), watch.unreached(), failed)
+        };
+        let msgs = audit("tried db:5432: refused");
+        assert!(matches!(&msgs[..], [Msg::StoreUnreachable { retry: Some(Command::RecordSignIn), .. }]), "{msgs:?}");
+        let msgs = audit(&format!("lost as a change was being saved; {}", crate::store::OUTCOME_UNKNOWN));
+        assert!(
+            matches!(&msgs[..], [Msg::BackgroundFailed(m), Msg::StoreUnreachable { retry: None, .. }] if m.contains("not known")),
+            "{msgs:?}"
+        );
     }
 }

@@ -66,6 +66,9 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(area);
     chrome::header(frame, header, &app.header, theme);
     chrome::rule(frame, rule_top, theme);
+    if app.outage.is_some() {
+        chrome::outage(frame, rule_top, theme);
+    }
     match (app.screen, &app.chart) {
         (Screen::Chart, Some(state)) => {
             frame.render_widget(Paragraph::new(banner_lines), banner);

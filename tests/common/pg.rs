@@ -272,18 +272,23 @@ impl Cluster {
                 .and_then(|l| l.local_addr())
                 .map_err(|e| format!("no free port: {e}"))?
                 .port();
-            let dir = self.dir.display();
-            let pg_ctl = format!(
-                "'{bin}/pg_ctl' -D '{dir}/data' -l '{dir}/server.log' -w -t 60 -o \"-p {port} -k '{dir}' \
-                 -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start",
-                bin = self.bin.display()
-            );
-            match self.run(&pg_ctl, "pg_ctl start") {
+            match self.start_on(port) {
                 Ok(()) => return Ok(port),
                 Err(e) => last = e,
             }
         }
         Err(last)
+    }
+
+    /// Starts the server on `port`.
+    fn start_on(&self, port: u16) -> Result<(), String> {
+        let dir = self.dir.display();
+        let pg_ctl = format!(
+            "'{bin}/pg_ctl' -D '{dir}/data' -l '{dir}/server.log' -w -t 60 -o \"-p {port} -k '{dir}' \
+             -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start",
+            bin = self.bin.display()
+        );
+        self.run(&pg_ctl, "pg_ctl start")
     }
 
     /// Runs `command` through a shell, as postgres when root; its output goes to a file, read back
@@ -328,6 +333,92 @@ impl Cluster {
         if let Err(e) = spawned {
             eprintln!("no watchdog for the test PostgreSQL at {dir}: {e}");
         }
+    }
+}
+
+/// A cluster of one test's own, which it may stop and start under a running program (the shared
+/// cluster serves every test of the process), and whose logins over TCP may need a password.
+pub struct OwnCluster {
+    cluster: Cluster,
+    pub port: u16,
+    /// The superuser over the cluster's Unix socket, which trusts every local login.
+    admin: tokio_postgres::Config,
+}
+
+/// How the cluster's TCP logins are checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Logins {
+    Trust,
+    /// scram-sha-256: a role needs its password.
+    Password,
+}
+
+/// A new cluster of the caller's own, started; None (with the reason printed) where PostgreSQL
+/// cannot run here.
+pub fn own_cluster(logins: Logins) -> Option<OwnCluster> {
+    if !available() {
+        return None;
+    }
+    if std::env::var_os("CHARTROOM_TEST_PG").is_some() && find_binaries().is_none() {
+        eprintln!("skipping: a test of its own cluster needs the PostgreSQL binaries, not only CHARTROOM_TEST_PG");
+        return None;
+    }
+    let bin = find_binaries().unwrap_or_else(|| panic!("no PostgreSQL binaries for a cluster of a test's own"));
+    let cluster = Cluster::create(&bin).unwrap_or_else(|e| panic!("{e}"));
+    if logins == Logins::Password {
+        let hba =
+            "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n";
+        // Rewritten in place, so the file keeps the server's account as its owner.
+        std::fs::write(cluster.dir.join("data/pg_hba.conf"), hba).unwrap();
+    }
+    let port = cluster.start().unwrap_or_else(|e| panic!("{e}"));
+    let mut admin = tokio_postgres::Config::new();
+    admin.host_path(&cluster.dir).port(port).user("postgres").dbname("postgres");
+    Some(OwnCluster { cluster, port, admin })
+}
+
+impl OwnCluster {
+    /// `CREATE DATABASE name` (owned by `owner` when given); its URL for `user`, without a password.
+    pub fn database(&self, name: &str, owner: Option<&str>) -> String {
+        let owner_clause = owner.map(|o| format!(" OWNER {o}")).unwrap_or_default();
+        self.exec(&format!("CREATE DATABASE {name}{owner_clause}")).unwrap_or_else(|e| panic!("{e}"));
+        format!("postgres://{}@127.0.0.1:{}/{name}", owner.unwrap_or("postgres"), self.port)
+    }
+
+    /// Runs `sql` in the maintenance database as the superuser, over the socket.
+    pub fn exec(&self, sql: &str) -> Result<Vec<String>, String> {
+        admin_query(&self.admin, sql)
+    }
+
+    /// Runs `sql` in `database` as the superuser, over the socket.
+    pub fn exec_in(&self, database: &str, sql: &str) -> Result<Vec<String>, String> {
+        let mut config = self.admin.clone();
+        config.dbname(database);
+        admin_query(&config, sql)
+    }
+
+    /// `pg_ctl stop -m fast`: clients are disconnected, the server shuts down cleanly.
+    pub fn stop(&self) {
+        let stop =
+            format!("'{}/pg_ctl' -D '{}/data' -m fast -w stop", self.cluster.bin.display(), self.cluster.dir.display());
+        self.cluster.run(&stop, "pg_ctl stop").unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Starts the server again on its port.
+    pub fn start(&self) {
+        self.cluster.start_on(self.port).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let stop = format!(
+            "'{}/pg_ctl' -D '{}/data' -m immediate stop",
+            self.cluster.bin.display(),
+            self.cluster.dir.display()
+        );
+        let _ = self.cluster.run(&stop, "pg_ctl stop at drop");
+        let _ = std::fs::remove_dir_all(&self.cluster.dir);
     }
 }
 

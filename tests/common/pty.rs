@@ -56,6 +56,7 @@ pub fn spawn_command(mut cmd: CommandBuilder, (cols, rows): (u16, u16)) -> Sessi
     cmd.env_remove("NO_COLOR");
     cmd.env_remove("CHARTROOM_CONFIG");
     cmd.env_remove("CHARTROOM_DATA_DIR");
+    cmd.env_remove("CHARTROOM_STORE");
     let child = pair.slave.spawn_command(cmd).expect("spawn in the pty");
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().expect("a reader");

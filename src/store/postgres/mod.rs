@@ -15,6 +15,7 @@ mod import;
 mod insert;
 pub mod schema;
 mod search;
+pub mod target;
 
 pub use search::{SearchStatement, rows_by_id_sql, search_statements};
 
@@ -135,6 +136,10 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        // tokio-postgres bounds only the socket's connecting by it; the pool bounds the whole of a
+        // new connection (and its login) by the same, so a port where something else listens and
+        // never answers is as quick to report as a closed one.
+        let whole_connect = config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT);
         if config.get_application_name().is_none() {
             config.application_name("chartroom");
         }
@@ -156,7 +161,7 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .wait_timeout(Some(POOL_WAIT))
-            .create_timeout(Some(CONNECT_TIMEOUT + Duration::from_secs(1)))
+            .create_timeout(Some(whole_connect))
             .recycle_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| StoreError::Backend(format!("cannot set up connections to {target}: {e}")))?;
@@ -264,8 +269,9 @@ impl PgStore {
                                 Ok(()) => return Ok(value),
                                 Err(e) if connection_lost(&e) => {
                                     return Err(StoreError::Unreachable(format!(
-                                        "the connection to {target} was lost as a change was being saved; whether \
-                                         it was saved is not known: look before making it again"
+                                        "the connection to {target} was lost as a change was being saved; \
+                                         {}: look before making it again",
+                                        super::OUTCOME_UNKNOWN
                                     )));
                                 }
                                 Err(e) => Err(PgError::Db(e)),
@@ -353,9 +359,10 @@ fn pool_error(e: PoolError, target: &str) -> StoreError {
     match e {
         PoolError::Backend(e) => connect_error(&e, target),
         PoolError::Timeout(TimeoutType::Wait) => StoreError::Busy,
-        PoolError::Timeout(_) => {
-            StoreError::Unreachable(format!("tried {target}; no answer within {} s", CONNECT_TIMEOUT.as_secs()))
-        }
+        PoolError::Timeout(_) => StoreError::Unreachable(format!(
+            "tried {target}; it did not answer within the connect timeout ({} s, or the store URL's connect_timeout)",
+            CONNECT_TIMEOUT.as_secs()
+        )),
         PoolError::Closed => StoreError::Backend("the store is closing".into()),
         other => StoreError::Backend(format!("cannot connect to {target}: {other}")),
     }

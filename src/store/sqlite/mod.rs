@@ -209,6 +209,33 @@ fn create_file_with_mode(path: &Path, mode: u32) -> StoreResult<()> {
     Ok(())
 }
 
+/// The schema version a store file holds (`PRAGMA user_version`), read without opening it as a
+/// store: opening upgrades it.
+pub fn stored_version(path: &Path) -> StoreResult<i64> {
+    let conn = open_connection(path, true)?;
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(map_err)
+}
+
+/// The copies an upgrade from `version` wrote beside the store (`chartroom.db.v9-<time>.bak`),
+/// oldest first.
+pub fn upgrade_backups(path: &Path, version: i64) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Vec::new() };
+    let prefix = format!("{}.v{version}-", name.to_string_lossy());
+    let mut found: Vec<PathBuf> = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".bak"))
+        })
+        .collect();
+    found.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    found
+}
+
 /// A read-only connection on the store file configured as the store's own readers are (the same
 /// flags, busy timeout, statement cache and PRAGMAs), for a benchmark's bare baseline.
 pub fn open_reader(path: &Path) -> StoreResult<Connection> {

@@ -68,13 +68,13 @@ impl App {
 
     /// The band's counts, asked for.
     pub(super) fn ask_counts(&mut self) -> Command {
-        self.counts_asked += 1;
+        self.counting = true;
         Command::CountQueue
     }
 
     /// The count another clerk's change owes, once no count is on its way.
     pub(super) fn owed_counts(&mut self) -> Vec<Command> {
-        if self.counts_owed && self.counts_asked == 0 {
+        if self.counts_owed && !self.counting {
             self.counts_owed = false;
             return vec![self.ask_counts()];
         }

@@ -146,6 +146,15 @@ pub fn rule(frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(theme.rule.repeat(area.width as usize)).style(theme.muted), area);
 }
 
+/// Over the top rule while the store cannot be reached, until a read succeeds: the screen below
+/// is what it last showed.
+pub fn outage(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = format!(" {} ", super::super::app::outage::BANNER);
+    let width = (text.width() as u16).min(area.width);
+    let x = area.x + (area.width - width) / 2;
+    frame.render_widget(Paragraph::new(Span::styled(text, theme.warning)), Rect { x, width, ..area });
+}
+
 /// The keys of the focused context, generated from the keymap, and the screen numbers.
 #[allow(clippy::too_many_arguments)]
 pub fn footer(
