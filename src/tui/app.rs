@@ -448,7 +448,7 @@ impl App {
                 let role = if info.role.is_empty() { self.header.role.clone() } else { info.role.clone() };
                 let roles = if info.roles.is_empty() { self.header.roles.clone() } else { info.roles.clone() };
                 let header = HeaderInfo { username, role, roles, ..info };
-                // Read every few seconds: a frame only when something changed.
+                // Read after every change to users and roles: a frame only when something here changed.
                 self.dirty = header != self.header;
                 self.header = header;
                 Vec::new()
