@@ -714,3 +714,149 @@ fn chart_states_and_suspensions_are_read_as_the_desk_decides_with_them() {
         assert!(early[0].delinquent_ids.is_empty());
     });
 }
+
+// ---- the change feed ---------------------------------------------------------------------------
+
+/// A deadline, not a pause: a change is normally seen in a fraction of a second.
+const FEED_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Steps GARCIA's DS-D along the ladder: a change to what the queue shows.
+fn step_garcias_item(f: &common::Fixture) {
+    use chartroom::domain::chart::DeficiencyStatus;
+    use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
+    let ds = garcia_items(f).into_iter().find(|i| i.type_code == "DS-D").unwrap();
+    let write = ItemWrite {
+        id: ds.id,
+        version: ds.version,
+        change: ItemChange::Step,
+        from: ds.status,
+        to: DeficiencyStatus::Dictated,
+        note: String::new(),
+        audit: event("deficiency"),
+    };
+    f.store.apply_deficiency_changes(DeficiencyChanges { items: vec![write], ..Default::default() }).unwrap();
+}
+
+/// A physician new to the store, by a batch (as an import brings one).
+fn a_new_physician(f: &common::Fixture) {
+    let mut batch = RecordBatch::default();
+    batch.providers.push(chartroom::store::records::NewProvider {
+        npi: "1000000077".into(),
+        family: "Osei".into(),
+        given: "Kwame".into(),
+        credentials: "MD".into(),
+        specialty: "Cardiology".into(),
+        service: "MEDICINE".into(),
+        supervisor_npi: None,
+    });
+    f.store.insert_batch(batch, event("batch")).unwrap();
+}
+
+/// A chart-completion record and a deficiency on SMITH, JONATHAN's visit, by a batch (as a demo or
+/// an import brings them).
+fn a_new_deficiency(f: &common::Fixture) {
+    use chartroom::domain::chart::DeficiencyStatus;
+    use chartroom::domain::completion::ChartStatus;
+    use chartroom::store::records::{NewChartCompletion, NewDeficiency};
+    let day = |d| NaiveDate::from_ymd_opt(2025, 1, d).unwrap();
+    let mut batch = RecordBatch::default();
+    batch.completions.push(NewChartCompletion {
+        account: "O25-000200".into(),
+        status: ChartStatus::Incomplete,
+        received_on: day(16),
+        completed_on: None,
+    });
+    batch.deficiencies.push(NewDeficiency {
+        account: "O25-000200".into(),
+        type_code: "DS-D".into(),
+        provider_npi: "1000000001".into(),
+        status: DeficiencyStatus::Open,
+        event_on: day(15),
+        delinquent_on: day(15) + chrono::Duration::days(30),
+        created_at: common::clock().now,
+        notice_level: None,
+    });
+    f.store.insert_batch(batch, event("batch")).unwrap();
+}
+
+#[test]
+fn a_change_by_one_handle_is_seen_by_another_opened_on_its_own() {
+    use chartroom::store::{ChangeStamp, Topic, Topics};
+    each_backend(|f| {
+        let other = common::another_handle(f);
+        let mut since = other.wait_for_change(&ChangeStamp::default(), FEED_DEADLINE).unwrap();
+        assert!(!since.is_unknown(), "from nothing known, the store's stamp at once");
+        let changes: [(Topic, &dyn Fn()); 2] = [
+            (Topic::Users, &|| {
+                f.store.set_user_roles("mlee", vec![Role::ChartAnalyst, Role::HimClerk], event("user")).unwrap();
+            }),
+            (Topic::Deficiencies, &|| a_new_deficiency(f)),
+        ];
+        for (topic, change) in changes {
+            // The other clerk waits; this one changes something.
+            let waiting = {
+                let (other, since) = (other.clone(), since.clone());
+                std::thread::spawn(move || other.wait_for_change(&since, FEED_DEADLINE).unwrap())
+            };
+            change();
+            let seen = waiting.join().unwrap();
+            assert_eq!(seen.moved_since(&since), Topics::from(topic), "{since:?} → {seen:?}");
+            // And the handle that wrote it sees its own change too, as the same counters.
+            assert_eq!(f.store.wait_for_change(&since, FEED_DEADLINE).unwrap(), seen);
+            since = seen;
+        }
+    });
+}
+
+#[test]
+fn each_change_moves_its_own_topic_and_a_searchs_audit_event_moves_none() {
+    use chartroom::domain::audit::AuditAction;
+    use chartroom::store::{ChangeStamp, Topic, Topics};
+    each_backend(|f| {
+        let stamp = |since: &ChangeStamp| f.store.wait_for_change(since, FEED_DEADLINE).unwrap();
+        let mut since = stamp(&ChangeStamp::default());
+        // A settled search's event, the search itself, a chart read and a new patient: no screen's
+        // topic. A user's change follows, so that the wait has something to return; only it moved.
+        let mut search = event("patient");
+        search.action = AuditAction::Search;
+        search.detail = "shape=NAME results=3".into();
+        f.store.append_audit(search).unwrap();
+        let smith = f.store.search_patients(&name("SMITH", ""), Page::first(50)).unwrap();
+        f.store.load_chart(smith.rows[0].patient_id).unwrap();
+        let mut batch = RecordBatch::default();
+        batch.patients.push(patient("4000002", "Quill", "Ada", "", (1971, 7, 7), None));
+        f.store.insert_batch(batch, event("batch")).unwrap();
+        f.store.set_user_roles("mlee", vec![Role::ChartAnalyst, Role::HimClerk], event("user")).unwrap();
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Users), "nothing before it moved anything");
+        since = now;
+
+        a_new_physician(f);
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Physicians));
+        since = now;
+
+        step_garcias_item(f);
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Deficiencies));
+        since = now;
+
+        let from = NaiveDate::from_ymd_opt(2025, 3, 10).unwrap();
+        f.store.add_provider_leave("1000000001", from, from + chrono::Duration::days(4), event("provider")).unwrap();
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Physicians));
+    });
+}
+
+#[test]
+fn a_wait_with_nothing_changed_lasts_its_timeout_and_returns_the_same_stamp() {
+    use chartroom::store::ChangeStamp;
+    each_backend(|f| {
+        let since = f.store.wait_for_change(&ChangeStamp::default(), FEED_DEADLINE).unwrap();
+        let timeout = std::time::Duration::from_millis(400);
+        let started = std::time::Instant::now();
+        let again = f.store.wait_for_change(&since, timeout).unwrap();
+        assert_eq!(again, since);
+        assert!(started.elapsed() >= timeout, "it waited, rather than answer at once: {:?}", started.elapsed());
+    });
+}

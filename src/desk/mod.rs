@@ -20,7 +20,7 @@ use crate::domain::query::{NameQuery, QueryShape, SearchQuery};
 use crate::domain::role::{Permission, Role, allows};
 use crate::domain::ssn::SsnKey;
 use crate::store::{
-    AuditFilter, NameLookup, NewUser, Page, PatientLookup, SearchPage, Store, StoreError, StoreInfo, User,
+    AuditFilter, ChangeStamp, NameLookup, NewUser, Page, PatientLookup, SearchPage, Store, StoreError, StoreInfo, User,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
@@ -247,6 +247,12 @@ impl Desk {
         Ok(self.store.info()?)
     }
 
+    /// Waits until something a screen shows changed after `since`, or `timeout` passes
+    /// ([`Store::wait_for_change`]). Counters only, no patient data: nothing to permit or audit.
+    pub fn wait_for_change(&self, since: &ChangeStamp, timeout: std::time::Duration) -> DeskResult<ChangeStamp> {
+        Ok(self.store.wait_for_change(since, timeout)?)
+    }
+
     /// Records that this session began (the terminal program calls it once).
     pub fn record_sign_in(&self) -> DeskResult<()> {
         let event = self.event(AuditAction::Login, "session", None, None);
@@ -293,15 +299,24 @@ impl Desk {
 
     /// Opens a chart and records the view.
     pub fn open_chart(&self, patient_id: i64) -> DeskResult<Chart> {
+        let chart = self.reread_chart(patient_id)?;
+        let event =
+            self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
+        self.store.append_audit(event)?;
+        Ok(chart)
+    }
+
+    /// The chart on screen read again, to follow another clerk's work on it. No view is recorded:
+    /// the clerk's view of this patient was recorded when she opened the chart, and a screen keeping
+    /// itself current is not another look (nor should every chart open in the department write an
+    /// event each time anyone completes a deficiency).
+    pub fn reread_chart(&self, patient_id: i64) -> DeskResult<Chart> {
         self.require(Permission::ViewChart)?;
         let mut chart = self
             .store
             .load_chart(patient_id)?
             .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?;
         chart.order_deficiencies();
-        let event =
-            self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
-        self.store.append_audit(event)?;
         Ok(chart)
     }
 

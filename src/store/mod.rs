@@ -4,6 +4,7 @@
 //!
 //! Every mutation takes the audit event that records it and writes both in one transaction.
 
+pub mod changes;
 pub mod copy;
 pub mod deficiencies;
 pub mod imports;
@@ -19,6 +20,7 @@ use crate::domain::deficiency::DeficiencyPolicy;
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::PatientRow;
 use crate::domain::role::Role;
+pub use changes::{ChangeStamp, Topic, Topics};
 use chrono::{DateTime, NaiveDate, Utc};
 pub use deficiencies::{
     AnalysedChart, ChartCompletionView, ChartWrite, CompletionOutcome, DeficiencyChanges, DischargedEncounter,
@@ -329,4 +331,12 @@ pub trait Store: Send + Sync {
     /// process is gone), so that the day can be run again. `NotFound`, and nothing written, unless
     /// that claim is the one held for the day and not finished.
     fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()>;
+
+    // ---- the change feed -------------------------------------------------------------------
+
+    /// Blocks until something a screen shows changed after `since` — committed by this handle, by
+    /// another handle on the same store, or by another program or host — or until `timeout` passes,
+    /// and returns the stamp as it then stands: equal to `since` when nothing moved. Cheap while
+    /// nothing changes. From `ChangeStamp::default()` it returns the current stamp at once.
+    fn wait_for_change(&self, since: &ChangeStamp, timeout: std::time::Duration) -> StoreResult<ChangeStamp>;
 }

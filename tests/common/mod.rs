@@ -74,6 +74,15 @@ pub fn pg_database_url() -> Option<String> {
     pg::pg_database_url()
 }
 
+/// A second handle on a fixture's store, opened on its own as another clerk's program opens it:
+/// a second `open` of the SQLite file, a second connection pool to the PostgreSQL database.
+pub fn another_handle(fixture: &Fixture) -> Arc<dyn Store> {
+    match &fixture.pg {
+        Some(database) => Arc::new(PgStore::connect(database.config.clone()).unwrap()),
+        None => Arc::new(SqliteStore::open(&fixture.dir.path().join("chartroom.db")).unwrap()),
+    }
+}
+
 pub fn patient(
     mrn: &str,
     family: &str,

@@ -13,9 +13,10 @@ use std::io::Cursor;
 use std::time::Instant;
 use tokio_postgres::error::SqlState;
 
-/// Tables a new database is given rows in by its migration (the deficiency-type catalog and the
-/// default policy): the source's rows replace them, since the source may have changed them.
-const SEEDED: &[&str] = &["deficiency_type", "deficiency_policy"];
+/// Tables a new database is given rows in by its migrations (the deficiency-type catalog, the
+/// default policy, the change feed's counters): the source's rows replace them, since the source
+/// may have changed them.
+const SEEDED: &[&str] = &["deficiency_type", "deficiency_policy", "change_counter"];
 
 /// What a refusal calls the rows of a table a clerk would recognise.
 fn rows_of(table: &str, n: i64) -> String {

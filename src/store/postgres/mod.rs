@@ -11,6 +11,7 @@ mod admin;
 mod chart;
 mod copy;
 mod deficiency;
+mod feed;
 mod import;
 mod insert;
 pub mod schema;
@@ -106,6 +107,9 @@ pub struct PgStore {
     pool: Pool,
     /// Where the store connects, for messages: hosts, ports, user and database, never a password.
     target: String,
+    /// The change feed's own session connects as the pool does.
+    config: tokio_postgres::Config,
+    feed: std::sync::Arc<feed::Feed>,
 }
 
 /// Closing never blocks: the store may be dropped on a runtime's worker, where waiting for its own
@@ -161,7 +165,7 @@ impl PgStore {
             .enable_all()
             .build()?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             tokio_postgres::NoTls,
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
@@ -173,7 +177,8 @@ impl PgStore {
             .recycle_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| StoreError::Backend(format!("cannot set up connections to {target}: {e}")))?;
-        let store = Self { runtime: Some(runtime), pool, target };
+        let feed = std::sync::Arc::new(feed::Feed::new());
+        let store = Self { runtime: Some(runtime), pool, target, config, feed };
         let found = store.schema_version()?;
         let known = schema::current_version();
         if found > known {
@@ -770,5 +775,12 @@ impl Store for PgStore {
 
     fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()> {
         self.write(audit, move |tx, audit| Box::pin(deficiency::release_nightly(tx, run_on, started_at, audit)))
+    }
+
+    fn wait_for_change(&self, since: &super::ChangeStamp, timeout: Duration) -> StoreResult<super::ChangeStamp> {
+        let runtime = self.runtime.as_ref().ok_or_else(|| StoreError::Backend("the store is closing".into()))?;
+        self.feed.wait(since, timeout, || {
+            runtime.spawn(feed::listen(self.config.clone(), self.target.clone(), self.feed.clone()));
+        })
     }
 }

@@ -38,6 +38,9 @@ pub struct QueueState {
     /// Rows completed or voided since the list was loaded: kept in their place, shown as done,
     /// until the clerk reloads (`r`, a filter, a sort), so that row numbers stay where they were.
     pub done: BTreeSet<i64>,
+    /// Rows this clerk worked here since the list was loaded (completed, reassigned, paused…): they
+    /// keep their place when a read no longer lists them, until the clerk reloads.
+    pub worked: BTreeSet<i64>,
     /// The selection is every item of the filter (`A`): `A` again clears it.
     pub picked_filter: bool,
     /// The read of the rows on screen after work on them, updated in place when it comes.
@@ -117,6 +120,7 @@ impl QueueState {
             self.rows = rows;
             self.selected = 0;
             self.done.clear();
+            self.worked.clear();
         }
         self.has_more = has_more;
         self.loaded = true;
@@ -203,15 +207,71 @@ impl QueueState {
         }
     }
 
-    /// The rows on screen updated from a fresh read, each where it stands: rows closed here stay
-    /// done; rows the read no longer holds stay as they were; new items wait for a reload.
-    pub fn refresh(&mut self, fresh: Vec<QueueRow>) {
-        let mut fresh: std::collections::HashMap<i64, QueueRow> = fresh.into_iter().map(|r| (r.id, r)).collect();
-        for row in self.rows.iter_mut().filter(|r| !self.done.contains(&r.id)) {
-            if let Some(now) = fresh.remove(&row.id) {
-                *row = now;
+    /// The rows on screen updated from a fresh read of the same filter and sort (its first rows,
+    /// as many as are loaded and a page more), each where it stands: a row the read still lists
+    /// takes its new values in its place; a row closed or worked here stays (shown done, or as it
+    /// was) so that the clerk's own work renumbers nothing; any other row the read no longer lists
+    /// is gone (another clerk closed it or moved it out of the filter); an item new to the rows
+    /// shown comes in after the row it follows in the read. The highlight stays on its item, or
+    /// goes to the nearest row left when the item went; the selection keeps the items still here.
+    /// Returns whether anything on screen changed.
+    pub fn refresh(&mut self, fresh: crate::store::QueuePage) -> bool {
+        use std::collections::{HashMap, HashSet};
+        let read_len = fresh.rows.len();
+        let position: HashMap<i64, usize> = fresh.rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let shown: HashSet<i64> = self.rows.iter().map(|r| r.id).collect();
+        // The part of the read that covers the rows shown: up to the last of them it still lists,
+        // and at least as many rows as were open on screen (rows gone are made up from below).
+        let open_shown = self.rows.iter().filter(|r| !self.done.contains(&r.id)).count();
+        let last_listed = self.rows.iter().filter_map(|r| position.get(&r.id)).max().map_or(0, |i| i + 1);
+        let covered = last_listed.max(open_shown.min(read_len));
+        let mut fresh_rows: Vec<Option<QueueRow>> = fresh.rows.into_iter().map(Some).collect();
+        // Items new to the screen, after the row shown that precedes them in the read (None: first).
+        let mut arriving: HashMap<Option<i64>, Vec<QueueRow>> = HashMap::new();
+        let mut after = None;
+        for slot in fresh_rows.iter_mut().take(covered) {
+            let Some(id) = slot.as_ref().map(|r| r.id) else { continue };
+            if shown.contains(&id) {
+                after = Some(id);
+            } else if let Some(row) = slot.take() {
+                arriving.entry(after).or_default().push(row);
             }
         }
+        let mut rows = arriving.remove(&None).unwrap_or_default();
+        for row in &self.rows {
+            let listed = position.get(&row.id).and_then(|i| fresh_rows[*i].take());
+            match listed {
+                _ if self.done.contains(&row.id) => rows.push(row.clone()),
+                Some(now) => rows.push(now),
+                None if self.worked.contains(&row.id) => rows.push(row.clone()),
+                None => {}
+            }
+            rows.extend(arriving.remove(&Some(row.id)).unwrap_or_default());
+        }
+        let has_more = fresh.has_more || read_len > covered;
+
+        let selected = self.nearest_left(&rows);
+        let here: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        // Items selected that were on screen and are gone now; those selected unseen (`A`) stay.
+        let picked_before = self.picked.len();
+        self.picked.retain(|id, _| here.contains(id) || !shown.contains(id));
+        let changed = rows != self.rows
+            || selected != self.selected
+            || has_more != self.has_more
+            || self.picked.len() != picked_before;
+        self.rows = rows;
+        self.selected = selected;
+        self.has_more = has_more;
+        changed
+    }
+
+    /// Where the highlight goes in `rows`: its item, or else the nearest that stayed — the next
+    /// row below it, or the one above when none below did.
+    fn nearest_left(&self, rows: &[QueueRow]) -> usize {
+        let at: std::collections::HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let below = self.rows.iter().skip(self.selected);
+        let above = self.rows.iter().take(self.selected).rev();
+        below.chain(above).find_map(|r| at.get(&r.id).copied()).unwrap_or(0)
     }
 
     /// The rows a bulk command names: by number as displayed (1-based), or the selected ones.
