@@ -78,7 +78,7 @@ fn a_demo_store_copied_into_postgresql_reads_back_the_same_and_a_second_copy_is_
     assert!(copy.status.success(), "{err}");
     // Progress per batch on stderr, in batches of the size asked; the count check on stdout.
     assert!(err.contains("patient") && err.contains(" 700 of ") && err.contains("rows/s"), "{err}");
-    assert!(err.contains("the same key file"), "the key file stays with the installation: {err}");
+    assert!(err.contains("needs the key file of the store copied"), "the key file stays with the installation: {err}");
     assert!(out.contains("every one of the"), "{out}");
 
     // Every table, row for row.

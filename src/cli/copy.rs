@@ -78,10 +78,15 @@ pub fn run(
     {
         return Err(fail(e));
     }
+    // The store checks its key: the key of the store copied goes to every workstation.
+    let key = if source == config.store_file {
+        config.key_file.display().to_string()
+    } else {
+        format!("the one the installation of {} uses", source.display())
+    };
     eprintln!(
-        "The SSN key file stays with this installation: every workstation that opens the new store needs the same \
-         key file ({}), mode 0600.",
-        config.key_file.display()
+        "The SSN key file stays with the installation: every workstation that opens the new store needs the key \
+         file of the store copied ({key}), mode 0600."
     );
     Ok(())
 }

@@ -178,7 +178,7 @@ impl SqliteSource {
         if version < known {
             return Err(StoreError::Unsupported(format!(
                 "the SQLite store at {} is at schema version {version}, older than this chartroom's ({known}): open \
-                 it with chartroom once to upgrade it (for example `chartroom --data-dir {} search 1`), then copy it",
+                 it with chartroom once to upgrade it (`chartroom --data-dir {} migrate`), then copy it",
                 path.display(),
                 path.parent().unwrap_or(Path::new(".")).display()
             )));
