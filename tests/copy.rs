@@ -78,6 +78,7 @@ fn a_demo_store_copied_into_postgresql_reads_back_the_same_and_a_second_copy_is_
     assert!(copy.status.success(), "{err}");
     // Progress per batch on stderr, in batches of the size asked; the count check on stdout.
     assert!(err.contains("patient") && err.contains(" 700 of ") && err.contains("rows/s"), "{err}");
+    assert!(err.starts_with(&format!("Copying the store at {}", store_file.display())), "{err}");
     assert!(err.contains("needs the key file of the store copied"), "the key file stays with the installation: {err}");
     assert!(out.contains("every one of the"), "{out}");
 
@@ -205,6 +206,7 @@ fn a_source_at_another_schema_version_is_refused_and_the_target_left_empty() {
     assert!(!older.status.success());
     let err = text(&older.stderr);
     assert!(err.contains("open it with chartroom once to upgrade it"), "{err}");
+    assert!(!err.contains("Copying the store"), "a copy refused never says it began: {err}");
 
     set_version(current + 1);
     let newer = chartroom(&data_dir, &["copy", "--from", &from, "--to", &database.url]);

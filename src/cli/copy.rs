@@ -58,15 +58,10 @@ pub fn run(
     }
     let password = password.map_err(|e| CliError::new(format!("--to: {e}")))?;
     let store = PgStore::connect(target.connect_config(account, password.as_deref())).map_err(fail)?;
-    eprintln!(
-        "Copying the store at {} into PostgreSQL {}.\nWhat clerks change in it from now on is not copied: stop \
-         the desks first.",
-        source.display(),
-        store.target()
-    );
     let request = CopyRequest { username: account, session_source, source: &source, batch_rows: args.batch_rows };
     let interactive = std::io::stderr().is_terminal();
-    let report = copy_to_postgres(&request, &store, clock, move |step| show_progress(&step, interactive));
+    let said = (source.display().to_string(), store.target().to_string());
+    let report = copy_to_postgres(&request, &store, clock, move |step| show_progress(&step, &said, interactive));
     if interactive {
         eprintln!();
     }
@@ -91,9 +86,15 @@ pub fn run(
     Ok(())
 }
 
-/// One line per batch in a log; on a terminal, one line per table, redrawn.
-fn show_progress(step: &CopyProgress, interactive: bool) {
+/// One line per batch in a log; on a terminal, one line per table, redrawn. `said` names the source
+/// and the target.
+fn show_progress(step: &CopyProgress, said: &(String, String), interactive: bool) {
     match step {
+        CopyProgress::Began { rows, tables } => eprintln!(
+            "Copying the store at {} ({rows} rows in {tables} tables) into PostgreSQL {}.\nWhat clerks change in it \
+             from now on is not copied: stop the desks first.",
+            said.0, said.1
+        ),
         CopyProgress::Rows { table, rows, of, elapsed } => {
             let noun = if *of == 1 { "row " } else { "rows" };
             let line = format!("  {table:<27} {rows:>10} of {of:>10} {noun}  {:>9} rows/s", rate(*rows, *elapsed));

@@ -119,6 +119,8 @@ pub(crate) enum Chunk {
 /// How far a copy is.
 #[derive(Debug, Clone)]
 pub enum CopyProgress {
+    /// The checks are passed and the rows begin to move: `rows` in `tables` tables.
+    Began { rows: u64, tables: usize },
     /// A batch of a table's rows written and committed.
     Rows {
         table: String,
@@ -334,8 +336,9 @@ fn load(
     counts: &[u64],
     aside: super::postgres::SetAside,
     batch_rows: usize,
-    progress: impl FnMut(CopyProgress) + Send + 'static,
+    mut progress: impl FnMut(CopyProgress) + Send + 'static,
 ) -> StoreResult<Vec<TableCount>> {
+    progress(CopyProgress::Began { rows: counts.iter().sum(), tables: plan.len() });
     let batch_rows = batch_rows.max(1) as u64;
     // Two lanes of tables, about equal in rows, each written on a connection of its own: the server
     // spends a core on each COPY, and with the keys set aside no table waits for another. One
