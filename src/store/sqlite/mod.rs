@@ -621,6 +621,10 @@ impl Store for SqliteStore {
         self.write(move |c| deficiency::apply_changes(c, &changes))
     }
 
+    fn deficiency_changes(&self, id: i64, after_version: i64) -> StoreResult<Vec<super::ItemChangeRecord>> {
+        self.read(|c| deficiency::item_changes(c, id, after_version))
+    }
+
     fn chart_completion(&self, account: &str) -> StoreResult<Option<super::ChartCompletionView>> {
         self.read(|c| deficiency::chart_completion(c, account))
     }
