@@ -197,6 +197,12 @@ impl Effects {
                 verb: "commented",
                 result: desk.comment_deficiencies(items, &text).map_err(|e| e.to_string()),
             }),
+            Command::TakeDeficiencies { ids, take_over } => self.background(move |desk| {
+                Msg::Claimed(desk.take_deficiencies(&ids, take_over).map_err(|e| e.to_string()))
+            }),
+            Command::ReleaseDeficiencies { ids, take_over } => self.background(move |desk| {
+                Msg::Claimed(desk.release_deficiencies(&ids, take_over).map_err(|e| e.to_string()))
+            }),
             Command::LoadProviders => self.background(|desk| {
                 Msg::ProvidersLoaded(
                     desk.list_providers()
