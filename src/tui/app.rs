@@ -131,6 +131,8 @@ pub enum Msg {
         verb: &'static str,
         result: Result<CompletionOutcome, String>,
     },
+    /// Items were taken to work or given up: which, and which not and why.
+    Claimed(Result<crate::desk::claims::ClaimOutcome, String>),
     /// The header's timer: its facts (facility, role, roles) are read again, so a role changed
     /// from another shell reaches the header and the checks before a question within seconds.
     HeaderTick,
@@ -235,6 +237,16 @@ pub enum Command {
         to: crate::domain::chart::DeficiencyStatus,
         note: String,
     },
+    /// Take the items to work; `take_over` takes those another clerk holds (a supervisor's).
+    TakeDeficiencies {
+        ids: Vec<i64>,
+        take_over: bool,
+    },
+    /// Give the items up; `take_over` gives up those another clerk holds (a supervisor's).
+    ReleaseDeficiencies {
+        ids: Vec<i64>,
+        take_over: bool,
+    },
     /// The providers for the palette's completion, once per session.
     LoadProviders,
     /// [`Msg::RetryDue`] after this long.
@@ -319,6 +331,7 @@ pub struct App {
 
 impl App {
     pub fn new(keymap: Arc<Keymap>, header: HeaderInfo, today: chrono::NaiveDate, size: (u16, u16)) -> Self {
+        let me = header.username.clone();
         let mut app = Self {
             keymap,
             header,
@@ -326,7 +339,7 @@ impl App {
             overlay: None,
             lookup: LookupState::new(),
             chart: None,
-            queue: QueueState::default(),
+            queue: QueueState { me, ..QueueState::default() },
             chart_return: Screen::Lookup,
             toast: None,
             messages: Vec::new(),
@@ -628,6 +641,7 @@ impl App {
                 }
                 commands
             }
+            Msg::Claimed(result) => self.on_claimed(result),
             Msg::Terminate => self.quit(),
         }
     }
@@ -755,6 +769,8 @@ impl App {
             }
             PaletteCommand::Physician(npi) => vec![Command::LoadPhysician { npi }],
             PaletteCommand::Filter(terms) => self.filter_queue(terms),
+            PaletteCommand::Take(rows) => self.claim_rows(rows, false),
+            PaletteCommand::Release(rows) => self.claim_rows(rows, true),
             PaletteCommand::Nightly => {
                 let prompt = format!(
                     "Run the nightly deficiency job for {} now? (y/N)",
@@ -1073,6 +1089,7 @@ impl App {
 
 mod chart;
 pub mod outage;
+mod claims;
 mod queue;
 
 /// `1 item`, `3 items`.
@@ -1092,3 +1109,6 @@ fn is_typing(key: &KeyEvent) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod claim_tests;

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_9,
     MIGRATION_10,
     MIGRATION_11,
+    MIGRATION_12,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -554,4 +555,27 @@ CREATE INDEX encounter_source_id_encounter ON encounter_source_id (encounter_id,
 const MIGRATION_11: &str = r#"
 CREATE INDEX patient_dob_name ON patient (birth_date, family_key, given_key, family_phon, given_phon);
 DROP INDEX IF EXISTS patient_dob;
+"#;
+
+/// Working deficiencies side by side: who has taken an item to work, since when and until when
+/// (a claim written as a versioned change of the item, like any other), and each item's change
+/// log, one row per version it reached, so that a clerk whose action found an item moved is told
+/// what moved it, and no two changes can both claim to have made the same version.
+const MIGRATION_12: &str = r#"
+ALTER TABLE deficiency ADD COLUMN claimed_by TEXT;
+ALTER TABLE deficiency ADD COLUMN claimed_at TEXT;
+ALTER TABLE deficiency ADD COLUMN claim_until TEXT;
+CREATE INDEX deficiency_claimed ON deficiency (claimed_by, claim_until) WHERE claimed_by IS NOT NULL;
+
+CREATE TABLE deficiency_change (
+    deficiency_id INTEGER NOT NULL REFERENCES deficiency(id),
+    version       INTEGER NOT NULL,
+    at            TEXT NOT NULL,
+    username      TEXT NOT NULL,
+    change        TEXT NOT NULL,
+    to_status     TEXT NOT NULL,
+    holder        TEXT,
+    detail        TEXT NOT NULL,
+    PRIMARY KEY (deficiency_id, version)
+) STRICT, WITHOUT ROWID;
 "#;
