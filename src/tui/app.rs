@@ -1088,8 +1088,8 @@ impl App {
 }
 
 mod chart;
-pub mod outage;
 mod claims;
+pub mod outage;
 mod queue;
 
 /// `1 item`, `3 items`.
