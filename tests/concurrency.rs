@@ -15,6 +15,7 @@ use chartroom::desk::deficiency_work::ItemAction;
 use chartroom::desk::{Desk, DeskError};
 use chartroom::domain::chart::DeficiencyStatus;
 use chartroom::domain::role::Role;
+use chartroom::store::postgres::PgStore;
 use chartroom::store::sqlite::SqliteStore;
 use chartroom::store::{AuditFilter, Page, QueueFilter, QueueSort, Store, StoreError};
 use std::collections::BTreeMap;
@@ -144,9 +145,22 @@ fn refused(e: &DeskError) -> Vec<Made> {
 fn sixteen_clerks_on_fifty_items_lose_nothing_double_nothing_and_never_share_an_item() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chartroom.db");
-    // A second backend (PostgreSQL) runs the same sessions with an opener of its own.
     let sqlite = move || -> Arc<dyn Store> { Arc::new(SqliteStore::open(&path).unwrap()) };
     sixteen_sessions(&sqlite);
+}
+
+/// The same sessions on PostgreSQL: each a `PgStore` of its own (its own pool of connections) on
+/// one throwaway database, as each clerk's program on its own workstation connects.
+#[test]
+fn sixteen_clerks_on_fifty_items_on_postgresql_lose_nothing_double_nothing_and_never_share_an_item() {
+    if !common::pg::available() {
+        return;
+    }
+    let database = common::pg::fresh_database();
+    PgStore::connect(database.config.clone()).unwrap().migrate().unwrap();
+    let config = database.config.clone();
+    let postgres = move || -> Arc<dyn Store> { Arc::new(PgStore::connect(config.clone()).unwrap()) };
+    sixteen_sessions(&postgres);
 }
 
 fn sixteen_sessions(open: Open) {
