@@ -5,6 +5,10 @@
 //! --bench queue`; the store is the one `--bench tui` makes (CHARTROOM_BENCH_PATIENTS), made here if
 //! absent. And the change feed alone, store to store, on both backends (PostgreSQL: the tests'
 //! throwaway cluster, where its binaries are found).
+//!
+//! `cargo bench --bench queue -- clerks`: sixteen clerks at once on the same store, each with its
+//! own store handle and desk, taking items from the queue and working them through the ladder to
+//! completion (CHARTROOM_BENCH_CLERK_SECONDS, default 20 s). Every desk action is timed.
 
 mod common;
 #[path = "../tests/common/pg.rs"]
@@ -85,6 +89,9 @@ fn feed_latency(store: Arc<dyn Store>, other: Arc<dyn Store>, changes: usize) ->
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
+    }
+    if std::env::args().any(|a| a == "clerks") {
+        return clerks();
     }
     let changes = env_number("CHARTROOM_BENCH_CHANGES", 100);
     let mut feed = Vec::new();
@@ -237,4 +244,172 @@ fn main() {
             (percentile(&mut values, 0.5), percentile(&mut values, 0.99), percentile(&mut values, 1.0));
         println!("| {backend} | {p50:.1} ms | {p99:.1} ms | {max:.1} ms | {} | ≤ 1 s p99 |", values.len());
     }
+}
+
+const CLERKS: usize = 16;
+
+/// What one clerk did: each desk action's milliseconds by kind, each queue page read's, and the
+/// item changes written.
+#[derive(Default)]
+struct ClerkRun {
+    action_ms: Vec<(&'static str, f64)>,
+    page_ms: Vec<f64>,
+    transitions: usize,
+    refused_takes: usize,
+    conflicts: usize,
+}
+
+/// One clerk's day, compressed: read a page of the work nobody holds, take a row from it, move it
+/// along the ladder (dictated, transcribed, signed) and complete it; again until `until`.
+fn clerk(desk: &Desk, seed: u64, until: Instant) -> ClerkRun {
+    use chartroom::desk::deficiency_work::ItemAction;
+    use chartroom::domain::chart::DeficiencyStatus;
+    let mut run = ClerkRun::default();
+    let mut random = seed | 1;
+    let mut next = move |n: usize| {
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        (random % n as u64) as usize
+    };
+    let today = desk.today();
+    let unclaimed = QueueFilter {
+        today: Some(today),
+        claimed: Some(chartroom::store::ClaimFilter::Unclaimed),
+        ..Default::default()
+    };
+    let timed = |run: &mut ClerkRun, kind: &'static str, f: &mut dyn FnMut() -> Option<usize>| {
+        let started = Instant::now();
+        let written = f();
+        run.action_ms.push((kind, started.elapsed().as_secs_f64() * 1000.0));
+        match written {
+            Some(n) => run.transitions += n,
+            None => run.conflicts += 1,
+        }
+    };
+    while Instant::now() < until {
+        // Where in the oldest work this clerk looks, so that sixteen do not all reach for row 1.
+        let page = Page { offset: next(200), limit: 50 };
+        let started = Instant::now();
+        let rows = desk.deficiency_queue(&unclaimed, QueueSort::Age, page).unwrap().rows;
+        run.page_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        let Some(row) = rows.get(next(rows.len().max(1))) else { continue };
+        let mut taken = false;
+        timed(&mut run, "take", &mut || match desk.take_deficiencies(&[row.id], false) {
+            Ok(outcome) => {
+                taken = outcome.done.len() == 1;
+                Some(outcome.done.len())
+            }
+            Err(_) => None,
+        });
+        if !taken {
+            run.refused_takes += 1;
+            continue;
+        }
+        let mut version = row.version + 1;
+        let mut status = row.status;
+        let mut act = |run: &mut ClerkRun, action: ItemAction| {
+            let mut moved = false;
+            let kind = if matches!(action, ItemAction::Complete { .. }) { "complete" } else { "step" };
+            timed(run, kind, &mut || match desk.work_deficiencies(vec![(row.id, version)], action.clone(), None) {
+                Ok(outcome) => {
+                    moved = outcome.completed == [row.id];
+                    Some(outcome.completed.len())
+                }
+                Err(_) => None,
+            });
+            if moved {
+                version += 1;
+            }
+            moved
+        };
+        for to in [DeficiencyStatus::Dictated, DeficiencyStatus::Transcribed, DeficiencyStatus::Signed] {
+            if status.can_become(to) && act(&mut run, ItemAction::Step { to, note: String::new() }) {
+                status = to;
+            }
+        }
+        act(&mut run, ItemAction::Complete { resolved_on: today });
+    }
+    run
+}
+
+fn clerks() {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
+    let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
+    let seconds = env_number("CHARTROOM_BENCH_CLERK_SECONDS", 20);
+    let dir = demo_store(&binary, patients, store_args);
+    let account = chartroom::desk::identity::current_account().unwrap();
+    let config = chartroom::config::Config::load(&chartroom::config::Overrides {
+        data_dir: Some(dir.join("data")),
+        config: Some(dir.join("config.toml")),
+        ..Default::default()
+    })
+    .unwrap();
+    let opened = chartroom::setup::open_store(&config, false).unwrap();
+    let director = Desk::sign_in(
+        opened.store.clone(),
+        &account,
+        "local".into(),
+        opened.key.clone(),
+        Arc::new(SystemClock::local()),
+    )
+    .unwrap();
+    let names: Vec<String> = (1..=CLERKS).map(|n| format!("clerk{n:02}")).collect();
+    let existing: Vec<String> = director.list_users().unwrap().into_iter().map(|u| u.username).collect();
+    for name in names.iter().filter(|n| !existing.contains(n)) {
+        director.add_user(name, None, vec![Role::ChartAnalyst]).unwrap();
+    }
+    let home = director.list_facilities().unwrap().into_iter().next().map(|f| f.timezone).unwrap_or_default();
+    drop(director);
+    drop(opened);
+
+    // Each clerk a session of her own: her own store handle on the file, as over SSH.
+    let until = Instant::now() + Duration::from_secs(seconds as u64);
+    let started = Instant::now();
+    let runs: Vec<ClerkRun> = std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let (config, home) = (&config, &home);
+                scope.spawn(move || {
+                    let opened = chartroom::setup::open_store(config, false).unwrap();
+                    let clock = Arc::new(SystemClock::in_zone(home));
+                    let desk =
+                        Desk::sign_in(opened.store.clone(), name, "local".into(), opened.key.clone(), clock).unwrap();
+                    clerk(&desk, 0x9E37_79B9 * (i as u64 + 1), until)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let wall = started.elapsed().as_secs_f64();
+    let mut ms: Vec<f64> = runs.iter().flat_map(|r| r.action_ms.iter().map(|(_, ms)| *ms)).collect();
+    let of = |kind: &str| -> Vec<f64> {
+        runs.iter().flat_map(|r| r.action_ms.iter().filter(|(k, _)| *k == kind).map(|(_, ms)| *ms)).collect()
+    };
+    let mut pages: Vec<f64> = runs.iter().flat_map(|r| r.page_ms.iter().copied()).collect();
+    let transitions: usize = runs.iter().map(|r| r.transitions).sum();
+    let refused: usize = runs.iter().map(|r| r.refused_takes).sum();
+    let conflicts: usize = runs.iter().map(|r| r.conflicts).sum();
+    let actions = ms.len();
+    let (p50, p99, max) = (percentile(&mut ms, 0.5), percentile(&mut ms, 0.99), percentile(&mut ms, 1.0));
+    println!("\n{CLERKS} clerks at once, each its own store handle and desk, {patients} patients, {wall:.1} s");
+    println!("| measure | figure | target |");
+    println!("|---|---|---|");
+    println!(
+        "| transitions written (take, step, complete) | {transitions} ({:.0} per second) | ≥ 200 per second |",
+        transitions as f64 / wall
+    );
+    println!(
+        "| desk actions timed | {actions} ({refused} takes found the row taken meanwhile, {conflicts} given up after conflicts) | |"
+    );
+    println!("| action latency p50 / p99 / max | {p50:.1} / {p99:.1} / {max:.1} ms | p99 ≤ 100 ms |");
+    for kind in ["take", "step", "complete"] {
+        let mut ms = of(kind);
+        let (p50, p99) = (percentile(&mut ms, 0.5), percentile(&mut ms, 0.99));
+        println!("| … {kind} ({} actions) p50 / p99 | {p50:.1} / {p99:.1} ms | |", ms.len());
+    }
+    let (p50, p99) = (percentile(&mut pages, 0.5), percentile(&mut pages, 0.99));
+    println!("| a page of the work nobody holds (not counted above) p50 / p99 | {p50:.1} / {p99:.1} ms | |");
 }
