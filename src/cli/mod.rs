@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod copy;
 mod deficiencies;
 pub mod print;
 
@@ -139,6 +140,24 @@ pub enum Command {
     Import {
         #[command(subcommand)]
         source: ImportCommand,
+    },
+    /// Copy the whole SQLite store into an empty PostgreSQL database (Director of HIM).
+    ///
+    /// Every table, ids kept, a transaction per batch of rows, then a count check per table. The
+    /// password comes from ~/.pgpass, PGPASSWORD or --password-file, never the URL.
+    Copy {
+        /// The SQLite store to copy (default: this installation's store).
+        #[arg(long, value_name = "sqlite:PATH")]
+        from: Option<String>,
+        /// The empty PostgreSQL database: postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// A file holding the database password alone (mode 0600 or 0640).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = crate::store::copy::DEFAULT_BATCH_ROWS, value_parser = copy::batch_rows)]
+        batch_rows: usize,
     },
     /// Measure store-level search against bare rusqlite on this store.
     Bench {
@@ -654,6 +673,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Err(e) => Err(e),
             }
         }
+        // The copy opens the two stores it names, not the configured one.
+        Some(Command::Copy { from, to, password_file, batch_rows }) => {
+            let args = copy::CopyArgs { from, to, password_file, batch_rows };
+            copy::run(&config, &account, &source, &*clock, args)
+        }
         Some(command) => {
             let opened = open_store(&config, false).map_err(fail)?;
             let desk = sign_in(&opened, &account, &source, clock)?;
@@ -784,7 +808,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
         }
     };
     match command {
-        Command::Init { .. } | Command::Demo { .. } | Command::Migrate => Ok(()),
+        Command::Init { .. } | Command::Demo { .. } | Command::Migrate | Command::Copy { .. } => Ok(()),
         Command::Search { query, json, limit } => {
             let outcome = desk.search(&query, Page::first(limit)).map_err(fail)?;
             if let Some(shape) = outcome.shape {

@@ -3,6 +3,7 @@
 //! persist it — with its audit event, in the same transaction.
 
 pub mod claims;
+pub mod copy;
 pub mod deficiencies;
 pub mod deficiency_work;
 pub mod identity;

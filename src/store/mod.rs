@@ -5,6 +5,7 @@
 //! Every mutation takes the audit event that records it and writes both in one transaction.
 
 pub mod changes;
+pub mod copy;
 pub mod deficiencies;
 pub mod imports;
 pub mod postgres;

@@ -9,6 +9,7 @@
 
 mod admin;
 mod chart;
+mod copy;
 mod deficiency;
 mod feed;
 mod import;
@@ -17,6 +18,7 @@ pub mod schema;
 mod search;
 pub mod target;
 
+pub(crate) use copy::{SetAside, two_lanes};
 pub use search::{SearchStatement, rows_by_id_sql, search_statements};
 
 use super::{
