@@ -40,27 +40,7 @@ fn each_named_backend(test: impl Fn(&str, &common::Fixture)) {
         eprintln!("backend: {name}");
         let fixture = make();
         populate(&*fixture.store);
-        run_unless_pending(name, || test(name, &fixture));
-    }
-}
-
-/// Runs one backend's test; a PostgreSQL method not built yet (its engineer's work is still on a
-/// branch) skips the test there with the reason printed, and only that. Goes when the last lands.
-fn run_unless_pending(backend: &str, test: impl FnOnce()) {
-    if backend != "postgres" {
-        return test();
-    }
-    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(test)) {
-        let text = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        if text.contains("is not built on PostgreSQL yet") {
-            eprintln!("backend: postgres skipped: {text}");
-        } else {
-            std::panic::resume_unwind(panic);
-        }
+        test(name, &fixture);
     }
 }
 
@@ -69,7 +49,7 @@ fn each_empty_backend(test: impl Fn(&common::Fixture)) {
     for (name, make) in backends() {
         eprintln!("backend: {name} (empty)");
         let fixture = make();
-        run_unless_pending(name, || test(&fixture));
+        test(&fixture);
     }
 }
 
