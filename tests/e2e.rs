@@ -462,8 +462,54 @@ fn a_role_changed_from_another_shell_reaches_the_open_session() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = cli(dir.path(), &["user", "roles", &me, "him_clerk"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    // No key pressed: the header's timer reads the role again.
+    // No key pressed: the store's change feed brings the role.
     s.wait_for("HIM clerk", WAIT);
     s.send(b"\x11");
     s.wait_exit(WAIT);
+}
+
+/// The text of the queue's row `number` on `screen`, after its number.
+fn queue_row_text(screen: &str, number: usize) -> Option<String> {
+    let start = format!("{number:>4} ");
+    screen.lines().find(|l| l.starts_with(&start)).map(|l| l[start.len()..].trim_end().to_string())
+}
+
+#[test]
+fn a_deficiency_completed_by_one_clerk_leaves_the_other_clerks_open_queue_by_itself() {
+    let _one_at_a_time = serial();
+    let dir = demo_store();
+    let args = store_args(dir.path());
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Two clerks on one store file, as two SSH sessions on the department's host.
+    let mut a = pty::spawn(&binary(), &arg_refs, (80, 24));
+    let mut b = pty::spawn(&binary(), &arg_refs, (80, 24));
+    for s in [&mut a, &mut b] {
+        s.wait_for("DEMO DATA", WAIT);
+        s.send(b"\x10deficiencies\r");
+        s.wait_for_line("   1 ", WAIT);
+        s.wait_for(" open · ", WAIT);
+    }
+    let first = queue_row_text(&b.screen(), 1).expect("row 1");
+    assert_eq!(queue_row_text(&a.screen(), 1).as_deref(), Some(first.as_str()), "both list the same item first");
+    let second = queue_row_text(&b.screen(), 2).expect("row 2");
+
+    a.send(b":QC=1\r");
+    a.wait_for("Complete row 1 (", WAIT);
+    a.send(b"y");
+    a.wait_for("1 deficiency completed", WAIT);
+    let completed = std::time::Instant::now();
+    // Not a key pressed in the other session: its queue reads the store again by itself.
+    let deadline = completed + WAIT;
+    while b.screen().lines().any(|l| l.ends_with(&first) || l.contains(&first)) {
+        assert!(std::time::Instant::now() < deadline, "the item never left the other queue:\n{}", b.screen());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    eprintln!("the other clerk's queue showed the item gone {:?} after the completion", completed.elapsed());
+    assert_eq!(queue_row_text(&b.screen(), 1).as_deref(), Some(second.as_str()), "the next item is row 1 now");
+    // The clerk who completed it keeps it where it was, done, until she reloads.
+    assert!(a.screen().contains("DONE"), "{}", a.screen());
+    for mut s in [a, b] {
+        s.send(b"\x11");
+        assert!(s.wait_exit(WAIT).success());
+    }
 }

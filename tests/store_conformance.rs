@@ -23,6 +23,8 @@ mod completion;
 mod guard;
 #[path = "store_conformance/nightly.rs"]
 mod nightly;
+#[path = "store_conformance/races.rs"]
+mod races;
 #[path = "store_conformance/records.rs"]
 mod records;
 
@@ -112,25 +114,6 @@ fn fails_writing_nothing<T: std::fmt::Debug>(
 /// The details of the audit events written since `before`, oldest first.
 fn details_since(store: &dyn chartroom::store::Store, before: &[chartroom::domain::audit::AuditEvent]) -> Vec<String> {
     audit_since(store, before).into_iter().map(|e| e.detail).collect()
-}
-
-/// Who builds the chart-completion methods on PostgreSQL: the tests that call them skip there until
-/// that work lands (then these skips go).
-const PG_DEFICIENCY: &str = "task D, src/store/postgres/deficiency/";
-
-/// [`each_backend`], but PostgreSQL is skipped, with the reason printed, while `pending` has not
-/// built the methods the test calls there.
-fn each_backend_but_pg_pending(pending: &str, test: impl Fn(&common::Fixture)) {
-    for (name, make) in backends() {
-        if name == "postgres" {
-            eprintln!("backend: postgres skipped: this test calls methods not built on PostgreSQL yet ({pending})");
-            continue;
-        }
-        eprintln!("backend: {name}");
-        let fixture = make();
-        populate(&*fixture.store);
-        test(&fixture);
-    }
 }
 
 fn name(family: &str, given: &str) -> PatientLookup {
@@ -459,7 +442,7 @@ fn names_are_kept_exactly_as_given_even_hostile_ones() {
 fn the_deficiency_queue_pages_sorts_and_filters() {
     use chartroom::domain::chart::DeficiencyStatus;
     use chartroom::store::{QueueFilter, QueueSort};
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let today = common::today();
         let all = QueueFilter { today: Some(today), ..Default::default() };
         for sort in [QueueSort::Age, QueueSort::Physician, QueueSort::Type, QueueSort::Mrn, QueueSort::Discharge] {
@@ -506,7 +489,7 @@ fn the_deficiency_queue_pages_sorts_and_filters() {
 
 #[test]
 fn the_queue_vocabulary_names_what_a_filter_can_match() {
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let vocabulary = f.store.queue_vocabulary().unwrap();
         assert!(vocabulary.types.iter().any(|t| t == "DS-D"), "{vocabulary:?}");
         assert!(vocabulary.facilities.iter().any(|t| t == "RGH"), "{vocabulary:?}");
@@ -532,7 +515,7 @@ fn garcia_items(f: &common::Fixture) -> Vec<chartroom::domain::completion::ItemS
 fn items_are_read_with_their_labels_and_a_change_is_written_only_at_the_version_read() {
     use chartroom::domain::chart::DeficiencyStatus;
     use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let items = garcia_items(f);
         assert_eq!(items.len(), 3);
         assert!(items.iter().all(|i| i.account == "A25-000781" && i.mrn == "204511"), "{items:#?}");
@@ -551,6 +534,7 @@ fn items_are_read_with_their_labels_and_a_change_is_written_only_at_the_version_
                     from: ds.status,
                     to: DeficiencyStatus::Dictated,
                     note: String::new(),
+                    claim: Default::default(),
                     audit,
                 }],
                 ..Default::default()
@@ -572,7 +556,7 @@ fn items_are_read_with_their_labels_and_a_change_is_written_only_at_the_version_
 fn a_conflict_anywhere_in_a_change_writes_nothing_of_it() {
     use chartroom::domain::completion::ChartStatus;
     use chartroom::store::{ChartWrite, DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let items = garcia_items(f);
         let chart = f.store.chart_completion("A25-000781").unwrap().unwrap();
         assert_eq!(chart.open_ids.len(), 3);
@@ -586,6 +570,7 @@ fn a_conflict_anywhere_in_a_change_writes_nothing_of_it() {
                 from: i.status,
                 to: chartroom::domain::chart::DeficiencyStatus::Completed,
                 note: "completed".into(),
+                claim: Default::default(),
                 audit: event("deficiency"),
             })
             .collect();
@@ -613,7 +598,7 @@ fn a_conflict_anywhere_in_a_change_writes_nothing_of_it() {
 fn a_pause_moves_the_delinquent_date_and_is_kept_with_its_days() {
     use chartroom::domain::completion::PauseSpan;
     use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let ds = garcia_items(f).into_iter().find(|i| i.type_code == "DS-D").unwrap();
         let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
         let span = PauseSpan { from: d(2, 20), to: d(2, 25), days: 5 };
@@ -624,6 +609,7 @@ fn a_pause_moves_the_delinquent_date_and_is_kept_with_its_days() {
             from: ds.status,
             to: ds.status,
             note: String::new(),
+            claim: Default::default(),
             audit: event("deficiency"),
         };
         f.store.apply_deficiency_changes(DeficiencyChanges { items: vec![write], ..Default::default() }).unwrap();
@@ -635,9 +621,91 @@ fn a_pause_moves_the_delinquent_date_and_is_kept_with_its_days() {
 }
 
 #[test]
+fn a_claim_is_written_at_the_version_read_logged_and_read_back_with_the_queue() {
+    use chartroom::domain::completion::Claim;
+    use chartroom::store::{ClaimFilter, ClaimWrite, DeficiencyChanges, ItemChange, ItemWrite, QueueFilter, QueueSort};
+    each_backend(|f| {
+        let ds = garcia_items(f).into_iter().find(|i| i.type_code == "DS-D").unwrap();
+        assert_eq!(ds.claim, None);
+        let at = |h| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 3, h, 0, 0).unwrap();
+        let claim = |holder: &str| Claim { holder: holder.into(), since: at(10), until: at(18) };
+        let write = |version: i64, change: ItemChange, claim: ClaimWrite, by: &str| {
+            let mut audit = event("deficiency");
+            audit.username = by.into();
+            audit.detail = format!("A25-000781 DS-D: {} by {by}", change.code());
+            DeficiencyChanges {
+                items: vec![ItemWrite {
+                    id: ds.id,
+                    version,
+                    change,
+                    from: ds.status,
+                    to: ds.status,
+                    note: String::new(),
+                    claim,
+                    audit,
+                }],
+                ..Default::default()
+            }
+        };
+        f.store
+            .apply_deficiency_changes(write(ds.version, ItemChange::Take, ClaimWrite::Set(claim("mlee")), "mlee"))
+            .unwrap();
+        // A second clerk who read the same version is refused, and nothing of hers is written.
+        let second = f.store.apply_deficiency_changes(write(
+            ds.version,
+            ItemChange::Take,
+            ClaimWrite::Set(claim("tnguyen")),
+            "tnguyen",
+        ));
+        assert!(matches!(second, Err(StoreError::Conflict)), "{second:?}");
+        let now = f.store.deficiency_items(&[ds.id]).unwrap().pop().unwrap();
+        assert_eq!((now.version, now.claim), (ds.version + 1, Some(claim("mlee"))));
+
+        let queue = |claimed: Option<ClaimFilter>, h: u32| {
+            let filter = QueueFilter { today: Some(common::today()), claimed, now: Some(at(h)), ..Default::default() };
+            let page = f.store.queue_page(&filter, QueueSort::Age, Page::first(50)).unwrap();
+            let ids = f.store.queue_ids(&filter).unwrap();
+            assert_eq!(page.rows.iter().map(|r| (r.id, r.version)).collect::<Vec<_>>().len(), ids.len());
+            page.rows
+        };
+        let mine = queue(Some(ClaimFilter::By("mlee".into())), 12);
+        assert_eq!(mine.iter().map(|r| r.id).collect::<Vec<_>>(), [ds.id]);
+        assert_eq!(mine[0].claim, Some(claim("mlee")));
+        assert!(queue(Some(ClaimFilter::By("tnguyen".into())), 12).is_empty());
+        assert!(!queue(Some(ClaimFilter::Unclaimed), 12).iter().any(|r| r.id == ds.id));
+        // At 18:00 the claim has lapsed: the item is nobody's, though the store still holds the claim.
+        assert!(queue(Some(ClaimFilter::By("mlee".into())), 18).is_empty());
+        let free = queue(Some(ClaimFilter::Unclaimed), 18);
+        assert!(free.iter().any(|r| r.id == ds.id && r.claim == Some(claim("mlee"))));
+        assert!(queue(None, 12).iter().any(|r| r.id == ds.id), "the whole queue lists it");
+
+        f.store
+            .apply_deficiency_changes(write(ds.version + 1, ItemChange::Release, ClaimWrite::Clear, "mlee"))
+            .unwrap();
+        let after = f.store.deficiency_items(&[ds.id]).unwrap().pop().unwrap();
+        assert_eq!((after.version, after.claim), (ds.version + 2, None));
+
+        let log = f.store.deficiency_changes(ds.id, 0).unwrap();
+        let summary: Vec<_> =
+            log.iter().map(|c| (c.version, c.username.as_str(), c.change.as_str(), c.holder.as_deref())).collect();
+        assert_eq!(
+            summary,
+            [(ds.version + 1, "mlee", "TAKE", Some("mlee")), (ds.version + 2, "mlee", "RELEASE", None)],
+            "one row per version, with who held it after"
+        );
+        assert_eq!(log[0].detail, "A25-000781 DS-D: TAKE by mlee");
+        assert_eq!(log[0].status, ds.status);
+        assert_eq!(f.store.deficiency_changes(ds.id, ds.version + 1).unwrap().len(), 1, "only those after");
+        let audit =
+            f.store.list_audit(&AuditFilter { username: Some("tnguyen".into()), limit: 10, ..Default::default() });
+        assert!(audit.unwrap().is_empty(), "the refused take left no event");
+    });
+}
+
+#[test]
 fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name() {
     use chartroom::store::NightlyClaim;
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let day = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
         let at = |h| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 3, h, 0, 0).unwrap();
         let claim = |h, pid| NightlyClaim {
@@ -673,7 +741,7 @@ fn a_nightly_claim_is_held_until_finished_or_released_and_replaced_only_by_name(
 fn notices_are_one_per_physician_facility_level_and_day() {
     use chartroom::domain::deficiency::NoticeLevel;
     use chartroom::store::NoticeDraft;
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let items = garcia_items(f);
         let ds = items.iter().find(|i| i.type_code == "DS-D").unwrap();
         let day = NaiveDate::from_ymd_opt(2025, 2, 24).unwrap();
@@ -711,7 +779,7 @@ fn notices_are_one_per_physician_facility_level_and_day() {
 
 #[test]
 fn chart_states_and_suspensions_are_read_as_the_desk_decides_with_them() {
-    each_backend_but_pg_pending(PG_DEFICIENCY, |f| {
+    each_backend(|f| {
         let items = garcia_items(f);
         let encounter = items[0].encounter_id;
         let states = f.store.chart_states(&[encounter, 999_999]).unwrap();
@@ -729,5 +797,152 @@ fn chart_states_and_suspensions_are_read_as_the_desk_decides_with_them() {
         assert_eq!(standing[0].delinquent_ids.len(), 1, "PATEL's DS-D is delinquent by 2030");
         let early = f.store.provider_suspensions(&[patel.id], NaiveDate::from_ymd_opt(2025, 2, 11).unwrap()).unwrap();
         assert!(early[0].delinquent_ids.is_empty());
+    });
+}
+
+// ---- the change feed ---------------------------------------------------------------------------
+
+/// A deadline, not a pause: a change is normally seen in a fraction of a second.
+const FEED_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Steps GARCIA's DS-D along the ladder: a change to what the queue shows.
+fn step_garcias_item(f: &common::Fixture) {
+    use chartroom::domain::chart::DeficiencyStatus;
+    use chartroom::store::{DeficiencyChanges, ItemChange, ItemWrite};
+    let ds = garcia_items(f).into_iter().find(|i| i.type_code == "DS-D").unwrap();
+    let write = ItemWrite {
+        id: ds.id,
+        version: ds.version,
+        change: ItemChange::Step,
+        from: ds.status,
+        to: DeficiencyStatus::Dictated,
+        note: String::new(),
+        claim: Default::default(),
+        audit: event("deficiency"),
+    };
+    f.store.apply_deficiency_changes(DeficiencyChanges { items: vec![write], ..Default::default() }).unwrap();
+}
+
+/// A physician new to the store, by a batch (as an import brings one).
+fn a_new_physician(f: &common::Fixture) {
+    let mut batch = RecordBatch::default();
+    batch.providers.push(chartroom::store::records::NewProvider {
+        npi: "1000000077".into(),
+        family: "Osei".into(),
+        given: "Kwame".into(),
+        credentials: "MD".into(),
+        specialty: "Cardiology".into(),
+        service: "MEDICINE".into(),
+        supervisor_npi: None,
+    });
+    f.store.insert_batch(batch, event("batch")).unwrap();
+}
+
+/// A chart-completion record and a deficiency on SMITH, JONATHAN's visit, by a batch (as a demo or
+/// an import brings them).
+fn a_new_deficiency(f: &common::Fixture) {
+    use chartroom::domain::chart::DeficiencyStatus;
+    use chartroom::domain::completion::ChartStatus;
+    use chartroom::store::records::{NewChartCompletion, NewDeficiency};
+    let day = |d| NaiveDate::from_ymd_opt(2025, 1, d).unwrap();
+    let mut batch = RecordBatch::default();
+    batch.completions.push(NewChartCompletion {
+        account: "O25-000200".into(),
+        status: ChartStatus::Incomplete,
+        received_on: day(16),
+        completed_on: None,
+    });
+    batch.deficiencies.push(NewDeficiency {
+        account: "O25-000200".into(),
+        type_code: "DS-D".into(),
+        provider_npi: "1000000001".into(),
+        status: DeficiencyStatus::Open,
+        event_on: day(15),
+        delinquent_on: day(15) + chrono::Duration::days(30),
+        created_at: common::clock().now,
+        notice_level: None,
+    });
+    f.store.insert_batch(batch, event("batch")).unwrap();
+}
+
+#[test]
+fn a_change_by_one_handle_is_seen_by_another_opened_on_its_own() {
+    use chartroom::store::{ChangeStamp, Topic, Topics};
+    each_backend(|f| {
+        let other = common::another_handle(f);
+        let mut since = other.wait_for_change(&ChangeStamp::default(), FEED_DEADLINE).unwrap();
+        assert!(!since.is_unknown(), "from nothing known, the store's stamp at once");
+        let changes: [(Topic, &dyn Fn()); 2] = [
+            (Topic::Users, &|| {
+                f.store.set_user_roles("mlee", vec![Role::ChartAnalyst, Role::HimClerk], event("user")).unwrap();
+            }),
+            (Topic::Deficiencies, &|| a_new_deficiency(f)),
+        ];
+        for (topic, change) in changes {
+            // The other clerk waits; this one changes something.
+            let waiting = {
+                let (other, since) = (other.clone(), since.clone());
+                std::thread::spawn(move || other.wait_for_change(&since, FEED_DEADLINE).unwrap())
+            };
+            change();
+            let seen = waiting.join().unwrap();
+            assert_eq!(seen.moved_since(&since), Topics::from(topic), "{since:?} → {seen:?}");
+            // And the handle that wrote it sees its own change too, as the same counters.
+            assert_eq!(f.store.wait_for_change(&since, FEED_DEADLINE).unwrap(), seen);
+            since = seen;
+        }
+    });
+}
+
+#[test]
+fn each_change_moves_its_own_topic_and_a_searchs_audit_event_moves_none() {
+    use chartroom::domain::audit::AuditAction;
+    use chartroom::store::{ChangeStamp, Topic, Topics};
+    each_backend(|f| {
+        let stamp = |since: &ChangeStamp| f.store.wait_for_change(since, FEED_DEADLINE).unwrap();
+        let mut since = stamp(&ChangeStamp::default());
+        // A settled search's event, the search itself, a chart read and a new patient: no screen's
+        // topic. A user's change follows, so that the wait has something to return; only it moved.
+        let mut search = event("patient");
+        search.action = AuditAction::Search;
+        search.detail = "shape=NAME results=3".into();
+        f.store.append_audit(search).unwrap();
+        let smith = f.store.search_patients(&name("SMITH", ""), Page::first(50)).unwrap();
+        f.store.load_chart(smith.rows[0].patient_id).unwrap();
+        let mut batch = RecordBatch::default();
+        batch.patients.push(patient("4000002", "Quill", "Ada", "", (1971, 7, 7), None));
+        f.store.insert_batch(batch, event("batch")).unwrap();
+        f.store.set_user_roles("mlee", vec![Role::ChartAnalyst, Role::HimClerk], event("user")).unwrap();
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Users), "nothing before it moved anything");
+        since = now;
+
+        a_new_physician(f);
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Physicians));
+        since = now;
+
+        step_garcias_item(f);
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Deficiencies));
+        since = now;
+
+        let from = NaiveDate::from_ymd_opt(2025, 3, 10).unwrap();
+        f.store.add_provider_leave("1000000001", from, from + chrono::Duration::days(4), event("provider")).unwrap();
+        let now = stamp(&since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Physicians));
+    });
+}
+
+#[test]
+fn a_wait_with_nothing_changed_lasts_its_timeout_and_returns_the_same_stamp() {
+    use chartroom::store::ChangeStamp;
+    each_backend(|f| {
+        let since = f.store.wait_for_change(&ChangeStamp::default(), FEED_DEADLINE).unwrap();
+        let timeout = std::time::Duration::from_millis(400);
+        let started = std::time::Instant::now();
+        let again = f.store.wait_for_change(&since, timeout).unwrap();
+        assert_eq!(again, since);
+        assert!(started.elapsed() >= timeout, "it waited, rather than answer at once: {:?}", started.elapsed());
     });
 }

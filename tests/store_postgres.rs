@@ -565,3 +565,41 @@ fn a_write_that_lost_a_deadlock_is_run_again() {
         assert_eq!(row.family, "Deadlock");
     }
 }
+
+/// Waits for the change feed to move past `since`, through any time it says the server is away;
+/// panics after a generous deadline.
+fn moved_past(store: &PgStore, since: &chartroom::store::ChangeStamp) -> chartroom::store::ChangeStamp {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        match store.wait_for_change(since, Duration::from_secs(1)) {
+            Ok(now) if now != *since => return now,
+            Ok(_) | Err(StoreError::Unreachable(_)) => {}
+            Err(other) => panic!("the change feed failed: {other}"),
+        }
+    }
+    panic!("the change feed never moved past {since:?}");
+}
+
+#[test]
+fn the_change_feed_listens_again_when_the_server_ends_its_session() {
+    use chartroom::domain::role::Role;
+    use chartroom::store::{ChangeStamp, Topic, Topics};
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    common::populate(&store);
+    let mut since = store.wait_for_change(&ChangeStamp::default(), Duration::from_secs(60)).unwrap();
+    for roles in [vec![Role::HimClerk], vec![Role::ChartAnalyst]] {
+        // The listening session ended from the server's side (a restart, an administrator), and a
+        // change made before it listens again: the counters it reads when it does show it.
+        end_connections(&database);
+        store.set_user_roles("mlee", roles, common::event("user")).unwrap();
+        let now = moved_past(&store, &since);
+        assert_eq!(now.moved_since(&since), Topics::from(Topic::Users));
+        since = now;
+    }
+    // And once back, it hears the next change as it comes.
+    store.set_user_roles("mlee", vec![Role::Coder], common::event("user")).unwrap();
+    assert_eq!(moved_past(&store, &since).moved_since(&since), Topics::from(Topic::Users));
+}

@@ -2,6 +2,7 @@
 //! importers. Each checks the user's permission, asks `domain` what is allowed, and asks the store to
 //! persist it — with its audit event, in the same transaction.
 
+pub mod claims;
 pub mod deficiencies;
 pub mod deficiency_work;
 pub mod identity;
@@ -19,7 +20,7 @@ use crate::domain::query::{NameQuery, QueryShape, SearchQuery};
 use crate::domain::role::{Permission, Role, allows};
 use crate::domain::ssn::SsnKey;
 use crate::store::{
-    AuditFilter, NameLookup, NewUser, Page, PatientLookup, SearchPage, Store, StoreError, StoreInfo, User,
+    AuditFilter, ChangeStamp, NameLookup, NewUser, Page, PatientLookup, SearchPage, Store, StoreError, StoreInfo, User,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
@@ -63,6 +64,18 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
     /// The department's calendar day.
     fn today(&self) -> NaiveDate;
+
+    /// `at` as the department's wall clock reads it, for messages (`since 10:42`). UTC unless the
+    /// clock knows the department's zone.
+    fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.naive_utc()
+    }
+
+    /// When the department's day [`Clock::today`] ends: the next midnight on its wall clock.
+    fn end_of_day(&self) -> DateTime<Utc> {
+        let next = self.today().succ_opt().unwrap_or(self.today());
+        next.and_time(chrono::NaiveTime::MIN).and_utc()
+    }
 }
 
 /// The real clock. The department's day is the facility's, in its time zone: a clerk in Honolulu
@@ -93,6 +106,27 @@ impl Clock for SystemClock {
             Some(zone) => Utc::now().with_timezone(&zone).date_naive(),
             None => chrono::Local::now().date_naive(),
         }
+    }
+
+    fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        match self.zone {
+            Some(zone) => at.with_timezone(&zone).naive_local(),
+            None => at.with_timezone(&chrono::Local).naive_local(),
+        }
+    }
+
+    fn end_of_day(&self) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let today = self.today();
+        let midnight = today.succ_opt().unwrap_or(today).and_time(chrono::NaiveTime::MIN);
+        let instant = |local: chrono::NaiveDateTime| match self.zone {
+            Some(zone) => zone.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)),
+            None => chrono::Local.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)),
+        };
+        // Where a clock change skips midnight (a few zones do), the day ends an hour later.
+        instant(midnight)
+            .or_else(|| instant(midnight + chrono::Duration::hours(1)))
+            .unwrap_or_else(|| Utc::now() + chrono::Duration::hours(24))
     }
 }
 
@@ -200,6 +234,16 @@ impl Desk {
         self.clock.now()
     }
 
+    /// `at` on the department's wall clock, for a clerk's messages.
+    pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        self.clock.local(at)
+    }
+
+    /// When the department's day ends.
+    pub fn end_of_day(&self) -> DateTime<Utc> {
+        self.clock.end_of_day()
+    }
+
     /// Whether the user, as the store holds them now, may. False for a disabled user.
     pub fn can(&self, permission: Permission) -> bool {
         self.current_user().is_ok_and(|user| allows(&user.roles, permission))
@@ -244,6 +288,12 @@ impl Desk {
 
     pub fn store_info(&self) -> DeskResult<StoreInfo> {
         Ok(self.store.info()?)
+    }
+
+    /// Waits until something a screen shows changed after `since`, or `timeout` passes
+    /// ([`Store::wait_for_change`]). Counters only, no patient data: nothing to permit or audit.
+    pub fn wait_for_change(&self, since: &ChangeStamp, timeout: std::time::Duration) -> DeskResult<ChangeStamp> {
+        Ok(self.store.wait_for_change(since, timeout)?)
     }
 
     /// Records that this session began (the terminal program calls it once).
@@ -292,15 +342,24 @@ impl Desk {
 
     /// Opens a chart and records the view.
     pub fn open_chart(&self, patient_id: i64) -> DeskResult<Chart> {
+        let chart = self.reread_chart(patient_id)?;
+        let event =
+            self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
+        self.store.append_audit(event)?;
+        Ok(chart)
+    }
+
+    /// The chart on screen read again, to follow another clerk's work on it. No view is recorded:
+    /// the clerk's view of this patient was recorded when she opened the chart, and a screen keeping
+    /// itself current is not another look (nor should every chart open in the department write an
+    /// event each time anyone completes a deficiency).
+    pub fn reread_chart(&self, patient_id: i64) -> DeskResult<Chart> {
         self.require(Permission::ViewChart)?;
         let mut chart = self
             .store
             .load_chart(patient_id)?
             .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?;
         chart.order_deficiencies();
-        let event =
-            self.event(AuditAction::ViewPatient, "patient", Some(chart.patient.mrn.to_string()), Some(patient_id));
-        self.store.append_audit(event)?;
         Ok(chart)
     }
 

@@ -4,6 +4,7 @@
 //!
 //! Every mutation takes the audit event that records it and writes both in one transaction.
 
+pub mod changes;
 pub mod deficiencies;
 pub mod imports;
 pub mod postgres;
@@ -18,11 +19,13 @@ use crate::domain::deficiency::DeficiencyPolicy;
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::PatientRow;
 use crate::domain::role::Role;
+pub use changes::{ChangeStamp, Topic, Topics};
 use chrono::{DateTime, NaiveDate, Utc};
 pub use deficiencies::{
-    AnalysedChart, ChartCompletionView, ChartWrite, CompletionOutcome, DeficiencyChanges, DischargedEncounter,
-    ItemChange, ItemWrite, NewSeededDeficiency, NightlyClaim, NoticeDraft, NoticeRecord, OpenItem, PhysicianStanding,
-    ProviderSuspension, QueueCounts, QueueFilter, QueuePage, QueueSort, QueueVocabulary, Reinstatement, SkippedItem,
+    AnalysedChart, ChartCompletionView, ChartWrite, ClaimFilter, ClaimWrite, CompletionOutcome, DeficiencyChanges,
+    DischargedEncounter, ItemChange, ItemChangeRecord, ItemWrite, NewSeededDeficiency, NightlyClaim, NoticeDraft,
+    NoticeRecord, OpenItem, PhysicianStanding, ProviderSuspension, QueueCounts, QueueFilter, QueuePage, QueueSort,
+    QueueVocabulary, Reinstatement, SkippedItem,
 };
 pub use records::RecordBatch;
 
@@ -282,8 +285,11 @@ pub trait Store: Send + Sync {
     /// These physicians' suspensions, with their items delinquent on `on`.
     fn provider_suspensions(&self, provider_ids: &[i64], on: NaiveDate) -> StoreResult<Vec<ProviderSuspension>>;
     /// Writes one action's changes whole, each row only at the version the desk read, each with its
-    /// audit event; `Conflict` and nothing written when any row moved meanwhile.
+    /// audit event and a row of the item's change log; `Conflict` and nothing written when any row
+    /// moved meanwhile.
     fn apply_deficiency_changes(&self, changes: DeficiencyChanges) -> StoreResult<()>;
+    /// The item's change log after `after_version`, oldest first: what moved it since a clerk read it.
+    fn deficiency_changes(&self, id: i64, after_version: i64) -> StoreResult<Vec<ItemChangeRecord>>;
     /// The chart-completion record of the encounter with this account number.
     fn chart_completion(&self, account: &str) -> StoreResult<Option<ChartCompletionView>>;
     /// Whether a deficiency of this type is already open or done for this provider on the encounter.
@@ -328,4 +334,12 @@ pub trait Store: Send + Sync {
     /// process is gone), so that the day can be run again. `NotFound`, and nothing written, unless
     /// that claim is the one held for the day and not finished.
     fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()>;
+
+    // ---- the change feed -------------------------------------------------------------------
+
+    /// Blocks until something a screen shows changed after `since` — committed by this handle, by
+    /// another handle on the same store, or by another program or host — or until `timeout` passes,
+    /// and returns the stamp as it then stands: equal to `since` when nothing moved. Cheap while
+    /// nothing changes. From `ChangeStamp::default()` it returns the current stamp at once.
+    fn wait_for_change(&self, since: &ChangeStamp, timeout: std::time::Duration) -> StoreResult<ChangeStamp>;
 }

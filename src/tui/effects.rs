@@ -3,9 +3,10 @@
 
 use super::app::{Command, HeaderInfo, Msg, PAGE_SIZE, RequestId};
 use crate::desk::{Desk, DeskError};
-use crate::store::Page;
+use crate::store::{ChangeStamp, Page};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub struct Effects {
@@ -157,6 +158,7 @@ impl Effects {
             Command::LoadInfo
             | Command::OpenChart { .. }
             | Command::OpenChartByMrn { .. }
+            | Command::RefreshChart { .. }
             | Command::LoadQueue { .. }
             | Command::RefreshQueue { .. }
             | Command::CountQueue
@@ -169,7 +171,9 @@ impl Effects {
             | Command::ReassignDeficiencies { .. }
             | Command::PauseAging { .. }
             | Command::MoveDeficiencies { .. }
-            | Command::CommentDeficiencies { .. } => Kind::Edit,
+            | Command::CommentDeficiencies { .. }
+            | Command::TakeDeficiencies { .. }
+            | Command::ReleaseDeficiencies { .. } => Kind::Edit,
             Command::RecordSearch { .. } | Command::RecordSignIn => Kind::Audit(command.clone()),
             _ => Kind::Other,
         };
@@ -209,6 +213,11 @@ impl Effects {
                     result: desk.open_chart(patient_id).map(Box::new).map_err(|e| watch.fail(e)),
                 })
             }
+            Command::RefreshChart { id, patient_id } => self.background(kind, move |desk, watch| Msg::ChartLoaded {
+                id,
+                encounter_id: None,
+                result: desk.reread_chart(patient_id).map(Box::new).map_err(|e| watch.fail(e)),
+            }),
             Command::OpenChartByMrn { id, mrn } => self.background(kind, move |desk, watch| Msg::ChartLoaded {
                 id,
                 encounter_id: None,
@@ -315,6 +324,12 @@ impl Effects {
                 verb: "commented",
                 result: desk.comment_deficiencies(items, &text).map_err(|e| watch.fail(e)),
             }),
+            Command::TakeDeficiencies { ids, take_over } => self.background(kind, move |desk, watch| {
+                Msg::Claimed(desk.take_deficiencies(&ids, take_over).map_err(|e| watch.fail(e)))
+            }),
+            Command::ReleaseDeficiencies { ids, take_over } => self.background(kind, move |desk, watch| {
+                Msg::Claimed(desk.release_deficiencies(&ids, take_over).map_err(|e| watch.fail(e)))
+            }),
             Command::LoadProviders => self.background(kind, |desk, watch| {
                 Msg::ProvidersLoaded(
                     desk.list_providers()
@@ -342,6 +357,16 @@ impl Effects {
         }
     }
 
+    /// Follows the store's change feed for as long as the program runs: a task on the blocking pool
+    /// waits on the store and sends `StoreChanged` with the topics that moved. It ends within one
+    /// wait once the event loop is gone (the runtime waits for it when the program leaves).
+    pub fn follow_store(&self) {
+        let desk = self.desk.clone();
+        let tx = self.tx.clone();
+        let store_down = self.store_down.clone();
+        tokio::task::spawn_blocking(move || follow_store(&desk, &tx, &store_down));
+    }
+
     /// Runs a blocking desk call on tokio's blocking pool and sends its message (see [`answer`]).
     fn background(&self, kind: Kind, job: impl FnOnce(&Desk, &Watch) -> Msg + Send + 'static) {
         let desk = self.desk.clone();
@@ -366,6 +391,54 @@ impl Effects {
                     }
                 }
                 other => self.run(other),
+            }
+        }
+    }
+}
+
+/// How long one wait on the change feed lasts: also how long the program may take to leave after
+/// its last frame.
+const FEED_WAIT: Duration = Duration::from_millis(250);
+/// The longest pause between tries while the feed fails (the store unreachable, a file replaced).
+const FEED_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// The feed's loop. It is also the first to know that a networked store went away while the
+/// clerk reads (its session to the server drops at once): it says so as a read that could not
+/// reach the store would, so the banner shows and the screen's retries begin, and that the store is
+/// back when it follows again.
+fn follow_store(desk: &Desk, tx: &UnboundedSender<Msg>, store_down: &AtomicBool) {
+    // Unknown at first: the first answer is the store's stamp as the screens first read it.
+    let mut since = ChangeStamp::default();
+    let mut retry = Duration::ZERO;
+    while !tx.is_closed() {
+        match desk.wait_for_change(&since, FEED_WAIT) {
+            Ok(now) => {
+                if retry > Duration::ZERO {
+                    tracing::info!("following the store's changes again");
+                    retry = Duration::ZERO;
+                    if store_down.swap(false, Ordering::SeqCst) && tx.send(Msg::StoreReachable).is_err() {
+                        return;
+                    }
+                }
+                let moved = now.moved_since(&since);
+                if !since.is_unknown() && !moved.is_empty() && tx.send(Msg::StoreChanged(moved)).is_err() {
+                    return;
+                }
+                since = now;
+            }
+            Err(e) => {
+                if retry == Duration::ZERO {
+                    tracing::warn!(error = %e, "could not follow the store's changes; trying again");
+                    if e.is_unreachable() {
+                        store_down.store(true, Ordering::SeqCst);
+                        let _ = tx.send(Msg::StoreUnreachable { reason: e.to_string(), retry: None });
+                    }
+                }
+                retry = (retry * 2).clamp(Duration::from_millis(250), FEED_RETRY_MAX);
+                let until = std::time::Instant::now() + retry;
+                while std::time::Instant::now() < until && !tx.is_closed() {
+                    std::thread::sleep(FEED_WAIT.min(until.saturating_duration_since(std::time::Instant::now())));
+                }
             }
         }
     }

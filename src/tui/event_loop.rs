@@ -1,5 +1,6 @@
-//! The one `select!`: terminal input, effect results, signals, and the search-settle timer. All
-//! pending input is drained before a frame is drawn, and a frame is drawn only when something changed.
+//! The one `select!`: terminal input, effect results (the store's change feed among them), signals,
+//! and the search-settle timer. All pending input is drained before a frame is drawn, and a frame is
+//! drawn only when something changed.
 
 use super::app::{App, Command, Msg};
 use super::effects::Effects;
@@ -16,10 +17,6 @@ use tokio::time::Instant;
 /// How long a clerk pauses before a search counts as settled and is audited.
 pub const SETTLE_AFTER: Duration = Duration::from_millis(1500);
 
-/// How often the header's facts are read again: a role changed from another shell shows, and
-/// governs the checks before a question, within this.
-pub const HEADER_EVERY: Duration = Duration::from_secs(3);
-
 pub async fn run(
     tui: &mut Tui,
     app: &mut App,
@@ -31,9 +28,6 @@ pub async fn run(
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut armed: Option<(u64, Instant)> = None;
-    // The first read is the start-up's own; the timer's come after it.
-    let mut header_tick = tokio::time::interval_at(Instant::now() + HEADER_EVERY, HEADER_EVERY);
-    header_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let startup = app.init();
     dispatch(tui, app, effects, startup)?;
 
@@ -72,7 +66,6 @@ pub async fn run(
                 let generation = armed.take().map(|(g, _)| g).unwrap_or_default();
                 Msg::SearchSettled { generation }
             }
-            _ = header_tick.tick() => Msg::HeaderTick,
         };
         let commands = app.update(msg);
         dispatch(tui, app, effects, commands)?;

@@ -42,6 +42,7 @@ pub fn run(desk: Desk, config: &Config) -> Result<(), TuiError> {
     runtime.block_on(async move {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let effects = effects::Effects::new(desk, tx, Some(letters_dir))?;
+        effects.follow_store();
         terminal::install_panic_hook();
         let mut tui = terminal::enter()?;
         let size = tui.size().map(|s| (s.width, s.height)).unwrap_or((80, 24));

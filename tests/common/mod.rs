@@ -74,6 +74,15 @@ pub fn pg_database_url() -> Option<String> {
     pg::pg_database_url()
 }
 
+/// A second handle on a fixture's store, opened on its own as another clerk's program opens it:
+/// a second `open` of the SQLite file, a second connection pool to the PostgreSQL database.
+pub fn another_handle(fixture: &Fixture) -> Arc<dyn Store> {
+    match &fixture.pg {
+        Some(database) => Arc::new(PgStore::connect(database.config.clone()).unwrap()),
+        None => Arc::new(SqliteStore::open(&fixture.dir.path().join("chartroom.db")).unwrap()),
+    }
+}
+
 pub fn patient(
     mrn: &str,
     family: &str,
@@ -154,6 +163,31 @@ pub fn scenario() -> Fixture {
     let fixture = sqlite_empty();
     populate(&*fixture.store);
     fixture
+}
+
+/// Another handle on the fixture's store, as a second clerk's program opens it: connections of its
+/// own (PostgreSQL), or a connection of its own to the same file (SQLite).
+pub fn second_handle(fixture: &Fixture) -> Arc<dyn Store> {
+    match &fixture.pg {
+        Some(database) => Arc::new(PgStore::connect(database.config.clone()).unwrap()),
+        None => Arc::new(SqliteStore::open(&fixture.dir.path().join("chartroom.db")).unwrap()),
+    }
+}
+
+/// The scenario store on each backend in turn, made as the loop reaches it, saying which backend
+/// each is (a failing test's output then names the backend it failed on).
+pub fn scenarios() -> impl Iterator<Item = Fixture> {
+    on_each_backend(populate)
+}
+
+/// A store of each backend in turn, readied by `ready`, made as the loop reaches it and named.
+pub fn on_each_backend(ready: fn(&dyn Store)) -> impl Iterator<Item = Fixture> {
+    backends().into_iter().map(move |(name, make)| {
+        eprintln!("backend: {name}");
+        let fixture = make();
+        ready(&*fixture.store);
+        fixture
+    })
 }
 
 pub fn desk_for(fixture: &Fixture, username: &str) -> Desk {

@@ -3,6 +3,7 @@
 //! Append a migration; never edit one that has shipped. The first is the SQLite store's schema after
 //! its eleven migrations, table for table and index for index, in PostgreSQL's types: identities for
 //! ids, `date` for days, `timestamptz` for instants, `boolean` for flags, integer cents for money.
+//! Each later one is a later SQLite migration, in the same order (2 is SQLite's 12).
 //!
 //! Every text column is `COLLATE "C"`: SQLite compares text byte by byte, and the search ranks and
 //! the queue pages by that order (a name key's range ends at `SMITH[`). Under a linguistic collation
@@ -16,7 +17,7 @@ use super::{PgError, PgResult};
 use crate::store::StoreError;
 use deadpool_postgres::Transaction;
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 /// The schema version this program writes.
 pub fn current_version() -> i64 {
@@ -563,5 +564,73 @@ CREATE TABLE analysis_pending (
 CREATE TABLE account_sequence (
     prefix text COLLATE "C" PRIMARY KEY,
     last   bigint NOT NULL
+);
+"#;
+
+/// The change feed (`store::changes`), as SQLite's migration 12 keeps it: a counter per topic a
+/// screen follows, bumped in the transaction of every change to a table the topic covers, and a
+/// notification on `chartroom_change` naming the topic, which PostgreSQL delivers to every listening
+/// session once the transaction commits (and never when it rolls back).
+///
+/// The triggers are deferred to the commit, once a transaction and topic, and lock every counter in
+/// one order: a counter updated at a transaction's first change would stay locked until its commit,
+/// and two clerks' transactions holding each other's items would deadlock on it; at the commit every
+/// other lock is already held, and one order leaves none to disagree on. (A notifying commit takes
+/// PostgreSQL's notification lock there anyway, so the counters add no wait of their own.)
+const MIGRATION_2: &str = r#"
+CREATE TABLE change_counter (
+    topic   text COLLATE "C" PRIMARY KEY,
+    counter bigint NOT NULL DEFAULT 0
+);
+INSERT INTO change_counter (topic) VALUES ('deficiencies'), ('physicians'), ('users');
+CREATE FUNCTION change_counter_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('chartroom.changed_' || TG_ARGV[0], true) IS DISTINCT FROM 'yes' THEN
+        PERFORM set_config('chartroom.changed_' || TG_ARGV[0], 'yes', true);
+        PERFORM 1 FROM change_counter ORDER BY topic FOR UPDATE;
+        UPDATE change_counter SET counter = counter + 1 WHERE topic = TG_ARGV[0];
+        PERFORM pg_notify('chartroom_change', TG_ARGV[0]);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER deficiency_changes AFTER INSERT OR UPDATE OR DELETE ON deficiency
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('deficiencies');
+CREATE CONSTRAINT TRIGGER chart_completion_changes AFTER INSERT OR UPDATE OR DELETE ON chart_completion
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('deficiencies');
+CREATE CONSTRAINT TRIGGER aging_pause_changes AFTER INSERT OR UPDATE OR DELETE ON aging_pause
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('deficiencies');
+CREATE CONSTRAINT TRIGGER provider_changes AFTER INSERT OR UPDATE OR DELETE ON provider
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('physicians');
+CREATE CONSTRAINT TRIGGER provider_leave_changes AFTER INSERT OR UPDATE OR DELETE ON provider_leave
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('physicians');
+CREATE CONSTRAINT TRIGGER app_user_changes AFTER INSERT OR UPDATE OR DELETE ON app_user
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('users');
+CREATE CONSTRAINT TRIGGER user_role_changes AFTER INSERT OR UPDATE OR DELETE ON user_role
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('users');
+CREATE CONSTRAINT TRIGGER facility_changes AFTER INSERT OR UPDATE OR DELETE ON facility
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('users');
+"#;
+
+/// The SQLite store's migration 12: who has taken an item to work, since when and until when (a
+/// claim written as a versioned change of the item, like any other), and each item's change log,
+/// one row per version it reached, so that a clerk whose action found an item moved is told what
+/// moved it, and no two changes can both claim to have made the same version.
+const MIGRATION_3: &str = r#"
+ALTER TABLE deficiency ADD COLUMN claimed_by text COLLATE "C";
+ALTER TABLE deficiency ADD COLUMN claimed_at timestamptz;
+ALTER TABLE deficiency ADD COLUMN claim_until timestamptz;
+CREATE INDEX deficiency_claimed ON deficiency (claimed_by, claim_until) WHERE claimed_by IS NOT NULL;
+
+CREATE TABLE deficiency_change (
+    deficiency_id bigint NOT NULL REFERENCES deficiency(id),
+    version       bigint NOT NULL,
+    at            timestamptz NOT NULL,
+    username      text COLLATE "C" NOT NULL,
+    change        text COLLATE "C" NOT NULL,
+    to_status     text COLLATE "C" NOT NULL,
+    holder        text COLLATE "C",
+    detail        text COLLATE "C" NOT NULL,
+    PRIMARY KEY (deficiency_id, version)
 );
 "#;

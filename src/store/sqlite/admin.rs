@@ -4,7 +4,7 @@ use super::map_err;
 use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
 use crate::domain::chart::{Facility, FacilityKind, NewFacility, Provider};
 use crate::domain::role::Role;
-use crate::store::{AuditFilter, NewUser, Page, StoreError, StoreInfo, StoreResult, User};
+use crate::store::{AuditFilter, ChangeStamp, NewUser, Page, StoreError, StoreInfo, StoreResult, Topic, User};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -24,6 +24,17 @@ pub(super) fn info(conn: &Connection) -> StoreResult<StoreInfo> {
     let has_patients = patient_count > 0;
     let has_real_data = !is_demo && has_patients;
     Ok(StoreInfo { schema_version, is_demo, has_real_data, facilities: list_facilities(conn)?, patient_count })
+}
+
+/// The change feed's counters, one per topic.
+pub(super) fn change_stamp(conn: &Connection) -> StoreResult<ChangeStamp> {
+    let mut stmt = conn.prepare_cached("SELECT topic, counter FROM change_counter").map_err(map_err)?;
+    let counters = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(map_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(map_err)?;
+    Ok(ChangeStamp::new(counters.into_iter().filter_map(|(topic, n)| Some((Topic::from_code(&topic)?, n)))))
 }
 
 pub(super) fn setting(conn: &Connection, key: &str) -> StoreResult<Option<String>> {

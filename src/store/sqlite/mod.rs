@@ -13,8 +13,8 @@ mod search;
 pub use search::{SearchStatement, rows_by_id_sql, search_statements};
 
 use super::{
-    AuditFilter, NewUser, Page, PatientLookup, RecordBatch, SearchPage, Store, StoreError, StoreInfo, StoreResult,
-    User, records::BatchCounts,
+    AuditFilter, ChangeStamp, NewUser, Page, PatientLookup, RecordBatch, SearchPage, Store, StoreError, StoreInfo,
+    StoreResult, User, records::BatchCounts,
 };
 use super::{
     DischargedEncounter, NewSeededDeficiency, NoticeDraft, NoticeRecord, OpenItem, PhysicianStanding, QueueCounts,
@@ -36,6 +36,9 @@ use std::time::Duration;
 /// How long a connection waits for another process's lock before giving up with `Busy`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READER_POOL_SIZE: usize = 4;
+/// How often the change feed asks whether the file changed: a change is on another clerk's screen
+/// well within a second, and the question costs no I/O.
+const WATCH_EVERY: Duration = Duration::from_millis(100);
 
 type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -70,6 +73,17 @@ pub struct SqliteStore {
     writer: Option<mpsc::Sender<WriteJob>>,
     writer_thread: Option<std::thread::JoinHandle<()>>,
     readers: Mutex<Vec<Connection>>,
+    /// The change feed's own connection, opened at its first question.
+    watch: Mutex<Option<Watch>>,
+}
+
+/// A read-only connection that watches the file: `PRAGMA data_version` moves only when another
+/// connection (this process's writer, another clerk's program) committed, and is read from shared
+/// memory, so the counters are read again only when it moved.
+struct Watch {
+    conn: Connection,
+    data_version: i64,
+    stamp: ChangeStamp,
 }
 
 /// Closing: the read-only connections first, then the writer once it has finished its queue, so the
@@ -79,6 +93,9 @@ impl Drop for SqliteStore {
     fn drop(&mut self) {
         if let Ok(mut pool) = self.readers.lock() {
             pool.clear();
+        }
+        if let Ok(mut watch) = self.watch.lock() {
+            watch.take();
         }
         drop(self.writer.take());
         if let Some(thread) = self.writer_thread.take() {
@@ -105,6 +122,7 @@ impl SqliteStore {
             writer: Some(writer),
             writer_thread: Some(thread),
             readers: Mutex::new(Vec::new()),
+            watch: Mutex::new(None),
         })
     }
 
@@ -143,6 +161,32 @@ impl SqliteStore {
             pool.push(conn);
         }
         result
+    }
+
+    /// The counters as they stand, read again only when the file changed since the last question.
+    fn change_stamp(&self) -> StoreResult<ChangeStamp> {
+        let mut guard = self.watch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(watch) = guard.as_mut() {
+            // The version first, then the counters: a commit between the two is in the counters
+            // read, and only makes the next question read them once more.
+            let read = data_version(&watch.conn).and_then(|now| {
+                if now != watch.data_version {
+                    watch.stamp = admin::change_stamp(&watch.conn)?;
+                    watch.data_version = now;
+                }
+                Ok(watch.stamp.clone())
+            });
+            if read.is_err() {
+                // Opened afresh at the next question (the file may have been replaced or restored).
+                guard.take();
+            }
+            return read;
+        }
+        let conn = open_connection(&self.path, true)?;
+        let data_version = data_version(&conn)?;
+        let stamp = admin::change_stamp(&conn)?;
+        *guard = Some(Watch { conn, data_version, stamp: stamp.clone() });
+        Ok(stamp)
     }
 
     /// A plain read-only rusqlite connection on the same file, for benchmarks that compare the store
@@ -204,8 +248,12 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
+    if read_only {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
+    } else {
+        conn.busy_handler(Some(wait_for_lock)).map_err(map_err)?;
+    }
     conn.set_prepared_statement_cache_capacity(64);
     if !read_only {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(map_err)?;
@@ -216,6 +264,23 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     }
     conn.execute_batch("PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;").map_err(map_err)?;
     Ok(conn)
+}
+
+fn data_version(conn: &Connection) -> StoreResult<i64> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(map_err)
+}
+
+/// How a writer waits for another program's write lock: a try every millisecond, up to
+/// [`BUSY_TIMEOUT`]. SQLite's own wait (`busy_timeout`) sleeps longer after each miss (1, 2, 5, 10 …
+/// up to 100 ms), so with many clerks writing at once a writer that missed a few times slept
+/// through several others' whole transactions: sixteen clerks saw 175 ms p99 and 1.6 s at worst.
+fn wait_for_lock(tries: i32) -> bool {
+    const STEP: Duration = Duration::from_millis(1);
+    if STEP * u32::try_from(tries).unwrap_or(0) >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(STEP);
+    true
 }
 
 fn spawn_writer(mut conn: Connection) -> StoreResult<(mpsc::Sender<WriteJob>, std::thread::JoinHandle<()>)> {
@@ -650,6 +715,10 @@ impl Store for SqliteStore {
         self.write(move |c| deficiency::apply_changes(c, &changes))
     }
 
+    fn deficiency_changes(&self, id: i64, after_version: i64) -> StoreResult<Vec<super::ItemChangeRecord>> {
+        self.read(|c| deficiency::item_changes(c, id, after_version))
+    }
+
     fn chart_completion(&self, account: &str) -> StoreResult<Option<super::ChartCompletionView>> {
         self.read(|c| deficiency::chart_completion(c, account))
     }
@@ -705,6 +774,18 @@ impl Store for SqliteStore {
 
     fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()> {
         self.write(move |c| deficiency::release_nightly(c, run_on, started_at, &audit))
+    }
+
+    fn wait_for_change(&self, since: &ChangeStamp, timeout: Duration) -> StoreResult<ChangeStamp> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let stamp = self.change_stamp()?;
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if stamp != *since || left.is_zero() {
+                return Ok(stamp);
+            }
+            std::thread::sleep(left.min(WATCH_EVERY));
+        }
     }
 
     fn backup_to(&self, destination: &Path, audit: NewAuditEvent) -> StoreResult<()> {
@@ -870,6 +951,14 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(facilities, [7, 7], "each notice takes the facility of its first item");
+    }
+
+    #[test]
+    fn a_writer_waits_for_a_lock_in_even_steps_up_to_the_busy_timeout() {
+        assert!(wait_for_lock(0), "tries again");
+        assert!(wait_for_lock(4_999));
+        assert!(!wait_for_lock(5_000), "gives up after five seconds of tries: Busy");
+        assert!(!wait_for_lock(i32::MAX));
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_9,
     MIGRATION_10,
     MIGRATION_11,
+    MIGRATION_12,
+    MIGRATION_13,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -554,4 +556,90 @@ CREATE INDEX encounter_source_id_encounter ON encounter_source_id (encounter_id,
 const MIGRATION_11: &str = r#"
 CREATE INDEX patient_dob_name ON patient (birth_date, family_key, given_key, family_phon, given_phon);
 DROP INDEX IF EXISTS patient_dob;
+"#;
+
+/// The change feed (`store::changes`): a counter per topic a screen follows, bumped by triggers in
+/// the transaction of every change to a table the topic covers, so that another clerk's open queue,
+/// chart or header learns of it whoever wrote it — any write method, today's or one not written
+/// yet, an import, a repair by hand. The audit trail (every search writes an event) and the
+/// patients bump nothing. SQLite has row triggers only: each fire rewrites one row of a page the
+/// transaction already holds, some 3 µs; a 20,000-patient demo fires 4,100 of them and a
+/// 1,000,000-patient one 206,000, neither with a measurable change in its time.
+const MIGRATION_12: &str = r#"
+CREATE TABLE change_counter (
+    topic   TEXT PRIMARY KEY,
+    counter INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
+INSERT INTO change_counter (topic) VALUES ('deficiencies'), ('physicians'), ('users');
+CREATE TRIGGER deficiency_insert_changes AFTER INSERT ON deficiency
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER deficiency_update_changes AFTER UPDATE ON deficiency
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER deficiency_delete_changes AFTER DELETE ON deficiency
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER chart_completion_insert_changes AFTER INSERT ON chart_completion
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER chart_completion_update_changes AFTER UPDATE ON chart_completion
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER chart_completion_delete_changes AFTER DELETE ON chart_completion
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER aging_pause_insert_changes AFTER INSERT ON aging_pause
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER aging_pause_update_changes AFTER UPDATE ON aging_pause
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER aging_pause_delete_changes AFTER DELETE ON aging_pause
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'deficiencies'; END;
+CREATE TRIGGER provider_insert_changes AFTER INSERT ON provider
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'physicians'; END;
+CREATE TRIGGER provider_update_changes AFTER UPDATE ON provider
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'physicians'; END;
+CREATE TRIGGER provider_delete_changes AFTER DELETE ON provider
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'physicians'; END;
+CREATE TRIGGER provider_leave_insert_changes AFTER INSERT ON provider_leave
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'physicians'; END;
+CREATE TRIGGER provider_leave_update_changes AFTER UPDATE ON provider_leave
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'physicians'; END;
+CREATE TRIGGER provider_leave_delete_changes AFTER DELETE ON provider_leave
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'physicians'; END;
+CREATE TRIGGER app_user_insert_changes AFTER INSERT ON app_user
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+CREATE TRIGGER app_user_update_changes AFTER UPDATE ON app_user
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+CREATE TRIGGER app_user_delete_changes AFTER DELETE ON app_user
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+CREATE TRIGGER user_role_insert_changes AFTER INSERT ON user_role
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+CREATE TRIGGER user_role_update_changes AFTER UPDATE ON user_role
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+CREATE TRIGGER user_role_delete_changes AFTER DELETE ON user_role
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+CREATE TRIGGER facility_insert_changes AFTER INSERT ON facility
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+CREATE TRIGGER facility_update_changes AFTER UPDATE ON facility
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+CREATE TRIGGER facility_delete_changes AFTER DELETE ON facility
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+"#;
+
+/// Working deficiencies side by side: who has taken an item to work, since when and until when
+/// (a claim written as a versioned change of the item, like any other), and each item's change
+/// log, one row per version it reached, so that a clerk whose action found an item moved is told
+/// what moved it, and no two changes can both claim to have made the same version.
+const MIGRATION_13: &str = r#"
+ALTER TABLE deficiency ADD COLUMN claimed_by TEXT;
+ALTER TABLE deficiency ADD COLUMN claimed_at TEXT;
+ALTER TABLE deficiency ADD COLUMN claim_until TEXT;
+CREATE INDEX deficiency_claimed ON deficiency (claimed_by, claim_until) WHERE claimed_by IS NOT NULL;
+
+CREATE TABLE deficiency_change (
+    deficiency_id INTEGER NOT NULL REFERENCES deficiency(id),
+    version       INTEGER NOT NULL,
+    at            TEXT NOT NULL,
+    username      TEXT NOT NULL,
+    change        TEXT NOT NULL,
+    to_status     TEXT NOT NULL,
+    holder        TEXT,
+    detail        TEXT NOT NULL,
+    PRIMARY KEY (deficiency_id, version)
+) STRICT, WITHOUT ROWID;
 "#;

@@ -88,6 +88,18 @@ impl App {
         Vec::new()
     }
 
+    /// The open chart read again after another clerk's work, keeping its section and highlight;
+    /// no view is recorded for it (the clerk's own look was, when she opened it).
+    pub(super) fn reread_chart(&mut self) -> Vec<Command> {
+        let Some(patient_id) = self.chart.as_ref().map(|c| c.chart.patient.patient_id) else {
+            return Vec::new();
+        };
+        let id = self.next_request();
+        self.pending_chart = Some(id);
+        self.refreshing_chart = Some(id);
+        vec![Command::RefreshChart { id, patient_id }]
+    }
+
     /// Loads the open chart again after work on it, keeping its section and highlight.
     pub(super) fn refresh_chart(&mut self) -> Vec<Command> {
         let Some(patient_id) = self.chart.as_ref().map(|c| c.chart.patient.patient_id) else {

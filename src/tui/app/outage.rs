@@ -168,11 +168,12 @@ mod tests {
         assert!(app.toast.is_none(), "the banner says it; nothing to dismiss");
         assert!(app.messages.last().unwrap().contains("tried db:5432: refused"), "{:?}", app.messages);
 
-        // The header's timer fails too while the first retry waits: no second timer, no redraw.
+        // A read of the header fails too while the first retry waits: no second timer, no redraw.
         app.dirty = false;
         let again = app.update(Msg::StoreUnreachable { reason: "again".into(), retry: Some(Command::LoadInfo) });
         assert!(again.is_empty() && !app.dirty, "{again:?}");
-        assert!(app.update(Msg::HeaderTick).is_empty(), "the retry, not the timer, reads while the store is away");
+        let users = Msg::StoreChanged(crate::store::Topic::Users.into());
+        assert!(app.update(users).is_empty(), "the retry, not the change feed, reads while the store is away");
 
         // The retry runs both waiting reads; they fail again, and the next wait is longer.
         let rerun = app.update(Msg::RetryDue);
@@ -191,7 +192,8 @@ mod tests {
         app.update(Msg::SearchDone { id: second, append: false, result: found("SMITHERS") });
         assert_eq!(app.lookup.rows[0].family, "SMITHERS");
         assert_eq!(app.update(Msg::RetryDue), Vec::new(), "a timer left over does nothing");
-        assert_eq!(app.update(Msg::HeaderTick), vec![Command::LoadInfo], "the header's timer reads again");
+        let users = Msg::StoreChanged(crate::store::Topic::Users.into());
+        assert_eq!(app.update(users), vec![Command::LoadInfo], "the change feed reads the header again");
         assert_eq!(app.screen, Screen::Lookup);
     }
 

@@ -12,7 +12,7 @@ impl App {
         // Counts change when items do: group lines are fetched again.
         self.queue.standings.clear();
         let mut commands = self.reload_queue_page();
-        commands.push(Command::CountQueue);
+        commands.push(self.ask_counts());
         commands.extend(self.reread_physician());
         commands
     }
@@ -28,9 +28,57 @@ impl App {
         let limit = self.queue.rows.len() + PAGE_SIZE;
         let mut commands =
             vec![Command::RefreshQueue { id, filter: self.queue.filter.clone(), sort: self.queue.sort, limit }];
-        commands.push(Command::CountQueue);
+        commands.push(self.ask_counts());
         commands.extend(self.reread_physician());
         commands
+    }
+
+    /// Another clerk's work (or this one's) moved `topics`: the rows on screen are read again with
+    /// the same filter and sort, as many as are loaded, then the counts, and the standings shown;
+    /// each answer draws a frame only when it differs from what is on screen.
+    pub(super) fn follow_queue(&mut self, topics: Topics) -> Vec<Command> {
+        let mut commands = Vec::new();
+        if topics.contains(Topic::Deficiencies) {
+            let id = self.next_request();
+            self.queue.refreshing = Some(id);
+            self.queue.filter.today = Some(self.today);
+            let limit = self.queue.rows.len() + PAGE_SIZE;
+            commands.push(Command::RefreshQueue {
+                id,
+                filter: self.queue.filter.clone(),
+                sort: self.queue.sort,
+                limit,
+            });
+            // After the rows (on two cores a count beside them slows them), and one at a time.
+            self.counts_owed = true;
+        }
+        commands.extend(self.reread_physician());
+        // The group lines count each physician's items and name a suspension: kept on screen (no
+        // blank lines while they are read) and replaced where they changed.
+        if self.queue.sort == QueueSort::Physician && self.queue.physician.is_none() {
+            let mut provider_ids: Vec<i64> = self.queue.rows.iter().map(|r| r.provider_id).collect();
+            provider_ids.sort_unstable();
+            provider_ids.dedup();
+            if !provider_ids.is_empty() {
+                commands.push(Command::LoadStandings { provider_ids });
+            }
+        }
+        commands
+    }
+
+    /// The band's counts, asked for.
+    pub(super) fn ask_counts(&mut self) -> Command {
+        self.counting = true;
+        Command::CountQueue
+    }
+
+    /// The count another clerk's change owes, once no count is on its way.
+    pub(super) fn owed_counts(&mut self) -> Vec<Command> {
+        if self.counts_owed && !self.counting {
+            self.counts_owed = false;
+            return vec![self.ask_counts()];
+        }
+        Vec::new()
     }
 
     /// The physician view's standing, read again.
@@ -110,6 +158,8 @@ impl App {
                 self.reload_queue_page()
             }
             Action::Reload => self.reload_queue(),
+            Action::TakeItems => self.claim_rows(None, false),
+            Action::CycleClaimFilter => self.cycle_claim_filter(),
             Action::ToggleFold => {
                 self.queue.toggle_fold();
                 Vec::new()
@@ -155,6 +205,7 @@ impl App {
             filter.facility = None;
             filter.status = None;
             filter.mrn = None;
+            filter.claimed = None;
             // `d` and `b` narrow the list too: `filter` alone shows it all again.
             filter.delinquent_only = false;
             filter.bucket = None;

@@ -394,6 +394,7 @@ fn queue_row(id: i64, version: i64) -> crate::store::deficiencies::QueueRow {
         paused_days: 0,
         step_due: None,
         pauses: Vec::new(),
+        claim: None,
     }
 }
 
@@ -1407,15 +1408,15 @@ fn a_charts_dates_are_checked_before_the_question_as_the_queues_are() {
 }
 
 #[test]
-fn a_role_changed_meanwhile_reaches_the_header_and_the_checks_on_the_timer() {
+fn a_role_changed_meanwhile_reaches_the_header_and_the_checks_on_the_change_feed() {
     let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
     let mut header = HeaderInfo::new("root", &[Role::Director]);
     header.facility = "Riverbend General (RGH)".into();
     let mut app = App::new(Arc::new(Keymap::default()), header.clone(), today, (80, 24));
     open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)]);
     app.dirty = false;
-    assert_eq!(app.update(Msg::HeaderTick), vec![Command::LoadInfo]);
-    assert!(!app.dirty, "a tick alone draws nothing");
+    assert_eq!(app.update(Msg::StoreChanged(Topic::Users.into())), vec![Command::LoadInfo]);
+    assert!(!app.dirty, "the news alone draws nothing");
     // The same facts again: nothing to draw.
     app.update(Msg::InfoLoaded(Ok(header.clone())));
     assert!(!app.dirty);
@@ -1483,4 +1484,233 @@ fn a_message_that_changes_nothing_does_not_cancel_a_frame_an_earlier_one_asked_f
     app.dirty = false;
     app.update(Msg::InfoLoaded(Ok(app.header.clone())));
     assert!(!app.dirty, "alone, an unchanged header draws nothing");
+}
+
+// ---- following the store's changes ------------------------------------------------------------
+
+fn ids(app: &App) -> Vec<i64> {
+    app.queue.rows.iter().map(|r| r.id).collect()
+}
+
+/// The store's news, as the change feed brings it.
+fn store_changed(app: &mut App, topic: Topic) -> Vec<Command> {
+    app.update(Msg::StoreChanged(topic.into()))
+}
+
+#[test]
+fn another_clerks_change_reads_the_queue_again_and_the_cursor_stays_on_its_item() {
+    let mut app = app();
+    open_queue(&mut app, (1..=5).map(|id| queue_row(id, 1)).collect());
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down)); // on item 3
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    let Some(Command::RefreshQueue { filter, sort, limit, .. }) = commands.first() else { panic!("{commands:?}") };
+    assert_eq!((filter, *sort), (&app.queue.filter, QueueSort::Age), "the same filter and sort");
+    assert_eq!(*limit, 5 + PAGE_SIZE, "the rows loaded, and a page more");
+    assert!(!commands.contains(&Command::CountQueue), "the rows first: {commands:?}");
+
+    // Items 1 and 2 completed by another clerk; item 6 came in after item 4; item 3 moved on.
+    let mut three = queue_row(3, 2);
+    three.status = crate::domain::chart::DeficiencyStatus::Signed;
+    refreshed(&mut app, &commands, vec![three, queue_row(4, 1), queue_row(6, 1), queue_row(5, 1)]);
+    assert_eq!(ids(&app), [3, 4, 6, 5], "gone rows gone, the new one after the row it follows");
+    assert_eq!(app.queue.rows[app.queue.selected].id, 3, "the highlight stays on item 3");
+    assert_eq!(app.queue.rows[0].status, crate::domain::chart::DeficiencyStatus::Signed);
+    assert!(app.dirty);
+
+    // Item 3 itself goes: the highlight takes the nearest row left, the one that was below it.
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    refreshed(&mut app, &commands, vec![queue_row(4, 1), queue_row(6, 1), queue_row(5, 1)]);
+    assert_eq!(app.queue.rows[app.queue.selected].id, 4);
+    // The last row goes while highlighted: the one above it.
+    app.update(key(KeyCode::End));
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    refreshed(&mut app, &commands, vec![queue_row(4, 1), queue_row(6, 1)]);
+    assert_eq!(app.queue.rows[app.queue.selected].id, 6);
+}
+
+#[test]
+fn a_read_that_finds_what_is_on_screen_draws_no_frame() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1)]);
+    let counts = (
+        crate::store::QueueCounts {
+            open: 2,
+            delinquent: 0,
+            delinquent_charts: 0,
+            discharges_12_months: 40,
+            buckets: vec![],
+            top_physicians: vec![],
+        },
+        crate::domain::deficiency::delinquency_rate(0, 40),
+    );
+    app.update(Msg::QueueCounted(Ok(counts.clone())));
+    app.dirty = false; // drawn
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    assert!(!app.dirty, "the news alone draws nothing");
+    let Some(Command::RefreshQueue { id, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+    let rows = vec![queue_row(1, 1), queue_row(2, 1)];
+    let after = app.update(Msg::QueueRefreshed { id, result: Ok(crate::store::QueuePage { rows, has_more: false }) });
+    assert!(!app.dirty, "the same rows: no frame owed");
+    assert_eq!(after, vec![Command::CountQueue], "the counts, once the rows are in");
+    // Changes coming faster than a count: one count on its way at a time, and one more after it.
+    for _ in 0..3 {
+        let commands = store_changed(&mut app, Topic::Deficiencies);
+        let Some(Command::RefreshQueue { id, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+        let rows = vec![queue_row(1, 1), queue_row(2, 1)];
+        let after =
+            app.update(Msg::QueueRefreshed { id, result: Ok(crate::store::QueuePage { rows, has_more: false }) });
+        assert!(after.is_empty(), "a count is on its way: {after:?}");
+    }
+    assert_eq!(app.update(Msg::QueueCounted(Ok(counts.clone()))), vec![Command::CountQueue]);
+    assert!(!app.dirty, "the same counts: no frame owed");
+    assert!(app.update(Msg::QueueCounted(Ok(counts.clone()))).is_empty(), "nothing more owed");
+    // What the header follows reads the header only.
+    assert_eq!(store_changed(&mut app, Topic::Users), vec![Command::LoadInfo]);
+    assert!(!app.dirty);
+    // A row that did change is drawn.
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    refreshed(&mut app, &commands, vec![queue_row(1, 2), queue_row(2, 1)]);
+    assert!(app.dirty, "item 1 at a new version");
+}
+
+#[test]
+fn the_selection_keeps_the_items_still_listed() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)]);
+    app.update(key(KeyCode::Char(' '))); // select 1
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Char(' '))); // select 3
+    // And one selected unseen, by `A`.
+    app.queue.picked.insert(9, 1);
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    refreshed(&mut app, &commands, vec![queue_row(2, 1), queue_row(3, 4)]);
+    assert_eq!(
+        app.queue.picked.iter().map(|(id, v)| (*id, *v)).collect::<Vec<_>>(),
+        [(3, 1), (9, 1)],
+        "item 1 went; item 3 stays selected at the version the clerk selected (a change since is named \
+         and skipped by the action); the unseen item stays"
+    );
+}
+
+#[test]
+fn a_half_typed_command_line_and_an_open_question_survive_a_change_and_the_rows_wait_for_them() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1)]);
+    app.update(key(KeyCode::Char(':')));
+    for c in "QC=2".chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+    app.dirty = false;
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    assert!(commands.is_empty(), "rows are not renumbered under a row number being typed: {commands:?}");
+    assert!(!app.dirty);
+    let Some(Overlay::Palette(palette)) = &app.overlay else { panic!("the command line stays open") };
+    assert_eq!(palette.input, "QC=2");
+    // Enter: row 2 is the row the clerk saw.
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert!(prompt.starts_with("Complete row 2 (A25-000782 OP-S)"), "{prompt}");
+    assert!(store_changed(&mut app, Topic::Deficiencies).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })), "the question stays");
+    // Answered: the command goes, and the rows are read again now that nothing is open over them.
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert!(matches!(commands.first(), Some(Command::CompleteDeficiencies { items, .. }) if items == &[(2, 1)]));
+    assert!(commands.iter().any(|c| matches!(c, Command::RefreshQueue { .. })), "{commands:?}");
+}
+
+#[test]
+fn rows_worked_here_keep_their_place_when_another_clerks_change_is_read() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1), queue_row(2, 1), queue_row(3, 1), queue_row(4, 1)]);
+    palette(&mut app, "QC=1");
+    confirm_yes(&mut app);
+    let outcome = crate::store::CompletionOutcome { completed: vec![1], ..Default::default() };
+    app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
+    palette(&mut app, "AS=2 1000000002");
+    confirm_yes(&mut app);
+    let outcome = crate::store::CompletionOutcome { completed: vec![2], ..Default::default() };
+    app.update(Msg::Completed { verb: "reassigned", result: Ok(outcome) });
+    // Another clerk completed item 3; the read lists neither 1 (completed here), 2 (reassigned out
+    // of this physician's view, here) nor 3.
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    refreshed(&mut app, &commands, vec![queue_row(4, 1)]);
+    assert_eq!(ids(&app), [1, 2, 4], "this clerk's rows keep their numbers; another's change is gone");
+    assert_eq!(app.queue.rows[0].status, crate::domain::chart::DeficiencyStatus::Completed);
+}
+
+#[test]
+fn a_change_under_a_hidden_queue_is_read_when_the_queue_is_shown() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    app.update(key(KeyCode::Char('1'))); // to the lookup
+    assert_eq!(app.screen, Screen::Lookup);
+    assert!(store_changed(&mut app, Topic::Deficiencies).is_empty(), "nothing is read for a screen not shown");
+    assert!(store_changed(&mut app, Topic::Physicians).is_empty());
+    let commands = palette(&mut app, "deficiencies");
+    assert!(commands.iter().any(|c| matches!(c, Command::RefreshQueue { .. })), "{commands:?}");
+    // Once read, the next visit reads nothing more.
+    app.update(key(KeyCode::Char('1')));
+    let commands = palette(&mut app, "deficiencies");
+    assert!(!commands.iter().any(|c| matches!(c, Command::RefreshQueue { .. })), "{commands:?}");
+}
+
+#[test]
+fn a_physicians_change_reads_the_standings_shown_not_the_rows() {
+    let mut app = app();
+    open_queue(&mut app, vec![queue_row(1, 1)]);
+    palette(&mut app, "physician 1000000002");
+    let commands = app.update(Msg::PhysicianLoaded(Ok(physician_standing(1, 0))));
+    let Some(Command::LoadQueue { id, .. }) = commands.first().cloned() else { panic!("{commands:?}") };
+    app.update(Msg::QueueLoaded {
+        id,
+        append: false,
+        result: Ok(crate::store::QueuePage { rows: vec![queue_row(1, 1)], has_more: false }),
+    });
+    app.dirty = false;
+    let commands = store_changed(&mut app, Topic::Physicians);
+    assert_eq!(commands, vec![Command::LoadPhysician { npi: "1000000002".into() }]);
+    app.update(Msg::PhysicianLoaded(Ok(physician_standing(1, 0))));
+    assert!(!app.dirty, "the same standing: no frame");
+    assert_eq!(app.screen, Screen::Queue);
+    let mut suspended = physician_standing(1, 0);
+    suspended.suspended_since = NaiveDate::from_ymd_opt(2025, 3, 3);
+    store_changed(&mut app, Topic::Physicians);
+    app.update(Msg::PhysicianLoaded(Ok(suspended.clone())));
+    assert!(app.dirty);
+    assert_eq!(app.queue.physician, Some(suspended));
+    assert_eq!(ids(&app), [1], "the rows stay");
+}
+
+#[test]
+fn an_open_chart_follows_another_clerks_work_without_recording_another_view() {
+    use crate::domain::chart::DeficiencyStatus;
+    use crate::tui::screens::chart::Section;
+    let mut app = app_with_deficient_chart();
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab)); // the deficiencies
+    assert_eq!(app.chart.as_ref().unwrap().section, Section::Deficiencies);
+    let chart = app.chart.as_ref().unwrap().chart.clone();
+    app.dirty = false;
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    let [Command::RefreshChart { id, patient_id: 7 }] = commands.as_slice() else { panic!("{commands:?}") };
+    let id = *id;
+    app.update(Msg::ChartLoaded { id, encounter_id: None, result: Ok(Box::new(chart.clone())) });
+    assert!(!app.dirty, "the same chart: no frame");
+    assert!(store_changed(&mut app, Topic::Physicians).is_empty(), "a chart does not follow physicians");
+
+    // DS-D (21, highlighted) completed elsewhere, and a new item before it: the highlight follows 21.
+    let mut changed = chart.clone();
+    changed.deficiencies = vec![
+        deficiency(23, 1, "HP-D", DeficiencyStatus::Open),
+        deficiency(22, 1, "OP-S", DeficiencyStatus::Completed),
+        deficiency(21, 4, "DS-D", DeficiencyStatus::Completed),
+    ];
+    let commands = store_changed(&mut app, Topic::Deficiencies);
+    let [Command::RefreshChart { id, .. }] = commands.as_slice() else { panic!("{commands:?}") };
+    app.update(Msg::ChartLoaded { id: *id, encounter_id: None, result: Ok(Box::new(changed)) });
+    assert!(app.dirty);
+    let open = app.chart.as_ref().unwrap();
+    assert_eq!(open.section, Section::Deficiencies);
+    assert_eq!(open.chart.deficiencies[open.selected()].id, 21);
 }

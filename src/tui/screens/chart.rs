@@ -58,10 +58,23 @@ impl ChartState {
         }
     }
 
-    /// The same patient's chart read again (after work on it): the section and highlights stay,
-    /// within the new lists; selections of items no longer open are dropped.
-    pub fn refresh(&mut self, chart: Chart) {
+    /// The same patient's chart read again (after work on it, this clerk's or another's): the
+    /// section stays, and each highlight stays on its encounter or deficiency (on the row where it
+    /// was when that one is gone); selections of items no longer open are dropped. Returns whether
+    /// anything on screen changed.
+    pub fn refresh(&mut self, chart: Chart) -> bool {
+        let before = (self.selected, self.picked.len(), self.document);
+        let changed = chart != self.chart;
+        // The items highlighted, by id: an item completed elsewhere moves down among the closed.
+        let encounter = self.chart.encounters.get(self.selected[Section::Encounters.index()]).map(|e| e.id);
+        let deficiency = self.chart.deficiencies.get(self.selected[Section::Deficiencies.index()]).map(|d| d.id);
         self.chart = chart;
+        if let Some(i) = encounter.and_then(|id| self.chart.encounters.iter().position(|e| e.id == id)) {
+            self.selected[Section::Encounters.index()] = i;
+        }
+        if let Some(i) = deficiency.and_then(|id| self.chart.deficiencies.iter().position(|d| d.id == id)) {
+            self.selected[Section::Deficiencies.index()] = i;
+        }
         let open: std::collections::BTreeSet<i64> =
             self.chart.deficiencies.iter().filter(|d| d.status.is_open()).map(|d| d.id).collect();
         self.picked.retain(|id| open.contains(id));
@@ -75,6 +88,7 @@ impl ChartState {
             self.selected[s.index()] = self.selected[s.index()].min(len.saturating_sub(1));
         }
         self.section = section;
+        changed || before != (self.selected, self.picked.len(), self.document)
     }
 
     /// Selects or unselects the highlighted deficiency; only an open one can be worked.

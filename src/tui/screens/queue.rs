@@ -38,6 +38,9 @@ pub struct QueueState {
     /// Rows completed or voided since the list was loaded: kept in their place, shown as done,
     /// until the clerk reloads (`r`, a filter, a sort), so that row numbers stay where they were.
     pub done: BTreeSet<i64>,
+    /// Rows this clerk worked here since the list was loaded (completed, reassigned, paused…): they
+    /// keep their place when a read no longer lists them, until the clerk reloads.
+    pub worked: BTreeSet<i64>,
     /// The selection is every item of the filter (`A`): `A` again clears it.
     pub picked_filter: bool,
     /// The read of the rows on screen after work on them, updated in place when it comes.
@@ -46,6 +49,8 @@ pub struct QueueState {
     pub refreshing_physician: bool,
     /// A reload that renumbers the rows is on its way: rows cannot be named by number until it shows.
     pub reloading: bool,
+    /// The signed-in clerk, to tell her own claims from others'.
+    pub me: String,
 }
 
 /// Rows a bulk command names: (row number as displayed, the row), in row order, and how many
@@ -117,6 +122,7 @@ impl QueueState {
             self.rows = rows;
             self.selected = 0;
             self.done.clear();
+            self.worked.clear();
         }
         self.has_more = has_more;
         self.loaded = true;
@@ -203,15 +209,71 @@ impl QueueState {
         }
     }
 
-    /// The rows on screen updated from a fresh read, each where it stands: rows closed here stay
-    /// done; rows the read no longer holds stay as they were; new items wait for a reload.
-    pub fn refresh(&mut self, fresh: Vec<QueueRow>) {
-        let mut fresh: std::collections::HashMap<i64, QueueRow> = fresh.into_iter().map(|r| (r.id, r)).collect();
-        for row in self.rows.iter_mut().filter(|r| !self.done.contains(&r.id)) {
-            if let Some(now) = fresh.remove(&row.id) {
-                *row = now;
+    /// The rows on screen updated from a fresh read of the same filter and sort (its first rows,
+    /// as many as are loaded and a page more), each where it stands: a row the read still lists
+    /// takes its new values in its place; a row closed or worked here stays (shown done, or as it
+    /// was) so that the clerk's own work renumbers nothing; any other row the read no longer lists
+    /// is gone (another clerk closed it or moved it out of the filter); an item new to the rows
+    /// shown comes in after the row it follows in the read. The highlight stays on its item, or
+    /// goes to the nearest row left when the item went; the selection keeps the items still here.
+    /// Returns whether anything on screen changed.
+    pub fn refresh(&mut self, fresh: crate::store::QueuePage) -> bool {
+        use std::collections::{HashMap, HashSet};
+        let read_len = fresh.rows.len();
+        let position: HashMap<i64, usize> = fresh.rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let shown: HashSet<i64> = self.rows.iter().map(|r| r.id).collect();
+        // The part of the read that covers the rows shown: up to the last of them it still lists,
+        // and at least as many rows as were open on screen (rows gone are made up from below).
+        let open_shown = self.rows.iter().filter(|r| !self.done.contains(&r.id)).count();
+        let last_listed = self.rows.iter().filter_map(|r| position.get(&r.id)).max().map_or(0, |i| i + 1);
+        let covered = last_listed.max(open_shown.min(read_len));
+        let mut fresh_rows: Vec<Option<QueueRow>> = fresh.rows.into_iter().map(Some).collect();
+        // Items new to the screen, after the row shown that precedes them in the read (None: first).
+        let mut arriving: HashMap<Option<i64>, Vec<QueueRow>> = HashMap::new();
+        let mut after = None;
+        for slot in fresh_rows.iter_mut().take(covered) {
+            let Some(id) = slot.as_ref().map(|r| r.id) else { continue };
+            if shown.contains(&id) {
+                after = Some(id);
+            } else if let Some(row) = slot.take() {
+                arriving.entry(after).or_default().push(row);
             }
         }
+        let mut rows = arriving.remove(&None).unwrap_or_default();
+        for row in &self.rows {
+            let listed = position.get(&row.id).and_then(|i| fresh_rows[*i].take());
+            match listed {
+                _ if self.done.contains(&row.id) => rows.push(row.clone()),
+                Some(now) => rows.push(now),
+                None if self.worked.contains(&row.id) => rows.push(row.clone()),
+                None => {}
+            }
+            rows.extend(arriving.remove(&Some(row.id)).unwrap_or_default());
+        }
+        let has_more = fresh.has_more || read_len > covered;
+
+        let selected = self.nearest_left(&rows);
+        let here: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        // Items selected that were on screen and are gone now; those selected unseen (`A`) stay.
+        let picked_before = self.picked.len();
+        self.picked.retain(|id, _| here.contains(id) || !shown.contains(id));
+        let changed = rows != self.rows
+            || selected != self.selected
+            || has_more != self.has_more
+            || self.picked.len() != picked_before;
+        self.rows = rows;
+        self.selected = selected;
+        self.has_more = has_more;
+        changed
+    }
+
+    /// Where the highlight goes in `rows`: its item, or else the nearest that stayed — the next
+    /// row below it, or the one above when none below did.
+    fn nearest_left(&self, rows: &[QueueRow]) -> usize {
+        let at: std::collections::HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let below = self.rows.iter().skip(self.selected);
+        let above = self.rows.iter().take(self.selected).rev();
+        below.chain(above).find_map(|r| at.get(&r.id).copied()).unwrap_or(0)
     }
 
     /// The rows a bulk command names: by number as displayed (1-based), or the selected ones.
@@ -288,6 +350,12 @@ impl QueueState {
         }
         if let Some(b) = self.filter.bucket {
             parts.push(format!("{} days", b.label()));
+        }
+        match &self.filter.claimed {
+            Some(crate::store::ClaimFilter::By(who)) if *who == self.me => parts.push("taken by you".into()),
+            Some(crate::store::ClaimFilter::By(who)) => parts.push(format!("taken by {}", clean(who))),
+            Some(crate::store::ClaimFilter::Unclaimed) => parts.push("taken by nobody".into()),
+            None => {}
         }
         parts.push(self.sort_label().into());
         parts.join(" · ")
@@ -474,9 +542,16 @@ fn item_row<'a>(
     let age = age_days(r.event_on, r.paused_days, today);
     let delinquent = !done && r.delinquent_on <= today;
     let mark = if state.picked.contains_key(&r.id) { check } else { " " };
+    // Who works it, in one character beside the number: at 80 columns there is no room for a
+    // name, and a mark never pushes the MRN or the age off.
+    let held = match r.claim.as_ref().filter(|_| !done) {
+        Some(claim) if claim.holder == state.me => theme.glyph("●", "+"),
+        Some(_) => theme.glyph("○", "-"),
+        None => " ",
+    };
     let c = columns;
     let mut cells = vec![
-        format!("{mark}{:>w$}", i + 1, w = usize::from(c.number) - 1),
+        format!("{mark}{held}{:>w$}", i + 1, w = usize::from(c.number) - 2),
         fit(&r.physician, usize::from(c.physician), theme),
     ];
     if c.wide {
@@ -495,6 +570,11 @@ fn item_row<'a>(
     if c.wide {
         cells.push(r.step_due.map(crate::domain::dates::us_date).unwrap_or_default());
         cells.push(clean(&r.facility).to_string());
+    }
+    if c.holder > 0 {
+        cells.push(
+            r.claim.as_ref().filter(|_| !done).map(|claim| clean(&claim.holder).into_owned()).unwrap_or_default(),
+        );
     }
     let row = Row::new(cells);
     if done {
@@ -543,6 +623,7 @@ struct Columns {
     discharge: u16,
     age: u16,
     facility: u16,
+    holder: u16,
 }
 
 const STEP: u16 = 4;
@@ -554,20 +635,28 @@ impl Columns {
             values.max().unwrap_or(0).max(label.width()).min(usize::from(u16::MAX)) as u16
         };
         let rows = &state.rows;
-        let number = 1 + longest("  #", &mut std::iter::once((rows.len().max(1)).to_string().len()));
+        // A selection mark, a holder's mark, then the number.
+        let number = 2 + longest(" #", &mut std::iter::once((rows.len().max(1)).to_string().len()));
         let mrn = longest("MRN", &mut rows.iter().map(|r| clean(&r.mrn).width()));
         let account = longest("ACCOUNT", &mut rows.iter().map(|r| clean(&r.account).width()));
         let discharge = if wide { 10 } else { 8 };
         let age =
             2 + longest("AGE", &mut rows.iter().map(|r| age_days(r.event_on, r.paused_days, today).to_string().len()));
         let facility = if wide { longest("FAC", &mut rows.iter().map(|r| clean(&r.facility).width())) } else { 0 };
+        // Only when someone has taken a row of the page: at 120 columns the longest type names
+        // have three columns to spare, and a queue nobody has taken keeps them whole.
+        let holders = rows.iter().filter_map(|r| r.claim.as_ref());
+        let holder = match wide && rows.iter().any(|r| r.claim.is_some()) {
+            true => longest("TAKEN BY", &mut holders.map(|c| clean(&c.holder).width())),
+            false => 0,
+        };
         let code = longest("TYPE", &mut rows.iter().map(|r| clean(&r.type_code).width()));
         let needs =
             |f: fn(&QueueRow) -> &str, label: &str| longest(label, &mut rows.iter().map(|r| clean(f(r)).width()));
         let physician = needs(|r| &r.physician, "PHYSICIAN");
         let patient = needs(|r| &r.patient, "PATIENT");
         let mut columns =
-            Self { wide, number, physician, deficiency: code, patient, mrn, account, discharge, age, facility };
+            Self { wide, number, physician, deficiency: code, patient, mrn, account, discharge, age, facility, holder };
         let fixed =
             columns.widths().iter().sum::<u16>() - physician - patient - if wide { code } else { 0 } + columns.gaps();
         let room = width.saturating_sub(fixed);
@@ -587,7 +676,7 @@ impl Columns {
     }
 
     /// In display order: #, physician, deficiency, patient, MRN, account, discharge, age, step
-    /// (and wide: step due, facility).
+    /// (and wide: step due, facility, and who has taken each row when someone has).
     fn widths(&self) -> Vec<u16> {
         let mut widths = vec![
             self.number,
@@ -602,6 +691,9 @@ impl Columns {
         ];
         if self.wide {
             widths.extend([STEP_DUE, self.facility]);
+        }
+        if self.holder > 0 {
+            widths.push(self.holder);
         }
         widths
     }
@@ -620,6 +712,9 @@ impl Columns {
         ];
         if self.wide {
             header.extend(["STEP DUE".to_string(), "FAC".into()]);
+        }
+        if self.holder > 0 {
+            header.push("TAKEN BY".into());
         }
         header
     }
