@@ -1,10 +1,13 @@
 //! The deficiency queue on the 1,000,000-patient demo store (≥ 100,000 open deficiencies):
 //! frames measured from outside through a pseudo-terminal (opening the queue, changing the sort and
 //! a filter, paging), a change made by one clerk seen on another's open queue (100 changes:
-//! CHARTROOM_BENCH_CHANGES), and completing 1,000 selected items through the desk. `cargo bench
-//! --bench queue`; the store is the one `--bench tui` makes (CHARTROOM_BENCH_PATIENTS), made here if
-//! absent. And the change feed alone, store to store, on both backends (PostgreSQL: the tests'
-//! throwaway cluster, where its binaries are found).
+//! CHARTROOM_BENCH_CHANGES), the queue's pages through the desk (the first, a filtered one, a deep
+//! one: the screen's own calls, without a terminal's noise, to set the backends side by side), and
+//! completing 1,000 selected items through the desk. `cargo bench --bench queue`; the store is the
+//! one `--bench tui` makes (CHARTROOM_BENCH_PATIENTS), made here if absent, or the one
+//! CHARTROOM_STORE names (a PostgreSQL URL: its demo is made there once). And the change feed
+//! alone, store to store, on both backends (PostgreSQL: the tests' throwaway cluster, where its
+//! binaries are found).
 //!
 //! `cargo bench --bench queue -- clerks`: sixteen clerks at once on the same store, each with its
 //! own store handle and desk, taking items from the queue and working them through the ladder to
@@ -17,7 +20,7 @@ mod pg;
 #[path = "../tests/common/pty.rs"]
 mod pty;
 
-use common::{demo_store, env_number};
+use common::{bench_store, demo_store, env_number};
 
 use chartroom::desk::{Desk, SystemClock};
 use chartroom::domain::role::Role;
@@ -116,10 +119,10 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
     let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
     let runs = env_number("CHARTROOM_BENCH_RUNS", 20);
-    let dir = demo_store(&binary, patients, store_args);
+    let store = bench_store(&binary, patients);
     let account = chartroom::desk::identity::current_account().unwrap();
     let status = std::process::Command::new(&binary)
-        .args(store_args(&dir))
+        .args(store.args())
         .args(["user", "roles", &account, "director", "chart_analyst"])
         .status()
         .unwrap();
@@ -127,7 +130,7 @@ fn main() {
 
     let (mut open, mut sort, mut filter, mut page) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        let args = store_args(&dir);
+        let args = store.args();
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut s = pty::spawn(&binary, &refs, (80, 24));
         s.wait_for("DEMO DATA", WAIT);
@@ -160,17 +163,23 @@ fn main() {
     // Another clerk's program: the desk on its own handle of the store.
     let opened = chartroom::setup::open_store(
         &chartroom::config::Config::load(&chartroom::config::Overrides {
-            data_dir: Some(dir.join("data")),
-            config: Some(dir.join("config.toml")),
+            data_dir: Some(store.dir.join("data")),
+            config: Some(store.dir.join("config.toml")),
+            store: store.url.clone(),
             ..Default::default()
         })
         .unwrap(),
         false,
     )
     .unwrap();
-    let store: Arc<dyn Store> = opened.store.clone();
-    let desk =
-        Desk::sign_in(store, &account, "local".into(), opened.key.clone(), Arc::new(SystemClock::local())).unwrap();
+    let desk = Desk::sign_in(
+        opened.store.clone(),
+        &account,
+        "local".into(),
+        opened.key.clone(),
+        Arc::new(SystemClock::local()),
+    )
+    .unwrap();
     assert!(desk.user().roles.contains(&Role::ChartAnalyst));
     let today = desk.today();
     let oldest_first = QueueFilter { today: Some(today), ..Default::default() };
@@ -181,7 +190,7 @@ fn main() {
     // its frame, the pseudo-terminal).
     let mut seen = Vec::new();
     {
-        let args = store_args(&dir);
+        let args = store.args();
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut s = pty::spawn(&binary, &refs, (80, 24));
         s.wait_for("DEMO DATA", WAIT);
@@ -208,6 +217,31 @@ fn main() {
         s.wait_exit(WAIT);
     }
 
+    // The queue's pages through the desk, as the screen asks for them (PAGE_SIZE rows), each timed
+    // `pages` times after one unmeasured call.
+    let pages = env_number("CHARTROOM_BENCH_PAGES", 200);
+    let deep = env_number("CHARTROOM_BENCH_DEEP_OFFSET", 50_000);
+    let all = oldest_first.clone();
+    let delinquent = QueueFilter { today: Some(today), delinquent_only: true, ..Default::default() };
+    let page_cases: [(String, &QueueFilter, QueueSort, usize); 4] = [
+        ("first page (oldest first)".into(), &all, QueueSort::Age, 0),
+        ("first page by physician".into(), &all, QueueSort::Physician, 0),
+        ("filtered page (delinquent only, by physician)".into(), &delinquent, QueueSort::Physician, 0),
+        (format!("deep page (offset {deep}, oldest first)"), &all, QueueSort::Age, deep),
+    ];
+    let mut page_times = Vec::new();
+    for (name, filter, sort, offset) in &page_cases {
+        let page = Page { offset: *offset, limit: chartroom::tui::app::PAGE_SIZE };
+        desk.deficiency_queue(filter, *sort, page).unwrap();
+        let mut times = Vec::with_capacity(pages);
+        for _ in 0..pages {
+            let started = Instant::now();
+            std::hint::black_box(desk.deficiency_queue(filter, *sort, page).unwrap());
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        page_times.push((name.clone(), times));
+    }
+
     // Completing 1,000 selected items through the desk, as the screen's QC does.
     let rows = desk.deficiency_queue(&oldest_first, QueueSort::Age, Page::first(1000)).unwrap().rows;
     let items: Vec<_> = rows.iter().map(|r| (r.id, r.version)).collect();
@@ -219,7 +253,15 @@ fn main() {
         let (p50, p99, max) = (percentile(values, 0.5), percentile(values, 0.99), percentile(values, 1.0));
         println!("| {name} | {p50:.1} ms | {p99:.1} ms | {max:.1} ms | {} | ≤ 50 ms p99 |", values.len());
     };
-    println!("\nDeficiency queue through a pseudo-terminal at 80x24, {patients} patients, {runs} runs");
+    let backend = store.backend();
+    println!("\nDeficiency queue pages through the desk, {patients} patients on {backend}, {pages} calls each");
+    println!("| page | p50 | p99 | max | samples |");
+    println!("|---|---|---|---|---|");
+    for (name, times) in &mut page_times {
+        let (p50, p99, max) = (percentile(times, 0.5), percentile(times, 0.99), percentile(times, 1.0));
+        println!("| {name} | {p50:.2} ms | {p99:.2} ms | {max:.2} ms | {} |", times.len());
+    }
+    println!("\nDeficiency queue through a pseudo-terminal at 80x24, {patients} patients on {backend}, {runs} runs");
     println!("| measure | p50 | p99 | max | samples | target |");
     println!("|---|---|---|---|---|---|");
     row("open the queue (Enter on the palette's `deficiencies` to first rows)", &mut open);

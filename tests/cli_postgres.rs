@@ -324,3 +324,44 @@ fn a_clerk_takes_lists_and_gives_up_work_on_a_postgresql_store() {
     let (_, listed, _) = run(&["deficiencies", "list", "--claim", "mine"]);
     assert!(!listed.contains("A25-000781"), "given up: {listed}");
 }
+
+#[test]
+fn bench_runs_on_postgresql_beside_a_sqlite_store_of_the_same_hospital() {
+    let Some(url) = common::pg_database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = chartroom(dir.path(), &url, &["demo", "--patients", "300"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The same demo (same size, same seed) in a SQLite store: the same patients.
+    let lite = tempfile::tempdir().unwrap();
+    let sqlite = lite.path().join("data").join("chartroom.db");
+    let sqlite_url = format!("sqlite:{}", sqlite.display());
+    let out = chartroom(lite.path(), &sqlite_url, &["demo", "--patients", "300"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = chartroom(dir.path(), &url, &["bench", "--iterations", "20", "--json", "--compare", &sqlite_url], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["backend"], "postgres");
+    // 300 patients and the demo's near-duplicates of some of them, the same in both stores.
+    assert!(report["patients"].as_i64().unwrap() >= 300, "{report}");
+    assert_eq!(report["compared_patients"], report["patients"]);
+    let shapes = report["shapes"].as_array().unwrap();
+    let names: Vec<&str> = shapes.iter().map(|s| s["shape"].as_str().unwrap()).collect();
+    assert_eq!(names, ["MRN", "NAME prefix", "INITIAL+LAST4", "NAME+DOB", "PHONETIC"]);
+    for shape in shapes {
+        for figure in ["store_p99_ms", "bare_p99_ms"] {
+            assert!(shape[figure].as_f64().unwrap() > 0.0, "{shape}");
+            assert!(shape["sqlite"][figure].as_f64().unwrap() > 0.0, "{shape}");
+        }
+        assert!(shape["sqlite"]["ratio_p99"].as_f64().unwrap() > 0.0, "{shape}");
+    }
+
+    // Without --compare, the PostgreSQL columns alone; a PostgreSQL URL is no SQLite store to compare.
+    let out = chartroom(dir.path(), &url, &["bench", "--iterations", "10"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("store-level search on PostgreSQL, warm, "), "{}", stdout(&out));
+    let out = chartroom(dir.path(), &url, &["bench", "--compare", &url], &[]);
+    assert_one_message(&out, 1, "--compare takes a SQLite store as sqlite:PATH");
+    let out = chartroom(lite.path(), &sqlite_url, &["bench", "--compare", &sqlite_url], &[]);
+    assert_one_message(&out, 1, "this store is SQLite already");
+}

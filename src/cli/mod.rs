@@ -159,12 +159,15 @@ pub enum Command {
         #[arg(long, default_value_t = crate::store::copy::DEFAULT_BATCH_ROWS, value_parser = copy::batch_rows)]
         batch_rows: usize,
     },
-    /// Measure store-level search against bare rusqlite on this store.
+    /// Measure store-level search against the store's statements run bare, on this store.
     Bench {
         #[arg(long, default_value_t = 2000)]
         iterations: usize,
         #[arg(long)]
         json: bool,
+        /// On PostgreSQL: the same queries on this SQLite store too (sqlite:PATH), side by side.
+        #[arg(long, value_name = "sqlite:PATH")]
+        compare: Option<String>,
     },
 }
 
@@ -585,11 +588,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 config.key_file.display()
             )))
         }
-        Some(Command::Bench { .. }) if config.postgres.is_some() => Err(CliError::new(
-            "bench measures the store's searches against bare rusqlite, on the SQLite store only; on PostgreSQL use \
-             cargo bench (README: Benchmarks)"
-                .into(),
-        )),
         Some(Command::Demo { patients, seed }) if config.postgres.is_some() => {
             // A database is written in place: clerks may be connected to it, so it cannot be
             // built aside and swapped in as a file can. The demo refuses a store with patients
@@ -1055,8 +1053,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 Err(CliError::new(format!("{} records were rejected", report.rejections.len())))
             }
         }
-        Command::Bench { iterations, json } => {
-            let report = bench::run(desk, opened, iterations).map_err(fail)?;
+        Command::Bench { iterations, json, compare } => {
+            let report = bench::run(desk, opened, config, iterations, compare.as_deref())?;
             if json { emit(print::to_json(&report)) } else { emit(report.to_string()) }
         }
     }
