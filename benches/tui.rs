@@ -1,6 +1,7 @@
 //! The terminal program measured from outside, through a pseudo-terminal at 80×24, on a demo store
 //! (1,000,000 patients unless CHARTROOM_BENCH_PATIENTS says otherwise; made once and kept under
-//! target/). `cargo bench --bench tui`. Figures go in BENCHMARKS.md.
+//! target/), or on the store CHARTROOM_STORE names (a PostgreSQL URL: its demo is made there once).
+//! `cargo bench --bench tui`. Figures go in BENCHMARKS.md.
 //!
 //! - launch to first frame: from spawn until the screen shows the Find field;
 //! - typing `smith` at 10 keys a second: each key's echo (first output after the key), the final
@@ -13,16 +14,16 @@ mod common;
 #[path = "../tests/common/pty.rs"]
 mod pty;
 
-use common::{demo_store, env_number};
+use common::{BenchStore, bench_store, env_number};
 
-use pty::{percentile, store_args};
+use pty::percentile;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn spawn(binary: &Path, dir: &Path) -> pty::Session {
-    let args = store_args(dir);
+fn spawn(binary: &Path, store: &BenchStore) -> pty::Session {
+    let args = store.args();
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     pty::spawn(binary, &refs, (80, 24))
 }
@@ -39,13 +40,13 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
     let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
     let runs = env_number("CHARTROOM_BENCH_RUNS", 20);
-    let dir = demo_store(&binary, patients, store_args);
+    let store = bench_store(&binary, patients);
 
     // Launch to first frame.
     let mut launch = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        let s = spawn(&binary, &dir);
+        let s = spawn(&binary, &store);
         s.wait_for("Find:", WAIT);
         launch.push(started.elapsed().as_secs_f64() * 1000.0);
         s.wait_for("DEMO DATA", WAIT);
@@ -57,7 +58,7 @@ fn main() {
     let mut results = Vec::new();
     let mut bytes_per_key = Vec::new();
     for _ in 0..runs {
-        let mut s = spawn(&binary, &dir);
+        let mut s = spawn(&binary, &store);
         s.wait_for("DEMO DATA", WAIT);
         std::thread::sleep(Duration::from_millis(300));
         let mut sent = Vec::new();
@@ -103,7 +104,7 @@ fn main() {
     ];
     let mut settled: Vec<Vec<f64>> = vec![Vec::new(); shapes.len()];
     for _ in 0..runs {
-        let mut s = spawn(&binary, &dir);
+        let mut s = spawn(&binary, &store);
         s.wait_for("DEMO DATA", WAIT);
         for (i, (_, query)) in shapes.iter().enumerate() {
             s.send(b"\x15"); // Ctrl-U clears the field
@@ -130,7 +131,7 @@ fn main() {
     // Resident memory after 100 searches.
     let queries =
         ["smith", "garcia", "nguyen", "S4821", "4821", "johnson jo", "04/12/1961", "miller", "obrien", "100234"];
-    let mut s = spawn(&binary, &dir);
+    let mut s = spawn(&binary, &store);
     s.wait_for("DEMO DATA", WAIT);
     for i in 0..100 {
         s.send(b"\x15"); // Ctrl-U clears the field
@@ -152,7 +153,7 @@ fn main() {
         let (p50, p99, max) = (percentile(values, 0.5), percentile(values, 0.99), percentile(values, 1.0));
         println!("| {name} | {p50:.1} {unit} | {p99:.1} {unit} | {max:.1} {unit} | {} | {target} |", values.len());
     };
-    println!("\nTUI through a pseudo-terminal at 80x24, {patients} patients, {runs} runs");
+    println!("\nTUI through a pseudo-terminal at 80x24, {patients} patients on {}, {runs} runs", store.backend());
     println!("| measure | p50 | p99 | max | samples | target |");
     println!("|---|---|---|---|---|---|");
     row("launch to first frame", &mut launch, "ms", "≤ 200 ms");

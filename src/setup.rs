@@ -165,6 +165,13 @@ fn open_postgres(config: &Config, postgres: &PostgresStore, create: bool) -> Res
 /// Connects to the configured PostgreSQL store with its password (from `password_file`,
 /// `PGPASSWORD` or `~/.pgpass`), whatever its schema: `migrate` brings it up to date.
 pub fn connect_postgres(postgres: &PostgresStore) -> Result<PgStore, SetupError> {
+    let config = postgres_config(postgres)?;
+    PgStore::connect(config).map_err(|error| SetupError::Postgres { named_in: postgres.named_in.clone(), error })
+}
+
+/// The connection settings (password included) the store connects with, for a tool that needs a
+/// connection of its own to the same database as the same role: `chartroom bench`'s baseline.
+pub fn postgres_config(postgres: &PostgresStore) -> Result<tokio_postgres::Config, SetupError> {
     let os_user = crate::desk::identity::current_account().map_err(|e| SetupError::Account(e.to_string()))?;
     let sources = PasswordSources::from_environment(postgres.password_file.clone());
     let mut warnings = Vec::new();
@@ -174,8 +181,7 @@ pub fn connect_postgres(postgres: &PostgresStore) -> Result<PgStore, SetupError>
     for warning in &warnings {
         eprintln!("chartroom: warning: {warning}");
     }
-    let config = postgres.target.connect_config(&os_user, password?.as_deref());
-    PgStore::connect(config).map_err(|error| SetupError::Postgres { named_in: postgres.named_in.clone(), error })
+    Ok(postgres.target.connect_config(&os_user, password?.as_deref()))
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), SetupError> {

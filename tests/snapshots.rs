@@ -93,6 +93,9 @@ impl Harness {
                     verb: "completed",
                     result: self.desk.complete_deficiencies(items, resolved_on, None).map_err(|e| e.to_string()),
                 },
+                Command::TakeDeficiencies { ids, take_over } => {
+                    Msg::Claimed(self.desk.take_deficiencies(&ids, take_over).map_err(|e| e.to_string()))
+                }
                 Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
                     id,
                     encounter_id: None,
@@ -248,6 +251,28 @@ fn deficiency_queue_80x24_and_120x40() {
         h_.open_queue();
         assert_eq!(h_.app.queue.rows.len(), 3);
         insta::assert_snapshot!(format!("deficiency_queue_{w}x{h}"), h_.draw(w, h, &theme()).backend());
+    }
+}
+
+/// mlee takes row 1 with `t` while kwong, at his own desk, has row 3: her mark and his beside the
+/// numbers at 80 columns (nothing else moves), their names in TAKEN BY at 120.
+#[test]
+fn deficiency_queue_with_claimed_items_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut h_ = Harness::new(w, h);
+        h_.open_queue();
+        let kwong = common::desk_for(&h_.fixture, "kwong");
+        kwong.take_deficiencies(&[h_.app.queue.rows[2].id], false).unwrap();
+        h_.keys(&[key(KeyCode::Char('t'))]);
+        assert_eq!(h_.app.toast.as_deref(), Some("1 deficiency taken, yours until the end of the day"));
+        let holders: Vec<Option<&str>> =
+            h_.app.queue.rows.iter().map(|r| r.claim.as_ref().map(|c| c.holder.as_str())).collect();
+        assert_eq!(holders, [Some("mlee"), None, Some("kwong")], "the rows were read again");
+        let screen = format!("{:?}", h_.draw(w, h, &theme()).backend());
+        for whole in ["204511", "A25-000781", "OPEN", "TRAN", "23"] {
+            assert!(screen.contains(whole), "{whole} is cut: {screen}");
+        }
+        insta::assert_snapshot!(format!("deficiency_queue_claimed_{w}x{h}"), h_.draw(w, h, &theme()).backend());
     }
 }
 

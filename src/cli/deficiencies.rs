@@ -16,60 +16,19 @@ pub(super) fn run(
     emit: &mut dyn FnMut(String) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     match action {
-        DeficiencyCommand::List {
-            physician,
-            type_code,
-            category,
-            bucket,
-            service,
-            facility,
-            mrn,
-            delinquent,
-            sort,
-            limit,
-            offset,
-            json,
-        } => {
+        DeficiencyCommand::List { filter, sort, limit, offset, json } => {
             let today = desk.today();
-            let provider_id = match physician {
-                Some(npi) => Some(desk.provider_id_by_npi(&npi).map_err(fail)?),
-                None => None,
-            };
-            let bucket = match bucket {
-                Some(b) => Some(AgeBucket::ALL.into_iter().find(|x| x.label() == b).ok_or_else(|| {
-                    CliError::new(format!("unknown bucket {b:?}: use 0-14, 15-21, 22-30, 31-60 or >60"))
-                })?),
-                None => None,
-            };
             let sort = QueueSort::parse(&sort)
                 .ok_or_else(|| CliError::new("sort by age, physician, type, mrn or discharge".into()))?;
-            let base = QueueFilter {
-                provider_id,
-                bucket,
-                delinquent_only: delinquent,
-                today: Some(today),
-                ..QueueFilter::default()
-            };
-            // The same check as the queue screen's `:filter`: a value no item can carry is refused.
-            let terms: Vec<(FilterKey, String)> = [
-                (FilterKey::Type, type_code),
-                (FilterKey::Category, category),
-                (FilterKey::Service, service),
-                (FilterKey::Facility, facility),
-                (FilterKey::Mrn, mrn),
-            ]
-            .into_iter()
-            .filter_map(|(key, value)| value.map(|v| (key, v)))
-            .collect();
-            let filter = desk.queue_filter(base, &terms).map_err(fail)?;
+            let filter = queue_filter(desk, filter)?;
             let page = desk.deficiency_queue(&filter, sort, Page { offset, limit }).map_err(fail)?;
             if json {
                 return emit(print::to_json(&page.rows));
             }
             use print::Align::{Left, Right};
-            let mut table = print::Columns::new("", &[Left, Left, Left, Left, Left, Left, Left, Right, Left]);
+            let mut table = print::Columns::new("", &[Left, Left, Left, Left, Left, Left, Left, Right, Left, Left]);
             table.row(
-                ["PHYSICIAN", "TYPE", "DEFICIENCY", "MRN", "ACCOUNT", "DISCHARGE", "", "AGE", "STATUS"]
+                ["PHYSICIAN", "TYPE", "DEFICIENCY", "MRN", "ACCOUNT", "DISCHARGE", "", "AGE", "STATUS", "TAKEN BY"]
                     .map(String::from)
                     .to_vec(),
             );
@@ -87,6 +46,7 @@ pub(super) fn run(
                     mark.to_string(),
                     age.to_string(),
                     print::deficiency_status(r.status),
+                    r.claim.as_ref().map(|c| clean(&c.holder).into_owned()).unwrap_or_default(),
                 ]);
             }
             let mut out = table.render();
@@ -162,6 +122,45 @@ pub(super) fn run(
             desk.reopen_chart(&account, &reason).map_err(fail)?;
             emit(format!("Chart {account} is reopened."))
         }
+        DeficiencyCommand::Take { items, filter, limit, take_over } => {
+            let ids = if items.is_empty() {
+                let mut filter = queue_filter(desk, filter)?;
+                // Taking by a filter asks for work: the oldest nobody holds.
+                if filter.claimed.is_none() {
+                    filter.claimed = Some(crate::store::ClaimFilter::Unclaimed);
+                }
+                let page = desk.deficiency_queue(&filter, QueueSort::Age, Page::first(limit)).map_err(fail)?;
+                if page.rows.is_empty() {
+                    return Err(CliError::new("no deficiency matches: nothing taken".into()));
+                }
+                page.rows.iter().map(|r| r.id).collect()
+            } else {
+                if filter.is_set() {
+                    return Err(CliError::new("name items or narrow by options, not both".into()));
+                }
+                desk.deficiencies_named(&items).map_err(fail)?
+            };
+            let outcome = desk.take_deficiencies(&ids, take_over).map_err(fail)?;
+            claim_result(&outcome, emit)
+        }
+        DeficiencyCommand::Release { items, all, take_over } => {
+            let ids = if all {
+                let mine = crate::store::ClaimFilter::By(desk.user().username.clone());
+                let filter = QueueFilter { claimed: Some(mine), today: Some(desk.today()), ..QueueFilter::default() };
+                let held: Vec<i64> =
+                    desk.deficiency_ids(&filter).map_err(fail)?.into_iter().map(|(id, _)| id).collect();
+                if held.is_empty() {
+                    return emit("You hold no deficiency: nothing to give up.".into());
+                }
+                held
+            } else if items.is_empty() {
+                return Err(CliError::new("name the items to give up (A25-000781, A25-000781:OP-D), or --all".into()));
+            } else {
+                desk.deficiencies_named(&items).map_err(fail)?
+            };
+            let outcome = desk.release_deficiencies(&ids, take_over).map_err(fail)?;
+            claim_result(&outcome, emit)
+        }
         DeficiencyCommand::Suspensions { json } => {
             let today = desk.today();
             let standings: Vec<_> = desk
@@ -196,6 +195,55 @@ pub(super) fn run(
             emit(out.trim_end().to_string())
         }
     }
+}
+
+/// Prints what a take or release did; exits with failure when nothing of what was asked happened
+/// and something was refused, so a script knows.
+fn claim_result(
+    outcome: &crate::desk::claims::ClaimOutcome,
+    emit: &mut dyn FnMut(String) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    if outcome.done.is_empty() && outcome.unchanged.is_empty() && !outcome.refused.is_empty() {
+        return Err(CliError::new(outcome.message()));
+    }
+    emit(outcome.message())
+}
+
+/// The queue filter the options name, each value checked by the desk as `:filter` is.
+fn queue_filter(desk: &Desk, args: super::QueueArgs) -> Result<QueueFilter, CliError> {
+    let provider_id = match args.physician {
+        Some(npi) => Some(desk.provider_id_by_npi(&npi).map_err(fail)?),
+        None => None,
+    };
+    let bucket = match args.bucket {
+        Some(b) => Some(
+            AgeBucket::ALL
+                .into_iter()
+                .find(|x| x.label() == b)
+                .ok_or_else(|| CliError::new(format!("unknown bucket {b:?}: use 0-14, 15-21, 22-30, 31-60 or >60")))?,
+        ),
+        None => None,
+    };
+    let base = QueueFilter {
+        provider_id,
+        bucket,
+        delinquent_only: args.delinquent,
+        today: Some(desk.today()),
+        ..QueueFilter::default()
+    };
+    // The same check as the queue screen's `:filter`: a value no item can carry is refused.
+    let terms: Vec<(FilterKey, String)> = [
+        (FilterKey::Type, args.type_code),
+        (FilterKey::Category, args.category),
+        (FilterKey::Service, args.service),
+        (FilterKey::Facility, args.facility),
+        (FilterKey::Mrn, args.mrn),
+        (FilterKey::Claim, args.claim),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.map(|v| (key, v)))
+    .collect();
+    desk.queue_filter(base, &terms).map_err(fail)
 }
 
 pub(super) fn types_text(types: &[DeficiencyType]) -> String {

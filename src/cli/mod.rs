@@ -159,12 +159,15 @@ pub enum Command {
         #[arg(long, default_value_t = crate::store::copy::DEFAULT_BATCH_ROWS, value_parser = copy::batch_rows)]
         batch_rows: usize,
     },
-    /// Measure store-level search against bare rusqlite on this store.
+    /// Measure store-level search against the store's statements run bare, on this store.
     Bench {
         #[arg(long, default_value_t = 2000)]
         iterations: usize,
         #[arg(long)]
         json: bool,
+        /// On PostgreSQL: the same queries on this SQLite store too (sqlite:PATH), side by side.
+        #[arg(long, value_name = "sqlite:PATH")]
+        compare: Option<String>,
     },
 }
 
@@ -220,25 +223,8 @@ pub enum FacilityCommand {
 pub enum DeficiencyCommand {
     /// Open deficiencies, oldest first unless sorted otherwise.
     List {
-        #[arg(long, value_name = "NPI")]
-        physician: Option<String>,
-        #[arg(long = "type", value_name = "CODE")]
-        type_code: Option<String>,
-        #[arg(long)]
-        category: Option<String>,
-        /// 0-14, 15-21, 22-30, 31-60 or >60 days since discharge.
-        #[arg(long)]
-        bucket: Option<String>,
-        #[arg(long)]
-        service: Option<String>,
-        #[arg(long)]
-        facility: Option<String>,
-        /// One patient's items.
-        #[arg(long, value_name = "MRN")]
-        mrn: Option<String>,
-        /// Only items past their delinquency date.
-        #[arg(long)]
-        delinquent: bool,
+        #[command(flatten)]
+        filter: QueueArgs,
         /// age, physician, type, mrn or discharge.
         #[arg(long, default_value = "age")]
         sort: String,
@@ -280,6 +266,72 @@ pub enum DeficiencyCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Take deficiencies to work: a chart's open items (A25-000781), one of them (A25-000781:OP-D),
+    /// or the oldest not taken that the filter options match (up to --limit).
+    Take {
+        #[arg(value_name = "ACCOUNT[:TYPE]")]
+        items: Vec<String>,
+        #[command(flatten)]
+        filter: QueueArgs,
+        /// How many to take by the filter, oldest first, 1 to 1000.
+        #[arg(long, default_value_t = 20, value_parser = args::limit::<1000>)]
+        limit: usize,
+        /// Take items another clerk holds (supervisor); the audit trail names both.
+        #[arg(long)]
+        take_over: bool,
+    },
+    /// Give deficiencies up: the items named, or with --all everything you hold.
+    Release {
+        #[arg(value_name = "ACCOUNT[:TYPE]")]
+        items: Vec<String>,
+        /// Everything you hold.
+        #[arg(long, conflicts_with = "items")]
+        all: bool,
+        /// Give up items another clerk holds (supervisor); the audit trail names both.
+        #[arg(long)]
+        take_over: bool,
+    },
+}
+
+impl QueueArgs {
+    fn is_set(&self) -> bool {
+        self.physician.is_some()
+            || self.type_code.is_some()
+            || self.category.is_some()
+            || self.bucket.is_some()
+            || self.service.is_some()
+            || self.facility.is_some()
+            || self.mrn.is_some()
+            || self.delinquent
+            || self.claim.is_some()
+    }
+}
+
+/// What narrows the queue, on the command line as `:filter` narrows it on screen.
+#[derive(Debug, clap::Args)]
+pub struct QueueArgs {
+    #[arg(long, value_name = "NPI")]
+    pub physician: Option<String>,
+    #[arg(long = "type", value_name = "CODE")]
+    pub type_code: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    /// 0-14, 15-21, 22-30, 31-60 or >60 days since discharge.
+    #[arg(long)]
+    pub bucket: Option<String>,
+    #[arg(long)]
+    pub service: Option<String>,
+    #[arg(long)]
+    pub facility: Option<String>,
+    /// One patient's items.
+    #[arg(long, value_name = "MRN")]
+    pub mrn: Option<String>,
+    /// Only items past their delinquency date.
+    #[arg(long)]
+    pub delinquent: bool,
+    /// Whose: mine, unclaimed, all, or a user's name.
+    #[arg(long, value_name = "WHO")]
+    pub claim: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +353,16 @@ pub enum PolicyCommand {
         final_notice: Option<i64>,
         #[arg(long)]
         delinquent: Option<i64>,
+    },
+    /// When a claim on a deficiency lapses: at the end of the day it was taken (the default) or
+    /// some hours after. Alone: show it.
+    Claims {
+        /// Lapse this many hours after taking (1 to 24).
+        #[arg(long, conflicts_with = "end_of_day")]
+        hours: Option<u32>,
+        /// Lapse at the end of the day the item was taken.
+        #[arg(long)]
+        end_of_day: bool,
     },
 }
 
@@ -526,11 +588,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 config.key_file.display()
             )))
         }
-        Some(Command::Bench { .. }) if config.postgres.is_some() => Err(CliError::new(
-            "bench measures the store's searches against bare rusqlite, on the SQLite store only; on PostgreSQL use \
-             cargo bench (README: Benchmarks)"
-                .into(),
-        )),
         Some(Command::Demo { patients, seed }) if config.postgres.is_some() => {
             // A database is written in place: clerks may be connected to it, so it cannot be
             // built aside and swapped in as a file can. The demo refuses a store with patients
@@ -843,6 +900,18 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                     ))
                 }
             }
+            PolicyCommand::Claims { hours, end_of_day } => {
+                let lapse = match (hours, end_of_day) {
+                    (Some(h), _) => {
+                        desk.set_claim_lapse(crate::domain::completion::ClaimLapse::Hours(h)).map_err(fail)?
+                    }
+                    (None, true) => {
+                        desk.set_claim_lapse(crate::domain::completion::ClaimLapse::EndOfDay).map_err(fail)?
+                    }
+                    (None, false) => desk.claim_lapse().map_err(fail)?,
+                };
+                emit(format!("A claim on a deficiency lapses {}.", lapse.describe()))
+            }
             PolicyCommand::Set { facility, notice, final_notice, delinquent } => {
                 let mut policy = match &facility {
                     Some(code) => desk.facility_deficiency_policy(code).map_err(fail)?,
@@ -984,8 +1053,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 Err(CliError::new(format!("{} records were rejected", report.rejections.len())))
             }
         }
-        Command::Bench { iterations, json } => {
-            let report = bench::run(desk, opened, iterations).map_err(fail)?;
+        Command::Bench { iterations, json, compare } => {
+            let report = bench::run(desk, opened, config, iterations, compare.as_deref())?;
             if json { emit(print::to_json(&report)) } else { emit(report.to_string()) }
         }
     }

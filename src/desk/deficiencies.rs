@@ -87,15 +87,25 @@ impl Desk {
         Ok(policy)
     }
 
+    /// A page of the queue. Claims are judged at the desk's clock: one that lapsed is not shown.
     pub fn deficiency_queue(&self, filter: &QueueFilter, sort: QueueSort, page: Page) -> DeskResult<QueuePage> {
         self.require_any(&[Permission::ManageDeficiencies, Permission::ViewReports, Permission::CompleteDeficiencies])?;
-        Ok(self.store().queue_page(filter, sort, page)?)
+        let now = self.now();
+        let filter = QueueFilter { now: Some(now), ..filter.clone() };
+        let mut page = self.store().queue_page(&filter, sort, page)?;
+        for row in &mut page.rows {
+            if row.claim.as_ref().is_some_and(|c| !c.is_live(now)) {
+                row.claim = None;
+            }
+        }
+        Ok(page)
     }
 
     /// Every item the filter matches (id, version), for a bulk action on "all in the filter".
     pub fn deficiency_ids(&self, filter: &QueueFilter) -> DeskResult<Vec<(i64, i64)>> {
         self.require_any(&[Permission::ManageDeficiencies, Permission::CompleteDeficiencies])?;
-        Ok(self.store().queue_ids(filter)?)
+        let filter = QueueFilter { now: Some(self.now()), ..filter.clone() };
+        Ok(self.store().queue_ids(&filter)?)
     }
 
     pub fn deficiency_counts(&self, date: NaiveDate) -> DeskResult<(QueueCounts, DelinquencyRate)> {

@@ -11,14 +11,15 @@ use super::{Desk, DeskError, DeskResult};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::chart::DeficiencyStatus;
 use crate::domain::completion::{
-    ChartStatus, ItemState, chart_completes, check_resolved_on, clip_pause, reinstated, stale_reason,
+    ChartStatus, ItemState, chart_completes, check_resolved_on, clip_pause, ends_claim, held_by_other, moved_since,
+    reinstated, stale_reason,
 };
 use crate::domain::dates::us_date;
 use crate::domain::deficiency::NoticeLevel;
 use crate::domain::role::Permission;
 use crate::store::{
-    ChartWrite, CompletionOutcome, DeficiencyChanges, ItemChange, ItemWrite, NoticeDraft, Reinstatement, SkippedItem,
-    StoreError,
+    ChartWrite, ClaimWrite, CompletionOutcome, DeficiencyChanges, ItemChange, ItemWrite, NoticeDraft, Reinstatement,
+    SkippedItem, StoreError,
 };
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,8 +100,18 @@ impl Desk {
                 });
             }
             let mut fresh = Vec::new();
+            let now = self.now();
             for item in found {
-                match stale_reason(&item, seen[&item.id]) {
+                let seen_version = seen[&item.id];
+                let reason = match stale_reason(&item, seen_version) {
+                    Some(_) if item.status.is_open() => self.what_moved(&item, seen_version)?,
+                    Some(reason) => Some(reason),
+                    None => None,
+                }
+                // Another clerk is working it: what she is about to do was decided on the item as
+                // she sees it, not as this action would leave it.
+                .or_else(|| held_by_other(&item, &self.user().username, now).map(|claim| self.held_reason(claim)));
+                match reason {
                     Some(reason) => outcome.skipped.push(SkippedItem { id: item.id, label: item.label(), reason }),
                     None => fresh.push(item),
                 }
@@ -255,11 +266,38 @@ impl Desk {
                 (ItemChange::Step, *to, note.clone())
             }
         };
-        Ok(ItemWrite { id: item.id, version: item.version, change, from: item.status, to, note, audit })
+        // A closed item is no one's work: closing it ends its claim.
+        let claim = if ends_claim(to) { ClaimWrite::Clear } else { ClaimWrite::Keep };
+        Ok(ItemWrite { id: item.id, version: item.version, change, from: item.status, to, note, claim, audit })
+    }
+
+    /// `was changed by kwong at 10:45 since it was listed (comment: please sign)`: what moved an
+    /// open item since the clerk listed it at `seen_version`, from its change log. None when only
+    /// who holds it changed (the clerk's own take, most often): the item she read is the item
+    /// there, and a claim by someone else is told apart.
+    pub(crate) fn what_moved(&self, item: &ItemState, seen_version: i64) -> DeskResult<Option<String>> {
+        let all = self.store().deficiency_changes(item.id, seen_version)?;
+        // Every version since has its row in the log, unless something wrote the item without one.
+        let whole = all.len() as i64 == item.version - seen_version;
+        let label = format!("{}: ", item.label());
+        let moved: Vec<_> = all
+            .into_iter()
+            .filter(|c| !ItemChange::CLAIMS.contains(&c.change.as_str()))
+            .map(|c| {
+                let what = c.detail.strip_prefix(&label).unwrap_or(&c.detail).to_string();
+                (c.username, self.local_time(c.at), what)
+            })
+            .collect();
+        Ok((!whole || !moved.is_empty()).then(|| moved_since(&moved, self.today())))
+    }
+
+    /// `is being worked by mlee since 10:42`.
+    pub(crate) fn held_reason(&self, claim: &crate::domain::completion::Claim) -> String {
+        format!("is being worked by {}", claim.holder_since(self.local_time(claim.since), self.today()))
     }
 
     /// An audit event about one item: its patient and its physician.
-    fn item_event(&self, item: &ItemState) -> NewAuditEvent {
+    pub(crate) fn item_event(&self, item: &ItemState) -> NewAuditEvent {
         let mut event = self.audit_event(AuditAction::Update, "deficiency", String::new());
         event.entity_id = Some(item.id.to_string());
         event.patient_id = Some(item.patient_id);

@@ -2,6 +2,7 @@
 //! importers. Each checks the user's permission, asks `domain` what is allowed, and asks the store to
 //! persist it — with its audit event, in the same transaction.
 
+pub mod claims;
 pub mod copy;
 pub mod deficiencies;
 pub mod deficiency_work;
@@ -64,6 +65,18 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
     /// The department's calendar day.
     fn today(&self) -> NaiveDate;
+
+    /// `at` as the department's wall clock reads it, for messages (`since 10:42`). UTC unless the
+    /// clock knows the department's zone.
+    fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.naive_utc()
+    }
+
+    /// When the department's day [`Clock::today`] ends: the next midnight on its wall clock.
+    fn end_of_day(&self) -> DateTime<Utc> {
+        let next = self.today().succ_opt().unwrap_or(self.today());
+        next.and_time(chrono::NaiveTime::MIN).and_utc()
+    }
 }
 
 /// The real clock. The department's day is the facility's, in its time zone: a clerk in Honolulu
@@ -94,6 +107,27 @@ impl Clock for SystemClock {
             Some(zone) => Utc::now().with_timezone(&zone).date_naive(),
             None => chrono::Local::now().date_naive(),
         }
+    }
+
+    fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        match self.zone {
+            Some(zone) => at.with_timezone(&zone).naive_local(),
+            None => at.with_timezone(&chrono::Local).naive_local(),
+        }
+    }
+
+    fn end_of_day(&self) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let today = self.today();
+        let midnight = today.succ_opt().unwrap_or(today).and_time(chrono::NaiveTime::MIN);
+        let instant = |local: chrono::NaiveDateTime| match self.zone {
+            Some(zone) => zone.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)),
+            None => chrono::Local.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)),
+        };
+        // Where a clock change skips midnight (a few zones do), the day ends an hour later.
+        instant(midnight)
+            .or_else(|| instant(midnight + chrono::Duration::hours(1)))
+            .unwrap_or_else(|| Utc::now() + chrono::Duration::hours(24))
     }
 }
 
@@ -199,6 +233,16 @@ impl Desk {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// `at` on the department's wall clock, for a clerk's messages.
+    pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        self.clock.local(at)
+    }
+
+    /// When the department's day ends.
+    pub fn end_of_day(&self) -> DateTime<Utc> {
+        self.clock.end_of_day()
     }
 
     /// Whether the user, as the store holds them now, may. False for a disabled user.

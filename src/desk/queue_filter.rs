@@ -10,7 +10,7 @@ use crate::domain::chart::DeficiencyStatus;
 use crate::domain::mrn::Mrn;
 use crate::domain::role::Permission;
 use crate::domain::text::clean;
-use crate::store::{QueueFilter, QueueVocabulary};
+use crate::store::{ClaimFilter, QueueFilter, QueueVocabulary};
 
 /// What a queue filter can be narrowed by, as typed: `type=DS-D`, `--service SURGERY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +21,13 @@ pub enum FilterKey {
     Facility,
     Status,
     Mrn,
+    /// Whose work: `claim=mine`, `claim=unclaimed`, `claim=mlee`, `claim=all`.
+    Claim,
 }
 
 impl FilterKey {
-    pub const ALL: [Self; 6] = [Self::Type, Self::Category, Self::Service, Self::Facility, Self::Status, Self::Mrn];
+    pub const ALL: [Self; 7] =
+        [Self::Type, Self::Category, Self::Service, Self::Facility, Self::Status, Self::Mrn, Self::Claim];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -34,6 +37,7 @@ impl FilterKey {
             Self::Facility => "facility",
             Self::Status => "status",
             Self::Mrn => "mrn",
+            Self::Claim => "claim",
         }
     }
 
@@ -41,7 +45,7 @@ impl FilterKey {
         Self::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(text.trim()))
     }
 
-    /// `type, category, service, facility, status or mrn`, for messages.
+    /// `type, category, service, facility, status, mrn or claim`, for messages.
     pub fn listed() -> String {
         let names: Vec<&str> = Self::ALL.iter().map(|k| k.name()).collect();
         format!("{} or {}", names[..names.len() - 1].join(", "), names[names.len() - 1])
@@ -80,9 +84,28 @@ impl Desk {
                     }
                     filter.mrn = Some(mrn);
                 }
+                FilterKey::Claim => filter.claimed = self.claim_filter(value)?,
             }
         }
         Ok(filter)
+    }
+
+    /// `mine`, `unclaimed` (or `nobody`), `all`, or a chartroom user's name.
+    pub fn claim_filter(&self, value: &str) -> DeskResult<Option<ClaimFilter>> {
+        Ok(match value.trim().to_ascii_lowercase().as_str() {
+            "mine" | "me" => Some(ClaimFilter::By(self.user().username.clone())),
+            "unclaimed" | "nobody" | "none" => Some(ClaimFilter::Unclaimed),
+            "all" | "any" => None,
+            name => match self.store().user_by_name(name)? {
+                Some(user) => Some(ClaimFilter::By(user.username)),
+                None => {
+                    let shown: String = clean(value).chars().take(30).collect();
+                    return Err(DeskError::Invalid(format!(
+                        "claim={shown}: no such user; claim= takes mine, unclaimed, all or a user's name"
+                    )));
+                }
+            },
+        })
     }
 }
 

@@ -86,6 +86,7 @@ impl Role {
                 ReleaseRecords,
                 ManageDeficiencies,
                 CompleteDeficiencies,
+                TakeOverWork,
                 ReopenCharts,
                 VoidRecords,
                 ViewReports,
@@ -108,6 +109,7 @@ const SUPERVISOR: &[Permission] = &[
     Permission::ReleaseRecords,
     Permission::ManageDeficiencies,
     Permission::CompleteDeficiencies,
+    Permission::TakeOverWork,
     Permission::ReopenCharts,
     Permission::VoidRecords,
     Permission::ViewReports,
@@ -136,6 +138,10 @@ pub enum Permission {
     ReleaseRecords,
     ManageDeficiencies,
     CompleteDeficiencies,
+    /// Take over (or give up) work another clerk has taken. A supervisor's: an analyst also
+    /// manages deficiencies, and claims among analysts would mean nothing if each could take
+    /// the others' work.
+    TakeOverWork,
     ReopenCharts,
     VoidRecords,
     ViewReports,
@@ -157,6 +163,7 @@ impl Permission {
             Self::ReleaseRecords => "release records",
             Self::ManageDeficiencies => "manage deficiencies",
             Self::CompleteDeficiencies => "complete deficiencies",
+            Self::TakeOverWork => "take over another clerk's work",
             Self::ReopenCharts => "reopen completed charts",
             Self::VoidRecords => "void records",
             Self::ViewReports => "run reports",
@@ -227,5 +234,6 @@ mod tests {
         assert_eq!(Permission::ReopenCharts.roles_needed(), "supervisor or director");
         assert_eq!(Permission::CompleteDeficiencies.roles_needed(), "chart_analyst, supervisor or director");
         assert_eq!(Permission::ConfirmSuspensions.roles_needed(), "medical_staff_office");
+        assert_eq!(Permission::TakeOverWork.roles_needed(), "supervisor or director");
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::chart::{DeficiencyStatus, EncounterKind};
-use crate::domain::completion::{ChartStatus, PauseSpan};
+use crate::domain::completion::{ChartStatus, Claim, PauseSpan};
 use crate::domain::deficiency::{AgeBucket, NoticeLevel, SeedDocument};
 use crate::domain::mrn::Mrn;
 use chrono::NaiveDate;
@@ -24,6 +24,19 @@ pub struct QueueFilter {
     pub delinquent_only: bool,
     /// The day ages are counted to.
     pub today: Option<NaiveDate>,
+    /// Only the items one clerk has taken, or only those nobody holds.
+    pub claimed: Option<ClaimFilter>,
+    /// The instant claims are judged live at (set by the desk from its clock).
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Whose work a queue lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimFilter {
+    /// Items this user holds (a claim not lapsed at `now`).
+    By(String),
+    /// Items nobody holds at `now`.
+    Unclaimed,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -86,6 +99,8 @@ pub struct QueueRow {
     pub step_due: Option<NaiveDate>,
     /// The pauses of its aging already recorded (from, to).
     pub pauses: Vec<(NaiveDate, NaiveDate)>,
+    /// Who is working it. The desk leaves out a claim that lapsed.
+    pub claim: Option<Claim>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -274,7 +289,18 @@ pub struct ItemWrite {
     pub to: DeficiencyStatus,
     /// The history row's note.
     pub note: String,
+    /// What becomes of who is working the item.
+    pub claim: ClaimWrite,
     pub audit: NewAuditEvent,
+}
+
+/// What a change does to the item's claim, as the desk decided it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ClaimWrite {
+    #[default]
+    Keep,
+    Set(Claim),
+    Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,6 +322,47 @@ pub enum ItemChange {
         text: String,
     },
     Step,
+    /// Taken to work (the claim is in [`ItemWrite::claim`]).
+    Take,
+    /// Taken over from another clerk by a supervisor.
+    TakeOver,
+    /// Given up, by its holder or a supervisor.
+    Release,
+}
+
+impl ItemChange {
+    /// The changes that move only who holds an item, not the item.
+    pub const CLAIMS: [&'static str; 3] = ["TAKE", "TAKE_OVER", "RELEASE"];
+
+    /// The change's name in the item's change log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Complete { .. } => "COMPLETE",
+            Self::Pause { .. } => "PAUSE",
+            Self::Reassign { .. } => "REASSIGN",
+            Self::Comment { .. } => "COMMENT",
+            Self::Step => "STEP",
+            Self::Take => "TAKE",
+            Self::TakeOver => "TAKE_OVER",
+            Self::Release => "RELEASE",
+        }
+    }
+}
+
+/// One change an item took, from its change log: the version it made (the log holds one change
+/// per version of an item), who, when, what, and who held the item after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemChangeRecord {
+    pub deficiency_id: i64,
+    pub version: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub username: String,
+    /// [`ItemChange::code`].
+    pub change: String,
+    pub status: DeficiencyStatus,
+    pub holder: Option<String>,
+    /// The change's audit detail.
+    pub detail: String,
 }
 
 /// A chart's completion status, written only if the record is still at `version`.

@@ -23,9 +23,10 @@ use crate::domain::role::Role;
 pub use changes::{ChangeStamp, Topic, Topics};
 use chrono::{DateTime, NaiveDate, Utc};
 pub use deficiencies::{
-    AnalysedChart, ChartCompletionView, ChartWrite, CompletionOutcome, DeficiencyChanges, DischargedEncounter,
-    ItemChange, ItemWrite, NewSeededDeficiency, NightlyClaim, NoticeDraft, NoticeRecord, OpenItem, PhysicianStanding,
-    ProviderSuspension, QueueCounts, QueueFilter, QueuePage, QueueSort, QueueVocabulary, Reinstatement, SkippedItem,
+    AnalysedChart, ChartCompletionView, ChartWrite, ClaimFilter, ClaimWrite, CompletionOutcome, DeficiencyChanges,
+    DischargedEncounter, ItemChange, ItemChangeRecord, ItemWrite, NewSeededDeficiency, NightlyClaim, NoticeDraft,
+    NoticeRecord, OpenItem, PhysicianStanding, ProviderSuspension, QueueCounts, QueueFilter, QueuePage, QueueSort,
+    QueueVocabulary, Reinstatement, SkippedItem,
 };
 pub use records::RecordBatch;
 
@@ -285,8 +286,11 @@ pub trait Store: Send + Sync {
     /// These physicians' suspensions, with their items delinquent on `on`.
     fn provider_suspensions(&self, provider_ids: &[i64], on: NaiveDate) -> StoreResult<Vec<ProviderSuspension>>;
     /// Writes one action's changes whole, each row only at the version the desk read, each with its
-    /// audit event; `Conflict` and nothing written when any row moved meanwhile.
+    /// audit event and a row of the item's change log; `Conflict` and nothing written when any row
+    /// moved meanwhile.
     fn apply_deficiency_changes(&self, changes: DeficiencyChanges) -> StoreResult<()>;
+    /// The item's change log after `after_version`, oldest first: what moved it since a clerk read it.
+    fn deficiency_changes(&self, id: i64, after_version: i64) -> StoreResult<Vec<ItemChangeRecord>>;
     /// The chart-completion record of the encounter with this account number.
     fn chart_completion(&self, account: &str) -> StoreResult<Option<ChartCompletionView>>;
     /// Whether a deficiency of this type is already open or done for this provider on the encounter.

@@ -36,10 +36,12 @@ pub enum Action {
     CommentItems,
     ReassignItems,
     PauseItems,
+    TakeItems,
+    CycleClaimFilter,
 }
 
 impl Action {
-    pub const ALL: [Self; 33] = [
+    pub const ALL: [Self; 35] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -73,6 +75,8 @@ impl Action {
         Self::CommentItems,
         Self::ReassignItems,
         Self::PauseItems,
+        Self::TakeItems,
+        Self::CycleClaimFilter,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -111,6 +115,8 @@ impl Action {
             Self::CommentItems => "comment_items",
             Self::ReassignItems => "reassign_items",
             Self::PauseItems => "pause_items",
+            Self::TakeItems => "take_items",
+            Self::CycleClaimFilter => "cycle_claim_filter",
         }
     }
 
@@ -154,6 +160,8 @@ impl Action {
             Self::CommentItems => "Comment to the provider on them",
             Self::ReassignItems => "Reassign them to a provider (name or NPI)",
             Self::PauseItems => "Pause their aging: FROM TO reason",
+            Self::TakeItems => "Take the highlighted or selected items to work (:release gives them up)",
+            Self::CycleClaimFilter => "Whose: all, taken by you, taken by nobody",
         }
     }
 
@@ -190,6 +198,8 @@ impl Action {
             Self::CommentItems => "comment",
             Self::ReassignItems => "reassign",
             Self::PauseItems => "pause",
+            Self::TakeItems => "take",
+            Self::CycleClaimFilter => "mine",
         }
     }
 }

@@ -134,6 +134,8 @@ pub enum Msg {
     /// The store's change feed: what moved since the last message (another clerk's work, or this
     /// one's). The screen in view reads again what it shows of these topics.
     StoreChanged(Topics),
+    /// Items were taken to work or given up: which, and which not and why.
+    Claimed(Result<crate::desk::claims::ClaimOutcome, String>),
     /// A desk call could not reach the store: the read to run again (None for an edit, which the
     /// clerk was told was not saved), and the store's words.
     StoreUnreachable {
@@ -240,6 +242,16 @@ pub enum Command {
         to: crate::domain::chart::DeficiencyStatus,
         note: String,
     },
+    /// Take the items to work; `take_over` takes those another clerk holds (a supervisor's).
+    TakeDeficiencies {
+        ids: Vec<i64>,
+        take_over: bool,
+    },
+    /// Give the items up; `take_over` gives up those another clerk holds (a supervisor's).
+    ReleaseDeficiencies {
+        ids: Vec<i64>,
+        take_over: bool,
+    },
     /// The providers for the palette's completion, once per session.
     LoadProviders,
     /// [`Msg::RetryDue`] after this long.
@@ -333,6 +345,7 @@ pub struct App {
 
 impl App {
     pub fn new(keymap: Arc<Keymap>, header: HeaderInfo, today: chrono::NaiveDate, size: (u16, u16)) -> Self {
+        let me = header.username.clone();
         let mut app = Self {
             keymap,
             header,
@@ -340,7 +353,7 @@ impl App {
             overlay: None,
             lookup: LookupState::new(),
             chart: None,
-            queue: QueueState::default(),
+            queue: QueueState { me, ..QueueState::default() },
             chart_return: Screen::Lookup,
             toast: None,
             messages: Vec::new(),
@@ -664,6 +677,7 @@ impl App {
                 }
                 commands
             }
+            Msg::Claimed(result) => self.on_claimed(result),
             Msg::Terminate => self.quit(),
         }
     }
@@ -828,6 +842,8 @@ impl App {
             }
             PaletteCommand::Physician(npi) => vec![Command::LoadPhysician { npi }],
             PaletteCommand::Filter(terms) => self.filter_queue(terms),
+            PaletteCommand::Take(rows) => self.claim_rows(rows, false),
+            PaletteCommand::Release(rows) => self.claim_rows(rows, true),
             PaletteCommand::Nightly => {
                 let prompt = format!(
                     "Run the nightly deficiency job for {} now? (y/N)",
@@ -1145,6 +1161,7 @@ impl App {
 }
 
 mod chart;
+mod claims;
 pub mod outage;
 mod queue;
 
@@ -1165,3 +1182,6 @@ fn is_typing(key: &KeyEvent) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod claim_tests;

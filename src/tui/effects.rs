@@ -171,7 +171,9 @@ impl Effects {
             | Command::ReassignDeficiencies { .. }
             | Command::PauseAging { .. }
             | Command::MoveDeficiencies { .. }
-            | Command::CommentDeficiencies { .. } => Kind::Edit,
+            | Command::CommentDeficiencies { .. }
+            | Command::TakeDeficiencies { .. }
+            | Command::ReleaseDeficiencies { .. } => Kind::Edit,
             Command::RecordSearch { .. } | Command::RecordSignIn => Kind::Audit(command.clone()),
             _ => Kind::Other,
         };
@@ -321,6 +323,12 @@ impl Effects {
             Command::CommentDeficiencies { items, text } => self.background(kind, move |desk, watch| Msg::Completed {
                 verb: "commented",
                 result: desk.comment_deficiencies(items, &text).map_err(|e| watch.fail(e)),
+            }),
+            Command::TakeDeficiencies { ids, take_over } => self.background(kind, move |desk, watch| {
+                Msg::Claimed(desk.take_deficiencies(&ids, take_over).map_err(|e| watch.fail(e)))
+            }),
+            Command::ReleaseDeficiencies { ids, take_over } => self.background(kind, move |desk, watch| {
+                Msg::Claimed(desk.release_deficiencies(&ids, take_over).map_err(|e| watch.fail(e)))
             }),
             Command::LoadProviders => self.background(kind, |desk, watch| {
                 Msg::ProvidersLoaded(

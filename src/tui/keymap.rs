@@ -278,6 +278,8 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Queue, "b", Action::CycleBucket),
     (Context::Queue, "r", Action::Reload),
     (Context::Queue, "z", Action::ToggleFold),
+    (Context::Queue, "t", Action::TakeItems),
+    (Context::Queue, "m", Action::CycleClaimFilter),
     (Context::Queue, "esc", Action::Back),
     (Context::Queue, "?", Action::Help),
     (Context::Queue, ":", Action::CommandPalette),

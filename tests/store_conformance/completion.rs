@@ -50,6 +50,8 @@ fn complete(item: &ItemState, on: NaiveDate) -> ItemWrite {
         from: item.status,
         to: DeficiencyStatus::Completed,
         note: String::new(),
+        // Completing ends the item's claim, as the desk writes it.
+        claim: chartroom::store::ClaimWrite::Clear,
         audit: noted("deficiency", &format!("complete {}", item.label())),
     }
 }
@@ -62,6 +64,7 @@ fn step(item: &ItemState, to: DeficiencyStatus) -> ItemWrite {
         from: item.status,
         to,
         note: String::new(),
+        claim: chartroom::store::ClaimWrite::Keep,
         audit: noted("deficiency", &format!("{} to {to:?}", item.label())),
     }
 }

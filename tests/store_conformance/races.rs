@@ -68,6 +68,7 @@ fn two_clerks_changing_one_item_at_once_one_wins_and_the_other_is_told_writing_n
                         from: read.status,
                         to: read.status,
                         note: String::new(),
+                        claim: chartroom::store::ClaimWrite::Keep,
                         audit: noted("deficiency", &says),
                     }],
                     ..Default::default()
@@ -103,6 +104,7 @@ fn two_clerks_completing_one_chart_at_once_complete_it_once() {
                         from: i.status,
                         to: chartroom::domain::chart::DeficiencyStatus::Completed,
                         note: "completed".into(),
+                        claim: chartroom::store::ClaimWrite::Clear,
                         audit: noted("deficiency", &format!("clerk {clerk} completes {}", i.label())),
                     })
                     .collect(),

@@ -709,6 +709,10 @@ impl Store for PgStore {
         self.write(changes, |tx, changes| Box::pin(deficiency::apply_changes(tx, changes)))
     }
 
+    fn deficiency_changes(&self, id: i64, after_version: i64) -> StoreResult<Vec<super::ItemChangeRecord>> {
+        self.read((), move |c, ()| Box::pin(deficiency::item_changes(c, id, after_version)))
+    }
+
     fn chart_completion(&self, account: &str) -> StoreResult<Option<super::ChartCompletionView>> {
         let account = account.to_string();
         self.read(account, |c, account| Box::pin(deficiency::chart_completion(c, account)))

@@ -3,6 +3,7 @@
 //! Append a migration; never edit one that has shipped. The first is the SQLite store's schema after
 //! its eleven migrations, table for table and index for index, in PostgreSQL's types: identities for
 //! ids, `date` for days, `timestamptz` for instants, `boolean` for flags, integer cents for money.
+//! Each later one is a later SQLite migration, in the same order (2 is SQLite's 12).
 //!
 //! Every text column is `COLLATE "C"`: SQLite compares text byte by byte, and the search ranks and
 //! the queue pages by that order (a name key's range ends at `SMITH[`). Under a linguistic collation
@@ -16,7 +17,7 @@ use super::{PgError, PgResult};
 use crate::store::StoreError;
 use deadpool_postgres::Transaction;
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 /// The schema version this program writes.
 pub fn current_version() -> i64 {
@@ -609,4 +610,27 @@ CREATE CONSTRAINT TRIGGER user_role_changes AFTER INSERT OR UPDATE OR DELETE ON 
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('users');
 CREATE CONSTRAINT TRIGGER facility_changes AFTER INSERT OR UPDATE OR DELETE ON facility
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('users');
+"#;
+
+/// The SQLite store's migration 12: who has taken an item to work, since when and until when (a
+/// claim written as a versioned change of the item, like any other), and each item's change log,
+/// one row per version it reached, so that a clerk whose action found an item moved is told what
+/// moved it, and no two changes can both claim to have made the same version.
+const MIGRATION_3: &str = r#"
+ALTER TABLE deficiency ADD COLUMN claimed_by text COLLATE "C";
+ALTER TABLE deficiency ADD COLUMN claimed_at timestamptz;
+ALTER TABLE deficiency ADD COLUMN claim_until timestamptz;
+CREATE INDEX deficiency_claimed ON deficiency (claimed_by, claim_until) WHERE claimed_by IS NOT NULL;
+
+CREATE TABLE deficiency_change (
+    deficiency_id bigint NOT NULL REFERENCES deficiency(id),
+    version       bigint NOT NULL,
+    at            timestamptz NOT NULL,
+    username      text COLLATE "C" NOT NULL,
+    change        text COLLATE "C" NOT NULL,
+    to_status     text COLLATE "C" NOT NULL,
+    holder        text COLLATE "C",
+    detail        text COLLATE "C" NOT NULL,
+    PRIMARY KEY (deficiency_id, version)
+);
 "#;

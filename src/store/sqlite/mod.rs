@@ -248,8 +248,12 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
+    if read_only {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
+    } else {
+        conn.busy_handler(Some(wait_for_lock)).map_err(map_err)?;
+    }
     conn.set_prepared_statement_cache_capacity(64);
     if !read_only {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(map_err)?;
@@ -264,6 +268,19 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
 
 fn data_version(conn: &Connection) -> StoreResult<i64> {
     conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(map_err)
+}
+
+/// How a writer waits for another program's write lock: a try every millisecond, up to
+/// [`BUSY_TIMEOUT`]. SQLite's own wait (`busy_timeout`) sleeps longer after each miss (1, 2, 5, 10 …
+/// up to 100 ms), so with many clerks writing at once a writer that missed a few times slept
+/// through several others' whole transactions: sixteen clerks saw 175 ms p99 and 1.6 s at worst.
+fn wait_for_lock(tries: i32) -> bool {
+    const STEP: Duration = Duration::from_millis(1);
+    if STEP * u32::try_from(tries).unwrap_or(0) >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(STEP);
+    true
 }
 
 fn spawn_writer(mut conn: Connection) -> StoreResult<(mpsc::Sender<WriteJob>, std::thread::JoinHandle<()>)> {
@@ -698,6 +715,10 @@ impl Store for SqliteStore {
         self.write(move |c| deficiency::apply_changes(c, &changes))
     }
 
+    fn deficiency_changes(&self, id: i64, after_version: i64) -> StoreResult<Vec<super::ItemChangeRecord>> {
+        self.read(|c| deficiency::item_changes(c, id, after_version))
+    }
+
     fn chart_completion(&self, account: &str) -> StoreResult<Option<super::ChartCompletionView>> {
         self.read(|c| deficiency::chart_completion(c, account))
     }
@@ -930,6 +951,14 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(facilities, [7, 7], "each notice takes the facility of its first item");
+    }
+
+    #[test]
+    fn a_writer_waits_for_a_lock_in_even_steps_up_to_the_busy_timeout() {
+        assert!(wait_for_lock(0), "tries again");
+        assert!(wait_for_lock(4_999));
+        assert!(!wait_for_lock(5_000), "gives up after five seconds of tries: Busy");
+        assert!(!wait_for_lock(i32::MAX));
     }
 
     #[test]

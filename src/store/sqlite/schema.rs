@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_10,
     MIGRATION_11,
     MIGRATION_12,
+    MIGRATION_13,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -618,4 +619,27 @@ CREATE TRIGGER facility_update_changes AFTER UPDATE ON facility
     BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
 CREATE TRIGGER facility_delete_changes AFTER DELETE ON facility
     BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'users'; END;
+"#;
+
+/// Working deficiencies side by side: who has taken an item to work, since when and until when
+/// (a claim written as a versioned change of the item, like any other), and each item's change
+/// log, one row per version it reached, so that a clerk whose action found an item moved is told
+/// what moved it, and no two changes can both claim to have made the same version.
+const MIGRATION_13: &str = r#"
+ALTER TABLE deficiency ADD COLUMN claimed_by TEXT;
+ALTER TABLE deficiency ADD COLUMN claimed_at TEXT;
+ALTER TABLE deficiency ADD COLUMN claim_until TEXT;
+CREATE INDEX deficiency_claimed ON deficiency (claimed_by, claim_until) WHERE claimed_by IS NOT NULL;
+
+CREATE TABLE deficiency_change (
+    deficiency_id INTEGER NOT NULL REFERENCES deficiency(id),
+    version       INTEGER NOT NULL,
+    at            TEXT NOT NULL,
+    username      TEXT NOT NULL,
+    change        TEXT NOT NULL,
+    to_status     TEXT NOT NULL,
+    holder        TEXT,
+    detail        TEXT NOT NULL,
+    PRIMARY KEY (deficiency_id, version)
+) STRICT, WITHOUT ROWID;
 "#;

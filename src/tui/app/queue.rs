@@ -158,6 +158,8 @@ impl App {
                 self.reload_queue_page()
             }
             Action::Reload => self.reload_queue(),
+            Action::TakeItems => self.claim_rows(None, false),
+            Action::CycleClaimFilter => self.cycle_claim_filter(),
             Action::ToggleFold => {
                 self.queue.toggle_fold();
                 Vec::new()
@@ -203,6 +205,7 @@ impl App {
             filter.facility = None;
             filter.status = None;
             filter.mrn = None;
+            filter.claimed = None;
             // `d` and `b` narrow the list too: `filter` alone shows it all again.
             filter.delinquent_only = false;
             filter.bucket = None;

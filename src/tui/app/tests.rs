@@ -394,6 +394,7 @@ fn queue_row(id: i64, version: i64) -> crate::store::deficiencies::QueueRow {
         paused_days: 0,
         step_due: None,
         pauses: Vec::new(),
+        claim: None,
     }
 }
 

@@ -49,6 +49,8 @@ pub struct QueueState {
     pub refreshing_physician: bool,
     /// A reload that renumbers the rows is on its way: rows cannot be named by number until it shows.
     pub reloading: bool,
+    /// The signed-in clerk, to tell her own claims from others'.
+    pub me: String,
 }
 
 /// Rows a bulk command names: (row number as displayed, the row), in row order, and how many
@@ -349,6 +351,12 @@ impl QueueState {
         if let Some(b) = self.filter.bucket {
             parts.push(format!("{} days", b.label()));
         }
+        match &self.filter.claimed {
+            Some(crate::store::ClaimFilter::By(who)) if *who == self.me => parts.push("taken by you".into()),
+            Some(crate::store::ClaimFilter::By(who)) => parts.push(format!("taken by {}", clean(who))),
+            Some(crate::store::ClaimFilter::Unclaimed) => parts.push("taken by nobody".into()),
+            None => {}
+        }
         parts.push(self.sort_label().into());
         parts.join(" · ")
     }
@@ -534,9 +542,16 @@ fn item_row<'a>(
     let age = age_days(r.event_on, r.paused_days, today);
     let delinquent = !done && r.delinquent_on <= today;
     let mark = if state.picked.contains_key(&r.id) { check } else { " " };
+    // Who works it, in one character beside the number: at 80 columns there is no room for a
+    // name, and a mark never pushes the MRN or the age off.
+    let held = match r.claim.as_ref().filter(|_| !done) {
+        Some(claim) if claim.holder == state.me => theme.glyph("●", "+"),
+        Some(_) => theme.glyph("○", "-"),
+        None => " ",
+    };
     let c = columns;
     let mut cells = vec![
-        format!("{mark}{:>w$}", i + 1, w = usize::from(c.number) - 1),
+        format!("{mark}{held}{:>w$}", i + 1, w = usize::from(c.number) - 2),
         fit(&r.physician, usize::from(c.physician), theme),
     ];
     if c.wide {
@@ -555,6 +570,11 @@ fn item_row<'a>(
     if c.wide {
         cells.push(r.step_due.map(crate::domain::dates::us_date).unwrap_or_default());
         cells.push(clean(&r.facility).to_string());
+    }
+    if c.holder > 0 {
+        cells.push(
+            r.claim.as_ref().filter(|_| !done).map(|claim| clean(&claim.holder).into_owned()).unwrap_or_default(),
+        );
     }
     let row = Row::new(cells);
     if done {
@@ -603,6 +623,7 @@ struct Columns {
     discharge: u16,
     age: u16,
     facility: u16,
+    holder: u16,
 }
 
 const STEP: u16 = 4;
@@ -614,20 +635,28 @@ impl Columns {
             values.max().unwrap_or(0).max(label.width()).min(usize::from(u16::MAX)) as u16
         };
         let rows = &state.rows;
-        let number = 1 + longest("  #", &mut std::iter::once((rows.len().max(1)).to_string().len()));
+        // A selection mark, a holder's mark, then the number.
+        let number = 2 + longest(" #", &mut std::iter::once((rows.len().max(1)).to_string().len()));
         let mrn = longest("MRN", &mut rows.iter().map(|r| clean(&r.mrn).width()));
         let account = longest("ACCOUNT", &mut rows.iter().map(|r| clean(&r.account).width()));
         let discharge = if wide { 10 } else { 8 };
         let age =
             2 + longest("AGE", &mut rows.iter().map(|r| age_days(r.event_on, r.paused_days, today).to_string().len()));
         let facility = if wide { longest("FAC", &mut rows.iter().map(|r| clean(&r.facility).width())) } else { 0 };
+        // Only when someone has taken a row of the page: at 120 columns the longest type names
+        // have three columns to spare, and a queue nobody has taken keeps them whole.
+        let holders = rows.iter().filter_map(|r| r.claim.as_ref());
+        let holder = match wide && rows.iter().any(|r| r.claim.is_some()) {
+            true => longest("TAKEN BY", &mut holders.map(|c| clean(&c.holder).width())),
+            false => 0,
+        };
         let code = longest("TYPE", &mut rows.iter().map(|r| clean(&r.type_code).width()));
         let needs =
             |f: fn(&QueueRow) -> &str, label: &str| longest(label, &mut rows.iter().map(|r| clean(f(r)).width()));
         let physician = needs(|r| &r.physician, "PHYSICIAN");
         let patient = needs(|r| &r.patient, "PATIENT");
         let mut columns =
-            Self { wide, number, physician, deficiency: code, patient, mrn, account, discharge, age, facility };
+            Self { wide, number, physician, deficiency: code, patient, mrn, account, discharge, age, facility, holder };
         let fixed =
             columns.widths().iter().sum::<u16>() - physician - patient - if wide { code } else { 0 } + columns.gaps();
         let room = width.saturating_sub(fixed);
@@ -647,7 +676,7 @@ impl Columns {
     }
 
     /// In display order: #, physician, deficiency, patient, MRN, account, discharge, age, step
-    /// (and wide: step due, facility).
+    /// (and wide: step due, facility, and who has taken each row when someone has).
     fn widths(&self) -> Vec<u16> {
         let mut widths = vec![
             self.number,
@@ -662,6 +691,9 @@ impl Columns {
         ];
         if self.wide {
             widths.extend([STEP_DUE, self.facility]);
+        }
+        if self.holder > 0 {
+            widths.push(self.holder);
         }
         widths
     }
@@ -680,6 +712,9 @@ impl Columns {
         ];
         if self.wide {
             header.extend(["STEP DUE".to_string(), "FAC".into()]);
+        }
+        if self.holder > 0 {
+            header.push("TAKEN BY".into());
         }
         header
     }

@@ -136,6 +136,9 @@ pub fn footer_actions(context: Context, chart_deficiencies: bool) -> &'static [A
             Action::ToggleDelinquent,
             Action::CycleBucket,
             Action::CommandPalette,
+            // Past 80 columns: at 80 the palette's hint is the last that fits, and `?` lists these.
+            Action::TakeItems,
+            Action::CycleClaimFilter,
             Action::Help,
         ],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
@@ -338,7 +341,7 @@ pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'stati
     }
     for text in [
         "Commands (: or Ctrl-P): lookup, chart, deficiencies, mrn MRN, physician NAME|NPI, filter, \
-         messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab completes.",
+         take, release, messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab completes.",
         "Keys are set in config.toml [keymap.<context>]; see config.example.toml.",
     ] {
         lines.extend(wrap(text, width).into_iter().map(|l| Line::styled(l, theme.muted)));

@@ -61,6 +61,10 @@ pub enum PaletteCommand {
     /// Narrow the queue: `filter type=DS-D service=SURGERY facility=RGH category=SUMMARY status=OPEN
     /// mrn=204511`; `filter` alone clears them. The desk checks the values.
     Filter(Vec<(FilterKey, String)>),
+    /// Take items to work: the rows named, else the selected ones, else the highlighted one.
+    Take(Option<Vec<usize>>),
+    /// Give items up, named as for `Take`.
+    Release(Option<Vec<usize>>),
     /// The session's messages, in full (`:messages`).
     Messages,
     Help,
@@ -77,6 +81,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("nightly", "", "Run the nightly deficiency job now"),
     ("import", " csv DIR | fhir PATH…", "Import a Synthea export [facility=CODE]"),
     ("filter", " type= service= …", "Narrow the queue; alone: clear"),
+    ("take", " [rows]", "Take selected or numbered rows to work"),
+    ("release", " [rows]", "Give up selected or numbered rows"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
@@ -374,6 +380,14 @@ impl PaletteState {
                 }
                 PaletteCommand::Filter(terms)
             }
+            "take" | "release" => {
+                let rows = if argument.is_empty() { None } else { Some(parse_rows(&argument.join(" "))?) };
+                if name.eq_ignore_ascii_case("take") {
+                    PaletteCommand::Take(rows)
+                } else {
+                    PaletteCommand::Release(rows)
+                }
+            }
             "physician" => PaletteCommand::Physician(self.resolve_provider(&argument.join(" "))?),
             "mrn" => {
                 let mrn = argument.join("");
@@ -487,6 +501,10 @@ mod tests {
         );
         assert_eq!(enter(&mut typed("CM please sign")), bulk(BulkAction::Comment, None, &["please", "sign"]));
         assert!(matches!(enter(&mut typed("QC=0")), Some(Err(_))));
+        assert_eq!(enter(&mut typed("take")), Some(Ok(Some(PaletteCommand::Take(None)))));
+        assert_eq!(enter(&mut typed("take 1-2 4")), Some(Ok(Some(PaletteCommand::Take(Some(vec![1, 2, 4]))))));
+        assert_eq!(enter(&mut typed("release 3")), Some(Ok(Some(PaletteCommand::Release(Some(vec![3]))))));
+        assert!(matches!(enter(&mut typed("take x")), Some(Err(_))));
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub(in crate::store::postgres) async fn items(c: &impl GenericClient, ids: &[i64
         .prepare_cached(
             "SELECT d.id, d.version, d.status, d.type_code, d.encounter_id, e.account, e.patient_id, p.mrn,
                     d.provider_id, pr.npi, e.facility_id, d.event_on, d.delinquent_on, d.paused_days,
-                    d.resolved_on, d.resolved_by
+                    d.resolved_on, d.resolved_by, d.claimed_by, d.claimed_at, d.claim_until
              FROM deficiency d JOIN encounter e ON e.id = d.encounter_id JOIN patient p ON p.id = e.patient_id
              JOIN provider pr ON pr.id = d.provider_id WHERE d.id = ANY($1)",
         )
@@ -128,6 +128,7 @@ pub(in crate::store::postgres) async fn items(c: &impl GenericClient, ids: &[i64
             resolved_on: r.try_get(14)?,
             resolved_by: r.try_get(15)?,
             pauses: Vec::new(),
+            claim: claim_from(&r, 16)?,
         };
         found.insert(item.id, item);
     }
@@ -255,6 +256,47 @@ pub(in crate::store::postgres) async fn add_deficiency(
     Ok(id)
 }
 
+/// The claim in columns `first..first + 3` (claimed_by, claimed_at, claim_until), if any.
+pub(in crate::store::postgres) fn claim_from(r: &Row, first: usize) -> PgResult<Option<Claim>> {
+    let holder: Option<String> = r.try_get(first)?;
+    let since: Option<DateTime<Utc>> = r.try_get(first + 1)?;
+    let until: Option<DateTime<Utc>> = r.try_get(first + 2)?;
+    Ok(match (holder, since, until) {
+        (Some(holder), Some(since), Some(until)) => Some(Claim { holder, since, until }),
+        _ => None,
+    })
+}
+
+/// The item's change log after `after_version`, oldest first.
+pub(in crate::store::postgres) async fn item_changes(
+    c: &impl GenericClient,
+    id: i64,
+    after_version: i64,
+) -> PgResult<Vec<ItemChangeRecord>> {
+    let stmt = c
+        .prepare_cached(
+            "SELECT deficiency_id, version, at, username, change, to_status, holder, detail FROM deficiency_change
+             WHERE deficiency_id = $1 AND version > $2 ORDER BY version",
+        )
+        .await?;
+    c.query(&stmt, &[&id, &after_version])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ItemChangeRecord {
+                deficiency_id: r.try_get(0)?,
+                version: r.try_get(1)?,
+                at: r.try_get(2)?,
+                username: r.try_get(3)?,
+                change: r.try_get(4)?,
+                status: status_of(&r.try_get::<_, String>(5)?),
+                holder: r.try_get(6)?,
+                detail: r.try_get(7)?,
+            })
+        })
+        .collect()
+}
+
 /// Writes one action's changes whole: each row only at the version the desk read. Any row that
 /// moved is a `Conflict`, and the caller's transaction is rolled back with everything before it.
 pub(in crate::store::postgres) async fn apply_changes(
@@ -265,6 +307,13 @@ pub(in crate::store::postgres) async fn apply_changes(
         .prepare_cached(
             "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note)
              VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .await?;
+    // The holder is read from the item as the claim below left it: the log says who held it after.
+    let log = tx
+        .prepare_cached(
+            "INSERT INTO deficiency_change (deficiency_id, version, at, username, change, to_status, holder, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, (SELECT claimed_by FROM deficiency WHERE id = $1), $7)",
         )
         .await?;
     for write in &changes.items {
@@ -313,10 +362,42 @@ pub(in crate::store::postgres) async fn apply_changes(
                     .await?;
                 tx.execute(&stmt, &[&id, &version, &to]).await?
             }
+            // Who holds it is all these change; the claim is written below.
+            ItemChange::Take | ItemChange::TakeOver | ItemChange::Release => {
+                let stmt = tx
+                    .prepare_cached("UPDATE deficiency SET version = version + 1 WHERE id = $1 AND version = $2")
+                    .await?;
+                tx.execute(&stmt, &[&id, &version]).await?
+            }
         };
         if changed == 0 {
             return Err(StoreError::Conflict.into());
         }
+        match &write.claim {
+            ClaimWrite::Keep => {}
+            ClaimWrite::Set(claim) => {
+                let stmt = tx
+                    .prepare_cached(
+                        "UPDATE deficiency SET claimed_by = $2, claimed_at = $3, claim_until = $4 WHERE id = $1",
+                    )
+                    .await?;
+                tx.execute(&stmt, &[&id, &claim.holder, &claim.since, &claim.until]).await?;
+            }
+            ClaimWrite::Clear => {
+                let stmt = tx
+                    .prepare_cached(
+                        "UPDATE deficiency SET claimed_by = NULL, claimed_at = NULL, claim_until = NULL WHERE id = $1",
+                    )
+                    .await?;
+                tx.execute(&stmt, &[&id]).await?;
+            }
+        }
+        let made = version + 1;
+        tx.execute(
+            &log,
+            &[&id, &made, &write.audit.at, &write.audit.username, &write.change.code(), &to, &write.audit.detail],
+        )
+        .await?;
         if let ItemChange::Pause { span, reason, by } = &write.change {
             let stmt = tx
                 .prepare_cached(

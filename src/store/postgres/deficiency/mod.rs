@@ -16,15 +16,15 @@ use super::PgResult;
 use super::admin::append_audit;
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::chart::{DeficiencyStatus, DeficiencyType, DocumentStatus, EncounterKind};
-use crate::domain::completion::{ChartStatus, ItemState};
+use crate::domain::completion::{ChartStatus, Claim, ItemState};
 use crate::domain::deficiency::{AgeBucket, DeficiencyPolicy, NoticeLevel, SeedDocument};
 use crate::domain::names::display_name;
 use crate::domain::procedure::SeedProcedure;
 use crate::store::deficiencies::{NoticeLine, QueueRow};
 use crate::store::{
-    AnalysedChart, ChartCompletionView, DeficiencyChanges, DischargedEncounter, ItemChange, NewSeededDeficiency,
-    NightlyClaim, NoticeDraft, NoticeRecord, OpenItem, Page, PhysicianStanding, ProviderSuspension, QueueCounts,
-    QueueFilter, QueuePage, QueueSort, QueueVocabulary, StoreError,
+    AnalysedChart, ChartCompletionView, ClaimFilter, ClaimWrite, DeficiencyChanges, DischargedEncounter, ItemChange,
+    ItemChangeRecord, NewSeededDeficiency, NightlyClaim, NoticeDraft, NoticeRecord, OpenItem, Page, PhysicianStanding,
+    ProviderSuspension, QueueCounts, QueueFilter, QueuePage, QueueSort, QueueVocabulary, StoreError,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use deadpool_postgres::{GenericClient, Transaction};

@@ -84,7 +84,7 @@ pub(in crate::store::postgres) async fn standing(
 const QUEUE_COLUMNS: &str =
     "SELECT d.id, d.version, d.provider_id, pr.family, pr.given, d.type_code, t.name, t.category,
         d.status, p.mrn, p.family, p.given, e.account, f.code, e.service, d.event_on, d.delinquent_on, d.paused_days,
-        p.id, e.id, t.days_to_dictate, t.days_to_sign, t.days_to_review";
+        p.id, e.id, t.days_to_dictate, t.days_to_sign, t.days_to_review, d.claimed_by, d.claimed_at, d.claim_until";
 
 const QUEUE_FROM: &str = "FROM deficiency d JOIN provider pr ON pr.id = d.provider_id
      JOIN encounter e ON e.id = d.encounter_id JOIN patient p ON p.id = e.patient_id
@@ -133,6 +133,20 @@ fn queue_conditions(filter: &QueueFilter, params: &mut Params) -> String {
     if filter.delinquent_only {
         conditions.push(format!("d.delinquent_on <= {}", params.add(today)));
     }
+    let now = filter.now.unwrap_or_default();
+    match &filter.claimed {
+        Some(ClaimFilter::By(holder)) => {
+            conditions.push(format!(
+                "d.claimed_by = {} AND d.claim_until > {}",
+                params.add(holder.clone()),
+                params.add(now)
+            ));
+        }
+        Some(ClaimFilter::Unclaimed) => {
+            conditions.push(format!("(d.claimed_by IS NULL OR d.claim_until <= {})", params.add(now)));
+        }
+        None => {}
+    }
     conditions.join(" AND ")
 }
 
@@ -166,6 +180,7 @@ fn queue_row(r: &Row) -> PgResult<QueueRow> {
         encounter_id: r.try_get(19)?,
         step_due: days.step_due(status, event_on),
         pauses: Vec::new(),
+        claim: claim_from(r, 23)?,
     })
 }
 

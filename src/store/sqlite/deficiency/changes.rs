@@ -112,7 +112,7 @@ pub(in crate::store::sqlite) fn items(conn: &Connection, ids: &[i64]) -> StoreRe
         .prepare_cached(
             "SELECT d.id, d.version, d.status, d.type_code, d.encounter_id, e.account, e.patient_id, p.mrn,
                     d.provider_id, pr.npi, e.facility_id, d.event_on, d.delinquent_on, d.paused_days,
-                    d.resolved_on, d.resolved_by
+                    d.resolved_on, d.resolved_by, d.claimed_by, d.claimed_at, d.claim_until
              FROM deficiency d JOIN encounter e ON e.id = d.encounter_id JOIN patient p ON p.id = e.patient_id
              JOIN provider pr ON pr.id = d.provider_id WHERE d.id = ?1",
         )
@@ -143,6 +143,7 @@ pub(in crate::store::sqlite) fn items(conn: &Connection, ids: &[i64]) -> StoreRe
                     resolved_on: r.get::<_, Option<String>>(14)?.as_deref().map(date),
                     resolved_by: r.get(15)?,
                     pauses: Vec::new(),
+                    claim: claim_from(r, 16)?,
                 })
             })
             .optional()
@@ -273,6 +274,54 @@ pub(in crate::store::sqlite) fn add_deficiency(
     Ok(id)
 }
 
+/// The claim in columns `first..first + 3` (claimed_by, claimed_at, claim_until), if any.
+pub(in crate::store::sqlite) fn claim_from(
+    r: &rusqlite::Row<'_>,
+    first: usize,
+) -> rusqlite::Result<Option<crate::domain::completion::Claim>> {
+    let holder: Option<String> = r.get(first)?;
+    let since: Option<String> = r.get(first + 1)?;
+    let until: Option<String> = r.get(first + 2)?;
+    Ok(match (holder, since, until) {
+        (Some(holder), Some(since), Some(until)) => Some(crate::domain::completion::Claim {
+            holder,
+            since: parse_timestamp(&since),
+            until: parse_timestamp(&until),
+        }),
+        _ => None,
+    })
+}
+
+/// The item's change log after `after_version`, oldest first.
+pub(in crate::store::sqlite) fn item_changes(
+    conn: &Connection,
+    id: i64,
+    after_version: i64,
+) -> StoreResult<Vec<crate::store::ItemChangeRecord>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT deficiency_id, version, at, username, change, to_status, holder, detail FROM deficiency_change
+             WHERE deficiency_id = ?1 AND version > ?2 ORDER BY version",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map(params![id, after_version], |r| {
+            let status: String = r.get(5)?;
+            Ok(crate::store::ItemChangeRecord {
+                deficiency_id: r.get(0)?,
+                version: r.get(1)?,
+                at: parse_timestamp(&r.get::<_, String>(2)?),
+                username: r.get(3)?,
+                change: r.get(4)?,
+                status: DeficiencyStatus::from_code(&status).unwrap_or(DeficiencyStatus::Open),
+                holder: r.get(6)?,
+                detail: r.get(7)?,
+            })
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
 /// Writes one action's changes whole: each row only at the version the desk read.
 pub(in crate::store::sqlite) fn apply_changes(
     conn: &mut Connection,
@@ -284,6 +333,13 @@ pub(in crate::store::sqlite) fn apply_changes(
             .prepare_cached(
                 "INSERT INTO deficiency_event (deficiency_id, at, username, from_status, to_status, note)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(map_err)?;
+        let mut log = tx
+            .prepare_cached(
+                "INSERT INTO deficiency_change (deficiency_id, version, at, username, change, to_status, holder, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                         (SELECT claimed_by FROM deficiency WHERE id = ?1), ?7)",
             )
             .map_err(map_err)?;
         for write in &changes.items {
@@ -312,11 +368,41 @@ pub(in crate::store::sqlite) fn apply_changes(
                     "UPDATE deficiency SET status = ?3, version = version + 1 WHERE id = ?1 AND version = ?2",
                     params![id, version, to],
                 ),
+                // Who holds it is all these change; the claim is written below.
+                ItemChange::Take | ItemChange::TakeOver | ItemChange::Release => tx.execute(
+                    "UPDATE deficiency SET version = version + 1 WHERE id = ?1 AND version = ?2",
+                    params![id, version],
+                ),
             }
             .map_err(map_err)?;
             if changed == 0 {
                 return Err(StoreError::Conflict);
             }
+            match &write.claim {
+                crate::store::ClaimWrite::Keep => 0,
+                crate::store::ClaimWrite::Set(claim) => tx
+                    .execute(
+                        "UPDATE deficiency SET claimed_by = ?2, claimed_at = ?3, claim_until = ?4 WHERE id = ?1",
+                        params![id, claim.holder, timestamp(claim.since), timestamp(claim.until)],
+                    )
+                    .map_err(map_err)?,
+                crate::store::ClaimWrite::Clear => tx
+                    .execute(
+                        "UPDATE deficiency SET claimed_by = NULL, claimed_at = NULL, claim_until = NULL WHERE id = ?1",
+                        [id],
+                    )
+                    .map_err(map_err)?,
+            };
+            log.execute(params![
+                id,
+                version + 1,
+                timestamp(write.audit.at),
+                write.audit.username,
+                write.change.code(),
+                to,
+                write.audit.detail
+            ])
+            .map_err(map_err)?;
             if let ItemChange::Pause { span, reason, by } = &write.change {
                 tx.execute(
                     "INSERT INTO aging_pause (deficiency_id, reason, from_on, to_on, created_by, days)

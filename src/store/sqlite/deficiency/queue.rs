@@ -65,7 +65,7 @@ pub(in crate::store::sqlite) fn standings(conn: &Connection, today: NaiveDate) -
 const QUEUE_COLUMNS: &str =
     "SELECT d.id, d.version, d.provider_id, pr.family, pr.given, d.type_code, t.name, t.category,
         d.status, p.mrn, p.family, p.given, e.account, f.code, e.service, d.event_on, d.delinquent_on, d.paused_days,
-        p.id, e.id, t.days_to_dictate, t.days_to_sign, t.days_to_review";
+        p.id, e.id, t.days_to_dictate, t.days_to_sign, t.days_to_review, d.claimed_by, d.claimed_at, d.claim_until";
 
 /// The FROM clause for each sort, its tables in the order the sort walks them (SQLite's CROSS JOIN
 /// keeps that order), so a first page reads about a page of rows whatever the statistics say.
@@ -152,6 +152,19 @@ fn queue_conditions(filter: &QueueFilter) -> (String, Vec<Box<dyn ToSql>>) {
         conditions.push("d.delinquent_on <= ?".into());
         params.push(Box::new(date_text(today)));
     }
+    let now = timestamp(filter.now.unwrap_or_default());
+    match &filter.claimed {
+        Some(crate::store::ClaimFilter::By(holder)) => {
+            conditions.push("d.claimed_by = ? AND d.claim_until > ?".into());
+            params.push(Box::new(holder.clone()));
+            params.push(Box::new(now));
+        }
+        Some(crate::store::ClaimFilter::Unclaimed) => {
+            conditions.push("(d.claimed_by IS NULL OR d.claim_until <= ?)".into());
+            params.push(Box::new(now));
+        }
+        None => {}
+    }
     (conditions.join(" AND "), params)
 }
 
@@ -174,9 +187,11 @@ pub(in crate::store::sqlite) fn queue_page(
     params.push(Box::new((page.limit + 1) as i64));
     params.push(Box::new(page.offset as i64));
     // One patient's items are few: walking from the patient reads only them, whatever the sort.
+    // One clerk's taken items are few too: the planner reads them from the claims' index.
+    let open_items = filter.status.is_none() && !matches!(filter.claimed, Some(crate::store::ClaimFilter::By(_)));
     let from = match filter.mrn {
-        Some(_) => queue_from(QueueSort::Mrn, false, filter.status.is_none()),
-        None => queue_from(sort, by_provider, filter.status.is_none()),
+        Some(_) => queue_from(QueueSort::Mrn, false, open_items),
+        None => queue_from(sort, by_provider, open_items),
     };
     let sql = format!("{QUEUE_COLUMNS} {from} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?");
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
@@ -213,6 +228,7 @@ pub(in crate::store::sqlite) fn queue_page(
                     days.step_due(status, date(&r.get::<_, String>(15)?))
                 },
                 pauses: Vec::new(),
+                claim: claim_from(r, 23)?,
             })
         })
         .map_err(map_err)?
