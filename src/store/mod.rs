@@ -122,6 +122,28 @@ pub struct NameLookup {
     pub given_phonetic: Vec<String>,
 }
 
+/// A stored patient's name keys, as a backend read them to rank a birth-date search.
+pub(crate) struct StoredKeys {
+    pub family: String,
+    pub given: String,
+    pub family_phon: String,
+    pub given_phon: String,
+}
+
+/// How a stored name matches a typed one, if at all: the same rules as the name tiers, one place
+/// for every backend.
+pub(crate) fn name_match(name: &NameLookup, stored: &StoredKeys) -> Option<crate::domain::patient::MatchKind> {
+    use crate::domain::patient::MatchKind;
+    let given_prefix = stored.given.starts_with(&name.given);
+    if stored.family.starts_with(&name.family) && given_prefix {
+        let exact = stored.family == name.family && (name.given.is_empty() || stored.given == name.given);
+        return Some(if exact { MatchKind::Exact } else { MatchKind::Prefix });
+    }
+    let family_sounds = name.family_phonetic.contains(&stored.family_phon) || stored.family.starts_with(&name.family);
+    let given_sounds = name.given.is_empty() || given_prefix || name.given_phonetic.contains(&stored.given_phon);
+    (family_sounds && given_sounds).then_some(MatchKind::Phonetic)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchPage {
     pub rows: Vec<PatientRow>,

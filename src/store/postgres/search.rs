@@ -12,6 +12,7 @@ use crate::domain::mrn::Mrn;
 use crate::domain::names::prefix_upper_bound;
 use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};
 use crate::store::{NameLookup, Page, PatientLookup, SearchPage, StoreError};
+use crate::store::{StoredKeys, name_match};
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use std::collections::HashMap;
@@ -349,27 +350,6 @@ async fn by_dates(
         }
     }
     Ok(SearchPage { rows, has_more })
-}
-
-/// A stored patient's name keys.
-struct StoredKeys {
-    family: String,
-    given: String,
-    family_phon: String,
-    given_phon: String,
-}
-
-/// How a stored name matches a typed one, if at all: the same rules as the name tiers (and as the
-/// SQLite store's).
-fn name_match(name: &NameLookup, stored: &StoredKeys) -> Option<MatchKind> {
-    let given_prefix = stored.given.starts_with(&name.given);
-    if stored.family.starts_with(&name.family) && given_prefix {
-        let exact = stored.family == name.family && (name.given.is_empty() || stored.given == name.given);
-        return Some(if exact { MatchKind::Exact } else { MatchKind::Prefix });
-    }
-    let family_sounds = name.family_phonetic.contains(&stored.family_phon) || stored.family.starts_with(&name.family);
-    let given_sounds = name.given.is_empty() || given_prefix || name.given_phonetic.contains(&stored.given_phon);
-    (family_sounds && given_sounds).then_some(MatchKind::Phonetic)
 }
 
 pub(super) async fn by_mrn(c: &impl GenericClient, mrn: &Mrn) -> PgResult<Option<PatientRow>> {

@@ -11,6 +11,7 @@ use crate::domain::mrn::Mrn;
 use crate::domain::names::prefix_upper_bound;
 use crate::domain::patient::{MatchKind, PatientRow, Sensitivity, Sex};
 use crate::store::{NameLookup, Page, PatientLookup, SearchPage, StoreResult};
+use crate::store::{StoredKeys, name_match};
 use chrono::NaiveDate;
 use rusqlite::{Connection, Row, ToSql, params_from_iter};
 use std::collections::HashMap;
@@ -339,26 +340,6 @@ fn by_dates(
         }
     }
     Ok(SearchPage { rows, has_more })
-}
-
-/// A stored patient's name keys.
-struct StoredKeys {
-    family: String,
-    given: String,
-    family_phon: String,
-    given_phon: String,
-}
-
-/// How a stored name matches a typed one, if at all: the same rules as the name tiers.
-fn name_match(name: &NameLookup, stored: &StoredKeys) -> Option<MatchKind> {
-    let given_prefix = stored.given.starts_with(&name.given);
-    if stored.family.starts_with(&name.family) && given_prefix {
-        let exact = stored.family == name.family && (name.given.is_empty() || stored.given == name.given);
-        return Some(if exact { MatchKind::Exact } else { MatchKind::Prefix });
-    }
-    let family_sounds = name.family_phonetic.contains(&stored.family_phon) || stored.family.starts_with(&name.family);
-    let given_sounds = name.given.is_empty() || given_prefix || name.given_phonetic.contains(&stored.given_phon);
-    (family_sounds && given_sounds).then_some(MatchKind::Phonetic)
 }
 
 pub(super) fn by_mrn(conn: &Connection, mrn: &Mrn) -> StoreResult<Option<PatientRow>> {
