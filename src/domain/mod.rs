@@ -12,6 +12,7 @@ pub mod names;
 pub mod patient;
 pub mod procedure;
 pub mod query;
+pub mod roi;
 pub mod role;
 pub mod ssn;
 pub mod text;

@@ -10,6 +10,7 @@ pub mod deficiencies;
 pub mod imports;
 pub mod postgres;
 pub mod records;
+pub mod roi;
 pub mod sqlite;
 
 use crate::domain::audit::{AuditEvent, NewAuditEvent};

@@ -17,7 +17,7 @@ use super::{PgError, PgResult};
 use crate::store::StoreError;
 use deadpool_postgres::Transaction;
 
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
 
 /// The schema version this program writes.
 pub fn current_version() -> i64 {
@@ -41,7 +41,7 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "patient_dob_name",
         "CREATE INDEX IF NOT EXISTS patient_dob_name ON patient \
-         (birth_date, family_key, given_key, family_phon, given_phon)",
+         (birth_date, family_key, given_key, family_phon, given_phon) INCLUDE (id)",
     ),
     ("patient_last4", "CREATE INDEX IF NOT EXISTS patient_last4 ON patient (ssn_last4, family_key)"),
     (
@@ -633,4 +633,12 @@ CREATE TABLE deficiency_change (
     detail        text COLLATE "C" NOT NULL,
     PRIMARY KEY (deficiency_id, version)
 );
+"#;
+
+/// The birth-date index carries the row's id, as SQLite's carries its rowid: a birth-date search
+/// then ranks from the index alone (an index-only scan) instead of fetching each row from the
+/// table (`EXPLAIN ANALYZE` of the date statement at 1M: 0.67 ms → 0.11 ms).
+const MIGRATION_4: &str = r#"
+DROP INDEX IF EXISTS patient_dob_name;
+CREATE INDEX patient_dob_name ON patient (birth_date, family_key, given_key, family_phon, given_phon) INCLUDE (id);
 "#;

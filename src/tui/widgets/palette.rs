@@ -150,10 +150,25 @@ impl PaletteState {
         Self { input: input.to_string(), selected: 0, providers }
     }
 
-    /// Commands whose name starts with what was typed (before any argument).
+    /// Commands whose name starts with what was typed (before any argument); then, while only a
+    /// word of three letters or more is typed, those whose description has a word starting with
+    /// it, so that a clerk who types `queue` finds the deficiency queue by what it is called.
     pub fn matches(&self) -> Vec<&'static (&'static str, &'static str, &'static str)> {
         let word = self.input.split(|c: char| c.is_whitespace() || c == '=').next().unwrap_or("").to_ascii_lowercase();
-        COMMANDS.iter().filter(|(name, _, _)| name.to_ascii_lowercase().starts_with(&word)).collect()
+        let mut found: Vec<_> =
+            COMMANDS.iter().filter(|(name, _, _)| name.to_ascii_lowercase().starts_with(&word)).collect();
+        let one_word = !self.input.trim_end().contains(char::is_whitespace) && !self.input.contains('=');
+        if one_word && word.chars().count() >= 3 {
+            let described = COMMANDS.iter().filter(|command| {
+                !found.contains(command)
+                    && command
+                        .2
+                        .split(|c: char| !c.is_alphanumeric())
+                        .any(|w| w.to_ascii_lowercase().starts_with(&word))
+            });
+            found.extend(described.collect::<Vec<_>>());
+        }
+        found
     }
 
     /// When a provider is being named (`physician pat`, `AS=1 pat`): the command as typed up to the
@@ -475,6 +490,18 @@ mod tests {
 
     fn enter(p: &mut PaletteState) -> Option<Result<Option<PaletteCommand>, String>> {
         p.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn a_screen_is_found_by_what_it_is_called_too() {
+        let names = |p: &PaletteState| p.matches().iter().map(|(name, _, _)| *name).collect::<Vec<_>>();
+        assert_eq!(names(&typed("queue")), vec!["deficiencies", "filter"], "by the description's words");
+        assert_eq!(enter(&mut typed("queue")), Some(Ok(Some(PaletteCommand::Deficiencies))));
+        // A name still comes before a description that mentions it.
+        assert_eq!(names(&typed("release"))[0], "release");
+        // Two letters are a name's beginning only; an argument ends the search of descriptions.
+        assert_eq!(names(&typed("qu")), vec!["quit"]);
+        assert!(names(&typed("mrn queue")).contains(&"mrn") && !names(&typed("mrn queue")).contains(&"deficiencies"));
     }
 
     #[test]

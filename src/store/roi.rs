@@ -1,0 +1,278 @@
+//! The types the release-of-information operations of a [`super::Store`] speak. The store keeps
+//! what the desk decided — the due date and the rule that set it, the checklist as run, the status
+//! a transition reached — and computes none of it (`domain::roi` does).
+
+use crate::domain::mrn::Mrn;
+use crate::domain::roi::{
+    AuthorizationForm, ChecklistItem, Delivery, LegalProcess, LetterKind, NewRequester, ReceivedVia, RecordFormat,
+    RequestNumber, RequestStatus, RequestType, Requester, Scope,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One clock as computed for a request, kept with it so that `roi show` and the request screen
+/// say what the desk decided and why (`CA HSC 123110: 15 days` → 2025-03-18, or waiting for
+/// payment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockRecord {
+    /// Stable short code: `HIPAA-30`, `TX-181.102`, `CA-123110`.
+    pub code: String,
+    /// The clerk's words: `CA HSC 123110: 15 days`.
+    pub rule: String,
+    /// The date it falls on; `None` while it waits on something (`waits_for`).
+    pub due_on: Option<NaiveDate>,
+    /// What an undated clock waits for: `payment`.
+    pub waits_for: Option<String>,
+}
+
+/// The due date the desk settled on: the earliest dated clock, with its rule; every clock kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueDate {
+    pub due_on: Option<NaiveDate>,
+    /// The rule of the clock that set `due_on` (`TX-181.102`), or what the earliest waits for.
+    pub due_rule: String,
+    pub clocks: Vec<ClockRecord>,
+}
+
+/// Who asks: one already in the address book, or a new entry written with the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequesterRef {
+    Existing(i64),
+    New(NewRequester),
+}
+
+/// An authorization as received, with its checklist as the desk ran it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAuthorization {
+    pub form: AuthorizationForm,
+    pub received_on: NaiveDate,
+    pub checklist: Vec<ChecklistItem>,
+}
+
+/// A request as logged; its number is issued by the store in the same transaction (the next of
+/// its facility's sequence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRoiRequest {
+    pub facility_id: i64,
+    pub patient_id: i64,
+    pub requester: RequesterRef,
+    pub received_on: NaiveDate,
+    pub received_via: ReceivedVia,
+    pub request_type: RequestType,
+    pub purpose: String,
+    pub format: RecordFormat,
+    pub delivery: Delivery,
+    pub pages: Option<i64>,
+    pub postage_cents: Option<i64>,
+    pub clerical_minutes: Option<i64>,
+    pub scope: Scope,
+    pub authorization: Option<NewAuthorization>,
+    pub legal_process: Option<LegalProcess>,
+    /// The status the desk put it in (logged; pended when its checklist failed).
+    pub status: RequestStatus,
+    pub status_reason: Option<String>,
+    pub assigned_to: Option<String>,
+    pub due: DueDate,
+    pub logged_by: String,
+    pub logged_at: DateTime<Utc>,
+    /// For an accounting request: the period it covers.
+    pub accounting_period: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// A re-sent request recorded on the original (AS-16): never a new clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub received_on: NaiveDate,
+    pub received_via: ReceivedVia,
+    pub note: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A letter as produced: the text it went out with and the template version it used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterRecord {
+    pub kind: LetterKind,
+    pub template_version: i64,
+    pub text: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A payment recorded against a request (part 1: what payment-gated clocks wait for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRecord {
+    pub paid_on: NaiveDate,
+    pub amount_cents: i64,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What left the building (the accounting's source, 164.528): who, what, when, legal basis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisclosureRecord {
+    pub disclosed_on: NaiveDate,
+    pub recipient: String,
+    pub description: String,
+    pub purpose: String,
+    pub legal_basis: crate::domain::roi::LegalBasis,
+    pub accountable: bool,
+    pub pages: i64,
+    pub by: String,
+}
+
+/// One line of a request's history: every change, who made it and what it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub version: i64,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub from_status: Option<RequestStatus>,
+    pub to_status: RequestStatus,
+    /// The clerk's words: `Pended: Deficient authorization`, `Assigned to jdoe`.
+    pub detail: String,
+}
+
+/// An authorization kept with its request, its checklist as run when it was received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAuthorization {
+    pub form: AuthorizationForm,
+    pub received_on: NaiveDate,
+    pub checklist: Vec<ChecklistItem>,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A request, whole: what `roi show` and the request screen read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiRequest {
+    pub id: i64,
+    pub number: RequestNumber,
+    /// Every change carries the version it was read at; a stale one is a conflict.
+    pub version: i64,
+    pub facility_id: i64,
+    pub patient_id: i64,
+    pub mrn: Mrn,
+    /// `GARCIA, MARIA L`, as the chart's banner.
+    pub patient_name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub requester: Requester,
+    pub received_on: NaiveDate,
+    pub received_via: ReceivedVia,
+    pub request_type: RequestType,
+    pub purpose: String,
+    pub format: RecordFormat,
+    pub delivery: Delivery,
+    pub pages: Option<i64>,
+    pub postage_cents: Option<i64>,
+    pub clerical_minutes: Option<i64>,
+    pub scope: Scope,
+    pub legal_process: Option<LegalProcess>,
+    pub status: RequestStatus,
+    /// Why it is pended, on hold, an exception, rejected or cancelled.
+    pub status_reason: Option<String>,
+    pub assigned_to: Option<String>,
+    pub due: DueDate,
+    pub extended_due_on: Option<NaiveDate>,
+    pub extension_noticed_on: Option<NaiveDate>,
+    pub extension_reason: Option<String>,
+    pub accounting_period: Option<(NaiveDate, NaiveDate)>,
+    pub logged_by: String,
+    pub logged_at: DateTime<Utc>,
+    pub authorizations: Vec<StoredAuthorization>,
+    pub follow_ups: Vec<FollowUp>,
+    pub letters: Vec<LetterRecord>,
+    pub payments: Vec<PaymentRecord>,
+    pub disclosures: Vec<DisclosureRecord>,
+    /// Oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One versioned change of a request, decided by the desk; the store writes it, a history line and
+/// its audit event in one transaction, or refuses it with a conflict when the request is no longer
+/// at `expected_version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoiChange {
+    pub request_id: i64,
+    pub expected_version: i64,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    /// The status after the change (the same as before for a change that moves none).
+    pub status: RequestStatus,
+    /// Replaces the reason when `Some` (`Some(None)` clears it).
+    pub status_reason: Option<Option<String>>,
+    pub assigned_to: Option<Option<String>>,
+    /// A due date computed again (after a payment, an extension).
+    pub due: Option<DueDate>,
+    /// (extended due date, noticed on, reason)
+    pub extension: Option<(NaiveDate, NaiveDate, String)>,
+    pub add_authorization: Option<NewAuthorization>,
+    pub add_follow_up: Option<FollowUp>,
+    pub add_letter: Option<LetterRecord>,
+    pub add_payment: Option<PaymentRecord>,
+    pub add_disclosure: Option<DisclosureRecord>,
+    /// The history line's words.
+    pub detail: String,
+}
+
+/// Which requests a queue lists. Empty fields filter nothing; with no `statuses`, the open ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoiQueueFilter {
+    pub statuses: Vec<RequestStatus>,
+    pub request_type: Option<RequestType>,
+    /// A requester's name (or organization) starting with this.
+    pub requester: Option<String>,
+    /// Requests one clerk is assigned; `Some("")` for nobody's.
+    pub assigned_to: Option<String>,
+    /// Due on or before this date (the desk sets it: overdue = before today; due within N days).
+    pub due_by: Option<NaiveDate>,
+    pub facility_id: Option<i64>,
+    pub patient_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoiSort {
+    /// Soonest due first; undated (waiting for payment) last.
+    #[default]
+    Due,
+    Received,
+    Number,
+    Patient,
+    Requester,
+    Status,
+}
+
+/// One row of the ROI queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiQueueRow {
+    pub id: i64,
+    pub number: RequestNumber,
+    pub version: i64,
+    pub patient_name: String,
+    pub mrn: Mrn,
+    pub requester: String,
+    pub request_type: RequestType,
+    pub status: RequestStatus,
+    pub received_on: NaiveDate,
+    pub due_on: Option<NaiveDate>,
+    pub due_rule: String,
+    pub assigned_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiQueuePage {
+    pub rows: Vec<RoiQueueRow>,
+    /// Every row the filter matches, not only the page's.
+    pub total: i64,
+}
+
+/// A letter template as a Director saved it; letters record the version they used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterTemplate {
+    pub kind: LetterKind,
+    pub version: i64,
+    pub text: String,
+    pub saved_by: String,
+    pub saved_at: DateTime<Utc>,
+}
