@@ -114,4 +114,61 @@ impl App {
         self.refreshing_chart = Some(id);
         vec![Command::OpenChart { id, patient_id, encounter_id: None }]
     }
+
+    pub(super) fn on_chart_loaded(
+        &mut self,
+        id: RequestId,
+        encounter_id: Option<i64>,
+        result: Result<Box<Chart>, String>,
+    ) -> Vec<Command> {
+        if self.pending_chart != Some(id) {
+            self.dirty = false;
+            return Vec::new();
+        }
+        self.pending_chart = None;
+        let refresh = self.refreshing_chart.take() == Some(id);
+        match result {
+            Ok(chart) => match self.chart.as_mut() {
+                Some(open) if refresh && open.chart.patient.patient_id == chart.patient.patient_id => {
+                    self.dirty = open.refresh(*chart);
+                }
+                _ => {
+                    self.chart = Some(ChartState::new(*chart, encounter_id));
+                    self.screen = Screen::Chart;
+                }
+            },
+            Err(e) => self.toast = Some(e),
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_chart_action(&mut self, action: Action) -> Vec<Command> {
+        let Some(chart) = self.chart.as_mut() else {
+            self.screen = Screen::Lookup;
+            return Vec::new();
+        };
+        match action {
+            Action::Back => {
+                if !chart.close_document() {
+                    self.screen = self.chart_return;
+                }
+            }
+            Action::NextSection => chart.next_section(1),
+            Action::PrevSection => chart.next_section(-1),
+            Action::NextRow => chart.move_selection(1),
+            Action::PrevRow => chart.move_selection(-1),
+            Action::NextPage => chart.move_selection(10),
+            Action::PrevPage => chart.move_selection(-10),
+            Action::FirstRow => chart.move_selection(isize::MIN / 2),
+            Action::LastRow => chart.move_selection(isize::MAX / 2),
+            Action::OpenSelected => chart.open_selected(),
+            Action::ToggleSelect
+            | Action::CompleteItems
+            | Action::CommentItems
+            | Action::ReassignItems
+            | Action::PauseItems => return self.on_chart_work(action),
+            _ => self.dirty = false,
+        }
+        Vec::new()
+    }
 }
