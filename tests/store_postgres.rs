@@ -608,3 +608,16 @@ fn the_change_feed_listens_again_when_the_server_ends_its_session() {
     store.set_user_roles("mlee", vec![Role::Coder], common::event("user")).unwrap();
     assert_eq!(moved_past(&store, &since).moved_since(&since), Topics::from(Topic::Users));
 }
+
+#[test]
+fn the_deficiency_queue_is_vacuumed_before_dead_rows_pile_up_at_its_head() {
+    if !pg::available() {
+        return;
+    }
+    let (database, _store) = migrated();
+    let options = pg::exec(&database, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'deficiency'")
+        .unwrap()
+        .join("");
+    // PostgreSQL's default waits for a fifth of the table to change.
+    assert!(options.contains("autovacuum_vacuum_scale_factor=0.01"), "{options}");
+}

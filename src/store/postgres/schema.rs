@@ -638,7 +638,15 @@ CREATE TABLE deficiency_change (
 /// The birth-date index carries the row's id, as SQLite's carries its rowid: a birth-date search
 /// then ranks from the index alone (an index-only scan) instead of fetching each row from the
 /// table (`EXPLAIN ANALYZE` of the date statement at 1M: 0.67 ms → 0.11 ms).
+///
+/// And the work queues are vacuumed after 1% of their rows changed, not PostgreSQL's 20%: clerks
+/// work a queue from its oldest end, so every completion leaves a dead entry at the head of the
+/// index each page walks first. At 1M, after some ten thousand changes not yet vacuumed, the
+/// first page of the deficiency queue read 915 buffers for 54 rows (3.7 ms p50); vacuumed, 59
+/// (0.2 ms).
 const MIGRATION_4: &str = r#"
 DROP INDEX IF EXISTS patient_dob_name;
 CREATE INDEX patient_dob_name ON patient (birth_date, family_key, given_key, family_phon, given_phon) INCLUDE (id);
+ALTER TABLE deficiency SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 500,
+                            autovacuum_analyze_scale_factor = 0.02);
 "#;
