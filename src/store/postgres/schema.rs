@@ -85,6 +85,13 @@ pub(crate) async fn version_of(client: &impl deadpool_postgres::GenericClient) -
 /// lock; returns the version it is at. A newer schema is refused; a database holding tables of its
 /// own but no chartroom schema is not taken over.
 pub(crate) async fn migrate(tx: &Transaction<'_>) -> PgResult<i64> {
+    Ok(migrate_from(tx).await?.1)
+}
+
+/// [`migrate`], saying also the version found once the lock was held: 0 when this call made the
+/// schema, so that of two workstations starting on one empty database at once only the one that
+/// made it goes on to name the founder and fill the demo.
+pub(crate) async fn migrate_from(tx: &Transaction<'_>) -> PgResult<(i64, i64)> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
     let found = version_of(tx).await?;
     let known = current_version();
@@ -124,7 +131,7 @@ pub(crate) async fn migrate(tx: &Transaction<'_>) -> PgResult<i64> {
     seed_deficiency_types(tx).await?;
     // An interrupted bulk load may have left indexes missing; building them is idempotent.
     ensure_indexes(tx).await?;
-    Ok(known)
+    Ok((found, known))
 }
 
 /// Seeds the deficiency-type catalog when it is empty (a new store), as the SQLite store does.
