@@ -2,6 +2,7 @@
 //! rules — clocks, the authorization checklist, the status machine. Pure: dates are passed in.
 
 pub mod calendar;
+pub mod checklist;
 pub mod clocks;
 pub mod model;
 
