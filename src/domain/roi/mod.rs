@@ -5,5 +5,6 @@ pub mod calendar;
 pub mod checklist;
 pub mod clocks;
 pub mod model;
+pub mod status;
 
 pub use model::*;
