@@ -307,6 +307,9 @@ pub struct Scope {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationForm {
     pub kind: Option<AuthorizationKind>,
+    /// The patient as the paper names them: a Part 2 consent must (42 CFR 2.31(a)(1)).
+    #[serde(default)]
+    pub patient_name: String,
     pub signed_on: Option<NaiveDate>,
     pub signer: String,
     /// `self`, or the personal representative's relationship and authority.
