@@ -641,9 +641,10 @@ fn the_deficiency_queue_is_vacuumed_before_dead_rows_pile_up_at_its_head() {
         return;
     }
     let (database, _store) = migrated();
-    let options = pg::exec(&database, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'deficiency'")
-        .unwrap()
-        .join("");
+    let options =
+        pg::exec(&database, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'deficiency'")
+            .unwrap()
+            .join("");
     // PostgreSQL's default waits for a fifth of the table to change.
     assert!(options.contains("autovacuum_vacuum_scale_factor=0.01"), "{options}");
 }
