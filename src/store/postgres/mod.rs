@@ -193,6 +193,12 @@ impl PgStore {
         self.write((), |tx, ()| Box::pin(schema::migrate(tx)))
     }
 
+    /// Makes the schema in an empty database; true when this call made it, false when another
+    /// program made it first (it waited on the migration lock, then found the work done).
+    pub fn create_schema(&self) -> StoreResult<bool> {
+        self.write((), |tx, ()| Box::pin(async move { Ok(schema::migrate_from(tx).await?.0 == 0) }))
+    }
+
     /// The schema version the database holds: 0 for one chartroom has never migrated.
     pub fn schema_version(&self) -> StoreResult<i64> {
         self.read((), |c, ()| Box::pin(schema::version_of(c)))
