@@ -831,3 +831,61 @@ fn two_clerks_changing_one_request_at_once_one_wins_and_the_other_writes_nothing
         assert_eq!(super::details_since(&*f.store, &before), winners, "one audit event a round: the winner's");
     });
 }
+
+#[test]
+fn a_patient_renamed_by_an_import_sorts_by_the_new_name() {
+    use chartroom::domain::names::PersonName;
+    use chartroom::domain::patient::{NameKeys, Sex};
+    use chartroom::store::imports::{ImportBatch, ImportedPatient};
+    each_backend(|f| {
+        let store = &*f.store;
+        let import = |family: &str| {
+            let name = PersonName::new(family, "Anna", "");
+            ImportBatch {
+                system: "synthea".into(),
+                export: "fhir".into(),
+                facility_code: "RGH".into(),
+                patients: vec![ImportedPatient {
+                    source_id: "pat-roi".into(),
+                    keys: NameKeys::of(&name),
+                    name,
+                    sex: Sex::Female,
+                    birth_date: NaiveDate::from_ymd_opt(1970, 5, 6).unwrap(),
+                    ssn_last4: None,
+                    ssn_hash: None,
+                    deceased_on: None,
+                    address: String::new(),
+                }],
+                audit: Some(noted("import", family)),
+                ..Default::default()
+            }
+        };
+        store.apply_import(import("Aaberg")).unwrap();
+        let anna = store.search_patients(&super::name("AABERG", "ANNA"), Page::first(5)).unwrap().rows[0].clone();
+        let baker = store.add_requester(attorney(), noted("requester", "")).unwrap();
+        let mut hers = request(store, "RGH", GARCIA, RequesterRef::Existing(baker.id), day(3, 3));
+        hers.patient_id = anna.patient_id;
+        let hers = log(store, hers);
+        let garcias = log(store, request(store, "RGH", GARCIA, RequesterRef::Existing(baker.id), day(3, 3)));
+        let by_patient = || {
+            let page = store.roi_queue_page(&RoiQueueFilter::default(), RoiSort::Patient, Page::first(10)).unwrap();
+            page.rows.into_iter().map(|r| (r.number.to_string(), r.patient_name)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            by_patient(),
+            [
+                (hers.number.to_string(), "AABERG, ANNA".to_string()),
+                (garcias.number.to_string(), "GARCIA, MARIA L".into())
+            ]
+        );
+        store.apply_import(import("Zysk")).unwrap();
+        assert_eq!(
+            by_patient(),
+            [
+                (garcias.number.to_string(), "GARCIA, MARIA L".to_string()),
+                (hers.number.to_string(), "ZYSK, ANNA".into())
+            ],
+            "the request sorts under the name the patient has now"
+        );
+    });
+}
