@@ -11,6 +11,7 @@
 mod clinical;
 mod names;
 mod rng;
+pub mod roi;
 
 use crate::desk::{Desk, DeskError};
 use crate::domain::chart::{FacilityKind, NewFacility};
@@ -167,8 +168,10 @@ pub fn populate(
     // The demo already analysed its discharges: the nightly run starts from today.
     let yesterday = options.today - chrono::Duration::days(1);
     desk.set_nightly_through(yesterday, format!("demo hospital: discharges analysed through {yesterday}"))?;
+    // The ROI desk's address book and requests, on the patients just written.
+    let requests = roi::populate(desk, options, &clinical::mrn_for, &mut |_, _| {})?;
     let summary = format!(
-        "demo hospital: patients={} encounters={} documents={} deficiencies={} seed={}",
+        "demo hospital: patients={} encounters={} documents={} deficiencies={} requests={requests} seed={}",
         counts.patients, counts.encounters, counts.documents, counts.deficiencies, options.seed
     );
     // How far the demo numbered each kind's accounts, so that imports number on from there.
