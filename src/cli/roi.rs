@@ -798,7 +798,7 @@ fn show_text(r: &RoiRequest, today: NaiveDate) -> String {
     );
     let requester = &r.requester;
     let mut who = format!("{} ({})", clean(&requester.name), requester.kind.title());
-    if !requester.organization.trim().is_empty() {
+    if !requester.organization.trim().is_empty() && requester.organization.trim() != requester.name.trim() {
         let _ = write!(who, ", {}", clean(&requester.organization));
     }
     line(&mut out, "Requester", who);

@@ -206,6 +206,9 @@ const BOOK: &[(RequesterKind, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Given names of the parents and guardians who ask for a patient's records.
+const REPRESENTATIVES: &[&str] = &["ROSA", "JAMES", "LINDA", "DAVID", "MARIA", "ROBERT", "ANH", "FATIMA"];
+
 const STREETS: &[&str] = &["Oak", "Main", "Cedar", "River", "Mission", "Hudson", "Pecan", "Elm", "Bluebonnet", "Lake"];
 
 /// An address-book entry as written: its id and where it works.
@@ -366,7 +369,9 @@ impl Plan<'_> {
                 // The patient asks, or (one in six) a parent or guardian for them.
                 let kind = if rng.chance(0.15) { RequesterKind::PersonalRep } else { RequesterKind::Patient };
                 let name = match kind {
-                    RequesterKind::PersonalRep => format!("{}, GUARDIAN", patient.family.to_uppercase()),
+                    RequesterKind::PersonalRep => {
+                        format!("{}, {}", patient.family.to_uppercase(), rng.pick(REPRESENTATIVES))
+                    }
                     _ => patient.display_name(),
                 };
                 let address = format!(
@@ -396,14 +401,19 @@ impl Plan<'_> {
             }
         };
 
-        // Most requests are recent and open; older ones mostly finished, some still open (overdue).
+        // Most requests are recent and open; older ones mostly finished, a few still open and
+        // overdue — as on a desk that keeps up, mostly.
         let age = match rng.below(100) {
-            0..60 => rng.below(41) as i64,
-            60..85 => 41 + rng.below(50) as i64,
+            0..65 => rng.below(41) as i64,
+            65..85 => 41 + rng.below(50) as i64,
             _ => 91 + rng.below(60) as i64,
         };
         let received_on = today - Duration::days(age);
-        let finished = age > 45 && rng.chance(0.78);
+        let finished = match age {
+            ..=10 => false,
+            11..=30 => rng.chance(0.25),
+            _ => rng.chance(0.93),
+        };
         let mut status = if finished {
             match rng.below(100) {
                 0..45 => RequestStatus::Closed,
