@@ -294,3 +294,189 @@ fn a_value_postgresql_cannot_take_fails_the_copy_with_the_servers_reason() {
     assert!(!err.contains("side of the copy stopped"), "{err}");
     assert!(err.contains("must not be used: drop it"), "{err}");
 }
+
+#[test]
+fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were() {
+    use chartroom::domain::audit::{AuditAction, NewAuditEvent};
+    use chartroom::domain::mrn::Mrn;
+    use chartroom::domain::roi::{
+        AuthorizationForm, ChecklistItem, Delivery, LegalBasis, LegalProcess, LegalProcessKind, LetterKind,
+        NewRequester, ReceivedVia, RecordFormat, RequestStatus, RequestType, RequesterKind, Scope,
+    };
+    use chartroom::store::roi::{
+        ClockRecord, DisclosureRecord, DueDate, FollowUp, LetterRecord, NewAuthorization, NewRoiRequest, PaymentRecord,
+        RequesterRef, RoiChange, RoiQueueFilter, RoiSort,
+    };
+    use chrono::{NaiveDate, TimeZone, Utc};
+    if !pg::available() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let data_dir = demo_store(scratch.path(), 10);
+    let store_file = data_dir.join("chartroom.db");
+    let at = Utc.with_ymd_and_hms(2025, 3, 3, 15, 0, 0).unwrap();
+    let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+    let event = || NewAuditEvent {
+        at,
+        username: "dhim".into(),
+        source: "local".into(),
+        action: AuditAction::Create,
+        entity: "roi_request".into(),
+        entity_id: None,
+        patient_id: None,
+        provider_id: None,
+        detail: String::new(),
+    };
+    let lite = SqliteStore::open(&store_file).unwrap();
+    let garcia = lite.patient_by_mrn(&Mrn::parse("204511").unwrap()).unwrap().expect("the demo's GARCIA").patient_id;
+    let rgh = lite.list_facilities().unwrap().into_iter().find(|f| f.code == "RGH").unwrap().id;
+    let new = |requester, status| NewRoiRequest {
+        facility_id: rgh,
+        patient_id: garcia,
+        requester,
+        received_on: day(3, 3),
+        received_via: ReceivedVia::Fax,
+        request_type: RequestType::Subpoena,
+        purpose: "Litigation".into(),
+        format: RecordFormat::Paper,
+        delivery: Delivery::Mail,
+        pages: Some(12),
+        postage_cents: Some(275),
+        clerical_minutes: None,
+        scope: Scope { entire_record: false, from: Some(day(1, 1)), to: None, document_types: vec!["DS".into()] },
+        authorization: Some(NewAuthorization {
+            form: AuthorizationForm { signature: true, signer: "Maria Garcia".into(), ..Default::default() },
+            received_on: day(3, 3),
+            checklist: vec![ChecklistItem {
+                element: "core.expiration".into(),
+                passed: false,
+                reason: "no expiration date or event".into(),
+            }],
+        }),
+        legal_process: Some(LegalProcess {
+            kind: LegalProcessKind::Subpoena,
+            criminal: true,
+            served_on: day(3, 1),
+            court: "Travis County".into(),
+            case_number: "D-1-25".into(),
+        }),
+        status,
+        status_reason: Some("Deficient authorization".into()),
+        assigned_to: Some("jdoe".into()),
+        due: DueDate {
+            due_on: None,
+            due_rule: "waiting for payment".into(),
+            clocks: vec![ClockRecord {
+                code: "CA-123110".into(),
+                rule: "CA HSC 123110: 15 days after payment".into(),
+                due_on: None,
+                waits_for: Some("payment".into()),
+            }],
+        },
+        logged_by: "jdoe".into(),
+        logged_at: at,
+        accounting_period: Some((day(1, 1), day(3, 3))),
+    };
+    let attorney = NewRequester {
+        kind: RequesterKind::Attorney,
+        name: "Baker & Lowe LLP".into(),
+        organization: "Baker Group".into(),
+        address: "1 Main St\nAustin".into(),
+        phone: String::new(),
+        fax: "512-555-0101".into(),
+        email: String::new(),
+    };
+    let pended = lite.log_roi_request(new(RequesterRef::New(attorney), RequestStatus::Pended), event()).unwrap();
+    let other = lite
+        .log_roi_request(new(RequesterRef::Existing(pended.requester.id), RequestStatus::Validating), event())
+        .unwrap();
+    let released = lite
+        .apply_roi_change(
+            RoiChange {
+                request_id: other.id,
+                expected_version: other.version,
+                at,
+                by: "jdoe".into(),
+                status: RequestStatus::Released,
+                status_reason: Some(None),
+                assigned_to: None,
+                due: None,
+                extension: Some((day(4, 30), day(3, 20), "off-site storage".into())),
+                add_authorization: None,
+                add_follow_up: Some(FollowUp {
+                    received_on: day(3, 17),
+                    received_via: ReceivedVia::Fax,
+                    note: "re-faxed".into(),
+                    by: "jdoe".into(),
+                    at,
+                }),
+                add_letter: Some(LetterRecord {
+                    kind: LetterKind::ExtensionNotice,
+                    template_version: 1,
+                    text: "We need more time:\tthe records are off site.".into(),
+                    by: "jdoe".into(),
+                    at,
+                }),
+                add_payment: Some(PaymentRecord { paid_on: day(3, 10), amount_cents: 650, by: "jdoe".into(), at }),
+                add_disclosure: Some(DisclosureRecord {
+                    disclosed_on: day(3, 21),
+                    recipient: "Baker & Lowe LLP".into(),
+                    description: "Discharge summaries".into(),
+                    purpose: "Litigation".into(),
+                    legal_basis: LegalBasis::Judicial,
+                    accountable: true,
+                    pages: 12,
+                    by: "jdoe".into(),
+                }),
+                detail: "Released".into(),
+            },
+            event(),
+        )
+        .unwrap();
+    lite.save_letter_template(LetterKind::Denial, "No.", "dhim", at, event()).unwrap();
+    lite.save_letter_template(LetterKind::Denial, "We cannot.", "dhim", at, event()).unwrap();
+    lite.save_draft("jdoe", "roi_intake", "{\"mrn\":\"204511\"}", at).unwrap();
+    drop(lite);
+
+    let database = pg::fresh_database();
+    let copy =
+        chartroom(&data_dir, &["copy", "--from", &format!("sqlite:{}", store_file.display()), "--to", &database.url]);
+    assert!(copy.status.success(), "{}", text(&copy.stderr));
+    let out = text(&copy.stdout);
+    for table in ["requester", "roi_request", "roi_history", "roi_letter", "letter_template", "draft", "roi_sequence"] {
+        assert!(
+            out.lines().any(|l| l.split_whitespace().next() == Some(table)),
+            "the count check lists {table}: {out}"
+        );
+    }
+
+    let lite: Arc<dyn Store> = Arc::new(SqliteStore::open(&store_file).unwrap());
+    let post: Arc<dyn Store> = Arc::new(PgStore::connect(database.config.clone()).unwrap());
+    for request in [&pended, &released] {
+        let there = post.roi_request(&request.number).unwrap();
+        assert_eq!(there.as_ref(), Some(request), "{} whole", request.number);
+    }
+    let everything = RoiQueueFilter { statuses: RequestStatus::ALL.to_vec(), ..Default::default() };
+    for sort in [RoiSort::Due, RoiSort::Number, RoiSort::Patient, RoiSort::Requester, RoiSort::Status] {
+        assert_eq!(
+            post.roi_queue_page(&everything, sort, Page::first(50)).unwrap(),
+            lite.roi_queue_page(&everything, sort, Page::first(50)).unwrap(),
+            "{sort:?}"
+        );
+    }
+    assert_eq!(post.search_requesters("baker g", 5).unwrap(), lite.search_requesters("baker g", 5).unwrap());
+    assert_eq!(post.letter_template_history(LetterKind::Denial).unwrap().len(), 2);
+    assert_eq!(post.letter_templates().unwrap(), lite.letter_templates().unwrap());
+    assert_eq!(post.draft("jdoe", "roi_intake").unwrap(), lite.draft("jdoe", "roi_intake").unwrap());
+    assert_eq!(post.load_chart(garcia).unwrap(), lite.load_chart(garcia).unwrap(), "the Releases tab too");
+
+    // The next request at RGH takes the next number on both, and a new row's id follows the copied.
+    let next_there =
+        post.log_roi_request(new(RequesterRef::Existing(pended.requester.id), RequestStatus::Logged), event());
+    let next_here =
+        lite.log_roi_request(new(RequesterRef::Existing(pended.requester.id), RequestStatus::Logged), event());
+    let (next_there, next_here) = (next_there.unwrap(), next_here.unwrap());
+    assert_eq!(next_there.number, next_here.number);
+    assert_eq!(next_there.number.seq, released.number.seq + 1);
+    assert_eq!(next_there.id, next_here.id);
+}

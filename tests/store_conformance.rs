@@ -27,6 +27,8 @@ mod nightly;
 mod races;
 #[path = "store_conformance/records.rs"]
 mod records;
+#[path = "store_conformance/roi.rs"]
+mod roi;
 
 /// Runs `test` on the scenario hospital (`common::populate`) in every backend.
 fn each_backend(test: impl Fn(&common::Fixture)) {

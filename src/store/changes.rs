@@ -17,10 +17,13 @@ pub enum Topic {
     Physicians,
     /// Users, their roles, and the facilities the header names.
     Users,
+    /// Release-of-information requests and what is added to them (authorizations, follow-ups,
+    /// letters, payments, releases): the ROI queue's rows, a request, a chart's Releases tab.
+    Requests,
 }
 
 impl Topic {
-    pub const ALL: [Self; 3] = [Self::Deficiencies, Self::Physicians, Self::Users];
+    pub const ALL: [Self; 4] = [Self::Deficiencies, Self::Physicians, Self::Users, Self::Requests];
 
     /// The name the store keeps the topic's counter under (and PostgreSQL's notifications carry).
     pub fn code(self) -> &'static str {
@@ -28,6 +31,7 @@ impl Topic {
             Self::Deficiencies => "deficiencies",
             Self::Physicians => "physicians",
             Self::Users => "users",
+            Self::Requests => "requests",
         }
     }
 
@@ -125,9 +129,19 @@ mod tests {
 
     #[test]
     fn a_stamp_moved_on_the_topics_whose_counters_differ() {
-        let before = ChangeStamp::new([(Topic::Deficiencies, 4), (Topic::Physicians, 1), (Topic::Users, 9)]);
-        let after = ChangeStamp::new([(Topic::Deficiencies, 6), (Topic::Physicians, 1), (Topic::Users, 9)]);
-        assert_eq!(after.moved_since(&before), Topics::from(Topic::Deficiencies));
+        let before = ChangeStamp::new([
+            (Topic::Deficiencies, 4),
+            (Topic::Physicians, 1),
+            (Topic::Users, 9),
+            (Topic::Requests, 2),
+        ]);
+        let after = ChangeStamp::new([
+            (Topic::Deficiencies, 6),
+            (Topic::Physicians, 1),
+            (Topic::Users, 9),
+            (Topic::Requests, 3),
+        ]);
+        assert_eq!(after.moved_since(&before), Topics::from_iter([Topic::Deficiencies, Topic::Requests]));
         assert!(before.moved_since(&before).is_empty());
         assert_eq!(before.moved_since(&ChangeStamp::default()), Topics::all(), "from nothing known, all moved");
         assert!(ChangeStamp::default().is_unknown() && !before.is_unknown());
@@ -142,6 +156,8 @@ mod tests {
         let both: Topics = [Topic::Users, Topic::Deficiencies].into_iter().collect();
         assert_eq!(both.iter().collect::<Vec<_>>(), [Topic::Deficiencies, Topic::Users]);
         assert!(both.contains(Topic::Users) && !both.contains(Topic::Physicians));
-        assert_eq!(both.union(Topic::Physicians.into()), Topics::all());
+        let three = both.union(Topic::Physicians.into());
+        assert_ne!(three, Topics::all(), "requests are a topic of their own");
+        assert_eq!(three.union(Topic::Requests.into()), Topics::all());
     }
 }

@@ -20,6 +20,7 @@ use crate::domain::completion::ItemState;
 use crate::domain::deficiency::DeficiencyPolicy;
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::PatientRow;
+use crate::domain::roi::{LetterKind, NewRequester, RequestNumber, Requester};
 use crate::domain::role::Role;
 pub use changes::{ChangeStamp, Topic, Topics};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -30,6 +31,9 @@ pub use deficiencies::{
     QueueVocabulary, Reinstatement, SkippedItem,
 };
 pub use records::RecordBatch;
+pub use roi::{
+    LetterTemplate, NewRoiRequest, RoiChange, RoiQueueFilter, RoiQueuePage, RoiQueueRow, RoiRequest, RoiSort,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -358,6 +362,60 @@ pub trait Store: Send + Sync {
     /// process is gone), so that the day can be run again. `NotFound`, and nothing written, unless
     /// that claim is the one held for the day and not finished.
     fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()>;
+
+    // ---- Release of information --------------------------------------------------------------
+
+    /// Adds a requester to the address book.
+    fn add_requester(&self, requester: NewRequester, audit: NewAuditEvent) -> StoreResult<Requester>;
+    /// Requesters whose name or organization starts with `prefix`, any case (`roi::requester_key`),
+    /// by name; every requester, by name, for an empty prefix.
+    fn search_requesters(&self, prefix: &str, limit: usize) -> StoreResult<Vec<Requester>>;
+    fn requester(&self, id: i64) -> StoreResult<Option<Requester>>;
+    /// Logs a request and issues its number, the next of its facility's sequence, in the same
+    /// transaction (two clerks logging at once never share one); writes its requester when new,
+    /// its authorization with the checklist as run, history line version 1 and the audit event
+    /// (whose `entity_id` becomes the number and `patient_id` the request's patient when unset).
+    fn log_roi_request(&self, request: NewRoiRequest, audit: NewAuditEvent) -> StoreResult<RoiRequest>;
+    /// Logs many requests in one transaction with one audit event (the demo's bulk path); each is
+    /// numbered as [`Store::log_roi_request`] numbers them. Returns how many were written.
+    fn insert_roi_batch(&self, requests: Vec<NewRoiRequest>, audit: NewAuditEvent) -> StoreResult<usize>;
+    /// A request, whole, by its number.
+    fn roi_request(&self, number: &RequestNumber) -> StoreResult<Option<RoiRequest>>;
+    fn roi_request_by_id(&self, id: i64) -> StoreResult<Option<RoiRequest>>;
+    /// Writes one change of a request decided by the desk, only at the version the desk read:
+    /// its fields, the rows it adds (a disclosure is written to the patient's `disclosure` rows),
+    /// a history line at the next version, and the audit event, in one transaction. `Conflict`,
+    /// and nothing written, when the request moved meanwhile; `NotFound` when there is none.
+    fn apply_roi_change(&self, change: RoiChange, audit: NewAuditEvent) -> StoreResult<RoiRequest>;
+    /// A page of the ROI queue, with how many requests the filter matches in all.
+    fn roi_queue_page(&self, filter: &RoiQueueFilter, sort: RoiSort, page: Page) -> StoreResult<RoiQueuePage>;
+    /// The open requests the filter matches, counted by received date, oldest first (the desk's
+    /// aging buckets).
+    fn roi_open_ages(&self, filter: &RoiQueueFilter) -> StoreResult<Vec<(NaiveDate, i64)>>;
+    /// A patient's requests, newest received first, whatever their status.
+    fn roi_requests_for_patient(&self, patient_id: i64, limit: usize) -> StoreResult<Vec<RoiQueueRow>>;
+    /// A patient's open requests from one requester, oldest received first (intake's duplicate check).
+    fn roi_open_for_requester(&self, patient_id: i64, requester_id: i64) -> StoreResult<Vec<RoiQueueRow>>;
+    /// The current version of each letter template saved, in `LetterKind::ALL`'s order.
+    fn letter_templates(&self) -> StoreResult<Vec<LetterTemplate>>;
+    /// Every version of one kind's template, oldest first.
+    fn letter_template_history(&self, kind: LetterKind) -> StoreResult<Vec<LetterTemplate>>;
+    /// Saves a new version of a template (the next after the kind's last); the old ones are kept,
+    /// since letters name the version they used.
+    fn save_letter_template(
+        &self,
+        kind: LetterKind,
+        text: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<LetterTemplate>;
+    /// Keeps a clerk's half-filled form of `kind`, replacing the one kept before. Drafts hold PHI,
+    /// so they live in the store, not in a file.
+    fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The form kept, and when it was saved.
+    fn draft(&self, username: &str, kind: &str) -> StoreResult<Option<(String, DateTime<Utc>)>>;
+    fn discard_draft(&self, username: &str, kind: &str) -> StoreResult<()>;
 
     // ---- the change feed -------------------------------------------------------------------
 

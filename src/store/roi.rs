@@ -256,3 +256,110 @@ pub struct LetterTemplate {
     pub saved_by: String,
     pub saved_at: DateTime<Utc>,
 }
+
+/// The key a requester is found by as a clerk types: upper case, runs of spaces made one. Both
+/// backends keep it beside the name, so that a case-insensitive prefix is an index range.
+pub fn requester_key(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
+}
+
+/// The least string above every string that starts with `prefix` (`BAKER` → `BAKES`), so that
+/// `key >= prefix AND key < end` is a prefix match on a B-tree of byte-ordered text (SQLite's and
+/// PostgreSQL's `COLLATE "C"`: UTF-8 orders as code points do). None when no string is above them
+/// all (an empty prefix, or one of only the last code point).
+pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value, skipping the surrogate gap.
+        let next = match last as u32 {
+            0xD7FF => Some('\u{E000}'),
+            n => char::from_u32(n + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Where a status stands in a request's life, as the store keeps it beside the code: the queue's
+/// status sort walks an index in this order, and every open status is below
+/// [`OPEN_STAGES_END`], so "open" is one range (and the partial indexes' predicate). Numbers are
+/// kept in stores: a status added later takes a number of its own, never one of these.
+pub(crate) fn stage(status: RequestStatus) -> i64 {
+    match status {
+        RequestStatus::Logged => 0,
+        RequestStatus::Validating => 1,
+        RequestStatus::Pended => 2,
+        RequestStatus::OnHold => 3,
+        RequestStatus::Exception => 4,
+        RequestStatus::ReadyToFulfil => 5,
+        RequestStatus::InQc => 6,
+        RequestStatus::AwaitingPayment => 7,
+        RequestStatus::ReadyToRelease => 8,
+        RequestStatus::Released => 9,
+        RequestStatus::Closed => 10,
+        RequestStatus::Rejected => 11,
+        RequestStatus::Cancelled => 12,
+    }
+}
+
+/// Every open status's stage is below this; every other's is not.
+pub(crate) const OPEN_STAGES_END: i64 = 9;
+
+/// The stages a queue filter asks for, sorted, and whether they are all open (then the open
+/// requests' partial indexes serve it). No statuses asked: the open ones.
+pub(crate) fn filter_stages(statuses: &[RequestStatus]) -> (Vec<i64>, bool) {
+    if statuses.is_empty() {
+        return (Vec::new(), true);
+    }
+    let mut stages: Vec<i64> = statuses.iter().map(|s| stage(*s)).collect();
+    stages.sort_unstable();
+    stages.dedup();
+    let open = stages.iter().all(|s| *s < OPEN_STAGES_END);
+    (stages, open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_requester_is_found_by_any_case_and_spacing() {
+        assert_eq!(requester_key("  Baker &   Lowe llp "), "BAKER & LOWE LLP");
+        assert_eq!(requester_key("Société  Générale"), "SOCIÉTÉ GÉNÉRALE");
+    }
+
+    #[test]
+    fn a_prefix_ends_at_the_next_string_of_its_length() {
+        assert_eq!(prefix_end("BAKER").as_deref(), Some("BAKES"));
+        assert_eq!(prefix_end("BAKER &").as_deref(), Some("BAKER '"));
+        assert_eq!(prefix_end("Z\u{10FFFF}").as_deref(), Some("["));
+        assert_eq!(prefix_end("\u{D7FF}").as_deref(), Some("\u{E000}"));
+        assert_eq!(prefix_end(""), None);
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+        // Byte order agrees: every key starting with the prefix is below the end, the end above.
+        for key in ["BAKER", "BAKER & LOWE", "BAKER\u{10FFFF}"] {
+            assert!(key >= "BAKER" && key < prefix_end("BAKER").unwrap().as_str(), "{key}");
+        }
+        assert!("BAKES" >= prefix_end("BAKER").unwrap().as_str());
+    }
+
+    #[test]
+    fn the_open_statuses_are_the_stages_below_the_end_and_each_stage_is_one_status() {
+        for status in RequestStatus::ALL {
+            assert_eq!(stage(*status) < OPEN_STAGES_END, status.is_open(), "{status:?}");
+        }
+        let mut stages: Vec<i64> = RequestStatus::ALL.iter().map(|s| stage(*s)).collect();
+        stages.dedup();
+        assert_eq!(stages.len(), RequestStatus::ALL.len(), "in the life's order, none shared");
+        assert!(stages.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(filter_stages(&[]), (vec![], true));
+        assert_eq!(
+            filter_stages(&[RequestStatus::OnHold, RequestStatus::Pended, RequestStatus::Pended]),
+            (vec![2, 3], true)
+        );
+        assert_eq!(filter_stages(&[RequestStatus::Released, RequestStatus::Logged]), (vec![0, 9], false));
+    }
+}

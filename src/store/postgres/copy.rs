@@ -26,6 +26,8 @@ fn rows_of(table: &str, n: i64) -> String {
         "audit_event" => ("audit event", "audit events"),
         "encounter" => ("encounter", "encounters"),
         "facility" => ("facility", "facilities"),
+        "roi_request" => ("release-of-information request", "release-of-information requests"),
+        "requester" => ("requester", "requesters"),
         _ => return format!("{table} ({n} {})", if n == 1 { "row" } else { "rows" }),
     };
     format!("{n} {}", if n == 1 { one } else { many })

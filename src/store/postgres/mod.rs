@@ -14,6 +14,7 @@ mod deficiency;
 mod feed;
 mod import;
 mod insert;
+mod roi;
 pub mod schema;
 mod search;
 pub mod target;
@@ -804,6 +805,108 @@ impl Store for PgStore {
 
     fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()> {
         self.write(audit, move |tx, audit| Box::pin(deficiency::release_nightly(tx, run_on, started_at, audit)))
+    }
+
+    // ---- release of information: built in roi.rs ----------------------------------------------
+
+    fn add_requester(
+        &self,
+        requester: crate::domain::roi::NewRequester,
+        audit: NewAuditEvent,
+    ) -> StoreResult<crate::domain::roi::Requester> {
+        self.write((requester, audit), |tx, (requester, audit)| Box::pin(roi::add_requester(tx, requester, audit)))
+    }
+
+    fn search_requesters(&self, prefix: &str, limit: usize) -> StoreResult<Vec<crate::domain::roi::Requester>> {
+        let prefix = prefix.to_string();
+        self.read(prefix, move |c, prefix| Box::pin(roi::search_requesters(c, prefix, limit)))
+    }
+
+    fn requester(&self, id: i64) -> StoreResult<Option<crate::domain::roi::Requester>> {
+        self.read((), move |c, ()| Box::pin(roi::requester(c, id)))
+    }
+
+    fn log_roi_request(&self, request: super::NewRoiRequest, audit: NewAuditEvent) -> StoreResult<super::RoiRequest> {
+        self.write((request, audit), |tx, (request, audit)| Box::pin(roi::log_request(tx, request, audit)))
+    }
+
+    fn insert_roi_batch(&self, requests: Vec<super::NewRoiRequest>, audit: NewAuditEvent) -> StoreResult<usize> {
+        self.write((requests, audit), |tx, (requests, audit)| Box::pin(roi::insert_batch(tx, requests, audit)))
+    }
+
+    fn roi_request(&self, number: &crate::domain::roi::RequestNumber) -> StoreResult<Option<super::RoiRequest>> {
+        let number = number.clone();
+        self.read(number, |c, number| Box::pin(roi::by_number(c, number)))
+    }
+
+    fn roi_request_by_id(&self, id: i64) -> StoreResult<Option<super::RoiRequest>> {
+        self.read((), move |c, ()| Box::pin(roi::load(c, id)))
+    }
+
+    fn apply_roi_change(&self, change: super::RoiChange, audit: NewAuditEvent) -> StoreResult<super::RoiRequest> {
+        self.write((change, audit), |tx, (change, audit)| Box::pin(roi::apply_change(tx, change, audit)))
+    }
+
+    fn roi_queue_page(
+        &self,
+        filter: &super::RoiQueueFilter,
+        sort: super::RoiSort,
+        page: Page,
+    ) -> StoreResult<super::RoiQueuePage> {
+        let filter = filter.clone();
+        self.read(filter, move |c, filter| Box::pin(roi::queue_page(c, filter, sort, page)))
+    }
+
+    fn roi_open_ages(&self, filter: &super::RoiQueueFilter) -> StoreResult<Vec<(NaiveDate, i64)>> {
+        let filter = filter.clone();
+        self.read(filter, |c, filter| Box::pin(roi::open_ages(c, filter)))
+    }
+
+    fn roi_requests_for_patient(&self, patient_id: i64, limit: usize) -> StoreResult<Vec<super::RoiQueueRow>> {
+        self.read((), move |c, ()| Box::pin(roi::for_patient(c, patient_id, limit)))
+    }
+
+    fn roi_open_for_requester(&self, patient_id: i64, requester_id: i64) -> StoreResult<Vec<super::RoiQueueRow>> {
+        self.read((), move |c, ()| Box::pin(roi::open_for_requester(c, patient_id, requester_id)))
+    }
+
+    fn letter_templates(&self) -> StoreResult<Vec<super::LetterTemplate>> {
+        self.read((), |c, ()| Box::pin(roi::templates(c)))
+    }
+
+    fn letter_template_history(&self, kind: crate::domain::roi::LetterKind) -> StoreResult<Vec<super::LetterTemplate>> {
+        self.read((), move |c, ()| Box::pin(roi::template_history(c, kind)))
+    }
+
+    fn save_letter_template(
+        &self,
+        kind: crate::domain::roi::LetterKind,
+        text: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<super::LetterTemplate> {
+        self.write((text.to_string(), by.to_string(), audit), move |tx, (text, by, audit)| {
+            Box::pin(roi::save_template(tx, kind, text, by, at, audit))
+        })
+    }
+
+    fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        self.write((username.to_string(), kind.to_string(), body.to_string()), move |tx, (username, kind, body)| {
+            Box::pin(roi::save_draft(tx, username, kind, body, at))
+        })
+    }
+
+    fn draft(&self, username: &str, kind: &str) -> StoreResult<Option<(String, DateTime<Utc>)>> {
+        self.read((username.to_string(), kind.to_string()), |c, (username, kind)| {
+            Box::pin(roi::draft(c, username, kind))
+        })
+    }
+
+    fn discard_draft(&self, username: &str, kind: &str) -> StoreResult<()> {
+        self.write((username.to_string(), kind.to_string()), |tx, (username, kind)| {
+            Box::pin(roi::discard_draft(tx, username, kind))
+        })
     }
 
     fn wait_for_change(&self, since: &super::ChangeStamp, timeout: Duration) -> StoreResult<super::ChangeStamp> {

@@ -7,6 +7,7 @@ mod chart;
 mod deficiency;
 mod import;
 mod insert;
+mod roi;
 pub mod schema;
 mod search;
 
@@ -774,6 +775,99 @@ impl Store for SqliteStore {
 
     fn release_nightly(&self, run_on: NaiveDate, started_at: DateTime<Utc>, audit: NewAuditEvent) -> StoreResult<()> {
         self.write(move |c| deficiency::release_nightly(c, run_on, started_at, &audit))
+    }
+
+    // ---- release of information: built in roi.rs -------------------------------------------
+
+    fn add_requester(
+        &self,
+        requester: crate::domain::roi::NewRequester,
+        audit: NewAuditEvent,
+    ) -> StoreResult<crate::domain::roi::Requester> {
+        self.write(move |c| roi::add_requester(c, &requester, &audit))
+    }
+
+    fn search_requesters(&self, prefix: &str, limit: usize) -> StoreResult<Vec<crate::domain::roi::Requester>> {
+        self.read(|c| roi::search_requesters(c, prefix, limit))
+    }
+
+    fn requester(&self, id: i64) -> StoreResult<Option<crate::domain::roi::Requester>> {
+        self.read(|c| roi::requester(c, id))
+    }
+
+    fn log_roi_request(&self, request: super::NewRoiRequest, audit: NewAuditEvent) -> StoreResult<super::RoiRequest> {
+        self.write(move |c| roi::log_request(c, &request, &audit))
+    }
+
+    fn insert_roi_batch(&self, requests: Vec<super::NewRoiRequest>, audit: NewAuditEvent) -> StoreResult<usize> {
+        self.write(move |c| roi::insert_batch(c, &requests, &audit))
+    }
+
+    fn roi_request(&self, number: &crate::domain::roi::RequestNumber) -> StoreResult<Option<super::RoiRequest>> {
+        self.read(|c| roi::by_number(c, number))
+    }
+
+    fn roi_request_by_id(&self, id: i64) -> StoreResult<Option<super::RoiRequest>> {
+        self.read(|c| roi::load(c, id))
+    }
+
+    fn apply_roi_change(&self, change: super::RoiChange, audit: NewAuditEvent) -> StoreResult<super::RoiRequest> {
+        self.write(move |c| roi::apply_change(c, &change, &audit))
+    }
+
+    fn roi_queue_page(
+        &self,
+        filter: &super::RoiQueueFilter,
+        sort: super::RoiSort,
+        page: Page,
+    ) -> StoreResult<super::RoiQueuePage> {
+        self.read(|c| roi::queue_page(c, filter, sort, page))
+    }
+
+    fn roi_open_ages(&self, filter: &super::RoiQueueFilter) -> StoreResult<Vec<(NaiveDate, i64)>> {
+        self.read(|c| roi::open_ages(c, filter))
+    }
+
+    fn roi_requests_for_patient(&self, patient_id: i64, limit: usize) -> StoreResult<Vec<super::RoiQueueRow>> {
+        self.read(|c| roi::for_patient(c, patient_id, limit))
+    }
+
+    fn roi_open_for_requester(&self, patient_id: i64, requester_id: i64) -> StoreResult<Vec<super::RoiQueueRow>> {
+        self.read(|c| roi::open_for_requester(c, patient_id, requester_id))
+    }
+
+    fn letter_templates(&self) -> StoreResult<Vec<super::LetterTemplate>> {
+        self.read(roi::templates)
+    }
+
+    fn letter_template_history(&self, kind: crate::domain::roi::LetterKind) -> StoreResult<Vec<super::LetterTemplate>> {
+        self.read(|c| roi::template_history(c, kind))
+    }
+
+    fn save_letter_template(
+        &self,
+        kind: crate::domain::roi::LetterKind,
+        text: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<super::LetterTemplate> {
+        let (text, by) = (text.to_string(), by.to_string());
+        self.write(move |c| roi::save_template(c, kind, &text, &by, at, &audit))
+    }
+
+    fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        let (username, kind, body) = (username.to_string(), kind.to_string(), body.to_string());
+        self.write(move |c| roi::save_draft(c, &username, &kind, &body, at))
+    }
+
+    fn draft(&self, username: &str, kind: &str) -> StoreResult<Option<(String, DateTime<Utc>)>> {
+        self.read(|c| roi::draft(c, username, kind))
+    }
+
+    fn discard_draft(&self, username: &str, kind: &str) -> StoreResult<()> {
+        let (username, kind) = (username.to_string(), kind.to_string());
+        self.write(move |c| roi::discard_draft(c, &username, &kind))
     }
 
     fn wait_for_change(&self, since: &ChangeStamp, timeout: Duration) -> StoreResult<ChangeStamp> {

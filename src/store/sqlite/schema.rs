@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_11,
     MIGRATION_12,
     MIGRATION_13,
+    MIGRATION_14,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -642,4 +643,195 @@ CREATE TABLE deficiency_change (
     detail        TEXT NOT NULL,
     PRIMARY KEY (deficiency_id, version)
 ) STRICT, WITHOUT ROWID;
+"#;
+
+/// Release of information (domain.md §4.4): the requester address book, requests numbered per
+/// facility, what is added to a request (authorizations with their checklist as run, follow-ups,
+/// letters with the template version they used, payments), its history a line per version, the
+/// letter templates a Director edits, kept by version, and the forms clerks left half filled. A
+/// release is a row of `disclosure`, which now names its request and what it held, so that the
+/// chart's Releases tab and the accounting of disclosures read one table. Nothing is deleted.
+///
+/// The queue reads open requests by partial indexes, one per sort (the open ones are the stages
+/// below 9, `store::roi::stage`), each carrying the columns a filter names, so that a page and its
+/// total are read from an index. Undated requests (a clock waiting on payment) sort after every
+/// date. The patient's and the requester's name keys are kept on the request for the sorts by
+/// name, kept current by triggers when a name changes. Every change of a request bumps its version,
+/// so the request's row triggers alone move the change feed's `requests` counter.
+const MIGRATION_14: &str = r#"
+CREATE TABLE requester (
+    id               INTEGER PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    organization     TEXT NOT NULL DEFAULT '',
+    address          TEXT NOT NULL DEFAULT '',
+    phone            TEXT NOT NULL DEFAULT '',
+    fax              TEXT NOT NULL DEFAULT '',
+    email            TEXT NOT NULL DEFAULT '',
+    name_key         TEXT NOT NULL,
+    organization_key TEXT NOT NULL DEFAULT '',
+    created_at       TEXT NOT NULL,
+    version          INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX requester_name ON requester (name_key);
+CREATE INDEX requester_organization ON requester (organization_key) WHERE organization_key <> '';
+
+-- The last number issued at each facility: the row a logging transaction updates is what keeps
+-- two clerks from issuing one number twice.
+CREATE TABLE roi_sequence (
+    facility_id INTEGER PRIMARY KEY REFERENCES facility(id),
+    last        INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE roi_request (
+    id                   INTEGER PRIMARY KEY,
+    facility_id          INTEGER NOT NULL REFERENCES facility(id),
+    seq                  INTEGER NOT NULL,
+    version              INTEGER NOT NULL DEFAULT 1,
+    patient_id           INTEGER NOT NULL REFERENCES patient(id),
+    patient_key          TEXT NOT NULL,
+    requester_id         INTEGER NOT NULL REFERENCES requester(id),
+    requester_key        TEXT NOT NULL,
+    received_on          TEXT NOT NULL,
+    received_via         TEXT NOT NULL,
+    request_type         TEXT NOT NULL,
+    purpose              TEXT NOT NULL,
+    format               TEXT NOT NULL,
+    delivery             TEXT NOT NULL,
+    pages                INTEGER,
+    postage_cents        INTEGER,
+    clerical_minutes     INTEGER,
+    scope                TEXT NOT NULL,
+    legal_kind           TEXT,
+    legal_criminal       INTEGER,
+    legal_served_on      TEXT,
+    legal_court          TEXT,
+    legal_case_number    TEXT,
+    status               TEXT NOT NULL,
+    stage                INTEGER NOT NULL,
+    status_reason        TEXT,
+    assigned_to          TEXT,
+    due_on               TEXT,
+    due_rule             TEXT NOT NULL DEFAULT '',
+    clocks               TEXT NOT NULL DEFAULT '[]',
+    extended_due_on      TEXT,
+    extension_noticed_on TEXT,
+    extension_reason     TEXT,
+    accounting_from      TEXT,
+    accounting_to        TEXT,
+    logged_by            TEXT NOT NULL,
+    logged_at            TEXT NOT NULL,
+    UNIQUE (facility_id, seq)
+) STRICT;
+CREATE INDEX roi_request_open_due ON roi_request
+    (ifnull(due_on, '9999-12-31'), id, request_type, facility_id, requester_id, assigned_to, due_on, received_on)
+    WHERE stage < 9;
+CREATE INDEX roi_request_stage ON roi_request
+    (stage, ifnull(due_on, '9999-12-31'), id, request_type, facility_id, requester_id, assigned_to, due_on, received_on);
+CREATE INDEX roi_request_open_received ON roi_request
+    (received_on, id, request_type, facility_id, requester_id, assigned_to, due_on) WHERE stage < 9;
+CREATE INDEX roi_request_open_number ON roi_request (facility_id, seq) WHERE stage < 9;
+CREATE INDEX roi_request_open_patient ON roi_request (patient_key, id) WHERE stage < 9;
+CREATE INDEX roi_request_open_requester ON roi_request (requester_key, id) WHERE stage < 9;
+CREATE INDEX roi_request_assigned ON roi_request (assigned_to, ifnull(due_on, '9999-12-31'), id)
+    WHERE stage < 9 AND assigned_to IS NOT NULL;
+CREATE INDEX roi_request_patient ON roi_request (patient_id, received_on);
+CREATE INDEX roi_request_requester ON roi_request (requester_id, received_on);
+
+CREATE TABLE roi_authorization (
+    id          INTEGER PRIMARY KEY,
+    request_id  INTEGER NOT NULL REFERENCES roi_request(id),
+    kind        TEXT,
+    received_on TEXT NOT NULL,
+    form        TEXT NOT NULL,
+    checklist   TEXT NOT NULL,
+    passed      INTEGER NOT NULL,
+    by_username TEXT NOT NULL,
+    at          TEXT NOT NULL
+) STRICT;
+CREATE INDEX roi_authorization_request ON roi_authorization (request_id);
+
+CREATE TABLE roi_follow_up (
+    id           INTEGER PRIMARY KEY,
+    request_id   INTEGER NOT NULL REFERENCES roi_request(id),
+    received_on  TEXT NOT NULL,
+    received_via TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    by_username  TEXT NOT NULL,
+    at           TEXT NOT NULL
+) STRICT;
+CREATE INDEX roi_follow_up_request ON roi_follow_up (request_id);
+
+CREATE TABLE roi_letter (
+    id               INTEGER PRIMARY KEY,
+    request_id       INTEGER NOT NULL REFERENCES roi_request(id),
+    kind             TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    text             TEXT NOT NULL,
+    by_username      TEXT NOT NULL,
+    at               TEXT NOT NULL
+) STRICT;
+CREATE INDEX roi_letter_request ON roi_letter (request_id);
+
+CREATE TABLE roi_payment (
+    id           INTEGER PRIMARY KEY,
+    request_id   INTEGER NOT NULL REFERENCES roi_request(id),
+    paid_on      TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    by_username  TEXT NOT NULL,
+    at           TEXT NOT NULL
+) STRICT;
+CREATE INDEX roi_payment_request ON roi_payment (request_id);
+
+-- One line per version a request reached: no two changes can both claim to have made one.
+CREATE TABLE roi_history (
+    request_id  INTEGER NOT NULL REFERENCES roi_request(id),
+    version     INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    by_username TEXT NOT NULL,
+    from_status TEXT,
+    to_status   TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    PRIMARY KEY (request_id, version)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE letter_template (
+    kind     TEXT NOT NULL,
+    version  INTEGER NOT NULL,
+    text     TEXT NOT NULL,
+    saved_by TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    PRIMARY KEY (kind, version)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE draft (
+    username TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    body     TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    PRIMARY KEY (username, kind)
+) STRICT, WITHOUT ROWID;
+
+ALTER TABLE disclosure ADD COLUMN roi_request_id INTEGER REFERENCES roi_request(id);
+ALTER TABLE disclosure ADD COLUMN description TEXT;
+CREATE INDEX disclosure_request ON disclosure (roi_request_id) WHERE roi_request_id IS NOT NULL;
+
+INSERT INTO change_counter (topic) VALUES ('requests');
+CREATE TRIGGER roi_request_insert_changes AFTER INSERT ON roi_request
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+CREATE TRIGGER roi_request_update_changes AFTER UPDATE ON roi_request
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+CREATE TRIGGER roi_request_delete_changes AFTER DELETE ON roi_request
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+
+CREATE TRIGGER patient_name_roi_request AFTER UPDATE OF family_key, given_key ON patient
+    WHEN OLD.family_key IS NOT NEW.family_key OR OLD.given_key IS NOT NEW.given_key
+    BEGIN
+        UPDATE roi_request SET patient_key = NEW.family_key || ' ' || NEW.given_key WHERE patient_id = NEW.id;
+    END;
+CREATE TRIGGER requester_name_roi_request AFTER UPDATE OF name_key ON requester
+    WHEN OLD.name_key IS NOT NEW.name_key
+    BEGIN
+        UPDATE roi_request SET requester_key = NEW.name_key WHERE requester_id = NEW.id;
+    END;
 "#;
