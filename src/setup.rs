@@ -143,8 +143,9 @@ fn open_postgres(config: &Config, postgres: &PostgresStore, create: bool) -> Res
         if !create {
             return Err(SetupError::NoDatabaseStore(target));
         }
-        store.migrate().map_err(in_setting)?;
-        true
+        // Of two workstations starting at once, only the one whose migration made the schema
+        // names the founder and fills the demo.
+        store.create_schema().map_err(in_setting)?
     } else if found < known {
         return Err(SetupError::NeedsMigrate { target, found, known });
     } else {

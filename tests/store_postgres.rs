@@ -131,6 +131,32 @@ fn two_clerks_starting_at_once_migrate_once() {
 }
 
 #[test]
+fn of_two_workstations_starting_on_an_empty_database_one_made_it() {
+    if !pg::available() {
+        return;
+    }
+    let database = pg::fresh_database();
+    let stores: Vec<PgStore> = (0..2).map(|_| PgStore::connect(database.config.clone()).unwrap()).collect();
+    let barrier = std::sync::Barrier::new(2);
+    let made: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    store.create_schema().unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // Only the one that made it names the founder and fills the demo (setup::open_store).
+    assert_eq!(made.iter().filter(|m| **m).count(), 1, "{made:?}");
+    assert!(!stores[0].create_schema().unwrap(), "a third start finds it made");
+}
+
+#[test]
 fn a_schema_from_a_newer_chartroom_is_refused() {
     if !pg::available() {
         return;
@@ -607,4 +633,55 @@ fn the_change_feed_listens_again_when_the_server_ends_its_session() {
     // And once back, it hears the next change as it comes.
     store.set_user_roles("mlee", vec![Role::Coder], common::event("user")).unwrap();
     assert_eq!(moved_past(&store, &since).moved_since(&since), Topics::from(Topic::Users));
+}
+
+#[test]
+fn the_deficiency_queue_is_vacuumed_before_dead_rows_pile_up_at_its_head() {
+    if !pg::available() {
+        return;
+    }
+    let (database, _store) = migrated();
+    let options =
+        pg::exec(&database, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'deficiency'")
+            .unwrap()
+            .join("");
+    // PostgreSQL's default waits for a fifth of the table to change.
+    assert!(options.contains("autovacuum_vacuum_scale_factor=0.01"), "{options}");
+}
+
+#[test]
+fn a_write_held_up_by_another_programs_lock_gives_up_as_busy_within_seconds() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    store.init_setting("first", "1").unwrap();
+    // Another program (an administrator's session) holds the settings table.
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let (release_tx, release) = std::sync::mpsc::channel::<()>();
+    let config = database.config.clone();
+    let holder = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let (mut client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            let tx = client.transaction().await.unwrap();
+            tx.batch_execute("LOCK TABLE store_setting IN ACCESS EXCLUSIVE MODE").await.unwrap();
+            locked_tx.send(()).unwrap();
+            // Held until the test has its answer.
+            tokio::task::spawn_blocking(move || release.recv()).await.unwrap().unwrap();
+            tx.rollback().await.unwrap();
+        });
+    });
+    locked.recv().unwrap();
+    let started = Instant::now();
+    let err = store.put_setting("second", "2", None).unwrap_err();
+    let waited = started.elapsed();
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+    assert!(matches!(err, StoreError::Busy), "{err:?}");
+    assert!(waited < Duration::from_secs(20), "gave up within the lock timeout, not never: {waited:?}");
+    assert!(waited >= Duration::from_secs(4), "and waited its 5 s first: {waited:?}");
+    assert_eq!(store.setting("second").unwrap(), None, "nothing written");
+    store.put_setting("second", "2", None).unwrap();
 }

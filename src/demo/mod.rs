@@ -42,10 +42,13 @@ pub struct DemoOptions {
 pub enum DemoError {
     #[error(
         "this store holds patients that the demo did not make; the demo writes only into an empty or demo store \
-         (use another --data-dir)"
+         (name another: --data-dir for a store file, --store for a database)"
     )]
     RealData,
-    #[error("this store already holds a demo hospital of {0} patients; use another --data-dir for a new one")]
+    #[error(
+        "this store already holds a demo hospital of {0} patients; for a new one, name another store \
+         (--data-dir for a store file, --store for an empty database)"
+    )]
     AlreadyPopulated(i64),
     #[error("{0} patients is more than the demo makes (at most 10,000,000)")]
     TooMany(usize),

@@ -10,29 +10,9 @@ use crate::domain::roi::{
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// One clock as computed for a request, kept with it so that `roi show` and the request screen
-/// say what the desk decided and why (`CA HSC 123110: 15 days` → 2025-03-18, or waiting for
-/// payment).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClockRecord {
-    /// Stable short code: `HIPAA-30`, `TX-181.102`, `CA-123110`.
-    pub code: String,
-    /// The clerk's words: `CA HSC 123110: 15 days`.
-    pub rule: String,
-    /// The date it falls on; `None` while it waits on something (`waits_for`).
-    pub due_on: Option<NaiveDate>,
-    /// What an undated clock waits for: `payment`.
-    pub waits_for: Option<String>,
-}
-
-/// The due date the desk settled on: the earliest dated clock, with its rule; every clock kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DueDate {
-    pub due_on: Option<NaiveDate>,
-    /// The rule of the clock that set `due_on` (`TX-181.102`), or what the earliest waits for.
-    pub due_rule: String,
-    pub clocks: Vec<ClockRecord>,
-}
+/// The clocks are the domain's (`domain::roi::clocks` computes them); the store keeps them as
+/// decided.
+pub use crate::domain::roi::{ClockRecord, DueDate};
 
 /// Who asks: one already in the address book, or a new entry written with the request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,10 +6,10 @@
 //! (AS-16); the clocks count from the first receipt, the payment and the service of a subpoena only.
 
 use super::calendar::{add_business_days, add_calendar_days};
+use super::model::{ClockRecord, DueDate};
 use super::model::{RecordFormat, RequestType, RequesterKind};
 use crate::domain::chart::FacilityKind;
 use crate::domain::dates::us_date;
-use crate::store::roi::{ClockRecord, DueDate};
 use chrono::{Months, NaiveDate};
 
 /// What a clock needs to know about a request and its facility.
