@@ -648,3 +648,40 @@ fn the_deficiency_queue_is_vacuumed_before_dead_rows_pile_up_at_its_head() {
     // PostgreSQL's default waits for a fifth of the table to change.
     assert!(options.contains("autovacuum_vacuum_scale_factor=0.01"), "{options}");
 }
+
+#[test]
+fn a_write_held_up_by_another_programs_lock_gives_up_as_busy_within_seconds() {
+    if !pg::available() {
+        return;
+    }
+    let (database, store) = migrated();
+    store.init_setting("first", "1").unwrap();
+    // Another program (an administrator's session) holds the settings table.
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let (release_tx, release) = std::sync::mpsc::channel::<()>();
+    let config = database.config.clone();
+    let holder = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let (mut client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            let tx = client.transaction().await.unwrap();
+            tx.batch_execute("LOCK TABLE store_setting IN ACCESS EXCLUSIVE MODE").await.unwrap();
+            locked_tx.send(()).unwrap();
+            // Held until the test has its answer.
+            tokio::task::spawn_blocking(move || release.recv()).await.unwrap().unwrap();
+            tx.rollback().await.unwrap();
+        });
+    });
+    locked.recv().unwrap();
+    let started = Instant::now();
+    let err = store.put_setting("second", "2", None).unwrap_err();
+    let waited = started.elapsed();
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+    assert!(matches!(err, StoreError::Busy), "{err:?}");
+    assert!(waited < Duration::from_secs(20), "gave up within the lock timeout, not never: {waited:?}");
+    assert!(waited >= Duration::from_secs(4), "and waited its 5 s first: {waited:?}");
+    assert_eq!(store.setting("second").unwrap(), None, "nothing written");
+    store.put_setting("second", "2", None).unwrap();
+}

@@ -44,8 +44,14 @@ pub fn run(
         }
         Some(from) => PathBuf::from(from.strip_prefix("sqlite:").unwrap_or(from)),
     };
-    let target =
-        PgTarget::parse(&args.to).map_err(|e| CliError::new(format!("--to: {e}; or name one with --password-file")))?;
+    let target = PgTarget::parse(&args.to).map_err(|e| match args.to.trim_start().starts_with("sqlite:") {
+        true => CliError::new(
+            "--to: copy writes into a PostgreSQL database (postgres://…); a store file is copied with \
+                 `chartroom backup`"
+                .into(),
+        ),
+        false => CliError::new(format!("--to: {e}")),
+    })?;
     // The configured store's password file serves when the configured store is the one copied into.
     let password_file = args
         .password_file

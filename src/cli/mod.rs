@@ -6,6 +6,7 @@ mod bench;
 mod copy;
 mod deficiencies;
 pub mod print;
+mod roi;
 
 use crate::config::{ColorChoice, Config, Overrides};
 use crate::demo::{self, DemoOptions};
@@ -158,6 +159,17 @@ pub enum Command {
         /// Rows per transaction.
         #[arg(long, default_value_t = crate::store::copy::DEFAULT_BATCH_ROWS, value_parser = copy::batch_rows)]
         batch_rows: usize,
+    },
+    /// Release of information: log requests from a file, show, list, extend, pend, hold, reject,
+    /// cancel, assign, pay and release them (docs/roi.md).
+    Roi {
+        #[command(subcommand)]
+        action: roi::RoiCommand,
+    },
+    /// The letter templates of release of information: list, show, edit (Director of HIM).
+    Template {
+        #[command(subcommand)]
+        action: roi::TemplateCommand,
     },
     /// Measure store-level search against the store's statements run bare, on this store.
     Bench {
@@ -885,6 +897,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             if json { emit(print::to_json(&summary)) } else { emit(summary.to_string()) }
         }
         Command::Deficiencies { action } => deficiencies::run(desk, action, &mut emit),
+        Command::Roi { action } => roi::run(desk, &config.data_dir.join("letters"), action, &mut emit),
+        Command::Template { action } => roi::run_template(desk, action, &mut emit),
         Command::Policy { action } => match action {
             PolicyCommand::Show { facility, json } => {
                 let policy = match &facility {

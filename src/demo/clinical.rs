@@ -781,7 +781,7 @@ fn npi(index: usize) -> String {
 
 /// A bijection from patient index to MRNs that does not look sequential: the first nine million
 /// onto the 7-digit numbers (1,000,000–9,999,999), the rest onto 8-digit ones.
-fn mrn_for(index: usize) -> Mrn {
+pub(super) fn mrn_for(index: usize) -> Mrn {
     const SEVEN_DIGIT: u64 = 9_000_000;
     let index = index as u64;
     let scrambled = if index < SEVEN_DIGIT {

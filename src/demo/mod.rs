@@ -11,6 +11,7 @@
 mod clinical;
 mod names;
 mod rng;
+pub mod roi;
 
 use crate::desk::{Desk, DeskError};
 use crate::domain::chart::{FacilityKind, NewFacility};
@@ -41,10 +42,13 @@ pub struct DemoOptions {
 pub enum DemoError {
     #[error(
         "this store holds patients that the demo did not make; the demo writes only into an empty or demo store \
-         (use another --data-dir)"
+         (name another: --data-dir for a store file, --store for a database)"
     )]
     RealData,
-    #[error("this store already holds a demo hospital of {0} patients; use another --data-dir for a new one")]
+    #[error(
+        "this store already holds a demo hospital of {0} patients; for a new one, name another store \
+         (--data-dir for a store file, --store for an empty database)"
+    )]
     AlreadyPopulated(i64),
     #[error("{0} patients is more than the demo makes (at most 10,000,000)")]
     TooMany(usize),
@@ -167,8 +171,10 @@ pub fn populate(
     // The demo already analysed its discharges: the nightly run starts from today.
     let yesterday = options.today - chrono::Duration::days(1);
     desk.set_nightly_through(yesterday, format!("demo hospital: discharges analysed through {yesterday}"))?;
+    // The ROI desk's address book and requests, on the patients just written.
+    let requests = roi::populate(desk, options, &clinical::mrn_for, &mut |_, _| {})?;
     let summary = format!(
-        "demo hospital: patients={} encounters={} documents={} deficiencies={} seed={}",
+        "demo hospital: patients={} encounters={} documents={} deficiencies={} requests={requests} seed={}",
         counts.patients, counts.encounters, counts.documents, counts.deficiencies, options.seed
     );
     // How far the demo numbered each kind's accounts, so that imports number on from there.

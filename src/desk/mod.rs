@@ -11,6 +11,7 @@ pub mod import;
 pub mod nightly;
 pub mod queue_filter;
 pub mod records;
+pub mod roi;
 
 use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
 use crate::domain::chart::{Chart, Facility, NewFacility};

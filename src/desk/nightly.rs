@@ -482,7 +482,7 @@ impl Desk {
     }
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new().recursive(true).mode(0o770).create(dir)
 }
@@ -490,7 +490,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// Letters carry patient identifiers: the store's permissions, never world-readable. Written beside
 /// and renamed into place, so a file at the letter's name is never half a letter (a run killed
 /// mid-write leaves only a `.partial` file, which the rerun replaces).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut partial = path.as_os_str().to_owned();

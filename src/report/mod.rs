@@ -2,3 +2,4 @@
 
 pub mod letters;
 pub mod pdf;
+pub mod roi_letters;

@@ -15,8 +15,9 @@ use tokio_postgres::AsyncMessage;
 
 /// The channel the triggers notify.
 const CHANNEL: &str = "chartroom_change";
-/// The longest pause between tries to listen again while the server is away.
-const RETRY_MAX: Duration = Duration::from_secs(5);
+/// The longest pause between tries to listen again while the server is away: a try is one
+/// connection attempt, and every second it waits is a second clerks' screens look live and are not.
+const RETRY_MAX: Duration = Duration::from_secs(1);
 
 pub(super) struct Feed {
     state: Mutex<State>,
@@ -85,10 +86,15 @@ impl Feed {
 pub(super) async fn listen(config: tokio_postgres::Config, target: String, feed: Arc<Feed>) {
     let mut retry = Duration::ZERO;
     loop {
+        let began = Instant::now();
         let why = match session(&config, &feed).await {
             Ok(never) => match never {},
             Err(why) => why,
         };
+        // A session that listened a while ended by a new outage: its tries start quick again.
+        if began.elapsed() > Duration::from_secs(10) {
+            retry = Duration::ZERO;
+        }
         if retry.is_zero() {
             tracing::warn!(error = %why, "the store's change feed stopped listening; listening again");
         }

@@ -150,7 +150,11 @@ impl PgStore {
         // server) or compiling a plan (JIT) costs more than the query (a first queue page took
         // 114 ms with parallel workers, 14 ms without, at 100,000 patients). The session settings go
         // after any the URL gave, so a department's own choice is the one kept.
-        let session = "-c max_parallel_workers_per_gather=0 -c jit=off";
+        //
+        // A write that waits on another's lock (a row another clerk is saving, a table an
+        // administrator holds) gives up after 5 s and says the store is busy, as SQLite's does,
+        // instead of leaving the clerk's screen waiting with no word.
+        let session = "-c max_parallel_workers_per_gather=0 -c jit=off -c lock_timeout=5s";
         let options = match config.get_options() {
             Some(own) if !own.is_empty() => format!("{session} {own}"),
             _ => session.to_string(),
@@ -391,6 +395,13 @@ fn pool_error(e: PoolError, target: &str) -> StoreError {
 fn connect_error(e: &tokio_postgres::Error, target: &str) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let code = db.code();
+        if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION && db.message().contains("does not exist") {
+            return StoreError::Backend(format!(
+                "the database server has no such login ({target}): {}; name a role that exists with user= in \
+                 the store URL, or ask the database's owner to create it",
+                db.message()
+            ));
+        }
         if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
             return StoreError::Backend(format!(
                 "the database server refused the login ({target}): {}; check the password in ~/.pgpass, \
@@ -458,6 +469,14 @@ pub(crate) fn map_err(e: &tokio_postgres::Error) -> StoreError {
         StoreError::ReadOnly
     } else if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
         StoreError::Conflict
+    } else if *code == SqlState::LOCK_NOT_AVAILABLE {
+        StoreError::Busy
+    } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
+        StoreError::Backend(format!(
+            "the database role this store connects as may not do that ({}); the database's owner must grant \
+             it the chartroom tables (README, \"Running on PostgreSQL\")",
+            db.message()
+        ))
     } else if connection_lost(e) {
         StoreError::Unreachable(format!("the server ended the connection ({})", db.message()))
     } else {

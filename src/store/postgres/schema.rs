@@ -92,6 +92,9 @@ pub(crate) async fn migrate(tx: &Transaction<'_>) -> PgResult<i64> {
 /// schema, so that of two workstations starting on one empty database at once only the one that
 /// made it goes on to name the founder and fill the demo.
 pub(crate) async fn migrate_from(tx: &Transaction<'_>) -> PgResult<(i64, i64)> {
+    // A second workstation starting at once waits for the first's migration however long it takes
+    // (an index built again at ten million rows is minutes), not the session's 5 s lock timeout.
+    tx.batch_execute("SET LOCAL lock_timeout = 0").await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
     let found = version_of(tx).await?;
     let known = current_version();

@@ -100,19 +100,20 @@ impl App {
         vec![Command::RefreshChart { id, patient_id }]
     }
 
-    /// Loads the open chart again after work on it, keeping its section and highlight.
+    /// The chart last opened, brought up to date after work done here, keeping its section and
+    /// highlight: read now when it is in view, else when the clerk comes back to it. It is the
+    /// same look, so no view is recorded (work on another patient's items from the queue must not
+    /// write a view of the chart left open behind it).
     pub(super) fn refresh_chart(&mut self) -> Vec<Command> {
-        let Some(patient_id) = self.chart.as_ref().map(|c| c.chart.patient.patient_id) else {
-            return Vec::new();
-        };
-        if self.pending_chart.is_some() {
-            // Another chart is on its way; it will be current.
+        if self.chart.is_none() {
             return Vec::new();
         }
-        let id = self.next_request();
-        self.pending_chart = Some(id);
-        self.refreshing_chart = Some(id);
-        vec![Command::OpenChart { id, patient_id, encounter_id: None }]
+        if self.screen != Screen::Chart || self.pending_chart.is_some() {
+            // Read when next in view; or another chart is on its way, and it will be current.
+            self.chart_stale = true;
+            return Vec::new();
+        }
+        self.reread_chart()
     }
 
     pub(super) fn on_chart_loaded(

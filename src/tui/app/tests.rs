@@ -816,8 +816,9 @@ fn a_charts_deficiency_is_completed_where_it_is_shown_with_the_queues_confirmati
         charts_completed: vec![],
         reinstated: vec![],
     };
-    let commands = app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
-    let [Command::OpenChart { id, patient_id: 7, encounter_id: None }] = commands[..] else { panic!("{commands:?}") };
+    let commands = app.update(Msg::Completed { verb: "completed", result: Ok(outcome.clone()) });
+    // Read again as the same look: no second view recorded.
+    let [Command::RefreshChart { id, patient_id: 7 }] = commands[..] else { panic!("{commands:?}") };
     assert_eq!(app.toast.as_deref(), Some("1 deficiency completed"));
     let mut chart = app.chart.as_ref().unwrap().chart.clone();
     chart.deficiencies[0].status = crate::domain::chart::DeficiencyStatus::Completed;
@@ -1713,4 +1714,30 @@ fn an_open_chart_follows_another_clerks_work_without_recording_another_view() {
     let open = app.chart.as_ref().unwrap();
     assert_eq!(open.section, Section::Deficiencies);
     assert_eq!(open.chart.deficiencies[open.selected()].id, 21);
+}
+
+#[test]
+fn work_from_the_queue_does_not_record_a_view_of_the_chart_left_open_behind_it() {
+    let mut app = app_with_deficient_chart();
+    // The clerk leaves the chart for the queue and completes an item of another patient there.
+    app.screen = Screen::Queue;
+    let outcome = crate::store::CompletionOutcome {
+        completed: vec![99],
+        skipped: vec![],
+        charts_completed: vec![],
+        reinstated: vec![],
+    };
+    let commands = app.update(Msg::Completed { verb: "completed", result: Ok(outcome) });
+    assert!(
+        !commands.iter().any(|c| matches!(c, Command::OpenChart { .. } | Command::RefreshChart { .. })),
+        "the chart behind is not read, let alone opened: {commands:?}"
+    );
+    // Back on the chart, it is brought up to date, still without a view.
+    app.screen = Screen::Chart;
+    let commands = app.update(Msg::Resize(80, 24));
+    assert!(
+        commands.iter().any(|c| matches!(c, Command::RefreshChart { patient_id: 7, .. })),
+        "read when in view again: {commands:?}"
+    );
+    assert!(!commands.iter().any(|c| matches!(c, Command::OpenChart { .. })), "{commands:?}");
 }
