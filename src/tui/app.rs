@@ -29,6 +29,12 @@ pub enum Screen {
     Lookup,
     Chart,
     Queue,
+    /// Screen 4: the release-of-information queue.
+    Roi,
+    /// One release-of-information request.
+    Request,
+    /// The intake form of a new request.
+    Intake,
 }
 
 #[derive(Debug)]
@@ -46,6 +52,8 @@ pub enum Overlay {
         prompt: String,
         command: Command,
     },
+    /// A request form kept from before, offered back.
+    Draft(Box<roi_intake::DraftOffer>),
 }
 
 /// What the header shows: where, whether demo data, and who.
@@ -63,6 +71,16 @@ impl HeaderInfo {
     pub fn new(username: &str, roles: &[Role]) -> Self {
         let role = roles.iter().max_by_key(|r| role_rank(**r)).map(|r| r.title().to_string()).unwrap_or_default();
         Self { facility: String::new(), is_demo: false, username: username.to_string(), role, roles: roles.to_vec() }
+    }
+}
+
+impl HeaderInfo {
+    /// The facility's code, which the header shows after its name in parentheses (`RGH`).
+    pub fn facility_code(&self) -> String {
+        match self.facility.rsplit_once(" (") {
+            Some((_, code)) => code.strip_suffix(')').unwrap_or_default().to_string(),
+            None => String::new(),
+        }
     }
 }
 
@@ -146,6 +164,8 @@ pub enum Msg {
     StoreReachable,
     /// The wait before retrying the reads that could not reach the store is over.
     RetryDue,
+    /// An answer to a release-of-information command.
+    Roi(roi::RoiMsg),
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -254,6 +274,8 @@ pub enum Command {
     },
     /// The providers for the palette's completion, once per session.
     LoadProviders,
+    /// Work of the release-of-information screens.
+    Roi(roi::RoiCommand),
     /// [`Msg::RetryDue`] after this long.
     RetryAfter(std::time::Duration),
     Suspend,
@@ -268,6 +290,8 @@ pub struct App {
     pub lookup: LookupState,
     pub chart: Option<ChartState>,
     pub queue: QueueState,
+    /// The release-of-information screens: the queue, the request, intake.
+    pub roi: roi::RoiScreens,
     /// Where Esc from the chart goes back to.
     pub chart_return: Screen,
     /// A message (errors, refusals) shown above the footer until the next key.
@@ -314,7 +338,8 @@ impl App {
             overlay: None,
             lookup: LookupState::new(),
             chart: None,
-            queue: QueueState { me, ..QueueState::default() },
+            queue: QueueState { me: me.clone(), ..QueueState::default() },
+            roi: roi::RoiScreens::with_me(me),
             chart_return: Screen::Lookup,
             toast: None,
             messages: Vec::new(),
@@ -348,7 +373,9 @@ impl App {
 
     /// The commands to run when the program starts.
     pub fn init(&mut self) -> Vec<Command> {
-        vec![Command::LoadInfo, Command::RecordSignIn]
+        // A request form left half-filled (a dropped session) is offered back.
+        self.roi.draft_at_start = true;
+        vec![Command::LoadInfo, Command::RecordSignIn, Command::Roi(roi::RoiCommand::LoadDraft)]
     }
 
     fn next_request(&mut self) -> RequestId {
@@ -363,6 +390,9 @@ impl App {
             Screen::Lookup => Context::Results,
             Screen::Chart => Context::Chart,
             Screen::Queue => Context::Queue,
+            Screen::Roi => Context::Roi,
+            Screen::Request => Context::Request,
+            Screen::Intake => Context::Intake,
         }
     }
 
@@ -379,7 +409,12 @@ impl App {
         // waiting message before it draws, and a later one that changes nothing (the header read
         // again, a stale answer) must not cancel the frame an earlier one asked for.
         let owed = self.dirty;
+        let was_intake = self.screen == Screen::Intake;
         let mut commands = self.update_inner(msg);
+        if was_intake && self.screen != Screen::Intake {
+            // However the clerk left the form, what she typed is kept.
+            commands.extend(self.keep_draft());
+        }
         commands.extend(self.catch_up());
         self.dirty |= owed;
         // Progress lines change many times a second; only their outcome is worth keeping.
@@ -476,6 +511,7 @@ impl App {
             Msg::QueueCounted(result) => self.on_queue_counted(result),
             Msg::Completed { verb, result } => self.on_completed(verb, result),
             Msg::Claimed(result) => self.on_claimed(result),
+            Msg::Roi(msg) => self.on_roi_msg(msg),
             Msg::Terminate => self.quit(),
         }
     }
@@ -492,8 +528,15 @@ impl App {
         if self.chart.is_some() && topics.contains(Topic::Deficiencies) {
             self.chart_stale = true;
         }
+        let mut commands = Vec::new();
+        if topics.contains(Topic::Requests) && self.outage.is_none() {
+            commands.extend(self.on_requests_changed());
+        }
         // While the store is away its retries read the header, with backoff.
-        if topics.contains(Topic::Users) && self.outage.is_none() { vec![Command::LoadInfo] } else { Vec::new() }
+        if topics.contains(Topic::Users) && self.outage.is_none() {
+            commands.push(Command::LoadInfo);
+        }
+        commands
     }
 
     /// Reads again what the store changed under the screen in view — once nothing is open over it
@@ -513,12 +556,14 @@ impl App {
                 self.chart_stale = false;
                 self.reread_chart()
             }
+            Screen::Roi | Screen::Request => self.roi_catch_up(),
             _ => Vec::new(),
         }
     }
 
     fn quit(&mut self) -> Vec<Command> {
         let mut commands = self.flush_search_audit();
+        commands.extend(self.keep_draft());
         self.quitting = true;
         commands.push(Command::Quit);
         commands
@@ -541,6 +586,7 @@ impl App {
         match self.keymap.action(context, &key) {
             Some(action) => self.on_action(action),
             None if context == Context::Find => self.on_find_text(key),
+            None if context == Context::Intake => self.on_intake_key(key),
             None if context == Context::Results && is_typing(&key) => {
                 // A clerk typing in the results means a new search, not a command.
                 let mut commands = self.on_action(Action::NewFind);
@@ -584,6 +630,7 @@ impl App {
                 commands.push(Command::LoadInfo);
                 commands
             }
+            Action::ScreenRoi => self.show_roi_queue(),
             Action::ScreenChart => {
                 if self.chart.is_some() {
                     let mut commands = self.flush_search_audit();
@@ -599,6 +646,9 @@ impl App {
                 Screen::Lookup => self.on_lookup_action(action),
                 Screen::Chart => self.on_chart_action(action),
                 Screen::Queue => self.on_queue_action(action),
+                Screen::Roi => self.on_roi_action(action),
+                Screen::Request => self.on_request_action(action),
+                Screen::Intake => self.on_intake_action(action),
             },
         }
     }
@@ -611,8 +661,12 @@ mod lookup;
 pub mod outage;
 mod overlay;
 mod queue;
+mod roi;
+mod roi_intake;
+mod roi_request;
 
 pub use lookup::PendingSearchAudit;
+pub use roi::{KeptForm, RequestChange, RequestRef, RoiCommand, RoiMsg, RoiScreens};
 
 /// `1 item`, `3 items`.
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -634,3 +688,6 @@ mod tests;
 
 #[cfg(test)]
 mod claim_tests;
+
+#[cfg(test)]
+mod roi_tests;

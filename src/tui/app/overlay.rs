@@ -32,12 +32,17 @@ impl App {
             }
             Overlay::Confirm { command, .. } => {
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                    if matches!(command, Command::Roi(super::roi::RoiCommand::Change { .. })) {
+                        // A second key on the request waits for this change's answer.
+                        self.roi.changing = true;
+                    }
                     vec![command]
                 } else {
                     self.toast = Some("Nothing changed.".into());
                     Vec::new()
                 }
             }
+            Overlay::Draft(offer) => self.on_draft_offer_key(*offer, key),
             Overlay::Palette(mut palette) => {
                 if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
                     return self.quit();
@@ -108,6 +113,7 @@ impl App {
                 });
                 Vec::new()
             }
+            PaletteCommand::Roi(roi) => self.run_roi_palette(roi),
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);
