@@ -169,8 +169,12 @@ impl Harness {
     }
 
     fn draw(&self, width: u16, height: u16) -> Terminal<TestBackend> {
+        self.draw_with(width, height, &Theme::ansi16())
+    }
+
+    fn draw_with(&self, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| view::render(frame, &self.app, &Theme::ansi16())).unwrap();
+        terminal.draw(|frame| view::render(frame, &self.app, theme)).unwrap();
         terminal
     }
 
@@ -297,4 +301,28 @@ fn chart_releases_lists_the_patients_requests_80x24() {
     insta::assert_snapshot!(harness.draw(80, 24).backend());
     harness.keys(&[key(KeyCode::Enter)]);
     assert_eq!(harness.app.screen, Screen::Request);
+}
+
+/// Without colour or Unicode (`--ascii`, `NO_COLOR`): every screen of ROI in plain ASCII, the
+/// overdue row still marked by `!`, the highlighted one by reverse video.
+#[test]
+fn roi_screens_in_ascii_without_colour_80x24() {
+    let mut harness = Harness::new(80, 24);
+    let theme = Theme::monochrome().ascii();
+    harness.palette("roi");
+    let mut screens = vec![("roi_queue_ascii_80x24", harness.draw_with(80, 24, &theme))];
+    harness.open_request_of("SMITH & JONES LLP");
+    screens.push(("roi_request_ascii_80x24", harness.draw_with(80, 24, &theme)));
+    harness.keys(&[key(KeyCode::Esc)]);
+    harness.palette("mrn 204511");
+    harness.keys(&[key(KeyCode::Char('n'))]);
+    harness.type_text("smi");
+    harness.keys(&[key(KeyCode::Enter)]);
+    screens.push(("roi_intake_ascii_80x24", harness.draw_with(80, 24, &theme)));
+    for (name, terminal) in screens {
+        let buffer = terminal.backend().buffer();
+        assert!(buffer.content().iter().all(|cell| cell.symbol().is_ascii()), "{name}: ASCII only");
+        assert!(buffer.content().iter().all(|c| c.fg == ratatui::style::Color::Reset), "{name}: no colour");
+        insta::assert_snapshot!(name, terminal.backend());
+    }
 }

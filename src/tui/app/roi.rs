@@ -283,11 +283,11 @@ impl App {
         commands
     }
 
-    /// The first page again, and the band.
+    /// The first page again, and then the band: on two cores a count read beside the rows slows
+    /// them, so it is asked for once they are in.
     pub(super) fn reload_roi_queue(&mut self) -> Vec<Command> {
-        let mut commands = self.reload_roi_page();
-        commands.push(self.ask_roi_counts());
-        commands
+        self.roi.counts_owed = true;
+        self.reload_roi_page()
     }
 
     pub(super) fn reload_roi_page(&mut self) -> Vec<Command> {
@@ -345,7 +345,7 @@ impl App {
                 self.roi.queue.loaded = true;
             }
         }
-        Vec::new()
+        self.roi_owed_counts()
     }
 
     pub(super) fn on_roi_action(&mut self, action: Action) -> Vec<Command> {
@@ -674,10 +674,10 @@ impl App {
         self.roi.queue.query = query;
         let mut commands = self.flush_search_audit();
         self.screen = Screen::Roi;
-        commands.extend(self.reload_roi_page());
-        if self.roi.queue.band.is_none() && !self.roi.counting {
-            commands.push(self.ask_roi_counts());
+        if self.roi.queue.band.is_none() {
+            self.roi.counts_owed = true;
         }
+        commands.extend(self.reload_roi_page());
         commands
     }
 }

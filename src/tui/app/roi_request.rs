@@ -12,8 +12,8 @@ use crate::tui::screens::roi_request::{Offered, Part, RequestState};
 
 /// The key action of each step a clerk takes from the request screen. Payment received and
 /// release carry data (the payment, the date) and have their own actions.
-pub(super) fn step_action(step: Step) -> Option<Action> {
-    Some(match step {
+fn step_action(step: Step) -> Action {
+    match step {
         Step::Validate => Action::StepValidate,
         Step::Pend => Action::StepPend,
         Step::Hold => Action::StepHold,
@@ -29,7 +29,7 @@ pub(super) fn step_action(step: Step) -> Option<Action> {
         Step::Close => Action::StepClose,
         Step::Reject => Action::StepReject,
         Step::Cancel => Action::StepCancel,
-    })
+    }
 }
 
 fn action_step(action: Action) -> Option<Step> {
@@ -114,10 +114,10 @@ impl App {
             if !step.allowed_for(&roles) {
                 continue;
             }
-            let Some(k) = step_action(step).and_then(key) else { continue };
+            let Some(k) = key(step_action(step)) else { continue };
             let mut label = match step {
+                // The payment's date and amount are asked for in the palette.
                 Step::PaymentReceived => "Payment received…".to_string(),
-                Step::Release => "Release…".to_string(),
                 _ => step.title().to_string(),
             };
             if step.needs_reason() {
@@ -412,7 +412,7 @@ impl App {
 
     /// `:roi release DATE`.
     pub(super) fn release_request(&mut self, on: chrono::NaiveDate) -> Vec<Command> {
-        if !self.header.roles.is_empty() && !Step::Release.allowed_for(&self.header.roles) {
+        if !Step::Release.allowed_for(&self.header.roles) {
             self.toast = Some(format!(
                 "you ({}) may not release records: that needs {}",
                 crate::domain::text::clean(&self.header.username),

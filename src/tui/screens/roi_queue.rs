@@ -152,7 +152,16 @@ impl RoiQueueState {
     /// The rows on screen read again: each keeps its place, the highlight stays on its request (or
     /// the nearest left); a request gone from the filter goes, new ones come in where the read has
     /// them. Returns whether anything on screen changed.
-    pub fn refresh(&mut self, rows: Vec<RoiQueueRow>, total: i64) -> bool {
+    pub fn refresh(&mut self, mut rows: Vec<RoiQueueRow>, total: i64) -> bool {
+        // As many rows as were loaded, and down to the last of them still listed (the read asks for
+        // a page more, so that none shown is lost when new ones come in above it); a first page
+        // when there were none.
+        let last_shown = rows.iter().rposition(|r| self.rows.iter().any(|old| old.id == r.id)).map_or(0, |i| i + 1);
+        let keep = match self.rows.len() {
+            0 => rows.len().min(super::super::app::PAGE_SIZE),
+            loaded => loaded.max(last_shown),
+        };
+        rows.truncate(keep);
         let at = self.rows.get(self.selected).map(|r| r.id);
         let selected = at
             .and_then(|id| rows.iter().position(|r| r.id == id))
@@ -501,6 +510,36 @@ impl Columns {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(id: i64) -> RoiQueueRow {
+        RoiQueueRow {
+            id,
+            number: crate::domain::roi::RequestNumber { facility: "RGH".into(), seq: id },
+            version: 1,
+            patient_name: "GARCIA, MARIA".into(),
+            mrn: crate::domain::mrn::Mrn::parse("204511").unwrap(),
+            requester: "SMITH & JONES LLP".into(),
+            request_type: RequestType::RightOfAccess,
+            status: RequestStatus::Logged,
+            received_on: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
+            due_on: None,
+            due_rule: String::new(),
+            assigned_to: None,
+        }
+    }
+
+    #[test]
+    fn a_read_again_keeps_the_rows_shown_and_those_come_in_above_them_but_no_more() {
+        let mut state = RoiQueueState::default();
+        state.show(vec![row(1), row(2), row(3)], 10, false);
+        state.move_selection(1);
+        // Request 9 came in first; 2 left the filter; the read has a page more than was shown.
+        let fresh = vec![row(9), row(1), row(3), row(4), row(5), row(6)];
+        assert!(state.refresh(fresh, 10));
+        assert_eq!(state.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [9, 1, 3]);
+        assert_eq!(state.selected_row().map(|r| r.id), Some(3), "the highlight goes to the nearest left");
+        assert!(!state.refresh(vec![row(9), row(1), row(3), row(4)], 10), "the same rows: nothing changed");
+    }
 
     #[test]
     fn the_filter_is_said_in_words_and_the_clerk_is_you() {
