@@ -397,6 +397,19 @@ fn every_step_is_taken_by_the_roles_that_may_and_refused_to_the_others() {
 }
 
 #[test]
+fn a_clerk_is_offered_only_the_steps_her_roles_grant() {
+    let f = scenario();
+    staff(&f);
+    let number = request_in(&f, RequestStatus::ReadyToRelease);
+    let request = desk_on(&f, "dhim", d(2025, 3, 3)).roi_request(&number).unwrap();
+    let offered = |user: &str| desk_on(&f, user, d(2025, 3, 3)).roi_next_steps(&request).unwrap();
+    assert_eq!(offered("u_him_clerk"), [Step::Hold]);
+    assert_eq!(offered("u_roi_specialist"), [Step::Pend, Step::Hold, Step::Exception, Step::Release, Step::Reject]);
+    assert_eq!(offered("u_supervisor"), steps_from(RequestStatus::ReadyToRelease));
+    assert_eq!(offered("u_coder"), []);
+}
+
+#[test]
 fn logging_extending_paying_releasing_and_assigning_are_refused_to_the_roles_that_may_not() {
     let f = scenario();
     staff(&f);
