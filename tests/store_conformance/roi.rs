@@ -190,6 +190,7 @@ fn a_logged_request_reads_back_whole_with_its_requester_authorization_and_first_
         let mut new = request(store, "MVC", GARCIA, RequesterRef::New(attorney()), day(3, 3));
         let form = AuthorizationForm {
             kind: Some(AuthorizationKind::Hipaa),
+            patient_name: "GARCIA, MARIA L".into(),
             signed_on: Some(day(2, 20)),
             signer: "Maria L Garcia".into(),
             relationship: "self".into(),
