@@ -392,7 +392,7 @@ fn chart_deficiencies_worked_from_the_chart_80x24() {
 fn palette_scrolled_to_the_end_80x24() {
     let mut h = Harness::new(80, 24);
     h.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
-    h.keys(&vec![key(KeyCode::Down); 30]);
+    h.keys(&vec![key(KeyCode::Down); 60]);
     let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
     assert!(screen.contains("VD=1-3 reason"), "{screen}");
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());

@@ -29,6 +29,12 @@ pub enum Screen {
     Lookup,
     Chart,
     Queue,
+    /// Screen 4: the release-of-information queue.
+    Roi,
+    /// One release-of-information request.
+    Request,
+    /// The intake form of a new request.
+    Intake,
 }
 
 #[derive(Debug)]
@@ -46,6 +52,8 @@ pub enum Overlay {
         prompt: String,
         command: Command,
     },
+    /// A request form kept from before, offered back.
+    Draft(Box<roi_intake::DraftOffer>),
 }
 
 /// What the header shows: where, whether demo data, and who.
@@ -63,6 +71,16 @@ impl HeaderInfo {
     pub fn new(username: &str, roles: &[Role]) -> Self {
         let role = roles.iter().max_by_key(|r| role_rank(**r)).map(|r| r.title().to_string()).unwrap_or_default();
         Self { facility: String::new(), is_demo: false, username: username.to_string(), role, roles: roles.to_vec() }
+    }
+}
+
+impl HeaderInfo {
+    /// The facility's code, which the header shows after its name in parentheses (`RGH`).
+    pub fn facility_code(&self) -> String {
+        match self.facility.rsplit_once(" (") {
+            Some((_, code)) => code.strip_suffix(')').unwrap_or_default().to_string(),
+            None => String::new(),
+        }
     }
 }
 
@@ -146,6 +164,8 @@ pub enum Msg {
     StoreReachable,
     /// The wait before retrying the reads that could not reach the store is over.
     RetryDue,
+    /// An answer to a release-of-information command.
+    Roi(roi::RoiMsg),
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -254,49 +274,12 @@ pub enum Command {
     },
     /// The providers for the palette's completion, once per session.
     LoadProviders,
+    /// Work of the release-of-information screens.
+    Roi(roi::RoiCommand),
     /// [`Msg::RetryDue`] after this long.
     RetryAfter(std::time::Duration),
     Suspend,
     Quit,
-}
-
-/// A search whose audit event is owed: once it settles (a pause, opening a row, leaving, quitting),
-/// or once results that were on screen are replaced by another query's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingSearchAudit {
-    pub generation: u64,
-    pub shape: QueryShape,
-    pub shown: usize,
-    pub more: bool,
-    /// The query as typed, spaces collapsed and upper-cased: held in memory only (never logged or
-    /// audited), to tell an edit of this query from a new one.
-    pub text: String,
-    /// A frame has shown these results.
-    pub drawn: bool,
-}
-
-impl PendingSearchAudit {
-    /// Whether these results, replaced by a search of `text` that found `shown` rows in `shape`, are
-    /// owed their event now. Results that were drawn with rows count once they were on screen, unless
-    /// the new query only continues typing or correcting this one (one text starts the other, same
-    /// shape, rows still shown): the whole edit is then audited once, by whichever result settles or
-    /// is replaced in turn. So a word typed letter by letter writes one event, not one per letter,
-    /// and results glimpsed for half a second before the clerk typed another name or cleared the
-    /// field still write theirs. Results never drawn, or with no rows, showed no patient.
-    fn owed_when_replaced_by(&self, shape: Option<QueryShape>, text: &str, shown: usize) -> bool {
-        if !self.drawn || self.shown == 0 {
-            return false;
-        }
-        let continues = shape == Some(self.shape)
-            && shown > 0
-            && (text.starts_with(self.text.as_str()) || self.text.starts_with(text));
-        !continues
-    }
-}
-
-/// A query's text as [`PendingSearchAudit::text`] keeps it.
-fn audit_text(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
 }
 
 pub struct App {
@@ -307,6 +290,8 @@ pub struct App {
     pub lookup: LookupState,
     pub chart: Option<ChartState>,
     pub queue: QueueState,
+    /// The release-of-information screens: the queue, the request, intake.
+    pub roi: roi::RoiScreens,
     /// Where Esc from the chart goes back to.
     pub chart_return: Screen,
     /// A message (errors, refusals) shown above the footer until the next key.
@@ -353,7 +338,8 @@ impl App {
             overlay: None,
             lookup: LookupState::new(),
             chart: None,
-            queue: QueueState { me, ..QueueState::default() },
+            queue: QueueState { me: me.clone(), ..QueueState::default() },
+            roi: roi::RoiScreens::with_me(me),
             chart_return: Screen::Lookup,
             toast: None,
             messages: Vec::new(),
@@ -387,7 +373,9 @@ impl App {
 
     /// The commands to run when the program starts.
     pub fn init(&mut self) -> Vec<Command> {
-        vec![Command::LoadInfo, Command::RecordSignIn]
+        // A request form left half-filled (a dropped session) is offered back.
+        self.roi.draft_at_start = true;
+        vec![Command::LoadInfo, Command::RecordSignIn, Command::Roi(roi::RoiCommand::LoadDraft)]
     }
 
     fn next_request(&mut self) -> RequestId {
@@ -402,6 +390,9 @@ impl App {
             Screen::Lookup => Context::Results,
             Screen::Chart => Context::Chart,
             Screen::Queue => Context::Queue,
+            Screen::Roi => Context::Roi,
+            Screen::Request => Context::Request,
+            Screen::Intake => Context::Intake,
         }
     }
 
@@ -418,7 +409,12 @@ impl App {
         // waiting message before it draws, and a later one that changes nothing (the header read
         // again, a stale answer) must not cancel the frame an earlier one asked for.
         let owed = self.dirty;
+        let was_intake = self.screen == Screen::Intake;
         let mut commands = self.update_inner(msg);
+        if was_intake && self.screen != Screen::Intake {
+            // However the clerk left the form, what she typed is kept.
+            commands.extend(self.keep_draft());
+        }
         commands.extend(self.catch_up());
         self.dirty |= owed;
         // Progress lines change many times a second; only their outcome is worth keeping.
@@ -503,181 +499,19 @@ impl App {
                     Vec::new()
                 }
             }
-            Msg::QueueLoaded { id, append, result } => {
-                if self.queue.latest != Some(id) {
-                    self.dirty = false;
-                    return Vec::new();
-                }
-                self.queue.latest = None;
-                if !append {
-                    self.queue.reloading = false;
-                }
-                match result {
-                    Ok(page) => {
-                        self.queue.error = None;
-                        self.queue.show(page.rows, page.has_more, append);
-                    }
-                    Err(e) => self.queue.error = Some(e),
-                }
-                self.standings_wanted()
-            }
-            Msg::QueueRefreshed { id, result } => {
-                if self.queue.refreshing != Some(id) {
-                    self.dirty = false;
-                    return Vec::new();
-                }
-                self.queue.refreshing = None;
-                match result {
-                    // Read again after every change: a frame only when a row on screen differs.
-                    Ok(page) => self.dirty = self.queue.refresh(page),
-                    Err(e) => self.toast = Some(e),
-                }
-                let mut commands = self.standings_wanted();
-                commands.extend(self.owed_counts());
-                commands
-            }
-            Msg::StandingsLoaded(result) => {
-                match result {
-                    Ok(standings) => {
-                        let mut changed = false;
-                        for standing in standings {
-                            let before = self.queue.standings.insert(standing.provider_id, standing.clone());
-                            changed |= before.as_ref() != Some(&standing);
-                        }
-                        self.dirty = changed;
-                    }
-                    Err(e) => self.toast = Some(e),
-                }
-                Vec::new()
-            }
-            Msg::PhysicianLoaded(result) => match result {
-                // The standing of the physician on screen, read again after a change or `r`.
-                Ok(standing)
-                    if std::mem::take(&mut self.queue.refreshing_physician)
-                        && self.queue.physician.as_ref().is_some_and(|p| p.provider_id == standing.provider_id) =>
-                {
-                    self.dirty = self.queue.physician.as_ref() != Some(&standing);
-                    self.queue.physician = Some(standing);
-                    Vec::new()
-                }
-                Ok(standing) => {
-                    self.queue.filter.provider_id = Some(standing.provider_id);
-                    self.queue.physician = Some(standing);
-                    self.queue.picked.clear();
-                    self.screen = Screen::Queue;
-                    self.reload_queue_page()
-                }
-                Err(e) => {
-                    self.toast = Some(e);
-                    Vec::new()
-                }
-            },
+            Msg::QueueLoaded { id, append, result } => self.on_queue_loaded(id, append, result),
+            Msg::QueueRefreshed { id, result } => self.on_queue_refreshed(id, result),
+            Msg::StandingsLoaded(result) => self.on_standings_loaded(result),
+            Msg::PhysicianLoaded(result) => self.on_physician_loaded(result),
             Msg::FilterChecked(result) => self.filter_checked(result),
-            Msg::FilterSelected(result) => {
-                match result {
-                    Ok(items) => {
-                        self.toast = Some(format!(
-                            "{} selected: every item the filter matches (A again clears)",
-                            plural(items.len(), "item", "items")
-                        ));
-                        self.queue.picked = items.into_iter().collect();
-                        self.queue.picked_filter = true;
-                    }
-                    Err(e) => self.toast = Some(e),
-                }
-                Vec::new()
-            }
-            Msg::Progress(line) => {
-                self.toast = Some(line);
-                Vec::new()
-            }
-            Msg::NightlyDone(result) => {
-                self.toast = Some(match result {
-                    Ok(s) if s.already_ran => {
-                        format!("The nightly run for {} had already finished; nothing changed.", s.run_on)
-                    }
-                    Ok(s) => format!(
-                        "Nightly {}: {} charts analysed, {} deficiencies, {} notices; {} delinquent; {} suspension eligible",
-                        s.run_on,
-                        s.encounters_analysed,
-                        s.deficiencies_created,
-                        s.notices_created,
-                        s.delinquent,
-                        s.suspension_eligible.len()
-                    ),
-                    Err(e) => e,
-                });
-                if self.queue.loaded { self.reload_queue() } else { Vec::new() }
-            }
-            Msg::ImportDone(result) => {
-                // The patients just imported join the list on screen at once.
-                let refresh = if result.is_ok() { self.search_again() } else { Vec::new() };
-                self.toast = Some(match result {
-                    Ok(report) => {
-                        let c = &report.counts;
-                        let mut line = format!(
-                            "Imported: {} patients new, {} unchanged; {} encounters new; {} procedures new; {} documents new",
-                            c.patients.created,
-                            c.patients.unchanged,
-                            c.encounters.created,
-                            c.procedures.created,
-                            c.documents.created
-                        );
-                        if let Some(first) = report.rejections.first() {
-                            line.push_str(&format!("; {} rejected, first: {first}", report.rejections.len()));
-                        }
-                        line
-                    }
-                    Err(e) => format!("Import stopped: {e}"),
-                });
-                refresh
-            }
-            Msg::QueueCounted(result) => {
-                self.counting = false;
-                match result {
-                    Ok(counts) => {
-                        self.dirty = self.queue.counts.as_ref() != Some(&counts);
-                        self.queue.counts = Some(counts);
-                    }
-                    Err(e) => self.toast = Some(e),
-                }
-                self.owed_counts()
-            }
-            Msg::Completed { verb, result } => {
-                let from_chart = self.screen == Screen::Chart;
-                match result {
-                    Ok(outcome) => {
-                        if from_chart {
-                            if let Some(chart) = self.chart.as_mut() {
-                                chart.picked.clear();
-                            }
-                        } else {
-                            self.queue.picked.clear();
-                            // Rows worked here keep their place whatever the next read says, so a
-                            // second action by row number names what the first one saw.
-                            self.queue.worked.extend(outcome.completed.iter().copied());
-                        }
-                        // Closed items keep their row, shown as done: the numbers on screen stay
-                        // the clerk's until she reloads.
-                        let closed_as = match verb {
-                            "completed" => Some(crate::domain::chart::DeficiencyStatus::Completed),
-                            "voided" => Some(crate::domain::chart::DeficiencyStatus::Voided),
-                            _ => None,
-                        };
-                        if let Some(status) = closed_as {
-                            self.queue.mark_done(&outcome.completed, status);
-                        }
-                        self.toast = Some(queue::completion_message(verb, &outcome));
-                    }
-                    Err(e) => self.toast = Some(e),
-                }
-                let mut commands = self.refresh_chart();
-                if !from_chart || self.queue.loaded {
-                    commands.extend(self.refresh_queue());
-                }
-                commands
-            }
+            Msg::FilterSelected(result) => self.on_filter_selected(result),
+            Msg::Progress(line) => self.on_progress(line),
+            Msg::NightlyDone(result) => self.on_nightly_done(result),
+            Msg::ImportDone(result) => self.on_import_done(result),
+            Msg::QueueCounted(result) => self.on_queue_counted(result),
+            Msg::Completed { verb, result } => self.on_completed(verb, result),
             Msg::Claimed(result) => self.on_claimed(result),
+            Msg::Roi(msg) => self.on_roi_msg(msg),
             Msg::Terminate => self.quit(),
         }
     }
@@ -694,8 +528,15 @@ impl App {
         if self.chart.is_some() && topics.contains(Topic::Deficiencies) {
             self.chart_stale = true;
         }
+        let mut commands = Vec::new();
+        if topics.contains(Topic::Requests) && self.outage.is_none() {
+            commands.extend(self.on_requests_changed());
+        }
         // While the store is away its retries read the header, with backoff.
-        if topics.contains(Topic::Users) && self.outage.is_none() { vec![Command::LoadInfo] } else { Vec::new() }
+        if topics.contains(Topic::Users) && self.outage.is_none() {
+            commands.push(Command::LoadInfo);
+        }
+        commands
     }
 
     /// Reads again what the store changed under the screen in view — once nothing is open over it
@@ -715,23 +556,17 @@ impl App {
                 self.chart_stale = false;
                 self.reread_chart()
             }
+            Screen::Roi | Screen::Request => self.roi_catch_up(),
             _ => Vec::new(),
         }
     }
 
     fn quit(&mut self) -> Vec<Command> {
         let mut commands = self.flush_search_audit();
+        commands.extend(self.keep_draft());
         self.quitting = true;
         commands.push(Command::Quit);
         commands
-    }
-
-    /// Writes the owed audit event of the last search, if any.
-    fn flush_search_audit(&mut self) -> Vec<Command> {
-        match self.pending_audit.take() {
-            Some(p) => vec![Command::RecordSearch { shape: p.shape, shown: p.shown, more: p.more }],
-            None => Vec::new(),
-        }
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -751,6 +586,7 @@ impl App {
         match self.keymap.action(context, &key) {
             Some(action) => self.on_action(action),
             None if context == Context::Find => self.on_find_text(key),
+            None if context == Context::Intake => self.on_intake_key(key),
             None if context == Context::Results && is_typing(&key) => {
                 // A clerk typing in the results means a new search, not a command.
                 let mut commands = self.on_action(Action::NewFind);
@@ -762,138 +598,6 @@ impl App {
                 Vec::new()
             }
         }
-    }
-
-    fn on_overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> Vec<Command> {
-        use crossterm::event::KeyCode;
-        match overlay {
-            Overlay::Help { scroll } | Overlay::Messages { scroll } => {
-                let help = matches!(overlay, Overlay::Help { .. });
-                let (width, height) = chrome::text_overlay_room(self.size);
-                let lines = if help {
-                    chrome::help_lines(&self.keymap, width, &Theme::monochrome()).len()
-                } else {
-                    chrome::message_lines(&self.messages, width).len()
-                };
-                let last = u16::try_from(lines.saturating_sub(usize::from(height))).unwrap_or(u16::MAX);
-                let scroll = match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                    KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(height.max(2) - 1),
-                    KeyCode::PageUp => scroll.saturating_sub(height.max(2) - 1),
-                    KeyCode::Home => 0,
-                    KeyCode::End => last,
-                    _ if self.keymap.action(Context::Global, &key) == Some(Action::Quit) => return self.quit(),
-                    _ => return Vec::new(),
-                }
-                .min(last);
-                self.overlay = Some(if help { Overlay::Help { scroll } } else { Overlay::Messages { scroll } });
-                Vec::new()
-            }
-            Overlay::Confirm { command, .. } => {
-                if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                    vec![command]
-                } else {
-                    self.toast = Some("Nothing changed.".into());
-                    Vec::new()
-                }
-            }
-            Overlay::Palette(mut palette) => {
-                if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
-                    return self.quit();
-                }
-                match palette.on_key(key) {
-                    None => {
-                        self.overlay = Some(Overlay::Palette(palette));
-                        Vec::new()
-                    }
-                    Some(Ok(Some(command))) => self.run_palette(command),
-                    Some(Ok(None)) => Vec::new(),
-                    Some(Err(problem)) => {
-                        self.toast = Some(problem);
-                        self.overlay = Some(Overlay::Palette(palette));
-                        Vec::new()
-                    }
-                }
-            }
-        }
-    }
-
-    fn run_palette(&mut self, command: PaletteCommand) -> Vec<Command> {
-        match command {
-            PaletteCommand::Lookup => self.go_lookup(),
-            PaletteCommand::Chart => self.on_action(Action::ScreenChart),
-            PaletteCommand::Help => {
-                self.overlay = Some(Overlay::Help { scroll: 0 });
-                Vec::new()
-            }
-            PaletteCommand::Quit => self.quit(),
-            PaletteCommand::Deficiencies => self.on_action(Action::ScreenQueue),
-            PaletteCommand::Bulk { action, rows, args } if self.screen == Screen::Chart => {
-                self.chart_bulk(action, rows, args)
-            }
-            PaletteCommand::Bulk { action, rows, args } => self.bulk(action, rows, args),
-            PaletteCommand::Messages => {
-                let (width, height) = chrome::text_overlay_room(self.size);
-                let lines = chrome::message_lines(&self.messages, width).len();
-                let scroll = u16::try_from(lines.saturating_sub(usize::from(height))).unwrap_or(u16::MAX);
-                self.overlay = Some(Overlay::Messages { scroll });
-                Vec::new()
-            }
-            PaletteCommand::Physician(npi) => vec![Command::LoadPhysician { npi }],
-            PaletteCommand::Filter(terms) => self.filter_queue(terms),
-            PaletteCommand::Take(rows) => self.claim_rows(rows, false),
-            PaletteCommand::Release(rows) => self.claim_rows(rows, true),
-            PaletteCommand::Nightly => {
-                let prompt = format!(
-                    "Run the nightly deficiency job for {} now? (y/N)",
-                    crate::domain::dates::us_date(self.today)
-                );
-                self.overlay = Some(Overlay::Confirm { prompt, command: Command::RunNightly { date: self.today } });
-                Vec::new()
-            }
-            PaletteCommand::Import { fhir, paths, facility } => {
-                let shown: Vec<String> =
-                    paths.iter().map(|p| crate::domain::text::clean(&p.display().to_string()).into_owned()).collect();
-                let prompt = format!(
-                    "Import Synthea {} from {}{}? (y/N)",
-                    if fhir { "FHIR" } else { "CSV" },
-                    shown.join(" "),
-                    facility.as_ref().map(|f| format!(" into {f}")).unwrap_or_default()
-                );
-                let open_since = self.today - chrono::Duration::days(30);
-                self.overlay = Some(Overlay::Confirm {
-                    prompt,
-                    command: Command::RunImport { fhir, paths, facility, open_since },
-                });
-                Vec::new()
-            }
-            PaletteCommand::Mrn(mrn) => {
-                let id = self.next_request();
-                self.pending_chart = Some(id);
-                let mut commands = self.flush_search_audit();
-                commands.push(Command::OpenChartByMrn { id, mrn });
-                commands
-            }
-        }
-    }
-
-    fn go_lookup(&mut self) -> Vec<Command> {
-        let changed = self.screen != Screen::Lookup;
-        self.screen = Screen::Lookup;
-        self.lookup.field_focused = true;
-        // Like every change of screen, it re-reads the header (a role changed meanwhile shows).
-        if changed { vec![Command::LoadInfo] } else { Vec::new() }
-    }
-
-    /// Opens the palette, with `input` typed; the first time, asks for the providers to complete.
-    pub(super) fn open_palette(&mut self, input: &str) -> Vec<Command> {
-        self.overlay = Some(Overlay::Palette(PaletteState::with_input(self.providers.clone(), input)));
-        if self.providers_asked {
-            return Vec::new();
-        }
-        self.providers_asked = true;
-        vec![Command::LoadProviders]
     }
 
     fn on_action(&mut self, action: Action) -> Vec<Command> {
@@ -926,6 +630,7 @@ impl App {
                 commands.push(Command::LoadInfo);
                 commands
             }
+            Action::ScreenRoi => self.show_roi_queue(),
             Action::ScreenChart => {
                 if self.chart.is_some() {
                     let mut commands = self.flush_search_audit();
@@ -941,229 +646,27 @@ impl App {
                 Screen::Lookup => self.on_lookup_action(action),
                 Screen::Chart => self.on_chart_action(action),
                 Screen::Queue => self.on_queue_action(action),
+                Screen::Roi => self.on_roi_action(action),
+                Screen::Request => self.on_request_action(action),
+                Screen::Intake => self.on_intake_action(action),
             },
-        }
-    }
-
-    fn on_lookup_action(&mut self, action: Action) -> Vec<Command> {
-        match action {
-            Action::OpenSelected => {
-                let Some(row) = self.lookup.selected_row().cloned() else {
-                    self.toast = Some(if self.lookup.query.text().trim().is_empty() {
-                        "Type an MRN, a name (LAST,FIRST), S4821, a birth date or an account number.".into()
-                    } else if self.lookup.searching() {
-                        "Still searching…".into()
-                    } else if self.lookup.error.is_some() || self.lookup.problem.is_some() {
-                        "Nothing to open: the search was not run (why is on screen).".into()
-                    } else {
-                        "Nothing to open: no patient matches.".into()
-                    });
-                    return Vec::new();
-                };
-                let id = self.next_request();
-                self.pending_chart = Some(id);
-                self.chart_return = Screen::Lookup;
-                let mut commands = self.flush_search_audit();
-                commands.push(Command::OpenChart { id, patient_id: row.patient_id, encounter_id: row.encounter_id });
-                commands
-            }
-            Action::ClearOrLeave => {
-                if self.lookup.query.text().is_empty() {
-                    self.lookup.field_focused = false;
-                    Vec::new()
-                } else {
-                    self.lookup.clear();
-                    self.flush_search_audit()
-                }
-            }
-            Action::FocusResults => {
-                self.lookup.field_focused = false;
-                Vec::new()
-            }
-            Action::FocusFind => {
-                self.lookup.field_focused = true;
-                Vec::new()
-            }
-            Action::NextRow => self.lookup_move(1),
-            Action::PrevRow => self.lookup_move(-1),
-            Action::NextPage => self.lookup_move(self.lookup.visible_rows as isize),
-            Action::PrevPage => self.lookup_move(-(self.lookup.visible_rows as isize)),
-            Action::FirstRow => self.lookup_move(isize::MIN / 2),
-            Action::LastRow => self.lookup_move(isize::MAX / 2),
-            _ => {
-                self.dirty = false;
-                Vec::new()
-            }
-        }
-    }
-
-    /// Moves the highlight; at the end of a page with more below, fetches the next page.
-    fn lookup_move(&mut self, delta: isize) -> Vec<Command> {
-        let at_end = self.lookup.move_selection(delta);
-        if at_end && self.lookup.has_more && !self.lookup.searching() {
-            let id = self.next_request();
-            self.lookup.latest = Some(id);
-            return vec![Command::Search {
-                id,
-                text: self.lookup.query.text(),
-                offset: self.lookup.rows.len(),
-                append: true,
-            }];
-        }
-        Vec::new()
-    }
-
-    /// The search on the lookup screen run anew (after the store changed under it); nothing when
-    /// the field is empty.
-    fn search_again(&mut self) -> Vec<Command> {
-        let text = self.lookup.query.text();
-        if text.trim().is_empty() {
-            return Vec::new();
-        }
-        let id = self.next_request();
-        self.lookup.begin_search(id);
-        vec![Command::Search { id, text, offset: 0, append: false }]
-    }
-
-    fn on_find_text(&mut self, key: KeyEvent) -> Vec<Command> {
-        let before = self.lookup.query.text();
-        // `:` in an empty field is the palette, as outside a field; anywhere else in text it is text.
-        if before.is_empty() && key.code == crossterm::event::KeyCode::Char(':') && key.modifiers.is_empty() {
-            return self.open_palette("");
-        }
-        self.lookup.query.input(key);
-        let text = self.lookup.query.text();
-        if text == before {
-            return Vec::new();
-        }
-        let id = self.next_request();
-        self.lookup.begin_search(id);
-        vec![Command::Search { id, text, offset: 0, append: false }]
-    }
-
-    fn on_search_done(&mut self, id: RequestId, append: bool, result: Result<SearchOutcome, String>) -> Vec<Command> {
-        if self.lookup.latest != Some(id) {
-            // A newer search superseded this one: its answer is dropped unseen.
-            self.dirty = false;
-            return Vec::new();
-        }
-        self.lookup.latest = None;
-        let mut commands = Vec::new();
-        match result {
-            Ok(outcome) => {
-                let shape = outcome.shape;
-                // The latest search's answer: the field still holds the text it searched.
-                let text = audit_text(&self.lookup.query.text());
-                self.lookup.show(outcome, append);
-                let shown = self.lookup.rows.len();
-                let replaced = self.pending_audit.take();
-                let mut still_drawn = false;
-                if let Some(old) = replaced {
-                    if old.owed_when_replaced_by(shape, &text, shown) {
-                        commands.push(Command::RecordSearch { shape: old.shape, shown: old.shown, more: old.more });
-                    }
-                    // More rows of the same query: the first ones are still on screen.
-                    still_drawn = append && old.drawn;
-                }
-                if let Some(shape) = shape {
-                    self.audit_generation += 1;
-                    self.pending_audit = Some(PendingSearchAudit {
-                        generation: self.audit_generation,
-                        shape,
-                        shown,
-                        more: self.lookup.has_more,
-                        text,
-                        drawn: still_drawn,
-                    });
-                }
-            }
-            Err(e) => {
-                // Rows of an earlier query are not this one's: the body says why nothing shows.
-                if !append {
-                    self.lookup.rows.clear();
-                    self.lookup.selected = 0;
-                    self.lookup.has_more = false;
-                }
-                self.lookup.error = Some(e);
-            }
-        }
-        commands
-    }
-
-    fn on_chart_loaded(
-        &mut self,
-        id: RequestId,
-        encounter_id: Option<i64>,
-        result: Result<Box<Chart>, String>,
-    ) -> Vec<Command> {
-        if self.pending_chart != Some(id) {
-            self.dirty = false;
-            return Vec::new();
-        }
-        self.pending_chart = None;
-        let refresh = self.refreshing_chart.take() == Some(id);
-        match result {
-            Ok(chart) => match self.chart.as_mut() {
-                Some(open) if refresh && open.chart.patient.patient_id == chart.patient.patient_id => {
-                    self.dirty = open.refresh(*chart);
-                }
-                _ => {
-                    self.chart = Some(ChartState::new(*chart, encounter_id));
-                    self.screen = Screen::Chart;
-                }
-            },
-            Err(e) => self.toast = Some(e),
-        }
-        Vec::new()
-    }
-
-    fn on_chart_action(&mut self, action: Action) -> Vec<Command> {
-        let Some(chart) = self.chart.as_mut() else {
-            self.screen = Screen::Lookup;
-            return Vec::new();
-        };
-        match action {
-            Action::Back => {
-                if !chart.close_document() {
-                    self.screen = self.chart_return;
-                }
-            }
-            Action::NextSection => chart.next_section(1),
-            Action::PrevSection => chart.next_section(-1),
-            Action::NextRow => chart.move_selection(1),
-            Action::PrevRow => chart.move_selection(-1),
-            Action::NextPage => chart.move_selection(10),
-            Action::PrevPage => chart.move_selection(-10),
-            Action::FirstRow => chart.move_selection(isize::MIN / 2),
-            Action::LastRow => chart.move_selection(isize::MAX / 2),
-            Action::OpenSelected => chart.open_selected(),
-            Action::ToggleSelect
-            | Action::CompleteItems
-            | Action::CommentItems
-            | Action::ReassignItems
-            | Action::PauseItems => return self.on_chart_work(action),
-            _ => self.dirty = false,
-        }
-        Vec::new()
-    }
-
-    /// The search whose audit event waits for a pause, for the event loop's timer.
-    pub fn settle_generation(&self) -> Option<u64> {
-        self.pending_audit.as_ref().map(|p| p.generation)
-    }
-
-    /// The event loop drew a frame: the results on screen have now been seen.
-    pub fn frame_drawn(&mut self) {
-        if let Some(pending) = self.pending_audit.as_mut() {
-            pending.drawn = true;
         }
     }
 }
 
 mod chart;
 mod claims;
+mod jobs;
+mod lookup;
 pub mod outage;
+mod overlay;
 mod queue;
+mod roi;
+mod roi_intake;
+mod roi_request;
+
+pub use lookup::PendingSearchAudit;
+pub use roi::{KeptForm, RequestChange, RequestRef, RoiCommand, RoiMsg, RoiScreens};
 
 /// `1 item`, `3 items`.
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -1185,3 +688,6 @@ mod tests;
 
 #[cfg(test)]
 mod claim_tests;
+
+#[cfg(test)]
+mod roi_tests;

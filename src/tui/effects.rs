@@ -178,6 +178,7 @@ impl Effects {
             _ => Kind::Other,
         };
         match command {
+            Command::Roi(command) => self.run_roi(command),
             Command::Search { id, text, offset, append } => {
                 if let Ok(mut next) = self.search.next.lock() {
                     *next = Some(SearchJob { id, text, offset, append });
@@ -390,11 +391,21 @@ impl Effects {
                         tracing::warn!(error = %e, "search audit event not written at exit");
                     }
                 }
+                // The form a clerk was filling in when the session ended: kept before it goes.
+                Command::Roi(crate::tui::app::RoiCommand::SaveDraft { form }) => {
+                    if let Err(e) = self.desk.save_intake_draft(&form) {
+                        tracing::warn!(error = %e, "the request form was not kept at exit");
+                    }
+                }
                 other => self.run(other),
             }
         }
     }
 }
+
+mod roi;
+
+pub use roi::answer_roi;
 
 /// How long one wait on the change feed lasts: also how long the program may take to leave after
 /// its last frame.

@@ -127,7 +127,9 @@ fn dispatch(tui: &mut Tui, app: &mut App, effects: &Effects, commands: Vec<Comma
                 app.dirty = true;
             }
             Command::Quit => {}
-            Command::RecordSearch { .. } if app.quitting => effects.run_to_completion(vec![command]),
+            Command::RecordSearch { .. } | Command::Roi(super::app::RoiCommand::SaveDraft { .. }) if app.quitting => {
+                effects.run_to_completion(vec![command])
+            }
             other => effects.run(other),
         }
     }

@@ -16,10 +16,17 @@ pub enum Context {
     Results,
     Chart,
     Queue,
+    /// The release-of-information queue.
+    Roi,
+    /// One release-of-information request.
+    Request,
+    /// The intake form: like Find, printable keys are text.
+    Intake,
 }
 
 impl Context {
-    pub const ALL: [Self; 5] = [Self::Global, Self::Find, Self::Results, Self::Chart, Self::Queue];
+    pub const ALL: [Self; 8] =
+        [Self::Global, Self::Find, Self::Results, Self::Chart, Self::Queue, Self::Roi, Self::Request, Self::Intake];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -28,6 +35,9 @@ impl Context {
             Self::Results => "results",
             Self::Chart => "chart",
             Self::Queue => "queue",
+            Self::Roi => "roi",
+            Self::Request => "request",
+            Self::Intake => "intake",
         }
     }
 
@@ -42,7 +52,15 @@ impl Context {
             Self::Results => "In the results",
             Self::Chart => "In a chart",
             Self::Queue => "In the deficiency queue",
+            Self::Roi => "In the ROI queue",
+            Self::Request => "In a request",
+            Self::Intake => "In the request form",
         }
+    }
+
+    /// A context where a field has focus: printable keys type text there.
+    pub fn types_text(self) -> bool {
+        matches!(self, Self::Find | Self::Intake)
     }
 }
 
@@ -197,13 +215,15 @@ impl fmt::Display for KeyChord {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeymapError {
-    #[error("{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue)")]
+    #[error(
+        "{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue, roi, request, intake)"
+    )]
     UnknownContext { origin: String, context: String },
     #[error("{origin}: {key:?} is not a key (write keys like ctrl-p, f1, enter, esc, tab, down, ?)")]
     BadKey { origin: String, key: String },
     #[error("{origin}: unknown action {action:?}; `chartroom` help (?) lists the actions")]
     UnknownAction { origin: String, action: String },
-    #[error("{origin}: {key} types text in the Find field; bind Ctrl-, F- or named keys there")]
+    #[error("{origin}: {key} types text in that context's fields; bind Ctrl-, F- or named keys there")]
     TextKeyInField { origin: String, key: String },
     #[error("{origin}: {key} is bound twice in [{context}] ({first} and {second})")]
     Conflict { origin: String, context: String, key: String, first: String, second: String },
@@ -255,6 +275,8 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Chart, "1", Action::ScreenLookup),
     (Context::Chart, "2", Action::ScreenChart),
     (Context::Chart, "3", Action::ScreenQueue),
+    (Context::Chart, "4", Action::ScreenRoi),
+    (Context::Chart, "n", Action::NewRequest),
     (Context::Chart, "/", Action::NewFind),
     (Context::Chart, "space", Action::ToggleSelect),
     (Context::Chart, "c", Action::CompleteItems),
@@ -286,7 +308,75 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Queue, "1", Action::ScreenLookup),
     (Context::Queue, "2", Action::ScreenChart),
     (Context::Queue, "3", Action::ScreenQueue),
+    (Context::Queue, "4", Action::ScreenRoi),
     (Context::Queue, "/", Action::NewFind),
+    (Context::Roi, "down", Action::NextRow),
+    (Context::Roi, "j", Action::NextRow),
+    (Context::Roi, "up", Action::PrevRow),
+    (Context::Roi, "k", Action::PrevRow),
+    (Context::Roi, "pagedown", Action::NextPage),
+    (Context::Roi, "pageup", Action::PrevPage),
+    (Context::Roi, "home", Action::FirstRow),
+    (Context::Roi, "end", Action::LastRow),
+    (Context::Roi, "enter", Action::OpenSelected),
+    (Context::Roi, "s", Action::CycleSort),
+    (Context::Roi, "o", Action::ToggleOverdue),
+    (Context::Roi, "w", Action::CycleDueWithin),
+    (Context::Roi, "m", Action::CycleClaimFilter),
+    (Context::Roi, "t", Action::TakeItems),
+    (Context::Roi, "a", Action::AssignTo),
+    (Context::Roi, "n", Action::NewRequest),
+    (Context::Roi, "r", Action::Reload),
+    (Context::Roi, "esc", Action::Back),
+    (Context::Roi, "?", Action::Help),
+    (Context::Roi, ":", Action::CommandPalette),
+    (Context::Roi, "1", Action::ScreenLookup),
+    (Context::Roi, "2", Action::ScreenChart),
+    (Context::Roi, "3", Action::ScreenQueue),
+    (Context::Roi, "4", Action::ScreenRoi),
+    (Context::Roi, "/", Action::NewFind),
+    (Context::Request, "tab", Action::NextSection),
+    (Context::Request, "right", Action::NextSection),
+    (Context::Request, "shift-tab", Action::PrevSection),
+    (Context::Request, "left", Action::PrevSection),
+    (Context::Request, "down", Action::NextRow),
+    (Context::Request, "j", Action::NextRow),
+    (Context::Request, "up", Action::PrevRow),
+    (Context::Request, "k", Action::PrevRow),
+    (Context::Request, "pagedown", Action::NextPage),
+    (Context::Request, "pageup", Action::PrevPage),
+    (Context::Request, "home", Action::FirstRow),
+    (Context::Request, "esc", Action::Back),
+    (Context::Request, "v", Action::StepValidate),
+    (Context::Request, "p", Action::StepPend),
+    (Context::Request, "h", Action::StepHold),
+    (Context::Request, "e", Action::StepException),
+    (Context::Request, "u", Action::StepResume),
+    (Context::Request, "f", Action::StepFulfil),
+    (Context::Request, "q", Action::StepQc),
+    (Context::Request, "b", Action::StepRework),
+    (Context::Request, "w", Action::StepAwaitPayment),
+    (Context::Request, "$", Action::RecordPayment),
+    (Context::Request, "y", Action::StepReadyToRelease),
+    (Context::Request, "R", Action::ReleaseRequest),
+    (Context::Request, "C", Action::StepClose),
+    (Context::Request, "x", Action::StepReject),
+    (Context::Request, "X", Action::StepCancel),
+    (Context::Request, "E", Action::ExtendDue),
+    (Context::Request, "t", Action::TakeItems),
+    (Context::Request, "a", Action::AssignTo),
+    (Context::Request, "?", Action::Help),
+    (Context::Request, ":", Action::CommandPalette),
+    (Context::Request, "1", Action::ScreenLookup),
+    (Context::Request, "2", Action::ScreenChart),
+    (Context::Request, "3", Action::ScreenQueue),
+    (Context::Request, "4", Action::ScreenRoi),
+    (Context::Request, "/", Action::NewFind),
+    (Context::Intake, "tab", Action::NextField),
+    (Context::Intake, "shift-tab", Action::PrevField),
+    (Context::Intake, "ctrl-s", Action::SubmitForm),
+    (Context::Intake, "f10", Action::SubmitForm),
+    (Context::Intake, "esc", Action::Back),
 ];
 
 impl Default for Keymap {
@@ -315,7 +405,7 @@ impl Keymap {
                 .ok_or_else(|| KeymapError::BadKey { origin: o.origin.clone(), key: o.key.clone() })?;
             let action = Action::from_name(&o.action)
                 .ok_or_else(|| KeymapError::UnknownAction { origin: o.origin.clone(), action: o.action.clone() })?;
-            if context == Context::Find && chord.is_text() {
+            if context.types_text() && chord.is_text() {
                 return Err(KeymapError::TextKeyInField { origin: o.origin.clone(), key: chord.to_string() });
             }
             if let Some((first_origin, first_action)) = seen.get(&(context, chord))
@@ -337,7 +427,7 @@ impl Keymap {
             if *context != Context::Global {
                 continue;
             }
-            for other in [Context::Find, Context::Results, Context::Chart, Context::Queue] {
+            for other in Context::ALL.into_iter().filter(|c| *c != Context::Global) {
                 if let Some(local) = keymap.bindings.get(&(other, *chord))
                     && local != action
                     && !seen.contains_key(&(other, *chord))

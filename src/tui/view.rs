@@ -1,7 +1,7 @@
 //! Draws the whole frame from the model. Reads only; never changes business state.
 
 use super::app::{App, Overlay, Screen};
-use super::screens::{chart, lookup, queue};
+use super::screens::{chart, lookup, queue, roi_intake, roi_queue, roi_request};
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::Frame;
@@ -75,21 +75,38 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             chart::render(frame, body, state, app.today, theme);
         }
         (Screen::Queue, _) => queue::render(frame, body, &app.queue, app.today, theme),
+        (Screen::Roi, _) => roi_queue::render(frame, body, &app.roi.queue, app.today, theme),
+        (Screen::Request, _) => match &app.roi.request {
+            Some(state) => roi_request::render(frame, body, state, app.today, theme),
+            None => roi_queue::render(frame, body, &app.roi.queue, app.today, theme),
+        },
+        (Screen::Intake, _) => match &app.roi.intake {
+            Some(state) => roi_intake::render(frame, body, state, theme),
+            None => lookup::render(frame, body, &app.lookup, theme),
+        },
         _ => lookup::render(frame, body, &app.lookup, theme),
     }
     chrome::rule(frame, rule_bottom, theme);
     if let Some(message) = &app.toast {
         chrome::toast(frame, rule_bottom, message, theme);
     }
-    let chart_deficiencies = app.screen == Screen::Chart
-        && app.chart.as_ref().is_some_and(|c| c.section == chart::Section::Deficiencies && c.document.is_none());
-    let wanted = chrome::footer_actions(app.context(), chart_deficiencies);
-    chrome::footer(frame, footer, &app.keymap, app.context(), wanted, app.screen, app.chart.is_some(), theme);
+    let section = match (app.screen, &app.chart) {
+        (Screen::Chart, Some(c)) if c.document.is_none() => Some(c.section),
+        _ => None,
+    };
+    let wanted = chrome::footer_actions(app.context(), section);
+    let requests = app.chart.as_ref().is_some_and(|c| c.requests.is_some());
+    let hints: &[(super::action::Action, &str)] = match section {
+        Some(chart::Section::Releases) if requests => &[(super::action::Action::OpenSelected, "open request")],
+        _ => &[],
+    };
+    chrome::footer(frame, footer, &app.keymap, app.context(), wanted, hints, app.screen, app.chart.is_some(), theme);
     match &app.overlay {
         Some(Overlay::Help { scroll }) => chrome::help(frame, body, &app.keymap, *scroll, theme),
         Some(Overlay::Messages { scroll }) => chrome::messages(frame, body, &app.messages, *scroll, theme),
         Some(Overlay::Palette(state)) => chrome::palette(frame, body, state, theme),
         Some(Overlay::Confirm { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
+        Some(Overlay::Draft(offer)) => chrome::confirm(frame, body, &offer.prompt, theme),
         None => {}
     }
 }

@@ -107,7 +107,8 @@ pub fn check_form(form: &IntakeForm, today: NaiveDate) -> Vec<FieldProblem> {
     need("type", form.request_type.is_some(), "the request type");
     need("format", form.format.is_some(), "the format asked for (paper, pdf, cd, portal, fax)");
     need("delivery", form.delivery.is_some(), "how the records go out (mail, pickup, portal, email, fax)");
-    text(&mut problems, "purpose", &form.purpose, MAX_TEXT, true);
+    // Typed on several lines at intake (the screen's text area): lines kept, as an address's.
+    text(&mut problems, "purpose", &form.purpose.lines().collect::<Vec<_>>().join(" "), MAX_TEXT, true);
 
     if let Some(received) = form.received_on {
         if received > today {
@@ -397,6 +398,8 @@ mod tests {
         form.purpose = "litigation\u{1b}[2J".into();
         let problems = check_form(&form, today());
         assert_eq!(fields(&problems), ["purpose"]);
+        form.purpose = "litigation:\nmotor vehicle accident of 06/14/2024".into();
+        assert!(check_form(&form, today()).is_empty(), "a purpose on two lines is a purpose");
         assert!(problems[0].message.contains("U+001B"), "{problems:?}");
     }
 }

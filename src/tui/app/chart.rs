@@ -115,4 +115,77 @@ impl App {
         }
         self.reread_chart()
     }
+
+    pub(super) fn on_chart_loaded(
+        &mut self,
+        id: RequestId,
+        encounter_id: Option<i64>,
+        result: Result<Box<Chart>, String>,
+    ) -> Vec<Command> {
+        if self.pending_chart != Some(id) {
+            self.dirty = false;
+            return Vec::new();
+        }
+        self.pending_chart = None;
+        let refresh = self.refreshing_chart.take() == Some(id);
+        let intake = self.roi.intake_after_chart.take() == Some(id);
+        let mut commands = Vec::new();
+        match result {
+            Ok(chart) => match self.chart.as_mut() {
+                Some(open) if refresh && open.chart.patient.patient_id == chart.patient.patient_id => {
+                    self.dirty = open.refresh(*chart);
+                }
+                _ => {
+                    let patient_id = chart.patient.patient_id;
+                    self.chart = Some(ChartState::new(*chart, encounter_id));
+                    self.screen = Screen::Chart;
+                    // The Releases tab lists the patient's requests: read beside the chart.
+                    commands.push(Command::Roi(super::roi::RoiCommand::LoadPatientRequests { patient_id }));
+                    if intake {
+                        // `:roi new MRN`: the form for the patient just found.
+                        commands.extend(self.start_intake_for_chart());
+                    }
+                }
+            },
+            Err(e) => self.toast = Some(e),
+        }
+        commands
+    }
+
+    pub(super) fn on_chart_action(&mut self, action: Action) -> Vec<Command> {
+        let Some(chart) = self.chart.as_mut() else {
+            self.screen = Screen::Lookup;
+            return Vec::new();
+        };
+        match action {
+            Action::Back => {
+                if !chart.close_document() {
+                    self.screen = self.chart_return;
+                }
+            }
+            Action::NextSection => chart.next_section(1),
+            Action::PrevSection => chart.next_section(-1),
+            Action::NextRow => chart.move_selection(1),
+            Action::PrevRow => chart.move_selection(-1),
+            Action::NextPage => chart.move_selection(10),
+            Action::PrevPage => chart.move_selection(-10),
+            Action::FirstRow => chart.move_selection(isize::MIN / 2),
+            Action::LastRow => chart.move_selection(isize::MAX / 2),
+            Action::OpenSelected if chart.section == Section::Releases && chart.document.is_none() => {
+                match chart.selected_request() {
+                    Some(id) => return self.open_request(super::roi::RequestRef::Id(id), Screen::Chart),
+                    None => self.dirty = false,
+                }
+            }
+            Action::OpenSelected => chart.open_selected(),
+            Action::NewRequest => return self.start_intake_for_chart(),
+            Action::ToggleSelect
+            | Action::CompleteItems
+            | Action::CommentItems
+            | Action::ReassignItems
+            | Action::PauseItems => return self.on_chart_work(action),
+            _ => self.dirty = false,
+        }
+        Vec::new()
+    }
 }

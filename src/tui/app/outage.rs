@@ -26,6 +26,14 @@ pub struct Outage {
     pub retry_armed: bool,
 }
 
+/// Two reads of one kind (the ROI screens' each of its own kind): the newer replaces the older.
+fn same_kind(a: &Command, b: &Command) -> bool {
+    match (a, b) {
+        (Command::Roi(a), Command::Roi(b)) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
+}
+
 /// The wait before retry number `attempts + 1`.
 pub fn backoff(attempts: u32) -> Duration {
     RETRY_FIRST.saturating_mul(1u32 << attempts.min(8)).min(RETRY_MAX)
@@ -46,7 +54,7 @@ impl App {
             // Audit events are each owed; of reads only the newest of a kind is still awaited.
             let audit = matches!(command, Command::RecordSearch { .. } | Command::RecordSignIn);
             if !audit {
-                outage.waiting.retain(|w| std::mem::discriminant(w) != std::mem::discriminant(&command));
+                outage.waiting.retain(|w| !same_kind(w, &command));
             }
             outage.waiting.push(command);
         }

@@ -500,6 +500,165 @@ impl App {
             }
         })
     }
+
+    /// A page of the queue arrived: shown unless a newer read replaced it.
+    pub(super) fn on_queue_loaded(
+        &mut self,
+        id: RequestId,
+        append: bool,
+        result: Result<QueuePage, String>,
+    ) -> Vec<Command> {
+        if self.queue.latest != Some(id) {
+            self.dirty = false;
+            return Vec::new();
+        }
+        self.queue.latest = None;
+        if !append {
+            self.queue.reloading = false;
+        }
+        match result {
+            Ok(page) => {
+                self.queue.error = None;
+                self.queue.show(page.rows, page.has_more, append);
+            }
+            Err(e) => self.queue.error = Some(e),
+        }
+        self.standings_wanted()
+    }
+
+    /// The rows on screen read again: updated where they stand.
+    pub(super) fn on_queue_refreshed(&mut self, id: RequestId, result: Result<QueuePage, String>) -> Vec<Command> {
+        if self.queue.refreshing != Some(id) {
+            self.dirty = false;
+            return Vec::new();
+        }
+        self.queue.refreshing = None;
+        match result {
+            // Read again after every change: a frame only when a row on screen differs.
+            Ok(page) => self.dirty = self.queue.refresh(page),
+            Err(e) => self.toast = Some(e),
+        }
+        let mut commands = self.standings_wanted();
+        commands.extend(self.owed_counts());
+        commands
+    }
+
+    /// The standings of the group lines arrived.
+    pub(super) fn on_standings_loaded(
+        &mut self,
+        result: Result<Vec<crate::store::PhysicianStanding>, String>,
+    ) -> Vec<Command> {
+        match result {
+            Ok(standings) => {
+                let mut changed = false;
+                for standing in standings {
+                    let before = self.queue.standings.insert(standing.provider_id, standing.clone());
+                    changed |= before.as_ref() != Some(&standing);
+                }
+                self.dirty = changed;
+            }
+            Err(e) => self.toast = Some(e),
+        }
+        Vec::new()
+    }
+
+    /// A physician's standing: the physician view opened, or the one on screen read again.
+    pub(super) fn on_physician_loaded(
+        &mut self,
+        result: Result<crate::store::PhysicianStanding, String>,
+    ) -> Vec<Command> {
+        match result {
+            // The standing of the physician on screen, read again after a change or `r`.
+            Ok(standing)
+                if std::mem::take(&mut self.queue.refreshing_physician)
+                    && self.queue.physician.as_ref().is_some_and(|p| p.provider_id == standing.provider_id) =>
+            {
+                self.dirty = self.queue.physician.as_ref() != Some(&standing);
+                self.queue.physician = Some(standing);
+                Vec::new()
+            }
+            Ok(standing) => {
+                self.queue.filter.provider_id = Some(standing.provider_id);
+                self.queue.physician = Some(standing);
+                self.queue.picked.clear();
+                self.screen = Screen::Queue;
+                self.reload_queue_page()
+            }
+            Err(e) => {
+                self.toast = Some(e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Every item of the filter, selected (`A`).
+    pub(super) fn on_filter_selected(&mut self, result: Result<Vec<(i64, i64)>, String>) -> Vec<Command> {
+        match result {
+            Ok(items) => {
+                self.toast = Some(format!(
+                    "{} selected: every item the filter matches (A again clears)",
+                    plural(items.len(), "item", "items")
+                ));
+                self.queue.picked = items.into_iter().collect();
+                self.queue.picked_filter = true;
+            }
+            Err(e) => self.toast = Some(e),
+        }
+        Vec::new()
+    }
+
+    /// The band's counts arrived.
+    pub(super) fn on_queue_counted(&mut self, result: Result<(QueueCounts, DelinquencyRate), String>) -> Vec<Command> {
+        self.counting = false;
+        match result {
+            Ok(counts) => {
+                self.dirty = self.queue.counts.as_ref() != Some(&counts);
+                self.queue.counts = Some(counts);
+            }
+            Err(e) => self.toast = Some(e),
+        }
+        self.owed_counts()
+    }
+
+    /// A bulk action on deficiencies finished, from the queue or a chart.
+    pub(super) fn on_completed(
+        &mut self,
+        verb: &'static str,
+        result: Result<CompletionOutcome, String>,
+    ) -> Vec<Command> {
+        let from_chart = self.screen == Screen::Chart;
+        match result {
+            Ok(outcome) => {
+                if from_chart {
+                    if let Some(chart) = self.chart.as_mut() {
+                        chart.picked.clear();
+                    }
+                } else {
+                    self.queue.picked.clear();
+                    // Rows worked here keep their place whatever the next read says, so a
+                    // second action by row number names what the first one saw.
+                    self.queue.worked.extend(outcome.completed.iter().copied());
+                }
+                // Closed items keep their row, shown as done: the numbers on screen stay
+                // the clerk's until she reloads.
+                let closed_as = match verb {
+                    "completed" => Some(crate::domain::chart::DeficiencyStatus::Completed),
+                    "voided" => Some(crate::domain::chart::DeficiencyStatus::Voided),
+                    _ => None,
+                };
+                if let Some(status) = closed_as {
+                    self.queue.mark_done(&outcome.completed, status);
+                }
+                self.toast = Some(queue::completion_message(verb, &outcome));
+            }
+            Err(e) => self.toast = Some(e),
+        }
+        let mut commands = self.refresh_chart();
+        if !from_chart || self.queue.loaded {
+            commands.extend(self.refresh_queue());
+        }
+        commands
+    }
 }
 
 /// A pause as it counts for an item: its days, and where it starts and ends once clipped.

@@ -42,6 +42,10 @@ pub struct ChartState {
     pub doc_scroll: u16,
     /// Deficiencies selected with Space for the next action, by id.
     pub picked: std::collections::BTreeSet<i64>,
+    /// The patient's release-of-information requests, newest first, once read (the Releases tab
+    /// lists them above the disclosures; Enter opens one). None until read, or when the clerk may
+    /// not see them.
+    pub requests: Option<Vec<crate::store::roi::RoiQueueRow>>,
 }
 
 impl ChartState {
@@ -55,7 +59,28 @@ impl ChartState {
             document: None,
             doc_scroll: 0,
             picked: Default::default(),
+            requests: None,
         }
+    }
+
+    /// The patient's requests, read (again). Whether anything on screen changed.
+    pub fn set_requests(&mut self, rows: Vec<crate::store::roi::RoiQueueRow>) -> bool {
+        // The highlight stays on its request.
+        let at = self.selected_request();
+        let changed = self.requests.as_ref() != Some(&rows);
+        self.requests = Some(rows);
+        let i = Section::Releases.index();
+        let len = self.requests.as_ref().map_or(0, Vec::len);
+        self.selected[i] = at
+            .and_then(|id| self.requests.as_ref()?.iter().position(|r| r.id == id))
+            .unwrap_or(self.selected[i])
+            .min(len.saturating_sub(1));
+        changed
+    }
+
+    /// The request highlighted on the Releases tab.
+    pub fn selected_request(&self) -> Option<i64> {
+        self.requests.as_ref()?.get(self.selected[Section::Releases.index()]).map(|r| r.id)
     }
 
     /// The same patient's chart read again (after work on it, this clerk's or another's): the
@@ -138,7 +163,10 @@ impl ChartState {
             Section::Encounters => self.chart.encounters.len(),
             Section::Documents => self.chart.documents.len(),
             Section::Deficiencies => self.chart.deficiencies.len(),
-            Section::Releases => self.chart.releases.len(),
+            Section::Releases => match &self.requests {
+                Some(requests) => requests.len(),
+                None => self.chart.releases.len(),
+            },
             Section::PaperChart => self.chart.volumes.iter().map(|v| v.movements.len()).sum(),
         }
     }
@@ -299,7 +327,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
             "Encounters".to_string(),
             "Documents".to_string(),
             format!("Deficiencies ({deficiencies})"),
-            format!("Releases ({})", state.chart.releases.len()),
+            format!("Releases ({})", state.requests.as_ref().map_or(state.chart.releases.len(), Vec::len)),
             "Paper chart".to_string(),
         ]
     };
@@ -488,6 +516,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
                 rows,
             )
         }
+        Section::Releases if state.requests.is_some() => {
+            return releases(frame, body, state, today, theme);
+        }
         Section::Releases => (
             vec!["DATE", "RECIPIENT", "PURPOSE", "PAGES"],
             vec![Constraint::Length(10), Constraint::Fill(1), Constraint::Fill(1), Constraint::Length(5)],
@@ -588,6 +619,90 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
         .highlight_symbol(theme.glyph("▌", ">"));
     let mut table_state = TableState::default().with_selected(Some(state.selected()));
     frame.render_stateful_widget(table, body, &mut table_state);
+}
+
+/// The Releases tab once the patient's requests are read: the requests (Enter opens one), then
+/// what was disclosed.
+fn releases(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDate, theme: &Theme) {
+    use crate::tui::screens::roi_queue::{status_short, type_short};
+    let requests = state.requests.as_deref().unwrap_or_default();
+    let disclosures = &state.chart.releases;
+    let below = if disclosures.is_empty() { 0 } else { (disclosures.len() as u16 + 2).min(area.height / 3) };
+    let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(below)]).areas(area);
+    if requests.is_empty() {
+        frame.render_widget(
+            Paragraph::new(" No release-of-information request for this patient: n logs one.").style(theme.muted),
+            top,
+        );
+    } else {
+        let wide = area.width >= 110;
+        let number = requests.iter().map(|r| r.number.to_string().width()).max().unwrap_or(9).max(6) as u16;
+        let kind =
+            if wide { requests.iter().map(|r| r.request_type.title().width()).max().unwrap_or(4) as u16 } else { 5 };
+        let status = if wide { requests.iter().map(|r| r.status.title().width()).max().unwrap_or(6) as u16 } else { 6 };
+        let date = if wide { 10 } else { 8 };
+        let fixed = 1 + number + date + kind + status + date + 6;
+        let requester = area.width.saturating_sub(fixed).max(8);
+        let short = |d: NaiveDate| if wide { us_date(d) } else { d.format("%m/%d/%y").to_string() };
+        let rows: Vec<Row> = requests
+            .iter()
+            .map(|r| {
+                let overdue = r.status.is_open() && r.due_on.is_some_and(|d| d < today);
+                let row = Row::new(vec![
+                    r.number.to_string(),
+                    short(r.received_on),
+                    super::queue::fit(&r.requester, usize::from(requester), theme),
+                    if wide { r.request_type.title().to_string() } else { type_short(r.request_type).to_string() },
+                    if wide { r.status.title().to_string() } else { status_short(r.status).to_string() },
+                    match r.due_on {
+                        Some(d) if overdue => format!("! {}", short(d)),
+                        Some(d) if r.status.is_open() => short(d),
+                        Some(_) => String::new(),
+                        None if r.status.is_open() => "unpaid".into(),
+                        None => String::new(),
+                    },
+                ]);
+                if overdue {
+                    row.style(theme.danger)
+                } else if r.status.is_open() {
+                    row
+                } else {
+                    row.style(theme.muted)
+                }
+            })
+            .collect();
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(number),
+                Constraint::Length(date),
+                Constraint::Length(requester),
+                Constraint::Length(kind),
+                Constraint::Length(status),
+                Constraint::Length(date + 2),
+            ],
+        )
+        .header(Row::new(vec!["REQUEST", "RECEIVED", "REQUESTER", "TYPE", "STATUS", "DUE"]).style(theme.header))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(theme.glyph("▌", ">"));
+        let mut table_state = TableState::default().with_selected(Some(state.selected()));
+        frame.render_stateful_widget(table, top, &mut table_state);
+    }
+    if below > 0 {
+        let mut lines = vec![Line::styled(" Disclosed", theme.header)];
+        for r in disclosures.iter().take(usize::from(below).saturating_sub(1)) {
+            lines.push(Line::from(format!(
+                " {}  {}  {}  {} {}",
+                us_date(r.disclosed_on),
+                clean(&r.recipient),
+                clean(&r.purpose),
+                r.pages,
+                if r.pages == 1 { "page" } else { "pages" }
+            )));
+        }
+        frame.render_widget(Paragraph::new(lines), bottom);
+    }
 }
 
 /// The selected encounter's procedures, a title line and as many as fit in `height` lines.

@@ -3,3 +3,6 @@
 pub mod chart;
 pub mod lookup;
 pub mod queue;
+pub mod roi_intake;
+pub mod roi_queue;
+pub mod roi_request;

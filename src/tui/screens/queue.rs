@@ -592,7 +592,7 @@ fn discharge(date: NaiveDate, wide: bool) -> String {
 }
 
 /// `text` whole when it fits in `width` columns, else as much as fits and a mark that it was cut.
-fn fit(text: &str, width: usize, theme: &Theme) -> String {
+pub(crate) fn fit(text: &str, width: usize, theme: &Theme) -> String {
     let text = clean(text);
     if text.width() <= width {
         return text.into_owned();
@@ -722,7 +722,7 @@ impl Columns {
 
 /// Shares `room` among columns that need `needs`: the smaller needs are met whole first, the
 /// larger share what is left evenly; room to spare goes to column `spare`.
-fn share<const N: usize>(room: u16, needs: [u16; N], spare: usize) -> [u16; N] {
+pub(crate) fn share<const N: usize>(room: u16, needs: [u16; N], spare: usize) -> [u16; N] {
     let mut order: Vec<usize> = (0..N).collect();
     order.sort_by_key(|i| needs[*i]);
     let mut widths = [0; N];

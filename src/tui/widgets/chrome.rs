@@ -4,6 +4,7 @@
 use super::super::action::Action;
 use super::super::app::{HeaderInfo, Screen};
 use super::super::keymap::{Context, Keymap};
+use super::super::screens::chart::Section;
 use super::super::theme::Theme;
 use super::palette::PaletteState;
 use crate::domain::text::clean;
@@ -94,7 +95,7 @@ pub fn ellipsize(text: &str, width: usize) -> String {
 }
 
 /// The footer's hints for where the clerk is: the keys that matter there, most used first.
-pub fn footer_actions(context: Context, chart_deficiencies: bool) -> &'static [Action] {
+pub fn footer_actions(context: Context, chart_section: Option<Section>) -> &'static [Action] {
     match context {
         Context::Find => &[
             Action::OpenSelected,
@@ -112,13 +113,21 @@ pub fn footer_actions(context: Context, chart_deficiencies: bool) -> &'static [A
             Action::Help,
             Action::Quit,
         ],
-        Context::Chart if chart_deficiencies => &[
+        Context::Chart if chart_section == Some(Section::Deficiencies) => &[
             Action::CompleteItems,
             Action::CommentItems,
             Action::ReassignItems,
             Action::PauseItems,
             Action::ToggleSelect,
             Action::Back,
+            Action::Help,
+        ],
+        Context::Chart if chart_section == Some(Section::Releases) => &[
+            Action::NextSection,
+            Action::OpenSelected,
+            Action::NewRequest,
+            Action::Back,
+            Action::CommandPalette,
             Action::Help,
         ],
         Context::Chart => &[
@@ -141,6 +150,21 @@ pub fn footer_actions(context: Context, chart_deficiencies: bool) -> &'static [A
             Action::CycleClaimFilter,
             Action::Help,
         ],
+        Context::Roi => &[
+            Action::OpenSelected,
+            Action::TakeItems,
+            Action::CycleSort,
+            Action::ToggleOverdue,
+            Action::NewRequest,
+            Action::CommandPalette,
+            // Past 80 columns; `?` lists them all.
+            Action::CycleDueWithin,
+            Action::CycleClaimFilter,
+            Action::Help,
+        ],
+        // The request's own steps are on its Next line; these move about it.
+        Context::Request => &[Action::NextSection, Action::NextRow, Action::Back, Action::CommandPalette, Action::Help],
+        Context::Intake => &[Action::NextField, Action::SubmitForm, Action::Back, Action::Help],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
     }
 }
@@ -166,19 +190,23 @@ pub fn footer(
     keymap: &Keymap,
     context: Context,
     wanted: &[Action],
+    // Words for a key where its usual ones would mislead (Enter opens a request on Releases).
+    hints: &[(Action, &'static str)],
     screen: Screen,
     chart_open: bool,
     theme: &Theme,
 ) {
     let mut spans = vec![Span::raw(" ")];
-    let room = usize::from(area.width.saturating_sub(6));
+    let room = usize::from(area.width.saturating_sub(8));
     let mut used = 1;
     for action in wanted {
         if let Some(key) = keymap.key_for(context, *action) {
-            let (key, hint) = (key.to_string(), format!(" {}  ", action.hint()));
+            let hint = hints.iter().find(|(a, _)| a == action).map_or_else(|| action.hint_in(context), |(_, h)| *h);
+            let (key, hint) = (key.to_string(), format!(" {hint}  "));
             let width = key.chars().count() + hint.chars().count();
-            // Whole hints only: a key without its meaning is worse than no hint.
-            if used + width > room {
+            // Whole hints only: a key without its meaning is worse than no hint. The last one
+            // needs no gap after it.
+            if used + width - 2 > room {
                 break;
             }
             used += width;
@@ -186,12 +214,14 @@ pub fn footer(
             spans.push(Span::raw(hint));
         }
     }
-    let screens = [(Screen::Lookup, "1"), (Screen::Chart, "2"), (Screen::Queue, "3")];
+    let screens = [(Screen::Lookup, "1"), (Screen::Chart, "2"), (Screen::Queue, "3"), (Screen::Roi, "4")];
     let mut right = Vec::new();
     // In the Find field digits are text: the screen numbers would offer keys that type instead.
     let screens = if context == Context::Find { &screens[..0] } else { &screens[..] };
     for &(s, label) in screens {
-        let style = if s == screen {
+        // A request and its intake are screen 4's.
+        let here = s == screen || (s == Screen::Roi && matches!(screen, Screen::Request | Screen::Intake));
+        let style = if here {
             theme.selected
         } else if s == Screen::Chart && !chart_open {
             theme.muted
@@ -201,7 +231,7 @@ pub fn footer(
         right.push(Span::styled(label, style));
         right.push(Span::raw(" "));
     }
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(7)]).areas(area);
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(9)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)), l);
     frame.render_widget(Paragraph::new(Line::from(right)).right_aligned(), r);
 }
@@ -320,7 +350,7 @@ const HELP_KEYS: usize = 24;
 pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let width = usize::from(width);
     let mut lines = Vec::new();
-    for context in [Context::Global, Context::Find, Context::Results, Context::Chart, Context::Queue] {
+    for context in Context::ALL {
         lines.push(Line::styled(context.title(), theme.header));
         for (action, keys) in keymap.bindings_of(context) {
             let keys = keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -341,7 +371,9 @@ pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'stati
     }
     for text in [
         "Commands (: or Ctrl-P): lookup, chart, deficiencies, mrn MRN, physician NAME|NPI, filter, \
-         take, release, messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab completes.",
+         take, release, roi (new, open, assign, pend, hold, exception, rework, reject, cancel, extend, pay, \
+         release), messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab completes.",
+        crate::tui::screens::roi_queue::legend().as_str(),
         "Keys are set in config.toml [keymap.<context>]; see config.example.toml.",
     ] {
         lines.extend(wrap(text, width).into_iter().map(|l| Line::styled(l, theme.muted)));

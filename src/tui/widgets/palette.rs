@@ -67,8 +67,42 @@ pub enum PaletteCommand {
     Release(Option<Vec<usize>>),
     /// The session's messages, in full (`:messages`).
     Messages,
+    /// Release of information: `roi` and its subcommands.
+    Roi(RoiPalette),
     Help,
     Quit,
+}
+
+/// What `:roi …` asks for. Dates and amounts stay as typed: the model checks them against today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoiPalette {
+    /// The ROI queue (screen 4).
+    Queue,
+    /// Narrow the queue: `status=pended,on_hold type=subpoena requester=smith assigned=me|none|USER
+    /// overdue due=5`, or `clear`.
+    Filter(Vec<(String, String)>),
+    /// A new request for the patient with this MRN.
+    New(String),
+    /// A request by its number.
+    Open(String),
+    /// A step of the status machine, with the reason typed after it.
+    Step {
+        step: crate::domain::roi::status::Step,
+        reason: String,
+    },
+    /// Assign the request: a username, `me`, or `none`.
+    Assign(String),
+    Extend {
+        to: String,
+        reason: String,
+    },
+    Pay {
+        on: String,
+        amount: String,
+    },
+    Release {
+        on: Option<String>,
+    },
 }
 
 /// Every command: name, argument hint, description. Later screens add theirs here.
@@ -83,6 +117,19 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("filter", " type= service= …", "Narrow the queue; alone: clear"),
     ("take", " [rows]", "Take selected or numbered rows to work"),
     ("release", " [rows]", "Give up selected or numbered rows"),
+    ("roi", " [status= type= overdue due=N…]", "The release-of-information queue (screen 4), narrowed"),
+    ("roi new", " MRN", "Log a new release-of-information request"),
+    ("roi open", " RGH-00041", "Open a request by its number"),
+    ("roi assign", " USER|me|none", "Assign the request on screen or highlighted"),
+    ("roi pend", " why", "Pend the request: the requester must supply something"),
+    ("roi hold", " why", "Put the request on hold"),
+    ("roi exception", " why", "Raise an exception on the request"),
+    ("roi rework", " why", "Send the request back from QC"),
+    ("roi reject", " why", "Reject the request (a rejection letter goes out)"),
+    ("roi cancel", " why", "Cancel a request entered in error (supervisor)"),
+    ("roi extend", " DATE why", "Extend the due date once, with written notice"),
+    ("roi pay", " DATE AMOUNT", "Record a payment for the request"),
+    ("roi release", " [DATE]", "Release the records: the disclosure is recorded"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
@@ -100,7 +147,27 @@ pub const MAX_INPUT: usize = 320;
 
 /// Commands that do nothing without an argument: Enter on one of them highlighted completes its
 /// name into the input instead of running it.
-const NEEDS_ARGUMENT: &[&str] = &["mrn", "physician", "import", "AS", "PA", "CM", "ST", "VD"];
+const NEEDS_ARGUMENT: &[&str] = &[
+    "mrn",
+    "physician",
+    "import",
+    "roi new",
+    "roi open",
+    "roi assign",
+    "roi pend",
+    "roi hold",
+    "roi exception",
+    "roi rework",
+    "roi reject",
+    "roi cancel",
+    "roi extend",
+    "roi pay",
+    "AS",
+    "PA",
+    "CM",
+    "ST",
+    "VD",
+];
 
 /// A provider the palette can complete: `physician patel` or `AS=1 patel` finds him by name or NPI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,8 +222,21 @@ impl PaletteState {
     /// it, so that a clerk who types `queue` finds the deficiency queue by what it is called.
     pub fn matches(&self) -> Vec<&'static (&'static str, &'static str, &'static str)> {
         let word = self.input.split(|c: char| c.is_whitespace() || c == '=').next().unwrap_or("").to_ascii_lowercase();
-        let mut found: Vec<_> =
-            COMMANDS.iter().filter(|(name, _, _)| name.to_ascii_lowercase().starts_with(&word)).collect();
+        // A command of two words (`roi pend`) is matched on both once a second is typed.
+        let second = self.input.split_whitespace().nth(1).map(str::to_ascii_lowercase);
+        let mut found: Vec<_> = COMMANDS
+            .iter()
+            .filter(|(name, _, _)| {
+                let name = name.to_ascii_lowercase();
+                let mut words = name.split(' ');
+                let first = words.next().unwrap_or_default();
+                match (words.next(), &second) {
+                    (None, _) => name.starts_with(&word),
+                    (Some(sub), Some(typed)) => first == word && (sub.starts_with(typed.as_str())),
+                    (Some(_), None) => first.starts_with(&word),
+                }
+            })
+            .collect();
         let one_word = !self.input.trim_end().contains(char::is_whitespace) && !self.input.contains('=');
         if one_word && word.chars().count() >= 3 {
             let described = COMMANDS.iter().filter(|command| {
@@ -404,6 +484,7 @@ impl PaletteState {
                 }
             }
             "physician" => PaletteCommand::Physician(self.resolve_provider(&argument.join(" "))?),
+            "roi" => PaletteCommand::Roi(parse_roi(&argument)?),
             "mrn" => {
                 let mrn = argument.join("");
                 crate::domain::mrn::Mrn::parse(&mrn).map_err(|e| e.to_string())?;
@@ -422,6 +503,78 @@ impl PaletteState {
             .map(|(n, arg, _)| format!("{n}{arg}"))
             .unwrap_or_default()
     }
+}
+
+/// `roi`'s words after its name: a subcommand and its arguments, a request number, or filters.
+fn parse_roi(words: &[&str]) -> Result<RoiPalette, String> {
+    use crate::domain::roi::status::Step;
+    let rest = |from: usize| words.get(from..).map(|w| w.join(" ")).unwrap_or_default();
+    let Some(first) = words.first() else { return Ok(RoiPalette::Queue) };
+    let sub = first.to_ascii_lowercase();
+    Ok(match sub.as_str() {
+        "new" => {
+            let mrn = rest(1).replace(' ', "");
+            if mrn.is_empty() {
+                return Err("roi new MRN: the patient's MRN".into());
+            }
+            crate::domain::mrn::Mrn::parse(&mrn).map_err(|e| e.to_string())?;
+            RoiPalette::New(mrn)
+        }
+        "open" => {
+            let number = rest(1);
+            crate::domain::roi::RequestNumber::parse(&number)
+                .ok_or_else(|| format!("{:?} is not a request number (RGH-00041)", clean(&number)))?;
+            RoiPalette::Open(number)
+        }
+        "assign" => match words.get(1) {
+            Some(who) if words.len() == 2 => RoiPalette::Assign(who.to_string()),
+            _ => return Err("roi assign USER (or me, or none)".into()),
+        },
+        "extend" => match words.get(1) {
+            Some(date) => RoiPalette::Extend { to: date.to_string(), reason: rest(2) },
+            None => return Err("roi extend DATE why: the new due date (MM/DD/YYYY), then why".into()),
+        },
+        "pay" => match (words.get(1), words.get(2)) {
+            (Some(on), Some(amount)) if words.len() == 3 => {
+                RoiPalette::Pay { on: on.to_string(), amount: amount.to_string() }
+            }
+            _ => return Err("roi pay DATE AMOUNT: the day it was paid and the dollars (12.50)".into()),
+        },
+        "release" => match words.len() {
+            1 => RoiPalette::Release { on: None },
+            2 => RoiPalette::Release { on: Some(words[1].to_string()) },
+            _ => return Err("roi release [DATE]: the day the records left (today when not given)".into()),
+        },
+        "clear" if words.len() == 1 => RoiPalette::Filter(vec![("clear".into(), String::new())]),
+        _ if Step::parse(&sub).is_some() => {
+            let step = Step::parse(&sub).ok_or("no such step")?;
+            RoiPalette::Step { step, reason: rest(1) }
+        }
+        _ if words.len() == 1 && crate::domain::roi::RequestNumber::parse(first).is_some() => {
+            RoiPalette::Open(first.to_string())
+        }
+        _ => {
+            let mut terms = Vec::new();
+            for word in words {
+                let (key, value) = match word.split_once('=') {
+                    Some((k, v)) => (k.to_ascii_lowercase(), v.to_string()),
+                    None => (word.to_ascii_lowercase(), String::new()),
+                };
+                let known = matches!(key.as_str(), "status" | "type" | "requester" | "assigned" | "due")
+                    && !value.is_empty()
+                    || key == "overdue" && value.is_empty();
+                if !known {
+                    return Err(format!(
+                        "roi {}: not understood; roi new MRN, roi RGH-00041, roi pend why…, or filters status= type= \
+                         requester= assigned= overdue due=N",
+                        clean(word)
+                    ));
+                }
+                terms.push((key, value));
+            }
+            RoiPalette::Filter(terms)
+        }
+    })
 }
 
 fn is_rows(w: &&str) -> bool {
@@ -495,7 +648,7 @@ mod tests {
     #[test]
     fn a_screen_is_found_by_what_it_is_called_too() {
         let names = |p: &PaletteState| p.matches().iter().map(|(name, _, _)| *name).collect::<Vec<_>>();
-        assert_eq!(names(&typed("queue")), vec!["deficiencies", "filter"], "by the description's words");
+        assert_eq!(names(&typed("queue")), vec!["deficiencies", "filter", "roi"], "by the description's words");
         assert_eq!(enter(&mut typed("queue")), Some(Ok(Some(PaletteCommand::Deficiencies))));
         // A name still comes before a description that mentions it.
         assert_eq!(names(&typed("release"))[0], "release");

@@ -1,0 +1,461 @@
+//! The request screen's side of the model: opening a request, moving over its parts, and the
+//! steps and changes a clerk makes to it — each refused before its question when the request's
+//! status or the clerk's roles do not allow it, and asked about (y/N) naming the request.
+
+use super::roi::{RequestChange, RequestRef, RoiCommand};
+use super::*;
+use crate::domain::roi::clocks::{HIPAA_ACCESS, HIPAA_ACCOUNTING, check_extension};
+use crate::domain::roi::status::{Step, transition};
+use crate::domain::role::Permission;
+use crate::store::roi::RoiRequest;
+use crate::tui::screens::roi_request::{Offered, Part, RequestState};
+
+/// The key action of each step a clerk takes from the request screen. Payment received and
+/// release carry data (the payment, the date) and have their own actions.
+pub(super) fn step_action(step: Step) -> Option<Action> {
+    Some(match step {
+        Step::Validate => Action::StepValidate,
+        Step::Pend => Action::StepPend,
+        Step::Hold => Action::StepHold,
+        Step::Exception => Action::StepException,
+        Step::Resume => Action::StepResume,
+        Step::Fulfil => Action::StepFulfil,
+        Step::Qc => Action::StepQc,
+        Step::Rework => Action::StepRework,
+        Step::AwaitPayment => Action::StepAwaitPayment,
+        Step::PaymentReceived => Action::RecordPayment,
+        Step::ReadyToRelease => Action::StepReadyToRelease,
+        Step::Release => Action::ReleaseRequest,
+        Step::Close => Action::StepClose,
+        Step::Reject => Action::StepReject,
+        Step::Cancel => Action::StepCancel,
+    })
+}
+
+fn action_step(action: Action) -> Option<Step> {
+    Some(match action {
+        Action::StepValidate => Step::Validate,
+        Action::StepPend => Step::Pend,
+        Action::StepHold => Step::Hold,
+        Action::StepException => Step::Exception,
+        Action::StepResume => Step::Resume,
+        Action::StepFulfil => Step::Fulfil,
+        Action::StepQc => Step::Qc,
+        Action::StepRework => Step::Rework,
+        Action::StepAwaitPayment => Step::AwaitPayment,
+        Action::StepReadyToRelease => Step::ReadyToRelease,
+        Action::StepClose => Step::Close,
+        Action::StepReject => Step::Reject,
+        Action::StepCancel => Step::Cancel,
+        _ => return None,
+    })
+}
+
+/// `RGH-00041 (GARCIA, MARIA)`: how a question names a request.
+fn named(r: &RoiRequest) -> String {
+    format!("{} ({})", r.number, crate::domain::text::clean(&r.patient_name))
+}
+
+impl App {
+    /// Opens a request; Esc comes back to `from`.
+    pub(super) fn open_request(&mut self, request: RequestRef, from: Screen) -> Vec<Command> {
+        let id = self.next_request();
+        self.roi.pending_request = Some(id);
+        self.roi.refreshing_request = false;
+        self.roi.request_return = from;
+        let mut commands = self.flush_search_audit();
+        commands.push(Command::Roi(RoiCommand::OpenRequest { id, request }));
+        commands
+    }
+
+    /// The request on screen read again (after a change, this clerk's or another's).
+    pub(super) fn reread_request(&mut self) -> Vec<Command> {
+        let Some(request_id) = self.roi.request.as_ref().map(|r| r.request.id) else { return Vec::new() };
+        let id = self.next_request();
+        self.roi.pending_request = Some(id);
+        self.roi.refreshing_request = true;
+        vec![Command::Roi(RoiCommand::OpenRequest { id, request: RequestRef::Id(request_id) })]
+    }
+
+    pub(super) fn on_request_loaded(&mut self, id: RequestId, result: Result<Box<RoiRequest>, String>) -> Vec<Command> {
+        if self.roi.pending_request != Some(id) {
+            self.dirty = false;
+            return Vec::new();
+        }
+        self.roi.pending_request = None;
+        let refresh = std::mem::take(&mut self.roi.refreshing_request);
+        match result {
+            Ok(request) => match self.roi.request.as_mut() {
+                Some(open) if refresh && open.request.id == request.id => {
+                    self.dirty = open.refresh(*request);
+                }
+                _ => {
+                    self.roi.request = Some(RequestState::new(*request));
+                    self.screen = Screen::Request;
+                }
+            },
+            // A request read again that cannot be read now keeps what the screen shows.
+            Err(e) => self.toast = Some(e),
+        }
+        self.offer_steps();
+        Vec::new()
+    }
+
+    /// The steps the request may take next from its status, and what else the clerk may do, each
+    /// with its key — only those her roles allow.
+    pub(super) fn offer_steps(&mut self) {
+        let roles = self.header.roles.clone();
+        let keymap = self.keymap.clone();
+        let Some(state) = self.roi.request.as_mut() else { return };
+        let r = &state.request;
+        let key = |action: Action| keymap.key_for(Context::Request, action).map(|k| k.to_string());
+        let mut offered = Vec::new();
+        for step in crate::domain::roi::status::steps_from(r.status) {
+            if !step.allowed_for(&roles) {
+                continue;
+            }
+            let Some(k) = step_action(step).and_then(key) else { continue };
+            let mut label = match step {
+                Step::PaymentReceived => "Payment received…".to_string(),
+                Step::Release => "Release…".to_string(),
+                _ => step.title().to_string(),
+            };
+            if step.needs_reason() {
+                label.push('…');
+            }
+            offered.push(Offered { key: k, label });
+        }
+        if r.status.is_open() {
+            let waits_for_payment = r.due.clocks.iter().any(|c| c.due_on.is_none() && c.waits_for.is_some());
+            if waits_for_payment
+                && r.status != crate::domain::roi::RequestStatus::AwaitingPayment
+                && crate::domain::role::allows(&roles, Permission::LogRequests)
+                && let Some(k) = key(Action::RecordPayment)
+            {
+                offered.push(Offered { key: k, label: "Payment…".into() });
+            }
+            // Only HIPAA's clocks are extended, once.
+            let extendable = r.due.clocks.iter().any(|c| [HIPAA_ACCESS, HIPAA_ACCOUNTING].contains(&c.code.as_str()));
+            if extendable
+                && r.extended_due_on.is_none()
+                && crate::domain::role::allows(&roles, Permission::ReleaseRecords)
+                && let Some(k) = key(Action::ExtendDue)
+            {
+                offered.push(Offered { key: k, label: "Extend…".into() });
+            }
+            if crate::domain::role::allows(&roles, Permission::LogRequests) {
+                if r.assigned_to.as_deref() != Some(self.header.username.as_str())
+                    && let Some(k) = key(Action::TakeItems)
+                {
+                    offered.push(Offered { key: k, label: "Take".into() });
+                }
+                if let Some(k) = key(Action::AssignTo) {
+                    offered.push(Offered { key: k, label: "Assign…".into() });
+                }
+            }
+        }
+        state.offered = offered;
+    }
+
+    pub(super) fn on_request_action(&mut self, action: Action) -> Vec<Command> {
+        let Some(state) = self.roi.request.as_mut() else {
+            self.screen = Screen::Roi;
+            return Vec::new();
+        };
+        match action {
+            Action::NextSection => state.next_part(1),
+            Action::PrevSection => state.next_part(-1),
+            Action::NextRow => state.scroll(1),
+            Action::PrevRow => state.scroll(-1),
+            Action::NextPage => state.scroll(10),
+            Action::PrevPage => state.scroll(-10),
+            Action::FirstRow => state.scroll_to(0),
+            Action::Back => {
+                self.screen = match self.roi.request_return {
+                    Screen::Chart if self.chart.is_none() => Screen::Roi,
+                    Screen::Request | Screen::Intake => Screen::Roi,
+                    other => other,
+                };
+                if self.screen == Screen::Roi && !self.roi.queue.loaded {
+                    return self.show_roi_queue();
+                }
+            }
+            Action::TakeItems => {
+                let me = self.header.username.clone();
+                return self.assign_highlighted(Some(me));
+            }
+            Action::AssignTo => return self.open_palette("roi assign "),
+            Action::ExtendDue => return self.ask_extension(),
+            Action::RecordPayment => return self.ask_payment(),
+            Action::ReleaseRequest => return self.step(Step::Release, None),
+            other => match action_step(other) {
+                Some(step) => return self.step(step, None),
+                None => self.dirty = false,
+            },
+        }
+        Vec::new()
+    }
+
+    /// The request a change is made to: the one on screen, or the queue's highlighted one.
+    fn target_request(&self) -> Option<(String, i64, crate::domain::roi::RequestStatus, String)> {
+        match self.screen {
+            Screen::Request => self
+                .roi
+                .request
+                .as_ref()
+                .map(|r| (r.request.number.to_string(), r.request.version, r.request.status, named(&r.request))),
+            _ => self.roi.queue.selected_row().map(|r| {
+                let name = format!("{} ({})", r.number, crate::domain::text::clean(&r.patient_name));
+                (r.number.to_string(), r.version, r.status, name)
+            }),
+        }
+    }
+
+    /// A step of the status machine: refused at once when the status or the clerk's roles do not
+    /// allow it; a step that needs a reason asks for it in the palette; then a question.
+    pub(super) fn step(&mut self, step: Step, reason: Option<String>) -> Vec<Command> {
+        let Some((number, version, status, name)) = self.target_request() else {
+            self.toast = Some("No request here: open one from the ROI queue (4) or a chart's Releases.".into());
+            return Vec::new();
+        };
+        if self.roi.changing {
+            self.toast = Some("A change to this request is on its way; a moment.".into());
+            return Vec::new();
+        }
+        let to = match transition(status, step) {
+            Ok(to) => to,
+            Err(refusal) => {
+                self.toast = Some(match crate::domain::roi::RequestNumber::parse(&number) {
+                    Some(n) => refusal.message(&n),
+                    None => refusal.to_string(),
+                });
+                return Vec::new();
+            }
+        };
+        if !step.allowed_for(&self.header.roles) {
+            let permission = step.permission();
+            self.toast = Some(format!(
+                "you ({}) may not {} a request: that needs {}",
+                crate::domain::text::clean(&self.header.username),
+                step.title().to_lowercase(),
+                permission.roles_needed()
+            ));
+            return Vec::new();
+        }
+        match step {
+            Step::PaymentReceived => return self.ask_payment(),
+            Step::Release if reason.is_none() => {
+                // Released today unless the palette says another day (`:roi release DATE`).
+                return self.release_on(self.today);
+            }
+            _ => {}
+        }
+        let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        if step.needs_reason() && reason.is_none() {
+            return self.open_palette(&format!("roi {} ", step.code()));
+        }
+        let prompt = match (&reason, step) {
+            (Some(why), Step::Reject) => {
+                format!("Reject {name} because \"{why}\"? A rejection letter is produced. (y/N)")
+            }
+            (Some(why), Step::Cancel) => {
+                format!("Cancel {name} because \"{why}\"? It stays on record, marked cancelled. (y/N)")
+            }
+            (Some(why), _) => {
+                format!("{} {name} because \"{why}\"? Its status becomes {}. (y/N)", step.title(), to.title())
+            }
+            (None, Step::Close) => format!("Close {name}? Nothing more is done on it. (y/N)"),
+            (None, _) => format!("{} {name}? It goes from {} to {}. (y/N)", step.title(), status.title(), to.title()),
+        };
+        let done = format!("{number} {}", to.title().to_lowercase());
+        let command =
+            Command::Roi(RoiCommand::Change { number, version, done, change: RequestChange::Step { step, reason } });
+        self.overlay = Some(Overlay::Confirm { prompt, command });
+        Vec::new()
+    }
+
+    fn release_on(&mut self, on: chrono::NaiveDate) -> Vec<Command> {
+        let Some(state) = self.roi.request.as_ref().filter(|_| self.screen == Screen::Request) else {
+            self.toast = Some("Open the request to release it.".into());
+            return Vec::new();
+        };
+        let r = &state.request;
+        if let Err(refusal) = transition(r.status, Step::Release) {
+            self.toast = Some(refusal.message(&r.number));
+            return Vec::new();
+        }
+        if on > self.today {
+            self.toast = Some(format!("{}: a release cannot be dated after today", crate::domain::dates::us_date(on)));
+            return Vec::new();
+        }
+        if on < r.received_on {
+            self.toast = Some(format!(
+                "{}: a release cannot be before the request came ({})",
+                crate::domain::dates::us_date(on),
+                crate::domain::dates::us_date(r.received_on)
+            ));
+            return Vec::new();
+        }
+        let to = crate::domain::text::clean(&r.requester.name).into_owned();
+        let prompt = format!(
+            "Release {} to {to} on {}? The disclosure is recorded in the patient's accounting. (y/N)",
+            named(r),
+            crate::domain::dates::us_date(on)
+        );
+        let command = Command::Roi(RoiCommand::Change {
+            number: r.number.to_string(),
+            version: r.version,
+            done: format!("{} released to {to}", r.number),
+            change: RequestChange::Release { on },
+        });
+        self.overlay = Some(Overlay::Confirm { prompt, command });
+        Vec::new()
+    }
+
+    fn ask_extension(&mut self) -> Vec<Command> {
+        if let Err(problem) = self.may_roi(Permission::ReleaseRecords, "extend a request's due date") {
+            self.toast = Some(problem);
+            return Vec::new();
+        }
+        self.open_palette("roi extend ")
+    }
+
+    fn ask_payment(&mut self) -> Vec<Command> {
+        if let Err(problem) = self.may_roi(Permission::LogRequests, "record payments") {
+            self.toast = Some(problem);
+            return Vec::new();
+        }
+        let today = crate::domain::dates::us_date(self.today);
+        self.open_palette(&format!("roi pay {today} "))
+    }
+
+    /// `:roi extend DATE why…`: the new due date, noticed today; the desk checks the rule (inside
+    /// the first 30 days, once, at most 30 days more) and says it in its refusal.
+    pub(super) fn extend_request(&mut self, to: chrono::NaiveDate, reason: String) -> Vec<Command> {
+        let Some(state) = self.roi.request.as_ref().filter(|_| self.screen == Screen::Request) else {
+            self.toast = Some("Open the request to extend it.".into());
+            return Vec::new();
+        };
+        let r = &state.request;
+        if reason.trim().is_empty() {
+            self.toast = Some("roi extend DATE why: say why (the extension notice tells the requester)".into());
+            return Vec::new();
+        }
+        // The rule of 164.524(b)(2) (and 164.528(c)(2)), checked before the question: the notice
+        // is today's, inside the first 30 days, once, and no more than 30 days more.
+        let base = r
+            .due
+            .clocks
+            .iter()
+            .find(|c| [HIPAA_ACCESS, HIPAA_ACCOUNTING].contains(&c.code.as_str()))
+            .and_then(|c| c.due_on)
+            .unwrap_or(r.received_on);
+        let extended =
+            check_extension(r.received_on, base, self.today, to, r.extended_due_on.is_some(), r.request_type);
+        let to = match extended {
+            Ok(to) => to,
+            Err(refusal) => {
+                self.toast = Some(format!("{}: {refusal}", r.number));
+                return Vec::new();
+            }
+        };
+        let prompt = format!(
+            "Extend {} to {} because \"{}\"? An extension notice is produced, dated today; it can be done once. (y/N)",
+            named(r),
+            crate::domain::dates::us_date(to),
+            reason.trim()
+        );
+        let command = Command::Roi(RoiCommand::Change {
+            number: r.number.to_string(),
+            version: r.version,
+            done: format!("{} extended to {}", r.number, crate::domain::dates::us_date(to)),
+            change: RequestChange::Extend { to, reason: reason.trim().to_string() },
+        });
+        self.overlay = Some(Overlay::Confirm { prompt, command });
+        Vec::new()
+    }
+
+    /// `:roi pay DATE AMOUNT`.
+    pub(super) fn pay_request(&mut self, on: chrono::NaiveDate, cents: i64) -> Vec<Command> {
+        let Some(state) = self.roi.request.as_ref().filter(|_| self.screen == Screen::Request) else {
+            self.toast = Some("Open the request to record its payment.".into());
+            return Vec::new();
+        };
+        let r = &state.request;
+        if on > self.today {
+            self.toast = Some(format!("{}: a payment cannot be dated after today", crate::domain::dates::us_date(on)));
+            return Vec::new();
+        }
+        if on < r.received_on {
+            self.toast = Some(format!(
+                "{}: a payment cannot be before the request came ({})",
+                crate::domain::dates::us_date(on),
+                crate::domain::dates::us_date(r.received_on)
+            ));
+            return Vec::new();
+        }
+        let amount = format!("${}.{:02}", cents / 100, cents % 100);
+        let prompt = format!(
+            "Record {amount} paid on {} for {}? A clock that waits for payment starts from it. (y/N)",
+            crate::domain::dates::us_date(on),
+            named(r)
+        );
+        let command = Command::Roi(RoiCommand::Change {
+            number: r.number.to_string(),
+            version: r.version,
+            done: format!("{amount} recorded for {}", r.number),
+            change: RequestChange::Pay { on, cents },
+        });
+        self.overlay = Some(Overlay::Confirm { prompt, command });
+        Vec::new()
+    }
+
+    /// `:roi release DATE`.
+    pub(super) fn release_request(&mut self, on: chrono::NaiveDate) -> Vec<Command> {
+        if !self.header.roles.is_empty() && !Step::Release.allowed_for(&self.header.roles) {
+            self.toast = Some(format!(
+                "you ({}) may not release records: that needs {}",
+                crate::domain::text::clean(&self.header.username),
+                Step::Release.permission().roles_needed()
+            ));
+            return Vec::new();
+        }
+        self.release_on(on)
+    }
+
+    pub(super) fn on_request_changed(&mut self, done: String, result: Result<Box<RoiRequest>, String>) -> Vec<Command> {
+        self.roi.changing = false;
+        let mut commands = Vec::new();
+        match result {
+            Ok(request) => {
+                let mut message = done;
+                if let Some(due) = request.extended_due_on.or(request.due.due_on)
+                    && request.status.is_open()
+                {
+                    message.push_str(&format!("; due {}", crate::domain::dates::us_date(due)));
+                }
+                self.toast = Some(message);
+                if let Some(open) = self.roi.request.as_mut().filter(|r| r.request.id == request.id) {
+                    open.refresh(*request);
+                    // A failed checklist is what the clerk must look at next.
+                    if open.failed() > 0 && open.part != Part::Checklist {
+                        open.part = Part::Checklist;
+                    }
+                }
+                self.offer_steps();
+            }
+            Err(e) => {
+                self.toast = Some(e);
+                // The request may have moved under the clerk (another's change): read it again.
+                commands.extend(self.reread_request());
+            }
+        }
+        if self.roi.queue.loaded {
+            commands.extend(self.follow_roi_queue());
+        }
+        if let Some(chart) = self.chart.as_ref().filter(|c| c.requests.is_some()) {
+            commands.push(Command::Roi(RoiCommand::LoadPatientRequests { patient_id: chart.chart.patient.patient_id }));
+        }
+        commands
+    }
+}

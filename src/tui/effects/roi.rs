@@ -1,0 +1,142 @@
+//! The release-of-information screens' desk calls, each on a worker thread, each answer a
+//! [`RoiMsg`]. Reads are retried when the store could not be reached; changes never are.
+
+use super::{Effects, Kind, Watch};
+use crate::desk::roi::{Logged, OnOpenRequest, RoiQuery};
+use crate::desk::{Desk, DeskError};
+use crate::store::Page;
+use crate::tui::app::{Command, Msg, PAGE_SIZE, RequestChange, RequestRef, RoiCommand, RoiMsg};
+use crate::tui::screens::roi_intake::{IntakeCheck, REQUESTER_CHOICES, requester_label};
+use crate::tui::screens::roi_queue::Band;
+
+/// The patient's requests the chart's Releases tab lists.
+const PATIENT_REQUESTS: usize = 200;
+
+impl Effects {
+    pub(super) fn run_roi(&self, command: RoiCommand) {
+        let kind = match &command {
+            RoiCommand::Change { .. }
+            | RoiCommand::Log { .. }
+            | RoiCommand::SaveDraft { .. }
+            | RoiCommand::DiscardDraft => Kind::Edit,
+            // A search answers one keystroke; the next keystroke asks again.
+            RoiCommand::SearchRequesters { .. } => Kind::Other,
+            _ => Kind::Read(Command::Roi(command.clone())),
+        };
+        let letters = self.letters_dir.clone();
+        self.background(kind, move |desk, watch: &Watch| {
+            answer_roi(desk, command, letters.as_deref(), &|e| watch.fail(e))
+        });
+    }
+}
+
+/// The desk's answer to one ROI command, as the message the screen takes; `fail` says a desk's
+/// refusal in the clerk's words (and notes a store that could not be reached). Run on a worker
+/// thread by the effects runner; the snapshot tests run it in line.
+pub fn answer_roi(
+    desk: &Desk,
+    command: RoiCommand,
+    letters: Option<&std::path::Path>,
+    fail: &dyn Fn(DeskError) -> String,
+) -> Msg {
+    match command {
+        RoiCommand::LoadQueue { id, query, sort, offset, append } => Msg::Roi(RoiMsg::QueueLoaded {
+            id,
+            append,
+            result: desk.roi_queue(&query, sort, Page { offset, limit: PAGE_SIZE }).map_err(fail),
+        }),
+        RoiCommand::RefreshQueue { id, query, sort, limit } => Msg::Roi(RoiMsg::QueueRefreshed {
+            id,
+            result: desk.roi_queue(&query, sort, Page { offset: 0, limit }).map_err(fail),
+        }),
+        RoiCommand::CountBand => {
+            // The department's whole open work, whatever the queue is narrowed to.
+            let all = RoiQuery::default();
+            let overdue = RoiQuery { overdue: true, ..RoiQuery::default() };
+            let band = desk.roi_aging(&all).and_then(|aging| {
+                let late = desk.roi_queue(&overdue, Default::default(), Page { offset: 0, limit: 1 })?;
+                Ok(Band {
+                    aging: aging.into_iter().map(|b| (b.label.to_string(), b.count)).collect(),
+                    overdue: late.total,
+                })
+            });
+            Msg::Roi(RoiMsg::BandCounted(band.map_err(fail)))
+        }
+        RoiCommand::OpenRequest { id, request } => {
+            let read = match &request {
+                // Read again to follow work on it: no second look recorded.
+                RequestRef::Id(request_id) => desk.reread_roi_request(*request_id),
+                RequestRef::Number(number) => desk.roi_request(number),
+            };
+            Msg::Roi(RoiMsg::RequestLoaded { id, result: read.map(Box::new).map_err(fail) })
+        }
+        RoiCommand::Change { number, version, done, change } => {
+            let seen = Some(version);
+            let result = match change {
+                RequestChange::Step { step, reason } => desk.roi_step(&number, seen, step, reason.as_deref(), letters),
+                RequestChange::Assign { to } => desk.roi_assign(&number, seen, to.as_deref()),
+                RequestChange::Extend { to, reason } => desk.roi_extend(&number, seen, to, &reason, None, letters),
+                RequestChange::Pay { on, cents } => desk.roi_pay(&number, seen, on, cents),
+                RequestChange::Release { on } => desk.roi_release(&number, seen, on, None),
+            };
+            Msg::Roi(RoiMsg::Changed { done, result: result.map(Box::new).map_err(fail) })
+        }
+        RoiCommand::LoadPatientRequests { patient_id } => Msg::Roi(RoiMsg::PatientRequests {
+            patient_id,
+            result: desk.roi_requests_for_patient(patient_id, PATIENT_REQUESTS).map_err(fail),
+        }),
+        RoiCommand::SearchRequesters { id, prefix } => Msg::Roi(RoiMsg::RequestersFound {
+            id,
+            result: desk.search_requesters(&prefix, REQUESTER_CHOICES).map_err(fail),
+        }),
+        RoiCommand::CheckIntake { patient_id, requester_id } => {
+            let check = desk.roi_intake_check(patient_id, requester_id).map(|check| IntakeCheck {
+                recent: check.recent,
+                open_same: check.open_from_requester,
+                selected: 0,
+            });
+            Msg::Roi(RoiMsg::IntakeChecked(check.map_err(fail)))
+        }
+        RoiCommand::Log { form, follow_up_on } => {
+            let (follow_up, result) = match follow_up_on {
+                Some((number, version)) => {
+                    let received_on = form.received_on.unwrap_or_else(|| desk.today());
+                    let via = form.received_via.unwrap_or(crate::domain::roi::ReceivedVia::Mail);
+                    (true, desk.log_roi_follow_up(&number, Some(version), received_on, via, &form.purpose))
+                }
+                None => (
+                    false,
+                    desk.log_roi_request(*form, OnOpenRequest::LogNew, letters).and_then(|logged| match logged {
+                        Ok(Logged::New { request, .. } | Logged::FollowUp { request }) => Ok(*request),
+                        // Every problem, each named by its field: the screen goes to the first.
+                        Err(problems) => Err(crate::desk::DeskError::Invalid(
+                            problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                        )),
+                    }),
+                ),
+            };
+            Msg::Roi(RoiMsg::Logged { follow_up, result: result.map(Box::new).map_err(fail) })
+        }
+        RoiCommand::LoadDraft => {
+            let kept = desk.intake_draft().map(|kept| {
+                kept.map(|(form, at)| {
+                    // The address-book entry a kept form names, shown by name: read here, the
+                    // desk having just checked the clerk may log requests.
+                    let requester_label = match form.requester {
+                        crate::desk::roi::IntakeRequester::Existing(id) => {
+                            desk.store().requester(id).ok().flatten().map(|r| requester_label(&r))
+                        }
+                        crate::desk::roi::IntakeRequester::New(_) => None,
+                    };
+                    Box::new(crate::tui::app::KeptForm { form, requester_label, at: Some(at) })
+                })
+            });
+            Msg::Roi(RoiMsg::DraftLoaded(kept.map_err(fail)))
+        }
+        RoiCommand::SaveDraft { form } => Msg::Roi(RoiMsg::DraftSaved(desk.save_intake_draft(&form).map_err(fail))),
+        RoiCommand::DiscardDraft => match desk.discard_intake_draft() {
+            Ok(()) => Msg::BackgroundFailed(String::new()),
+            Err(e) => Msg::BackgroundFailed(format!("the kept form could not be discarded: {}", fail(e))),
+        },
+    }
+}

@@ -1,0 +1,535 @@
+//! One release-of-information request: who asks for whose records, where it stands and what it
+//! may do next, its clocks with the rule of each (the due one marked), the authorization's
+//! checklist, the follow-ups, the letters it produced and its whole history.
+
+use super::super::theme::Theme;
+use super::queue::fit;
+use super::roi_queue::{WARN_DAYS, days_left};
+use crate::domain::dates::us_date;
+use crate::domain::text::{clean, clean_multiline};
+use crate::store::roi::RoiRequest;
+use crate::tui::widgets::chrome::wrap;
+use chrono::NaiveDate;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Details,
+    Clocks,
+    Checklist,
+    FollowUps,
+    Letters,
+    History,
+}
+
+impl Part {
+    pub const ALL: [Self; 6] =
+        [Self::Details, Self::Clocks, Self::Checklist, Self::FollowUps, Self::Letters, Self::History];
+
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// A step the request may take next, as the screen offers it: its key and its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered {
+    pub key: String,
+    pub label: String,
+}
+
+#[derive(Debug)]
+pub struct RequestState {
+    pub request: RoiRequest,
+    pub part: Part,
+    /// The first line shown of each part.
+    scroll: [u16; 6],
+    /// The next steps and other actions the clerk may take, keyed, worked out by the model from
+    /// `domain::roi::status` and the clerk's roles.
+    pub offered: Vec<Offered>,
+}
+
+impl RequestState {
+    pub fn new(request: RoiRequest) -> Self {
+        // A request held up by its checklist opens on it: that is what the clerk must fix.
+        let failed = request.authorizations.last().is_some_and(|a| a.checklist.iter().any(|i| !i.passed));
+        let part = if failed { Part::Checklist } else { Part::Details };
+        Self { request, part, scroll: [0; 6], offered: Vec::new() }
+    }
+
+    /// The same request read again: the part and its scroll stay. Whether anything changed.
+    pub fn refresh(&mut self, request: RoiRequest) -> bool {
+        let changed = request != self.request;
+        self.request = request;
+        changed
+    }
+
+    pub fn next_part(&mut self, step: isize) {
+        let n = Part::ALL.len() as isize;
+        let i = (self.part.index() as isize + step).rem_euclid(n);
+        self.part = Part::ALL[i as usize];
+    }
+
+    pub fn scroll(&mut self, delta: isize) {
+        let i = self.part.index();
+        self.scroll[i] = (self.scroll[i] as isize).saturating_add(delta).clamp(0, u16::MAX as isize) as u16;
+    }
+
+    pub fn scroll_to(&mut self, line: u16) {
+        self.scroll[self.part.index()] = line;
+    }
+
+    /// The failed checklist items of the latest authorization.
+    pub fn failed(&self) -> usize {
+        self.request.authorizations.last().map_or(0, |a| a.checklist.iter().filter(|i| !i.passed).count())
+    }
+}
+
+/// The due date as a clerk reads it: `03/24/2025 (TX-181.102: 15 business days) · 7 days left`.
+pub fn due_words(request: &RoiRequest, today: NaiveDate) -> (String, bool, bool) {
+    let due = request.extended_due_on.or(request.due.due_on);
+    let rule = clean(&request.due.due_rule).into_owned();
+    match due {
+        Some(on) => {
+            let left = days_left(on, today);
+            let open = request.status.is_open();
+            let mut text = format!("{} ({rule})", us_date(on));
+            if request.extended_due_on.is_some() {
+                text = format!("{} extended from {}", text, request.due.due_on.map(us_date).unwrap_or_default());
+            }
+            if open {
+                text.push_str(&match left {
+                    l if l < 0 => format!(" · ! {} overdue", plural(-l, "day", "days")),
+                    0 => " · due today".to_string(),
+                    l => format!(" · {} left", plural(l, "day", "days")),
+                });
+            }
+            (text, open && left < 0, open && (0..=WARN_DAYS).contains(&left))
+        }
+        // No date: a clock waits for something (payment), or none applies; the rule says which.
+        None if request.due.clocks.iter().any(|c| c.waits_for.is_some()) => (format!("none yet: {rule}"), false, false),
+        None => (rule, false, false),
+    }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The lines above the parts: what the request is, where it stands, and when it is due.
+pub fn summary(state: &RequestState, today: NaiveDate, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let r = &state.request;
+    let width = usize::from(width);
+    let status = match &r.status_reason {
+        Some(reason) if !reason.trim().is_empty() => format!("{}: {}", r.status.title(), clean(reason)),
+        _ => r.status.title().to_string(),
+    };
+    let mut lines = Vec::new();
+    // The number, the patient's MRN and the status are never cut: the name gives way first.
+    let fixed = format!("  MRN {}  {}", r.mrn, r.request_type.title());
+    let room = width.saturating_sub(1 + r.number.to_string().width() + 2 + fixed.width());
+    lines.push(Line::from(vec![
+        Span::styled(format!(" {}", r.number), theme.header),
+        Span::raw("  "),
+        Span::styled(fit(&r.patient_name, room.max(8), theme), theme.header),
+        Span::raw(fixed),
+    ]));
+    let status_style = if r.status.is_open() { theme.text } else { theme.muted };
+    for (i, part) in wrap(&status, width.saturating_sub(9)).into_iter().enumerate() {
+        let label = if i == 0 { " Status  " } else { "         " };
+        lines.push(Line::from(vec![Span::styled(label, theme.muted), Span::styled(part, status_style)]));
+    }
+    let requester = &r.requester;
+    let mut from = clean(&requester.name).into_owned();
+    if !requester.organization.trim().is_empty() && requester.organization != requester.name {
+        from.push_str(&format!(", {}", clean(&requester.organization)));
+    }
+    from.push_str(&format!(
+        " ({}) · {} {}",
+        requester.kind.title().to_lowercase(),
+        r.received_via.title().to_lowercase(),
+        us_date(r.received_on)
+    ));
+    for (i, part) in wrap(&from, width.saturating_sub(9)).into_iter().enumerate() {
+        let label = if i == 0 { " From    " } else { "         " };
+        lines.push(Line::from(vec![Span::styled(label, theme.muted), Span::raw(part)]));
+    }
+    let (due, overdue, soon) = due_words(r, today);
+    let mut due_line = due;
+    match &r.assigned_to {
+        Some(who) => due_line.push_str(&format!(" · assigned to {}", clean(who))),
+        None => due_line.push_str(" · assigned to nobody"),
+    }
+    let style = if overdue {
+        theme.danger
+    } else if soon {
+        theme.warning
+    } else {
+        theme.text
+    };
+    for (i, part) in wrap(&due_line, width.saturating_sub(9)).into_iter().enumerate() {
+        let label = if i == 0 { " Due     " } else { "         " };
+        lines.push(Line::from(vec![Span::styled(label, theme.muted), Span::styled(part, style)]));
+    }
+    if !state.offered.is_empty() {
+        let mut spans = vec![Span::styled(" Next    ", theme.muted)];
+        let mut used = 9;
+        for (i, o) in state.offered.iter().enumerate() {
+            let piece = o.key.width() + 1 + o.label.width() + if i > 0 { 2 } else { 0 };
+            if used + piece > width {
+                lines.push(Line::from(std::mem::take(&mut spans)));
+                spans.push(Span::raw("         "));
+                used = 9;
+            } else if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            spans.push(Span::styled(o.key.clone(), theme.key));
+            spans.push(Span::raw(format!(" {}", o.label)));
+            used += piece;
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveDate, theme: &Theme) {
+    let r = &state.request;
+    let summary = summary(state, today, area.width, theme);
+    let [summary_area, tabs_area, rule_area, body] = Layout::vertical([
+        Constraint::Length(summary.len() as u16),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(summary), summary_area);
+
+    let failed = state.failed();
+    let checklist = match (r.authorizations.last(), failed) {
+        (None, _) => "Checklist".to_string(),
+        (Some(_), 0) => "Checklist ✓".to_string(),
+        (Some(_), n) => format!("Checklist ({n} failed)"),
+    };
+    // A count says there is something to read; none says nothing.
+    let counted = |label: &str, n: usize| if n == 0 { label.to_string() } else { format!("{label} ({n})") };
+    let labels = [
+        "Details".to_string(),
+        counted("Clocks", r.due.clocks.len()),
+        checklist,
+        counted("Follow-ups", r.follow_ups.len()),
+        counted("Letters", r.letters.len()),
+        counted("History", r.history.len()),
+    ];
+    let fits = |pad: usize, sep: usize| {
+        labels.iter().map(|l| l.width() + 2 * pad).sum::<usize>() + 1 + sep * (labels.len() - 1)
+            <= usize::from(tabs_area.width)
+    };
+    let (pad, sep) = [(1, 3), (0, 3), (0, 1)].into_iter().find(|(p, s)| fits(*p, *s)).unwrap_or((0, 1));
+    let pad = " ".repeat(pad);
+    let mut spans = vec![Span::raw(" ")];
+    for (i, label) in labels.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(
+                if sep == 3 { theme.glyph(" │ ", " | ") } else { theme.glyph("│", "|") },
+                theme.muted,
+            ));
+        }
+        let label = if theme.ascii { label.replace('✓', "ok") } else { label.clone() };
+        let mut style = if Part::ALL[i] == state.part { theme.selected.patch(theme.header) } else { theme.text };
+        if Part::ALL[i] == Part::Checklist && failed > 0 && Part::ALL[i] != state.part {
+            style = theme.danger;
+        }
+        spans.push(Span::styled(format!("{pad}{label}{pad}"), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), tabs_area);
+    frame.render_widget(Paragraph::new(theme.rule.repeat(rule_area.width as usize)).style(theme.muted), rule_area);
+
+    let scroll = state.scroll[state.part.index()];
+    match state.part {
+        Part::Details => {
+            let lines = details(r, body.width, theme);
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+        }
+        Part::Clocks => {
+            if r.due.clocks.is_empty() {
+                frame.render_widget(Paragraph::new(" No clock applies.").style(theme.muted), body);
+                return;
+            }
+            let due_rule = r.due.due_rule.as_str();
+            let rule_width = r.due.clocks.iter().map(|c| clean(&c.rule).width()).max().unwrap_or(4).max(4);
+            let rows: Vec<Row> = r
+                .due
+                .clocks
+                .iter()
+                .map(|c| {
+                    // The clock that set the due date: the one whose code (or words) it names.
+                    let sets = c.due_on.is_some()
+                        && c.due_on == r.due.due_on
+                        && (due_rule.contains(&c.code) || due_rule == c.rule);
+                    let when = match (c.due_on, &c.waits_for) {
+                        (Some(on), _) => us_date(on),
+                        (None, Some(what)) => format!("waits for {}", clean(what)),
+                        (None, None) => "no date".to_string(),
+                    };
+                    let row = Row::new(vec![
+                        if sets { theme.glyph("▸", ">").to_string() } else { " ".to_string() },
+                        clean(&c.rule).into_owned(),
+                        when,
+                        if sets { "due".to_string() } else { String::new() },
+                    ]);
+                    if sets { row.style(theme.header) } else { row }
+                })
+                .collect();
+            let mut rows = rows;
+            if let Some(extended) = r.extended_due_on {
+                let noticed = r.extension_noticed_on.map(|d| format!(", noticed {}", us_date(d))).unwrap_or_default();
+                let why = r.extension_reason.as_deref().map(|w| format!(": {}", clean(w))).unwrap_or_default();
+                rows.push(
+                    Row::new(vec![
+                        theme.glyph("▸", ">").to_string(),
+                        format!("Extension{noticed}{why}"),
+                        us_date(extended),
+                        "due".to_string(),
+                    ])
+                    .style(theme.header),
+                );
+            }
+            let table = Table::new(
+                rows,
+                [
+                    Constraint::Length(1),
+                    Constraint::Length(rule_width.min(usize::from(body.width).saturating_sub(30)) as u16),
+                    Constraint::Length(17),
+                    Constraint::Fill(1),
+                ],
+            )
+            .header(Row::new(vec!["", "RULE", "DATE", ""]).style(theme.header))
+            .column_spacing(1);
+            frame.render_widget(table, body);
+        }
+        Part::Checklist => {
+            let Some(auth) = r.authorizations.last() else {
+                frame.render_widget(
+                    Paragraph::new(" No authorization on file: this request type needs none, or it has not come.")
+                        .style(theme.muted)
+                        .wrap(Wrap { trim: false }),
+                    body,
+                );
+                return;
+            };
+            let element_width = auth.checklist.iter().map(|i| i.element.width()).max().unwrap_or(7).max(7);
+            let reason_width = usize::from(body.width).saturating_sub(element_width + 4 + 3).max(10);
+            let mut lines = vec![Line::styled(
+                format!(
+                    " {} signed {} by {}, received {}{}",
+                    auth.form.kind.map(|k| k.title()).unwrap_or("Authorization"),
+                    auth.form.signed_on.map(us_date).unwrap_or_else(|| "(no date)".into()),
+                    if auth.form.signer.trim().is_empty() {
+                        "(no signer)".to_string()
+                    } else {
+                        clean(&auth.form.signer).into_owned()
+                    },
+                    us_date(auth.received_on),
+                    if r.authorizations.len() > 1 {
+                        format!(" ({} of {})", r.authorizations.len(), r.authorizations.len())
+                    } else {
+                        String::new()
+                    },
+                ),
+                theme.muted,
+            )];
+            for item in &auth.checklist {
+                let mark = if item.passed { theme.glyph("✓", "ok") } else { theme.glyph("✗", "!!") };
+                let style = if item.passed { theme.text } else { theme.danger };
+                for (i, part) in wrap(&clean(&item.reason), reason_width).into_iter().enumerate() {
+                    let head = if i == 0 {
+                        format!(" {mark:<2} {:<w$} ", item.element, w = element_width)
+                    } else {
+                        " ".repeat(element_width + 5)
+                    };
+                    lines.push(Line::from(vec![Span::styled(head, style), Span::raw(part)]));
+                }
+            }
+            frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
+        }
+        Part::FollowUps => {
+            if r.follow_ups.is_empty() {
+                frame.render_widget(
+                    Paragraph::new(" No follow-up: the requester has not sent this request again.").style(theme.muted),
+                    body,
+                );
+                return;
+            }
+            let note = usize::from(body.width).saturating_sub(1 + 10 + 10 + 10 + 3).max(10);
+            let rows: Vec<Row> = r
+                .follow_ups
+                .iter()
+                .map(|f| {
+                    let notes = wrap(&clean(&f.note), note);
+                    let height = notes.len().max(1) as u16;
+                    Row::new(vec![
+                        Text::from(us_date(f.received_on)),
+                        Text::from(f.received_via.title().to_string()),
+                        Text::from(notes.into_iter().map(Line::from).collect::<Vec<_>>()),
+                        Text::from(clean(&f.by).into_owned()),
+                    ])
+                    .height(height)
+                })
+                .collect();
+            table(frame, body, rows, &["RECEIVED", "VIA", "NOTE", "BY"], [10, 10, note as u16, 10], scroll, theme);
+        }
+        Part::Letters => {
+            if r.letters.is_empty() {
+                frame.render_widget(Paragraph::new(" No letter yet.").style(theme.muted), body);
+                return;
+            }
+            let rows: Vec<Row> = r
+                .letters
+                .iter()
+                .map(|l| {
+                    Row::new(vec![
+                        us_date(l.at.date_naive()),
+                        l.kind.title().to_string(),
+                        format!("v{}", l.template_version),
+                        clean(&l.by).into_owned(),
+                    ])
+                })
+                .collect();
+            table(frame, body, rows, &["DATE", "LETTER", "TEMPLATE", "BY"], [10, 24, 8, 12], scroll, theme);
+        }
+        Part::History => {
+            let detail = usize::from(body.width).saturating_sub(1 + 16 + 10 + 2).max(10);
+            let rows: Vec<Row> = r
+                .history
+                .iter()
+                .rev()
+                .map(|h| {
+                    let mut words = clean(&h.detail).into_owned();
+                    if h.from_status.is_some_and(|from| from != h.to_status) {
+                        let from = h.from_status.map(|s| s.title()).unwrap_or_default();
+                        words = format!("{from} → {}: {words}", h.to_status.title());
+                    }
+                    let lines = wrap(&words, detail);
+                    let height = lines.len().max(1) as u16;
+                    Row::new(vec![
+                        Text::from(h.at.format("%m/%d/%Y %H:%M").to_string()),
+                        Text::from(clean(&h.by).into_owned()),
+                        Text::from(lines.into_iter().map(Line::from).collect::<Vec<_>>()),
+                    ])
+                    .height(height)
+                })
+                .collect();
+            table(frame, body, rows, &["WHEN (UTC)", "BY", "WHAT"], [16, 10, detail as u16], scroll, theme);
+        }
+    }
+}
+
+fn table<const N: usize>(
+    frame: &mut Frame,
+    area: Rect,
+    rows: Vec<Row<'static>>,
+    header: &[&'static str],
+    widths: [u16; N],
+    scroll: u16,
+    theme: &Theme,
+) {
+    let table = Table::new(rows, widths.map(Constraint::Length))
+        .header(Row::new(header.to_vec()).style(theme.header))
+        .column_spacing(1);
+    let mut state = TableState::default().with_offset(usize::from(scroll));
+    // One column in, as the lines of the other parts.
+    let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The request's particulars: purpose, scope, format and delivery, the legal process, the
+/// extension, the payment.
+fn details(r: &RoiRequest, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let width = usize::from(width).saturating_sub(14).max(10);
+    let mut lines = Vec::new();
+    let mut field = |label: &str, value: String| {
+        for (i, part) in wrap(&value, width).into_iter().enumerate() {
+            let head = if i == 0 { format!(" {label:<12} ") } else { " ".repeat(14) };
+            lines.push(Line::from(vec![Span::styled(head, theme.muted), Span::raw(part)]));
+        }
+    };
+    let purpose = clean_multiline(&r.purpose);
+    field("Purpose", if purpose.trim().is_empty() { "(none given)".into() } else { purpose });
+    let scope = &r.scope;
+    let mut scope_words = Vec::new();
+    if scope.entire_record {
+        scope_words.push("entire record".to_string());
+    }
+    match (scope.from, scope.to) {
+        (Some(from), Some(to)) => scope_words.push(format!("from {} to {}", us_date(from), us_date(to))),
+        (Some(from), None) => scope_words.push(format!("from {}", us_date(from))),
+        (None, Some(to)) => scope_words.push(format!("to {}", us_date(to))),
+        (None, None) => {}
+    }
+    if !scope.document_types.is_empty() {
+        scope_words.push(format!(
+            "document types {}",
+            scope.document_types.iter().map(|t| clean(t).into_owned()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if scope_words.is_empty() {
+        scope_words.push("every document type".into());
+    }
+    field("Scope", scope_words.join("; "));
+    field("Format", format!("{} by {}", r.format.title(), r.delivery.title().to_lowercase()));
+    field("Received", format!("{} by {}", us_date(r.received_on), r.received_via.title().to_lowercase()));
+    field("Logged", format!("{} by {}", r.logged_at.format("%m/%d/%Y %H:%M UTC"), clean(&r.logged_by)));
+    if let Some((from, to)) = r.accounting_period {
+        field("Period", format!("disclosures from {} to {}", us_date(from), us_date(to)));
+    }
+    if let Some(lp) = &r.legal_process {
+        field(
+            "Legal",
+            format!(
+                "{}{}, served {}, {} case {}",
+                lp.kind.title(),
+                if lp.criminal { " (criminal)" } else { "" },
+                us_date(lp.served_on),
+                clean(&lp.court),
+                clean(&lp.case_number)
+            ),
+        );
+    }
+    let address = clean_multiline(&r.requester.address).replace('\n', ", ");
+    if !address.trim().is_empty() {
+        field("Address", address);
+    }
+    if let Some(pages) = r.pages {
+        field("Pages", pages.to_string());
+    }
+    for p in &r.payments {
+        field(
+            "Paid",
+            format!(
+                "${}.{:02} on {} ({})",
+                p.amount_cents / 100,
+                p.amount_cents % 100,
+                us_date(p.paid_on),
+                clean(&p.by)
+            ),
+        );
+    }
+    for d in &r.disclosures {
+        field(
+            "Released",
+            format!(
+                "{} to {}: {} ({}{})",
+                us_date(d.disclosed_on),
+                clean(&d.recipient),
+                clean(&d.description),
+                d.legal_basis.title(),
+                if d.accountable { ", accountable" } else { "" }
+            ),
+        );
+    }
+    lines
+}

@@ -1,0 +1,300 @@
+//! The release-of-information screens at the design size (80×24) and a wide terminal (120×40),
+//! drawn from real desk answers: requests logged through the desk on the scenario store, the
+//! screens' commands run in line through the same function the effects runner calls.
+
+mod common;
+
+use chartroom::desk::Desk;
+use chartroom::desk::roi::{IntakeForm, IntakeRequester, OnOpenRequest};
+use chartroom::domain::roi::{
+    AuthorizationForm, AuthorizationKind, Delivery, NewRequester, ReceivedVia, RecordFormat, RequestType,
+    RequesterKind, Scope,
+};
+use chartroom::domain::role::Role;
+use chartroom::store::Page;
+use chartroom::tui::app::{App, Command, HeaderInfo, Msg, Screen};
+use chartroom::tui::keymap::Keymap;
+use chartroom::tui::theme::Theme;
+use chartroom::tui::view;
+use chrono::NaiveDate;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::Arc;
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, m, d).unwrap()
+}
+
+fn requester(kind: RequesterKind, name: &str, address: &str) -> IntakeRequester {
+    IntakeRequester::New(NewRequester {
+        kind,
+        name: name.into(),
+        organization: String::new(),
+        address: address.into(),
+        phone: String::new(),
+        fax: String::new(),
+        email: String::new(),
+    })
+}
+
+fn form(mrn: &str, kind: RequestType, who: IntakeRequester, received: NaiveDate, purpose: &str) -> IntakeForm {
+    IntakeForm {
+        facility: "RGH".into(),
+        patient: mrn.into(),
+        received_on: Some(received),
+        received_via: Some(ReceivedVia::Mail),
+        request_type: Some(kind),
+        purpose: purpose.into(),
+        format: Some(RecordFormat::Pdf),
+        delivery: Some(Delivery::Portal),
+        requester: who,
+        scope: Scope { entire_record: true, ..Scope::default() },
+        ..IntakeForm::default()
+    }
+}
+
+/// A few requests of the scenario's patients, in the statuses a desk has on a Monday: one a
+/// patient's own, one an attorney's whose authorization has neither an expiration nor the right
+/// to revoke (pended, AS-17's shape), one overdue from an insurer, one just in.
+fn log_requests(desk: &Desk) {
+    let attorney = requester(RequesterKind::Attorney, "SMITH & JONES LLP", "12 Main St\nAustin TX 78701");
+    let mut litigation = form("204511", RequestType::Authorization, attorney, day(2, 20), "Litigation");
+    litigation.authorization = Some(AuthorizationForm {
+        kind: Some(AuthorizationKind::Hipaa),
+        patient_name: "GARCIA, MARIA L".into(),
+        signed_on: Some(day(2, 12)),
+        signer: "Maria L Garcia".into(),
+        relationship: "self".into(),
+        discloser: "Riverbend General Hospital".into(),
+        recipient: "SMITH & JONES LLP".into(),
+        information: "All records of 2024 and 2025".into(),
+        purpose: "Litigation".into(),
+        signature: true,
+        conditioning_statement: true,
+        redisclosure_statement: true,
+        ..AuthorizationForm::default()
+    });
+    let forms = [
+        form(
+            "204511",
+            RequestType::RightOfAccess,
+            requester(RequesterKind::Patient, "GARCIA, MARIA L", "4 Elm St\nAustin TX 78702"),
+            day(2, 14),
+            "Personal copy",
+        ),
+        litigation,
+        form(
+            "100999",
+            RequestType::ThirdPartyDirective,
+            requester(RequesterKind::Insurer, "TX MUTUAL INSURANCE", "PO Box 77\nDallas TX 75201"),
+            day(1, 27),
+            "Claim review",
+        ),
+        form(
+            "101003",
+            RequestType::ContinuityOfCare,
+            requester(RequesterKind::Provider, "AUSTIN FAMILY MEDICINE", "9 Oak Ave\nAustin TX 78704"),
+            day(3, 3),
+            "New primary care physician",
+        ),
+    ];
+    for f in forms {
+        desk.log_roi_request(f, OnOpenRequest::LogNew, None).unwrap().unwrap();
+    }
+}
+
+struct Harness {
+    _fixture: common::Fixture,
+    desk: Desk,
+    app: App,
+}
+
+impl Harness {
+    fn new(width: u16, height: u16) -> Self {
+        let fixture = common::scenario();
+        let desk = common::desk_for(&fixture, "jdoe");
+        log_requests(&desk);
+        let mut header = HeaderInfo::new("jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
+        header.facility = "Riverbend General Hospital (RGH)".into();
+        header.is_demo = true;
+        let app = App::new(Arc::new(Keymap::default()), header, common::today(), (width, height));
+        Self { _fixture: fixture, desk, app }
+    }
+
+    fn keys(&mut self, keys: &[KeyEvent]) {
+        for key in keys {
+            let commands = self.app.update(Msg::Key(*key));
+            self.run(commands);
+        }
+    }
+
+    fn type_text(&mut self, text: &str) {
+        let keys: Vec<_> = text.chars().map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)).collect();
+        self.keys(&keys);
+    }
+
+    fn palette(&mut self, text: &str) {
+        self.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
+        self.type_text(text);
+        self.keys(&[key(KeyCode::Enter)]);
+    }
+
+    /// The commands carried out against the real desk, in line.
+    fn run(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            let msg = match command {
+                Command::Roi(command) => {
+                    chartroom::tui::effects::answer_roi(&self.desk, command, None, &|e| e.to_string())
+                }
+                Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
+                    id,
+                    encounter_id: None,
+                    result: self.desk.open_chart_by_mrn(&mrn).map(Box::new).map_err(|e| e.to_string()),
+                },
+                Command::Search { id, text, offset, append } => Msg::SearchDone {
+                    id,
+                    append,
+                    result: self.desk.search(&text, Page { offset, limit: 50 }).map_err(|e| e.to_string()),
+                },
+                _ => continue,
+            };
+            // The effects runner drops a write's empty answer; so does this.
+            if matches!(&msg, Msg::BackgroundFailed(m) if m.is_empty()) {
+                continue;
+            }
+            let more = self.app.update(msg);
+            self.run(more);
+        }
+    }
+
+    fn draw(&self, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| view::render(frame, &self.app, &Theme::ansi16())).unwrap();
+        terminal
+    }
+
+    /// The request logged for `mrn` by `requester`, opened from the queue.
+    fn open_request_of(&mut self, requester: &str) {
+        self.palette("roi");
+        let at = self.app.roi.queue.rows.iter().position(|r| r.requester == requester).unwrap();
+        for _ in 0..at {
+            self.keys(&[key(KeyCode::Down)]);
+        }
+        self.keys(&[key(KeyCode::Enter)]);
+        assert_eq!(self.app.screen, Screen::Request);
+    }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+#[test]
+fn roi_queue_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(w, h);
+        harness.palette("roi");
+        assert_eq!(harness.app.screen, Screen::Roi);
+        assert_eq!(harness.app.roi.queue.rows.len(), 4);
+        insta::assert_snapshot!(format!("roi_queue_{w}x{h}"), harness.draw(w, h).backend());
+    }
+}
+
+#[test]
+fn roi_queue_overdue_only_80x24() {
+    let mut harness = Harness::new(80, 24);
+    harness.palette("roi");
+    harness.keys(&[key(KeyCode::Char('o'))]);
+    assert!(harness.app.roi.queue.rows.iter().all(|r| r.due_on.is_some_and(|d| d < common::today())));
+    insta::assert_snapshot!(harness.draw(80, 24).backend());
+}
+
+#[test]
+fn roi_request_pended_on_its_checklist_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(w, h);
+        harness.open_request_of("SMITH & JONES LLP");
+        insta::assert_snapshot!(format!("roi_request_checklist_{w}x{h}"), harness.draw(w, h).backend());
+    }
+}
+
+#[test]
+fn roi_request_clocks_the_due_one_marked_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(w, h);
+        harness.open_request_of("GARCIA, MARIA L");
+        harness.keys(&[key(KeyCode::Tab)]);
+        insta::assert_snapshot!(format!("roi_request_clocks_{w}x{h}"), harness.draw(w, h).backend());
+    }
+}
+
+#[test]
+fn roi_request_details_and_history_80x24() {
+    let mut harness = Harness::new(80, 24);
+    harness.open_request_of("GARCIA, MARIA L");
+    insta::assert_snapshot!("roi_request_details_80x24", harness.draw(80, 24).backend());
+    harness.keys(&[KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)]);
+    insta::assert_snapshot!("roi_request_history_80x24", harness.draw(80, 24).backend());
+}
+
+#[test]
+fn roi_pend_asks_naming_the_request_80x24() {
+    let mut harness = Harness::new(80, 24);
+    harness.open_request_of("AUSTIN FAMILY MEDICINE");
+    harness.keys(&[key(KeyCode::Char('p'))]);
+    harness.type_text("records at another site");
+    harness.keys(&[key(KeyCode::Enter)]);
+    insta::assert_snapshot!(harness.draw(80, 24).backend());
+}
+
+/// GARCIA's chart by MRN, then `n`: the form, with `smi` typed and the address book's answer.
+fn intake(w: u16, h: u16) -> Harness {
+    let mut harness = Harness::new(w, h);
+    harness.palette("mrn 204511");
+    assert_eq!(harness.app.screen, Screen::Chart);
+    harness.keys(&[key(KeyCode::Char('n'))]);
+    assert_eq!(harness.app.screen, Screen::Intake);
+    harness.type_text("smi");
+    harness
+}
+
+#[test]
+fn roi_intake_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = intake(w, h);
+        insta::assert_snapshot!(format!("roi_intake_requester_{w}x{h}"), harness.draw(w, h).backend());
+        // The attorney from the address book, an authorization, two lines of purpose.
+        harness.keys(&[key(KeyCode::Enter), key(KeyCode::Char('a')), key(KeyCode::Tab)]);
+        harness.type_text("Litigation: motor vehicle accident");
+        harness.keys(&[key(KeyCode::Enter)]);
+        harness.type_text("of 06/14/2024");
+        insta::assert_snapshot!(format!("roi_intake_purpose_{w}x{h}"), harness.draw(w, h).backend());
+        // Before a number is issued: the open request from the same attorney is offered.
+        harness.keys(&[KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)]);
+        insta::assert_snapshot!(format!("roi_intake_before_a_number_{w}x{h}"), harness.draw(w, h).backend());
+    }
+}
+
+#[test]
+fn roi_intake_logs_a_follow_up_on_the_open_request_and_shows_it_80x24() {
+    let mut harness = intake(80, 24);
+    harness.keys(&[key(KeyCode::Enter), key(KeyCode::Char('a')), key(KeyCode::Tab)]);
+    harness.type_text("Litigation, sent again");
+    harness.keys(&[KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL), key(KeyCode::Char('f'))]);
+    assert_eq!(harness.app.screen, Screen::Request);
+    let request = &harness.app.roi.request.as_ref().unwrap().request;
+    assert_eq!(request.follow_ups.len(), 1, "{:?}", harness.app.toast);
+    assert_eq!(request.received_on, day(2, 20), "the original's clock stands");
+    insta::assert_snapshot!(harness.draw(80, 24).backend());
+}
+
+#[test]
+fn chart_releases_lists_the_patients_requests_80x24() {
+    let mut harness = Harness::new(80, 24);
+    harness.palette("mrn 204511");
+    harness.keys(&[key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)]);
+    insta::assert_snapshot!(harness.draw(80, 24).backend());
+    harness.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(harness.app.screen, Screen::Request);
+}
