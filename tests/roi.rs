@@ -242,6 +242,34 @@ fn as16_a_resent_request_is_a_follow_up_on_the_original_never_a_new_clock() {
 }
 
 #[test]
+fn a_requester_at_another_address_is_another_entry_whose_letters_go_there_but_still_the_same_requester() {
+    let f = scenario();
+    let jdoe = desk_on(&f, "jdoe", d(2025, 3, 3));
+    let valid =
+        AuthorizationForm { expires_on: Some(d(2026, 2, 20)), revocation_statement: true, ..deficient_authorization() };
+    let austin = log_new(&jdoe, attorney_request(d(2025, 3, 3), valid.clone()));
+    let dallas = |patient: &str| {
+        let mut form = attorney_request(d(2025, 3, 3), valid.clone());
+        form.patient = patient.into();
+        let IntakeRequester::New(firm) = &mut form.requester else { unreachable!() };
+        firm.address = "1 Main St\nDallas TX 75201".into();
+        form
+    };
+    // Another patient's request from the firm's Dallas office: its own entry, its letter to Dallas.
+    let smith = log_new(&jdoe, dallas("100234"));
+    assert_ne!(smith.requester.id, austin.requester.id);
+    assert!(smith.letters[0].text.contains("1 Main St\nDallas TX 75201"), "{}", smith.letters[0].text);
+    assert!(!smith.letters[0].text.contains("Congress"), "{}", smith.letters[0].text);
+    // GARCIA's request re-sent on the Dallas letterhead is still Baker & Lowe's: a follow-up.
+    let Logged::FollowUp { request } =
+        jdoe.log_roi_request(dallas("204511"), OnOpenRequest::FollowUp, None).unwrap().unwrap()
+    else {
+        panic!("a new request for a re-sent one");
+    };
+    assert_eq!(request.number, austin.number);
+}
+
+#[test]
 fn as17_a_deficient_authorization_pends_the_request_with_a_letter_of_exactly_its_failures() {
     for f in scenarios() {
         let jdoe = desk_on(&f, "jdoe", d(2025, 3, 3));
@@ -366,6 +394,19 @@ fn every_step_is_taken_by_the_roles_that_may_and_refused_to_the_others() {
             }
         }
     }
+}
+
+#[test]
+fn a_clerk_is_offered_only_the_steps_her_roles_grant() {
+    let f = scenario();
+    staff(&f);
+    let number = request_in(&f, RequestStatus::ReadyToRelease);
+    let request = desk_on(&f, "dhim", d(2025, 3, 3)).roi_request(&number).unwrap();
+    let offered = |user: &str| desk_on(&f, user, d(2025, 3, 3)).roi_next_steps(&request).unwrap();
+    assert_eq!(offered("u_him_clerk"), [Step::Hold]);
+    assert_eq!(offered("u_roi_specialist"), [Step::Pend, Step::Hold, Step::Exception, Step::Release, Step::Reject]);
+    assert_eq!(offered("u_supervisor"), steps_from(RequestStatus::ReadyToRelease));
+    assert_eq!(offered("u_coder"), []);
 }
 
 #[test]

@@ -47,9 +47,12 @@ pub fn run(
     let target = PgTarget::parse(&args.to).map_err(|e| match args.to.trim_start().starts_with("sqlite:") {
         true => CliError::new(
             "--to: copy writes into a PostgreSQL database (postgres://…); a store file is copied with \
-                 `chartroom backup`"
+             `chartroom backup`"
                 .into(),
         ),
+        false if e == crate::store::postgres::target::TargetError::PasswordInUrl => {
+            CliError::new(format!("--to: {e}; or name one with --password-file"))
+        }
         false => CliError::new(format!("--to: {e}")),
     })?;
     // The configured store's password file serves when the configured store is the one copied into.

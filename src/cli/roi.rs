@@ -806,7 +806,10 @@ fn show_text(r: &RoiRequest, today: NaiveDate) -> String {
         line(&mut out, "", clean(address_line.trim()).into_owned());
     }
     line(&mut out, "Received", format!("{} by {}", us_date(r.received_on), r.received_via.title().to_lowercase()));
-    line(&mut out, "Purpose", clean(&r.purpose).into_owned());
+    // A purpose typed on several lines (intake's text area) is printed on as many.
+    for (i, purpose_line) in r.purpose.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        line(&mut out, if i == 0 { "Purpose" } else { "" }, clean(purpose_line.trim()).into_owned());
+    }
     line(&mut out, "Scope", crate::desk::roi::scope_words(r));
     line(
         &mut out,

@@ -11,8 +11,11 @@ use crate::domain::audit::AuditAction;
 use crate::domain::dates::us_date;
 use crate::domain::mrn::Mrn;
 use crate::domain::roi::checklist::{DEFICIENT_AUTHORIZATION, failed_items, passed};
-use crate::domain::roi::{AuthorizationForm, LetterKind, NewRequester, ReceivedVia, RequestStatus, RequestType};
+use crate::domain::roi::{
+    AuthorizationForm, LetterKind, NewRequester, ReceivedVia, RequestStatus, RequestType, Requester, RequesterKind,
+};
 use crate::domain::role::Permission;
+use crate::store::roi::requester_key;
 use crate::store::roi::{FollowUp, NewAuthorization, NewRoiRequest, RequesterRef, RoiQueueRow, RoiRequest};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -90,16 +93,27 @@ impl Desk {
                 format!("{received} is before the patient was born ({})", patient.birth_date),
             ));
         }
-        let requester = match &form.requester {
+        // Who asks, and every address-book entry of the same kind and name: a requester writing
+        // again from a letterhead spelled another way is still the one whose open requests count.
+        let (requester, same_requester) = match &form.requester {
             IntakeRequester::Existing(id) => match self.store().requester(*id)? {
-                Some(r) => Some(RequesterRef::Existing(r.id)),
+                Some(r) => {
+                    let mut same = self.same_requesters(r.kind, &r.name)?;
+                    if !same.contains(&r.id) {
+                        same.push(r.id);
+                    }
+                    (Some(RequesterRef::Existing(r.id)), same)
+                }
                 None => {
                     problems
                         .push(FieldProblem::new("requester", "the requester chosen is no longer in the address book"));
-                    None
+                    (None, Vec::new())
                 }
             },
-            IntakeRequester::New(new) => Some(self.known_requester(new)?),
+            IntakeRequester::New(new) => {
+                let (known, same) = self.known_requester(new)?;
+                (Some(known), same)
+            }
         };
         let (Some(facility), Some(patient), Some(requester), Some(received_on), Some(received_via), Some(request_type)) =
             (facility, patient, requester, form.received_on, form.received_via, form.request_type)
@@ -112,10 +126,12 @@ impl Desk {
         }
 
         // The intake check: a request re-sent by the same requester is not a new clock.
-        if let RequesterRef::Existing(requester_id) = &requester
-            && on_open != OnOpenRequest::LogNew
-        {
-            let open = self.store().roi_open_for_requester(patient.patient_id, *requester_id)?;
+        if on_open != OnOpenRequest::LogNew && !same_requester.is_empty() {
+            let mut open = Vec::new();
+            for id in &same_requester {
+                open.extend(self.store().roi_open_for_requester(patient.patient_id, *id)?);
+            }
+            open.sort_by_key(|r| (r.received_on, r.number.clone()));
             match (on_open, open.as_slice()) {
                 (_, []) => {}
                 (OnOpenRequest::FollowUp, [original]) => {
@@ -131,7 +147,7 @@ impl Desk {
         let requester_kind = match (&form.requester, &requester) {
             (IntakeRequester::New(new), _) => new.kind,
             (_, RequesterRef::Existing(id)) => {
-                self.store().requester(*id)?.map(|r| r.kind).unwrap_or(crate::domain::roi::RequesterKind::Other)
+                self.store().requester(*id)?.map(|r| r.kind).unwrap_or(RequesterKind::Other)
             }
             (_, RequesterRef::New(new)) => new.kind,
         };
@@ -299,26 +315,43 @@ impl Desk {
         self.apply_roi_change(&request, change, audit)
     }
 
-    /// The address-book entry a new requester already is — the same kind and name, in any case or
-    /// spacing — so that a requester writing again is known as one (and their open requests found).
-    fn known_requester(&self, new: &NewRequester) -> DeskResult<crate::store::roi::RequesterRef> {
-        let key = crate::store::roi::requester_key(&new.name);
-        if key.is_empty() {
-            return Ok(RequesterRef::New(new.clone()));
+    /// The address-book entry a new requester already is — the same kind, name and address, in
+    /// any case or spacing — and every entry of the same kind and name. The address is part of who
+    /// an entry is: two patients of one name are two requesters, and letters go to the address on
+    /// the request, never to another's.
+    fn known_requester(&self, new: &NewRequester) -> DeskResult<(RequesterRef, Vec<i64>)> {
+        let name = requester_key(&new.name);
+        let address = requester_key(&new.address);
+        let found = self.matching_requesters(new.kind, &name)?;
+        let same: Vec<i64> = found.iter().map(|r| r.id).collect();
+        if let Some(known) = found.iter().find(|r| requester_key(&r.address) == address) {
+            return Ok((RequesterRef::Existing(known.id), same));
         }
-        let found = self.store().search_requesters(&key, 50)?;
-        Ok(match found.into_iter().find(|r| r.kind == new.kind && crate::store::roi::requester_key(&r.name) == key) {
-            Some(known) => RequesterRef::Existing(known.id),
-            None => RequesterRef::New(NewRequester {
-                kind: new.kind,
-                name: new.name.trim().to_string(),
-                organization: new.organization.trim().to_string(),
-                address: new.address.lines().map(str::trim).collect::<Vec<_>>().join("\n").trim().to_string(),
-                phone: new.phone.trim().to_string(),
-                fax: new.fax.trim().to_string(),
-                email: new.email.trim().to_string(),
-            }),
-        })
+        let cleaned = NewRequester {
+            kind: new.kind,
+            name: new.name.trim().to_string(),
+            organization: new.organization.trim().to_string(),
+            address: new.address.lines().map(str::trim).collect::<Vec<_>>().join("\n").trim().to_string(),
+            phone: new.phone.trim().to_string(),
+            fax: new.fax.trim().to_string(),
+            email: new.email.trim().to_string(),
+        };
+        Ok((RequesterRef::New(cleaned), same))
+    }
+
+    /// The ids of the address-book entries of this kind and name.
+    fn same_requesters(&self, kind: RequesterKind, name: &str) -> DeskResult<Vec<i64>> {
+        Ok(self.matching_requesters(kind, &requester_key(name))?.into_iter().map(|r| r.id).collect())
+    }
+
+    fn matching_requesters(&self, kind: RequesterKind, key: &str) -> DeskResult<Vec<Requester>> {
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A prefix search: entries whose name runs on past the key ("BAKER & LOWE LLP (DALLAS)")
+        // are other requesters, and are left out by the exact comparison.
+        let found = self.store().search_requesters(key, 200)?;
+        Ok(found.into_iter().filter(|r| r.kind == kind && requester_key(&r.name) == key).collect())
     }
 }
 

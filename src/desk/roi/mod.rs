@@ -23,6 +23,7 @@ use super::{Desk, DeskError, DeskResult};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
 use crate::domain::chart::Facility;
 use crate::domain::roi::aging::RoiAge;
+use crate::domain::roi::status::{Step, steps_from};
 use crate::domain::roi::{RequestNumber, RequestStatus, RequestType, Requester};
 use crate::domain::role::Permission;
 use crate::store::roi::{RoiChange, RoiQueueFilter, RoiQueuePage, RoiQueueRow, RoiRequest, RoiSort};
@@ -92,6 +93,14 @@ impl Desk {
         let event = self.roi_event(AuditAction::ViewPatient, &request, "viewed the request".into());
         self.store().append_audit(event)?;
         Ok(request)
+    }
+
+    /// The steps the signed-in clerk may take on `request` now, in the order a screen offers them
+    /// (onward first): the status machine's, less those her roles do not grant. A release is among
+    /// them; the desk takes it with its date ([`Desk::roi_release`]).
+    pub fn roi_next_steps(&self, request: &RoiRequest) -> DeskResult<Vec<Step>> {
+        let user = self.current_user()?;
+        Ok(steps_from(request.status).into_iter().filter(|step| step.allowed_for(&user.roles)).collect())
     }
 
     /// The request on screen read again to follow others' work on it: not another look, so no
