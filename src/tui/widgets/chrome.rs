@@ -374,6 +374,8 @@ pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'stati
          take, release, roi (new, open, assign, pend, hold, exception, rework, reject, cancel, extend, pay, \
          release), messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab completes.",
         crate::tui::screens::roi_queue::legend().as_str(),
+        "In the request form, beside its keys above: ← → Space or a first letter choose a value; Enter takes \
+         the highlighted requester, or goes to the next field; in Purpose, Enter starts a new line.",
         "Keys are set in config.toml [keymap.<context>]; see config.example.toml.",
     ] {
         lines.extend(wrap(text, width).into_iter().map(|l| Line::styled(l, theme.muted)));
