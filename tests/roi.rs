@@ -814,3 +814,42 @@ fn a_clerk_is_told_which_roles_may_release_and_edit_templates() {
     let said = ok(&chartroom(dir.path(), &["roi", "hold", &number, "--reason", "requester asked to wait"]));
     assert_eq!(said.trim(), format!("{number} is on hold: requester asked to wait."));
 }
+
+#[test]
+fn a_director_edits_a_template_in_her_editor_and_letters_use_the_new_version() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&chartroom(dir.path(), &["init", "--empty"]));
+    let listed = ok(&chartroom(dir.path(), &["template", "list"]));
+    assert!(listed.contains("acknowledgement") && listed.contains("built in (stored when first used)"), "{listed}");
+    let shown = ok(&chartroom(dir.path(), &["template", "show", "extension_notice"]));
+    assert!(shown.starts_with("Extension notice template, version 1 (built in)"), "{shown}");
+    assert!(shown.contains("{{extension_reason}}  extension notice: why it needs more time"), "{shown}");
+    // The editor is whatever $EDITOR names, given the file to edit.
+    let edit = |editor: &str| {
+        Command::new(env!("CARGO_BIN_EXE_chartroom"))
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg("--config")
+            .arg(dir.path().join("config.toml"))
+            .args(["template", "edit", "acknowledgement"])
+            .env_remove("VISUAL")
+            .env("EDITOR", editor)
+            .output()
+            .unwrap()
+    };
+    let said = ok(&edit("sed -i 's/We received your request/We have your request/'"));
+    assert_eq!(said.trim(), "Saved the acknowledgement template as version 2; letters from now on use it.");
+    let shown = ok(&chartroom(dir.path(), &["template", "show", "acknowledgement"]));
+    assert!(shown.starts_with("Acknowledgement template, version 2\n"), "{shown}");
+    assert!(shown.contains("We have your request"), "{shown}");
+    let first = ok(&chartroom(dir.path(), &["template", "show", "acknowledgement", "--version", "1"]));
+    assert!(first.contains("We received your request"), "the old version is kept: {first}");
+    // An editor that leaves a placeholder broken saves nothing, and says why.
+    let err = refused(&edit("sed -i 's/{{request_number}}/{{request_numbr}}/g'"));
+    assert!(err.contains("{{request_numbr}} is not a placeholder"), "{err}");
+    assert!(err.contains("must hold {{request_number}}"), "{err}");
+    let err = refused(&edit("false"));
+    assert!(err.contains("nothing was saved"), "{err}");
+    let listed = ok(&chartroom(dir.path(), &["template", "list"]));
+    assert!(listed.lines().any(|l| l.starts_with("acknowledgement") && l.contains(" 2 ")), "{listed}");
+}
