@@ -761,9 +761,43 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
 
 // ---- the queue ----------------------------------------------------------------------------------
 
+/// The requesters whose name or organization starts with `key` (a `requester_key`), as SQL
+/// selecting their ids, its parameters added to `params`.
+fn requesters_matching(key: &str, params: &mut Params) -> String {
+    let from = params.add(key.to_string());
+    let end = prefix_end(key).map(|end| params.add(end));
+    let range = |column: &str| match &end {
+        Some(end) => format!("{column} >= {from} AND {column} < {end}"),
+        None => format!("{column} >= {from}"),
+    };
+    format!(
+        "SELECT id FROM requester WHERE {} UNION SELECT id FROM requester WHERE organization_key <> '' AND {}",
+        range("name_key"),
+        range("organization_key")
+    )
+}
+
+/// Up to this many requesters a queue's requester filter names, their requests are read by the
+/// requester index; more, and the queue's own index is walked (as SQLite's: `sqlite/roi.rs`).
+const FEW_REQUESTERS: i64 = 20;
+
+/// Whether the filter's requester prefix names more than [`FEW_REQUESTERS`] requesters.
+async fn names_many_requesters(c: &impl GenericClient, filter: &RoiQueueFilter) -> PgResult<bool> {
+    let key = filter.requester.as_deref().map(requester_key).unwrap_or_default();
+    if key.is_empty() {
+        return Ok(false);
+    }
+    let mut params = Params::default();
+    let matching = requesters_matching(&key, &mut params);
+    let stmt =
+        c.prepare_cached(&format!("SELECT count(*) FROM ({matching} LIMIT {}) AS m", FEW_REQUESTERS + 1)).await?;
+    let named: i64 = c.query_one(&stmt, &params.refs()).await?.try_get(0)?;
+    Ok(named > FEW_REQUESTERS)
+}
+
 /// The filter as SQL over `roi_request q`, its parameters added to `params`. The open statuses are
 /// written as the partial indexes' own predicate (`q.stage < 9`), which the planner then proves.
-fn conditions(filter: &RoiQueueFilter, only_open: bool, params: &mut Params) -> String {
+fn conditions(filter: &RoiQueueFilter, only_open: bool, many_requesters: bool, params: &mut Params) -> String {
     let mut conditions = Vec::new();
     let (mut stages, mut open) = filter_stages(&filter.statuses);
     if only_open && !open {
@@ -786,18 +820,10 @@ fn conditions(filter: &RoiQueueFilter, only_open: bool, params: &mut Params) -> 
     if let Some(prefix) = &filter.requester {
         let key = requester_key(prefix);
         if !key.is_empty() {
-            let from = params.add(key.clone());
-            let range = |column: &str, end: &Option<String>| match end {
-                Some(end) => format!("{column} >= {from} AND {column} < {end}"),
-                None => format!("{column} >= {from}"),
-            };
-            let end = prefix_end(&key).map(|end| params.add(end));
-            conditions.push(format!(
-                "q.requester_id IN (SELECT id FROM requester WHERE {} UNION
-                     SELECT id FROM requester WHERE organization_key <> '' AND {})",
-                range("name_key", &end),
-                range("organization_key", &end)
-            ));
+            let matching = requesters_matching(&key, params);
+            // `+ 0`: no index serves it, so the queue's own index is walked (as SQLite's `+`).
+            let column = if many_requesters { "q.requester_id + 0" } else { "q.requester_id" };
+            conditions.push(format!("{column} IN ({matching})"));
         }
     }
     match filter.assigned_to.as_deref() {
@@ -884,8 +910,9 @@ pub(super) async fn queue_page(
     sort: RoiSort,
     page: Page,
 ) -> PgResult<RoiQueuePage> {
+    let many = names_many_requesters(c, filter).await?;
     let mut params = Params::default();
-    let condition = conditions(filter, false, &mut params);
+    let condition = conditions(filter, false, many, &mut params);
     let stmt = c.prepare_cached(&format!("SELECT count(*) FROM roi_request q WHERE {condition}")).await?;
     let total: i64 = c.query_one(&stmt, &params.refs()).await?.try_get(0)?;
     let (from, order) = sort_sql(sort);
@@ -901,8 +928,9 @@ pub(super) async fn queue_page(
 }
 
 pub(super) async fn open_ages(c: &impl GenericClient, filter: &RoiQueueFilter) -> PgResult<Vec<(NaiveDate, i64)>> {
+    let many = names_many_requesters(c, filter).await?;
     let mut params = Params::default();
-    let condition = conditions(filter, true, &mut params);
+    let condition = conditions(filter, true, many, &mut params);
     let stmt = c
         .prepare_cached(&format!(
             "SELECT q.received_on, count(*) FROM roi_request q WHERE {condition}

@@ -722,6 +722,7 @@ CREATE INDEX roi_request_stage ON roi_request (stage, due_on, id)
     INCLUDE (request_type, facility_id, requester_id, assigned_to, received_on);
 CREATE INDEX roi_request_open_received ON roi_request (received_on, id)
     INCLUDE (request_type, facility_id, requester_id, assigned_to, due_on) WHERE stage < 9;
+CREATE INDEX roi_request_stage_received ON roi_request (stage, received_on, id);
 CREATE INDEX roi_request_open_number ON roi_request (facility_id, seq) WHERE stage < 9;
 CREATE INDEX roi_request_open_patient ON roi_request (patient_key, id) WHERE stage < 9;
 CREATE INDEX roi_request_open_requester ON roi_request (requester_key, id) WHERE stage < 9;
