@@ -817,15 +817,34 @@ fn ids(conn: &Connection, sql: &str, params: &[Box<dyn ToSql>]) -> StoreResult<V
     rows.collect::<Result<_, _>>().map_err(map_err)
 }
 
+/// The index a queue's total is counted from: one that carries every column a filter names, so
+/// that no request is read. Left to the planner when a patient or a few requesters narrow the
+/// count to their own few requests. Chosen here because the planner, weighing the indexes by size,
+/// took the smaller `roi_request_stage_received` and read every open request's row to check its
+/// type (16 ms a page at 200,000 requests, against 1 ms from the covering index).
+fn counting_index(filter: &RoiQueueFilter, many_requesters: bool) -> &'static str {
+    let by_requester = filter.requester.as_deref().is_some_and(|prefix| !requester_key(prefix).is_empty());
+    let narrowed = filter.patient_id.is_some() || (by_requester && !many_requesters);
+    match (narrowed, filter.statuses.is_empty()) {
+        (true, _) => "",
+        // The open requests: their index needs no stage read.
+        (false, true) => "INDEXED BY roi_request_open_due",
+        // The statuses asked for, each a range of this one.
+        (false, false) => "INDEXED BY roi_request_stage",
+    }
+}
+
 pub(super) fn queue_page(
     conn: &Connection,
     filter: &RoiQueueFilter,
     sort: RoiSort,
     page: Page,
 ) -> StoreResult<RoiQueuePage> {
-    let (condition, mut params) = conditions(filter, false, names_many_requesters(conn, filter)?);
+    let many_requesters = names_many_requesters(conn, filter)?;
+    let (condition, mut params) = conditions(filter, false, many_requesters);
+    let counted_by = counting_index(filter, many_requesters);
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM roi_request q WHERE {condition}"))
+        .prepare_cached(&format!("SELECT count(*) FROM roi_request q {counted_by} WHERE {condition}"))
         .and_then(|mut stmt| stmt.query_row(params_from_iter(params.iter()), |r| r.get(0)))
         .map_err(map_err)?;
     let (from, order) = sort_sql(sort);
@@ -990,6 +1009,23 @@ pub(super) fn discard_draft(conn: &Connection, username: &str, kind: &str) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bulk_loads_roi_indexes_are_the_migrations_own() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in super::super::schema::MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
+        let normal = |sql: &str| sql.replace("IF NOT EXISTS ", "").split_whitespace().collect::<Vec<_>>().join(" ");
+        let roi: Vec<_> =
+            super::super::schema::BULK_INDEXES.iter().filter(|(name, _)| name.starts_with("roi_")).collect();
+        assert_eq!(roi.len(), 12, "every secondary index of roi_request");
+        for (name, bulk) in roi {
+            let made: String =
+                conn.query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [name], |r| r.get(0)).unwrap();
+            assert_eq!(normal(&made), normal(bulk), "{name}");
+        }
+    }
 
     #[test]
     fn a_queue_filter_is_written_as_the_open_indexes_predicate() {
