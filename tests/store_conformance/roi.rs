@@ -621,6 +621,17 @@ fn the_queue_filters_by_status_type_requester_assignee_due_date_facility_and_pat
                 .unwrap()
                 .is_empty()
         );
+        // A prefix naming many requesters is read another way (the queue's index, not the
+        // requesters'): the same requests.
+        for n in 0..30 {
+            let clone = requester(RequesterKind::Attorney, &format!("Bakerson {n:02}"), "");
+            store.add_requester(clone, noted("requester", "")).unwrap();
+        }
+        assert_eq!(listed(RoiQueueFilter { requester: Some(" baker ".into()), ..all() }), [n(&d), n(&a)]);
+        assert_eq!(
+            store.roi_open_ages(&RoiQueueFilter { requester: Some("BAKER".into()), ..all() }).unwrap(),
+            [(day(1, 15), 1), (day(2, 1), 1)]
+        );
         let _ = c;
     });
 }

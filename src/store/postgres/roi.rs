@@ -42,6 +42,15 @@ impl Params {
         format!("${}", self.0.len())
     }
 
+    /// Replaces the value of the parameter `placeholder` (`$3`) names, for the statement to run
+    /// again with it.
+    fn set(&mut self, placeholder: &str, value: impl ToSql + Sync + Send + 'static) {
+        let position = placeholder.trim_start_matches('$').parse::<usize>().unwrap_or(0);
+        if let Some(slot) = position.checked_sub(1).and_then(|i| self.0.get_mut(i)) {
+            *slot = Box::new(value);
+        }
+    }
+
     fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.0.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
     }
@@ -761,9 +770,43 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
 
 // ---- the queue ----------------------------------------------------------------------------------
 
+/// The requesters whose name or organization starts with `key` (a `requester_key`), as SQL
+/// selecting their ids, its parameters added to `params`.
+fn requesters_matching(key: &str, params: &mut Params) -> String {
+    let from = params.add(key.to_string());
+    let end = prefix_end(key).map(|end| params.add(end));
+    let range = |column: &str| match &end {
+        Some(end) => format!("{column} >= {from} AND {column} < {end}"),
+        None => format!("{column} >= {from}"),
+    };
+    format!(
+        "SELECT id FROM requester WHERE {} UNION SELECT id FROM requester WHERE organization_key <> '' AND {}",
+        range("name_key"),
+        range("organization_key")
+    )
+}
+
+/// Up to this many requesters a queue's requester filter names, their requests are read by the
+/// requester index; more, and the queue's own index is walked (as SQLite's: `sqlite/roi.rs`).
+const FEW_REQUESTERS: i64 = 20;
+
+/// Whether the filter's requester prefix names more than [`FEW_REQUESTERS`] requesters.
+async fn names_many_requesters(c: &impl GenericClient, filter: &RoiQueueFilter) -> PgResult<bool> {
+    let key = filter.requester.as_deref().map(requester_key).unwrap_or_default();
+    if key.is_empty() {
+        return Ok(false);
+    }
+    let mut params = Params::default();
+    let matching = requesters_matching(&key, &mut params);
+    let stmt =
+        c.prepare_cached(&format!("SELECT count(*) FROM ({matching} LIMIT {}) AS m", FEW_REQUESTERS + 1)).await?;
+    let named: i64 = c.query_one(&stmt, &params.refs()).await?.try_get(0)?;
+    Ok(named > FEW_REQUESTERS)
+}
+
 /// The filter as SQL over `roi_request q`, its parameters added to `params`. The open statuses are
 /// written as the partial indexes' own predicate (`q.stage < 9`), which the planner then proves.
-fn conditions(filter: &RoiQueueFilter, only_open: bool, params: &mut Params) -> String {
+fn conditions(filter: &RoiQueueFilter, only_open: bool, many_requesters: bool, params: &mut Params) -> String {
     let mut conditions = Vec::new();
     let (mut stages, mut open) = filter_stages(&filter.statuses);
     if only_open && !open {
@@ -786,18 +829,10 @@ fn conditions(filter: &RoiQueueFilter, only_open: bool, params: &mut Params) -> 
     if let Some(prefix) = &filter.requester {
         let key = requester_key(prefix);
         if !key.is_empty() {
-            let from = params.add(key.clone());
-            let range = |column: &str, end: &Option<String>| match end {
-                Some(end) => format!("{column} >= {from} AND {column} < {end}"),
-                None => format!("{column} >= {from}"),
-            };
-            let end = prefix_end(&key).map(|end| params.add(end));
-            conditions.push(format!(
-                "q.requester_id IN (SELECT id FROM requester WHERE {} UNION
-                     SELECT id FROM requester WHERE organization_key <> '' AND {})",
-                range("name_key", &end),
-                range("organization_key", &end)
-            ));
+            let matching = requesters_matching(&key, params);
+            // `+ 0`: no index serves it, so the queue's own index is walked (as SQLite's `+`).
+            let column = if many_requesters { "q.requester_id + 0" } else { "q.requester_id" };
+            conditions.push(format!("{column} IN ({matching})"));
         }
     }
     match filter.assigned_to.as_deref() {
@@ -827,6 +862,7 @@ fn sort_sql(sort: RoiSort) -> (&'static str, &'static str) {
     match sort {
         RoiSort::Due => (REQUESTS, "q.due_on, q.id"),
         RoiSort::Received => (REQUESTS, "q.received_on, q.id"),
+        // Read facility by facility instead: `by_number_page`.
         RoiSort::Number => ("FROM roi_request q JOIN facility f ON f.id = q.facility_id", "f.code, q.seq"),
         RoiSort::Patient => (REQUESTS, "q.patient_key, q.id"),
         RoiSort::Requester => (REQUESTS, "q.requester_key, q.id"),
@@ -878,14 +914,69 @@ async fn ids(c: &impl GenericClient, sql: &str, params: &Params) -> PgResult<Vec
     c.query(&stmt, &params.refs()).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
+/// A page of the queue by number: each facility's requests in turn, in code order, each read from
+/// its own range of the (facility, number) index, from the facility the page's first row is in.
+/// PostgreSQL does not walk facilities in code order into each one's numbers as SQLite does, and
+/// sorting every open request by both took 12 ms a page at 200,000 requests (23 ms for released).
+async fn by_number_page(
+    c: &impl GenericClient,
+    condition: &str,
+    mut params: Params,
+    page: Page,
+) -> PgResult<RoiQueuePage> {
+    let stmt = c
+        .prepare_cached(&format!(
+            "SELECT q.facility_id, count(*) FROM roi_request q JOIN facility f ON f.id = q.facility_id
+             WHERE {condition} GROUP BY f.code, q.facility_id ORDER BY f.code"
+        ))
+        .await?;
+    let counts: Vec<(i64, i64)> = c
+        .query(&stmt, &params.refs())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<PgResult<_>>()?;
+    let total = counts.iter().map(|(_, n)| n).sum();
+    let facility = params.add(0i64);
+    let limit = params.add(0i64);
+    let offset = params.add(0i64);
+    let sql = format!(
+        "SELECT q.id FROM roi_request q WHERE {condition} AND q.facility_id = {facility} ORDER BY q.seq
+         LIMIT {limit} OFFSET {offset}"
+    );
+    let (mut skip, mut wanted) = (page.offset as i64, page.limit as i64);
+    let mut page_ids = Vec::new();
+    for (id, n) in counts {
+        if wanted == 0 {
+            break;
+        }
+        if skip >= n {
+            skip -= n;
+            continue;
+        }
+        params.set(&facility, id);
+        params.set(&limit, wanted);
+        params.set(&offset, skip);
+        let found = ids(c, &sql, &params).await?;
+        wanted -= found.len() as i64;
+        skip = 0;
+        page_ids.extend(found);
+    }
+    Ok(RoiQueuePage { rows: rows_of(c, &page_ids).await?, total })
+}
+
 pub(super) async fn queue_page(
     c: &impl GenericClient,
     filter: &RoiQueueFilter,
     sort: RoiSort,
     page: Page,
 ) -> PgResult<RoiQueuePage> {
+    let many = names_many_requesters(c, filter).await?;
     let mut params = Params::default();
-    let condition = conditions(filter, false, &mut params);
+    let condition = conditions(filter, false, many, &mut params);
+    if sort == RoiSort::Number {
+        return by_number_page(c, &condition, params, page).await;
+    }
     let stmt = c.prepare_cached(&format!("SELECT count(*) FROM roi_request q WHERE {condition}")).await?;
     let total: i64 = c.query_one(&stmt, &params.refs()).await?.try_get(0)?;
     let (from, order) = sort_sql(sort);
@@ -901,8 +992,9 @@ pub(super) async fn queue_page(
 }
 
 pub(super) async fn open_ages(c: &impl GenericClient, filter: &RoiQueueFilter) -> PgResult<Vec<(NaiveDate, i64)>> {
+    let many = names_many_requesters(c, filter).await?;
     let mut params = Params::default();
-    let condition = conditions(filter, true, &mut params);
+    let condition = conditions(filter, true, many, &mut params);
     let stmt = c
         .prepare_cached(&format!(
             "SELECT q.received_on, count(*) FROM roi_request q WHERE {condition}

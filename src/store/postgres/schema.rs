@@ -57,6 +57,51 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "encounter_source_id_value",
         "CREATE UNIQUE INDEX IF NOT EXISTS encounter_source_id_value ON encounter_source_id (system, value)",
+    ), // The ROI queue's (migration 5), as SQLite's.
+    (
+        "roi_request_open_due",
+        "CREATE INDEX IF NOT EXISTS roi_request_open_due ON roi_request (due_on, id) INCLUDE (request_type, facility_id, requester_id, assigned_to, received_on) WHERE stage < 9",
+    ),
+    (
+        "roi_request_stage",
+        "CREATE INDEX IF NOT EXISTS roi_request_stage ON roi_request (stage, due_on, id) INCLUDE (request_type, facility_id, requester_id, assigned_to, received_on)",
+    ),
+    (
+        "roi_request_open_received",
+        "CREATE INDEX IF NOT EXISTS roi_request_open_received ON roi_request (received_on, id) INCLUDE (request_type, facility_id, requester_id, assigned_to, due_on) WHERE stage < 9",
+    ),
+    (
+        "roi_request_stage_received",
+        "CREATE INDEX IF NOT EXISTS roi_request_stage_received ON roi_request (stage, received_on, id)",
+    ),
+    (
+        "roi_request_stage_patient",
+        "CREATE INDEX IF NOT EXISTS roi_request_stage_patient ON roi_request (stage, patient_key, id)",
+    ),
+    (
+        "roi_request_stage_requester",
+        "CREATE INDEX IF NOT EXISTS roi_request_stage_requester ON roi_request (stage, requester_key, id)",
+    ),
+    (
+        "roi_request_open_number",
+        "CREATE INDEX IF NOT EXISTS roi_request_open_number ON roi_request (facility_id, seq) WHERE stage < 9",
+    ),
+    (
+        "roi_request_open_patient",
+        "CREATE INDEX IF NOT EXISTS roi_request_open_patient ON roi_request (patient_key, id) WHERE stage < 9",
+    ),
+    (
+        "roi_request_open_requester",
+        "CREATE INDEX IF NOT EXISTS roi_request_open_requester ON roi_request (requester_key, id) WHERE stage < 9",
+    ),
+    (
+        "roi_request_assigned",
+        "CREATE INDEX IF NOT EXISTS roi_request_assigned ON roi_request (assigned_to, due_on, id) WHERE stage < 9 AND assigned_to IS NOT NULL",
+    ),
+    ("roi_request_patient", "CREATE INDEX IF NOT EXISTS roi_request_patient ON roi_request (patient_id, received_on)"),
+    (
+        "roi_request_requester",
+        "CREATE INDEX IF NOT EXISTS roi_request_requester ON roi_request (requester_id, received_on)",
     ),
 ];
 
@@ -740,6 +785,9 @@ CREATE INDEX roi_request_stage ON roi_request (stage, due_on, id)
     INCLUDE (request_type, facility_id, requester_id, assigned_to, received_on);
 CREATE INDEX roi_request_open_received ON roi_request (received_on, id)
     INCLUDE (request_type, facility_id, requester_id, assigned_to, due_on) WHERE stage < 9;
+CREATE INDEX roi_request_stage_received ON roi_request (stage, received_on, id);
+CREATE INDEX roi_request_stage_patient ON roi_request (stage, patient_key, id);
+CREATE INDEX roi_request_stage_requester ON roi_request (stage, requester_key, id);
 CREATE INDEX roi_request_open_number ON roi_request (facility_id, seq) WHERE stage < 9;
 CREATE INDEX roi_request_open_patient ON roi_request (patient_key, id) WHERE stage < 9;
 CREATE INDEX roi_request_open_requester ON roi_request (requester_key, id) WHERE stage < 9;
