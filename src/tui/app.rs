@@ -459,8 +459,9 @@ impl App {
                 let header = HeaderInfo { username, role, roles, ..info };
                 // Read after every change to users and roles: a frame only when something here changed.
                 self.dirty = header != self.header;
+                let roles_changed = !self.header.roles.is_empty() && header.roles != self.header.roles;
                 self.header = header;
-                Vec::new()
+                if roles_changed { self.on_roles_changed() } else { Vec::new() }
             }
             // Reads fail alike while the store is away: said once, not at every change.
             Msg::InfoLoaded(Err(e)) if self.info_failed.as_ref() == Some(&e) => {
