@@ -201,6 +201,7 @@ impl Effects {
                                 is_demo: info.is_demo,
                                 role: now.role,
                                 roles: now.roles,
+                                facilities: info.facilities,
                                 ..HeaderInfo::default()
                             }
                         })
