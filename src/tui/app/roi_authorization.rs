@@ -239,6 +239,11 @@ impl App {
     /// for a request, the question naming what will happen; for intake, the paper kept with the
     /// request form.
     fn save_authorization(&mut self) -> Vec<Command> {
+        if self.roi.changing {
+            // Saved once already: a second save would be refused as made on what the clerk saw before.
+            self.toast = Some("The authorization is on its way to the desk; a moment.".into());
+            return Vec::new();
+        }
         let roles = self.header.roles.clone();
         let Some(auth) = self.roi.authorization.as_mut() else { return Vec::new() };
         let (form, received_on) = match auth.checked() {

@@ -190,6 +190,10 @@ fn as17_the_corrected_authorization_is_saved_at_the_version_seen_and_says_what_i
          request goes from Pended to Validating. (y/N)"
     );
     let commands = app.update(key(KeyCode::Char('y')));
+    // A second save waits for the first's answer.
+    assert!(app.update(ctrl('s')).is_empty());
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("The authorization is on its way to the desk; a moment."));
     let done = "RGH-00041: authorization received 03/10/2025 — checklist passed; Validating".to_string();
     let corrected = AuthorizationForm { expires_on: Some(next_year()), revocation_statement: true, ..deficient() };
     assert_eq!(
@@ -397,8 +401,12 @@ fn intake_takes_the_authorization_that_came_with_the_request_and_keeps_it_in_the
     let items = app.intake_authorization_checklist().unwrap();
     assert_eq!(failed(&items), ["core.expiration", "statement.revocation"]);
     assert_eq!(
-        crate::tui::screens::roi_authorization::summary(Some(&items)),
+        crate::tui::screens::roi_authorization::summary(Some(&items), 64),
         "entered: 2 items fail (core.expiration, statement.revocation)"
+    );
+    assert_eq!(
+        crate::tui::screens::roi_authorization::summary(Some(&items), 40),
+        "entered: 2 items fail — Enter to see which"
     );
     // Enter again: the paper entered, to correct.
     app.update(key(KeyCode::Enter));

@@ -19,19 +19,19 @@ use unicode_width::UnicodeWidthStr;
 /// The margin of the form's labels: ` Relationship `.
 const LABEL: u16 = 14;
 
-/// The intake form's line for its authorization: what was entered, judged as logging will judge it.
-pub fn summary(items: Option<&[ChecklistItem]>) -> String {
-    match items {
-        None => "none yet — Enter to enter it".to_string(),
-        Some(items) => {
-            let failed: Vec<&str> = items.iter().filter(|i| !i.passed).map(|i| i.element.as_str()).collect();
-            match failed.len() {
-                0 => format!("entered: checklist {0} of {0} passed", items.len()),
-                1 => format!("entered: 1 item fails ({})", failed[0]),
-                n => format!("entered: {n} items fail ({})", failed.join(", ")),
-            }
-        }
-    }
+/// The intake form's line for its authorization at `width` columns: what was entered, judged as
+/// logging will judge it. One line, so that the form below it keeps its room at 80×24: the failed
+/// elements are named when they fit, else counted (Enter shows them).
+pub fn summary(items: Option<&[ChecklistItem]>, width: usize) -> String {
+    let Some(items) = items else { return "none yet — Enter to enter it".to_string() };
+    let failed: Vec<&str> = items.iter().filter(|i| !i.passed).map(|i| i.element.as_str()).collect();
+    let counted = match failed.len() {
+        0 => return format!("entered: checklist {0} of {0} passed", items.len()),
+        1 => "entered: 1 item fails".to_string(),
+        n => format!("entered: {n} items fail"),
+    };
+    let named = format!("{counted} ({})", failed.join(", "));
+    if named.width() <= width { named } else { format!("{counted} — Enter to see which") }
 }
 
 /// What an empty field asks for.

@@ -184,14 +184,14 @@ pub fn render(
         }),
     ));
     if state.shows_authorization() {
-        let words = super::roi_authorization::summary(authorization);
+        let width = usize::from(form_area.width.saturating_sub(LABEL)).max(10);
+        let words = super::roi_authorization::summary(authorization, width);
         let style = match authorization {
             _ if focused(Field::Authorization) => theme.selected,
             None => theme.warning,
             Some(items) if items.iter().all(|i| i.passed) => theme.text,
             Some(_) => theme.danger,
         };
-        let width = usize::from(form_area.width.saturating_sub(LABEL)).max(10);
         let lines: Vec<Line> = wrap(&words, width).into_iter().map(|l| Line::styled(l, style)).collect();
         rows.push((
             lines.len() as u16,
