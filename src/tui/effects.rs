@@ -210,6 +210,7 @@ impl Effects {
                                 is_demo: info.is_demo,
                                 role: now.role,
                                 roles: now.roles,
+                                facilities: info.facilities,
                                 ..HeaderInfo::default()
                             }
                         })
