@@ -199,7 +199,7 @@ redisclosure_statement = true
     s.send(format!("\x10roi open {number}\r").as_bytes());
     s.wait_for(&format!(" {number}  "), WAIT);
     s.wait_for("Pended: Deficient authorization", WAIT);
-    s.send(b"a");
+    s.send(b"A");
     s.wait_for(&format!("Authorization received for {number}"), WAIT);
     s.wait_for("7 of 9 pass", WAIT);
     // Kind, then ten fields down to the expiration date.

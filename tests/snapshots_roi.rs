@@ -348,7 +348,7 @@ fn roi_authorization_corrected_on_screen_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut harness = Harness::new(w, h);
         harness.open_request_of("SMITH & JONES LLP");
-        harness.keys(&[key(KeyCode::Char('a'))]);
+        harness.keys(&[key(KeyCode::Char('A'))]);
         assert_eq!(harness.app.screen, Screen::Authorization);
         insta::assert_snapshot!(format!("roi_authorization_on_file_{w}x{h}"), harness.draw(w, h).backend());
         to_auth_field(&mut harness, AuthField::ExpiresOn);
@@ -379,7 +379,7 @@ fn roi_authorization_corrected_on_screen_80x24_and_120x40() {
 fn roi_authorization_fresh_form_scrolls_its_checklist_80x24() {
     let mut harness = Harness::new(80, 24);
     harness.open_request_of("TX MUTUAL INSURANCE");
-    harness.keys(&[key(KeyCode::Char('a'))]);
+    harness.keys(&[key(KeyCode::Char('A'))]);
     insta::assert_snapshot!(harness.draw(80, 24).backend());
     harness.keys(&[key(KeyCode::PageDown), key(KeyCode::PageDown)]);
     insta::assert_snapshot!("roi_authorization_fresh_form_scrolled_80x24", harness.draw(80, 24).backend());

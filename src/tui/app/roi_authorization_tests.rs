@@ -110,9 +110,9 @@ fn clear(app: &mut App) {
 #[test]
 fn a_opens_the_form_prefilled_from_the_request_and_the_checklist_follows_each_field() {
     let mut app = on_request(Role::RoiSpecialist, RequestStatus::Pended, Vec::new());
-    assert!(offered(&app).contains(&"a Authorization…".to_string()), "{:?}", offered(&app));
-    assert!(offered(&app).contains(&"A Assign…".to_string()), "{:?}", offered(&app));
-    assert!(app.update(key(KeyCode::Char('a'))).is_empty(), "the form opens without the store");
+    assert!(offered(&app).contains(&"A Authorization…".to_string()), "{:?}", offered(&app));
+    assert!(offered(&app).contains(&"a Assign…".to_string()), "{:?}", offered(&app));
+    assert!(app.update(key(KeyCode::Char('A'))).is_empty(), "the form opens without the store");
     assert_eq!((app.screen, app.context()), (Screen::Authorization, Context::Authorization));
     let form = &auth(&app).form;
     assert_eq!(form.kind, Some(AuthorizationKind::Hipaa));
@@ -173,7 +173,7 @@ fn a_opens_the_form_prefilled_from_the_request_and_the_checklist_follows_each_fi
 #[test]
 fn as17_the_corrected_authorization_is_saved_at_the_version_seen_and_says_what_it_did() {
     let mut app = on_request(Role::RoiSpecialist, RequestStatus::Pended, vec![stored(deficient(), d(3, 3))]);
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     // A correction starts from the paper on file.
     assert_eq!(auth(&app).form, deficient());
     assert_eq!(failed(&auth(&app).checklist), ["core.expiration", "statement.revocation"]);
@@ -220,7 +220,7 @@ fn as17_the_corrected_authorization_is_saved_at_the_version_seen_and_says_what_i
 #[test]
 fn a_failing_paper_is_asked_about_naming_what_fails_and_the_letter() {
     let mut app = on_request(Role::RoiSpecialist, RequestStatus::Validating, Vec::new());
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     to_field(&mut app, AuthField::Information);
     type_text(&mut app, "All records");
     app.update(ctrl('s'));
@@ -248,7 +248,7 @@ fn a_failing_paper_is_asked_about_naming_what_fails_and_the_letter() {
 fn a_clerk_whose_roles_do_not_move_the_request_is_told_it_stays() {
     // Validating is a specialist's step: a clerk's passing paper leaves a logged request logged.
     let mut app = on_request(Role::HimClerk, RequestStatus::Logged, Vec::new());
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     let mut paper = deficient();
     paper.expires_on = Some(next_year());
     paper.revocation_statement = true;
@@ -262,13 +262,13 @@ fn a_clerk_whose_roles_do_not_move_the_request_is_told_it_stays() {
 fn the_form_is_refused_before_it_opens_on_a_closed_request_or_without_the_roles() {
     let mut app = on_request(Role::RoiSpecialist, RequestStatus::Released, Vec::new());
     assert!(!offered(&app).iter().any(|o| o.starts_with("a ")), "{:?}", offered(&app));
-    assert!(app.update(key(KeyCode::Char('a'))).is_empty());
+    assert!(app.update(key(KeyCode::Char('A'))).is_empty());
     assert_eq!(app.screen, Screen::Request);
     assert_eq!(app.toast.as_deref(), Some("RGH-00041 is Released; an authorization can no longer be added to it"));
 
     let mut app = on_request(Role::Coder, RequestStatus::Pended, Vec::new());
     assert!(!offered(&app).iter().any(|o| o.starts_with("a ")), "{:?}", offered(&app));
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     assert_eq!(app.screen, Screen::Request);
     assert_eq!(
         app.toast.as_deref(),
@@ -281,7 +281,7 @@ fn the_form_is_refused_before_it_opens_on_a_closed_request_or_without_the_roles(
 #[test]
 fn a_received_date_the_desk_would_refuse_is_said_on_its_field_before_any_question() {
     let mut app = on_request(Role::RoiSpecialist, RequestStatus::Pended, vec![stored(deficient(), d(3, 3))]);
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     to_field(&mut app, AuthField::Received);
     clear(&mut app);
     type_text(&mut app, "03/01/2025");
@@ -311,10 +311,10 @@ fn a_received_date_the_desk_would_refuse_is_said_on_its_field_before_any_questio
 #[test]
 fn esc_asks_before_typed_work_is_dropped_and_leaves_at_once_when_nothing_was_typed() {
     let mut app = on_request(Role::RoiSpecialist, RequestStatus::Pended, Vec::new());
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     app.update(key(KeyCode::Esc));
     assert_eq!((app.screen, app.overlay.is_none()), (Screen::Request, true), "nothing typed: no question");
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     to_field(&mut app, AuthField::Information);
     type_text(&mut app, "All records");
     app.update(key(KeyCode::Esc));
@@ -333,7 +333,7 @@ fn esc_asks_before_typed_work_is_dropped_and_leaves_at_once_when_nothing_was_typ
 #[test]
 fn a_save_refused_by_the_desk_keeps_the_form_and_the_next_is_made_at_the_version_read_again() {
     let mut app = on_request(Role::RoiSpecialist, RequestStatus::Pended, vec![stored(deficient(), d(3, 3))]);
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     to_field(&mut app, AuthField::Revocation);
     app.update(key(KeyCode::Char(' ')));
     app.update(ctrl('s'));
@@ -372,7 +372,7 @@ fn intake_takes_the_authorization_that_came_with_the_request_and_keeps_it_in_the
     app.update(key(KeyCode::Enter));
     // The patient's own copy needs no authorization: no line for one.
     assert!(!app.roi.intake.as_ref().unwrap().shows_authorization());
-    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('A')));
     assert_eq!(app.roi.intake.as_ref().unwrap().form.request_type, Some(RequestType::Authorization));
     app.update(key(KeyCode::Tab));
     type_text(&mut app, "Litigation");

@@ -92,7 +92,15 @@ impl App {
                     self.follow_request_under_authorization();
                 }
                 _ => {
-                    self.roi.request = Some(RequestState::new(*request));
+                    let zone = self
+                        .header
+                        .facilities
+                        .iter()
+                        .find(|f| f.id == request.facility_id)
+                        .and_then(|f| f.timezone.parse::<chrono_tz::Tz>().ok());
+                    let mut state = RequestState::new(*request);
+                    state.zone = zone;
+                    self.roi.request = Some(state);
                     self.screen = Screen::Request;
                 }
             },

@@ -51,6 +51,31 @@ pub struct RequestState {
     /// The next steps and other actions the clerk may take, keyed, worked out by the model from
     /// `domain::roi::status` and the clerk's roles.
     pub offered: Vec<Offered>,
+    /// The facility's time zone, for the times a clerk reads (history, letters, logged); UTC, and
+    /// said so, when the facility names none this program knows.
+    pub zone: Option<chrono_tz::Tz>,
+}
+
+/// `at` on the facility's wall clock (`03/06/2025 14:05`), as the history shows it under its
+/// heading, which says UTC when the facility's zone is not known.
+fn wall(zone: Option<chrono_tz::Tz>, at: chrono::DateTime<chrono::Utc>) -> String {
+    match zone {
+        Some(tz) => at.with_timezone(&tz).format("%m/%d/%Y %H:%M").to_string(),
+        None => at.format("%m/%d/%Y %H:%M").to_string(),
+    }
+}
+
+/// `at` as a line of its own says it: UTC named when that is what it is.
+fn stamp(zone: Option<chrono_tz::Tz>, at: chrono::DateTime<chrono::Utc>) -> String {
+    if zone.is_some() { wall(zone, at) } else { format!("{} UTC", wall(zone, at)) }
+}
+
+/// The facility's day `at` fell on: a letter written at 8 p.m. in Chicago is dated that day.
+fn local_day(zone: Option<chrono_tz::Tz>, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    match zone {
+        Some(tz) => at.with_timezone(&tz).date_naive(),
+        None => at.date_naive(),
+    }
 }
 
 impl RequestState {
@@ -58,7 +83,7 @@ impl RequestState {
         // A request held up by its checklist opens on it: that is what the clerk must fix.
         let failed = request.authorizations.last().is_some_and(|a| a.checklist.iter().any(|i| !i.passed));
         let part = if failed { Part::Checklist } else { Part::Details };
-        Self { request, part, scroll: [0; 6], offered: Vec::new() }
+        Self { request, part, scroll: [0; 6], offered: Vec::new(), zone: None }
     }
 
     /// The same request read again: the part and its scroll stay. Whether anything changed.
@@ -251,7 +276,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
     let scroll = state.scroll[state.part.index()];
     match state.part {
         Part::Details => {
-            let lines = details(r, body.width, theme);
+            let lines = details(r, state.zone, body.width, theme);
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
         }
         Part::Clocks => {
@@ -392,7 +417,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
                 .iter()
                 .map(|l| {
                     Row::new(vec![
-                        us_date(l.at.date_naive()),
+                        us_date(local_day(state.zone, l.at)),
                         l.kind.title().to_string(),
                         format!("v{}", l.template_version),
                         clean(&l.by).into_owned(),
@@ -416,14 +441,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
                     let lines = wrap(&words, detail);
                     let height = lines.len().max(1) as u16;
                     Row::new(vec![
-                        Text::from(h.at.format("%m/%d/%Y %H:%M").to_string()),
+                        Text::from(wall(state.zone, h.at)),
                         Text::from(clean(&h.by).into_owned()),
                         Text::from(lines.into_iter().map(Line::from).collect::<Vec<_>>()),
                     ])
                     .height(height)
                 })
                 .collect();
-            table(frame, body, rows, &["WHEN (UTC)", "BY", "WHAT"], [16, 10, detail as u16], scroll, theme);
+            let when = if state.zone.is_some() { "WHEN" } else { "WHEN (UTC)" };
+            table(frame, body, rows, &[when, "BY", "WHAT"], [16, 10, detail as u16], scroll, theme);
         }
     }
 }
@@ -448,7 +474,7 @@ fn table<const N: usize>(
 
 /// The request's particulars: purpose, scope, format and delivery, the legal process, the
 /// extension, the payment.
-fn details(r: &RoiRequest, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+fn details(r: &RoiRequest, zone: Option<chrono_tz::Tz>, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let width = usize::from(width).saturating_sub(14).max(10);
     let mut lines = Vec::new();
     let mut field = |label: &str, value: String| {
@@ -482,7 +508,7 @@ fn details(r: &RoiRequest, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     field("Scope", scope_words.join("; "));
     field("Format", format!("{} by {}", r.format.title(), r.delivery.title().to_lowercase()));
     field("Received", format!("{} by {}", us_date(r.received_on), r.received_via.title().to_lowercase()));
-    field("Logged", format!("{} by {}", r.logged_at.format("%m/%d/%Y %H:%M UTC"), clean(&r.logged_by)));
+    field("Logged", format!("{} by {}", stamp(zone, r.logged_at), clean(&r.logged_by)));
     if let Some((from, to)) = r.accounting_period {
         field("Period", format!("disclosures from {} to {}", us_date(from), us_date(to)));
     }
@@ -532,4 +558,22 @@ fn details(r: &RoiRequest, width: u16, theme: &Theme) -> Vec<Line<'static>> {
         );
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_clerk_reads_the_facilitys_wall_clock_and_utc_only_when_it_says_so() {
+        // 02:30 UTC on March 7th is 8:30 p.m. on March 6th in Chicago (CST, before the change).
+        let at = chrono::Utc.with_ymd_and_hms(2025, 3, 7, 2, 30, 0).unwrap();
+        let chicago: Option<chrono_tz::Tz> = "America/Chicago".parse().ok();
+        assert_eq!(wall(chicago, at), "03/06/2025 20:30");
+        assert_eq!(stamp(chicago, at), "03/06/2025 20:30");
+        assert_eq!(local_day(chicago, at), NaiveDate::from_ymd_opt(2025, 3, 6).unwrap());
+        assert_eq!(stamp(None, at), "03/07/2025 02:30 UTC");
+        assert_eq!(local_day(None, at), NaiveDate::from_ymd_opt(2025, 3, 7).unwrap());
+    }
 }
