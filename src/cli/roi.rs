@@ -151,6 +151,9 @@ pub enum RoiCommand {
         /// acknowledgement or deficient_authorization.
         kind: String,
     },
+    /// A patient's accounting of disclosures (164.528) for a request made on --date: text, --json,
+    /// --pdf; --deliver records it given (its text and PDF go with the letters).
+    Accounting(super::disclosure::AccountingArgs),
     /// Find requesters in the address book by the first letters of a name or organization.
     Requesters {
         prefix: String,
@@ -366,6 +369,7 @@ pub(super) fn run(
                 files_words(&files)
             ))
         }
+        RoiCommand::Accounting(a) => super::disclosure::accounting(desk, letters_dir, a, emit),
         RoiCommand::Requesters { prefix, json } => {
             let found = desk.search_requesters(&prefix, 50).map_err(fail)?;
             if json {

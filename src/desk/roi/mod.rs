@@ -7,6 +7,7 @@
 //! of `domain::roi` decide, and the store writes one versioned change with its audit event — or
 //! refuses it because someone else changed the request first, which comes back as who and what.
 
+pub mod accounting;
 pub mod intake;
 mod letters;
 mod log;

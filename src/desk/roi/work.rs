@@ -389,7 +389,7 @@ impl Desk {
         };
         let recipient = recipient_line(&request);
         let description = scope_words(&request);
-        let accountable = basis.accountable();
+        let accountable = crate::domain::roi::accounting::accountable(basis, released_on);
         let detail = format!(
             "Released {} to {}: {} ({}; {})",
             us_date(released_on),
