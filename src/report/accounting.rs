@@ -68,7 +68,11 @@ pub fn accounting_text(report: &AccountingReport, for_patient: bool) -> String {
     }
     for (i, e) in a.entries.iter().enumerate() {
         out.push_str(&format!("\n{}. {}  {}\n", i + 1, us_date(e.disclosed_on), e.recipient));
-        let address = if e.recipient_address.trim().is_empty() { "(not known)" } else { e.recipient_address.as_str() };
+        // An address's lines on one line: the entry's fields stay aligned.
+        let address = match e.recipient_address.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>() {
+            lines if lines.is_empty() => "(not known)".to_string(),
+            lines => lines.join(", "),
+        };
         out.push_str(&format!("   Address: {address}\n"));
         out.push_str(&format!("   What:    {}\n", e.description));
         out.push_str(&format!("   Purpose: {}\n", e.purpose));

@@ -62,10 +62,12 @@ pub enum Action {
     StepClose,
     StepReject,
     StepCancel,
+    VoidDisclosure,
+    PrintAccounting,
 }
 
 impl Action {
-    pub const ALL: [Self; 59] = [
+    pub const ALL: [Self; 61] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -125,6 +127,8 @@ impl Action {
         Self::StepClose,
         Self::StepReject,
         Self::StepCancel,
+        Self::VoidDisclosure,
+        Self::PrintAccounting,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -189,6 +193,8 @@ impl Action {
             Self::StepClose => "step_close",
             Self::StepReject => "step_reject",
             Self::StepCancel => "step_cancel",
+            Self::VoidDisclosure => "void_disclosure",
+            Self::PrintAccounting => "print_accounting",
         }
     }
 
@@ -258,6 +264,8 @@ impl Action {
             Self::StepClose => "Close a released request",
             Self::StepReject => "Reject, saying why (a rejection letter goes out)",
             Self::StepCancel => "Cancel a request entered in error, saying why (supervisor)",
+            Self::VoidDisclosure => "Void the highlighted disclosure, saying why (supervisor, Director of HIM)",
+            Self::PrintAccounting => "Print the accounting: text and PDF with the letters",
         }
     }
 
@@ -334,6 +342,8 @@ impl Action {
             Self::StepClose => "close",
             Self::StepReject => "reject",
             Self::StepCancel => "cancel",
+            Self::VoidDisclosure => "void",
+            Self::PrintAccounting => "print",
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum Screen {
     Request,
     /// The intake form of a new request.
     Intake,
+    /// A patient's accounting of disclosures (`:accounting MRN`).
+    Accounting,
 }
 
 #[derive(Debug)]
@@ -393,6 +395,7 @@ impl App {
             Screen::Roi => Context::Roi,
             Screen::Request => Context::Request,
             Screen::Intake => Context::Intake,
+            Screen::Accounting => Context::Accounting,
         }
     }
 
@@ -649,11 +652,13 @@ impl App {
                 Screen::Roi => self.on_roi_action(action),
                 Screen::Request => self.on_request_action(action),
                 Screen::Intake => self.on_intake_action(action),
+                Screen::Accounting => self.on_accounting_action(action),
             },
         }
     }
 }
 
+mod accounting;
 mod chart;
 mod claims;
 mod jobs;
@@ -691,3 +696,6 @@ mod claim_tests;
 
 #[cfg(test)]
 mod roi_tests;
+
+#[cfg(test)]
+mod accounting_tests;

@@ -22,11 +22,22 @@ pub enum Context {
     Request,
     /// The intake form: like Find, printable keys are text.
     Intake,
+    /// A patient's accounting of disclosures.
+    Accounting,
 }
 
 impl Context {
-    pub const ALL: [Self; 8] =
-        [Self::Global, Self::Find, Self::Results, Self::Chart, Self::Queue, Self::Roi, Self::Request, Self::Intake];
+    pub const ALL: [Self; 9] = [
+        Self::Global,
+        Self::Find,
+        Self::Results,
+        Self::Chart,
+        Self::Queue,
+        Self::Roi,
+        Self::Request,
+        Self::Intake,
+        Self::Accounting,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +49,7 @@ impl Context {
             Self::Roi => "roi",
             Self::Request => "request",
             Self::Intake => "intake",
+            Self::Accounting => "accounting",
         }
     }
 
@@ -55,6 +67,7 @@ impl Context {
             Self::Roi => "In the ROI queue",
             Self::Request => "In a request",
             Self::Intake => "In the request form",
+            Self::Accounting => "In an accounting of disclosures",
         }
     }
 
@@ -377,6 +390,24 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Intake, "ctrl-s", Action::SubmitForm),
     (Context::Intake, "f10", Action::SubmitForm),
     (Context::Intake, "esc", Action::Back),
+    (Context::Accounting, "down", Action::NextRow),
+    (Context::Accounting, "j", Action::NextRow),
+    (Context::Accounting, "up", Action::PrevRow),
+    (Context::Accounting, "k", Action::PrevRow),
+    (Context::Accounting, "pagedown", Action::NextPage),
+    (Context::Accounting, "pageup", Action::PrevPage),
+    (Context::Accounting, "home", Action::FirstRow),
+    (Context::Accounting, "end", Action::LastRow),
+    (Context::Accounting, "esc", Action::Back),
+    (Context::Accounting, "V", Action::VoidDisclosure),
+    (Context::Accounting, "P", Action::PrintAccounting),
+    (Context::Accounting, "?", Action::Help),
+    (Context::Accounting, ":", Action::CommandPalette),
+    (Context::Accounting, "1", Action::ScreenLookup),
+    (Context::Accounting, "2", Action::ScreenChart),
+    (Context::Accounting, "3", Action::ScreenQueue),
+    (Context::Accounting, "4", Action::ScreenRoi),
+    (Context::Accounting, "/", Action::NewFind),
 ];
 
 impl Default for Keymap {

@@ -60,6 +60,16 @@ fn field(what: &str, raw: &str, required: bool) -> DeskResult<String> {
     Ok(text)
 }
 
+/// An address keeps its lines (as the address book's do), each checked and tidied as a field.
+fn address_field(raw: &str) -> DeskResult<String> {
+    let lines = raw.lines().map(|line| field("recipient's address", line, false)).collect::<DeskResult<Vec<_>>>()?;
+    let address = lines.into_iter().filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
+    if address.chars().count() > MAX_FIELD {
+        return Err(DeskError::Invalid(format!("the recipient's address is longer than {MAX_FIELD} characters")));
+    }
+    Ok(address)
+}
+
 impl Desk {
     fn accounting_patient(&self, mrn: &str) -> DeskResult<PatientRow> {
         let parsed = crate::domain::mrn::Mrn::parse(mrn).map_err(|e| DeskError::Invalid(e.to_string()))?;
@@ -105,7 +115,7 @@ impl Desk {
             patient_id: patient.patient_id,
             disclosed_on: on,
             recipient: field("recipient", &form.recipient, true)?,
-            recipient_address: field("recipient's address", &form.address, false)?,
+            recipient_address: address_field(&form.address)?,
             description: field("description of what was disclosed", &form.description, true)?,
             purpose: field("purpose", &form.purpose, true)?,
             legal_basis: basis,

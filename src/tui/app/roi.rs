@@ -75,6 +75,24 @@ pub enum RoiCommand {
         form: Box<crate::desk::roi::IntakeForm>,
     },
     DiscardDraft,
+    /// A patient's accounting of disclosures for a request made on `on`.
+    LoadAccounting {
+        id: RequestId,
+        mrn: String,
+        on: NaiveDate,
+    },
+    /// Void a disclosure (`D-118`) of the accounting on screen (`mrn` as of `on`), with the reason.
+    VoidDisclosure {
+        label: String,
+        reason: String,
+        mrn: String,
+        on: NaiveDate,
+    },
+    /// Print the accounting on screen: text and PDF with the letters.
+    PrintAccounting {
+        mrn: String,
+        on: NaiveDate,
+    },
 }
 
 /// What a clerk asks of one request.
@@ -141,6 +159,14 @@ pub enum RoiMsg {
     },
     DraftLoaded(Result<Option<Box<KeptForm>>, String>),
     DraftSaved(Result<(), String>),
+    AccountingLoaded {
+        id: RequestId,
+        result: Result<Box<crate::report::accounting::AccountingReport>, String>,
+    },
+    /// A disclosure voided: the clerk's words for it.
+    DisclosureVoided(Result<String, String>),
+    /// The accounting printed: the files written.
+    AccountingPrinted(Result<Vec<std::path::PathBuf>, String>),
 }
 
 /// An intake form kept in the store, with the label of the address-book entry it names.
@@ -180,6 +206,10 @@ pub struct RoiScreens {
     pub(super) resume: Option<KeptForm>,
     /// Asked for the kept draft at sign-in, to offer it.
     pub(super) draft_at_start: bool,
+    /// The accounting of disclosures on screen, where Esc from it goes, and the read it waits for.
+    pub accounting: Option<crate::tui::screens::accounting::AccountingState>,
+    pub accounting_return: Screen,
+    pub(super) pending_accounting: Option<RequestId>,
 }
 
 impl Default for RoiScreens {
@@ -201,6 +231,9 @@ impl Default for RoiScreens {
             intake_waiting: None,
             resume: None,
             draft_at_start: false,
+            accounting: None,
+            accounting_return: Screen::Lookup,
+            pending_accounting: None,
         }
     }
 }
@@ -258,6 +291,9 @@ impl App {
             RoiMsg::IntakeChecked(result) => self.on_intake_checked(result),
             RoiMsg::Logged { follow_up, result } => self.on_logged(follow_up, result),
             RoiMsg::DraftLoaded(result) => self.on_draft_loaded(result),
+            RoiMsg::AccountingLoaded { id, result } => self.on_accounting_loaded(id, result),
+            RoiMsg::DisclosureVoided(result) => self.on_disclosure_voided(result),
+            RoiMsg::AccountingPrinted(result) => self.on_accounting_printed(result),
             RoiMsg::DraftSaved(result) => {
                 match result {
                     Ok(()) => {
