@@ -251,20 +251,22 @@ fn refused(out: &Output) -> String {
 fn as24_and_as25_through_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     ok(&chartroom(dir.path(), &["init"]));
-    let file = dir.path().join("dshs.toml");
+    // The demo gave GARCIA AS-24's first entry, the public-health report of 06/01/2021; the
+    // subpoena release comes from a file, the excluded ones from flags.
+    let file = dir.path().join("court.toml");
     std::fs::write(
         &file,
-        "date = 2021-06-01\nrecipient = \"Texas DSHS\"\naddress = \"1100 W 49th St, Austin TX 78756\"\n\
-         description = \"Hepatitis B laboratory result\"\npurpose = \"Notifiable condition report\"\n\
-         basis = \"public_health\"\n",
+        "date = 2023-08-15\nrecipient = \"Travis County District Court\"\n\
+         address = \"1000 Guadalupe St, Austin TX 78701\"\ndescription = \"Records of the 2023 admission\"\n\
+         purpose = \"Subpoena duces tecum\"\nbasis = \"judicial\"\n",
     )
     .unwrap();
     let said = ok(&chartroom(dir.path(), &["disclosure", "add", "204511", "--file", file.to_str().unwrap()]));
     assert!(
-        said.contains("disclosed 06/01/2021 to Texas DSHS is recorded (public health; in the accounting"),
+        said.contains("disclosed 08/15/2023 to Travis County District Court is recorded (judicial; in the accounting"),
         "{said}"
     );
-    let dshs = said.split(':').next().unwrap().to_string();
+    let court = said.split(':').next().unwrap().to_string();
     let add = |date: &str, recipient: &str, basis: &str| {
         chartroom(
             dir.path(),
@@ -285,12 +287,12 @@ fn as24_and_as25_through_the_command_line() {
             ],
         )
     };
-    let court = ok(&add("2023-08-15", "Travis County District Court", "judicial"));
-    let court = court.split(':').next().unwrap().to_string();
     ok(&add("2024-01-10", "GARCIA, MARIA L", "individual"));
     ok(&add("2024-05-02", "Blue Cross Blue Shield of Texas", "tpo"));
     let said = ok(&add("2024-11-12", "Baker & Lowe LLP", "authorization"));
     assert!(said.contains("not in an accounting"), "{said}");
+    let err = refused(&add("2024-11-12", "Baker & Lowe LLP", "gossip"));
+    assert!(err.contains("not a legal basis"), "{err}");
 
     let pdf = dir.path().join("accounting.pdf");
     let shown = ok(&chartroom(
@@ -306,13 +308,16 @@ fn as24_and_as25_through_the_command_line() {
     let entries = a["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{entries:?}");
     assert_eq!(entries[0]["disclosed_on"], "2021-06-01");
-    assert_eq!(entries[0]["recipient_address"], "1100 W 49th St, Austin TX 78756");
+    assert_eq!(entries[0]["recipient"], "Texas Department of State Health Services");
+    assert_eq!(entries[0]["recipient_address"], "1100 W 49th St\nAustin TX 78756");
     assert_eq!(entries[1]["recipient"], "Travis County District Court");
+    assert_eq!(entries[1]["recipient_address"], "1000 Guadalupe St, Austin TX 78701");
     assert_eq!(a["fee"]["kind"], "free");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
 
     let text = ok(&chartroom(dir.path(), &["roi", "accounting", "204511", "--date", "2025-03-03", "--deliver"]));
-    assert!(text.contains("1. 06/01/2021  Texas DSHS"), "{text}");
+    assert!(text.contains("1. 06/01/2021  Texas Department of State Health Services"), "{text}");
+    assert!(text.contains("   Address: 1100 W 49th St, Austin TX 78756"), "{text}");
     assert!(text.contains("The delivery is recorded."), "{text}");
     let err = refused(&chartroom(dir.path(), &["roi", "accounting", "204511", "--date", "2025-06-10", "--deliver"]));
     assert!(err.contains("carries a cost-based fee"), "{err}");
@@ -328,7 +333,7 @@ fn as24_and_as25_through_the_command_line() {
     let text = ok(&chartroom(dir.path(), &["roi", "accounting", "204511", "--date", "2025-03-03"]));
     assert!(text.contains("1 disclosure:") && !text.contains("Travis County District Court"), "{text}");
     let listed = ok(&chartroom(dir.path(), &["disclosure", "list", "204511", "--date", "2025-03-03"]));
-    assert!(listed.contains("voided: wrong patient") && listed.contains(&dshs), "{listed}");
+    assert!(listed.contains("voided: wrong patient") && listed.contains(&court), "{listed}");
     let audit = ok(&chartroom(dir.path(), &["audit", "list", "--patient", "204511"]));
     assert!(audit.contains("VOID"), "{audit}");
 

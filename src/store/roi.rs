@@ -57,6 +57,8 @@ pub struct NewRoiRequest {
     pub logged_at: DateTime<Utc>,
     /// For an accounting request: the period it covers.
     pub accounting_period: Option<(NaiveDate, NaiveDate)>,
+    /// What left on a request logged already released (the demo's history): written with it.
+    pub disclosure: Option<DisclosureRecord>,
 }
 
 /// A re-sent request recorded on the original (AS-16): never a new clock.
@@ -93,6 +95,9 @@ pub struct PaymentRecord {
 pub struct DisclosureRecord {
     pub disclosed_on: NaiveDate,
     pub recipient: String,
+    /// The recipient's address, its lines kept (the accounting names it beside the recipient).
+    #[serde(default)]
+    pub recipient_address: String,
     pub description: String,
     pub purpose: String,
     pub legal_basis: crate::domain::roi::LegalBasis,

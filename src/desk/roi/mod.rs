@@ -18,7 +18,7 @@ mod work;
 pub use intake::{FieldProblem, IntakeForm, IntakeRequester};
 pub use letters::TemplateView;
 pub use log::{Logged, NO_AUTHORIZATION, OnOpenRequest};
-pub use work::scope_words;
+pub use work::{scope_description, scope_words};
 
 use super::{Desk, DeskError, DeskResult};
 use crate::domain::audit::{AuditAction, NewAuditEvent};
