@@ -325,7 +325,16 @@ pub(super) fn run(
                 "{} released {} to {}; the disclosure is recorded ({}{}).",
                 request.number,
                 us_date(date),
-                disclosure.map(|d| clean(&d.recipient).into_owned()).unwrap_or_default(),
+                disclosure
+                    .map(|d| {
+                        // The recipient with the address it went to, on one line.
+                        let lines = d.recipient_address.lines().map(|l| clean(l.trim()).into_owned());
+                        std::iter::once(clean(&d.recipient).into_owned())
+                            .chain(lines.filter(|l| !l.is_empty()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
                 disclosure.map(|d| d.legal_basis.title().to_lowercase()).unwrap_or_default(),
                 if disclosure.is_some_and(|d| d.accountable) {
                     "; it belongs in the patient's accounting of disclosures"
