@@ -89,6 +89,18 @@ fn as24_the_accounting_lists_exactly_the_two_accountable_entries_free() {
         assert!(text.contains("2 disclosures:"), "{text}");
         assert!(text.contains("Fee: none (the first accounting in 12 months is free)"), "{text}");
 
+        // Printed (the screen's P): the patient's copy with the letters, an export in the audit
+        // trail, and no delivery.
+        let printed = jdoe.file_accounting(&report, &f.dir.path().join("printed")).unwrap();
+        assert_eq!(printed.len(), 2);
+        assert!(std::fs::read(&printed[1]).unwrap().starts_with(b"%PDF-"));
+        let copy = std::fs::read_to_string(&printed[0]).unwrap();
+        assert!(copy.contains("2 disclosures:") && !copy.contains("Due:"), "the patient's copy: {copy}");
+        let events =
+            jdoe.store().list_audit(&chartroom::store::AuditFilter { limit: 10, ..Default::default() }).unwrap();
+        assert!(events.iter().any(|e| e.action == AuditAction::Export && e.entity == "accounting"), "{events:?}");
+        assert_eq!(f.store.accounting_deliveries(report.patient.patient_id).unwrap(), []);
+
         // Delivered, it is recorded; a second on 2025-06-10 gets a quote and the withdraw-or-proceed
         // step before anything is written.
         let letters = f.dir.path().join("letters");

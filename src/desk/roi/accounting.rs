@@ -300,7 +300,12 @@ impl Desk {
         let detail = format!("printed the accounting of disclosures as of {}", us_date(report.accounting.requested_on));
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);
         event.patient_id = Some(report.patient.patient_id);
-        Ok(self.store().append_audit(event)?)
+        if let Err(e) = self.store().append_audit(event) {
+            // A copy of PHI whose export is not in the audit trail must not be left behind.
+            let _ = std::fs::remove_file(path);
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     /// Prints the patient's copy, text and PDF, under `dir` by day (as letters are), recorded as an
@@ -311,7 +316,13 @@ impl Desk {
         let detail = format!("printed the accounting of disclosures as of {}", us_date(report.accounting.requested_on));
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);
         event.patient_id = Some(report.patient.patient_id);
-        self.store().append_audit(event)?;
+        if let Err(e) = self.store().append_audit(event) {
+            // As a print not in the audit trail: its files go.
+            for file in &files {
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(e.into());
+        }
         Ok(files)
     }
 
