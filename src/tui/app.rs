@@ -559,7 +559,7 @@ impl App {
                 self.chart_stale = false;
                 self.reread_chart()
             }
-            Screen::Roi | Screen::Request => self.roi_catch_up(),
+            Screen::Roi | Screen::Request | Screen::Accounting => self.roi_catch_up(),
             _ => Vec::new(),
         }
     }

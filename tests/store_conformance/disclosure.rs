@@ -2,12 +2,12 @@
 //! request, a void that keeps the row, agencies' suspensions and the accountings delivered — each
 //! write with its audit event, the same on every backend.
 
-use super::{audit_since, audit_trail, each_backend, fails_writing_nothing, noted};
+use super::{FEED_DEADLINE, audit_since, audit_trail, common, each_backend, fails_writing_nothing, noted};
 use chartroom::domain::mrn::Mrn;
 use chartroom::domain::roi::LegalBasis;
 use chartroom::domain::roi::accounting::{Statement, Suspension};
 use chartroom::store::roi::{AccountingDelivery, DisclosureVoid, NewDisclosure};
-use chartroom::store::{Store, StoreError};
+use chartroom::store::{ChangeStamp, Store, StoreError, Topic, Topics};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 const GARCIA: &str = "204511";
@@ -206,5 +206,37 @@ fn suspensions_and_deliveries_are_kept_per_patient_in_order() {
             ["written", "oral", "second", "first"]
         );
         assert!(events.iter().all(|e| e.patient_id == Some(garcia)), "each names the patient");
+    });
+}
+
+#[test]
+fn a_disclosure_recorded_or_voided_and_a_suspension_move_the_requests_topic_for_another_handle() {
+    each_backend(|f| {
+        let store = &*f.store;
+        let other = common::another_handle(f);
+        let garcia = patient(store, GARCIA);
+        let since = other.wait_for_change(&ChangeStamp::default(), FEED_DEADLINE).unwrap();
+        let row = store
+            .record_disclosure(
+                disclosure(garcia, d(2024, 2, 1), "Texas DSHS", LegalBasis::PublicHealth),
+                noted("disclosure", ""),
+            )
+            .unwrap();
+        let seen = other.wait_for_change(&since, FEED_DEADLINE).unwrap();
+        assert_eq!(seen.moved_since(&since), Topics::from(Topic::Requests));
+        let void = DisclosureVoid { at: at(3, 4, 15), by: "kwong".into(), reason: "wrong patient".into() };
+        store.void_disclosure(row.disclosure.id, void, noted("disclosure", "")).unwrap();
+        let later = other.wait_for_change(&seen, FEED_DEADLINE).unwrap();
+        assert_eq!(later.moved_since(&seen), Topics::from(Topic::Requests));
+        let oral = Suspension {
+            agency: "Travis County Sheriff".into(),
+            logged_on: d(2025, 2, 20),
+            statement: Statement::Oral,
+        };
+        store
+            .add_accounting_suspension(garcia, oral, "jdoe", at(2, 20, 9), noted("accounting_suspension", ""))
+            .unwrap();
+        let last = other.wait_for_change(&later, FEED_DEADLINE).unwrap();
+        assert_eq!(last.moved_since(&later), Topics::from(Topic::Requests));
     });
 }

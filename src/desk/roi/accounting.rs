@@ -256,6 +256,13 @@ impl Desk {
         Ok(report)
     }
 
+    /// The accounting on screen read again to follow others' work on it: not another look, so no
+    /// event (as [`Desk::reread_roi_request`]).
+    pub fn reread_accounting(&self, mrn: &str, requested_on: NaiveDate) -> DeskResult<AccountingReport> {
+        self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
+        self.read_accounting(mrn, requested_on, None)
+    }
+
     fn read_accounting(
         &self,
         mrn: &str,

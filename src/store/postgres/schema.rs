@@ -924,4 +924,11 @@ CREATE TABLE accounting_delivery (
     at           timestamptz NOT NULL
 );
 CREATE INDEX accounting_delivery_patient ON accounting_delivery (patient_id, delivered_on);
+
+CREATE CONSTRAINT TRIGGER disclosure_changes AFTER INSERT OR UPDATE ON disclosure
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('requests');
+CREATE CONSTRAINT TRIGGER accounting_suspension_changes AFTER INSERT ON accounting_suspension
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('requests');
+CREATE CONSTRAINT TRIGGER accounting_delivery_changes AFTER INSERT ON accounting_delivery
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_counter_bump('requests');
 "#;

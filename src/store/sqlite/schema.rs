@@ -888,7 +888,8 @@ CREATE TRIGGER requester_name_roi_request AFTER UPDATE OF name_key ON requester
 /// The accounting of disclosures (164.528): a disclosure keeps its recipient's address and who
 /// voided it (a void is never a delete); the suspensions an agency asked for, per patient (a
 /// written statement has the day its entries show again, an oral one none); and the accountings
-/// delivered, so that the desk knows the first in 12 months.
+/// delivered, so that the desk knows the first in 12 months. Each moves the `requests` topic, as
+/// a release does: an accounting on screen, and the chart's Releases tab, follow a void.
 const MIGRATION_15: &str = r#"
 ALTER TABLE disclosure ADD COLUMN recipient_address TEXT NOT NULL DEFAULT '';
 ALTER TABLE disclosure ADD COLUMN voided_by TEXT;
@@ -914,4 +915,13 @@ CREATE TABLE accounting_delivery (
     at           TEXT NOT NULL
 ) STRICT;
 CREATE INDEX accounting_delivery_patient ON accounting_delivery (patient_id, delivered_on);
+
+CREATE TRIGGER disclosure_insert_changes AFTER INSERT ON disclosure
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+CREATE TRIGGER disclosure_update_changes AFTER UPDATE ON disclosure
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+CREATE TRIGGER accounting_suspension_changes AFTER INSERT ON accounting_suspension
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+CREATE TRIGGER accounting_delivery_changes AFTER INSERT ON accounting_delivery
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
 "#;

@@ -34,13 +34,26 @@ impl App {
         self.roi.accounting =
             Some(AccountingState { mrn: mrn.clone(), requested_on, report: None, selected: 0, may_void });
         self.screen = Screen::Accounting;
-        self.load_accounting(mrn, requested_on)
+        self.roi.accounting_stale = false;
+        self.load_accounting(mrn, requested_on, false)
     }
 
-    fn load_accounting(&mut self, mrn: String, on: chrono::NaiveDate) -> Vec<Command> {
+    fn load_accounting(&mut self, mrn: String, on: chrono::NaiveDate, follow: bool) -> Vec<Command> {
         let id = self.next_request();
         self.roi.pending_accounting = Some(id);
-        vec![Command::Roi(RoiCommand::LoadAccounting { id, mrn, on })]
+        vec![Command::Roi(RoiCommand::LoadAccounting { id, mrn, on, follow })]
+    }
+
+    /// The accounting on screen read again after a change in the store (a void, a release, a
+    /// suspension): its highlight kept where it can be.
+    pub(super) fn follow_accounting(&mut self) -> Vec<Command> {
+        match self.roi.accounting.as_ref() {
+            Some(state) => {
+                let (mrn, on) = (state.mrn.clone(), state.requested_on);
+                self.load_accounting(mrn, on, true)
+            }
+            None => Vec::new(),
+        }
     }
 
     pub(super) fn on_accounting_loaded(
@@ -140,13 +153,9 @@ impl App {
         match result {
             Ok(done) => {
                 self.toast = Some(done);
-                match self.roi.accounting.as_ref() {
-                    Some(state) => {
-                        let (mrn, on) = (state.mrn.clone(), state.requested_on);
-                        self.load_accounting(mrn, on)
-                    }
-                    None => Vec::new(),
-                }
+                // Read again now rather than on the change feed's word, which may come later.
+                self.roi.accounting_stale = false;
+                self.follow_accounting()
             }
             Err(e) => {
                 self.toast = Some(e);

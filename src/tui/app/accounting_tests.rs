@@ -60,7 +60,7 @@ fn report() -> AccountingReport {
 /// `:accounting 204511`, answered.
 fn open(app: &mut App) {
     let commands = palette(app, "accounting 204511");
-    let Some(Command::Roi(RoiCommand::LoadAccounting { id, mrn, on })) = commands.last().cloned() else {
+    let Some(Command::Roi(RoiCommand::LoadAccounting { id, mrn, on, follow: false })) = commands.last().cloned() else {
         panic!("{commands:?}")
     };
     assert_eq!((mrn.as_str(), on), ("204511", d(2025, 3, 3)), "today when no day is typed");
@@ -124,8 +124,25 @@ fn a_supervisor_voids_the_highlighted_one_after_a_reason_and_y() {
             on: d(2025, 3, 3),
         })]
     );
-    // Voided: the accounting is read again.
+    // Voided: the accounting is read again, as a follow-up, not another look.
     let commands = app.update(Msg::Roi(RoiMsg::DisclosureVoided(Ok("D-118 is voided".into()))));
-    assert!(matches!(commands.as_slice(), [Command::Roi(RoiCommand::LoadAccounting { .. })]), "{commands:?}");
+    assert!(
+        matches!(commands.as_slice(), [Command::Roi(RoiCommand::LoadAccounting { follow: true, .. })]),
+        "{commands:?}"
+    );
     assert_eq!(app.toast.as_deref(), Some("D-118 is voided"));
+}
+
+#[test]
+fn another_clerks_change_is_followed_once_the_read_on_its_way_is_in() {
+    let mut app = app_as(Role::RoiSpecialist);
+    open(&mut app);
+    let commands = app.update(Msg::StoreChanged(crate::store::Topic::Requests.into()));
+    let Some(Command::Roi(RoiCommand::LoadAccounting { id, follow: true, .. })) = commands.last().cloned() else {
+        panic!("{commands:?}")
+    };
+    // A second word while the first read is out waits for it, then reads once more.
+    assert!(app.update(Msg::StoreChanged(crate::store::Topic::Requests.into())).is_empty());
+    let after = app.update(Msg::Roi(RoiMsg::AccountingLoaded { id, result: Ok(Box::new(report())) }));
+    assert!(matches!(after.as_slice(), [Command::Roi(RoiCommand::LoadAccounting { follow: true, .. })]), "{after:?}");
 }

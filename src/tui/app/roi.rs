@@ -75,11 +75,13 @@ pub enum RoiCommand {
         form: Box<crate::desk::roi::IntakeForm>,
     },
     DiscardDraft,
-    /// A patient's accounting of disclosures for a request made on `on`.
+    /// A patient's accounting of disclosures for a request made on `on`; `follow` when it is the
+    /// one on screen read again after a change (no second look recorded).
     LoadAccounting {
         id: RequestId,
         mrn: String,
         on: NaiveDate,
+        follow: bool,
     },
     /// Void a disclosure (`D-118`) of the accounting on screen (`mrn` as of `on`), with the reason.
     VoidDisclosure {
@@ -210,6 +212,7 @@ pub struct RoiScreens {
     pub accounting: Option<crate::tui::screens::accounting::AccountingState>,
     pub accounting_return: Screen,
     pub(super) pending_accounting: Option<RequestId>,
+    pub(super) accounting_stale: bool,
 }
 
 impl Default for RoiScreens {
@@ -234,6 +237,7 @@ impl Default for RoiScreens {
             accounting: None,
             accounting_return: Screen::Lookup,
             pending_accounting: None,
+            accounting_stale: false,
         }
     }
 }
@@ -556,6 +560,9 @@ impl App {
         if self.roi.request.is_some() {
             self.roi.request_stale = true;
         }
+        if self.roi.accounting.is_some() {
+            self.roi.accounting_stale = true;
+        }
         match self.chart.as_ref() {
             // The Releases tab of the open chart is read at once: it is small, and the tab's count
             // shows on every section.
@@ -578,6 +585,10 @@ impl App {
             Screen::Request if self.roi.request_stale && self.roi.pending_request.is_none() && !self.roi.changing => {
                 self.roi.request_stale = false;
                 self.reread_request()
+            }
+            Screen::Accounting if self.roi.accounting_stale && self.roi.pending_accounting.is_none() => {
+                self.roi.accounting_stale = false;
+                self.follow_accounting()
             }
             _ => Vec::new(),
         }

@@ -13,10 +13,10 @@ pub(super) fn answer_accounting(
     fail: &dyn Fn(DeskError) -> String,
 ) -> Msg {
     match command {
-        RoiCommand::LoadAccounting { id, mrn, on } => Msg::Roi(RoiMsg::AccountingLoaded {
-            id,
-            result: desk.accounting(&mrn, on, None).map(Box::new).map_err(fail),
-        }),
+        RoiCommand::LoadAccounting { id, mrn, on, follow } => {
+            let read = if follow { desk.reread_accounting(&mrn, on) } else { desk.accounting(&mrn, on, None) };
+            Msg::Roi(RoiMsg::AccountingLoaded { id, result: read.map(Box::new).map_err(fail) })
+        }
         RoiCommand::VoidDisclosure { label, reason, .. } => {
             let done = desk.void_disclosure(&label, &reason).map(|d| {
                 format!(
