@@ -64,10 +64,11 @@ pub enum Action {
     StepCancel,
     VoidDisclosure,
     PrintAccounting,
+    AuthorizationReceived,
 }
 
 impl Action {
-    pub const ALL: [Self; 61] = [
+    pub const ALL: [Self; 62] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -129,6 +130,7 @@ impl Action {
         Self::StepCancel,
         Self::VoidDisclosure,
         Self::PrintAccounting,
+        Self::AuthorizationReceived,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -195,6 +197,7 @@ impl Action {
             Self::StepCancel => "step_cancel",
             Self::VoidDisclosure => "void_disclosure",
             Self::PrintAccounting => "print_accounting",
+            Self::AuthorizationReceived => "authorization_received",
         }
     }
 
@@ -266,6 +269,10 @@ impl Action {
             Self::StepCancel => "Cancel a request entered in error, saying why (supervisor)",
             Self::VoidDisclosure => "Void the highlighted disclosure, saying why (supervisor, Director of HIM)",
             Self::PrintAccounting => "Print the accounting: text and PDF with the letters",
+            Self::AuthorizationReceived => {
+                "Authorization received: key it, or a corrected one, its checklist shown as you type \
+                 (:roi authorization)"
+            }
         }
     }
 
@@ -276,6 +283,7 @@ impl Action {
         match (self, context) {
             (Self::OpenSelected, Context::Roi) => "open",
             (Self::Back, Context::Intake) => "leave (kept)",
+            (Self::SubmitForm, Context::Authorization) => "save",
             (Self::TakeItems, Context::Roi | Context::Request) => "take",
             (Self::CycleClaimFilter, Context::Roi) => "mine",
             (Self::NextRow, Context::Request) => "scroll",
@@ -344,6 +352,7 @@ impl Action {
             Self::StepCancel => "cancel",
             Self::VoidDisclosure => "void",
             Self::PrintAccounting => "print",
+            Self::AuthorizationReceived => "authorization",
         }
     }
 }

@@ -24,10 +24,12 @@ pub enum Context {
     Intake,
     /// A patient's accounting of disclosures.
     Accounting,
+    /// The authorization form, from a request or from intake: printable keys are text.
+    Authorization,
 }
 
 impl Context {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Global,
         Self::Find,
         Self::Results,
@@ -37,6 +39,7 @@ impl Context {
         Self::Request,
         Self::Intake,
         Self::Accounting,
+        Self::Authorization,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Context {
             Self::Request => "request",
             Self::Intake => "intake",
             Self::Accounting => "accounting",
+            Self::Authorization => "authorization",
         }
     }
 
@@ -68,12 +72,13 @@ impl Context {
             Self::Request => "In a request",
             Self::Intake => "In the request form",
             Self::Accounting => "In an accounting of disclosures",
+            Self::Authorization => "In the authorization form",
         }
     }
 
     /// A context where a field has focus: printable keys type text there.
     pub fn types_text(self) -> bool {
-        matches!(self, Self::Find | Self::Intake)
+        matches!(self, Self::Find | Self::Intake | Self::Authorization)
     }
 }
 
@@ -229,7 +234,7 @@ impl fmt::Display for KeyChord {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeymapError {
     #[error(
-        "{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue, roi, request, intake)"
+        "{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue, roi, request, intake, authorization)"
     )]
     UnknownContext { origin: String, context: String },
     #[error("{origin}: {key:?} is not a key (write keys like ctrl-p, f1, enter, esc, tab, down, ?)")]
@@ -377,7 +382,8 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Request, "X", Action::StepCancel),
     (Context::Request, "E", Action::ExtendDue),
     (Context::Request, "t", Action::TakeItems),
-    (Context::Request, "a", Action::AssignTo),
+    (Context::Request, "a", Action::AuthorizationReceived),
+    (Context::Request, "A", Action::AssignTo),
     (Context::Request, "?", Action::Help),
     (Context::Request, ":", Action::CommandPalette),
     (Context::Request, "1", Action::ScreenLookup),
@@ -408,6 +414,11 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Accounting, "3", Action::ScreenQueue),
     (Context::Accounting, "4", Action::ScreenRoi),
     (Context::Accounting, "/", Action::NewFind),
+    (Context::Authorization, "tab", Action::NextField),
+    (Context::Authorization, "shift-tab", Action::PrevField),
+    (Context::Authorization, "ctrl-s", Action::SubmitForm),
+    (Context::Authorization, "f10", Action::SubmitForm),
+    (Context::Authorization, "esc", Action::Back),
 ];
 
 impl Default for Keymap {

@@ -1,4 +1,4 @@
-//! The accounting of disclosures on PostgreSQL (migration 6): `sqlite/disclosure.rs`, statement
+//! The accounting of disclosures on PostgreSQL (migration 7): `sqlite/disclosure.rs`, statement
 //! for statement, with the same results, orders and errors. A void is
 //! `UPDATE … WHERE voided_at IS NULL`: a second clerk voiding at once waits for the first, then
 //! updates nothing — `Conflict`.

@@ -80,6 +80,9 @@ pub fn answer_roi(
                 RequestChange::Extend { to, reason } => desk.roi_extend(&number, seen, to, &reason, None, letters),
                 RequestChange::Pay { on, cents } => desk.roi_pay(&number, seen, on, cents),
                 RequestChange::Release { on } => desk.roi_release(&number, seen, on, None),
+                RequestChange::Authorization { form, received_on } => {
+                    desk.roi_add_authorization(&number, seen, *form, Some(received_on), letters)
+                }
             };
             Msg::Roi(RoiMsg::Changed { done, result: result.map(Box::new).map_err(fail) })
         }

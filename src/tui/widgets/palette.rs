@@ -105,6 +105,8 @@ pub enum RoiPalette {
     Release {
         on: Option<String>,
     },
+    /// The authorization form for the request on screen.
+    Authorization,
 }
 
 /// What `:accounting …` asks for. The date stays as typed: the model checks it against today.
@@ -143,6 +145,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("accounting", " MRN [DATE]", "The patient's accounting of disclosures (164.528)"),
     ("accounting void", " why", "Void the highlighted disclosure (supervisor)"),
     ("accounting print", "", "Print the accounting on screen (text and PDF)"),
+    ("roi authorization", "", "Key the authorization received for the request, its checklist live"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
@@ -574,6 +577,7 @@ fn parse_roi(words: &[&str]) -> Result<RoiPalette, String> {
             2 => RoiPalette::Release { on: Some(words[1].to_string()) },
             _ => return Err("roi release [DATE]: the day the records left (today when not given)".into()),
         },
+        "authorization" if words.len() == 1 => RoiPalette::Authorization,
         "clear" if words.len() == 1 => RoiPalette::Filter(vec![("clear".into(), String::new())]),
         _ if Step::parse(&sub).is_some() => {
             let step = Step::parse(&sub).ok_or("no such step")?;
