@@ -376,6 +376,7 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
         logged_by: "jdoe".into(),
         logged_at: at,
         accounting_period: Some((day(1, 1), day(3, 3))),
+        disclosure: None,
     };
     let attorney = NewRequester {
         kind: RequesterKind::Attorney,
@@ -421,6 +422,7 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
                 add_disclosure: Some(DisclosureRecord {
                     disclosed_on: day(3, 21),
                     recipient: "Baker & Lowe LLP".into(),
+                    recipient_address: "400 Congress Ave\nAustin TX 78701".into(),
                     description: "Discharge summaries".into(),
                     purpose: "Litigation".into(),
                     legal_basis: LegalBasis::Judicial,

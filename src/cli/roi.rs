@@ -151,6 +151,9 @@ pub enum RoiCommand {
         /// acknowledgement or deficient_authorization.
         kind: String,
     },
+    /// A patient's accounting of disclosures (164.528) for a request made on --date: text, --json,
+    /// --pdf; --deliver records it given (its text and PDF go with the letters).
+    Accounting(super::disclosure::AccountingArgs),
     /// Find requesters in the address book by the first letters of a name or organization.
     Requesters {
         prefix: String,
@@ -322,7 +325,16 @@ pub(super) fn run(
                 "{} released {} to {}; the disclosure is recorded ({}{}).",
                 request.number,
                 us_date(date),
-                disclosure.map(|d| clean(&d.recipient).into_owned()).unwrap_or_default(),
+                disclosure
+                    .map(|d| {
+                        // The recipient with the address it went to, on one line.
+                        let lines = d.recipient_address.lines().map(|l| clean(l.trim()).into_owned());
+                        std::iter::once(clean(&d.recipient).into_owned())
+                            .chain(lines.filter(|l| !l.is_empty()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
                 disclosure.map(|d| d.legal_basis.title().to_lowercase()).unwrap_or_default(),
                 if disclosure.is_some_and(|d| d.accountable) {
                     "; it belongs in the patient's accounting of disclosures"
@@ -366,6 +378,7 @@ pub(super) fn run(
                 files_words(&files)
             ))
         }
+        RoiCommand::Accounting(a) => super::disclosure::accounting(desk, letters_dir, a, emit),
         RoiCommand::Requesters { prefix, json } => {
             let found = desk.search_requesters(&prefix, 50).map_err(fail)?;
             if json {

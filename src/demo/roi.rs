@@ -18,10 +18,10 @@ use crate::domain::roi::checklist::DEFICIENT_AUTHORIZATION;
 use crate::domain::roi::clocks::{ClockFacts, accounting_period, due_date};
 use crate::domain::roi::status::Step;
 use crate::domain::roi::{
-    AuthorizationForm, AuthorizationKind, Delivery, LegalProcess, LegalProcessKind, NewRequester, ReceivedVia,
-    RecordFormat, RequestStatus, RequestType, RequesterKind, Scope,
+    AuthorizationForm, AuthorizationKind, Delivery, LegalBasis, LegalProcess, LegalProcessKind, NewRequester,
+    ReceivedVia, RecordFormat, RequestStatus, RequestType, RequesterKind, Scope,
 };
-use crate::store::roi::{NewAuthorization, NewRoiRequest, RequesterRef};
+use crate::store::roi::{DisclosureRecord, NewAuthorization, NewRoiRequest, RequesterRef};
 use chrono::{Duration, NaiveDate};
 use std::ops::Range;
 
@@ -216,6 +216,8 @@ struct Entry {
     id: i64,
     kind: RequesterKind,
     state: &'static str,
+    name: &'static str,
+    address: &'static str,
 }
 
 /// How many requests the demo makes for `patients` patients.
@@ -243,7 +245,7 @@ pub fn populate(
             fax: String::new(),
             email: String::new(),
         })?;
-        book.push(Entry { id: entry.id, kind: *kind, state });
+        book.push(Entry { id: entry.id, kind: *kind, state, name, address });
     }
     let total = request_count(options.patients);
     let batches = total.div_ceil(BATCH);
@@ -310,7 +312,40 @@ pub fn populate(
     if !fixtures_done {
         garcia(desk, options, &facilities)?;
     }
+    public_health(desk, options, mrn_of)?;
     Ok(made + 2)
+}
+
+/// A few disclosures made without a request — public-health reports, recorded through the desk
+/// with their events — so that an accounting of disclosures has content on first run: GARCIA's of
+/// AS-24 (Texas DSHS, 06/01/2021), and one for each of the first few patients, a month apart.
+fn public_health(desk: &Desk, options: &DemoOptions, mrn_of: &(dyn Fn(usize) -> Mrn + Sync)) -> Result<(), DeskError> {
+    let today = options.today;
+    let mut reports: Vec<(Mrn, NaiveDate)> = Vec::new();
+    if let (Ok(garcia), Some(on)) = (Mrn::parse("204511"), NaiveDate::from_ymd_opt(2021, 6, 1)) {
+        reports.push((garcia, on));
+    }
+    for i in 0..options.patients.min(5) {
+        reports.push((mrn_of(i), today - Duration::days(30 * (i as i64 + 1))));
+    }
+    for (mrn, on) in reports {
+        // A patient born after the day (or not in this demo) has no report that day.
+        match desk.store().patient_by_mrn(&mrn)? {
+            Some(patient) if patient.birth_date <= on && on <= today => {}
+            _ => continue,
+        }
+        desk.record_disclosure(&crate::desk::roi::accounting::DisclosureForm {
+            mrn: mrn.to_string(),
+            date: Some(on),
+            recipient: "Texas Department of State Health Services".into(),
+            address: "1100 W 49th St\nAustin TX 78756".into(),
+            description: "Laboratory result of a notifiable condition".into(),
+            purpose: "Notifiable condition report required by law".into(),
+            basis: LegalBasis::PublicHealth.code().into(),
+            pages: 1,
+        })?;
+    }
+    Ok(())
 }
 
 struct Plan<'a> {
@@ -378,7 +413,8 @@ impl Plan<'_> {
             .iter()
             .filter(|e| wanted.contains(&e.kind) && (e.state.is_empty() || e.state == facility.state))
             .collect();
-        let (requester, requester_kind) = match entries.as_slice() {
+        // Who it went to, for the disclosure of a request released: name and address.
+        let (requester, requester_kind, recipient) = match entries.as_slice() {
             [] => {
                 // The patient asks, or (one in six) a parent or guardian for them.
                 let kind = if rng.chance(0.15) { RequesterKind::PersonalRep } else { RequesterKind::Patient };
@@ -398,6 +434,7 @@ impl Plan<'_> {
                         _ => "Austin TX 78704",
                     }
                 );
+                let recipient = (name.clone(), address.clone());
                 let new = NewRequester {
                     kind,
                     name,
@@ -407,11 +444,11 @@ impl Plan<'_> {
                     fax: String::new(),
                     email: String::new(),
                 };
-                (RequesterRef::New(new), kind)
+                (RequesterRef::New(new), kind, recipient)
             }
             entries => {
                 let entry = rng.pick(entries);
-                (RequesterRef::Existing(entry.id), entry.kind)
+                (RequesterRef::Existing(entry.id), entry.kind, (entry.name.to_string(), entry.address.to_string()))
             }
         };
 
@@ -545,6 +582,27 @@ impl Plan<'_> {
             }
         };
         let paper = format == RecordFormat::Paper;
+        let pages = 5 + rng.below(300) as i64;
+        // A request released or closed left the building: its disclosure is written with it, a few
+        // days after it came (from `k`, not the generator, so that every other draw is as before).
+        let disclosure = matches!(status, RequestStatus::Released | RequestStatus::Closed).then(|| {
+            let on = (received_on + Duration::days(3 + (k % 20) as i64)).min(today);
+            let basis = match &legal_process {
+                Some(_) => LegalBasis::Judicial,
+                None => LegalBasis::for_request(request_type),
+            };
+            DisclosureRecord {
+                disclosed_on: on,
+                recipient: recipient.0,
+                recipient_address: recipient.1,
+                description: crate::desk::roi::scope_description(&scope),
+                purpose: purpose.to_string(),
+                legal_basis: basis,
+                accountable: crate::domain::roi::accounting::accountable(basis, on),
+                pages,
+                by: "jdoe".into(),
+            }
+        });
         Ok(Some(NewRoiRequest {
             facility_id: facility.id,
             patient_id: patient.patient_id,
@@ -555,7 +613,7 @@ impl Plan<'_> {
             purpose: purpose.into(),
             format,
             delivery,
-            pages: Some(5 + rng.below(300) as i64),
+            pages: Some(pages),
             postage_cents: paper.then(|| 150 + rng.below(600) as i64),
             clerical_minutes: None,
             scope,
@@ -571,6 +629,7 @@ impl Plan<'_> {
                 .unwrap_or_default()
                 .and_utc(),
             accounting_period: (request_type == RequestType::Accounting).then(|| accounting_period(received_on)),
+            disclosure,
         }))
     }
 }

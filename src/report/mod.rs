@@ -1,5 +1,6 @@
 //! Letters and reports, as text (PDF letters follow).
 
+pub mod accounting;
 pub mod letters;
 pub mod pdf;
 pub mod roi_letters;

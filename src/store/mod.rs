@@ -410,6 +410,43 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
         audit: NewAuditEvent,
     ) -> StoreResult<LetterTemplate>;
+    /// A patient's disclosures made from `from` to `to` (days, both included), voided ones too,
+    /// oldest first (the accounting and the chart read them).
+    fn patient_disclosures(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<roi::StoredDisclosure>>;
+    fn disclosure(&self, id: i64) -> StoreResult<Option<roi::StoredDisclosure>>;
+    /// Writes a disclosure not made on a request, with its audit event (whose `entity_id` becomes
+    /// `D-<id>` when unset).
+    fn record_disclosure(
+        &self,
+        disclosure: roi::NewDisclosure,
+        audit: NewAuditEvent,
+    ) -> StoreResult<roi::StoredDisclosure>;
+    /// Marks a disclosure voided (never deletes it) with its audit event; `Conflict`, and nothing
+    /// written, when it was voided meanwhile; `NotFound` when there is none.
+    fn void_disclosure(
+        &self,
+        id: i64,
+        void: roi::DisclosureVoid,
+        audit: NewAuditEvent,
+    ) -> StoreResult<roi::StoredDisclosure>;
+    fn add_accounting_suspension(
+        &self,
+        patient_id: i64,
+        suspension: crate::domain::roi::accounting::Suspension,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<roi::StoredSuspension>;
+    /// A patient's suspensions, in the order they were logged.
+    fn accounting_suspensions(&self, patient_id: i64) -> StoreResult<Vec<roi::StoredSuspension>>;
+    fn record_accounting_delivery(&self, delivery: roi::AccountingDelivery, audit: NewAuditEvent) -> StoreResult<()>;
+    /// A patient's accountings delivered, oldest first.
+    fn accounting_deliveries(&self, patient_id: i64) -> StoreResult<Vec<roi::AccountingDelivery>>;
     /// Keeps a clerk's half-filled form of `kind`, replacing the one kept before. Drafts hold PHI,
     /// so they live in the store, not in a file.
     fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()>;

@@ -57,6 +57,8 @@ pub struct NewRoiRequest {
     pub logged_at: DateTime<Utc>,
     /// For an accounting request: the period it covers.
     pub accounting_period: Option<(NaiveDate, NaiveDate)>,
+    /// What left on a request logged already released (the demo's history): written with it.
+    pub disclosure: Option<DisclosureRecord>,
 }
 
 /// A re-sent request recorded on the original (AS-16): never a new clock.
@@ -93,12 +95,71 @@ pub struct PaymentRecord {
 pub struct DisclosureRecord {
     pub disclosed_on: NaiveDate,
     pub recipient: String,
+    /// The recipient's address, its lines kept (the accounting names it beside the recipient).
+    #[serde(default)]
+    pub recipient_address: String,
     pub description: String,
     pub purpose: String,
     pub legal_basis: crate::domain::roi::LegalBasis,
     pub accountable: bool,
     pub pages: i64,
     pub by: String,
+}
+
+/// A disclosure as kept: what the accounting reads (`domain::roi::accounting::Disclosure`) and
+/// who recorded it, how many pages, and its void when it was voided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredDisclosure {
+    pub disclosure: crate::domain::roi::accounting::Disclosure,
+    pub patient_id: i64,
+    pub pages: i64,
+    pub by: String,
+    pub void: Option<DisclosureVoid>,
+}
+
+/// Why and by whom a disclosure was voided: it stays, out of the accounting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisclosureVoid {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub reason: String,
+}
+
+/// A disclosure not made on a request (a public-health report, an abuse report), as the desk
+/// decided it: `accountable` is the desk's, from the legal basis and the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDisclosure {
+    pub patient_id: i64,
+    pub disclosed_on: NaiveDate,
+    pub recipient: String,
+    pub recipient_address: String,
+    pub description: String,
+    pub purpose: String,
+    pub legal_basis: crate::domain::roi::LegalBasis,
+    pub accountable: bool,
+    pub pages: i64,
+    pub by: String,
+}
+
+/// An agency's suspension of one patient's accounting, as logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSuspension {
+    pub id: i64,
+    pub patient_id: i64,
+    pub suspension: crate::domain::roi::accounting::Suspension,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// An accounting of disclosures given to the patient: the next one in 12 months is not free.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountingDelivery {
+    pub patient_id: i64,
+    pub requested_on: NaiveDate,
+    pub delivered_on: NaiveDate,
+    pub fee_cents: i64,
+    pub by: String,
+    pub at: DateTime<Utc>,
 }
 
 /// One line of a request's history: every change, who made it and what it did.

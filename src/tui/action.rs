@@ -62,11 +62,13 @@ pub enum Action {
     StepClose,
     StepReject,
     StepCancel,
+    VoidDisclosure,
+    PrintAccounting,
     AuthorizationReceived,
 }
 
 impl Action {
-    pub const ALL: [Self; 60] = [
+    pub const ALL: [Self; 62] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -126,6 +128,8 @@ impl Action {
         Self::StepClose,
         Self::StepReject,
         Self::StepCancel,
+        Self::VoidDisclosure,
+        Self::PrintAccounting,
         Self::AuthorizationReceived,
     ];
 
@@ -191,6 +195,8 @@ impl Action {
             Self::StepClose => "step_close",
             Self::StepReject => "step_reject",
             Self::StepCancel => "step_cancel",
+            Self::VoidDisclosure => "void_disclosure",
+            Self::PrintAccounting => "print_accounting",
             Self::AuthorizationReceived => "authorization_received",
         }
     }
@@ -261,6 +267,8 @@ impl Action {
             Self::StepClose => "Close a released request",
             Self::StepReject => "Reject, saying why (a rejection letter goes out)",
             Self::StepCancel => "Cancel a request entered in error, saying why (supervisor)",
+            Self::VoidDisclosure => "Void the highlighted disclosure, saying why (supervisor, Director of HIM)",
+            Self::PrintAccounting => "Print the accounting: text and PDF with the letters",
             Self::AuthorizationReceived => {
                 "Authorization received: key it, or a corrected one, its checklist shown as you type \
                  (:roi authorization)"
@@ -342,6 +350,8 @@ impl Action {
             Self::StepClose => "close",
             Self::StepReject => "reject",
             Self::StepCancel => "cancel",
+            Self::VoidDisclosure => "void",
+            Self::PrintAccounting => "print",
             Self::AuthorizationReceived => "authorization",
         }
     }

@@ -35,6 +35,8 @@ pub enum Screen {
     Request,
     /// The intake form of a new request.
     Intake,
+    /// A patient's accounting of disclosures (`:accounting MRN`).
+    Accounting,
     /// An authorization keyed for a request, or for intake.
     Authorization,
 }
@@ -418,6 +420,7 @@ impl App {
             Screen::Roi => Context::Roi,
             Screen::Request => Context::Request,
             Screen::Intake => Context::Intake,
+            Screen::Accounting => Context::Accounting,
             Screen::Authorization => Context::Authorization,
         }
     }
@@ -583,7 +586,7 @@ impl App {
                 self.chart_stale = false;
                 self.reread_chart()
             }
-            Screen::Roi | Screen::Request => self.roi_catch_up(),
+            Screen::Roi | Screen::Request | Screen::Accounting => self.roi_catch_up(),
             _ => Vec::new(),
         }
     }
@@ -678,12 +681,14 @@ impl App {
                 Screen::Roi => self.on_roi_action(action),
                 Screen::Request => self.on_request_action(action),
                 Screen::Intake => self.on_intake_action(action),
+                Screen::Accounting => self.on_accounting_action(action),
                 Screen::Authorization => self.on_authorization_action(action),
             },
         }
     }
 }
 
+mod accounting;
 mod chart;
 mod claims;
 mod jobs;
@@ -722,6 +727,9 @@ mod claim_tests;
 
 #[cfg(test)]
 mod roi_tests;
+
+#[cfg(test)]
+mod accounting_tests;
 
 #[cfg(test)]
 mod roi_authorization_tests;

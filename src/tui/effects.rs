@@ -427,6 +427,7 @@ impl Effects {
     }
 }
 
+mod accounting;
 mod roi;
 
 pub use roi::answer_roi;

@@ -22,12 +22,14 @@ pub enum Context {
     Request,
     /// The intake form: like Find, printable keys are text.
     Intake,
+    /// A patient's accounting of disclosures.
+    Accounting,
     /// The authorization form, from a request or from intake: printable keys are text.
     Authorization,
 }
 
 impl Context {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Global,
         Self::Find,
         Self::Results,
@@ -36,6 +38,7 @@ impl Context {
         Self::Roi,
         Self::Request,
         Self::Intake,
+        Self::Accounting,
         Self::Authorization,
     ];
 
@@ -49,6 +52,7 @@ impl Context {
             Self::Roi => "roi",
             Self::Request => "request",
             Self::Intake => "intake",
+            Self::Accounting => "accounting",
             Self::Authorization => "authorization",
         }
     }
@@ -67,6 +71,7 @@ impl Context {
             Self::Roi => "In the ROI queue",
             Self::Request => "In a request",
             Self::Intake => "In the request form",
+            Self::Accounting => "In an accounting of disclosures",
             Self::Authorization => "In the authorization form",
         }
     }
@@ -391,6 +396,24 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Intake, "ctrl-s", Action::SubmitForm),
     (Context::Intake, "f10", Action::SubmitForm),
     (Context::Intake, "esc", Action::Back),
+    (Context::Accounting, "down", Action::NextRow),
+    (Context::Accounting, "j", Action::NextRow),
+    (Context::Accounting, "up", Action::PrevRow),
+    (Context::Accounting, "k", Action::PrevRow),
+    (Context::Accounting, "pagedown", Action::NextPage),
+    (Context::Accounting, "pageup", Action::PrevPage),
+    (Context::Accounting, "home", Action::FirstRow),
+    (Context::Accounting, "end", Action::LastRow),
+    (Context::Accounting, "esc", Action::Back),
+    (Context::Accounting, "V", Action::VoidDisclosure),
+    (Context::Accounting, "P", Action::PrintAccounting),
+    (Context::Accounting, "?", Action::Help),
+    (Context::Accounting, ":", Action::CommandPalette),
+    (Context::Accounting, "1", Action::ScreenLookup),
+    (Context::Accounting, "2", Action::ScreenChart),
+    (Context::Accounting, "3", Action::ScreenQueue),
+    (Context::Accounting, "4", Action::ScreenRoi),
+    (Context::Accounting, "/", Action::NewFind),
     (Context::Authorization, "tab", Action::NextField),
     (Context::Authorization, "shift-tab", Action::PrevField),
     (Context::Authorization, "ctrl-s", Action::SubmitForm),

@@ -1,7 +1,7 @@
 //! Draws the whole frame from the model. Reads only; never changes business state.
 
 use super::app::{App, Overlay, Screen};
-use super::screens::{chart, lookup, queue, roi_authorization, roi_intake, roi_queue, roi_request};
+use super::screens::{accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_queue, roi_request};
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::Frame;
@@ -80,6 +80,10 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             Some(state) => roi_request::render(frame, body, state, app.today, theme),
             None => roi_queue::render(frame, body, &app.roi.queue, app.today, theme),
         },
+        (Screen::Accounting, _) => match &app.roi.accounting {
+            Some(state) => accounting::render(frame, body, state, theme),
+            None => lookup::render(frame, body, &app.lookup, theme),
+        },
         (Screen::Intake, _) => match &app.roi.intake {
             Some(state) => {
                 let checklist = app.intake_authorization_checklist();
@@ -101,13 +105,17 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         (Screen::Chart, Some(c)) if c.document.is_none() => Some(c.section),
         _ => None,
     };
-    let wanted = chrome::footer_actions(app.context(), section);
+    let mut wanted = chrome::footer_actions(app.context(), section).to_vec();
+    // Void is offered only to those who may void: a clerk never sees it.
+    if app.screen == Screen::Accounting && app.roi.accounting.as_ref().is_some_and(|a| a.may_void) {
+        wanted.insert(2, super::action::Action::VoidDisclosure);
+    }
     let requests = app.chart.as_ref().is_some_and(|c| c.requests.is_some());
     let hints: &[(super::action::Action, &str)] = match section {
         Some(chart::Section::Releases) if requests => &[(super::action::Action::OpenSelected, "open request")],
         _ => &[],
     };
-    chrome::footer(frame, footer, &app.keymap, app.context(), wanted, hints, app.screen, app.chart.is_some(), theme);
+    chrome::footer(frame, footer, &app.keymap, app.context(), &wanted, hints, app.screen, app.chart.is_some(), theme);
     match &app.overlay {
         Some(Overlay::Help { scroll }) => chrome::help(frame, body, &app.keymap, *scroll, theme),
         Some(Overlay::Messages { scroll }) => chrome::messages(frame, body, &app.messages, *scroll, theme),

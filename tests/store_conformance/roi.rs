@@ -110,6 +110,7 @@ fn request(store: &dyn Store, facility_code: &str, mrn: &str, who: RequesterRef,
         logged_by: "jdoe".into(),
         logged_at: at(3, 3, 15),
         accounting_period: None,
+        disclosure: None,
     }
 }
 
@@ -382,6 +383,7 @@ fn a_change_is_written_only_at_the_version_read_with_a_history_line_and_its_even
         let disclosure = DisclosureRecord {
             disclosed_on: day(3, 20),
             recipient: "Baker & Lowe LLP".into(),
+            recipient_address: "400 Congress Ave\nAustin TX 78701".into(),
             description: "Discharge summaries and operative reports, 2025".into(),
             purpose: "Litigation".into(),
             legal_basis: LegalBasis::Authorization,
@@ -899,5 +901,45 @@ fn a_patient_renamed_by_an_import_sorts_by_the_new_name() {
             ],
             "the request sorts under the name the patient has now"
         );
+    });
+}
+
+#[test]
+fn a_request_logged_released_is_written_with_its_disclosure_in_a_batch_or_alone() {
+    each_backend(|f| {
+        let store = &*f.store;
+        let baker = store.add_requester(attorney(), noted("requester", "added")).unwrap();
+        let garcia = patient(store, GARCIA);
+        let released = |on: NaiveDate, recipient: &str| {
+            let mut r = request(store, "RGH", GARCIA, RequesterRef::Existing(baker.id), day(1, 10));
+            r.status = RequestStatus::Released;
+            r.disclosure = Some(DisclosureRecord {
+                disclosed_on: on,
+                recipient: recipient.into(),
+                recipient_address: "400 Congress Ave\nAustin TX 78701".into(),
+                description: "Entire record".into(),
+                purpose: "Litigation".into(),
+                legal_basis: LegalBasis::Judicial,
+                accountable: true,
+                pages: 30,
+                by: "jdoe".into(),
+            });
+            r
+        };
+        let open = request(store, "RGH", GARCIA, RequesterRef::Existing(baker.id), day(1, 10));
+        let batch = vec![released(day(1, 20), "Baker & Lowe LLP"), open, released(day(1, 21), "Second LLP")];
+        assert_eq!(store.insert_roi_batch(batch, noted("roi_request", "batch")).unwrap(), 3);
+        let alone = log(store, released(day(1, 22), "Third LLP"));
+        assert_eq!(alone.disclosures.len(), 1);
+        assert_eq!(alone.disclosures[0].recipient_address, "400 Congress Ave\nAustin TX 78701");
+
+        let found = store.patient_disclosures(garcia, day(1, 20), day(1, 22)).unwrap();
+        let shown: Vec<(&str, Option<&str>)> =
+            found.iter().map(|d| (d.disclosure.recipient.as_str(), d.disclosure.request.as_deref())).collect();
+        assert_eq!(shown.len(), 3, "the open request wrote none: {shown:?}");
+        assert_eq!(shown[2], ("Third LLP", Some(alone.number.to_string().as_str())));
+        assert!(shown.iter().all(|(_, number)| number.is_some_and(|n| n.starts_with("RGH-"))), "{shown:?}");
+        let first = store.roi_request(&RequestNumber::parse(shown[0].1.unwrap()).unwrap()).unwrap().unwrap();
+        assert_eq!(first.disclosures[0].recipient, "Baker & Lowe LLP", "each on its own request");
     });
 }

@@ -7,6 +7,7 @@
 //! of `domain::roi` decide, and the store writes one versioned change with its audit event — or
 //! refuses it because someone else changed the request first, which comes back as who and what.
 
+pub mod accounting;
 pub mod intake;
 mod letters;
 mod log;
@@ -18,7 +19,7 @@ pub use intake::{FieldProblem, IntakeForm, IntakeRequester};
 pub use letters::TemplateView;
 pub use log::{Logged, NO_AUTHORIZATION, OnOpenRequest};
 pub use rules::{authorization_checklist, status_after_authorization};
-pub use work::scope_words;
+pub use work::{scope_description, scope_words};
 
 use super::{Desk, DeskError, DeskResult};
 use crate::domain::audit::{AuditAction, NewAuditEvent};

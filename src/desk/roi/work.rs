@@ -376,8 +376,9 @@ impl Desk {
             None => LegalBasis::for_request(request.request_type),
         };
         let recipient = recipient_line(&request);
+        let recipient_address = recipient_address(&request);
         let description = scope_words(&request);
-        let accountable = basis.accountable();
+        let accountable = crate::domain::roi::accounting::accountable(basis, released_on);
         let detail = format!(
             "Released {} to {}: {} ({}; {})",
             us_date(released_on),
@@ -392,6 +393,7 @@ impl Desk {
         change.add_disclosure = Some(DisclosureRecord {
             disclosed_on: released_on,
             recipient,
+            recipient_address,
             description,
             purpose: request.purpose.clone(),
             legal_basis: basis,
@@ -544,13 +546,21 @@ fn recipient_line(request: &RoiRequest) -> String {
     if !r.organization.trim().is_empty() && r.organization.trim() != r.name.trim() {
         parts.push(r.organization.trim().to_string());
     }
-    parts.extend(r.address.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string));
     parts.join(", ")
+}
+
+/// The requester's address as the accounting names it beside the recipient, its lines kept.
+fn recipient_address(request: &RoiRequest) -> String {
+    request.requester.address.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
 }
 
 /// `Entire record`, or `DS, HP from 01/01/2025 to 02/10/2025`.
 pub fn scope_words(request: &RoiRequest) -> String {
-    let scope = &request.scope;
+    scope_description(&request.scope)
+}
+
+/// [`scope_words`] of a scope alone (a request not yet in the store: the demo's).
+pub fn scope_description(scope: &crate::domain::roi::Scope) -> String {
     if scope.entire_record {
         return "Entire record".to_string();
     }

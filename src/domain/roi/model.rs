@@ -208,13 +208,33 @@ coded_enum!(
     LawEnforcement => ("law_enforcement", "Law enforcement"),
     Oversight => ("oversight", "Health oversight"),
     WorkersComp => ("workers_comp", "Workers' comp"),
+    ResearchWaiver => ("research_waiver", "Research under a waiver"),
+    Decedent => ("decedent", "Coroner, funeral director, organ procurement"),
+    Breach => ("breach", "Impermissible disclosure"),
+    Incidental => ("incidental", "Incident to a permitted use"),
+    Directory => ("directory", "Facility directory, persons involved in care"),
+    NationalSecurity => ("national_security", "National security, intelligence"),
+    Custody => ("custody", "Correctional institution, law-enforcement custody"),
+    LimitedDataSet => ("limited_data_set", "Limited data set"),
 });
 
 impl LegalBasis {
-    /// 164.528(a)(1): disclosures for TPO, to the individual and under an authorization are not
-    /// in an accounting; the others are.
+    /// 164.528(a)(1): the bases whose disclosures are never in an accounting (TPO, to the
+    /// individual, incidental, under an authorization, directory and persons involved, national
+    /// security, custody, a limited data set); the others are. The date matters too:
+    /// `accounting::accountable` is what the desk asks.
     pub fn accountable(self) -> bool {
-        !matches!(self, Self::Tpo | Self::Individual | Self::Authorization)
+        !matches!(
+            self,
+            Self::Tpo
+                | Self::Individual
+                | Self::Authorization
+                | Self::Incidental
+                | Self::Directory
+                | Self::NationalSecurity
+                | Self::Custody
+                | Self::LimitedDataSet
+        )
     }
 
     /// The basis a release under `kind` rests on, unless a legal process says otherwise.

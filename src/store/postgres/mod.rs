@@ -11,6 +11,7 @@ mod admin;
 mod chart;
 mod copy;
 mod deficiency;
+mod disclosure;
 mod feed;
 mod import;
 mod insert;
@@ -907,6 +908,69 @@ impl Store for PgStore {
         self.write((username.to_string(), kind.to_string()), |tx, (username, kind)| {
             Box::pin(roi::discard_draft(tx, username, kind))
         })
+    }
+
+    // ---- the accounting of disclosures: built in disclosure.rs -------------------------------
+
+    fn patient_disclosures(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<super::roi::StoredDisclosure>> {
+        self.read((), move |c, ()| Box::pin(disclosure::patient_disclosures(c, patient_id, from, to)))
+    }
+
+    fn disclosure(&self, id: i64) -> StoreResult<Option<super::roi::StoredDisclosure>> {
+        self.read((), move |c, ()| Box::pin(disclosure::disclosure(c, id)))
+    }
+
+    fn record_disclosure(
+        &self,
+        new: super::roi::NewDisclosure,
+        audit: NewAuditEvent,
+    ) -> StoreResult<super::roi::StoredDisclosure> {
+        self.write((new, audit), |tx, (new, audit)| Box::pin(disclosure::record(tx, new, audit)))
+    }
+
+    fn void_disclosure(
+        &self,
+        id: i64,
+        void: super::roi::DisclosureVoid,
+        audit: NewAuditEvent,
+    ) -> StoreResult<super::roi::StoredDisclosure> {
+        self.write((void, audit), move |tx, (void, audit)| Box::pin(disclosure::void(tx, id, void, audit)))
+    }
+
+    fn add_accounting_suspension(
+        &self,
+        patient_id: i64,
+        suspension: crate::domain::roi::accounting::Suspension,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<super::roi::StoredSuspension> {
+        self.write((suspension, by.to_string(), audit), move |tx, (suspension, by, audit)| {
+            Box::pin(disclosure::add_suspension(tx, patient_id, suspension, by, at, audit))
+        })
+    }
+
+    fn accounting_suspensions(&self, patient_id: i64) -> StoreResult<Vec<super::roi::StoredSuspension>> {
+        self.read((), move |c, ()| Box::pin(disclosure::suspensions(c, patient_id)))
+    }
+
+    fn record_accounting_delivery(
+        &self,
+        delivery: super::roi::AccountingDelivery,
+        audit: NewAuditEvent,
+    ) -> StoreResult<()> {
+        self.write((delivery, audit), |tx, (delivery, audit)| {
+            Box::pin(disclosure::record_delivery(tx, delivery, audit))
+        })
+    }
+
+    fn accounting_deliveries(&self, patient_id: i64) -> StoreResult<Vec<super::roi::AccountingDelivery>> {
+        self.read((), move |c, ()| Box::pin(disclosure::deliveries(c, patient_id)))
     }
 
     fn wait_for_change(&self, since: &super::ChangeStamp, timeout: Duration) -> StoreResult<super::ChangeStamp> {

@@ -361,6 +361,46 @@ async fn write_requests(tx: &Transaction<'_>, requests: &[NewRoiRequest]) -> PgR
         }
         columns.insert(tx).await?;
     }
+    let released: Vec<(i64, &NewRoiRequest, &DisclosureRecord)> =
+        ids.iter().zip(requests).filter_map(|(id, r)| r.disclosure.as_ref().map(|d| (*id, r, d))).collect();
+    if !released.is_empty() {
+        let request_id: Vec<i64> = released.iter().map(|(id, _, _)| *id).collect();
+        let patient: Vec<i64> = released.iter().map(|(_, r, _)| r.patient_id).collect();
+        let at: Vec<DateTime<Utc>> = released.iter().map(|(_, _, d)| disclosed_at(d.disclosed_on)).collect();
+        let recipient: Vec<&str> = released.iter().map(|(_, _, d)| d.recipient.as_str()).collect();
+        let address: Vec<&str> = released.iter().map(|(_, _, d)| d.recipient_address.as_str()).collect();
+        let description: Vec<&str> = released.iter().map(|(_, _, d)| d.description.as_str()).collect();
+        let purpose: Vec<&str> = released.iter().map(|(_, _, d)| d.purpose.as_str()).collect();
+        let basis: Vec<&str> = released.iter().map(|(_, _, d)| d.legal_basis.code()).collect();
+        let accountable: Vec<bool> = released.iter().map(|(_, _, d)| d.accountable).collect();
+        let pages: Vec<i64> = released.iter().map(|(_, _, d)| d.pages).collect();
+        let by: Vec<&str> = released.iter().map(|(_, _, d)| d.by.as_str()).collect();
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO disclosure (roi_request_id, patient_id, disclosed_at, recipient, recipient_address,
+                     description, purpose, legal_basis, accountable, pages, by_username)
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
+                     $6::text[], $7::text[], $8::text[], $9::boolean[], $10::bigint[], $11::text[])",
+            )
+            .await?;
+        tx.execute(
+            &stmt,
+            &[
+                &request_id,
+                &patient,
+                &at,
+                &recipient,
+                &address,
+                &description,
+                &purpose,
+                &basis,
+                &accountable,
+                &pages,
+                &by,
+            ],
+        )
+        .await?;
+    }
     Ok(ids.into_iter().zip(numbers).collect())
 }
 
@@ -592,7 +632,7 @@ pub(super) async fn load(c: &impl GenericClient, id: i64) -> PgResult<Option<Roi
     for r in parts(
         c,
         "SELECT disclosed_at, recipient, coalesce(description, ''), purpose, legal_basis, accountable, pages,
-                by_username
+                by_username, recipient_address
          FROM disclosure WHERE roi_request_id = $1 AND voided_at IS NULL ORDER BY id",
         id,
     )
@@ -601,6 +641,7 @@ pub(super) async fn load(c: &impl GenericClient, id: i64) -> PgResult<Option<Roi
         request.disclosures.push(DisclosureRecord {
             disclosed_on: release_day(r.try_get(0)?),
             recipient: r.try_get(1)?,
+            recipient_address: r.try_get(8)?,
             description: r.try_get(2)?,
             purpose: r.try_get(3)?,
             legal_basis: code(LegalBasis::parse(r.try_get(4)?))?,
@@ -741,8 +782,8 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
     if let Some(d) = &c.add_disclosure {
         tx.execute(
             "INSERT INTO disclosure (patient_id, disclosed_at, recipient, purpose, legal_basis, accountable, pages,
-                 by_username, roi_request_id, description)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 by_username, roi_request_id, description, recipient_address)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 &patient_id,
                 &disclosed_at(d.disclosed_on),
@@ -754,6 +795,7 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
                 &d.by,
                 &c.request_id,
                 &d.description,
+                &d.recipient_address,
             ],
         )
         .await?;

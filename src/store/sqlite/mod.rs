@@ -5,6 +5,7 @@
 mod admin;
 mod chart;
 mod deficiency;
+mod disclosure;
 mod import;
 mod insert;
 mod roi;
@@ -868,6 +869,66 @@ impl Store for SqliteStore {
     fn discard_draft(&self, username: &str, kind: &str) -> StoreResult<()> {
         let (username, kind) = (username.to_string(), kind.to_string());
         self.write(move |c| roi::discard_draft(c, &username, &kind))
+    }
+
+    // ---- the accounting of disclosures: built in disclosure.rs -------------------------------
+
+    fn patient_disclosures(
+        &self,
+        patient_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<super::roi::StoredDisclosure>> {
+        self.read(|c| disclosure::patient_disclosures(c, patient_id, from, to))
+    }
+
+    fn disclosure(&self, id: i64) -> StoreResult<Option<super::roi::StoredDisclosure>> {
+        self.read(|c| disclosure::disclosure(c, id))
+    }
+
+    fn record_disclosure(
+        &self,
+        new: super::roi::NewDisclosure,
+        audit: NewAuditEvent,
+    ) -> StoreResult<super::roi::StoredDisclosure> {
+        self.write(move |c| disclosure::record(c, &new, &audit))
+    }
+
+    fn void_disclosure(
+        &self,
+        id: i64,
+        void: super::roi::DisclosureVoid,
+        audit: NewAuditEvent,
+    ) -> StoreResult<super::roi::StoredDisclosure> {
+        self.write(move |c| disclosure::void(c, id, &void, &audit))
+    }
+
+    fn add_accounting_suspension(
+        &self,
+        patient_id: i64,
+        suspension: crate::domain::roi::accounting::Suspension,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<super::roi::StoredSuspension> {
+        let by = by.to_string();
+        self.write(move |c| disclosure::add_suspension(c, patient_id, &suspension, &by, at, &audit))
+    }
+
+    fn accounting_suspensions(&self, patient_id: i64) -> StoreResult<Vec<super::roi::StoredSuspension>> {
+        self.read(|c| disclosure::suspensions(c, patient_id))
+    }
+
+    fn record_accounting_delivery(
+        &self,
+        delivery: super::roi::AccountingDelivery,
+        audit: NewAuditEvent,
+    ) -> StoreResult<()> {
+        self.write(move |c| disclosure::record_delivery(c, &delivery, &audit))
+    }
+
+    fn accounting_deliveries(&self, patient_id: i64) -> StoreResult<Vec<super::roi::AccountingDelivery>> {
+        self.read(|c| disclosure::deliveries(c, patient_id))
     }
 
     fn wait_for_change(&self, since: &ChangeStamp, timeout: Duration) -> StoreResult<ChangeStamp> {

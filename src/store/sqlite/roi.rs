@@ -235,6 +235,9 @@ fn write_request(tx: &Connection, r: &NewRoiRequest) -> StoreResult<(i64, Reques
         insert_authorization(tx, id, authorization, &r.logged_by, r.logged_at)?;
     }
     insert_history(tx, id, 1, r.logged_at, &r.logged_by, None, r.status, "Logged")?;
+    if let Some(d) = &r.disclosure {
+        insert_disclosure(tx, r.patient_id, id, d)?;
+    }
     Ok((id, RequestNumber { facility, seq }))
 }
 
@@ -478,13 +481,14 @@ pub(super) fn load(conn: &Connection, id: i64) -> StoreResult<Option<RoiRequest>
     request.disclosures = parts(
         conn,
         "SELECT disclosed_at, recipient, coalesce(description, ''), purpose, legal_basis, accountable, pages,
-                by_username
+                by_username, recipient_address
          FROM disclosure WHERE roi_request_id = ?1 AND voided_at IS NULL ORDER BY id",
         id,
         |r| {
             Ok(DisclosureRecord {
                 disclosed_on: instant_at(r, 0)?.date_naive(),
                 recipient: r.get(1)?,
+                recipient_address: r.get(8)?,
                 description: r.get(2)?,
                 purpose: r.get(3)?,
                 legal_basis: code_at!(r, 4, LegalBasis)?,
@@ -533,6 +537,31 @@ pub(super) fn by_number(conn: &Connection, number: &RequestNumber) -> StoreResul
 /// that same day in every US time zone, so the chart's Releases tab shows the day recorded.
 fn disclosed_at(on: NaiveDate) -> String {
     format!("{}T12:00:00Z", date_text(on))
+}
+
+fn insert_disclosure(tx: &Connection, patient_id: i64, request_id: i64, d: &DisclosureRecord) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO disclosure (patient_id, disclosed_at, recipient, purpose, legal_basis, accountable, pages,
+             by_username, roi_request_id, description, recipient_address)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            patient_id,
+            disclosed_at(d.disclosed_on),
+            d.recipient,
+            d.purpose,
+            d.legal_basis.code(),
+            d.accountable as i64,
+            d.pages,
+            d.by,
+            request_id,
+            d.description,
+            d.recipient_address
+        ])
+    })
+    .map_err(map_err)?;
+    Ok(())
 }
 
 pub(super) fn apply_change(conn: &mut Connection, c: &RoiChange, audit: &NewAuditEvent) -> StoreResult<RoiRequest> {
@@ -634,26 +663,7 @@ pub(super) fn apply_change(conn: &mut Connection, c: &RoiChange, audit: &NewAudi
         .map_err(map_err)?;
     }
     if let Some(d) = &c.add_disclosure {
-        tx.prepare_cached(
-            "INSERT INTO disclosure (patient_id, disclosed_at, recipient, purpose, legal_basis, accountable, pages,
-                 by_username, roi_request_id, description)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                patient_id,
-                disclosed_at(d.disclosed_on),
-                d.recipient,
-                d.purpose,
-                d.legal_basis.code(),
-                d.accountable as i64,
-                d.pages,
-                d.by,
-                c.request_id,
-                d.description
-            ])
-        })
-        .map_err(map_err)?;
+        insert_disclosure(&tx, patient_id, c.request_id, d)?;
     }
     insert_history(&tx, c.request_id, c.expected_version + 1, c.at, &c.by, Some(from), c.status, &c.detail)?;
     append_audit(&tx, &request_event(audit, &number, patient_id))?;

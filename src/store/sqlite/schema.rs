@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_12,
     MIGRATION_13,
     MIGRATION_14,
+    MIGRATION_15,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -882,4 +883,45 @@ CREATE TRIGGER requester_name_roi_request AFTER UPDATE OF name_key ON requester
     BEGIN
         UPDATE roi_request SET requester_key = NEW.name_key WHERE requester_id = NEW.id;
     END;
+"#;
+
+/// The accounting of disclosures (164.528): a disclosure keeps its recipient's address and who
+/// voided it (a void is never a delete); the suspensions an agency asked for, per patient (a
+/// written statement has the day its entries show again, an oral one none); and the accountings
+/// delivered, so that the desk knows the first in 12 months. Each moves the `requests` topic, as
+/// a release does: an accounting on screen, and the chart's Releases tab, follow a void.
+const MIGRATION_15: &str = r#"
+ALTER TABLE disclosure ADD COLUMN recipient_address TEXT NOT NULL DEFAULT '';
+ALTER TABLE disclosure ADD COLUMN voided_by TEXT;
+
+CREATE TABLE accounting_suspension (
+    id            INTEGER PRIMARY KEY,
+    patient_id    INTEGER NOT NULL REFERENCES patient(id),
+    agency        TEXT NOT NULL,
+    logged_on     TEXT NOT NULL,
+    written_until TEXT,
+    by_username   TEXT NOT NULL,
+    at            TEXT NOT NULL
+) STRICT;
+CREATE INDEX accounting_suspension_patient ON accounting_suspension (patient_id, logged_on);
+
+CREATE TABLE accounting_delivery (
+    id           INTEGER PRIMARY KEY,
+    patient_id   INTEGER NOT NULL REFERENCES patient(id),
+    requested_on TEXT NOT NULL,
+    delivered_on TEXT NOT NULL,
+    fee_cents    INTEGER NOT NULL,
+    by_username  TEXT NOT NULL,
+    at           TEXT NOT NULL
+) STRICT;
+CREATE INDEX accounting_delivery_patient ON accounting_delivery (patient_id, delivered_on);
+
+CREATE TRIGGER disclosure_insert_changes AFTER INSERT ON disclosure
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+CREATE TRIGGER disclosure_update_changes AFTER UPDATE ON disclosure
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+CREATE TRIGGER accounting_suspension_changes AFTER INSERT ON accounting_suspension
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+CREATE TRIGGER accounting_delivery_changes AFTER INSERT ON accounting_delivery
+    BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
 "#;

@@ -115,6 +115,14 @@ impl App {
                 Vec::new()
             }
             PaletteCommand::Roi(roi) => self.run_roi_palette(roi),
+            PaletteCommand::Accounting(a) => {
+                use crate::tui::widgets::palette::AccountingPalette;
+                match a {
+                    AccountingPalette::Open { mrn, date } => self.open_accounting(mrn, date),
+                    AccountingPalette::Void { reason } => self.void_selected(Some(reason)),
+                    AccountingPalette::Print => self.on_accounting_action(Action::PrintAccounting),
+                }
+            }
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);

@@ -75,6 +75,26 @@ pub enum RoiCommand {
         form: Box<crate::desk::roi::IntakeForm>,
     },
     DiscardDraft,
+    /// A patient's accounting of disclosures for a request made on `on`; `follow` when it is the
+    /// one on screen read again after a change (no second look recorded).
+    LoadAccounting {
+        id: RequestId,
+        mrn: String,
+        on: NaiveDate,
+        follow: bool,
+    },
+    /// Void a disclosure (`D-118`) of the accounting on screen (`mrn` as of `on`), with the reason.
+    VoidDisclosure {
+        label: String,
+        reason: String,
+        mrn: String,
+        on: NaiveDate,
+    },
+    /// Print the accounting on screen: text and PDF with the letters.
+    PrintAccounting {
+        mrn: String,
+        on: NaiveDate,
+    },
 }
 
 /// What a clerk asks of one request.
@@ -147,6 +167,14 @@ pub enum RoiMsg {
     },
     DraftLoaded(Result<Option<Box<KeptForm>>, String>),
     DraftSaved(Result<(), String>),
+    AccountingLoaded {
+        id: RequestId,
+        result: Result<Box<crate::report::accounting::AccountingReport>, String>,
+    },
+    /// A disclosure voided: the clerk's words for it.
+    DisclosureVoided(Result<String, String>),
+    /// The accounting printed: the files written.
+    AccountingPrinted(Result<Vec<std::path::PathBuf>, String>),
 }
 
 /// An intake form kept in the store, with the label of the address-book entry it names.
@@ -188,6 +216,11 @@ pub struct RoiScreens {
     pub(super) resume: Option<KeptForm>,
     /// Asked for the kept draft at sign-in, to offer it.
     pub(super) draft_at_start: bool,
+    /// The accounting of disclosures on screen, where Esc from it goes, and the read it waits for.
+    pub accounting: Option<crate::tui::screens::accounting::AccountingState>,
+    pub accounting_return: Screen,
+    pub(super) pending_accounting: Option<RequestId>,
+    pub(super) accounting_stale: bool,
 }
 
 impl Default for RoiScreens {
@@ -210,6 +243,10 @@ impl Default for RoiScreens {
             intake_waiting: None,
             resume: None,
             draft_at_start: false,
+            accounting: None,
+            accounting_return: Screen::Lookup,
+            pending_accounting: None,
+            accounting_stale: false,
         }
     }
 }
@@ -267,6 +304,9 @@ impl App {
             RoiMsg::IntakeChecked(result) => self.on_intake_checked(result),
             RoiMsg::Logged { follow_up, result } => self.on_logged(follow_up, result),
             RoiMsg::DraftLoaded(result) => self.on_draft_loaded(result),
+            RoiMsg::AccountingLoaded { id, result } => self.on_accounting_loaded(id, result),
+            RoiMsg::DisclosureVoided(result) => self.on_disclosure_voided(result),
+            RoiMsg::AccountingPrinted(result) => self.on_accounting_printed(result),
             RoiMsg::DraftSaved(result) => {
                 match result {
                     Ok(()) => {
@@ -529,6 +569,9 @@ impl App {
         if self.roi.request.is_some() {
             self.roi.request_stale = true;
         }
+        if self.roi.accounting.is_some() {
+            self.roi.accounting_stale = true;
+        }
         match self.chart.as_ref() {
             // The Releases tab of the open chart is read at once: it is small, and the tab's count
             // shows on every section.
@@ -551,6 +594,10 @@ impl App {
             Screen::Request if self.roi.request_stale && self.roi.pending_request.is_none() && !self.roi.changing => {
                 self.roi.request_stale = false;
                 self.reread_request()
+            }
+            Screen::Accounting if self.roi.accounting_stale && self.roi.pending_accounting.is_none() => {
+                self.roi.accounting_stale = false;
+                self.follow_accounting()
             }
             _ => Vec::new(),
         }

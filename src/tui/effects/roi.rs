@@ -18,7 +18,9 @@ impl Effects {
             RoiCommand::Change { .. }
             | RoiCommand::Log { .. }
             | RoiCommand::SaveDraft { .. }
-            | RoiCommand::DiscardDraft => Kind::Edit,
+            | RoiCommand::DiscardDraft
+            | RoiCommand::VoidDisclosure { .. }
+            | RoiCommand::PrintAccounting { .. } => Kind::Edit,
             // A search answers one keystroke; the next keystroke asks again.
             RoiCommand::SearchRequesters { .. } => Kind::Other,
             _ => Kind::Read(Command::Roi(command.clone())),
@@ -137,6 +139,9 @@ pub fn answer_roi(
             Msg::Roi(RoiMsg::DraftLoaded(kept.map_err(fail)))
         }
         RoiCommand::SaveDraft { form } => Msg::Roi(RoiMsg::DraftSaved(desk.save_intake_draft(&form).map_err(fail))),
+        c @ (RoiCommand::LoadAccounting { .. }
+        | RoiCommand::VoidDisclosure { .. }
+        | RoiCommand::PrintAccounting { .. }) => super::accounting::answer_accounting(desk, c, letters, fail),
         RoiCommand::DiscardDraft => match desk.discard_intake_draft() {
             Ok(()) => Msg::BackgroundFailed(String::new()),
             Err(e) => Msg::BackgroundFailed(format!("the kept form could not be discarded: {}", fail(e))),

@@ -1,5 +1,6 @@
 //! One module per screen: its state, its transitions, its rendering. Nothing else.
 
+pub mod accounting;
 pub mod chart;
 pub mod lookup;
 pub mod queue;

@@ -165,6 +165,10 @@ pub fn footer_actions(context: Context, chart_section: Option<Section>) -> &'sta
         // The request's own steps are on its Next line; these move about it.
         Context::Request => &[Action::NextSection, Action::NextRow, Action::Back, Action::CommandPalette, Action::Help],
         Context::Intake => &[Action::NextField, Action::SubmitForm, Action::Back, Action::Help],
+        // Void is added by the view for those who may: a clerk is not offered it.
+        Context::Accounting => {
+            &[Action::NextRow, Action::PrintAccounting, Action::Back, Action::CommandPalette, Action::Help]
+        }
         Context::Authorization => &[Action::NextField, Action::SubmitForm, Action::Back, Action::Help],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
     }
@@ -222,7 +226,8 @@ pub fn footer(
     for &(s, label) in screens {
         // A request and its intake are screen 4's.
         let here = s == screen
-            || (s == Screen::Roi && matches!(screen, Screen::Request | Screen::Intake | Screen::Authorization));
+            || (s == Screen::Roi
+                && matches!(screen, Screen::Request | Screen::Intake | Screen::Authorization | Screen::Accounting));
         let style = if here {
             theme.selected
         } else if s == Screen::Chart && !chart_open {

@@ -69,6 +69,8 @@ pub enum PaletteCommand {
     Messages,
     /// Release of information: `roi` and its subcommands.
     Roi(RoiPalette),
+    /// `accounting MRN [DATE]`, `accounting void why`, `accounting print`.
+    Accounting(AccountingPalette),
     Help,
     Quit,
 }
@@ -107,6 +109,14 @@ pub enum RoiPalette {
     Authorization,
 }
 
+/// What `:accounting …` asks for. The date stays as typed: the model checks it against today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountingPalette {
+    Open { mrn: String, date: Option<String> },
+    Void { reason: String },
+    Print,
+}
+
 /// Every command: name, argument hint, description. Later screens add theirs here.
 pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("lookup", "", "Chart lookup (screen 1)"),
@@ -132,6 +142,9 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("roi extend", " DATE why", "Extend the due date once, with written notice"),
     ("roi pay", " DATE AMOUNT", "Record a payment for the request"),
     ("roi release", " [DATE]", "Release the records: the disclosure is recorded"),
+    ("accounting", " MRN [DATE]", "The patient's accounting of disclosures (164.528)"),
+    ("accounting void", " why", "Void the highlighted disclosure (supervisor)"),
+    ("accounting print", "", "Print the accounting on screen (text and PDF)"),
     ("roi authorization", "", "Key the authorization received for the request, its checklist live"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
@@ -165,6 +178,8 @@ const NEEDS_ARGUMENT: &[&str] = &[
     "roi cancel",
     "roi extend",
     "roi pay",
+    "accounting",
+    "accounting void",
     "AS",
     "PA",
     "CM",
@@ -488,6 +503,7 @@ impl PaletteState {
             }
             "physician" => PaletteCommand::Physician(self.resolve_provider(&argument.join(" "))?),
             "roi" => PaletteCommand::Roi(parse_roi(&argument)?),
+            "accounting" => PaletteCommand::Accounting(parse_accounting(&argument)?),
             "mrn" => {
                 let mrn = argument.join("");
                 crate::domain::mrn::Mrn::parse(&mrn).map_err(|e| e.to_string())?;
@@ -505,6 +521,19 @@ impl PaletteState {
             .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
             .map(|(n, arg, _)| format!("{n}{arg}"))
             .unwrap_or_default()
+    }
+}
+
+/// `accounting`'s words after its name: `void why`, `print`, or an MRN and a day.
+fn parse_accounting(words: &[&str]) -> Result<AccountingPalette, String> {
+    match words.first().map(|w| w.to_ascii_lowercase()).as_deref() {
+        Some("void") => Ok(AccountingPalette::Void { reason: words[1..].join(" ") }),
+        Some("print") if words.len() == 1 => Ok(AccountingPalette::Print),
+        Some(_) if words.len() <= 2 => {
+            crate::domain::mrn::Mrn::parse(words[0]).map_err(|e| e.to_string())?;
+            Ok(AccountingPalette::Open { mrn: words[0].to_string(), date: words.get(1).map(|d| d.to_string()) })
+        }
+        _ => Err("accounting MRN [DATE], accounting void why, or accounting print".into()),
     }
 }
 
