@@ -19,6 +19,8 @@ use common::{backends, event, patient, populate};
 mod admin;
 #[path = "store_conformance/completion.rs"]
 mod completion;
+#[path = "store_conformance/fees.rs"]
+mod fees;
 #[path = "store_conformance/guard.rs"]
 mod guard;
 #[path = "store_conformance/nightly.rs"]

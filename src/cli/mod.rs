@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod copy;
 mod deficiencies;
+mod fees;
 pub mod print;
 mod roi;
 
@@ -165,6 +166,11 @@ pub enum Command {
     Roi {
         #[command(subcommand)]
         action: roi::RoiCommand,
+    },
+    /// Release-of-information fee schedules, by version: list, show, set (Director of HIM).
+    FeeSchedule {
+        #[command(subcommand)]
+        action: fees::FeeScheduleCommand,
     },
     /// The letter templates of release of information: list, show, edit (Director of HIM).
     Template {
@@ -899,6 +905,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
         Command::Deficiencies { action } => deficiencies::run(desk, action, &mut emit),
         Command::Roi { action } => roi::run(desk, &config.data_dir.join("letters"), action, &mut emit),
         Command::Template { action } => roi::run_template(desk, action, &mut emit),
+        Command::FeeSchedule { action } => fees::run_schedule(desk, action, &mut emit),
         Command::Policy { action } => match action {
             PolicyCommand::Show { facility, json } => {
                 let policy = match &facility {

@@ -209,6 +209,7 @@ impl Desk {
             logged_by: self.user().username.clone(),
             logged_at: self.now(),
             accounting_period,
+            invoice: None,
         };
         let mut audit = self.audit_event(
             AuditAction::Create,

@@ -7,6 +7,7 @@
 //! of `domain::roi` decide, and the store writes one versioned change with its audit event — or
 //! refuses it because someone else changed the request first, which comes back as who and what.
 
+pub mod fees;
 pub mod intake;
 mod letters;
 mod log;
@@ -307,6 +308,8 @@ impl Desk {
             add_letter: None,
             add_payment: None,
             add_disclosure: None,
+            add_fee: None,
+            add_fee_adjustment: None,
             detail,
         }
     }

@@ -122,6 +122,8 @@ fn request(id: i64, status: RequestStatus) -> RoiRequest {
         follow_ups: Vec::new(),
         letters: Vec::new(),
         payments: Vec::new(),
+        fees: Vec::new(),
+        fee_adjustments: Vec::new(),
         disclosures: Vec::new(),
         history: Vec::new(),
     }
