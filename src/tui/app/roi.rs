@@ -100,6 +100,10 @@ pub enum RequestChange {
     Release {
         on: NaiveDate,
     },
+    /// Quote the fee and record the quote.
+    Quote,
+    /// Issue the invoice.
+    Invoice,
 }
 
 /// The desk's answers to [`RoiCommand`]s.

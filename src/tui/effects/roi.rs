@@ -78,6 +78,8 @@ pub fn answer_roi(
                 RequestChange::Extend { to, reason } => desk.roi_extend(&number, seen, to, &reason, None, letters),
                 RequestChange::Pay { on, cents } => desk.roi_pay(&number, seen, on, cents),
                 RequestChange::Release { on } => desk.roi_release(&number, seen, on, None),
+                RequestChange::Quote => desk.roi_quote(&number, seen, None),
+                RequestChange::Invoice => desk.roi_invoice(&number, seen, None),
             };
             Msg::Roi(RoiMsg::Changed { done, result: result.map(Box::new).map_err(fail) })
         }
