@@ -6,7 +6,7 @@ use super::roi::{GARCIA, at, attorney, change, day, log, request};
 use super::{audit_since, audit_trail, each_backend, fails_writing_nothing, noted};
 use chartroom::domain::roi::RequestStatus;
 use chartroom::domain::roi::fees::{AdjustmentKind, FeeLine, Quote, TX_HOSPITAL, seed_schedules};
-use chartroom::store::roi::{FeeAdjustment, FeeKind, FeeRecord, PaymentRecord, RequesterRef};
+use chartroom::store::roi::{FeeAdjustment, FeeKind, FeeRecord, NewInvoice, PaymentRecord, RequesterRef};
 
 fn sorted(
     mut schedules: Vec<chartroom::domain::roi::fees::FeeSchedule>,
@@ -137,5 +137,37 @@ fn quotes_invoices_payments_and_adjustments_are_kept_as_written_with_their_event
             ["Fee quoted: $92.00", "Invoice RGH-00001-1 issued", "Payment of $50.00", "Write-off of $42.00"]
         );
         assert_eq!(store.roi_request(&settled.number).unwrap().unwrap(), settled, "read by number, the same");
+    });
+}
+
+#[test]
+fn an_invoice_logged_with_its_request_is_numbered_after_it_alone_or_in_a_batch() {
+    each_backend(|f| {
+        let store = &*f.store;
+        let invoice = NewInvoice { quote: quote(9200), issued_on: day(3, 4), payments: vec![(day(3, 6), 9200)] };
+        let mut one = request(store, "RGH", GARCIA, RequesterRef::New(attorney()), day(3, 3));
+        one.invoice = Some(invoice.clone());
+        let logged = log(store, one);
+        let expected_no = format!("{}-1", logged.number);
+        assert_eq!(logged.fees.len(), 1);
+        let fee = &logged.fees[0];
+        assert_eq!(
+            (fee.kind, fee.invoice_no.as_deref(), &fee.quote, fee.issued_on, fee.by.as_str(), fee.at),
+            (FeeKind::Invoice, Some(expected_no.as_str()), &invoice.quote, day(3, 4), "jdoe", at(3, 3, 15))
+        );
+        let paid: Vec<_> = logged.payments.iter().map(|p| (p.paid_on, p.amount_cents, p.invoice_no.clone())).collect();
+        assert_eq!(paid, [(day(3, 6), 9200, Some(expected_no.clone()))]);
+
+        // In a batch, each its own request's number; one without an invoice has none.
+        let mut with = request(store, "MVC", GARCIA, RequesterRef::Existing(logged.requester.id), day(3, 3));
+        with.invoice = Some(NewInvoice { payments: Vec::new(), ..invoice.clone() });
+        let without = request(store, "MVC", GARCIA, RequesterRef::Existing(logged.requester.id), day(3, 3));
+        assert_eq!(store.insert_roi_batch(vec![with, without], noted("roi_request", "batch")).unwrap(), 2);
+        let first = store.roi_request(&chartroom::domain::roi::RequestNumber::parse("MVC-00001").unwrap()).unwrap();
+        let second = store.roi_request(&chartroom::domain::roi::RequestNumber::parse("MVC-00002").unwrap()).unwrap();
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.fees.iter().map(|f| f.invoice_no.clone()).collect::<Vec<_>>(), [Some("MVC-00001-1".into())]);
+        assert!(first.payments.is_empty());
+        assert!(second.fees.is_empty() && second.payments.is_empty());
     });
 }
