@@ -104,6 +104,9 @@ fn schedule_text(s: &FeeSchedule) -> String {
     if r.no_fee {
         out.push_str("  No fee may be charged.\n");
     }
+    if let Some(cents) = r.per_request_cents {
+        let _ = writeln!(out, "  Per request: {}", dollars(cents));
+    }
     let mut pages = |name: &str, rates: &crate::domain::roi::fees::PageRates| {
         if let Some(retrieval) = rates.retrieval {
             let _ = writeln!(

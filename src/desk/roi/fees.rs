@@ -145,6 +145,13 @@ impl Desk {
         })
     }
 
+    /// The cost-based fee of a repeat accounting of disclosures requested on `on` (164.528(c)(2)),
+    /// from the schedule in force that day; None until a Director sets it.
+    pub fn repeat_accounting_fee(&self, on: NaiveDate) -> DeskResult<Option<i64>> {
+        self.require_any(&[Permission::LogRequests, Permission::ReleaseRecords, Permission::ManageRules])?;
+        Ok(fees::repeat_accounting_fee(&self.store().fee_schedules()?, on))
+    }
+
     /// Saves a new version of a fee schedule (Director of HIM), in force from `effective_from`:
     /// requests received from that day are quoted under it, earlier ones keep the version they
     /// were received under, and invoices keep the one they were made under. The audit event holds

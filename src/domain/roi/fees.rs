@@ -37,6 +37,8 @@ pub struct FeeRates {
     pub requester_class: String,
     /// The law forbids any charge (THSC 161.202).
     pub no_fee: bool,
+    /// One amount per request whatever its pages (a repeat accounting of disclosures, 164.528(c)(2)).
+    pub per_request_cents: Option<i64>,
     /// Copies on paper (and the fallback for any format without its own rule).
     pub paper: PageRates,
     /// Copies from microfilm, where the law prices them apart.
@@ -139,7 +141,7 @@ pub struct FeeFacts<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FeeProblem {
     /// No schedule governs this kind of request here: the desk says so, it does not invent one.
-    #[error("no fee schedule applies to a {what}")]
+    #[error("no fee schedule applies to {what}")]
     NoSchedule { what: String },
     /// The governing schedule's code has no version in force on the day.
     #[error("fee schedule {code} has no version in force on {on}")]
@@ -156,6 +158,9 @@ pub const CA_PATIENT: &str = "CA-123110";
 pub const CA_SUBPOENA: &str = "CA-1563";
 pub const NY_COPIES: &str = "NY-18";
 pub const HIPAA_PATIENT: &str = "HIPAA-524";
+/// A second accounting of disclosures within 12 months (164.528(c)(2)): the accounting decides
+/// when it is owed (`domain::roi::accounting`); this schedule says how much.
+pub const HIPAA_ACCOUNTING_REPEAT: &str = "HIPAA-528";
 
 /// The schedules that may govern a request, by code; more than one means the lowest total wins.
 pub fn governing(facts: &FeeFacts<'_>) -> Result<Vec<&'static str>, FeeProblem> {
@@ -174,7 +179,7 @@ pub fn governing(facts: &FeeFacts<'_>) -> Result<Vec<&'static str>, FeeProblem> 
         _ => None,
     };
     let none = || FeeProblem::NoSchedule {
-        what: format!("{} request in {}", facts.request_type.title().to_lowercase(), shown_state(&state)),
+        what: format!("{} requests in {}", facts.request_type.title().to_lowercase(), shown_state(&state)),
     };
     match facts.request_type {
         RequestType::RightOfAccess => {
@@ -198,6 +203,12 @@ pub fn governing(facts: &FeeFacts<'_>) -> Result<Vec<&'static str>, FeeProblem> 
 
 fn shown_state(state: &str) -> String {
     if state.is_empty() { "this state".to_string() } else { state.to_string() }
+}
+
+/// The cost-based fee of a repeat accounting of disclosures under the schedule in force on `on`;
+/// None until a Director sets the amount (the seed names no price: it is the facility's cost).
+pub fn repeat_accounting_fee(schedules: &[FeeSchedule], on: NaiveDate) -> Option<i64> {
+    in_force(schedules, HIPAA_ACCOUNTING_REPEAT, on).and_then(|s| s.rates.per_request_cents)
 }
 
 /// The version of `code` in force on `on`: the one with the latest effective date not after it
@@ -261,6 +272,9 @@ pub fn charge(rates: &FeeRates, facts: &FeeFacts<'_>) -> Result<Vec<FeeLine>, Fe
     let pages_needed = || FeeProblem::PagesNeeded { title: rates.title.clone() };
     let pages = facts.pages.map(|p| p.max(0));
     let mut lines = Vec::new();
+    if let Some(cents) = rates.per_request_cents {
+        lines.push(FeeLine::new("Fee per request", 1, cents));
+    }
     match (&rates.electronic, facts.format.is_electronic()) {
         (Some(Electronic::Flat { cents }), true) => lines.push(FeeLine::new("Electronic copy, flat fee", 1, *cents)),
         (Some(Electronic::Tiers { tiers }), true) => {
@@ -332,13 +346,11 @@ pub fn ceiling(rates: &FeeRates, facts: &FeeFacts<'_>) -> Option<i64> {
     if rates.no_fee {
         return Some(0);
     }
+    // What any copy adds besides the copying: a fee per request, postage, clerical time.
+    let fixed = rates.per_request_cents.unwrap_or(0) + postage_allowed(rates, facts) + clerical_allowed(rates, facts);
     let tier_max = match (&rates.electronic, facts.format.is_electronic()) {
-        (Some(Electronic::Flat { cents }), true) => Some(*cents + postage_allowed(rates, facts)),
-        (Some(Electronic::Tiers { tiers }), true) => tiers
-            .iter()
-            .map(|t| t.cents)
-            .max()
-            .map(|m| m + postage_allowed(rates, facts) + clerical_allowed(rates, facts)),
+        (Some(Electronic::Flat { cents }), true) => Some(*cents + fixed),
+        (Some(Electronic::Tiers { tiers }), true) => tiers.iter().map(|t| t.cents).max().map(|m| m + fixed),
         _ => None,
     };
     match (rates.max_total_cents, tier_max) {
@@ -386,6 +398,9 @@ pub fn schedule_problems(rates: &FeeRates) -> Vec<String> {
     if let Some(cents) = rates.clerical_quarter_hour_cents {
         amount("clerical quarter hour", cents);
     }
+    if let Some(cents) = rates.per_request_cents {
+        amount("fee per request", cents);
+    }
     if let Some(cents) = rates.max_total_cents {
         amount("maximum total", cents);
     }
@@ -424,7 +439,9 @@ pub fn schedule_problems(rates: &FeeRates) -> Vec<String> {
             }
         }
     }
-    if rates.no_fee && (rates.paper != PageRates::default() || rates.electronic.is_some()) {
+    if rates.no_fee
+        && (rates.paper != PageRates::default() || rates.electronic.is_some() || rates.per_request_cents.is_some())
+    {
         problems.push("a no-fee schedule charges nothing: leave its rates empty".into());
     }
     problems
@@ -637,6 +654,15 @@ pub fn seed_schedules() -> Vec<FeeSchedule> {
                 ..FeeRates::default()
             },
         ),
+        schedule(
+            HIPAA_ACCOUNTING_REPEAT,
+            FeeRates {
+                title: "HIPAA 164.528 repeat accounting".into(),
+                jurisdiction: "US".into(),
+                requester_class: "a second accounting within 12 months (cost-based; the Director sets it)".into(),
+                ..FeeRates::default()
+            },
+        ),
     ]
 }
 
@@ -784,7 +810,7 @@ mod tests {
         let f = facts("FL", FacilityKind::Hospital, RequestType::Authorization, RequesterKind::Attorney);
         assert_eq!(
             quote(&f, &seed_schedules(), ON()).unwrap_err().to_string(),
-            "no fee schedule applies to a authorization request in FL"
+            "no fee schedule applies to authorization requests in FL"
         );
         // A patient anywhere has HIPAA's.
         let own = FeeFacts {
@@ -835,6 +861,23 @@ mod tests {
         let lines = charge(&rates, &f).unwrap();
         assert_eq!(lines.last(), Some(&line("Limited to the schedule's maximum of $15.00", 1, -500, -500)));
         assert_eq!(lines.iter().map(|l| l.amount_cents).sum::<i64>(), 1500);
+    }
+
+    #[test]
+    fn a_repeat_accountings_fee_is_the_directors_amount_and_none_until_set() {
+        let mut schedules = seed_schedules();
+        assert_eq!(repeat_accounting_fee(&schedules, ON()), None, "the seed names no price");
+        let mut set = in_force(&schedules, HIPAA_ACCOUNTING_REPEAT, ON()).unwrap().clone();
+        set.version = 2;
+        set.effective_from = d(2025, 4, 1);
+        set.rates.per_request_cents = Some(1250);
+        schedules.push(set.clone());
+        assert_eq!(repeat_accounting_fee(&schedules, d(2025, 3, 31)), None);
+        assert_eq!(repeat_accounting_fee(&schedules, d(2025, 6, 10)), Some(1250));
+        let f = facts("TX", FacilityKind::Hospital, RequestType::Accounting, RequesterKind::Patient);
+        assert_eq!(charge(&set.rates, &f).unwrap(), vec![line("Fee per request", 1, 1250, 1250)]);
+        // The accounting decides when it is owed: no quote of its own.
+        assert!(matches!(quote(&f, &schedules, d(2025, 6, 10)), Err(FeeProblem::NoSchedule { .. })));
     }
 
     #[test]
