@@ -375,9 +375,20 @@ impl App {
             return Vec::new();
         }
         let then = if r.status == crate::domain::roi::RequestStatus::InQc { " It then awaits payment." } else { "" };
+        // The quote the requester was told, when there is one: the invoice is priced again from the
+        // same schedule and the pages as they now stand.
+        let quoted = crate::desk::roi::fees::fee_view(r)
+            .map(|q| {
+                format!(
+                    " Quoted {} on {}.",
+                    crate::domain::roi::fees::dollars(q.total_cents),
+                    crate::domain::dates::us_date(q.issued_on)
+                )
+            })
+            .unwrap_or_default();
         let prompt = format!(
-            "Issue the invoice for {}, itemized under the fee schedule in force when it came? It cannot be changed \
-             after.{then} (y/N)",
+            "Issue the invoice for {}, itemized under the fee schedule in force when it came?{quoted} It cannot be \
+             changed after.{then} (y/N)",
             named(r)
         );
         let command = Command::Roi(RoiCommand::Change {

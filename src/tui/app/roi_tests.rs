@@ -717,16 +717,16 @@ fn f_quotes_the_fee_at_once_and_i_asks_before_the_invoice_turning_to_the_fee_par
     // Until the quote's answer comes, the invoice waits.
     assert!(app.update(key(KeyCode::Char('I'))).is_empty());
     assert_eq!(app.toast.as_deref(), Some("A change to this request is on its way; a moment."));
-    app.update(Msg::Roi(RoiMsg::Changed {
-        done: "Fee quoted for RGH-00041".into(),
-        result: Ok(Box::new(request(1, RequestStatus::InQc))),
-    }));
+    let mut quoted = request(1, RequestStatus::InQc);
+    quoted.version = 4;
+    quoted.fees.push(fee_record(crate::store::roi::FeeKind::Quote, None));
+    app.update(Msg::Roi(RoiMsg::Changed { done: "Fee quoted for RGH-00041".into(), result: Ok(Box::new(quoted)) }));
     assert!(app.update(key(KeyCode::Char('I'))).is_empty(), "asked first");
     let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
     assert_eq!(
         prompt,
         "Issue the invoice for RGH-00041 (GARCIA, MARIA), itemized under the fee schedule in force when it came? \
-         It cannot be changed after. It then awaits payment. (y/N)"
+         Quoted $92.00 on 03/10/2025. It cannot be changed after. It then awaits payment. (y/N)"
     );
     let commands = app.update(key(KeyCode::Char('y')));
     assert!(
@@ -740,9 +740,20 @@ fn a_second_invoice_is_refused_before_any_question() {
     let mut app = app_as(Role::HimClerk);
     app.update(key(KeyCode::Esc));
     let mut invoiced = request(1, RequestStatus::AwaitingPayment);
-    invoiced.fees.push(crate::store::roi::FeeRecord {
-        kind: crate::store::roi::FeeKind::Invoice,
-        invoice_no: Some("RGH-00041-1".into()),
+    invoiced.fees.push(fee_record(crate::store::roi::FeeKind::Invoice, Some("RGH-00041-1")));
+    open_request(&mut app, invoiced);
+    assert!(app.update(key(KeyCode::Char('I'))).is_empty());
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.toast.as_deref(),
+        Some("RGH-00041 already has invoice RGH-00041-1; an invoice is never changed after it is issued")
+    );
+}
+
+fn fee_record(kind: crate::store::roi::FeeKind, invoice_no: Option<&str>) -> crate::store::roi::FeeRecord {
+    crate::store::roi::FeeRecord {
+        kind,
+        invoice_no: invoice_no.map(str::to_string),
         quote: crate::domain::roi::fees::Quote {
             schedule: "TX-241.154".into(),
             version: 1,
@@ -753,12 +764,5 @@ fn a_second_invoice_is_refused_before_any_question() {
         issued_on: today(),
         by: "jdoe".into(),
         at: Utc.with_ymd_and_hms(2025, 3, 10, 15, 0, 0).unwrap(),
-    });
-    open_request(&mut app, invoiced);
-    assert!(app.update(key(KeyCode::Char('I'))).is_empty());
-    assert!(app.overlay.is_none());
-    assert_eq!(
-        app.toast.as_deref(),
-        Some("RGH-00041 already has invoice RGH-00041-1; an invoice is never changed after it is issued")
-    );
+    }
 }
