@@ -186,6 +186,32 @@ fn a_write_off_settles_the_invoice_and_refunds_and_write_offs_are_a_supervisors(
 }
 
 #[test]
+fn a_void_invoice_is_kept_refuses_payment_and_a_corrected_one_takes_the_next_number() {
+    for f in scenarios() {
+        let number = in_qc(&f, d(2025, 3, 3));
+        let jdoe = desk_on(&f, "jdoe", d(2025, 3, 5));
+        jdoe.roi_invoice(&number, None, None).unwrap();
+        jdoe.roi_pay(&number, None, d(2025, 3, 5), 1000).unwrap();
+        let kwong = desk_on(&f, "kwong", d(2025, 3, 6));
+        let paid_on = kwong.roi_void_invoice(&number, None, "wrong page count").unwrap_err().to_string();
+        assert!(paid_on.contains("has $10.00 paid on it; refund that first"), "{paid_on}");
+        kwong.roi_refund(&number, None, 1000, "to be invoiced again").unwrap();
+        let void = kwong.roi_void_invoice(&number, None, "wrong page count").unwrap();
+        let view = fee_view(&void).unwrap();
+        assert_eq!((view.invoice_no, view.status), (Some(format!("{number}-1")), Some(InvoiceStatus::Void)));
+        assert_eq!(void.history.last().unwrap().detail, format!("Invoice {number}-1 void: wrong page count"));
+        let refused = jdoe.roi_pay(&number, None, d(2025, 3, 5), 9200).unwrap_err().to_string();
+        assert!(refused.contains("invoice is void; issue a new one"), "{refused}");
+
+        let again = desk_on(&f, "jdoe", d(2025, 3, 6)).roi_invoice(&number, None, Some(80)).unwrap();
+        let view = fee_view(&again).unwrap();
+        assert_eq!(view.invoice_no, Some(format!("{number}-2")));
+        assert_eq!(view.total_cents, 9450, "80 pages: 20 at $0.50 after the first 60");
+        assert_eq!(again.fees.iter().filter(|f| f.kind == FeeKind::Invoice).count(), 2, "the void one is kept");
+    }
+}
+
+#[test]
 fn as14_the_patients_electronic_copy_is_quoted_the_flat_fee_before_work() {
     for f in scenarios() {
         let jdoe = desk_on(&f, "jdoe", d(2025, 3, 3));

@@ -46,7 +46,11 @@ pub struct FeeView {
 
 /// The fee `roi show` and the request screen show (None before any quote or invoice).
 pub fn fee_view(request: &RoiRequest) -> Option<FeeView> {
-    let record = current_invoice(request).or_else(|| request.fees.iter().rev().find(|f| f.kind == FeeKind::Quote))?;
+    // An invoice standing, else the latest quote, else the latest invoice though void: what the
+    // requester was last told.
+    let record = current_invoice(request)
+        .or_else(|| request.fees.iter().rev().find(|f| f.kind == FeeKind::Quote))
+        .or_else(|| request.fees.iter().rev().find(|f| f.kind == FeeKind::Invoice))?;
     let tally = match &record.invoice_no {
         Some(no) => invoice_tally(request, no, record.quote.total_cents),
         None => fees::tally(record.quote.total_cents, &[], &[]),

@@ -326,6 +326,12 @@ impl Desk {
         if super::fees::current_invoice(&request).is_some() {
             return self.roi_pay_invoice(&request, paid_on, amount_cents);
         }
+        if request.fees.iter().any(|f| f.kind == crate::store::roi::FeeKind::Invoice) {
+            return Err(DeskError::Invalid(format!(
+                "{}'s invoice is void; issue a new one before taking a payment (roi invoice {})",
+                request.number, request.number
+            )));
+        }
         let facility = self.facility_by_id(request.facility_id)?;
         let first_paid = request.payments.iter().map(|p| p.paid_on).chain([paid_on]).min();
         let due = due_now(&request, &facility, first_paid);
