@@ -55,7 +55,7 @@ pub(super) fn run_schedule(
             for s in &all {
                 let _ = writeln!(
                     out,
-                    "{:<12} {:>3}  {:<10}  {} ({})",
+                    "{:<12} {:>3}  {:<10}  {}: {}",
                     s.code,
                     s.version,
                     us_date(s.effective_from),
@@ -94,7 +94,7 @@ pub(super) fn run_schedule(
 fn schedule_text(s: &FeeSchedule) -> String {
     let r = &s.rates;
     let mut out = format!(
-        "{} version {} — {} ({}), in force from {}\n",
+        "{} version {} — {}: {}; in force from {}\n",
         s.code,
         s.version,
         r.title,
