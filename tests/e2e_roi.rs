@@ -1,6 +1,7 @@
 //! End to end, release of information on screen: the real binary in a pseudo-terminal on a
 //! temporary demo store — the ROI queue, a request, another clerk's change reaching the open
-//! queue, and an intake form that survives a dropped session.
+//! queue, an intake form that survives a dropped session, and a deficient authorization corrected
+//! at the desk (AS-17).
 
 mod common;
 
@@ -138,4 +139,93 @@ fn a_half_filled_request_form_survives_a_dropped_session_and_is_offered_back() {
     s.wait_for("injury of 01/12/2025", WAIT);
     s.send(b"\x11");
     s.wait_exit(WAIT);
+}
+
+/// AS-17 at the desk: a request logged from a file with an authorization that has neither an
+/// expiration nor the statement of the right to revoke is pended; on screen the clerk presses `a`,
+/// keys the expiration and ticks the statement, sees the checklist pass beside the form, saves, and
+/// the request is validating again — with both authorizations kept.
+#[test]
+fn a_pended_requests_authorization_is_corrected_on_screen_and_it_validates_again() {
+    let _one_at_a_time = serial();
+    let dir = demo_store();
+    let today = chrono::Local::now().date_naive();
+    let received = today - chrono::Duration::days(3);
+    let file = dir.path().join("directive.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"facility = "RGH"
+patient = "100234"
+received_on = {received}
+received_via = "fax"
+type = "third_party_directive"
+purpose = "Litigation"
+format = "paper"
+delivery = "mail"
+
+[requester]
+kind = "attorney"
+name = "Quill & Ramos LLP"
+address = "12 Court St"
+
+[scope]
+entire_record = true
+
+[authorization]
+kind = "hipaa"
+signed_on = {signed}
+signer = "SMITH, JOHN A"
+relationship = "self"
+discloser = "Riverbend General Hospital"
+recipient = "Quill & Ramos LLP"
+information = "All records of 2025"
+purpose = "Litigation"
+signature = true
+conditioning_statement = true
+redisclosure_statement = true
+"#,
+            signed = received - chrono::Duration::days(2)
+        ),
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["roi", "log", "--file", &file.display().to_string(), "--new"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(said.contains("Pended: Deficient authorization"), "{said}");
+    let number = said.split_whitespace().next().unwrap().to_string();
+
+    let mut s = session(dir.path());
+    s.send(format!("\x10roi open {number}\r").as_bytes());
+    s.wait_for(&format!(" {number}  "), WAIT);
+    s.wait_for("Pended: Deficient authorization", WAIT);
+    s.send(b"a");
+    s.wait_for(&format!("Authorization received for {number}"), WAIT);
+    s.wait_for("7 of 9 pass", WAIT);
+    // Kind, then ten fields down to the expiration date.
+    for _ in 0..10 {
+        s.send(b"\t");
+    }
+    let expires = (today + chrono::Duration::days(365)).format("%m/%d/%Y").to_string();
+    s.send(expires.as_bytes());
+    s.wait_for(&format!("Expires {expires}"), WAIT);
+    s.wait_for("8 of 9 pass", WAIT);
+    // Past the expiration event to the statement of the right to revoke, ticked.
+    s.send(b"\t\t ");
+    s.wait_for("9 of 9 pass", WAIT);
+    // F10 saves (Ctrl-S may be the terminal's flow control), asked first.
+    s.send(b"\x1b[21~");
+    s.wait_for("(y/N)", WAIT);
+    s.send(b"y");
+    s.wait_for("checklist passed", WAIT);
+    s.wait_for(" Status  Validating", WAIT);
+    s.send(b"\x11");
+    s.wait_exit(WAIT);
+
+    let out = cli(dir.path(), &["roi", "show", &number, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["status"], "validating");
+    assert_eq!(shown["authorizations"].as_array().unwrap().len(), 2, "the failed one is kept");
+    assert!(shown["checklist"].as_array().unwrap().iter().all(|i| i["passed"] == true), "{}", shown["checklist"]);
 }

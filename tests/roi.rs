@@ -485,6 +485,32 @@ fn an_intake_draft_is_kept_for_the_clerk_who_left_it() {
     assert_eq!(jdoe.intake_draft().unwrap(), None);
 }
 
+/// The intake screen keeps an authorization keyed with the request in its draft: it comes back
+/// whole, and logging the kept form runs the very checklist the screen showed beside the paper.
+#[test]
+fn an_intake_draft_keeps_its_authorization_and_logging_it_runs_the_checklist_the_screen_showed() {
+    let f = scenario();
+    let jdoe = desk_on(&f, "jdoe", d(2025, 3, 3));
+    let form = attorney_request(d(2025, 3, 3), deficient_authorization());
+    jdoe.save_intake_draft(&form).unwrap();
+    let (kept, _) = jdoe.intake_draft().unwrap().unwrap();
+    assert_eq!(kept.authorization, Some(deficient_authorization()));
+    assert_eq!(kept, form);
+
+    let state = jdoe.list_facilities().unwrap().into_iter().find(|f| f.code == "RGH").unwrap().state;
+    let shown = chartroom::desk::roi::authorization_checklist(
+        &deficient_authorization(),
+        d(2025, 3, 3),
+        &state,
+        RequesterKind::Attorney,
+    );
+    let request = log_new(&jdoe, kept);
+    assert_eq!(request.status, RequestStatus::Pended);
+    assert_eq!(request.authorizations.len(), 1);
+    assert_eq!(request.authorizations[0].checklist, shown, "the desk judged what the screen showed");
+    assert_eq!(failed(&request), ["core.expiration", "statement.revocation"]);
+}
+
 // ---- through the real binary ---------------------------------------------------------------------
 
 fn chartroom(dir: &Path, args: &[&str]) -> Output {

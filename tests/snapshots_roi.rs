@@ -119,6 +119,7 @@ impl Harness {
         let mut header = HeaderInfo::new("jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
         header.facility = "Riverbend General Hospital (RGH)".into();
         header.is_demo = true;
+        header.facilities = desk.list_facilities().unwrap();
         let app = App::new(Arc::new(Keymap::default()), header, common::today(), (width, height));
         Self { _fixture: fixture, desk, app }
     }
@@ -326,6 +327,78 @@ fn roi_screens_in_ascii_without_colour_80x24() {
         assert!(buffer.content().iter().all(|c| c.fg == ratatui::style::Color::Reset), "{name}: no colour");
         insta::assert_snapshot!(name, terminal.backend());
     }
+}
+
+/// Tab until `field` has the authorization form's focus.
+fn to_auth_field(harness: &mut Harness, field: chartroom::tui::screens::roi_authorization::AuthField) {
+    for _ in 0..20 {
+        if harness.app.roi.authorization.as_ref().unwrap().focus == field {
+            return;
+        }
+        harness.keys(&[key(KeyCode::Tab)]);
+    }
+    panic!("{field:?} never had focus");
+}
+
+/// AS-17 at the desk: the pended request's authorization corrected on screen — the form opens on
+/// the paper on file with its two failures beside it, the expiration and the statement are keyed,
+/// the checklist passes, the question says what will happen, and the request is validating again.
+#[test]
+fn roi_authorization_corrected_on_screen_80x24_and_120x40() {
+    use chartroom::tui::screens::roi_authorization::AuthField;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(w, h);
+        harness.open_request_of("SMITH & JONES LLP");
+        harness.keys(&[key(KeyCode::Char('a'))]);
+        assert_eq!(harness.app.screen, Screen::Authorization);
+        insta::assert_snapshot!(format!("roi_authorization_on_file_{w}x{h}"), harness.draw(w, h).backend());
+        to_auth_field(&mut harness, AuthField::ExpiresOn);
+        harness.type_text("02/12/2026");
+        to_auth_field(&mut harness, AuthField::Revocation);
+        harness.keys(&[key(KeyCode::Char(' '))]);
+        insta::assert_snapshot!(format!("roi_authorization_corrected_{w}x{h}"), harness.draw(w, h).backend());
+        harness.keys(&[KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)]);
+        if w == 80 {
+            insta::assert_snapshot!("roi_authorization_question_80x24", harness.draw(w, h).backend());
+        }
+        harness.keys(&[key(KeyCode::Char('y'))]);
+        assert_eq!(harness.app.screen, Screen::Request, "{:?}", harness.app.toast);
+        let request = &harness.app.roi.request.as_ref().unwrap().request;
+        assert_eq!(request.status, chartroom::domain::roi::RequestStatus::Validating);
+        assert_eq!(request.authorizations.len(), 2, "the failed one is kept");
+        assert!(request.authorizations.iter().any(|a| a.checklist.iter().all(|i| i.passed)));
+        assert_eq!(
+            harness.app.toast.as_deref(),
+            Some("RGH-00002: authorization received 03/03/2025 — checklist passed; Validating"),
+        );
+    }
+}
+
+/// A fresh authorization for a request without one, at 80 columns: nothing of the paper keyed yet,
+/// so the checklist is longer than its room and says how to see the rest.
+#[test]
+fn roi_authorization_fresh_form_scrolls_its_checklist_80x24() {
+    let mut harness = Harness::new(80, 24);
+    harness.open_request_of("TX MUTUAL INSURANCE");
+    harness.keys(&[key(KeyCode::Char('a'))]);
+    insta::assert_snapshot!(harness.draw(80, 24).backend());
+    harness.keys(&[key(KeyCode::PageDown), key(KeyCode::PageDown)]);
+    insta::assert_snapshot!("roi_authorization_fresh_form_scrolled_80x24", harness.draw(80, 24).backend());
+}
+
+/// Intake of an attorney's request: the authorization line, the form opened from it, and the line
+/// once the paper is entered.
+#[test]
+fn roi_intake_takes_its_authorization_80x24() {
+    let mut harness = intake(80, 24);
+    harness.keys(&[key(KeyCode::Enter), key(KeyCode::Char('a')), key(KeyCode::Tab)]);
+    harness.type_text("Litigation");
+    harness.keys(&[key(KeyCode::Tab), key(KeyCode::Enter)]);
+    assert_eq!(harness.app.screen, Screen::Authorization);
+    insta::assert_snapshot!("roi_intake_authorization_form_80x24", harness.draw(80, 24).backend());
+    harness.keys(&[KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)]);
+    assert_eq!(harness.app.screen, Screen::Intake);
+    insta::assert_snapshot!("roi_intake_authorization_entered_80x24", harness.draw(80, 24).backend());
 }
 
 /// AS-18's request (75 paper pages, postage $4.50, a valid authorization) walked to QC, invoiced

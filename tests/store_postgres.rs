@@ -651,6 +651,26 @@ fn the_deficiency_queue_is_vacuumed_before_dead_rows_pile_up_at_its_head() {
 }
 
 #[test]
+fn the_deficiency_queues_indexes_end_on_the_id_its_every_sort_ends_on() {
+    if !pg::available() {
+        return;
+    }
+    let (database, _store) = migrated();
+    let definition = |name: &str| {
+        pg::exec(&database, &format!("SELECT indexdef FROM pg_indexes WHERE indexname = '{name}'")).unwrap().join("")
+    };
+    // `ORDER BY d.delinquent_on, d.id LIMIT 23` stops after 23 rows only on an index that has both.
+    for (index, columns) in [
+        ("deficiency_open_by_age", "(delinquent_on, id)"),
+        ("deficiency_open_by_provider", "(provider_id, delinquent_on, id)"),
+        ("deficiency_open_by_type", "(type_code, delinquent_on, id)"),
+        ("deficiency_open_by_discharge", "(event_on DESC, id DESC)"),
+    ] {
+        assert!(definition(index).contains(columns), "{index}: {}", definition(index));
+    }
+}
+
+#[test]
 fn a_write_held_up_by_another_programs_lock_gives_up_as_busy_within_seconds() {
     if !pg::available() {
         return;

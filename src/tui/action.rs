@@ -64,10 +64,11 @@ pub enum Action {
     StepClose,
     StepReject,
     StepCancel,
+    AuthorizationReceived,
 }
 
 impl Action {
-    pub const ALL: [Self; 61] = [
+    pub const ALL: [Self; 62] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -129,6 +130,7 @@ impl Action {
         Self::StepClose,
         Self::StepReject,
         Self::StepCancel,
+        Self::AuthorizationReceived,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -195,6 +197,7 @@ impl Action {
             Self::StepClose => "step_close",
             Self::StepReject => "step_reject",
             Self::StepCancel => "step_cancel",
+            Self::AuthorizationReceived => "authorization_received",
         }
     }
 
@@ -266,6 +269,10 @@ impl Action {
             Self::StepClose => "Close a released request",
             Self::StepReject => "Reject, saying why (a rejection letter goes out)",
             Self::StepCancel => "Cancel a request entered in error, saying why (supervisor)",
+            Self::AuthorizationReceived => {
+                "Authorization received: key it, or a corrected one, its checklist shown as you type \
+                 (:roi authorization)"
+            }
         }
     }
 
@@ -276,6 +283,7 @@ impl Action {
         match (self, context) {
             (Self::OpenSelected, Context::Roi) => "open",
             (Self::Back, Context::Intake) => "leave (kept)",
+            (Self::SubmitForm, Context::Authorization) => "save",
             (Self::TakeItems, Context::Roi | Context::Request) => "take",
             (Self::CycleClaimFilter, Context::Roi) => "mine",
             (Self::NextRow, Context::Request) => "scroll",
@@ -344,6 +352,7 @@ impl Action {
             Self::StepClose => "close",
             Self::StepReject => "reject",
             Self::StepCancel => "cancel",
+            Self::AuthorizationReceived => "authorization",
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum Screen {
     Request,
     /// The intake form of a new request.
     Intake,
+    /// An authorization keyed for a request, or for intake.
+    Authorization,
 }
 
 #[derive(Debug)]
@@ -54,6 +56,10 @@ pub enum Overlay {
     },
     /// A request form kept from before, offered back.
     Draft(Box<roi_intake::DraftOffer>),
+    /// Esc on an authorization form with something typed: `y` drops it, anything else stays.
+    DiscardAuthorization {
+        prompt: String,
+    },
 }
 
 /// What the header shows: where, whether demo data, and who.
@@ -65,12 +71,22 @@ pub struct HeaderInfo {
     pub role: String,
     /// What the user may do, for refusing an action before its question rather than after.
     pub roles: Vec<Role>,
+    /// The store's facilities: the name an authorization names as its discloser, and the state
+    /// whose rules its checklist runs under.
+    pub facilities: Vec<crate::domain::chart::Facility>,
 }
 
 impl HeaderInfo {
     pub fn new(username: &str, roles: &[Role]) -> Self {
         let role = roles.iter().max_by_key(|r| role_rank(**r)).map(|r| r.title().to_string()).unwrap_or_default();
-        Self { facility: String::new(), is_demo: false, username: username.to_string(), role, roles: roles.to_vec() }
+        Self {
+            facility: String::new(),
+            is_demo: false,
+            username: username.to_string(),
+            role,
+            roles: roles.to_vec(),
+            facilities: Vec::new(),
+        }
     }
 }
 
@@ -81,6 +97,15 @@ impl HeaderInfo {
             Some((_, code)) => code.strip_suffix(')').unwrap_or_default().to_string(),
             None => String::new(),
         }
+    }
+
+    /// A facility by its code (`RGH`), as the store read it with the header.
+    pub fn facility_by_code(&self, code: &str) -> Option<&crate::domain::chart::Facility> {
+        self.facilities.iter().find(|f| f.code.eq_ignore_ascii_case(code.trim()))
+    }
+
+    pub fn facility_by_id(&self, id: i64) -> Option<&crate::domain::chart::Facility> {
+        self.facilities.iter().find(|f| f.id == id)
     }
 }
 
@@ -393,6 +418,7 @@ impl App {
             Screen::Roi => Context::Roi,
             Screen::Request => Context::Request,
             Screen::Intake => Context::Intake,
+            Screen::Authorization => Context::Authorization,
         }
     }
 
@@ -459,8 +485,9 @@ impl App {
                 let header = HeaderInfo { username, role, roles, ..info };
                 // Read after every change to users and roles: a frame only when something here changed.
                 self.dirty = header != self.header;
+                let roles_changed = !self.header.roles.is_empty() && header.roles != self.header.roles;
                 self.header = header;
-                Vec::new()
+                if roles_changed { self.on_roles_changed() } else { Vec::new() }
             }
             // Reads fail alike while the store is away: said once, not at every change.
             Msg::InfoLoaded(Err(e)) if self.info_failed.as_ref() == Some(&e) => {
@@ -563,6 +590,7 @@ impl App {
 
     fn quit(&mut self) -> Vec<Command> {
         let mut commands = self.flush_search_audit();
+        self.keep_typed_authorization();
         commands.extend(self.keep_draft());
         self.quitting = true;
         commands.push(Command::Quit);
@@ -587,6 +615,7 @@ impl App {
             Some(action) => self.on_action(action),
             None if context == Context::Find => self.on_find_text(key),
             None if context == Context::Intake => self.on_intake_key(key),
+            None if context == Context::Authorization => self.on_authorization_key(key),
             None if context == Context::Results && is_typing(&key) => {
                 // A clerk typing in the results means a new search, not a command.
                 let mut commands = self.on_action(Action::NewFind);
@@ -649,6 +678,7 @@ impl App {
                 Screen::Roi => self.on_roi_action(action),
                 Screen::Request => self.on_request_action(action),
                 Screen::Intake => self.on_intake_action(action),
+                Screen::Authorization => self.on_authorization_action(action),
             },
         }
     }
@@ -662,6 +692,7 @@ pub mod outage;
 mod overlay;
 mod queue;
 mod roi;
+mod roi_authorization;
 mod roi_intake;
 mod roi_request;
 
@@ -691,3 +722,6 @@ mod claim_tests;
 
 #[cfg(test)]
 mod roi_tests;
+
+#[cfg(test)]
+mod roi_authorization_tests;

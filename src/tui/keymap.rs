@@ -22,11 +22,22 @@ pub enum Context {
     Request,
     /// The intake form: like Find, printable keys are text.
     Intake,
+    /// The authorization form, from a request or from intake: printable keys are text.
+    Authorization,
 }
 
 impl Context {
-    pub const ALL: [Self; 8] =
-        [Self::Global, Self::Find, Self::Results, Self::Chart, Self::Queue, Self::Roi, Self::Request, Self::Intake];
+    pub const ALL: [Self; 9] = [
+        Self::Global,
+        Self::Find,
+        Self::Results,
+        Self::Chart,
+        Self::Queue,
+        Self::Roi,
+        Self::Request,
+        Self::Intake,
+        Self::Authorization,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +49,7 @@ impl Context {
             Self::Roi => "roi",
             Self::Request => "request",
             Self::Intake => "intake",
+            Self::Authorization => "authorization",
         }
     }
 
@@ -55,12 +67,13 @@ impl Context {
             Self::Roi => "In the ROI queue",
             Self::Request => "In a request",
             Self::Intake => "In the request form",
+            Self::Authorization => "In the authorization form",
         }
     }
 
     /// A context where a field has focus: printable keys type text there.
     pub fn types_text(self) -> bool {
-        matches!(self, Self::Find | Self::Intake)
+        matches!(self, Self::Find | Self::Intake | Self::Authorization)
     }
 }
 
@@ -216,7 +229,7 @@ impl fmt::Display for KeyChord {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeymapError {
     #[error(
-        "{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue, roi, request, intake)"
+        "{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue, roi, request, intake, authorization)"
     )]
     UnknownContext { origin: String, context: String },
     #[error("{origin}: {key:?} is not a key (write keys like ctrl-p, f1, enter, esc, tab, down, ?)")]
@@ -366,7 +379,8 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Request, "X", Action::StepCancel),
     (Context::Request, "E", Action::ExtendDue),
     (Context::Request, "t", Action::TakeItems),
-    (Context::Request, "a", Action::AssignTo),
+    (Context::Request, "a", Action::AuthorizationReceived),
+    (Context::Request, "A", Action::AssignTo),
     (Context::Request, "?", Action::Help),
     (Context::Request, ":", Action::CommandPalette),
     (Context::Request, "1", Action::ScreenLookup),
@@ -379,6 +393,11 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Intake, "ctrl-s", Action::SubmitForm),
     (Context::Intake, "f10", Action::SubmitForm),
     (Context::Intake, "esc", Action::Back),
+    (Context::Authorization, "tab", Action::NextField),
+    (Context::Authorization, "shift-tab", Action::PrevField),
+    (Context::Authorization, "ctrl-s", Action::SubmitForm),
+    (Context::Authorization, "f10", Action::SubmitForm),
+    (Context::Authorization, "esc", Action::Back),
 ];
 
 impl Default for Keymap {

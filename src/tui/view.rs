@@ -1,7 +1,7 @@
 //! Draws the whole frame from the model. Reads only; never changes business state.
 
 use super::app::{App, Overlay, Screen};
-use super::screens::{chart, lookup, queue, roi_intake, roi_queue, roi_request};
+use super::screens::{chart, lookup, queue, roi_authorization, roi_intake, roi_queue, roi_request};
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::Frame;
@@ -81,7 +81,14 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             None => roi_queue::render(frame, body, &app.roi.queue, app.today, theme),
         },
         (Screen::Intake, _) => match &app.roi.intake {
-            Some(state) => roi_intake::render(frame, body, state, theme),
+            Some(state) => {
+                let checklist = app.intake_authorization_checklist();
+                roi_intake::render(frame, body, state, checklist.as_deref(), theme)
+            }
+            None => lookup::render(frame, body, &app.lookup, theme),
+        },
+        (Screen::Authorization, _) => match &app.roi.authorization {
+            Some(state) => roi_authorization::render(frame, body, state, theme),
             None => lookup::render(frame, body, &app.lookup, theme),
         },
         _ => lookup::render(frame, body, &app.lookup, theme),
@@ -107,6 +114,7 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Palette(state)) => chrome::palette(frame, body, state, theme),
         Some(Overlay::Confirm { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
         Some(Overlay::Draft(offer)) => chrome::confirm(frame, body, &offer.prompt, theme),
+        Some(Overlay::DiscardAuthorization { prompt }) => chrome::confirm(frame, body, prompt, theme),
         None => {}
     }
 }

@@ -207,6 +207,14 @@ pub fn check_form(form: &IntakeForm, today: NaiveDate) -> Vec<FieldProblem> {
     problems
 }
 
+/// The checks of an authorization keyed after the request was logged (the request screen), received
+/// on `received_on`: the intake form's own, each named `authorization.…`.
+pub fn check_authorization(form: &AuthorizationForm, received_on: NaiveDate) -> Vec<FieldProblem> {
+    let probe =
+        IntakeForm { received_on: Some(received_on), authorization: Some(form.clone()), ..IntakeForm::default() };
+    check_form(&probe, received_on).into_iter().filter(|p| p.field.starts_with("authorization.")).collect()
+}
+
 /// A text field: control characters refused (never stripped: that would keep something other than
 /// what was typed), a length bound, and presence when `required`.
 fn text(problems: &mut Vec<FieldProblem>, field: &str, value: &str, max: usize, required: bool) {

@@ -5,7 +5,12 @@
 use crate::domain::chart::Facility;
 use crate::domain::roi::checklist::{ChecklistContext, run_checklist};
 use crate::domain::roi::clocks::{self, ClockFacts};
-use crate::domain::roi::{AuthorizationForm, ChecklistItem, LegalProcess, RecordFormat, RequestType, RequesterKind};
+use crate::domain::roi::status::{Step, transition};
+use crate::domain::roi::{
+    AuthorizationForm, AuthorizationKind, ChecklistItem, LegalProcess, RecordFormat, RequestStatus, RequestType,
+    RequesterKind,
+};
+use crate::domain::role::Role;
 use crate::store::roi::{DueDate, RoiRequest};
 use chrono::NaiveDate;
 
@@ -55,12 +60,13 @@ pub(super) fn due_now(request: &RoiRequest, facility: &Facility, paid_on: Option
     }
 }
 
-/// The checklist of an authorization received on `received_on` for a request of this type from
-/// this requester, judged on the day it was received.
-pub(super) fn checklist(
+/// The checklist of an authorization received on `received_on` for a request from a requester of
+/// this kind, at a facility in `state`, judged on the day it was received. Pure: the request screen
+/// and intake run it as the clerk types, to show what saving will find.
+pub fn authorization_checklist(
     form: &AuthorizationForm,
     received_on: NaiveDate,
-    facility: &Facility,
+    state: &str,
     requester_kind: RequesterKind,
 ) -> Vec<ChecklistItem> {
     let kind = form.kind;
@@ -68,13 +74,56 @@ pub(super) fn checklist(
         form,
         &ChecklistContext {
             checked_on: received_on,
-            state: &facility.state,
+            state,
             // What the request asks for beyond the designated record set is told by the paper's own
             // kind in part 1; part 2 reads it from the documents released.
-            psychotherapy_notes: kind == Some(crate::domain::roi::AuthorizationKind::Psychotherapy),
-            part2: kind == Some(crate::domain::roi::AuthorizationKind::Part2),
-            hiv: kind == Some(crate::domain::roi::AuthorizationKind::HivSpecific),
+            psychotherapy_notes: kind == Some(AuthorizationKind::Psychotherapy),
+            part2: kind == Some(AuthorizationKind::Part2),
+            hiv: kind == Some(AuthorizationKind::HivSpecific),
             research: requester_kind == RequesterKind::Researcher,
         },
     )
+}
+
+pub(super) fn checklist(
+    form: &AuthorizationForm,
+    received_on: NaiveDate,
+    facility: &Facility,
+    requester_kind: RequesterKind,
+) -> Vec<ChecklistItem> {
+    authorization_checklist(form, received_on, &facility.state, requester_kind)
+}
+
+/// Where a request at `status` goes when an authorization whose checklist `passed` is added by a
+/// clerk holding `roles`: passed, paused work resumes and new work is validated; failed, the request
+/// is pended — each only when her roles grant that step and the status machine allows it, else it
+/// stays where it is. One rule for the desk that writes it and the screen that asks about it.
+pub fn status_after_authorization(passed: bool, status: RequestStatus, roles: &[Role]) -> RequestStatus {
+    let step = match (passed, status) {
+        (true, RequestStatus::Pended) => Some(Step::Resume),
+        (true, RequestStatus::Logged) => Some(Step::Validate),
+        (false, status) if status != RequestStatus::Pended => Some(Step::Pend),
+        _ => None,
+    };
+    step.filter(|step| step.allowed_for(roles)).and_then(|step| transition(status, step).ok()).unwrap_or(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_authorization_moves_the_request_only_by_a_step_the_clerk_may_take() {
+        use RequestStatus::*;
+        let specialist = [Role::RoiSpecialist];
+        let clerk = [Role::HimClerk];
+        assert_eq!(status_after_authorization(true, Pended, &specialist), Validating);
+        assert_eq!(status_after_authorization(true, Pended, &clerk), Validating, "resuming is a clerk's step");
+        assert_eq!(status_after_authorization(true, Logged, &specialist), Validating);
+        assert_eq!(status_after_authorization(true, Logged, &clerk), Logged, "validating is a specialist's");
+        assert_eq!(status_after_authorization(false, Validating, &specialist), Pended);
+        assert_eq!(status_after_authorization(false, Validating, &clerk), Validating, "pending is a specialist's");
+        assert_eq!(status_after_authorization(false, Pended, &specialist), Pended);
+        assert_eq!(status_after_authorization(true, ReadyToRelease, &specialist), ReadyToRelease);
+    }
 }

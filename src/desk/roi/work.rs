@@ -4,10 +4,10 @@
 //! extension notice, a deficient-authorization letter) is written first and recorded in the same
 //! change, or taken back when the change is refused.
 
-use super::intake::{FieldProblem, MAX_POSTAGE_CENTS, check_form, needs_authorization};
+use super::intake::{FieldProblem, MAX_POSTAGE_CENTS, check_authorization, needs_authorization};
 use super::letters::{LetterFacts, Produced};
 use super::log::NO_AUTHORIZATION;
-use super::rules::{checklist, due_now};
+use super::rules::{checklist, due_now, status_after_authorization};
 use crate::desk::{Desk, DeskError, DeskResult, checked_date};
 use crate::domain::audit::AuditAction;
 use crate::domain::dates::us_date;
@@ -127,7 +127,7 @@ impl Desk {
             )));
         }
         let received_on = self.past_date(received_on.unwrap_or_else(|| self.today()), &request, "received")?;
-        let problems = authorization_problems(&form, received_on);
+        let problems = check_authorization(&form, received_on);
         if !problems.is_empty() {
             return Err(DeskError::Invalid(join_problems(&problems)));
         }
@@ -135,19 +135,7 @@ impl Desk {
         let items = checklist(&form, received_on, &facility, request.requester.kind);
         let ok = passed(&items);
         let user = self.current_user()?;
-        // Passed: paused work resumes, new work is validated — when this clerk may make that step.
-        let step = match (ok, request.status) {
-            (true, RequestStatus::Pended) => Some(Step::Resume),
-            (true, RequestStatus::Logged) => Some(Step::Validate),
-            (false, status) if status != RequestStatus::Pended => Some(Step::Pend),
-            _ => None,
-        }
-        .filter(|step| allows(&user.roles, step.permission()) && transition(request.status, *step).is_ok());
-        let to = match (ok, step) {
-            (_, Some(step)) => step.to(),
-            (false, None) => request.status,
-            (true, None) => request.status,
-        };
+        let to = status_after_authorization(ok, request.status, &user.roles);
         let failed: Vec<ChecklistItem> = failed_items(&items).into_iter().cloned().collect();
         let mut detail = match ok {
             true => format!("Authorization received {}: checklist passed", us_date(received_on)),
@@ -557,16 +545,6 @@ fn clean_reason(reason: Option<&str>) -> DeskResult<String> {
 /// `core.expiration, statement.revocation`.
 fn elements(items: &[ChecklistItem]) -> String {
     items.iter().map(|i| i.element.as_str()).collect::<Vec<_>>().join(", ")
-}
-
-/// The checks of an authorization keyed after the request was logged: the intake form's own.
-fn authorization_problems(form: &AuthorizationForm, received_on: NaiveDate) -> Vec<FieldProblem> {
-    let probe = super::intake::IntakeForm {
-        received_on: Some(received_on),
-        authorization: Some(form.clone()),
-        ..super::intake::IntakeForm::default()
-    };
-    check_form(&probe, received_on).into_iter().filter(|p| p.field.starts_with("authorization.")).collect()
 }
 
 fn join_problems(problems: &[FieldProblem]) -> String {

@@ -1,4 +1,4 @@
-//! Release-of-information fees on PostgreSQL (schema migration 6): `sqlite/fees.rs`, statement for
+//! Release-of-information fees on PostgreSQL (schema migration 7): `sqlite/fees.rs`, statement for
 //! statement. Rows are only inserted.
 
 use super::PgResult;

@@ -4,7 +4,7 @@
 //! the clerk was told it was not saved, and makes it again, so it is never applied twice. An audit
 //! event known not to be saved (a search shown just before the store went) is written when it is back.
 
-use super::{App, Command};
+use super::{App, Command, Screen};
 use std::time::Duration;
 
 /// What the banner over the screen says.
@@ -89,6 +89,19 @@ impl App {
         };
         self.log_message("The store answers again.".into());
         outage.waiting
+    }
+
+    /// A director changed this clerk's roles while the session was open: a refusal still on screen
+    /// (or a count the old roles could not make) is no longer the truth, so the clerk is told what
+    /// she may do now and the screen in view is read again under the new roles.
+    pub(super) fn on_roles_changed(&mut self) -> Vec<Command> {
+        let titles: Vec<&str> = self.header.roles.iter().map(|r| r.title()).collect();
+        self.toast = Some(format!("Your roles changed: you are now {}.", titles.join(", ")));
+        match self.screen {
+            Screen::Queue if self.queue.loaded => self.reload_queue(),
+            Screen::Roi => self.reload_roi_queue(),
+            _ => Vec::new(),
+        }
     }
 
     fn log_message(&mut self, message: String) {

@@ -43,6 +43,7 @@ impl App {
                 }
             }
             Overlay::Draft(offer) => self.on_draft_offer_key(*offer, key),
+            Overlay::DiscardAuthorization { .. } => self.on_discard_authorization_key(key),
             Overlay::Palette(mut palette) => {
                 if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
                     return self.quit();

@@ -104,6 +104,12 @@ pub enum RequestChange {
     Quote,
     /// Issue the invoice.
     Invoice,
+    /// An authorization received (or a corrected one) on `received_on`; its checklist is run and
+    /// kept with it.
+    Authorization {
+        form: Box<crate::domain::roi::AuthorizationForm>,
+        received_on: NaiveDate,
+    },
 }
 
 /// The desk's answers to [`RoiCommand`]s.
@@ -162,6 +168,8 @@ pub struct RoiScreens {
     pub queue: RoiQueueState,
     pub request: Option<RequestState>,
     pub intake: Option<IntakeState>,
+    /// The authorization form, for the request on screen or for intake.
+    pub authorization: Option<crate::tui::screens::roi_authorization::AuthState>,
     /// Where Esc from a request, and from intake, goes back to.
     pub request_return: Screen,
     pub intake_return: Screen,
@@ -192,6 +200,7 @@ impl Default for RoiScreens {
             queue: RoiQueueState::default(),
             request: None,
             intake: None,
+            authorization: None,
             request_return: Screen::Roi,
             intake_return: Screen::Chart,
             pending_request: None,
@@ -563,6 +572,7 @@ impl App {
                 self.open_request(RequestRef::Number(number), from)
             }
             RoiPalette::Step { step, reason } => self.step(step, Some(reason)),
+            RoiPalette::Authorization => self.open_authorization(),
             RoiPalette::Assign(who) => {
                 let to = match who.to_ascii_lowercase().as_str() {
                     "me" => Some(self.header.username.clone()),

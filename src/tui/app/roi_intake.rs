@@ -268,6 +268,9 @@ impl App {
             self.dirty = false;
             return Vec::new();
         }
+        if key.code == KeyCode::Enter && intake.focus == Field::Authorization {
+            return self.open_intake_authorization();
+        }
         if key.code == KeyCode::Enter && intake.focus != Field::Purpose {
             if intake.focus == Field::Requester && !intake.pick_requester() {
                 self.toast = Some("Type the requester's name first: the address book is searched as you type.".into());

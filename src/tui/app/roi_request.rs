@@ -6,8 +6,9 @@ use super::roi::{RequestChange, RequestRef, RoiCommand};
 use super::*;
 use crate::domain::roi::clocks::{HIPAA_ACCESS, HIPAA_ACCOUNTING, check_extension};
 use crate::domain::roi::status::{Step, transition};
-use crate::domain::role::Permission;
+use crate::domain::role::{Permission, allows};
 use crate::store::roi::RoiRequest;
+use crate::tui::screens::roi_authorization::AuthTarget;
 use crate::tui::screens::roi_request::{Offered, Part, RequestState};
 
 /// The key action of each step a clerk takes from the request screen. Payment received and
@@ -88,6 +89,7 @@ impl App {
             Ok(request) => match self.roi.request.as_mut() {
                 Some(open) if refresh && open.request.id == request.id => {
                     self.dirty = open.refresh(*request);
+                    self.follow_request_under_authorization();
                 }
                 _ => {
                     self.roi.request = Some(RequestState::new(*request));
@@ -126,10 +128,16 @@ impl App {
             offered.push(Offered { key: k, label });
         }
         if r.status.is_open() {
+            // The paper a pended request waits for comes first after the steps.
+            if (allows(&roles, Permission::LogRequests) || allows(&roles, Permission::ReleaseRecords))
+                && let Some(k) = key(Action::AuthorizationReceived)
+            {
+                offered.push(Offered { key: k, label: "Authorization…".into() });
+            }
             let waits_for_payment = r.due.clocks.iter().any(|c| c.due_on.is_none() && c.waits_for.is_some());
             if waits_for_payment
                 && r.status != crate::domain::roi::RequestStatus::AwaitingPayment
-                && crate::domain::role::allows(&roles, Permission::LogRequests)
+                && allows(&roles, Permission::LogRequests)
                 && let Some(k) = key(Action::RecordPayment)
             {
                 offered.push(Offered { key: k, label: "Payment…".into() });
@@ -138,12 +146,12 @@ impl App {
             let extendable = r.due.clocks.iter().any(|c| [HIPAA_ACCESS, HIPAA_ACCOUNTING].contains(&c.code.as_str()));
             if extendable
                 && r.extended_due_on.is_none()
-                && crate::domain::role::allows(&roles, Permission::ReleaseRecords)
+                && allows(&roles, Permission::ReleaseRecords)
                 && let Some(k) = key(Action::ExtendDue)
             {
                 offered.push(Offered { key: k, label: "Extend…".into() });
             }
-            if crate::domain::role::allows(&roles, Permission::LogRequests) {
+            if allows(&roles, Permission::LogRequests) {
                 if r.assigned_to.as_deref() != Some(self.header.username.as_str())
                     && let Some(k) = key(Action::TakeItems)
                 {
@@ -185,6 +193,7 @@ impl App {
                 return self.assign_highlighted(Some(me));
             }
             Action::AssignTo => return self.open_palette("roi assign "),
+            Action::AuthorizationReceived => return self.open_authorization(),
             Action::ExtendDue => return self.ask_extension(),
             Action::RecordPayment => return self.ask_payment(),
             Action::QuoteFee => return self.quote_fee(),
@@ -520,6 +529,17 @@ impl App {
                     message.push_str(&format!("; due {}", crate::domain::dates::us_date(due)));
                 }
                 self.toast = Some(message);
+                // The authorization form saved: back to its request.
+                if self.screen == Screen::Authorization
+                    && self
+                        .roi
+                        .authorization
+                        .as_ref()
+                        .is_some_and(|a| matches!(&a.target, AuthTarget::Request(r) if r.id == request.id))
+                {
+                    self.roi.authorization = None;
+                    self.screen = Screen::Request;
+                }
                 if let Some(open) = self.roi.request.as_mut().filter(|r| r.request.id == request.id) {
                     open.refresh(*request);
                     // A failed checklist is what the clerk must look at next.
@@ -530,6 +550,10 @@ impl App {
                 self.offer_steps();
             }
             Err(e) => {
+                if self.screen == Screen::Authorization {
+                    // The form stays as typed, the refusal on the field it is about.
+                    self.authorization_refused(&e);
+                }
                 self.toast = Some(e);
                 // The request may have moved under the clerk (another's change): read it again.
                 commands.extend(self.reread_request());

@@ -14,23 +14,23 @@ use crate::tui::screens::roi_intake::{Field, IntakeCheck, Stage};
 use chrono::{NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-fn today() -> NaiveDate {
+pub(super) fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 3, 10).unwrap()
 }
 
-fn app_as(role: Role) -> App {
+pub(super) fn app_as(role: Role) -> App {
     App::new(Arc::new(Keymap::default()), HeaderInfo::new("jdoe", &[role]), today(), (80, 24))
 }
 
-fn key(code: KeyCode) -> Msg {
+pub(super) fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn ctrl(c: char) -> Msg {
+pub(super) fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
-fn type_text(app: &mut App, text: &str) -> Vec<Command> {
+pub(super) fn type_text(app: &mut App, text: &str) -> Vec<Command> {
     text.chars().flat_map(|c| app.update(key(KeyCode::Char(c)))).collect()
 }
 
@@ -62,7 +62,7 @@ fn row(id: i64, status: RequestStatus, due_on: Option<NaiveDate>) -> RoiQueueRow
     }
 }
 
-fn requester() -> Requester {
+pub(super) fn requester() -> Requester {
     Requester {
         id: 9,
         kind: RequesterKind::Attorney,
@@ -75,7 +75,7 @@ fn requester() -> Requester {
     }
 }
 
-fn request(id: i64, status: RequestStatus) -> RoiRequest {
+pub(super) fn request(id: i64, status: RequestStatus) -> RoiRequest {
     let received_on = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
     let at = Utc.with_ymd_and_hms(2025, 3, 3, 15, 0, 0).unwrap();
     RoiRequest {
@@ -158,7 +158,7 @@ fn load_query(commands: &[Command]) -> (crate::desk::roi::RoiQuery, RoiSort) {
 }
 
 /// The request screen with `request` on it, opened from the queue.
-fn open_request(app: &mut App, request: RoiRequest) {
+pub(super) fn open_request(app: &mut App, request: RoiRequest) {
     let status = request.status;
     open_roi_queue(app, vec![row(request.id, status, request.due.due_on)]);
     let commands = app.update(key(KeyCode::Enter));
@@ -170,7 +170,7 @@ fn open_request(app: &mut App, request: RoiRequest) {
     assert_eq!((app.screen, app.context()), (Screen::Request, Context::Request));
 }
 
-fn offered(app: &App) -> Vec<String> {
+pub(super) fn offered(app: &App) -> Vec<String> {
     app.roi.request.as_ref().unwrap().offered.iter().map(|o| format!("{} {}", o.key, o.label)).collect()
 }
 
@@ -395,7 +395,7 @@ fn the_change_feed_reads_the_rows_on_screen_again_when_the_queue_is_in_view() {
 }
 
 /// GARCIA's chart (patient 7, MRN 204511) open.
-fn app_with_chart(role: Role) -> App {
+pub(super) fn app_with_chart(role: Role) -> App {
     let mut app = app_as(role);
     let commands = palette(&mut app, "mrn 204511");
     let Some(Command::OpenChartByMrn { id, .. }) = commands.last().cloned() else { panic!("{commands:?}") };
@@ -434,7 +434,7 @@ fn app_with_chart(role: Role) -> App {
 }
 
 /// `n` on the chart, no kept form: the form for GARCIA.
-fn open_intake(app: &mut App) {
+pub(super) fn open_intake(app: &mut App) {
     let commands = app.update(key(KeyCode::Char('n')));
     assert_eq!(commands, vec![Command::Roi(RoiCommand::LoadDraft)]);
     app.update(Msg::Roi(RoiMsg::DraftLoaded(Ok(None))));

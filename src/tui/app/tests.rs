@@ -1741,3 +1741,18 @@ fn work_from_the_queue_does_not_record_a_view_of_the_chart_left_open_behind_it()
     );
     assert!(!commands.iter().any(|c| matches!(c, Command::OpenChart { .. })), "{commands:?}");
 }
+
+#[test]
+fn a_role_given_while_the_queue_is_open_replaces_the_old_refusal_and_reads_the_queue_again() {
+    let today = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    let mut app = App::new(Arc::new(Keymap::default()), HeaderInfo::new("jdoe", &[Role::HimClerk]), today, (80, 24));
+    palette(&mut app, "deficiencies");
+    app.queue.loaded = true;
+    app.toast = Some("you (jdoe) may not manage deficiencies: that needs chart_analyst, supervisor or director".into());
+    let commands = app.update(Msg::InfoLoaded(Ok(HeaderInfo::new("jdoe", &[Role::HimClerk, Role::ChartAnalyst]))));
+    assert_eq!(app.toast.as_deref(), Some("Your roles changed: you are now HIM clerk, chart analyst."));
+    assert!(commands.contains(&Command::CountQueue), "the queue and its counts read again: {commands:?}");
+    // The same roles read again change nothing.
+    let commands = app.update(Msg::InfoLoaded(Ok(HeaderInfo::new("jdoe", &[Role::HimClerk, Role::ChartAnalyst]))));
+    assert!(commands.is_empty(), "{commands:?}");
+}

@@ -80,6 +80,9 @@ pub fn answer_roi(
                 RequestChange::Release { on } => desk.roi_release(&number, seen, on, None),
                 RequestChange::Quote => desk.roi_quote(&number, seen, None),
                 RequestChange::Invoice => desk.roi_invoice(&number, seen, None),
+                RequestChange::Authorization { form, received_on } => {
+                    desk.roi_add_authorization(&number, seen, *form, Some(received_on), letters)
+                }
             };
             Msg::Roi(RoiMsg::Changed { done, result: result.map(Box::new).map_err(fail) })
         }

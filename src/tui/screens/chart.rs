@@ -658,7 +658,7 @@ fn releases(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDate,
                         Some(d) if overdue => format!("! {}", short(d)),
                         Some(d) if r.status.is_open() => short(d),
                         Some(_) => String::new(),
-                        None if r.status.is_open() => "unpaid".into(),
+                        None if r.status.is_open() => super::roi_queue::undated(r).into(),
                         None => String::new(),
                     },
                 ]);

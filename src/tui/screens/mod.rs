@@ -3,6 +3,9 @@
 pub mod chart;
 pub mod lookup;
 pub mod queue;
+pub mod roi_authorization;
+mod roi_authorization_view;
 pub mod roi_intake;
+mod roi_intake_view;
 pub mod roi_queue;
 pub mod roi_request;

@@ -2,13 +2,12 @@
 //! in the address book as the clerk types (or entered new), then the type, the purpose (several
 //! lines), the scope, the format and delivery, and when and how it came. Before a number is issued
 //! the patient's last four requests and any open one from the same requester are shown, so that a
-//! re-sent request is logged as a follow-up on the original instead of a second clock. The form
-//! is kept as a draft in the store while it is filled in.
+//! re-sent request is logged as a follow-up on the original instead of a second clock. The
+//! authorization that came with a request made under one is keyed in its own form (Enter on the
+//! Authorization line). The form is kept as a draft in the store while it is filled in. The drawing
+//! is in `roi_intake_view.rs`.
 
-use super::super::theme::Theme;
-use super::super::widgets::chrome::wrap;
 use super::super::widgets::find_field::FindField;
-use super::roi_queue::{status_short, type_short};
 use crate::desk::roi::{IntakeForm, IntakeRequester};
 use crate::domain::dates::us_date;
 use crate::domain::roi::{Delivery, ReceivedVia, RecordFormat, RequestType, Requester, RequesterKind};
@@ -16,13 +15,8 @@ use crate::domain::text::clean;
 use crate::store::roi::RoiQueueRow;
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
-use unicode_width::UnicodeWidthStr;
 
 /// The longest purpose a clerk types; more is a paste gone wrong.
 pub const MAX_PURPOSE: usize = 1000;
@@ -49,6 +43,8 @@ pub enum Field {
     Address,
     Type,
     Purpose,
+    /// The authorization that came with the request: Enter opens its form.
+    Authorization,
     EntireRecord,
     From,
     To,
@@ -60,7 +56,7 @@ pub enum Field {
 }
 
 impl Field {
-    const ORDER: [Self; 15] = [
+    const ORDER: [Self; 16] = [
         Self::Requester,
         Self::Kind,
         Self::Name,
@@ -68,6 +64,7 @@ impl Field {
         Self::Address,
         Self::Type,
         Self::Purpose,
+        Self::Authorization,
         Self::EntireRecord,
         Self::From,
         Self::To,
@@ -88,6 +85,7 @@ impl Field {
             Self::Address => "Address",
             Self::Type => "Type",
             Self::Purpose => "Purpose",
+            Self::Authorization => "Authorization",
             Self::EntireRecord => "Entire record",
             Self::From => "From",
             Self::To => "To",
@@ -128,19 +126,22 @@ pub struct IntakeState {
     pub patient: FormPatient,
     /// The address-book entry chosen, as the list showed it: `SMITH & JONES LLP (attorney)`.
     pub requester_label: Option<String>,
+    /// The address-book entry chosen here (a kept form has its label only): the authorization's
+    /// recipient, and the kind of requester its checklist is run for.
+    pub picked: Option<Requester>,
     /// The clerk chose "new requester": its kind, name, organization and address are asked.
     pub new_requester: bool,
     pub focus: Field,
     pub stage: Stage,
-    requester_field: FindField,
-    name: FindField,
-    organization: FindField,
-    address: FindField,
-    from: FindField,
-    to: FindField,
-    document_types: FindField,
-    received: FindField,
-    purpose: TextArea<'static>,
+    pub(super) requester_field: FindField,
+    pub(super) name: FindField,
+    pub(super) organization: FindField,
+    pub(super) address: FindField,
+    pub(super) from: FindField,
+    pub(super) to: FindField,
+    pub(super) document_types: FindField,
+    pub(super) received: FindField,
+    pub(super) purpose: TextArea<'static>,
     /// The address book's entries for what is typed; `highlighted` one past the last shown is
     /// "new requester".
     pub matches: Vec<Requester>,
@@ -236,6 +237,7 @@ impl IntakeState {
             form,
             patient,
             requester_label,
+            picked: None,
             new_requester,
             matches: Vec::new(),
             highlighted: 0,
@@ -273,7 +275,14 @@ impl IntakeState {
             .into_iter()
             .filter(|f| new || !matches!(f, Field::Kind | Field::Name | Field::Organization | Field::Address))
             .filter(|f| !(entire && matches!(f, Field::From | Field::To | Field::DocumentTypes)))
+            .filter(|f| *f != Field::Authorization || self.shows_authorization())
             .collect()
+    }
+
+    /// The Authorization line: for a type made under an authorization, or once one is entered.
+    pub fn shows_authorization(&self) -> bool {
+        self.form.authorization.is_some()
+            || self.form.request_type.is_some_and(crate::desk::roi::intake::needs_authorization)
     }
 
     pub fn next_field(&mut self, step: isize) {
@@ -309,6 +318,7 @@ impl IntakeState {
             Some(r) => {
                 self.form.requester = IntakeRequester::Existing(r.id);
                 self.requester_label = Some(requester_label(r));
+                self.picked = Some(r.clone());
                 self.new_requester = false;
                 self.requester_field.set_text(&r.name);
             }
@@ -324,6 +334,7 @@ impl IntakeState {
                 new.name = query.trim().to_string();
                 self.form.requester = IntakeRequester::New(new);
                 self.requester_label = None;
+                self.picked = None;
                 self.new_requester = true;
                 self.name.set_text(query.trim());
                 self.organization.clear();
@@ -340,6 +351,15 @@ impl IntakeState {
     pub fn edit(&mut self, key: KeyEvent, today: NaiveDate) -> Option<bool> {
         let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         match self.focus {
+            // Entered with its own form (Enter); Backspace or Delete takes it off the request.
+            Field::Authorization => match key.code {
+                KeyCode::Backspace | KeyCode::Delete if self.form.authorization.is_some() => {
+                    self.form.authorization = None;
+                    self.unsaved = true;
+                    Some(false)
+                }
+                _ => None,
+            },
             Field::Requester => match key.code {
                 KeyCode::Down => {
                     self.highlighted = (self.highlighted + 1).min(self.choices() - 1);
@@ -359,6 +379,7 @@ impl IntakeState {
                     // New words: the requester chosen for the old ones no longer stands.
                     self.form.requester = IntakeRequester::New(empty_requester(RequesterKind::Patient));
                     self.requester_label = None;
+                    self.picked = None;
                     self.new_requester = false;
                     self.highlighted = 0;
                     self.unsaved = true;
@@ -582,6 +603,7 @@ pub fn field_named(message: &str) -> Option<Field> {
         "requester.address" => Field::Address,
         "type" => Field::Type,
         "purpose" => Field::Purpose,
+        authorization if authorization.starts_with("authorization") => Field::Authorization,
         "scope" | "scope.entire_record" => Field::EntireRecord,
         "scope.from" => Field::From,
         "scope.to" => Field::To,
@@ -605,371 +627,4 @@ pub fn requester_label(r: &Requester) -> String {
     format!("{label} ({})", r.kind.title().to_lowercase())
 }
 
-const LABEL: u16 = 14;
-
-/// One line (or several) of the form, drawn where the layout puts it.
-type Draw<'a> = Box<dyn Fn(&mut Frame, Rect) + 'a>;
-
-pub fn render(frame: &mut Frame, area: Rect, state: &IntakeState, theme: &Theme) {
-    let d = &state.form;
-    let p = &state.patient;
-    let mut title = vec![
-        Span::styled(format!(" New request at {}", clean(&d.facility)), theme.header),
-        Span::styled(format!("  {}", clean(&p.name)), theme.header),
-        Span::raw(format!("  MRN {}", clean(&p.mrn))),
-    ];
-    if let Some(dob) = p.birth_date {
-        title.push(Span::raw(format!("  DOB {}", us_date(dob))));
-    }
-    let title_of = |o: Option<&'static str>| o.unwrap_or("(choose)");
-    let saved = if state.saved_once && !state.unsaved { "draft kept " } else { "" };
-    let [title_area, form_area] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-    let [t_left, t_right] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(saved.width() as u16)]).areas(title_area);
-    frame.render_widget(Paragraph::new(Line::from(title)), t_left);
-    frame.render_widget(Paragraph::new(saved).style(theme.muted).right_aligned(), t_right);
-
-    let focused = |f: Field| state.focus == f && state.stage == Stage::Editing;
-    let label = |f: Field, text: &str| {
-        let style = if focused(f) { theme.focus.patch(theme.header) } else { theme.muted };
-        Span::styled(format!(" {text:<w$}", w = usize::from(LABEL) - 1), style)
-    };
-    let choice = |f: Field, value: &str| -> Line<'static> {
-        if focused(f) {
-            Line::from(vec![
-                Span::styled(theme.glyph("◂ ", "< "), theme.key),
-                Span::styled(value.to_string(), theme.selected),
-                Span::styled(theme.glyph(" ▸", " >"), theme.key),
-            ])
-        } else {
-            Line::from(value.to_string())
-        }
-    };
-    let mut rows: Vec<(u16, Draw<'_>)> = Vec::new();
-    // Requester, and the address book's matches under it while it has focus.
-    rows.push((
-        1,
-        Box::new(move |frame, r| {
-            let [l, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-            frame.render_widget(Paragraph::new(label(Field::Requester, "Requester")), l);
-            if !focused(Field::Requester) {
-                let shown = match (&d.requester, &state.requester_label) {
-                    (IntakeRequester::Existing(_), Some(label)) => Line::from(clean(label).into_owned()),
-                    (IntakeRequester::Existing(_), None) => Line::from("(from the address book)"),
-                    (IntakeRequester::New(n), _) if state.new_requester => Line::from(vec![
-                        Span::raw(clean(&n.name).into_owned()),
-                        Span::styled("  (new to the address book)", theme.muted),
-                    ]),
-                    _ if state.requester_query().is_empty() => Line::styled("(type a name)", theme.muted),
-                    _ => Line::styled(format!("{}  (not chosen)", clean(&state.requester_query())), theme.warning),
-                };
-                frame.render_widget(Paragraph::new(shown), v);
-            } else {
-                frame.render_widget(&state.requester_field.widget(true, theme.text), v);
-            }
-        }),
-    ));
-    if focused(Field::Requester) {
-        let shown: Vec<&Requester> = state.matches.iter().take(REQUESTER_CHOICES).collect();
-        let lines = shown.len() as u16 + 1;
-        rows.push((
-            lines,
-            Box::new(move |frame, r| {
-                let [_, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-                let mut out = Vec::new();
-                for (i, req) in shown.iter().enumerate() {
-                    let mut text = requester_label(req);
-                    let address = clean(&req.address.replace('\n', ", ")).into_owned();
-                    if !address.trim().is_empty() {
-                        text.push_str(&format!(" — {address}"));
-                    }
-                    let text = super::queue::fit(&text, usize::from(v.width).saturating_sub(2), theme);
-                    let style = if i == state.highlighted { theme.selected } else { theme.text };
-                    out.push(Line::styled(format!(" {text}"), style));
-                }
-                let query = clean(&state.requester_query()).trim().to_string();
-                let new = if query.is_empty() {
-                    "+ new requester".to_string()
-                } else {
-                    format!("+ new requester \"{query}\"")
-                };
-                let style = if state.highlighted >= shown.len() { theme.selected } else { theme.muted };
-                out.push(Line::styled(format!(" {new}"), style));
-                frame.render_widget(Paragraph::new(out), v);
-            }),
-        ));
-    }
-    if let (IntakeRequester::New(n), true) = (&d.requester, state.new_requester) {
-        rows.push((
-            1,
-            Box::new(move |frame, r| {
-                let [l, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-                frame.render_widget(Paragraph::new(label(Field::Kind, "  Kind")), l);
-                frame.render_widget(Paragraph::new(choice(Field::Kind, n.kind.title())), v);
-            }),
-        ));
-        for (f, text, input) in [
-            (Field::Name, "  Name", &state.name),
-            (Field::Organization, "  Organization", &state.organization),
-            (Field::Address, "  Address", &state.address),
-        ] {
-            rows.push((
-                1,
-                Box::new(move |frame, r| {
-                    let [l, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-                    frame.render_widget(Paragraph::new(label(f, text)), l);
-                    frame.render_widget(&input.widget(focused(f), theme.text), v);
-                }),
-            ));
-        }
-    }
-    rows.push((
-        1,
-        Box::new(move |frame, r| {
-            let [l, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-            frame.render_widget(Paragraph::new(label(Field::Type, "Type")), l);
-            frame.render_widget(
-                Paragraph::new(choice(Field::Type, title_of(d.request_type.map(RequestType::title)))),
-                v,
-            );
-        }),
-    ));
-    // The purpose: several lines, in a box while it has focus.
-    let purpose_lines = if focused(Field::Purpose) { 5 } else { d.purpose.lines().count().clamp(1, 3) as u16 };
-    rows.push((
-        purpose_lines,
-        Box::new(move |frame, r| {
-            let [l, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-            frame.render_widget(Paragraph::new(label(Field::Purpose, "Purpose")), l);
-            if focused(Field::Purpose) {
-                let mut area = state.purpose.clone();
-                area.set_style(theme.text);
-                area.set_block(
-                    Block::default().borders(Borders::ALL).border_set(theme.border).border_style(theme.focus),
-                );
-                frame.render_widget(&area, v);
-            } else if d.purpose.trim().is_empty() {
-                frame.render_widget(Paragraph::new("(what the records are for)").style(theme.muted), v);
-            } else {
-                let width = usize::from(v.width).max(10);
-                let mut lines: Vec<String> = d.purpose.lines().flat_map(|l| wrap(&clean(l), width)).collect();
-                if lines.len() > usize::from(purpose_lines) {
-                    lines.truncate(usize::from(purpose_lines));
-                    if let Some(last) = lines.last_mut() {
-                        *last = super::queue::fit(&format!("{last} …"), width, theme);
-                    }
-                }
-                frame.render_widget(Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>()), v);
-            }
-        }),
-    ));
-    rows.push((
-        1,
-        Box::new(move |frame, r| {
-            let [l, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-            frame.render_widget(Paragraph::new(label(Field::EntireRecord, "Scope")), l);
-            let entire = d.scope.entire_record;
-            let mark = if entire { "[x]" } else { "[ ]" };
-            let style = if focused(Field::EntireRecord) { theme.selected } else { theme.text };
-            let mut spans = vec![Span::styled(format!("{mark} entire record"), style)];
-            if !entire {
-                spans.push(Span::styled("   from ", if focused(Field::From) { theme.focus } else { theme.muted }));
-            }
-            frame.render_widget(Paragraph::new(Line::from(spans)), v);
-            if !entire {
-                // `[x] entire record   from ` then the dates' fields.
-                let x = v.x + 24;
-                let width = v.width.saturating_sub(24);
-                let [from, to_label, to] =
-                    Layout::horizontal([Constraint::Length(11), Constraint::Length(4), Constraint::Length(11)])
-                        .areas(Rect { x, width, ..v });
-                // An empty date says what it wants.
-                for (f, input, at) in [(Field::From, &state.from, from), (Field::To, &state.to, to)] {
-                    if input.text().is_empty() && !focused(f) {
-                        frame.render_widget(Paragraph::new("MM/DD/YYYY").style(theme.muted), at);
-                    } else {
-                        frame.render_widget(&input.widget(focused(f), theme.text), at);
-                    }
-                }
-                frame.render_widget(
-                    Paragraph::new(" to").style(if focused(Field::To) { theme.focus } else { theme.muted }),
-                    to_label,
-                );
-            }
-        }),
-    ));
-    if !d.scope.entire_record {
-        rows.push((
-            1,
-            Box::new(move |frame, r| {
-                let [l, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-                frame.render_widget(Paragraph::new(label(Field::DocumentTypes, "  Types")), l);
-                if d.scope.document_types.is_empty() && !focused(Field::DocumentTypes) {
-                    frame.render_widget(Paragraph::new("document types: DS, HP, OP…").style(theme.muted), v);
-                } else {
-                    frame.render_widget(&state.document_types.widget(focused(Field::DocumentTypes), theme.text), v);
-                }
-            }),
-        ));
-    }
-    rows.push((
-        1,
-        Box::new(move |frame, r| {
-            let [l, v, l2, v2] = Layout::horizontal([
-                Constraint::Length(LABEL),
-                Constraint::Length(20),
-                Constraint::Length(10),
-                Constraint::Fill(1),
-            ])
-            .areas(r);
-            frame.render_widget(Paragraph::new(label(Field::Format, "Format")), l);
-            frame.render_widget(Paragraph::new(choice(Field::Format, title_of(d.format.map(RecordFormat::title)))), v);
-            frame.render_widget(Paragraph::new(label(Field::Delivery, "Delivery")), l2);
-            frame.render_widget(Paragraph::new(choice(Field::Delivery, title_of(d.delivery.map(Delivery::title)))), v2);
-        }),
-    ));
-    rows.push((
-        1,
-        Box::new(move |frame, r| {
-            let [l, v, l2, v2] = Layout::horizontal([
-                Constraint::Length(LABEL),
-                Constraint::Length(20),
-                Constraint::Length(10),
-                Constraint::Fill(1),
-            ])
-            .areas(r);
-            frame.render_widget(Paragraph::new(label(Field::Received, "Received")), l);
-            let [date, _] = Layout::horizontal([Constraint::Length(11), Constraint::Fill(1)]).areas(v);
-            frame.render_widget(&state.received.widget(focused(Field::Received), theme.text), date);
-            frame.render_widget(Paragraph::new(label(Field::Via, "Via")), l2);
-            frame.render_widget(
-                Paragraph::new(choice(Field::Via, title_of(d.received_via.map(ReceivedVia::title)))),
-                v2,
-            );
-        }),
-    ));
-
-    let mut y = form_area.y + 1;
-    for (height, draw) in rows {
-        let height = height.min((form_area.y + form_area.height).saturating_sub(y));
-        if height == 0 {
-            break;
-        }
-        draw(frame, Rect { x: form_area.x, y, width: form_area.width, height });
-        y += height;
-    }
-
-    match &state.stage {
-        Stage::Checking | Stage::Logging => {
-            let text = if state.stage == Stage::Checking {
-                " Looking for this patient's requests before a number is issued…"
-            } else {
-                " Logging…"
-            };
-            let bottom = Rect { y: form_area.y + form_area.height.saturating_sub(1), height: 1, ..form_area };
-            frame.render_widget(Paragraph::new(text).style(theme.muted), bottom);
-        }
-        Stage::Choosing(check) => choosing(frame, form_area, check, theme),
-        Stage::Editing => {}
-    }
-}
-
-/// Before a number is issued: the patient's last four requests and the open ones from the same
-/// requester, and what each key does.
-fn choosing(frame: &mut Frame, area: Rect, check: &IntakeCheck, theme: &Theme) {
-    let room = usize::from(area.width.saturating_sub(4)).max(10);
-    let open = &check.open_same;
-    let said = if open.is_empty() {
-        "No open request from this requester for this patient: logging issues a new number.".to_string()
-    } else {
-        format!(
-            "This requester has {} for this patient. A request sent again is a follow-up on it: no new \
-             number, and its clock is not started again.",
-            if open.len() == 1 { "an open request".to_string() } else { format!("{} open requests", open.len()) }
-        )
-    };
-    let said: Vec<Line> = wrap(&said, room)
-        .into_iter()
-        .map(|l| Line::styled(format!(" {l}"), if open.is_empty() { theme.text } else { theme.warning }))
-        .collect();
-    let keys = if open.is_empty() {
-        "Enter logs it · Esc goes back to the form"
-    } else {
-        "f logs a follow-up on the highlighted request · n logs a new request, with its own clock · Esc goes back \
-         to the form"
-    };
-    let keys: Vec<Line> = wrap(keys, room).into_iter().map(|l| Line::styled(format!(" {l}"), theme.key)).collect();
-    let recent_h = if check.recent.is_empty() { 1 } else { check.recent.len() as u16 + 1 };
-    let open_h = if open.is_empty() { 0 } else { open.len() as u16 + 3 };
-    let height = (said.len() as u16 + 1 + 1 + recent_h + open_h + 1 + keys.len() as u16 + 2).min(area.height);
-    let popup = Rect { x: area.x, y: area.y + area.height.saturating_sub(height), width: area.width, height };
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(theme.border)
-        .border_style(theme.warning)
-        .title(" Before a number is issued ");
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let [said_area, _, recent_title, recent_area, open_area, _, keys_area] = Layout::vertical([
-        Constraint::Length(said.len() as u16),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(recent_h),
-        Constraint::Length(open_h),
-        Constraint::Length(1),
-        Constraint::Length(keys.len() as u16),
-    ])
-    .areas(inner);
-    frame.render_widget(Paragraph::new(said), said_area);
-    frame.render_widget(Paragraph::new(" This patient's last requests").style(theme.header), recent_title);
-    if check.recent.is_empty() {
-        frame.render_widget(Paragraph::new(" None: this is the patient's first.").style(theme.muted), recent_area);
-    } else {
-        mini_table(frame, recent_area, &check.recent, None, theme);
-    }
-    if !open.is_empty() {
-        let [gap_title, table] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(open_area);
-        let title = Rect { y: gap_title.y + 1, height: 1, ..gap_title };
-        frame.render_widget(Paragraph::new(" Open from this requester").style(theme.header), title);
-        mini_table(frame, table, open, Some(check.selected), theme);
-    }
-    frame.render_widget(Paragraph::new(keys), keys_area);
-}
-
-fn mini_table(frame: &mut Frame, area: Rect, rows: &[RoiQueueRow], selected: Option<usize>, theme: &Theme) {
-    // One column in, as the lines above it.
-    let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
-    let number = rows.iter().map(|r| r.number.to_string().width()).max().unwrap_or(9).max(6) as u16;
-    let fixed = number + 8 + 5 + 6 + 8 + 5;
-    let requester = area.width.saturating_sub(fixed).max(8);
-    let table_rows: Vec<Row> = rows
-        .iter()
-        .map(|r| {
-            Row::new(vec![
-                r.number.to_string(),
-                r.received_on.format("%m/%d/%y").to_string(),
-                super::queue::fit(&r.requester, usize::from(requester), theme),
-                type_short(r.request_type).to_string(),
-                status_short(r.status).to_string(),
-                r.due_on.map_or_else(|| super::roi_queue::undated(r).to_string(), |d| d.format("%m/%d/%y").to_string()),
-            ])
-        })
-        .collect();
-    let table = Table::new(
-        table_rows,
-        [
-            Constraint::Length(number),
-            Constraint::Length(8),
-            Constraint::Length(requester),
-            Constraint::Length(5),
-            Constraint::Length(6),
-            Constraint::Length(8),
-        ],
-    )
-    .header(Row::new(vec!["NUMBER", "RECEIVED", "REQUESTER", "TYPE", "ST", "DUE"]).style(theme.muted))
-    .column_spacing(1)
-    .row_highlight_style(theme.selected);
-    let mut state = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(table, area, &mut state);
-}
+pub use super::roi_intake_view::render;

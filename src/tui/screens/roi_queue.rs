@@ -344,10 +344,10 @@ fn row<'a>(i: usize, r: &RoiQueueRow, state: &RoiQueueState, today: NaiveDate, c
     }
 }
 
-/// The due column of a request with no date: its clock waits for the payment (the rule says
-/// so: `TX HSC 241.154: 15 days after payment`), or no clock applies.
+/// The due column of a request with no date: no clock in law applies, or its clock waits — and
+/// the one thing a clock waits for is the payment (`TX HSC 241.154: 15 days after payment`).
 pub fn undated(r: &RoiQueueRow) -> &'static str {
-    if r.due_rule.to_lowercase().contains("payment") { "unpaid" } else { "none" }
+    if r.due_rule == crate::domain::roi::clocks::NO_CLOCK { "none" } else { "unpaid" }
 }
 
 /// A date as the queue writes it: at 80 columns `03/24/25`, wide `03/24/2025`.

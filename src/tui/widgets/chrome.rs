@@ -165,6 +165,7 @@ pub fn footer_actions(context: Context, chart_section: Option<Section>) -> &'sta
         // The request's own steps are on its Next line; these move about it.
         Context::Request => &[Action::NextSection, Action::NextRow, Action::Back, Action::CommandPalette, Action::Help],
         Context::Intake => &[Action::NextField, Action::SubmitForm, Action::Back, Action::Help],
+        Context::Authorization => &[Action::NextField, Action::SubmitForm, Action::Back, Action::Help],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
     }
 }
@@ -220,7 +221,8 @@ pub fn footer(
     let screens = if context == Context::Find { &screens[..0] } else { &screens[..] };
     for &(s, label) in screens {
         // A request and its intake are screen 4's.
-        let here = s == screen || (s == Screen::Roi && matches!(screen, Screen::Request | Screen::Intake));
+        let here = s == screen
+            || (s == Screen::Roi && matches!(screen, Screen::Request | Screen::Intake | Screen::Authorization));
         let style = if here {
             theme.selected
         } else if s == Screen::Chart && !chart_open {
@@ -372,10 +374,14 @@ pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'stati
     for text in [
         "Commands (: or Ctrl-P): lookup, chart, deficiencies, mrn MRN, physician NAME|NPI, filter, \
          take, release, roi (new, open, assign, pend, hold, exception, rework, reject, cancel, extend, pay, \
-         release), messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab completes.",
+         release, authorization), messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab \
+         completes.",
         crate::tui::screens::roi_queue::legend().as_str(),
         "In the request form, beside its keys above: ← → Space or a first letter choose a value; Enter takes \
-         the highlighted requester, or goes to the next field; in Purpose, Enter starts a new line.",
+         the highlighted requester, or goes to the next field; in Purpose, Enter starts a new line; on \
+         Authorization, Enter opens the authorization form (Backspace removes the one entered).",
+        "In the authorization form: ← → Space or a first letter choose its kind; Space (or y, n) ticks a \
+         box; Enter goes to the next field; PgUp PgDn scroll the checklist, run as you type.",
         "Keys are set in config.toml [keymap.<context>]; see config.example.toml.",
     ] {
         lines.extend(wrap(text, width).into_iter().map(|l| Line::styled(l, theme.muted)));

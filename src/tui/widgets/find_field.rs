@@ -8,13 +8,14 @@ use ratatui_textarea::{CursorMove, TextArea};
 #[derive(Debug, Clone)]
 pub struct FindField {
     area: TextArea<'static>,
+    max: usize,
 }
 
 impl Default for FindField {
     fn default() -> Self {
         let mut area = TextArea::default();
         area.set_cursor_line_style(Style::default());
-        Self { area }
+        Self { area, max: MAX_CHARS }
     }
 }
 
@@ -22,6 +23,12 @@ impl Default for FindField {
 const MAX_CHARS: usize = 80;
 
 impl FindField {
+    /// A field that takes up to `max` characters: an authorization's description of the
+    /// information runs longer than any search.
+    pub fn with_max(max: usize) -> Self {
+        Self { max, ..Self::default() }
+    }
+
     pub fn text(&self) -> String {
         self.area.lines().first().cloned().unwrap_or_default()
     }
@@ -42,7 +49,7 @@ impl FindField {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Char(c)
-                if !ctrl && !crate::domain::text::is_unsafe_char(c) && self.text().chars().count() < MAX_CHARS =>
+                if !ctrl && !crate::domain::text::is_unsafe_char(c) && self.text().chars().count() < self.max =>
             {
                 self.area.insert_char(c);
             }

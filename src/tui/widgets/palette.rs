@@ -103,6 +103,8 @@ pub enum RoiPalette {
     Release {
         on: Option<String>,
     },
+    /// The authorization form for the request on screen.
+    Authorization,
 }
 
 /// Every command: name, argument hint, description. Later screens add theirs here.
@@ -130,6 +132,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("roi extend", " DATE why", "Extend the due date once, with written notice"),
     ("roi pay", " DATE AMOUNT", "Record a payment for the request"),
     ("roi release", " [DATE]", "Release the records: the disclosure is recorded"),
+    ("roi authorization", "", "Key the authorization received for the request, its checklist live"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
@@ -545,6 +548,7 @@ fn parse_roi(words: &[&str]) -> Result<RoiPalette, String> {
             2 => RoiPalette::Release { on: Some(words[1].to_string()) },
             _ => return Err("roi release [DATE]: the day the records left (today when not given)".into()),
         },
+        "authorization" if words.len() == 1 => RoiPalette::Authorization,
         "clear" if words.len() == 1 => RoiPalette::Filter(vec![("clear".into(), String::new())]),
         _ if Step::parse(&sub).is_some() => {
             let step = Step::parse(&sub).ok_or("no such step")?;
