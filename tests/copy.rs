@@ -377,6 +377,7 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
         logged_at: at,
         accounting_period: Some((day(1, 1), day(3, 3))),
         disclosure: None,
+        invoice: None,
     };
     let attorney = NewRequester {
         kind: RequesterKind::Attorney,
@@ -418,7 +419,13 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
                     by: "jdoe".into(),
                     at,
                 }),
-                add_payment: Some(PaymentRecord { paid_on: day(3, 10), amount_cents: 650, by: "jdoe".into(), at }),
+                add_payment: Some(PaymentRecord {
+                    paid_on: day(3, 10),
+                    amount_cents: 650,
+                    by: "jdoe".into(),
+                    at,
+                    invoice_no: None,
+                }),
                 add_disclosure: Some(DisclosureRecord {
                     disclosed_on: day(3, 21),
                     recipient: "Baker & Lowe LLP".into(),
@@ -430,6 +437,8 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
                     pages: 12,
                     by: "jdoe".into(),
                 }),
+                add_fee: None,
+                add_fee_adjustment: None,
                 detail: "Released".into(),
             },
             event(),

@@ -6,9 +6,10 @@ mod common;
 
 use chartroom::desk::Desk;
 use chartroom::desk::roi::{IntakeForm, IntakeRequester, OnOpenRequest};
+use chartroom::domain::roi::status::Step;
 use chartroom::domain::roi::{
-    AuthorizationForm, AuthorizationKind, Delivery, NewRequester, ReceivedVia, RecordFormat, RequestType,
-    RequesterKind, Scope,
+    AuthorizationForm, AuthorizationKind, Delivery, NewRequester, ReceivedVia, RecordFormat, RequestStatus,
+    RequestType, RequesterKind, Scope,
 };
 use chartroom::domain::role::Role;
 use chartroom::store::Page;
@@ -398,4 +399,58 @@ fn roi_intake_takes_its_authorization_80x24() {
     harness.keys(&[KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)]);
     assert_eq!(harness.app.screen, Screen::Intake);
     insta::assert_snapshot!("roi_intake_authorization_entered_80x24", harness.draw(80, 24).backend());
+}
+
+/// AS-18's request (75 paper pages, postage $4.50, a valid authorization) walked to QC, invoiced
+/// from the request screen (`I`, asked y/N) and part paid (`:roi pay`): the Fee part with its
+/// lines, what is paid and the balance.
+#[test]
+fn roi_request_fee_invoice_part_paid_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(w, h);
+        let mut as18 = form(
+            "204511",
+            RequestType::Authorization,
+            requester(RequesterKind::Attorney, "BAKER & LOWE LLP", "400 Congress Ave\nAustin TX 78701"),
+            day(2, 24),
+            "Personal injury claim",
+        );
+        as18.format = Some(RecordFormat::Paper);
+        as18.delivery = Some(Delivery::Mail);
+        as18.pages = Some(75);
+        as18.postage_cents = Some(450);
+        as18.authorization = Some(AuthorizationForm {
+            kind: Some(AuthorizationKind::Hipaa),
+            patient_name: "GARCIA, MARIA L".into(),
+            signed_on: Some(day(2, 20)),
+            signer: "Maria L Garcia".into(),
+            relationship: "self".into(),
+            discloser: "Riverbend General Hospital".into(),
+            recipient: "BAKER & LOWE LLP".into(),
+            information: "All records of February 2025".into(),
+            purpose: "Personal injury claim".into(),
+            expires_on: Some(NaiveDate::from_ymd_opt(2026, 2, 20).unwrap()),
+            signature: true,
+            revocation_statement: true,
+            conditioning_statement: true,
+            redisclosure_statement: true,
+            ..AuthorizationForm::default()
+        });
+        let logged = harness.desk.log_roi_request(as18, OnOpenRequest::LogNew, None).unwrap().unwrap();
+        let chartroom::desk::roi::Logged::New { request, .. } = logged else { panic!("not logged") };
+        let number = request.number.to_string();
+        for step in [Step::Validate, Step::Fulfil, Step::Qc] {
+            harness.desk.roi_step(&number, None, step, None, None).unwrap();
+        }
+        harness.open_request_of("BAKER & LOWE LLP");
+        harness.keys(&[key(KeyCode::Char('I'))]);
+        assert!(harness.app.overlay.is_some(), "the invoice is asked about first");
+        harness.keys(&[key(KeyCode::Char('y'))]);
+        harness.palette("roi pay 03/03/2025 50.00");
+        harness.keys(&[key(KeyCode::Char('y'))]);
+        let shown = &harness.app.roi.request.as_ref().unwrap().request;
+        assert_eq!(shown.status, RequestStatus::AwaitingPayment, "{:?}", harness.app.toast);
+        assert_eq!(shown.payments.len(), 1);
+        insta::assert_snapshot!(format!("roi_request_fee_{w}x{h}"), harness.draw(w, h).backend());
+    }
 }

@@ -21,6 +21,8 @@ mod admin;
 mod completion;
 #[path = "store_conformance/disclosure.rs"]
 mod disclosure;
+#[path = "store_conformance/fees.rs"]
+mod fees;
 #[path = "store_conformance/guard.rs"]
 mod guard;
 #[path = "store_conformance/nightly.rs"]

@@ -6,6 +6,7 @@ mod bench;
 mod copy;
 mod deficiencies;
 mod disclosure;
+mod fees;
 pub mod print;
 mod roi;
 
@@ -172,6 +173,11 @@ pub enum Command {
     Disclosure {
         #[command(subcommand)]
         action: disclosure::DisclosureCommand,
+    },
+    /// Release-of-information fee schedules, by version: list, show, set (Director of HIM).
+    FeeSchedule {
+        #[command(subcommand)]
+        action: fees::FeeScheduleCommand,
     },
     /// The letter templates of release of information: list, show, edit (Director of HIM).
     Template {
@@ -907,6 +913,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
         Command::Roi { action } => roi::run(desk, &config.data_dir.join("letters"), action, &mut emit),
         Command::Template { action } => roi::run_template(desk, action, &mut emit),
         Command::Disclosure { action } => disclosure::run(desk, action, &mut emit),
+        Command::FeeSchedule { action } => fees::run_schedule(desk, action, &mut emit),
         Command::Policy { action } => match action {
             PolicyCommand::Show { facility, json } => {
                 let policy = match &facility {

@@ -154,6 +154,47 @@ pub enum RoiCommand {
     /// A patient's accounting of disclosures (164.528) for a request made on --date: text, --json,
     /// --pdf; --deliver records it given (its text and PDF go with the letters).
     Accounting(super::disclosure::AccountingArgs),
+    /// Quote the fee before work, under the schedule in force when the request was received, and
+    /// record the quote with the request.
+    Quote {
+        number: String,
+        /// The pages counted, when the request does not say or the count changed.
+        #[arg(long)]
+        pages: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue the request's invoice, itemized; a request in QC then awaits payment.
+    Invoice {
+        number: String,
+        #[arg(long)]
+        pages: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write off what is owed on the invoice, or part of it (supervisor, Director of HIM).
+    WriteOff {
+        number: String,
+        /// Dollars: 12.00.
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Refund money paid on the invoice (supervisor, Director of HIM).
+    Refund {
+        number: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Void an invoice nothing is paid on, so a corrected one can be issued (supervisor, Director).
+    VoidInvoice {
+        number: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Find requesters in the address book by the first letters of a name or organization.
     Requesters {
         prefix: String,
@@ -379,6 +420,17 @@ pub(super) fn run(
             ))
         }
         RoiCommand::Accounting(a) => super::disclosure::accounting(desk, letters_dir, a, emit),
+        RoiCommand::Quote { number, pages, json } => super::fees::quote(desk, &number, pages, json, emit),
+        RoiCommand::Invoice { number, pages, json } => super::fees::invoice(desk, &number, pages, json, emit),
+        RoiCommand::WriteOff { number, amount, reason } => {
+            super::fees::adjust(desk, &number, super::fees::Adjust::WriteOff, Some(&amount), &reason, emit)
+        }
+        RoiCommand::Refund { number, amount, reason } => {
+            super::fees::adjust(desk, &number, super::fees::Adjust::Refund, Some(&amount), &reason, emit)
+        }
+        RoiCommand::VoidInvoice { number, reason } => {
+            super::fees::adjust(desk, &number, super::fees::Adjust::Void, None, &reason, emit)
+        }
         RoiCommand::Requesters { prefix, json } => {
             let found = desk.search_requesters(&prefix, 50).map_err(fail)?;
             if json {
@@ -718,6 +770,8 @@ struct ShowJson<'a> {
     letters: Vec<LetterJson<'a>>,
     payments: &'a [crate::store::roi::PaymentRecord],
     disclosures: &'a [crate::store::roi::DisclosureRecord],
+    /// The invoice standing, else the latest quote; null before either.
+    fee: Option<crate::desk::roi::fees::FeeView>,
     logged_by: &'a str,
     logged_at: chrono::DateTime<chrono::Utc>,
 }
@@ -785,6 +839,7 @@ impl<'a> ShowJson<'a> {
                 .collect(),
             payments: &r.payments,
             disclosures: &r.disclosures,
+            fee: crate::desk::roi::fees::fee_view(r),
             logged_by: &r.logged_by,
             logged_at: r.logged_at,
         }
@@ -945,8 +1000,18 @@ fn show_text(r: &RoiRequest, today: NaiveDate) -> String {
         line(
             &mut out,
             if i == 0 { "Payments" } else { "" },
-            format!("{} {}", us_date(p.paid_on), crate::desk::roi::intake::dollars(p.amount_cents)),
+            match &p.invoice_no {
+                Some(no) => {
+                    format!("{} {} on {no}", us_date(p.paid_on), crate::desk::roi::intake::dollars(p.amount_cents))
+                }
+                None => format!("{} {}", us_date(p.paid_on), crate::desk::roi::intake::dollars(p.amount_cents)),
+            },
         );
+    }
+    if let Some(view) = crate::desk::roi::fees::fee_view(r) {
+        for (i, text) in super::fees::fee_text(&view).lines().enumerate() {
+            line(&mut out, if i == 0 { "Fee" } else { "" }, text.to_string());
+        }
     }
     for (i, d) in r.disclosures.iter().enumerate() {
         line(

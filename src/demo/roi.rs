@@ -16,12 +16,13 @@ use crate::domain::chart::Facility;
 use crate::domain::mrn::Mrn;
 use crate::domain::roi::checklist::DEFICIENT_AUTHORIZATION;
 use crate::domain::roi::clocks::{ClockFacts, accounting_period, due_date};
+use crate::domain::roi::fees::{self, FeeFacts, FeeSchedule};
 use crate::domain::roi::status::Step;
 use crate::domain::roi::{
     AuthorizationForm, AuthorizationKind, Delivery, LegalBasis, LegalProcess, LegalProcessKind, NewRequester,
     ReceivedVia, RecordFormat, RequestStatus, RequestType, RequesterKind, Scope,
 };
-use crate::store::roi::{DisclosureRecord, NewAuthorization, NewRoiRequest, RequesterRef};
+use crate::store::roi::{DisclosureRecord, NewAuthorization, NewInvoice, NewRoiRequest, RequesterRef};
 use chrono::{Duration, NaiveDate};
 use std::ops::Range;
 
@@ -249,7 +250,8 @@ pub fn populate(
     }
     let total = request_count(options.patients);
     let batches = total.div_ceil(BATCH);
-    let plan = Plan { options, facilities: &facilities, book: &book, mrn_of };
+    let schedules = desk.fee_schedules()?;
+    let plan = Plan { options, schedules: &schedules, facilities: &facilities, book: &book, mrn_of };
     let mut made = 0;
     let mut rgh = 0;
     let mut fixtures_done = false;
@@ -350,6 +352,8 @@ fn public_health(desk: &Desk, options: &DemoOptions, mrn_of: &(dyn Fn(usize) -> 
 
 struct Plan<'a> {
     options: &'a DemoOptions,
+    /// The fee schedules, read once: the demo's invoices are made under them.
+    schedules: &'a [FeeSchedule],
     facilities: &'a [Facility],
     book: &'a [Entry],
     mrn_of: &'a (dyn Fn(usize) -> Mrn + Sync),
@@ -519,7 +523,8 @@ impl Plan<'_> {
             criminal: legal_process.as_ref().is_some_and(|p| p.criminal),
         };
         let due = due_date(&facts);
-        // The demo records no payments: a request whose clock waits for one is still awaiting it.
+        // Ready to release waits for no payment here: one whose clock waits for payment is still
+        // awaiting it (its invoice unpaid or part paid, `invoice`).
         if due.due_on.is_none()
             && due.clocks.iter().any(|c| c.waits_for.is_some())
             && matches!(status, RequestStatus::ReadyToRelease)
@@ -582,7 +587,30 @@ impl Plan<'_> {
             }
         };
         let paper = format == RecordFormat::Paper;
-        let pages = 5 + rng.below(300) as i64;
+        let page_count = 5 + rng.below(300) as i64;
+        let pages = Some(page_count);
+        let postage_cents = paper.then(|| 150 + rng.below(600) as i64);
+        let fee_facts = FeeFacts {
+            state: &facility.state,
+            facility_kind: facility.kind,
+            request_type,
+            requester_kind,
+            format,
+            pages,
+            clerical_minutes: None,
+            postage_cents,
+            microfilm: false,
+        };
+        let invoice = self.invoice(k, &fee_facts, received_on, status);
+        // A payment-gated clock counts from the payment that settled the invoice.
+        let settled = invoice.as_ref().and_then(|i| {
+            let paid: i64 = i.payments.iter().map(|(_, cents)| cents).sum();
+            (paid >= i.quote.total_cents).then(|| i.payments.iter().map(|(on, _)| *on).max()).flatten()
+        });
+        let due = match settled {
+            Some(paid_on) if due.due_on.is_none() => due_date(&ClockFacts { paid_on: Some(paid_on), ..facts }),
+            _ => due,
+        };
         // A request released or closed left the building: its disclosure is written with it, a few
         // days after it came (from `k`, not the generator, so that every other draw is as before).
         let disclosure = matches!(status, RequestStatus::Released | RequestStatus::Closed).then(|| {
@@ -599,7 +627,7 @@ impl Plan<'_> {
                 purpose: purpose.to_string(),
                 legal_basis: basis,
                 accountable: crate::domain::roi::accounting::accountable(basis, on),
-                pages,
+                pages: page_count,
                 by: "jdoe".into(),
             }
         });
@@ -613,8 +641,8 @@ impl Plan<'_> {
             purpose: purpose.into(),
             format,
             delivery,
-            pages: Some(pages),
-            postage_cents: paper.then(|| 150 + rng.below(600) as i64),
+            pages,
+            postage_cents,
             clerical_minutes: None,
             scope,
             authorization,
@@ -630,7 +658,40 @@ impl Plan<'_> {
                 .and_utc(),
             accounting_period: (request_type == RequestType::Accounting).then(|| accounting_period(received_on)),
             disclosure,
+            invoice,
         }))
+    }
+
+    /// The invoice of a request the desk has billed (awaiting payment, or past it), under the
+    /// schedule that governs it: paid in full once past awaiting payment; while awaiting, unpaid
+    /// or (one in five) half paid. None where no fee applies. Its own generator, so the requests'
+    /// other values are what they were before invoices.
+    fn invoice(
+        &self,
+        k: usize,
+        facts: &FeeFacts<'_>,
+        received_on: NaiveDate,
+        status: RequestStatus,
+    ) -> Option<NewInvoice> {
+        use RequestStatus::*;
+        if !matches!(status, AwaitingPayment | ReadyToRelease | Released | Closed) {
+            return None;
+        }
+        let quote = fees::quote(facts, self.schedules, received_on).ok()?;
+        if quote.total_cents <= 0 {
+            return None;
+        }
+        let mut rng =
+            DemoRng::new(self.options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (k as u64).wrapping_add(0xFEE));
+        let today = self.options.today;
+        let issued_on = (received_on + Duration::days(1 + rng.below(3) as i64)).min(today);
+        let paid_on = (issued_on + Duration::days(rng.below(6) as i64)).min(today);
+        let payments = match status {
+            AwaitingPayment if rng.chance(0.2) => vec![(paid_on, quote.total_cents / 2)],
+            AwaitingPayment => Vec::new(),
+            _ => vec![(paid_on, quote.total_cents)],
+        };
+        Some(NewInvoice { quote, issued_on, payments })
     }
 }
 
@@ -717,11 +778,17 @@ fn garcia(desk: &Desk, options: &DemoOptions, facilities: &[Facility]) -> Result
             ))
         })?;
         let crate::desk::roi::Logged::New { request, .. } = logged else { continue };
+        if request.request_type == RequestType::RightOfAccess {
+            // AS-14: the flat $6.50 quoted before work.
+            desk.roi_quote(&request.number.to_string(), None, None)?;
+        }
         if request.request_type == RequestType::Authorization {
             let number = request.number.to_string();
-            for step in [Step::Validate, Step::Fulfil, Step::Qc, Step::AwaitPayment] {
+            for step in [Step::Validate, Step::Fulfil, Step::Qc] {
                 desk.roi_step(&number, None, step, None, None)?;
             }
+            // Invoiced under TX HSC 241.154 ($92.00, AS-18) and paid in full a week ago.
+            desk.roi_invoice_dated(&number, None, None, Some(today - Duration::days(10)))?;
             desk.roi_pay(&number, None, today - Duration::days(7), 9_200)?;
         }
     }

@@ -447,6 +447,21 @@ pub trait Store: Send + Sync {
     fn record_accounting_delivery(&self, delivery: roi::AccountingDelivery, audit: NewAuditEvent) -> StoreResult<()>;
     /// A patient's accountings delivered, oldest first.
     fn accounting_deliveries(&self, patient_id: i64) -> StoreResult<Vec<roi::AccountingDelivery>>;
+    /// Every version of every fee schedule, by code then version (a handful of rows; the desk picks
+    /// the one in force on a day, `domain::roi::fees::in_force`).
+    fn fee_schedules(&self) -> StoreResult<Vec<crate::domain::roi::fees::FeeSchedule>>;
+    /// Saves a new version of a fee schedule, the next after the code's last, in force from
+    /// `effective_from`, with its audit event (which the desk writes with the old and new values)
+    /// in the same transaction. Old versions are kept unchanged: invoices name the one they used.
+    fn save_fee_schedule(
+        &self,
+        code: &str,
+        effective_from: NaiveDate,
+        rates: &crate::domain::roi::fees::FeeRates,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<crate::domain::roi::fees::FeeSchedule>;
     /// Keeps a clerk's half-filled form of `kind`, replacing the one kept before. Drafts hold PHI,
     /// so they live in the store, not in a file.
     fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()>;

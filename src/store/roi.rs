@@ -10,6 +10,8 @@ use crate::domain::roi::{
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::roi::fees::{AdjustmentKind, FeeRates, FeeSchedule, Quote};
+
 /// The clocks are the domain's (`domain::roi::clocks` computes them); the store keeps them as
 /// decided.
 pub use crate::domain::roi::{ClockRecord, DueDate};
@@ -59,6 +61,24 @@ pub struct NewRoiRequest {
     pub accounting_period: Option<(NaiveDate, NaiveDate)>,
     /// What left on a request logged already released (the demo's history): written with it.
     pub disclosure: Option<DisclosureRecord>,
+    /// An invoice written with the request (the demo's bulk path: requests already invoiced and
+    /// paid when they are loaded). The store numbers it after the request, `{number}-1`, in the same
+    /// transaction; it and its payments are by `logged_by` at `logged_at`.
+    pub invoice: Option<NewInvoice>,
+}
+
+/// An invoice logged with its request, and the payments made against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvoice {
+    pub quote: Quote,
+    pub issued_on: NaiveDate,
+    /// (paid on, amount in cents)
+    pub payments: Vec<(NaiveDate, i64)>,
+}
+
+/// The number of the first invoice of a request: `RGH-00042-1`.
+pub fn first_invoice_no(number: &RequestNumber) -> String {
+    format!("{number}-1")
 }
 
 /// A re-sent request recorded on the original (AS-16): never a new clock.
@@ -86,6 +106,55 @@ pub struct LetterRecord {
 pub struct PaymentRecord {
     pub paid_on: NaiveDate,
     pub amount_cents: i64,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// The invoice it pays (`RGH-00042-1`); none for a payment taken before invoices existed.
+    #[serde(default)]
+    pub invoice_no: Option<String>,
+}
+
+/// Whether a fee record is a quote (the fee told in advance, 164.524(c)(4)) or an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeKind {
+    Quote,
+    Invoice,
+}
+
+impl FeeKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Quote => "quote",
+            Self::Invoice => "invoice",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Quote, Self::Invoice].into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// A quote or an invoice as the desk made it: the schedule code and version it was made under and
+/// its lines, kept as issued. Never changed; a new quote or invoice is a new record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeRecord {
+    pub kind: FeeKind,
+    /// An invoice's number, the request's number and a sequence (`RGH-00042-1`); none for a quote.
+    pub invoice_no: Option<String>,
+    pub quote: Quote,
+    pub issued_on: NaiveDate,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A write-off, refund or void recorded against an invoice, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeAdjustment {
+    pub invoice_no: String,
+    pub kind: AdjustmentKind,
+    pub on: NaiveDate,
+    pub amount_cents: i64,
+    pub reason: String,
     pub by: String,
     pub at: DateTime<Utc>,
 }
@@ -224,6 +293,12 @@ pub struct RoiRequest {
     pub follow_ups: Vec<FollowUp>,
     pub letters: Vec<LetterRecord>,
     pub payments: Vec<PaymentRecord>,
+    /// Quotes and invoices, oldest first.
+    #[serde(default)]
+    pub fees: Vec<FeeRecord>,
+    /// Write-offs, refunds and voids, oldest first.
+    #[serde(default)]
+    pub fee_adjustments: Vec<FeeAdjustment>,
     pub disclosures: Vec<DisclosureRecord>,
     /// Oldest first.
     pub history: Vec<HistoryEntry>,
@@ -252,6 +327,8 @@ pub struct RoiChange {
     pub add_letter: Option<LetterRecord>,
     pub add_payment: Option<PaymentRecord>,
     pub add_disclosure: Option<DisclosureRecord>,
+    pub add_fee: Option<FeeRecord>,
+    pub add_fee_adjustment: Option<FeeAdjustment>,
     /// The history line's words.
     pub detail: String,
 }

@@ -48,6 +48,8 @@ pub enum Action {
     AssignTo,
     ExtendDue,
     RecordPayment,
+    QuoteFee,
+    IssueInvoice,
     ReleaseRequest,
     StepValidate,
     StepPend,
@@ -68,7 +70,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 62] = [
+    pub const ALL: [Self; 64] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -114,6 +116,8 @@ impl Action {
         Self::AssignTo,
         Self::ExtendDue,
         Self::RecordPayment,
+        Self::QuoteFee,
+        Self::IssueInvoice,
         Self::ReleaseRequest,
         Self::StepValidate,
         Self::StepPend,
@@ -181,6 +185,8 @@ impl Action {
             Self::AssignTo => "assign_to",
             Self::ExtendDue => "extend_due",
             Self::RecordPayment => "record_payment",
+            Self::QuoteFee => "quote_fee",
+            Self::IssueInvoice => "issue_invoice",
             Self::ReleaseRequest => "release_request",
             Self::StepValidate => "step_validate",
             Self::StepPend => "step_pend",
@@ -253,6 +259,8 @@ impl Action {
             Self::AssignTo => "Assign the request to a clerk (:roi assign USER)",
             Self::ExtendDue => "Extend the due date, once, with written notice (:roi extend DATE why)",
             Self::RecordPayment => "Record a payment (:roi pay DATE AMOUNT)",
+            Self::QuoteFee => "Quote the fee before work, under the schedule that governs the request",
+            Self::IssueInvoice => "Issue the request's itemized invoice",
             Self::ReleaseRequest => "Release the records: the disclosure is recorded",
             Self::StepValidate => "Validate: take up the paper",
             Self::StepPend => "Pend, saying why (the requester must supply something)",
@@ -336,6 +344,8 @@ impl Action {
             Self::AssignTo => "assign",
             Self::ExtendDue => "extend",
             Self::RecordPayment => "payment",
+            Self::QuoteFee => "quote",
+            Self::IssueInvoice => "invoice",
             Self::ReleaseRequest => "release",
             Self::StepValidate => "validate",
             Self::StepPend => "pend",

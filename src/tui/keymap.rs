@@ -375,6 +375,8 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Request, "b", Action::StepRework),
     (Context::Request, "w", Action::StepAwaitPayment),
     (Context::Request, "$", Action::RecordPayment),
+    (Context::Request, "F", Action::QuoteFee),
+    (Context::Request, "I", Action::IssueInvoice),
     (Context::Request, "y", Action::StepReadyToRelease),
     (Context::Request, "R", Action::ReleaseRequest),
     (Context::Request, "C", Action::StepClose),

@@ -17,18 +17,18 @@ use chartroom::store::{ChangeStamp, Page, Store, StoreError, Topic};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use std::sync::Barrier;
 
-const GARCIA: &str = "204511";
+pub(super) const GARCIA: &str = "204511";
 const SMITH: &str = "100234";
 const JONATHAN: &str = "100999";
 const JONES: &str = "101002";
 const SMITHSON: &str = "101000";
 
-fn day(m: u32, d: u32) -> NaiveDate {
+pub(super) fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, m, d).unwrap()
 }
 
 /// An instant in whole seconds, as every backend keeps it.
-fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
+pub(super) fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, m, d, h, 0, 0).unwrap()
 }
 
@@ -56,7 +56,7 @@ fn requester(kind: RequesterKind, name: &str, organization: &str) -> NewRequeste
     }
 }
 
-fn attorney() -> NewRequester {
+pub(super) fn attorney() -> NewRequester {
     requester(RequesterKind::Attorney, "Baker & Lowe LLP", "")
 }
 
@@ -86,7 +86,13 @@ fn clocks(due: Option<NaiveDate>) -> DueDate {
 }
 
 /// A request as the desk would log it, received on `received`.
-fn request(store: &dyn Store, facility_code: &str, mrn: &str, who: RequesterRef, received: NaiveDate) -> NewRoiRequest {
+pub(super) fn request(
+    store: &dyn Store,
+    facility_code: &str,
+    mrn: &str,
+    who: RequesterRef,
+    received: NaiveDate,
+) -> NewRoiRequest {
     NewRoiRequest {
         facility_id: facility(store, facility_code),
         patient_id: patient(store, mrn),
@@ -111,15 +117,16 @@ fn request(store: &dyn Store, facility_code: &str, mrn: &str, who: RequesterRef,
         logged_at: at(3, 3, 15),
         accounting_period: None,
         disclosure: None,
+        invoice: None,
     }
 }
 
-fn log(store: &dyn Store, r: NewRoiRequest) -> RoiRequest {
+pub(super) fn log(store: &dyn Store, r: NewRoiRequest) -> RoiRequest {
     store.log_roi_request(r, noted("roi_request", "logged")).unwrap()
 }
 
 /// A change of `read` that moves it to `to` and does nothing else.
-fn change(read: &RoiRequest, to: RequestStatus, detail: &str) -> RoiChange {
+pub(super) fn change(read: &RoiRequest, to: RequestStatus, detail: &str) -> RoiChange {
     RoiChange {
         request_id: read.id,
         expected_version: read.version,
@@ -135,6 +142,8 @@ fn change(read: &RoiRequest, to: RequestStatus, detail: &str) -> RoiChange {
         add_letter: None,
         add_payment: None,
         add_disclosure: None,
+        add_fee: None,
+        add_fee_adjustment: None,
         detail: detail.into(),
     }
 }
@@ -355,8 +364,13 @@ fn a_change_is_written_only_at_the_version_read_with_a_history_line_and_its_even
             by: "jdoe".into(),
             at: at(3, 17, 9),
         });
-        correct.add_payment =
-            Some(PaymentRecord { paid_on: day(3, 10), amount_cents: 650, by: "jdoe".into(), at: at(3, 10, 9) });
+        correct.add_payment = Some(PaymentRecord {
+            paid_on: day(3, 10),
+            amount_cents: 650,
+            by: "jdoe".into(),
+            at: at(3, 10, 9),
+            invoice_no: None,
+        });
         correct.due = Some(clocks(Some(day(3, 24))));
         correct.extension = Some((day(5, 2), day(3, 28), "records in off-site storage".into()));
         let corrected = store.apply_roi_change(correct.clone(), noted("roi_request", "corrected")).unwrap();

@@ -210,6 +210,7 @@ impl Desk {
             logged_at: self.now(),
             accounting_period,
             disclosure: None,
+            invoice: None,
         };
         let mut audit = self.audit_event(
             AuditAction::Create,

@@ -8,6 +8,7 @@
 //! refuses it because someone else changed the request first, which comes back as who and what.
 
 pub mod accounting;
+pub mod fees;
 pub mod intake;
 mod letters;
 mod log;
@@ -309,6 +310,8 @@ impl Desk {
             add_letter: None,
             add_payment: None,
             add_disclosure: None,
+            add_fee: None,
+            add_fee_adjustment: None,
             detail,
         }
     }

@@ -196,7 +196,7 @@ impl Desk {
         checked_date(new_due_on)?;
         let noticed_on = self.past_date(noticed_on.unwrap_or_else(|| self.today()), &request, "noticed")?;
         let facility = self.facility_by_id(request.facility_id)?;
-        let paid_on = request.payments.iter().map(|p| p.paid_on).min();
+        let paid_on = super::fees::settled_on(&request);
         let base = RoiRequest { extended_due_on: None, ..request.clone() };
         let unextended = due_now(&base, &facility, paid_on);
         let hipaa = unextended
@@ -283,8 +283,9 @@ impl Desk {
         self.apply_roi_change(&request, change, audit)
     }
 
-    /// Records a payment (part 1: what payment-gated clocks wait for; invoices come in part 2).
-    /// The due date is computed again from the first payment, and a request awaiting payment
+    /// Records a payment. With an invoice standing it is a payment against that invoice
+    /// (`roi_pay_invoice`: the one that settles it starts the clocks); without one, as part 1 had
+    /// it, the due date is computed again from the first payment, and a request awaiting payment
     /// becomes ready to release (AS-18).
     pub fn roi_pay(
         &self,
@@ -310,6 +311,15 @@ impl Desk {
             )));
         }
         let paid_on = self.past_date(paid_on, &request, "paid")?;
+        if super::fees::current_invoice(&request).is_some() {
+            return self.roi_pay_invoice(&request, paid_on, amount_cents);
+        }
+        if request.fees.iter().any(|f| f.kind == crate::store::roi::FeeKind::Invoice) {
+            return Err(DeskError::Invalid(format!(
+                "{}'s invoice is void; issue a new one before taking a payment (roi invoice {})",
+                request.number, request.number
+            )));
+        }
         let facility = self.facility_by_id(request.facility_id)?;
         let first_paid = request.payments.iter().map(|p| p.paid_on).chain([paid_on]).min();
         let due = due_now(&request, &facility, first_paid);
@@ -336,8 +346,13 @@ impl Desk {
         let mut change = self.roi_change(&request, detail.clone());
         change.status = to;
         change.due = Some(due);
-        change.add_payment =
-            Some(PaymentRecord { paid_on, amount_cents, by: self.user().username.clone(), at: self.now() });
+        change.add_payment = Some(PaymentRecord {
+            paid_on,
+            amount_cents,
+            by: self.user().username.clone(),
+            at: self.now(),
+            invoice_no: None,
+        });
         let audit = self.roi_event(AuditAction::Update, &request, detail);
         self.apply_roi_change(&request, change, audit)
     }
@@ -458,7 +473,7 @@ impl Desk {
     }
 
     /// A date of something that happened to the request: not after today, not before it came.
-    fn past_date(&self, date: NaiveDate, request: &RoiRequest, what: &str) -> DeskResult<NaiveDate> {
+    pub(super) fn past_date(&self, date: NaiveDate, request: &RoiRequest, what: &str) -> DeskResult<NaiveDate> {
         checked_date(date)?;
         if date > self.today() {
             return Err(DeskError::Invalid(format!(

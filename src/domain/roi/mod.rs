@@ -6,6 +6,7 @@ pub mod aging;
 pub mod calendar;
 pub mod checklist;
 pub mod clocks;
+pub mod fees;
 pub mod model;
 pub mod status;
 

@@ -14,9 +14,9 @@ use std::time::Instant;
 use tokio_postgres::error::SqlState;
 
 /// Tables a new database is given rows in by its migrations (the deficiency-type catalog, the
-/// default policy, the change feed's counters): the source's rows replace them, since the source
-/// may have changed them.
-const SEEDED: &[&str] = &["deficiency_type", "deficiency_policy", "change_counter"];
+/// default policy, the change feed's counters, the seed fee schedules): the source's rows replace
+/// them, since the source may have changed them.
+const SEEDED: &[&str] = &["deficiency_type", "deficiency_policy", "change_counter", "fee_schedule"];
 
 /// What a refusal calls the rows of a table a clerk would recognise.
 fn rows_of(table: &str, n: i64) -> String {

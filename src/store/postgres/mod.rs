@@ -13,6 +13,7 @@ mod copy;
 mod deficiency;
 mod disclosure;
 mod feed;
+mod fees;
 mod import;
 mod insert;
 mod roi;
@@ -889,6 +890,24 @@ impl Store for PgStore {
     ) -> StoreResult<super::LetterTemplate> {
         self.write((text.to_string(), by.to_string(), audit), move |tx, (text, by, audit)| {
             Box::pin(roi::save_template(tx, kind, text, by, at, audit))
+        })
+    }
+
+    fn fee_schedules(&self) -> StoreResult<Vec<crate::domain::roi::fees::FeeSchedule>> {
+        self.read((), |c, ()| Box::pin(fees::schedules(c)))
+    }
+
+    fn save_fee_schedule(
+        &self,
+        code: &str,
+        effective_from: NaiveDate,
+        rates: &crate::domain::roi::fees::FeeRates,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<crate::domain::roi::fees::FeeSchedule> {
+        self.write((code.to_string(), rates.clone(), by.to_string(), audit), move |tx, (code, rates, by, audit)| {
+            Box::pin(fees::save_schedule(tx, code, effective_from, rates, by, at, audit))
         })
     }
 

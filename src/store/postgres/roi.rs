@@ -57,19 +57,19 @@ impl Params {
 }
 
 /// A value this program cannot understand: the store was written wrong.
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-fn code<T>(parsed: Result<T, crate::domain::roi::UnknownCode>) -> PgResult<T> {
+pub(super) fn code<T>(parsed: Result<T, crate::domain::roi::UnknownCode>) -> PgResult<T> {
     parsed.map_err(|e| corrupt(e).into())
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> PgResult<T> {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> PgResult<T> {
     serde_json::from_str(text).map_err(|e| corrupt(format!("a request's record cannot be read: {e}")).into())
 }
 
-fn json<T: serde::Serialize>(value: &T) -> PgResult<String> {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> PgResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("writing a request's record: {e}")).into())
 }
 
@@ -401,6 +401,7 @@ async fn write_requests(tx: &Transaction<'_>, requests: &[NewRoiRequest]) -> PgR
         )
         .await?;
     }
+    super::fees::insert_logged_invoices(tx, &ids, &numbers, requests).await?;
     Ok(ids.into_iter().zip(numbers).collect())
 }
 
@@ -544,6 +545,8 @@ fn request_from(r: &Row, requester: Requester) -> PgResult<RoiRequest> {
         follow_ups: Vec::new(),
         letters: Vec::new(),
         payments: Vec::new(),
+        fees: Vec::new(),
+        fee_adjustments: Vec::new(),
         disclosures: Vec::new(),
         history: Vec::new(),
     })
@@ -618,17 +621,23 @@ pub(super) async fn load(c: &impl GenericClient, id: i64) -> PgResult<Option<Roi
             at: r.try_get(4)?,
         });
     }
-    for r in
-        parts(c, "SELECT paid_on, amount_cents, by_username, at FROM roi_payment WHERE request_id = $1 ORDER BY id", id)
-            .await?
+    for r in parts(
+        c,
+        "SELECT paid_on, amount_cents, by_username, at, invoice_no FROM roi_payment WHERE request_id = $1 ORDER BY id",
+        id,
+    )
+    .await?
     {
         request.payments.push(PaymentRecord {
             paid_on: r.try_get(0)?,
             amount_cents: r.try_get(1)?,
             by: r.try_get(2)?,
             at: r.try_get(3)?,
+            invoice_no: r.try_get(4)?,
         });
     }
+    request.fees = super::fees::fees_of(c, id).await?;
+    request.fee_adjustments = super::fees::adjustments_of(c, id).await?;
     for r in parts(
         c,
         "SELECT disclosed_at, recipient, coalesce(description, ''), purpose, legal_basis, accountable, pages,
@@ -774,10 +783,17 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
     }
     if let Some(p) = &c.add_payment {
         tx.execute(
-            "INSERT INTO roi_payment (request_id, paid_on, amount_cents, by_username, at) VALUES ($1, $2, $3, $4, $5)",
-            &[&c.request_id, &p.paid_on, &p.amount_cents, &p.by, &p.at],
+            "INSERT INTO roi_payment (request_id, paid_on, amount_cents, by_username, at, invoice_no)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&c.request_id, &p.paid_on, &p.amount_cents, &p.by, &p.at, &p.invoice_no],
         )
         .await?;
+    }
+    if let Some(fee) = &c.add_fee {
+        super::fees::insert_fee(tx, c.request_id, fee).await?;
+    }
+    if let Some(adjustment) = &c.add_fee_adjustment {
+        super::fees::insert_adjustment(tx, c.request_id, adjustment).await?;
     }
     if let Some(d) = &c.add_disclosure {
         tx.execute(

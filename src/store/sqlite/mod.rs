@@ -6,6 +6,7 @@ mod admin;
 mod chart;
 mod deficiency;
 mod disclosure;
+mod fees;
 mod import;
 mod insert;
 mod roi;
@@ -855,6 +856,23 @@ impl Store for SqliteStore {
     ) -> StoreResult<super::LetterTemplate> {
         let (text, by) = (text.to_string(), by.to_string());
         self.write(move |c| roi::save_template(c, kind, &text, &by, at, &audit))
+    }
+
+    fn fee_schedules(&self) -> StoreResult<Vec<crate::domain::roi::fees::FeeSchedule>> {
+        self.read(fees::schedules)
+    }
+
+    fn save_fee_schedule(
+        &self,
+        code: &str,
+        effective_from: NaiveDate,
+        rates: &crate::domain::roi::fees::FeeRates,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<crate::domain::roi::fees::FeeSchedule> {
+        let (code, rates, by) = (code.to_string(), rates.clone(), by.to_string());
+        self.write(move |c| fees::save_schedule(c, &code, effective_from, &rates, &by, at, &audit))
     }
 
     fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()> {

@@ -29,11 +29,11 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, Transaction, Transacti
 const UNDATED: &str = "'9999-12-31'";
 
 /// A value read from a column that this program cannot understand: the store was written wrong.
-fn bad<E: std::error::Error + Send + Sync + 'static>(column: usize) -> impl FnOnce(E) -> rusqlite::Error {
+pub(super) fn bad<E: std::error::Error + Send + Sync + 'static>(column: usize) -> impl FnOnce(E) -> rusqlite::Error {
     move |e| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(e))
 }
 
-fn date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<NaiveDate> {
+pub(super) fn date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<NaiveDate> {
     let text: String = r.get(column)?;
     NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(bad(column))
 }
@@ -43,16 +43,16 @@ fn optional_date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<Option<Naive
     text.map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(bad(column))).transpose()
 }
 
-fn instant_at(r: &Row<'_>, column: usize) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn instant_at(r: &Row<'_>, column: usize) -> rusqlite::Result<DateTime<Utc>> {
     Ok(parse_timestamp(&r.get::<_, String>(column)?))
 }
 
-fn json_at<T: serde::de::DeserializeOwned>(r: &Row<'_>, column: usize) -> rusqlite::Result<T> {
+pub(super) fn json_at<T: serde::de::DeserializeOwned>(r: &Row<'_>, column: usize) -> rusqlite::Result<T> {
     let text: String = r.get(column)?;
     serde_json::from_str(&text).map_err(bad(column))
 }
 
-fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("writing a request's record: {e}")))
 }
 
@@ -238,7 +238,11 @@ fn write_request(tx: &Connection, r: &NewRoiRequest) -> StoreResult<(i64, Reques
     if let Some(d) = &r.disclosure {
         insert_disclosure(tx, r.patient_id, id, d)?;
     }
-    Ok((id, RequestNumber { facility, seq }))
+    let number = RequestNumber { facility, seq };
+    if let Some(invoice) = &r.invoice {
+        super::fees::insert_logged_invoice(tx, id, &number, invoice, &r.logged_by, r.logged_at)?;
+    }
+    Ok((id, number))
 }
 
 fn insert_authorization(
@@ -399,6 +403,8 @@ fn request_from(r: &Row<'_>) -> rusqlite::Result<RoiRequest> {
         follow_ups: Vec::new(),
         letters: Vec::new(),
         payments: Vec::new(),
+        fees: Vec::new(),
+        fee_adjustments: Vec::new(),
         disclosures: Vec::new(),
         history: Vec::new(),
     })
@@ -472,12 +478,20 @@ pub(super) fn load(conn: &Connection, id: i64) -> StoreResult<Option<RoiRequest>
     )?;
     request.payments = parts(
         conn,
-        "SELECT paid_on, amount_cents, by_username, at FROM roi_payment WHERE request_id = ?1 ORDER BY id",
+        "SELECT paid_on, amount_cents, by_username, at, invoice_no FROM roi_payment WHERE request_id = ?1 ORDER BY id",
         id,
         |r| {
-            Ok(PaymentRecord { paid_on: date_at(r, 0)?, amount_cents: r.get(1)?, by: r.get(2)?, at: instant_at(r, 3)? })
+            Ok(PaymentRecord {
+                paid_on: date_at(r, 0)?,
+                amount_cents: r.get(1)?,
+                by: r.get(2)?,
+                at: instant_at(r, 3)?,
+                invoice_no: r.get(4)?,
+            })
         },
     )?;
+    request.fees = super::fees::fees_of(conn, id)?;
+    request.fee_adjustments = super::fees::adjustments_of(conn, id)?;
     request.disclosures = parts(
         conn,
         "SELECT disclosed_at, recipient, coalesce(description, ''), purpose, legal_basis, accountable, pages,
@@ -655,12 +669,26 @@ pub(super) fn apply_change(conn: &mut Connection, c: &RoiChange, audit: &NewAudi
     }
     if let Some(p) = &c.add_payment {
         tx.prepare_cached(
-            "INSERT INTO roi_payment (request_id, paid_on, amount_cents, by_username, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO roi_payment (request_id, paid_on, amount_cents, by_username, at, invoice_no)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .and_then(|mut stmt| {
-            stmt.execute(params![c.request_id, date_text(p.paid_on), p.amount_cents, p.by, timestamp(p.at)])
+            stmt.execute(params![
+                c.request_id,
+                date_text(p.paid_on),
+                p.amount_cents,
+                p.by,
+                timestamp(p.at),
+                p.invoice_no
+            ])
         })
         .map_err(map_err)?;
+    }
+    if let Some(fee) = &c.add_fee {
+        super::fees::insert_fee(&tx, c.request_id, fee)?;
+    }
+    if let Some(adjustment) = &c.add_fee_adjustment {
+        super::fees::insert_adjustment(&tx, c.request_id, adjustment)?;
     }
     if let Some(d) = &c.add_disclosure {
         insert_disclosure(&tx, patient_id, c.request_id, d)?;

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_13,
     MIGRATION_14,
     MIGRATION_15,
+    MIGRATION_16,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -924,4 +925,67 @@ CREATE TRIGGER accounting_suspension_changes AFTER INSERT ON accounting_suspensi
     BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
 CREATE TRIGGER accounting_delivery_changes AFTER INSERT ON accounting_delivery
     BEGIN UPDATE change_counter SET counter = counter + 1 WHERE topic = 'requests'; END;
+"#;
+
+/// Release-of-information fees (domain.md §4.4): fee schedules by code and version, each in force
+/// from its date and never changed (a Director's change is a new version; an invoice names the
+/// version it was made under); a request's quotes and invoices with their lines as issued; the
+/// write-offs, refunds and voids against an invoice, each with its reason; and the invoice a
+/// payment pays. Nothing here is updated or deleted.
+///
+/// The seed schedules are inserted here, not when a store is first opened: a migration runs once
+/// per store, in one transaction, for a new store and an upgraded one alike, as the deficiency-type
+/// catalog's seed does; `domain::roi::fees::seed_schedules` is the same data, and the conformance
+/// suite holds the two equal.
+const MIGRATION_16: &str = r#"
+CREATE TABLE fee_schedule (
+    code           TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    effective_from TEXT NOT NULL,
+    rates          TEXT NOT NULL,
+    saved_by       TEXT NOT NULL,
+    saved_at       TEXT NOT NULL,
+    PRIMARY KEY (code, version)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE roi_fee (
+    id               INTEGER PRIMARY KEY,
+    request_id       INTEGER NOT NULL REFERENCES roi_request(id),
+    kind             TEXT NOT NULL,
+    invoice_no       TEXT UNIQUE,
+    schedule_code    TEXT NOT NULL,
+    schedule_version INTEGER NOT NULL,
+    basis            TEXT NOT NULL,
+    issued_on        TEXT NOT NULL,
+    lines            TEXT NOT NULL,
+    total_cents      INTEGER NOT NULL,
+    by_username      TEXT NOT NULL,
+    at               TEXT NOT NULL
+) STRICT;
+CREATE INDEX roi_fee_request ON roi_fee (request_id);
+
+CREATE TABLE roi_fee_adjustment (
+    id           INTEGER PRIMARY KEY,
+    request_id   INTEGER NOT NULL REFERENCES roi_request(id),
+    invoice_no   TEXT NOT NULL REFERENCES roi_fee(invoice_no),
+    kind         TEXT NOT NULL,
+    on_date      TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    reason       TEXT NOT NULL,
+    by_username  TEXT NOT NULL,
+    at           TEXT NOT NULL
+) STRICT;
+CREATE INDEX roi_fee_adjustment_request ON roi_fee_adjustment (request_id);
+
+ALTER TABLE roi_payment ADD COLUMN invoice_no TEXT REFERENCES roi_fee(invoice_no);
+
+INSERT INTO fee_schedule (code, version, effective_from, rates, saved_by, saved_at) VALUES
+    ('TX-241.154', 1, '2000-01-01', '{"title":"TX HSC 241.154","jurisdiction":"TX","requester_class":"hospitals: anyone with a valid authorization","paper":{"retrieval":{"cents":3000,"pages_included":10},"bands":[{"from_page":11,"to_page":60,"unit_cents":100},{"from_page":61,"to_page":400,"unit_cents":50},{"from_page":401,"to_page":null,"unit_cents":25}]},"microfilm":{"retrieval":{"cents":4500,"pages_included":10},"bands":[{"from_page":11,"to_page":null,"unit_cents":100}]},"postage":true}', 'chartroom', '2000-01-01T00:00:00Z'),
+    ('TX-165.2', 1, '2000-01-01', '{"title":"TX 22 TAC 165.2","jurisdiction":"TX","requester_class":"physician practices: the patient or a representative","paper":{"retrieval":{"cents":2500,"pages_included":20},"bands":[{"from_page":21,"to_page":null,"unit_cents":50}]},"electronic":{"tiers":{"tiers":[{"up_to_pages":500,"cents":2500},{"up_to_pages":null,"cents":5000}]}},"postage":true}', 'chartroom', '2000-01-01T00:00:00Z'),
+    ('TX-161.202', 1, '2000-01-01', '{"title":"TX HSC 161.202","jurisdiction":"TX","requester_class":"disability-benefit claims (SSA, Medicaid, VA)","no_fee":true}', 'chartroom', '2000-01-01T00:00:00Z'),
+    ('CA-123110', 1, '2000-01-01', '{"title":"CA HSC 123110","jurisdiction":"CA","requester_class":"the patient or a representative","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":25}]},"microfilm":{"bands":[{"from_page":1,"to_page":null,"unit_cents":50}]}}', 'chartroom', '2000-01-01T00:00:00Z'),
+    ('CA-1563', 1, '2000-01-01', '{"title":"CA Evid 1563","jurisdiction":"CA","requester_class":"subpoena duces tecum","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":10}]},"microfilm":{"bands":[{"from_page":1,"to_page":null,"unit_cents":20}]},"clerical_quarter_hour_cents":600,"postage":true}', 'chartroom', '2000-01-01T00:00:00Z'),
+    ('NY-18', 1, '2000-01-01', '{"title":"NY PHL 18","jurisdiction":"NY","requester_class":"qualified persons and those they authorize","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":75}]}}', 'chartroom', '2000-01-01T00:00:00Z'),
+    ('HIPAA-524', 1, '2000-01-01', '{"title":"HIPAA 164.524 cost-based","jurisdiction":"US","requester_class":"the individual''s own copy","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":30}]},"electronic":{"flat":{"cents":650}},"postage":true}', 'chartroom', '2000-01-01T00:00:00Z'),
+    ('HIPAA-528', 1, '2000-01-01', '{"title":"HIPAA 164.528 repeat accounting","jurisdiction":"US","requester_class":"a second accounting within 12 months (cost-based; the Director sets it)"}', 'chartroom', '2000-01-01T00:00:00Z');
 "#;

@@ -120,6 +120,10 @@ pub enum RequestChange {
     Release {
         on: NaiveDate,
     },
+    /// Quote the fee and record the quote.
+    Quote,
+    /// Issue the invoice.
+    Invoice,
     /// An authorization received (or a corrected one) on `received_on`; its checklist is run and
     /// kept with it.
     Authorization {

@@ -204,6 +204,8 @@ impl App {
             Action::AuthorizationReceived => return self.open_authorization(),
             Action::ExtendDue => return self.ask_extension(),
             Action::RecordPayment => return self.ask_payment(),
+            Action::QuoteFee => return self.quote_fee(),
+            Action::IssueInvoice => return self.ask_invoice(),
             Action::ReleaseRequest => return self.step(Step::Release, None),
             other => match action_step(other) {
                 Some(step) => return self.step(step, None),
@@ -335,6 +337,89 @@ impl App {
             return Vec::new();
         }
         self.open_palette("roi extend ")
+    }
+
+    /// `F`: the fee quoted before work and recorded with the request; the screen turns to it.
+    fn quote_fee(&mut self) -> Vec<Command> {
+        if let Err(problem) = self.may_fees("quote fees") {
+            self.toast = Some(problem);
+            return Vec::new();
+        }
+        if self.roi.changing {
+            self.toast = Some("A change to this request is on its way; a moment.".into());
+            return Vec::new();
+        }
+        let Some(state) = self.roi.request.as_mut() else { return Vec::new() };
+        state.part = Part::Fee;
+        let r = &state.request;
+        if !r.status.is_open() {
+            self.toast = Some(format!("{} is {}; it is no longer quoted", r.number, r.status.title()));
+            return Vec::new();
+        }
+        let command = Command::Roi(RoiCommand::Change {
+            number: r.number.to_string(),
+            version: r.version,
+            done: format!("Fee quoted for {}", r.number),
+            change: RequestChange::Quote,
+        });
+        self.roi.changing = true;
+        vec![command]
+    }
+
+    /// `I`: asks before issuing the invoice, which is never changed once issued.
+    fn ask_invoice(&mut self) -> Vec<Command> {
+        if let Err(problem) = self.may_fees("issue invoices") {
+            self.toast = Some(problem);
+            return Vec::new();
+        }
+        if self.roi.changing {
+            self.toast = Some("A change to this request is on its way; a moment.".into());
+            return Vec::new();
+        }
+        let Some(state) = self.roi.request.as_mut() else { return Vec::new() };
+        state.part = Part::Fee;
+        let r = &state.request;
+        if !r.status.is_open() {
+            self.toast = Some(format!("{} is {}; it is no longer invoiced", r.number, r.status.title()));
+            return Vec::new();
+        }
+        if let Some(standing) = crate::desk::roi::fees::current_invoice(r) {
+            self.toast = Some(format!(
+                "{} already has invoice {}; an invoice is never changed after it is issued",
+                r.number,
+                standing.invoice_no.as_deref().unwrap_or_default()
+            ));
+            return Vec::new();
+        }
+        let then = if r.status == crate::domain::roi::RequestStatus::InQc { " It then awaits payment." } else { "" };
+        // The quote the requester was told, when there is one: the invoice is priced again from the
+        // same schedule and the pages as they now stand.
+        let quoted = crate::desk::roi::fees::fee_view(r)
+            .map(|q| {
+                format!(
+                    " Quoted {} on {}.",
+                    crate::domain::roi::fees::dollars(q.total_cents),
+                    crate::domain::dates::us_date(q.issued_on)
+                )
+            })
+            .unwrap_or_default();
+        let prompt = format!(
+            "Issue the invoice for {}, itemized under the fee schedule in force when it came?{quoted} It cannot be \
+             changed after.{then} (y/N)",
+            named(r)
+        );
+        let command = Command::Roi(RoiCommand::Change {
+            number: r.number.to_string(),
+            version: r.version,
+            done: format!("Invoice issued for {}", r.number),
+            change: RequestChange::Invoice,
+        });
+        self.overlay = Some(Overlay::Confirm { prompt, command });
+        Vec::new()
+    }
+
+    fn may_fees(&self, what: &str) -> Result<(), String> {
+        self.may_roi(Permission::LogRequests, what).or_else(|_| self.may_roi(Permission::ReleaseRecords, what))
     }
 
     fn ask_payment(&mut self) -> Vec<Command> {

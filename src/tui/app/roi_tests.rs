@@ -122,6 +122,8 @@ pub(super) fn request(id: i64, status: RequestStatus) -> RoiRequest {
         follow_ups: Vec::new(),
         letters: Vec::new(),
         payments: Vec::new(),
+        fees: Vec::new(),
+        fee_adjustments: Vec::new(),
         disclosures: Vec::new(),
         history: Vec::new(),
     }
@@ -694,4 +696,73 @@ fn an_extension_is_checked_by_the_rule_before_the_question() {
     assert!(!offered(&app).iter().any(|o| o.starts_with("E ")), "{:?}", offered(&app));
     palette(&mut app, "roi extend 05/02/2025 again");
     assert!(app.toast.as_deref().unwrap().contains("Only one extension allowed"), "{:?}", app.toast);
+}
+
+#[test]
+fn f_quotes_the_fee_at_once_and_i_asks_before_the_invoice_turning_to_the_fee_part() {
+    let mut app = app_as(Role::HimClerk);
+    app.update(key(KeyCode::Esc));
+    open_request(&mut app, request(1, RequestStatus::InQc));
+    let commands = app.update(key(KeyCode::Char('F')));
+    assert_eq!(
+        commands,
+        vec![Command::Roi(RoiCommand::Change {
+            number: "RGH-00041".into(),
+            version: 3,
+            done: "Fee quoted for RGH-00041".into(),
+            change: RequestChange::Quote,
+        })]
+    );
+    assert_eq!(app.roi.request.as_ref().unwrap().part, crate::tui::screens::roi_request::Part::Fee);
+    // Until the quote's answer comes, the invoice waits.
+    assert!(app.update(key(KeyCode::Char('I'))).is_empty());
+    assert_eq!(app.toast.as_deref(), Some("A change to this request is on its way; a moment."));
+    let mut quoted = request(1, RequestStatus::InQc);
+    quoted.version = 4;
+    quoted.fees.push(fee_record(crate::store::roi::FeeKind::Quote, None));
+    app.update(Msg::Roi(RoiMsg::Changed { done: "Fee quoted for RGH-00041".into(), result: Ok(Box::new(quoted)) }));
+    assert!(app.update(key(KeyCode::Char('I'))).is_empty(), "asked first");
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert_eq!(
+        prompt,
+        "Issue the invoice for RGH-00041 (GARCIA, MARIA), itemized under the fee schedule in force when it came? \
+         Quoted $92.00 on 03/10/2025. It cannot be changed after. It then awaits payment. (y/N)"
+    );
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert!(
+        matches!(commands.as_slice(), [Command::Roi(RoiCommand::Change { change: RequestChange::Invoice, .. })]),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn a_second_invoice_is_refused_before_any_question() {
+    let mut app = app_as(Role::HimClerk);
+    app.update(key(KeyCode::Esc));
+    let mut invoiced = request(1, RequestStatus::AwaitingPayment);
+    invoiced.fees.push(fee_record(crate::store::roi::FeeKind::Invoice, Some("RGH-00041-1")));
+    open_request(&mut app, invoiced);
+    assert!(app.update(key(KeyCode::Char('I'))).is_empty());
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.toast.as_deref(),
+        Some("RGH-00041 already has invoice RGH-00041-1; an invoice is never changed after it is issued")
+    );
+}
+
+fn fee_record(kind: crate::store::roi::FeeKind, invoice_no: Option<&str>) -> crate::store::roi::FeeRecord {
+    crate::store::roi::FeeRecord {
+        kind,
+        invoice_no: invoice_no.map(str::to_string),
+        quote: crate::domain::roi::fees::Quote {
+            schedule: "TX-241.154".into(),
+            version: 1,
+            basis: "TX HSC 241.154".into(),
+            lines: Vec::new(),
+            total_cents: 9200,
+        },
+        issued_on: today(),
+        by: "jdoe".into(),
+        at: Utc.with_ymd_and_hms(2025, 3, 10, 15, 0, 0).unwrap(),
+    }
 }

@@ -80,6 +80,8 @@ pub fn answer_roi(
                 RequestChange::Extend { to, reason } => desk.roi_extend(&number, seen, to, &reason, None, letters),
                 RequestChange::Pay { on, cents } => desk.roi_pay(&number, seen, on, cents),
                 RequestChange::Release { on } => desk.roi_release(&number, seen, on, None),
+                RequestChange::Quote => desk.roi_quote(&number, seen, None),
+                RequestChange::Invoice => desk.roi_invoice(&number, seen, None),
                 RequestChange::Authorization { form, received_on } => {
                     desk.roi_add_authorization(&number, seen, *form, Some(received_on), letters)
                 }

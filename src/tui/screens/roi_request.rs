@@ -20,6 +20,8 @@ use unicode_width::UnicodeWidthStr;
 pub enum Part {
     Details,
     Clocks,
+    /// The quote or invoice: its lines, paid and balance.
+    Fee,
     Checklist,
     FollowUps,
     Letters,
@@ -27,8 +29,8 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Self; 6] =
-        [Self::Details, Self::Clocks, Self::Checklist, Self::FollowUps, Self::Letters, Self::History];
+    pub const ALL: [Self; 7] =
+        [Self::Details, Self::Clocks, Self::Fee, Self::Checklist, Self::FollowUps, Self::Letters, Self::History];
 
     fn index(self) -> usize {
         Self::ALL.iter().position(|p| *p == self).unwrap_or(0)
@@ -47,7 +49,7 @@ pub struct RequestState {
     pub request: RoiRequest,
     pub part: Part,
     /// The first line shown of each part.
-    scroll: [u16; 6],
+    scroll: [u16; 7],
     /// The next steps and other actions the clerk may take, keyed, worked out by the model from
     /// `domain::roi::status` and the clerk's roles.
     pub offered: Vec<Offered>,
@@ -83,7 +85,7 @@ impl RequestState {
         // A request held up by its checklist opens on it: that is what the clerk must fix.
         let failed = request.authorizations.last().is_some_and(|a| a.checklist.iter().any(|i| !i.passed));
         let part = if failed { Part::Checklist } else { Part::Details };
-        Self { request, part, scroll: [0; 6], offered: Vec::new(), zone: None }
+        Self { request, part, scroll: [0; 7], offered: Vec::new(), zone: None }
     }
 
     /// The same request read again: the part and its scroll stay. Whether anything changed.
@@ -241,19 +243,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
     };
     // A count says there is something to read; none says nothing.
     let counted = |label: &str, n: usize| if n == 0 { label.to_string() } else { format!("{label} ({n})") };
-    let labels = [
+    let mut labels = [
         "Details".to_string(),
         counted("Clocks", r.due.clocks.len()),
+        "Fee".to_string(),
         checklist,
         counted("Follow-ups", r.follow_ups.len()),
         counted("Letters", r.letters.len()),
         counted("History", r.history.len()),
     ];
-    let fits = |pad: usize, sep: usize| {
+    let fits = |labels: &[String], pad: usize, sep: usize| {
         labels.iter().map(|l| l.width() + 2 * pad).sum::<usize>() + 1 + sep * (labels.len() - 1)
             <= usize::from(tabs_area.width)
     };
-    let (pad, sep) = [(1, 3), (0, 3), (0, 1)].into_iter().find(|(p, s)| fits(*p, *s)).unwrap_or((0, 1));
+    // Tight: the failed count says its word by the danger mark, so that no count is cut.
+    if !fits(&labels, 0, 1) && failed > 0 {
+        labels[3] = format!("Checklist ({failed} ✗)");
+    }
+    let (pad, sep) = [(1, 3), (0, 3), (0, 1)].into_iter().find(|(p, s)| fits(&labels, *p, *s)).unwrap_or((0, 1));
     let pad = " ".repeat(pad);
     let mut spans = vec![Span::raw(" ")];
     for (i, label) in labels.iter().enumerate() {
@@ -263,7 +270,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
                 theme.muted,
             ));
         }
-        let label = if theme.ascii { label.replace('✓', "ok") } else { label.clone() };
+        let label = if theme.ascii { label.replace('✓', "ok").replace('✗', "!!") } else { label.clone() };
         let mut style = if Part::ALL[i] == state.part { theme.selected.patch(theme.header) } else { theme.text };
         if Part::ALL[i] == Part::Checklist && failed > 0 && Part::ALL[i] != state.part {
             style = theme.danger;
@@ -451,7 +458,77 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
             let when = if state.zone.is_some() { "WHEN" } else { "WHEN (UTC)" };
             table(frame, body, rows, &[when, "BY", "WHAT"], [16, 10, detail as u16], scroll, theme);
         }
+        Part::Fee => {
+            let lines = fee_lines(r, body.width, theme);
+            frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
+        }
     }
+}
+
+/// The fee part: the invoice standing (else the latest quote), line by line, with its total, what
+/// is paid and the balance; amounts in their own columns, never cut — a long description wraps.
+fn fee_lines(r: &RoiRequest, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    use crate::desk::roi::fees::fee_view;
+    use crate::domain::roi::fees::dollars;
+    let keys = "F quote · I invoice · $ payment";
+    let width = usize::from(width);
+    let Some(view) = fee_view(r) else {
+        let mut lines = vec![Line::styled(
+            " No fee quoted or invoiced yet: a quote uses the schedule in force when the request came.",
+            theme.muted,
+        )];
+        lines.extend(
+            wrap(keys, width.saturating_sub(2)).into_iter().map(|l| Line::styled(format!(" {l}"), theme.muted)),
+        );
+        return lines;
+    };
+    let head = match (&view.invoice_no, view.status) {
+        (Some(no), Some(status)) => format!(" Invoice {no} issued {} · {}", us_date(view.issued_on), status.title()),
+        _ => format!(" Quote of {} (not an invoice)", us_date(view.issued_on)),
+    };
+    let mut lines = vec![Line::styled(head, theme.header)];
+    let basis = format!("Schedule {} v{}: {}", clean(&view.schedule), view.schedule_version, clean(&view.basis));
+    lines.extend(wrap(&basis, width.saturating_sub(2)).into_iter().map(|l| Line::styled(format!(" {l}"), theme.muted)));
+    // QTY 6, UNIT 12, AMOUNT 12 and their spaces; the description has the rest.
+    let numbers = 6 + 1 + 12 + 1 + 12;
+    let described = width.saturating_sub(2 + numbers + 1).max(12);
+    lines.push(Line::styled(
+        format!(" {:<described$} {:>6} {:>12} {:>12}", "DESCRIPTION", "QTY", "UNIT", "AMOUNT"),
+        theme.header,
+    ));
+    for l in &view.lines {
+        let parts = wrap(&clean(&l.description), described);
+        for (i, part) in parts.iter().enumerate() {
+            if i + 1 < parts.len() {
+                lines.push(Line::raw(format!(" {part}")));
+            } else {
+                lines.push(Line::raw(format!(
+                    " {part:<described$} {:>6} {:>12} {:>12}",
+                    l.quantity,
+                    dollars(l.unit_cents),
+                    dollars(l.amount_cents)
+                )));
+            }
+        }
+    }
+    let mut total = |label: &str, cents: i64, style| {
+        lines.push(Line::styled(format!(" {label:<w$} {:>12}", dollars(cents), w = described + 6 + 12 + 2), style));
+    };
+    total("Total", view.total_cents, theme.header);
+    if view.invoice_no.is_some() {
+        total("Paid", view.paid_cents, theme.text);
+        if view.written_off_cents > 0 {
+            total("Written off", view.written_off_cents, theme.text);
+        }
+        if view.refunded_cents > 0 {
+            total("Refunded", view.refunded_cents, theme.text);
+        }
+        let style = if view.balance_cents > 0 { theme.warning } else { theme.text };
+        total("Balance", view.balance_cents, style);
+    }
+    lines.push(Line::raw(""));
+    lines.extend(wrap(keys, width.saturating_sub(2)).into_iter().map(|l| Line::styled(format!(" {l}"), theme.muted)));
+    lines
 }
 
 fn table<const N: usize>(
