@@ -124,6 +124,18 @@ fn as24_the_accounting_lists_exactly_the_two_accountable_entries_free() {
             delivered.iter().map(|d| (d.delivered_on, d.fee_cents)).collect::<Vec<_>>(),
             [(d(2025, 3, 3), 0), (d(2025, 6, 10), 1_250)]
         );
+
+        // Once the Director's HIPAA-528 schedule sets the amount, a repeat is quoted at it without
+        // anyone typing it, and a typed amount against it is refused.
+        let director = desk_on(&f, "dhim", d(2025, 6, 20));
+        let mut rates = director.fee_schedule("HIPAA-528", None).unwrap().rates;
+        rates.per_request_cents = Some(1_500);
+        director.set_fee_schedule("HIPAA-528", d(2025, 7, 1), rates).unwrap();
+        let july = desk_on(&f, "jdoe", d(2025, 7, 2));
+        let quoted = july.accounting("204511", d(2025, 7, 2), None).unwrap();
+        assert_eq!(quoted.accounting.fee, AccountingFee::Quote { previous: d(2025, 6, 10), cents: Some(1_500) });
+        let err = july.accounting("204511", d(2025, 7, 2), Some(999)).unwrap_err();
+        assert!(err.to_string().contains("HIPAA-528 sets a repeat accounting at $15.00"), "{err}");
     }
 }
 

@@ -285,6 +285,19 @@ impl Desk {
         // only those delivered: one the patient withdrew at the fee step was never recorded.
         let earlier: Vec<NaiveDate> =
             self.store().accounting_deliveries(patient.patient_id)?.iter().map(|d| d.requested_on).collect();
+        // A repeat accounting costs what the Director's HIPAA-528 schedule says; a clerk types
+        // the amount only while no schedule sets one, and never against it.
+        let scheduled = crate::domain::roi::fees::repeat_accounting_fee(&self.store().fee_schedules()?, requested_on);
+        let cost_based_cents = match (scheduled, cost_based_cents) {
+            (Some(set), Some(typed)) if typed != set => {
+                return Err(DeskError::Invalid(format!(
+                    "the fee schedule HIPAA-528 sets a repeat accounting at {}; --fee is only for when it sets none",
+                    dollars(set)
+                )));
+            }
+            (Some(set), _) => Some(set),
+            (None, typed) => typed,
+        };
         let fee = accounting::accounting_fee(&earlier, requested_on, cost_based_cents);
         Ok(AccountingReport {
             patient: AccountingPatient {
