@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::cli::{chartroom, ok, refused};
+
 use chartroom::desk::roi::accounting::{Delivery, DisclosureForm};
 use chartroom::desk::{Desk, DeskError, FixedClock};
 use chartroom::domain::audit::AuditAction;
@@ -12,8 +14,6 @@ use chartroom::domain::roi::accounting::{AccountingFee, disclosure_label};
 use chartroom::store::roi::DisclosureVoid;
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::{key, scenarios};
-use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -238,38 +238,6 @@ fn what_cannot_be_right_is_refused() {
 }
 
 // ---- through the real binary ---------------------------------------------------------------------
-
-fn chartroom(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(dir.join("config.toml"))
-        .args(args)
-        .env_remove("CHARTROOM_CONFIG")
-        .env_remove("CHARTROOM_DATA_DIR")
-        .env_remove("CHARTROOM_STORE")
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn refused(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
 
 #[test]
 fn as24_and_as25_through_the_command_line() {

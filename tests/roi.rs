@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::cli::{chartroom, json, ok, refused};
+
 use chartroom::desk::roi::{IntakeForm, IntakeRequester, Logged, OnOpenRequest, RoiQuery};
 use chartroom::desk::{Desk, DeskError, FixedClock};
 use chartroom::domain::roi::status::{Step, steps_from};
@@ -18,7 +20,7 @@ use chartroom::store::roi::{RoiRequest, RoiSort};
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::{key, scenario, scenarios};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -512,42 +514,6 @@ fn an_intake_draft_keeps_its_authorization_and_logging_it_runs_the_checklist_the
 }
 
 // ---- through the real binary ---------------------------------------------------------------------
-
-fn chartroom(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(dir.join("config.toml"))
-        .args(args)
-        .env_remove("CHARTROOM_CONFIG")
-        .env_remove("CHARTROOM_DATA_DIR")
-        .env_remove("CHARTROOM_STORE")
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn refused(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_str(&ok(out)).unwrap()
-}
 
 /// A demo store (its patients include SMITH, JOHN A, MRN 100234, and GARCIA, MARIA L, 204511).
 fn demo_store() -> tempfile::TempDir {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::cli::{chartroom, json, ok};
+
 use chartroom::desk::roi::fees::fee_view;
 use chartroom::desk::roi::{IntakeForm, IntakeRequester, Logged, OnOpenRequest};
 use chartroom::desk::{Desk, DeskError, FixedClock};
@@ -17,8 +19,6 @@ use chartroom::store::AuditFilter;
 use chartroom::store::roi::{FeeKind, RoiRequest};
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::{key, scenarios};
-use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -283,35 +283,6 @@ fn as25_a_directors_rate_change_governs_requests_received_from_its_date_and_is_a
 }
 
 // ---- through the real binary ---------------------------------------------------------------------
-
-fn chartroom(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(dir.join("config.toml"))
-        .args(args)
-        .env_remove("CHARTROOM_CONFIG")
-        .env_remove("CHARTROOM_DATA_DIR")
-        .env_remove("CHARTROOM_STORE")
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_str(&ok(out)).unwrap()
-}
 
 #[test]
 fn as18_end_to_end_quote_invoice_pay_and_a_new_schedule_version_through_the_command_line() {

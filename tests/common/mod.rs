@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod pg;
 mod shared;
 #[allow(unused_imports)]

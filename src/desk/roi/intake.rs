@@ -277,20 +277,8 @@ pub fn parse_dollars(text: &str) -> Result<i64, String> {
     Ok(whole * 100 + cents)
 }
 
-/// `$4.50`, `$1,204.00`.
-pub fn dollars(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.unsigned_abs();
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}${grouped}.{:02}", cents % 100)
-}
+/// `$4.50`, `$1,204.00`: the domain's one way of writing money.
+pub use crate::domain::roi::fees::dollars;
 
 #[cfg(test)]
 mod tests {

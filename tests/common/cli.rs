@@ -1,0 +1,46 @@
+//! The real binary run on a scratch install, and what its answers say: the command-line tests'
+//! one way of running it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// `chartroom ARGS` on the install in `dir` (its data and config there), deaf to the caller's
+/// environment so that a developer's own store is never touched.
+pub fn chartroom(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(args)
+        .env_remove("CHARTROOM_CONFIG")
+        .env_remove("CHARTROOM_DATA_DIR")
+        .env_remove("CHARTROOM_STORE")
+        .output()
+        .unwrap()
+}
+
+/// Its standard output, once it succeeded.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Its standard error, once it refused (exit 1) without a panic.
+pub fn refused(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// Its standard output read as JSON, once it succeeded.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&ok(out)).unwrap()
+}
