@@ -223,6 +223,8 @@ fn what_cannot_be_right_is_refused() {
         future.date = Some(d(1950, 1, 1));
         let err = jdoe.record_disclosure(&future).unwrap_err();
         assert!(err.to_string().contains("before 204511 was born"), "{err}");
+        let err = jdoe.accounting("204511", d(1980, 1, 1), None).unwrap_err();
+        assert!(err.to_string().contains("before 204511 was born"), "an accounting before birth: {err}");
         let mut wrong = form(d(2025, 3, 1), "Texas DSHS", "gossip", "Lab", "Report");
         let err = jdoe.record_disclosure(&wrong).unwrap_err();
         assert!(err.to_string().contains("not a legal basis"), "{err}");

@@ -454,3 +454,26 @@ fn roi_request_fee_invoice_part_paid_80x24_and_120x40() {
         insta::assert_snapshot!(format!("roi_request_fee_{w}x{h}"), harness.draw(w, h).backend());
     }
 }
+
+/// A re-sent request that came with an authorization, logged as a follow-up: the paper goes on the
+/// original with its checklist, never dropped with the form (a follow-up records only when and how
+/// the request came again).
+#[test]
+fn roi_intake_follow_up_keeps_the_authorization_that_came_with_it() {
+    let mut harness = intake(80, 24);
+    harness.keys(&[key(KeyCode::Enter), key(KeyCode::Char('a')), key(KeyCode::Tab)]);
+    harness.type_text("Litigation, sent again");
+    harness.keys(&[key(KeyCode::Tab), key(KeyCode::Enter)]);
+    assert_eq!(harness.app.screen, Screen::Authorization);
+    harness.keys(&[KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)]);
+    assert_eq!(harness.app.screen, Screen::Intake);
+    let before = harness.app.roi.intake.as_ref().unwrap().form.authorization.clone();
+    assert!(before.is_some(), "the paper is on the form");
+    harness.keys(&[KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL), key(KeyCode::Char('f'))]);
+    assert_eq!(harness.app.screen, Screen::Request, "{:?}", harness.app.toast);
+    let request = &harness.app.roi.request.as_ref().unwrap().request;
+    assert_eq!(request.follow_ups.len(), 1, "{:?}", harness.app.toast);
+    assert_eq!(request.authorizations.len(), 2, "the original's and the one re-sent: {:?}", harness.app.toast);
+    let toast = harness.app.toast.clone().unwrap_or_default();
+    assert!(toast.contains("The authorization that came with it was added"), "{toast}");
+}

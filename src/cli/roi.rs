@@ -273,7 +273,22 @@ pub(super) fn run(
         RoiCommand::Log { file, new, follow_up, json } => log(desk, letters, &file, new, follow_up, json, emit),
         RoiCommand::Show { number, json } => {
             let request = desk.roi_request(&number).map_err(fail)?;
-            if json { emit(print::to_json(&ShowJson::of(&request))) } else { emit(show_text(&request, desk.today())) }
+            if json {
+                emit(print::to_json(&ShowJson::of(&request)))
+            } else {
+                {
+                    // The request's own facility's wall clock, as its screen shows it.
+                    let zone = desk
+                        .facility_by_id(request.facility_id)
+                        .ok()
+                        .and_then(|f| f.timezone.parse::<chrono_tz::Tz>().ok());
+                    let local = move |at: chrono::DateTime<chrono::Utc>| match zone {
+                        Some(tz) => at.with_timezone(&tz).naive_local(),
+                        None => desk.local_time(at),
+                    };
+                    emit(show_text(&request, desk.today(), &local))
+                }
+            }
         }
         RoiCommand::List { filter, sort, limit, offset, json } => {
             let sort = parse_sort(&sort)?;
@@ -848,7 +863,12 @@ impl<'a> ShowJson<'a> {
 
 /// A request as a clerk reads it on paper: who, what, its clocks with their rules, the checklist,
 /// what happened to it.
-fn show_text(r: &RoiRequest, today: NaiveDate) -> String {
+/// The request as text; times on the department's wall clock (`local`), as the screen shows them.
+fn show_text(
+    r: &RoiRequest,
+    today: NaiveDate,
+    local: &dyn Fn(chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime,
+) -> String {
     let mut out = String::new();
     let line = |out: &mut String, label: &str, text: String| {
         let _ = writeln!(out, "{label:<12}{text}");
@@ -989,7 +1009,7 @@ fn show_text(r: &RoiRequest, today: NaiveDate) -> String {
             if i == 0 { "Letters" } else { "" },
             format!(
                 "{} {} (template version {}) by {}",
-                l.at.format("%m/%d/%Y"),
+                local(l.at).format("%m/%d/%Y"),
                 l.kind.title(),
                 l.template_version,
                 clean(&l.by)
@@ -1029,7 +1049,7 @@ fn show_text(r: &RoiRequest, today: NaiveDate) -> String {
     }
     let _ = writeln!(out, "History");
     for h in &r.history {
-        let _ = writeln!(out, "  {}  {:<10} {}", h.at.format("%m/%d/%Y %H:%M"), clean(&h.by), clean(&h.detail));
+        let _ = writeln!(out, "  {}  {:<10} {}", local(h.at).format("%m/%d/%Y %H:%M"), clean(&h.by), clean(&h.detail));
     }
     out.trim_end().to_string()
 }

@@ -271,6 +271,14 @@ impl Desk {
     ) -> DeskResult<AccountingReport> {
         let patient = self.accounting_patient(mrn)?;
         let requested_on = self.day_not_after_today("the request's date", requested_on)?;
+        if requested_on < patient.birth_date {
+            return Err(DeskError::Invalid(format!(
+                "{} is before {} was born ({}): no accounting can be asked for then",
+                us_date(requested_on),
+                patient.mrn,
+                us_date(patient.birth_date)
+            )));
+        }
         if let Some(cents) = cost_based_cents
             && cents < 0
         {

@@ -128,7 +128,8 @@ pub fn check_form(form: &IntakeForm, today: NaiveDate) -> Vec<FieldProblem> {
     if let IntakeRequester::New(requester) = &form.requester {
         text(&mut problems, "requester.name", &requester.name, MAX_NAME, true);
         text(&mut problems, "requester.organization", &requester.organization, MAX_NAME, false);
-        multiline(&mut problems, "requester.address", &requester.address, MAX_TEXT);
+        // Letters go there (the acknowledgement, a deficient-authorization letter): required.
+        multiline(&mut problems, "requester.address", &requester.address, MAX_TEXT, true);
         text(&mut problems, "requester.phone", &requester.phone, 40, false);
         text(&mut problems, "requester.fax", &requester.fax, 40, false);
         text(&mut problems, "requester.email", &requester.email, MAX_NAME, false);
@@ -230,9 +231,9 @@ fn text(problems: &mut Vec<FieldProblem>, field: &str, value: &str, max: usize, 
 }
 
 /// An address: lines kept, other control characters refused.
-fn multiline(problems: &mut Vec<FieldProblem>, field: &str, value: &str, max: usize) {
+fn multiline(problems: &mut Vec<FieldProblem>, field: &str, value: &str, max: usize, required: bool) {
     let flat: String = value.lines().collect::<Vec<_>>().join(" ");
-    text(problems, field, &flat, max, false);
+    text(problems, field, &flat, max, required);
 }
 
 fn count(problems: &mut Vec<FieldProblem>, field: &str, value: Option<i64>, min: i64, max: i64) {
@@ -358,6 +359,7 @@ mod tests {
                 "delivery",
                 "purpose",
                 "requester.name",
+                "requester.address",
                 "scope"
             ]
         );

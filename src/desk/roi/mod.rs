@@ -19,7 +19,7 @@ mod work;
 pub use intake::{FieldProblem, IntakeForm, IntakeRequester};
 pub use letters::TemplateView;
 pub use log::{Logged, NO_AUTHORIZATION, OnOpenRequest};
-pub use rules::{authorization_checklist, status_after_authorization};
+pub use rules::{authorization_checklist, release_basis, status_after_authorization};
 pub use work::{scope_description, scope_words};
 
 use super::{Desk, DeskError, DeskResult};

@@ -108,6 +108,16 @@ pub fn status_after_authorization(passed: bool, status: RequestStatus, roles: &[
     step.filter(|step| step.allowed_for(roles)).and_then(|step| transition(status, step).ok()).unwrap_or(status)
 }
 
+/// What a release of `request` is made under: the court's process when it came with one, else
+/// what its type is (a patient's own copy, an authorization…). The desk records it; the release
+/// question says beforehand whether it will be in the patient's accounting (164.528).
+pub fn release_basis(request: &RoiRequest) -> crate::domain::roi::LegalBasis {
+    match &request.legal_process {
+        Some(_) => crate::domain::roi::LegalBasis::Judicial,
+        None => crate::domain::roi::LegalBasis::for_request(request.request_type),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use crate::domain::dates::us_date;
 use crate::domain::roi::checklist::{DEFICIENT_AUTHORIZATION, failed_items, passed};
 use crate::domain::roi::clocks::{self, HIPAA_ACCESS, HIPAA_ACCOUNTING};
 use crate::domain::roi::status::{Step, transition};
-use crate::domain::roi::{AuthorizationForm, ChecklistItem, LegalBasis, LetterKind, RequestStatus, RequestType};
+use crate::domain::roi::{AuthorizationForm, ChecklistItem, LetterKind, RequestStatus, RequestType};
 use crate::domain::role::{Permission, allows};
 use crate::domain::text::control_character_problem;
 use crate::store::roi::{DisclosureRecord, NewAuthorization, PaymentRecord, RoiRequest};
@@ -386,10 +386,7 @@ impl Desk {
                 failed.iter().map(|i| i.reason.clone()).collect::<Vec<_>>().join("; ")
             )));
         }
-        let basis = match &request.legal_process {
-            Some(_) => LegalBasis::Judicial,
-            None => LegalBasis::for_request(request.request_type),
-        };
+        let basis = super::release_basis(&request);
         let recipient = recipient_line(&request);
         let recipient_address = recipient_address(&request);
         let description = scope_words(&request);

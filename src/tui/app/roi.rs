@@ -168,6 +168,9 @@ pub enum RoiMsg {
     Logged {
         follow_up: bool,
         result: Result<Box<RoiRequest>, String>,
+        /// What else was done, or could not be, with it (the authorization that came with a
+        /// re-sent request), in the clerk's words.
+        also: Option<String>,
     },
     DraftLoaded(Result<Option<Box<KeptForm>>, String>),
     DraftSaved(Result<(), String>),
@@ -306,7 +309,7 @@ impl App {
             }
             RoiMsg::RequestersFound { id, result } => self.on_requesters_found(id, result),
             RoiMsg::IntakeChecked(result) => self.on_intake_checked(result),
-            RoiMsg::Logged { follow_up, result } => self.on_logged(follow_up, result),
+            RoiMsg::Logged { follow_up, result, also } => self.on_logged(follow_up, result, also),
             RoiMsg::DraftLoaded(result) => self.on_draft_loaded(result),
             RoiMsg::AccountingLoaded { id, result } => self.on_accounting_loaded(id, result),
             RoiMsg::DisclosureVoided(result) => self.on_disclosure_voided(result),

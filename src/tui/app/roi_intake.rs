@@ -10,7 +10,6 @@ use crate::desk::roi::IntakeForm;
 use crate::domain::role::Permission;
 use crate::store::roi::RoiRequest;
 use crate::tui::screens::roi_intake::{Field, FormPatient, IntakeCheck, IntakeState, Stage, fresh_form};
-use crate::tui::screens::roi_request::RequestState;
 use crossterm::event::KeyCode;
 
 /// Keys typed into the form between two saves of its draft, when the clerk stays in one field.
@@ -378,14 +377,19 @@ impl App {
         vec![Command::Roi(RoiCommand::Log { form: Box::new(form), follow_up_on: original })]
     }
 
-    pub(super) fn on_logged(&mut self, follow_up: bool, result: Result<Box<RoiRequest>, String>) -> Vec<Command> {
+    pub(super) fn on_logged(
+        &mut self,
+        follow_up: bool,
+        result: Result<Box<RoiRequest>, String>,
+        also: Option<String>,
+    ) -> Vec<Command> {
         let Some(intake) = self.roi.intake.as_mut() else {
             self.dirty = false;
             return Vec::new();
         };
         match result {
             Ok(request) => {
-                let due = match request.extended_due_on.or(request.due.due_on) {
+                let due = match request.due.due_on {
                     Some(on) => format!(
                         "due {} ({})",
                         crate::domain::dates::us_date(on),
@@ -393,18 +397,20 @@ impl App {
                     ),
                     None => format!("no due date yet: {}", crate::domain::text::clean(&request.due.due_rule)),
                 };
-                self.toast = Some(if follow_up {
-                    format!(
-                        "Logged as a follow-up on {} (received {}); its clock was not started again: {due}.",
-                        request.number,
-                        crate::domain::dates::us_date(request.received_on)
-                    )
-                } else {
-                    format!("Logged {}: {due}.", request.number)
-                });
+                self.toast = Some(
+                    if follow_up {
+                        format!(
+                            "Logged as a follow-up on {} (received {}); its clock was not started again: {due}.",
+                            request.number,
+                            crate::domain::dates::us_date(request.received_on)
+                        )
+                    } else {
+                        format!("Logged {}: {due}.", request.number)
+                    } + &also.map(|also| format!(" {also}")).unwrap_or_default(),
+                );
                 self.roi.intake = None;
                 self.roi.request_return = self.roi.intake_return;
-                self.roi.request = Some(RequestState::new(*request));
+                self.roi.request = Some(self.request_state(*request));
                 self.screen = Screen::Request;
                 self.offer_steps();
                 let mut commands = vec![Command::Roi(RoiCommand::DiscardDraft)];

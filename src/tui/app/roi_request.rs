@@ -78,6 +78,19 @@ impl App {
         vec![Command::Roi(RoiCommand::OpenRequest { id, request: RequestRef::Id(request_id) })]
     }
 
+    /// A request as the screen holds it, with its facility's time zone for the times it shows.
+    pub(super) fn request_state(&self, request: RoiRequest) -> RequestState {
+        let zone = self
+            .header
+            .facilities
+            .iter()
+            .find(|f| f.id == request.facility_id)
+            .and_then(|f| f.timezone.parse::<chrono_tz::Tz>().ok());
+        let mut state = RequestState::new(request);
+        state.zone = zone;
+        state
+    }
+
     pub(super) fn on_request_loaded(&mut self, id: RequestId, result: Result<Box<RoiRequest>, String>) -> Vec<Command> {
         if self.roi.pending_request != Some(id) {
             self.dirty = false;
@@ -92,15 +105,7 @@ impl App {
                     self.follow_request_under_authorization();
                 }
                 _ => {
-                    let zone = self
-                        .header
-                        .facilities
-                        .iter()
-                        .find(|f| f.id == request.facility_id)
-                        .and_then(|f| f.timezone.parse::<chrono_tz::Tz>().ok());
-                    let mut state = RequestState::new(*request);
-                    state.zone = zone;
-                    self.roi.request = Some(state);
+                    self.roi.request = Some(self.request_state(*request));
                     self.screen = Screen::Request;
                 }
             },
@@ -316,8 +321,15 @@ impl App {
             return Vec::new();
         }
         let to = crate::domain::text::clean(&r.requester.name).into_owned();
+        // What the desk will record, said before the clerk agrees to it.
+        let basis = crate::desk::roi::release_basis(r);
+        let accounting = if crate::domain::roi::accounting::accountable(basis, on) {
+            format!("it will be listed in the patient's accounting of disclosures ({})", basis.title().to_lowercase())
+        } else {
+            format!("it is not listed in an accounting of disclosures ({})", basis.title().to_lowercase())
+        };
         let prompt = format!(
-            "Release {} to {to} on {}? The disclosure is recorded in the patient's accounting. (y/N)",
+            "Release {} to {to} on {}? The disclosure is recorded; {accounting}. (y/N)",
             named(r),
             crate::domain::dates::us_date(on)
         );
@@ -461,8 +473,25 @@ impl App {
                 return Vec::new();
             }
         };
+        // HIPAA's clock is the one extended; a shorter state clock still binds, and the question
+        // says so rather than promising a date the state does not give.
+        let binding = r
+            .due
+            .clocks
+            .iter()
+            .filter(|c| ![HIPAA_ACCESS, HIPAA_ACCOUNTING].contains(&c.code.as_str()))
+            .filter_map(|c| c.due_on.filter(|on| *on < to).map(|on| (on, c)))
+            .min_by_key(|(on, _)| *on)
+            .map(|(on, c)| {
+                format!(
+                    " The state's clock is not extended: {} still makes it due {}.",
+                    crate::domain::text::clean(&c.rule),
+                    crate::domain::dates::us_date(on)
+                )
+            })
+            .unwrap_or_default();
         let prompt = format!(
-            "Extend {} to {} because \"{}\"? An extension notice is produced, dated today; it can be done once. (y/N)",
+            "Extend {} to {} because \"{}\"? An extension notice is produced, dated today; it can be done once.{binding} (y/N)",
             named(r),
             crate::domain::dates::us_date(to),
             reason.trim()
@@ -531,10 +560,15 @@ impl App {
         match result {
             Ok(request) => {
                 let mut message = done;
-                if let Some(due) = request.extended_due_on.or(request.due.due_on)
+                // The due date kept with the request counts the extension and every clock.
+                if let Some(due) = request.due.due_on
                     && request.status.is_open()
                 {
                     message.push_str(&format!("; due {}", crate::domain::dates::us_date(due)));
+                    // Extended, yet due earlier: the clock that binds says why.
+                    if request.extended_due_on.is_some_and(|extended| extended != due) {
+                        message.push_str(&format!(" ({})", crate::domain::text::clean(&request.due.due_rule)));
+                    }
                 }
                 self.toast = Some(message);
                 // The authorization form saved: back to its request.

@@ -528,7 +528,7 @@ fn intake_finds_the_requester_as_typed_and_a_resent_request_is_logged_as_a_follo
         by: "jdoe".into(),
         at: Utc.with_ymd_and_hms(2025, 3, 10, 15, 0, 0).unwrap(),
     });
-    let commands = app.update(Msg::Roi(RoiMsg::Logged { follow_up: true, result: Ok(Box::new(original)) }));
+    let commands = app.update(Msg::Roi(RoiMsg::Logged { follow_up: true, result: Ok(Box::new(original)), also: None }));
     assert_eq!(app.screen, Screen::Request);
     assert!(app.roi.intake.is_none());
     assert_eq!(
@@ -765,4 +765,51 @@ fn fee_record(kind: crate::store::roi::FeeKind, invoice_no: Option<&str>) -> cra
         by: "jdoe".into(),
         at: Utc.with_ymd_and_hms(2025, 3, 10, 15, 0, 0).unwrap(),
     }
+}
+
+#[test]
+fn an_extension_moves_hipaas_clock_and_the_screen_keeps_the_state_clock_that_still_binds() {
+    use crate::domain::roi::ClockRecord;
+    use crate::tui::screens::roi_request::due_words;
+    let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+    let mut r = request(1, RequestStatus::Validating);
+    // TX 15 business days binds before HIPAA's 30 days extended to 05/02 (AS-14, then AS-15's rule).
+    r.extended_due_on = Some(d(5, 2));
+    r.due.due_on = Some(d(3, 24));
+    r.due.due_rule = "TX HSC 181.102: 15 business days (electronic copy)".into();
+    r.due.clocks = vec![ClockRecord {
+        code: "TX-181.102".into(),
+        rule: r.due.due_rule.clone(),
+        due_on: Some(d(3, 24)),
+        waits_for: None,
+    }];
+    let (words, overdue, _) = due_words(&r, d(3, 20));
+    assert!(words.starts_with("03/24/2025 (TX HSC 181.102"), "{words}");
+    assert!(words.contains("HIPAA's clock extended to 05/02/2025; this one still binds"), "{words}");
+    assert!(!overdue);
+    // Extended and nothing shorter: the extended date is the due date, said once.
+    r.due.due_on = Some(d(5, 2));
+    r.due.due_rule = "HIPAA 164.524: 30 days, extended once".into();
+    let (words, _, _) = due_words(&r, d(3, 20));
+    assert_eq!(words, "05/02/2025 (HIPAA 164.524: 30 days, extended once) · 43 days left");
+}
+
+#[test]
+fn the_release_question_says_whether_the_disclosure_goes_in_the_patients_accounting() {
+    let mut app = app_as(Role::RoiSpecialist);
+    app.update(key(KeyCode::Esc));
+    let mut own = request(1, RequestStatus::ReadyToRelease);
+    own.request_type = RequestType::RightOfAccess;
+    open_request(&mut app, own);
+    app.update(key(KeyCode::Char('R')));
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert!(prompt.contains("it is not listed in an accounting of disclosures"), "a patient's own copy: {prompt}");
+    let mut app = app_as(Role::RoiSpecialist);
+    app.update(key(KeyCode::Esc));
+    let mut report = request(2, RequestStatus::ReadyToRelease);
+    report.request_type = RequestType::PublicHealth;
+    open_request(&mut app, report);
+    app.update(key(KeyCode::Char('R')));
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert!(prompt.contains("it will be listed in the patient's accounting"), "a public-health report: {prompt}");
 }

@@ -105,11 +105,42 @@ pub fn answer_roi(
             Msg::Roi(RoiMsg::IntakeChecked(check.map_err(fail)))
         }
         RoiCommand::Log { form, follow_up_on } => {
+            let mut also = None;
             let (follow_up, result) = match follow_up_on {
                 Some((number, version)) => {
                     let received_on = form.received_on.unwrap_or_else(|| desk.today());
                     let via = form.received_via.unwrap_or(crate::domain::roi::ReceivedVia::Mail);
-                    (true, desk.log_roi_follow_up(&number, Some(version), received_on, via, &form.purpose))
+                    let logged = desk.log_roi_follow_up(&number, Some(version), received_on, via, &form.purpose);
+                    // An authorization keyed with the re-sent request goes on the original: a
+                    // follow-up records only when and how it came, and the paper is not dropped.
+                    let result = match (logged, form.authorization.clone()) {
+                        (Ok(original), Some(paper)) => {
+                            match desk.roi_add_authorization(
+                                &number,
+                                Some(original.version),
+                                paper,
+                                Some(received_on),
+                                letters,
+                            ) {
+                                Ok(with) => {
+                                    also = Some(format!(
+                                        "The authorization that came with it was added: {}.",
+                                        with.status.title()
+                                    ));
+                                    Ok(with)
+                                }
+                                Err(e) => {
+                                    also = Some(format!(
+                                        "The authorization that came with it was not added ({}): press A to add it.",
+                                        fail(e)
+                                    ));
+                                    Ok(original)
+                                }
+                            }
+                        }
+                        (logged, _) => logged,
+                    };
+                    (true, result)
                 }
                 None => (
                     false,
@@ -122,7 +153,7 @@ pub fn answer_roi(
                     }),
                 ),
             };
-            Msg::Roi(RoiMsg::Logged { follow_up, result: result.map(Box::new).map_err(fail) })
+            Msg::Roi(RoiMsg::Logged { follow_up, result: result.map(Box::new).map_err(fail), also })
         }
         RoiCommand::LoadDraft => {
             let kept = desk.intake_draft().map(|kept| {

@@ -118,15 +118,17 @@ impl RequestState {
 
 /// The due date as a clerk reads it: `03/24/2025 (TX-181.102: 15 business days) · 7 days left`.
 pub fn due_words(request: &RoiRequest, today: NaiveDate) -> (String, bool, bool) {
-    let due = request.extended_due_on.or(request.due.due_on);
+    // The due date kept with the request already counts the extension: it moves HIPAA's clock
+    // only, and a shorter state clock still binds (AS-15; `roi extend` says so too).
+    let due = request.due.due_on;
     let rule = clean(&request.due.due_rule).into_owned();
     match due {
         Some(on) => {
             let left = days_left(on, today);
             let open = request.status.is_open();
             let mut text = format!("{} ({rule})", us_date(on));
-            if request.extended_due_on.is_some() {
-                text = format!("{} extended from {}", text, request.due.due_on.map(us_date).unwrap_or_default());
+            if let Some(extended) = request.extended_due_on.filter(|e| *e != on) {
+                text = format!("{text} · HIPAA's clock extended to {}; this one still binds", us_date(extended));
             }
             if open {
                 text.push_str(&match left {
@@ -320,15 +322,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
             if let Some(extended) = r.extended_due_on {
                 let noticed = r.extension_noticed_on.map(|d| format!(", noticed {}", us_date(d))).unwrap_or_default();
                 let why = r.extension_reason.as_deref().map(|w| format!(": {}", clean(w))).unwrap_or_default();
-                rows.push(
-                    Row::new(vec![
-                        theme.glyph("▸", ">").to_string(),
-                        format!("Extension{noticed}{why}"),
-                        us_date(extended),
-                        "due".to_string(),
-                    ])
-                    .style(theme.header),
-                );
+                // The extension sets the due date only when no shorter clock binds.
+                let sets = r.due.due_on == Some(extended);
+                let row = Row::new(vec![
+                    if sets { theme.glyph("▸", ">").to_string() } else { " ".to_string() },
+                    format!("Extension{noticed}{why}"),
+                    us_date(extended),
+                    if sets { "due".to_string() } else { String::new() },
+                ]);
+                rows.push(if sets { row.style(theme.header) } else { row });
             }
             let table = Table::new(
                 rows,
