@@ -156,7 +156,26 @@ impl App {
                 offered.push(Offered { key: k, label: "Payment…".into() });
             }
             // Only HIPAA's clocks are extended, once.
-            let extendable = r.due.clocks.iter().any(|c| [HIPAA_ACCESS, HIPAA_ACCOUNTING].contains(&c.code.as_str()));
+            let hipaa = r
+                .due
+                .clocks
+                .iter()
+                .find(|c| [HIPAA_ACCESS, HIPAA_ACCOUNTING].contains(&c.code.as_str()))
+                .and_then(|c| c.due_on);
+            // Offered only while a notice today could still extend it (inside the first 30 days).
+            let extendable = hipaa.is_some_and(|base| {
+                !matches!(
+                    check_extension(
+                        r.received_on,
+                        base,
+                        self.today,
+                        base + chrono::Duration::days(1),
+                        false,
+                        r.request_type
+                    ),
+                    Err(crate::domain::roi::clocks::ExtensionRefusal::TooLate { .. })
+                )
+            });
             if extendable
                 && r.extended_due_on.is_none()
                 && allows(&roles, Permission::ReleaseRecords)
@@ -276,7 +295,10 @@ impl App {
         }
         let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
         if step.needs_reason() && reason.is_none() {
-            return self.open_palette(&format!("roi {} ", step.code()));
+            let commands = self.open_palette(&format!("roi {} ", step.code()));
+            // Said each time, so that Enter on an empty reason is never a silent no-op.
+            self.toast = Some(format!("{} {name}: say why after \"roi {}\".", step.title(), step.code()));
+            return commands;
         }
         let prompt = match (&reason, step) {
             (Some(why), Step::Reject) => {

@@ -813,3 +813,34 @@ fn the_release_question_says_whether_the_disclosure_goes_in_the_patients_account
     let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
     assert!(prompt.contains("it will be listed in the patient's accounting"), "a public-health report: {prompt}");
 }
+
+#[test]
+fn extend_is_offered_only_while_a_notice_today_could_still_be_in_time() {
+    use crate::domain::roi::clocks::HIPAA_ACCESS;
+    let offered_extend = |received: NaiveDate| {
+        let mut app = app_as(Role::RoiSpecialist);
+        app.update(key(KeyCode::Esc));
+        let mut r = request(1, RequestStatus::Validating);
+        let hipaa = received + chrono::Duration::days(30);
+        r.received_on = received;
+        r.due.due_on = Some(hipaa);
+        r.due.clocks[0].code = HIPAA_ACCESS.into();
+        r.due.clocks[0].due_on = Some(hipaa);
+        open_request(&mut app, r);
+        app.roi.request.as_ref().unwrap().offered.iter().any(|o| o.label == "Extend…")
+    };
+    // Today is 03/03/2025: a request of 02/20 is inside its first 30 days, one of 01/02 is not.
+    assert!(offered_extend(NaiveDate::from_ymd_opt(2025, 2, 20).unwrap()));
+    assert!(!offered_extend(NaiveDate::from_ymd_opt(2025, 1, 2).unwrap()), "past the window: refused anyway");
+}
+
+#[test]
+fn a_step_that_needs_a_reason_says_so_when_it_is_asked_without_one() {
+    let mut app = app_as(Role::RoiSpecialist);
+    app.update(key(KeyCode::Esc));
+    open_request(&mut app, request(1, RequestStatus::Validating));
+    palette(&mut app, "roi pend");
+    assert!(matches!(app.overlay, Some(Overlay::Palette(_))), "the palette stays for the reason");
+    let toast = app.toast.clone().unwrap_or_default();
+    assert!(toast.contains("say why after \"roi pend\""), "{toast}");
+}

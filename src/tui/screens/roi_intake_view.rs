@@ -52,7 +52,8 @@ pub fn render(
     let focused = |f: Field| state.focus == f && state.stage == Stage::Editing;
     let label = |f: Field, text: &str| {
         let style = if focused(f) { theme.focus.patch(theme.header) } else { theme.muted };
-        Span::styled(format!(" {text:<w$}", w = usize::from(LABEL) - 1), style)
+        // A space after the longest label too: a label never runs into its value.
+        Span::styled(format!(" {text:<w$} ", w = usize::from(LABEL) - 2), style)
     };
     let choice = |f: Field, value: &str| -> Line<'static> {
         if focused(f) {
@@ -124,14 +125,14 @@ pub fn render(
             1,
             Box::new(move |frame, r| {
                 let [l, v] = Layout::horizontal([Constraint::Length(LABEL), Constraint::Fill(1)]).areas(r);
-                frame.render_widget(Paragraph::new(label(Field::Kind, "  Kind")), l);
+                frame.render_widget(Paragraph::new(label(Field::Kind, " Kind")), l);
                 frame.render_widget(Paragraph::new(choice(Field::Kind, n.kind.title())), v);
             }),
         ));
         for (f, text, input) in [
-            (Field::Name, "  Name", &state.name),
-            (Field::Organization, "  Organization", &state.organization),
-            (Field::Address, "  Address", &state.address),
+            (Field::Name, " Name", &state.name),
+            (Field::Organization, " Organization", &state.organization),
+            (Field::Address, " Address", &state.address),
         ] {
             rows.push((
                 1,

@@ -445,7 +445,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
                     let mut words = clean(&h.detail).into_owned();
                     if h.from_status.is_some_and(|from| from != h.to_status) {
                         let from = h.from_status.map(|s| s.title()).unwrap_or_default();
-                        words = format!("{from} → {}: {words}", h.to_status.title());
+                        // `Pended: Awaiting proof of identity` already names where it went.
+                        words = if words.starts_with(h.to_status.title()) {
+                            format!("{from} → {words}")
+                        } else {
+                            format!("{from} → {}: {words}", h.to_status.title())
+                        };
                     }
                     let lines = wrap(&words, detail);
                     let height = lines.len().max(1) as u16;
