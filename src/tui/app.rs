@@ -594,6 +594,11 @@ impl App {
     fn quit(&mut self) -> Vec<Command> {
         let mut commands = self.flush_search_audit();
         self.keep_typed_authorization();
+        // Saved again in line, whatever was saved before: a save still on its way on a worker
+        // thread may never land once the program is gone.
+        if let Some(intake) = self.roi.intake.as_mut() {
+            intake.unsaved = true;
+        }
         commands.extend(self.keep_draft());
         self.quitting = true;
         commands.push(Command::Quit);

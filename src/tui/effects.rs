@@ -19,6 +19,38 @@ pub struct Effects {
     store_down: Arc<AtomicBool>,
     /// When the band's last count started: counts are spaced (see [`COUNT_SPACING`]).
     last_count: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The order the screen asked for its draft's saves and discards in (see [`DraftOrder`]).
+    drafts: Arc<DraftOrder>,
+}
+
+/// Draft writes land in the order the screen asked for them. Each save runs on a worker thread,
+/// and the last save (at a hang-up) runs in line: without an order, an earlier save still on its
+/// way could land after it and keep the form as it was a few keys before — or bring back a draft
+/// already discarded. Each write takes a ticket when asked for; one whose ticket is older than the
+/// last written is dropped.
+#[derive(Default)]
+pub(super) struct DraftOrder {
+    issued: std::sync::atomic::AtomicU64,
+    written: std::sync::Mutex<u64>,
+}
+
+impl DraftOrder {
+    pub(super) fn ticket(&self) -> u64 {
+        self.issued.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Runs `write` unless a later ticket was written already; the writes never overlap.
+    pub(super) fn write<T>(&self, ticket: u64, write: impl FnOnce() -> T) -> Option<T> {
+        let mut written = match self.written.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if ticket < *written {
+            return None;
+        }
+        *written = ticket;
+        Some(write())
+    }
 }
 
 /// The least time between two counts of the deficiency band. A count reads every open item (0.14 s
@@ -159,7 +191,15 @@ impl Effects {
                 }
             }
         })?;
-        Ok(Self { desk, letters_dir, tx, search, store_down, last_count: std::sync::Mutex::new(None) })
+        Ok(Self {
+            desk,
+            letters_dir,
+            tx,
+            search,
+            store_down,
+            last_count: std::sync::Mutex::new(None),
+            drafts: Arc::new(DraftOrder::default()),
+        })
     }
 
     pub fn run(&self, command: Command) {
@@ -417,7 +457,8 @@ impl Effects {
                 }
                 // The form a clerk was filling in when the session ended: kept before it goes.
                 Command::Roi(crate::tui::app::RoiCommand::SaveDraft { form }) => {
-                    if let Err(e) = self.desk.save_intake_draft(&form) {
+                    let ticket = self.drafts.ticket();
+                    if let Some(Err(e)) = self.drafts.write(ticket, || self.desk.save_intake_draft(&form)) {
                         tracing::warn!(error = %e, "the request form was not kept at exit");
                     }
                 }
@@ -483,6 +524,19 @@ fn follow_store(desk: &Desk, tx: &UnboundedSender<Msg>, store_down: &AtomicBool)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_draft_save_asked_for_earlier_never_lands_over_a_later_one() {
+        let order = DraftOrder::default();
+        let (first, second) = (order.ticket(), order.ticket());
+        let mut kept = Vec::new();
+        // The later one (the save at a hang-up) lands first; the earlier, still on its way, is dropped.
+        assert_eq!(order.write(second, || kept.push("second")), Some(()));
+        assert_eq!(order.write(first, || kept.push("first")), None);
+        let third = order.ticket();
+        assert_eq!(order.write(third, || kept.push("third")), Some(()));
+        assert_eq!(kept, ["second", "third"]);
+    }
     use crate::store::StoreError;
 
     fn unreachable(message: &str) -> DeskError {

@@ -26,6 +26,17 @@ impl Effects {
             _ => Kind::Read(Command::Roi(command.clone())),
         };
         let letters = self.letters_dir.clone();
+        if matches!(command, RoiCommand::SaveDraft { .. } | RoiCommand::DiscardDraft) {
+            // Ticketed now, on the screen's thread, so that the writes keep the order asked in.
+            let (drafts, ticket) = (self.drafts.clone(), self.drafts.ticket());
+            self.background(kind, move |desk, watch: &Watch| {
+                drafts
+                    .write(ticket, || answer_roi(desk, command, letters.as_deref(), &|e| watch.fail(e)))
+                    // A later save or discard already landed: this one is no longer the form.
+                    .unwrap_or(Msg::Roi(RoiMsg::DraftSaved(Ok(()))))
+            });
+            return;
+        }
         self.background(kind, move |desk, watch: &Watch| {
             answer_roi(desk, command, letters.as_deref(), &|e| watch.fail(e))
         });
