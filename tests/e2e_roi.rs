@@ -5,12 +5,13 @@
 
 mod common;
 
+use common::cli::chartroom as cli;
+
 #[path = "common/pty.rs"]
 mod pty;
 
 use pty::store_args;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 // A deadline, not a pause: generous, because a loaded 2-core machine runs these beside the rest.
@@ -27,21 +28,9 @@ fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_chartroom"))
 }
 
-fn cli(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(binary())
-        .args(store_args(dir))
-        .args(args)
-        .env_remove("CHARTROOM_CONFIG")
-        .env_remove("CHARTROOM_DATA_DIR")
-        .output()
-        .unwrap()
-}
-
+/// The demo hospital every test here runs on.
 fn demo_store() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = cli(dir.path(), &["demo", "--patients", "300"]);
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
-    dir
+    common::cli::demo_store(300)
 }
 
 fn session(dir: &Path) -> pty::Session {

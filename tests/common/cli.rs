@@ -44,3 +44,11 @@ pub fn refused(out: &Output) -> String {
 pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_str(&ok(out)).unwrap()
 }
+
+/// A scratch install holding a demo hospital of `patients` patients, made by the binary itself.
+pub fn demo_store(patients: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chartroom(dir.path(), &["demo", "--patients", &patients.to_string()]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    dir
+}

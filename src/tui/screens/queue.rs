@@ -439,11 +439,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &QueueState, today: NaiveDat
         left_area,
     );
     frame.render_widget(Paragraph::new(Line::from(right)).right_aligned(), right_area);
-    let lines: Vec<Line> = described.into_iter().map(|l| Line::from(format!(" {l}"))).collect();
-    frame.render_widget(Paragraph::new(lines).style(theme.muted), above_rule);
-    let lead = format!("{} {on_rule} ", theme.rule);
-    let rule_text = format!("{lead}{}", theme.rule.repeat(usize::from(rule.width).saturating_sub(lead.width())));
-    frame.render_widget(Paragraph::new(rule_text).style(theme.muted), rule);
+    super::super::widgets::chrome::described_rule(frame, above_rule, rule, described, &on_rule, theme);
 
     if let Some(error) = &state.error {
         frame.render_widget(Paragraph::new(format!(" {}", clean(error))).style(theme.warning), body);

@@ -178,6 +178,23 @@ pub fn rule(frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(theme.rule.repeat(area.width as usize)).style(theme.muted), area);
 }
 
+/// A queue's filter as a clerk reads it: the lines that describe it above, then a rule that names
+/// its order (`─ open · oldest first ───`). Both queues draw it the same way.
+pub fn described_rule(
+    frame: &mut Frame,
+    above: Rect,
+    rule: Rect,
+    described: Vec<String>,
+    on_rule: &str,
+    theme: &Theme,
+) {
+    let lines: Vec<Line> = described.into_iter().map(|l| Line::from(format!(" {l}"))).collect();
+    frame.render_widget(Paragraph::new(lines).style(theme.muted), above);
+    let lead = format!("{} {on_rule} ", theme.rule);
+    let rest = theme.rule.repeat(usize::from(rule.width).saturating_sub(lead.width()));
+    frame.render_widget(Paragraph::new(format!("{lead}{rest}")).style(theme.muted), rule);
+}
+
 /// Over the top rule while the store cannot be reached, until a read succeeds: the screen below
 /// is what it last showed.
 pub fn outage(frame: &mut Frame, area: Rect, theme: &Theme) {
