@@ -9,15 +9,11 @@ use chartroom::desk::Desk;
 use chartroom::desk::roi::accounting::DisclosureForm;
 use chartroom::domain::role::Role;
 use chartroom::store::roi::DisclosureVoid;
-use chartroom::tui::app::{App, Command, HeaderInfo, Msg, Overlay, Screen};
-use chartroom::tui::keymap::Keymap;
-use chartroom::tui::theme::Theme;
-use chartroom::tui::view;
+use chartroom::tui::app::{HeaderInfo, Overlay, Screen};
 use chrono::NaiveDate;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::sync::Arc;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -109,68 +105,14 @@ fn record_history(fixture: &common::Fixture, desk: &Desk) {
     desk.add_accounting_suspension("204511", "Travis County Sheriff", d(2025, 2, 20), None).unwrap();
 }
 
-struct Harness {
-    _fixture: common::Fixture,
-    desk: Desk,
-    app: App,
-}
+use common::screens::{Harness, key};
 
-impl Harness {
-    /// `username` (holding `roles`) at the desk, GARCIA's history recorded.
-    fn new(width: u16, height: u16, username: &str, roles: &[Role]) -> Self {
-        let fixture = common::scenario();
-        record_history(&fixture, &common::desk_for(&fixture, "jdoe"));
-        let desk = common::desk_for(&fixture, username);
-        let mut header = HeaderInfo::new(username, roles);
-        header.facility = "Riverbend General Hospital (RGH)".into();
-        header.is_demo = true;
-        let app = App::new(Arc::new(Keymap::default()), header, common::today(), (width, height));
-        Self { _fixture: fixture, desk, app }
-    }
-
-    fn keys(&mut self, keys: &[KeyEvent]) {
-        for key in keys {
-            let commands = self.app.update(Msg::Key(*key));
-            self.run(commands);
-        }
-    }
-
-    fn type_text(&mut self, text: &str) {
-        let keys: Vec<_> = text.chars().map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)).collect();
-        self.keys(&keys);
-    }
-
-    fn palette(&mut self, text: &str) {
-        self.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
-        self.type_text(text);
-        self.keys(&[key(KeyCode::Enter)]);
-    }
-
-    fn run(&mut self, commands: Vec<Command>) {
-        for command in commands {
-            let msg = match command {
-                Command::Roi(command) => {
-                    chartroom::tui::effects::answer_roi(&self.desk, command, None, &|e| e.to_string())
-                }
-                _ => continue,
-            };
-            if matches!(&msg, Msg::BackgroundFailed(m) if m.is_empty()) {
-                continue;
-            }
-            let more = self.app.update(msg);
-            self.run(more);
-        }
-    }
-
-    fn draw(&self, width: u16, height: u16) -> Terminal<TestBackend> {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| view::render(frame, &self.app, &Theme::ansi16())).unwrap();
-        terminal
-    }
-}
-
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
+/// `username` (holding `roles`) at the desk, GARCIA's history recorded.
+fn harness(width: u16, height: u16, username: &str, roles: &[Role]) -> Harness {
+    let fixture = common::scenario();
+    record_history(&fixture, &common::desk_for(&fixture, "jdoe"));
+    let desk = common::desk_for(&fixture, username);
+    Harness::on(fixture, desk, HeaderInfo::new(username, roles), (width, height))
 }
 
 fn text_of(terminal: &Terminal<TestBackend>) -> String {
@@ -180,7 +122,7 @@ fn text_of(terminal: &Terminal<TestBackend>) -> String {
 #[test]
 fn accounting_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
-        let mut harness = Harness::new(w, h, "jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
+        let mut harness = harness(w, h, "jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
         harness.palette("accounting 204511");
         assert_eq!(harness.app.screen, Screen::Accounting, "{:?}", harness.app.toast);
         let state = harness.app.roi.accounting.as_ref().unwrap();
@@ -194,7 +136,7 @@ fn accounting_80x24_and_120x40() {
 
 #[test]
 fn a_supervisor_voids_the_highlighted_disclosure_after_a_reason_and_a_question_80x24() {
-    let mut harness = Harness::new(80, 24, "kwong", &[Role::Supervisor]);
+    let mut harness = harness(80, 24, "kwong", &[Role::Supervisor]);
     harness.palette("accounting 204511 03/03/2025");
     harness.keys(&[key(KeyCode::Down)]);
     insta::assert_snapshot!("accounting_supervisor_80x24", harness.draw(80, 24).backend());

@@ -12,16 +12,10 @@ use chartroom::domain::roi::{
     RequestType, RequesterKind, Scope,
 };
 use chartroom::domain::role::Role;
-use chartroom::store::Page;
-use chartroom::tui::app::{App, Command, HeaderInfo, Msg, Screen};
-use chartroom::tui::keymap::Keymap;
+use chartroom::tui::app::{HeaderInfo, Screen};
 use chartroom::tui::theme::Theme;
-use chartroom::tui::view;
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use std::sync::Arc;
 
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, m, d).unwrap()
@@ -105,81 +99,20 @@ fn log_requests(desk: &Desk) {
     }
 }
 
-struct Harness {
-    _fixture: common::Fixture,
-    desk: Desk,
-    app: App,
+use common::screens::{Harness, key};
+
+/// The scenario hospital with the requests of [`log_requests`], as jdoe (HIM clerk and ROI
+/// specialist) sees it.
+fn harness(width: u16, height: u16) -> Harness {
+    let fixture = common::scenario();
+    let desk = common::desk_for(&fixture, "jdoe");
+    log_requests(&desk);
+    let mut header = HeaderInfo::new("jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
+    header.facilities = desk.list_facilities().unwrap();
+    Harness::on(fixture, desk, header, (width, height))
 }
 
 impl Harness {
-    fn new(width: u16, height: u16) -> Self {
-        let fixture = common::scenario();
-        let desk = common::desk_for(&fixture, "jdoe");
-        log_requests(&desk);
-        let mut header = HeaderInfo::new("jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
-        header.facility = "Riverbend General Hospital (RGH)".into();
-        header.is_demo = true;
-        header.facilities = desk.list_facilities().unwrap();
-        let app = App::new(Arc::new(Keymap::default()), header, common::today(), (width, height));
-        Self { _fixture: fixture, desk, app }
-    }
-
-    fn keys(&mut self, keys: &[KeyEvent]) {
-        for key in keys {
-            let commands = self.app.update(Msg::Key(*key));
-            self.run(commands);
-        }
-    }
-
-    fn type_text(&mut self, text: &str) {
-        let keys: Vec<_> = text.chars().map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)).collect();
-        self.keys(&keys);
-    }
-
-    fn palette(&mut self, text: &str) {
-        self.keys(&[KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)]);
-        self.type_text(text);
-        self.keys(&[key(KeyCode::Enter)]);
-    }
-
-    /// The commands carried out against the real desk, in line.
-    fn run(&mut self, commands: Vec<Command>) {
-        for command in commands {
-            let msg = match command {
-                Command::Roi(command) => {
-                    chartroom::tui::effects::answer_roi(&self.desk, command, None, &|e| e.to_string())
-                }
-                Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
-                    id,
-                    encounter_id: None,
-                    result: self.desk.open_chart_by_mrn(&mrn).map(Box::new).map_err(|e| e.to_string()),
-                },
-                Command::Search { id, text, offset, append } => Msg::SearchDone {
-                    id,
-                    append,
-                    result: self.desk.search(&text, Page { offset, limit: 50 }).map_err(|e| e.to_string()),
-                },
-                _ => continue,
-            };
-            // The effects runner drops a write's empty answer; so does this.
-            if matches!(&msg, Msg::BackgroundFailed(m) if m.is_empty()) {
-                continue;
-            }
-            let more = self.app.update(msg);
-            self.run(more);
-        }
-    }
-
-    fn draw(&self, width: u16, height: u16) -> Terminal<TestBackend> {
-        self.draw_with(width, height, &Theme::ansi16())
-    }
-
-    fn draw_with(&self, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|frame| view::render(frame, &self.app, theme)).unwrap();
-        terminal
-    }
-
     /// The request logged for `mrn` by `requester`, opened from the queue.
     fn open_request_of(&mut self, requester: &str) {
         self.palette("roi");
@@ -192,14 +125,10 @@ impl Harness {
     }
 }
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
 #[test]
 fn roi_queue_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
-        let mut harness = Harness::new(w, h);
+        let mut harness = harness(w, h);
         harness.palette("roi");
         assert_eq!(harness.app.screen, Screen::Roi);
         assert_eq!(harness.app.roi.queue.rows.len(), 4);
@@ -209,7 +138,7 @@ fn roi_queue_80x24_and_120x40() {
 
 #[test]
 fn roi_queue_overdue_only_80x24() {
-    let mut harness = Harness::new(80, 24);
+    let mut harness = harness(80, 24);
     harness.palette("roi");
     harness.keys(&[key(KeyCode::Char('o'))]);
     assert!(harness.app.roi.queue.rows.iter().all(|r| r.due_on.is_some_and(|d| d < common::today())));
@@ -219,7 +148,7 @@ fn roi_queue_overdue_only_80x24() {
 #[test]
 fn roi_request_pended_on_its_checklist_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
-        let mut harness = Harness::new(w, h);
+        let mut harness = harness(w, h);
         harness.open_request_of("SMITH & JONES LLP");
         insta::assert_snapshot!(format!("roi_request_checklist_{w}x{h}"), harness.draw(w, h).backend());
     }
@@ -228,7 +157,7 @@ fn roi_request_pended_on_its_checklist_80x24_and_120x40() {
 #[test]
 fn roi_request_clocks_the_due_one_marked_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
-        let mut harness = Harness::new(w, h);
+        let mut harness = harness(w, h);
         harness.open_request_of("GARCIA, MARIA L");
         harness.keys(&[key(KeyCode::Tab)]);
         insta::assert_snapshot!(format!("roi_request_clocks_{w}x{h}"), harness.draw(w, h).backend());
@@ -237,7 +166,7 @@ fn roi_request_clocks_the_due_one_marked_80x24_and_120x40() {
 
 #[test]
 fn roi_request_details_and_history_80x24() {
-    let mut harness = Harness::new(80, 24);
+    let mut harness = harness(80, 24);
     harness.open_request_of("GARCIA, MARIA L");
     insta::assert_snapshot!("roi_request_details_80x24", harness.draw(80, 24).backend());
     harness.keys(&[KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)]);
@@ -246,7 +175,7 @@ fn roi_request_details_and_history_80x24() {
 
 #[test]
 fn roi_pend_asks_naming_the_request_80x24() {
-    let mut harness = Harness::new(80, 24);
+    let mut harness = harness(80, 24);
     harness.open_request_of("AUSTIN FAMILY MEDICINE");
     harness.keys(&[key(KeyCode::Char('p'))]);
     harness.type_text("records at another site");
@@ -256,7 +185,7 @@ fn roi_pend_asks_naming_the_request_80x24() {
 
 /// GARCIA's chart by MRN, then `n`: the form, with `smi` typed and the address book's answer.
 fn intake(w: u16, h: u16) -> Harness {
-    let mut harness = Harness::new(w, h);
+    let mut harness = harness(w, h);
     harness.palette("mrn 204511");
     assert_eq!(harness.app.screen, Screen::Chart);
     harness.keys(&[key(KeyCode::Char('n'))]);
@@ -297,7 +226,7 @@ fn roi_intake_logs_a_follow_up_on_the_open_request_and_shows_it_80x24() {
 
 #[test]
 fn chart_releases_lists_the_patients_requests_80x24() {
-    let mut harness = Harness::new(80, 24);
+    let mut harness = harness(80, 24);
     harness.palette("mrn 204511");
     harness.keys(&[key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)]);
     insta::assert_snapshot!(harness.draw(80, 24).backend());
@@ -309,7 +238,7 @@ fn chart_releases_lists_the_patients_requests_80x24() {
 /// overdue row still marked by `!`, the highlighted one by reverse video.
 #[test]
 fn roi_screens_in_ascii_without_colour_80x24() {
-    let mut harness = Harness::new(80, 24);
+    let mut harness = harness(80, 24);
     let theme = Theme::monochrome().ascii();
     harness.palette("roi");
     let mut screens = vec![("roi_queue_ascii_80x24", harness.draw_with(80, 24, &theme))];
@@ -347,7 +276,7 @@ fn to_auth_field(harness: &mut Harness, field: chartroom::tui::screens::roi_auth
 fn roi_authorization_corrected_on_screen_80x24_and_120x40() {
     use chartroom::tui::screens::roi_authorization::AuthField;
     for (w, h) in [(80, 24), (120, 40)] {
-        let mut harness = Harness::new(w, h);
+        let mut harness = harness(w, h);
         harness.open_request_of("SMITH & JONES LLP");
         harness.keys(&[key(KeyCode::Char('A'))]);
         assert_eq!(harness.app.screen, Screen::Authorization);
@@ -378,7 +307,7 @@ fn roi_authorization_corrected_on_screen_80x24_and_120x40() {
 /// so the checklist is longer than its room and says how to see the rest.
 #[test]
 fn roi_authorization_fresh_form_scrolls_its_checklist_80x24() {
-    let mut harness = Harness::new(80, 24);
+    let mut harness = harness(80, 24);
     harness.open_request_of("TX MUTUAL INSURANCE");
     harness.keys(&[key(KeyCode::Char('A'))]);
     insta::assert_snapshot!(harness.draw(80, 24).backend());
@@ -407,7 +336,7 @@ fn roi_intake_takes_its_authorization_80x24() {
 #[test]
 fn roi_request_fee_invoice_part_paid_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
-        let mut harness = Harness::new(w, h);
+        let mut harness = harness(w, h);
         let mut as18 = form(
             "204511",
             RequestType::Authorization,

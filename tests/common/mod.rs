@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod pg;
+pub mod screens;
 mod shared;
 #[allow(unused_imports)]
 pub use shared::{shared_data, shared_data_in};
