@@ -16,7 +16,7 @@ use chartroom::desk::{Desk, SystemClock};
 use chartroom::store::Page;
 use chartroom::store::roi::RoiSort;
 use pty::{percentile, store_args};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,24 +33,6 @@ fn frame_after(s: &mut pty::Session, keys: &[u8], settle: Duration) -> f64 {
         .filter(|(t, _)| *t >= start)
         .map(|(t, _)| (*t - start).as_secs_f64() * 1000.0)
         .fold(f64::NAN, f64::max)
-}
-
-/// The demo store with its requests, made once under target/.
-fn roi_store(binary: &Path, patients: usize) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-store-roi-{patients}"));
-    if !dir.join("data").join("chartroom.db").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let started = Instant::now();
-        let status = std::process::Command::new(binary)
-            .args(store_args(&dir))
-            .args(["demo", "--patients", &patients.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        println!("made the {patients}-patient demo store in {:.1} s", started.elapsed().as_secs_f64());
-    }
-    dir
 }
 
 /// `calls` timings of `call`, after one unmeasured.
@@ -72,7 +54,7 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_chartroom"));
     let patients = env_number("CHARTROOM_BENCH_PATIENTS", 1_000_000);
     let runs = env_number("CHARTROOM_BENCH_RUNS", 20);
-    let dir = roi_store(&binary, patients);
+    let dir = common::demo_store_named(&binary, "bench-store-roi", patients, store_args);
     let args = store_args(&dir);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
 

@@ -12,7 +12,18 @@ pub fn env_number(name: &str, default: usize) -> usize {
 /// kept for every later run; returns its directory.
 #[allow(dead_code)] // the import benchmark makes its own store
 pub fn demo_store(binary: &Path, patients: usize, store_args: impl Fn(&Path) -> Vec<String>) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-store-{patients}"));
+    demo_store_named(binary, "bench-store", patients, store_args)
+}
+
+/// [`demo_store`] under a name of its own (`{name}-{patients}`): a benchmark that needs what an
+/// older store may lack (the ROI demo's requests) makes its own rather than trust one made before.
+pub fn demo_store_named(
+    binary: &Path,
+    name: &str,
+    patients: usize,
+    store_args: impl Fn(&Path) -> Vec<String>,
+) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{patients}"));
     if !dir.join("data").join("chartroom.db").exists() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();

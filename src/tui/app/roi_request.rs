@@ -373,23 +373,33 @@ impl App {
         self.open_palette("roi extend ")
     }
 
-    /// `F`: the fee quoted before work and recorded with the request; the screen turns to it.
-    fn quote_fee(&mut self) -> Vec<Command> {
-        if let Err(problem) = self.may_fees("quote fees") {
+    /// Before `F` and `I`: the clerk may (`what`), no change is on its way, and the request is
+    /// open; the screen turns to the Fee part. Otherwise the toast says why and it is false.
+    fn turn_to_fee(&mut self, what: &str, done: &str) -> bool {
+        if let Err(problem) = self.may_fees(what) {
             self.toast = Some(problem);
-            return Vec::new();
+            return false;
         }
         if self.roi.changing {
             self.toast = Some("A change to this request is on its way; a moment.".into());
-            return Vec::new();
+            return false;
         }
-        let Some(state) = self.roi.request.as_mut() else { return Vec::new() };
+        let Some(state) = self.roi.request.as_mut() else { return false };
         state.part = Part::Fee;
         let r = &state.request;
         if !r.status.is_open() {
-            self.toast = Some(format!("{} is {}; it is no longer quoted", r.number, r.status.title()));
+            self.toast = Some(format!("{} is {}; it is no longer {done}", r.number, r.status.title()));
+            return false;
+        }
+        true
+    }
+
+    /// `F`: the fee quoted before work and recorded with the request; the screen turns to it.
+    fn quote_fee(&mut self) -> Vec<Command> {
+        if !self.turn_to_fee("quote fees", "quoted") {
             return Vec::new();
         }
+        let Some(r) = self.roi.request.as_ref().map(|state| &state.request) else { return Vec::new() };
         let command = Command::Roi(RoiCommand::Change {
             number: r.number.to_string(),
             version: r.version,
@@ -402,21 +412,10 @@ impl App {
 
     /// `I`: asks before issuing the invoice, which is never changed once issued.
     fn ask_invoice(&mut self) -> Vec<Command> {
-        if let Err(problem) = self.may_fees("issue invoices") {
-            self.toast = Some(problem);
+        if !self.turn_to_fee("issue invoices", "invoiced") {
             return Vec::new();
         }
-        if self.roi.changing {
-            self.toast = Some("A change to this request is on its way; a moment.".into());
-            return Vec::new();
-        }
-        let Some(state) = self.roi.request.as_mut() else { return Vec::new() };
-        state.part = Part::Fee;
-        let r = &state.request;
-        if !r.status.is_open() {
-            self.toast = Some(format!("{} is {}; it is no longer invoiced", r.number, r.status.title()));
-            return Vec::new();
-        }
+        let Some(r) = self.roi.request.as_ref().map(|state| &state.request) else { return Vec::new() };
         if let Some(standing) = crate::desk::roi::fees::current_invoice(r) {
             self.toast = Some(format!(
                 "{} already has invoice {}; an invoice is never changed after it is issued",
