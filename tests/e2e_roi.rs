@@ -138,7 +138,7 @@ fn a_half_filled_request_form_survives_a_dropped_session_and_is_offered_back() {
 fn a_pended_requests_authorization_is_corrected_on_screen_and_it_validates_again() {
     let _one_at_a_time = serial();
     let dir = demo_store();
-    let today = chrono::Local::now().date_naive();
+    let today = common::cli::department_today();
     let received = today - chrono::Duration::days(3);
     let file = dir.path().join("directive.toml");
     std::fs::write(

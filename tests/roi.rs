@@ -528,9 +528,9 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
-/// The command line's day: the host's, as `SystemClock::local` reads it.
+/// The command line's day: the home facility's, as the binary counts it.
 fn host_today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    common::cli::department_today()
 }
 
 fn request_file(

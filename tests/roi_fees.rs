@@ -289,7 +289,7 @@ fn as18_end_to_end_quote_invoice_pay_and_a_new_schedule_version_through_the_comm
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     ok(&chartroom(dir, &["init"]));
-    let today = chrono::Local::now().date_naive();
+    let today = common::cli::department_today();
     let received = today - chrono::Duration::days(2);
     let text = format!(
         r#"facility = "RGH"

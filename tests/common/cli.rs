@@ -52,3 +52,11 @@ pub fn demo_store(patients: usize) -> tempfile::TempDir {
     assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
     dir
 }
+
+/// Today as the binary counts it: the home facility's day (the demo's and `init`'s are in
+/// Chicago), not the host's — between midnight UTC and midnight in Chicago the two differ, and a
+/// date the test thought was today would be refused as tomorrow.
+pub fn department_today() -> chrono::NaiveDate {
+    use chartroom::desk::Clock;
+    chartroom::desk::SystemClock::in_zone("America/Chicago").today()
+}
