@@ -150,3 +150,51 @@ fn a_supervisor_voids_the_highlighted_disclosure_after_a_reason_and_a_question_8
     assert_eq!(state.entries(), 1, "the voided one left the accounting: {:?}", harness.app.toast);
     assert!(harness.app.toast.as_deref().unwrap_or_default().contains("is voided"), "{:?}", harness.app.toast);
 }
+
+#[test]
+fn an_accounting_delivered_on_screen_is_recorded_and_the_next_in_12_months_is_the_patients_choice_80x24() {
+    let mut harness = harness(80, 24, "jdoe", &[Role::HimClerk, Role::RoiSpecialist]);
+    let letters = harness.fixture.dir.path().join("letters");
+    harness.letters = Some(letters.clone());
+    harness.palette("accounting 204511 03/03/2025");
+    harness.keys(&[key(KeyCode::Char('D'))]);
+    assert!(matches!(harness.app.overlay, Some(Overlay::Confirm { .. })), "{:?}", harness.app.toast);
+    harness.keys(&[key(KeyCode::Char('y'))]);
+    let toast = harness.app.toast.clone().unwrap_or_default();
+    assert!(
+        toast.starts_with("Delivered MRN 204511's accounting (2 entries; free, the first in 12 months)"),
+        "{toast}"
+    );
+    let delivered = letters.join(common::today().format("%Y-%m-%d").to_string()).join("204511-accounting.pdf");
+    assert!(delivered.exists(), "{toast}");
+
+    // The next one, within 12 months, is quoted at the Director's HIPAA-528 amount, and the
+    // question says the patient may withdraw; before an amount is set, it is refused.
+    harness.palette(&format!("accounting 204511 {}", common::today().format("%m/%d/%Y")));
+    harness.keys(&[key(KeyCode::Char('D'))]);
+    assert!(harness.app.overlay.is_none());
+    assert!(
+        harness.app.toast.as_deref().unwrap_or_default().contains("HIPAA-528 sets none"),
+        "{:?}",
+        harness.app.toast
+    );
+    let director = common::desk_for(&harness.fixture, "dhim");
+    let mut rates = director.fee_schedule("HIPAA-528", None).unwrap().rates;
+    rates.per_request_cents = Some(1_500);
+    director.set_fee_schedule("HIPAA-528", common::today(), rates).unwrap();
+    let desk = &harness.desk;
+    let fee = desk.accounting("204511", common::today(), None).unwrap().accounting.fee;
+    harness.palette(&format!("accounting 204511 {}", common::today().format("%m/%d/%Y")));
+    harness.keys(&[key(KeyCode::Char('D'))]);
+    match fee {
+        chartroom::domain::roi::accounting::AccountingFee::Quote { cents: Some(_), .. } => {
+            assert!(matches!(harness.app.overlay, Some(Overlay::ProceedOrWithdraw { .. })), "{:?}", harness.app.toast);
+            let shown = harness.draw(80, 24);
+            assert!(text_of(&shown).contains("$15.00"), "the question names the fee");
+            insta::assert_snapshot!("accounting_repeat_proceed_or_withdraw_80x24", shown.backend());
+            harness.keys(&[key(KeyCode::Char('n'))]);
+            assert!(harness.app.toast.as_deref().unwrap_or_default().starts_with("Withdrawn"));
+        }
+        other => panic!("a repeat within 12 months is quoted from HIPAA-528: {other:?}"),
+    }
+}

@@ -66,11 +66,12 @@ pub enum Action {
     StepCancel,
     VoidDisclosure,
     PrintAccounting,
+    DeliverAccounting,
     AuthorizationReceived,
 }
 
 impl Action {
-    pub const ALL: [Self; 64] = [
+    pub const ALL: [Self; 65] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -134,6 +135,7 @@ impl Action {
         Self::StepCancel,
         Self::VoidDisclosure,
         Self::PrintAccounting,
+        Self::DeliverAccounting,
         Self::AuthorizationReceived,
     ];
 
@@ -203,6 +205,7 @@ impl Action {
             Self::StepCancel => "step_cancel",
             Self::VoidDisclosure => "void_disclosure",
             Self::PrintAccounting => "print_accounting",
+            Self::DeliverAccounting => "deliver_accounting",
             Self::AuthorizationReceived => "authorization_received",
         }
     }
@@ -277,6 +280,9 @@ impl Action {
             Self::StepCancel => "Cancel a request entered in error, saying why (supervisor)",
             Self::VoidDisclosure => "Void the highlighted disclosure, saying why (supervisor, Director of HIM)",
             Self::PrintAccounting => "Print the accounting: text and PDF with the letters",
+            Self::DeliverAccounting => {
+                "Deliver the accounting to the patient, recorded (a repeat within 12 months: its fee, proceed or withdraw)"
+            }
             Self::AuthorizationReceived => {
                 "Authorization received: key it, or a corrected one, its checklist shown as you type \
                  (:roi authorization)"
@@ -362,6 +368,7 @@ impl Action {
             Self::StepCancel => "cancel",
             Self::VoidDisclosure => "void",
             Self::PrintAccounting => "print",
+            Self::DeliverAccounting => "deliver",
             Self::AuthorizationReceived => "authorization",
         }
     }

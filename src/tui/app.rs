@@ -62,6 +62,13 @@ pub enum Overlay {
     DiscardAuthorization {
         prompt: String,
     },
+    /// A fee told before work (a repeat accounting, 164.528(c)(2)): `y` is the patient going ahead
+    /// and runs the command; anything else is their withdrawing, told as `withdrawn`.
+    ProceedOrWithdraw {
+        prompt: String,
+        command: Command,
+        withdrawn: String,
+    },
 }
 
 /// What the header shows: where, whether demo data, and who.

@@ -409,6 +409,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Accounting, "esc", Action::Back),
     (Context::Accounting, "V", Action::VoidDisclosure),
     (Context::Accounting, "P", Action::PrintAccounting),
+    (Context::Accounting, "D", Action::DeliverAccounting),
     (Context::Accounting, "?", Action::Help),
     (Context::Accounting, ":", Action::CommandPalette),
     (Context::Accounting, "1", Action::ScreenLookup),

@@ -110,6 +110,12 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if app.screen == Screen::Accounting && app.roi.accounting.as_ref().is_some_and(|a| a.may_void) {
         wanted.insert(2, super::action::Action::VoidDisclosure);
     }
+    // Deliver likewise only to those who release records.
+    if app.screen == Screen::Accounting
+        && crate::domain::role::allows(&app.header.roles, crate::domain::role::Permission::ReleaseRecords)
+    {
+        wanted.insert(2, super::action::Action::DeliverAccounting);
+    }
     let requests = app.chart.as_ref().is_some_and(|c| c.requests.is_some());
     let hints: &[(super::action::Action, &str)] = match section {
         Some(chart::Section::Releases) if requests => &[(super::action::Action::OpenSelected, "open request")],
@@ -123,6 +129,7 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Confirm { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
         Some(Overlay::Draft(offer)) => chrome::confirm(frame, body, &offer.prompt, theme),
         Some(Overlay::DiscardAuthorization { prompt }) => chrome::confirm(frame, body, prompt, theme),
+        Some(Overlay::ProceedOrWithdraw { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
         None => {}
     }
 }

@@ -17,6 +17,8 @@ pub struct Harness {
     pub fixture: super::Fixture,
     pub desk: Desk,
     pub app: App,
+    /// Where letters, printed and delivered papers go; None: a screen that writes one is told so.
+    pub letters: Option<std::path::PathBuf>,
 }
 
 impl Harness {
@@ -25,7 +27,7 @@ impl Harness {
         header.facility = "Riverbend General Hospital (RGH)".into();
         header.is_demo = true;
         let app = App::new(Arc::new(Keymap::default()), header, super::today(), size);
-        Self { fixture, desk, app }
+        Self { fixture, desk, app, letters: None }
     }
 
     pub fn keys(&mut self, keys: &[KeyEvent]) {
@@ -51,7 +53,9 @@ impl Harness {
         for command in commands {
             let msg = match command {
                 Command::Roi(command) => {
-                    chartroom::tui::effects::answer_roi(&self.desk, command, None, &|e| e.to_string())
+                    chartroom::tui::effects::answer_roi(&self.desk, command, self.letters.as_deref(), &|e| {
+                        e.to_string()
+                    })
                 }
                 Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
                     id,

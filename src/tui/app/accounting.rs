@@ -3,6 +3,7 @@
 //! reason and a question naming it) and printing it.
 
 use super::*;
+use crate::domain::roi::accounting::AccountingFee;
 use crate::domain::role::{Permission, allows};
 use crate::report::accounting::AccountingReport;
 use crate::tui::screens::accounting::AccountingState;
@@ -102,6 +103,7 @@ impl App {
             }
             Action::VoidDisclosure => return self.void_selected(None),
             Action::PrintAccounting => return self.print_accounting(),
+            Action::DeliverAccounting => return self.deliver_accounting(),
             _ => self.dirty = false,
         }
         Vec::new()
@@ -144,6 +146,78 @@ impl App {
             }
             _ => {
                 self.toast = Some("The accounting is still being read.".into());
+                Vec::new()
+            }
+        }
+    }
+
+    /// Deliver asks first, naming what will happen: a free one is recorded so that the next in
+    /// 12 months is not; a repeat one states its fee and is the patient's choice to go ahead or
+    /// withdraw (164.528(c)(2)). One whose fee no schedule sets is refused before any question.
+    fn deliver_accounting(&mut self) -> Vec<Command> {
+        if !allows(&self.header.roles, Permission::ReleaseRecords) {
+            self.toast = Some(format!(
+                "You may not deliver an accounting: that needs {}.",
+                Permission::ReleaseRecords.roles_needed()
+            ));
+            return Vec::new();
+        }
+        let Some((state, report)) = self.roi.accounting.as_ref().and_then(|s| s.report.as_ref().map(|r| (s, r))) else {
+            self.toast = Some("The accounting is still being read.".into());
+            return Vec::new();
+        };
+        let a = &report.accounting;
+        let (mrn, on) = (state.mrn.clone(), state.requested_on);
+        let entries = match a.entries.len() {
+            1 => "1 entry".to_string(),
+            n => format!("{n} entries"),
+        };
+        let as_of = crate::domain::dates::us_date(on);
+        match a.fee {
+            AccountingFee::Free => {
+                let prompt = format!(
+                    "Deliver MRN {mrn}'s accounting as of {as_of} ({entries}, no fee: the first in 12 months)? Its \
+                     text and PDF go with the letters and the delivery is recorded, so that another within 12 months \
+                     carries a fee. (y/N)"
+                );
+                let command = Command::Roi(RoiCommand::DeliverAccounting { mrn, on, proceed: false });
+                self.overlay = Some(Overlay::Confirm { prompt, command });
+            }
+            AccountingFee::Quote { previous, cents: Some(cents) } => {
+                let prompt = format!(
+                    "A repeat accounting: MRN {mrn} was given one requested {}, within 12 months, so this one costs \
+                     {}. Tell the patient. y: they go ahead — deliver it ({entries}) and record the fee; N: they \
+                     withdraw — nothing is delivered or charged. (y/N)",
+                    crate::domain::dates::us_date(previous),
+                    crate::domain::roi::fees::dollars(cents)
+                );
+                let command = Command::Roi(RoiCommand::DeliverAccounting { mrn: mrn.clone(), on, proceed: true });
+                let withdrawn = format!(
+                    "Withdrawn: MRN {mrn}'s accounting as of {as_of} was not delivered and nothing is charged."
+                );
+                self.overlay = Some(Overlay::ProceedOrWithdraw { prompt, command, withdrawn });
+            }
+            AccountingFee::Quote { previous, cents: None } => {
+                self.toast = Some(format!(
+                    "MRN {mrn} was given an accounting requested {}: this one carries a cost-based fee, and the fee \
+                     schedule HIPAA-528 sets none. A Director sets it (chartroom fee-schedule set) before it goes out.",
+                    crate::domain::dates::us_date(previous)
+                ));
+            }
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_accounting_delivered(&mut self, result: Result<String, String>) -> Vec<Command> {
+        match result {
+            Ok(done) => {
+                self.toast = Some(done);
+                // Its fee line changes (the next is not free): read it again now.
+                self.roi.accounting_stale = false;
+                self.follow_accounting()
+            }
+            Err(e) => {
+                self.toast = Some(e);
                 Vec::new()
             }
         }

@@ -146,3 +146,78 @@ fn another_clerks_change_is_followed_once_the_read_on_its_way_is_in() {
     let after = app.update(Msg::Roi(RoiMsg::AccountingLoaded { id, result: Ok(Box::new(report())) }));
     assert!(matches!(after.as_slice(), [Command::Roi(RoiCommand::LoadAccounting { follow: true, .. })]), "{after:?}");
 }
+
+/// The accounting on screen turned into a repeat one: an earlier requested 12/02/2024, quoted.
+fn answer_as_repeat(app: &mut App, cents: Option<i64>) {
+    let commands = palette(app, "accounting 204511");
+    let Some(Command::Roi(RoiCommand::LoadAccounting { id, .. })) = commands.last().cloned() else { panic!() };
+    let mut repeat = report();
+    repeat.accounting.fee = AccountingFee::Quote { previous: d(2024, 12, 2), cents };
+    app.update(Msg::Roi(RoiMsg::AccountingLoaded { id, result: Ok(Box::new(repeat)) }));
+}
+
+#[test]
+fn a_first_accounting_is_delivered_after_a_question_that_says_it_is_free_and_recorded() {
+    let mut app = app_as(Role::RoiSpecialist);
+    open(&mut app);
+    assert!(app.update(key(KeyCode::Char('D'))).is_empty(), "a question first");
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert!(
+        prompt.starts_with(
+            "Deliver MRN 204511's accounting as of 03/03/2025 (2 entries, no fee: the first in 12 months)?"
+        ),
+        "{prompt}"
+    );
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert_eq!(
+        commands,
+        [Command::Roi(RoiCommand::DeliverAccounting { mrn: "204511".into(), on: d(2025, 3, 3), proceed: false })]
+    );
+    let commands = app.update(Msg::Roi(RoiMsg::AccountingDelivered(Ok("Delivered MRN 204511's accounting".into()))));
+    assert!(
+        matches!(commands.as_slice(), [Command::Roi(RoiCommand::LoadAccounting { follow: true, .. })]),
+        "its fee line changes, so it is read again: {commands:?}"
+    );
+}
+
+#[test]
+fn a_repeat_accounting_states_its_fee_and_the_patient_proceeds_or_withdraws() {
+    let mut app = app_as(Role::RoiSpecialist);
+    answer_as_repeat(&mut app, Some(1_250));
+    app.update(key(KeyCode::Char('D')));
+    let Some(Overlay::ProceedOrWithdraw { prompt, .. }) = &app.overlay else { panic!("{:?}", app.overlay) };
+    assert!(prompt.contains("requested 12/02/2024") && prompt.contains("costs $12.50"), "{prompt}");
+    // N: withdrawn, nothing sent to the desk.
+    let commands = app.update(key(KeyCode::Char('n')));
+    assert!(commands.is_empty(), "{commands:?}");
+    assert_eq!(
+        app.toast.as_deref(),
+        Some("Withdrawn: MRN 204511's accounting as of 03/03/2025 was not delivered and nothing is charged.")
+    );
+    // y: the patient goes ahead.
+    app.update(key(KeyCode::Char('D')));
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert_eq!(
+        commands,
+        [Command::Roi(RoiCommand::DeliverAccounting { mrn: "204511".into(), on: d(2025, 3, 3), proceed: true })]
+    );
+}
+
+#[test]
+fn a_repeat_accounting_with_no_fee_set_and_a_clerk_who_may_not_release_are_refused_before_any_question() {
+    let mut app = app_as(Role::RoiSpecialist);
+    answer_as_repeat(&mut app, None);
+    assert!(app.update(key(KeyCode::Char('D'))).is_empty());
+    assert!(app.overlay.is_none());
+    assert!(app.toast.as_deref().unwrap_or_default().contains("HIPAA-528 sets none"), "{:?}", app.toast);
+
+    let mut app = app_as(Role::HimClerk);
+    open(&mut app);
+    assert!(app.update(key(KeyCode::Char('D'))).is_empty());
+    assert!(app.overlay.is_none());
+    assert!(
+        app.toast.as_deref().unwrap_or_default().starts_with("You may not deliver an accounting"),
+        "{:?}",
+        app.toast
+    );
+}

@@ -44,6 +44,14 @@ impl App {
             }
             Overlay::Draft(offer) => self.on_draft_offer_key(*offer, key),
             Overlay::DiscardAuthorization { .. } => self.on_discard_authorization_key(key),
+            Overlay::ProceedOrWithdraw { command, withdrawn, .. } => {
+                if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                    vec![command]
+                } else {
+                    self.toast = Some(withdrawn);
+                    Vec::new()
+                }
+            }
             Overlay::Palette(mut palette) => {
                 if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
                     return self.quit();
@@ -121,6 +129,7 @@ impl App {
                     AccountingPalette::Open { mrn, date } => self.open_accounting(mrn, date),
                     AccountingPalette::Void { reason } => self.void_selected(Some(reason)),
                     AccountingPalette::Print => self.on_accounting_action(Action::PrintAccounting),
+                    AccountingPalette::Deliver => self.on_accounting_action(Action::DeliverAccounting),
                 }
             }
             PaletteCommand::Mrn(mrn) => {

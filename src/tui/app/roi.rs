@@ -95,6 +95,13 @@ pub enum RoiCommand {
         mrn: String,
         on: NaiveDate,
     },
+    /// Deliver the accounting on screen to the patient and record it; `proceed` once the patient
+    /// chose to go ahead with a repeat one's fee.
+    DeliverAccounting {
+        mrn: String,
+        on: NaiveDate,
+        proceed: bool,
+    },
 }
 
 /// What a clerk asks of one request.
@@ -182,6 +189,8 @@ pub enum RoiMsg {
     DisclosureVoided(Result<String, String>),
     /// The accounting printed: the files written.
     AccountingPrinted(Result<Vec<std::path::PathBuf>, String>),
+    /// The accounting delivered (what was written and the fee recorded), or why not.
+    AccountingDelivered(Result<String, String>),
 }
 
 /// An intake form kept in the store, with the label of the address-book entry it names.
@@ -314,6 +323,7 @@ impl App {
             RoiMsg::AccountingLoaded { id, result } => self.on_accounting_loaded(id, result),
             RoiMsg::DisclosureVoided(result) => self.on_disclosure_voided(result),
             RoiMsg::AccountingPrinted(result) => self.on_accounting_printed(result),
+            RoiMsg::AccountingDelivered(result) => self.on_accounting_delivered(result),
             RoiMsg::DraftSaved(result) => {
                 match result {
                     Ok(()) => {

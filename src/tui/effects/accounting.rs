@@ -33,8 +33,36 @@ pub(super) fn answer_accounting(
             };
             Msg::Roi(RoiMsg::AccountingPrinted(printed.map_err(fail)))
         }
+        RoiCommand::DeliverAccounting { mrn, on, proceed } => {
+            let delivered = match letters {
+                Some(dir) => {
+                    let delivery = crate::desk::roi::accounting::Delivery { proceed, cost_based_cents: None };
+                    desk.deliver_accounting(&mrn, on, delivery, dir)
+                        .map(|(report, files)| delivered_words(&report, &files))
+                }
+                None => Err(DeskError::Invalid("no letters directory is set, so nothing can be delivered".into())),
+            };
+            Msg::Roi(RoiMsg::AccountingDelivered(delivered.map_err(fail)))
+        }
         // Only the accounting's commands come here (`answer_roi` sends them); any other is
         // answered as a write with nothing to say.
         _ => Msg::BackgroundFailed(String::new()),
     }
+}
+
+/// What the clerk is told of a delivery: to whom, what it cost, where its copies are.
+fn delivered_words(report: &crate::report::accounting::AccountingReport, files: &[std::path::PathBuf]) -> String {
+    use crate::domain::roi::accounting::AccountingFee;
+    let fee = match report.accounting.fee {
+        AccountingFee::Free => "free, the first in 12 months".to_string(),
+        AccountingFee::Quote { cents, .. } => {
+            format!("fee {}", cents.map_or_else(|| "not set".into(), crate::domain::roi::fees::dollars))
+        }
+    };
+    format!(
+        "Delivered MRN {}'s accounting ({} entries; {fee}); recorded: {}",
+        report.patient.mrn,
+        report.accounting.entries.len(),
+        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+    )
 }

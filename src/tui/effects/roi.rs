@@ -20,7 +20,8 @@ impl Effects {
             | RoiCommand::SaveDraft { .. }
             | RoiCommand::DiscardDraft
             | RoiCommand::VoidDisclosure { .. }
-            | RoiCommand::PrintAccounting { .. } => Kind::Edit,
+            | RoiCommand::PrintAccounting { .. }
+            | RoiCommand::DeliverAccounting { .. } => Kind::Edit,
             // A search answers one keystroke; the next keystroke asks again.
             RoiCommand::SearchRequesters { .. } => Kind::Other,
             _ => Kind::Read(Command::Roi(command.clone())),
@@ -185,7 +186,8 @@ pub fn answer_roi(
         RoiCommand::SaveDraft { form } => Msg::Roi(RoiMsg::DraftSaved(desk.save_intake_draft(&form).map_err(fail))),
         c @ (RoiCommand::LoadAccounting { .. }
         | RoiCommand::VoidDisclosure { .. }
-        | RoiCommand::PrintAccounting { .. }) => super::accounting::answer_accounting(desk, c, letters, fail),
+        | RoiCommand::PrintAccounting { .. }
+        | RoiCommand::DeliverAccounting { .. }) => super::accounting::answer_accounting(desk, c, letters, fail),
         RoiCommand::DiscardDraft => match desk.discard_intake_draft() {
             Ok(()) => Msg::BackgroundFailed(String::new()),
             Err(e) => Msg::BackgroundFailed(format!("the kept form could not be discarded: {}", fail(e))),

@@ -115,6 +115,7 @@ pub enum AccountingPalette {
     Open { mrn: String, date: Option<String> },
     Void { reason: String },
     Print,
+    Deliver,
 }
 
 /// Every command: name, argument hint, description. Later screens add theirs here.
@@ -145,6 +146,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("accounting", " MRN [DATE]", "The patient's accounting of disclosures (164.528)"),
     ("accounting void", " why", "Void the highlighted disclosure (supervisor)"),
     ("accounting print", "", "Print the accounting on screen (text and PDF)"),
+    ("accounting deliver", "", "Deliver the accounting on screen to the patient, recorded"),
     ("roi authorization", "", "Key the authorization received for the request, its checklist live"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
@@ -529,11 +531,12 @@ fn parse_accounting(words: &[&str]) -> Result<AccountingPalette, String> {
     match words.first().map(|w| w.to_ascii_lowercase()).as_deref() {
         Some("void") => Ok(AccountingPalette::Void { reason: words[1..].join(" ") }),
         Some("print") if words.len() == 1 => Ok(AccountingPalette::Print),
+        Some("deliver") if words.len() == 1 => Ok(AccountingPalette::Deliver),
         Some(_) if words.len() <= 2 => {
             crate::domain::mrn::Mrn::parse(words[0]).map_err(|e| e.to_string())?;
             Ok(AccountingPalette::Open { mrn: words[0].to_string(), date: words.get(1).map(|d| d.to_string()) })
         }
-        _ => Err("accounting MRN [DATE], accounting void why, or accounting print".into()),
+        _ => Err("accounting MRN [DATE], accounting void why, accounting print, or accounting deliver".into()),
     }
 }
 
