@@ -704,6 +704,7 @@ mod queue;
 mod roi;
 mod roi_authorization;
 mod roi_intake;
+mod roi_legal;
 mod roi_request;
 
 pub use lookup::PendingSearchAudit;
@@ -738,3 +739,6 @@ mod accounting_tests;
 
 #[cfg(test)]
 mod roi_authorization_tests;
+
+#[cfg(test)]
+mod roi_legal_tests;

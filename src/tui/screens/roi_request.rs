@@ -597,16 +597,52 @@ fn details(r: &RoiRequest, zone: Option<chrono_tz::Tz>, width: u16, theme: &Them
         field("Period", format!("disclosures from {} to {}", us_date(from), us_date(to)));
     }
     if let Some(lp) = &r.legal_process {
+        use crate::domain::roi::legal;
         field(
             "Legal",
             format!(
-                "{}{}, served {}, {} case {}",
+                "{} ({}, {}), served {}, {}",
                 lp.kind.title(),
-                if lp.criminal { " (criminal)" } else { "" },
+                if lp.criminal { "criminal" } else { "civil" },
+                lp.jurisdiction.title().to_lowercase(),
                 us_date(lp.served_on),
-                clean(&lp.court),
-                clean(&lp.case_number)
+                clean(&lp.court)
             ),
+        );
+        if !lp.caption.trim().is_empty() {
+            field("Caption", clean(&lp.caption).into_owned());
+        }
+        field(
+            "Case no.",
+            match lp.return_on {
+                Some(on) => format!("{}, return date {}", clean(&lp.case_number), us_date(on)),
+                None => clean(&lp.case_number).into_owned(),
+            },
+        );
+        if let Some(window) = legal::objection_window(lp) {
+            field("Objections", format!("objections until {}", us_date(window.until)));
+        }
+        let mut papers = Vec::new();
+        if let Some(a) = &lp.assurance {
+            papers.push(format!("assurance received {}", us_date(a.received_on)));
+        }
+        if let Some(on) = lp.qpo_on {
+            papers.push(format!("QPO received {}", us_date(on)));
+        }
+        field(
+            "Assurance",
+            match (papers.is_empty(), lp.kind) {
+                (false, _) => papers.join("; "),
+                (true, crate::domain::roi::LegalProcessKind::CourtOrder) => "none needed (court order)".into(),
+                (true, _) => "awaited: satisfactory assurance or QPO".into(),
+            },
+        );
+        field(
+            "§2.64 order",
+            match &lp.part2_order {
+                Some(o) => format!("{} of {}, {}", clean(&o.order_no), clean(&o.court), us_date(o.ordered_on)),
+                None => "none: Part 2 records stay out (§2.61)".into(),
+            },
         );
     }
     let address = clean_multiline(&r.requester.address).replace('\n', ", ");
