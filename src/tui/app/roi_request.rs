@@ -130,6 +130,11 @@ impl App {
             if !step.allowed_for(&roles) {
                 continue;
             }
+            // A subpoena pended for its assurance resumes when the paper is recorded, not before.
+            if step == Step::Resume && r.legal_process.as_ref().is_some_and(crate::domain::roi::legal::awaits_assurance)
+            {
+                continue;
+            }
             let Some(k) = key(step_action(step)) else { continue };
             let mut label = match step {
                 // The payment's date and amount are asked for in the palette.

@@ -569,33 +569,7 @@ fn details(r: &RoiRequest, zone: Option<chrono_tz::Tz>, width: u16, theme: &Them
     };
     let purpose = clean_multiline(&r.purpose);
     field("Purpose", if purpose.trim().is_empty() { "(none given)".into() } else { purpose });
-    let scope = &r.scope;
-    let mut scope_words = Vec::new();
-    if scope.entire_record {
-        scope_words.push("entire record".to_string());
-    }
-    match (scope.from, scope.to) {
-        (Some(from), Some(to)) => scope_words.push(format!("from {} to {}", us_date(from), us_date(to))),
-        (Some(from), None) => scope_words.push(format!("from {}", us_date(from))),
-        (None, Some(to)) => scope_words.push(format!("to {}", us_date(to))),
-        (None, None) => {}
-    }
-    if !scope.document_types.is_empty() {
-        scope_words.push(format!(
-            "document types {}",
-            scope.document_types.iter().map(|t| clean(t).into_owned()).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    if scope_words.is_empty() {
-        scope_words.push("every document type".into());
-    }
-    field("Scope", scope_words.join("; "));
-    field("Format", format!("{} by {}", r.format.title(), r.delivery.title().to_lowercase()));
-    field("Received", format!("{} by {}", us_date(r.received_on), r.received_via.title().to_lowercase()));
-    field("Logged", format!("{} by {}", stamp(zone, r.logged_at), clean(&r.logged_by)));
-    if let Some((from, to)) = r.accounting_period {
-        field("Period", format!("disclosures from {} to {}", us_date(from), us_date(to)));
-    }
+    // A subpoena's particulars and papers first: they decide whether it can be answered at all.
     if let Some(lp) = &r.legal_process {
         use crate::domain::roi::legal;
         field(
@@ -644,6 +618,33 @@ fn details(r: &RoiRequest, zone: Option<chrono_tz::Tz>, width: u16, theme: &Them
                 None => "none: Part 2 records stay out (§2.61)".into(),
             },
         );
+    }
+    let scope = &r.scope;
+    let mut scope_words = Vec::new();
+    if scope.entire_record {
+        scope_words.push("entire record".to_string());
+    }
+    match (scope.from, scope.to) {
+        (Some(from), Some(to)) => scope_words.push(format!("from {} to {}", us_date(from), us_date(to))),
+        (Some(from), None) => scope_words.push(format!("from {}", us_date(from))),
+        (None, Some(to)) => scope_words.push(format!("to {}", us_date(to))),
+        (None, None) => {}
+    }
+    if !scope.document_types.is_empty() {
+        scope_words.push(format!(
+            "document types {}",
+            scope.document_types.iter().map(|t| clean(t).into_owned()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if scope_words.is_empty() {
+        scope_words.push("every document type".into());
+    }
+    field("Scope", scope_words.join("; "));
+    field("Format", format!("{} by {}", r.format.title(), r.delivery.title().to_lowercase()));
+    field("Received", format!("{} by {}", us_date(r.received_on), r.received_via.title().to_lowercase()));
+    field("Logged", format!("{} by {}", stamp(zone, r.logged_at), clean(&r.logged_by)));
+    if let Some((from, to)) = r.accounting_period {
+        field("Period", format!("disclosures from {} to {}", us_date(from), us_date(to)));
     }
     let address = clean_multiline(&r.requester.address).replace('\n', ", ");
     if !address.trim().is_empty() {
