@@ -354,11 +354,10 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
             }],
         }),
         legal_process: Some(LegalProcess {
-            kind: LegalProcessKind::Subpoena,
-            criminal: true,
-            served_on: day(3, 1),
-            court: "Travis County".into(),
-            case_number: "D-1-25".into(),
+            caption: "STATE v. DOE".into(),
+            return_on: Some(day(3, 20)),
+            qpo_on: Some(day(3, 2)),
+            ..LegalProcess::served(LegalProcessKind::Subpoena, true, day(3, 1), "Travis County", "D-1-25")
         }),
         status,
         status_reason: Some("Deficient authorization".into()),
@@ -439,6 +438,7 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
                 }),
                 add_fee: None,
                 add_fee_adjustment: None,
+                legal_process: None,
                 detail: "Released".into(),
             },
             event(),

@@ -7,6 +7,7 @@ mod copy;
 mod deficiencies;
 mod disclosure;
 mod fees;
+mod legal;
 pub mod print;
 mod roi;
 

@@ -154,6 +154,18 @@ pub enum RoiCommand {
     /// A patient's accounting of disclosures (164.528) for a request made on --date: text, --json,
     /// --pdf; --deliver records it given (its text and PDF go with the letters).
     Accounting(super::disclosure::AccountingArgs),
+    /// Record a paper received for a subpoena or an order: the satisfactory assurance, a
+    /// qualified protective order, or a 42 CFR 2.64 order (with --court and --order-no). A
+    /// subpoena pended for its assurance returns to validating.
+    Legal(super::legal::LegalArgs),
+    /// Write the custodian's declaration (CA Evid 1561) and the sealed inner and outer envelope
+    /// labels (Evid 1560(c)) for a subpoena's records, as text and PDF under the letters directory.
+    CustodianPapers {
+        number: String,
+        /// The pages of the records, when not the request's own count.
+        #[arg(long)]
+        pages: Option<i64>,
+    },
     /// Quote the fee before work, under the schedule in force when the request was received, and
     /// record the quote with the request.
     Quote {
@@ -435,6 +447,10 @@ pub(super) fn run(
             ))
         }
         RoiCommand::Accounting(a) => super::disclosure::accounting(desk, letters_dir, a, emit),
+        RoiCommand::Legal(a) => super::legal::record(desk, a, emit),
+        RoiCommand::CustodianPapers { number, pages } => {
+            super::legal::custodian_papers(desk, letters_dir, &number, pages, emit)
+        }
         RoiCommand::Quote { number, pages, json } => super::fees::quote(desk, &number, pages, json, emit),
         RoiCommand::Invoice { number, pages, json } => super::fees::invoice(desk, &number, pages, json, emit),
         RoiCommand::WriteOff { number, amount, reason } => {
@@ -777,7 +793,7 @@ struct ShowJson<'a> {
     postage_cents: Option<i64>,
     clerical_minutes: Option<i64>,
     scope: &'a crate::domain::roi::Scope,
-    legal_process: Option<&'a crate::domain::roi::LegalProcess>,
+    legal_process: Option<super::legal::LegalJson<'a>>,
     assigned_to: Option<&'a str>,
     extension_noticed_on: Option<NaiveDate>,
     extension_reason: Option<&'a str>,
@@ -842,7 +858,7 @@ impl<'a> ShowJson<'a> {
             postage_cents: r.postage_cents,
             clerical_minutes: r.clerical_minutes,
             scope: &r.scope,
-            legal_process: r.legal_process.as_ref(),
+            legal_process: r.legal_process.as_ref().map(super::legal::LegalJson::of),
             assigned_to: r.assigned_to.as_deref(),
             extension_noticed_on: r.extension_noticed_on,
             extension_reason: r.extension_reason.as_deref(),
@@ -910,18 +926,9 @@ fn show_text(
         ),
     );
     if let Some(process) = &r.legal_process {
-        line(
-            &mut out,
-            "Legal",
-            format!(
-                "{}{} served {}, {} case {}",
-                process.kind.title(),
-                if process.criminal { " (criminal)" } else { "" },
-                us_date(process.served_on),
-                clean(&process.court),
-                clean(&process.case_number)
-            ),
-        );
+        for (label, text) in super::legal::legal_lines(process) {
+            line(&mut out, label, text);
+        }
     }
     if let Some((from, to)) = r.accounting_period {
         line(&mut out, "Period", format!("{} to {}", us_date(from), us_date(to)));

@@ -19,8 +19,8 @@ use crate::domain::roi::clocks::{ClockFacts, accounting_period, due_date};
 use crate::domain::roi::fees::{self, FeeFacts, FeeSchedule};
 use crate::domain::roi::status::Step;
 use crate::domain::roi::{
-    AuthorizationForm, AuthorizationKind, Delivery, LegalBasis, LegalProcess, LegalProcessKind, NewRequester,
-    ReceivedVia, RecordFormat, RequestStatus, RequestType, RequesterKind, Scope,
+    Assurance, AuthorizationForm, AuthorizationKind, Delivery, LegalBasis, LegalProcess, LegalProcessKind,
+    NewRequester, ReceivedVia, RecordFormat, RequestStatus, RequestType, RequesterKind, Scope,
 };
 use crate::store::roi::{DisclosureRecord, NewAuthorization, NewInvoice, NewRoiRequest, RequesterRef};
 use chrono::{Duration, NaiveDate};
@@ -495,22 +495,28 @@ impl Plan<'_> {
             8 => (RecordFormat::Cd, Delivery::Pickup, ReceivedVia::InPerson),
             _ => (RecordFormat::Fax, Delivery::Fax, ReceivedVia::Fax),
         };
-        let legal_process =
-            matches!(request_type, RequestType::Subpoena | RequestType::CourtOrder).then(|| LegalProcess {
-                kind: if request_type == RequestType::Subpoena {
+        let legal_process = matches!(request_type, RequestType::Subpoena | RequestType::CourtOrder).then(|| {
+            let served = LegalProcess::served(
+                if request_type == RequestType::Subpoena {
                     LegalProcessKind::Subpoena
                 } else {
                     LegalProcessKind::CourtOrder
                 },
-                criminal: rng.chance(0.2),
-                served_on: received_on,
-                court: match facility.state.as_str() {
-                    "CA" => "Superior Court of California, County of San Diego".into(),
-                    "NY" => "New York Supreme Court, Albany County".into(),
-                    _ => "Travis County District Court".into(),
+                rng.chance(0.2),
+                received_on,
+                match facility.state.as_str() {
+                    "CA" => "Superior Court of California, County of San Diego",
+                    "NY" => "New York Supreme Court, Albany County",
+                    _ => "Travis County District Court",
                 },
-                case_number: format!("{}-{:05}", received_on.format("%y"), 1 + rng.below(99_999)),
-            });
+                format!("{}-{:05}", received_on.format("%y"), 1 + rng.below(99_999)),
+            );
+            // The demo's subpoenas came with the party's assurance, so that its history (many
+            // released) is one the desk could have made; a new one logged is pended for it.
+            let assurance = (served.kind == LegalProcessKind::Subpoena)
+                .then(|| Assurance { received_on, note: "received with the subpoena".into() });
+            LegalProcess { assurance, ..served }
+        });
         let facts = ClockFacts {
             state: &facility.state,
             facility_kind: facility.kind,

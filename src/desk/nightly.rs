@@ -491,12 +491,17 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// and renamed into place, so a file at the letter's name is never half a letter (a run killed
 /// mid-write leaves only a `.partial` file, which the rerun replaces).
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_with_mode(path, bytes, 0o660)
+}
+
+/// [`write_private`] with the file created at `mode` (0o600 for what only its writer may read).
+pub(crate) fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o660).open(&partial)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&partial)?;
     file.write_all(bytes)?;
     std::fs::rename(&partial, path)
 }

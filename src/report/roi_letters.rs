@@ -28,6 +28,11 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("extension_reason", "extension notice: why it needs more time"),
     ("reason", "denial and rejection: why"),
     ("signer", "the name of the clerk who produced the letter"),
+    ("case_caption", "subpoena papers: the case's title (GARCIA v. LAKESIDE TRANSIT)"),
+    ("case_number", "subpoena papers: the case number"),
+    ("court", "subpoena papers: the court"),
+    ("served_on", "subpoena papers: the day the subpoena was served"),
+    ("pages", "subpoena papers: how many pages the records are"),
 ];
 
 /// The placeholders a kind of letter cannot do without: a deficient-authorization letter that did
@@ -39,6 +44,10 @@ pub fn required_placeholders(kind: LetterKind) -> &'static [&'static str] {
         LetterKind::DeficientAuthorization => &["request_number", "failed_items"],
         LetterKind::ExtensionNotice => &["request_number", "extended_due_on", "extension_reason"],
         LetterKind::Denial | LetterKind::Rejection => &["request_number", "reason"],
+        // Evid 1561's declaration must count the pages; Evid 1560(c)'s envelopes carry the title
+        // and number of the action.
+        LetterKind::CustodianAffidavit => &["request_number", "case_caption", "case_number", "pages", "signer"],
+        LetterKind::EnvelopeLabels => &["case_caption", "case_number", "served_on"],
     }
 }
 
@@ -63,10 +72,85 @@ Health Information Management
 {{facility_name}}
 ";
 
+/// The custodian's declaration (CA Evid 1561): the records are true copies of all those the
+/// subpoena describes, prepared in the regular course at or near the time, so many pages, under
+/// penalty of perjury; with blanks for the signature, the day and the place.
+const CUSTODIAN_AFFIDAVIT: &str = "DECLARATION OF CUSTODIAN OF RECORDS
+(California Evidence Code sections 1561 and 1562)
+
+{{case_caption}}
+Case No. {{case_number}}
+{{court}}
+
+Records of: {{patient_name}}, born {{patient_birth_date}}
+Subpoena served: {{served_on}}
+Our reference: {{request_number}}
+
+I, the undersigned, declare:
+
+1. I am the duly authorized custodian of the records of {{facility_name}}, or other
+   qualified witness, and have authority to certify the records.
+
+2. The copies transmitted with this declaration are true copies of all the records
+   described in the subpoena duces tecum served on {{served_on}}.
+
+3. The records were prepared by the personnel of {{facility_name}} in the ordinary
+   course of business, at or near the time of the act, condition or event recorded.
+
+4. The records consist of {{pages}} pages.
+
+I declare under penalty of perjury under the laws of the State of California that
+the foregoing is true and correct.
+
+Executed on ____________________ at ________________________________, California.
+
+
+______________________________________________
+Signature of custodian of records
+
+{{signer}}
+______________________________________________
+Printed name and title
+";
+
+/// The sealed inner and outer envelopes (CA Evid 1560(c)): the inner carries the title and number
+/// of the action, the witness's name and the subpoena's date; the outer is directed to whoever
+/// the subpoena names.
+const ENVELOPE_LABELS: &str = "INNER ENVELOPE - SEALED
+==============================================================
+{{case_caption}}
+Case No. {{case_number}}
+{{court}}
+Witness: Custodian of Records, {{facility_name}}
+Subpoena dated (served): {{served_on}}
+Records of {{patient_name}} ({{pages}} pages) and the custodian's declaration
+CONFIDENTIAL - NOT TO BE OPENED EXCEPT AS THE COURT DIRECTS
+==============================================================
+
+
+
+OUTER ENVELOPE - SEALED
+==============================================================
+From: Custodian of Records
+      {{facility_name}}
+
+To:   {{requester_name}}
+      {{requester_organization}}
+      {{requester_address}}
+
+Re:   {{case_caption}}
+      Case No. {{case_number}}
+      {{court}}
+      Subpoenaed records - our reference {{request_number}}
+==============================================================
+";
+
 /// The built-in text of each letter: version 1, stored the first time a letter of its kind is
 /// produced.
 pub fn default_template(kind: LetterKind) -> String {
     let body = match kind {
+        LetterKind::CustodianAffidavit => return CUSTODIAN_AFFIDAVIT.to_string(),
+        LetterKind::EnvelopeLabels => return ENVELOPE_LABELS.to_string(),
         LetterKind::Acknowledgement => {
             "
 We received your request for the records of the patient named above on {{received_on}}.
@@ -196,6 +280,11 @@ pub struct LetterValues {
     pub extension_reason: String,
     pub reason: String,
     pub signer: String,
+    pub case_caption: String,
+    pub case_number: String,
+    pub court: String,
+    pub served_on: Option<NaiveDate>,
+    pub pages: Option<i64>,
 }
 
 impl LetterValues {
@@ -220,6 +309,11 @@ impl LetterValues {
             ("extension_reason", lines(&self.extension_reason)),
             ("reason", lines(&self.reason)),
             ("signer", text(&self.signer)),
+            ("case_caption", text(&self.case_caption)),
+            ("case_number", text(&self.case_number)),
+            ("court", text(&self.court)),
+            ("served_on", date(self.served_on)),
+            ("pages", self.pages.map(|p| p.to_string()).unwrap_or_default()),
         ])
     }
 }

@@ -329,6 +329,9 @@ pub struct RoiChange {
     pub add_disclosure: Option<DisclosureRecord>,
     pub add_fee: Option<FeeRecord>,
     pub add_fee_adjustment: Option<FeeAdjustment>,
+    /// Replaces the request's legal process whole (a paper received for it: an assurance, a QPO, a
+    /// §2.64 order).
+    pub legal_process: Option<LegalProcess>,
     /// The history line's words.
     pub detail: String,
 }

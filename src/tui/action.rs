@@ -47,6 +47,9 @@ pub enum Action {
     SubmitForm,
     AssignTo,
     ExtendDue,
+    LegalAssurance,
+    LegalQpo,
+    LegalPart2Order,
     RecordPayment,
     QuoteFee,
     IssueInvoice,
@@ -71,7 +74,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 65] = [
+    pub const ALL: [Self; 68] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -116,6 +119,9 @@ impl Action {
         Self::SubmitForm,
         Self::AssignTo,
         Self::ExtendDue,
+        Self::LegalAssurance,
+        Self::LegalQpo,
+        Self::LegalPart2Order,
         Self::RecordPayment,
         Self::QuoteFee,
         Self::IssueInvoice,
@@ -186,6 +192,9 @@ impl Action {
             Self::SubmitForm => "submit_form",
             Self::AssignTo => "assign_to",
             Self::ExtendDue => "extend_due",
+            Self::LegalAssurance => "legal_assurance",
+            Self::LegalQpo => "legal_qpo",
+            Self::LegalPart2Order => "legal_part2_order",
             Self::RecordPayment => "record_payment",
             Self::QuoteFee => "quote_fee",
             Self::IssueInvoice => "issue_invoice",
@@ -261,6 +270,11 @@ impl Action {
             Self::SubmitForm => "Check the form, see the patient's requests, then log it",
             Self::AssignTo => "Assign the request to a clerk (:roi assign USER)",
             Self::ExtendDue => "Extend the due date, once, with written notice (:roi extend DATE why)",
+            Self::LegalAssurance => {
+                "Record the subpoena's satisfactory assurance, 164.512(e) (:roi assurance DATE [note])"
+            }
+            Self::LegalQpo => "Record a qualified protective order for the subpoena (:roi qpo DATE)",
+            Self::LegalPart2Order => "Record a §2.64 order for Part 2 records (:roi order DATE NUMBER court)",
             Self::RecordPayment => "Record a payment (:roi pay DATE AMOUNT)",
             Self::QuoteFee => "Quote the fee before work, under the schedule that governs the request",
             Self::IssueInvoice => "Issue the request's itemized invoice",
@@ -349,6 +363,9 @@ impl Action {
             Self::SubmitForm => "log",
             Self::AssignTo => "assign",
             Self::ExtendDue => "extend",
+            Self::LegalAssurance => "assurance",
+            Self::LegalQpo => "QPO",
+            Self::LegalPart2Order => "§2.64 order",
             Self::RecordPayment => "payment",
             Self::QuoteFee => "quote",
             Self::IssueInvoice => "invoice",

@@ -711,6 +711,7 @@ mod queue;
 mod roi;
 mod roi_authorization;
 mod roi_intake;
+mod roi_legal;
 mod roi_request;
 
 pub use lookup::PendingSearchAudit;
@@ -745,3 +746,6 @@ mod accounting_tests;
 
 #[cfg(test)]
 mod roi_authorization_tests;
+
+#[cfg(test)]
+mod roi_legal_tests;

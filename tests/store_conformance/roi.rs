@@ -5,9 +5,9 @@
 use super::{FEED_DEADLINE, audit_since, audit_trail, common, each_backend, fails_writing_nothing, noted};
 use chartroom::domain::mrn::Mrn;
 use chartroom::domain::roi::{
-    AuthorizationForm, AuthorizationKind, ChecklistItem, Delivery, LegalBasis, LegalProcess, LegalProcessKind,
-    LetterKind, NewRequester, ReceivedVia, RecordFormat, RequestNumber, RequestStatus, RequestType, RequesterKind,
-    Scope,
+    Assurance, AuthorizationForm, AuthorizationKind, ChecklistItem, Delivery, Jurisdiction, LegalBasis, LegalProcess,
+    LegalProcessKind, LetterKind, NewRequester, Part2Order, ReceivedVia, RecordFormat, RequestNumber, RequestStatus,
+    RequestType, RequesterKind, Scope,
 };
 use chartroom::store::roi::{
     ClockRecord, DisclosureRecord, DueDate, FollowUp, LetterRecord, NewAuthorization, NewRoiRequest, PaymentRecord,
@@ -144,6 +144,7 @@ pub(super) fn change(read: &RoiRequest, to: RequestStatus, detail: &str) -> RoiC
         add_disclosure: None,
         add_fee: None,
         add_fee_adjustment: None,
+        legal_process: None,
         detail: detail.into(),
     }
 }
@@ -231,13 +232,13 @@ fn a_logged_request_reads_back_whole_with_its_requester_authorization_and_first_
         ];
         new.authorization =
             Some(NewAuthorization { form: form.clone(), received_on: day(3, 3), checklist: checklist.clone() });
-        new.legal_process = Some(LegalProcess {
-            kind: LegalProcessKind::Subpoena,
-            criminal: false,
-            served_on: day(3, 1),
-            court: "Travis County District Court".into(),
-            case_number: "D-1-GN-25-000123".into(),
-        });
+        new.legal_process = Some(LegalProcess::served(
+            LegalProcessKind::Subpoena,
+            false,
+            day(3, 1),
+            "Travis County District Court",
+            "D-1-GN-25-000123",
+        ));
         new.scope = Scope {
             entire_record: false,
             from: Some(day(1, 1)),
@@ -955,5 +956,56 @@ fn a_request_logged_released_is_written_with_its_disclosure_in_a_batch_or_alone(
         assert!(shown.iter().all(|(_, number)| number.is_some_and(|n| n.starts_with("RGH-"))), "{shown:?}");
         let first = store.roi_request(&RequestNumber::parse(shown[0].1.unwrap()).unwrap()).unwrap().unwrap();
         assert_eq!(first.disclosures[0].recipient, "Baker & Lowe LLP", "each on its own request");
+    });
+}
+
+#[test]
+fn a_legal_process_and_the_papers_received_for_it_read_back_whole_and_are_replaced_in_a_change() {
+    each_backend(|f| {
+        let store = &*f.store;
+        let mut new = request(store, "MVC", GARCIA, RequesterRef::New(attorney()), day(3, 10));
+        new.request_type = RequestType::Subpoena;
+        new.status = RequestStatus::Pended;
+        new.status_reason = Some("Awaiting HIPAA satisfactory assurance / QPO".into());
+        let served = LegalProcess {
+            caption: "GARCIA v. LAKESIDE TRANSIT".into(),
+            return_on: Some(day(4, 2)),
+            jurisdiction: Jurisdiction::Federal,
+            ..LegalProcess::served(LegalProcessKind::Subpoena, false, day(3, 10), "S.D. Cal.", "3:25-cv-0042")
+        };
+        new.legal_process = Some(served.clone());
+        let logged = log(store, new);
+        assert_eq!(logged.legal_process.as_ref(), Some(&served), "no paper yet: none read back");
+
+        let papered = LegalProcess {
+            assurance: Some(Assurance { received_on: day(3, 12), note: "notice mailed 02/20; no objection".into() }),
+            qpo_on: Some(day(3, 13)),
+            part2_order: Some(Part2Order {
+                ordered_on: day(3, 14),
+                court: "S.D. Cal.".into(),
+                order_no: "CIV-2064-17".into(),
+            }),
+            ..served.clone()
+        };
+        let mut resume = change(&logged, RequestStatus::Validating, "Satisfactory assurance received 03/12/2025");
+        resume.status_reason = Some(None);
+        resume.legal_process = Some(papered.clone());
+        let before = audit_trail(store);
+        let resumed = store.apply_roi_change(resume.clone(), noted("roi_request", "assurance")).unwrap();
+        assert_eq!(resumed.legal_process.as_ref(), Some(&papered));
+        assert_eq!((resumed.status, resumed.status_reason.as_deref()), (RequestStatus::Validating, None));
+        assert_eq!(audit_since(store, &before).iter().map(|e| e.detail.as_str()).collect::<Vec<_>>(), ["assurance"]);
+        assert_eq!(store.roi_request_by_id(logged.id).unwrap().as_ref(), Some(&resumed), "read back the same");
+
+        // Refused at a stale version: the papers are not written either.
+        let err =
+            fails_writing_nothing(store, || store.apply_roi_change(resume.clone(), noted("roi_request", "again")));
+        assert!(matches!(err, StoreError::Conflict), "{err}");
+
+        // A change that names no legal process leaves it.
+        let unassigned = store
+            .apply_roi_change(change(&resumed, RequestStatus::Validating, "note"), noted("roi_request", "n"))
+            .unwrap();
+        assert_eq!(unassigned.legal_process.as_ref(), Some(&papered));
     });
 }

@@ -204,6 +204,23 @@ pub fn check_form(form: &IntakeForm, today: NaiveDate) -> Vec<FieldProblem> {
                 format!("{} is after today ({today})", process.served_on),
             ));
         }
+        text(&mut problems, "legal_process.caption", &process.caption, MAX_TEXT, false);
+        if let Some(return_on) = process.return_on
+            && return_on < process.served_on
+        {
+            problems.push(FieldProblem::new(
+                "legal_process.return_on",
+                format!("{return_on} is before the process was served ({})", process.served_on),
+            ));
+        }
+        if let Some(received) = form.received_on
+            && process.served_on > received
+        {
+            problems.push(FieldProblem::new(
+                "legal_process.served_on",
+                format!("{} is after the request was received ({received})", process.served_on),
+            ));
+        }
     }
     problems
 }

@@ -47,6 +47,8 @@ pub(super) struct LetterFacts {
     pub reason: String,
     pub extended_due_on: Option<NaiveDate>,
     pub extension_reason: String,
+    /// The pages of the records a custodian's declaration covers.
+    pub pages: Option<i64>,
 }
 
 /// A letter made for a change: its record for the store and the files written for it.
@@ -172,6 +174,7 @@ impl Desk {
         let template = self.current_template(kind)?;
         let date = facts.date.unwrap_or_else(|| self.today());
         let facility = self.store().list_facilities()?.into_iter().find(|f| f.id == request.facility_id);
+        let legal = request.legal_process.as_ref();
         let values = LetterValues {
             date: Some(date),
             facility_name: facility.map(|f| f.name).unwrap_or_default(),
@@ -189,6 +192,11 @@ impl Desk {
             extension_reason: facts.extension_reason,
             reason: facts.reason,
             signer: self.user().display_name.clone(),
+            case_caption: legal.map(|l| l.caption.clone()).unwrap_or_default(),
+            case_number: legal.map(|l| l.case_number.clone()).unwrap_or_default(),
+            court: legal.map(|l| l.court.clone()).unwrap_or_default(),
+            served_on: legal.map(|l| l.served_on),
+            pages: facts.pages,
         };
         let text = roi_letters::render(&template.text, &values);
         let files = match letters_dir {
@@ -243,6 +251,12 @@ fn write_letter(dir: &Path, date: NaiveDate, number: &str, kind: LetterKind, tex
         source,
     };
     super::super::nightly::create_private_dir(&day_dir).map_err(|e| unwritable(&day_dir, e))?;
+    // The custodian's papers go sealed to the court: only the custodian who made them reads them
+    // until they are sent; other letters are the department's to share.
+    let mode = match kind {
+        LetterKind::CustodianAffidavit | LetterKind::EnvelopeLabels => 0o600,
+        _ => 0o660,
+    };
     let pdf = crate::report::pdf::text_to_pdf(text).map_err(|e| DeskError::Invalid(e.to_string()))?;
     for nth in 1..1000 {
         let path = day_dir.join(roi_letters::file_name(number, kind, nth));
@@ -250,8 +264,8 @@ fn write_letter(dir: &Path, date: NaiveDate, number: &str, kind: LetterKind, tex
         if path.exists() || pdf_path.exists() {
             continue;
         }
-        super::super::nightly::write_private(&pdf_path, &pdf).map_err(|e| unwritable(&pdf_path, e))?;
-        if let Err(e) = super::super::nightly::write_private(&path, text.as_bytes()) {
+        super::super::nightly::write_with_mode(&pdf_path, &pdf, mode).map_err(|e| unwritable(&pdf_path, e))?;
+        if let Err(e) = super::super::nightly::write_with_mode(&path, text.as_bytes(), mode) {
             let _ = std::fs::remove_file(&pdf_path);
             return Err(unwritable(&path, e));
         }

@@ -172,7 +172,11 @@ impl Desk {
             (Some(auth), _) if !passed(&auth.checklist) => {
                 (RequestStatus::Pended, Some(DEFICIENT_AUTHORIZATION.to_string()))
             }
-            _ => (RequestStatus::Logged, None),
+            _ => match crate::domain::roi::legal::pend_at_logging(form.legal_process.as_ref()) {
+                // 164.512(e): a subpoena without an order waits for the party's assurance or a QPO.
+                Some(reason) => (RequestStatus::Pended, Some(reason.to_string())),
+                None => (RequestStatus::Logged, None),
+            },
         };
         let due = RequestFacts {
             facility: &facility,
@@ -227,11 +231,7 @@ impl Desk {
         let request = self.store().log_roi_request(new, audit)?;
 
         // The first letter: the number is the store's, so the letter follows in its own change.
-        let kind = if status == RequestStatus::Pended {
-            LetterKind::DeficientAuthorization
-        } else {
-            LetterKind::Acknowledgement
-        };
+        let kind = if !failed.is_empty() { LetterKind::DeficientAuthorization } else { LetterKind::Acknowledgement };
         let facts = LetterFacts { failed_items: failed, ..LetterFacts::default() };
         match self.record_letter(&request, kind, facts, letters_dir) {
             Ok((request, letters)) => Ok(Ok(Logged::New { request: Box::new(request), letters, letter_problem: None })),

@@ -10,6 +10,7 @@
 pub mod accounting;
 pub mod fees;
 pub mod intake;
+pub mod legal;
 mod letters;
 mod log;
 pub mod request_file;
@@ -312,6 +313,7 @@ impl Desk {
             add_disclosure: None,
             add_fee: None,
             add_fee_adjustment: None,
+            legal_process: None,
             detail,
         }
     }

@@ -5,8 +5,8 @@
 
 use super::intake::{FieldProblem, IntakeForm, IntakeRequester, parse_dollars, shown};
 use crate::domain::roi::{
-    AuthorizationForm, AuthorizationKind, Delivery, LegalProcess, LegalProcessKind, NewRequester, ReceivedVia,
-    RecordFormat, RequestType, RequesterKind, Scope,
+    AuthorizationForm, AuthorizationKind, Delivery, Jurisdiction, LegalProcess, LegalProcessKind, NewRequester,
+    ReceivedVia, RecordFormat, RequestType, RequesterKind, Scope,
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -86,6 +86,9 @@ struct RawLegalProcess {
     served_on: Field,
     court: Field,
     case_number: Field,
+    caption: Field,
+    return_on: Field,
+    jurisdiction: Field,
 }
 
 /// A request file read whole: the form it holds, and the line of each field, so that a problem the
@@ -506,12 +509,14 @@ impl Reader<'_> {
             let court = self.required("legal_process.court", process_line, court, "the court");
             let case_number = self.string("legal_process.case_number", p.case_number);
             let case_number = self.required("legal_process.case_number", process_line, case_number, "the case number");
+            let caption = self.string("legal_process.caption", p.caption);
+            let return_on = self.date("legal_process.return_on", p.return_on);
+            let jurisdiction = self.code("legal_process.jurisdiction", p.jurisdiction, Jurisdiction::parse);
             Some(LegalProcess {
-                kind: kind?,
-                criminal: criminal?,
-                served_on: served_on?,
-                court: court?,
-                case_number: case_number?,
+                caption: caption.unwrap_or_default(),
+                return_on,
+                jurisdiction: jurisdiction.unwrap_or_default(),
+                ..LegalProcess::served(kind?, criminal?, served_on?, court?, case_number?)
             })
         });
 

@@ -13,6 +13,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::dates::us_date;
 use crate::domain::roi::checklist::{DEFICIENT_AUTHORIZATION, failed_items, passed};
 use crate::domain::roi::clocks::{self, HIPAA_ACCESS, HIPAA_ACCOUNTING};
+use crate::domain::roi::legal;
 use crate::domain::roi::status::{Step, transition};
 use crate::domain::roi::{AuthorizationForm, ChecklistItem, LetterKind, RequestStatus, RequestType};
 use crate::domain::role::{Permission, allows};
@@ -57,6 +58,9 @@ impl Desk {
             why => format!("{}: {why}", to.title()),
         };
         let mut letter: Option<(LetterKind, LetterFacts)> = None;
+        if let Some(refusal) = super::legal::awaiting_assurance_refusal(&request, step) {
+            return Err(DeskError::Invalid(refusal));
+        }
         match step {
             Step::Resume => {
                 // The paper is checked again on the day the work resumes: one that still fails
@@ -84,6 +88,11 @@ impl Desk {
                         LetterKind::DeficientAuthorization,
                         LetterFacts { failed_items: failed, ..LetterFacts::default() },
                     ));
+                } else if let Some(reason) = legal::pend_at_logging(request.legal_process.as_ref()) {
+                    // Logged before the rule pended it at intake: it waits for its assurance now.
+                    to = RequestStatus::Pended;
+                    status_reason = reason.to_string();
+                    detail = format!("Pended: {reason}");
                 }
             }
             Step::Reject => {
@@ -372,6 +381,9 @@ impl Desk {
         let request = self.request_as_seen(number, seen_version)?;
         transition(request.status, Step::Release)
             .map_err(|refusal| DeskError::Invalid(refusal.message(&request.number)))?;
+        if let Some(refusal) = super::legal::awaiting_assurance_refusal(&request, Step::Release) {
+            return Err(DeskError::Invalid(refusal));
+        }
         let released_on = self.past_date(released_on, &request, "released")?;
         if let Some(pages) = pages
             && !(0..=super::intake::MAX_PAGES).contains(&pages)

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod checklist;
 pub mod clocks;
 pub mod fees;
+pub mod legal;
 pub mod model;
 pub mod status;
 

@@ -186,6 +186,16 @@ coded_enum!(
 });
 
 coded_enum!(
+    /// Whose court a subpoena or an order comes from: a federal civil subpoena's objections run
+    /// under FRCP 45; a state's under its own code (California's under CCP 1985.3 and Evid 1560).
+    #[derive(Default)]
+    Jurisdiction, "jurisdiction", {
+    #[default]
+    State => ("state", "State"),
+    Federal => ("federal", "Federal"),
+});
+
+coded_enum!(
     /// The letters the desk writes; each records the template version it used.
     LetterKind, "letter", {
     Acknowledgement => ("acknowledgement", "Acknowledgement"),
@@ -193,6 +203,10 @@ coded_enum!(
     ExtensionNotice => ("extension_notice", "Extension notice"),
     Denial => ("denial", "Denial"),
     Rejection => ("rejection", "Rejection"),
+    /// The custodian's declaration that goes with subpoenaed records (CA Evid 1561).
+    CustodianAffidavit => ("custodian_affidavit", "Custodian affidavit"),
+    /// The sealed inner and outer envelope labels of subpoenaed records (CA Evid 1560(c)).
+    EnvelopeLabels => ("envelope_labels", "Envelope labels"),
 });
 
 coded_enum!(
@@ -365,7 +379,8 @@ pub struct ChecklistItem {
     pub reason: String,
 }
 
-/// A subpoena's or an order's particulars (part 2 works them: objection window, assurance, QPO).
+/// A subpoena's or an order's particulars, and the papers that let the desk answer it
+/// (164.512(e), 42 CFR 2.64); `domain::roi::legal` judges them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegalProcess {
     pub kind: LegalProcessKind,
@@ -373,6 +388,66 @@ pub struct LegalProcess {
     pub served_on: NaiveDate,
     pub court: String,
     pub case_number: String,
+    /// The case's title as the subpoena gives it (`GARCIA v. LAKESIDE TRANSIT`): the envelopes and
+    /// the affidavit carry it (CA Evid 1560(c)).
+    #[serde(default)]
+    pub caption: String,
+    /// The return (compliance) date the subpoena sets.
+    #[serde(default)]
+    pub return_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub jurisdiction: Jurisdiction,
+    /// The party's written satisfactory assurance (164.512(e)(1)(ii)(A), (iii)).
+    #[serde(default)]
+    pub assurance: Option<Assurance>,
+    /// The day a qualified protective order was received (164.512(e)(1)(ii)(B), (v)).
+    #[serde(default)]
+    pub qpo_on: Option<NaiveDate>,
+    /// A 42 CFR 2.64 order authorizing disclosure of Part 2 records.
+    #[serde(default)]
+    pub part2_order: Option<Part2Order>,
+}
+
+impl LegalProcess {
+    /// A process as served, before any paper has been received for it.
+    pub fn served(
+        kind: LegalProcessKind,
+        criminal: bool,
+        served_on: NaiveDate,
+        court: impl Into<String>,
+        case_number: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            criminal,
+            served_on,
+            court: court.into(),
+            case_number: case_number.into(),
+            caption: String::new(),
+            return_on: None,
+            jurisdiction: Jurisdiction::State,
+            assurance: None,
+            qpo_on: None,
+            part2_order: None,
+        }
+    }
+}
+
+/// A satisfactory assurance as received: the notice to the individual, with the time to object
+/// elapsed (or the objections resolved), as the note says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assurance {
+    pub received_on: NaiveDate,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A 42 CFR 2.64 court order, as the clerk keyed it from the paper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part2Order {
+    pub ordered_on: NaiveDate,
+    pub court: String,
+    pub order_no: String,
 }
 
 /// One clock as computed for a request, kept with it so that `roi show` and the request screen

@@ -14,8 +14,9 @@ use crate::domain::audit::NewAuditEvent;
 use crate::domain::mrn::Mrn;
 use crate::domain::names::display_name;
 use crate::domain::roi::{
-    AuthorizationKind, Delivery, LegalBasis, LegalProcess, LegalProcessKind, LetterKind, NewRequester, ReceivedVia,
-    RecordFormat, RequestNumber, RequestStatus, RequestType, Requester, RequesterKind,
+    Assurance, AuthorizationKind, Delivery, Jurisdiction, LegalBasis, LegalProcess, LegalProcessKind, LetterKind,
+    NewRequester, Part2Order, ReceivedVia, RecordFormat, RequestNumber, RequestStatus, RequestType, Requester,
+    RequesterKind,
 };
 use crate::store::roi::{
     DisclosureRecord, DueDate, FollowUp, HistoryEntry, LetterRecord, LetterTemplate, NewRoiRequest, OPEN_STAGES_END,
@@ -287,18 +288,32 @@ async fn write_requests(tx: &Transaction<'_>, requests: &[NewRoiRequest]) -> PgR
     let accounting_to: Vec<Option<NaiveDate>> = requests.iter().map(|r| r.accounting_period.map(|p| p.1)).collect();
     let logged_by: Vec<&str> = requests.iter().map(|r| r.logged_by.as_str()).collect();
     let logged_at: Vec<DateTime<Utc>> = requests.iter().map(|r| r.logged_at).collect();
+    let caption: Vec<Option<&str>> = legal.iter().map(|l| l.map(|l| l.caption.as_str())).collect();
+    let return_on: Vec<Option<NaiveDate>> = legal.iter().map(|l| l.and_then(|l| l.return_on)).collect();
+    let jurisdiction: Vec<Option<&str>> = legal.iter().map(|l| l.map(|l| l.jurisdiction.code())).collect();
+    let assurance: Vec<Option<&Assurance>> = legal.iter().map(|l| l.and_then(|l| l.assurance.as_ref())).collect();
+    let assurance_on: Vec<Option<NaiveDate>> = assurance.iter().map(|a| a.map(|a| a.received_on)).collect();
+    let assurance_note: Vec<Option<&str>> = assurance.iter().map(|a| a.map(|a| a.note.as_str())).collect();
+    let qpo_on: Vec<Option<NaiveDate>> = legal.iter().map(|l| l.and_then(|l| l.qpo_on)).collect();
+    let order: Vec<Option<&Part2Order>> = legal.iter().map(|l| l.and_then(|l| l.part2_order.as_ref())).collect();
+    let order_on: Vec<Option<NaiveDate>> = order.iter().map(|o| o.map(|o| o.ordered_on)).collect();
+    let order_court: Vec<Option<&str>> = order.iter().map(|o| o.map(|o| o.court.as_str())).collect();
+    let order_no: Vec<Option<&str>> = order.iter().map(|o| o.map(|o| o.order_no.as_str())).collect();
     let stmt = tx
         .prepare_cached(
             "INSERT INTO roi_request (id, facility_id, seq, patient_id, patient_key, requester_id, requester_key,
                  received_on, received_via, request_type, purpose, format, delivery, pages, postage_cents,
                  clerical_minutes, scope, legal_kind, legal_criminal, legal_served_on, legal_court, legal_case_number,
                  status, stage, status_reason, assigned_to, due_on, due_rule, clocks, accounting_from, accounting_to,
-                 logged_by, logged_at)
+                 logged_by, logged_at, legal_caption, legal_return_on, legal_jurisdiction, legal_assurance_on,
+                 legal_assurance_note, legal_qpo_on, legal_part2_order_on, legal_part2_order_court,
+                 legal_part2_order_no)
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[],
                  $7::text[], $8::date[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[],
                  $15::bigint[], $16::bigint[], $17::text[], $18::text[], $19::boolean[], $20::date[], $21::text[],
                  $22::text[], $23::text[], $24::bigint[], $25::text[], $26::text[], $27::date[], $28::text[],
-                 $29::text[], $30::date[], $31::date[], $32::text[], $33::timestamptz[])",
+                 $29::text[], $30::date[], $31::date[], $32::text[], $33::timestamptz[], $34::text[], $35::date[],
+                 $36::text[], $37::date[], $38::text[], $39::date[], $40::date[], $41::text[], $42::text[])",
         )
         .await?;
     tx.execute(
@@ -337,6 +352,15 @@ async fn write_requests(tx: &Transaction<'_>, requests: &[NewRoiRequest]) -> PgR
             &accounting_to,
             &logged_by,
             &logged_at,
+            &caption,
+            &return_on,
+            &jurisdiction,
+            &assurance_on,
+            &assurance_note,
+            &qpo_on,
+            &order_on,
+            &order_court,
+            &order_no,
         ],
     )
     .await?;
@@ -491,7 +515,9 @@ const REQUEST_COLUMNS: &str = "q.id, f.code, q.seq, q.version, q.facility_id, q.
     q.delivery, q.pages, q.postage_cents, q.clerical_minutes, q.scope, q.legal_kind, q.legal_criminal,
     q.legal_served_on, q.legal_court, q.legal_case_number, q.status, q.status_reason, q.assigned_to, q.due_on,
     q.due_rule, q.clocks, q.extended_due_on, q.extension_noticed_on, q.extension_reason, q.accounting_from,
-    q.accounting_to, q.logged_by, q.logged_at";
+    q.accounting_to, q.logged_by, q.logged_at, q.legal_caption, q.legal_return_on, q.legal_jurisdiction,
+    q.legal_assurance_on, q.legal_assurance_note, q.legal_qpo_on, q.legal_part2_order_on, q.legal_part2_order_court,
+    q.legal_part2_order_no";
 
 fn request_from(r: &Row, requester: Requester) -> PgResult<RoiRequest> {
     let mrn: String = r.try_get(6)?;
@@ -503,6 +529,27 @@ fn request_from(r: &Row, requester: Requester) -> PgResult<RoiRequest> {
             served_on: r.try_get::<_, Option<NaiveDate>>(24)?.ok_or_else(|| corrupt("a legal process with no date"))?,
             court: r.try_get::<_, Option<String>>(25)?.unwrap_or_default(),
             case_number: r.try_get::<_, Option<String>>(26)?.unwrap_or_default(),
+            caption: r.try_get::<_, Option<String>>(40)?.unwrap_or_default(),
+            return_on: r.try_get(41)?,
+            jurisdiction: match r.try_get::<_, Option<&str>>(42)? {
+                Some(c) => code(Jurisdiction::parse(c))?,
+                None => Jurisdiction::default(),
+            },
+            assurance: match r.try_get::<_, Option<NaiveDate>>(43)? {
+                Some(received_on) => {
+                    Some(Assurance { received_on, note: r.try_get::<_, Option<String>>(44)?.unwrap_or_default() })
+                }
+                None => None,
+            },
+            qpo_on: r.try_get(45)?,
+            part2_order: match r.try_get::<_, Option<NaiveDate>>(46)? {
+                Some(ordered_on) => Some(Part2Order {
+                    ordered_on,
+                    court: r.try_get::<_, Option<String>>(47)?.unwrap_or_default(),
+                    order_no: r.try_get::<_, Option<String>>(48)?.unwrap_or_default(),
+                }),
+                None => None,
+            },
         }),
         None => None,
     };
@@ -759,6 +806,40 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
         .await?;
     if changed == 0 {
         return Err(StoreError::Conflict.into());
+    }
+    if let Some(l) = &c.legal_process {
+        let stmt = tx
+            .prepare_cached(
+                "UPDATE roi_request SET legal_kind = $2, legal_criminal = $3, legal_served_on = $4, legal_court = $5,
+                     legal_case_number = $6, legal_caption = $7, legal_return_on = $8, legal_jurisdiction = $9,
+                     legal_assurance_on = $10, legal_assurance_note = $11, legal_qpo_on = $12,
+                     legal_part2_order_on = $13, legal_part2_order_court = $14, legal_part2_order_no = $15
+                 WHERE id = $1",
+            )
+            .await?;
+        let assurance = l.assurance.as_ref();
+        let order = l.part2_order.as_ref();
+        tx.execute(
+            &stmt,
+            &[
+                &c.request_id,
+                &l.kind.code(),
+                &l.criminal,
+                &l.served_on,
+                &l.court,
+                &l.case_number,
+                &l.caption,
+                &l.return_on,
+                &l.jurisdiction.code(),
+                &assurance.map(|a| a.received_on),
+                &assurance.map(|a| a.note.as_str()),
+                &l.qpo_on,
+                &order.map(|o| o.ordered_on),
+                &order.map(|o| o.court.as_str()),
+                &order.map(|o| o.order_no.as_str()),
+            ],
+        )
+        .await?;
     }
     if let Some(a) = &c.add_authorization {
         let mut columns = AuthorizationColumns::default();

@@ -17,8 +17,17 @@ use super::{PgError, PgResult};
 use crate::store::StoreError;
 use deadpool_postgres::Transaction;
 
-pub const MIGRATIONS: &[&str] =
-    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8];
+pub const MIGRATIONS: &[&str] = &[
+    MIGRATION_1,
+    MIGRATION_2,
+    MIGRATION_3,
+    MIGRATION_4,
+    MIGRATION_5,
+    MIGRATION_6,
+    MIGRATION_7,
+    MIGRATION_8,
+    MIGRATION_9,
+];
 
 /// The schema version this program writes.
 pub fn current_version() -> i64 {
@@ -1009,4 +1018,19 @@ INSERT INTO fee_schedule (code, version, effective_from, rates, saved_by, saved_
     ('NY-18', 1, '2000-01-01', '{"title":"NY PHL 18","jurisdiction":"NY","requester_class":"qualified persons and those they authorize","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":75}]}}', 'chartroom', '2000-01-01T00:00:00Z'),
     ('HIPAA-524', 1, '2000-01-01', '{"title":"HIPAA 164.524 cost-based","jurisdiction":"US","requester_class":"the individual''s own copy","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":30}]},"electronic":{"flat":{"cents":650}},"postage":true}', 'chartroom', '2000-01-01T00:00:00Z'),
     ('HIPAA-528', 1, '2000-01-01', '{"title":"HIPAA 164.528 repeat accounting","jurisdiction":"US","requester_class":"a second accounting within 12 months (cost-based; the Director sets it)"}', 'chartroom', '2000-01-01T00:00:00Z');
+"#;
+
+/// SQLite's 17: a subpoena's or an order's caption, return date and jurisdiction, and the papers
+/// received for it (the satisfactory assurance, a qualified protective order, a 42 CFR 2.64 order).
+const MIGRATION_9: &str = r#"
+ALTER TABLE roi_request
+    ADD COLUMN legal_caption text COLLATE "C",
+    ADD COLUMN legal_return_on date,
+    ADD COLUMN legal_jurisdiction text COLLATE "C",
+    ADD COLUMN legal_assurance_on date,
+    ADD COLUMN legal_assurance_note text COLLATE "C",
+    ADD COLUMN legal_qpo_on date,
+    ADD COLUMN legal_part2_order_on date,
+    ADD COLUMN legal_part2_order_court text COLLATE "C",
+    ADD COLUMN legal_part2_order_no text COLLATE "C";
 "#;

@@ -12,8 +12,9 @@ use crate::domain::audit::NewAuditEvent;
 use crate::domain::mrn::Mrn;
 use crate::domain::names::display_name;
 use crate::domain::roi::{
-    AuthorizationKind, Delivery, LegalBasis, LegalProcess, LegalProcessKind, LetterKind, NewRequester, ReceivedVia,
-    RecordFormat, RequestNumber, RequestStatus, RequestType, Requester, RequesterKind, Scope,
+    Assurance, AuthorizationKind, Delivery, Jurisdiction, LegalBasis, LegalProcess, LegalProcessKind, LetterKind,
+    NewRequester, Part2Order, ReceivedVia, RecordFormat, RequestNumber, RequestStatus, RequestType, Requester,
+    RequesterKind, Scope,
 };
 use crate::store::roi::{
     ClockRecord, DisclosureRecord, DueDate, FollowUp, HistoryEntry, LetterRecord, LetterTemplate, NewAuthorization,
@@ -189,9 +190,11 @@ fn write_request(tx: &Connection, r: &NewRoiRequest) -> StoreResult<(i64, Reques
         "INSERT INTO roi_request (facility_id, seq, patient_id, patient_key, requester_id, requester_key, received_on,
              received_via, request_type, purpose, format, delivery, pages, postage_cents, clerical_minutes, scope,
              legal_kind, legal_criminal, legal_served_on, legal_court, legal_case_number, status, stage,
-             status_reason, assigned_to, due_on, due_rule, clocks, accounting_from, accounting_to, logged_by, logged_at)
+             status_reason, assigned_to, due_on, due_rule, clocks, accounting_from, accounting_to, logged_by, logged_at,
+             legal_caption, legal_return_on, legal_jurisdiction, legal_assurance_on, legal_assurance_note, legal_qpo_on,
+             legal_part2_order_on, legal_part2_order_court, legal_part2_order_no)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                 ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+                 ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)",
     )
     .and_then(|mut stmt| {
         stmt.execute(params![
@@ -226,7 +229,16 @@ fn write_request(tx: &Connection, r: &NewRoiRequest) -> StoreResult<(i64, Reques
             r.accounting_period.map(|(from, _)| date_text(from)),
             r.accounting_period.map(|(_, to)| date_text(to)),
             r.logged_by,
-            timestamp(r.logged_at)
+            timestamp(r.logged_at),
+            legal.map(|l| l.caption.as_str()),
+            legal.and_then(|l| l.return_on).map(date_text),
+            legal.map(|l| l.jurisdiction.code()),
+            legal.and_then(|l| l.assurance.as_ref()).map(|a| date_text(a.received_on)),
+            legal.and_then(|l| l.assurance.as_ref()).map(|a| a.note.as_str()),
+            legal.and_then(|l| l.qpo_on).map(date_text),
+            legal.and_then(|l| l.part2_order.as_ref()).map(|o| date_text(o.ordered_on)),
+            legal.and_then(|l| l.part2_order.as_ref()).map(|o| o.court.as_str()),
+            legal.and_then(|l| l.part2_order.as_ref()).map(|o| o.order_no.as_str()),
         ])
     })
     .map_err(map_err)?;
@@ -334,7 +346,9 @@ const REQUEST_COLUMNS: &str = "q.id, f.code, q.seq, q.version, q.facility_id, q.
     q.delivery, q.pages, q.postage_cents, q.clerical_minutes, q.scope, q.legal_kind, q.legal_criminal,
     q.legal_served_on, q.legal_court, q.legal_case_number, q.status, q.status_reason, q.assigned_to, q.due_on,
     q.due_rule, q.clocks, q.extended_due_on, q.extension_noticed_on, q.extension_reason, q.accounting_from,
-    q.accounting_to, q.logged_by, q.logged_at";
+    q.accounting_to, q.logged_by, q.logged_at, q.legal_caption, q.legal_return_on, q.legal_jurisdiction,
+    q.legal_assurance_on, q.legal_assurance_note, q.legal_qpo_on, q.legal_part2_order_on, q.legal_part2_order_court,
+    q.legal_part2_order_no";
 
 /// A request's own row, with its parts left empty (and its requester a placeholder) for [`load`]
 /// to fill.
@@ -348,6 +362,27 @@ fn request_from(r: &Row<'_>) -> rusqlite::Result<RoiRequest> {
             served_on: date_at(r, 24)?,
             court: r.get::<_, Option<String>>(25)?.unwrap_or_default(),
             case_number: r.get::<_, Option<String>>(26)?.unwrap_or_default(),
+            caption: r.get::<_, Option<String>>(40)?.unwrap_or_default(),
+            return_on: optional_date_at(r, 41)?,
+            jurisdiction: match r.get::<_, Option<String>>(42)? {
+                Some(code) => Jurisdiction::parse(&code).map_err(bad(42))?,
+                None => Jurisdiction::default(),
+            },
+            assurance: match optional_date_at(r, 43)? {
+                Some(received_on) => {
+                    Some(Assurance { received_on, note: r.get::<_, Option<String>>(44)?.unwrap_or_default() })
+                }
+                None => None,
+            },
+            qpo_on: optional_date_at(r, 45)?,
+            part2_order: match optional_date_at(r, 46)? {
+                Some(ordered_on) => Some(Part2Order {
+                    ordered_on,
+                    court: r.get::<_, Option<String>>(47)?.unwrap_or_default(),
+                    order_no: r.get::<_, Option<String>>(48)?.unwrap_or_default(),
+                }),
+                None => None,
+            },
         }),
         None => None,
     };
@@ -636,6 +671,35 @@ pub(super) fn apply_change(conn: &mut Connection, c: &RoiChange, audit: &NewAudi
         .map_err(map_err)?;
     if changed == 0 {
         return Err(StoreError::Conflict);
+    }
+    if let Some(l) = &c.legal_process {
+        tx.prepare_cached(
+            "UPDATE roi_request SET legal_kind = ?2, legal_criminal = ?3, legal_served_on = ?4, legal_court = ?5,
+                 legal_case_number = ?6, legal_caption = ?7, legal_return_on = ?8, legal_jurisdiction = ?9,
+                 legal_assurance_on = ?10, legal_assurance_note = ?11, legal_qpo_on = ?12, legal_part2_order_on = ?13,
+                 legal_part2_order_court = ?14, legal_part2_order_no = ?15
+             WHERE id = ?1",
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                c.request_id,
+                l.kind.code(),
+                l.criminal as i64,
+                date_text(l.served_on),
+                l.court,
+                l.case_number,
+                l.caption,
+                l.return_on.map(date_text),
+                l.jurisdiction.code(),
+                l.assurance.as_ref().map(|a| date_text(a.received_on)),
+                l.assurance.as_ref().map(|a| a.note.as_str()),
+                l.qpo_on.map(date_text),
+                l.part2_order.as_ref().map(|o| date_text(o.ordered_on)),
+                l.part2_order.as_ref().map(|o| o.court.as_str()),
+                l.part2_order.as_ref().map(|o| o.order_no.as_str()),
+            ])
+        })
+        .map_err(map_err)?;
     }
     if let Some(a) = &c.add_authorization {
         insert_authorization(&tx, c.request_id, a, &c.by, c.at)?;

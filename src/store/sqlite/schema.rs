@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_14,
     MIGRATION_15,
     MIGRATION_16,
+    MIGRATION_17,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -988,4 +989,20 @@ INSERT INTO fee_schedule (code, version, effective_from, rates, saved_by, saved_
     ('NY-18', 1, '2000-01-01', '{"title":"NY PHL 18","jurisdiction":"NY","requester_class":"qualified persons and those they authorize","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":75}]}}', 'chartroom', '2000-01-01T00:00:00Z'),
     ('HIPAA-524', 1, '2000-01-01', '{"title":"HIPAA 164.524 cost-based","jurisdiction":"US","requester_class":"the individual''s own copy","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":30}]},"electronic":{"flat":{"cents":650}},"postage":true}', 'chartroom', '2000-01-01T00:00:00Z'),
     ('HIPAA-528', 1, '2000-01-01', '{"title":"HIPAA 164.528 repeat accounting","jurisdiction":"US","requester_class":"a second accounting within 12 months (cost-based; the Director sets it)"}', 'chartroom', '2000-01-01T00:00:00Z');
+"#;
+
+/// Subpoenas and court orders (issue 11): the case's caption, the return date and the court's
+/// jurisdiction as served, and the papers that let the desk answer — the satisfactory assurance
+/// (164.512(e)(1)(ii)(A)), a qualified protective order, a 42 CFR 2.64 order. Beside the legal
+/// process's other columns, since a request has at most one.
+const MIGRATION_17: &str = r#"
+ALTER TABLE roi_request ADD COLUMN legal_caption TEXT;
+ALTER TABLE roi_request ADD COLUMN legal_return_on TEXT;
+ALTER TABLE roi_request ADD COLUMN legal_jurisdiction TEXT;
+ALTER TABLE roi_request ADD COLUMN legal_assurance_on TEXT;
+ALTER TABLE roi_request ADD COLUMN legal_assurance_note TEXT;
+ALTER TABLE roi_request ADD COLUMN legal_qpo_on TEXT;
+ALTER TABLE roi_request ADD COLUMN legal_part2_order_on TEXT;
+ALTER TABLE roi_request ADD COLUMN legal_part2_order_court TEXT;
+ALTER TABLE roi_request ADD COLUMN legal_part2_order_no TEXT;
 "#;

@@ -137,6 +137,8 @@ pub enum RequestChange {
         form: Box<crate::domain::roi::AuthorizationForm>,
         received_on: NaiveDate,
     },
+    /// A paper received for the request's subpoena or order.
+    Legal(crate::domain::roi::legal::LegalPaper),
 }
 
 /// The desk's answers to [`RoiCommand`]s.
@@ -668,6 +670,7 @@ impl App {
                     }
                 }
             }
+            RoiPalette::Legal { paper, on, rest } => self.legal_paper_typed(paper, &on, &rest),
             RoiPalette::Release { on } => {
                 let on = match on.map(|text| self.typed_date(&text)).transpose() {
                     Ok(on) => on.unwrap_or(self.today),

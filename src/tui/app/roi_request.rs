@@ -10,6 +10,7 @@ use crate::domain::role::{Permission, allows};
 use crate::store::roi::RoiRequest;
 use crate::tui::screens::roi_authorization::AuthTarget;
 use crate::tui::screens::roi_request::{Offered, Part, RequestState};
+use crate::tui::widgets::palette::LegalWhat;
 
 /// The key action of each step a clerk takes from the request screen. Payment received and
 /// release carry data (the payment, the date) and have their own actions.
@@ -129,6 +130,11 @@ impl App {
             if !step.allowed_for(&roles) {
                 continue;
             }
+            // A subpoena pended for its assurance resumes when the paper is recorded, not before.
+            if step == Step::Resume && r.legal_process.as_ref().is_some_and(crate::domain::roi::legal::awaits_assurance)
+            {
+                continue;
+            }
             let Some(k) = key(step_action(step)) else { continue };
             let mut label = match step {
                 // The payment's date and amount are asked for in the palette.
@@ -183,6 +189,23 @@ impl App {
             {
                 offered.push(Offered { key: k, label: "Extend…".into() });
             }
+            if let Some(process) = &r.legal_process
+                && (allows(&roles, Permission::LogRequests) || allows(&roles, Permission::ReleaseRecords))
+            {
+                use crate::domain::roi::legal::awaits_assurance;
+                if awaits_assurance(process) {
+                    for (action, label) in [(Action::LegalAssurance, "Assurance…"), (Action::LegalQpo, "QPO…")] {
+                        if let Some(k) = key(action) {
+                            offered.push(Offered { key: k, label: label.into() });
+                        }
+                    }
+                }
+                if process.part2_order.is_none()
+                    && let Some(k) = key(Action::LegalPart2Order)
+                {
+                    offered.push(Offered { key: k, label: "§2.64 order…".into() });
+                }
+            }
             if allows(&roles, Permission::LogRequests) {
                 if r.assigned_to.as_deref() != Some(self.header.username.as_str())
                     && let Some(k) = key(Action::TakeItems)
@@ -227,6 +250,9 @@ impl App {
             Action::AssignTo => return self.open_palette("roi assign "),
             Action::AuthorizationReceived => return self.open_authorization(),
             Action::ExtendDue => return self.ask_extension(),
+            Action::LegalAssurance => return self.ask_legal_paper(LegalWhat::Assurance),
+            Action::LegalQpo => return self.ask_legal_paper(LegalWhat::Qpo),
+            Action::LegalPart2Order => return self.ask_legal_paper(LegalWhat::Part2Order),
             Action::RecordPayment => return self.ask_payment(),
             Action::QuoteFee => return self.quote_fee(),
             Action::IssueInvoice => return self.ask_invoice(),

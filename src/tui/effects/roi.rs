@@ -97,6 +97,7 @@ pub fn answer_roi(
                 RequestChange::Authorization { form, received_on } => {
                     desk.roi_add_authorization(&number, seen, *form, Some(received_on), letters)
                 }
+                RequestChange::Legal(paper) => desk.roi_record_legal_paper(&number, seen, paper),
             };
             Msg::Roi(RoiMsg::Changed { done, result: result.map(Box::new).map_err(fail) })
         }

@@ -569,6 +569,56 @@ fn details(r: &RoiRequest, zone: Option<chrono_tz::Tz>, width: u16, theme: &Them
     };
     let purpose = clean_multiline(&r.purpose);
     field("Purpose", if purpose.trim().is_empty() { "(none given)".into() } else { purpose });
+    // A subpoena's particulars and papers first: they decide whether it can be answered at all.
+    if let Some(lp) = &r.legal_process {
+        use crate::domain::roi::legal;
+        field(
+            "Legal",
+            format!(
+                "{} ({}, {}), served {}, {}",
+                lp.kind.title(),
+                if lp.criminal { "criminal" } else { "civil" },
+                lp.jurisdiction.title().to_lowercase(),
+                us_date(lp.served_on),
+                clean(&lp.court)
+            ),
+        );
+        if !lp.caption.trim().is_empty() {
+            field("Caption", clean(&lp.caption).into_owned());
+        }
+        field(
+            "Case no.",
+            match lp.return_on {
+                Some(on) => format!("{}, return date {}", clean(&lp.case_number), us_date(on)),
+                None => clean(&lp.case_number).into_owned(),
+            },
+        );
+        if let Some(window) = legal::objection_window(lp) {
+            field("Objections", format!("objections until {}", us_date(window.until)));
+        }
+        let mut papers = Vec::new();
+        if let Some(a) = &lp.assurance {
+            papers.push(format!("assurance received {}", us_date(a.received_on)));
+        }
+        if let Some(on) = lp.qpo_on {
+            papers.push(format!("QPO received {}", us_date(on)));
+        }
+        field(
+            "Assurance",
+            match (papers.is_empty(), lp.kind) {
+                (false, _) => papers.join("; "),
+                (true, crate::domain::roi::LegalProcessKind::CourtOrder) => "none needed (court order)".into(),
+                (true, _) => "awaited: satisfactory assurance or QPO".into(),
+            },
+        );
+        field(
+            "§2.64 order",
+            match &lp.part2_order {
+                Some(o) => format!("{} of {}, {}", clean(&o.order_no), clean(&o.court), us_date(o.ordered_on)),
+                None => "none: Part 2 records stay out (§2.61)".into(),
+            },
+        );
+    }
     let scope = &r.scope;
     let mut scope_words = Vec::new();
     if scope.entire_record {
@@ -595,19 +645,6 @@ fn details(r: &RoiRequest, zone: Option<chrono_tz::Tz>, width: u16, theme: &Them
     field("Logged", format!("{} by {}", stamp(zone, r.logged_at), clean(&r.logged_by)));
     if let Some((from, to)) = r.accounting_period {
         field("Period", format!("disclosures from {} to {}", us_date(from), us_date(to)));
-    }
-    if let Some(lp) = &r.legal_process {
-        field(
-            "Legal",
-            format!(
-                "{}{}, served {}, {} case {}",
-                lp.kind.title(),
-                if lp.criminal { " (criminal)" } else { "" },
-                us_date(lp.served_on),
-                clean(&lp.court),
-                clean(&lp.case_number)
-            ),
-        );
     }
     let address = clean_multiline(&r.requester.address).replace('\n', ", ");
     if !address.trim().is_empty() {

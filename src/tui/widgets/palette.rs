@@ -107,6 +107,21 @@ pub enum RoiPalette {
     },
     /// The authorization form for the request on screen.
     Authorization,
+    /// A paper received for the request's subpoena or order, dated as typed: the assurance (with
+    /// a note), a QPO, or a §2.64 order (its number, then its court).
+    Legal {
+        paper: LegalWhat,
+        on: String,
+        rest: String,
+    },
+}
+
+/// Which paper `:roi assurance|qpo|order` records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegalWhat {
+    Assurance,
+    Qpo,
+    Part2Order,
 }
 
 /// What `:accounting …` asks for. The date stays as typed: the model checks it against today.
@@ -143,6 +158,9 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("roi extend", " DATE why", "Extend the due date once, with written notice"),
     ("roi pay", " DATE AMOUNT", "Record a payment for the request"),
     ("roi release", " [DATE]", "Release the records: the disclosure is recorded"),
+    ("roi assurance", " DATE [note]", "Record the subpoena's satisfactory assurance (164.512(e))"),
+    ("roi qpo", " DATE", "Record a qualified protective order for the subpoena"),
+    ("roi order", " DATE NUMBER court", "Record a §2.64 order authorizing Part 2 records"),
     ("accounting", " MRN [DATE]", "The patient's accounting of disclosures (164.528)"),
     ("accounting void", " why", "Void the highlighted disclosure (supervisor)"),
     ("accounting print", "", "Print the accounting on screen (text and PDF)"),
@@ -180,6 +198,9 @@ const NEEDS_ARGUMENT: &[&str] = &[
     "roi cancel",
     "roi extend",
     "roi pay",
+    "roi assurance",
+    "roi qpo",
+    "roi order",
     "accounting",
     "accounting void",
     "AS",
@@ -581,6 +602,22 @@ fn parse_roi(words: &[&str]) -> Result<RoiPalette, String> {
             _ => return Err("roi release [DATE]: the day the records left (today when not given)".into()),
         },
         "authorization" if words.len() == 1 => RoiPalette::Authorization,
+        "assurance" => match words.get(1) {
+            Some(on) => RoiPalette::Legal { paper: LegalWhat::Assurance, on: on.to_string(), rest: rest(2) },
+            None => return Err("roi assurance DATE [note]: the day the assurance came, then what it says".into()),
+        },
+        "qpo" => match words.get(1) {
+            Some(on) if words.len() == 2 => {
+                RoiPalette::Legal { paper: LegalWhat::Qpo, on: on.to_string(), rest: String::new() }
+            }
+            _ => return Err("roi qpo DATE: the day the qualified protective order came".into()),
+        },
+        "order" => match (words.get(1), words.get(2)) {
+            (Some(on), Some(_)) if words.len() > 3 => {
+                RoiPalette::Legal { paper: LegalWhat::Part2Order, on: on.to_string(), rest: rest(2) }
+            }
+            _ => return Err("roi order DATE NUMBER court: the §2.64 order's date, its number, then its court".into()),
+        },
         "clear" if words.len() == 1 => RoiPalette::Filter(vec![("clear".into(), String::new())]),
         _ if Step::parse(&sub).is_some() => {
             let step = Step::parse(&sub).ok_or("no such step")?;
