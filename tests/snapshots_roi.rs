@@ -12,7 +12,7 @@ use chartroom::domain::roi::{
     RequestType, RequesterKind, Scope,
 };
 use chartroom::domain::role::Role;
-use chartroom::tui::app::{HeaderInfo, Screen};
+use chartroom::tui::app::{HeaderInfo, Overlay, Screen};
 use chartroom::tui::theme::Theme;
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -337,51 +337,97 @@ fn roi_intake_takes_its_authorization_80x24() {
 fn roi_request_fee_invoice_part_paid_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut harness = harness(w, h);
-        let mut as18 = form(
-            "204511",
-            RequestType::Authorization,
-            requester(RequesterKind::Attorney, "BAKER & LOWE LLP", "400 Congress Ave\nAustin TX 78701"),
-            day(2, 24),
-            "Personal injury claim",
-        );
-        as18.format = Some(RecordFormat::Paper);
-        as18.delivery = Some(Delivery::Mail);
-        as18.pages = Some(75);
-        as18.postage_cents = Some(450);
-        as18.authorization = Some(AuthorizationForm {
-            kind: Some(AuthorizationKind::Hipaa),
-            patient_name: "GARCIA, MARIA L".into(),
-            signed_on: Some(day(2, 20)),
-            signer: "Maria L Garcia".into(),
-            relationship: "self".into(),
-            discloser: "Riverbend General Hospital".into(),
-            recipient: "BAKER & LOWE LLP".into(),
-            information: "All records of February 2025".into(),
-            purpose: "Personal injury claim".into(),
-            expires_on: Some(NaiveDate::from_ymd_opt(2026, 2, 20).unwrap()),
-            signature: true,
-            revocation_statement: true,
-            conditioning_statement: true,
-            redisclosure_statement: true,
-            ..AuthorizationForm::default()
-        });
-        let logged = harness.desk.log_roi_request(as18, OnOpenRequest::LogNew, None).unwrap().unwrap();
-        let chartroom::desk::roi::Logged::New { request, .. } = logged else { panic!("not logged") };
-        let number = request.number.to_string();
-        for step in [Step::Validate, Step::Fulfil, Step::Qc] {
-            harness.desk.roi_step(&number, None, step, None, None).unwrap();
-        }
-        harness.open_request_of("BAKER & LOWE LLP");
-        harness.keys(&[key(KeyCode::Char('I'))]);
-        assert!(harness.app.overlay.is_some(), "the invoice is asked about first");
-        harness.keys(&[key(KeyCode::Char('y'))]);
-        harness.palette("roi pay 03/03/2025 50.00");
-        harness.keys(&[key(KeyCode::Char('y'))]);
+        as18_invoiced_and_part_paid(&mut harness);
         let shown = &harness.app.roi.request.as_ref().unwrap().request;
         assert_eq!(shown.status, RequestStatus::AwaitingPayment, "{:?}", harness.app.toast);
         assert_eq!(shown.payments.len(), 1);
         insta::assert_snapshot!(format!("roi_request_fee_{w}x{h}"), harness.draw(w, h).backend());
     }
+}
+
+/// AS-18's request (75 paper pages, postage $4.50, a valid authorization) walked to QC, invoiced
+/// from the request screen (`I`, asked y/N) and part paid (`:roi pay`): $92.00, $50.00 paid.
+fn as18_invoiced_and_part_paid(harness: &mut Harness) {
+    let mut as18 = form(
+        "204511",
+        RequestType::Authorization,
+        requester(RequesterKind::Attorney, "BAKER & LOWE LLP", "400 Congress Ave\nAustin TX 78701"),
+        day(2, 24),
+        "Personal injury claim",
+    );
+    as18.format = Some(RecordFormat::Paper);
+    as18.delivery = Some(Delivery::Mail);
+    as18.pages = Some(75);
+    as18.postage_cents = Some(450);
+    as18.authorization = Some(AuthorizationForm {
+        kind: Some(AuthorizationKind::Hipaa),
+        patient_name: "GARCIA, MARIA L".into(),
+        signed_on: Some(day(2, 20)),
+        signer: "Maria L Garcia".into(),
+        relationship: "self".into(),
+        discloser: "Riverbend General Hospital".into(),
+        recipient: "BAKER & LOWE LLP".into(),
+        information: "All records of February 2025".into(),
+        purpose: "Personal injury claim".into(),
+        expires_on: Some(NaiveDate::from_ymd_opt(2026, 2, 20).unwrap()),
+        signature: true,
+        revocation_statement: true,
+        conditioning_statement: true,
+        redisclosure_statement: true,
+        ..AuthorizationForm::default()
+    });
+    let logged = harness.desk.log_roi_request(as18, OnOpenRequest::LogNew, None).unwrap().unwrap();
+    let chartroom::desk::roi::Logged::New { request, .. } = logged else { panic!("not logged") };
+    let number = request.number.to_string();
+    for step in [Step::Validate, Step::Fulfil, Step::Qc] {
+        harness.desk.roi_step(&number, None, step, None, None).unwrap();
+    }
+    harness.open_request_of("BAKER & LOWE LLP");
+    harness.keys(&[key(KeyCode::Char('I'))]);
+    assert!(harness.app.overlay.is_some(), "the invoice is asked about first");
+    harness.keys(&[key(KeyCode::Char('y'))]);
+    harness.palette("roi pay 03/03/2025 50.00");
+    harness.keys(&[key(KeyCode::Char('y'))]);
+}
+
+/// A supervisor's write-off, refund and void from the Fee part: each checked as the desk checks it
+/// before its question, which says what the invoice comes to; a specialist is not offered them.
+#[test]
+fn roi_request_fee_adjustments_are_a_supervisors_and_asked_with_their_outcome_80x24() {
+    let mut harness = harness(80, 24);
+    as18_invoiced_and_part_paid(&mut harness);
+    harness.keys(&[key(KeyCode::Char('W'))]);
+    assert!(harness.app.overlay.is_none());
+    assert!(harness.app.toast.as_deref().unwrap_or_default().starts_with("You may not write off fees"));
+
+    let Harness { fixture, .. } = harness;
+    let desk = common::desk_for(&fixture, "kwong");
+    let mut header = HeaderInfo::new("kwong", &[Role::Supervisor]);
+    header.facilities = desk.list_facilities().unwrap();
+    let mut harness = Harness::on(fixture, desk, header, (80, 24));
+    harness.open_request_of("BAKER & LOWE LLP");
+    // A refund of more than was paid, and a void of an invoice with money on it, never get a question.
+    harness.palette("roi refund 60.00 overpaid");
+    assert!(harness.app.overlay.is_none());
+    assert!(harness.app.toast.as_deref().unwrap_or_default().contains("at most its amount paid ($50.00)"));
+    harness.keys(&[key(KeyCode::Char('V'))]);
+    assert!(harness.app.toast.as_deref().unwrap_or_default().contains("refund that first"), "{:?}", harness.app.toast);
+    // W opens the palette for the amount and why; the question says the invoice is then settled.
+    harness.keys(&[key(KeyCode::Char('W'))]);
+    harness.type_text("42.00 hardship waiver");
+    harness.keys(&[key(KeyCode::Enter)]);
+    let Some(Overlay::Confirm { prompt, .. }) = &harness.app.overlay else { panic!("{:?}", harness.app.toast) };
+    assert!(
+        prompt.starts_with("Write off $42.00 of invoice RGH-")
+            && prompt
+                .ends_with("because \"hardship waiver\"? The balance becomes $0.00, the invoice is settled. (y/N)"),
+        "{prompt}"
+    );
+    insta::assert_snapshot!("roi_request_fee_write_off_asks_80x24", harness.draw(80, 24).backend());
+    harness.keys(&[key(KeyCode::Char('y'))]);
+    let shown = &harness.app.roi.request.as_ref().unwrap().request;
+    assert_eq!(shown.fee_adjustments.len(), 1, "{:?}", harness.app.toast);
+    assert_eq!(shown.status, RequestStatus::ReadyToRelease, "settled, its payment-gated clock runs");
 }
 
 /// A re-sent request that came with an authorization, logged as a follow-up: the paper goes on the

@@ -53,6 +53,9 @@ pub enum Action {
     RecordPayment,
     QuoteFee,
     IssueInvoice,
+    WriteOff,
+    Refund,
+    VoidInvoice,
     ReleaseRequest,
     StepValidate,
     StepPend,
@@ -74,7 +77,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 68] = [
+    pub const ALL: [Self; 71] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -125,6 +128,9 @@ impl Action {
         Self::RecordPayment,
         Self::QuoteFee,
         Self::IssueInvoice,
+        Self::WriteOff,
+        Self::Refund,
+        Self::VoidInvoice,
         Self::ReleaseRequest,
         Self::StepValidate,
         Self::StepPend,
@@ -198,6 +204,9 @@ impl Action {
             Self::RecordPayment => "record_payment",
             Self::QuoteFee => "quote_fee",
             Self::IssueInvoice => "issue_invoice",
+            Self::WriteOff => "write_off",
+            Self::Refund => "refund",
+            Self::VoidInvoice => "void_invoice",
             Self::ReleaseRequest => "release_request",
             Self::StepValidate => "step_validate",
             Self::StepPend => "step_pend",
@@ -278,6 +287,13 @@ impl Action {
             Self::RecordPayment => "Record a payment (:roi pay DATE AMOUNT)",
             Self::QuoteFee => "Quote the fee before work, under the schedule that governs the request",
             Self::IssueInvoice => "Issue the request's itemized invoice",
+            Self::WriteOff => {
+                "Write off part or all of the invoice's balance, saying why (supervisor, Director of HIM)"
+            }
+            Self::Refund => "Refund money paid on the invoice, saying why (supervisor, Director of HIM)",
+            Self::VoidInvoice => {
+                "Void an invoice nothing is paid on, saying why, so a corrected one can be issued (supervisor)"
+            }
             Self::ReleaseRequest => "Release the records: the disclosure is recorded",
             Self::StepValidate => "Validate: take up the paper",
             Self::StepPend => "Pend, saying why (the requester must supply something)",
@@ -369,6 +385,9 @@ impl Action {
             Self::RecordPayment => "payment",
             Self::QuoteFee => "quote",
             Self::IssueInvoice => "invoice",
+            Self::WriteOff => "write off",
+            Self::Refund => "refund",
+            Self::VoidInvoice => "void invoice",
             Self::ReleaseRequest => "release",
             Self::StepValidate => "validate",
             Self::StepPend => "pend",

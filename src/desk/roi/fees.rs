@@ -82,6 +82,41 @@ pub fn current_invoice(request: &RoiRequest) -> Option<&FeeRecord> {
     })
 }
 
+/// The invoice a write-off, refund or void of `amount_cents` would touch and its tally before, or
+/// why it cannot be: asked by the screen before its question and by the desk before it writes.
+/// A write-off is at most the balance, a refund at most what was paid, and a void only of an
+/// invoice nothing is paid on.
+pub fn check_adjustment(
+    request: &RoiRequest,
+    kind: AdjustmentKind,
+    amount_cents: i64,
+) -> Result<(String, Tally), String> {
+    let invoice = current_invoice(request).ok_or_else(|| format!("{} has no invoice standing", request.number))?;
+    let no = invoice.invoice_no.clone().unwrap_or_default();
+    let before = invoice_tally(request, &no, invoice.quote.total_cents);
+    if kind == AdjustmentKind::Void && before.paid_cents > 0 {
+        return Err(format!(
+            "invoice {no} has {} paid on it; refund that first, then void it",
+            dollars(before.paid_cents)
+        ));
+    }
+    let limit = match kind {
+        AdjustmentKind::WriteOff => before.balance_cents,
+        AdjustmentKind::Refund => before.paid_cents,
+        AdjustmentKind::Void => return Ok((no, before)),
+    };
+    if !(1..=limit).contains(&amount_cents) {
+        let what = if kind == AdjustmentKind::WriteOff { "balance" } else { "amount paid" };
+        return Err(format!(
+            "a {} on invoice {no} is more than $0.00 and at most its {what} ({}), not {}",
+            kind.title().to_lowercase(),
+            dollars(limit),
+            dollars(amount_cents)
+        ));
+    }
+    Ok((no, before))
+}
+
 fn invoice_tally(request: &RoiRequest, invoice_no: &str, total_cents: i64) -> Tally {
     let payments: Vec<i64> = request
         .payments
@@ -405,35 +440,12 @@ impl Desk {
     ) -> DeskResult<RoiRequest> {
         self.require_permission(Permission::VoidRecords)?;
         let request = self.request_as_seen(number, seen_version)?;
-        let invoice = current_invoice(&request)
-            .ok_or_else(|| DeskError::Invalid(format!("{} has no invoice standing", request.number)))?;
-        let no = invoice.invoice_no.clone().unwrap_or_default();
         let reason = reason_text(reason)?;
+        let (no, before) = check_adjustment(&request, kind, amount_cents).map_err(DeskError::Invalid)?;
         if reason.is_empty() {
             return Err(DeskError::Invalid(format!(
                 "say why invoice {no} gets a {} (--reason)",
                 kind.title().to_lowercase()
-            )));
-        }
-        let before = invoice_tally(&request, &no, invoice.quote.total_cents);
-        let limit = match kind {
-            AdjustmentKind::WriteOff => before.balance_cents,
-            AdjustmentKind::Refund => before.paid_cents,
-            AdjustmentKind::Void => 0,
-        };
-        if kind == AdjustmentKind::Void && before.paid_cents > 0 {
-            return Err(DeskError::Invalid(format!(
-                "invoice {no} has {} paid on it; refund that first, then void it",
-                dollars(before.paid_cents)
-            )));
-        }
-        if kind != AdjustmentKind::Void && !(1..=limit).contains(&amount_cents) {
-            let what = if kind == AdjustmentKind::WriteOff { "balance" } else { "amount paid" };
-            return Err(DeskError::Invalid(format!(
-                "a {} on invoice {no} is more than $0.00 and at most its {what} ({}), not {}",
-                kind.title().to_lowercase(),
-                dollars(limit),
-                dollars(amount_cents)
             )));
         }
         let today = self.today();

@@ -124,6 +124,12 @@ pub enum RequestChange {
         on: NaiveDate,
         cents: i64,
     },
+    /// A write-off or refund of `cents` on the standing invoice, or its void (`cents` 0), with why.
+    Adjust {
+        kind: crate::domain::roi::fees::AdjustmentKind,
+        cents: i64,
+        reason: String,
+    },
     Release {
         on: NaiveDate,
     },
@@ -671,6 +677,7 @@ impl App {
                 }
             }
             RoiPalette::Legal { paper, on, rest } => self.legal_paper_typed(paper, &on, &rest),
+            RoiPalette::Adjust { kind, amount, reason } => self.adjust_invoice(kind, amount.as_deref(), &reason),
             RoiPalette::Release { on } => {
                 let on = match on.map(|text| self.typed_date(&text)).transpose() {
                     Ok(on) => on.unwrap_or(self.today),

@@ -5,6 +5,7 @@
 use super::roi::{RequestChange, RequestRef, RoiCommand};
 use super::*;
 use crate::domain::roi::clocks::{HIPAA_ACCESS, HIPAA_ACCOUNTING, check_extension};
+use crate::domain::roi::fees::AdjustmentKind;
 use crate::domain::roi::status::{Step, transition};
 use crate::domain::role::{Permission, allows};
 use crate::store::roi::RoiRequest;
@@ -89,6 +90,7 @@ impl App {
             .and_then(|f| f.timezone.parse::<chrono_tz::Tz>().ok());
         let mut state = RequestState::new(request);
         state.zone = zone;
+        state.may_adjust = allows(&self.header.roles, Permission::VoidRecords);
         state
     }
 
@@ -256,6 +258,9 @@ impl App {
             Action::RecordPayment => return self.ask_payment(),
             Action::QuoteFee => return self.quote_fee(),
             Action::IssueInvoice => return self.ask_invoice(),
+            Action::WriteOff => return self.start_adjustment(AdjustmentKind::WriteOff),
+            Action::Refund => return self.start_adjustment(AdjustmentKind::Refund),
+            Action::VoidInvoice => return self.start_adjustment(AdjustmentKind::Void),
             Action::ReleaseRequest => return self.step(Step::Release, None),
             other => match action_step(other) {
                 Some(step) => return self.step(step, None),
@@ -434,6 +439,127 @@ impl App {
         });
         self.roi.changing = true;
         vec![command]
+    }
+
+    /// `W`, `M`, `V`: a supervisor's adjustment of the standing invoice. Refused before any typing
+    /// when she may not or there is nothing it could touch; else the palette asks the amount and
+    /// why (`:roi write-off AMOUNT why`).
+    fn start_adjustment(&mut self, kind: AdjustmentKind) -> Vec<Command> {
+        match self.adjustment_refusal(kind, None) {
+            Some(problem) => {
+                self.toast = Some(problem);
+                Vec::new()
+            }
+            None => self.open_palette(match kind {
+                AdjustmentKind::WriteOff => "roi write-off ",
+                AdjustmentKind::Refund => "roi refund ",
+                AdjustmentKind::Void => "roi void-invoice ",
+            }),
+        }
+    }
+
+    /// Why a write-off, refund or void cannot be asked of the request on screen — the desk's own
+    /// check of the invoice (`check_adjustment`) when an amount is known — or None.
+    fn adjustment_refusal(&mut self, kind: AdjustmentKind, cents: Option<i64>) -> Option<String> {
+        let what = match kind {
+            AdjustmentKind::WriteOff => "write off fees",
+            AdjustmentKind::Refund => "refund fees",
+            AdjustmentKind::Void => "void invoices",
+        };
+        if !allows(&self.header.roles, Permission::VoidRecords) {
+            return Some(format!("You may not {what}: that needs {}.", Permission::VoidRecords.roles_needed()));
+        }
+        if self.screen != Screen::Request {
+            return Some("Open a request to adjust its invoice.".into());
+        }
+        if self.roi.changing {
+            return Some("A change to this request is on its way; a moment.".into());
+        }
+        let state = self.roi.request.as_mut()?;
+        state.part = Part::Fee;
+        let r = &state.request;
+        match (crate::desk::roi::fees::check_adjustment(r, kind, cents.unwrap_or(1)), cents, kind) {
+            (Ok(_), ..) => None,
+            // Before the amount is typed: only whether there is anything it could touch.
+            (Err(_), None, AdjustmentKind::WriteOff) if crate::desk::roi::fees::current_invoice(r).is_some() => {
+                Some(format!("{}'s invoice has no balance to write off", r.number))
+            }
+            (Err(_), None, AdjustmentKind::Refund) if crate::desk::roi::fees::current_invoice(r).is_some() => {
+                Some(format!("Nothing is paid on {}'s invoice to refund", r.number))
+            }
+            (Err(problem), ..) => Some(problem),
+        }
+    }
+
+    /// `:roi write-off|refund AMOUNT why` and `:roi void-invoice why`: checked as the desk will,
+    /// then a y/N that says what the invoice comes to.
+    pub(super) fn adjust_invoice(&mut self, kind: AdjustmentKind, amount: Option<&str>, reason: &str) -> Vec<Command> {
+        let cents = match amount.map(crate::desk::roi::intake::parse_dollars) {
+            None => 0,
+            Some(Ok(cents)) => cents,
+            Some(Err(problem)) => {
+                self.toast = Some(format!("{}: {problem}", crate::domain::text::clean(amount.unwrap_or_default())));
+                return Vec::new();
+            }
+        };
+        let checked = if kind == AdjustmentKind::Void { None } else { Some(cents) };
+        if let Some(problem) = self.adjustment_refusal(kind, checked) {
+            self.toast = Some(problem);
+            return Vec::new();
+        }
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            self.toast = Some("Say why, after the amount: roi write-off 12.50 hardship waiver".into());
+            return self.open_palette(match kind {
+                AdjustmentKind::WriteOff => "roi write-off ",
+                AdjustmentKind::Refund => "roi refund ",
+                AdjustmentKind::Void => "roi void-invoice ",
+            });
+        }
+        let Some(r) = self.roi.request.as_ref().map(|s| &s.request) else { return Vec::new() };
+        let Ok((no, before)) = crate::desk::roi::fees::check_adjustment(r, kind, cents.max(1)) else {
+            return Vec::new();
+        };
+        let money = crate::domain::roi::fees::dollars;
+        let why = crate::domain::text::clean(&reason);
+        let (prompt, done) = match kind {
+            AdjustmentKind::WriteOff => (
+                format!(
+                    "Write off {} of invoice {no} for {} because \"{why}\"? The balance becomes {}{}. (y/N)",
+                    money(cents),
+                    named(r),
+                    money(before.balance_cents - cents),
+                    if cents == before.balance_cents { ", the invoice is settled" } else { "" }
+                ),
+                format!("{} written off invoice {no}", money(cents)),
+            ),
+            AdjustmentKind::Refund => (
+                format!(
+                    "Refund {} of the {} paid on invoice {no} for {} because \"{why}\"? (y/N)",
+                    money(cents),
+                    money(before.paid_cents),
+                    named(r)
+                ),
+                format!("{} refunded on invoice {no}", money(cents)),
+            ),
+            AdjustmentKind::Void => (
+                format!(
+                    "Void invoice {no} ({}) for {} because \"{why}\"? It is kept, marked void, and a corrected one \
+                     can be issued. (y/N)",
+                    money(before.total_cents),
+                    named(r)
+                ),
+                format!("Invoice {no} is void"),
+            ),
+        };
+        let command = Command::Roi(RoiCommand::Change {
+            number: r.number.to_string(),
+            version: r.version,
+            done,
+            change: RequestChange::Adjust { kind, cents, reason },
+        });
+        self.overlay = Some(Overlay::Confirm { prompt, command });
+        Vec::new()
     }
 
     /// `I`: asks before issuing the invoice, which is never changed once issued.

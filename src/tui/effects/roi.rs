@@ -91,6 +91,14 @@ pub fn answer_roi(
                 RequestChange::Assign { to } => desk.roi_assign(&number, seen, to.as_deref()),
                 RequestChange::Extend { to, reason } => desk.roi_extend(&number, seen, to, &reason, None, letters),
                 RequestChange::Pay { on, cents } => desk.roi_pay(&number, seen, on, cents),
+                RequestChange::Adjust { kind, cents, reason } => {
+                    use crate::domain::roi::fees::AdjustmentKind;
+                    match kind {
+                        AdjustmentKind::WriteOff => desk.roi_write_off(&number, seen, cents, &reason),
+                        AdjustmentKind::Refund => desk.roi_refund(&number, seen, cents, &reason),
+                        AdjustmentKind::Void => desk.roi_void_invoice(&number, seen, &reason),
+                    }
+                }
                 RequestChange::Release { on } => desk.roi_release(&number, seen, on, None),
                 RequestChange::Quote => desk.roi_quote(&number, seen, None),
                 RequestChange::Invoice => desk.roi_invoice(&number, seen, None),

@@ -56,6 +56,9 @@ pub struct RequestState {
     /// The facility's time zone, for the times a clerk reads (history, letters, logged); UTC, and
     /// said so, when the facility names none this program knows.
     pub zone: Option<chrono_tz::Tz>,
+    /// Whether the clerk may write off, refund or void an invoice (supervisor, Director): the Fee
+    /// part offers those keys only to them.
+    pub may_adjust: bool,
 }
 
 /// `at` on the facility's wall clock (`03/06/2025 14:05`), as the history shows it under its
@@ -85,7 +88,7 @@ impl RequestState {
         // A request held up by its checklist opens on it: that is what the clerk must fix.
         let failed = request.authorizations.last().is_some_and(|a| a.checklist.iter().any(|i| !i.passed));
         let part = if failed { Part::Checklist } else { Part::Details };
-        Self { request, part, scroll: [0; 7], offered: Vec::new(), zone: None }
+        Self { request, part, scroll: [0; 7], offered: Vec::new(), zone: None, may_adjust: false }
     }
 
     /// The same request read again: the part and its scroll stay. Whether anything changed.
@@ -466,7 +469,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
             table(frame, body, rows, &[when, "BY", "WHAT"], [16, 10, detail as u16], scroll, theme);
         }
         Part::Fee => {
-            let lines = fee_lines(r, body.width, theme);
+            let lines = fee_lines(r, state.may_adjust, body.width, theme);
             frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
         }
     }
@@ -474,10 +477,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
 
 /// The fee part: the invoice standing (else the latest quote), line by line, with its total, what
 /// is paid and the balance; amounts in their own columns, never cut — a long description wraps.
-fn fee_lines(r: &RoiRequest, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+fn fee_lines(r: &RoiRequest, may_adjust: bool, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     use crate::desk::roi::fees::fee_view;
     use crate::domain::roi::fees::dollars;
-    let keys = "F quote · I invoice · $ payment";
+    let keys = if may_adjust {
+        "F quote · I invoice · $ payment · W write off · M refund · V void invoice"
+    } else {
+        "F quote · I invoice · $ payment"
+    };
     let width = usize::from(width);
     let Some(view) = fee_view(r) else {
         let mut lines = vec![Line::styled(

@@ -114,6 +114,12 @@ pub enum RoiPalette {
         on: String,
         rest: String,
     },
+    /// A write-off or refund of an amount on the request's invoice, or its void, with why.
+    Adjust {
+        kind: crate::domain::roi::fees::AdjustmentKind,
+        amount: Option<String>,
+        reason: String,
+    },
 }
 
 /// Which paper `:roi assurance|qpo|order` records.
@@ -157,6 +163,9 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("roi cancel", " why", "Cancel a request entered in error (supervisor)"),
     ("roi extend", " DATE why", "Extend the due date once, with written notice"),
     ("roi pay", " DATE AMOUNT", "Record a payment for the request"),
+    ("roi write-off", " AMOUNT why", "Write off part of the invoice's balance (supervisor)"),
+    ("roi refund", " AMOUNT why", "Refund money paid on the invoice (supervisor)"),
+    ("roi void-invoice", " why", "Void an invoice nothing is paid on (supervisor)"),
     ("roi release", " [DATE]", "Release the records: the disclosure is recorded"),
     ("roi assurance", " DATE [note]", "Record the subpoena's satisfactory assurance (164.512(e))"),
     ("roi qpo", " DATE", "Record a qualified protective order for the subpoena"),
@@ -198,6 +207,9 @@ const NEEDS_ARGUMENT: &[&str] = &[
     "roi cancel",
     "roi extend",
     "roi pay",
+    "roi write-off",
+    "roi refund",
+    "roi void-invoice",
     "roi assurance",
     "roi qpo",
     "roi order",
@@ -618,6 +630,21 @@ fn parse_roi(words: &[&str]) -> Result<RoiPalette, String> {
             }
             _ => return Err("roi order DATE NUMBER court: the §2.64 order's date, its number, then its court".into()),
         },
+        "write-off" | "refund" => match words.get(1) {
+            Some(amount) => RoiPalette::Adjust {
+                kind: if sub == "refund" {
+                    crate::domain::roi::fees::AdjustmentKind::Refund
+                } else {
+                    crate::domain::roi::fees::AdjustmentKind::WriteOff
+                },
+                amount: Some(amount.to_string()),
+                reason: rest(2),
+            },
+            None => return Err(format!("roi {sub} AMOUNT why: the dollars (12.50), then why")),
+        },
+        "void-invoice" => {
+            RoiPalette::Adjust { kind: crate::domain::roi::fees::AdjustmentKind::Void, amount: None, reason: rest(1) }
+        }
         "clear" if words.len() == 1 => RoiPalette::Filter(vec![("clear".into(), String::new())]),
         _ if Step::parse(&sub).is_some() => {
             let step = Step::parse(&sub).ok_or("no such step")?;
