@@ -78,6 +78,9 @@ fn full_batch() -> RecordBatch {
         created_at: at(2025, 2, 4, 13),
         signed_at: None,
         text: None,
+        page_count: 1,
+        sensitive_categories: Vec::new(),
+        in_designated_record_set: true,
     });
     batch.completions.push(NewChartCompletion {
         account: "A25-009001".into(),

@@ -12,6 +12,7 @@ pub mod fees;
 pub mod intake;
 mod letters;
 mod log;
+pub mod packet;
 pub mod request_file;
 mod rules;
 mod work;
@@ -312,6 +313,7 @@ impl Desk {
             add_disclosure: None,
             add_fee: None,
             add_fee_adjustment: None,
+            add_packet: None,
             detail,
         }
     }

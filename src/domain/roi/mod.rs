@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod clocks;
 pub mod fees;
 pub mod model;
+pub mod packet;
 pub mod status;
 
 pub use model::*;

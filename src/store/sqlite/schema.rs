@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_14,
     MIGRATION_15,
     MIGRATION_16,
+    MIGRATION_17,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -988,4 +989,30 @@ INSERT INTO fee_schedule (code, version, effective_from, rates, saved_by, saved_
     ('NY-18', 1, '2000-01-01', '{"title":"NY PHL 18","jurisdiction":"NY","requester_class":"qualified persons and those they authorize","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":75}]}}', 'chartroom', '2000-01-01T00:00:00Z'),
     ('HIPAA-524', 1, '2000-01-01', '{"title":"HIPAA 164.524 cost-based","jurisdiction":"US","requester_class":"the individual''s own copy","paper":{"bands":[{"from_page":1,"to_page":null,"unit_cents":30}]},"electronic":{"flat":{"cents":650}},"postage":true}', 'chartroom', '2000-01-01T00:00:00Z'),
     ('HIPAA-528', 1, '2000-01-01', '{"title":"HIPAA 164.528 repeat accounting","jurisdiction":"US","requester_class":"a second accounting within 12 months (cost-based; the Director sets it)"}', 'chartroom', '2000-01-01T00:00:00Z');
+"#;
+
+/// The release packet (domain.md §4.2, §4.4): a document's sensitive categories (codes joined by
+/// commas, `SUD_PART2,HIV`; none is empty) and whether it is in the designated record set; on a
+/// disclosure, the notices that went with it, the version of the §2.32 notice template printed,
+/// and the packet file with its SHA-256; and each document offered for it — released or left out,
+/// with the reason.
+const MIGRATION_17: &str = r#"
+ALTER TABLE document ADD COLUMN sensitive_categories TEXT NOT NULL DEFAULT '';
+ALTER TABLE document ADD COLUMN in_designated_record_set INTEGER NOT NULL DEFAULT 1;
+
+ALTER TABLE disclosure ADD COLUMN notices_attached TEXT NOT NULL DEFAULT '';
+ALTER TABLE disclosure ADD COLUMN notice_template_version INTEGER;
+ALTER TABLE disclosure ADD COLUMN packet_file TEXT;
+ALTER TABLE disclosure ADD COLUMN packet_sha256 TEXT;
+
+CREATE TABLE release_item (
+    id            INTEGER PRIMARY KEY,
+    request_id    INTEGER NOT NULL REFERENCES roi_request(id),
+    disclosure_id INTEGER NOT NULL REFERENCES disclosure(id),
+    document_id   INTEGER NOT NULL REFERENCES document(id),
+    pages         INTEGER NOT NULL,
+    included      INTEGER NOT NULL,
+    reason        TEXT NOT NULL
+) STRICT;
+CREATE INDEX release_item_request ON release_item (request_id);
 "#;

@@ -119,6 +119,9 @@ pub enum RequestChange {
     },
     Release {
         on: NaiveDate,
+        /// The packet's pick: the documents the clerk left out, and the confirmation of a partial
+        /// release (the request screen's own release sends none and is refused when partial).
+        pick: crate::desk::roi::packet::ReleasePick,
     },
     /// Quote the fee and record the quote.
     Quote,

@@ -359,7 +359,7 @@ impl App {
             number: r.number.to_string(),
             version: r.version,
             done: format!("{} released to {to}", r.number),
-            change: RequestChange::Release { on },
+            change: RequestChange::Release { on, pick: Default::default() },
         });
         self.overlay = Some(Overlay::Confirm { prompt, command });
         Vec::new()

@@ -90,7 +90,11 @@ pub fn answer_roi(
                 RequestChange::Assign { to } => desk.roi_assign(&number, seen, to.as_deref()),
                 RequestChange::Extend { to, reason } => desk.roi_extend(&number, seen, to, &reason, None, letters),
                 RequestChange::Pay { on, cents } => desk.roi_pay(&number, seen, on, cents),
-                RequestChange::Release { on } => desk.roi_release(&number, seen, on, None),
+                RequestChange::Release { on, pick } => {
+                    // The packets are kept beside the letters, under the data directory.
+                    let releases = letters.and_then(std::path::Path::parent).map(|d| d.join("releases"));
+                    desk.roi_release_packet(&number, seen, on, None, &pick, releases.as_deref()).map(|(r, _)| r)
+                }
                 RequestChange::Quote => desk.roi_quote(&number, seen, None),
                 RequestChange::Invoice => desk.roi_invoice(&number, seen, None),
                 RequestChange::Authorization { form, received_on } => {
