@@ -267,7 +267,7 @@ impl HospitalPlan {
         for (doc_type, title, pages, category, in_drs) in [
             ("CONSULT", "Detox program admission assessment", 4, SensitiveCategory::SudPart2, true),
             ("PROGRESS", "Detox program progress note", 2, SensitiveCategory::SudPart2, true),
-            ("PROGRESS", "Psychotherapy session note", 2, SensitiveCategory::Psychotherapy, false),
+            ("PSYCH_NOTE", "Psychotherapy session note", 2, SensitiveCategory::Psychotherapy, false),
             ("LAB", "HIV-1/2 antigen/antibody result", 1, SensitiveCategory::Hiv, true),
             ("LAB", "Hereditary cancer gene panel", 2, SensitiveCategory::Genetic, true),
         ] {

@@ -144,6 +144,7 @@ pub(super) fn change(read: &RoiRequest, to: RequestStatus, detail: &str) -> RoiC
         add_disclosure: None,
         add_fee: None,
         add_fee_adjustment: None,
+        add_packet: None,
         detail: detail.into(),
     }
 }
