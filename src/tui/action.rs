@@ -50,6 +50,7 @@ pub enum Action {
     RecordPayment,
     QuoteFee,
     IssueInvoice,
+    OpenPacket,
     ReleaseRequest,
     StepValidate,
     StepPend,
@@ -70,7 +71,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 64] = [
+    pub const ALL: [Self; 65] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -118,6 +119,7 @@ impl Action {
         Self::RecordPayment,
         Self::QuoteFee,
         Self::IssueInvoice,
+        Self::OpenPacket,
         Self::ReleaseRequest,
         Self::StepValidate,
         Self::StepPend,
@@ -187,6 +189,7 @@ impl Action {
             Self::RecordPayment => "record_payment",
             Self::QuoteFee => "quote_fee",
             Self::IssueInvoice => "issue_invoice",
+            Self::OpenPacket => "open_packet",
             Self::ReleaseRequest => "release_request",
             Self::StepValidate => "step_validate",
             Self::StepPend => "step_pend",
@@ -261,6 +264,9 @@ impl Action {
             Self::RecordPayment => "Record a payment (:roi pay DATE AMOUNT)",
             Self::QuoteFee => "Quote the fee before work, under the schedule that governs the request",
             Self::IssueInvoice => "Issue the request's itemized invoice",
+            Self::OpenPacket => {
+                "The release packet: each document, what goes and what the rules leave out; Space picks, R releases"
+            }
             Self::ReleaseRequest => "Release the records: the disclosure is recorded",
             Self::StepValidate => "Validate: take up the paper",
             Self::StepPend => "Pend, saying why (the requester must supply something)",
@@ -295,6 +301,7 @@ impl Action {
             (Self::TakeItems, Context::Roi | Context::Request) => "take",
             (Self::CycleClaimFilter, Context::Roi) => "mine",
             (Self::NextRow, Context::Request) => "scroll",
+            (Self::ToggleSelect, Context::Packet) => "pick",
             _ => self.hint(),
         }
     }
@@ -346,6 +353,7 @@ impl Action {
             Self::RecordPayment => "payment",
             Self::QuoteFee => "quote",
             Self::IssueInvoice => "invoice",
+            Self::OpenPacket => "packet",
             Self::ReleaseRequest => "release",
             Self::StepValidate => "validate",
             Self::StepPend => "pend",

@@ -39,6 +39,8 @@ pub enum Screen {
     Accounting,
     /// An authorization keyed for a request, or for intake.
     Authorization,
+    /// A request's release packet (`P` on the request).
+    Packet,
 }
 
 #[derive(Debug)]
@@ -422,6 +424,7 @@ impl App {
             Screen::Intake => Context::Intake,
             Screen::Accounting => Context::Accounting,
             Screen::Authorization => Context::Authorization,
+            Screen::Packet => Context::Packet,
         }
     }
 
@@ -586,7 +589,7 @@ impl App {
                 self.chart_stale = false;
                 self.reread_chart()
             }
-            Screen::Roi | Screen::Request | Screen::Accounting => self.roi_catch_up(),
+            Screen::Roi | Screen::Request | Screen::Accounting | Screen::Packet => self.roi_catch_up(),
             _ => Vec::new(),
         }
     }
@@ -688,6 +691,7 @@ impl App {
                 Screen::Intake => self.on_intake_action(action),
                 Screen::Accounting => self.on_accounting_action(action),
                 Screen::Authorization => self.on_authorization_action(action),
+                Screen::Packet => self.on_packet_action(action),
             },
         }
     }
@@ -704,6 +708,7 @@ mod queue;
 mod roi;
 mod roi_authorization;
 mod roi_intake;
+mod roi_packet;
 mod roi_request;
 
 pub use lookup::PendingSearchAudit;
@@ -738,3 +743,6 @@ mod accounting_tests;
 
 #[cfg(test)]
 mod roi_authorization_tests;
+
+#[cfg(test)]
+mod roi_packet_tests;

@@ -95,6 +95,11 @@ pub enum RoiCommand {
         mrn: String,
         on: NaiveDate,
     },
+    /// The release packet of a request, as it stands today.
+    LoadPacket {
+        id: RequestId,
+        number: String,
+    },
 }
 
 /// What a clerk asks of one request.
@@ -185,6 +190,10 @@ pub enum RoiMsg {
     DisclosureVoided(Result<String, String>),
     /// The accounting printed: the files written.
     AccountingPrinted(Result<Vec<std::path::PathBuf>, String>),
+    PacketLoaded {
+        id: RequestId,
+        result: Result<Box<crate::desk::roi::packet::PacketView>, String>,
+    },
 }
 
 /// An intake form kept in the store, with the label of the address-book entry it names.
@@ -231,6 +240,9 @@ pub struct RoiScreens {
     pub accounting_return: Screen,
     pub(super) pending_accounting: Option<RequestId>,
     pub(super) accounting_stale: bool,
+    /// The release packet of the request on screen, and the read it waits for.
+    pub packet: Option<crate::tui::screens::roi_packet::PacketState>,
+    pub(super) pending_packet: Option<RequestId>,
 }
 
 impl Default for RoiScreens {
@@ -257,6 +269,8 @@ impl Default for RoiScreens {
             accounting_return: Screen::Lookup,
             pending_accounting: None,
             accounting_stale: false,
+            packet: None,
+            pending_packet: None,
         }
     }
 }
@@ -317,6 +331,7 @@ impl App {
             RoiMsg::AccountingLoaded { id, result } => self.on_accounting_loaded(id, result),
             RoiMsg::DisclosureVoided(result) => self.on_disclosure_voided(result),
             RoiMsg::AccountingPrinted(result) => self.on_accounting_printed(result),
+            RoiMsg::PacketLoaded { id, result } => self.on_packet_loaded(id, result),
             RoiMsg::DraftSaved(result) => {
                 match result {
                     Ok(()) => {
@@ -604,6 +619,12 @@ impl App {
             Screen::Request if self.roi.request_stale && self.roi.pending_request.is_none() && !self.roi.changing => {
                 self.roi.request_stale = false;
                 self.reread_request()
+            }
+            Screen::Packet if self.roi.request_stale && self.roi.pending_packet.is_none() && !self.roi.changing => {
+                self.roi.request_stale = false;
+                let mut commands = self.follow_packet();
+                commands.extend(self.reread_request());
+                commands
             }
             Screen::Accounting if self.roi.accounting_stale && self.roi.pending_accounting.is_none() => {
                 self.roi.accounting_stale = false;

@@ -130,6 +130,12 @@ impl App {
                 continue;
             }
             let Some(k) = key(step_action(step)) else { continue };
+            // What a release carries is picked in its packet, offered beside it.
+            if step == Step::Release
+                && let Some(packet) = key(Action::OpenPacket)
+            {
+                offered.push(Offered { key: packet, label: "Packet…".into() });
+            }
             let mut label = match step {
                 // The payment's date and amount are asked for in the palette.
                 Step::PaymentReceived => "Payment received…".to_string(),
@@ -230,6 +236,7 @@ impl App {
             Action::RecordPayment => return self.ask_payment(),
             Action::QuoteFee => return self.quote_fee(),
             Action::IssueInvoice => return self.ask_invoice(),
+            Action::OpenPacket => return self.open_packet(),
             Action::ReleaseRequest => return self.step(Step::Release, None),
             other => match action_step(other) {
                 Some(step) => return self.step(step, None),
@@ -601,6 +608,11 @@ impl App {
                         .is_some_and(|a| matches!(&a.target, AuthTarget::Request(r) if r.id == request.id))
                 {
                     self.roi.authorization = None;
+                    self.screen = Screen::Request;
+                }
+                // Released from its packet: back to the request, which shows the release.
+                if self.screen == Screen::Packet {
+                    self.roi.packet = None;
                     self.screen = Screen::Request;
                 }
                 if let Some(open) = self.roi.request.as_mut().filter(|r| r.request.id == request.id) {

@@ -190,6 +190,9 @@ pub fn answer_roi(
         c @ (RoiCommand::LoadAccounting { .. }
         | RoiCommand::VoidDisclosure { .. }
         | RoiCommand::PrintAccounting { .. }) => super::accounting::answer_accounting(desk, c, letters, fail),
+        RoiCommand::LoadPacket { id, number } => {
+            Msg::Roi(RoiMsg::PacketLoaded { id, result: desk.roi_packet(&number).map(Box::new).map_err(fail) })
+        }
         RoiCommand::DiscardDraft => match desk.discard_intake_draft() {
             Ok(()) => Msg::BackgroundFailed(String::new()),
             Err(e) => Msg::BackgroundFailed(format!("the kept form could not be discarded: {}", fail(e))),
