@@ -401,6 +401,7 @@ impl Desk {
                 let act = match other {
                     LetterKind::ExtensionNotice => "extend",
                     LetterKind::Denial | LetterKind::Rejection => "reject",
+                    LetterKind::Part2Notice | LetterKind::NyHivStatement => "release, inside the packet",
                     _ => "its step",
                 };
                 return Err(DeskError::Invalid(format!(
