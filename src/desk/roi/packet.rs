@@ -14,7 +14,9 @@ use crate::domain::roi::status::{Step, transition};
 use crate::domain::roi::{AuthorizationKind, LetterKind, RequestStatus};
 use crate::domain::role::Permission;
 use crate::report::packet::{Manifest, ManifestDocument, PacketLayout, PrintedDocument, packet_pdf, sha256_hex};
-use crate::store::roi::{DisclosureRecord, PacketRecord, ReleaseItem, RoiRequest, StoredAuthorization};
+use crate::store::roi::{
+    ChartDocument, DisclosureRecord, LetterTemplate, PacketRecord, ReleaseItem, RoiRequest, StoredAuthorization,
+};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -199,6 +201,11 @@ impl Desk {
 
     /// The packet of `request` judged on `on`: the authorizations standing that day decide.
     pub(super) fn packet_for(&self, request: &RoiRequest, on: NaiveDate) -> DeskResult<PacketView> {
+        Ok(self.packet_with_chart(request, on)?.0)
+    }
+
+    /// [`Self::packet_for`], with the chart's documents it was judged from (their text prints).
+    fn packet_with_chart(&self, request: &RoiRequest, on: NaiveDate) -> DeskResult<(PacketView, Vec<ChartDocument>)> {
         let facility = self.facility_by_id(request.facility_id)?;
         let standing: Vec<&StoredAuthorization> = request
             .authorizations
@@ -231,7 +238,7 @@ impl Desk {
                 }
             })
             .collect();
-        Ok(PacketView {
+        let view = PacketView {
             number: request.number.to_string(),
             version: request.version,
             status: request.status,
@@ -244,7 +251,8 @@ impl Desk {
                 .letter_template_history(LetterKind::Part2Notice)?
                 .last()
                 .map(|t| t.version),
-        })
+        };
+        Ok((view, chart))
     }
 
     /// Releases a request ready to release with the clerk's pick: the packet's PDF and manifest
@@ -279,7 +287,7 @@ impl Desk {
                 failed.iter().map(|i| i.reason.clone()).collect::<Vec<_>>().join("; ")
             )));
         }
-        let mut view = self.packet_for(&request, released_on)?;
+        let (mut view, chart) = self.packet_with_chart(&request, released_on)?;
         for id in &pick.leave_out {
             match view.rows.iter_mut().find(|r| r.document.id == *id) {
                 Some(row) => row.picked = false,
@@ -363,13 +371,9 @@ impl Desk {
                 .push_str(&format!("; partial release confirmed by {confirmer}, left out: {}", left_out_words(&view)));
         }
         let files = match (packet, releases_dir) {
-            (true, Some(dir)) => Some(self.write_packet(
-                dir,
-                &request,
-                &view,
-                released_on,
-                part2_template.as_ref().map(|t| t.text.as_str()),
-            )?),
+            (true, Some(dir)) => {
+                Some(self.write_packet(dir, &request, &view, &chart, released_on, part2_template.as_ref())?)
+            }
             _ => None,
         };
         let mut change = self.roi_change(&request, detail.clone());
@@ -423,8 +427,9 @@ impl Desk {
         dir: &Path,
         request: &RoiRequest,
         view: &PacketView,
+        chart: &[ChartDocument],
         on: NaiveDate,
-        part2_notice: Option<&str>,
+        part2_notice: Option<&LetterTemplate>,
     ) -> DeskResult<PacketFiles> {
         let notices = view.notices();
         let hiv_statement = match notices.contains(&Notice::NyHiv) {
@@ -432,32 +437,30 @@ impl Desk {
             false => None,
         };
         let facility = self.facility_by_id(request.facility_id)?;
-        let documents: Vec<PrintedDocument> = {
-            let chart = self.store().release_documents(request.patient_id)?;
-            view.rows
-                .iter()
-                .filter(|r| r.picked)
-                .map(|r| PrintedDocument {
-                    heading: format!(
-                        "{} {} {} ({})",
-                        us_date(r.document.on),
-                        r.document.doc_type,
-                        r.document.title,
-                        r.account
-                    ),
-                    text: chart
-                        .iter()
-                        .find(|c| c.document.id == r.document.id)
-                        .and_then(|c| c.text.clone())
-                        .unwrap_or_default(),
-                    pages: r.document.pages.max(1) as usize,
-                })
-                .collect()
-        };
+        let documents: Vec<PrintedDocument> = view
+            .rows
+            .iter()
+            .filter(|r| r.picked)
+            .map(|r| PrintedDocument {
+                heading: format!(
+                    "{} {} {} ({})",
+                    us_date(r.document.on),
+                    r.document.doc_type,
+                    r.document.title,
+                    r.account
+                ),
+                text: chart
+                    .iter()
+                    .find(|c| c.document.id == r.document.id)
+                    .and_then(|c| c.text.clone())
+                    .unwrap_or_default(),
+                pages: r.document.pages.max(1) as usize,
+            })
+            .collect();
         let front = |total: usize| {
             let mut first = String::new();
             if let Some(notice) = part2_notice {
-                first.push_str(notice.trim_end());
+                first.push_str(notice.text.trim_end());
                 first.push_str("\n\n");
             }
             first.push_str(&cover_sheet(&facility.name, request, view, on, total, &self.user().display_name));
@@ -518,12 +521,7 @@ impl Desk {
             pdf_bytes: pdf.len(),
             pdf_sha256: sha256.clone(),
             notices: notices.iter().map(|n| n.code().to_string()).collect(),
-            notice_template_version: self
-                .store()
-                .letter_template_history(LetterKind::Part2Notice)?
-                .last()
-                .filter(|_| part2_notice.is_some())
-                .map(|t| t.version),
+            notice_template_version: part2_notice.map(|t| t.version),
             partial_confirmed_by: view.is_partial().then(|| self.user().username.clone()),
             documents: view
                 .rows
