@@ -134,7 +134,7 @@ fn as14_the_patients_own_copy_leaves_the_psychotherapy_note_out_and_is_not_accou
         let verbal = packet.rows.iter().find(|r| r.document.title.starts_with("Verbal order")).unwrap().row;
         assert_eq!(packet.toggle(verbal), Ok(false));
         assert_eq!(packet.totals(), format!("{} of {} pages", packet.requested_pages() - 3, packet.requested_pages()));
-        let question = packet.release_question(d(2025, 3, 3));
+        let question = packet.release_summary(d(2025, 3, 3));
         assert!(question.contains("PARTIAL RELEASE, left out: row"), "{question}");
         assert!(
             question.contains("Psychotherapy session note (2 pages)") && question.contains("(1 page)"),

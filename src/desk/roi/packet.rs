@@ -131,8 +131,9 @@ impl PacketView {
         self.rows.iter().filter(|r| !r.picked && r.decision.is_included()).map(|r| r.document.id).collect()
     }
 
-    /// The y/N question of a release: what goes and what is left out, in full.
-    pub fn release_question(&self, on: NaiveDate) -> String {
+    /// What a release of the pick on `on` does, in full: what goes, with which notices, and each
+    /// document left out. The release's y/N question is made of it.
+    pub fn release_summary(&self, on: NaiveDate) -> String {
         let mut q = format!("Release {} to {} on {}: {}", self.number, self.recipient, us_date(on), self.totals());
         let notices = self.notices();
         if !notices.is_empty() {
@@ -146,7 +147,6 @@ impl PacketView {
             let names: Vec<String> = left.iter().map(|r| r.named()).collect();
             q.push_str(&format!(". PARTIAL RELEASE, left out: {}.", names.join("; ")));
         }
-        q.push_str(" Release? (y/N)");
         q
     }
 }

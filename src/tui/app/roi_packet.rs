@@ -12,8 +12,14 @@ use crate::domain::role::{Permission, allows};
 use crate::tui::screens::roi_packet::PacketState;
 
 impl App {
-    /// Opens the packet of the request on screen.
+    /// Opens the packet of the request on screen, to be released today.
     pub(super) fn open_packet(&mut self) -> Vec<Command> {
+        self.open_packet_on(self.today)
+    }
+
+    /// Opens the packet of the request on screen, its release to be dated `on` (`:roi release
+    /// DATE`, checked by the caller).
+    pub(super) fn open_packet_on(&mut self, on: chrono::NaiveDate) -> Vec<Command> {
         let Some(request) = self.roi.request.as_ref().map(|r| &r.request) else {
             self.toast = Some("Open a request to see its packet.".into());
             return Vec::new();
@@ -28,7 +34,7 @@ impl App {
             return Vec::new();
         }
         let number = request.number.to_string();
-        self.roi.packet = Some(PacketState { number: number.clone(), view: None, selected: 0 });
+        self.roi.packet = Some(PacketState { number: number.clone(), view: None, selected: 0, on });
         self.screen = Screen::Packet;
         self.load_packet(number)
     }
@@ -147,8 +153,15 @@ impl App {
             ));
             return Vec::new();
         }
-        let on = self.today;
-        let prompt = view.release_question(on);
+        let on = state.on;
+        // What the desk will record, said before the clerk agrees to it.
+        let basis = crate::desk::roi::release_basis(request);
+        let accounting = if crate::domain::roi::accounting::accountable(basis, on) {
+            format!("it will be listed in the patient's accounting of disclosures ({})", basis.title().to_lowercase())
+        } else {
+            format!("it is not listed in an accounting of disclosures ({})", basis.title().to_lowercase())
+        };
+        let prompt = format!("{} The disclosure is recorded; {accounting}. Release? (y/N)", view.release_summary(on));
         let command = Command::Roi(RoiCommand::Change {
             number: view.number.clone(),
             version: view.version,

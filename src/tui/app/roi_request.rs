@@ -349,27 +349,8 @@ impl App {
             ));
             return Vec::new();
         }
-        let to = crate::domain::text::clean(&r.requester.name).into_owned();
-        // What the desk will record, said before the clerk agrees to it.
-        let basis = crate::desk::roi::release_basis(r);
-        let accounting = if crate::domain::roi::accounting::accountable(basis, on) {
-            format!("it will be listed in the patient's accounting of disclosures ({})", basis.title().to_lowercase())
-        } else {
-            format!("it is not listed in an accounting of disclosures ({})", basis.title().to_lowercase())
-        };
-        let prompt = format!(
-            "Release {} to {to} on {}? The disclosure is recorded; {accounting}. (y/N)",
-            named(r),
-            crate::domain::dates::us_date(on)
-        );
-        let command = Command::Roi(RoiCommand::Change {
-            number: r.number.to_string(),
-            version: r.version,
-            done: format!("{} released to {to}", r.number),
-            change: RequestChange::Release { on, pick: Default::default() },
-        });
-        self.overlay = Some(Overlay::Confirm { prompt, command });
-        Vec::new()
+        // What goes is picked and asked about in the request's packet.
+        self.open_packet_on(on)
     }
 
     fn ask_extension(&mut self) -> Vec<Command> {

@@ -19,6 +19,8 @@ pub struct PacketState {
     pub number: String,
     pub view: Option<PacketView>,
     pub selected: usize,
+    /// The day the release is to be dated: today, or the day `:roi release DATE` named.
+    pub on: chrono::NaiveDate,
 }
 
 impl PacketState {
