@@ -439,6 +439,7 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
                 add_fee: None,
                 add_fee_adjustment: None,
                 legal_process: None,
+                add_packet: None,
                 detail: "Released".into(),
             },
             event(),

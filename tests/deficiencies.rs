@@ -56,6 +56,9 @@ fn doc(account: &str, doc_type: &str, author: &str, status: DocumentStatus) -> N
         created_at: Utc.with_ymd_and_hms(2025, 2, 6, 10, 0, 0).unwrap(),
         signed_at: None,
         text: None,
+        page_count: 1,
+        sensitive_categories: Vec::new(),
+        in_designated_record_set: true,
     }
 }
 

@@ -7,6 +7,7 @@ mod common;
 
 use common::cli::{chartroom, json, ok, refused};
 
+use chartroom::desk::roi::packet::ReleasePick;
 use chartroom::desk::roi::{IntakeForm, IntakeRequester, Logged, OnOpenRequest, RoiQuery};
 use chartroom::desk::{Desk, DeskError, FixedClock};
 use chartroom::domain::roi::status::{Step, steps_from};
@@ -143,12 +144,23 @@ fn as14_an_electronic_copy_in_texas_is_due_on_the_15th_business_day() {
         for step in [Step::Validate, Step::Fulfil, Step::Qc, Step::ReadyToRelease] {
             kwong.roi_step(&number, None, step, None, None).unwrap();
         }
-        let released = kwong.roi_release(&number, None, d(2025, 3, 3), Some(40)).unwrap();
+        // The packet leaves her psychotherapy note out by itself (164.524(a)(1)(i)): the rest of
+        // her chart goes, on the clerk's confirmation of a release short of "all records".
+        let packet = kwong.roi_packet(&number).unwrap();
+        let left: Vec<&str> = packet.left_out().iter().map(|r| r.document.title.as_str()).collect();
+        assert_eq!(left, ["Psychotherapy session note"], "{}", packet.totals());
+        let unconfirmed = kwong.roi_release(&number, None, d(2025, 3, 3), None, &ReleasePick::default()).unwrap_err();
+        assert!(unconfirmed.to_string().contains("Psychotherapy session note (2 pages)"), "{unconfirmed}");
+        let confirmed = ReleasePick { confirm_partial: true, ..ReleasePick::default() };
+        let released = kwong.roi_release(&number, None, d(2025, 3, 3), None, &confirmed).unwrap();
         assert_eq!(released.status, RequestStatus::Released);
         let disclosure = &released.disclosures[0];
         assert_eq!(disclosure.legal_basis, chartroom::domain::roi::LegalBasis::Individual);
         assert!(!disclosure.accountable);
-        assert_eq!(disclosure.pages, 40);
+        assert_eq!(disclosure.pages, packet.requested_pages() - 2);
+        let kept = kwong.roi_released_packets(&number).unwrap();
+        let psychotherapy = packet.left_out()[0].document.id;
+        assert!(kept[0].packet.items.iter().any(|i| i.document_id == psychotherapy && !i.included));
         assert_eq!(disclosure.description, "Entire record");
         let chart = kwong.open_chart_by_mrn("204511").unwrap();
         assert!(
@@ -290,7 +302,7 @@ fn as17_a_deficient_authorization_pends_the_request_with_a_letter_of_exactly_its
         let kwong = desk_on(&f, "kwong", d(2025, 3, 3));
         let refused = kwong.roi_step(&number, None, Step::Fulfil, None, None).unwrap_err();
         assert!(refused.to_string().contains("is Pended; it cannot be made ready to fulfil"), "{refused}");
-        let refused = kwong.roi_release(&number, None, d(2025, 3, 3), None).unwrap_err();
+        let refused = kwong.roi_release(&number, None, d(2025, 3, 3), None, &ReleasePick::default()).unwrap_err();
         assert!(refused.to_string().contains("it cannot be released"), "{refused}");
         let refused = kwong.roi_step(&number, None, Step::Resume, None, None).unwrap_err();
         assert!(refused.to_string().contains("still fails its checklist"), "{refused}");
@@ -368,7 +380,8 @@ fn request_in(f: &common::Fixture, status: RequestStatus) -> String {
         dhim.roi_step(&number, None, *step, Some("for the test"), None).unwrap();
     }
     if status == RequestStatus::Released {
-        dhim.roi_release(&number, None, d(2025, 3, 3), None).unwrap();
+        let whole_or_not = ReleasePick { confirm_partial: true, ..ReleasePick::default() };
+        dhim.roi_release(&number, None, d(2025, 3, 3), None, &whole_or_not).unwrap();
     }
     number
 }
@@ -441,7 +454,11 @@ fn logging_extending_paying_releasing_and_assigning_are_refused_to_the_roles_tha
             allows(&[role], chartroom::domain::role::Permission::TakeOverWork),
         );
         if role != Role::Director {
-            forbidden(desk.roi_release(&ready, None, d(2025, 3, 3), None).map(|_| ()), "release", release);
+            forbidden(
+                desk.roi_release(&ready, None, d(2025, 3, 3), None, &ReleasePick::default()).map(|_| ()),
+                "release",
+                release,
+            );
         }
         let template = desk.save_letter_template(LetterKind::Rejection, "{{request_number}}: {{reason}}", None);
         forbidden(template.map(|_| ()), "edit a template", role == Role::Director);

@@ -27,6 +27,8 @@ mod fees;
 mod guard;
 #[path = "store_conformance/nightly.rs"]
 mod nightly;
+#[path = "store_conformance/packet.rs"]
+mod packet;
 #[path = "store_conformance/races.rs"]
 mod races;
 #[path = "store_conformance/records.rs"]

@@ -8,6 +8,7 @@ mod deficiencies;
 mod disclosure;
 mod fees;
 mod legal;
+mod packet;
 pub mod print;
 mod roi;
 
@@ -911,7 +912,9 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             if json { emit(print::to_json(&summary)) } else { emit(summary.to_string()) }
         }
         Command::Deficiencies { action } => deficiencies::run(desk, action, &mut emit),
-        Command::Roi { action } => roi::run(desk, &config.data_dir.join("letters"), action, &mut emit),
+        Command::Roi { action } => {
+            roi::run(desk, &config.data_dir.join("letters"), &config.data_dir.join("releases"), action, &mut emit)
+        }
         Command::Template { action } => roi::run_template(desk, action, &mut emit),
         Command::Disclosure { action } => disclosure::run(desk, action, &mut emit),
         Command::FeeSchedule { action } => fees::run_schedule(desk, action, &mut emit),

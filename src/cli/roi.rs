@@ -114,14 +114,30 @@ pub enum RoiCommand {
         #[arg(long)]
         amount: String,
     },
-    /// Release a request ready to release: records the disclosure (who, what, when, legal basis).
+    /// Release a request ready to release: writes the packet (PDF and manifest under
+    /// DATA_DIR/releases/) and records the disclosure (who, what, when, legal basis).
     Release {
         number: String,
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
         date: NaiveDate,
-        /// Pages released (default: the request's pages).
+        /// Pages released, when no document on file is within the request's scope (paper records);
+        /// otherwise the packet counts them.
         #[arg(long)]
         pages: Option<i64>,
+        /// Rows of the packet (roi packet NUMBER) to leave out.
+        #[arg(long, value_name = "ROW", num_args = 1.., value_delimiter = ',')]
+        leave_out: Vec<usize>,
+        /// Release fewer documents than requested: what the rules or --leave-out leave out stays
+        /// behind, and the audit names who confirmed.
+        #[arg(long)]
+        confirm_partial: bool,
+    },
+    /// The release packet: every document the request reaches, what goes, what the rules leave
+    /// out and why, the notices, and the totals.
+    Packet {
+        number: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Record an authorization received after the request (a corrected one): its checklist runs,
     /// and a pended request resumes when it passes.
@@ -277,6 +293,7 @@ pub enum TemplateCommand {
 pub(super) fn run(
     desk: &Desk,
     letters_dir: &Path,
+    releases_dir: &Path,
     action: RoiCommand,
     emit: &mut dyn FnMut(String) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
@@ -386,31 +403,10 @@ pub(super) fn run(
                 request.status.title()
             ))
         }
-        RoiCommand::Release { number, date, pages } => {
-            let request = desk.roi_release(&number, None, date, pages).map_err(fail)?;
-            let disclosure = request.disclosures.last();
-            emit(format!(
-                "{} released {} to {}; the disclosure is recorded ({}{}).",
-                request.number,
-                us_date(date),
-                disclosure
-                    .map(|d| {
-                        // The recipient with the address it went to, on one line.
-                        let lines = d.recipient_address.lines().map(|l| clean(l.trim()).into_owned());
-                        std::iter::once(clean(&d.recipient).into_owned())
-                            .chain(lines.filter(|l| !l.is_empty()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default(),
-                disclosure.map(|d| d.legal_basis.title().to_lowercase()).unwrap_or_default(),
-                if disclosure.is_some_and(|d| d.accountable) {
-                    "; it belongs in the patient's accounting of disclosures"
-                } else {
-                    "; not in an accounting of disclosures"
-                }
-            ))
+        RoiCommand::Release { number, date, pages, leave_out, confirm_partial } => {
+            super::packet::release(desk, releases_dir, &number, date, pages, &leave_out, confirm_partial, emit)
         }
+        RoiCommand::Packet { number, json } => super::packet::show(desk, &number, json, emit),
         RoiCommand::Authorization { number, file, received_on } => {
             let text = read_file(&file)?;
             let form = request_file::parse_authorization(&text).map_err(|p| refused_file(&file, &p))?;

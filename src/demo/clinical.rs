@@ -10,6 +10,7 @@ use crate::domain::completion::ChartStatus;
 use crate::domain::mrn::Mrn;
 use crate::domain::names::PersonName;
 use crate::domain::patient::{NameKeys, NewPatient, Sensitivity, Sex};
+use crate::domain::roi::packet::SensitiveCategory;
 use crate::domain::ssn::{Ssn, SsnKey};
 use crate::store::RecordBatch;
 use crate::store::records::{
@@ -234,6 +235,9 @@ impl HospitalPlan {
             created_at: admit + Duration::hours(3),
             signed_at: status.is_complete().then_some(admit + Duration::hours(20)),
             text,
+            page_count: pages_of(doc_type),
+            sensitive_categories: Vec::new(),
+            in_designated_record_set: true,
         };
         batch.documents.push(doc(
             "HP",
@@ -256,6 +260,26 @@ impl HospitalPlan {
             DocumentStatus::Unsigned,
             None,
         ));
+        // What the release packet's scenarios need of her chart (AS-14, AS-21, AS-22): the detox
+        // program's consult notes (42 CFR Part 2), a psychotherapy note kept apart from the record
+        // set, an HIV result and a genetic panel — signed, and older than the notes above, so that
+        // the chart lists them after them.
+        for (doc_type, title, pages, category, in_drs) in [
+            ("CONSULT", "Detox program admission assessment", 4, SensitiveCategory::SudPart2, true),
+            ("PROGRESS", "Detox program progress note", 2, SensitiveCategory::SudPart2, true),
+            ("PSYCH_NOTE", "Psychotherapy session note", 2, SensitiveCategory::Psychotherapy, false),
+            ("LAB", "HIV-1/2 antigen/antibody result", 1, SensitiveCategory::Hiv, true),
+            ("LAB", "Hereditary cancer gene panel", 2, SensitiveCategory::Genetic, true),
+        ] {
+            batch.documents.push(NewDocument {
+                created_at: admit + Duration::hours(1),
+                signed_at: Some(admit + Duration::hours(8)),
+                page_count: pages,
+                sensitive_categories: vec![category],
+                in_designated_record_set: in_drs,
+                ..doc(doc_type, title, "1000000001", DocumentStatus::Completed, None)
+            });
+        }
         batch.completions.push(NewChartCompletion {
             account: account.into(),
             status: ChartStatus::Incomplete,
@@ -527,6 +551,14 @@ impl HospitalPlan {
                 created_at: at,
                 signed_at: Some(at + Duration::hours(6)),
                 text,
+                page_count: pages_of(doc_type),
+                // A psychiatry visit's notes are behavioural health (domain.md §2.6).
+                sensitive_categories: if service == "PSYCHIATRY" {
+                    vec![SensitiveCategory::Behavioral]
+                } else {
+                    Vec::new()
+                },
+                in_designated_record_set: true,
             };
         match kind {
             EncounterKind::Inpatient => {
@@ -652,6 +684,9 @@ impl HospitalPlan {
                     created_at: created,
                     signed_at: status.is_complete().then_some(created + Duration::hours(30)),
                     text: if doc_type == "DS" { summary_text.clone() } else { None },
+                    page_count: pages_of(doc_type),
+                    sensitive_categories: Vec::new(),
+                    in_designated_record_set: true,
                 });
             }
             if let Some(def_status) = def_status {
@@ -752,6 +787,17 @@ impl HospitalPlan {
         }
         sequences.sort();
         sequences
+    }
+}
+
+/// The pages a demo document of this type prints to: about what such a note runs to.
+fn pages_of(doc_type: &str) -> i64 {
+    match doc_type {
+        "HP" => 6,
+        "DS" => 4,
+        "OP_NOTE" | "CONSULT" | "ED_NOTE" => 3,
+        "PROGRESS" | "LAB" => 2,
+        _ => 1,
     }
 }
 

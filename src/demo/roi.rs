@@ -515,7 +515,15 @@ impl Plan<'_> {
             // released) is one the desk could have made; a new one logged is pended for it.
             let assurance = (served.kind == LegalProcessKind::Subpoena)
                 .then(|| Assurance { received_on, note: "received with the subpoena".into() });
-            LegalProcess { assurance, ..served }
+            // The case's title, which the custodian's papers carry; from `k`, not the generator,
+            // so that every other draw is as before.
+            const PARTIES: [&str; 4] = ["LAKESIDE TRANSIT", "RIVERBEND MUTUAL INSURANCE", "CAPITAL FREIGHT LLC", "DOE"];
+            let caption = if served.criminal {
+                format!("PEOPLE v. {}", patient.family)
+            } else {
+                format!("{} v. {}", patient.family, PARTIES[k % PARTIES.len()])
+            };
+            LegalProcess { assurance, caption, ..served }
         });
         let facts = ClockFacts {
             state: &facility.state,

@@ -2,5 +2,6 @@
 
 pub mod accounting;
 pub mod letters;
+pub mod packet;
 pub mod pdf;
 pub mod roi_letters;

@@ -48,6 +48,7 @@ pub fn required_placeholders(kind: LetterKind) -> &'static [&'static str] {
         // and number of the action.
         LetterKind::CustodianAffidavit => &["request_number", "case_caption", "case_number", "pages", "signer"],
         LetterKind::EnvelopeLabels => &["case_caption", "case_number", "served_on"],
+        LetterKind::Part2Notice | LetterKind::NyHivStatement => &[],
     }
 }
 
@@ -145,12 +146,26 @@ Re:   {{case_caption}}
 ==============================================================
 ";
 
+/// The redisclosure statement New York requires with every written disclosure of HIV-related
+/// information (PHL §2782(5), 10 NYCRR 63.5(b); the DOH-2557 wording).
+const NY_HIV_STATEMENT: &str =
+    "This information has been disclosed to you from confidential records which are protected
+by state law. State law prohibits you from making any further disclosure of this
+information without the specific written consent of the person to whom it pertains, or as
+otherwise permitted by law. Any unauthorized further disclosure in violation of state law
+may result in a fine or jail sentence or both. A general authorization for the release of
+medical or other information is NOT sufficient authorization for further disclosure.
+";
+
 /// The built-in text of each letter: version 1, stored the first time a letter of its kind is
 /// produced.
 pub fn default_template(kind: LetterKind) -> String {
     let body = match kind {
         LetterKind::CustodianAffidavit => return CUSTODIAN_AFFIDAVIT.to_string(),
         LetterKind::EnvelopeLabels => return ENVELOPE_LABELS.to_string(),
+        // No built-in wording: a Part 2 release stops until the facility has saved its own.
+        LetterKind::Part2Notice => return String::new(),
+        LetterKind::NyHivStatement => return NY_HIV_STATEMENT.to_string(),
         LetterKind::Acknowledgement => {
             "
 We received your request for the records of the patient named above on {{received_on}}.
@@ -409,9 +424,13 @@ mod tests {
 
     #[test]
     fn every_built_in_template_is_a_valid_template_of_its_kind() {
-        for kind in LetterKind::ALL {
+        for kind in LetterKind::ALL.iter().filter(|k| **k != LetterKind::Part2Notice) {
             assert_eq!(check_template(*kind, &default_template(*kind)), Ok(()), "{kind:?}");
         }
+        assert!(
+            check_template(LetterKind::Part2Notice, &default_template(LetterKind::Part2Notice)).is_err(),
+            "the Part 2 notice has no built-in text to fall back on"
+        );
     }
 
     #[test]

@@ -127,6 +127,8 @@ pub struct ImportedDocument {
     /// preliminary), was amended, or was entered in error.
     pub status: crate::domain::chart::DocumentStatus,
     pub text: String,
+    /// The sensitive categories its security labels name (FHIR `securityLabel`, `meta.security`).
+    pub sensitive_categories: Vec<crate::domain::roi::packet::SensitiveCategory>,
 }
 
 /// What an import did with the records of one kind.

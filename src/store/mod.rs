@@ -388,6 +388,10 @@ pub trait Store: Send + Sync {
     /// and nothing written, when the request moved meanwhile; `NotFound` when there is none.
     fn apply_roi_change(&self, change: RoiChange, audit: NewAuditEvent) -> StoreResult<RoiRequest>;
     /// A page of the ROI queue, with how many requests the filter matches in all.
+    /// A patient's documents as a release reads them, oldest first; retracted ones are not.
+    fn release_documents(&self, patient_id: i64) -> StoreResult<Vec<roi::ChartDocument>>;
+    /// The packets released for a request, oldest first.
+    fn release_packets(&self, request_id: i64) -> StoreResult<Vec<roi::StoredPacket>>;
     fn roi_queue_page(&self, filter: &RoiQueueFilter, sort: RoiSort, page: Page) -> StoreResult<RoiQueuePage>;
     /// The open requests the filter matches, counted by received date, oldest first (the desk's
     /// aging buckets).

@@ -120,6 +120,12 @@ pub struct NewDocument {
     pub created_at: DateTime<Utc>,
     pub signed_at: Option<DateTime<Utc>>,
     pub text: Option<String>,
+    /// How many pages it prints to (a release counts and fees them).
+    pub page_count: i64,
+    /// What makes it sensitive (domain.md §4.2); a release judges each (`domain::roi::packet`).
+    pub sensitive_categories: Vec<crate::domain::roi::packet::SensitiveCategory>,
+    /// Whether it is in the designated record set (164.501): the right of access reaches no other.
+    pub in_designated_record_set: bool,
 }
 
 /// The chart-completion record of an encounter that needs analysis after discharge.

@@ -175,6 +175,44 @@ pub struct DisclosureRecord {
     pub by: String,
 }
 
+/// One document offered for a release (domain.md §4.4 `release_item`): released or left out,
+/// with the reason in the clerk's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseItem {
+    pub document_id: i64,
+    pub pages: i64,
+    pub included: bool,
+    pub reason: String,
+}
+
+/// What a release carried beyond its disclosure line: each document offered, the notices that went
+/// with them, the version of the §2.32 notice template printed, and the packet file written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PacketRecord {
+    pub items: Vec<ReleaseItem>,
+    pub notices_attached: Vec<crate::domain::roi::packet::Notice>,
+    pub notice_template_version: Option<i64>,
+    /// The packet's file name under the releases directory.
+    pub file: Option<String>,
+    pub sha256: Option<String>,
+}
+
+/// A packet as kept, with the disclosure it went out as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPacket {
+    pub disclosure_id: i64,
+    pub disclosed_on: NaiveDate,
+    pub packet: PacketRecord,
+}
+
+/// A chart document as a release reads it: what the packet rule judges, and what prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartDocument {
+    pub document: crate::domain::roi::packet::PacketDocument,
+    pub account: String,
+    pub text: Option<String>,
+}
+
 /// A disclosure as kept: what the accounting reads (`domain::roi::accounting::Disclosure`) and
 /// who recorded it, how many pages, and its void when it was voided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -332,6 +370,8 @@ pub struct RoiChange {
     /// Replaces the request's legal process whole (a paper received for it: an assurance, a QPO, a
     /// §2.64 order).
     pub legal_process: Option<LegalProcess>,
+    /// The packet released with `add_disclosure`: written with it, its items linked to it.
+    pub add_packet: Option<PacketRecord>,
     /// The history line's words.
     pub detail: String,
 }

@@ -56,6 +56,7 @@ pub enum Action {
     WriteOff,
     Refund,
     VoidInvoice,
+    OpenPacket,
     ReleaseRequest,
     StepValidate,
     StepPend,
@@ -77,7 +78,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 71] = [
+    pub const ALL: [Self; 72] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -131,6 +132,7 @@ impl Action {
         Self::WriteOff,
         Self::Refund,
         Self::VoidInvoice,
+        Self::OpenPacket,
         Self::ReleaseRequest,
         Self::StepValidate,
         Self::StepPend,
@@ -207,6 +209,7 @@ impl Action {
             Self::WriteOff => "write_off",
             Self::Refund => "refund",
             Self::VoidInvoice => "void_invoice",
+            Self::OpenPacket => "open_packet",
             Self::ReleaseRequest => "release_request",
             Self::StepValidate => "step_validate",
             Self::StepPend => "step_pend",
@@ -294,6 +297,9 @@ impl Action {
             Self::VoidInvoice => {
                 "Void an invoice nothing is paid on, saying why, so a corrected one can be issued (supervisor)"
             }
+            Self::OpenPacket => {
+                "The release packet: each document, what goes and what the rules leave out; Space picks, R releases"
+            }
             Self::ReleaseRequest => "Release the records: the disclosure is recorded",
             Self::StepValidate => "Validate: take up the paper",
             Self::StepPend => "Pend, saying why (the requester must supply something)",
@@ -331,6 +337,7 @@ impl Action {
             (Self::TakeItems, Context::Roi | Context::Request) => "take",
             (Self::CycleClaimFilter, Context::Roi) => "mine",
             (Self::NextRow, Context::Request) => "scroll",
+            (Self::ToggleSelect, Context::Packet) => "pick",
             _ => self.hint(),
         }
     }
@@ -388,6 +395,7 @@ impl Action {
             Self::WriteOff => "write off",
             Self::Refund => "refund",
             Self::VoidInvoice => "void invoice",
+            Self::OpenPacket => "packet",
             Self::ReleaseRequest => "release",
             Self::StepValidate => "validate",
             Self::StepPend => "pend",

@@ -39,6 +39,8 @@ pub enum Screen {
     Accounting,
     /// An authorization keyed for a request, or for intake.
     Authorization,
+    /// A request's release packet (`P` on the request).
+    Packet,
 }
 
 #[derive(Debug)]
@@ -429,6 +431,7 @@ impl App {
             Screen::Intake => Context::Intake,
             Screen::Accounting => Context::Accounting,
             Screen::Authorization => Context::Authorization,
+            Screen::Packet => Context::Packet,
         }
     }
 
@@ -593,7 +596,7 @@ impl App {
                 self.chart_stale = false;
                 self.reread_chart()
             }
-            Screen::Roi | Screen::Request | Screen::Accounting => self.roi_catch_up(),
+            Screen::Roi | Screen::Request | Screen::Accounting | Screen::Packet => self.roi_catch_up(),
             _ => Vec::new(),
         }
     }
@@ -695,6 +698,7 @@ impl App {
                 Screen::Intake => self.on_intake_action(action),
                 Screen::Accounting => self.on_accounting_action(action),
                 Screen::Authorization => self.on_authorization_action(action),
+                Screen::Packet => self.on_packet_action(action),
             },
         }
     }
@@ -712,6 +716,7 @@ mod roi;
 mod roi_authorization;
 mod roi_intake;
 mod roi_legal;
+mod roi_packet;
 mod roi_request;
 
 pub use lookup::PendingSearchAudit;
@@ -749,3 +754,5 @@ mod roi_authorization_tests;
 
 #[cfg(test)]
 mod roi_legal_tests;
+#[cfg(test)]
+mod roi_packet_tests;

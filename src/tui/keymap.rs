@@ -26,10 +26,12 @@ pub enum Context {
     Accounting,
     /// The authorization form, from a request or from intake: printable keys are text.
     Authorization,
+    /// A request's release packet: its documents, picked and released.
+    Packet,
 }
 
 impl Context {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Global,
         Self::Find,
         Self::Results,
@@ -40,6 +42,7 @@ impl Context {
         Self::Intake,
         Self::Accounting,
         Self::Authorization,
+        Self::Packet,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Context {
             Self::Intake => "intake",
             Self::Accounting => "accounting",
             Self::Authorization => "authorization",
+            Self::Packet => "packet",
         }
     }
 
@@ -73,6 +77,7 @@ impl Context {
             Self::Intake => "In the request form",
             Self::Accounting => "In an accounting of disclosures",
             Self::Authorization => "In the authorization form",
+            Self::Packet => "In a release packet",
         }
     }
 
@@ -380,6 +385,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Request, "W", Action::WriteOff),
     (Context::Request, "M", Action::Refund),
     (Context::Request, "V", Action::VoidInvoice),
+    (Context::Request, "P", Action::OpenPacket),
     (Context::Request, "y", Action::StepReadyToRelease),
     (Context::Request, "R", Action::ReleaseRequest),
     (Context::Request, "C", Action::StepClose),
@@ -404,6 +410,24 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Intake, "ctrl-s", Action::SubmitForm),
     (Context::Intake, "f10", Action::SubmitForm),
     (Context::Intake, "esc", Action::Back),
+    (Context::Packet, "down", Action::NextRow),
+    (Context::Packet, "j", Action::NextRow),
+    (Context::Packet, "up", Action::PrevRow),
+    (Context::Packet, "k", Action::PrevRow),
+    (Context::Packet, "pagedown", Action::NextPage),
+    (Context::Packet, "pageup", Action::PrevPage),
+    (Context::Packet, "home", Action::FirstRow),
+    (Context::Packet, "end", Action::LastRow),
+    (Context::Packet, "space", Action::ToggleSelect),
+    (Context::Packet, "R", Action::ReleaseRequest),
+    (Context::Packet, "esc", Action::Back),
+    (Context::Packet, "?", Action::Help),
+    (Context::Packet, ":", Action::CommandPalette),
+    (Context::Packet, "1", Action::ScreenLookup),
+    (Context::Packet, "2", Action::ScreenChart),
+    (Context::Packet, "3", Action::ScreenQueue),
+    (Context::Packet, "4", Action::ScreenRoi),
+    (Context::Packet, "/", Action::NewFind),
     (Context::Accounting, "down", Action::NextRow),
     (Context::Accounting, "j", Action::NextRow),
     (Context::Accounting, "up", Action::PrevRow),

@@ -1,7 +1,9 @@
 //! Draws the whole frame from the model. Reads only; never changes business state.
 
 use super::app::{App, Overlay, Screen};
-use super::screens::{accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_queue, roi_request};
+use super::screens::{
+    accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_packet, roi_queue, roi_request,
+};
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::Frame;
@@ -89,6 +91,10 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
                 let checklist = app.intake_authorization_checklist();
                 roi_intake::render(frame, body, state, checklist.as_deref(), theme)
             }
+            None => lookup::render(frame, body, &app.lookup, theme),
+        },
+        (Screen::Packet, _) => match &app.roi.packet {
+            Some(state) => roi_packet::render(frame, body, state, theme),
             None => lookup::render(frame, body, &app.lookup, theme),
         },
         (Screen::Authorization, _) => match &app.roi.authorization {

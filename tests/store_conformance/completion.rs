@@ -237,6 +237,9 @@ fn smiths_stays(store: &dyn Store) {
             created_at: utc(2, 21, 9, 0),
             signed_at: None,
             text: None,
+            page_count: 1,
+            sensitive_categories: Vec::new(),
+            in_designated_record_set: true,
         });
     }
     store.insert_batch(batch, event("batch")).unwrap();

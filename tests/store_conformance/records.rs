@@ -78,6 +78,9 @@ fn full_batch() -> RecordBatch {
         created_at: at(2025, 2, 4, 13),
         signed_at: None,
         text: None,
+        page_count: 1,
+        sensitive_categories: Vec::new(),
+        in_designated_record_set: true,
     });
     batch.completions.push(NewChartCompletion {
         account: "A25-009001".into(),
@@ -277,6 +280,7 @@ fn first_import() -> ImportBatch {
             created_at: at(2025, 2, 25, 17),
             status: DocumentStatus::Unsigned,
             text: "Discharged home.".into(),
+            sensitive_categories: vec![chartroom::domain::roi::packet::SensitiveCategory::Hiv],
         }],
         audit: Some(noted("import", "first import")),
         ..Default::default()
@@ -332,6 +336,10 @@ fn an_import_numbers_new_records_by_the_domains_rules_and_is_found_again_by_sour
         assert_eq!(due.iter().map(|e| e.account.as_str()).collect::<Vec<_>>(), ["A25-000782"]);
         assert_eq!(due[0].documents.len(), 1);
         assert_eq!(due[0].procedures.len(), 1);
+        // The source's security label is kept for the release packet.
+        let offered = store.release_documents(row.patient_id).unwrap();
+        let labels: Vec<_> = offered.iter().map(|d| d.document.categories.clone()).collect();
+        assert_eq!(labels, [vec![chartroom::domain::roi::packet::SensitiveCategory::Hiv]]);
         let falk = by_mrn(store, &family_search(store, "FALK")[0]).unwrap();
         let visit = store.load_chart(falk.patient_id).unwrap().unwrap();
         assert_eq!(visit.encounters.iter().map(|e| e.account.as_str()).collect::<Vec<_>>(), ["O25-000201"]);

@@ -145,6 +145,7 @@ pub(super) fn change(read: &RoiRequest, to: RequestStatus, detail: &str) -> RoiC
         add_fee: None,
         add_fee_adjustment: None,
         legal_process: None,
+        add_packet: None,
         detail: detail.into(),
     }
 }

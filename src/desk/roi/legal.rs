@@ -20,6 +20,13 @@ pub fn has_part2_court_order(request: &RoiRequest) -> bool {
     legal::has_part2_court_order(request.legal_process.as_ref())
 }
 
+/// Whether a release of `request` carries the custodian's declaration and sealed envelope labels:
+/// a subpoena duces tecum served on a California facility (Evid 1560, 1561), the papers' law.
+pub fn custodian_papers_due(request: &RoiRequest, facility: &crate::domain::chart::Facility) -> bool {
+    facility.state == "CA"
+        && request.legal_process.as_ref().is_some_and(|p| p.kind == crate::domain::roi::LegalProcessKind::Subpoena)
+}
+
 /// The blocking item the request shows for Part 2 records until that order is on file; none for a
 /// request that came without a legal process.
 pub fn part2_blocking_item(request: &RoiRequest) -> Option<&'static str> {

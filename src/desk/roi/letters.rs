@@ -146,12 +146,23 @@ impl Desk {
         if let Some(current) = self.store().letter_template_history(kind)?.pop() {
             return Ok(current);
         }
+        let text = roi_letters::default_template(kind);
+        if text.is_empty() {
+            // A kind with no built-in text (the Part 2 notice) is never stored empty: it stays
+            // unconfigured, version 0, until a Director saves its wording as version 1.
+            return Ok(LetterTemplate {
+                kind,
+                version: 0,
+                text,
+                saved_by: String::new(),
+                saved_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            });
+        }
         let audit = self.audit_event(
             AuditAction::Create,
             "letter_template",
             format!("{}: version 1 (the built-in text) stored on first use", kind.code()),
         );
-        let text = roi_letters::default_template(kind);
         match self.store().save_letter_template(kind, &text, "chartroom", self.now(), audit) {
             Ok(saved) => Ok(saved),
             // Another clerk's first letter of this kind stored it a moment before.
@@ -215,10 +226,12 @@ impl Desk {
 }
 
 fn built_in(kind: LetterKind) -> TemplateView {
+    let text = roi_letters::default_template(kind);
     TemplateView {
         kind,
-        version: 1,
-        text: roi_letters::default_template(kind),
+        // Nothing to store as version 1 when there is no built-in text: the first save is.
+        version: if text.is_empty() { 0 } else { 1 },
+        text,
         saved_by: None,
         saved_at: None,
         stored: false,

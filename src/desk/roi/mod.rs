@@ -13,6 +13,7 @@ pub mod intake;
 pub mod legal;
 mod letters;
 mod log;
+pub mod packet;
 pub mod request_file;
 mod rules;
 mod work;
@@ -314,6 +315,7 @@ impl Desk {
             add_fee: None,
             add_fee_adjustment: None,
             legal_process: None,
+            add_packet: None,
             detail,
         }
     }

@@ -18,7 +18,7 @@ use crate::domain::roi::status::{Step, transition};
 use crate::domain::roi::{AuthorizationForm, ChecklistItem, LetterKind, RequestStatus, RequestType};
 use crate::domain::role::{Permission, allows};
 use crate::domain::text::control_character_problem;
-use crate::store::roi::{DisclosureRecord, NewAuthorization, PaymentRecord, RoiRequest};
+use crate::store::roi::{NewAuthorization, PaymentRecord, RoiRequest};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 
@@ -369,64 +369,18 @@ impl Desk {
     /// Releases a request ready to release: the disclosure is recorded — who received what, when,
     /// why and under which legal basis, and whether it belongs in an accounting (164.528). A
     /// request made under an authorization is released only on one that passed its checklist and
-    /// had not expired or been revoked by the day of release.
+    /// had not expired or been revoked by the day of release. The documents that go are the
+    /// packet's (`roi_release_packet`, which also writes its files): everything the rules allow
+    /// unless `pick` leaves some out, and fewer than requested only on its confirmation.
     pub fn roi_release(
         &self,
         number: &str,
         seen_version: Option<i64>,
         released_on: NaiveDate,
         pages: Option<i64>,
+        pick: &super::packet::ReleasePick,
     ) -> DeskResult<RoiRequest> {
-        self.require_permission(Permission::ReleaseRecords)?;
-        let request = self.request_as_seen(number, seen_version)?;
-        transition(request.status, Step::Release)
-            .map_err(|refusal| DeskError::Invalid(refusal.message(&request.number)))?;
-        if let Some(refusal) = super::legal::awaiting_assurance_refusal(&request, Step::Release) {
-            return Err(DeskError::Invalid(refusal));
-        }
-        let released_on = self.past_date(released_on, &request, "released")?;
-        if let Some(pages) = pages
-            && !(0..=super::intake::MAX_PAGES).contains(&pages)
-        {
-            return Err(DeskError::Invalid(format!("{pages} pages: 0 to {}", super::intake::MAX_PAGES)));
-        }
-        if let Some(failed) = self.authorization_failures(&request, released_on)? {
-            return Err(DeskError::Invalid(format!(
-                "{} cannot be released on {}: its authorization does not stand that day ({}); add a current one first",
-                request.number,
-                us_date(released_on),
-                failed.iter().map(|i| i.reason.clone()).collect::<Vec<_>>().join("; ")
-            )));
-        }
-        let basis = super::release_basis(&request);
-        let recipient = recipient_line(&request);
-        let recipient_address = recipient_address(&request);
-        let description = scope_words(&request);
-        let accountable = crate::domain::roi::accounting::accountable(basis, released_on);
-        let detail = format!(
-            "Released {} to {}: {} ({}; {})",
-            us_date(released_on),
-            recipient,
-            description,
-            basis.title().to_lowercase(),
-            if accountable { "in an accounting of disclosures" } else { "not in an accounting" }
-        );
-        let mut change = self.roi_change(&request, detail.clone());
-        change.status = RequestStatus::Released;
-        change.status_reason = Some(None);
-        change.add_disclosure = Some(DisclosureRecord {
-            disclosed_on: released_on,
-            recipient,
-            recipient_address,
-            description,
-            purpose: request.purpose.clone(),
-            legal_basis: basis,
-            accountable,
-            pages: pages.or(request.pages).unwrap_or(0),
-            by: self.user().username.clone(),
-        });
-        let audit = self.roi_event(AuditAction::Export, &request, detail);
-        self.apply_roi_change(&request, change, audit)
+        self.roi_release_packet(number, seen_version, released_on, pages, pick, None).map(|(request, _)| request)
     }
 
     /// Makes the acknowledgement or the deficient-authorization letter again, on demand (one lost
@@ -456,6 +410,7 @@ impl Desk {
                 let act = match other {
                     LetterKind::ExtensionNotice => "extend",
                     LetterKind::Denial | LetterKind::Rejection => "reject",
+                    LetterKind::Part2Notice | LetterKind::NyHivStatement => "release, inside the packet",
                     _ => "its step",
                 };
                 return Err(DeskError::Invalid(format!(
@@ -469,7 +424,11 @@ impl Desk {
 
     /// What fails about the request's authorization on `on`: None when it stands or the request
     /// needs none. The latest one received is the one that counts.
-    fn authorization_failures(&self, request: &RoiRequest, on: NaiveDate) -> DeskResult<Option<Vec<ChecklistItem>>> {
+    pub(super) fn authorization_failures(
+        &self,
+        request: &RoiRequest,
+        on: NaiveDate,
+    ) -> DeskResult<Option<Vec<ChecklistItem>>> {
         let facility = self.facility_by_id(request.facility_id)?;
         let items = match request.authorizations.iter().max_by_key(|a| (a.received_on, a.at)) {
             Some(latest) => checklist(&latest.form, on.max(latest.received_on), &facility, request.requester.kind),
@@ -564,7 +523,7 @@ fn join_problems(problems: &[FieldProblem]) -> String {
 
 /// `Baker & Lowe LLP, 400 Congress Ave, Austin TX 78701`: who received it, as the disclosure log
 /// names them.
-fn recipient_line(request: &RoiRequest) -> String {
+pub(super) fn recipient_line(request: &RoiRequest) -> String {
     let r = &request.requester;
     let mut parts = vec![r.name.trim().to_string()];
     if !r.organization.trim().is_empty() && r.organization.trim() != r.name.trim() {
@@ -574,7 +533,7 @@ fn recipient_line(request: &RoiRequest) -> String {
 }
 
 /// The requester's address as the accounting names it beside the recipient, its lines kept.
-fn recipient_address(request: &RoiRequest) -> String {
+pub(super) fn recipient_address(request: &RoiRequest) -> String {
     request.requester.address.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
 }
 

@@ -22,8 +22,7 @@ use serde::{Deserialize, Serialize};
 pub const AWAITING_ASSURANCE: &str = "Awaiting HIPAA satisfactory assurance / QPO";
 
 /// The blocking item of a subpoena that touches Part 2 records (AS-21), word for word.
-pub const PART2_ORDER_REQUIRED: &str =
-    "Part 2: §2.64 authorizing court order required (subpoena alone insufficient, §2.61)";
+pub use super::packet::PART2_ORDER_REQUIRED;
 
 /// Days after service within which a civil subpoena's objections are due (FRCP 45(d)(2)(B)).
 pub const OBJECTION_DAYS: u64 = 14;

@@ -9,6 +9,7 @@ pub mod clocks;
 pub mod fees;
 pub mod legal;
 pub mod model;
+pub mod packet;
 pub mod status;
 
 pub use model::*;

@@ -207,7 +207,20 @@ coded_enum!(
     CustodianAffidavit => ("custodian_affidavit", "Custodian affidavit"),
     /// The sealed inner and outer envelope labels of subpoenaed records (CA Evid 1560(c)).
     EnvelopeLabels => ("envelope_labels", "Envelope labels"),
+    /// The 42 CFR 2.32 notice that goes first in a packet carrying Part 2 pages. It has no
+    /// built-in text: the facility's counsel-checked wording must be saved before any Part 2
+    /// release (AS-22).
+    Part2Notice => ("part2_notice", "Part 2 notice"),
+    /// New York's HIV redisclosure statement (10 NYCRR 63.5(b)), in a packet carrying HIV pages.
+    NyHivStatement => ("ny_hiv_statement", "NY HIV redisclosure statement"),
 });
+
+impl LetterKind {
+    /// A text printed inside a release packet, never a letter on its own.
+    pub fn is_packet_notice(self) -> bool {
+        matches!(self, Self::Part2Notice | Self::NyHivStatement)
+    }
+}
 
 coded_enum!(
     /// The legal basis of a disclosure (domain.md §4.4 `disclosure.legal_basis`); whether it is

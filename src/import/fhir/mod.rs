@@ -248,6 +248,21 @@ mod tests {
     }
 
     #[test]
+    fn a_notes_security_labels_become_its_sensitive_categories() {
+        use crate::domain::roi::packet::SensitiveCategory as C;
+        let note: Value = serde_json::from_str(
+            r#"{"resourceType":"DocumentReference","id":"d1",
+                "securityLabel":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"ETH"}]},
+                                 {"coding":[{"code":"R","system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality"}]}],
+                "meta":{"security":[{"code":"HIV"},{"code":"PSYTHPN"},{"code":"PSY"},{"code":"ETH"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(resources::security_categories(&note), [C::SudPart2, C::Psychotherapy, C::Hiv, C::Behavioral]);
+        let plain: Value = serde_json::from_str(r#"{"resourceType":"DocumentReference","id":"d2"}"#).unwrap();
+        assert!(resources::security_categories(&plain).is_empty(), "nothing is guessed");
+    }
+
+    #[test]
     fn base64_round_trips_known_vectors() {
         for (plain, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
             assert_eq!(base64_decode(encoded).as_deref(), Some(plain.as_bytes()), "{encoded}");

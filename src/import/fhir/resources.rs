@@ -6,6 +6,7 @@ use super::{NPI_SYSTEM, SSN_SYSTEM, SYNTHEA_SYSTEM, id_of, identifier, identifie
 use crate::domain::chart::{DocumentStatus, EncounterKind};
 use crate::domain::names::PersonName;
 use crate::domain::patient::{RecordDate, Sex, check_record_date};
+use crate::domain::roi::packet::SensitiveCategory;
 use crate::domain::ssn::Ssn;
 use crate::import::synthea::{SyntheaEncounter, SyntheaPatient, strip_numeric_suffix};
 use crate::store::imports::{
@@ -289,5 +290,50 @@ pub(super) fn document(resource: &Value) -> Result<Option<ImportedDocument>, Str
         }
         None => String::new(),
     };
-    Ok(Some(ImportedDocument { source_id, encounter_source_id, author_npi, doc_type, title, created_at, status, text }))
+    let sensitive_categories = security_categories(resource);
+    Ok(Some(ImportedDocument {
+        source_id,
+        encounter_source_id,
+        author_npi,
+        doc_type,
+        title,
+        created_at,
+        status,
+        text,
+        sensitive_categories,
+    }))
+}
+
+/// The sensitive categories a note's security labels name (`securityLabel` and `meta.security`,
+/// HL7 v3 ActCode sensitivity codes): ETH (substance use, 42 CFR Part 2) and its SUD/ETHUD
+/// variants, PSYTHPN (psychotherapy note), HIV, GDIS/GENETIC (genetic), PSY/BH/MH (psychiatry and
+/// behavioural health: PSY is psychiatric information, not a psychotherapy note) and
+/// SDV/REPRODUCTIVE/SEX. A label the source does not set is never guessed.
+pub(super) fn security_categories(resource: &Value) -> Vec<SensitiveCategory> {
+    let labels =
+        resource.get("securityLabel").and_then(Value::as_array).into_iter().flatten().chain(
+            resource.get("meta").and_then(|m| m.get("security")).and_then(Value::as_array).into_iter().flatten(),
+        );
+    let mut found: Vec<SensitiveCategory> = labels
+        .flat_map(|label| {
+            // A label is a Coding (meta.security) or a CodeableConcept of codings (securityLabel).
+            let codings: Vec<&Value> = match label.get("coding").and_then(Value::as_array) {
+                Some(codings) => codings.iter().collect(),
+                None => vec![label],
+            };
+            codings.into_iter().filter_map(|c| str_at(c, "code"))
+        })
+        .filter_map(|code| match code.to_ascii_uppercase().as_str() {
+            "ETH" | "ETHUD" | "SUD" | "OPIOIDUD" | "ALCUD" => Some(SensitiveCategory::SudPart2),
+            "PSYTHPN" => Some(SensitiveCategory::Psychotherapy),
+            "HIV" => Some(SensitiveCategory::Hiv),
+            "GDIS" | "GENETIC" => Some(SensitiveCategory::Genetic),
+            "PSY" | "BH" | "MH" | "BHPOL" => Some(SensitiveCategory::Behavioral),
+            "SDV" | "REPRODUCTIVE" | "SEX" | "REPHPOL" => Some(SensitiveCategory::Reproductive),
+            _ => None,
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }

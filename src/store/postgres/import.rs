@@ -614,15 +614,26 @@ async fn apply_documents(
         let stmt = tx
             .prepare_cached(
                 "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at,
-                     signed_at, text)
-                 VALUES ($1, (SELECT patient_id FROM encounter WHERE id = $1), $2, $3, $4, $5, $6, $7, $8)
+                     signed_at, text, sensitive_categories)
+                 VALUES ($1, (SELECT patient_id FROM encounter WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9)
                  RETURNING id",
             )
             .await?;
+        let categories = crate::domain::roi::packet::SensitiveCategory::join(&d.sensitive_categories);
         let id: i64 = tx
             .query_one(
                 &stmt,
-                &[&encounter_id, &d.doc_type, &d.title, &author, &d.status.code(), &created_at, &signed_at, &d.text],
+                &[
+                    &encounter_id,
+                    &d.doc_type,
+                    &d.title,
+                    &author,
+                    &d.status.code(),
+                    &created_at,
+                    &signed_at,
+                    &d.text,
+                    &categories,
+                ],
             )
             .await?
             .try_get(0)?;

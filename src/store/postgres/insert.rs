@@ -297,22 +297,30 @@ async fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: DateTime<Utc>)
         let created: Vec<DateTime<Utc>> = d.iter().map(|d| d.created_at).collect();
         let signed: Vec<Option<DateTime<Utc>>> = d.iter().map(|d| d.signed_at).collect();
         let text: Vec<Option<&str>> = d.iter().map(|d| d.text.as_deref()).collect();
+        let pages: Vec<i64> = d.iter().map(|d| d.page_count).collect();
+        let categories: Vec<String> =
+            d.iter().map(|d| crate::domain::roi::packet::SensitiveCategory::join(&d.sensitive_categories)).collect();
+        let drs: Vec<bool> = d.iter().map(|d| d.in_designated_record_set).collect();
         // WITH ORDINALITY keeps the batch's order: ids are handed out as the documents came.
         let stmt = tx
             .prepare_cached(
                 "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at,
-                     signed_at, text)
+                     signed_at, text, page_count, sensitive_categories, in_designated_record_set)
                  SELECT u.encounter_id, e.patient_id, u.doc_type, u.title, u.author_id, u.status, u.created_at,
-                        u.signed_at, u.text
+                        u.signed_at, u.text, u.page_count, u.sensitive_categories, u.in_drs
                  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[],
-                             $7::timestamptz[], $8::text[])
+                             $7::timestamptz[], $8::text[], $9::bigint[], $10::text[], $11::boolean[])
                       WITH ORDINALITY AS u(encounter_id, doc_type, title, author_id, status, created_at, signed_at,
-                                           text, n)
+                                           text, page_count, sensitive_categories, in_drs, n)
                  JOIN encounter e ON e.id = u.encounter_id
                  ORDER BY u.n",
             )
             .await?;
-        tx.execute(&stmt, &[&encounter, &doc_type, &title, &author, &status, &created, &signed, &text]).await?;
+        tx.execute(
+            &stmt,
+            &[&encounter, &doc_type, &title, &author, &status, &created, &signed, &text, &pages, &categories, &drs],
+        )
+        .await?;
         counts.documents = d.len();
     }
 

@@ -16,6 +16,7 @@ mod feed;
 mod fees;
 mod import;
 mod insert;
+mod packet;
 mod roi;
 pub mod schema;
 mod search;
@@ -847,6 +848,14 @@ impl Store for PgStore {
 
     fn apply_roi_change(&self, change: super::RoiChange, audit: NewAuditEvent) -> StoreResult<super::RoiRequest> {
         self.write((change, audit), |tx, (change, audit)| Box::pin(roi::apply_change(tx, change, audit)))
+    }
+
+    fn release_documents(&self, patient_id: i64) -> StoreResult<Vec<super::roi::ChartDocument>> {
+        self.read((), move |c, ()| Box::pin(packet::release_documents(c, patient_id)))
+    }
+
+    fn release_packets(&self, request_id: i64) -> StoreResult<Vec<super::roi::StoredPacket>> {
+        self.read((), move |c, ()| Box::pin(packet::release_packets(c, request_id)))
     }
 
     fn roi_queue_page(

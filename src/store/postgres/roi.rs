@@ -877,25 +877,30 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
         super::fees::insert_adjustment(tx, c.request_id, adjustment).await?;
     }
     if let Some(d) = &c.add_disclosure {
-        tx.execute(
-            "INSERT INTO disclosure (patient_id, disclosed_at, recipient, purpose, legal_basis, accountable, pages,
+        let disclosure_id: i64 = tx
+            .query_one(
+                "INSERT INTO disclosure (patient_id, disclosed_at, recipient, purpose, legal_basis, accountable, pages,
                  by_username, roi_request_id, description, recipient_address)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &patient_id,
-                &disclosed_at(d.disclosed_on),
-                &d.recipient,
-                &d.purpose,
-                &d.legal_basis.code(),
-                &d.accountable,
-                &d.pages,
-                &d.by,
-                &c.request_id,
-                &d.description,
-                &d.recipient_address,
-            ],
-        )
-        .await?;
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                &[
+                    &patient_id,
+                    &disclosed_at(d.disclosed_on),
+                    &d.recipient,
+                    &d.purpose,
+                    &d.legal_basis.code(),
+                    &d.accountable,
+                    &d.pages,
+                    &d.by,
+                    &c.request_id,
+                    &d.description,
+                    &d.recipient_address,
+                ],
+            )
+            .await?
+            .try_get(0)?;
+        if let Some(packet) = &c.add_packet {
+            super::packet::insert_packet(tx, c.request_id, disclosure_id, packet).await?;
+        }
     }
     tx.execute(
         "INSERT INTO roi_history (request_id, version, at, by_username, from_status, to_status, detail)

@@ -456,9 +456,20 @@ fn apply_documents(tx: &Transaction<'_>, batch: &ImportBatch, counts: &mut KindC
             None => None,
         };
         execute_cached(tx,
-            "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text)
-             VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![encounter_id, d.doc_type, d.title, author, d.status.code(), timestamp(d.created_at), signed_at, d.text],
+            "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text,
+                 sensitive_categories)
+             VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                encounter_id,
+                d.doc_type,
+                d.title,
+                author,
+                d.status.code(),
+                timestamp(d.created_at),
+                signed_at,
+                d.text,
+                crate::domain::roi::packet::SensitiveCategory::join(&d.sensitive_categories)
+            ],
         )
         .map_err(map_err)?;
         let id = tx.last_insert_rowid();

@@ -197,8 +197,9 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chr
     {
         let mut stmt = tx
             .prepare_cached(
-                "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text)
-                 VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO document (encounter_id, patient_id, doc_type, title, author_id, status, created_at, signed_at, text,
+                     page_count, sensitive_categories, in_designated_record_set)
+                 VALUES (?1, (SELECT patient_id FROM encounter WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .map_err(map_err)?;
         for d in &batch.documents {
@@ -212,7 +213,10 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chr
                 d.status.code(),
                 timestamp(d.created_at),
                 d.signed_at.map(timestamp),
-                d.text
+                d.text,
+                d.page_count,
+                crate::domain::roi::packet::SensitiveCategory::join(&d.sensitive_categories),
+                d.in_designated_record_set as i64
             ])
             .map_err(map_err)?;
             counts.documents += 1;

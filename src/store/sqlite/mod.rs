@@ -9,6 +9,7 @@ mod disclosure;
 mod fees;
 mod import;
 mod insert;
+mod packet;
 mod roi;
 pub mod schema;
 mod search;
@@ -815,6 +816,14 @@ impl Store for SqliteStore {
 
     fn apply_roi_change(&self, change: super::RoiChange, audit: NewAuditEvent) -> StoreResult<super::RoiRequest> {
         self.write(move |c| roi::apply_change(c, &change, &audit))
+    }
+
+    fn release_documents(&self, patient_id: i64) -> StoreResult<Vec<super::roi::ChartDocument>> {
+        self.read(|c| packet::release_documents(c, patient_id))
+    }
+
+    fn release_packets(&self, request_id: i64) -> StoreResult<Vec<super::roi::StoredPacket>> {
+        self.read(|c| packet::release_packets(c, request_id))
     }
 
     fn roi_queue_page(

@@ -588,7 +588,7 @@ fn disclosed_at(on: NaiveDate) -> String {
     format!("{}T12:00:00Z", date_text(on))
 }
 
-fn insert_disclosure(tx: &Connection, patient_id: i64, request_id: i64, d: &DisclosureRecord) -> StoreResult<()> {
+fn insert_disclosure(tx: &Connection, patient_id: i64, request_id: i64, d: &DisclosureRecord) -> StoreResult<i64> {
     tx.prepare_cached(
         "INSERT INTO disclosure (patient_id, disclosed_at, recipient, purpose, legal_basis, accountable, pages,
              by_username, roi_request_id, description, recipient_address)
@@ -610,7 +610,7 @@ fn insert_disclosure(tx: &Connection, patient_id: i64, request_id: i64, d: &Disc
         ])
     })
     .map_err(map_err)?;
-    Ok(())
+    Ok(tx.last_insert_rowid())
 }
 
 pub(super) fn apply_change(conn: &mut Connection, c: &RoiChange, audit: &NewAuditEvent) -> StoreResult<RoiRequest> {
@@ -755,7 +755,10 @@ pub(super) fn apply_change(conn: &mut Connection, c: &RoiChange, audit: &NewAudi
         super::fees::insert_adjustment(&tx, c.request_id, adjustment)?;
     }
     if let Some(d) = &c.add_disclosure {
-        insert_disclosure(&tx, patient_id, c.request_id, d)?;
+        let disclosure_id = insert_disclosure(&tx, patient_id, c.request_id, d)?;
+        if let Some(packet) = &c.add_packet {
+            super::packet::insert_packet(&tx, c.request_id, disclosure_id, packet)?;
+        }
     }
     insert_history(&tx, c.request_id, c.expected_version + 1, c.at, &c.by, Some(from), c.status, &c.detail)?;
     append_audit(&tx, &request_event(audit, &number, patient_id))?;

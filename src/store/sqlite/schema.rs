@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_15,
     MIGRATION_16,
     MIGRATION_17,
+    MIGRATION_18,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -1005,4 +1006,30 @@ ALTER TABLE roi_request ADD COLUMN legal_qpo_on TEXT;
 ALTER TABLE roi_request ADD COLUMN legal_part2_order_on TEXT;
 ALTER TABLE roi_request ADD COLUMN legal_part2_order_court TEXT;
 ALTER TABLE roi_request ADD COLUMN legal_part2_order_no TEXT;
+"#;
+
+/// The release packet (domain.md §4.2, §4.4): a document's sensitive categories (codes joined by
+/// commas, `SUD_PART2,HIV`; none is empty) and whether it is in the designated record set; on a
+/// disclosure, the notices that went with it, the version of the §2.32 notice template printed,
+/// and the packet file with its SHA-256; and each document offered for it — released or left out,
+/// with the reason.
+const MIGRATION_18: &str = r#"
+ALTER TABLE document ADD COLUMN sensitive_categories TEXT NOT NULL DEFAULT '';
+ALTER TABLE document ADD COLUMN in_designated_record_set INTEGER NOT NULL DEFAULT 1;
+
+ALTER TABLE disclosure ADD COLUMN notices_attached TEXT NOT NULL DEFAULT '';
+ALTER TABLE disclosure ADD COLUMN notice_template_version INTEGER;
+ALTER TABLE disclosure ADD COLUMN packet_file TEXT;
+ALTER TABLE disclosure ADD COLUMN packet_sha256 TEXT;
+
+CREATE TABLE release_item (
+    id            INTEGER PRIMARY KEY,
+    request_id    INTEGER NOT NULL REFERENCES roi_request(id),
+    disclosure_id INTEGER NOT NULL REFERENCES disclosure(id),
+    document_id   INTEGER NOT NULL REFERENCES document(id),
+    pages         INTEGER NOT NULL,
+    included      INTEGER NOT NULL,
+    reason        TEXT NOT NULL
+) STRICT;
+CREATE INDEX release_item_request ON release_item (request_id);
 "#;

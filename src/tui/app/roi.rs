@@ -102,6 +102,11 @@ pub enum RoiCommand {
         on: NaiveDate,
         proceed: bool,
     },
+    /// The release packet of a request, as it stands today.
+    LoadPacket {
+        id: RequestId,
+        number: String,
+    },
 }
 
 /// What a clerk asks of one request.
@@ -132,6 +137,9 @@ pub enum RequestChange {
     },
     Release {
         on: NaiveDate,
+        /// The packet's pick: the documents the clerk left out, and the confirmation of a partial
+        /// release (the request screen's own release sends none and is refused when partial).
+        pick: crate::desk::roi::packet::ReleasePick,
     },
     /// Quote the fee and record the quote.
     Quote,
@@ -199,6 +207,10 @@ pub enum RoiMsg {
     AccountingPrinted(Result<Vec<std::path::PathBuf>, String>),
     /// The accounting delivered (what was written and the fee recorded), or why not.
     AccountingDelivered(Result<String, String>),
+    PacketLoaded {
+        id: RequestId,
+        result: Result<Box<crate::desk::roi::packet::PacketView>, String>,
+    },
 }
 
 /// An intake form kept in the store, with the label of the address-book entry it names.
@@ -245,6 +257,9 @@ pub struct RoiScreens {
     pub accounting_return: Screen,
     pub(super) pending_accounting: Option<RequestId>,
     pub(super) accounting_stale: bool,
+    /// The release packet of the request on screen, and the read it waits for.
+    pub packet: Option<crate::tui::screens::roi_packet::PacketState>,
+    pub(super) pending_packet: Option<RequestId>,
 }
 
 impl Default for RoiScreens {
@@ -271,6 +286,8 @@ impl Default for RoiScreens {
             accounting_return: Screen::Lookup,
             pending_accounting: None,
             accounting_stale: false,
+            packet: None,
+            pending_packet: None,
         }
     }
 }
@@ -332,6 +349,7 @@ impl App {
             RoiMsg::DisclosureVoided(result) => self.on_disclosure_voided(result),
             RoiMsg::AccountingPrinted(result) => self.on_accounting_printed(result),
             RoiMsg::AccountingDelivered(result) => self.on_accounting_delivered(result),
+            RoiMsg::PacketLoaded { id, result } => self.on_packet_loaded(id, result),
             RoiMsg::DraftSaved(result) => {
                 match result {
                     Ok(()) => {
@@ -619,6 +637,12 @@ impl App {
             Screen::Request if self.roi.request_stale && self.roi.pending_request.is_none() && !self.roi.changing => {
                 self.roi.request_stale = false;
                 self.reread_request()
+            }
+            Screen::Packet if self.roi.request_stale && self.roi.pending_packet.is_none() && !self.roi.changing => {
+                self.roi.request_stale = false;
+                let mut commands = self.follow_packet();
+                commands.extend(self.reread_request());
+                commands
             }
             Screen::Accounting if self.roi.accounting_stale && self.roi.pending_accounting.is_none() => {
                 self.roi.accounting_stale = false;

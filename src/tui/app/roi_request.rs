@@ -138,6 +138,12 @@ impl App {
                 continue;
             }
             let Some(k) = key(step_action(step)) else { continue };
+            // What a release carries is picked in its packet, offered beside it.
+            if step == Step::Release
+                && let Some(packet) = key(Action::OpenPacket)
+            {
+                offered.push(Offered { key: packet, label: "Packet…".into() });
+            }
             let mut label = match step {
                 // The payment's date and amount are asked for in the palette.
                 Step::PaymentReceived => "Payment received…".to_string(),
@@ -261,6 +267,7 @@ impl App {
             Action::WriteOff => return self.start_adjustment(AdjustmentKind::WriteOff),
             Action::Refund => return self.start_adjustment(AdjustmentKind::Refund),
             Action::VoidInvoice => return self.start_adjustment(AdjustmentKind::Void),
+            Action::OpenPacket => return self.open_packet(),
             Action::ReleaseRequest => return self.step(Step::Release, None),
             other => match action_step(other) {
                 Some(step) => return self.step(step, None),
@@ -373,27 +380,8 @@ impl App {
             ));
             return Vec::new();
         }
-        let to = crate::domain::text::clean(&r.requester.name).into_owned();
-        // What the desk will record, said before the clerk agrees to it.
-        let basis = crate::desk::roi::release_basis(r);
-        let accounting = if crate::domain::roi::accounting::accountable(basis, on) {
-            format!("it will be listed in the patient's accounting of disclosures ({})", basis.title().to_lowercase())
-        } else {
-            format!("it is not listed in an accounting of disclosures ({})", basis.title().to_lowercase())
-        };
-        let prompt = format!(
-            "Release {} to {to} on {}? The disclosure is recorded; {accounting}. (y/N)",
-            named(r),
-            crate::domain::dates::us_date(on)
-        );
-        let command = Command::Roi(RoiCommand::Change {
-            number: r.number.to_string(),
-            version: r.version,
-            done: format!("{} released to {to}", r.number),
-            change: RequestChange::Release { on },
-        });
-        self.overlay = Some(Overlay::Confirm { prompt, command });
-        Vec::new()
+        // What goes is picked and asked about in the request's packet.
+        self.open_packet_on(on)
     }
 
     fn ask_extension(&mut self) -> Vec<Command> {
@@ -753,6 +741,11 @@ impl App {
                         .is_some_and(|a| matches!(&a.target, AuthTarget::Request(r) if r.id == request.id))
                 {
                     self.roi.authorization = None;
+                    self.screen = Screen::Request;
+                }
+                // Released from its packet: back to the request, which shows the release.
+                if self.screen == Screen::Packet {
+                    self.roi.packet = None;
                     self.screen = Screen::Request;
                 }
                 if let Some(open) = self.roi.request.as_mut().filter(|r| r.request.id == request.id) {

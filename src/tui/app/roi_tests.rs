@@ -796,21 +796,40 @@ fn an_extension_moves_hipaas_clock_and_the_screen_keeps_the_state_clock_that_sti
 
 #[test]
 fn the_release_question_says_whether_the_disclosure_goes_in_the_patients_accounting() {
+    // R on the request opens its packet (what goes is picked there); R there asks.
+    fn asked(app: &mut App) -> String {
+        let commands = app.update(key(KeyCode::Char('R')));
+        let Some(Command::Roi(RoiCommand::LoadPacket { id, number })) = commands.last().cloned() else {
+            panic!("{commands:?} {:?}", app.toast)
+        };
+        let empty = crate::desk::roi::packet::PacketView {
+            number,
+            version: 3,
+            status: RequestStatus::ReadyToRelease,
+            patient_name: "GARCIA, MARIA".into(),
+            recipient: "SMITH & JONES LLP".into(),
+            rows: Vec::new(),
+            blocking: Vec::new(),
+            part2_notice_version: None,
+        };
+        app.update(Msg::Roi(RoiMsg::PacketLoaded { id, result: Ok(Box::new(empty)) }));
+        app.update(key(KeyCode::Char('R')));
+        let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+        prompt.clone()
+    }
     let mut app = app_as(Role::RoiSpecialist);
     app.update(key(KeyCode::Esc));
     let mut own = request(1, RequestStatus::ReadyToRelease);
     own.request_type = RequestType::RightOfAccess;
     open_request(&mut app, own);
-    app.update(key(KeyCode::Char('R')));
-    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    let prompt = asked(&mut app);
     assert!(prompt.contains("it is not listed in an accounting of disclosures"), "a patient's own copy: {prompt}");
     let mut app = app_as(Role::RoiSpecialist);
     app.update(key(KeyCode::Esc));
     let mut report = request(2, RequestStatus::ReadyToRelease);
     report.request_type = RequestType::PublicHealth;
     open_request(&mut app, report);
-    app.update(key(KeyCode::Char('R')));
-    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    let prompt = asked(&mut app);
     assert!(prompt.contains("it will be listed in the patient's accounting"), "a public-health report: {prompt}");
 }
 

@@ -984,6 +984,7 @@ fn every_message_is_kept_for_messages_and_a_long_one_is_whole_there() {
 fn the_help_overlay_scrolls_to_its_last_line_at_80x24() {
     let mut app = app_with_deficient_chart();
     app.update(key(KeyCode::Char('?')));
+    // More than the help has lines, however many bindings it lists.
     for _ in 0..1000 {
         app.update(key(KeyCode::Down));
     }

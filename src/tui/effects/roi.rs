@@ -84,7 +84,7 @@ pub fn answer_roi(
             };
             Msg::Roi(RoiMsg::RequestLoaded { id, result: read.map(Box::new).map_err(fail) })
         }
-        RoiCommand::Change { number, version, done, change } => {
+        RoiCommand::Change { number, version, mut done, change } => {
             let seen = Some(version);
             let result = match change {
                 RequestChange::Step { step, reason } => desk.roi_step(&number, seen, step, reason.as_deref(), letters),
@@ -99,7 +99,16 @@ pub fn answer_roi(
                         AdjustmentKind::Void => desk.roi_void_invoice(&number, seen, &reason),
                     }
                 }
-                RequestChange::Release { on } => desk.roi_release(&number, seen, on, None),
+                RequestChange::Release { on, pick } => {
+                    // The packets are kept beside the letters, under the data directory.
+                    let releases = letters.and_then(std::path::Path::parent).map(|d| d.join("releases"));
+                    desk.roi_release_packet(&number, seen, on, None, &pick, releases.as_deref()).map(|(r, files)| {
+                        if let Some(files) = files {
+                            done.push_str(&packet_words(&files));
+                        }
+                        r
+                    })
+                }
                 RequestChange::Quote => desk.roi_quote(&number, seen, None),
                 RequestChange::Invoice => desk.roi_invoice(&number, seen, None),
                 RequestChange::Authorization { form, received_on } => {
@@ -197,9 +206,25 @@ pub fn answer_roi(
         | RoiCommand::VoidDisclosure { .. }
         | RoiCommand::PrintAccounting { .. }
         | RoiCommand::DeliverAccounting { .. }) => super::accounting::answer_accounting(desk, c, letters, fail),
+        RoiCommand::LoadPacket { id, number } => {
+            Msg::Roi(RoiMsg::PacketLoaded { id, result: desk.roi_packet(&number).map(Box::new).map_err(fail) })
+        }
         RoiCommand::DiscardDraft => match desk.discard_intake_draft() {
             Ok(()) => Msg::BackgroundFailed(String::new()),
             Err(e) => Msg::BackgroundFailed(format!("the kept form could not be discarded: {}", fail(e))),
         },
     }
+}
+
+/// What a release wrote, for the clerk's toast: the packet, and a California subpoena's custodian
+/// papers or why they were not made.
+fn packet_words(files: &crate::desk::roi::packet::PacketFiles) -> String {
+    let mut words = format!("; packet {} ({} pages)", files.pdf.display(), files.pdf_pages);
+    if !files.custodian_papers.is_empty() {
+        words.push_str("; custodian declaration and envelope labels made beside it");
+    }
+    if let Some(problem) = &files.custodian_problem {
+        words.push_str(&format!("; the custodian's papers were not made: {problem}"));
+    }
+    words
 }

@@ -8,5 +8,6 @@ pub mod roi_authorization;
 mod roi_authorization_view;
 pub mod roi_intake;
 mod roi_intake_view;
+pub mod roi_packet;
 pub mod roi_queue;
 pub mod roi_request;

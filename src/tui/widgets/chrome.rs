@@ -170,6 +170,14 @@ pub fn footer_actions(context: Context, chart_section: Option<Section>) -> &'sta
             &[Action::NextRow, Action::PrintAccounting, Action::Back, Action::CommandPalette, Action::Help]
         }
         Context::Authorization => &[Action::NextField, Action::SubmitForm, Action::Back, Action::Help],
+        Context::Packet => &[
+            Action::ToggleSelect,
+            Action::ReleaseRequest,
+            Action::NextRow,
+            Action::Back,
+            Action::Help,
+            Action::CommandPalette,
+        ],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
     }
 }

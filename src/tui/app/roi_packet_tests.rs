@@ -1,0 +1,145 @@
+//! `update()` tests of the release packet screen: keys and answers in, state and commands out.
+
+use super::roi::{RequestChange, RoiCommand, RoiMsg};
+use super::roi_tests::{app_as, key, open_request, request, today};
+use super::*;
+use crate::desk::roi::packet::{PART2_TEMPLATE_MISSING, PacketRow, PacketView, ReleasePick};
+use crate::domain::roi::RequestStatus;
+use crate::domain::roi::packet::{Decision, Notice, PacketDocument, SensitiveCategory};
+use crossterm::event::KeyCode;
+
+fn row(n: usize, title: &str, pages: i64, categories: &[SensitiveCategory], decision: Decision) -> PacketRow {
+    PacketRow {
+        row: n,
+        document: PacketDocument {
+            id: 100 + n as i64,
+            doc_type: "PROGRESS".into(),
+            title: title.into(),
+            on: today(),
+            pages,
+            categories: categories.to_vec(),
+            in_designated_record_set: true,
+        },
+        account: "A25-000781".into(),
+        picked: decision.is_included(),
+        decision,
+    }
+}
+
+fn view(part2_notice_version: Option<i64>) -> PacketView {
+    PacketView {
+        number: "RGH-00041".into(),
+        version: 7,
+        status: RequestStatus::ReadyToRelease,
+        patient_name: "GARCIA, MARIA".into(),
+        recipient: "SMITH & JONES LLP".into(),
+        rows: vec![
+            row(1, "History and physical", 6, &[], Decision::Included { notices: vec![] }),
+            row(
+                2,
+                "Detox program progress note",
+                2,
+                &[SensitiveCategory::SudPart2],
+                Decision::Included { notices: vec![Notice::Part2Notice, Notice::ConsentCopy] },
+            ),
+            row(
+                3,
+                "Psychotherapy session note",
+                2,
+                &[SensitiveCategory::Psychotherapy],
+                Decision::Excluded { reason: "Psychotherapy notes need their own authorization".into() },
+            ),
+        ],
+        blocking: vec![],
+        part2_notice_version,
+    }
+}
+
+/// The packet of a request ready to release, opened with `P` and read.
+fn packet_open(app: &mut App, packet: PacketView) {
+    open_request(app, request(1, RequestStatus::ReadyToRelease));
+    let commands = app.update(key(KeyCode::Char('P')));
+    let Some(Command::Roi(RoiCommand::LoadPacket { id, number })) = commands.last().cloned() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(number, "RGH-00041");
+    assert_eq!((app.screen, app.context()), (Screen::Packet, Context::Packet));
+    app.update(Msg::Roi(RoiMsg::PacketLoaded { id, result: Ok(Box::new(packet)) }));
+}
+
+#[test]
+fn the_request_offers_its_packet_beside_the_release_and_p_opens_it() {
+    let mut app = app_as(Role::RoiSpecialist);
+    open_request(&mut app, request(1, RequestStatus::ReadyToRelease));
+    let offered = super::roi_tests::offered(&app);
+    let packet = offered.iter().position(|o| o == "P Packet…").expect("offered");
+    assert_eq!(offered.get(packet + 1).map(String::as_str), Some("R Release"), "{offered:?}");
+}
+
+#[test]
+fn space_picks_and_unpicks_but_never_a_document_a_rule_leaves_out() {
+    let mut app = app_as(Role::RoiSpecialist);
+    packet_open(&mut app, view(Some(1)));
+    let totals = |app: &App| app.roi.packet.as_ref().unwrap().view.as_ref().unwrap().totals();
+    assert_eq!(totals(&app), "8 of 10 pages");
+    app.update(key(KeyCode::Char(' ')));
+    assert_eq!(totals(&app), "2 of 10 pages");
+    assert_eq!(app.toast.as_deref(), Some("Row 1 is left out: 2 of 10 pages."));
+    app.update(key(KeyCode::Char(' ')));
+    assert_eq!(totals(&app), "8 of 10 pages");
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Char(' ')));
+    assert_eq!(totals(&app), "8 of 10 pages", "the psychotherapy note cannot be picked in");
+    assert!(app.toast.as_deref().unwrap().starts_with("row 3 cannot go: Psychotherapy notes"), "{:?}", app.toast);
+}
+
+#[test]
+fn release_asks_saying_what_goes_and_what_is_left_out_and_sends_the_pick_confirmed() {
+    let mut app = app_as(Role::RoiSpecialist);
+    packet_open(&mut app, view(Some(1)));
+    app.update(key(KeyCode::Char(' '))); // the clerk leaves out row 1
+    let commands = app.update(key(KeyCode::Char('R')));
+    assert!(commands.is_empty());
+    let Some(Overlay::Confirm { prompt, command }) = &app.overlay else { panic!("{:?}", app.overlay) };
+    assert!(prompt.starts_with("Release RGH-00041 to SMITH & JONES LLP on 03/10/2025: 2 of 10 pages"), "{prompt}");
+    assert!(prompt.contains("with Part 2 notice (42 CFR 2.32), Copy of the Part 2 consent"), "{prompt}");
+    assert!(prompt.contains("PARTIAL RELEASE, left out: row 1, 03/10/2025 History and physical (6 pages)"), "{prompt}");
+    assert!(prompt.contains("row 3, 03/10/2025 Psychotherapy session note (2 pages)"), "{prompt}");
+    let Command::Roi(RoiCommand::Change { version, change: RequestChange::Release { on, pick }, .. }) = command else {
+        panic!("{command:?}")
+    };
+    assert_eq!((*version, *on), (7, today()));
+    assert_eq!(*pick, ReleasePick { leave_out: vec![101], confirm_partial: true });
+    // Yes sends it; the answer brings the clerk back to the request.
+    let sent = app.update(key(KeyCode::Char('y')));
+    assert!(matches!(sent.as_slice(), [Command::Roi(RoiCommand::Change { .. })]), "{sent:?}");
+    app.update(Msg::Roi(RoiMsg::Changed {
+        done: "RGH-00041 released: 2 of 10 pages".into(),
+        result: Ok(Box::new(request(1, RequestStatus::Released))),
+    }));
+    assert_eq!(app.screen, Screen::Request);
+    assert!(app.roi.packet.is_none());
+}
+
+#[test]
+fn release_is_refused_before_the_question_without_the_part2_notice_or_the_right_role() {
+    let mut app = app_as(Role::RoiSpecialist);
+    packet_open(&mut app, view(None));
+    app.update(key(KeyCode::Char('R')));
+    assert!(app.overlay.is_none());
+    assert!(app.toast.as_deref().unwrap().contains(PART2_TEMPLATE_MISSING), "{:?}", app.toast);
+    // Leaving the Part 2 document out lets the rest go.
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Char(' ')));
+    app.update(key(KeyCode::Char('R')));
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })), "{:?}", app.toast);
+
+    let mut clerk = app_as(Role::HimClerk);
+    packet_open(&mut clerk, view(Some(1)));
+    clerk.update(key(KeyCode::Char('R')));
+    assert!(clerk.overlay.is_none());
+    assert!(clerk.toast.as_deref().unwrap().contains("release records"), "{:?}", clerk.toast);
+    clerk.update(key(KeyCode::Esc));
+    assert_eq!(clerk.screen, Screen::Request);
+}
