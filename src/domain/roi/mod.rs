@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod clocks;
 pub mod fees;
 pub mod model;
+pub mod stats;
 pub mod status;
 
 pub use model::*;
