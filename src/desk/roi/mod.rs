@@ -14,6 +14,7 @@ mod letters;
 mod log;
 pub mod request_file;
 mod rules;
+pub mod stats;
 mod work;
 
 pub use intake::{FieldProblem, IntakeForm, IntakeRequester};

@@ -38,7 +38,7 @@ pub(super) fn date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<NaiveDate>
     NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(bad(column))
 }
 
-fn optional_date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<Option<NaiveDate>> {
+pub(super) fn optional_date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<Option<NaiveDate>> {
     let text: Option<String> = r.get(column)?;
     text.map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(bad(column))).transpose()
 }
