@@ -9,6 +9,7 @@ mod disclosure;
 mod fees;
 pub mod print;
 mod roi;
+mod roi_stats;
 
 use crate::config::{ColorChoice, Config, Overrides};
 use crate::demo::{self, DemoOptions};

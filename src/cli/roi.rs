@@ -154,6 +154,10 @@ pub enum RoiCommand {
     /// A patient's accounting of disclosures (164.528) for a request made on --date: text, --json,
     /// --pdf; --deliver records it given (its text and PDF go with the letters).
     Accounting(super::disclosure::AccountingArgs),
+    /// The Director's view (supervisor, Director of HIM): over --from..--to, per ISO week, requests
+    /// received and released, turnaround median and 90th percentile, fees invoiced and collected;
+    /// open, overdue and pended by reason. Text, or --json.
+    Stats(super::roi_stats::StatsArgs),
     /// Quote the fee before work, under the schedule in force when the request was received, and
     /// record the quote with the request.
     Quote {
@@ -435,6 +439,7 @@ pub(super) fn run(
             ))
         }
         RoiCommand::Accounting(a) => super::disclosure::accounting(desk, letters_dir, a, emit),
+        RoiCommand::Stats(a) => super::roi_stats::stats(desk, a, emit),
         RoiCommand::Quote { number, pages, json } => super::fees::quote(desk, &number, pages, json, emit),
         RoiCommand::Invoice { number, pages, json } => super::fees::invoice(desk, &number, pages, json, emit),
         RoiCommand::WriteOff { number, amount, reason } => {
