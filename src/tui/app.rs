@@ -39,6 +39,8 @@ pub enum Screen {
     Accounting,
     /// An authorization keyed for a request, or for intake.
     Authorization,
+    /// The Director's ROI figures (`:roi-stats`, `S` on the ROI queue).
+    RoiStats,
 }
 
 #[derive(Debug)]
@@ -422,6 +424,7 @@ impl App {
             Screen::Intake => Context::Intake,
             Screen::Accounting => Context::Accounting,
             Screen::Authorization => Context::Authorization,
+            Screen::RoiStats => Context::RoiStats,
         }
     }
 
@@ -668,6 +671,7 @@ impl App {
                 commands
             }
             Action::ScreenRoi => self.show_roi_queue(),
+            Action::RoiStats => self.open_roi_stats(None),
             Action::ScreenChart => {
                 if self.chart.is_some() {
                     let mut commands = self.flush_search_audit();
@@ -688,6 +692,7 @@ impl App {
                 Screen::Intake => self.on_intake_action(action),
                 Screen::Accounting => self.on_accounting_action(action),
                 Screen::Authorization => self.on_authorization_action(action),
+                Screen::RoiStats => self.on_roi_stats_action(action),
             },
         }
     }
@@ -705,6 +710,7 @@ mod roi;
 mod roi_authorization;
 mod roi_intake;
 mod roi_request;
+mod roi_stats;
 
 pub use lookup::PendingSearchAudit;
 pub use roi::{KeptForm, RequestChange, RequestRef, RoiCommand, RoiMsg, RoiScreens};
@@ -738,3 +744,6 @@ mod accounting_tests;
 
 #[cfg(test)]
 mod roi_authorization_tests;
+
+#[cfg(test)]
+mod roi_stats_tests;

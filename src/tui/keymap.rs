@@ -26,10 +26,12 @@ pub enum Context {
     Accounting,
     /// The authorization form, from a request or from intake: printable keys are text.
     Authorization,
+    /// The Director's ROI figures.
+    RoiStats,
 }
 
 impl Context {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Global,
         Self::Find,
         Self::Results,
@@ -40,6 +42,7 @@ impl Context {
         Self::Intake,
         Self::Accounting,
         Self::Authorization,
+        Self::RoiStats,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Context {
             Self::Intake => "intake",
             Self::Accounting => "accounting",
             Self::Authorization => "authorization",
+            Self::RoiStats => "roi_stats",
         }
     }
 
@@ -73,6 +77,7 @@ impl Context {
             Self::Intake => "In the request form",
             Self::Accounting => "In an accounting of disclosures",
             Self::Authorization => "In the authorization form",
+            Self::RoiStats => "In the Director's ROI figures",
         }
     }
 
@@ -353,6 +358,24 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Roi, "3", Action::ScreenQueue),
     (Context::Roi, "4", Action::ScreenRoi),
     (Context::Roi, "/", Action::NewFind),
+    (Context::Roi, "S", Action::RoiStats),
+    (Context::RoiStats, "w", Action::StatsFourWeeks),
+    (Context::RoiStats, "q", Action::StatsQuarter),
+    (Context::RoiStats, "y", Action::StatsYear),
+    (Context::RoiStats, "left", Action::StatsEarlier),
+    (Context::RoiStats, "h", Action::StatsEarlier),
+    (Context::RoiStats, "right", Action::StatsLater),
+    (Context::RoiStats, "l", Action::StatsLater),
+    (Context::RoiStats, "p", Action::StatsPeriod),
+    (Context::RoiStats, "r", Action::Reload),
+    (Context::RoiStats, "esc", Action::Back),
+    (Context::RoiStats, "?", Action::Help),
+    (Context::RoiStats, ":", Action::CommandPalette),
+    (Context::RoiStats, "1", Action::ScreenLookup),
+    (Context::RoiStats, "2", Action::ScreenChart),
+    (Context::RoiStats, "3", Action::ScreenQueue),
+    (Context::RoiStats, "4", Action::ScreenRoi),
+    (Context::RoiStats, "/", Action::NewFind),
     (Context::Request, "tab", Action::NextSection),
     (Context::Request, "right", Action::NextSection),
     (Context::Request, "shift-tab", Action::PrevSection),

@@ -1,7 +1,9 @@
 //! Draws the whole frame from the model. Reads only; never changes business state.
 
 use super::app::{App, Overlay, Screen};
-use super::screens::{accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_queue, roi_request};
+use super::screens::{
+    accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_queue, roi_request, roi_stats,
+};
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::Frame;
@@ -90,6 +92,10 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
                 roi_intake::render(frame, body, state, checklist.as_deref(), theme)
             }
             None => lookup::render(frame, body, &app.lookup, theme),
+        },
+        (Screen::RoiStats, _) => match &app.roi.stats {
+            Some(state) => roi_stats::render(frame, body, state, theme),
+            None => roi_queue::render(frame, body, &app.roi.queue, app.today, theme),
         },
         (Screen::Authorization, _) => match &app.roi.authorization {
             Some(state) => roi_authorization::render(frame, body, state, theme),

@@ -123,6 +123,7 @@ impl App {
                     AccountingPalette::Print => self.on_accounting_action(Action::PrintAccounting),
                 }
             }
+            PaletteCommand::RoiStats(period) => self.open_roi_stats(period),
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);

@@ -95,6 +95,12 @@ pub enum RoiCommand {
         mrn: String,
         on: NaiveDate,
     },
+    /// The Director's figures for `from`..=`to`.
+    LoadStats {
+        id: RequestId,
+        from: NaiveDate,
+        to: NaiveDate,
+    },
 }
 
 /// What a clerk asks of one request.
@@ -182,6 +188,10 @@ pub enum RoiMsg {
     DisclosureVoided(Result<String, String>),
     /// The accounting printed: the files written.
     AccountingPrinted(Result<Vec<std::path::PathBuf>, String>),
+    StatsLoaded {
+        id: RequestId,
+        result: Result<Box<crate::desk::roi::stats::RoiStatsReport>, String>,
+    },
 }
 
 /// An intake form kept in the store, with the label of the address-book entry it names.
@@ -228,6 +238,11 @@ pub struct RoiScreens {
     pub accounting_return: Screen,
     pub(super) pending_accounting: Option<RequestId>,
     pub(super) accounting_stale: bool,
+    /// The Director's figures on screen (kept when she leaves, to come back to), where Esc from
+    /// them goes, and the read they wait for.
+    pub stats: Option<crate::tui::screens::roi_stats::RoiStatsState>,
+    pub stats_return: Screen,
+    pub(super) pending_stats: Option<RequestId>,
 }
 
 impl Default for RoiScreens {
@@ -254,6 +269,9 @@ impl Default for RoiScreens {
             accounting_return: Screen::Lookup,
             pending_accounting: None,
             accounting_stale: false,
+            stats: None,
+            stats_return: Screen::Roi,
+            pending_stats: None,
         }
     }
 }
@@ -314,6 +332,7 @@ impl App {
             RoiMsg::AccountingLoaded { id, result } => self.on_accounting_loaded(id, result),
             RoiMsg::DisclosureVoided(result) => self.on_disclosure_voided(result),
             RoiMsg::AccountingPrinted(result) => self.on_accounting_printed(result),
+            RoiMsg::StatsLoaded { id, result } => self.on_roi_stats_loaded(id, result),
             RoiMsg::DraftSaved(result) => {
                 match result {
                     Ok(()) => {

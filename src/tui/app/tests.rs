@@ -984,7 +984,7 @@ fn every_message_is_kept_for_messages_and_a_long_one_is_whole_there() {
 fn the_help_overlay_scrolls_to_its_last_line_at_80x24() {
     let mut app = app_with_deficient_chart();
     app.update(key(KeyCode::Char('?')));
-    for _ in 0..200 {
+    for _ in 0..400 {
         app.update(key(KeyCode::Down));
     }
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();

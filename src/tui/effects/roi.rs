@@ -186,6 +186,9 @@ pub fn answer_roi(
         c @ (RoiCommand::LoadAccounting { .. }
         | RoiCommand::VoidDisclosure { .. }
         | RoiCommand::PrintAccounting { .. }) => super::accounting::answer_accounting(desk, c, letters, fail),
+        RoiCommand::LoadStats { id, from, to } => {
+            Msg::Roi(RoiMsg::StatsLoaded { id, result: desk.roi_stats(from, to, None).map(Box::new).map_err(fail) })
+        }
         RoiCommand::DiscardDraft => match desk.discard_intake_draft() {
             Ok(()) => Msg::BackgroundFailed(String::new()),
             Err(e) => Msg::BackgroundFailed(format!("the kept form could not be discarded: {}", fail(e))),

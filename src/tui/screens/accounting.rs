@@ -43,7 +43,7 @@ fn clean(text: &str) -> String {
 
 /// Lines of `text` no wider than `width`, broken at spaces (a word longer than the line is broken
 /// where it must): every character kept.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(8);
     let mut lines = Vec::new();
     let mut line = String::new();

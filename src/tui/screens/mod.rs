@@ -10,3 +10,4 @@ pub mod roi_intake;
 mod roi_intake_view;
 pub mod roi_queue;
 pub mod roi_request;
+pub mod roi_stats;
