@@ -1,6 +1,6 @@
 //! The counts of the Director's view of release of information on PostgreSQL: `sqlite/roi_stats.rs`,
-//! statement for statement, with the same rows. A disclosure is kept at noon UTC of its day, so its
-//! day is its UTC date. The statements run in one read-only repeatable-read transaction, so that
+//! statement for statement, with the same rows; a request's `released_on` is kept by migration 9's
+//! trigger. The statements run in one read-only repeatable-read transaction, so that
 //! the parts agree.
 
 use super::PgResult;
@@ -9,7 +9,6 @@ use crate::domain::roi::RequestStatus;
 use crate::domain::roi::fees::AdjustmentKind;
 use crate::domain::roi::stats::StatsFacts;
 use crate::store::roi::{OPEN_STAGES_END, RoiStatsQuery, stage};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
@@ -20,10 +19,6 @@ fn with_facility<'a>(own: &[&'a (dyn ToSql + Sync)], facility: &'a Option<i64>) 
         all.push(id);
     }
     all
-}
-
-fn midnight(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 pub(super) async fn roi_stats_facts(c: &deadpool_postgres::Object, query: &RoiStatsQuery) -> PgResult<StatsFacts> {
@@ -39,9 +34,7 @@ pub(super) async fn roi_stats_facts(c: &deadpool_postgres::Object, query: &RoiSt
 
 async fn read(c: &impl GenericClient, query: &RoiStatsQuery) -> PgResult<StatsFacts> {
     let (from, to) = (query.period.from, query.period.to);
-    let (from_at, next_at) = (midnight(from), midnight(to + Duration::days(1)));
     let as_of = query.as_of;
-    let after_at = midnight(as_of + Duration::days(1));
     // The facility's requests only, when one is named: `r` is the request in every statement, and
     // the facility the parameter after the statement's own.
     let facility = |n: usize| match query.facility_id {
@@ -49,53 +42,43 @@ async fn read(c: &impl GenericClient, query: &RoiStatsQuery) -> PgResult<StatsFa
         None => String::new(),
     };
     let facility_id = query.facility_id;
-    let stages: Vec<i64> = RequestStatus::ALL.iter().map(|s| stage(*s)).collect();
 
     let sql = format!(
         "SELECT r.received_on, count(*) FROM roi_request r
-         WHERE r.stage = ANY($1) AND r.received_on >= $2 AND r.received_on <= $3{}
+         WHERE r.received_on >= $1 AND r.received_on <= $2{}
          GROUP BY r.received_on",
-        facility(4)
+        facility(3)
     );
     let mut received = Vec::new();
-    for r in c.query(&c.prepare_cached(&sql).await?, &with_facility(&[&stages, &from, &to], &facility_id)).await? {
+    for r in c.query(&c.prepare_cached(&sql).await?, &with_facility(&[&from, &to], &facility_id)).await? {
         received.push((r.try_get(0)?, r.try_get(1)?));
     }
 
     let sql = format!(
-        "SELECT r.received_on, (x.first AT TIME ZONE 'UTC')::date, count(*)
-         FROM (SELECT d.roi_request_id AS id, min(d.disclosed_at) AS first FROM disclosure d
-               WHERE d.roi_request_id IS NOT NULL AND d.voided_at IS NULL
-                 AND d.disclosed_at >= $1 AND d.disclosed_at < $2
-               GROUP BY d.roi_request_id) x
-         JOIN roi_request r ON r.id = x.id
-         WHERE NOT EXISTS (SELECT 1 FROM disclosure e
-                           WHERE e.roi_request_id = x.id AND e.roi_request_id IS NOT NULL
-                             AND e.voided_at IS NULL AND e.disclosed_at < $1){}
-         GROUP BY 1, 2",
+        "SELECT r.received_on, r.released_on, count(*) FROM roi_request r
+         WHERE r.released_on >= $1 AND r.released_on <= $2{}
+         GROUP BY r.released_on, r.received_on",
         facility(3)
     );
     let mut released = Vec::new();
-    for r in c.query(&c.prepare_cached(&sql).await?, &with_facility(&[&from_at, &next_at], &facility_id)).await? {
+    for r in c.query(&c.prepare_cached(&sql).await?, &with_facility(&[&from, &to], &facility_id)).await? {
         released.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
     }
 
     let sql = format!(
-        "SELECT r.due_on, count(*) FROM roi_request r
-         WHERE r.received_on <= $1{}
-           AND (r.stage < {OPEN_STAGES_END}
-                OR r.id IN (SELECT d.roi_request_id FROM disclosure d
-                            WHERE d.roi_request_id IS NOT NULL AND d.voided_at IS NULL
-                              AND d.disclosed_at >= $2
-                              AND NOT EXISTS (SELECT 1 FROM disclosure e
-                                              WHERE e.roi_request_id = d.roi_request_id
-                                                AND e.roi_request_id IS NOT NULL AND e.voided_at IS NULL
-                                                AND e.disclosed_at < $2)))
-         GROUP BY r.due_on",
-        facility(3)
+        "SELECT due_on, sum(n)::bigint FROM (
+             SELECT r.due_on AS due_on, count(*) AS n FROM roi_request r
+             WHERE r.stage < {OPEN_STAGES_END} AND r.received_on <= $1{f}
+             GROUP BY r.due_on
+             UNION ALL
+             SELECT r.due_on, count(*) FROM roi_request r
+             WHERE r.released_on > $1 AND r.stage >= {OPEN_STAGES_END} AND r.received_on <= $1{f}
+             GROUP BY r.due_on) open
+         GROUP BY due_on",
+        f = facility(2)
     );
     let mut open_by_due = Vec::new();
-    for r in c.query(&c.prepare_cached(&sql).await?, &with_facility(&[&as_of, &after_at], &facility_id)).await? {
+    for r in c.query(&c.prepare_cached(&sql).await?, &with_facility(&[&as_of], &facility_id)).await? {
         open_by_due.push((r.try_get(0)?, r.try_get(1)?));
     }
 

@@ -96,14 +96,14 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "roi_request_requester",
         "CREATE INDEX IF NOT EXISTS roi_request_requester ON roi_request (requester_id, received_on)",
     ),
-    // The Director's view of ROI (migration 17): a demo's releases and fees are written before them.
+    // The Director's view of ROI (migration 17): a demo's requests and fees are written before them.
     (
-        "disclosure_request_first",
-        "CREATE INDEX IF NOT EXISTS disclosure_request_first ON disclosure (roi_request_id, disclosed_at) WHERE roi_request_id IS NOT NULL AND voided_at IS NULL",
+        "roi_request_released",
+        "CREATE INDEX IF NOT EXISTS roi_request_released ON roi_request (released_on, received_on, facility_id)",
     ),
     (
-        "disclosure_request_day",
-        "CREATE INDEX IF NOT EXISTS disclosure_request_day ON disclosure (disclosed_at, roi_request_id) WHERE roi_request_id IS NOT NULL AND voided_at IS NULL",
+        "roi_request_received",
+        "CREATE INDEX IF NOT EXISTS roi_request_received ON roi_request (received_on, facility_id)",
     ),
     (
         "roi_fee_issued",
@@ -1008,16 +1008,36 @@ INSERT INTO fee_schedule (code, version, effective_from, rates, saved_by, saved_
     ('HIPAA-528', 1, '2000-01-01', '{"title":"HIPAA 164.528 repeat accounting","jurisdiction":"US","requester_class":"a second accounting within 12 months (cost-based; the Director sets it)"}', 'chartroom', '2000-01-01T00:00:00Z');
 "#;
 
-/// The Director's view of release of information (`store::sqlite::roi_stats`): a request's first
-/// disclosure not voided is its release, found by request and by day through partial indexes on
-/// the disclosures made on requests; invoices, payments and adjustments are counted by day from
-/// covering indexes rather than by reading their rows (an invoice row carries its lines).
+/// The Director's view of release of information (`store::sqlite::roi_stats`). A request's
+/// `released_on` is the day of its first disclosure not voided, kept by triggers as disclosures are
+/// written and voided, so that a year's releases are one range of an index, read in order without
+/// a sort (found from every request's disclosures it took a third of a second at 200,000
+/// requests). Receipts, invoices, payments and adjustments are counted by day from covering
+/// indexes rather than by reading their rows (an invoice row carries its lines).
 const MIGRATION_17: &str = r#"
-CREATE INDEX disclosure_request_first ON disclosure (roi_request_id, disclosed_at)
-    WHERE roi_request_id IS NOT NULL AND voided_at IS NULL;
-CREATE INDEX disclosure_request_day ON disclosure (disclosed_at, roi_request_id)
-    WHERE roi_request_id IS NOT NULL AND voided_at IS NULL;
+ALTER TABLE roi_request ADD COLUMN released_on TEXT;
+UPDATE roi_request SET released_on =
+    (SELECT substr(min(d.disclosed_at), 1, 10) FROM disclosure d
+     WHERE d.roi_request_id = roi_request.id AND d.voided_at IS NULL);
+CREATE INDEX roi_request_released ON roi_request (released_on, received_on, facility_id);
+CREATE INDEX roi_request_received ON roi_request (received_on, facility_id);
 CREATE INDEX roi_fee_issued ON roi_fee (issued_on, kind, total_cents, request_id);
 CREATE INDEX roi_payment_paid ON roi_payment (paid_on, amount_cents, request_id);
 CREATE INDEX roi_fee_adjustment_day ON roi_fee_adjustment (on_date, kind, amount_cents, request_id);
+
+CREATE TRIGGER disclosure_insert_released AFTER INSERT ON disclosure
+    WHEN NEW.roi_request_id IS NOT NULL AND NEW.voided_at IS NULL
+    BEGIN
+        UPDATE roi_request SET released_on = substr(NEW.disclosed_at, 1, 10)
+        WHERE id = NEW.roi_request_id
+          AND (released_on IS NULL OR released_on > substr(NEW.disclosed_at, 1, 10));
+    END;
+CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure
+    WHEN NEW.roi_request_id IS NOT NULL AND OLD.voided_at IS NOT NEW.voided_at
+    BEGIN
+        UPDATE roi_request SET released_on =
+            (SELECT substr(min(d.disclosed_at), 1, 10) FROM disclosure d
+             WHERE d.roi_request_id = NEW.roi_request_id AND d.voided_at IS NULL)
+        WHERE id = NEW.roi_request_id;
+    END;
 "#;
