@@ -88,7 +88,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RoiStatsState, theme: &Them
 
     // Two fifths of the width beside the chart: at 80 columns a reason of 26 characters whole.
     let side_width = (area.width * 2 / 5).clamp(32, 48).min(area.width / 2);
-    let side_lines = side(s, usize::from(side_width.saturating_sub(2)), theme);
+    let side_lines =
+        side(s, usize::from(side_width.saturating_sub(2)), usize::from(middle.height.saturating_sub(2)), theme);
     let [chart_area, side_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(side_width)]).areas(middle);
     chart(frame, chart_area, s, theme);
@@ -100,8 +101,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RoiStatsState, theme: &Them
 }
 
 /// Pended by reason, then the fees: each count and amount whole and to the right of its words,
-/// the words cut first where the panel is narrow.
-fn side(s: &RoiStats, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// the words cut first where the panel is narrow. Reasons beyond the panel's `height` (less the
+/// fees') are summed on one line, so that the fees always show.
+fn side(s: &RoiStats, width: usize, height: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(format!("Pended {}, by reason", s.pended_total()), theme.header))];
     let counts: Vec<String> = s.pended.iter().map(|p| p.count.to_string()).collect();
     let count_width = counts.iter().map(String::len).max().unwrap_or(1);
@@ -109,7 +111,10 @@ fn side(s: &RoiStats, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     if s.pended.is_empty() {
         lines.push(Line::from(Span::styled("none", theme.muted)));
     }
-    for (p, count) in s.pended.iter().zip(&counts) {
+    // The heading, the reasons, a blank line, the fees' heading and five amounts.
+    let room = height.saturating_sub(8).max(1);
+    let shown = if s.pended.len() > room { room - 1 } else { s.pended.len() };
+    for (p, count) in s.pended.iter().zip(&counts).take(shown) {
         let reason = crate::domain::text::clean(&p.reason).into_owned();
         let reason = if reason.width() > words {
             let mut cut: String = String::new();
@@ -126,6 +131,15 @@ fn side(s: &RoiStats, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![
             Span::styled(format!("{reason:<words$} "), theme.text),
             Span::styled(format!("{count:>count_width$}"), theme.text),
+        ]));
+    }
+    if shown < s.pended.len() {
+        let rest = &s.pended[shown..];
+        let more = format!("and {} more reasons", rest.len());
+        let count = rest.iter().map(|p| p.count).sum::<i64>().to_string();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{more:<w$} ", w = width.saturating_sub(count.len() + 1)), theme.muted),
+            Span::styled(count, theme.text),
         ]));
     }
     lines.push(Line::from(""));
@@ -244,7 +258,30 @@ fn week_table(s: &RoiStats, rows: usize, theme: &Theme) -> Vec<Line<'static>> {
 
 #[cfg(test)]
 mod tests {
-    use super::layout_bars;
+    use super::{layout_bars, side};
+    use crate::domain::roi::stats::{Period, StatsFacts, roi_stats};
+    use chrono::NaiveDate;
+
+    #[test]
+    fn reasons_past_the_panel_are_summed_on_one_line_and_the_fees_still_show() {
+        let day = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+        let facts = StatsFacts {
+            pended: (1..=20).map(|n| (format!("Reason number {n:02}"), n)).collect(),
+            ..StatsFacts::default()
+        };
+        let stats = roi_stats(Period::new(day, day).unwrap(), day, &facts);
+        let text: Vec<String> = side(&stats, 30, 16, &crate::tui::theme::Theme::monochrome())
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+            .collect();
+        assert_eq!(text.len(), 16, "{text:#?}");
+        assert_eq!(text[0], "Pended 210, by reason");
+        // Most first: 20, 19, …, 14 shown; the 13 others (1 to 13, 91 requests) summed.
+        assert!(text[1].starts_with("Reason number 20") && text[1].ends_with(" 20"), "{text:#?}");
+        assert!(text[8].starts_with("and 13 more reasons") && text[8].ends_with(" 91"), "{text:#?}");
+        assert!(text.iter().all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= 30), "{text:#?}");
+        assert!(text[15].starts_with("Refunded"), "{text:#?}");
+    }
 
     #[test]
     fn weeks_share_a_bar_only_when_they_do_not_fit_one_each() {
