@@ -35,6 +35,8 @@ mod races;
 mod records;
 #[path = "store_conformance/roi.rs"]
 mod roi;
+#[path = "store_conformance/roi_stats.rs"]
+mod roi_stats;
 
 /// Runs `test` on the scenario hospital (`common::populate`) in every backend.
 fn each_backend(test: impl Fn(&common::Fixture)) {

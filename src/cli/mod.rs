@@ -11,6 +11,7 @@ mod legal;
 mod packet;
 pub mod print;
 mod roi;
+mod roi_stats;
 
 use crate::config::{ColorChoice, Config, Overrides};
 use crate::demo::{self, DemoOptions};

@@ -182,6 +182,10 @@ pub enum RoiCommand {
         #[arg(long)]
         pages: Option<i64>,
     },
+    /// The Director's view (supervisor, Director of HIM): over --from..--to, per ISO week, requests
+    /// received and released, turnaround median and 90th percentile, fees invoiced and collected;
+    /// open, overdue and pended by reason. Text, or --json.
+    Stats(super::roi_stats::StatsArgs),
     /// Quote the fee before work, under the schedule in force when the request was received, and
     /// record the quote with the request.
     Quote {
@@ -447,6 +451,7 @@ pub(super) fn run(
         RoiCommand::CustodianPapers { number, pages } => {
             super::legal::custodian_papers(desk, letters_dir, &number, pages, emit)
         }
+        RoiCommand::Stats(a) => super::roi_stats::stats(desk, a, emit),
         RoiCommand::Quote { number, pages, json } => super::fees::quote(desk, &number, pages, json, emit),
         RoiCommand::Invoice { number, pages, json } => super::fees::invoice(desk, &number, pages, json, emit),
         RoiCommand::WriteOff { number, amount, reason } => {

@@ -466,6 +466,14 @@ pub trait Store: Send + Sync {
         at: DateTime<Utc>,
         audit: NewAuditEvent,
     ) -> StoreResult<crate::domain::roi::fees::FeeSchedule>;
+    /// The counts the Director's view of release of information is computed from
+    /// (`domain::roi::stats`), no patient named: requests received per day of the period; those
+    /// first released in it (the day of their first disclosure not voided) by received and released
+    /// day; those that stood open on `as_of` (received by then, and open now or first released after
+    /// it) by due date; those received by the period's end that stand pended, by reason; invoices
+    /// issued, payments taken and adjustments made per day of the period, in cents. Each part
+    /// counts only the facility's requests when one is named. Read as one snapshot.
+    fn roi_stats_facts(&self, query: &roi::RoiStatsQuery) -> StoreResult<crate::domain::roi::stats::StatsFacts>;
     /// Keeps a clerk's half-filled form of `kind`, replacing the one kept before. Drafts hold PHI,
     /// so they live in the store, not in a file.
     fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()>;

@@ -428,6 +428,17 @@ pub struct RoiQueuePage {
     pub total: i64,
 }
 
+/// What the Director's view asks the store to count ([`super::Store::roi_stats_facts`]): a period
+/// of facility days, the day the open requests are taken as they stood, and one facility or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoiStatsQuery {
+    pub period: crate::domain::roi::stats::Period,
+    /// The day whose open requests are counted by due date (the desk passes the period's end, or
+    /// today when that is earlier).
+    pub as_of: NaiveDate,
+    pub facility_id: Option<i64>,
+}
+
 /// A letter template as a Director saved it; letters record the version they used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterTemplate {

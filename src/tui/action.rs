@@ -75,10 +75,17 @@ pub enum Action {
     PrintAccounting,
     DeliverAccounting,
     AuthorizationReceived,
+    RoiStats,
+    StatsFourWeeks,
+    StatsQuarter,
+    StatsYear,
+    StatsEarlier,
+    StatsLater,
+    StatsPeriod,
 }
 
 impl Action {
-    pub const ALL: [Self; 72] = [
+    pub const ALL: [Self; 79] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -151,6 +158,13 @@ impl Action {
         Self::PrintAccounting,
         Self::DeliverAccounting,
         Self::AuthorizationReceived,
+        Self::RoiStats,
+        Self::StatsFourWeeks,
+        Self::StatsQuarter,
+        Self::StatsYear,
+        Self::StatsEarlier,
+        Self::StatsLater,
+        Self::StatsPeriod,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -228,6 +242,13 @@ impl Action {
             Self::PrintAccounting => "print_accounting",
             Self::DeliverAccounting => "deliver_accounting",
             Self::AuthorizationReceived => "authorization_received",
+            Self::RoiStats => "roi_stats",
+            Self::StatsFourWeeks => "stats_four_weeks",
+            Self::StatsQuarter => "stats_quarter",
+            Self::StatsYear => "stats_year",
+            Self::StatsEarlier => "stats_earlier",
+            Self::StatsLater => "stats_later",
+            Self::StatsPeriod => "stats_period",
         }
     }
 
@@ -323,6 +344,15 @@ impl Action {
                 "Authorization received: key it, or a corrected one, its checklist shown as you type \
                  (:roi authorization)"
             }
+            Self::RoiStats => {
+                "The Director's ROI figures: received, released, turnaround, overdue, pended, fees (supervisor, Director of HIM)"
+            }
+            Self::StatsFourWeeks => "The figures of the last 4 weeks (this week the last)",
+            Self::StatsQuarter => "The figures of the last 13 weeks, a quarter",
+            Self::StatsYear => "The figures of the last 52 weeks, a year",
+            Self::StatsEarlier => "The period before the one shown, as long",
+            Self::StatsLater => "The period after the one shown, as long, never past today",
+            Self::StatsPeriod => "Type the period: roi-stats FROM TO (dates as 03/01/2025 or 2025-03-01)",
         }
     }
 
@@ -414,6 +444,13 @@ impl Action {
             Self::PrintAccounting => "print",
             Self::DeliverAccounting => "deliver",
             Self::AuthorizationReceived => "authorization",
+            Self::RoiStats => "figures",
+            Self::StatsFourWeeks => "4 weeks",
+            Self::StatsQuarter => "13 weeks",
+            Self::StatsYear => "52 weeks",
+            Self::StatsEarlier => "earlier",
+            Self::StatsLater => "later",
+            Self::StatsPeriod => "period",
         }
     }
 }

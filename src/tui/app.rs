@@ -41,6 +41,8 @@ pub enum Screen {
     Authorization,
     /// A request's release packet (`P` on the request).
     Packet,
+    /// The Director's ROI figures (`:roi-stats`, `S` on the ROI queue).
+    RoiStats,
 }
 
 #[derive(Debug)]
@@ -432,6 +434,7 @@ impl App {
             Screen::Accounting => Context::Accounting,
             Screen::Authorization => Context::Authorization,
             Screen::Packet => Context::Packet,
+            Screen::RoiStats => Context::RoiStats,
         }
     }
 
@@ -678,6 +681,7 @@ impl App {
                 commands
             }
             Action::ScreenRoi => self.show_roi_queue(),
+            Action::RoiStats => self.open_roi_stats(None),
             Action::ScreenChart => {
                 if self.chart.is_some() {
                     let mut commands = self.flush_search_audit();
@@ -699,6 +703,7 @@ impl App {
                 Screen::Accounting => self.on_accounting_action(action),
                 Screen::Authorization => self.on_authorization_action(action),
                 Screen::Packet => self.on_packet_action(action),
+                Screen::RoiStats => self.on_roi_stats_action(action),
             },
         }
     }
@@ -718,6 +723,7 @@ mod roi_intake;
 mod roi_legal;
 mod roi_packet;
 mod roi_request;
+mod roi_stats;
 
 pub use lookup::PendingSearchAudit;
 pub use roi::{KeptForm, RequestChange, RequestRef, RoiCommand, RoiMsg, RoiScreens};
@@ -756,3 +762,5 @@ mod roi_authorization_tests;
 mod roi_legal_tests;
 #[cfg(test)]
 mod roi_packet_tests;
+#[cfg(test)]
+mod roi_stats_tests;

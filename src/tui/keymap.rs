@@ -28,10 +28,12 @@ pub enum Context {
     Authorization,
     /// A request's release packet: its documents, picked and released.
     Packet,
+    /// The Director's ROI figures.
+    RoiStats,
 }
 
 impl Context {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Global,
         Self::Find,
         Self::Results,
@@ -43,6 +45,7 @@ impl Context {
         Self::Accounting,
         Self::Authorization,
         Self::Packet,
+        Self::RoiStats,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Context {
             Self::Accounting => "accounting",
             Self::Authorization => "authorization",
             Self::Packet => "packet",
+            Self::RoiStats => "roi_stats",
         }
     }
 
@@ -78,6 +82,7 @@ impl Context {
             Self::Accounting => "In an accounting of disclosures",
             Self::Authorization => "In the authorization form",
             Self::Packet => "In a release packet",
+            Self::RoiStats => "In the Director's ROI figures",
         }
     }
 
@@ -358,6 +363,24 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Roi, "3", Action::ScreenQueue),
     (Context::Roi, "4", Action::ScreenRoi),
     (Context::Roi, "/", Action::NewFind),
+    (Context::Roi, "S", Action::RoiStats),
+    (Context::RoiStats, "w", Action::StatsFourWeeks),
+    (Context::RoiStats, "q", Action::StatsQuarter),
+    (Context::RoiStats, "y", Action::StatsYear),
+    (Context::RoiStats, "left", Action::StatsEarlier),
+    (Context::RoiStats, "h", Action::StatsEarlier),
+    (Context::RoiStats, "right", Action::StatsLater),
+    (Context::RoiStats, "l", Action::StatsLater),
+    (Context::RoiStats, "p", Action::StatsPeriod),
+    (Context::RoiStats, "r", Action::Reload),
+    (Context::RoiStats, "esc", Action::Back),
+    (Context::RoiStats, "?", Action::Help),
+    (Context::RoiStats, ":", Action::CommandPalette),
+    (Context::RoiStats, "1", Action::ScreenLookup),
+    (Context::RoiStats, "2", Action::ScreenChart),
+    (Context::RoiStats, "3", Action::ScreenQueue),
+    (Context::RoiStats, "4", Action::ScreenRoi),
+    (Context::RoiStats, "/", Action::NewFind),
     (Context::Request, "tab", Action::NextSection),
     (Context::Request, "right", Action::NextSection),
     (Context::Request, "shift-tab", Action::PrevSection),

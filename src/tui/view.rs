@@ -3,6 +3,7 @@
 use super::app::{App, Overlay, Screen};
 use super::screens::{
     accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_packet, roi_queue, roi_request,
+    roi_stats,
 };
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
@@ -96,6 +97,10 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         (Screen::Packet, _) => match &app.roi.packet {
             Some(state) => roi_packet::render(frame, body, state, theme),
             None => lookup::render(frame, body, &app.lookup, theme),
+        },
+        (Screen::RoiStats, _) => match &app.roi.stats {
+            Some(state) => roi_stats::render(frame, body, state, theme),
+            None => roi_queue::render(frame, body, &app.roi.queue, app.today, theme),
         },
         (Screen::Authorization, _) => match &app.roi.authorization {
             Some(state) => roi_authorization::render(frame, body, state, theme),

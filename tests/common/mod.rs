@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod pg;
+pub mod roi_requests;
 pub mod screens;
 mod shared;
 #[allow(unused_imports)]

@@ -16,6 +16,7 @@ mod log;
 pub mod packet;
 pub mod request_file;
 mod rules;
+pub mod stats;
 mod work;
 
 pub use intake::{FieldProblem, IntakeForm, IntakeRequester};

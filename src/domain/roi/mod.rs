@@ -10,6 +10,7 @@ pub mod fees;
 pub mod legal;
 pub mod model;
 pub mod packet;
+pub mod stats;
 pub mod status;
 
 pub use model::*;

@@ -18,6 +18,7 @@ mod import;
 mod insert;
 mod packet;
 mod roi;
+mod roi_stats;
 pub mod schema;
 mod search;
 pub mod target;
@@ -918,6 +919,10 @@ impl Store for PgStore {
         self.write((code.to_string(), rates.clone(), by.to_string(), audit), move |tx, (code, rates, by, audit)| {
             Box::pin(fees::save_schedule(tx, code, effective_from, rates, by, at, audit))
         })
+    }
+
+    fn roi_stats_facts(&self, query: &super::roi::RoiStatsQuery) -> StoreResult<crate::domain::roi::stats::StatsFacts> {
+        self.read(*query, |c, query| Box::pin(roi_stats::roi_stats_facts(c, query)))
     }
 
     fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()> {

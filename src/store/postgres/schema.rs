@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_8,
     MIGRATION_9,
     MIGRATION_10,
+    MIGRATION_11,
 ];
 
 /// The schema version this program writes.
@@ -113,6 +114,23 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "roi_request_requester",
         "CREATE INDEX IF NOT EXISTS roi_request_requester ON roi_request (requester_id, received_on)",
+    ),
+    // The Director's view of ROI (migration 9).
+    (
+        "roi_request_released",
+        "CREATE INDEX IF NOT EXISTS roi_request_released ON roi_request (released_on, received_on) INCLUDE (facility_id)",
+    ),
+    (
+        "roi_request_received",
+        "CREATE INDEX IF NOT EXISTS roi_request_received ON roi_request (received_on) INCLUDE (facility_id)",
+    ),
+    (
+        "roi_fee_issued",
+        "CREATE INDEX IF NOT EXISTS roi_fee_issued ON roi_fee (issued_on, kind) INCLUDE (total_cents, request_id)",
+    ),
+    (
+        "roi_payment_paid",
+        "CREATE INDEX IF NOT EXISTS roi_payment_paid ON roi_payment (paid_on) INCLUDE (amount_cents, request_id)",
     ),
 ];
 
@@ -1057,4 +1075,36 @@ CREATE TABLE release_item (
     reason        text COLLATE "C" NOT NULL
 );
 CREATE INDEX release_item_request ON release_item (request_id);
+"#;
+
+/// The SQLite store's migration 17, the Director's view of release of information
+/// (`store::postgres::roi_stats`): a request's `released_on`, the day of its first disclosure not
+/// voided, kept by a trigger as disclosures are written and voided; receipts, invoices, payments
+/// and adjustments counted by day from covering indexes.
+const MIGRATION_11: &str = r#"
+ALTER TABLE roi_request ADD COLUMN released_on date;
+UPDATE roi_request r SET released_on = x.first
+    FROM (SELECT roi_request_id, min((disclosed_at AT TIME ZONE 'UTC')::date) AS first FROM disclosure
+          WHERE roi_request_id IS NOT NULL AND voided_at IS NULL GROUP BY roi_request_id) x
+    WHERE x.roi_request_id = r.id;
+CREATE INDEX roi_request_released ON roi_request (released_on, received_on) INCLUDE (facility_id);
+CREATE INDEX roi_request_received ON roi_request (received_on) INCLUDE (facility_id);
+CREATE INDEX roi_fee_issued ON roi_fee (issued_on, kind) INCLUDE (total_cents, request_id);
+CREATE INDEX roi_payment_paid ON roi_payment (paid_on) INCLUDE (amount_cents, request_id);
+CREATE INDEX roi_fee_adjustment_day ON roi_fee_adjustment (on_date, kind) INCLUDE (amount_cents, request_id);
+
+CREATE FUNCTION disclosure_released() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE roi_request SET released_on =
+        (SELECT min((d.disclosed_at AT TIME ZONE 'UTC')::date) FROM disclosure d
+         WHERE d.roi_request_id = NEW.roi_request_id AND d.voided_at IS NULL)
+    WHERE id = NEW.roi_request_id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER disclosure_insert_released AFTER INSERT ON disclosure FOR EACH ROW
+    WHEN (NEW.roi_request_id IS NOT NULL AND NEW.voided_at IS NULL)
+    EXECUTE FUNCTION disclosure_released();
+CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure FOR EACH ROW
+    WHEN (NEW.roi_request_id IS NOT NULL AND OLD.voided_at IS DISTINCT FROM NEW.voided_at)
+    EXECUTE FUNCTION disclosure_released();
 "#;

@@ -11,6 +11,7 @@ mod import;
 mod insert;
 mod packet;
 mod roi;
+mod roi_stats;
 pub mod schema;
 mod search;
 
@@ -882,6 +883,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<crate::domain::roi::fees::FeeSchedule> {
         let (code, rates, by) = (code.to_string(), rates.clone(), by.to_string());
         self.write(move |c| fees::save_schedule(c, &code, effective_from, &rates, &by, at, &audit))
+    }
+
+    fn roi_stats_facts(&self, query: &super::roi::RoiStatsQuery) -> StoreResult<crate::domain::roi::stats::StatsFacts> {
+        self.read(|c| roi_stats::roi_stats_facts(c, query))
     }
 
     fn save_draft(&self, username: &str, kind: &str, body: &str, at: DateTime<Utc>) -> StoreResult<()> {

@@ -39,7 +39,7 @@ pub(super) fn date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<NaiveDate>
     NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(bad(column))
 }
 
-fn optional_date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<Option<NaiveDate>> {
+pub(super) fn optional_date_at(r: &Row<'_>, column: usize) -> rusqlite::Result<Option<NaiveDate>> {
     let text: Option<String> = r.get(column)?;
     text.map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(bad(column))).transpose()
 }
@@ -1124,7 +1124,7 @@ mod tests {
         let normal = |sql: &str| sql.replace("IF NOT EXISTS ", "").split_whitespace().collect::<Vec<_>>().join(" ");
         let roi: Vec<_> =
             super::super::schema::BULK_INDEXES.iter().filter(|(name, _)| name.starts_with("roi_")).collect();
-        assert_eq!(roi.len(), 12, "every secondary index of roi_request");
+        assert_eq!(roi.len(), 16, "every secondary index of roi_request, and the fees' and payments' by day");
         for (name, bulk) in roi {
             let made: String =
                 conn.query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [name], |r| r.get(0)).unwrap();

@@ -132,6 +132,7 @@ impl App {
                     AccountingPalette::Deliver => self.on_accounting_action(Action::DeliverAccounting),
                 }
             }
+            PaletteCommand::RoiStats(period) => self.open_roi_stats(period),
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);

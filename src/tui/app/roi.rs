@@ -107,6 +107,12 @@ pub enum RoiCommand {
         id: RequestId,
         number: String,
     },
+    /// The Director's figures for `from`..=`to`.
+    LoadStats {
+        id: RequestId,
+        from: NaiveDate,
+        to: NaiveDate,
+    },
 }
 
 /// What a clerk asks of one request.
@@ -211,6 +217,10 @@ pub enum RoiMsg {
         id: RequestId,
         result: Result<Box<crate::desk::roi::packet::PacketView>, String>,
     },
+    StatsLoaded {
+        id: RequestId,
+        result: Result<Box<crate::desk::roi::stats::RoiStatsReport>, String>,
+    },
 }
 
 /// An intake form kept in the store, with the label of the address-book entry it names.
@@ -260,6 +270,11 @@ pub struct RoiScreens {
     /// The release packet of the request on screen, and the read it waits for.
     pub packet: Option<crate::tui::screens::roi_packet::PacketState>,
     pub(super) pending_packet: Option<RequestId>,
+    /// The Director's figures on screen (kept when she leaves, to come back to), where Esc from
+    /// them goes, and the read they wait for.
+    pub stats: Option<crate::tui::screens::roi_stats::RoiStatsState>,
+    pub stats_return: Screen,
+    pub(super) pending_stats: Option<RequestId>,
 }
 
 impl Default for RoiScreens {
@@ -288,6 +303,9 @@ impl Default for RoiScreens {
             accounting_stale: false,
             packet: None,
             pending_packet: None,
+            stats: None,
+            stats_return: Screen::Roi,
+            pending_stats: None,
         }
     }
 }
@@ -350,6 +368,7 @@ impl App {
             RoiMsg::AccountingPrinted(result) => self.on_accounting_printed(result),
             RoiMsg::AccountingDelivered(result) => self.on_accounting_delivered(result),
             RoiMsg::PacketLoaded { id, result } => self.on_packet_loaded(id, result),
+            RoiMsg::StatsLoaded { id, result } => self.on_roi_stats_loaded(id, result),
             RoiMsg::DraftSaved(result) => {
                 match result {
                     Ok(()) => {

@@ -209,6 +209,9 @@ pub fn answer_roi(
         RoiCommand::LoadPacket { id, number } => {
             Msg::Roi(RoiMsg::PacketLoaded { id, result: desk.roi_packet(&number).map(Box::new).map_err(fail) })
         }
+        RoiCommand::LoadStats { id, from, to } => {
+            Msg::Roi(RoiMsg::StatsLoaded { id, result: desk.roi_stats(from, to, None).map(Box::new).map_err(fail) })
+        }
         RoiCommand::DiscardDraft => match desk.discard_intake_draft() {
             Ok(()) => Msg::BackgroundFailed(String::new()),
             Err(e) => Msg::BackgroundFailed(format!("the kept form could not be discarded: {}", fail(e))),

@@ -11,3 +11,4 @@ mod roi_intake_view;
 pub mod roi_packet;
 pub mod roi_queue;
 pub mod roi_request;
+pub mod roi_stats;

@@ -178,6 +178,17 @@ pub fn footer_actions(context: Context, chart_section: Option<Section>) -> &'sta
             Action::Help,
             Action::CommandPalette,
         ],
+        Context::RoiStats => &[
+            Action::StatsFourWeeks,
+            Action::StatsQuarter,
+            Action::StatsYear,
+            Action::StatsEarlier,
+            Action::StatsPeriod,
+            Action::Back,
+            // Past 80 columns; `?` lists them all.
+            Action::StatsLater,
+            Action::Help,
+        ],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
     }
 }
@@ -252,7 +263,10 @@ pub fn footer(
         // A request and its intake are screen 4's.
         let here = s == screen
             || (s == Screen::Roi
-                && matches!(screen, Screen::Request | Screen::Intake | Screen::Authorization | Screen::Accounting));
+                && matches!(
+                    screen,
+                    Screen::Request | Screen::Intake | Screen::Authorization | Screen::Accounting | Screen::RoiStats
+                ));
         let style = if here {
             theme.selected
         } else if s == Screen::Chart && !chart_open {
@@ -404,7 +418,7 @@ pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'stati
     for text in [
         "Commands (: or Ctrl-P): lookup, chart, deficiencies, mrn MRN, physician NAME|NPI, filter, \
          take, release, roi (new, open, assign, pend, hold, exception, rework, reject, cancel, extend, pay, \
-         release, authorization), messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab \
+         release, authorization), roi-stats [FROM TO], messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab \
          completes.",
         crate::tui::screens::roi_queue::legend().as_str(),
         "In the request form, beside its keys above: ← → Space or a first letter choose a value; Enter takes \

@@ -71,6 +71,9 @@ pub enum PaletteCommand {
     Roi(RoiPalette),
     /// `accounting MRN [DATE]`, `accounting void why`, `accounting print`.
     Accounting(AccountingPalette),
+    /// The Director's ROI figures: `roi-stats`, or `roi-stats FROM TO` (the days as typed; the
+    /// model reads them against today).
+    RoiStats(Option<(String, String)>),
     Help,
     Quit,
 }
@@ -174,6 +177,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("accounting void", " why", "Void the highlighted disclosure (supervisor)"),
     ("accounting print", "", "Print the accounting on screen (text and PDF)"),
     ("accounting deliver", "", "Deliver the accounting on screen to the patient, recorded"),
+    ("roi-stats", " [FROM TO]", "The Director's ROI figures, for the days typed (supervisor)"),
     ("roi authorization", "", "Key the authorization received for the request, its checklist live"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
@@ -539,6 +543,11 @@ impl PaletteState {
             "physician" => PaletteCommand::Physician(self.resolve_provider(&argument.join(" "))?),
             "roi" => PaletteCommand::Roi(parse_roi(&argument)?),
             "accounting" => PaletteCommand::Accounting(parse_accounting(&argument)?),
+            "roi-stats" => PaletteCommand::RoiStats(match argument.as_slice() {
+                [] => None,
+                [from, to] => Some((from.to_string(), to.to_string())),
+                _ => return Err("roi-stats, or roi-stats FROM TO (03/01/2025 03/31/2025)".into()),
+            }),
             "mrn" => {
                 let mrn = argument.join("");
                 crate::domain::mrn::Mrn::parse(&mrn).map_err(|e| e.to_string())?;
