@@ -15,10 +15,15 @@ pub enum AuditAction {
     Login,
     AccessDenied,
     Backup,
+    /// A restricted, employee or VIP chart opened past its warning with a typed reason (AS-03).
+    BreakGlass,
+    /// A session locked (idle, or three wrong signature codes) or resumed with the signature code.
+    Lock,
+    Unlock,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 12] = [
         Self::Search,
         Self::ViewPatient,
         Self::Create,
@@ -28,6 +33,9 @@ impl AuditAction {
         Self::Login,
         Self::AccessDenied,
         Self::Backup,
+        Self::BreakGlass,
+        Self::Lock,
+        Self::Unlock,
     ];
 
     pub fn code(self) -> &'static str {
@@ -41,6 +49,9 @@ impl AuditAction {
             Self::Login => "LOGIN",
             Self::AccessDenied => "ACCESS_DENIED",
             Self::Backup => "BACKUP",
+            Self::BreakGlass => "BREAK_GLASS",
+            Self::Lock => "LOCK",
+            Self::Unlock => "UNLOCK",
         }
     }
 
