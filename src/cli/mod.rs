@@ -2,6 +2,7 @@
 //! functions the screens call.
 
 mod args;
+mod audit;
 mod bench;
 mod copy;
 mod deficiencies;
@@ -530,6 +531,52 @@ pub enum AuditCommand {
         #[arg(long, default_value_t = 200, value_parser = args::limit::<100_000>)]
         limit: usize,
     },
+    /// Walk the trail's hash chain from its first event; exit 1 and name the first event that was
+    /// changed, removed or put in.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every event about one patient: searches that showed them, views, prints, exports, releases,
+    /// refusals, with who, when and from where (the department's days, both included).
+    Access {
+        mrn: String,
+        /// First day (default: 30 days before --to).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// RFC 4180 with a header; cells a spreadsheet would run as formulas are neutralised.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Everything one user did (the department's days, both included).
+    User {
+        name: String,
+        /// First day (default: 30 days before --to).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
+    /// The charts opened past their sensitive-record warning, with the reason typed.
+    BreakGlass {
+        /// From this day (default: all).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
+        since: Option<chrono::NaiveDate>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 /// A failure to show the user: one clear line, and the exit status that says what kind.
@@ -603,7 +650,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Some(Command::Migrate) => migrate(&config),
+        Some(Command::Migrate) => {
+            let audit = |missing: &str| crate::domain::audit::NewAuditEvent {
+                at: clock.now(),
+                username: account.clone(),
+                source: source.clone(),
+                action: crate::domain::audit::AuditAction::Update,
+                entity: "store".into(),
+                entity_id: None,
+                patient_id: None,
+                provider_id: None,
+                detail: format!("put back the audit trail's protection: {missing}"),
+            };
+            migrate(&config, audit)
+        }
         Some(Command::Backup { file }) if config.postgres.is_some() => {
             // A PostgreSQL database is backed up by PostgreSQL's own tools, which see it whole
             // while clerks work; there is nothing to open first.
@@ -715,8 +775,22 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 /// `chartroom migrate`: the configured store brought up to this program's schema, saying from which
 /// version to which. No user is signed in: migrating is an administrator's act on the store's files
 /// or database role, and an older schema may not hold what signing in reads.
-fn migrate(config: &Config) -> Result<(), CliError> {
+///
+/// A store at this program's schema whose audit trail lost the triggers that keep it append-only
+/// (and so refuses to open) gets them back, with an event that says what was missing: the hash chain,
+/// not the triggers, is what shows whether events were changed meanwhile, and the message says to
+/// run `chartroom audit verify`.
+fn migrate(config: &Config, audit: impl Fn(&str) -> crate::domain::audit::NewAuditEvent) -> Result<(), CliError> {
     let known = crate::store::sqlite::schema::current_version();
+    let restored = |missing: Vec<String>, at: &str| {
+        if !missing.is_empty() {
+            println!(
+                "Put back the audit trail's protection in {at} ({}). Run `chartroom audit verify` to see whether \
+                 events were changed while it was missing.",
+                missing.join("; ")
+            );
+        }
+    };
     let Some(postgres) = &config.postgres else {
         if !config.store_file.exists() {
             return Err(fail(crate::setup::SetupError::NoStore(config.store_file.display().to_string())));
@@ -725,8 +799,16 @@ fn migrate(config: &Config) -> Result<(), CliError> {
         if found > known {
             return Err(fail(crate::store::StoreError::TooNew { found, known }));
         }
+        let missing = if found > 0 {
+            crate::store::sqlite::SqliteStore::restore_protection(&config.store_file, audit).map_err(fail)?
+        } else {
+            Vec::new()
+        };
+        restored(missing.clone(), &format!("the store at {}", config.store_file.display()));
         if found == known {
-            println!("The store at {} is at schema version {known}; nothing to do.", config.store_file.display());
+            if missing.is_empty() {
+                println!("The store at {} is at schema version {known}; nothing to do.", config.store_file.display());
+            }
             return Ok(());
         }
         // Opening upgrades a SQLite store, after writing a copy of it as it was beside it. No key
@@ -742,7 +824,10 @@ fn migrate(config: &Config) -> Result<(), CliError> {
         );
         return Ok(());
     };
+    let pg_config = crate::setup::postgres_config(postgres).map_err(fail)?;
+    let missing = crate::store::postgres::PgStore::restore_protection(pg_config, audit("")).map_err(fail)?;
     let store = crate::setup::connect_postgres(postgres).map_err(fail)?;
+    restored(missing, &format!("the database at {}", store.target()));
     let known = crate::store::postgres::schema::current_version();
     let found = store.schema_version().map_err(fail)?;
     if found == 0 {
@@ -886,6 +971,31 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
         Command::Audit { action: AuditCommand::List { patient, provider, json, limit } } => {
             let events = desk.list_audit(patient.as_deref(), provider.as_deref(), limit).map_err(fail)?;
             if json { emit(print::to_json(&events)) } else { emit(print::audit_text(&events)) }
+        }
+        Command::Audit { action: AuditCommand::Verify { json } } => {
+            let report = desk.verify_audit().map_err(fail)?;
+            emit(if json { print::to_json(&report) } else { audit::verify_text(&report) })?;
+            if report.is_whole() { Ok(()) } else { Err(CliError::new("the audit trail did not verify".into())) }
+        }
+        Command::Audit { action: AuditCommand::Access { mrn, from, to, json, csv } } => {
+            let (from, to) = audit::range(desk, from, to);
+            let report = desk.audit_access_report(&mrn, from, to).map_err(fail)?;
+            let title = format!("Access to the record of MRN {} from {from} to {to}", mrn.trim());
+            emit(audit::report(desk, &title, &report, audit::Format::of(json, csv))?)
+        }
+        Command::Audit { action: AuditCommand::User { name, from, to, json, csv } } => {
+            let (from, to) = audit::range(desk, from, to);
+            let report = desk.audit_user_report(&name, from, to).map_err(fail)?;
+            let title = format!("What {} did from {from} to {to}", name.trim());
+            emit(audit::report(desk, &title, &report, audit::Format::of(json, csv))?)
+        }
+        Command::Audit { action: AuditCommand::BreakGlass { since, json, csv } } => {
+            let report = desk.break_glass_events(since).map_err(fail)?;
+            let title = match since {
+                Some(day) => format!("Charts opened past their warning since {day}"),
+                None => "Charts opened past their warning".to_string(),
+            };
+            emit(audit::report(desk, &title, &report, audit::Format::of(json, csv))?)
         }
         Command::Backup { file } => {
             desk.backup(&file).map_err(fail)?;

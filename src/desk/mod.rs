@@ -2,6 +2,7 @@
 //! importers. Each checks the user's permission, asks `domain` what is allowed, and asks the store to
 //! persist it — with its audit event, in the same transaction.
 
+pub mod audit;
 pub mod claims;
 pub mod copy;
 pub mod deficiencies;
@@ -73,6 +74,12 @@ pub trait Clock: Send + Sync {
         at.naive_utc()
     }
 
+    /// When the department's day `day` begins: its midnight on the department's wall clock. UTC
+    /// midnight unless the clock knows the department's zone.
+    fn day_start(&self, day: NaiveDate) -> DateTime<Utc> {
+        day.and_time(chrono::NaiveTime::MIN).and_utc()
+    }
+
     /// When the department's day [`Clock::today`] ends: the next midnight on its wall clock.
     fn end_of_day(&self) -> DateTime<Utc> {
         let next = self.today().succ_opt().unwrap_or(self.today());
@@ -115,6 +122,17 @@ impl Clock for SystemClock {
             Some(zone) => at.with_timezone(&zone).naive_local(),
             None => at.with_timezone(&chrono::Local).naive_local(),
         }
+    }
+
+    fn day_start(&self, day: NaiveDate) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let midnight = day.and_time(chrono::NaiveTime::MIN);
+        let instant = |local: chrono::NaiveDateTime| match self.zone {
+            Some(zone) => zone.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)),
+            None => chrono::Local.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)),
+        };
+        // Where a clock change skips midnight, the day begins an hour later.
+        instant(midnight).or_else(|| instant(midnight + chrono::Duration::hours(1))).unwrap_or(midnight.and_utc())
     }
 
     fn end_of_day(&self) -> DateTime<Utc> {
@@ -257,14 +275,27 @@ impl Desk {
     }
 
     /// Refuses unless one of `permissions` is granted; the refusal names the first. Reads the user once.
+    /// Every refusal is recorded ([`Desk::record_refusal`]).
     pub(crate) fn require_any(&self, permissions: &[Permission]) -> DeskResult<()> {
         let user = self.current_user()?;
         match permissions.iter().find(|p| allows(&user.roles, **p)) {
             Some(_) => Ok(()),
-            None => Err(DeskError::Forbidden {
-                user: user.username,
-                permission: permissions.first().copied().unwrap_or(Permission::AdministerStore),
-            }),
+            None => {
+                let permission = permissions.first().copied().unwrap_or(Permission::AdministerStore);
+                self.record_refusal(&format!("{} (needs {})", permission.describe(), permission.roles_needed()));
+                Err(DeskError::Forbidden { user: user.username, permission })
+            }
+        }
+    }
+
+    /// Writes an `ACCESS_DENIED` event saying what was refused, in the clerk's words (`refused: open
+    /// your own record`). A refusal stands whether or not its event could be written: the failure
+    /// is logged (no patient is named in it) and the clerk is still refused.
+    pub fn record_refusal(&self, what: &str) {
+        let mut event = self.event(AuditAction::AccessDenied, "permission", None, None);
+        event.detail = format!("refused: {what}");
+        if let Err(e) = self.store.append_audit(event) {
+            tracing::warn!(error = %e, "a refusal was not recorded in the audit trail");
         }
     }
 
@@ -510,7 +541,14 @@ impl Desk {
             ),
             None => None,
         };
-        Ok(self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, limit })?)
+        let events = self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, limit })?;
+        let about = provider_npi.map(|npi| format!(" of provider {}", npi.trim())).unwrap_or_default();
+        self.record_audit_read(
+            patient_id,
+            patient_mrn.map(|m| m.trim().to_string()),
+            format!("listed the trail{about}: {} events", events.len()),
+        )?;
+        Ok(events)
     }
 
     pub fn backup(&self, destination: &std::path::Path) -> DeskResult<()> {

@@ -1,4 +1,6 @@
-//! The audit trail: who did what, to which patient, from where. Append-only.
+//! The audit trail: who did what, to which patient, from where. Append-only, hash-chained.
+
+pub mod chain;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -99,14 +101,23 @@ pub struct AuditEvent {
 
 /// Where a session comes from, for the audit trail: the SSH client address when there is one.
 /// `ssh_connection` is the value of `SSH_CONNECTION` ("client_ip client_port server_ip server_port").
+///
+/// chartroom runs as the clerk's own process and never sees the network connection: the address
+/// is what the environment says, which sshd sets but the clerk can change before starting
+/// chartroom. So the source names where it was read (`ssh 203.0.113.5 (SSH_CONNECTION)`), and a
+/// privacy officer reads it as the client's word, to be matched against sshd's own log.
 pub fn session_source(ssh_connection: Option<&str>) -> String {
     match ssh_connection.and_then(|s| s.split_whitespace().next()) {
         Some(ip) if ip.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':') => {
-            format!("ssh {ip}")
+            format!("ssh {ip} {FROM_ENVIRONMENT}")
         }
         _ => "local".to_string(),
     }
 }
+
+/// What a source read from the session's environment carries, so that it is never taken for an
+/// address seen on a socket.
+pub const FROM_ENVIRONMENT: &str = "(SSH_CONNECTION)";
 
 #[cfg(test)]
 mod tests {
@@ -114,8 +125,8 @@ mod tests {
 
     #[test]
     fn ssh_source_is_the_client_address() {
-        assert_eq!(session_source(Some("203.0.113.5 51234 10.0.0.2 22")), "ssh 203.0.113.5");
-        assert_eq!(session_source(Some("::1 5 ::1 22")), "ssh ::1");
+        assert_eq!(session_source(Some("203.0.113.5 51234 10.0.0.2 22")), "ssh 203.0.113.5 (SSH_CONNECTION)");
+        assert_eq!(session_source(Some("::1 5 ::1 22")), "ssh ::1 (SSH_CONNECTION)");
         assert_eq!(session_source(None), "local");
         assert_eq!(session_source(Some("\x1b[2J 1 2 3")), "local");
     }

@@ -56,6 +56,14 @@ pub enum StoreError {
     Conflict,
     #[error("the store file is damaged or is not a chartroom store: {0}")]
     Corrupt(String),
+    /// The triggers that keep the audit trail append-only are gone or changed: what is missing.
+    /// chartroom does not run on a store whose history anyone could rewrite.
+    #[error(
+        "the audit trail's protection is missing: {0}. chartroom will not run on this store until it is back: \
+         tell the Privacy Officer, then restore the store from a backup, or have the Director of HIM put the \
+         protection back with `chartroom migrate` and check the trail with `chartroom audit verify`"
+    )]
+    Unprotected(String),
     #[error("store error: {0}")]
     Backend(String),
     /// The networked store's server cannot be reached, or the connection to it was lost: says what
@@ -199,6 +207,20 @@ pub struct AuditFilter {
     pub limit: usize,
 }
 
+/// What a privacy officer's report reads: the events in a window about one patient, by one user or
+/// of one action, oldest first. Every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub patient_id: Option<i64>,
+    pub username: Option<String>,
+    pub action: Option<crate::domain::audit::AuditAction>,
+    /// From this instant, included.
+    pub from: Option<DateTime<Utc>>,
+    /// Up to this instant, left out.
+    pub until: Option<DateTime<Utc>>,
+    pub limit: usize,
+}
+
 /// The operations every backend provides. Blocking: the terminal program calls them from worker
 /// tasks, never from the render path.
 pub trait Store: Send + Sync {
@@ -248,8 +270,20 @@ pub trait Store: Send + Sync {
     fn patient_by_mrn(&self, mrn: &Mrn) -> StoreResult<Option<PatientRow>>;
     fn load_chart(&self, patient_id: i64) -> StoreResult<Option<Chart>>;
 
+    /// Appends an event to the audit trail's hash chain ([`crate::domain::audit::chain`]): the
+    /// store numbers it, links it to the event before it and writes its hash, appends being taken
+    /// one at a time so that the chain never forks.
     fn append_audit(&self, event: NewAuditEvent) -> StoreResult<()>;
+    /// Appends several events in order, in one transaction (the rows a search showed).
+    fn append_audit_events(&self, events: Vec<NewAuditEvent>) -> StoreResult<()>;
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>>;
+    /// The events matching `query`, oldest first, at most `query.limit` (0: 1000).
+    fn audit_report(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
+    /// Up to `limit` events of the chain after the one numbered `after_id`, in id order, as stored,
+    /// with their hashes: what `audit verify` walks.
+    fn audit_chain(&self, after_id: i64, limit: usize) -> StoreResult<Vec<crate::domain::audit::chain::ChainedEvent>>;
+    /// How many events the audit trail holds.
+    fn audit_count(&self) -> StoreResult<i64>;
 
     /// A consistent copy of the live store, written to `destination`.
     fn backup_to(&self, destination: &std::path::Path, audit: NewAuditEvent) -> StoreResult<()>;

@@ -1,10 +1,11 @@
 //! Users, facilities, providers, settings, the audit trail, and the bulk load's indexes.
 
 use super::{PgResult, schema};
-use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
+use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent, chain};
 use crate::domain::chart::{Facility, FacilityKind, NewFacility, Provider};
 use crate::domain::role::Role;
-use crate::store::{AuditFilter, NewUser, Page, StoreError, StoreInfo, User};
+use crate::store::{AuditFilter, AuditQuery, NewUser, Page, StoreError, StoreInfo, User};
+use chrono::SubsecRound;
 use deadpool_postgres::{GenericClient, Transaction};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -56,30 +57,249 @@ pub(super) async fn mark_demo(tx: &Transaction<'_>, audit: &NewAuditEvent) -> Pg
     append_audit(tx, audit).await
 }
 
-/// Writes one audit event; callers put it in the transaction of the change it records.
+/// The key of the advisory lock that takes appends to the audit chain one at a time ("chainaud"
+/// in ASCII): held to the end of the appending transaction, so that the next append reads the head
+/// this one wrote, and the chain never forks.
+const CHAIN_LOCK: i64 = 0x6368_6169_6e61_7564;
+
+/// Appends one event to the chain; callers put it in the transaction of the change it records.
+/// The id is drawn and the head read under [`CHAIN_LOCK`], so ids follow the chain's order. The hash
+/// is the domain's (`chain::link_hash`): the store only hands it the id and the predecessor that it
+/// alone knows inside the transaction, and the instant as it will read it back (microseconds).
 pub(super) async fn append_audit(c: &impl GenericClient, event: &NewAuditEvent) -> PgResult<()> {
+    c.execute("SELECT pg_advisory_xact_lock($1)", &[&CHAIN_LOCK]).await?;
+    let head = c.prepare_cached("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").await?;
+    let prev_hash = match c.query_opt(&head, &[]).await? {
+        Some(row) => row.try_get::<_, Option<String>>(0)?.unwrap_or_default(),
+        None => chain::GENESIS.to_string(),
+    };
+    let next = c.prepare_cached("SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))").await?;
+    let id: i64 = c.query_one(&next, &[]).await?.try_get(0)?;
+    let at = event.at.trunc_subsecs(6);
+    let action = event.action.code();
+    let hash = chain::link_hash(
+        &prev_hash,
+        &chain::LinkContent {
+            id,
+            at,
+            username: &event.username,
+            source: &event.source,
+            action,
+            entity: &event.entity,
+            entity_id: event.entity_id.as_deref(),
+            patient_id: event.patient_id,
+            provider_id: event.provider_id,
+            detail: &event.detail,
+        },
+    );
     let stmt = c
         .prepare_cached(
-            "INSERT INTO audit_event (at, username, source, action, entity, entity_id, patient_id, detail, provider_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO audit_event (id, at, username, source, action, entity, entity_id, patient_id, detail,
+                                      provider_id, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .await?;
     c.execute(
         &stmt,
         &[
-            &event.at,
+            &id,
+            &at,
             &event.username,
             &event.source,
-            &event.action.code(),
+            &action,
             &event.entity,
             &event.entity_id,
             &event.patient_id,
             &event.detail,
             &event.provider_id,
+            &prev_hash,
+            &hash,
         ],
     )
     .await?;
     Ok(())
+}
+
+/// Links the events written before the chain (the upgrade to schema 12), oldest first, in batches,
+/// inside the upgrade's transaction, with the domain's hashes as for a new event.
+pub(super) async fn fill_chain(tx: &Transaction<'_>) -> PgResult<()> {
+    const BATCH: usize = 10_000;
+    let mut prev_hash = chain::GENESIS.to_string();
+    let mut after = i64::MIN;
+    loop {
+        let events = audit_chain(tx, after, BATCH).await?;
+        let Some(last) = events.last() else { return Ok(()) };
+        after = last.id;
+        let (mut ids, mut prevs, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
+        for event in &events {
+            let hash = chain::link_hash(&prev_hash, &event.content());
+            ids.push(event.id);
+            prevs.push(std::mem::replace(&mut prev_hash, hash.clone()));
+            hashes.push(hash);
+        }
+        tx.execute(
+            "UPDATE audit_event a SET prev_hash = l.prev_hash, hash = l.hash
+             FROM unnest($1::bigint[], $2::text[], $3::text[]) AS l (id, prev_hash, hash) WHERE a.id = l.id",
+            &[&ids, &prevs, &hashes],
+        )
+        .await?;
+        if events.len() < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+pub(super) async fn audit_chain(
+    c: &impl GenericClient,
+    after_id: i64,
+    limit: usize,
+) -> PgResult<Vec<chain::ChainedEvent>> {
+    let stmt = c
+        .prepare_cached(
+            "SELECT id, at, username, source, action, entity, entity_id, patient_id, provider_id, detail, prev_hash, hash
+             FROM audit_event WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .await?;
+    let rows = c.query(&stmt, &[&after_id, &(limit as i64)]).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(chain::ChainedEvent {
+                id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                username: r.try_get(2)?,
+                source: r.try_get(3)?,
+                action: r.try_get(4)?,
+                entity: r.try_get(5)?,
+                entity_id: r.try_get(6)?,
+                patient_id: r.try_get(7)?,
+                provider_id: r.try_get(8)?,
+                detail: r.try_get(9)?,
+                prev_hash: r.try_get(10)?,
+                hash: r.try_get(11)?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn audit_count(c: &impl GenericClient) -> PgResult<i64> {
+    Ok(c.query_one("SELECT count(*) FROM audit_event", &[]).await?.try_get(0)?)
+}
+
+/// Oldest first; only the conditions given are written, as for [`list_audit`].
+pub(super) async fn audit_report(c: &impl GenericClient, query: &AuditQuery) -> PgResult<Vec<AuditEvent>> {
+    let limit = if query.limit == 0 { 1000 } else { query.limit } as i64;
+    let action = query.action.map(|a| a.code());
+    let mut conditions = Vec::new();
+    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+    if let Some(patient_id) = &query.patient_id {
+        params.push(patient_id);
+        conditions.push(format!("a.patient_id = ${}", params.len()));
+    }
+    if let Some(username) = &query.username {
+        params.push(username);
+        conditions.push(format!("a.username = ${}", params.len()));
+    }
+    if let Some(action) = &action {
+        params.push(action);
+        conditions.push(format!("a.action = ${}", params.len()));
+    }
+    if let Some(from) = &query.from {
+        params.push(from);
+        conditions.push(format!("a.at >= ${}", params.len()));
+    }
+    if let Some(until) = &query.until {
+        params.push(until);
+        conditions.push(format!("a.at < ${}", params.len()));
+    }
+    params.push(&limit);
+    let filter_sql = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let sql = format!(
+        "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail,
+                a.provider_id, pr.npi
+         FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
+         {filter_sql}
+         ORDER BY a.id LIMIT ${}",
+        params.len()
+    );
+    let stmt = c.prepare_cached(&sql).await?;
+    let rows = c.query(&stmt, &params).await?;
+    rows.iter().map(audit_event_from_row).collect()
+}
+
+fn audit_event_from_row(r: &Row) -> PgResult<AuditEvent> {
+    let action: String = r.try_get(4)?;
+    Ok(AuditEvent {
+        id: r.try_get(0)?,
+        at: r.try_get(1)?,
+        username: r.try_get(2)?,
+        source: r.try_get(3)?,
+        action: AuditAction::from_code(&action).unwrap_or(AuditAction::Update),
+        entity: r.try_get(5)?,
+        entity_id: r.try_get(6)?,
+        patient_id: r.try_get(7)?,
+        patient_mrn: r.try_get(8)?,
+        detail: r.try_get(9)?,
+        provider_id: r.try_get(10)?,
+        provider_npi: r.try_get(11)?,
+    })
+}
+
+/// The triggers that keep the audit trail append-only, and what their function must say: the
+/// store refuses to run without them.
+pub(super) const PROTECTION: &[&str] = &["audit_event_no_update", "audit_event_no_delete", "audit_event_no_truncate"];
+
+/// What is missing of [`PROTECTION`]: a trigger gone, disabled, or calling a function that no
+/// longer refuses.
+pub(super) async fn missing_protection(c: &impl GenericClient) -> PgResult<Vec<String>> {
+    let rows = c
+        .query(
+            "SELECT t.tgname::text, t.tgenabled::text, p.prosrc
+             FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+             WHERE t.tgrelid = to_regclass('audit_event') AND NOT t.tgisinternal",
+            &[],
+        )
+        .await?;
+    let mut missing = Vec::new();
+    for name in PROTECTION {
+        let found = rows.iter().find(|r| r.try_get::<_, String>(0).is_ok_and(|n| n == *name));
+        match found {
+            None => missing.push(format!("the trigger {name} on audit_event is gone")),
+            Some(row) => {
+                let enabled: String = row.try_get(1)?;
+                let source: String = row.try_get(2)?;
+                if enabled != "O" && enabled != "A" {
+                    missing.push(format!("the trigger {name} on audit_event is disabled"));
+                } else if !source.contains("RAISE EXCEPTION") {
+                    missing.push(format!("the trigger {name} on audit_event no longer refuses"));
+                }
+            }
+        }
+    }
+    Ok(missing)
+}
+
+/// Puts back what [`missing_protection`] finds missing, with an audit event saying what; returns
+/// that.
+pub(super) async fn restore_protection(tx: &Transaction<'_>, audit: &NewAuditEvent) -> PgResult<Vec<String>> {
+    let missing = missing_protection(tx).await?;
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    tx.batch_execute(schema::AUDIT_PROTECTION).await?;
+    let mut audit = audit.clone();
+    audit.detail = format!("{}{}", audit.detail, missing.join("; "));
+    if schema::version_of(tx).await? >= schema::CHAIN_VERSION {
+        append_audit(tx, &audit).await?;
+    } else {
+        // A store from before the chain: its events have no hashes yet, and the upgrade that
+        // follows links this one with the rest.
+        tx.execute(
+            "INSERT INTO audit_event (at, username, source, action, entity, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&audit.at, &audit.username, &audit.source, &audit.action.code(), &audit.entity, &audit.detail],
+        )
+        .await?;
+    }
+    Ok(missing)
 }
 
 /// Newest first. Only the filters given become conditions, so each shape of question is planned

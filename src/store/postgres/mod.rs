@@ -139,7 +139,19 @@ impl PgStore {
     /// bad password or a missing database is one clear error within [`CONNECT_TIMEOUT`] (unless
     /// the configuration sets its own `connect_timeout`). A database written by a newer chartroom is
     /// refused; one behind this program is accepted, for [`PgStore::migrate`] to bring up to date.
-    pub fn connect(mut config: tokio_postgres::Config) -> StoreResult<Self> {
+    ///
+    /// A database whose audit trail has lost the triggers that keep it append-only is refused
+    /// ([`StoreError::Unprotected`]).
+    pub fn connect(config: tokio_postgres::Config) -> StoreResult<Self> {
+        let store = Self::connect_unchecked(config)?;
+        if store.schema_version()? > 0 {
+            store.check_protection()?;
+        }
+        Ok(store)
+    }
+
+    /// [`PgStore::connect`] without the audit trail's protection checked.
+    fn connect_unchecked(mut config: tokio_postgres::Config) -> StoreResult<Self> {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -194,6 +206,27 @@ impl PgStore {
             return Err(StoreError::TooNew { found, known });
         }
         Ok(store)
+    }
+
+    /// Refuses a database whose audit trail has lost the triggers that keep it append-only.
+    fn check_protection(&self) -> StoreResult<()> {
+        let missing = self.read((), |c, ()| Box::pin(admin::missing_protection(c)))?;
+        if missing.is_empty() { Ok(()) } else { Err(StoreError::Unprotected(missing.join("; "))) }
+    }
+
+    /// Connects to a database whose audit trail lost its protection, and puts it back
+    /// (`chartroom migrate`), with `audit`, its detail followed by what was missing. Returns that;
+    /// nothing when all was in place. The chain is what shows whether events were changed
+    /// meanwhile (`chartroom audit verify`).
+    pub fn restore_protection(config: tokio_postgres::Config, audit: NewAuditEvent) -> StoreResult<Vec<String>> {
+        match Self::connect(config.clone()) {
+            Ok(_) => Ok(Vec::new()),
+            Err(StoreError::Unprotected(_)) => {
+                let store = Self::connect_unchecked(config)?;
+                store.write(audit, |tx, audit| Box::pin(admin::restore_protection(tx, audit)))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Brings the database up to this program's schema in one transaction, under an advisory lock
@@ -610,9 +643,32 @@ impl Store for PgStore {
         self.write(event, |tx, event| Box::pin(admin::append_audit(tx, event)))
     }
 
+    fn append_audit_events(&self, events: Vec<NewAuditEvent>) -> StoreResult<()> {
+        self.write(events, |tx, events| {
+            Box::pin(async move {
+                for event in events {
+                    admin::append_audit(tx, event).await?;
+                }
+                Ok(())
+            })
+        })
+    }
+
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
         let filter = filter.clone();
         self.read(filter, |c, filter| Box::pin(admin::list_audit(c, filter)))
+    }
+
+    fn audit_report(&self, query: &super::AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+        self.read(query.clone(), |c, query| Box::pin(admin::audit_report(c, query)))
+    }
+
+    fn audit_chain(&self, after_id: i64, limit: usize) -> StoreResult<Vec<crate::domain::audit::chain::ChainedEvent>> {
+        self.read((), move |c, ()| Box::pin(admin::audit_chain(c, after_id, limit)))
+    }
+
+    fn audit_count(&self) -> StoreResult<i64> {
+        self.read((), |c, ()| Box::pin(admin::audit_count(c)))
     }
 
     fn put_setting(&self, key: &str, value: &str, audit: Option<NewAuditEvent>) -> StoreResult<()> {

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_9,
     MIGRATION_10,
     MIGRATION_11,
+    MIGRATION_12,
 ];
 
 /// The schema version this program writes.
@@ -202,6 +203,10 @@ pub(crate) async fn migrate_from(tx: &Transaction<'_>) -> PgResult<(i64, i64)> {
                 super::describe(&e)
             )))
         })?;
+        if version == CHAIN_VERSION {
+            super::admin::fill_chain(tx).await?;
+            tx.batch_execute(UPDATE_GUARD).await?;
+        }
         tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version]).await?;
         tracing::info!(version, "store schema upgraded");
     }
@@ -1107,4 +1112,40 @@ CREATE TRIGGER disclosure_insert_released AFTER INSERT ON disclosure FOR EACH RO
 CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure FOR EACH ROW
     WHEN (NEW.roi_request_id IS NOT NULL AND OLD.voided_at IS DISTINCT FROM NEW.voided_at)
     EXECUTE FUNCTION disclosure_released();
+"#;
+
+/// The audit trail's hash chain (`domain::audit::chain`), as SQLite's migration 20: each event's link
+/// to the one before it and its own hash. The update guard is lifted inside the upgrade's one
+/// transaction while the events already written are linked (`admin::fill_chain`), then put back
+/// ([`UPDATE_GUARD`]).
+const MIGRATION_12: &str = r#"
+DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event;
+ALTER TABLE audit_event ADD COLUMN prev_hash text COLLATE "C", ADD COLUMN hash text COLLATE "C";
+CREATE INDEX audit_event_action ON audit_event (action, at);
+"#;
+
+/// The migration after which the events already written are linked, and the guard put back.
+pub const CHAIN_VERSION: i64 = 12;
+
+/// Migration 1's update guard, as migration 12 puts it back.
+const UPDATE_GUARD: &str = "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();";
+
+/// Migration 1's protection of the audit trail whole, made again by `chartroom migrate` when the
+/// store refused to run without it.
+pub(crate) const AUDIT_PROTECTION: &str = r#"
+CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event;
+DROP TRIGGER IF EXISTS audit_event_no_delete ON audit_event;
+DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event;
+CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
+CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
+CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
 "#;

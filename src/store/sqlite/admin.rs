@@ -1,10 +1,12 @@
 //! Users, facilities, settings and the audit trail.
 
 use super::map_err;
-use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent};
+use crate::domain::audit::{AuditAction, AuditEvent, NewAuditEvent, chain};
 use crate::domain::chart::{Facility, FacilityKind, NewFacility, Provider};
 use crate::domain::role::Role;
-use crate::store::{AuditFilter, ChangeStamp, NewUser, Page, StoreError, StoreInfo, StoreResult, Topic, User};
+use crate::store::{
+    AuditFilter, AuditQuery, ChangeStamp, NewUser, Page, StoreError, StoreInfo, StoreResult, Topic, User,
+};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -52,26 +54,195 @@ pub(super) fn mark_demo(conn: &mut Connection, audit: &NewAuditEvent) -> StoreRe
     tx.commit().map_err(map_err)
 }
 
+/// Appends one event to the chain. A lone event (no transaction open) gets one of its own, which
+/// takes the write lock before the chain's head is read: two programs appending at once then take
+/// turns, and neither links to a head the other has moved past. Inside a caller's transaction the
+/// change written before it already holds that lock; one whose event comes first may find the
+/// head moved by another program as it writes, and is refused as busy rather than fork the chain.
 pub(super) fn append_audit(conn: &Connection, event: &NewAuditEvent) -> StoreResult<()> {
+    if conn.is_autocommit() {
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
+        link_event(&tx, event)?;
+        return tx.commit().map_err(map_err);
+    }
+    link_event(conn, event)
+}
+
+/// Appends `events` in order, in one transaction.
+pub(super) fn append_audit_events(conn: &mut Connection, events: &[NewAuditEvent]) -> StoreResult<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
+    for event in events {
+        link_event(&tx, event)?;
+    }
+    tx.commit().map_err(map_err)
+}
+
+/// Numbers the event after the chain's head and writes it with its link. The hash is the domain's
+/// (`chain::link_hash`): the store computes nothing of its own, it only hands the domain the id and
+/// the predecessor that it alone knows inside the transaction, and the instant as it will read it
+/// back (whole seconds).
+fn link_event(conn: &Connection, event: &NewAuditEvent) -> StoreResult<()> {
+    let head: Option<(i64, Option<String>)> = conn
+        .prepare_cached("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+        .and_then(|mut stmt| stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .map_err(map_err)?;
+    let (id, prev_hash) = match head {
+        Some((last, hash)) => (last + 1, hash.unwrap_or_default()),
+        None => (1, chain::GENESIS.to_string()),
+    };
+    let at = timestamp(event.at);
+    let action = event.action.code();
+    let hash = chain::link_hash(
+        &prev_hash,
+        &chain::LinkContent {
+            id,
+            at: parse_timestamp(&at),
+            username: &event.username,
+            source: &event.source,
+            action,
+            entity: &event.entity,
+            entity_id: event.entity_id.as_deref(),
+            patient_id: event.patient_id,
+            provider_id: event.provider_id,
+            detail: &event.detail,
+        },
+    );
     conn.prepare_cached(
-        "INSERT INTO audit_event (at, username, source, action, entity, entity_id, patient_id, detail, provider_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO audit_event (id, at, username, source, action, entity, entity_id, patient_id, detail, provider_id,
+                                  prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )
     .and_then(|mut stmt| {
         stmt.execute(params![
-            timestamp(event.at),
+            id,
+            at,
             event.username,
             event.source,
-            event.action.code(),
+            action,
             event.entity,
             event.entity_id,
             event.patient_id,
             event.detail,
-            event.provider_id
+            event.provider_id,
+            prev_hash,
+            hash
         ])
     })
     .map_err(map_err)?;
     Ok(())
+}
+
+/// Links the events written before the chain (an upgrade to schema 20), oldest first, in batches,
+/// inside the upgrade's transaction. The hashes are the domain's, as for a new event.
+pub(super) fn fill_chain(conn: &Connection) -> StoreResult<()> {
+    const BATCH: usize = 10_000;
+    let mut prev_hash = chain::GENESIS.to_string();
+    let mut after = i64::MIN;
+    loop {
+        let events = audit_chain(conn, after, BATCH)?;
+        let Some(last) = events.last() else { return Ok(()) };
+        after = last.id;
+        let mut update =
+            conn.prepare_cached("UPDATE audit_event SET prev_hash = ?1, hash = ?2 WHERE id = ?3").map_err(map_err)?;
+        for event in &events {
+            let hash = chain::link_hash(&prev_hash, &event.content());
+            update.execute(params![prev_hash, hash, event.id]).map_err(map_err)?;
+            prev_hash = hash;
+        }
+        if events.len() < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+pub(super) fn audit_chain(conn: &Connection, after_id: i64, limit: usize) -> StoreResult<Vec<chain::ChainedEvent>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, at, username, source, action, entity, entity_id, patient_id, provider_id, detail, prev_hash, hash
+             FROM audit_event WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map(params![after_id, limit as i64], |r| {
+            Ok(chain::ChainedEvent {
+                id: r.get(0)?,
+                at: parse_timestamp(&r.get::<_, String>(1)?),
+                username: r.get(2)?,
+                source: r.get(3)?,
+                action: r.get(4)?,
+                entity: r.get(5)?,
+                entity_id: r.get(6)?,
+                patient_id: r.get(7)?,
+                provider_id: r.get(8)?,
+                detail: r.get(9)?,
+                prev_hash: r.get(10)?,
+                hash: r.get(11)?,
+            })
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
+pub(super) fn audit_count(conn: &Connection) -> StoreResult<i64> {
+    conn.query_row("SELECT count(*) FROM audit_event", [], |r| r.get(0)).map_err(map_err)
+}
+
+/// Only the conditions given are written, so that each report is planned for its own index.
+pub(super) fn audit_report(conn: &Connection, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+    let limit = if query.limit == 0 { 1000 } else { query.limit } as i64;
+    let mut conditions = Vec::new();
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    let mut condition = |sql: &str, value: rusqlite::types::Value| {
+        values.push(value);
+        conditions.push(format!("{sql} ?{}", values.len()));
+    };
+    if let Some(patient_id) = query.patient_id {
+        condition("a.patient_id =", patient_id.into());
+    }
+    if let Some(username) = &query.username {
+        condition("a.username =", username.clone().into());
+    }
+    if let Some(action) = query.action {
+        condition("a.action =", action.code().to_string().into());
+    }
+    if let Some(from) = query.from {
+        condition("a.at >=", timestamp(from).into());
+    }
+    if let Some(until) = query.until {
+        condition("a.at <", timestamp(until).into());
+    }
+    values.push(limit.into());
+    let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let sql = format!(
+        "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail,
+                a.provider_id, pr.npi
+         FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
+         {filter}
+         ORDER BY a.id LIMIT ?{}",
+        values.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), audit_event_from_row).map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
+}
+
+fn audit_event_from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
+    let action: String = r.get(4)?;
+    Ok(AuditEvent {
+        id: r.get(0)?,
+        at: parse_timestamp(&r.get::<_, String>(1)?),
+        username: r.get(2)?,
+        source: r.get(3)?,
+        action: AuditAction::from_code(&action).unwrap_or(AuditAction::Update),
+        entity: r.get(5)?,
+        entity_id: r.get(6)?,
+        patient_id: r.get(7)?,
+        patient_mrn: r.get(8)?,
+        detail: r.get(9)?,
+        provider_id: r.get(10)?,
+        provider_npi: r.get(11)?,
+    })
 }
 
 pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {

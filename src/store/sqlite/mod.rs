@@ -121,6 +121,10 @@ impl SqliteStore {
         create_file_with_mode(path, sharing.file_mode())?;
         let mut conn = open_connection(path, false)?;
         migrate(&mut conn, path)?;
+        let missing = schema::missing_protection(&conn).map_err(map_err)?;
+        if !missing.is_empty() {
+            return Err(StoreError::Unprotected(missing.join("; ")));
+        }
         let (writer, thread) = spawn_writer(conn)?;
         Ok(Self {
             path: path.to_path_buf(),
@@ -192,6 +196,40 @@ impl SqliteStore {
         let stamp = admin::change_stamp(&conn)?;
         *guard = Some(Watch { conn, data_version, stamp: stamp.clone() });
         Ok(stamp)
+    }
+
+    /// Puts back the triggers that keep the audit trail append-only, on a store at this program's
+    /// schema that refuses to open without them (`chartroom migrate`), with an audit event saying
+    /// what was missing. Returns that; nothing when all was in place. The chain is what shows
+    /// whether events were changed meanwhile (`chartroom audit verify`).
+    pub fn restore_protection(path: &Path, audit: impl FnOnce(&str) -> NewAuditEvent) -> StoreResult<Vec<String>> {
+        let mut conn = open_connection(path, false)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
+        let restored = schema::restore_protection(&tx).map_err(map_err)?;
+        if !restored.is_empty() {
+            let audit = audit(&restored.join("; "));
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(map_err)?;
+            if version >= schema::CHAIN_VERSION {
+                admin::append_audit(&tx, &audit)?;
+            } else {
+                // A store from before the chain: its events have no hashes yet, and the upgrade
+                // that follows links this one with the rest.
+                tx.execute(
+                    "INSERT INTO audit_event (at, username, source, action, entity, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    rusqlite::params![
+                        admin::timestamp(audit.at),
+                        audit.username,
+                        audit.source,
+                        audit.action.code(),
+                        audit.entity,
+                        audit.detail
+                    ],
+                )
+                .map_err(map_err)?;
+            }
+        }
+        tx.commit().map_err(map_err)?;
+        Ok(restored)
     }
 
     /// A plain read-only rusqlite connection on the same file, for benchmarks that compare the store
@@ -325,10 +363,14 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
     for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(found as usize) {
         let version = index as i64 + 1;
         // Each step is one transaction: a step that fails leaves the store at the step before it.
-        let step = conn.transaction().and_then(|tx| {
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", version)?;
-            tx.commit()
+        let step = conn.transaction().map_err(map_err).and_then(|tx| {
+            tx.execute_batch(sql).map_err(map_err)?;
+            if version == schema::CHAIN_VERSION {
+                admin::fill_chain(&tx)?;
+                tx.execute_batch(schema::UPDATE_GUARD).map_err(map_err)?;
+            }
+            tx.pragma_update(None, "user_version", version).map_err(map_err)?;
+            tx.commit().map_err(map_err)
         });
         if let Err(e) = step {
             let kept = match &backup {
@@ -598,8 +640,24 @@ impl Store for SqliteStore {
         self.write(move |c| admin::append_audit(c, &event))
     }
 
+    fn append_audit_events(&self, events: Vec<NewAuditEvent>) -> StoreResult<()> {
+        self.write(move |c| admin::append_audit_events(c, &events))
+    }
+
     fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
         self.read(|c| admin::list_audit(c, filter))
+    }
+
+    fn audit_report(&self, query: &super::AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+        self.read(|c| admin::audit_report(c, query))
+    }
+
+    fn audit_chain(&self, after_id: i64, limit: usize) -> StoreResult<Vec<crate::domain::audit::chain::ChainedEvent>> {
+        self.read(|c| admin::audit_chain(c, after_id, limit))
+    }
+
+    fn audit_count(&self) -> StoreResult<i64> {
+        self.read(admin::audit_count)
     }
 
     fn put_setting(&self, key: &str, value: &str, audit: Option<NewAuditEvent>) -> StoreResult<()> {

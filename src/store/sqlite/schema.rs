@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_17,
     MIGRATION_18,
     MIGRATION_19,
+    MIGRATION_20,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -1085,3 +1086,64 @@ CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure
         WHERE id = NEW.roi_request_id;
     END;
 "#;
+
+/// The audit trail's hash chain (`domain::audit::chain`): each event's link to the one before it and
+/// its own hash. The update guard is lifted for the upgrade's one transaction only, while the events
+/// written before the chain are linked ([`CHAIN_VERSION`]: `admin::fill_chain`), and put back
+/// after; nobody sees the trail unguarded.
+const MIGRATION_20: &str = r#"
+DROP TRIGGER IF EXISTS audit_event_no_update;
+ALTER TABLE audit_event ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit_event ADD COLUMN hash TEXT;
+CREATE INDEX audit_event_action ON audit_event (action, at);
+"#;
+
+/// The migration after which the events already written are linked, and the guard put back.
+pub const CHAIN_VERSION: i64 = 20;
+
+/// The update guard of migration 1, as [`MIGRATION_20`] puts it back.
+pub const UPDATE_GUARD: &str = "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END";
+
+/// The triggers that keep a table append-only, by table, each with what its SQL must say: the store
+/// refuses to open without them ([`missing_protection`]).
+pub const PROTECTION: &[(&str, &str, &str)] = &[
+    ("audit_event", "audit_event_no_update", UPDATE_GUARD),
+    (
+        "audit_event",
+        "audit_event_no_delete",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+    ),
+];
+
+/// What is missing of [`PROTECTION`]: a trigger gone, or one of that name that no longer refuses.
+pub fn missing_protection(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    let mut missing = Vec::new();
+    for (table, name, _) in PROTECTION {
+        let sql: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1 AND tbl_name = ?2",
+            [name, table],
+            |r| r.get(0),
+        ))?;
+        match sql {
+            None => missing.push(format!("the trigger {name} on {table} is gone")),
+            Some(sql) if !sql.contains("RAISE(ABORT") => {
+                missing.push(format!("the trigger {name} on {table} no longer refuses"))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(missing)
+}
+
+/// Puts back what [`missing_protection`] finds missing; returns what it put back.
+pub fn restore_protection(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    let missing = missing_protection(conn)?;
+    if !missing.is_empty() {
+        for (_, name, sql) in PROTECTION {
+            conn.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}; {sql};"))?;
+        }
+    }
+    Ok(missing)
+}

@@ -1,0 +1,225 @@
+//! `chartroom audit`: the trail listed, verified, and the privacy officer's reports as text, JSON or
+//! CSV.
+
+use super::print::{self, Align, Columns};
+use super::{CliError, fail};
+use crate::desk::Desk;
+use crate::desk::audit::{AuditReport, ChainReport, REPORT_LIMIT};
+use crate::domain::audit::AuditEvent;
+use crate::domain::text::clean;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// How a report is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn of(json: bool, csv: bool) -> Self {
+        match (json, csv) {
+            (true, _) => Self::Json,
+            (_, true) => Self::Csv,
+            _ => Self::Text,
+        }
+    }
+}
+
+/// The range a report covers: `--to` defaults to today, `--from` to 30 days before `--to` (the
+/// privacy officer's usual "last 30 days").
+pub fn range(desk: &Desk, from: Option<NaiveDate>, to: Option<NaiveDate>) -> (NaiveDate, NaiveDate) {
+    let to = to.unwrap_or_else(|| desk.today());
+    let from = from.unwrap_or_else(|| to - chrono::Duration::days(30));
+    (from, to)
+}
+
+/// `audit verify`: the text, and whether the chain is whole (the exit status says so too).
+pub fn verify_text(report: &ChainReport) -> String {
+    match &report.first_break {
+        None => format!(
+            "The audit trail is whole: {} events, each matching its hash and linked to the one before it.",
+            grouped(report.checked as i64)
+        ),
+        Some(b) => {
+            let what = match b.kind {
+                "content" => "its content does not match its hash: it was changed after it was written",
+                _ => "it does not follow the event before it: an event was removed or put in there",
+            };
+            format!(
+                "The audit trail is broken at event {} of {} (id {}, at {}): {what}.\n\
+                 The {} events before it are whole. Keep this store as it is and tell the Privacy Officer.",
+                grouped(b.position as i64),
+                grouped(report.total),
+                b.id,
+                b.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                grouped(report.checked as i64)
+            )
+        }
+    }
+}
+
+/// A count with thousands separated: `1,000,312`.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A report written as asked. Text fits 80 columns: each event is a line of when, who and what,
+/// and a line of where from and what about, wrapped at spaces (never through a number).
+pub fn report(desk: &Desk, title: &str, report: &AuditReport, format: Format) -> Result<String, CliError> {
+    match format {
+        Format::Json => Ok(print::to_json(report)),
+        Format::Csv => report_csv(&report.events),
+        Format::Text => Ok(report_text(title, report, |at| desk.local_time(at))),
+    }
+}
+
+pub fn report_text(
+    title: &str,
+    report: &AuditReport,
+    local: impl Fn(DateTime<Utc>) -> chrono::NaiveDateTime,
+) -> String {
+    let mut out = vec![clean(title).into_owned()];
+    if report.events.is_empty() {
+        out.push("No events.".into());
+        return out.join("\n");
+    }
+    let mut table = Columns::new("", &[Align::Left; 3]);
+    table.row(["WHEN (local)", "USER", "ACTION"].map(String::from).to_vec());
+    for e in &report.events {
+        table.row(vec![
+            local(e.at).format("%Y-%m-%d %H:%M:%S").to_string(),
+            clean(&e.username).into_owned(),
+            e.action.code().to_string(),
+        ]);
+        for line in wrap(&about(e), 76) {
+            table.line(format!("    {line}"));
+        }
+    }
+    out.push(table.render());
+    let count = grouped(report.events.len() as i64);
+    if report.truncated {
+        out.push(format!("{count} events shown; there are more: ask for a shorter range (at most {REPORT_LIMIT})."));
+    } else {
+        out.push(format!("{count} events."));
+    }
+    out.join("\n")
+}
+
+/// Where the event came from and what it was about, on one line before wrapping.
+fn about(e: &AuditEvent) -> String {
+    let mut parts = vec![format!("from {}", clean(&e.source))];
+    let mut what = clean(&e.entity).into_owned();
+    if let Some(mrn) = &e.patient_mrn {
+        what.push_str(&format!(" MRN {}", clean(mrn)));
+    } else if let Some(id) = &e.entity_id {
+        what.push_str(&format!(" {}", clean(id)));
+    }
+    if let Some(npi) = &e.provider_npi {
+        what.push_str(&format!(" NPI {}", clean(npi)));
+    }
+    parts.push(what);
+    if !e.detail.is_empty() {
+        parts.push(clean(&e.detail).into_owned());
+    }
+    parts.join(" · ")
+}
+
+/// `text` in lines of at most `width` columns, broken at spaces; a word longer than a line is kept
+/// whole on a line of its own rather than cut.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// RFC 4180 with a header line and CRLF line ends. A cell that a spreadsheet would run as a
+/// formula (one starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is written behind a
+/// `'`, so that opening the file never runs what a user typed into the trail.
+pub fn report_csv(events: &[AuditEvent]) -> Result<String, CliError> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let header = ["id", "at_utc", "user", "source", "action", "entity", "entity_id", "mrn", "npi", "detail"];
+    writer.write_record(header).map_err(fail)?;
+    for e in events {
+        let cells = [
+            e.id.to_string(),
+            e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            e.username.clone(),
+            e.source.clone(),
+            e.action.code().to_string(),
+            e.entity.clone(),
+            e.entity_id.clone().unwrap_or_default(),
+            e.patient_mrn.clone().unwrap_or_default(),
+            e.provider_npi.clone().unwrap_or_default(),
+            e.detail.clone(),
+        ];
+        writer.write_record(cells.iter().map(|c| neutralised(c))).map_err(fail)?;
+    }
+    let bytes = writer.into_inner().map_err(|e| CliError::new(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(fail)?;
+    // `emit` ends the output with a line end of its own.
+    Ok(text.strip_suffix("\r\n").unwrap_or(&text).to_string())
+}
+
+/// A cell as a spreadsheet may safely open it (OWASP's CSV injection advice).
+pub fn neutralised(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_plain_text_is_not() {
+        assert_eq!(neutralised("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralised("+1"), "'+1");
+        assert_eq!(neutralised("-2+3"), "'-2+3");
+        assert_eq!(neutralised("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralised("\tx"), "'\tx");
+        assert_eq!(neutralised("kwong"), "kwong");
+        assert_eq!(neutralised(""), "");
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(41_207), "41,207");
+        assert_eq!(grouped(1_000_312), "1,000,312");
+    }
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_never_cuts_a_word() {
+        let long = "x".repeat(90);
+        let lines = wrap(&format!("from ssh 203.0.113.5 (SSH_CONNECTION) · {long} · 1,000,312"), 76);
+        assert!(lines.iter().any(|l| l == &long), "{lines:?}");
+        assert!(lines.iter().all(|l| l.len() <= 76 || l == &long), "{lines:?}");
+        assert_eq!(lines.join(" "), format!("from ssh 203.0.113.5 (SSH_CONNECTION) · {long} · 1,000,312"));
+    }
+}
