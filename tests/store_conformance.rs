@@ -17,6 +17,8 @@ use common::{backends, event, patient, populate};
 // tests/x.rs, so each names its file; Cargo makes no target of files in a directory without main.rs.
 #[path = "store_conformance/admin.rs"]
 mod admin;
+#[path = "store_conformance/audit.rs"]
+mod audit;
 #[path = "store_conformance/completion.rs"]
 mod completion;
 #[path = "store_conformance/disclosure.rs"]

@@ -923,7 +923,7 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
         Command::Search { query, json, limit } => {
             let outcome = desk.search(&query, Page::first(limit)).map_err(fail)?;
             if let Some(shape) = outcome.shape {
-                desk.record_search(shape, outcome.page.rows.len(), outcome.page.has_more).map_err(fail)?;
+                desk.record_search_shown(shape, &outcome.page.rows, outcome.page.has_more).map_err(fail)?;
             }
             if let Some(problem) = &outcome.problem {
                 return Err(CliError::new(format!("cannot search on that: {problem}")));

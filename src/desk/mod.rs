@@ -373,6 +373,30 @@ impl Desk {
         Ok(self.store.append_audit(event)?)
     }
 
+    /// Audits a settled search as [`Desk::record_search`] does, and each patient it showed with an
+    /// event of their own (a `SEARCH` naming the patient), so that a patient's access report lists
+    /// every search result that put them on someone's screen. One transaction.
+    pub fn record_search_shown(
+        &self,
+        shape: QueryShape,
+        shown: &[crate::domain::patient::PatientRow],
+        more: bool,
+    ) -> DeskResult<()> {
+        self.require(Permission::SearchPatients)?;
+        let mut summary = self.event(AuditAction::Search, "patient", None, None);
+        summary.detail =
+            format!("shape={} results={}{}", shape.audit_label(), shown.len(), if more { "+" } else { "" });
+        let mut events = vec![summary];
+        for (row, patient) in shown.iter().enumerate() {
+            let mut event =
+                self.event(AuditAction::Search, "patient", Some(patient.mrn.to_string()), Some(patient.patient_id));
+            event.detail =
+                format!("shown in a search: shape={} row {} of {}", shape.audit_label(), row + 1, shown.len());
+            events.push(event);
+        }
+        Ok(self.store.append_audit_events(events)?)
+    }
+
     /// Opens a chart and records the view.
     pub fn open_chart(&self, patient_id: i64) -> DeskResult<Chart> {
         let chart = self.reread_chart(patient_id)?;
