@@ -179,8 +179,8 @@ pub fn report_csv(events: &[AuditEvent]) -> Result<String, CliError> {
     }
     let bytes = writer.into_inner().map_err(|e| CliError::new(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(fail)?;
-    // `emit` ends the output with a line end of its own.
-    Ok(text.strip_suffix("\r\n").unwrap_or(&text).to_string())
+    // `emit` ends the output with a newline of its own, which completes the last CRLF.
+    Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
 
 /// A cell as a spreadsheet may safely open it (OWASP's CSV injection advice).
