@@ -1119,8 +1119,8 @@ CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure 
 /// transaction while the events already written are linked (`admin::fill_chain`), then put back
 /// ([`UPDATE_GUARD`]).
 const MIGRATION_12: &str = r#"
-DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event;
 ALTER TABLE audit_event ADD COLUMN prev_hash text COLLATE "C", ADD COLUMN hash text COLLATE "C";
+DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event;
 CREATE INDEX audit_event_action ON audit_event (action, at);
 "#;
 

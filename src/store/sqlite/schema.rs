@@ -1092,9 +1092,9 @@ CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure
 /// written before the chain are linked ([`CHAIN_VERSION`]: `admin::fill_chain`), and put back
 /// after; nobody sees the trail unguarded.
 const MIGRATION_20: &str = r#"
-DROP TRIGGER IF EXISTS audit_event_no_update;
 ALTER TABLE audit_event ADD COLUMN prev_hash TEXT;
 ALTER TABLE audit_event ADD COLUMN hash TEXT;
+DROP TRIGGER IF EXISTS audit_event_no_update;
 CREATE INDEX audit_event_action ON audit_event (action, at);
 "#;
 
