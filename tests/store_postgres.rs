@@ -706,3 +706,38 @@ fn a_write_held_up_by_another_programs_lock_gives_up_as_busy_within_seconds() {
     assert_eq!(store.setting("second").unwrap(), None, "nothing written");
     store.put_setting("second", "2", None).unwrap();
 }
+
+/// The upgrade to the audit chain (migration 12) links the events a database already holds, so that
+/// `audit verify` finds the trail whole from its first event; the guard is back after it.
+#[test]
+fn an_upgrade_links_the_events_written_before_the_chain() {
+    use chartroom::domain::audit::chain::ChainWalk;
+    if !pg::available() {
+        return;
+    }
+    let database = pg::fresh_database();
+    let before = (schema::CHAIN_VERSION - 1) as usize;
+    let mut sql = String::from(
+        "CREATE TABLE schema_version (version bigint PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());",
+    );
+    for migration in &schema::MIGRATIONS[..before] {
+        sql.push_str(migration);
+    }
+    sql.push_str(&format!("INSERT INTO schema_version (version) SELECT generate_series(1, {before});"));
+    sql.push_str(
+        "INSERT INTO audit_event (at, username, source, action, entity, entity_id, detail)
+         SELECT timestamptz '2024-05-01 10:00:00.123456+00' + n * interval '1 minute', 'jdoe', 'local',
+                'VIEW_PATIENT', 'patient', (100000 + n)::text, 'old event ' || n
+         FROM generate_series(1, 25) AS n;",
+    );
+    pg::exec(&database, &sql).unwrap();
+    let store = PgStore::connect(database.config.clone()).unwrap();
+    assert_eq!(store.migrate().unwrap(), schema::current_version());
+    let events = store.audit_chain(i64::MIN, 1000).unwrap();
+    assert_eq!(events.len(), 25);
+    let mut walk = ChainWalk::new();
+    for event in &events {
+        walk.step(event).unwrap_or_else(|b| panic!("the upgraded trail breaks at {b:?}"));
+    }
+    assert!(pg::exec(&database, "UPDATE audit_event SET detail = 'x'").is_err(), "the update guard is back");
+}

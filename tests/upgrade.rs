@@ -142,3 +142,35 @@ fn write_the_version_1_fixture() {
     .unwrap();
     conn.execute_batch("VACUUM").unwrap();
 }
+
+/// The upgrade to the audit chain (SQLite migration 20) links the events a store already holds, so
+/// that `audit verify` finds the trail whole from its first event; the guard is back after it.
+#[test]
+fn an_upgrade_links_the_events_written_before_the_chain() {
+    use chartroom::domain::audit::chain::ChainWalk;
+    use chartroom::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chartroom.db");
+    std::fs::copy(fixture(), &path).unwrap();
+    {
+        let conn = Connection::open(&path).unwrap();
+        for n in 0..25 {
+            conn.execute(
+                "INSERT INTO audit_event (at, username, source, action, entity, entity_id, patient_id, detail)
+                 VALUES (?1, 'jdoe', 'local', 'VIEW_PATIENT', 'patient', ?2, NULL, ?3)",
+                params![format!("2024-05-01T10:{n:02}:00Z"), format!("{}", 100_000 + n), format!("old event {n}")],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let events = store.audit_chain(i64::MIN, 1000).unwrap();
+    assert_eq!(events.len() as i64, store.audit_count().unwrap());
+    assert!(events.len() >= 26, "{}", events.len());
+    let mut walk = ChainWalk::new();
+    for event in &events {
+        walk.step(event).unwrap_or_else(|b| panic!("the upgraded trail breaks at {b:?}"));
+    }
+    let refused = Connection::open(&path).unwrap().execute("UPDATE audit_event SET detail = 'x'", []);
+    assert!(refused.is_err(), "the update guard is back after the upgrade");
+}
