@@ -365,3 +365,40 @@ fn bench_runs_on_postgresql_beside_a_sqlite_store_of_the_same_hospital() {
     let out = chartroom(lite.path(), &sqlite_url, &["bench", "--compare", &sqlite_url], &[]);
     assert_one_message(&out, 1, "this store is SQLite already");
 }
+
+/// `audit verify` on PostgreSQL names the event edited past the program (the guard disabled first,
+/// as the role that owns the table could), and a database whose guard was dropped is refused by
+/// every command until `migrate` puts it back.
+#[test]
+fn audit_verify_names_an_edited_event_and_a_dropped_guard_is_refused_until_migrate() {
+    let Some(url) = common::pg_database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let database = url.rsplit('/').next().unwrap().to_string();
+    let out = chartroom(dir.path(), &url, &["init", "--empty"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = chartroom(dir.path(), &url, &["audit", "verify"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("The audit trail is whole: "), "{}", stdout(&out));
+
+    run_sql(
+        &url,
+        &database,
+        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update;
+         UPDATE audit_event SET detail = 'nothing happened' WHERE id = (SELECT min(id) FROM audit_event);
+         ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_update;",
+    );
+    let out = chartroom(dir.path(), &url, &["audit", "verify"], &[]);
+    assert_one_message(&out, 1, "the audit trail did not verify");
+    assert!(stdout(&out).contains("broken at event 1 of "), "{}", stdout(&out));
+    assert!(stdout(&out).contains("its content does not match its hash"), "{}", stdout(&out));
+
+    run_sql(&url, &database, "DROP TRIGGER audit_event_no_truncate ON audit_event");
+    let out = chartroom(dir.path(), &url, &["audit", "list"], &[]);
+    assert_one_message(&out, 1, "the audit trail's protection is missing: the trigger audit_event_no_truncate");
+    let out = chartroom(dir.path(), &url, &["migrate"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Put back the audit trail's protection"), "{}", stdout(&out));
+    let out = chartroom(dir.path(), &url, &["audit", "list"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("put back the audit trail's protection"), "{}", stdout(&out));
+}
