@@ -430,12 +430,15 @@ pub trait Store: Send + Sync {
         disclosure: roi::NewDisclosure,
         audit: NewAuditEvent,
     ) -> StoreResult<roi::StoredDisclosure>;
-    /// Marks a disclosure voided (never deletes it) with its audit event; `Conflict`, and nothing
-    /// written, when it was voided meanwhile; `NotFound` when there is none.
+    /// Marks a disclosure voided (never deletes it) with its audit event, and writes what the desk
+    /// decided for its request (`released`) in the same transaction; `Conflict`, and nothing
+    /// written, when it was voided meanwhile or the request moved past `expected_version`;
+    /// `NotFound` when there is none.
     fn void_disclosure(
         &self,
         id: i64,
         void: roi::DisclosureVoid,
+        released: Option<roi::VoidedRelease>,
         audit: NewAuditEvent,
     ) -> StoreResult<roi::StoredDisclosure>;
     fn add_accounting_suspension(

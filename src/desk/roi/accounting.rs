@@ -15,7 +15,9 @@ use crate::domain::role::Permission;
 use crate::domain::text::control_character_problem;
 use crate::report::accounting::{AccountingPatient, AccountingReport, accounting_text};
 use crate::store::StoreError;
-use crate::store::roi::{AccountingDelivery, DisclosureVoid, NewDisclosure, StoredDisclosure, StoredSuspension};
+use crate::store::roi::{
+    AccountingDelivery, DisclosureVoid, NewDisclosure, StoredDisclosure, StoredSuspension, VoidedRelease,
+};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 
@@ -188,14 +190,49 @@ impl Desk {
         );
         let mut event = self.audit_event(AuditAction::Void, "disclosure", detail);
         event.patient_id = Some(before.patient_id);
+        let released = match &d.request {
+            Some(number) => Some(self.release_after_void(number, &name, d.disclosed_on, &reason)?),
+            None => None,
+        };
         let void = DisclosureVoid { at: self.now(), by: self.user().username.clone(), reason };
-        match self.store().void_disclosure(d.id, void, event) {
+        match self.store().void_disclosure(d.id, void, released, event) {
             Ok(after) => Ok(after),
-            Err(StoreError::Conflict) => {
-                Err(DeskError::Invalid(format!("{name} was voided by someone else meanwhile; nothing more was done")))
-            }
+            Err(StoreError::Conflict) => match self.store().disclosure(d.id)? {
+                Some(now) if now.void.is_none() => Err(DeskError::Invalid(format!(
+                    "{} changed meanwhile; {name} was not voided, void it again",
+                    d.request.as_deref().unwrap_or("its request")
+                ))),
+                _ => Err(DeskError::Invalid(format!(
+                    "{name} was voided by someone else meanwhile; nothing more was done"
+                ))),
+            },
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// What voiding a disclosure of request `number`, made on `disclosed_on`, does to the request:
+    /// its release moves to its next disclosure not voided, or it stands released no more (the
+    /// Director's turnaround counts to that day).
+    fn release_after_void(
+        &self,
+        number: &str,
+        name: &str,
+        disclosed_on: NaiveDate,
+        reason: &str,
+    ) -> DeskResult<VoidedRelease> {
+        let request = self.request_by_number(number)?;
+        let days: Vec<NaiveDate> = request.disclosures.iter().map(|d| d.disclosed_on).collect();
+        let released_on = accounting::first_release_after_void(&days, disclosed_on);
+        let now = match released_on {
+            Some(day) => format!("released {} by its first disclosure standing", us_date(day)),
+            None => "no release of it stands".to_string(),
+        };
+        Ok(VoidedRelease {
+            request_id: request.id,
+            expected_version: request.version,
+            released_on,
+            detail: format!("Voided {name} of {}: {reason}; {now}", us_date(disclosed_on)),
+        })
     }
 
     /// Logs an agency's statement suspending one patient's accounting of its disclosures

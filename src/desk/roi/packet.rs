@@ -381,6 +381,12 @@ impl Desk {
         let mut change = self.roi_change(&request, detail.clone());
         change.status = RequestStatus::Released;
         change.status_reason = Some(None);
+        // The request stands released from its first disclosure not voided: this one, or an
+        // earlier release still standing (a second packet does not move the turnaround).
+        let first = crate::domain::roi::accounting::first_release(
+            request.disclosures.iter().map(|d| d.disclosed_on).chain([released_on]),
+        );
+        change.released_on = Some(first);
         change.add_disclosure = Some(DisclosureRecord {
             disclosed_on: released_on,
             recipient,

@@ -970,9 +970,12 @@ impl Store for PgStore {
         &self,
         id: i64,
         void: super::roi::DisclosureVoid,
+        released: Option<super::roi::VoidedRelease>,
         audit: NewAuditEvent,
     ) -> StoreResult<super::roi::StoredDisclosure> {
-        self.write((void, audit), move |tx, (void, audit)| Box::pin(disclosure::void(tx, id, void, audit)))
+        self.write((void, released, audit), move |tx, (void, released, audit)| {
+            Box::pin(disclosure::void(tx, id, void, released.as_ref(), audit))
+        })
     }
 
     fn add_accounting_suspension(

@@ -1077,10 +1077,11 @@ CREATE TABLE release_item (
 CREATE INDEX release_item_request ON release_item (request_id);
 "#;
 
-/// The SQLite store's migration 17, the Director's view of release of information
+/// The SQLite store's migration 19, the Director's view of release of information
 /// (`store::postgres::roi_stats`): a request's `released_on`, the day of its first disclosure not
-/// voided, kept by a trigger as disclosures are written and voided; receipts, invoices, payments
-/// and adjustments counted by day from covering indexes.
+/// voided, as the desk writes it with each release and void (filled here once for the requests
+/// already released); receipts, invoices, payments and adjustments counted by day from covering
+/// indexes.
 const MIGRATION_11: &str = r#"
 ALTER TABLE roi_request ADD COLUMN released_on date;
 UPDATE roi_request r SET released_on = x.first
@@ -1092,19 +1093,4 @@ CREATE INDEX roi_request_received ON roi_request (received_on) INCLUDE (facility
 CREATE INDEX roi_fee_issued ON roi_fee (issued_on, kind) INCLUDE (total_cents, request_id);
 CREATE INDEX roi_payment_paid ON roi_payment (paid_on) INCLUDE (amount_cents, request_id);
 CREATE INDEX roi_fee_adjustment_day ON roi_fee_adjustment (on_date, kind) INCLUDE (amount_cents, request_id);
-
-CREATE FUNCTION disclosure_released() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE roi_request SET released_on =
-        (SELECT min((d.disclosed_at AT TIME ZONE 'UTC')::date) FROM disclosure d
-         WHERE d.roi_request_id = NEW.roi_request_id AND d.voided_at IS NULL)
-    WHERE id = NEW.roi_request_id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER disclosure_insert_released AFTER INSERT ON disclosure FOR EACH ROW
-    WHEN (NEW.roi_request_id IS NOT NULL AND NEW.voided_at IS NULL)
-    EXECUTE FUNCTION disclosure_released();
-CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure FOR EACH ROW
-    WHEN (NEW.roi_request_id IS NOT NULL AND OLD.voided_at IS DISTINCT FROM NEW.voided_at)
-    EXECUTE FUNCTION disclosure_released();
 "#;

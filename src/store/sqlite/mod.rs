@@ -930,9 +930,10 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         void: super::roi::DisclosureVoid,
+        released: Option<super::roi::VoidedRelease>,
         audit: NewAuditEvent,
     ) -> StoreResult<super::roi::StoredDisclosure> {
-        self.write(move |c| disclosure::void(c, id, &void, &audit))
+        self.write(move |c| disclosure::void(c, id, &void, released.as_ref(), &audit))
     }
 
     fn add_accounting_suspension(
