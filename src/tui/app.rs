@@ -14,6 +14,7 @@ use crate::domain::chart::Chart;
 use crate::domain::deficiency::DelinquencyRate;
 use crate::domain::query::QueryShape;
 use crate::domain::role::Role;
+use crate::domain::text::plural;
 use crate::store::{CompletionOutcome, QueueCounts, QueueFilter, QueuePage, QueueSort, Topic, Topics};
 use crossterm::event::{KeyEvent, KeyEventKind};
 use std::sync::Arc;
@@ -727,11 +728,6 @@ mod roi_stats;
 
 pub use lookup::PendingSearchAudit;
 pub use roi::{KeptForm, RequestChange, RequestRef, RoiCommand, RoiMsg, RoiScreens};
-
-/// `1 item`, `3 items`.
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// Messages kept for `:messages`.
 const MESSAGE_LOG: usize = 200;

@@ -425,9 +425,9 @@ impl Desk {
         };
         let files = write_accounting(dir, self.today(), &report)?;
         let detail = format!(
-            "Delivered the accounting of disclosures as of {} ({} entries; fee {})",
+            "Delivered the accounting of disclosures as of {} ({}; fee {})",
             us_date(requested_on),
-            report.accounting.entries.len(),
+            crate::domain::text::plural(report.accounting.entries.len(), "entry", "entries"),
             dollars(fee_cents)
         );
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);
