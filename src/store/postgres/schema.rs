@@ -29,6 +29,8 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_9,
     MIGRATION_10,
     MIGRATION_11,
+    MIGRATION_12,
+    MIGRATION_13,
 ];
 
 /// The schema version this program writes.
@@ -1107,4 +1109,14 @@ CREATE TRIGGER disclosure_insert_released AFTER INSERT ON disclosure FOR EACH RO
 CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure FOR EACH ROW
     WHEN (NEW.roi_request_id IS NOT NULL AND OLD.voided_at IS DISTINCT FROM NEW.voided_at)
     EXECUTE FUNCTION disclosure_released();
+"#;
+
+/// Reserved for the audit chain (issue 12, branch `audit`), whose migration takes this place when
+/// the branches merge; nothing here depends on it.
+const MIGRATION_12: &str = "SELECT 1;";
+
+/// The SQLite store's migration 21: a user's own patient record, and their signature code's hash.
+const MIGRATION_13: &str = r#"
+ALTER TABLE app_user ADD COLUMN patient_id bigint REFERENCES patient(id);
+ALTER TABLE app_user ADD COLUMN signature_hash text COLLATE "C";
 "#;

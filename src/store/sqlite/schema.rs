@@ -23,6 +23,8 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_17,
     MIGRATION_18,
     MIGRATION_19,
+    MIGRATION_20,
+    MIGRATION_21,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -1084,4 +1086,15 @@ CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure
              WHERE d.roi_request_id = NEW.roi_request_id AND d.voided_at IS NULL)
         WHERE id = NEW.roi_request_id;
     END;
+"#;
+
+/// Reserved for the audit chain (issue 12, branch `audit`), whose migration takes this place when
+/// the branches merge; nothing here depends on it.
+const MIGRATION_20: &str = "SELECT 1;";
+
+/// Who is at the keyboard (issue 12): a user linked to their own patient record, so that the desk
+/// refuses it to them, and the Argon2 hash of their signature code (never the code).
+const MIGRATION_21: &str = r#"
+ALTER TABLE app_user ADD COLUMN patient_id INTEGER REFERENCES patient(id);
+ALTER TABLE app_user ADD COLUMN signature_hash TEXT;
 "#;
