@@ -150,7 +150,11 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Draft(offer)) => chrome::confirm(frame, body, &offer.prompt, theme),
         Some(Overlay::DiscardAuthorization { prompt }) => chrome::confirm(frame, body, prompt, theme),
         Some(Overlay::ProceedOrWithdraw { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
-        Some(Overlay::BreakGlass(form)) => privacy::break_glass(frame, body, form, theme),
+        Some(Overlay::BreakGlass(form)) => {
+            // Over the footer too: the screen's keys beneath are not the warning's.
+            let below = ratatui::layout::Rect::new(area.x, body.y, area.width, area.height.saturating_sub(body.y));
+            privacy::break_glass(frame, below, form, theme)
+        }
         Some(Overlay::Privacy { scroll, rows }) => privacy::privacy(frame, body, rows, *scroll, theme),
         None => {}
     }

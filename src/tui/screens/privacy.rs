@@ -102,10 +102,10 @@ pub fn break_glass(frame: &mut Frame, area: Rect, form: &BreakGlassForm, theme: 
         Line::from(vec![Span::styled(format!(" {label}"), theme.text), Span::styled(format!("{value}{cursor}"), style)])
     };
     // The reason wraps under its label, never cut.
-    let reason_room = room.saturating_sub(16).max(10);
+    let reason_room = room.saturating_sub(18).max(10);
     let reason = wrap(&clean(&form.reason), reason_room);
     for (i, part) in reason.iter().enumerate().chain(reason.is_empty().then_some((0, &String::new()))) {
-        let label = if i == 0 { "Reason:        " } else { "               " };
+        let label = if i == 0 { "Reason:         " } else { "                " };
         let last = i + 1 >= reason.len();
         lines.push(field(label, part.clone(), form.focus == GlassField::Reason && last));
     }
@@ -134,14 +134,14 @@ pub fn glass_lines(rows: &[GlassRow], width: u16, theme: &Theme) -> Vec<Line<'st
     let mut lines = Vec::new();
     for row in rows {
         let head = format!(
-            " {}  {}  MRN {}  {}",
+            "{}  {}  MRN {}  {}",
             row.at.format("%m/%d/%Y %H:%M"),
             clean(&row.username),
             clean(&row.mrn),
             clean(&row.source)
         );
         for part in wrap(&head, width.saturating_sub(1)) {
-            lines.push(Line::styled(part, theme.header));
+            lines.push(Line::styled(format!(" {part}"), theme.header));
         }
         for part in wrap(&clean(&row.detail), width.saturating_sub(5)) {
             lines.push(Line::raw(format!("    {part}")));
