@@ -405,6 +405,22 @@ mod tests {
     }
 
     #[test]
+    fn the_idle_lock_is_ten_minutes_unless_set_within_its_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(&Overrides { config: Some(path.clone()), ..Default::default() })
+        };
+        assert_eq!(load("").unwrap().idle_lock, std::time::Duration::from_secs(600));
+        assert_eq!(load("[session]\nidle_lock_minutes = 3\n").unwrap().idle_lock.as_secs(), 180);
+        let never = load("[session]\nidle_lock_minutes = 0\n").unwrap_err().to_string();
+        assert!(never.contains("1 to 120") && never.contains(":2"), "{never}");
+        assert!(load("[session]\nidle_lock_minutes = 121\n").is_err());
+        assert_eq!(load("[session]\nidle_lock_seconds = 2\n").unwrap().idle_lock.as_secs(), 2);
+    }
+
+    #[test]
     fn the_example_config_is_valid_as_shipped_and_uncommented() {
         let dir = tempfile::tempdir().unwrap();
         let example = include_str!("../config.example.toml");
