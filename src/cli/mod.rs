@@ -12,6 +12,7 @@ mod packet;
 pub mod print;
 mod roi;
 mod roi_stats;
+mod signature;
 
 use crate::config::{ColorChoice, Config, Overrides};
 use crate::demo::{self, DemoOptions};
@@ -83,11 +84,18 @@ pub enum Command {
         #[arg(long, default_value_t = 50, value_parser = args::limit::<1000>)]
         limit: usize,
     },
-    /// Print a patient's chart.
+    /// Print a patient's chart. A restricted, employee or VIP chart breaks the glass: it needs a
+    /// reason (at least three words) and your signature code.
     Chart {
         mrn: String,
         #[arg(long)]
         json: bool,
+        /// Why you open a restricted chart; the Privacy Office reads it.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Read the signature code from standard input rather than the terminal.
+        #[arg(long = "signature-stdin")]
+        signature_stdin: bool,
     },
     /// Administer chartroom users (director).
     User {
@@ -225,6 +233,22 @@ pub enum UserCommand {
     },
     Enable {
         name: String,
+    },
+    /// Link a user to their own patient record, which chartroom then refuses them (director).
+    Link {
+        name: String,
+        mrn: String,
+    },
+    /// Undo `user link`.
+    Unlink {
+        name: String,
+    },
+    /// Set your own signature code (6 to 20 characters, not one character repeated): asked for to
+    /// unlock the screen, to open a restricted chart and to release records.
+    Signature {
+        /// Read the code from standard input (one line) rather than the terminal.
+        #[arg(long = "signature-stdin")]
+        signature_stdin: bool,
     },
 }
 
@@ -845,8 +869,17 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             }
             if json { emit(print::search_json(&outcome)) } else { emit(print::search_text(&outcome, desk.today())) }
         }
-        Command::Chart { mrn, json } => {
-            let chart = desk.open_chart_by_mrn(&mrn).map_err(fail)?;
+        Command::Chart { mrn, json, reason, signature_stdin } => {
+            let chart = match reason {
+                Some(reason) => {
+                    if let Some(problem) = crate::domain::privacy::reason_problem(&reason) {
+                        return Err(CliError::new(problem));
+                    }
+                    let code = signature::read_code("Signature code", signature_stdin)?;
+                    desk.open_chart_by_mrn_with_reason(&mrn, &reason, &code).map_err(fail)?
+                }
+                None => desk.open_chart_by_mrn(&mrn).map_err(fail)?,
+            };
             if json { emit(print::chart_json(&chart)) } else { emit(print::chart_text(&chart, desk.today())) }
         }
         Command::User { action } => match action {
@@ -869,6 +902,25 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             UserCommand::Enable { name } => {
                 let user = desk.set_user_enabled(&name, true).map_err(fail)?;
                 emit(format!("{} is enabled.", user.username))
+            }
+            UserCommand::Link { name, mrn } => {
+                let user = desk.link_user(&name, Some(&mrn)).map_err(fail)?;
+                emit(format!("{} is linked to their own record; chartroom refuses it to them.", user.username))
+            }
+            UserCommand::Unlink { name } => {
+                let user = desk.link_user(&name, None).map_err(fail)?;
+                emit(format!("{} is linked to no patient record.", user.username))
+            }
+            UserCommand::Signature { signature_stdin } => {
+                let code = signature::read_code("New signature code", signature_stdin)?;
+                if let Some(problem) = crate::domain::privacy::signature_code_problem(&code) {
+                    return Err(CliError::new(problem));
+                }
+                if !signature_stdin && signature::read_code("Again", false)? != code {
+                    return Err(CliError::new("the two codes differ; nothing was changed".into()));
+                }
+                desk.set_signature(&code).map_err(fail)?;
+                emit(format!("Your signature code ({}) is set.", desk.user().username))
             }
         },
         Command::Facility { action } => match action {

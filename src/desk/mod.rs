@@ -9,6 +9,7 @@ pub mod deficiency_work;
 pub mod identity;
 pub mod import;
 pub mod nightly;
+pub mod privacy;
 pub mod queue_filter;
 pub mod records;
 pub mod roi;
@@ -48,6 +49,19 @@ pub enum DeskError {
         #[source]
         source: std::io::Error,
     },
+    /// A restricted, employee or VIP chart asked for without breaking the glass first
+    /// ([`Desk::break_glass`]). `name` is what the clerk saw in the results already.
+    #[error(
+        "{name}'s chart is restricted: to open it, give your reason (at least three words) and your signature code \
+         (on the command line: --reason \"...\"); the Privacy Office sees both"
+    )]
+    SensitiveChart { patient_id: i64, name: String },
+    #[error("You may not access your own record; contact the Privacy Office")]
+    OwnRecord,
+    #[error("that signature code is not right")]
+    WrongSignature,
+    #[error("you ({user}) have no signature code yet; set one with `chartroom user signature`")]
+    NoSignature { user: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -181,6 +195,9 @@ pub struct Desk {
     session: Session,
     ssn_key: SsnKey,
     clock: Arc<dyn Clock>,
+    /// The patients whose glass this session broke: reopened in the same session, their charts
+    /// do not ask again (one reason covers the sitting; the next session asks anew).
+    glass: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
 }
 
 impl Desk {
@@ -201,7 +218,7 @@ impl Desk {
         if !user.enabled {
             return Err(DeskError::Invalid(format!("the chartroom user {username:?} is disabled")));
         }
-        Ok(Self { store, session: Session { user, source }, ssn_key, clock })
+        Ok(Self { store, session: Session { user, source }, ssn_key, clock, glass: Arc::default() })
     }
 
     /// The user as signed in. Roles and the enabled flag may have changed since: permission checks
@@ -342,7 +359,8 @@ impl Desk {
         Ok(self.store.append_audit(event)?)
     }
 
-    /// Opens a chart and records the view.
+    /// Opens a chart and records the view. The clerk's own record is refused (and the refusal
+    /// recorded); a sensitive chart is refused until this session broke its glass.
     pub fn open_chart(&self, patient_id: i64) -> DeskResult<Chart> {
         let chart = self.reread_chart(patient_id)?;
         let event =
@@ -361,6 +379,7 @@ impl Desk {
             .store
             .load_chart(patient_id)?
             .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?;
+        self.may_open(&chart.patient)?;
         chart.order_deficiencies();
         Ok(chart)
     }
@@ -510,7 +529,7 @@ impl Desk {
             ),
             None => None,
         };
-        Ok(self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, limit })?)
+        Ok(self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, action: None, limit })?)
     }
 
     pub fn backup(&self, destination: &std::path::Path) -> DeskResult<()> {

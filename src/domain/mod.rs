@@ -10,6 +10,7 @@ pub mod deficiency;
 pub mod mrn;
 pub mod names;
 pub mod patient;
+pub mod privacy;
 pub mod procedure;
 pub mod query;
 pub mod roi;

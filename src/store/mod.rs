@@ -164,6 +164,12 @@ pub struct User {
     pub roles: Vec<Role>,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The user's own patient record, which the desk refuses them (AS-03). Not in `--json`: who
+    /// among the staff is a patient here is itself protected.
+    #[serde(skip)]
+    pub patient_id: Option<i64>,
+    /// Whether the user has set a signature code. The hash itself is read only to check a code.
+    pub has_signature: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +202,8 @@ pub struct AuditFilter {
     pub patient_id: Option<i64>,
     pub provider_id: Option<i64>,
     pub username: Option<String>,
+    /// Events of this action only (the privacy screen's break-the-glass list).
+    pub action: Option<crate::domain::audit::AuditAction>,
     pub limit: usize,
 }
 
@@ -209,6 +217,12 @@ pub trait Store: Send + Sync {
     fn add_user(&self, user: NewUser, audit: NewAuditEvent) -> StoreResult<User>;
     fn set_user_roles(&self, username: &str, roles: Vec<Role>, audit: NewAuditEvent) -> StoreResult<User>;
     fn set_user_enabled(&self, username: &str, enabled: bool, audit: NewAuditEvent) -> StoreResult<User>;
+    /// Links the user to their own patient record (None unlinks), with its audit event.
+    fn link_user_patient(&self, username: &str, patient_id: Option<i64>, audit: NewAuditEvent) -> StoreResult<User>;
+    /// Replaces the user's signature code hash (a PHC string the desk made), with its audit event.
+    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()>;
+    /// The user's signature code hash, to check a code against; None when none is set.
+    fn signature_hash(&self, username: &str) -> StoreResult<Option<String>>;
 
     fn add_facility(&self, facility: NewFacility, audit: NewAuditEvent) -> StoreResult<Facility>;
     fn list_facilities(&self) -> StoreResult<Vec<Facility>>;

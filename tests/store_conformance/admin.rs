@@ -252,6 +252,7 @@ fn the_audit_trail_is_filtered_by_patient_provider_and_user_newest_first_and_lim
                 patient_id: Some(garcia.patient_id),
                 provider_id: Some(patel.id),
                 username: Some("jdoe".into()),
+                action: None,
                 limit,
             }),
             ["g3"],

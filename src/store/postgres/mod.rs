@@ -530,6 +530,22 @@ impl Store for PgStore {
         })
     }
 
+    fn link_user_patient(&self, username: &str, patient_id: Option<i64>, audit: NewAuditEvent) -> StoreResult<User> {
+        self.write((username.to_string(), audit), move |tx, (username, audit)| {
+            Box::pin(admin::link_user_patient(tx, username, patient_id, audit))
+        })
+    }
+
+    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write((username.to_string(), hash.to_string(), audit), |tx, (username, hash, audit)| {
+            Box::pin(admin::set_signature_hash(tx, username, hash, audit))
+        })
+    }
+
+    fn signature_hash(&self, username: &str) -> StoreResult<Option<String>> {
+        self.read(username.to_string(), |c, username| Box::pin(admin::signature_hash(c, username)))
+    }
+
     fn add_facility(&self, facility: NewFacility, audit: NewAuditEvent) -> StoreResult<Facility> {
         self.write((facility, audit), |tx, (facility, audit)| Box::pin(admin::add_facility(tx, facility, audit)))
     }

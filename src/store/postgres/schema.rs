@@ -29,6 +29,8 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_9,
     MIGRATION_10,
     MIGRATION_11,
+    MIGRATION_12,
+    MIGRATION_13,
 ];
 
 /// The schema version this program writes.
@@ -1093,4 +1095,14 @@ CREATE INDEX roi_request_received ON roi_request (received_on) INCLUDE (facility
 CREATE INDEX roi_fee_issued ON roi_fee (issued_on, kind) INCLUDE (total_cents, request_id);
 CREATE INDEX roi_payment_paid ON roi_payment (paid_on) INCLUDE (amount_cents, request_id);
 CREATE INDEX roi_fee_adjustment_day ON roi_fee_adjustment (on_date, kind) INCLUDE (amount_cents, request_id);
+"#;
+
+/// Reserved for the audit chain (issue 12, branch `audit`), whose migration takes this place when
+/// the branches merge; nothing here depends on it.
+const MIGRATION_12: &str = "SELECT 1;";
+
+/// The SQLite store's migration 21: a user's own patient record, and their signature code's hash.
+const MIGRATION_13: &str = r#"
+ALTER TABLE app_user ADD COLUMN patient_id bigint REFERENCES patient(id);
+ALTER TABLE app_user ADD COLUMN signature_hash text COLLATE "C";
 "#;

@@ -453,6 +453,20 @@ impl Store for SqliteStore {
         self.write(move |c| admin::set_user_enabled(c, &username, enabled, &audit))
     }
 
+    fn link_user_patient(&self, username: &str, patient_id: Option<i64>, audit: NewAuditEvent) -> StoreResult<User> {
+        let username = username.to_string();
+        self.write(move |c| admin::link_user_patient(c, &username, patient_id, &audit))
+    }
+
+    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()> {
+        let (username, hash) = (username.to_string(), hash.to_string());
+        self.write(move |c| admin::set_signature_hash(c, &username, &hash, &audit))
+    }
+
+    fn signature_hash(&self, username: &str) -> StoreResult<Option<String>> {
+        self.read(|c| admin::signature_hash(c, username))
+    }
+
     fn add_facility(&self, facility: NewFacility, audit: NewAuditEvent) -> StoreResult<Facility> {
         self.write(move |c| admin::add_facility(c, &facility, &audit))
     }

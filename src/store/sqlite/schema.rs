@@ -23,6 +23,8 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_17,
     MIGRATION_18,
     MIGRATION_19,
+    MIGRATION_20,
+    MIGRATION_21,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -1068,4 +1070,15 @@ CREATE INDEX roi_request_received ON roi_request (received_on, facility_id);
 CREATE INDEX roi_fee_issued ON roi_fee (issued_on, kind, total_cents, request_id);
 CREATE INDEX roi_payment_paid ON roi_payment (paid_on, amount_cents, request_id);
 CREATE INDEX roi_fee_adjustment_day ON roi_fee_adjustment (on_date, kind, amount_cents, request_id);
+"#;
+
+/// Reserved for the audit chain (issue 12, branch `audit`), whose migration takes this place when
+/// the branches merge; nothing here depends on it.
+const MIGRATION_20: &str = "SELECT 1;";
+
+/// Who is at the keyboard (issue 12): a user linked to their own patient record, so that the desk
+/// refuses it to them, and the Argon2 hash of their signature code (never the code).
+const MIGRATION_21: &str = r#"
+ALTER TABLE app_user ADD COLUMN patient_id INTEGER REFERENCES patient(id);
+ALTER TABLE app_user ADD COLUMN signature_hash TEXT;
 "#;
