@@ -9,7 +9,7 @@ use crate::domain::patient::PatientRow;
 use crate::domain::privacy::{needs_break_glass, reason_problem, signature_code_problem};
 use crate::domain::role::Permission;
 use crate::store::{AuditFilter, User};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 
 /// Why a session locked, as its `LOCK` event says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,12 +118,9 @@ impl Desk {
         if let Some(problem) = signature_code_problem(code) {
             return Err(DeskError::Invalid(problem));
         }
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt)
-            .map_err(|e| DeskError::Invalid(format!("the system gave no random bytes for the hash: {e}")))?;
-        let salt = SaltString::encode_b64(&salt).map_err(|e| DeskError::Invalid(e.to_string()))?;
+        // argon2 draws the salt itself from the system's random source.
         let hash = argon2::Argon2::default()
-            .hash_password(code.as_bytes(), &salt)
+            .hash_password(code.as_bytes())
             .map_err(|e| DeskError::Invalid(format!("the signature code could not be hashed: {e}")))?
             .to_string();
         let mut event = self.event(AuditAction::Update, "user", Some(user.username.clone()), None);
