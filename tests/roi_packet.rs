@@ -511,7 +511,8 @@ redisclosure_statement = true
     // The patient's accounting, printed: a release under her authorization is not in it
     // (164.528(a)(1)(iv)).
     let copy = dir.join("accounting.pdf");
-    let printed = ok(&chartroom(dir, &["roi", "accounting", "204511", "--date", &day, "--pdf", copy.to_str().unwrap()]));
+    let printed =
+        ok(&chartroom(dir, &["roi", "accounting", "204511", "--date", &day, "--pdf", copy.to_str().unwrap()]));
     assert!(printed.contains("ACCOUNTING OF DISCLOSURES (45 CFR 164.528)"), "{printed}");
     assert!(!printed.contains("Lakeside Recovery Clinic"), "an authorized release is excluded: {printed}");
     assert!(std::fs::read(&copy).unwrap().starts_with(b"%PDF-"));

@@ -2,8 +2,7 @@
 
 use super::app::{App, Overlay, Screen};
 use super::screens::{
-    accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_packet, roi_queue, roi_request,
-    roi_stats,
+    accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_packet, roi_queue, roi_request, roi_stats,
 };
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
