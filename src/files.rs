@@ -29,7 +29,8 @@ impl FileSharing {
     pub fn dir_mode(self) -> u32 {
         match self {
             Self::Private => 0o700,
-            Self::Group => 0o770,
+            // setgid, as the install's own directory is, so that what is made inside keeps its group.
+            Self::Group => 0o2770,
         }
     }
 

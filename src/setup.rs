@@ -268,7 +268,7 @@ pub fn load_or_create_key(store: &dyn Store, path: &Path, sharing: FileSharing) 
 fn write_key_file(path: &Path, bytes: &[u8; 32], sharing: FileSharing) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(parent) = path.parent() {
-        crate::files::create_dir(parent, FileSharing::Private)?;
+        crate::files::create_dir(parent, sharing)?;
     }
     // The group reads a shared install's key but never rewrites it.
     let mode = match sharing {

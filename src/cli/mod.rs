@@ -576,9 +576,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let source = session_source(std::env::var("SSH_CONNECTION").ok().as_deref());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::local());
     // The log's directory is made with the store's modes: the data directory's, shared or not.
-    let sharing = crate::files::FileSharing::of_directory(
-        config.log_dir.parent().filter(|d| d.exists()).unwrap_or(&config.data_dir),
-    );
+    // A log directory made for the install (README: a department install) decides for itself.
+    let sharing = crate::files::FileSharing::of_directory(if config.log_dir.exists() {
+        &config.log_dir
+    } else {
+        &config.data_dir
+    });
     let _log_guard = match crate::logging::init(&config.log_dir, sharing) {
         Ok(guard) => Some(guard),
         Err(why) => {
