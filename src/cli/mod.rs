@@ -1111,6 +1111,9 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 if report.dry_run {
                     text.push_str("Dry run: nothing was written.\n");
                 }
+                for warning in &report.warnings {
+                    text.push_str(&format!("warning: {warning}\n"));
+                }
                 for rejection in report.rejections.iter().take(50) {
                     text.push_str(&format!("rejected: {rejection}\n"));
                 }

@@ -32,7 +32,24 @@ pub struct ImportMode {
 pub struct ImportReport {
     pub counts: ImportCounts,
     pub rejections: Vec<Rejection>,
+    /// What was imported but is worth a look (a file without SSNs), in the clerk's words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub dry_run: bool,
+}
+
+/// Remembers the first line of each source id of a file, to refuse a second row that gives the same
+/// id: two patients merged into one record (one's name, the other's SSN) cannot be undone.
+#[derive(Default)]
+struct FirstLines(std::cell::RefCell<std::collections::HashMap<u64, u64>>);
+
+impl FirstLines {
+    /// The line that first gave `id`, when it is not `line`.
+    fn earlier(&self, id: &str, line: u64) -> Option<u64> {
+        let mut seen = self.0.borrow_mut();
+        let first = *seen.entry(source_key(id)).or_insert(line);
+        (first != line).then_some(first)
+    }
 }
 
 impl Desk {
