@@ -288,7 +288,8 @@ pub(super) fn document(resource: &Value) -> Result<Option<ImportedDocument>, Str
             // Checked before decoding: base64 is four characters for three bytes.
             let size = encoded.len() / 4 * 3;
             if size > max + 3 {
-                return Err(format!("the note's text is {} MB (at most {} MB)", size / 1_048_576, max / 1_048_576));
+                let mb = size as f64 / 1_048_576.0;
+                return Err(format!("the note's text is {mb:.1} MB (at most {} MB)", max / 1_048_576));
             }
             let bytes = base64_decode(encoded).ok_or("the note's text is not base64")?;
             if bytes.len() > max {
