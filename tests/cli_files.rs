@@ -171,3 +171,35 @@ fn on_a_shared_install_one_clerks_umask_never_locks_out_another() {
         assert_eq!(mode(&file), expected, "{}", file.display());
     }
 }
+
+#[test]
+fn a_demo_store_takes_a_real_import_only_when_told() {
+    let dir = common::cli::demo_store(5);
+    let export = dir.path().join("export");
+    std::fs::create_dir(&export).unwrap();
+    std::fs::write(export.join("patients.csv"), "Id,BIRTHDATE,FIRST,LAST,GENDER\nr1,1960-01-01,Real1,Person2,F\n").unwrap();
+    let export = export.display().to_string();
+    let err = refused(&chartroom(dir.path(), &["import", "synthea-csv", &export, "--facility", "RGH"]));
+    assert!(err.contains("this store holds the demo hospital") && err.contains("--into-demo"), "{err}");
+    assert!(!ok(&chartroom(dir.path(), &["search", "PERSON,REAL"])).contains("PERSON"), "refused, yet imported");
+    ok(&chartroom(dir.path(), &["import", "synthea-csv", &export, "--facility", "RGH", "--into-demo"]));
+    assert!(ok(&chartroom(dir.path(), &["search", "PERSON,REAL"])).contains("PERSON"));
+}
+
+#[test]
+fn the_users_own_arguments_reach_the_terminal_without_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&chartroom(dir.path(), &["init", "--empty"]));
+    // An escape sequence in an argument the desk refuses, and in one clap refuses.
+    for args in [
+        &["chart", "12\u{1b}]0;owned\u{7}34"][..],
+        &["facility", "add", "X\u{1b}[2J", "--bogus-flag\u{1b}[31m"][..],
+        &["no-such-command\u{1b}[2J"][..],
+    ] {
+        let out = chartroom(dir.path(), args);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.is_empty());
+        assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{args:?}: {err:?}");
+    }
+}

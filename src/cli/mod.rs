@@ -512,6 +512,10 @@ pub struct ImportOptions {
     /// Write the rejected rows, with their reasons, to this file for correction.
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
+    /// Import into a demo store all the same (the demo's made-up patients and the real ones would
+    /// mix; a real import belongs in a store of its own).
+    #[arg(long)]
+    into_demo: bool,
     #[arg(long)]
     json: bool,
 }
@@ -1049,7 +1053,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 ImportCommand::SyntheaCsv { dir, options } => (false, vec![dir], options),
                 ImportCommand::Fhir { paths, options } => (true, paths, options),
             };
-            let ImportOptions { facility, open_since, dry_run, strict, rejects, json } = options;
+            let ImportOptions { facility, open_since, dry_run, strict, rejects, into_demo, json } = options;
+            desk.check_import_target(into_demo).map_err(fail)?;
             let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
             let interactive = std::io::stderr().is_terminal();
             // The bar's text around it takes about 50 columns; a line that wraps cannot redraw.

@@ -53,6 +53,19 @@ impl FirstLines {
 }
 
 impl Desk {
+    /// A demo store (its `demo` setting, set when the demo filled it) takes an import only when the
+    /// clerk says it is meant: real patients among made-up ones cannot be told apart afterwards.
+    pub fn check_import_target(&self, into_demo: bool) -> DeskResult<()> {
+        if !into_demo && self.store_info()?.is_demo {
+            return Err(DeskError::Invalid(
+                "this store holds the demo hospital: real patients imported into it would mix with made-up ones. \
+                 Import into a store of its own (chartroom init --empty), or add --into-demo if this is meant"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// A parsed patient as the store takes it: the SSN reduced to its last four and keyed hash.
     fn imported_patient(&self, p: &SyntheaPatient) -> ImportedPatient {
         ImportedPatient {
