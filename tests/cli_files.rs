@@ -177,7 +177,8 @@ fn a_demo_store_takes_a_real_import_only_when_told() {
     let dir = common::cli::demo_store(5);
     let export = dir.path().join("export");
     std::fs::create_dir(&export).unwrap();
-    std::fs::write(export.join("patients.csv"), "Id,BIRTHDATE,FIRST,LAST,GENDER\nr1,1960-01-01,Real1,Person2,F\n").unwrap();
+    std::fs::write(export.join("patients.csv"), "Id,BIRTHDATE,FIRST,LAST,GENDER\nr1,1960-01-01,Real1,Person2,F\n")
+        .unwrap();
     let export = export.display().to_string();
     let err = refused(&chartroom(dir.path(), &["import", "synthea-csv", &export, "--facility", "RGH"]));
     assert!(err.contains("this store holds the demo hospital") && err.contains("--into-demo"), "{err}");
