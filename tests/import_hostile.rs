@@ -136,8 +136,10 @@ fn a_quote_that_never_closes_is_refused_at_its_line() {
 fn an_export_without_patients_says_so_and_one_without_ssns_warns() {
     let f = one_facility_store_on(common::sqlite_empty);
     let dhim = common::desk_for(&f, "dhim");
-    let err = dhim.import_synthea_csv(&fixture("no-patients"), Some("MAH"), common::today(), false).unwrap_err();
-    assert!(err.to_string().contains("the export has no patients.csv"), "{err}");
+    let report = dhim.import_synthea_csv(&fixture("no-patients"), Some("MAH"), common::today(), false).unwrap();
+    assert_eq!(report.warnings.len(), 1);
+    assert!(report.warnings[0].contains("the export has no patients.csv"), "{:?}", report.warnings);
+    assert!(reasons_of(&report)[0].contains("unknown patient p1"), "{:?}", report.rejections);
 
     let report = dhim.import_synthea_csv(&fixture("no-ssn"), Some("MAH"), common::today(), false).unwrap();
     assert!(report.rejections.is_empty());

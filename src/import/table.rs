@@ -45,6 +45,16 @@ impl<'t> TableRow<'t> {
         self.columns.get(column).and_then(|i| self.fields.get(*i)).map_or("", |s| s.trim())
     }
 
+    /// A 64-bit digest of the row's fields, to tell a row repeated word for word from another row.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        for field in &self.fields {
+            field.trim().hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
     /// Whether the file's header has `column`.
     pub fn has_column(&self, column: &str) -> bool {
         self.columns.contains_key(column)

@@ -68,18 +68,17 @@ impl Desk {
                 EXPORT_FILES.join(", ")
             )));
         }
-        // Everything else in an export hangs off its patients: without them, encounters would be
-        // refused one by one as of unknown patients.
-        if !dir.join("patients.csv").is_file() && dir.join("encounters.csv").is_file() {
-            return Err(DeskError::Invalid(format!(
-                "{}: the export has no patients.csv; nothing was imported (copy the whole export, patients.csv \
-                 with it)",
-                dir.display()
-            )));
-        }
+
         let dry_run = mode.dry_run;
-        let facility_code = self.import_facility(facility)?;
         let mut report = ImportReport { dry_run, ..Default::default() };
+        // Encounters may follow their patients in a later export; said, in case patients.csv was
+        // left behind by mistake (each encounter of a patient not imported before is then refused).
+        if !dir.join("patients.csv").is_file() && dir.join("encounters.csv").is_file() {
+            report
+                .warnings
+                .push("the export has no patients.csv: its encounters were matched to patients imported before".into());
+        }
+        let facility_code = self.import_facility(facility)?;
         let base = || ImportBatch {
             system: "synthea".into(),
             export: "csv".into(),
@@ -175,7 +174,7 @@ impl Desk {
         let no_ssn_column = std::cell::Cell::new(false);
         let patient = |row: &crate::import::table::TableRow<'_>| {
             no_ssn_column.set(!row.has_column("SSN"));
-            if let Some(first) = patient_lines.earlier(row.get("Id"), row.line) {
+            if let Some(first) = patient_lines.earlier(row) {
                 return Err(row.reject(
                     Some("Id"),
                     format!("the patient Id {} is also line {first}'s; one Id cannot be two patients", row.get("Id")),
@@ -211,7 +210,7 @@ impl Desk {
         let keep_keys = load || dir.join("procedures.csv").exists();
         let encounter_lines = FirstLines::default();
         let known_patient = |row: &crate::import::table::TableRow<'_>| {
-            if let Some(first) = encounter_lines.earlier(row.get("Id"), row.line) {
+            if let Some(first) = encounter_lines.earlier(row) {
                 return Err(row.reject(
                     Some("Id"),
                     format!("the encounter Id {} is also line {first}'s; one Id cannot be two visits", row.get("Id")),

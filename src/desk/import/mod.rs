@@ -38,17 +38,19 @@ pub struct ImportReport {
     pub dry_run: bool,
 }
 
-/// Remembers the first line of each source id of a file, to refuse a second row that gives the same
-/// id: two patients merged into one record (one's name, the other's SSN) cannot be undone.
+/// Remembers the first line of each source id of a file, to refuse a different row that gives the
+/// same id: two patients merged into one record (one's name, the other's SSN) cannot be undone. A
+/// row repeated word for word is the same record, and passes.
 #[derive(Default)]
-struct FirstLines(std::cell::RefCell<std::collections::HashMap<u64, u64>>);
+struct FirstLines(std::cell::RefCell<std::collections::HashMap<u64, (u64, u64)>>);
 
 impl FirstLines {
-    /// The line that first gave `id`, when it is not `line`.
-    fn earlier(&self, id: &str, line: u64) -> Option<u64> {
+    /// The line that first gave the row's Id, when that row said something else.
+    fn earlier(&self, row: &crate::import::table::TableRow<'_>) -> Option<u64> {
         let mut seen = self.0.borrow_mut();
-        let first = *seen.entry(source_key(id)).or_insert(line);
-        (first != line).then_some(first)
+        let fingerprint = row.fingerprint();
+        let (first, said) = *seen.entry(source_key(row.get("Id"))).or_insert((row.line, fingerprint));
+        (said != fingerprint).then_some(first)
     }
 }
 
