@@ -536,6 +536,10 @@ pub struct ImportOptions {
     /// Write the rejected rows, with their reasons, to this file for correction.
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
+    /// Import into a demo store all the same (the demo's made-up patients and the real ones would
+    /// mix; a real import belongs in a store of its own).
+    #[arg(long)]
+    into_demo: bool,
     #[arg(long)]
     json: bool,
 }
@@ -599,7 +603,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let account = identity::current_account().map_err(fail)?;
     let source = session_source(std::env::var("SSH_CONNECTION").ok().as_deref());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::local());
-    let _log_guard = crate::logging::init(&config.log_dir);
+    // The log's directory is made with the store's modes: the data directory's, shared or not.
+    // A log directory made for the install (README: a department install) decides for itself.
+    let sharing = crate::files::FileSharing::of_directory(if config.log_dir.exists() {
+        &config.log_dir
+    } else {
+        &config.data_dir
+    });
+    let _log_guard = match crate::logging::init(&config.log_dir, sharing) {
+        Ok(guard) => Some(guard),
+        Err(why) => {
+            // Said once, before the desk draws its screen; the work goes on without a log.
+            eprintln!("chartroom: warning: {why}; running without a log");
+            None
+        }
+    };
 
     match cli.command {
         None => {
@@ -789,21 +807,41 @@ fn open_or_create(
     clock: &dyn Clock,
     with_demo: bool,
 ) -> Result<OpenedStore, CliError> {
+    let made_dir = config.store_file.parent().is_some_and(|d| !d.as_os_str().is_empty() && !d.exists());
+    let made_key = !config.key_file.exists();
     let opened = open_store(config, true).map_err(fail)?;
-    if opened.created {
-        ensure_founder(&*opened.store, account, source, clock.now()).map_err(fail)?;
+    if !opened.created {
+        return Ok(opened);
+    }
+    let founded = ensure_founder(&*opened.store, account, source, clock.now()).map_err(fail).and_then(|_| {
         if with_demo {
             eprintln!("First run: creating a demo hospital in {} …", opened.location);
             let desk = sign_in(&opened, account, source, Arc::new(SystemClock::local()))?;
             make_demo(&desk, &opened, demo::FIRST_RUN_PATIENTS, 1)?;
         }
+        Ok(())
+    });
+    match founded {
+        Ok(()) => Ok(opened),
+        Err(e) => {
+            // A store made now but not whole is removed, so that the next run or `init` makes it
+            // afresh instead of finding "a store already exists". A database is left to its
+            // administrator: it may hold what others wrote since.
+            let sqlite = matches!(opened.location, StoreLocation::Sqlite(_));
+            drop(opened);
+            if sqlite {
+                crate::setup::discard_files(config, made_dir, made_key);
+            }
+            Err(e)
+        }
     }
-    Ok(opened)
 }
 
 fn sign_in(opened: &OpenedStore, account: &str, source: &str, clock: Arc<dyn Clock>) -> Result<Desk, CliError> {
     let clock = department_clock(opened, clock);
-    Desk::sign_in(opened.store.clone(), account, source.to_string(), opened.key.clone(), clock).map_err(fail)
+    Desk::sign_in(opened.store.clone(), account, source.to_string(), opened.key.clone(), clock)
+        .map(|desk| desk.with_file_sharing(opened.sharing))
+        .map_err(fail)
 }
 
 /// The department's day is its home facility's (the first in the store), in that facility's time
@@ -1067,7 +1105,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 ImportCommand::SyntheaCsv { dir, options } => (false, vec![dir], options),
                 ImportCommand::Fhir { paths, options } => (true, paths, options),
             };
-            let ImportOptions { facility, open_since, dry_run, strict, rejects, json } = options;
+            let ImportOptions { facility, open_since, dry_run, strict, rejects, into_demo, json } = options;
+            desk.check_import_target(into_demo).map_err(fail)?;
             let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
             let interactive = std::io::stderr().is_terminal();
             // The bar's text around it takes about 50 columns; a line that wraps cannot redraw.
@@ -1101,7 +1140,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                         field(&r.reason)
                     ));
                 }
-                std::fs::write(file, text)
+                // Patient data: its writer's alone, on a shared install too.
+                crate::files::write_private(file, text.as_bytes(), crate::files::FileSharing::Private)
                     .map_err(|e| CliError::new(format!("could not write the rejects to {}: {e}", file.display())))?;
             }
             if interactive {
@@ -1127,6 +1167,9 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 }
                 if report.dry_run {
                     text.push_str("Dry run: nothing was written.\n");
+                }
+                for warning in &report.warnings {
+                    text.push_str(&format!("warning: {warning}\n"));
                 }
                 for rejection in report.rejections.iter().take(50) {
                     text.push_str(&format!("rejected: {rejection}\n"));

@@ -198,9 +198,21 @@ pub struct Desk {
     /// The patients whose glass this session broke: reopened in the same session, their charts
     /// do not ask again (one reason covers the sitting; the next session asks anew).
     glass: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    /// The modes of the files this desk writes (letters, packets, papers): the store's.
+    file_sharing: crate::files::FileSharing,
 }
 
 impl Desk {
+    /// The desk writes its files with these modes: a shared install's owner-and-group ones.
+    pub fn with_file_sharing(mut self, sharing: crate::files::FileSharing) -> Self {
+        self.file_sharing = sharing;
+        self
+    }
+
+    pub fn file_sharing(&self) -> crate::files::FileSharing {
+        self.file_sharing
+    }
+
     /// Signs `username` in. An account with no chartroom user, or a disabled one, gets nothing.
     pub fn sign_in(
         store: Arc<dyn Store>,
@@ -218,7 +230,14 @@ impl Desk {
         if !user.enabled {
             return Err(DeskError::Invalid(format!("the chartroom user {username:?} is disabled")));
         }
-        Ok(Self { store, session: Session { user, source }, ssn_key, clock, glass: Arc::default() })
+        Ok(Self {
+            store,
+            session: Session { user, source },
+            ssn_key,
+            clock,
+            glass: Arc::default(),
+            file_sharing: crate::files::FileSharing::Private,
+        })
     }
 
     /// The user as signed in. Roles and the enabled flag may have changed since: permission checks

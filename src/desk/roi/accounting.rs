@@ -360,7 +360,7 @@ impl Desk {
         self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
         let pdf = crate::report::pdf::text_to_pdf(&accounting_text(report, true))
             .map_err(|e| DeskError::Invalid(e.to_string()))?;
-        crate::desk::nightly::write_private(path, &pdf)
+        crate::files::write_private(path, &pdf, self.file_sharing())
             .map_err(|source| DeskError::File { what: format!("could not write {}", path.display()), source })?;
         let detail = format!("printed the accounting of disclosures as of {}", us_date(report.accounting.requested_on));
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);
@@ -377,7 +377,7 @@ impl Desk {
     /// export; not a delivery.
     pub fn file_accounting(&self, report: &AccountingReport, dir: &Path) -> DeskResult<Vec<PathBuf>> {
         self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
-        let files = write_accounting(dir, self.today(), report)?;
+        let files = write_accounting(dir, self.today(), report, self.file_sharing())?;
         let detail = format!("printed the accounting of disclosures as of {}", us_date(report.accounting.requested_on));
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);
         event.patient_id = Some(report.patient.patient_id);
@@ -423,7 +423,7 @@ impl Desk {
                 })?
             }
         };
-        let files = write_accounting(dir, self.today(), &report)?;
+        let files = write_accounting(dir, self.today(), &report, self.file_sharing())?;
         let detail = format!(
             "Delivered the accounting of disclosures as of {} ({}; fee {})",
             us_date(requested_on),
@@ -454,7 +454,12 @@ impl Desk {
 /// `accountings/2025-03-03/204511-accounting.txt` and its PDF, written privately and never over
 /// another (a second on a day is `-2`). The PDF first and the text last: an accounting whose text
 /// is on disk is whole.
-fn write_accounting(dir: &Path, on: NaiveDate, report: &AccountingReport) -> DeskResult<Vec<PathBuf>> {
+fn write_accounting(
+    dir: &Path,
+    on: NaiveDate,
+    report: &AccountingReport,
+    sharing: crate::files::FileSharing,
+) -> DeskResult<Vec<PathBuf>> {
     let day_dir = dir.join(on.format("%Y-%m-%d").to_string());
     let unwritable = |path: &Path, source: std::io::Error| DeskError::File {
         what: format!(
@@ -464,7 +469,7 @@ fn write_accounting(dir: &Path, on: NaiveDate, report: &AccountingReport) -> Des
         ),
         source,
     };
-    crate::desk::nightly::create_private_dir(&day_dir).map_err(|e| unwritable(&day_dir, e))?;
+    crate::files::create_dir(&day_dir, sharing).map_err(|e| unwritable(&day_dir, e))?;
     let text = accounting_text(report, true);
     let pdf = crate::report::pdf::text_to_pdf(&text).map_err(|e| DeskError::Invalid(e.to_string()))?;
     for nth in 1..1000 {
@@ -477,8 +482,8 @@ fn write_accounting(dir: &Path, on: NaiveDate, report: &AccountingReport) -> Des
         if path.exists() || pdf_path.exists() {
             continue;
         }
-        crate::desk::nightly::write_private(&pdf_path, &pdf).map_err(|e| unwritable(&pdf_path, e))?;
-        if let Err(e) = crate::desk::nightly::write_private(&path, text.as_bytes()) {
+        crate::files::write_private(&pdf_path, &pdf, sharing).map_err(|e| unwritable(&pdf_path, e))?;
+        if let Err(e) = crate::files::write_private(&path, text.as_bytes(), sharing) {
             let _ = std::fs::remove_file(&pdf_path);
             return Err(unwritable(&path, e));
         }
