@@ -69,6 +69,15 @@ pub struct Filled {
     pub charged: Vec<String>,
 }
 
+/// Who may ask for a chart and follow the request: the file room and every desk that needs paper.
+const REQUESTERS: &[Permission] = &[
+    Permission::TrackPaperCharts,
+    Permission::LogRequests,
+    Permission::ManageDeficiencies,
+    Permission::CompleteDeficiencies,
+    Permission::ViewReports,
+];
+
 /// A barcode or code as typed or scanned: trimmed, upper case (a wedge scanner types what the label
 /// holds; a clerk typing may not hold shift).
 fn scanned_text(raw: &str) -> String {
@@ -337,12 +346,7 @@ impl Desk {
         needed_on: NaiveDate,
         reason: &str,
     ) -> DeskResult<ChartRequestRecord> {
-        self.require_any(&[
-            Permission::TrackPaperCharts,
-            Permission::LogRequests,
-            Permission::ManageDeficiencies,
-            Permission::CompleteDeficiencies,
-        ])?;
+        self.require_any(REQUESTERS)?;
         let needed_on = super::checked_date(needed_on)?;
         if needed_on < self.today() {
             return Err(DeskError::Invalid(format!(
@@ -383,7 +387,7 @@ impl Desk {
     }
 
     pub fn chart_request(&self, id: i64) -> DeskResult<ChartRequestRecord> {
-        self.require_any(&[Permission::TrackPaperCharts, Permission::LogRequests, Permission::ViewReports])?;
+        self.require_any(REQUESTERS)?;
         self.store().chart_request(id)?.ok_or_else(|| DeskError::NotFound("That chart request is not on file.".into()))
     }
 
