@@ -249,3 +249,28 @@ fn requests_fill_from_the_pull_list_in_terminal_digit_order() {
         ));
     }
 }
+
+#[test]
+fn the_chart_banner_says_when_a_volume_is_missing_or_overdue() {
+    use chartroom::tui::screens::chart::banner;
+    use chartroom::tui::theme::Theme;
+    let text = |f: &common::Fixture, today: NaiveDate| {
+        let garcia = f.store.patient_by_mrn(&"204511".parse_mrn()).unwrap().unwrap();
+        let chart = f.store.load_chart(garcia.patient_id).unwrap().unwrap();
+        banner(&chart, today, 80, &Theme::monochrome())
+            .iter()
+            .map(|line| line.spans.iter().map(|s| s.content.to_string()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for f in scenarios() {
+        let desk = desk_on(&f, "jdoe", d(3, 3));
+        desk.check_in("V204511-1").unwrap();
+        desk.charge_out("V204511-1", "ROI", None, None).unwrap();
+        assert!(!text(&f, d(3, 6)).contains('!'), "due today is not overdue");
+        assert!(text(&f, d(3, 7)).contains("! vol 1 overdue"), "{}", text(&f, d(3, 7)));
+        assert!(text(&f, d(3, 7)).contains("MRN 204511"), "the MRN stays whole");
+        desk.flag_missing("V204511-1", None).unwrap();
+        assert!(text(&f, d(3, 7)).contains("! vol 1 missing"));
+    }
+}

@@ -229,8 +229,12 @@ fn overdue_text(overdue: &[OverdueVolume]) -> String {
         let borrower = v.borrower.as_deref().map(clean).unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<12} {:<9} {:<26} vol {:<2} due {due}  ! {:>3} days  {borrower}",
-            v.barcode, v.mrn, name, v.volume_no, o.days_overdue
+            "  {:<12} {:<9} {:<26} vol {:<2} due {due}  ! {:>8}  {borrower}",
+            v.barcode,
+            v.mrn,
+            name,
+            v.volume_no,
+            crate::domain::text::plural(o.days_overdue.unsigned_abs() as usize, "day", "days")
         );
     }
     out.trim_end().to_string()

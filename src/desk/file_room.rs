@@ -469,6 +469,33 @@ impl Desk {
         self.chart_request(id)
     }
 
+    /// Writes many requests with one audit event saying what they are (the demo, the benches):
+    /// `(MRN, location code, needed on, reason)` each.
+    pub fn insert_chart_requests(&self, wanted: &[(Mrn, &str, NaiveDate, &str)], detail: String) -> DeskResult<usize> {
+        self.require(Permission::AdministerStore)?;
+        let locations = self.store().locations()?;
+        let mut requests = Vec::with_capacity(wanted.len());
+        for (mrn, code, needed_on, reason) in wanted {
+            let Some(patient) = self.store().patient_by_mrn(mrn)? else { continue };
+            let location = locations
+                .iter()
+                .find(|l| l.code == *code)
+                .ok_or_else(|| DeskError::NotFound(format!("No location has the code {}.", shown(code))))?;
+            requests.push(NewChartRequest {
+                patient_id: patient.patient_id,
+                for_location_id: location.id,
+                needed_on: *needed_on,
+                requested_by: self.user().username.clone(),
+                reason: (*reason).to_string(),
+                filing_key: terminal_digit_key(mrn.as_str()),
+                created_at: self.now(),
+            });
+        }
+        let made = requests.len();
+        self.store().add_chart_requests(requests, self.audit_event(AuditAction::Create, "chart_request", detail))?;
+        Ok(made)
+    }
+
     // ---- lists ------------------------------------------------------------------------------
 
     /// Volumes past their due-back day, by borrower location, with the days overdue.
