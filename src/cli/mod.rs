@@ -7,6 +7,7 @@ mod copy;
 mod deficiencies;
 mod disclosure;
 mod fees;
+mod file_room;
 mod legal;
 mod packet;
 pub mod print;
@@ -127,6 +128,29 @@ pub enum Command {
         /// Who holds the nightly run (user, machine, process) since when, and the last one finished.
         #[arg(long)]
         status: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A patient's paper volumes (file room): list, new.
+    ChartVolume {
+        #[command(subcommand)]
+        action: file_room::ChartVolumeCommand,
+    },
+    /// Move paper volumes by barcode: charge-out, check-in, transfer, missing, found, inactivate;
+    /// the overdue (with notices) and missing lists.
+    Volume {
+        #[command(subcommand)]
+        action: file_room::VolumeCommand,
+    },
+    /// Ask the file room for a chart at a location by a day; fill or close a request.
+    ChartRequest {
+        #[command(subcommand)]
+        action: file_room::ChartRequestCommand,
+    },
+    /// A day's chart requests in terminal-digit order of the MRN, the order the shelves are walked.
+    PullList {
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
+        date: Option<chrono::NaiveDate>,
         #[arg(long)]
         json: bool,
     },
@@ -1003,6 +1027,10 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             if json { emit(print::to_json(&summary)) } else { emit(summary.to_string()) }
         }
         Command::Deficiencies { action } => deficiencies::run(desk, action, &mut emit),
+        Command::ChartVolume { action } => file_room::run_chart_volume(desk, action, &mut emit),
+        Command::Volume { action } => file_room::run_volume(desk, action, &mut emit),
+        Command::ChartRequest { action } => file_room::run_chart_request(desk, action, &mut emit),
+        Command::PullList { date, json } => file_room::run_pull_list(desk, date, json, &mut emit),
         Command::Roi { action } => {
             roi::run(desk, &config.data_dir.join("letters"), &config.data_dir.join("releases"), action, &mut emit)
         }

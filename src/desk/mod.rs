@@ -6,6 +6,7 @@ pub mod claims;
 pub mod copy;
 pub mod deficiencies;
 pub mod deficiency_work;
+pub mod file_room;
 pub mod identity;
 pub mod import;
 pub mod nightly;

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod completion;
 pub mod dates;
 pub mod deficiency;
+pub mod file_room;
 pub mod mrn;
 pub mod names;
 pub mod patient;

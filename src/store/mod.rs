@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod copy;
 pub mod deficiencies;
+pub mod file_room;
 pub mod imports;
 pub mod postgres;
 pub mod records;
@@ -497,6 +498,34 @@ pub trait Store: Send + Sync {
     /// The form kept, and when it was saved.
     fn draft(&self, username: &str, kind: &str) -> StoreResult<Option<(String, DateTime<Utc>)>>;
     fn discard_draft(&self, username: &str, kind: &str) -> StoreResult<()>;
+
+    // ---- the file room (file_room.rs) --------------------------------------------------------
+
+    /// Every location, by code.
+    fn locations(&self) -> StoreResult<Vec<crate::domain::file_room::Location>>;
+    /// The volume with this barcode (an index lookup: a scan's first step).
+    fn volume_by_barcode(&self, barcode: &str) -> StoreResult<Option<file_room::VolumeRecord>>;
+    /// A patient's volumes, by number.
+    fn patient_volumes(&self, patient_id: i64) -> StoreResult<Vec<file_room::VolumeRecord>>;
+    /// Writes a volume and its CREATE movement with the audit event.
+    fn add_volume(&self, volume: file_room::NewChartVolume, audit: NewAuditEvent) -> StoreResult<i64>;
+    /// Writes the moves and the request's outcome in one transaction: each volume only if still at
+    /// its expected version (else `Conflict`, and nothing is written), each with its movement row
+    /// and audit event.
+    fn write_file_room(&self, write: file_room::FileRoomWrite) -> StoreResult<()>;
+    /// Writes chart requests, open, with one audit event; their ids in order.
+    fn add_chart_requests(
+        &self,
+        requests: Vec<file_room::NewChartRequest>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<Vec<i64>>;
+    fn chart_request(&self, id: i64) -> StoreResult<Option<file_room::ChartRequestRecord>>;
+    /// A day's chart requests, every status, in terminal-digit order of the MRN.
+    fn pull_list(&self, needed_on: NaiveDate) -> StoreResult<Vec<file_room::ChartRequestRecord>>;
+    /// Volumes charged out with a due-back day before `today`, by borrower location then due day.
+    fn overdue_volumes(&self, today: NaiveDate) -> StoreResult<Vec<file_room::VolumeRecord>>;
+    /// Volumes flagged missing, by last known location.
+    fn missing_volumes(&self) -> StoreResult<Vec<file_room::VolumeRecord>>;
 
     // ---- the change feed -------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ mod deficiency;
 mod disclosure;
 mod feed;
 mod fees;
+mod file_room;
 mod import;
 mod insert;
 mod packet;
@@ -957,6 +958,54 @@ impl Store for PgStore {
         self.write((username.to_string(), kind.to_string()), |tx, (username, kind)| {
             Box::pin(roi::discard_draft(tx, username, kind))
         })
+    }
+
+    // ---- the file room: built in file_room.rs --------------------------------------------------
+
+    fn locations(&self) -> StoreResult<Vec<crate::domain::file_room::Location>> {
+        self.read((), |c, ()| Box::pin(file_room::locations(c)))
+    }
+
+    fn volume_by_barcode(&self, barcode: &str) -> StoreResult<Option<super::file_room::VolumeRecord>> {
+        self.read(barcode.to_string(), |c, barcode| Box::pin(file_room::volume_by_barcode(c, barcode)))
+    }
+
+    fn patient_volumes(&self, patient_id: i64) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read((), move |c, ()| Box::pin(file_room::patient_volumes(c, patient_id)))
+    }
+
+    fn add_volume(&self, volume: super::file_room::NewChartVolume, audit: NewAuditEvent) -> StoreResult<i64> {
+        self.write((volume, audit), |tx, (volume, audit)| Box::pin(file_room::add_volume(tx, volume, audit)))
+    }
+
+    fn write_file_room(&self, write: super::file_room::FileRoomWrite) -> StoreResult<()> {
+        self.write(write, |tx, write| Box::pin(file_room::write(tx, write)))
+    }
+
+    fn add_chart_requests(
+        &self,
+        requests: Vec<super::file_room::NewChartRequest>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<Vec<i64>> {
+        self.write((requests, audit), |tx, (requests, audit)| {
+            Box::pin(file_room::add_chart_requests(tx, requests, audit))
+        })
+    }
+
+    fn chart_request(&self, id: i64) -> StoreResult<Option<super::file_room::ChartRequestRecord>> {
+        self.read((), move |c, ()| Box::pin(file_room::chart_request(c, id)))
+    }
+
+    fn pull_list(&self, needed_on: NaiveDate) -> StoreResult<Vec<super::file_room::ChartRequestRecord>> {
+        self.read((), move |c, ()| Box::pin(file_room::pull_list(c, needed_on)))
+    }
+
+    fn overdue_volumes(&self, today: NaiveDate) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read((), move |c, ()| Box::pin(file_room::overdue_volumes(c, today)))
+    }
+
+    fn missing_volumes(&self) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read((), |c, ()| Box::pin(file_room::missing_volumes(c)))
     }
 
     // ---- the accounting of disclosures: built in disclosure.rs -------------------------------

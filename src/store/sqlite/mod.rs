@@ -7,6 +7,7 @@ mod chart;
 mod deficiency;
 mod disclosure;
 mod fees;
+mod file_room;
 mod import;
 mod insert;
 mod packet;
@@ -909,6 +910,52 @@ impl Store for SqliteStore {
     fn discard_draft(&self, username: &str, kind: &str) -> StoreResult<()> {
         let (username, kind) = (username.to_string(), kind.to_string());
         self.write(move |c| roi::discard_draft(c, &username, &kind))
+    }
+
+    // ---- the file room: built in file_room.rs --------------------------------------------------
+
+    fn locations(&self) -> StoreResult<Vec<crate::domain::file_room::Location>> {
+        self.read(file_room::locations)
+    }
+
+    fn volume_by_barcode(&self, barcode: &str) -> StoreResult<Option<super::file_room::VolumeRecord>> {
+        self.read(|c| file_room::volume_by_barcode(c, barcode))
+    }
+
+    fn patient_volumes(&self, patient_id: i64) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read(|c| file_room::patient_volumes(c, patient_id))
+    }
+
+    fn add_volume(&self, volume: super::file_room::NewChartVolume, audit: NewAuditEvent) -> StoreResult<i64> {
+        self.write(move |c| file_room::add_volume(c, &volume, &audit))
+    }
+
+    fn write_file_room(&self, write: super::file_room::FileRoomWrite) -> StoreResult<()> {
+        self.write(move |c| file_room::write(c, &write))
+    }
+
+    fn add_chart_requests(
+        &self,
+        requests: Vec<super::file_room::NewChartRequest>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<Vec<i64>> {
+        self.write(move |c| file_room::add_chart_requests(c, &requests, &audit))
+    }
+
+    fn chart_request(&self, id: i64) -> StoreResult<Option<super::file_room::ChartRequestRecord>> {
+        self.read(|c| file_room::chart_request(c, id))
+    }
+
+    fn pull_list(&self, needed_on: NaiveDate) -> StoreResult<Vec<super::file_room::ChartRequestRecord>> {
+        self.read(|c| file_room::pull_list(c, needed_on))
+    }
+
+    fn overdue_volumes(&self, today: NaiveDate) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read(|c| file_room::overdue_volumes(c, today))
+    }
+
+    fn missing_volumes(&self) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read(file_room::missing_volumes)
     }
 
     // ---- the accounting of disclosures: built in disclosure.rs -------------------------------

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_19,
     MIGRATION_20,
     MIGRATION_21,
+    MIGRATION_22,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -116,6 +117,11 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "roi_payment_paid",
         "CREATE INDEX IF NOT EXISTS roi_payment_paid ON roi_payment (paid_on, amount_cents, request_id)",
+    ),
+    // The file room's lists (migration 22): a demo's volumes are written before them.
+    (
+        "chart_volume_status_due",
+        "CREATE INDEX IF NOT EXISTS chart_volume_status_due ON chart_volume (status, due_back_on)",
     ),
 ];
 
@@ -1081,4 +1087,40 @@ const MIGRATION_20: &str = "SELECT 1;";
 const MIGRATION_21: &str = r#"
 ALTER TABLE app_user ADD COLUMN patient_id INTEGER REFERENCES patient(id);
 ALTER TABLE app_user ADD COLUMN signature_hash TEXT;
+"#;
+
+/// The file room (`store::sqlite::file_room`): a location's default loan days; what each movement
+/// carried (borrower, due-back day, reason, the request it filled); the movement history made
+/// append-only like the audit trail; volumes by status and due-back day for the overdue and missing
+/// lists; and chart requests, whose pull list for a day reads in terminal-digit order from an index
+/// (the desk writes each request's filing key, computed by `domain::file_room`).
+const MIGRATION_22: &str = r#"
+ALTER TABLE location ADD COLUMN default_loan_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chart_movement ADD COLUMN borrower TEXT;
+ALTER TABLE chart_movement ADD COLUMN due_back_on TEXT;
+ALTER TABLE chart_movement ADD COLUMN reason TEXT;
+ALTER TABLE chart_movement ADD COLUMN request_id INTEGER;
+CREATE INDEX chart_volume_status_due ON chart_volume (status, due_back_on);
+CREATE TRIGGER chart_movement_no_update BEFORE UPDATE ON chart_movement
+    BEGIN SELECT RAISE(ABORT, 'the movement history is append-only'); END;
+CREATE TRIGGER chart_movement_no_delete BEFORE DELETE ON chart_movement
+    BEGIN SELECT RAISE(ABORT, 'the movement history is append-only'); END;
+
+CREATE TABLE chart_request (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    for_location_id INTEGER NOT NULL REFERENCES location(id),
+    needed_on       TEXT NOT NULL,
+    requested_by    TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    filing_key      TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    outcome_reason  TEXT,
+    resolved_by     TEXT,
+    resolved_at     TEXT,
+    created_at      TEXT NOT NULL,
+    version         INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX chart_request_pull ON chart_request (needed_on, filing_key, id);
+CREATE INDEX chart_request_patient ON chart_request (patient_id, needed_on);
 "#;

@@ -257,6 +257,15 @@ pub fn banner(chart: &Chart, today: NaiveDate, width: u16, theme: &Theme) -> Vec
     if p.sensitivity.is_restricted() {
         flags.push(Span::styled(format!("R {}", p.sensitivity.code()), theme.danger));
     }
+    // The paper chart's trouble, so a clerk asked for it knows before she walks to the shelf.
+    for v in &chart.volumes {
+        let overdue = v.status == "CHARGED_OUT" && v.due_back_on.is_some_and(|due| due < today);
+        if v.status == "MISSING" {
+            flags.push(Span::styled(format!("! vol {} missing", v.volume_no), theme.danger));
+        } else if overdue {
+            flags.push(Span::styled(format!("! vol {} overdue", v.volume_no), theme.danger));
+        }
+    }
     let names = name_forms(&clean(&p.family), &clean(&p.given), &clean(&p.middle));
     let facts_width = |sep: usize| facts.iter().map(|f| sep + f.width()).sum::<usize>();
     let flags_width = |sep: usize| flags.iter().map(|f| sep + f.width()).sum::<usize>();
