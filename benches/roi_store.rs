@@ -163,6 +163,7 @@ fn sample_request(facility_id: i64, patient_id: i64, requester: i64) -> NewRoiRe
         logged_at: Utc.with_ymd_and_hms(2025, 3, 3, 12, 0, 0).unwrap(),
         accounting_period: None,
         disclosure: None,
+        released_on: None,
         invoice: None,
     }
 }

@@ -50,6 +50,8 @@ struct ConfigFile {
     #[serde(default)]
     display: DisplayFile,
     #[serde(default)]
+    session: SessionFile,
+    #[serde(default)]
     keymap: BTreeMap<String, BTreeMap<String, toml::Spanned<String>>>,
 }
 
@@ -59,6 +61,19 @@ struct StoreFile {
     url: Option<toml::Spanned<String>>,
     password_file: Option<PathBuf>,
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionFile {
+    idle_lock_minutes: Option<toml::Spanned<u64>>,
+    /// For tests that cannot wait a minute: seconds, taking the place of the minutes.
+    idle_lock_seconds: Option<toml::Spanned<u64>>,
+}
+
+/// The idle lock's default, and the range a config may set: HIPAA's automatic logoff has no
+/// "never", and past two hours a screen left open is not locked by any measure a clerk would own.
+pub const IDLE_LOCK_DEFAULT_MINUTES: u64 = 10;
+pub const IDLE_LOCK_MINUTES: std::ops::RangeInclusive<u64> = 1..=120;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +106,9 @@ pub struct Config {
     pub files: Vec<PathBuf>,
     /// The PostgreSQL store selected, if one is; None means the SQLite store at `store_file`.
     pub postgres: Option<PostgresStore>,
+    /// How long the terminal program waits without a key before it locks (`[session]
+    /// idle_lock_minutes`, 1 to 120, default 10).
+    pub idle_lock: std::time::Duration,
 }
 
 /// A PostgreSQL store the configuration selects: where it is, and where its password may be.
@@ -181,7 +199,30 @@ impl Config {
         let mut keymap = Vec::new();
         let mut store_url = None;
         let mut password_file = None;
+        let mut idle_lock = std::time::Duration::from_secs(IDLE_LOCK_DEFAULT_MINUTES * 60);
         for (path, text, file) in &layers {
+            if let Some(minutes) = &file.session.idle_lock_minutes {
+                if !IDLE_LOCK_MINUTES.contains(minutes.get_ref()) {
+                    return Err(ConfigError::Invalid {
+                        path: format!("{}{}", path.display(), line_suffix(text, Some(minutes.span().start))),
+                        message: format!(
+                            "idle_lock_minutes is {} to {} (the screen locks after that long without a key)",
+                            IDLE_LOCK_MINUTES.start(),
+                            IDLE_LOCK_MINUTES.end()
+                        ),
+                    });
+                }
+                idle_lock = std::time::Duration::from_secs(minutes.get_ref() * 60);
+            }
+            if let Some(seconds) = &file.session.idle_lock_seconds {
+                if !(1..=IDLE_LOCK_MINUTES.end() * 60).contains(seconds.get_ref()) {
+                    return Err(ConfigError::Invalid {
+                        path: format!("{}{}", path.display(), line_suffix(text, Some(seconds.span().start))),
+                        message: "idle_lock_seconds is 1 to 7200".into(),
+                    });
+                }
+                idle_lock = std::time::Duration::from_secs(*seconds.get_ref());
+            }
             let base = path.parent().unwrap_or(Path::new("."));
             if let Some(url) = &file.store.url {
                 let at = format!("{}{}", path.display(), line_suffix(text, Some(url.span().start)));
@@ -266,7 +307,7 @@ impl Config {
             }
             Some((Err(message), origin)) => return Err(ConfigError::Invalid { path: origin.name(), message }),
         }
-        Ok(Self { store_file, data_dir, key_file, log_dir, color, ascii, keymap, files, postgres })
+        Ok(Self { store_file, data_dir, key_file, log_dir, color, ascii, keymap, files, postgres, idle_lock })
     }
 
     /// Whether colour is on, after `NO_COLOR` (no-color.org: any non-empty value).
@@ -361,6 +402,22 @@ mod tests {
         })
         .unwrap();
         assert_eq!(explicit.store_file, dir.path().join("elsewhere").join(STORE_FILE));
+    }
+
+    #[test]
+    fn the_idle_lock_is_ten_minutes_unless_set_within_its_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(&Overrides { config: Some(path.clone()), ..Default::default() })
+        };
+        assert_eq!(load("").unwrap().idle_lock, std::time::Duration::from_secs(600));
+        assert_eq!(load("[session]\nidle_lock_minutes = 3\n").unwrap().idle_lock.as_secs(), 180);
+        let never = load("[session]\nidle_lock_minutes = 0\n").unwrap_err().to_string();
+        assert!(never.contains("1 to 120") && never.contains(":2"), "{never}");
+        assert!(load("[session]\nidle_lock_minutes = 121\n").is_err());
+        assert_eq!(load("[session]\nidle_lock_seconds = 2\n").unwrap().idle_lock.as_secs(), 2);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod desk;
 pub mod domain;
+pub mod files;
 pub mod import;
 pub mod logging;
 pub mod report;

@@ -96,6 +96,8 @@ pub struct OpenedStore {
     pub created: bool,
     pub key_file: PathBuf,
     pub location: StoreLocation,
+    /// The modes of the store's files, which every file written beside it gets too.
+    pub sharing: FileSharing,
 }
 
 /// Opens the configured store. With `create`, a missing store (and key) is made; without, a missing
@@ -113,20 +115,48 @@ pub fn open_store(config: &Config, create: bool) -> Result<OpenedStore, SetupErr
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    let made_dir = !dir.exists();
+    let key_existed = config.key_file.exists();
     if !exists {
         create_private_dir(&dir)?;
     }
     let sharing = FileSharing::of_directory(&dir);
-    let sqlite = SqliteStore::open_with(&config.store_file, sharing)?;
-    let store: Arc<dyn Store> = Arc::new(sqlite);
-    let key = load_or_create_key(&*store, &config.key_file, sharing)?;
-    Ok(OpenedStore {
-        store,
-        key,
-        created: !exists,
-        key_file: config.key_file.clone(),
-        location: StoreLocation::Sqlite(config.store_file.clone()),
-    })
+    let opened = SqliteStore::open_with(&config.store_file, sharing).map_err(SetupError::from).and_then(|sqlite| {
+        let store: Arc<dyn Store> = Arc::new(sqlite);
+        let key = load_or_create_key(&*store, &config.key_file, sharing)?;
+        Ok(OpenedStore {
+            store,
+            key,
+            created: !exists,
+            key_file: config.key_file.clone(),
+            location: StoreLocation::Sqlite(config.store_file.clone()),
+            sharing,
+        })
+    });
+    if opened.is_err() && !exists {
+        // A store that could not be made whole (a full disk, a key path that cannot be written)
+        // leaves nothing behind: the next `init` starts from where this one did.
+        discard_files(config, made_dir, !key_existed);
+    }
+    opened
+}
+
+/// Removes what making a new SQLite store wrote: its file (and SQLite's companions), the key when
+/// it was made with it, and the data directory when it was made for it and is left empty.
+pub fn discard_files(config: &Config, made_dir: bool, made_key: bool) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut path = config.store_file.as_os_str().to_owned();
+        path.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(path));
+    }
+    if made_key {
+        let _ = std::fs::remove_file(&config.key_file);
+    }
+    if made_dir && let Some(dir) = config.store_file.parent() {
+        // The log directory may be in it; an empty directory only is removed.
+        let _ = std::fs::remove_dir(dir.join("logs"));
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 /// A PostgreSQL store: connected (a wrong address, an unreachable server, a refused login or a
@@ -160,6 +190,7 @@ fn open_postgres(config: &Config, postgres: &PostgresStore, create: bool) -> Res
         created,
         key_file: config.key_file.clone(),
         location: StoreLocation::Postgres(target),
+        sharing,
     })
 }
 
@@ -186,16 +217,7 @@ pub fn postgres_config(postgres: &PostgresStore) -> Result<tokio_postgres::Confi
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), SetupError> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    if dir.exists() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|source| SetupError::Io { path: dir.display().to_string(), source })?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    crate::files::create_dir(dir, FileSharing::Private)
         .map_err(|source| SetupError::Io { path: dir.display().to_string(), source })
 }
 
@@ -206,8 +228,10 @@ pub fn load_or_create_key(store: &dyn Store, path: &Path, sharing: FileSharing) 
     let made = !path.exists();
     let key = if !made {
         let mut bytes = Vec::new();
+        // A key is 32 bytes: one more is enough to know the file is not one (a store pointed at
+        // a multi-gigabyte file, or /dev/zero, must not be read whole).
         std::fs::File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .and_then(|f| f.take(33).read_to_end(&mut bytes))
             .map_err(|source| SetupError::Io { path: shown.clone(), source })?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| SetupError::KeyDamaged(shown.clone()))?;
         SsnKey::from_bytes(bytes)
@@ -243,20 +267,21 @@ pub fn load_or_create_key(store: &dyn Store, path: &Path, sharing: FileSharing) 
 
 fn write_key_file(path: &Path, bytes: &[u8; 32], sharing: FileSharing) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-    if let Some(parent) = path.parent()
-        && !parent.exists()
-    {
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(parent)?;
+    if let Some(parent) = path.parent() {
+        crate::files::create_dir(parent, sharing)?;
     }
+    // The group reads a shared install's key but never rewrites it.
     let mode = match sharing {
         FileSharing::Private => 0o600,
         FileSharing::Group => 0o640,
     };
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path)?;
-    file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    let mut file = crate::files::create_new(path, mode)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if written.is_err() {
+        // Half a key is worse than none: the next run would call it damaged.
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 /// A value that tells whether a key file is this store's, without revealing the key.
@@ -300,5 +325,33 @@ mod tests {
         assert!(matches!(open_store(&config, false), Err(SetupError::KeyDamaged(_))));
         std::fs::remove_file(&config.key_file).unwrap();
         assert!(matches!(open_store(&config, false), Err(SetupError::KeyMissing(_))));
+    }
+
+    #[test]
+    fn a_key_path_that_is_no_key_is_read_only_as_far_as_a_key_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config_in(dir.path());
+        drop(open_store(&config, true).unwrap());
+        // An endless file: read whole, it would never answer.
+        config.key_file = PathBuf::from("/dev/zero");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(open_store(&config, false).err().map(|e| e.to_string())));
+        let err = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("reading the key never ended");
+        assert!(err.is_some_and(|e| e.contains("exactly 32 bytes")));
+    }
+
+    #[test]
+    fn a_store_whose_key_cannot_be_written_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config_in(dir.path());
+        // A key path under a plain file: no account, root included, can make it.
+        let blocker = dir.path().join("not-a-directory");
+        std::fs::write(&blocker, b"").unwrap();
+        config.key_file = blocker.join("ssn.key");
+        assert!(matches!(open_store(&config, true), Err(SetupError::Io { .. })));
+        assert!(!config.store_file.exists(), "the half-made store was left behind");
+        assert!(!config.data_dir.exists(), "the data directory made for it was left behind");
+        config.key_file = dir.path().join("ssn.key");
+        assert!(open_store(&config, true).unwrap().created, "the next try makes the store afresh");
     }
 }

@@ -45,7 +45,7 @@ fn garcia_history(fixture: &common::Fixture) -> Vec<i64> {
     let garcia = store.patient_by_mrn(&chartroom::domain::mrn::Mrn::parse("204511").unwrap()).unwrap().unwrap();
     for old in store.patient_disclosures(garcia.patient_id, d(1900, 1, 1), d(2100, 1, 1)).unwrap() {
         let void = DisclosureVoid { at: Utc::now(), by: "dhim".into(), reason: "not in the scenario".into() };
-        store.void_disclosure(old.disclosure.id, void, common::event("disclosure")).unwrap();
+        store.void_disclosure(old.disclosure.id, void, None, common::event("disclosure")).unwrap();
     }
     let history = [
         form(

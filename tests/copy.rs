@@ -376,6 +376,7 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
         logged_at: at,
         accounting_period: Some((day(1, 1), day(3, 3))),
         disclosure: None,
+        released_on: None,
         invoice: None,
     };
     let attorney = NewRequester {
@@ -440,6 +441,7 @@ fn release_of_information_is_copied_whole_and_numbers_go_on_from_where_they_were
                 add_fee_adjustment: None,
                 legal_process: None,
                 add_packet: None,
+                released_on: Some(Some(day(3, 21))),
                 detail: "Released".into(),
             },
             event(),

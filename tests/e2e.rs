@@ -344,7 +344,7 @@ fn an_import_draws_a_bar_on_a_terminal_and_prints_lines_in_a_log() {
     let export_arg = export.path().display().to_string();
 
     let mut args: Vec<String> = store_args(dir.path());
-    args.extend(["import", "synthea-csv", &export_arg, "--facility", "RGH"].map(String::from));
+    args.extend(["import", "synthea-csv", &export_arg, "--facility", "RGH", "--into-demo"].map(String::from));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut session = pty::spawn(&binary(), &args, (100, 30));
     let status = session.wait_exit(WAIT);
@@ -356,7 +356,7 @@ fn an_import_draws_a_bar_on_a_terminal_and_prints_lines_in_a_log() {
     assert!(session.screen().contains("procedures                1        1"), "{}", session.screen());
 
     // A log gets plain lines, one per step, and no escape sequences.
-    let again = cli(dir.path(), &["import", "synthea-csv", &export_arg, "--facility", "RGH"]);
+    let again = cli(dir.path(), &["import", "synthea-csv", &export_arg, "--facility", "RGH", "--into-demo"]);
     assert!(again.status.success());
     let log = String::from_utf8_lossy(&again.stderr);
     assert!(log.lines().any(|l| l.starts_with("  procedures: 1 · ") && l.ends_with("· 100%")), "{log}");

@@ -519,6 +519,7 @@ fn the_command_writes_rejects_and_exits_non_zero() {
         "RGH".as_ref(),
         "--rejects".as_ref(),
         rejects.as_os_str(),
+        "--into-demo".as_ref(),
         "--json".as_ref(),
     ]);
     assert!(!out.status.success(), "a rejected file makes the exit status non-zero");

@@ -240,7 +240,8 @@ fn as14_the_patients_electronic_copy_is_quoted_the_flat_fee_before_work() {
         let view = fee_view(&quoted).unwrap();
         assert_eq!(view.lines, [line("Electronic copy, flat fee", 1, 650, 650)]);
         assert_eq!(view.schedule, "HIPAA-524");
-        assert!(view.basis.starts_with("lower of HIPAA 164.524 cost-based ($6.50)"), "{}", view.basis);
+        // Her packet's pages price the Texas cap too ($39.00): the lower, HIPAA's flat fee, is hers.
+        assert_eq!(view.basis, "lower of TX HSC 241.154 ($39.00) and HIPAA 164.524 cost-based ($6.50)");
     }
 }
 
@@ -392,4 +393,27 @@ redisclosure_statement = true
     assert!(now.contains("pages 11 to 60 at $1.00"), "today's is still version 1: {now}");
     let then = ok(&chartroom(dir, &["fee-schedule", "show", TX_HOSPITAL, "--as-of", &tomorrow]));
     assert!(then.contains("version 2") && then.contains("pages 11 to 60 at $1.10"), "{then}");
+}
+
+/// A request logged without a page count is quoted on the pages its packet would hold: the
+/// documents its authorization covers, what no rule or clerk leaves out.
+#[test]
+fn a_request_without_a_page_count_is_quoted_on_its_packets_pages() {
+    for f in scenarios() {
+        let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+        let mut form = attorney_request(d(2025, 3, 3));
+        form.pages = None;
+        let number = log_new(&dhim, form).number.to_string();
+        let packet = dhim.roi_packet(&number).unwrap();
+        let pages = packet.picked_pages();
+        assert!(pages > 0 && pages < packet.requested_pages(), "{pages} of {}", packet.requested_pages());
+
+        let quoted = dhim.roi_quote(&number, None, None).unwrap();
+        let request = dhim.roi_request(&number).unwrap();
+        let on_the_packet = dhim.roi_fee_quote(&request, Some(pages)).unwrap();
+        assert_eq!(fee_view(&quoted).unwrap().total_cents, on_the_packet.total_cents);
+        assert_eq!(quoted.fees.last().unwrap().quote.lines, on_the_packet.lines);
+        // A number the clerk types still wins.
+        assert_ne!(dhim.roi_fee_quote(&request, Some(pages + 40)).unwrap().total_cents, on_the_packet.total_cents);
+    }
 }

@@ -191,6 +191,43 @@ fn as14_the_patients_own_copy_leaves_the_psychotherapy_note_out_and_is_not_accou
     }
 }
 
+/// The Director's turnaround counts to the day a request was released, which the desk writes with
+/// the release and moves when a supervisor voids the disclosure (the store keeps what it is told).
+#[test]
+fn a_release_counts_in_the_directors_figures_until_its_disclosure_is_voided() {
+    for f in scenarios() {
+        let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+        let mut own = form(
+            "RGH",
+            "204511",
+            RequestType::RightOfAccess,
+            requester(RequesterKind::Patient, "GARCIA, MARIA L", "2210 Pecan St\nAustin TX 78704"),
+        );
+        own.received_on = Some(d(2025, 3, 1));
+        own.format = Some(RecordFormat::Portal);
+        own.delivery = Some(Delivery::Portal);
+        let number = ready(&dhim, own);
+        let released = dhim.roi_release(&number, None, d(2025, 3, 3), None, &CONFIRMED).unwrap();
+        let stats = dhim.roi_stats(d(2025, 3, 1), d(2025, 3, 3), Some("RGH")).unwrap().stats;
+        assert_eq!((stats.released(), stats.turnaround.median_days), (1, Some(2)));
+
+        let kwong = desk_on(&f, "kwong", d(2025, 3, 5));
+        let made = f.store.patient_disclosures(released.patient_id, d(2025, 3, 3), d(2025, 3, 3)).unwrap();
+        let made = made.iter().find(|s| s.disclosure.request.as_deref() == Some(number.as_str())).unwrap();
+        let label = chartroom::domain::roi::accounting::disclosure_label(made.disclosure.id);
+        kwong.void_disclosure(&label, "sent to the wrong portal account").unwrap();
+        let stats = kwong.roi_stats(d(2025, 3, 1), d(2025, 3, 5), Some("RGH")).unwrap().stats;
+        assert_eq!((stats.released(), stats.turnaround.median_days), (0, None));
+        let request = kwong.roi_request(&number).unwrap();
+        let last = request.history.last().unwrap();
+        assert_eq!(last.version, request.version);
+        assert_eq!(
+            last.detail,
+            format!("Voided {label} of 03/03/2025: sent to the wrong portal account; no release of it stands")
+        );
+    }
+}
+
 #[test]
 fn as21_a_subpoena_without_a_court_order_leaves_part2_out_and_a_partial_release_is_confirmed_and_audited() {
     for f in scenarios() {

@@ -376,6 +376,24 @@ fn chart_long_name_and_flags_80x24() {
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }
 
+/// Names of 200 characters, the most an import lets in, in every part: the MRN and birth date stay
+/// whole on the banner.
+#[test]
+fn chart_200_character_names_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.type_text("204511");
+    h.keys(&[key(KeyCode::Enter)]);
+    let chart = &mut h.app.chart.as_mut().expect("the chart is open").chart;
+    chart.patient.family = "W".repeat(200);
+    chart.patient.given = format!("Maria{}", "m".repeat(195));
+    chart.patient.middle = "E".repeat(200);
+    let screen = format!("{:?}", h.draw(80, 24, &theme()).backend());
+    for whole in ["MRN 204511", "DOB 09/30/1988", "SSN xxx-xx-0417"] {
+        assert!(screen.contains(whole), "{whole} is cut: {screen}");
+    }
+    insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
+}
+
 /// The chart's deficiencies with their work keys in the footer, one selected, and the question.
 #[test]
 fn chart_deficiencies_worked_from_the_chart_80x24() {

@@ -348,6 +348,16 @@ fn roi_request_fee_invoice_part_paid_80x24_and_120x40() {
 /// AS-18's request (75 paper pages, postage $4.50, a valid authorization) walked to QC, invoiced
 /// from the request screen (`I`, asked y/N) and part paid (`:roi pay`): $92.00, $50.00 paid.
 fn as18_invoiced_and_part_paid(harness: &mut Harness) {
+    as18_in_qc(harness);
+    harness.keys(&[key(KeyCode::Char('I'))]);
+    assert!(harness.app.overlay.is_some(), "the invoice is asked about first");
+    harness.keys(&[key(KeyCode::Char('y'))]);
+    harness.palette("roi pay 03/03/2025 50.00");
+    harness.keys(&[key(KeyCode::Char('y'))]);
+}
+
+/// AS-18's request logged and walked to QC, its screen open: no fee yet.
+fn as18_in_qc(harness: &mut Harness) {
     let mut as18 = form(
         "204511",
         RequestType::Authorization,
@@ -383,11 +393,18 @@ fn as18_invoiced_and_part_paid(harness: &mut Harness) {
         harness.desk.roi_step(&number, None, step, None, None).unwrap();
     }
     harness.open_request_of("BAKER & LOWE LLP");
-    harness.keys(&[key(KeyCode::Char('I'))]);
-    assert!(harness.app.overlay.is_some(), "the invoice is asked about first");
-    harness.keys(&[key(KeyCode::Char('y'))]);
-    harness.palette("roi pay 03/03/2025 50.00");
-    harness.keys(&[key(KeyCode::Char('y'))]);
+}
+
+/// Before any quote the Fee part says so, its words wrapped at 80 columns, never cut.
+#[test]
+fn roi_request_fee_part_before_a_quote_wraps_its_words_80x24() {
+    let mut harness = harness(80, 24);
+    as18_in_qc(&mut harness);
+    harness.keys(&[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    let screen = harness.draw(80, 24).backend().to_string();
+    assert!(screen.contains("No fee quoted or invoiced yet"), "{screen}");
+    assert!(screen.contains("request came."), "the sentence ends on screen: {screen}");
+    insta::assert_snapshot!("roi_request_fee_part_before_a_quote_80x24", harness.draw(80, 24).backend());
 }
 
 /// A supervisor's write-off, refund and void from the Fee part: each checked as the desk checks it

@@ -25,6 +25,8 @@ mod completion;
 mod disclosure;
 #[path = "store_conformance/fees.rs"]
 mod fees;
+#[path = "store_conformance/file_room.rs"]
+mod file_room;
 #[path = "store_conformance/guard.rs"]
 mod guard;
 #[path = "store_conformance/nightly.rs"]

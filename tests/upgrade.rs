@@ -72,6 +72,39 @@ fn a_version_1_store_is_backed_up_then_upgraded_with_its_rows_searchable() {
     assert_eq!(files.count(), 1);
 }
 
+/// An upgrade that fails (here a table in the way of version 2) and is tried again reuses the copy
+/// its first try made, while the store is unchanged; once the store has changed, a new copy is made.
+#[test]
+fn a_failed_upgrade_tried_again_does_not_copy_the_store_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chartroom.db");
+    std::fs::copy(fixture(), &path).unwrap();
+    Connection::open(&path).unwrap().execute_batch("CREATE TABLE deficiency_policy (x INTEGER)").unwrap();
+    let backups = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".bak"))
+            .count()
+    };
+    for attempt in 1..=3 {
+        let err = SqliteStore::open(&path).err().expect("the upgrade fails");
+        assert!(err.to_string().contains("schema version 2 failed"), "{err}");
+        assert_eq!(user_version(&path), 1);
+        assert_eq!(backups(), 1, "try {attempt}: one copy, reused");
+    }
+    // A write between tries (an audit event, as every write carries) makes the copy stale.
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO audit_event (at, username, source, action, entity, detail)
+             VALUES ('2025-03-03T00:00:00Z', 'dhim', 'local', 'UPDATE', 'patient', 'changed')",
+            [],
+        )
+        .unwrap();
+    assert!(SqliteStore::open(&path).is_err());
+    assert_eq!(backups(), 2, "a store that changed since is copied afresh");
+}
+
 /// How `tests/fixtures/store-v1.db` was made: only the first migration, then a few rows as the first
 /// chartroom wrote them. Run with `--ignored` to write it again; the file is committed so the
 /// upgrade test always starts from the same bytes.

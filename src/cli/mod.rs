@@ -8,11 +8,13 @@ mod copy;
 mod deficiencies;
 mod disclosure;
 mod fees;
+mod file_room;
 mod legal;
 mod packet;
 pub mod print;
 mod roi;
 mod roi_stats;
+mod signature;
 
 use crate::config::{ColorChoice, Config, Overrides};
 use crate::demo::{self, DemoOptions};
@@ -84,11 +86,18 @@ pub enum Command {
         #[arg(long, default_value_t = 50, value_parser = args::limit::<1000>)]
         limit: usize,
     },
-    /// Print a patient's chart.
+    /// Print a patient's chart. A restricted, employee or VIP chart breaks the glass: it needs a
+    /// reason (at least three words) and your signature code.
     Chart {
         mrn: String,
         #[arg(long)]
         json: bool,
+        /// Why you open a restricted chart; the Privacy Office reads it.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Read the signature code from standard input rather than the terminal.
+        #[arg(long = "signature-stdin")]
+        signature_stdin: bool,
     },
     /// Administer chartroom users (director).
     User {
@@ -120,6 +129,29 @@ pub enum Command {
         /// Who holds the nightly run (user, machine, process) since when, and the last one finished.
         #[arg(long)]
         status: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A patient's paper volumes (file room): list, new.
+    ChartVolume {
+        #[command(subcommand)]
+        action: file_room::ChartVolumeCommand,
+    },
+    /// Move paper volumes by barcode: charge-out, check-in, transfer, missing, found, inactivate;
+    /// the overdue (with notices) and missing lists.
+    Volume {
+        #[command(subcommand)]
+        action: file_room::VolumeCommand,
+    },
+    /// Ask the file room for a chart at a location by a day; fill or close a request.
+    ChartRequest {
+        #[command(subcommand)]
+        action: file_room::ChartRequestCommand,
+    },
+    /// A day's chart requests in terminal-digit order of the MRN, the order the shelves are walked.
+    PullList {
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = args::date)]
+        date: Option<chrono::NaiveDate>,
         #[arg(long)]
         json: bool,
     },
@@ -226,6 +258,22 @@ pub enum UserCommand {
     },
     Enable {
         name: String,
+    },
+    /// Link a user to their own patient record, which chartroom then refuses them (director).
+    Link {
+        name: String,
+        mrn: String,
+    },
+    /// Undo `user link`.
+    Unlink {
+        name: String,
+    },
+    /// Set your own signature code (6 to 20 characters, not one character repeated): asked for to
+    /// unlock the screen, to open a restricted chart and to release records.
+    Signature {
+        /// Read the code from standard input (one line) rather than the terminal.
+        #[arg(long = "signature-stdin")]
+        signature_stdin: bool,
     },
 }
 
@@ -513,6 +561,10 @@ pub struct ImportOptions {
     /// Write the rejected rows, with their reasons, to this file for correction.
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
+    /// Import into a demo store all the same (the demo's made-up patients and the real ones would
+    /// mix; a real import belongs in a store of its own).
+    #[arg(long)]
+    into_demo: bool,
     #[arg(long)]
     json: bool,
 }
@@ -622,7 +674,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let account = identity::current_account().map_err(fail)?;
     let source = session_source(std::env::var("SSH_CONNECTION").ok().as_deref());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::local());
-    let _log_guard = crate::logging::init(&config.log_dir);
+    // The log's directory is made with the store's modes: the data directory's, shared or not.
+    // A log directory made for the install (README: a department install) decides for itself.
+    let sharing = crate::files::FileSharing::of_directory(if config.log_dir.exists() {
+        &config.log_dir
+    } else {
+        &config.data_dir
+    });
+    let _log_guard = match crate::logging::init(&config.log_dir, sharing) {
+        Ok(guard) => Some(guard),
+        Err(why) => {
+            // Said once, before the desk draws its screen; the work goes on without a log.
+            eprintln!("chartroom: warning: {why}; running without a log");
+            None
+        }
+    };
 
     match cli.command {
         None => {
@@ -850,21 +916,41 @@ fn open_or_create(
     clock: &dyn Clock,
     with_demo: bool,
 ) -> Result<OpenedStore, CliError> {
+    let made_dir = config.store_file.parent().is_some_and(|d| !d.as_os_str().is_empty() && !d.exists());
+    let made_key = !config.key_file.exists();
     let opened = open_store(config, true).map_err(fail)?;
-    if opened.created {
-        ensure_founder(&*opened.store, account, source, clock.now()).map_err(fail)?;
+    if !opened.created {
+        return Ok(opened);
+    }
+    let founded = ensure_founder(&*opened.store, account, source, clock.now()).map_err(fail).and_then(|_| {
         if with_demo {
             eprintln!("First run: creating a demo hospital in {} …", opened.location);
             let desk = sign_in(&opened, account, source, Arc::new(SystemClock::local()))?;
             make_demo(&desk, &opened, demo::FIRST_RUN_PATIENTS, 1)?;
         }
+        Ok(())
+    });
+    match founded {
+        Ok(()) => Ok(opened),
+        Err(e) => {
+            // A store made now but not whole is removed, so that the next run or `init` makes it
+            // afresh instead of finding "a store already exists". A database is left to its
+            // administrator: it may hold what others wrote since.
+            let sqlite = matches!(opened.location, StoreLocation::Sqlite(_));
+            drop(opened);
+            if sqlite {
+                crate::setup::discard_files(config, made_dir, made_key);
+            }
+            Err(e)
+        }
     }
-    Ok(opened)
 }
 
 fn sign_in(opened: &OpenedStore, account: &str, source: &str, clock: Arc<dyn Clock>) -> Result<Desk, CliError> {
     let clock = department_clock(opened, clock);
-    Desk::sign_in(opened.store.clone(), account, source.to_string(), opened.key.clone(), clock).map_err(fail)
+    Desk::sign_in(opened.store.clone(), account, source.to_string(), opened.key.clone(), clock)
+        .map(|desk| desk.with_file_sharing(opened.sharing))
+        .map_err(fail)
 }
 
 /// The department's day is its home facility's (the first in the store), in that facility's time
@@ -930,8 +1016,17 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             }
             if json { emit(print::search_json(&outcome)) } else { emit(print::search_text(&outcome, desk.today())) }
         }
-        Command::Chart { mrn, json } => {
-            let chart = desk.open_chart_by_mrn(&mrn).map_err(fail)?;
+        Command::Chart { mrn, json, reason, signature_stdin } => {
+            let chart = match reason {
+                Some(reason) => {
+                    if let Some(problem) = crate::domain::privacy::reason_problem(&reason) {
+                        return Err(CliError::new(problem));
+                    }
+                    let code = signature::read_code("Signature code", signature_stdin)?;
+                    desk.open_chart_by_mrn_with_reason(&mrn, &reason, &code).map_err(fail)?
+                }
+                None => desk.open_chart_by_mrn(&mrn).map_err(fail)?,
+            };
             if json { emit(print::chart_json(&chart)) } else { emit(print::chart_text(&chart, desk.today())) }
         }
         Command::User { action } => match action {
@@ -954,6 +1049,25 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             UserCommand::Enable { name } => {
                 let user = desk.set_user_enabled(&name, true).map_err(fail)?;
                 emit(format!("{} is enabled.", user.username))
+            }
+            UserCommand::Link { name, mrn } => {
+                let user = desk.link_user(&name, Some(&mrn)).map_err(fail)?;
+                emit(format!("{} is linked to their own record; chartroom refuses it to them.", user.username))
+            }
+            UserCommand::Unlink { name } => {
+                let user = desk.link_user(&name, None).map_err(fail)?;
+                emit(format!("{} is linked to no patient record.", user.username))
+            }
+            UserCommand::Signature { signature_stdin } => {
+                let code = signature::read_code("New signature code", signature_stdin)?;
+                if let Some(problem) = crate::domain::privacy::signature_code_problem(&code) {
+                    return Err(CliError::new(problem));
+                }
+                if !signature_stdin && signature::read_code("Again", false)? != code {
+                    return Err(CliError::new("the two codes differ; nothing was changed".into()));
+                }
+                desk.set_signature(&code).map_err(fail)?;
+                emit(format!("Your signature code ({}) is set.", desk.user().username))
             }
         },
         Command::Facility { action } => match action {
@@ -1023,6 +1137,10 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             if json { emit(print::to_json(&summary)) } else { emit(summary.to_string()) }
         }
         Command::Deficiencies { action } => deficiencies::run(desk, action, &mut emit),
+        Command::ChartVolume { action } => file_room::run_chart_volume(desk, action, &mut emit),
+        Command::Volume { action } => file_room::run_volume(desk, action, &mut emit),
+        Command::ChartRequest { action } => file_room::run_chart_request(desk, action, &mut emit),
+        Command::PullList { date, json } => file_room::run_pull_list(desk, date, json, &mut emit),
         Command::Roi { action } => {
             roi::run(desk, &config.data_dir.join("letters"), &config.data_dir.join("releases"), action, &mut emit)
         }
@@ -1125,7 +1243,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 ImportCommand::SyntheaCsv { dir, options } => (false, vec![dir], options),
                 ImportCommand::Fhir { paths, options } => (true, paths, options),
             };
-            let ImportOptions { facility, open_since, dry_run, strict, rejects, json } = options;
+            let ImportOptions { facility, open_since, dry_run, strict, rejects, into_demo, json } = options;
+            desk.check_import_target(into_demo).map_err(fail)?;
             let open_since = open_since.unwrap_or_else(|| desk.today() - chrono::Duration::days(30));
             let interactive = std::io::stderr().is_terminal();
             // The bar's text around it takes about 50 columns; a line that wraps cannot redraw.
@@ -1159,7 +1278,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                         field(&r.reason)
                     ));
                 }
-                std::fs::write(file, text)
+                // Patient data: its writer's alone, on a shared install too.
+                crate::files::write_private(file, text.as_bytes(), crate::files::FileSharing::Private)
                     .map_err(|e| CliError::new(format!("could not write the rejects to {}: {e}", file.display())))?;
             }
             if interactive {
@@ -1185,6 +1305,9 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 }
                 if report.dry_run {
                     text.push_str("Dry run: nothing was written.\n");
+                }
+                for warning in &report.warnings {
+                    text.push_str(&format!("warning: {warning}\n"));
                 }
                 for rejection in report.rejections.iter().take(50) {
                     text.push_str(&format!("rejected: {rejection}\n"));

@@ -10,6 +10,7 @@ use crate::domain::dates::us_date;
 use crate::domain::roi::status::Step;
 use crate::domain::roi::{LetterKind, ReceivedVia, RequestStatus, RequestType};
 use crate::domain::text::clean;
+use crate::domain::text::plural;
 use crate::store::Page;
 use crate::store::roi::{RoiQueueRow, RoiRequest, RoiSort};
 use chrono::NaiveDate;
@@ -664,10 +665,6 @@ fn refused_file(file: &Path, problems: &FileProblems) -> CliError {
         plural(n, "problem", "problems"),
         problems.0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
     ))
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn files_words(files: &[PathBuf]) -> String {

@@ -25,6 +25,20 @@ use std::sync::Mutex;
 /// Days after discharge at which a chart is delinquent (domain.md §2.11 default ladder).
 const DELINQUENT_DAYS: i64 = 30;
 
+/// The demo hospital's file area and borrowers, by the codes a clerk types or scans, with each
+/// one's default loan days (0: no due-back day).
+pub const LOCATIONS: &[(&str, &str, &str, i64)] = &[
+    ("FILE_A", "FILE ROOM A", "FILE_ROOM", 0),
+    ("HIMC", "HIM COMPLETION", "HIM_COMPLETION", 14),
+    ("CODING", "CODING", "CODING", 3),
+    ("ROI", "ROI DESK", "ROI", 3),
+    ("OFFSITE", "OFFSITE STORAGE", "OFFSITE", 0),
+    ("5N", "WARD 5 NORTH", "WARD", 2),
+    ("ICU", "INTENSIVE CARE UNIT", "WARD", 2),
+    ("CARD", "CARDIOLOGY CLINIC", "CLINIC", 1),
+    ("ORTHO", "ORTHOPEDIC CLINIC", "CLINIC", 1),
+];
+
 /// MRN, family, given, middle, sex, birth date, SSN, sensitivity.
 type FixturePatient =
     (&'static str, &'static str, &'static str, &'static str, Sex, (i32, u32, u32), &'static str, Sensitivity);
@@ -150,14 +164,13 @@ impl HospitalPlan {
     /// Locations, the medical staff, and the acceptance-scenario patients.
     pub fn foundation_batch(&self) -> RecordBatch {
         let mut batch = RecordBatch::default();
-        for (code, name, kind) in [
-            ("FILE_A", "FILE ROOM A", "FILE_ROOM"),
-            ("HIM_COMP", "HIM COMPLETION", "HIM_COMPLETION"),
-            ("CODING", "CODING", "CODING"),
-            ("ROI_DESK", "ROI DESK", "ROI"),
-            ("OFFSITE", "OFFSITE STORAGE", "OFFSITE"),
-        ] {
-            batch.locations.push(NewLocation { code: code.into(), name: name.into(), kind: kind.into() });
+        for (code, name, kind, default_loan_days) in LOCATIONS {
+            batch.locations.push(NewLocation {
+                code: code.to_string(),
+                name: name.to_string(),
+                kind: kind.to_string(),
+                default_loan_days: *default_loan_days,
+            });
         }
         batch.providers.push(provider("1000000001", "Patel", "Alice", "Internal Medicine", "MEDICINE", None));
         batch.providers.push(provider("1000000002", "Okafor", "Ben", "General Surgery", "SURGERY", None));
@@ -321,14 +334,14 @@ impl HospitalPlan {
             record_type: "MEDICAL_RECORD".into(),
             barcode: "V204511-1".into(),
             home_location: "FILE_A".into(),
-            current_location: "HIM_COMP".into(),
+            current_location: "HIMC".into(),
             status: "CHARGED_OUT".into(),
             borrower: Some("mlee".into()),
             due_back_on: Some(self.today() + Duration::days(3)),
         });
         for (days_ago, kind, from, to) in [
             (400, "CREATE", None, Some("FILE_A")),
-            (discharge_days_ago - 1, "CHARGE_OUT", Some("FILE_A"), Some("HIM_COMP")),
+            (discharge_days_ago - 1, "CHARGE_OUT", Some("FILE_A"), Some("HIMC")),
         ] {
             batch.movements.push(NewMovement {
                 barcode: "V204511-1".into(),
@@ -716,35 +729,66 @@ impl HospitalPlan {
         }
     }
 
+    /// A paper chart for a patient who has had a stay: volume 1, a second for half of them, each
+    /// with its creation and a history of past loans; a few charged out now (some overdue) and a
+    /// few missing.
     fn add_paper_chart(&self, rng: &mut DemoRng, mrn: &str, batch: &mut RecordBatch) {
-        let barcode = format!("V{mrn}-1");
+        // The draws the patient stream made before the chart had a history, in the same order, so
+        // that every patient after this one is drawn as before; the rest comes from the chart's own.
         let charged = rng.chance(0.03);
-        let (current, status, borrower, due) = if charged {
-            let (loc, who) = *rng.pick(&[("HIM_COMP", "mlee"), ("CODING", "cody"), ("ROI_DESK", "jdoe")]);
+        let charge = charged.then(|| {
+            let (loc, who) = *rng.pick(&[("HIMC", "mlee"), ("CODING", "cody"), ("ROI", "jdoe")]);
             let due = self.today() + Duration::days(rng.below(10) as i64 - 4);
-            (loc, "CHARGED_OUT", Some(who.to_string()), Some(due))
-        } else {
-            ("FILE_A", "IN_FILE", None, None)
-        };
-        batch.volumes.push(NewVolume {
-            patient_mrn: mrn.into(),
-            volume_no: 1,
-            record_type: "MEDICAL_RECORD".into(),
-            barcode: barcode.clone(),
-            home_location: "FILE_A".into(),
-            current_location: current.into(),
-            status: status.into(),
-            borrower: borrower.clone(),
-            due_back_on: due,
+            (loc, who, due, 1 + rng.below(6) as i64)
         });
-        if charged {
-            batch.movements.push(NewMovement {
-                barcode,
-                movement_type: "CHARGE_OUT".into(),
-                from_location: Some("FILE_A".into()),
-                to_location: Some(current.into()),
-                by_username: borrower,
-                at: self.at(1 + rng.below(6) as i64, 9),
+        let number: u64 = mrn.parse().unwrap_or_default();
+        let mut own = DemoRng::new(self.options.seed ^ number.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let missing = !charged && own.chance(0.004);
+        let volumes = if own.chance(0.5) { 2 } else { 1 };
+        let borrowers = ["HIMC", "CODING", "ROI", "5N", "ICU", "CARD", "ORTHO"];
+        for volume_no in 1..=volumes {
+            let barcode = format!("V{mrn}-{volume_no}");
+            let created = 200 + own.below(1500) as i64;
+            let mut movement = |days_ago: i64, kind: &str, from: Option<&str>, to: Option<&str>, who: &str| {
+                batch.movements.push(NewMovement {
+                    barcode: barcode.clone(),
+                    movement_type: kind.into(),
+                    from_location: from.map(str::to_string),
+                    to_location: to.map(str::to_string),
+                    by_username: Some(who.into()),
+                    at: self.at(days_ago, 9),
+                });
+            };
+            movement(created, "CREATE", None, Some("FILE_A"), "jdoe");
+            // Past loans, oldest first, each out and back within the chart's life.
+            let loans = own.below(5) as i64;
+            for loan in 0..loans {
+                let out = created - (loan + 1) * created / (loans + 2);
+                let to = *own.pick(&borrowers);
+                movement(out, "CHARGE_OUT", Some("FILE_A"), Some(to), "jdoe");
+                movement(out - 1 - own.below(3) as i64, "CHECK_IN", Some(to), Some("FILE_A"), "jdoe");
+            }
+            let (current, status, borrower, due) = match (volume_no, charge, missing) {
+                (1, Some((loc, who, due, days_ago)), _) => {
+                    movement(days_ago, "CHARGE_OUT", Some("FILE_A"), Some(loc), "jdoe");
+                    (loc, "CHARGED_OUT", Some(who.to_string()), Some(due))
+                }
+                (1, None, true) => {
+                    movement(own.below(20) as i64, "MISSING", Some("FILE_A"), Some("FILE_A"), "jdoe");
+                    ("FILE_A", "MISSING", None, None)
+                }
+                _ => ("FILE_A", "IN_FILE", None, None),
+            };
+            batch.volumes.push(NewVolume {
+                patient_mrn: mrn.into(),
+                volume_no,
+                record_type: "MEDICAL_RECORD".into(),
+                barcode: barcode.clone(),
+                home_location: "FILE_A".into(),
+                current_location: current.into(),
+                status: status.into(),
+                borrower,
+                due_back_on: due,
             });
         }
     }

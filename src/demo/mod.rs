@@ -173,6 +173,14 @@ pub fn populate(
     desk.set_nightly_through(yesterday, format!("demo hospital: discharges analysed through {yesterday}"))?;
     // The ROI desk's address book and requests, on the patients just written.
     let requests = roi::populate(desk, options, &clinical::mrn_for, &mut |_, _| {})?;
+    // Today's chart requests, so the file room's pull list has rows on the first run.
+    let places = ["CARD", "ORTHO", "5N", "CODING", "ROI", "HIMC"];
+    let wanted: Vec<_> = (0..12usize.min(options.patients))
+        .map(|k| {
+            (clinical::mrn_for(k * options.patients / 12), places[k % places.len()], options.today, "clinic visit")
+        })
+        .collect();
+    desk.insert_chart_requests(&wanted, format!("demo hospital: {} chart requests for today", wanted.len()))?;
     let summary = format!(
         "demo hospital: patients={} encounters={} documents={} deficiencies={} requests={requests} seed={}",
         counts.patients, counts.encounters, counts.documents, counts.deficiencies, options.seed

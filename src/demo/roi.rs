@@ -671,6 +671,7 @@ impl Plan<'_> {
                 .unwrap_or_default()
                 .and_utc(),
             accounting_period: (request_type == RequestType::Accounting).then(|| accounting_period(received_on)),
+            released_on: crate::domain::roi::accounting::first_release(disclosure.iter().map(|d| d.disclosed_on)),
             disclosure,
             invoice,
         }))

@@ -7,9 +7,11 @@ pub mod claims;
 pub mod copy;
 pub mod deficiencies;
 pub mod deficiency_work;
+pub mod file_room;
 pub mod identity;
 pub mod import;
 pub mod nightly;
+pub mod privacy;
 pub mod queue_filter;
 pub mod records;
 pub mod roi;
@@ -49,6 +51,19 @@ pub enum DeskError {
         #[source]
         source: std::io::Error,
     },
+    /// A restricted, employee or VIP chart asked for without breaking the glass first
+    /// ([`Desk::break_glass`]). `name` is what the clerk saw in the results already.
+    #[error(
+        "{name}'s chart is restricted: to open it, give your reason (at least three words) and your signature code \
+         (on the command line: --reason \"...\"); the Privacy Office sees both"
+    )]
+    SensitiveChart { patient_id: i64, name: String },
+    #[error("You may not access your own record; contact the Privacy Office")]
+    OwnRecord,
+    #[error("that signature code is not right")]
+    WrongSignature,
+    #[error("you ({user}) have no signature code yet; set one with `chartroom user signature`")]
+    NoSignature { user: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -199,9 +214,24 @@ pub struct Desk {
     session: Session,
     ssn_key: SsnKey,
     clock: Arc<dyn Clock>,
+    /// The patients whose glass this session broke: reopened in the same session, their charts
+    /// do not ask again (one reason covers the sitting; the next session asks anew).
+    glass: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    /// The modes of the files this desk writes (letters, packets, papers): the store's.
+    file_sharing: crate::files::FileSharing,
 }
 
 impl Desk {
+    /// The desk writes its files with these modes: a shared install's owner-and-group ones.
+    pub fn with_file_sharing(mut self, sharing: crate::files::FileSharing) -> Self {
+        self.file_sharing = sharing;
+        self
+    }
+
+    pub fn file_sharing(&self) -> crate::files::FileSharing {
+        self.file_sharing
+    }
+
     /// Signs `username` in. An account with no chartroom user, or a disabled one, gets nothing.
     pub fn sign_in(
         store: Arc<dyn Store>,
@@ -219,7 +249,14 @@ impl Desk {
         if !user.enabled {
             return Err(DeskError::Invalid(format!("the chartroom user {username:?} is disabled")));
         }
-        Ok(Self { store, session: Session { user, source }, ssn_key, clock })
+        Ok(Self {
+            store,
+            session: Session { user, source },
+            ssn_key,
+            clock,
+            glass: Arc::default(),
+            file_sharing: crate::files::FileSharing::Private,
+        })
     }
 
     /// The user as signed in. Roles and the enabled flag may have changed since: permission checks
@@ -397,7 +434,8 @@ impl Desk {
         Ok(self.store.append_audit_events(events)?)
     }
 
-    /// Opens a chart and records the view.
+    /// Opens a chart and records the view. The clerk's own record is refused (and the refusal
+    /// recorded); a sensitive chart is refused until this session broke its glass.
     pub fn open_chart(&self, patient_id: i64) -> DeskResult<Chart> {
         let chart = self.reread_chart(patient_id)?;
         let event =
@@ -416,6 +454,7 @@ impl Desk {
             .store
             .load_chart(patient_id)?
             .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?;
+        self.may_open(&chart.patient)?;
         chart.order_deficiencies();
         Ok(chart)
     }
@@ -565,7 +604,8 @@ impl Desk {
             ),
             None => None,
         };
-        let events = self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, limit })?;
+        let events =
+            self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, action: None, limit })?;
         let about = provider_npi.map(|npi| format!(" of provider {}", npi.trim())).unwrap_or_default();
         self.record_audit_read(
             patient_id,

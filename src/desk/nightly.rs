@@ -467,7 +467,7 @@ impl Desk {
             source,
         };
         if let Some(day_dir) = path.parent() {
-            create_private_dir(day_dir).map_err(|e| unwritable(day_dir, e))?;
+            crate::files::create_dir(day_dir, self.file_sharing()).map_err(|e| unwritable(day_dir, e))?;
         }
         let letter = crate::report::letters::notice_letter(notice);
         let pdf_path = path.with_extension("pdf");
@@ -476,32 +476,9 @@ impl Desk {
         }
         // The PDF first, the text last: a letter whose text is on disk is whole, both files.
         let pdf = crate::report::pdf::text_to_pdf(&letter).map_err(|e| DeskError::Invalid(e.to_string()))?;
-        write_private(&pdf_path, &pdf).map_err(|e| unwritable(&pdf_path, e))?;
-        write_private(&path, letter.as_bytes()).map_err(|e| unwritable(&path, e))?;
+        let sharing = self.file_sharing();
+        crate::files::write_private(&pdf_path, &pdf, sharing).map_err(|e| unwritable(&pdf_path, e))?;
+        crate::files::write_private(&path, letter.as_bytes(), sharing).map_err(|e| unwritable(&path, e))?;
         Ok(Some(path))
     }
-}
-
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o770).create(dir)
-}
-
-/// Letters carry patient identifiers: the store's permissions, never world-readable. Written beside
-/// and renamed into place, so a file at the letter's name is never half a letter (a run killed
-/// mid-write leaves only a `.partial` file, which the rerun replaces).
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with_mode(path, bytes, 0o660)
-}
-
-/// [`write_private`] with the file created at `mode` (0o600 for what only its writer may read).
-pub(crate) fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&partial)?;
-    file.write_all(bytes)?;
-    std::fs::rename(&partial, path)
 }

@@ -63,6 +63,11 @@ pub fn fuller_spelling<'a>(held: &'a str, arriving: &'a str) -> Option<&'a str> 
     Some(if fullness(arriving) > fullness(held) { arriving } else { held })
 }
 
+/// `1 entry`, `3 entries`: a count in the clerk's words.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +108,12 @@ mod tests {
         assert_eq!(fuller_spelling(fhir, fhir), Some(fhir));
         assert_eq!(fuller_spelling("HOSPITAL INC THE", "HOSPITAL INC,THE"), Some("HOSPITAL INC,THE"));
         assert_eq!(fuller_spelling("MOUNT AUBURN HOSPITAL", "MOUNT AUBURN CLINIC"), None);
+    }
+
+    #[test]
+    fn a_count_of_one_is_singular() {
+        assert_eq!(super::plural(1, "entry", "entries"), "1 entry");
+        assert_eq!(super::plural(0, "entry", "entries"), "0 entries");
+        assert_eq!(super::plural(3, "entry", "entries"), "3 entries");
     }
 }

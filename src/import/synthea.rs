@@ -34,8 +34,8 @@ pub fn provider_from_row(row: &TableRow<'_>) -> Result<crate::store::imports::Im
         return Err(row.reject(Some("Id"), "no provider Id"));
     }
     let name = row.get("NAME");
-    if name.chars().any(crate::domain::text::is_unsafe_char) {
-        return Err(row.reject(Some("NAME"), "control characters in a name"));
+    if let Some(problem) = super::name_problem(name) {
+        return Err(row.reject(Some("NAME"), problem));
     }
     let mut words: Vec<String> = name.split_whitespace().map(strip_numeric_suffix).collect();
     let family = words.pop().filter(|f| !f.is_empty()).ok_or_else(|| row.reject(Some("NAME"), "no name"))?;
@@ -103,8 +103,8 @@ fn instant(row: &TableRow<'_>, column: &str) -> Result<Option<DateTime<Utc>>, Re
 
 fn name_part(row: &TableRow<'_>, column: &str) -> Result<String, Rejection> {
     let raw = row.get(column);
-    if raw.chars().any(crate::domain::text::is_unsafe_char) {
-        return Err(row.reject(Some(column), "control characters in a name"));
+    if let Some(problem) = super::name_problem(raw) {
+        return Err(row.reject(Some(column), problem));
     }
     Ok(strip_numeric_suffix(raw))
 }

@@ -22,7 +22,10 @@ pub enum TableError {
 /// A CSV file's rows, by header name.
 pub struct Table<R: Read> {
     file: String,
-    reader: csv::Reader<R>,
+    reader: csv::Reader<QuoteGuard<R>>,
+    /// The line of a quote that ran past [`MAX_FIELD_BYTES`], once one did: the file ends there.
+    runaway: std::rc::Rc<std::cell::Cell<Option<u64>>>,
+    ended: bool,
     columns: HashMap<String, usize>,
     width: usize,
 }
@@ -40,6 +43,21 @@ impl<'t> TableRow<'t> {
     /// The field under `column`, trimmed; empty when the file has no such column.
     pub fn get(&self, column: &str) -> &str {
         self.columns.get(column).and_then(|i| self.fields.get(*i)).map_or("", |s| s.trim())
+    }
+
+    /// A 64-bit digest of the row's fields, to tell a row repeated word for word from another row.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        for field in &self.fields {
+            field.trim().hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
+    /// Whether the file's header has `column`.
+    pub fn has_column(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
     }
 
     /// The first of `columns` the file has, with its field: for a column the layouts renamed.
@@ -68,7 +86,8 @@ impl<R: Read> Table<R> {
             .has_headers(false)
             .flexible(true)
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(input);
+            .from_reader(QuoteGuard::new(input));
+        let runaway = reader.get_ref().runaway.clone();
         let mut header = csv::ByteRecord::new();
         let found = reader
             .read_byte_record(&mut header)
@@ -88,15 +107,27 @@ impl<R: Read> Table<R> {
                 return Err(TableError::MissingColumn { file: file.to_string(), column: column.replace('|', " or ") });
             }
         }
-        Ok(Self { file: file.to_string(), reader, columns, width: header.len() })
+        Ok(Self { file: file.to_string(), reader, runaway, ended: false, columns, width: header.len() })
     }
 
     /// The next row: `Some(Ok(row))`, `Some(Err(rejection))` for a row that cannot be read (wrong
     /// column count, invalid UTF-8, a field over 1 MB), or `None` at the end. A bad row never stops
     /// the rows after it.
     pub fn next_row(&mut self) -> Option<Result<TableRow<'_>, Rejection>> {
+        if self.ended {
+            return None;
+        }
         let mut record = csv::ByteRecord::new();
         let read = self.reader.read_byte_record(&mut record);
+        if let Some(line) = self.runaway.get() {
+            self.ended = true;
+            return Some(Err(Rejection {
+                file: self.file.clone(),
+                line,
+                column: None,
+                reason: "a quote opened here is not closed within 1 MB; the rest of the file was not read".into(),
+            }));
+        }
         let line = record.position().map_or(0, csv::Position::line);
         let reject =
             |column: Option<String>, reason: String| Rejection { file: self.file.clone(), line, column, reason };
@@ -125,6 +156,51 @@ impl<R: Read> Table<R> {
             }
         }
         Some(Ok(TableRow { line, file: &self.file, fields, columns: &self.columns }))
+    }
+}
+
+/// Stops reading where a quoted field runs past [`MAX_FIELD_BYTES`]: the csv reader would otherwise
+/// hold an unterminated quote's whole run (to the end of a multi-gigabyte file) in memory before the
+/// field's size could be refused. Every `"` opens or closes a quote (an escaped `""` does both).
+pub struct QuoteGuard<R> {
+    inner: R,
+    line: u64,
+    quoted: Option<(u64, usize)>,
+    runaway: std::rc::Rc<std::cell::Cell<Option<u64>>>,
+}
+
+impl<R> QuoteGuard<R> {
+    fn new(inner: R) -> Self {
+        Self { inner, line: 1, quoted: None, runaway: Default::default() }
+    }
+}
+
+impl<R: Read> Read for QuoteGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.runaway.get().is_some() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        for &byte in &buf[..n] {
+            if byte == b'"' {
+                self.quoted = match self.quoted {
+                    Some(_) => None,
+                    None => Some((self.line, 0)),
+                };
+            } else if let Some((_, bytes)) = &mut self.quoted {
+                *bytes += 1;
+            }
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            if let Some((line, bytes)) = self.quoted
+                && bytes > MAX_FIELD_BYTES
+            {
+                self.runaway.set(Some(line));
+                return Err(std::io::Error::other("an unterminated quote"));
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -182,6 +258,32 @@ mod tests {
         assert_eq!((utf8.line, utf8.column.as_deref(), utf8.reason.as_str()), (4, Some("B"), "not valid UTF-8"));
         assert_eq!(got[3], Ok((5, vec!["last".to_string(), "row".to_string()])));
         assert!(got[4].as_ref().unwrap_err().reason.contains("at most 1 MB"));
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_refused_at_its_line_without_reading_on() {
+        let mut text = b"A,B\n1,2\n3,\"never closed\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 3 * MAX_FIELD_BYTES));
+        struct Counted<'a>(&'a [u8], std::rc::Rc<std::cell::Cell<usize>>);
+        impl std::io::Read for Counted<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = std::io::Read::read(&mut self.0, buf)?;
+                self.1.set(self.1.get() + n);
+                Ok(n)
+            }
+        }
+        let consumed = std::rc::Rc::new(std::cell::Cell::new(0));
+        let mut table = Table::open("t.csv", Counted(&text, consumed.clone()), &["A"]).unwrap();
+        let mut got = Vec::new();
+        while let Some(row) = table.next_row() {
+            got.push(row.map(|r| r.line));
+        }
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0], Ok(2));
+        let runaway = got[1].as_ref().unwrap_err();
+        assert_eq!(runaway.line, 3);
+        assert!(runaway.reason.contains("not closed within 1 MB"), "{}", runaway.reason);
+        assert!(consumed.get() < 2 * MAX_FIELD_BYTES, "read {} bytes of a runaway quote", consumed.get());
     }
 
     proptest! {

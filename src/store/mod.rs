@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod copy;
 pub mod deficiencies;
+pub mod file_room;
 pub mod imports;
 pub mod postgres;
 pub mod records;
@@ -172,6 +173,12 @@ pub struct User {
     pub roles: Vec<Role>,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The user's own patient record, which the desk refuses them (AS-03). Not in `--json`: who
+    /// among the staff is a patient here is itself protected.
+    #[serde(skip)]
+    pub patient_id: Option<i64>,
+    /// Whether the user has set a signature code. The hash itself is read only to check a code.
+    pub has_signature: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,6 +211,8 @@ pub struct AuditFilter {
     pub patient_id: Option<i64>,
     pub provider_id: Option<i64>,
     pub username: Option<String>,
+    /// Events of this action only (the privacy screen's break-the-glass list).
+    pub action: Option<crate::domain::audit::AuditAction>,
     pub limit: usize,
 }
 
@@ -231,6 +240,12 @@ pub trait Store: Send + Sync {
     fn add_user(&self, user: NewUser, audit: NewAuditEvent) -> StoreResult<User>;
     fn set_user_roles(&self, username: &str, roles: Vec<Role>, audit: NewAuditEvent) -> StoreResult<User>;
     fn set_user_enabled(&self, username: &str, enabled: bool, audit: NewAuditEvent) -> StoreResult<User>;
+    /// Links the user to their own patient record (None unlinks), with its audit event.
+    fn link_user_patient(&self, username: &str, patient_id: Option<i64>, audit: NewAuditEvent) -> StoreResult<User>;
+    /// Replaces the user's signature code hash (a PHC string the desk made), with its audit event.
+    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()>;
+    /// The user's signature code hash, to check a code against; None when none is set.
+    fn signature_hash(&self, username: &str) -> StoreResult<Option<String>>;
 
     fn add_facility(&self, facility: NewFacility, audit: NewAuditEvent) -> StoreResult<Facility>;
     fn list_facilities(&self) -> StoreResult<Vec<Facility>>;
@@ -464,12 +479,15 @@ pub trait Store: Send + Sync {
         disclosure: roi::NewDisclosure,
         audit: NewAuditEvent,
     ) -> StoreResult<roi::StoredDisclosure>;
-    /// Marks a disclosure voided (never deletes it) with its audit event; `Conflict`, and nothing
-    /// written, when it was voided meanwhile; `NotFound` when there is none.
+    /// Marks a disclosure voided (never deletes it) with its audit event, and writes what the desk
+    /// decided for its request (`released`) in the same transaction; `Conflict`, and nothing
+    /// written, when it was voided meanwhile or the request moved past `expected_version`;
+    /// `NotFound` when there is none.
     fn void_disclosure(
         &self,
         id: i64,
         void: roi::DisclosureVoid,
+        released: Option<roi::VoidedRelease>,
         audit: NewAuditEvent,
     ) -> StoreResult<roi::StoredDisclosure>;
     fn add_accounting_suspension(
@@ -514,6 +532,34 @@ pub trait Store: Send + Sync {
     /// The form kept, and when it was saved.
     fn draft(&self, username: &str, kind: &str) -> StoreResult<Option<(String, DateTime<Utc>)>>;
     fn discard_draft(&self, username: &str, kind: &str) -> StoreResult<()>;
+
+    // ---- the file room (file_room.rs) --------------------------------------------------------
+
+    /// Every location, by code.
+    fn locations(&self) -> StoreResult<Vec<crate::domain::file_room::Location>>;
+    /// The volume with this barcode (an index lookup: a scan's first step).
+    fn volume_by_barcode(&self, barcode: &str) -> StoreResult<Option<file_room::VolumeRecord>>;
+    /// A patient's volumes, by number.
+    fn patient_volumes(&self, patient_id: i64) -> StoreResult<Vec<file_room::VolumeRecord>>;
+    /// Writes a volume and its CREATE movement with the audit event.
+    fn add_volume(&self, volume: file_room::NewChartVolume, audit: NewAuditEvent) -> StoreResult<i64>;
+    /// Writes the moves and the request's outcome in one transaction: each volume only if still at
+    /// its expected version (else `Conflict`, and nothing is written), each with its movement row
+    /// and audit event.
+    fn write_file_room(&self, write: file_room::FileRoomWrite) -> StoreResult<()>;
+    /// Writes chart requests, open, with one audit event; their ids in order.
+    fn add_chart_requests(
+        &self,
+        requests: Vec<file_room::NewChartRequest>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<Vec<i64>>;
+    fn chart_request(&self, id: i64) -> StoreResult<Option<file_room::ChartRequestRecord>>;
+    /// A day's chart requests, every status, in terminal-digit order of the MRN.
+    fn pull_list(&self, needed_on: NaiveDate) -> StoreResult<Vec<file_room::ChartRequestRecord>>;
+    /// Volumes charged out with a due-back day before `today`, by borrower location then due day.
+    fn overdue_volumes(&self, today: NaiveDate) -> StoreResult<Vec<file_room::VolumeRecord>>;
+    /// Volumes flagged missing, by last known location.
+    fn missing_volumes(&self) -> StoreResult<Vec<file_room::VolumeRecord>>;
 
     // ---- the change feed -------------------------------------------------------------------
 

@@ -87,6 +87,8 @@ pub struct NewLocation {
     pub name: String,
     /// `FILE_ROOM`, `HIM_COMPLETION`, `CODING`, `ROI`, `CLINIC`, `WARD`, `OFFSITE`…
     pub kind: String,
+    /// How long a charge-out to it lasts by default (0: no due-back day).
+    pub default_loan_days: i64,
 }
 
 #[derive(Debug, Clone)]

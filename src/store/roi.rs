@@ -61,6 +61,9 @@ pub struct NewRoiRequest {
     pub accounting_period: Option<(NaiveDate, NaiveDate)>,
     /// What left on a request logged already released (the demo's history): written with it.
     pub disclosure: Option<DisclosureRecord>,
+    /// The day it was released (`domain::roi::accounting::first_release` of its disclosure), as
+    /// the desk or the demo decided it: the store keeps it and works out none.
+    pub released_on: Option<NaiveDate>,
     /// An invoice written with the request (the demo's bulk path: requests already invoiced and
     /// paid when they are loaded). The store numbers it after the request, `{number}-1`, in the same
     /// transaction; it and its payments are by `logged_by` at `logged_at`.
@@ -232,6 +235,19 @@ pub struct DisclosureVoid {
     pub reason: String,
 }
 
+/// What voiding a request's disclosure does to the request, as the desk decided it: the day it now
+/// stands released (`None`: not released), written with the void, the request moving to its next
+/// version with a history line; a request no longer at `expected_version` is a conflict, as a
+/// release meanwhile may have changed the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoidedRelease {
+    pub request_id: i64,
+    pub expected_version: i64,
+    pub released_on: Option<NaiveDate>,
+    /// The history line's words.
+    pub detail: String,
+}
+
 /// A disclosure not made on a request (a public-health report, an abuse report), as the desk
 /// decided it: `accountable` is the desk's, from the legal basis and the day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -372,6 +388,9 @@ pub struct RoiChange {
     pub legal_process: Option<LegalProcess>,
     /// The packet released with `add_disclosure`: written with it, its items linked to it.
     pub add_packet: Option<PacketRecord>,
+    /// Replaces the day the request was released when `Some` (`Some(None)`: not released); the
+    /// desk's, from its disclosures not voided (`domain::roi::accounting::first_release`).
+    pub released_on: Option<Option<NaiveDate>>,
     /// The history line's words.
     pub detail: String,
 }

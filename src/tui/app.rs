@@ -14,6 +14,7 @@ use crate::domain::chart::Chart;
 use crate::domain::deficiency::DelinquencyRate;
 use crate::domain::query::QueryShape;
 use crate::domain::role::Role;
+use crate::domain::text::plural;
 use crate::store::{CompletionOutcome, QueueCounts, QueueFilter, QueuePage, QueueSort, Topic, Topics};
 use crossterm::event::{KeyEvent, KeyEventKind};
 use std::sync::Arc;
@@ -72,6 +73,13 @@ pub enum Overlay {
         prompt: String,
         command: Command,
         withdrawn: String,
+    },
+    /// A restricted chart's warning: a reason and the signature code before it opens (AS-03).
+    BreakGlass(Box<guard::BreakGlassForm>),
+    /// The privacy office's list of break-the-glass events (`:privacy`), newest first.
+    Privacy {
+        scroll: u16,
+        rows: Vec<guard::GlassRow>,
     },
 }
 
@@ -204,6 +212,27 @@ pub enum Msg {
     RetryDue,
     /// An answer to a release-of-information command.
     Roi(roi::RoiMsg),
+    /// No key for the idle lock's time; `at` is the wall clock's `HH:MM` for the lock screen.
+    IdleTimeout {
+        at: String,
+    },
+    /// The chart asked for (request `id`) is restricted: its glass must be broken first.
+    SensitiveChart {
+        id: RequestId,
+        patient_id: i64,
+        encounter_id: Option<i64>,
+        name: String,
+    },
+    /// The desk's answer to a signature code given on the lock screen.
+    Unlocked(Result<(), guard::CodeRefusal>),
+    /// The desk refused to break the glass (request `id`).
+    GlassRefused {
+        id: RequestId,
+        refusal: guard::CodeRefusal,
+    },
+    /// The signed-in user's account was disabled: the session shows nothing more.
+    Disabled(String),
+    PrivacyLoaded(Result<Vec<guard::GlassRow>, String>),
     /// SIGHUP, SIGTERM, or the terminal went away.
     Terminate,
 }
@@ -314,6 +343,22 @@ pub enum Command {
     LoadProviders,
     /// Work of the release-of-information screens.
     Roi(roi::RoiCommand),
+    /// Write the session's `LOCK` event.
+    RecordLock(crate::desk::privacy::LockReason),
+    /// Check the code and resume the session (`UNLOCK`).
+    Unlock {
+        code: guard::Code,
+    },
+    /// Break a restricted chart's glass with the reason and code, then open it as request `id`.
+    BreakGlass {
+        id: RequestId,
+        patient_id: i64,
+        encounter_id: Option<i64>,
+        reason: String,
+        code: guard::Code,
+    },
+    /// The break-the-glass events for `:privacy`.
+    LoadPrivacy,
     /// [`Msg::RetryDue`] after this long.
     RetryAfter(std::time::Duration),
     Suspend,
@@ -364,6 +409,12 @@ pub struct App {
     counts_owed: bool,
     /// The store cannot be reached: the banner, and the reads to try again.
     pub outage: Option<outage::Outage>,
+    /// The session is locked: the lock screen replaces everything until the signature code.
+    pub lock: Option<guard::LockState>,
+    /// The account was disabled while signed in: the screen says so and shows nothing else.
+    pub disabled: Option<String>,
+    /// How long without a key before the session locks (None: never, for tests of other things).
+    pub idle_lock: Option<std::time::Duration>,
 }
 
 impl App {
@@ -398,6 +449,9 @@ impl App {
             counting: false,
             counts_owed: false,
             outage: None,
+            lock: None,
+            disabled: None,
+            idle_lock: None,
         };
         app.set_size(size.0, size.1);
         app
@@ -555,6 +609,14 @@ impl App {
             Msg::Completed { verb, result } => self.on_completed(verb, result),
             Msg::Claimed(result) => self.on_claimed(result),
             Msg::Roi(msg) => self.on_roi_msg(msg),
+            Msg::IdleTimeout { at } => self.on_idle(at),
+            Msg::SensitiveChart { id, patient_id, encounter_id, name } => {
+                self.on_sensitive_chart(id, patient_id, encounter_id, name)
+            }
+            Msg::Unlocked(result) => self.on_unlocked(result),
+            Msg::GlassRefused { id, refusal } => self.on_glass_refused(id, refusal),
+            Msg::Disabled(message) => self.on_disabled(message),
+            Msg::PrivacyLoaded(result) => self.on_privacy_loaded(result),
             Msg::Terminate => self.quit(),
         }
     }
@@ -627,6 +689,9 @@ impl App {
             }
             self.dirty = false;
             return Vec::new();
+        }
+        if self.disabled.is_some() || self.lock.is_some() {
+            return self.on_guarded_key(key);
         }
         if let Some(overlay) = self.overlay.take() {
             return self.on_overlay_key(overlay, key);
@@ -712,6 +777,7 @@ impl App {
 mod accounting;
 mod chart;
 mod claims;
+pub mod guard;
 mod jobs;
 mod lookup;
 pub mod outage;
@@ -727,11 +793,6 @@ mod roi_stats;
 
 pub use lookup::PendingSearchAudit;
 pub use roi::{KeptForm, RequestChange, RequestRef, RoiCommand, RoiMsg, RoiScreens};
-
-/// `1 item`, `3 items`.
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// Messages kept for `:messages`.
 const MESSAGE_LOG: usize = 200;
@@ -758,6 +819,8 @@ mod accounting_tests;
 #[cfg(test)]
 mod roi_authorization_tests;
 
+#[cfg(test)]
+mod guard_tests;
 #[cfg(test)]
 mod roi_legal_tests;
 #[cfg(test)]

@@ -215,6 +215,7 @@ impl Effects {
             | Command::SelectAllInFilter { .. }
             | Command::CheckFilter { .. }
             | Command::LoadStandings { .. }
+            | Command::LoadPrivacy
             | Command::LoadProviders => Kind::Read(command.clone()),
             Command::CompleteDeficiencies { .. }
             | Command::ReassignDeficiencies { .. }
@@ -237,6 +238,9 @@ impl Effects {
             Command::LoadInfo => self.background(kind, |desk, watch| {
                 // The role as the store holds it now: a change made while the desk is open shows.
                 let loaded = desk.current_user().and_then(|user| Ok((user, desk.store_info()?)));
+                if let Err(e @ DeskError::Disabled { .. }) = &loaded {
+                    return Msg::Disabled(e.to_string());
+                }
                 Msg::InfoLoaded(
                     loaded
                         .map(|(user, info)| {
@@ -257,22 +261,47 @@ impl Effects {
                         .map_err(|e| watch.fail(e)),
                 )
             }),
-            Command::OpenChart { id, patient_id, encounter_id } => {
-                self.background(kind, move |desk, watch| Msg::ChartLoaded {
-                    id,
-                    encounter_id,
-                    result: desk.open_chart(patient_id).map(Box::new).map_err(|e| watch.fail(e)),
-                })
-            }
+            Command::OpenChart { id, patient_id, encounter_id } => self.background(kind, move |desk, watch| {
+                chart_answer(id, encounter_id, desk.open_chart(patient_id), watch)
+            }),
             Command::RefreshChart { id, patient_id } => self.background(kind, move |desk, watch| Msg::ChartLoaded {
                 id,
                 encounter_id: None,
                 result: desk.reread_chart(patient_id).map(Box::new).map_err(|e| watch.fail(e)),
             }),
-            Command::OpenChartByMrn { id, mrn } => self.background(kind, move |desk, watch| Msg::ChartLoaded {
-                id,
-                encounter_id: None,
-                result: desk.open_chart_by_mrn(&mrn).map(Box::new).map_err(|e| watch.fail(e)),
+            Command::OpenChartByMrn { id, mrn } => {
+                self.background(kind, move |desk, watch| chart_answer(id, None, desk.open_chart_by_mrn(&mrn), watch))
+            }
+            Command::BreakGlass { id, patient_id, encounter_id, reason, code } => {
+                self.background(kind, move |desk, watch| match desk.break_glass(patient_id, &reason, &code.0) {
+                    Ok(()) => chart_answer(id, encounter_id, desk.open_chart(patient_id), watch),
+                    Err(e) => Msg::GlassRefused { id, refusal: refusal(e, watch) },
+                })
+            }
+            Command::Unlock { code } => self.background(kind, move |desk, watch| {
+                Msg::Unlocked(desk.unlock(&code.0).map_err(|e| refusal(e, watch)))
+            }),
+            Command::RecordLock(why) => self.background(kind, move |desk, watch| match desk.record_lock(why) {
+                Ok(()) => Msg::BackgroundFailed(String::new()),
+                Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {}", watch.fail(e))),
+            }),
+            Command::LoadPrivacy => self.background(kind, |desk, watch| {
+                Msg::PrivacyLoaded(
+                    desk.privacy_glass_events(PRIVACY_ROWS)
+                        .map(|events| {
+                            events
+                                .into_iter()
+                                .map(|e| crate::tui::app::guard::GlassRow {
+                                    at: desk.local_time(e.at),
+                                    username: e.username,
+                                    mrn: e.patient_mrn.or(e.entity_id).unwrap_or_default(),
+                                    source: e.source,
+                                    detail: e.detail,
+                                })
+                                .collect()
+                        })
+                        .map_err(|e| watch.fail(e)),
+                )
             }),
             Command::RecordSearch { shape, shown, more } => {
                 self.background(kind, move |desk, watch| match desk.record_search(shape, shown, more) {
@@ -470,6 +499,33 @@ impl Effects {
 
 mod accounting;
 mod roi;
+
+/// The break-the-glass events the privacy screen lists.
+const PRIVACY_ROWS: usize = 500;
+
+/// A chart's answer: the chart, the warning of a restricted one, or why not.
+fn chart_answer(
+    id: RequestId,
+    encounter_id: Option<i64>,
+    result: crate::desk::DeskResult<crate::domain::chart::Chart>,
+    watch: &Watch,
+) -> Msg {
+    match result {
+        Err(DeskError::SensitiveChart { patient_id, name }) => {
+            Msg::SensitiveChart { id, patient_id, encounter_id, name }
+        }
+        result => Msg::ChartLoaded { id, encounter_id, result: result.map(Box::new).map_err(|e| watch.fail(e)) },
+    }
+}
+
+/// Why a signature code was not taken: a wrong one counts toward the lock.
+fn refusal(e: DeskError, watch: &Watch) -> crate::tui::app::guard::CodeRefusal {
+    use crate::tui::app::guard::CodeRefusal;
+    match e {
+        DeskError::WrongSignature => CodeRefusal::Wrong,
+        e => CodeRefusal::Other(watch.fail(e)),
+    }
+}
 
 pub use roi::answer_roi;
 

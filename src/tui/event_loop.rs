@@ -28,6 +28,9 @@ pub async fn run(
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut armed: Option<(u64, Instant)> = None;
+    // The last key: the idle lock falls due that long after it. A deadline, not a tick: nothing
+    // wakes while the clerk types, and nothing at all while the screen is locked.
+    let mut last_key = Instant::now();
     let startup = app.init();
     dispatch(tui, app, effects, startup)?;
 
@@ -47,13 +50,25 @@ pub async fn run(
             (None, _) => armed = None,
         }
         let deadline = armed.map(|(_, at)| at);
+        let idle_at = match app.idle_lock {
+            Some(after) if !app.locked() && app.disabled.is_none() => Some(last_key + after),
+            _ => None,
+        };
         let msg = tokio::select! {
             // Signals first: a hang-up or a stop request must never wait behind a stream of input.
             biased;
             _ = hangup.recv() => Msg::Terminate,
             _ = terminate.recv() => Msg::Terminate,
             event = events.next() => match event {
-                Some(Ok(event)) => match to_msg(event) { Some(msg) => msg, None => continue },
+                Some(Ok(event)) => match to_msg(event) {
+                    Some(msg) => {
+                        if matches!(msg, Msg::Key(_)) {
+                            last_key = Instant::now();
+                        }
+                        msg
+                    }
+                    None => continue,
+                },
                 // The terminal is gone (an SSH link dropped): leave as if told to.
                 Some(Err(e)) => {
                     tracing::info!(error = %e, "terminal input failed; leaving");
@@ -65,6 +80,11 @@ pub async fn run(
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                 let generation = armed.take().map(|(g, _)| g).unwrap_or_default();
                 Msg::SearchSettled { generation }
+            }
+            _ = tokio::time::sleep_until(idle_at.unwrap_or_else(Instant::now)), if idle_at.is_some() => {
+                // Counted again from the lock: after the unlock the clerk has the whole time.
+                last_key = Instant::now();
+                Msg::IdleTimeout { at: chrono::Local::now().format("%H:%M").to_string() }
             }
         };
         let commands = app.update(msg);
@@ -81,6 +101,9 @@ pub async fn run(
             };
             if let Some(Ok(event)) = ready {
                 if let Some(msg) = to_msg(event) {
+                    if matches!(msg, Msg::Key(_)) {
+                        last_key = Instant::now();
+                    }
                     let commands = app.update(msg);
                     dispatch(tui, app, effects, commands)?;
                 }

@@ -39,6 +39,7 @@ pub fn run(desk: Desk, config: &Config) -> Result<(), TuiError> {
     let header = app::HeaderInfo::new(&desk.user().username, &desk.user().roles);
     let today = desk.today();
     let letters_dir = config.data_dir.join("letters");
+    let idle_lock = config.idle_lock;
     runtime.block_on(async move {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let effects = effects::Effects::new(desk, tx, Some(letters_dir))?;
@@ -47,6 +48,7 @@ pub fn run(desk: Desk, config: &Config) -> Result<(), TuiError> {
         let mut tui = terminal::enter()?;
         let size = tui.size().map(|s| (s.width, s.height)).unwrap_or((80, 24));
         let mut app = app::App::new(keymap, header, today, size);
+        app.idle_lock = Some(idle_lock);
         let result = event_loop::run(&mut tui, &mut app, &effects, rx, &theme).await;
         terminal::restore();
         result.map_err(TuiError::from)

@@ -2,7 +2,8 @@
 
 use super::app::{App, Overlay, Screen};
 use super::screens::{
-    accounting, chart, lookup, queue, roi_authorization, roi_intake, roi_packet, roi_queue, roi_request, roi_stats,
+    accounting, chart, lookup, privacy, queue, roi_authorization, roi_intake, roi_packet, roi_queue, roi_request,
+    roi_stats,
 };
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
@@ -51,6 +52,15 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let quit = app.keymap.key_for(super::keymap::Context::Global, super::action::Action::Quit);
         chrome::too_small(frame, area, quit.map(|k| k.to_string()));
+        return;
+    }
+    // Nothing of the session shows behind these: a screen left alone shows no patient.
+    if let Some(message) = &app.disabled {
+        privacy::disabled(frame, message, theme);
+        return;
+    }
+    if let Some(lock) = &app.lock {
+        privacy::locked(frame, &app.header, lock, theme);
         return;
     }
     let banner_lines = match (app.screen, &app.chart) {
@@ -140,6 +150,12 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Draft(offer)) => chrome::confirm(frame, body, &offer.prompt, theme),
         Some(Overlay::DiscardAuthorization { prompt }) => chrome::confirm(frame, body, prompt, theme),
         Some(Overlay::ProceedOrWithdraw { prompt, .. }) => chrome::confirm(frame, body, prompt, theme),
+        Some(Overlay::BreakGlass(form)) => {
+            // Over the footer too: the screen's keys beneath are not the warning's.
+            let below = ratatui::layout::Rect::new(area.x, body.y, area.width, area.height.saturating_sub(body.y));
+            privacy::break_glass(frame, below, form, theme)
+        }
+        Some(Overlay::Privacy { scroll, rows }) => privacy::privacy(frame, body, rows, *scroll, theme),
         None => {}
     }
 }

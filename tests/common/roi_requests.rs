@@ -55,6 +55,7 @@ pub fn request(store: &dyn Store, facility: &str, received: NaiveDate, status: R
         logged_at: Utc.from_utc_datetime(&received.and_hms_opt(15, 0, 0).unwrap()),
         accounting_period: None,
         disclosure: None,
+        released_on: None,
         invoice: None,
     }
 }
@@ -72,5 +73,6 @@ pub fn released(store: &dyn Store, facility: &str, received: NaiveDate, on: Naiv
         pages: 10,
         by: "jdoe".into(),
     });
+    r.released_on = Some(on);
     r
 }

@@ -252,6 +252,7 @@ fn the_audit_trail_is_filtered_by_patient_provider_and_user_newest_first_and_lim
                 patient_id: Some(garcia.patient_id),
                 provider_id: Some(patel.id),
                 username: Some("jdoe".into()),
+                action: None,
                 limit,
             }),
             ["g3"],
@@ -307,5 +308,37 @@ fn a_backup_is_the_engines_own_and_audited_or_refused_naming_the_tool_that_makes
             assert!(err.to_string().contains(tool), "the refusal names {tool}: {err}");
             assert!(!destination.exists(), "no file written");
         }
+    });
+}
+
+/// A user's own patient record and signature code hash are written as told, each with its audit
+/// event, read back, and refused whole for an account that is not there.
+#[test]
+fn a_users_own_record_and_signature_hash_are_kept_with_their_events() {
+    each_backend(|f| {
+        let store = &*f.store;
+        let garcia = store.patient_by_mrn(&Mrn::parse("204511").unwrap()).unwrap().unwrap();
+        let before = audit_trail(store);
+        let linked = store.link_user_patient("jdoe", Some(garcia.patient_id), noted("user", "link jdoe")).unwrap();
+        assert_eq!(linked.patient_id, Some(garcia.patient_id));
+        assert_eq!(store.user_by_name("jdoe").unwrap().unwrap().patient_id, Some(garcia.patient_id));
+        let unlinked = store.link_user_patient("jdoe", None, noted("user", "unlink jdoe")).unwrap();
+        assert_eq!(unlinked.patient_id, None);
+
+        assert_eq!(store.signature_hash("jdoe").unwrap(), None, "none set yet");
+        assert!(!store.user_by_name("jdoe").unwrap().unwrap().has_signature);
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+        store.set_signature_hash("jdoe", hash, noted("user", "signature jdoe")).unwrap();
+        assert_eq!(store.signature_hash("jdoe").unwrap().as_deref(), Some(hash));
+        assert!(store.user_by_name("jdoe").unwrap().unwrap().has_signature);
+        assert_eq!(store.signature_hash("mlee").unwrap(), None, "another account's is its own");
+        assert_eq!(details_since(store, &before), ["link jdoe", "unlink jdoe", "signature jdoe"]);
+
+        let err = fails_writing_nothing(store, || store.set_signature_hash("nobody", hash, event("user")));
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        let err =
+            fails_writing_nothing(store, || store.link_user_patient("nobody", Some(garcia.patient_id), event("user")));
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert_eq!(store.signature_hash("nobody").unwrap(), None);
     });
 }

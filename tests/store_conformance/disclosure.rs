@@ -116,7 +116,7 @@ fn a_void_keeps_the_row_with_who_when_and_why_and_a_second_void_is_a_conflict() 
         let id = row.disclosure.id;
         let before = audit_trail(store);
         let void = DisclosureVoid { at: at(3, 4, 15), by: "kwong".into(), reason: "wrong patient".into() };
-        let after = store.void_disclosure(id, void.clone(), noted("disclosure", "before/after")).unwrap();
+        let after = store.void_disclosure(id, void.clone(), None, noted("disclosure", "before/after")).unwrap();
         assert!(after.disclosure.voided);
         assert_eq!(after.void.as_ref(), Some(&void));
         assert_eq!(after.disclosure.recipient, row.disclosure.recipient, "the rest is as it was");
@@ -135,11 +135,13 @@ fn a_void_keeps_the_row_with_who_when_and_why_and_a_second_void_is_a_conflict() 
         assert!(chart.releases.iter().all(|r| r.id != id));
 
         let again = DisclosureVoid { at: at(3, 5, 9), by: "dhim".into(), reason: "again".into() };
-        let err = fails_writing_nothing(store, || store.void_disclosure(id, again.clone(), noted("disclosure", "x")));
+        let err =
+            fails_writing_nothing(store, || store.void_disclosure(id, again.clone(), None, noted("disclosure", "x")));
         assert!(matches!(err, StoreError::Conflict), "{err:?}");
         assert_eq!(store.disclosure(id).unwrap().unwrap().void.as_ref(), Some(&void), "the first void stands");
-        let err =
-            fails_writing_nothing(store, || store.void_disclosure(i64::MAX, again.clone(), noted("disclosure", "x")));
+        let err = fails_writing_nothing(store, || {
+            store.void_disclosure(i64::MAX, again.clone(), None, noted("disclosure", "x"))
+        });
         assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     });
 }
@@ -225,7 +227,7 @@ fn a_disclosure_recorded_or_voided_and_a_suspension_move_the_requests_topic_for_
         let seen = other.wait_for_change(&since, FEED_DEADLINE).unwrap();
         assert_eq!(seen.moved_since(&since), Topics::from(Topic::Requests));
         let void = DisclosureVoid { at: at(3, 4, 15), by: "kwong".into(), reason: "wrong patient".into() };
-        store.void_disclosure(row.disclosure.id, void, noted("disclosure", "")).unwrap();
+        store.void_disclosure(row.disclosure.id, void, None, noted("disclosure", "")).unwrap();
         let later = other.wait_for_change(&seen, FEED_DEADLINE).unwrap();
         assert_eq!(later.moved_since(&seen), Topics::from(Topic::Requests));
         let oral = Suspension {

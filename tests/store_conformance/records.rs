@@ -41,7 +41,12 @@ fn family_search(store: &dyn Store, family: &str) -> Vec<String> {
 /// One of everything a batch can carry, for a new patient (MRN 3200001) with a stay at RGH.
 fn full_batch() -> RecordBatch {
     let mut batch = RecordBatch::default();
-    batch.locations.push(NewLocation { code: "WARD_5".into(), name: "WARD 5 EAST".into(), kind: "WARD".into() });
+    batch.locations.push(NewLocation {
+        code: "WARD_5".into(),
+        name: "WARD 5 EAST".into(),
+        kind: "WARD".into(),
+        default_loan_days: 2,
+    });
     batch.providers.push(NewProvider {
         npi: "1777777771".into(),
         family: "Lindqvist".into(),

@@ -117,6 +117,7 @@ pub(super) fn request(
         logged_at: at(3, 3, 15),
         accounting_period: None,
         disclosure: None,
+        released_on: None,
         invoice: None,
     }
 }
@@ -146,6 +147,7 @@ pub(super) fn change(read: &RoiRequest, to: RequestStatus, detail: &str) -> RoiC
         add_fee_adjustment: None,
         legal_process: None,
         add_packet: None,
+        released_on: None,
         detail: detail.into(),
     }
 }

@@ -5,12 +5,14 @@
 use super::each_backend;
 use super::noted;
 use super::roi::{GARCIA, at, attorney, change, day, log, request};
+use chartroom::domain::roi::accounting::first_release;
 use chartroom::domain::roi::fees::{AdjustmentKind, Quote};
 use chartroom::domain::roi::stats::{Period, StatsFacts};
 use chartroom::domain::roi::{LegalBasis, RequestStatus};
 use chartroom::store::Store;
 use chartroom::store::roi::{
-    DisclosureRecord, DisclosureVoid, FeeAdjustment, NewInvoice, NewRoiRequest, RequesterRef, RoiRequest, RoiStatsQuery,
+    DisclosureRecord, DisclosureVoid, FeeAdjustment, NewInvoice, NewRoiRequest, RequesterRef, RoiRequest,
+    RoiStatsQuery, VoidedRelease,
 };
 use chrono::NaiveDate;
 
@@ -42,10 +44,12 @@ fn invoice(total_cents: i64, issued_on: NaiveDate, payments: Vec<(NaiveDate, i64
     }
 }
 
-/// Releases `read` on `on`, as the desk's release writes it.
+/// Releases `read` on `on`, as the desk's release writes it: the request stands released from its
+/// first disclosure not voided.
 fn release(store: &dyn Store, read: &RoiRequest, on: NaiveDate) -> RoiRequest {
     let mut c = change(read, RequestStatus::Released, "Released");
     c.add_disclosure = Some(disclosure(on));
+    c.released_on = Some(first_release(read.disclosures.iter().map(|d| d.disclosed_on).chain([on])));
     store.apply_roi_change(c, noted("roi_request", "released")).unwrap()
 }
 
@@ -91,6 +95,7 @@ fn a_periods_requests_releases_open_pended_and_fees_are_counted_by_day() {
         let mut a = new("RGH", day(2, 20));
         a.status = RequestStatus::Released;
         a.disclosure = Some(disclosure(day(3, 3)));
+        a.released_on = Some(day(3, 3));
         log(store, a);
         // Received 03/03, invoiced $92.00 and half paid 03/04, released 03/04; then $0.50 refunded
         // and $46.00 written off on 03/12.
@@ -112,7 +117,13 @@ fn a_periods_requests_releases_open_pended_and_fees_are_counted_by_day() {
         let voided = store.patient_disclosures(e.patient_id, day(3, 5), day(3, 5)).unwrap();
         let voided = voided.iter().find(|s| s.disclosure.request.as_deref() == Some(&*e.number.to_string())).unwrap();
         let void = DisclosureVoid { at: at(3, 6, 9), by: "msuper".into(), reason: "wrong recipient".into() };
-        store.void_disclosure(voided.disclosure.id, void, noted("disclosure", "voided")).unwrap();
+        let unreleased = VoidedRelease {
+            request_id: e.id,
+            expected_version: e.version,
+            released_on: None,
+            detail: "Voided it".into(),
+        };
+        store.void_disclosure(voided.disclosure.id, void, Some(unreleased), noted("disclosure", "voided")).unwrap();
         release(store, &store.roi_request_by_id(e.id).unwrap().unwrap(), day(3, 11));
         // Open on 03/12: due 03/11 (late), due 04/04 and pended, undated and pended (received before
         // the period), due 03/05 and released only on 03/13 (after the day: open, late, then).
@@ -173,6 +184,55 @@ fn a_periods_requests_releases_open_pended_and_fees_are_counted_by_day() {
         assert_eq!(
             (none.received.len(), none.released.len(), none.open_by_due.len(), none.invoiced.len()),
             (0, 0, 0, 0)
+        );
+    });
+}
+
+/// The day a request was released is the desk's: the store writes the day it is told, with a
+/// release and with a void, and a void read before the request moved is refused whole.
+#[test]
+fn the_release_day_is_written_as_told_and_a_void_against_a_moved_request_writes_nothing() {
+    each_backend(|f| {
+        let store = &*f.store;
+        let baker = store.add_requester(attorney(), noted("requester", "added")).unwrap();
+        let read = log(store, request(store, "RGH", GARCIA, RequesterRef::Existing(baker.id), day(3, 2)));
+        let released_on = |store: &dyn Store| {
+            let period = Period::new(day(3, 1), day(3, 31)).unwrap();
+            store.roi_stats_facts(&RoiStatsQuery { period, as_of: day(3, 31), facility_id: None }).unwrap().released
+        };
+        // Disclosed 03/04, but the desk said 03/09: the store works nothing out.
+        let mut c = change(&read, RequestStatus::Released, "Released");
+        c.add_disclosure = Some(disclosure(day(3, 4)));
+        c.released_on = Some(Some(day(3, 9)));
+        let released = store.apply_roi_change(c, noted("roi_request", "released")).unwrap();
+        assert_eq!(released_on(store), [(day(3, 2), day(3, 9), 1)]);
+
+        let made = store.patient_disclosures(released.patient_id, day(3, 4), day(3, 4)).unwrap();
+        let made =
+            made.iter().find(|s| s.disclosure.request.as_deref() == Some(&*released.number.to_string())).unwrap();
+        let void = DisclosureVoid { at: at(3, 10, 9), by: "msuper".into(), reason: "wrong recipient".into() };
+        let stale = VoidedRelease {
+            request_id: released.id,
+            expected_version: read.version,
+            released_on: None,
+            detail: "Voided it".into(),
+        };
+        let err = super::fails_writing_nothing(store, || {
+            store.void_disclosure(made.disclosure.id, void.clone(), Some(stale.clone()), noted("disclosure", "x"))
+        });
+        assert!(matches!(err, chartroom::store::StoreError::Conflict), "{err:?}");
+        assert!(store.disclosure(made.disclosure.id).unwrap().unwrap().void.is_none(), "not voided");
+        assert_eq!(released_on(store), [(day(3, 2), day(3, 9), 1)]);
+
+        let current = VoidedRelease { expected_version: released.version, ..stale };
+        store.void_disclosure(made.disclosure.id, void, Some(current), noted("disclosure", "voided")).unwrap();
+        assert_eq!(released_on(store), []);
+        let after = store.roi_request_by_id(released.id).unwrap().unwrap();
+        assert_eq!(after.version, released.version + 1);
+        let last = after.history.last().unwrap();
+        assert_eq!(
+            (last.detail.as_str(), last.by.as_str(), last.to_status),
+            ("Voided it", "msuper", RequestStatus::Released)
         );
     });
 }

@@ -1,7 +1,7 @@
 //! `chartroom import synthea-csv DIR`: a Synthea CSV export, by header name, streamed.
 
 use super::reading::{read, stream};
-use super::{ImportMode, ImportProgress, ImportReport, count_rejected, rejected_rows, source_key};
+use super::{FirstLines, ImportMode, ImportProgress, ImportReport, count_rejected, rejected_rows, source_key};
 use crate::desk::{Desk, DeskError, DeskResult};
 use crate::domain::role::Permission;
 use crate::import::synthea::{self, SyntheaEncounter, SyntheaPatient};
@@ -68,9 +68,17 @@ impl Desk {
                 EXPORT_FILES.join(", ")
             )));
         }
+
         let dry_run = mode.dry_run;
-        let facility_code = self.import_facility(facility)?;
         let mut report = ImportReport { dry_run, ..Default::default() };
+        // Encounters may follow their patients in a later export; said, in case patients.csv was
+        // left behind by mistake (each encounter of a patient not imported before is then refused).
+        if !dir.join("patients.csv").is_file() && dir.join("encounters.csv").is_file() {
+            report
+                .warnings
+                .push("the export has no patients.csv: its encounters were matched to patients imported before".into());
+        }
+        let facility_code = self.import_facility(facility)?;
         let base = || ImportBatch {
             system: "synthea".into(),
             export: "csv".into(),
@@ -162,10 +170,22 @@ impl Desk {
         let today = self.today();
         let mut known = std::collections::HashSet::new();
         let mut started = std::time::Instant::now();
+        let patient_lines = FirstLines::default();
+        let no_ssn_column = std::cell::Cell::new(false);
+        let patient = |row: &crate::import::table::TableRow<'_>| {
+            no_ssn_column.set(!row.has_column("SSN"));
+            if let Some(first) = patient_lines.earlier(row) {
+                return Err(row.reject(
+                    Some("Id"),
+                    format!("the patient Id {} is also line {first}'s; one Id cannot be two patients", row.get("Id")),
+                ));
+            }
+            synthea::patient_from_row(row, today)
+        };
         stream(
             &dir.join("patients.csv"),
             synthea::PATIENT_COLUMNS,
-            &|row| synthea::patient_from_row(row, today),
+            &patient,
             report,
             &mut |patients, lines, report, done| {
                 known.extend(patients.iter().map(|p: &SyntheaPatient| p.source_id.clone()));
@@ -176,12 +196,26 @@ impl Desk {
                 Ok(())
             },
         )?;
+        if no_ssn_column.get() {
+            report.warnings.push(
+                "patients.csv has no SSN column: the patients were imported without SSNs, so they cannot be found by \
+                 SSN or its last four"
+                    .into(),
+            );
+        }
         report.counts.patients.rejected = count_rejected(report, "patients.csv");
         report.counts.patients.read += rejected_rows(report, "patients.csv");
         started = std::time::Instant::now();
 
         let keep_keys = load || dir.join("procedures.csv").exists();
+        let encounter_lines = FirstLines::default();
         let known_patient = |row: &crate::import::table::TableRow<'_>| {
+            if let Some(first) = encounter_lines.earlier(row) {
+                return Err(row.reject(
+                    Some("Id"),
+                    format!("the encounter Id {} is also line {first}'s; one Id cannot be two visits", row.get("Id")),
+                ));
+            }
             let encounter = synthea::encounter_from_row(row, today)?;
             // An encounter of a patient neither this export nor an earlier import holds is a
             // broken reference: reported, not guessed.

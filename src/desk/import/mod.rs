@@ -32,10 +32,42 @@ pub struct ImportMode {
 pub struct ImportReport {
     pub counts: ImportCounts,
     pub rejections: Vec<Rejection>,
+    /// What was imported but is worth a look (a file without SSNs), in the clerk's words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub dry_run: bool,
 }
 
+/// Remembers the first line of each source id of a file, to refuse a different row that gives the
+/// same id: two patients merged into one record (one's name, the other's SSN) cannot be undone. A
+/// row repeated word for word is the same record, and passes.
+#[derive(Default)]
+struct FirstLines(std::cell::RefCell<std::collections::HashMap<u64, (u64, u64)>>);
+
+impl FirstLines {
+    /// The line that first gave the row's Id, when that row said something else.
+    fn earlier(&self, row: &crate::import::table::TableRow<'_>) -> Option<u64> {
+        let mut seen = self.0.borrow_mut();
+        let fingerprint = row.fingerprint();
+        let (first, said) = *seen.entry(source_key(row.get("Id"))).or_insert((row.line, fingerprint));
+        (said != fingerprint).then_some(first)
+    }
+}
+
 impl Desk {
+    /// A demo store (its `demo` setting, set when the demo filled it) takes an import only when the
+    /// clerk says it is meant: real patients among made-up ones cannot be told apart afterwards.
+    pub fn check_import_target(&self, into_demo: bool) -> DeskResult<()> {
+        if !into_demo && self.store_info()?.is_demo {
+            return Err(DeskError::Invalid(
+                "this store holds the demo hospital: real patients imported into it would mix with made-up ones. \
+                 Import into a store of its own (chartroom init --empty), or add --into-demo if this is meant"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// A parsed patient as the store takes it: the SSN reduced to its last four and keyed hash.
     fn imported_patient(&self, p: &SyntheaPatient) -> ImportedPatient {
         ImportedPatient {

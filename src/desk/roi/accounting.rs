@@ -15,7 +15,9 @@ use crate::domain::role::Permission;
 use crate::domain::text::control_character_problem;
 use crate::report::accounting::{AccountingPatient, AccountingReport, accounting_text};
 use crate::store::StoreError;
-use crate::store::roi::{AccountingDelivery, DisclosureVoid, NewDisclosure, StoredDisclosure, StoredSuspension};
+use crate::store::roi::{
+    AccountingDelivery, DisclosureVoid, NewDisclosure, StoredDisclosure, StoredSuspension, VoidedRelease,
+};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 
@@ -188,14 +190,49 @@ impl Desk {
         );
         let mut event = self.audit_event(AuditAction::Void, "disclosure", detail);
         event.patient_id = Some(before.patient_id);
+        let released = match &d.request {
+            Some(number) => Some(self.release_after_void(number, &name, d.disclosed_on, &reason)?),
+            None => None,
+        };
         let void = DisclosureVoid { at: self.now(), by: self.user().username.clone(), reason };
-        match self.store().void_disclosure(d.id, void, event) {
+        match self.store().void_disclosure(d.id, void, released, event) {
             Ok(after) => Ok(after),
-            Err(StoreError::Conflict) => {
-                Err(DeskError::Invalid(format!("{name} was voided by someone else meanwhile; nothing more was done")))
-            }
+            Err(StoreError::Conflict) => match self.store().disclosure(d.id)? {
+                Some(now) if now.void.is_none() => Err(DeskError::Invalid(format!(
+                    "{} changed meanwhile; {name} was not voided, void it again",
+                    d.request.as_deref().unwrap_or("its request")
+                ))),
+                _ => Err(DeskError::Invalid(format!(
+                    "{name} was voided by someone else meanwhile; nothing more was done"
+                ))),
+            },
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// What voiding a disclosure of request `number`, made on `disclosed_on`, does to the request:
+    /// its release moves to its next disclosure not voided, or it stands released no more (the
+    /// Director's turnaround counts to that day).
+    fn release_after_void(
+        &self,
+        number: &str,
+        name: &str,
+        disclosed_on: NaiveDate,
+        reason: &str,
+    ) -> DeskResult<VoidedRelease> {
+        let request = self.request_by_number(number)?;
+        let days: Vec<NaiveDate> = request.disclosures.iter().map(|d| d.disclosed_on).collect();
+        let released_on = accounting::first_release_after_void(&days, disclosed_on);
+        let now = match released_on {
+            Some(day) => format!("released {} by its first disclosure standing", us_date(day)),
+            None => "no release of it stands".to_string(),
+        };
+        Ok(VoidedRelease {
+            request_id: request.id,
+            expected_version: request.version,
+            released_on,
+            detail: format!("Voided {name} of {}: {reason}; {now}", us_date(disclosed_on)),
+        })
     }
 
     /// Logs an agency's statement suspending one patient's accounting of its disclosures
@@ -323,7 +360,7 @@ impl Desk {
         self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
         let pdf = crate::report::pdf::text_to_pdf(&accounting_text(report, true))
             .map_err(|e| DeskError::Invalid(e.to_string()))?;
-        crate::desk::nightly::write_private(path, &pdf)
+        crate::files::write_private(path, &pdf, self.file_sharing())
             .map_err(|source| DeskError::File { what: format!("could not write {}", path.display()), source })?;
         let detail = format!("printed the accounting of disclosures as of {}", us_date(report.accounting.requested_on));
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);
@@ -340,7 +377,7 @@ impl Desk {
     /// export; not a delivery.
     pub fn file_accounting(&self, report: &AccountingReport, dir: &Path) -> DeskResult<Vec<PathBuf>> {
         self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
-        let files = write_accounting(dir, self.today(), report)?;
+        let files = write_accounting(dir, self.today(), report, self.file_sharing())?;
         let detail = format!("printed the accounting of disclosures as of {}", us_date(report.accounting.requested_on));
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);
         event.patient_id = Some(report.patient.patient_id);
@@ -386,11 +423,11 @@ impl Desk {
                 })?
             }
         };
-        let files = write_accounting(dir, self.today(), &report)?;
+        let files = write_accounting(dir, self.today(), &report, self.file_sharing())?;
         let detail = format!(
-            "Delivered the accounting of disclosures as of {} ({} entries; fee {})",
+            "Delivered the accounting of disclosures as of {} ({}; fee {})",
             us_date(requested_on),
-            report.accounting.entries.len(),
+            crate::domain::text::plural(report.accounting.entries.len(), "entry", "entries"),
             dollars(fee_cents)
         );
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);
@@ -417,7 +454,12 @@ impl Desk {
 /// `accountings/2025-03-03/204511-accounting.txt` and its PDF, written privately and never over
 /// another (a second on a day is `-2`). The PDF first and the text last: an accounting whose text
 /// is on disk is whole.
-fn write_accounting(dir: &Path, on: NaiveDate, report: &AccountingReport) -> DeskResult<Vec<PathBuf>> {
+fn write_accounting(
+    dir: &Path,
+    on: NaiveDate,
+    report: &AccountingReport,
+    sharing: crate::files::FileSharing,
+) -> DeskResult<Vec<PathBuf>> {
     let day_dir = dir.join(on.format("%Y-%m-%d").to_string());
     let unwritable = |path: &Path, source: std::io::Error| DeskError::File {
         what: format!(
@@ -427,7 +469,7 @@ fn write_accounting(dir: &Path, on: NaiveDate, report: &AccountingReport) -> Des
         ),
         source,
     };
-    crate::desk::nightly::create_private_dir(&day_dir).map_err(|e| unwritable(&day_dir, e))?;
+    crate::files::create_dir(&day_dir, sharing).map_err(|e| unwritable(&day_dir, e))?;
     let text = accounting_text(report, true);
     let pdf = crate::report::pdf::text_to_pdf(&text).map_err(|e| DeskError::Invalid(e.to_string()))?;
     for nth in 1..1000 {
@@ -440,8 +482,8 @@ fn write_accounting(dir: &Path, on: NaiveDate, report: &AccountingReport) -> Des
         if path.exists() || pdf_path.exists() {
             continue;
         }
-        crate::desk::nightly::write_private(&pdf_path, &pdf).map_err(|e| unwritable(&pdf_path, e))?;
-        if let Err(e) = crate::desk::nightly::write_private(&path, text.as_bytes()) {
+        crate::files::write_private(&pdf_path, &pdf, sharing).map_err(|e| unwritable(&pdf_path, e))?;
+        if let Err(e) = crate::files::write_private(&path, text.as_bytes(), sharing) {
             let _ = std::fs::remove_file(&pdf_path);
             return Err(unwritable(&path, e));
         }

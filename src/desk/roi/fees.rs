@@ -249,7 +249,14 @@ impl Desk {
         }
         let facility = self.facility_by_id(request.facility_id)?;
         let schedules = self.store().fee_schedules()?;
-        let facts = fee_facts(request, &facility, pages.or(request.pages));
+        // Pages the clerk typed, else the request's, else what its packet would hold today: the
+        // documents its authorization covers count their pages before anyone types a number.
+        let pages = match pages.or(request.pages) {
+            Some(pages) => Some(pages),
+            None => Some(self.packet_for(request, self.today().max(request.received_on))?.picked_pages())
+                .filter(|pages| *pages > 0),
+        };
+        let facts = fee_facts(request, &facility, pages);
         fees::quote(&facts, &schedules, request.received_on)
             .map_err(|problem| DeskError::Invalid(format!("{}: {problem}", request.number)))
     }

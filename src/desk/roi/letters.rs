@@ -8,6 +8,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::dates::us_date;
 use crate::domain::roi::{ChecklistItem, LetterKind};
 use crate::domain::role::Permission;
+use crate::files::FileSharing;
 use crate::report::roi_letters::{self, LetterValues};
 use crate::store::roi::{LetterRecord, LetterTemplate, RoiRequest};
 use chrono::NaiveDate;
@@ -211,7 +212,7 @@ impl Desk {
         };
         let text = roi_letters::render(&template.text, &values);
         let files = match letters_dir {
-            Some(dir) => write_letter(dir, date, &request.number.to_string(), kind, &text)?,
+            Some(dir) => write_letter(dir, date, &request.number.to_string(), kind, &text, self.file_sharing())?,
             None => Vec::new(),
         };
         let record = LetterRecord {
@@ -253,7 +254,14 @@ pub(crate) fn due_phrase(request: &RoiRequest) -> String {
 /// `letters/2025-03-04/RGH-00042-deficient_authorization.txt` and its PDF, written privately and
 /// never over another letter (a second one of a kind on a day is `-2`). The PDF first and the text
 /// last, as the deficiency notices do: a letter whose text is on disk is whole.
-fn write_letter(dir: &Path, date: NaiveDate, number: &str, kind: LetterKind, text: &str) -> DeskResult<Vec<PathBuf>> {
+fn write_letter(
+    dir: &Path,
+    date: NaiveDate,
+    number: &str,
+    kind: LetterKind,
+    text: &str,
+    sharing: FileSharing,
+) -> DeskResult<Vec<PathBuf>> {
     let day_dir = dir.join(date.format("%Y-%m-%d").to_string());
     let unwritable = |path: &Path, source: std::io::Error| DeskError::File {
         what: format!(
@@ -263,12 +271,12 @@ fn write_letter(dir: &Path, date: NaiveDate, number: &str, kind: LetterKind, tex
         ),
         source,
     };
-    super::super::nightly::create_private_dir(&day_dir).map_err(|e| unwritable(&day_dir, e))?;
+    crate::files::create_dir(&day_dir, sharing).map_err(|e| unwritable(&day_dir, e))?;
     // The custodian's papers go sealed to the court: only the custodian who made them reads them
     // until they are sent; other letters are the department's to share.
-    let mode = match kind {
-        LetterKind::CustodianAffidavit | LetterKind::EnvelopeLabels => 0o600,
-        _ => 0o660,
+    let sharing = match kind {
+        LetterKind::CustodianAffidavit | LetterKind::EnvelopeLabels => FileSharing::Private,
+        _ => sharing,
     };
     let pdf = crate::report::pdf::text_to_pdf(text).map_err(|e| DeskError::Invalid(e.to_string()))?;
     for nth in 1..1000 {
@@ -277,8 +285,8 @@ fn write_letter(dir: &Path, date: NaiveDate, number: &str, kind: LetterKind, tex
         if path.exists() || pdf_path.exists() {
             continue;
         }
-        super::super::nightly::write_with_mode(&pdf_path, &pdf, mode).map_err(|e| unwritable(&pdf_path, e))?;
-        if let Err(e) = super::super::nightly::write_with_mode(&path, text.as_bytes(), mode) {
+        crate::files::write_private(&pdf_path, &pdf, sharing).map_err(|e| unwritable(&pdf_path, e))?;
+        if let Err(e) = crate::files::write_private(&path, text.as_bytes(), sharing) {
             let _ = std::fs::remove_file(&pdf_path);
             return Err(unwritable(&path, e));
         }

@@ -214,6 +214,7 @@ impl Desk {
             logged_at: self.now(),
             accounting_period,
             disclosure: None,
+            released_on: None,
             invoice: None,
         };
         let mut audit = self.audit_event(

@@ -317,6 +317,7 @@ impl Desk {
             add_fee_adjustment: None,
             legal_process: None,
             add_packet: None,
+            released_on: None,
             detail,
         }
     }

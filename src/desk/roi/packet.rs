@@ -381,6 +381,12 @@ impl Desk {
         let mut change = self.roi_change(&request, detail.clone());
         change.status = RequestStatus::Released;
         change.status_reason = Some(None);
+        // The request stands released from its first disclosure not voided: this one, or an
+        // earlier release still standing (a second packet does not move the turnaround).
+        let first = crate::domain::roi::accounting::first_release(
+            request.disclosures.iter().map(|d| d.disclosed_on).chain([released_on]),
+        );
+        change.released_on = Some(first);
         change.add_disclosure = Some(DisclosureRecord {
             disclosed_on: released_on,
             recipient,
@@ -516,7 +522,7 @@ impl Desk {
             ),
             source,
         };
-        super::super::nightly::create_private_dir(&day_dir).map_err(|e| unwritable(&day_dir, e))?;
+        crate::files::create_dir(&day_dir, self.file_sharing()).map_err(|e| unwritable(&day_dir, e))?;
         let (pdf_path, manifest_path) = (1..1000)
             .map(|nth| {
                 let stem = if nth == 1 { format!("{number}-packet") } else { format!("{number}-packet-{nth}") };
@@ -557,8 +563,9 @@ impl Desk {
                 .collect(),
         };
         let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|e| DeskError::Invalid(e.to_string()))?;
-        write_owner_only(&pdf_path, &pdf).map_err(|e| unwritable(&pdf_path, e))?;
-        if let Err(e) = write_owner_only(&manifest_path, &manifest_json) {
+        let sharing = self.file_sharing();
+        crate::files::write_private(&pdf_path, &pdf, sharing).map_err(|e| unwritable(&pdf_path, e))?;
+        if let Err(e) = crate::files::write_private(&manifest_path, &manifest_json, sharing) {
             let _ = std::fs::remove_file(&pdf_path);
             return Err(unwritable(&manifest_path, e));
         }
@@ -659,19 +666,4 @@ fn consent_copy(request: &RoiRequest, consent: &StoredAuthorization) -> String {
         if f.revocation_statement { "stated" } else { "not stated" },
         us_date(consent.received_on),
     )
-}
-
-/// Owner read and write only, whatever the umask: the mode is set on the file itself before it is
-/// renamed into place, so no one else can read a packet even for a moment.
-fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&partial)?;
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&partial, path)
 }

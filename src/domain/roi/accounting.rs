@@ -47,6 +47,24 @@ pub fn disclosure_label(id: i64) -> String {
     format!("D-{id}")
 }
 
+/// The day a request was released (its `released_on`, what the Director's turnaround counts to):
+/// the day of its first disclosure not voided, given the days of those not voided; none when all
+/// were voided or none made.
+pub fn first_release(not_voided: impl IntoIterator<Item = NaiveDate>) -> Option<NaiveDate> {
+    not_voided.into_iter().min()
+}
+
+/// A request's release day once one of its disclosures, made on `voided`, is voided: the first of
+/// the others. `not_voided` are the days of its disclosures not voided, the one being voided among
+/// them; only one of them goes, as two disclosures of one day are two releases.
+pub fn first_release_after_void(not_voided: &[NaiveDate], voided: NaiveDate) -> Option<NaiveDate> {
+    let mut others = not_voided.to_vec();
+    if let Some(at) = others.iter().position(|day| *day == voided) {
+        others.swap_remove(at);
+    }
+    first_release(others)
+}
+
 /// The id in `D-118`, `d118` or `118`; None for anything else.
 pub fn parse_disclosure_label(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -378,5 +396,18 @@ mod tests {
         for text in ["", "D-", "D-0", "X-118", "D-11a", "-118", "D-99999999999999999999"] {
             assert_eq!(parse_disclosure_label(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_request_is_released_on_its_first_disclosure_not_voided() {
+        assert_eq!(first_release([d(2025, 3, 11), d(2025, 3, 5), d(2025, 3, 9)]), Some(d(2025, 3, 5)));
+        assert_eq!(first_release([]), None);
+        // Voiding the first moves the release to the next; voiding one of two the same day leaves
+        // the other standing; voiding the only one leaves it unreleased.
+        let days = [d(2025, 3, 11), d(2025, 3, 5), d(2025, 3, 9)];
+        assert_eq!(first_release_after_void(&days, d(2025, 3, 5)), Some(d(2025, 3, 9)));
+        assert_eq!(first_release_after_void(&days, d(2025, 3, 11)), Some(d(2025, 3, 5)));
+        assert_eq!(first_release_after_void(&[d(2025, 3, 5), d(2025, 3, 5)], d(2025, 3, 5)), Some(d(2025, 3, 5)));
+        assert_eq!(first_release_after_void(&[d(2025, 3, 5)], d(2025, 3, 5)), None);
     }
 }

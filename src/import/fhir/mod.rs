@@ -121,8 +121,15 @@ pub fn parse_bundle(file: &str, text: &str, today: chrono::NaiveDate) -> Result<
     if root.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
         return Err(whole("not a FHIR Bundle".into()));
     }
-    let entries = root.get("entry").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let entries = match root.get("entry") {
+        None => &[][..],
+        Some(Value::Array(entries)) => entries.as_slice(),
+        Some(_) => return Err(whole("its \"entry\" is not a list of resources".into())),
+    };
     let mut bundle = FhirBundle::default();
+    // A source id given twice in a bundle: the second is refused, naming the first, rather than
+    // merging two records into one.
+    let mut seen: std::collections::HashMap<(&str, String), usize> = std::collections::HashMap::new();
     for (index, entry) in entries.iter().enumerate() {
         let reject = |reason: String| Rejection {
             file: file.to_string(),
@@ -130,8 +137,23 @@ pub fn parse_bundle(file: &str, text: &str, today: chrono::NaiveDate) -> Result<
             column: Some(format!("entry[{index}]")),
             reason,
         };
-        let Some(resource) = entry.get("resource") else { continue };
+        let resource = match entry.get("resource") {
+            Some(resource @ Value::Object(_)) => resource,
+            Some(_) => {
+                bundle.rejections.push(reject("the entry's resource is empty or not a resource".into()));
+                continue;
+            }
+            None => continue,
+        };
         let kind = resource.get("resourceType").and_then(Value::as_str);
+        if let (Some(kind @ ("Patient" | "Encounter")), Some(id)) = (kind, str_at(resource, "id")) {
+            if let Some(first) = seen.get(&(kind, id.to_string())) {
+                let reason = format!("{kind}: the id {id} is also entry[{first}]'s; one id cannot be two records");
+                bundle.rejections.push(reject(reason));
+                continue;
+            }
+            seen.insert((kind, id.to_string()), index);
+        }
         let outcome = match kind {
             Some("Organization") => organization(resource).map(|o| bundle.organizations.push(o)),
             Some("Location") => location(resource).map(|l| bundle.locations.push(l)),

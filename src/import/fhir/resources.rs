@@ -17,8 +17,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 fn safe_name_part(raw: &str) -> Result<String, String> {
-    if raw.chars().any(crate::domain::text::is_unsafe_char) {
-        return Err("control characters in a name".into());
+    if let Some(problem) = crate::import::name_problem(raw) {
+        return Err(problem);
     }
     Ok(strip_numeric_suffix(raw))
 }
@@ -284,7 +284,17 @@ pub(super) fn document(resource: &Value) -> Result<Option<ImportedDocument>, Str
         .and_then(|c| c.iter().find_map(|c| c.get("attachment").and_then(|a| str_at(a, "data"))));
     let text = match data {
         Some(encoded) => {
+            let max = crate::import::MAX_NOTE_BYTES;
+            // Checked before decoding: base64 is four characters for three bytes.
+            let size = encoded.len() / 4 * 3;
+            if size > max + 3 {
+                let mb = size as f64 / 1_048_576.0;
+                return Err(format!("the note's text is {mb:.1} MB (at most {} MB)", max / 1_048_576));
+            }
             let bytes = base64_decode(encoded).ok_or("the note's text is not base64")?;
+            if bytes.len() > max {
+                return Err(format!("the note's text is {} bytes (at most {max})", bytes.len()));
+            }
             let text = String::from_utf8(bytes).map_err(|_| "the note's text is not UTF-8")?;
             crate::domain::text::clean_multiline(&text)
         }

@@ -320,6 +320,11 @@ pub(super) async fn list_audit(c: &impl GenericClient, filter: &AuditFilter) -> 
         params.push(provider_id);
         conditions.push(format!("a.provider_id = ${}", params.len()));
     }
+    let action = filter.action.map(AuditAction::code);
+    if let Some(action) = &action {
+        params.push(action);
+        conditions.push(format!("a.action = ${}", params.len()));
+    }
     params.push(&limit);
     let filter_sql = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let sql = format!(
@@ -355,7 +360,8 @@ pub(super) async fn list_audit(c: &impl GenericClient, filter: &AuditFilter) -> 
 
 /// A user with their roles, in one statement: read before every permission check.
 const USER_SQL: &str = "SELECT u.id, u.username, u.display_name, u.enabled, u.created_at,
-            coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}')
+            coalesce(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}'),
+            u.patient_id, u.signature_hash IS NOT NULL
      FROM app_user u LEFT JOIN user_role r ON r.user_id = u.id";
 
 fn user_from_row(r: &Row) -> PgResult<User> {
@@ -369,6 +375,8 @@ fn user_from_row(r: &Row) -> PgResult<User> {
         enabled: r.try_get(3)?,
         created_at: r.try_get(4)?,
         roles,
+        patient_id: r.try_get(6)?,
+        has_signature: r.try_get(7)?,
     })
 }
 
@@ -440,6 +448,48 @@ pub(super) async fn set_user_enabled(
     }
     append_audit(tx, audit).await?;
     Ok(user_by_name(tx, username).await?.ok_or_else(|| user_not_found(username))?)
+}
+
+pub(super) async fn link_user_patient(
+    tx: &Transaction<'_>,
+    username: &str,
+    patient_id: Option<i64>,
+    audit: &NewAuditEvent,
+) -> PgResult<User> {
+    let changed = tx
+        .execute(
+            "UPDATE app_user SET patient_id = $2, version = version + 1 WHERE username = $1",
+            &[&username, &patient_id],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(user_not_found(username).into());
+    }
+    append_audit(tx, audit).await?;
+    Ok(user_by_name(tx, username).await?.ok_or_else(|| user_not_found(username))?)
+}
+
+pub(super) async fn set_signature_hash(
+    tx: &Transaction<'_>,
+    username: &str,
+    hash: &str,
+    audit: &NewAuditEvent,
+) -> PgResult<()> {
+    let changed = tx
+        .execute(
+            "UPDATE app_user SET signature_hash = $2, version = version + 1 WHERE username = $1",
+            &[&username, &hash],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(user_not_found(username).into());
+    }
+    append_audit(tx, audit).await
+}
+
+pub(super) async fn signature_hash(c: &impl GenericClient, username: &str) -> PgResult<Option<String>> {
+    let stmt = c.prepare_cached("SELECT signature_hash FROM app_user WHERE username = $1").await?;
+    Ok(c.query_opt(&stmt, &[&username]).await?.map(|r| r.try_get::<_, Option<String>>(0)).transpose()?.flatten())
 }
 
 const FACILITY_COLUMNS: &str = "id, code, name, state, kind, timezone";

@@ -9,7 +9,9 @@ use crate::domain::audit::NewAuditEvent;
 use crate::domain::roi::accounting::{Disclosure, Statement, Suspension, disclosure_label};
 use crate::domain::roi::{LegalBasis, RequestNumber};
 use crate::store::StoreError;
-use crate::store::roi::{AccountingDelivery, DisclosureVoid, NewDisclosure, StoredDisclosure, StoredSuspension};
+use crate::store::roi::{
+    AccountingDelivery, DisclosureVoid, NewDisclosure, StoredDisclosure, StoredSuspension, VoidedRelease,
+};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use deadpool_postgres::{GenericClient, Transaction};
 use tokio_postgres::Row;
@@ -124,6 +126,7 @@ pub(super) async fn void(
     tx: &Transaction<'_>,
     id: i64,
     v: &DisclosureVoid,
+    released: Option<&VoidedRelease>,
     audit: &NewAuditEvent,
 ) -> PgResult<StoredDisclosure> {
     let Some(before) = disclosure(tx, id).await? else {
@@ -137,6 +140,9 @@ pub(super) async fn void(
         .await?;
     if changed == 0 {
         return Err(StoreError::Conflict.into());
+    }
+    if let Some(released) = released {
+        super::roi::write_voided_release(tx, released, v.at, &v.by).await?;
     }
     append_audit(tx, &disclosure_event(audit, id, before.patient_id)).await?;
     Ok(disclosure(tx, id).await?.ok_or_else(|| StoreError::NotFound(disclosure_label(id)))?)

@@ -343,9 +343,11 @@ async fn apply_patients(
                     .prepare_cached(
                         "UPDATE patient SET family = $2, given = $3, middle = $4, family_key = $5, given_key = $6,
                              family_phon = $7, given_phon = $8, birth_date = $9, deceased_on = $10,
+                             ssn_last4 = COALESCE($11, ssn_last4), ssn_hash = COALESCE($12, ssn_hash),
                              version = version + 1
                          WHERE id = $1 AND (family != $2 OR given != $3 OR middle != $4 OR birth_date != $9
-                             OR deceased_on IS DISTINCT FROM $10)",
+                             OR deceased_on IS DISTINCT FROM $10
+                             OR ($12::text IS NOT NULL AND ssn_hash IS DISTINCT FROM $12::text))",
                     )
                     .await?;
                 let changed = tx
@@ -362,6 +364,8 @@ async fn apply_patients(
                             &p.keys.given_phonetic,
                             &p.birth_date,
                             &p.deceased_on,
+                            &p.ssn_last4,
+                            &p.ssn_hash,
                         ],
                     )
                     .await?;

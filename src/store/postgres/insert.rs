@@ -96,13 +96,15 @@ async fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: DateTime<Utc>)
         let code: Vec<&str> = batch.locations.iter().map(|l| l.code.as_str()).collect();
         let name: Vec<&str> = batch.locations.iter().map(|l| l.name.as_str()).collect();
         let kind: Vec<&str> = batch.locations.iter().map(|l| l.kind.as_str()).collect();
+        let days: Vec<i64> = batch.locations.iter().map(|l| l.default_loan_days).collect();
         let stmt = tx
             .prepare_cached(
-                "INSERT INTO location (code, name, kind) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+                "INSERT INTO location (code, name, kind, default_loan_days)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
                  RETURNING code, id",
             )
             .await?;
-        keys.remember_rows("location", tx.query(&stmt, &[&code, &name, &kind]).await?)?;
+        keys.remember_rows("location", tx.query(&stmt, &[&code, &name, &kind, &days]).await?)?;
         counts.locations = batch.locations.len();
     }
 

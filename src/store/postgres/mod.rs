@@ -14,6 +14,7 @@ mod deficiency;
 mod disclosure;
 mod feed;
 mod fees;
+mod file_room;
 mod import;
 mod insert;
 mod packet;
@@ -563,6 +564,22 @@ impl Store for PgStore {
         })
     }
 
+    fn link_user_patient(&self, username: &str, patient_id: Option<i64>, audit: NewAuditEvent) -> StoreResult<User> {
+        self.write((username.to_string(), audit), move |tx, (username, audit)| {
+            Box::pin(admin::link_user_patient(tx, username, patient_id, audit))
+        })
+    }
+
+    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write((username.to_string(), hash.to_string(), audit), |tx, (username, hash, audit)| {
+            Box::pin(admin::set_signature_hash(tx, username, hash, audit))
+        })
+    }
+
+    fn signature_hash(&self, username: &str) -> StoreResult<Option<String>> {
+        self.read(username.to_string(), |c, username| Box::pin(admin::signature_hash(c, username)))
+    }
+
     fn add_facility(&self, facility: NewFacility, audit: NewAuditEvent) -> StoreResult<Facility> {
         self.write((facility, audit), |tx, (facility, audit)| Box::pin(admin::add_facility(tx, facility, audit)))
     }
@@ -999,6 +1016,54 @@ impl Store for PgStore {
         })
     }
 
+    // ---- the file room: built in file_room.rs --------------------------------------------------
+
+    fn locations(&self) -> StoreResult<Vec<crate::domain::file_room::Location>> {
+        self.read((), |c, ()| Box::pin(file_room::locations(c)))
+    }
+
+    fn volume_by_barcode(&self, barcode: &str) -> StoreResult<Option<super::file_room::VolumeRecord>> {
+        self.read(barcode.to_string(), |c, barcode| Box::pin(file_room::volume_by_barcode(c, barcode)))
+    }
+
+    fn patient_volumes(&self, patient_id: i64) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read((), move |c, ()| Box::pin(file_room::patient_volumes(c, patient_id)))
+    }
+
+    fn add_volume(&self, volume: super::file_room::NewChartVolume, audit: NewAuditEvent) -> StoreResult<i64> {
+        self.write((volume, audit), |tx, (volume, audit)| Box::pin(file_room::add_volume(tx, volume, audit)))
+    }
+
+    fn write_file_room(&self, write: super::file_room::FileRoomWrite) -> StoreResult<()> {
+        self.write(write, |tx, write| Box::pin(file_room::write(tx, write)))
+    }
+
+    fn add_chart_requests(
+        &self,
+        requests: Vec<super::file_room::NewChartRequest>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<Vec<i64>> {
+        self.write((requests, audit), |tx, (requests, audit)| {
+            Box::pin(file_room::add_chart_requests(tx, requests, audit))
+        })
+    }
+
+    fn chart_request(&self, id: i64) -> StoreResult<Option<super::file_room::ChartRequestRecord>> {
+        self.read((), move |c, ()| Box::pin(file_room::chart_request(c, id)))
+    }
+
+    fn pull_list(&self, needed_on: NaiveDate) -> StoreResult<Vec<super::file_room::ChartRequestRecord>> {
+        self.read((), move |c, ()| Box::pin(file_room::pull_list(c, needed_on)))
+    }
+
+    fn overdue_volumes(&self, today: NaiveDate) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read((), move |c, ()| Box::pin(file_room::overdue_volumes(c, today)))
+    }
+
+    fn missing_volumes(&self) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read((), |c, ()| Box::pin(file_room::missing_volumes(c)))
+    }
+
     // ---- the accounting of disclosures: built in disclosure.rs -------------------------------
 
     fn patient_disclosures(
@@ -1026,9 +1091,12 @@ impl Store for PgStore {
         &self,
         id: i64,
         void: super::roi::DisclosureVoid,
+        released: Option<super::roi::VoidedRelease>,
         audit: NewAuditEvent,
     ) -> StoreResult<super::roi::StoredDisclosure> {
-        self.write((void, audit), move |tx, (void, audit)| Box::pin(disclosure::void(tx, id, void, audit)))
+        self.write((void, released, audit), move |tx, (void, released, audit)| {
+            Box::pin(disclosure::void(tx, id, void, released.as_ref(), audit))
+        })
     }
 
     fn add_accounting_suspension(

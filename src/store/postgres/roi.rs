@@ -21,7 +21,7 @@ use crate::domain::roi::{
 use crate::store::roi::{
     DisclosureRecord, DueDate, FollowUp, HistoryEntry, LetterRecord, LetterTemplate, NewRoiRequest, OPEN_STAGES_END,
     PaymentRecord, RequesterRef, RoiChange, RoiQueueFilter, RoiQueuePage, RoiQueueRow, RoiRequest, RoiSort,
-    StoredAuthorization, filter_stages, prefix_end, requester_key, stage,
+    StoredAuthorization, VoidedRelease, filter_stages, prefix_end, requester_key, stage,
 };
 use crate::store::{Page, StoreError};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -299,6 +299,7 @@ async fn write_requests(tx: &Transaction<'_>, requests: &[NewRoiRequest]) -> PgR
     let order_on: Vec<Option<NaiveDate>> = order.iter().map(|o| o.map(|o| o.ordered_on)).collect();
     let order_court: Vec<Option<&str>> = order.iter().map(|o| o.map(|o| o.court.as_str())).collect();
     let order_no: Vec<Option<&str>> = order.iter().map(|o| o.map(|o| o.order_no.as_str())).collect();
+    let released_on: Vec<Option<NaiveDate>> = requests.iter().map(|r| r.released_on).collect();
     let stmt = tx
         .prepare_cached(
             "INSERT INTO roi_request (id, facility_id, seq, patient_id, patient_key, requester_id, requester_key,
@@ -307,13 +308,14 @@ async fn write_requests(tx: &Transaction<'_>, requests: &[NewRoiRequest]) -> PgR
                  status, stage, status_reason, assigned_to, due_on, due_rule, clocks, accounting_from, accounting_to,
                  logged_by, logged_at, legal_caption, legal_return_on, legal_jurisdiction, legal_assurance_on,
                  legal_assurance_note, legal_qpo_on, legal_part2_order_on, legal_part2_order_court,
-                 legal_part2_order_no)
+                 legal_part2_order_no, released_on)
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[],
                  $7::text[], $8::date[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[],
                  $15::bigint[], $16::bigint[], $17::text[], $18::text[], $19::boolean[], $20::date[], $21::text[],
                  $22::text[], $23::text[], $24::bigint[], $25::text[], $26::text[], $27::date[], $28::text[],
                  $29::text[], $30::date[], $31::date[], $32::text[], $33::timestamptz[], $34::text[], $35::date[],
-                 $36::text[], $37::date[], $38::text[], $39::date[], $40::date[], $41::text[], $42::text[])",
+                 $36::text[], $37::date[], $38::text[], $39::date[], $40::date[], $41::text[], $42::text[],
+                 $43::date[])",
         )
         .await?;
     tx.execute(
@@ -361,6 +363,7 @@ async fn write_requests(tx: &Transaction<'_>, requests: &[NewRoiRequest]) -> PgR
             &order_on,
             &order_court,
             &order_no,
+            &released_on,
         ],
     )
     .await?;
@@ -902,6 +905,9 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
             super::packet::insert_packet(tx, c.request_id, disclosure_id, packet).await?;
         }
     }
+    if let Some(released_on) = c.released_on {
+        tx.execute("UPDATE roi_request SET released_on = $2 WHERE id = $1", &[&c.request_id, &released_on]).await?;
+    }
     tx.execute(
         "INSERT INTO roi_history (request_id, version, at, by_username, from_status, to_status, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -910,6 +916,34 @@ pub(super) async fn apply_change(tx: &Transaction<'_>, c: &RoiChange, audit: &Ne
     .await?;
     append_audit(tx, &request_event(audit, &number, patient_id)).await?;
     load(tx, c.request_id).await?.ok_or_else(|| StoreError::NotFound(format!("request {number}")).into())
+}
+
+/// `sqlite::roi::write_voided_release`: a request's release day as the desk decided it with a void
+/// of one of its disclosures, and its next version with a history line.
+pub(super) async fn write_voided_release(
+    tx: &Transaction<'_>,
+    r: &VoidedRelease,
+    at: DateTime<Utc>,
+    by: &str,
+) -> PgResult<()> {
+    let Some(row) = tx
+        .query_opt(
+            "UPDATE roi_request SET version = version + 1, released_on = $3 WHERE id = $1 AND version = $2
+             RETURNING status",
+            &[&r.request_id, &r.expected_version, &r.released_on],
+        )
+        .await?
+    else {
+        return Err(StoreError::Conflict.into());
+    };
+    let status = code(RequestStatus::parse(row.try_get(0)?))?;
+    tx.execute(
+        "INSERT INTO roi_history (request_id, version, at, by_username, from_status, to_status, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&r.request_id, &(r.expected_version + 1), &at, &by, &status.code(), &status.code(), &r.detail],
+    )
+    .await?;
+    Ok(())
 }
 
 // ---- the queue ----------------------------------------------------------------------------------

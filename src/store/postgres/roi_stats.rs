@@ -1,6 +1,6 @@
 //! The counts of the Director's view of release of information on PostgreSQL: `sqlite/roi_stats.rs`,
-//! statement for statement, with the same rows; a request's `released_on` is kept by migration 9's
-//! trigger. The statements run in one read-only repeatable-read transaction, so that
+//! statement for statement, with the same rows; a request's `released_on` is the desk's, written
+//! with each release and void. The statements run in one read-only repeatable-read transaction, so that
 //! the parts agree.
 
 use super::PgResult;

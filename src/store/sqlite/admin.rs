@@ -253,12 +253,13 @@ pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult
                     a.provider_id, pr.npi
              FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
              WHERE (?1 IS NULL OR a.patient_id = ?1) AND (?2 IS NULL OR a.username = ?2)
-               AND (?4 IS NULL OR a.provider_id = ?4)
+               AND (?4 IS NULL OR a.provider_id = ?4) AND (?5 IS NULL OR a.action = ?5)
              ORDER BY a.id DESC LIMIT ?3",
         )
         .map_err(map_err)?;
+    let action = filter.action.map(AuditAction::code);
     let rows = stmt
-        .query_map(params![filter.patient_id, filter.username, limit, filter.provider_id], |r| {
+        .query_map(params![filter.patient_id, filter.username, limit, filter.provider_id, action], |r| {
             let action: String = r.get(4)?;
             Ok(AuditEvent {
                 id: r.get(0)?,
@@ -291,12 +292,17 @@ fn roles_of(conn: &Connection, user_id: i64) -> StoreResult<Vec<Role>> {
     Ok(roles)
 }
 
-fn user_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, String, String, bool, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0, r.get(4)?))
+/// The columns [`user_from_row`] reads.
+const USER_COLUMNS: &str = "id, username, display_name, enabled, created_at, patient_id, signature_hash IS NOT NULL";
+
+type RawUser = (i64, String, String, bool, String, Option<i64>, bool);
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<RawUser> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0, r.get(4)?, r.get(5)?, r.get::<_, i64>(6)? != 0))
 }
 
-fn finish_user(conn: &Connection, raw: (i64, String, String, bool, String)) -> StoreResult<User> {
-    let (id, username, display_name, enabled, created_at) = raw;
+fn finish_user(conn: &Connection, raw: RawUser) -> StoreResult<User> {
+    let (id, username, display_name, enabled, created_at, patient_id, has_signature) = raw;
     Ok(User {
         id,
         roles: roles_of(conn, id)?,
@@ -304,13 +310,15 @@ fn finish_user(conn: &Connection, raw: (i64, String, String, bool, String)) -> S
         display_name,
         enabled,
         created_at: parse_timestamp(&created_at),
+        patient_id,
+        has_signature,
     })
 }
 
 /// Read before every permission check, so cached: two indexed lookups on a prepared statement each.
 pub(super) fn user_by_name(conn: &Connection, username: &str) -> StoreResult<Option<User>> {
     let raw = conn
-        .prepare_cached("SELECT id, username, display_name, enabled, created_at FROM app_user WHERE username = ?1")
+        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = ?1"))
         .map_err(map_err)?
         .query_row([username], user_from_row)
         .optional()
@@ -319,9 +327,8 @@ pub(super) fn user_by_name(conn: &Connection, username: &str) -> StoreResult<Opt
 }
 
 pub(super) fn list_users(conn: &Connection) -> StoreResult<Vec<User>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, username, display_name, enabled, created_at FROM app_user ORDER BY username")
-        .map_err(map_err)?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY username")).map_err(map_err)?;
     let raws = stmt.query_map([], user_from_row).map_err(map_err)?.collect::<Result<Vec<_>, _>>().map_err(map_err)?;
     raws.into_iter().map(|raw| finish_user(conn, raw)).collect()
 }
@@ -386,6 +393,57 @@ pub(super) fn set_user_enabled(
     let updated = user_by_name(&tx, username)?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
     tx.commit().map_err(map_err)?;
     Ok(updated)
+}
+
+pub(super) fn link_user_patient(
+    conn: &mut Connection,
+    username: &str,
+    patient_id: Option<i64>,
+    audit: &NewAuditEvent,
+) -> StoreResult<User> {
+    let tx = conn.transaction().map_err(map_err)?;
+    let changed = tx
+        .execute(
+            "UPDATE app_user SET patient_id = ?2, version = version + 1 WHERE username = ?1",
+            params![username, patient_id],
+        )
+        .map_err(map_err)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("user {username}")));
+    }
+    append_audit(&tx, audit)?;
+    let updated = user_by_name(&tx, username)?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
+    tx.commit().map_err(map_err)?;
+    Ok(updated)
+}
+
+pub(super) fn set_signature_hash(
+    conn: &mut Connection,
+    username: &str,
+    hash: &str,
+    audit: &NewAuditEvent,
+) -> StoreResult<()> {
+    let tx = conn.transaction().map_err(map_err)?;
+    let changed = tx
+        .execute(
+            "UPDATE app_user SET signature_hash = ?2, version = version + 1 WHERE username = ?1",
+            params![username, hash],
+        )
+        .map_err(map_err)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("user {username}")));
+    }
+    append_audit(&tx, audit)?;
+    tx.commit().map_err(map_err)
+}
+
+pub(super) fn signature_hash(conn: &Connection, username: &str) -> StoreResult<Option<String>> {
+    conn.prepare_cached("SELECT signature_hash FROM app_user WHERE username = ?1")
+        .map_err(map_err)?
+        .query_row([username], |r| r.get::<_, Option<String>>(0))
+        .optional()
+        .map(Option::flatten)
+        .map_err(map_err)
 }
 
 fn facility_from_row(r: &Row<'_>) -> rusqlite::Result<Facility> {

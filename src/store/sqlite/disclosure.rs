@@ -8,7 +8,9 @@ use super::search::date_text;
 use crate::domain::audit::NewAuditEvent;
 use crate::domain::roi::LegalBasis;
 use crate::domain::roi::accounting::{Disclosure, Statement, Suspension, disclosure_label};
-use crate::store::roi::{AccountingDelivery, DisclosureVoid, NewDisclosure, StoredDisclosure, StoredSuspension};
+use crate::store::roi::{
+    AccountingDelivery, DisclosureVoid, NewDisclosure, StoredDisclosure, StoredSuspension, VoidedRelease,
+};
 use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Type;
@@ -139,6 +141,7 @@ pub(super) fn void(
     conn: &mut Connection,
     id: i64,
     v: &DisclosureVoid,
+    released: Option<&VoidedRelease>,
     audit: &NewAuditEvent,
 ) -> StoreResult<StoredDisclosure> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(map_err)?;
@@ -153,6 +156,9 @@ pub(super) fn void(
         .map_err(map_err)?;
     if changed == 0 {
         return Err(StoreError::Conflict);
+    }
+    if let Some(released) = released {
+        super::roi::write_voided_release(&tx, released, v.at, &v.by)?;
     }
     append_audit(&tx, &disclosure_event(audit, id, before.patient_id))?;
     let after = disclosure(&tx, id)?.ok_or_else(|| StoreError::NotFound(disclosure_label(id)))?;

@@ -194,24 +194,28 @@ fn apply_patients(
             Some(id) => {
                 let changed = execute_cached(
                     tx,
-                        "UPDATE patient SET family = ?2, given = ?3, middle = ?4, family_key = ?5, given_key = ?6,
-                             family_phon = ?7, given_phon = ?8, birth_date = ?9, deceased_on = ?10, version = version + 1
+                    "UPDATE patient SET family = ?2, given = ?3, middle = ?4, family_key = ?5, given_key = ?6,
+                             family_phon = ?7, given_phon = ?8, birth_date = ?9, deceased_on = ?10,
+                             ssn_last4 = COALESCE(?11, ssn_last4), ssn_hash = COALESCE(?12, ssn_hash),
+                             version = version + 1
                          WHERE id = ?1 AND (family != ?2 OR given != ?3 OR middle != ?4 OR birth_date != ?9
-                             OR deceased_on IS NOT ?10)",
-                        params![
-                            id,
-                            p.name.family,
-                            p.name.given,
-                            p.name.middle,
-                            p.keys.family_key,
-                            p.keys.given_key,
-                            p.keys.family_phonetic,
-                            p.keys.given_phonetic,
-                            date_text(p.birth_date),
-                            p.deceased_on.map(date_text)
-                        ],
-                    )
-                    .map_err(map_err)?;
+                             OR deceased_on IS NOT ?10 OR (?12 IS NOT NULL AND ssn_hash IS NOT ?12))",
+                    params![
+                        id,
+                        p.name.family,
+                        p.name.given,
+                        p.name.middle,
+                        p.keys.family_key,
+                        p.keys.given_key,
+                        p.keys.family_phonetic,
+                        p.keys.given_phonetic,
+                        date_text(p.birth_date),
+                        p.deceased_on.map(date_text),
+                        p.ssn_last4,
+                        p.ssn_hash
+                    ],
+                )
+                .map_err(map_err)?;
                 if changed > 0 { counts.updated += 1 } else { counts.unchanged += 1 }
             }
             None => {

@@ -74,10 +74,11 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chr
     let now = timestamp(at);
 
     {
-        let mut stmt =
-            tx.prepare_cached("INSERT INTO location (code, name, kind) VALUES (?1, ?2, ?3)").map_err(map_err)?;
+        let mut stmt = tx
+            .prepare_cached("INSERT INTO location (code, name, kind, default_loan_days) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(map_err)?;
         for l in &batch.locations {
-            stmt.execute(params![l.code, l.name, l.kind]).map_err(map_err)?;
+            stmt.execute(params![l.code, l.name, l.kind, l.default_loan_days]).map_err(map_err)?;
             keys.remember("location", &l.code, tx.last_insert_rowid());
             counts.locations += 1;
         }

@@ -7,6 +7,7 @@ mod chart;
 mod deficiency;
 mod disclosure;
 mod fees;
+mod file_room;
 mod import;
 mod insert;
 mod packet;
@@ -47,33 +48,13 @@ const WATCH_EVERY: Duration = Duration::from_millis(100);
 
 type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
 
-/// Who may read the store's files: the owner only, or the owner and the group of a shared install.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileSharing {
-    Private,
-    Group,
-}
-
-impl FileSharing {
-    pub fn file_mode(self) -> u32 {
-        match self {
-            Self::Private => 0o600,
-            Self::Group => 0o660,
-        }
-    }
-
-    /// A data directory that its group may write is a shared install (README: setgid group dir).
-    pub fn of_directory(dir: &Path) -> Self {
-        use std::os::unix::fs::PermissionsExt;
-        match std::fs::metadata(dir) {
-            Ok(meta) if meta.permissions().mode() & 0o020 != 0 => Self::Group,
-            _ => Self::Private,
-        }
-    }
-}
+/// Who may read the store's files: one rule for the store and every file written beside it.
+pub use crate::files::FileSharing;
 
 pub struct SqliteStore {
     path: PathBuf,
+    /// The modes of the store's file, which its backups get too.
+    sharing: FileSharing,
     /// None only while the store closes.
     writer: Option<mpsc::Sender<WriteJob>>,
     writer_thread: Option<std::thread::JoinHandle<()>>,
@@ -120,7 +101,7 @@ impl SqliteStore {
     pub fn open_with(path: &Path, sharing: FileSharing) -> StoreResult<Self> {
         create_file_with_mode(path, sharing.file_mode())?;
         let mut conn = open_connection(path, false)?;
-        migrate(&mut conn, path)?;
+        migrate(&mut conn, path, sharing)?;
         let missing = schema::missing_protection(&conn).map_err(map_err)?;
         if !missing.is_empty() {
             return Err(StoreError::Unprotected(missing.join("; ")));
@@ -128,6 +109,7 @@ impl SqliteStore {
         let (writer, thread) = spawn_writer(conn)?;
         Ok(Self {
             path: path.to_path_buf(),
+            sharing,
             writer: Some(writer),
             writer_thread: Some(thread),
             readers: Mutex::new(Vec::new()),
@@ -240,15 +222,11 @@ impl SqliteStore {
 }
 
 fn create_file_with_mode(path: &Path, mode: u32) -> StoreResult<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     if path.exists() {
         return Ok(());
     }
     // Created before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path)?;
-    // The umask may have narrowed `mode`; a shared install needs the group bits it asked for.
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    crate::files::create_new(path, mode)?;
     Ok(())
 }
 
@@ -337,7 +315,7 @@ fn spawn_writer(mut conn: Connection) -> StoreResult<(mpsc::Sender<WriteJob>, st
 }
 
 /// Brings the file's schema up to [`schema::current_version`].
-fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
+fn migrate(conn: &mut Connection, path: &Path, sharing: FileSharing) -> StoreResult<()> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(map_err)?;
     let known = schema::current_version();
     if found > known {
@@ -348,7 +326,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         return schema::ensure_indexes(conn).map_err(map_err);
     }
     let backup = if found > 0 {
-        Some(backup_before_upgrade(conn, path, found)?)
+        Some(backup_before_upgrade(conn, path, found, sharing)?)
     } else {
         let tables: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
@@ -393,7 +371,16 @@ fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
 }
 
 /// Writes `<store>.v<N>-<timestamp>.bak` with SQLite's online backup before an upgrade touches the file.
-fn backup_before_upgrade(conn: &Connection, path: &Path, version: i64) -> StoreResult<PathBuf> {
+/// An upgrade that failed and is tried again finds the copy its first try made: that copy is reused
+/// while the store is still what it holds (same schema version, same audit trail — every write
+/// carries an audit event), so each retry of a big store does not write another full copy.
+fn backup_before_upgrade(conn: &Connection, path: &Path, version: i64, sharing: FileSharing) -> StoreResult<PathBuf> {
+    if let Some(earlier) = upgrade_backups(path, version).pop()
+        && holds_the_same(conn, &earlier, version)
+    {
+        tracing::info!(from_version = version, "the backup from an earlier try of this upgrade is reused");
+        return Ok(earlier);
+    }
     // The store's one clock: a file's name, at open, before any desk can lend its own. No row is
     // stamped with it.
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -406,17 +393,31 @@ fn backup_before_upgrade(conn: &Connection, path: &Path, version: i64) -> StoreR
         })
         .find(|candidate| !candidate.exists())
         .unwrap_or_else(|| path.with_file_name(format!("{file_name}.v{version}-{stamp}.bak")));
-    online_backup(conn, &backup)?;
+    online_backup(conn, &backup, sharing)?;
     tracing::info!(from_version = version, "backup written before schema upgrade");
     Ok(backup)
 }
 
-fn online_backup(conn: &Connection, destination: &Path) -> StoreResult<()> {
-    use std::os::unix::fs::PermissionsExt;
+/// Whether the copy at `backup` is at `version` with the same audit trail as the open store.
+fn holds_the_same(conn: &Connection, backup: &Path, version: i64) -> bool {
+    let trail = |c: &Connection| -> rusqlite::Result<(i64, Option<i64>, i64)> {
+        let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let (last, count) =
+            c.query_row("SELECT max(id), count(*) FROM audit_event", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok((version, last, count))
+    };
+    let Ok(copy) = open_connection(backup, true) else { return false };
+    match (trail(conn), trail(&copy)) {
+        (Ok(live), Ok(kept)) => live == kept && live.0 == version,
+        _ => false,
+    }
+}
+
+fn online_backup(conn: &Connection, destination: &Path, sharing: FileSharing) -> StoreResult<()> {
     if destination.exists() {
         return Err(StoreError::Duplicate(format!("the file {}", destination.display())));
     }
-    create_file_with_mode(destination, 0o600)?;
+    create_file_with_mode(destination, sharing.file_mode())?;
     let mut target = Connection::open(destination).map_err(map_err)?;
     {
         let backup = rusqlite::backup::Backup::new(conn, &mut target).map_err(map_err)?;
@@ -424,12 +425,6 @@ fn online_backup(conn: &Connection, destination: &Path) -> StoreResult<()> {
     }
     // The copy is a plain file, not WAL: one file to carry to tape or another host.
     target.pragma_update(None, "journal_mode", "DELETE").map_err(map_err)?;
-    drop(target);
-    if let Ok(meta) = std::fs::metadata(destination) {
-        let mut perms = meta.permissions();
-        perms.set_mode(0o600);
-        std::fs::set_permissions(destination, perms)?;
-    }
     Ok(())
 }
 
@@ -493,6 +488,20 @@ impl Store for SqliteStore {
     fn set_user_enabled(&self, username: &str, enabled: bool, audit: NewAuditEvent) -> StoreResult<User> {
         let username = username.to_string();
         self.write(move |c| admin::set_user_enabled(c, &username, enabled, &audit))
+    }
+
+    fn link_user_patient(&self, username: &str, patient_id: Option<i64>, audit: NewAuditEvent) -> StoreResult<User> {
+        let username = username.to_string();
+        self.write(move |c| admin::link_user_patient(c, &username, patient_id, &audit))
+    }
+
+    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()> {
+        let (username, hash) = (username.to_string(), hash.to_string());
+        self.write(move |c| admin::set_signature_hash(c, &username, &hash, &audit))
+    }
+
+    fn signature_hash(&self, username: &str) -> StoreResult<Option<String>> {
+        self.read(|c| admin::signature_hash(c, username))
     }
 
     fn add_facility(&self, facility: NewFacility, audit: NewAuditEvent) -> StoreResult<Facility> {
@@ -961,6 +970,52 @@ impl Store for SqliteStore {
         self.write(move |c| roi::discard_draft(c, &username, &kind))
     }
 
+    // ---- the file room: built in file_room.rs --------------------------------------------------
+
+    fn locations(&self) -> StoreResult<Vec<crate::domain::file_room::Location>> {
+        self.read(file_room::locations)
+    }
+
+    fn volume_by_barcode(&self, barcode: &str) -> StoreResult<Option<super::file_room::VolumeRecord>> {
+        self.read(|c| file_room::volume_by_barcode(c, barcode))
+    }
+
+    fn patient_volumes(&self, patient_id: i64) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read(|c| file_room::patient_volumes(c, patient_id))
+    }
+
+    fn add_volume(&self, volume: super::file_room::NewChartVolume, audit: NewAuditEvent) -> StoreResult<i64> {
+        self.write(move |c| file_room::add_volume(c, &volume, &audit))
+    }
+
+    fn write_file_room(&self, write: super::file_room::FileRoomWrite) -> StoreResult<()> {
+        self.write(move |c| file_room::write(c, &write))
+    }
+
+    fn add_chart_requests(
+        &self,
+        requests: Vec<super::file_room::NewChartRequest>,
+        audit: NewAuditEvent,
+    ) -> StoreResult<Vec<i64>> {
+        self.write(move |c| file_room::add_chart_requests(c, &requests, &audit))
+    }
+
+    fn chart_request(&self, id: i64) -> StoreResult<Option<super::file_room::ChartRequestRecord>> {
+        self.read(|c| file_room::chart_request(c, id))
+    }
+
+    fn pull_list(&self, needed_on: NaiveDate) -> StoreResult<Vec<super::file_room::ChartRequestRecord>> {
+        self.read(|c| file_room::pull_list(c, needed_on))
+    }
+
+    fn overdue_volumes(&self, today: NaiveDate) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read(|c| file_room::overdue_volumes(c, today))
+    }
+
+    fn missing_volumes(&self) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+        self.read(file_room::missing_volumes)
+    }
+
     // ---- the accounting of disclosures: built in disclosure.rs -------------------------------
 
     fn patient_disclosures(
@@ -988,9 +1043,10 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         void: super::roi::DisclosureVoid,
+        released: Option<super::roi::VoidedRelease>,
         audit: NewAuditEvent,
     ) -> StoreResult<super::roi::StoredDisclosure> {
-        self.write(move |c| disclosure::void(c, id, &void, &audit))
+        self.write(move |c| disclosure::void(c, id, &void, released.as_ref(), &audit))
     }
 
     fn add_accounting_suspension(
@@ -1035,8 +1091,9 @@ impl Store for SqliteStore {
 
     fn backup_to(&self, destination: &Path, audit: NewAuditEvent) -> StoreResult<()> {
         let destination = destination.to_path_buf();
+        let sharing = self.sharing;
         self.write(move |c| {
-            online_backup(c, &destination)?;
+            online_backup(c, &destination, sharing)?;
             admin::append_audit(c, &audit)
         })
     }
@@ -1124,7 +1181,8 @@ mod tests {
         let copies = std::fs::read_dir(dir.path())
             .unwrap()
             .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".bak"));
-        assert_eq!(copies.count(), 2, "a retry in the same second keeps its own copy");
+        // The retry found the store as its first try copied it: that copy serves both (issue 12).
+        assert_eq!(copies.count(), 1, "a retry of an unchanged store reuses its copy");
         let version: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, last - 1);
     }

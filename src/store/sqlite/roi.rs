@@ -19,7 +19,7 @@ use crate::domain::roi::{
 use crate::store::roi::{
     ClockRecord, DisclosureRecord, DueDate, FollowUp, HistoryEntry, LetterRecord, LetterTemplate, NewAuthorization,
     NewRoiRequest, OPEN_STAGES_END, PaymentRecord, RequesterRef, RoiChange, RoiQueueFilter, RoiQueuePage, RoiQueueRow,
-    RoiRequest, RoiSort, StoredAuthorization, filter_stages, prefix_end, requester_key, stage,
+    RoiRequest, RoiSort, StoredAuthorization, VoidedRelease, filter_stages, prefix_end, requester_key, stage,
 };
 use crate::store::{Page, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -192,9 +192,9 @@ fn write_request(tx: &Connection, r: &NewRoiRequest) -> StoreResult<(i64, Reques
              legal_kind, legal_criminal, legal_served_on, legal_court, legal_case_number, status, stage,
              status_reason, assigned_to, due_on, due_rule, clocks, accounting_from, accounting_to, logged_by, logged_at,
              legal_caption, legal_return_on, legal_jurisdiction, legal_assurance_on, legal_assurance_note, legal_qpo_on,
-             legal_part2_order_on, legal_part2_order_court, legal_part2_order_no)
+             legal_part2_order_on, legal_part2_order_court, legal_part2_order_no, released_on)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                 ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)",
+                 ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)",
     )
     .and_then(|mut stmt| {
         stmt.execute(params![
@@ -239,6 +239,7 @@ fn write_request(tx: &Connection, r: &NewRoiRequest) -> StoreResult<(i64, Reques
             legal.and_then(|l| l.part2_order.as_ref()).map(|o| date_text(o.ordered_on)),
             legal.and_then(|l| l.part2_order.as_ref()).map(|o| o.court.as_str()),
             legal.and_then(|l| l.part2_order.as_ref()).map(|o| o.order_no.as_str()),
+            r.released_on.map(date_text),
         ])
     })
     .map_err(map_err)?;
@@ -305,6 +306,26 @@ fn insert_history(
     })
     .map_err(map_err)?;
     Ok(())
+}
+
+/// What a void of one of its disclosures does to a request, as the desk decided it: its release day,
+/// and its next version with a history line (a release read before the void is then stale).
+pub(super) fn write_voided_release(tx: &Connection, r: &VoidedRelease, at: DateTime<Utc>, by: &str) -> StoreResult<()> {
+    let status: Option<String> = tx
+        .prepare_cached(
+            "UPDATE roi_request SET version = version + 1, released_on = ?3 WHERE id = ?1 AND version = ?2
+             RETURNING status",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row(params![r.request_id, r.expected_version, r.released_on.map(date_text)], |row| row.get(0))
+                .optional()
+        })
+        .map_err(map_err)?;
+    let Some(status) = status else {
+        return Err(StoreError::Conflict);
+    };
+    let status = RequestStatus::parse(&status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    insert_history(tx, r.request_id, r.expected_version + 1, at, by, Some(status), status, &r.detail)
 }
 
 /// The audit event of a change to a request: it names the request by its number and concerns its
@@ -759,6 +780,11 @@ pub(super) fn apply_change(conn: &mut Connection, c: &RoiChange, audit: &NewAudi
         if let Some(packet) = &c.add_packet {
             super::packet::insert_packet(&tx, c.request_id, disclosure_id, packet)?;
         }
+    }
+    if let Some(released_on) = c.released_on {
+        tx.prepare_cached("UPDATE roi_request SET released_on = ?2 WHERE id = ?1")
+            .and_then(|mut stmt| stmt.execute(params![c.request_id, released_on.map(date_text)]))
+            .map_err(map_err)?;
     }
     insert_history(&tx, c.request_id, c.expected_version + 1, c.at, &c.by, Some(from), c.status, &c.detail)?;
     append_audit(&tx, &request_event(audit, &number, patient_id))?;

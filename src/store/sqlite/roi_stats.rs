@@ -3,7 +3,7 @@
 //! back as a few thousand rows, and read in one transaction, so that the parts agree.
 //!
 //! A release is a request's first disclosure not voided: its day is the request's `released_on`,
-//! which migration 17's triggers keep as disclosures are written and voided. Its indexes make each
+//! which the desk decides and writes with each release and void. Its indexes make each
 //! part a range read in order: receipts and releases by day, the fees, payments and adjustments
 //! covered by theirs.
 

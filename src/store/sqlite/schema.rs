@@ -24,6 +24,8 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_18,
     MIGRATION_19,
     MIGRATION_20,
+    MIGRATION_21,
+    MIGRATION_22,
 ];
 
 /// Secondary indexes that a bulk load into an empty store drops first and builds at the end: one
@@ -115,6 +117,11 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "roi_payment_paid",
         "CREATE INDEX IF NOT EXISTS roi_payment_paid ON roi_payment (paid_on, amount_cents, request_id)",
+    ),
+    // The file room's lists (migration 22): a demo's volumes are written before them.
+    (
+        "chart_volume_status_due",
+        "CREATE INDEX IF NOT EXISTS chart_volume_status_due ON chart_volume (status, due_back_on)",
     ),
 ];
 
@@ -1054,10 +1061,10 @@ CREATE INDEX release_item_request ON release_item (request_id);
 "#;
 
 /// The Director's view of release of information (`store::sqlite::roi_stats`). A request's
-/// `released_on` is the day of its first disclosure not voided, kept by triggers as disclosures are
-/// written and voided, so that a year's releases are one range of an index, read in order without
-/// a sort (found from every request's disclosures it took a third of a second at 200,000
-/// requests). Receipts, invoices, payments and adjustments are counted by day from covering
+/// `released_on` is the day of its first disclosure not voided, as the desk writes it with each
+/// release and void (filled here once for the requests already released), so that a year's
+/// releases are one range of an index, read in order without a sort (found from every request's
+/// disclosures it took a third of a second at 200,000 requests). Receipts, invoices, payments and adjustments are counted by day from covering
 /// indexes rather than by reading their rows (an invoice row carries its lines).
 const MIGRATION_19: &str = r#"
 ALTER TABLE roi_request ADD COLUMN released_on TEXT;
@@ -1069,22 +1076,6 @@ CREATE INDEX roi_request_received ON roi_request (received_on, facility_id);
 CREATE INDEX roi_fee_issued ON roi_fee (issued_on, kind, total_cents, request_id);
 CREATE INDEX roi_payment_paid ON roi_payment (paid_on, amount_cents, request_id);
 CREATE INDEX roi_fee_adjustment_day ON roi_fee_adjustment (on_date, kind, amount_cents, request_id);
-
-CREATE TRIGGER disclosure_insert_released AFTER INSERT ON disclosure
-    WHEN NEW.roi_request_id IS NOT NULL AND NEW.voided_at IS NULL
-    BEGIN
-        UPDATE roi_request SET released_on = substr(NEW.disclosed_at, 1, 10)
-        WHERE id = NEW.roi_request_id
-          AND (released_on IS NULL OR released_on > substr(NEW.disclosed_at, 1, 10));
-    END;
-CREATE TRIGGER disclosure_void_released AFTER UPDATE OF voided_at ON disclosure
-    WHEN NEW.roi_request_id IS NOT NULL AND OLD.voided_at IS NOT NEW.voided_at
-    BEGIN
-        UPDATE roi_request SET released_on =
-            (SELECT substr(min(d.disclosed_at), 1, 10) FROM disclosure d
-             WHERE d.roi_request_id = NEW.roi_request_id AND d.voided_at IS NULL)
-        WHERE id = NEW.roi_request_id;
-    END;
 "#;
 
 /// The audit trail's hash chain (`domain::audit::chain`): each event's link to the one before it and
@@ -1147,3 +1138,46 @@ pub fn restore_protection(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<S
     }
     Ok(missing)
 }
+
+/// Who is at the keyboard (issue 12): a user linked to their own patient record, so that the desk
+/// refuses it to them, and the Argon2 hash of their signature code (never the code).
+const MIGRATION_21: &str = r#"
+ALTER TABLE app_user ADD COLUMN patient_id INTEGER REFERENCES patient(id);
+ALTER TABLE app_user ADD COLUMN signature_hash TEXT;
+"#;
+
+/// The file room (`store::sqlite::file_room`): a location's default loan days; what each movement
+/// carried (borrower, due-back day, reason, the request it filled); the movement history made
+/// append-only like the audit trail; volumes by status and due-back day for the overdue and missing
+/// lists; and chart requests, whose pull list for a day reads in terminal-digit order from an index
+/// (the desk writes each request's filing key, computed by `domain::file_room`).
+const MIGRATION_22: &str = r#"
+ALTER TABLE location ADD COLUMN default_loan_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chart_movement ADD COLUMN borrower TEXT;
+ALTER TABLE chart_movement ADD COLUMN due_back_on TEXT;
+ALTER TABLE chart_movement ADD COLUMN reason TEXT;
+ALTER TABLE chart_movement ADD COLUMN request_id INTEGER;
+CREATE INDEX chart_volume_status_due ON chart_volume (status, due_back_on);
+CREATE TRIGGER chart_movement_no_update BEFORE UPDATE ON chart_movement
+    BEGIN SELECT RAISE(ABORT, 'the movement history is append-only'); END;
+CREATE TRIGGER chart_movement_no_delete BEFORE DELETE ON chart_movement
+    BEGIN SELECT RAISE(ABORT, 'the movement history is append-only'); END;
+
+CREATE TABLE chart_request (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patient(id),
+    for_location_id INTEGER NOT NULL REFERENCES location(id),
+    needed_on       TEXT NOT NULL,
+    requested_by    TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    filing_key      TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    outcome_reason  TEXT,
+    resolved_by     TEXT,
+    resolved_at     TEXT,
+    created_at      TEXT NOT NULL,
+    version         INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX chart_request_pull ON chart_request (needed_on, filing_key, id);
+CREATE INDEX chart_request_patient ON chart_request (patient_id, needed_on);
+"#;

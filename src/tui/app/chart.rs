@@ -127,6 +127,10 @@ impl App {
             return Vec::new();
         }
         self.pending_chart = None;
+        if matches!(self.overlay, Some(Overlay::BreakGlass(_))) {
+            // The glass broken (or the chart refused after all): the warning has done its work.
+            self.overlay = None;
+        }
         let refresh = self.refreshing_chart.take() == Some(id);
         let intake = self.roi.intake_after_chart.take() == Some(id);
         let mut commands = Vec::new();

@@ -43,6 +43,8 @@ impl App {
                 }
             }
             Overlay::Draft(offer) => self.on_draft_offer_key(*offer, key),
+            Overlay::BreakGlass(form) => self.on_break_glass_key(form, key),
+            Overlay::Privacy { scroll, rows } => self.on_privacy_key(scroll, rows, key),
             Overlay::DiscardAuthorization { .. } => self.on_discard_authorization_key(key),
             Overlay::ProceedOrWithdraw { command, withdrawn, .. } => {
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
@@ -133,6 +135,7 @@ impl App {
                 }
             }
             PaletteCommand::RoiStats(period) => self.open_roi_stats(period),
+            PaletteCommand::Privacy => self.open_privacy(),
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);

@@ -1757,3 +1757,8 @@ fn a_role_given_while_the_queue_is_open_replaces_the_old_refusal_and_reads_the_q
     let commands = app.update(Msg::InfoLoaded(Ok(HeaderInfo::new("jdoe", &[Role::HimClerk, Role::ChartAnalyst]))));
     assert!(commands.is_empty(), "{commands:?}");
 }
+
+/// A chart of `row`, for the other modules' tests.
+pub(crate) fn chart_for_row(row: PatientRow) -> Chart {
+    chart_for(row)
+}

@@ -60,9 +60,9 @@ fn delivered_words(report: &crate::report::accounting::AccountingReport, files: 
         }
     };
     format!(
-        "Delivered MRN {}'s accounting ({} entries; {fee}); recorded: {}",
+        "Delivered MRN {}'s accounting ({}; {fee}); recorded: {}",
         report.patient.mrn,
-        report.accounting.entries.len(),
+        crate::domain::text::plural(report.accounting.entries.len(), "entry", "entries"),
         files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
     )
 }

@@ -217,6 +217,21 @@ impl ChartState {
     }
 }
 
+/// The lines of a note a screen of `width` × `height` shows from line `from`, cleaned. Only they
+/// are cleaned and wrapped, and each is cut at what the screen could show of it: a note of many
+/// megabytes draws as fast as a short one, so Esc is never kept waiting behind a frame.
+pub fn note_window(text: &str, from: usize, width: u16, height: u16) -> Vec<String> {
+    let most = usize::from(width).max(1) * usize::from(height).max(1);
+    text.lines()
+        .skip(from)
+        .take(usize::from(height))
+        .map(|line| {
+            let end = line.char_indices().nth(most).map_or(line.len(), |(at, _)| at);
+            clean_multiline(&line[..end])
+        })
+        .collect()
+}
+
 /// A deficiency as a clerk names it: `A25-000781 DS-D`.
 pub fn item_name(d: &crate::domain::chart::DeficiencyView) -> String {
     format!("{} {}", clean(&d.account), clean(&d.type_code))
@@ -241,6 +256,15 @@ pub fn banner(chart: &Chart, today: NaiveDate, width: u16, theme: &Theme) -> Vec
     }
     if p.sensitivity.is_restricted() {
         flags.push(Span::styled(format!("R {}", p.sensitivity.code()), theme.danger));
+    }
+    // The paper chart's trouble, so a clerk asked for it knows before she walks to the shelf.
+    for v in &chart.volumes {
+        let overdue = v.status == "CHARGED_OUT" && v.due_back_on.is_some_and(|due| due < today);
+        if v.status == "MISSING" {
+            flags.push(Span::styled(format!("! vol {} missing", v.volume_no), theme.danger));
+        } else if overdue {
+            flags.push(Span::styled(format!("! vol {} overdue", v.volume_no), theme.danger));
+        }
     }
     let names = name_forms(&clean(&p.family), &clean(&p.given), &clean(&p.middle));
     let facts_width = |sep: usize| facts.iter().map(|f| sep + f.width()).sum::<usize>();
@@ -368,10 +392,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &ChartState, today: NaiveDat
             Line::from(""),
         ];
         match &doc.text {
-            Some(text) => lines.extend(clean_multiline(text).lines().map(|l| Line::from(format!(" {l}")))),
+            Some(text) => lines.extend(
+                note_window(text, usize::from(state.doc_scroll), body.width, body.height)
+                    .into_iter()
+                    .map(|l| Line::from(format!(" {l}"))),
+            ),
             None => lines.push(Line::styled(" No text on file for this document.", theme.muted)),
         }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((state.doc_scroll, 0)), body);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
         return;
     }
 
@@ -734,4 +762,24 @@ fn procedure_lines(state: &ChartState, height: usize, theme: &Theme) -> Vec<Line
         lines.push(Line::styled(format!("  … {} more", of_encounter.len() - shown), theme.muted));
     }
     lines
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::note_window;
+
+    #[test]
+    fn a_huge_note_hands_the_screen_only_what_it_shows() {
+        // 20 MB on one line: the window holds one screen of it, not the whole.
+        let one_line = "x".repeat(20 << 20);
+        let shown = note_window(&one_line, 0, 80, 20);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].chars().count(), 80 * 20);
+        // A million short lines: the window starts where the clerk scrolled to.
+        let many: String = (0..1_000_000).map(|n| format!("line {n}\n")).collect();
+        let shown = note_window(&many, 60_000, 80, 3);
+        assert_eq!(shown, ["line 60000", "line 60001", "line 60002"]);
+        // Escape sequences in a note are shown as text, in the window as before.
+        assert!(!note_window("a\u{1b}[2Jb", 0, 80, 3)[0].contains('\u{1b}'));
+    }
 }

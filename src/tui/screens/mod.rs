@@ -3,6 +3,7 @@
 pub mod accounting;
 pub mod chart;
 pub mod lookup;
+pub mod privacy;
 pub mod queue;
 pub mod roi_authorization;
 mod roi_authorization_view;

@@ -487,14 +487,12 @@ fn fee_lines(r: &RoiRequest, may_adjust: bool, width: u16, theme: &Theme) -> Vec
     };
     let width = usize::from(width);
     let Some(view) = fee_view(r) else {
-        let mut lines = vec![Line::styled(
-            " No fee quoted or invoiced yet: a quote uses the schedule in force when the request came.",
-            theme.muted,
-        )];
-        lines.extend(
-            wrap(keys, width.saturating_sub(2)).into_iter().map(|l| Line::styled(format!(" {l}"), theme.muted)),
-        );
-        return lines;
+        let said = "No fee quoted or invoiced yet: a quote uses the schedule in force when the request came.";
+        return [said, keys]
+            .iter()
+            .flat_map(|text| wrap(text, width.saturating_sub(2)))
+            .map(|l| Line::styled(format!(" {l}"), theme.muted))
+            .collect();
     };
     let head = match (&view.invoice_no, view.status) {
         (Some(no), Some(status)) => format!(" Invoice {no} issued {} · {}", us_date(view.issued_on), status.title()),

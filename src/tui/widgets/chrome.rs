@@ -364,7 +364,7 @@ pub fn too_small(frame: &mut Frame, area: Rect, quit_key: Option<String>) {
     frame.render_widget(Paragraph::new(lines).centered(), block);
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
     let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(v);
     h
@@ -449,7 +449,7 @@ pub fn message_lines(messages: &[String], width: u16) -> Vec<Line<'static>> {
 }
 
 /// A scrolling text overlay (help, messages): the title says how to leave and what is below.
-fn text_overlay(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16, theme: &Theme) {
+pub fn text_overlay(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16, theme: &Theme) {
     // The whole body: a border of the screen beneath beside the popup's would read as its own.
     let popup = centered(area, overlay_width(area.width), area.height);
     let inner = popup.height.saturating_sub(2);

@@ -74,6 +74,8 @@ pub enum PaletteCommand {
     /// The Director's ROI figures: `roi-stats`, or `roi-stats FROM TO` (the days as typed; the
     /// model reads them against today).
     RoiStats(Option<(String, String)>),
+    /// The privacy office's list of break-the-glass events.
+    Privacy,
     Help,
     Quit,
 }
@@ -179,6 +181,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("accounting deliver", "", "Deliver the accounting on screen to the patient, recorded"),
     ("roi-stats", " [FROM TO]", "The Director's ROI figures, for the days typed (supervisor)"),
     ("roi authorization", "", "Key the authorization received for the request, its checklist live"),
+    ("privacy", "", "Restricted charts opened past their warning, newest first (privacy officer)"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
@@ -487,6 +490,7 @@ impl PaletteState {
             "qc" => PaletteCommand::Bulk { action: BulkAction::Complete, rows: None, args: Vec::new() },
             "help" => PaletteCommand::Help,
             "messages" => PaletteCommand::Messages,
+            "privacy" => PaletteCommand::Privacy,
             "quit" => PaletteCommand::Quit,
             "nightly" => PaletteCommand::Nightly,
             "import" => {

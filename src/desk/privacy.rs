@@ -1,0 +1,198 @@
+//! Who is at the keyboard, and which records are theirs to see (AS-03): breaking the glass of a
+//! sensitive chart, the refusal of a clerk's own record, the signature code that stands for the
+//! clerk (to break the glass, to unlock, to release), and the session's lock and unlock.
+
+use super::{Desk, DeskError, DeskResult};
+use crate::domain::audit::{AuditAction, AuditEvent};
+use crate::domain::mrn::Mrn;
+use crate::domain::patient::PatientRow;
+use crate::domain::privacy::{needs_break_glass, reason_problem, signature_code_problem};
+use crate::domain::role::Permission;
+use crate::store::{AuditFilter, User};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+
+/// Why a session locked, as its `LOCK` event says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockReason {
+    /// No key for the configured time.
+    Idle,
+    /// Three wrong signature codes in a row.
+    WrongCodes,
+}
+
+impl LockReason {
+    pub fn detail(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::WrongCodes => "three wrong signature codes",
+        }
+    }
+}
+
+impl Desk {
+    /// Refuses the clerk's own record — recording the refusal — and a sensitive chart this
+    /// session has not broken the glass of.
+    pub(super) fn may_open(&self, patient: &PatientRow) -> DeskResult<()> {
+        let user = self.current_user()?;
+        if user.patient_id == Some(patient.patient_id) {
+            let mut event = self.event(
+                AuditAction::AccessDenied,
+                "patient",
+                Some(patient.mrn.to_string()),
+                Some(patient.patient_id),
+            );
+            event.detail = "own record".into();
+            self.store.append_audit(event)?;
+            return Err(DeskError::OwnRecord);
+        }
+        if needs_break_glass(patient.sensitivity) && !self.glass_broken(patient.patient_id) {
+            return Err(DeskError::SensitiveChart { patient_id: patient.patient_id, name: patient.display_name() });
+        }
+        Ok(())
+    }
+
+    fn glass_broken(&self, patient_id: i64) -> bool {
+        match self.glass.lock() {
+            Ok(set) => set.contains(&patient_id),
+            Err(poisoned) => poisoned.into_inner().contains(&patient_id),
+        }
+    }
+
+    /// Breaks the glass of a sensitive chart for this session: checks the reason and the signature
+    /// code, writes `BREAK_GLASS` with the reason, and lets [`Desk::open_chart`] open it from now
+    /// on in this session. A chart that is not sensitive needs none and is refused one, so that the
+    /// privacy office's list holds only what it should; the clerk's own record is refused whatever
+    /// the reason.
+    pub fn break_glass(&self, patient_id: i64, reason: &str, signature: &str) -> DeskResult<()> {
+        self.require(Permission::ViewChart)?;
+        if let Some(problem) = reason_problem(reason) {
+            return Err(DeskError::Invalid(problem));
+        }
+        let patient = self
+            .store
+            .load_chart(patient_id)?
+            .ok_or_else(|| DeskError::NotFound("that patient is no longer in the store".into()))?
+            .patient;
+        if !needs_break_glass(patient.sensitivity) {
+            return Err(DeskError::Invalid(format!("{}'s chart is not restricted", patient.display_name())));
+        }
+        self.check_signature(signature)?;
+        match self.may_open(&patient) {
+            Ok(()) | Err(DeskError::SensitiveChart { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let mut event = self.event(AuditAction::BreakGlass, "patient", Some(patient.mrn.to_string()), Some(patient_id));
+        event.detail =
+            format!("{} ({})", reason.split_whitespace().collect::<Vec<_>>().join(" "), patient.sensitivity.code());
+        self.store.append_audit(event)?;
+        match self.glass.lock() {
+            Ok(mut set) => set.insert(patient_id),
+            Err(poisoned) => poisoned.into_inner().insert(patient_id),
+        };
+        Ok(())
+    }
+
+    /// [`Desk::break_glass`] and [`Desk::open_chart`] for a chart named by MRN (the command line).
+    pub fn open_chart_by_mrn_with_reason(
+        &self,
+        mrn: &str,
+        reason: &str,
+        signature: &str,
+    ) -> DeskResult<crate::domain::chart::Chart> {
+        self.require(Permission::ViewChart)?;
+        let mrn = Mrn::parse(mrn).map_err(|e| DeskError::Invalid(e.to_string()))?;
+        let patient =
+            self.store.patient_by_mrn(&mrn)?.ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+        if needs_break_glass(patient.sensitivity) {
+            self.break_glass(patient.patient_id, reason, signature)?;
+        }
+        self.open_chart(patient.patient_id)
+    }
+
+    // ---- the signature code -------------------------------------------------------------------
+
+    /// Sets the signed-in user's own signature code, replacing any, after the rules of
+    /// `domain::privacy`. Only its Argon2id hash is stored; the event says it changed, never what.
+    pub fn set_signature(&self, code: &str) -> DeskResult<()> {
+        let user = self.current_user()?;
+        if let Some(problem) = signature_code_problem(code) {
+            return Err(DeskError::Invalid(problem));
+        }
+        // argon2 draws the salt itself from the system's random source.
+        let hash = argon2::Argon2::default()
+            .hash_password(code.as_bytes())
+            .map_err(|e| DeskError::Invalid(format!("the signature code could not be hashed: {e}")))?
+            .to_string();
+        let mut event = self.event(AuditAction::Update, "user", Some(user.username.clone()), None);
+        event.detail = if user.has_signature { "signature code changed" } else { "signature code set" }.into();
+        Ok(self.store.set_signature_hash(&user.username, &hash, event)?)
+    }
+
+    /// Whether `code` is the signed-in user's signature code. Writes nothing: the caller records
+    /// what the code was for (an unlock, a break of the glass) or the lock three wrong ones cause.
+    pub fn check_signature(&self, code: &str) -> DeskResult<()> {
+        let user = self.current_user()?;
+        let stored = self
+            .store
+            .signature_hash(&user.username)?
+            .ok_or_else(|| DeskError::NoSignature { user: user.username.clone() })?;
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|_| DeskError::Invalid("your stored signature code is unreadable; set it again".into()))?;
+        argon2::Argon2::default().verify_password(code.as_bytes(), &parsed).map_err(|_| DeskError::WrongSignature)
+    }
+
+    // ---- the session's lock -------------------------------------------------------------------
+
+    /// Records that the session locked, and why.
+    pub fn record_lock(&self, why: LockReason) -> DeskResult<()> {
+        let mut event = self.event(AuditAction::Lock, "session", None, None);
+        event.detail = why.detail().into();
+        Ok(self.store.append_audit(event)?)
+    }
+
+    /// Resumes a locked session with the signature code, recording it.
+    pub fn unlock(&self, code: &str) -> DeskResult<()> {
+        self.check_signature(code)?;
+        Ok(self.store.append_audit(self.event(AuditAction::Unlock, "session", None, None))?)
+    }
+
+    // ---- users' own records -------------------------------------------------------------------
+
+    /// Links `username` to their own patient record (`mrn`), which the desk then refuses them;
+    /// None unlinks. The director's (administer users).
+    pub fn link_user(&self, username: &str, mrn: Option<&str>) -> DeskResult<User> {
+        self.require(Permission::AdministerUsers)?;
+        if self.store.user_by_name(username)?.is_none() {
+            return Err(DeskError::NotFound(format!("no chartroom user {username:?}")));
+        }
+        let patient = match mrn {
+            Some(mrn) => {
+                let mrn = Mrn::parse(mrn).map_err(|e| DeskError::Invalid(e.to_string()))?;
+                Some(
+                    self.store
+                        .patient_by_mrn(&mrn)?
+                        .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?,
+                )
+            }
+            None => None,
+        };
+        let mut event =
+            self.event(AuditAction::Update, "user", Some(username.to_string()), patient.as_ref().map(|p| p.patient_id));
+        event.detail =
+            if patient.is_some() { "linked to their own patient record" } else { "unlinked from a patient record" }
+                .into();
+        Ok(self.store.link_user_patient(username, patient.map(|p| p.patient_id), event)?)
+    }
+
+    // ---- the privacy office -------------------------------------------------------------------
+
+    /// The latest break-the-glass events, newest first, for the privacy screen.
+    pub fn privacy_glass_events(&self, limit: usize) -> DeskResult<Vec<AuditEvent>> {
+        self.require(Permission::ViewAudit)?;
+        Ok(self.store.list_audit(&AuditFilter {
+            action: Some(AuditAction::BreakGlass),
+            limit,
+            ..AuditFilter::default()
+        })?)
+    }
+}

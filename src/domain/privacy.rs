@@ -1,0 +1,91 @@
+//! Who may see which record (AS-03): a sensitive chart opens only past a warning with a reason a
+//! privacy officer can read later, and a signature code stands for the clerk at the keyboard.
+
+use super::patient::Sensitivity;
+
+/// The fewest words a break-the-glass reason takes. "ROI request 2025-03-03" is three: enough to
+/// say why, where one word ("work", "roi") says nothing a privacy officer could check.
+pub const REASON_MIN_WORDS: usize = 3;
+/// The longest reason kept: a sentence or two, never a pasted note.
+pub const REASON_MAX_CHARS: usize = 200;
+
+/// Whether opening a chart of this sensitivity breaks the glass: restricted, employee and VIP do.
+pub fn needs_break_glass(sensitivity: Sensitivity) -> bool {
+    sensitivity.is_restricted()
+}
+
+/// Why `reason` cannot stand as a break-the-glass reason, in the clerk's words; None when it can.
+pub fn reason_problem(reason: &str) -> Option<String> {
+    if let Some(problem) = super::text::control_character_problem("the reason", reason) {
+        return Some(problem);
+    }
+    let reason = reason.trim();
+    let words = reason.split_whitespace().count();
+    if words < REASON_MIN_WORDS {
+        return Some(format!(
+            "say why you need this chart in at least {REASON_MIN_WORDS} words (for example \"ROI request 2025-03-03\")"
+        ));
+    }
+    if reason.chars().count() > REASON_MAX_CHARS {
+        return Some(format!("keep the reason to {REASON_MAX_CHARS} characters"));
+    }
+    None
+}
+
+/// The shortest and longest signature code.
+pub const SIGNATURE_MIN: usize = 6;
+pub const SIGNATURE_MAX: usize = 20;
+
+/// Why `code` cannot be a signature code; None when it can. 6 to 20 characters, not one character
+/// repeated (`111111`), no control characters; spaces inside count as characters.
+pub fn signature_code_problem(code: &str) -> Option<String> {
+    let count = code.chars().count();
+    if !(SIGNATURE_MIN..=SIGNATURE_MAX).contains(&count) {
+        return Some(format!("a signature code is {SIGNATURE_MIN} to {SIGNATURE_MAX} characters long"));
+    }
+    if code.chars().any(char::is_control) {
+        return Some("a signature code holds no control characters".into());
+    }
+    let mut chars = code.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Some("a signature code is not one character repeated".into());
+    }
+    if code.trim() != code {
+        return Some("a signature code does not start or end with a space".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_takes_three_words() {
+        assert!(reason_problem("ROI request 2025-03-03").is_none());
+        assert!(reason_problem("  ROI   request  ").is_some());
+        assert!(reason_problem("work").is_some());
+        assert!(reason_problem("a b \x1b[2J").is_some());
+        assert!(reason_problem(&"word ".repeat(60)).is_some(), "too long");
+    }
+
+    #[test]
+    fn signature_codes() {
+        assert!(signature_code_problem("tulip42").is_none());
+        assert!(signature_code_problem("short").is_some());
+        assert!(signature_code_problem("111111").is_some());
+        assert!(signature_code_problem(&"ab".repeat(11)).is_some());
+        assert!(signature_code_problem("abc\u{7}def").is_some());
+        assert!(signature_code_problem(" tulip42").is_some());
+        assert!(signature_code_problem("ab cd ef").is_none());
+    }
+
+    #[test]
+    fn only_sensitive_charts_break_the_glass() {
+        assert!(!needs_break_glass(Sensitivity::None));
+        for s in [Sensitivity::Employee, Sensitivity::Vip, Sensitivity::Restricted] {
+            assert!(needs_break_glass(s));
+        }
+    }
+}
