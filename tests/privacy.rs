@@ -84,9 +84,15 @@ fn as03_a_clerk_is_refused_her_own_record_and_the_refusal_is_recorded() {
         // No reason breaks that glass.
         assert!(matches!(tnguyen.break_glass(nguyen, "I need my own labs", "orchid77"), Err(DeskError::OwnRecord)));
         let denied = events(&f, AuditAction::AccessDenied);
-        assert_eq!(denied.len(), 2, "{denied:?}");
+        // Her try at linking is refused and recorded like any other refusal; then her record, twice.
+        let (own, refused): (Vec<_>, Vec<_>) = denied.iter().partition(|e| e.entity == "patient");
+        assert_eq!(
+            refused.iter().map(|e| (e.username.as_str(), e.detail.as_str())).collect::<Vec<_>>(),
+            [("tnguyen", "refused: administer users (needs director)")]
+        );
+        assert_eq!(own.len(), 2, "{denied:?}");
         assert!(
-            denied.iter().all(|e| e.username == "tnguyen" && e.patient_id == Some(nguyen) && e.detail == "own record")
+            own.iter().all(|e| e.username == "tnguyen" && e.patient_id == Some(nguyen) && e.detail == "own record")
         );
         assert!(events(&f, AuditAction::BreakGlass).is_empty());
         // Another clerk may, past the warning; and once unlinked, so may she.

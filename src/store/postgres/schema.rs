@@ -1121,7 +1121,7 @@ CREATE INDEX audit_event_action ON audit_event (action, at);
 pub const CHAIN_VERSION: i64 = 12;
 
 /// Migration 1's update guard, as migration 12 puts it back.
-const UPDATE_GUARD: &str = "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+pub const UPDATE_GUARD: &str = "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
     FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();";
 
 /// Migration 1's protection of the audit trail whole, made again by `chartroom migrate` when the
