@@ -111,4 +111,7 @@ fn break_the_glass_own_record_and_the_idle_lock_through_the_terminal() {
     assert!(has("ACCESS_DENIED", "own record"), "{events:?}");
     assert!(has("LOCK", "idle"), "{events:?}");
     assert!(has("UNLOCK", ""), "{events:?}");
+    // The privacy officer's access report names each patient a search on screen showed.
+    let report = ok(&cli(dir.path(), &["audit", "access", "204511", "--json"]));
+    assert!(report.contains("shown in a search"), "{report}");
 }

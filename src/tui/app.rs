@@ -261,9 +261,10 @@ pub enum Command {
         id: RequestId,
         patient_id: i64,
     },
+    /// A settled search's audit: its shape, and the rows it showed (each patient's event).
     RecordSearch {
         shape: QueryShape,
-        shown: usize,
+        shown: Vec<crate::domain::patient::PatientRow>,
         more: bool,
     },
     RecordSignIn,

@@ -304,7 +304,7 @@ impl Effects {
                 )
             }),
             Command::RecordSearch { shape, shown, more } => {
-                self.background(kind, move |desk, watch| match desk.record_search(shape, shown, more) {
+                self.background(kind, move |desk, watch| match desk.record_search_shown(shape, &shown, more) {
                     Ok(()) => Msg::BackgroundFailed(String::new()),
                     Err(e) => Msg::BackgroundFailed(format!("could not write the audit trail: {}", watch.fail(e))),
                 })
@@ -480,7 +480,7 @@ impl Effects {
         for command in commands {
             match command {
                 Command::RecordSearch { shape, shown, more } => {
-                    if let Err(e) = self.desk.record_search(shape, shown, more) {
+                    if let Err(e) = self.desk.record_search_shown(shape, &shown, more) {
                         tracing::warn!(error = %e, "search audit event not written at exit");
                     }
                 }

@@ -9,7 +9,8 @@ use super::*;
 pub struct PendingSearchAudit {
     pub generation: u64,
     pub shape: QueryShape,
-    pub shown: usize,
+    /// The rows on screen: each patient's access report lists the search that showed them.
+    pub shown: Vec<crate::domain::patient::PatientRow>,
     pub more: bool,
     /// The query as typed, spaces collapsed and upper-cased: held in memory only (never logged or
     /// audited), to tell an edit of this query from a new one.
@@ -27,7 +28,7 @@ impl PendingSearchAudit {
     /// and results glimpsed for half a second before the clerk typed another name or cleared the
     /// field still write theirs. Results never drawn, or with no rows, showed no patient.
     fn owed_when_replaced_by(&self, shape: Option<QueryShape>, text: &str, shown: usize) -> bool {
-        if !self.drawn || self.shown == 0 {
+        if !self.drawn || self.shown.is_empty() {
             return false;
         }
         let continues = shape == Some(self.shape)
@@ -188,7 +189,7 @@ impl App {
                     self.pending_audit = Some(PendingSearchAudit {
                         generation: self.audit_generation,
                         shape,
-                        shown,
+                        shown: self.lookup.rows.clone(),
                         more: self.lookup.has_more,
                         text,
                         drawn: still_drawn,

@@ -221,12 +221,15 @@ mod tests {
     #[test]
     fn every_audit_event_that_could_not_be_written_waits_for_the_store() {
         let mut app = app();
-        let search = |shown| Command::RecordSearch { shape: QueryShape::Name, shown, more: false };
-        app.update(Msg::StoreUnreachable { reason: "refused".into(), retry: Some(search(1)) });
-        app.update(Msg::StoreUnreachable { reason: "refused".into(), retry: Some(search(2)) });
+        let search = |shape| Command::RecordSearch { shape, shown: Vec::new(), more: false };
+        app.update(Msg::StoreUnreachable { reason: "refused".into(), retry: Some(search(QueryShape::Name)) });
+        app.update(Msg::StoreUnreachable { reason: "refused".into(), retry: Some(search(QueryShape::Last4)) });
         app.update(Msg::StoreUnreachable { reason: "refused".into(), retry: Some(Command::LoadInfo) });
         app.update(Msg::StoreUnreachable { reason: "refused".into(), retry: Some(Command::LoadInfo) });
-        assert_eq!(app.update(Msg::RetryDue), vec![search(1), search(2), Command::LoadInfo]);
+        assert_eq!(
+            app.update(Msg::RetryDue),
+            vec![search(QueryShape::Name), search(QueryShape::Last4), Command::LoadInfo]
+        );
     }
 
     #[test]

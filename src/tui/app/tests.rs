@@ -141,7 +141,14 @@ fn a_stale_answer_is_dropped_and_the_latest_wins() {
 fn enter_in_the_field_opens_the_first_row_and_audits_the_search() {
     let mut app = app_with_smith_found();
     let commands = app.update(key(KeyCode::Enter));
-    assert_eq!(commands[0], Command::RecordSearch { shape: QueryShape::InitialLast4, shown: 1, more: false });
+    assert_eq!(
+        commands[0],
+        Command::RecordSearch {
+            shape: QueryShape::InitialLast4,
+            shown: vec![row(7, "100234", "Smith", "John")],
+            more: false
+        }
+    );
     let Command::OpenChart { id, patient_id: 7, encounter_id: None } = commands[1] else { panic!("{commands:?}") };
     app.update(Msg::ChartLoaded {
         id,
@@ -168,7 +175,11 @@ fn a_search_is_audited_once_when_it_settles_not_per_keystroke() {
     let generation = app.settle_generation().unwrap();
     assert_eq!(
         app.update(Msg::SearchSettled { generation }),
-        vec![Command::RecordSearch { shape: QueryShape::Name, shown: 1, more: true }]
+        vec![Command::RecordSearch {
+            shape: QueryShape::Name,
+            shown: vec![row(1, "100234", "Smith", "John")],
+            more: true
+        }]
     );
     assert_eq!(app.update(Msg::SearchSettled { generation }), vec![], "only once");
     assert_eq!(app.settle_generation(), None);
@@ -193,7 +204,7 @@ fn quitting_flushes_the_owed_audit_event() {
     let commands = app.update(ctrl('q'));
     assert_eq!(
         commands,
-        vec![Command::RecordSearch { shape: QueryShape::Last4, shown: 0, more: false }, Command::Quit]
+        vec![Command::RecordSearch { shape: QueryShape::Last4, shown: vec![], more: false }, Command::Quit]
     );
     assert!(app.quitting);
 }
@@ -1293,7 +1304,9 @@ fn results_drawn_then_replaced_by_another_query_are_audited_before_they_settle()
     typed.extend(type_text(&mut app, "jones"));
     assert!(audits(&typed).is_empty(), "{typed:?}");
     let commands = found(&mut app, &typed, Some(QueryShape::Name), vec![row(2, "100877", "Jones", "Ann")]);
-    assert_eq!(commands, vec![Command::RecordSearch { shape: QueryShape::Name, shown: 1, more: false }]);
+    // SMITH's results are owed, naming the patient they showed.
+    let smith = vec![row(1, "100234", "Smith", "John")];
+    assert_eq!(commands, vec![Command::RecordSearch { shape: QueryShape::Name, shown: smith, more: false }]);
     // JONES is owed in turn, once.
     let generation = app.settle_generation().unwrap();
     assert_eq!(audits(&app.update(Msg::SearchSettled { generation })).len(), 1);
@@ -1307,7 +1320,14 @@ fn clearing_the_field_after_results_were_drawn_audits_them() {
     app.frame_drawn();
     let cleared: Vec<Command> = (0..4).flat_map(|_| app.update(key(KeyCode::Backspace))).collect();
     let commands = found(&mut app, &cleared, None, vec![]);
-    assert_eq!(commands, vec![Command::RecordSearch { shape: QueryShape::Last4, shown: 1, more: false }]);
+    assert_eq!(
+        commands,
+        vec![Command::RecordSearch {
+            shape: QueryShape::Last4,
+            shown: vec![row(1, "100234", "Smith", "John")],
+            more: false
+        }]
+    );
     assert_eq!(app.settle_generation(), None, "nothing more is owed");
 }
 
@@ -1324,7 +1344,11 @@ fn typing_a_word_letter_by_letter_writes_one_event_not_one_per_letter() {
     let generation = app.settle_generation().unwrap();
     assert_eq!(
         app.update(Msg::SearchSettled { generation }),
-        vec![Command::RecordSearch { shape: QueryShape::Name, shown: 1, more: false }]
+        vec![Command::RecordSearch {
+            shape: QueryShape::Name,
+            shown: vec![row(1, "100234", "Smith", "John")],
+            more: false
+        }]
     );
 }
 
