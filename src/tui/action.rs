@@ -411,6 +411,7 @@ impl Action {
             (Self::NextRow, Context::Request) => "scroll",
             (Self::ToggleSelect, Context::Packet) => "pick",
             (Self::Back, Context::Scan) => "leave scan",
+            (Self::NextTab, Context::Scan) => "lists",
             _ => self.hint(),
         }
     }

@@ -197,29 +197,85 @@ fn clean(text: &str) -> String {
     crate::domain::text::clean(text).into_owned()
 }
 
-/// One row of fixed columns and a name that takes what room is left (at least a few letters):
-/// `lead`, the name, then `tail`, each whole but the name.
-fn row_with_name(lead: &str, name: &str, tail: &str, width: usize) -> String {
-    let room = width.saturating_sub(lead.width() + tail.width()).max(4);
-    let name = clean(name);
-    let name = if name.width() > room { ellipsize(&name, room) } else { format!("{name:<room$}") };
-    format!("{lead}{name}{tail}")
+/// Rows of cells as aligned lines: each column as wide as its widest cell, but column `flex` (the
+/// patient's name) takes only the room the others leave, and gives way with `…` first; `right`
+/// columns (counts) are right-aligned. Every other cell is whole.
+fn table(rows: &[Vec<String>], flex: usize, right: &[usize], width: usize) -> Vec<String> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths: Vec<usize> =
+        (0..columns).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|t| t.width()).max().unwrap_or(0)).collect();
+    if flex < columns {
+        // One leading space, two between columns.
+        let others: usize = widths.iter().enumerate().filter(|(c, _)| *c != flex).map(|(_, w)| w).sum();
+        let room = width.saturating_sub(1 + others + 2 * columns.saturating_sub(1)).max(6);
+        widths[flex] = widths[flex].min(room);
+    }
+    rows.iter()
+        .map(|row| {
+            let mut line = String::from(" ");
+            for (c, cell) in row.iter().enumerate() {
+                let w = widths[c];
+                let cell = if c == flex && cell.width() > w { ellipsize(cell, w) } else { cell.clone() };
+                let pad = " ".repeat(w.saturating_sub(cell.width()));
+                if c > 0 {
+                    line.push_str("  ");
+                }
+                if right.contains(&c) {
+                    line.push_str(&pad);
+                    line.push_str(&cell);
+                } else if c + 1 < row.len() {
+                    line.push_str(&cell);
+                    line.push_str(&pad);
+                } else {
+                    line.push_str(&cell);
+                }
+            }
+            line
+        })
+        .collect()
 }
 
-/// A scan line: `✓ V204511-1  GARCIA, MARIA L  MRN 204511  vol 1  charged out, due 03/06`.
-fn scan_line(line: &ScanLine, width: usize, theme: &Theme) -> Line<'static> {
-    match line {
-        ScanLine::Target(place) => Line::from(Span::styled(format!(" → {}", target_words(Some(place))), theme.title)),
-        ScanLine::Moved(m) => {
-            let v = &m.volume;
-            let lead = format!(" ✓ {}  ", v.barcode);
-            let tail = format!("  MRN {}  vol {}  {}", v.mrn, v.volume_no, what_happened(m));
-            Line::from(Span::styled(row_with_name(&lead, &v.patient_name, &tail, width), theme.text))
-        }
-        ScanLine::Refused { scanned, why } => {
-            Line::from(Span::styled(format!(" ✗ {}  {}", clean(scanned), clean(why)), theme.danger))
+/// The cells of a move's line: `✓ V204511-1`, the name, `MRN 204511`, `vol 1`, what was done.
+fn moved_cells(m: &Moved) -> Vec<String> {
+    let v = &m.volume;
+    vec![
+        format!("✓ {}", v.barcode),
+        clean(&v.patient_name),
+        format!("MRN {}", v.mrn),
+        format!("vol {}", v.volume_no),
+        what_happened(m),
+    ]
+}
+
+/// The scan log's lines, oldest first: moves aligned with each other, a refusal wrapped whole.
+fn scan_lines(log: &VecDeque<ScanLine>, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let moves: Vec<Vec<String>> = log
+        .iter()
+        .filter_map(|l| match l {
+            ScanLine::Moved(m) => Some(moved_cells(m)),
+            _ => None,
+        })
+        .collect();
+    let mut aligned = table(&moves, 1, &[], width).into_iter();
+    let mut lines = Vec::new();
+    for line in log {
+        match line {
+            ScanLine::Target(place) => {
+                lines.push(Line::from(Span::styled(format!(" → {}", target_words(Some(place))), theme.title)))
+            }
+            ScanLine::Moved(_) => lines.push(Line::from(Span::styled(aligned.next().unwrap_or_default(), theme.text))),
+            ScanLine::Refused { scanned, why } => {
+                let text = format!("✗ {}  {}", clean(scanned), clean(why));
+                for (i, part) in
+                    crate::tui::widgets::chrome::wrap(&text, width.saturating_sub(2)).into_iter().enumerate()
+                {
+                    let lead = if i == 0 { " " } else { "   " };
+                    lines.push(Line::from(Span::styled(format!("{lead}{part}"), theme.danger)));
+                }
+            }
         }
     }
+    lines
 }
 
 fn tabs_line(state: &FileRoomState, theme: &Theme) -> Line<'static> {
@@ -280,8 +336,10 @@ fn scan_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usize,
         )));
         return;
     }
-    let skip = state.log.len().saturating_sub(log_room);
-    lines.extend(state.log.iter().skip(skip).map(|l| scan_line(l, width, theme)));
+    // Only the lines that can show are laid out: the log may hold hundreds.
+    let recent: VecDeque<ScanLine> = state.log.iter().skip(state.log.len().saturating_sub(log_room)).cloned().collect();
+    let all = scan_lines(&recent, width, theme);
+    lines.extend(all.into_iter().rev().take(log_room).rev());
 }
 
 /// The first row to draw so that `selected` shows among `room` rows.
@@ -299,7 +357,7 @@ fn waiting_or_empty<T>(list: &Listed<T>, empty: &str, theme: &Theme) -> Option<L
 
 fn overdue_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usize, room: usize, theme: &Theme) {
     lines.push(Line::from(Span::styled(
-        " Past due back, by borrower · N writes a notice to each (text and PDF, with the letters)",
+        " Past due back, by borrower · N: a notice to each (text and PDF)",
         theme.muted,
     )));
     if let Some(line) = waiting_or_empty(&state.overdue, "Nothing is overdue.", theme) {
@@ -307,25 +365,37 @@ fn overdue_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usi
         return;
     }
     let rows = state.overdue.rows.as_deref().unwrap_or_default();
-    // Each borrower's heading before its first row: the lines, then which of them to show.
+    let mut cells =
+        vec![["Barcode", "Patient", "MRN", "Vol", "Due back", "Days", "Borrower"].map(String::from).to_vec()];
+    cells.extend(rows.iter().map(|o| {
+        let v = &o.volume;
+        vec![
+            v.barcode.clone(),
+            clean(&v.patient_name),
+            v.mrn.clone(),
+            v.volume_no.to_string(),
+            v.due_back_on.map(us_date).unwrap_or_default(),
+            o.days_overdue.to_string(),
+            v.borrower.as_deref().map(clean).unwrap_or_default(),
+        ]
+    }));
+    let mut aligned = table(&cells, 1, &[3, 5], width).into_iter();
+    lines.push(Line::from(Span::styled(aligned.next().unwrap_or_default(), theme.header)));
+    // Each borrower's heading before its first row.
     let mut all: Vec<(Option<usize>, Line<'static>)> = Vec::new();
     let mut last_place = None;
-    for (i, o) in rows.iter().enumerate() {
+    for (i, (o, line)) in rows.iter().zip(aligned).enumerate() {
         let v = &o.volume;
         if last_place != Some(v.current.id) {
             last_place = Some(v.current.id);
             let count = rows.iter().filter(|r| r.volume.current.id == v.current.id).count();
             let heading = format!(" {} — {} ({count})", v.current.code, clean(&v.current.name));
-            all.push((None, Line::from(Span::styled(heading, theme.header))));
+            all.push((None, Line::from(Span::styled(heading, theme.title))));
         }
-        let due = v.due_back_on.map(us_date).unwrap_or_default();
-        let lead = format!("   {:<12} ", v.barcode);
-        let who = v.borrower.as_deref().map(|b| format!("  {}", clean(b))).unwrap_or_default();
-        let tail = format!("  MRN {:<8} vol {:<2} due {due}  {:>3} d{who}", v.mrn, v.volume_no, o.days_overdue);
         let style = if i == state.overdue.selected { theme.selected } else { theme.text };
-        all.push((Some(i), Line::from(Span::styled(row_with_name(&lead, &v.patient_name, &tail, width), style))));
+        all.push((Some(i), Line::from(Span::styled(line, style))));
     }
-    push_window(lines, all, state.overdue.selected, room.saturating_sub(1));
+    push_window(lines, all, state.overdue.selected, room.saturating_sub(2));
 }
 
 /// Shows the lines around the highlighted row, as many as `room` holds.
@@ -342,22 +412,25 @@ fn missing_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usi
         return;
     }
     let rows = state.missing.rows.as_deref().unwrap_or_default();
-    let all = rows
-        .iter()
+    let mut cells = vec![["Barcode", "Patient", "MRN", "Vol", "Home"].map(String::from).to_vec()];
+    cells.extend(rows.iter().map(|v| {
+        vec![v.barcode.clone(), clean(&v.patient_name), v.mrn.clone(), v.volume_no.to_string(), v.home.code.clone()]
+    }));
+    let mut aligned = table(&cells, 1, &[3], width).into_iter();
+    lines.push(Line::from(Span::styled(aligned.next().unwrap_or_default(), theme.header)));
+    let all = aligned
         .enumerate()
-        .map(|(i, v)| {
-            let lead = format!(" {:<12} ", v.barcode);
-            let tail = format!("  MRN {:<8} vol {:<2} home {}", v.mrn, v.volume_no, v.home.code);
+        .map(|(i, line)| {
             let style = if i == state.missing.selected { theme.selected } else { theme.text };
-            (Some(i), Line::from(Span::styled(row_with_name(&lead, &v.patient_name, &tail, width), style)))
+            (Some(i), Line::from(Span::styled(line, style)))
         })
         .collect();
-    push_window(lines, all, state.missing.selected, room.saturating_sub(1));
+    push_window(lines, all, state.missing.selected, room.saturating_sub(2));
 }
 
 fn pull_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usize, room: usize, theme: &Theme) {
     lines.push(Line::from(Span::styled(
-        format!(" Charts asked for {} · terminal-digit order · f filled · x not fillable", us_date(state.pull_on)),
+        format!(" Charts asked for {} · terminal-digit order · f fill · x not fillable", us_date(state.pull_on)),
         theme.muted,
     )));
     if let Some(line) = waiting_or_empty(&state.pull, "No chart is asked for that day.", theme) {
@@ -365,21 +438,21 @@ fn pull_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usize,
         return;
     }
     let rows = state.pull.rows.as_deref().unwrap_or_default();
-    let all = rows
-        .iter()
+    let mut cells = vec![["MRN", "Patient", "For", "Status", "Volumes"].map(String::from).to_vec()];
+    cells.extend(rows.iter().map(|r| {
+        let volumes = match r.volumes.as_slice() {
+            [] => "no paper volume".to_string(),
+            [only] => format!("{} {}", only.barcode, only.status.label()),
+            many => format!("{} volumes", many.len()),
+        };
+        vec![r.mrn.clone(), clean(&r.patient_name), r.for_location.code.clone(), r.status.label().to_string(), volumes]
+    }));
+    let mut aligned = table(&cells, 1, &[], width).into_iter();
+    lines.push(Line::from(Span::styled(aligned.next().unwrap_or_default(), theme.header)));
+    let all = aligned
+        .zip(rows)
         .enumerate()
-        .map(|(i, r)| {
-            let status = match r.status {
-                RequestStatus::Open => "open".to_string(),
-                other => other.label().to_string(),
-            };
-            let volumes = match r.volumes.as_slice() {
-                [] => "no volume".to_string(),
-                [only] => format!("{} {}", only.barcode, only.status.label()),
-                many => format!("{} volumes", many.len()),
-            };
-            let lead = format!(" {:<8} ", r.mrn);
-            let tail = format!("  → {:<6} {:<12} {volumes}", r.for_location.code, status);
+        .map(|(i, (line, r))| {
             let style = if i == state.pull.selected {
                 theme.selected
             } else if r.status == RequestStatus::Open {
@@ -387,8 +460,8 @@ fn pull_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usize,
             } else {
                 theme.muted
             };
-            (Some(i), Line::from(Span::styled(row_with_name(&lead, &r.patient_name, &tail, width), style)))
+            (Some(i), Line::from(Span::styled(line, style)))
         })
         .collect();
-    push_window(lines, all, state.pull.selected, room.saturating_sub(1));
+    push_window(lines, all, state.pull.selected, room.saturating_sub(2));
 }
