@@ -141,7 +141,7 @@ fn filling_from_the_pull_list_charges_the_chart_out_to_the_requester() {
 }
 
 #[test]
-fn b_on_a_chart_asks_for_its_paper_in_the_completion_room_and_on_a_request_at_the_roi_desk() {
+fn b_on_a_chart_asks_for_its_paper_in_the_completion_room() {
     let mut h = harness(80, 24);
     h.palette("mrn 100999");
     assert_eq!(h.app.screen, Screen::Chart);
@@ -151,4 +151,41 @@ fn b_on_a_chart_asks_for_its_paper_in_the_completion_room_and_on_a_request_at_th
     let today = h.desk.pull_list(common::today()).unwrap();
     let asked = today.iter().find(|r| r.mrn == "100999").expect("on today's pull list");
     assert_eq!(asked.for_location.code, "HIMC");
+}
+
+#[test]
+fn b_on_a_release_request_asks_for_the_paper_at_the_roi_desk() {
+    use chartroom::domain::roi::RequestStatus;
+    let mut h = harness(80, 24);
+    let request = common::roi_requests::request(&*h.fixture.store, "RGH", d(3, 1), RequestStatus::Logged);
+    h.fixture.store.insert_roi_batch(vec![request], common::event("roi_request")).unwrap();
+    h.palette("roi");
+    h.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(h.app.screen, Screen::Request);
+    h.keys(&[KeyEvent::new(KeyCode::Char('B'), KeyModifiers::SHIFT)]);
+    let toast = h.app.toast.clone().unwrap_or_default();
+    assert!(toast.starts_with("The file room is asked for MRN 204511's paper chart, to ROI DESK today"), "{toast}");
+    let asked = h.desk.pull_list(common::today()).unwrap();
+    assert!(
+        asked.iter().any(|r| r.mrn == "204511" && r.for_location.code == "ROI" && r.reason.starts_with("release "))
+    );
+}
+
+#[test]
+fn n_on_the_overdue_list_writes_a_notice_to_each_borrower_with_the_letters() {
+    let mut h = harness(80, 24);
+    let letters = tempfile::tempdir().unwrap();
+    h.letters = Some(letters.path().to_path_buf());
+    h.palette("file-room");
+    h.keys(&[key(KeyCode::Tab), KeyEvent::new(KeyCode::Char('N'), KeyModifiers::SHIFT)]);
+    let toast = h.app.toast.clone().unwrap_or_default();
+    assert!(toast.starts_with("Wrote 2 overdue notices (text and PDF):"), "{toast}");
+    let day = letters.path().join("2025-03-03");
+    for code in ["CARD", "CODING"] {
+        for ext in ["txt", "pdf"] {
+            assert!(day.join(format!("overdue-{code}-2025-03-03.{ext}")).is_file(), "{code}.{ext}: {toast}");
+        }
+    }
+    let coding = std::fs::read_to_string(day.join("overdue-CODING-2025-03-03.txt")).unwrap();
+    assert!(coding.contains("V100999-1") && coding.contains("V101004-1") && !coding.contains("V101001-1"));
 }
