@@ -104,6 +104,8 @@ impl App {
         }
         self.screen = Screen::FileRoom;
         commands.push(Command::LoadInfo);
+        // A list left on screen and changed since (a scan, a chart asked for) is read again.
+        commands.extend(self.load_file_room_tab(false));
         commands
     }
 

@@ -311,3 +311,32 @@ fn a_clerk_who_may_not_track_paper_is_told_so_before_the_screen() {
     assert_ne!(app.screen, Screen::FileRoom);
     assert!(app.toast.as_deref().is_some_and(|t| t.contains("may not work the file room")), "{:?}", app.toast);
 }
+
+#[test]
+fn coming_back_to_a_list_changed_meanwhile_reads_it_again() {
+    let mut app = clerk();
+    let read = palette(&mut app, "pull-list");
+    let Some(id) = read.iter().find_map(|c| match c {
+        Command::FileRoom(FileRoomCommand::LoadPullList { id, .. }) => Some(*id),
+        _ => None,
+    }) else {
+        panic!("a read of the pull list: {read:?}")
+    };
+    app.update(Msg::FileRoom(FileRoomMsg::PullListLoaded { id, result: Ok(Vec::new()) }));
+    assert!(state(&app).pull.rows.is_some());
+    app.update(key(KeyCode::Esc));
+    // A chart asked for from another screen: the pull list no longer says what is asked.
+    app.update(Msg::FileRoom(FileRoomMsg::ChartRequested(Ok(request(
+        9,
+        "204511",
+        "GARCIA, MARIA L",
+        RequestStatus::Open,
+    )))));
+    assert!(state(&app).pull.rows.is_none());
+    let commands = palette(&mut app, "file-room");
+    assert_eq!(state(&app).tab, Tab::PullList, "the tab it was left on");
+    assert!(
+        commands.iter().any(|c| matches!(c, Command::FileRoom(FileRoomCommand::LoadPullList { .. }))),
+        "{commands:?}"
+    );
+}
