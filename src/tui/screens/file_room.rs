@@ -443,7 +443,11 @@ fn pull_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usize,
         let volumes = match r.volumes.as_slice() {
             [] => "no paper volume".to_string(),
             [only] => format!("{} {}", only.barcode, only.status.label()),
-            many => format!("{} volumes", many.len()),
+            many => {
+                let in_file =
+                    many.iter().filter(|v| v.status == crate::domain::file_room::VolumeStatus::InFile).count();
+                format!("{} volumes, {in_file} in file", many.len())
+            }
         };
         vec![r.mrn.clone(), clean(&r.patient_name), r.for_location.code.clone(), r.status.label().to_string(), volumes]
     }));
