@@ -18,7 +18,8 @@ use crate::domain::file_room::{
 use crate::domain::mrn::Mrn;
 use crate::domain::role::Permission;
 use crate::store::file_room::{
-    ChartRequestRecord, FileRoomWrite, NewChartRequest, NewChartVolume, RequestResolution, VolumeMove, VolumeRecord,
+    ChartRequestRecord, FileRoomWrite, NewChartRequest, NewChartVolume, Place, RequestResolution, VolumeMove,
+    VolumeRecord,
 };
 use chrono::NaiveDate;
 
@@ -27,6 +28,8 @@ use chrono::NaiveDate;
 pub struct Moved {
     pub movement: MovementType,
     pub volume: VolumeRecord,
+    /// Where the volume was before the move: a transfer's confirmation names it.
+    pub from: Place,
 }
 
 impl Moved {
@@ -51,7 +54,7 @@ impl Moved {
 pub enum Scanned {
     /// A location's code: the volumes scanned next go there.
     Location(Location),
-    Moved(Moved),
+    Moved(Box<Moved>),
 }
 
 /// A volume past its due-back day, and by how many days.
@@ -193,11 +196,11 @@ impl Desk {
         self.require_file_room()?;
         let reason = checked_reason(reason)?;
         let volume = self.volume(barcode)?;
-        let barcode = volume.barcode.clone();
+        let (barcode, from) = (volume.barcode.clone(), volume.current.clone());
         let planned = self.make_move(volume, request, borrower, reason, None)?;
         let movement = planned.movement;
         self.store().write_file_room(FileRoomWrite { moves: vec![planned], resolution: None })?;
-        Ok(Moved { movement, volume: self.volume(&barcode)? })
+        Ok(Moved { movement, volume: self.volume(&barcode)?, from })
     }
 
     /// Charges a volume out to a borrower location, due back on `due` or after the location's loan
@@ -272,11 +275,11 @@ impl Desk {
             current_location_id: volume.current.id,
         };
         let request = scan_request(state, at);
-        let barcode = volume.barcode.clone();
+        let (barcode, from) = (volume.barcode.clone(), volume.current.clone());
         let planned = self.make_move(volume, &request, None, None, None)?;
         let movement = planned.movement;
         self.store().write_file_room(FileRoomWrite { moves: vec![planned], resolution: None })?;
-        Ok(Scanned::Moved(Moved { movement, volume: self.volume(&barcode)? }))
+        Ok(Scanned::Moved(Box::new(Moved { movement, volume: self.volume(&barcode)?, from })))
     }
 
     /// Opens a new volume of a patient's chart (the last one is full), in the file area of the
@@ -516,6 +519,51 @@ impl Desk {
     pub fn missing_volumes(&self) -> DeskResult<Vec<VolumeRecord>> {
         self.require_any(&[Permission::TrackPaperCharts, Permission::ViewReports])?;
         Ok(self.store().missing_volumes()?)
+    }
+
+    /// Writes an overdue notice to each borrower, text and PDF, under `dir` by day as the other
+    /// letters are (`letters/2025-03-07/overdue-CODING-2025-03-07.txt`), and audits it as an
+    /// export. Nothing overdue writes nothing.
+    pub fn file_overdue_notices(&self, dir: &std::path::Path) -> DeskResult<Vec<std::path::PathBuf>> {
+        use crate::report::file_room::{file_stem, overdue_notices};
+        self.require_file_room()?;
+        let overdue = self.overdue_volumes()?;
+        if overdue.is_empty() {
+            return Ok(Vec::new());
+        }
+        let today = self.today();
+        let sharing = self.file_sharing();
+        let day_dir = dir.join(today.format("%Y-%m-%d").to_string());
+        let unwritable = |path: &std::path::Path, source: std::io::Error| DeskError::File {
+            what: format!(
+                "could not write the overdue notice {} (make the directory writable for this account and try again)",
+                path.display()
+            ),
+            source,
+        };
+        crate::files::create_dir(&day_dir, sharing).map_err(|e| unwritable(&day_dir, e))?;
+        let mut files = Vec::new();
+        let notices = overdue_notices(&overdue, today);
+        for notice in &notices {
+            let stem = day_dir.join(file_stem(notice, today));
+            let text_file = stem.with_extension("txt");
+            let pdf_file = stem.with_extension("pdf");
+            let pdf = crate::report::pdf::text_to_pdf(&notice.text).map_err(|e| DeskError::Invalid(e.to_string()))?;
+            crate::files::write_private(&text_file, notice.text.as_bytes(), sharing)
+                .map_err(|e| unwritable(&text_file, e))?;
+            files.push(text_file);
+            crate::files::write_private(&pdf_file, &pdf, sharing).map_err(|e| unwritable(&pdf_file, e))?;
+            files.push(pdf_file);
+        }
+        let detail = format!("overdue notices to {} borrowers, {} volumes", notices.len(), overdue.len());
+        if let Err(e) = self.store().append_audit(self.audit_event(AuditAction::Export, "chart_volume", detail)) {
+            // A notice not in the audit trail does not go out.
+            for file in &files {
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(e.into());
+        }
+        Ok(files)
     }
 }
 

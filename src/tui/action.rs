@@ -82,10 +82,20 @@ pub enum Action {
     StatsEarlier,
     StatsLater,
     StatsPeriod,
+    ScreenFileRoom,
+    ScanMode,
+    TakeScan,
+    NextTab,
+    PrevTab,
+    FillRequest,
+    NotFillable,
+    WriteNotices,
+    PullListDate,
+    RequestPaperChart,
 }
 
 impl Action {
-    pub const ALL: [Self; 79] = [
+    pub const ALL: [Self; 89] = [
         Self::Quit,
         Self::CommandPalette,
         Self::Help,
@@ -165,6 +175,16 @@ impl Action {
         Self::StatsEarlier,
         Self::StatsLater,
         Self::StatsPeriod,
+        Self::ScreenFileRoom,
+        Self::ScanMode,
+        Self::TakeScan,
+        Self::NextTab,
+        Self::PrevTab,
+        Self::FillRequest,
+        Self::NotFillable,
+        Self::WriteNotices,
+        Self::PullListDate,
+        Self::RequestPaperChart,
     ];
 
     /// The snake_case name used in `config.toml`.
@@ -249,6 +269,16 @@ impl Action {
             Self::StatsEarlier => "stats_earlier",
             Self::StatsLater => "stats_later",
             Self::StatsPeriod => "stats_period",
+            Self::ScreenFileRoom => "screen_file_room",
+            Self::ScanMode => "scan_mode",
+            Self::TakeScan => "take_scan",
+            Self::NextTab => "next_tab",
+            Self::PrevTab => "prev_tab",
+            Self::FillRequest => "fill_request",
+            Self::NotFillable => "not_fillable",
+            Self::WriteNotices => "write_notices",
+            Self::PullListDate => "pull_list_date",
+            Self::RequestPaperChart => "request_paper_chart",
         }
     }
 
@@ -353,6 +383,18 @@ impl Action {
             Self::StatsEarlier => "The period before the one shown, as long",
             Self::StatsLater => "The period after the one shown, as long, never past today",
             Self::StatsPeriod => "Type the period: roi-stats FROM TO (dates as 03/01/2025 or 2025-03-01)",
+            Self::ScreenFileRoom => "Screen 5: the file room (starts in scan mode)",
+            Self::ScanMode => "Scan mode: scan a location, then volumes to move them there",
+            Self::TakeScan => "Take the scan typed (a scanner types it and Enter)",
+            Self::NextTab => "Next tab: scan, overdue, missing, pull list",
+            Self::PrevTab => "Previous tab",
+            Self::FillRequest => "Fill the highlighted request: its volumes in file are charged out to the requester",
+            Self::NotFillable => "Mark the highlighted request not fillable, saying why (:not-fillable why)",
+            Self::WriteNotices => "Write an overdue notice to each borrower, text and PDF, with the letters",
+            Self::PullListDate => "The pull list of another day (:pull-list DATE)",
+            Self::RequestPaperChart => {
+                "Ask the file room for the paper chart: to HIM completion from a chart, to the ROI desk from a request"
+            }
         }
     }
 
@@ -368,6 +410,8 @@ impl Action {
             (Self::CycleClaimFilter, Context::Roi) => "mine",
             (Self::NextRow, Context::Request) => "scroll",
             (Self::ToggleSelect, Context::Packet) => "pick",
+            (Self::Back, Context::Scan) => "leave scan",
+            (Self::NextTab, Context::Scan) => "lists",
             _ => self.hint(),
         }
     }
@@ -451,6 +495,16 @@ impl Action {
             Self::StatsEarlier => "earlier",
             Self::StatsLater => "later",
             Self::StatsPeriod => "period",
+            Self::ScreenFileRoom => "file room",
+            Self::ScanMode => "scan",
+            Self::TakeScan => "scan",
+            Self::NextTab => "tab",
+            Self::PrevTab => "tab",
+            Self::FillRequest => "fill",
+            Self::NotFillable => "not fillable",
+            Self::WriteNotices => "notices",
+            Self::PullListDate => "day",
+            Self::RequestPaperChart => "paper chart",
         }
     }
 }

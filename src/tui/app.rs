@@ -44,6 +44,8 @@ pub enum Screen {
     Packet,
     /// The Director's ROI figures (`:roi-stats`, `S` on the ROI queue).
     RoiStats,
+    /// Screen 5: the file room — the scan line, overdue, missing, the pull list.
+    FileRoom,
 }
 
 #[derive(Debug)]
@@ -212,6 +214,8 @@ pub enum Msg {
     RetryDue,
     /// An answer to a release-of-information command.
     Roi(roi::RoiMsg),
+    /// An answer to a file-room command.
+    FileRoom(file_room::FileRoomMsg),
     /// No key for the idle lock's time; `at` is the wall clock's `HH:MM` for the lock screen.
     IdleTimeout {
         at: String,
@@ -344,6 +348,8 @@ pub enum Command {
     LoadProviders,
     /// Work of the release-of-information screens.
     Roi(roi::RoiCommand),
+    /// Work of the file room, and the other desks' requests for paper charts.
+    FileRoom(file_room::FileRoomCommand),
     /// Write the session's `LOCK` event.
     RecordLock(crate::desk::privacy::LockReason),
     /// Check the code and resume the session (`UNLOCK`).
@@ -376,6 +382,10 @@ pub struct App {
     pub queue: QueueState,
     /// The release-of-information screens: the queue, the request, intake.
     pub roi: roi::RoiScreens,
+    /// The file room (screen 5), once opened: kept with its scan log when the clerk leaves.
+    pub file_room: Option<crate::tui::screens::file_room::FileRoomState>,
+    /// Where Esc from the file room's lists goes back to.
+    pub file_room_return: Screen,
     /// Where Esc from the chart goes back to.
     pub chart_return: Screen,
     /// A message (errors, refusals) shown above the footer until the next key.
@@ -430,6 +440,8 @@ impl App {
             chart: None,
             queue: QueueState { me: me.clone(), ..QueueState::default() },
             roi: roi::RoiScreens::with_me(me),
+            file_room: None,
+            file_room_return: Screen::Lookup,
             chart_return: Screen::Lookup,
             toast: None,
             messages: Vec::new(),
@@ -490,6 +502,8 @@ impl App {
             Screen::Authorization => Context::Authorization,
             Screen::Packet => Context::Packet,
             Screen::RoiStats => Context::RoiStats,
+            Screen::FileRoom if self.file_room.as_ref().is_some_and(|f| f.scanning) => Context::Scan,
+            Screen::FileRoom => Context::FileRoom,
         }
     }
 
@@ -610,6 +624,7 @@ impl App {
             Msg::Completed { verb, result } => self.on_completed(verb, result),
             Msg::Claimed(result) => self.on_claimed(result),
             Msg::Roi(msg) => self.on_roi_msg(msg),
+            Msg::FileRoom(msg) => self.on_file_room_msg(msg),
             Msg::IdleTimeout { at } => self.on_idle(at),
             Msg::SensitiveChart { id, patient_id, encounter_id, name } => {
                 self.on_sensitive_chart(id, patient_id, encounter_id, name)
@@ -703,6 +718,7 @@ impl App {
             None if context == Context::Find => self.on_find_text(key),
             None if context == Context::Intake => self.on_intake_key(key),
             None if context == Context::Authorization => self.on_authorization_key(key),
+            None if context == Context::Scan => self.on_scan_text(key),
             None if context == Context::Results && is_typing(&key) => {
                 // A clerk typing in the results means a new search, not a command.
                 let mut commands = self.on_action(Action::NewFind);
@@ -748,6 +764,8 @@ impl App {
             }
             Action::ScreenRoi => self.show_roi_queue(),
             Action::RoiStats => self.open_roi_stats(None),
+            Action::ScreenFileRoom => self.open_file_room(false),
+            Action::RequestPaperChart => self.request_paper_chart(),
             Action::ScreenChart => {
                 if self.chart.is_some() {
                     let mut commands = self.flush_search_audit();
@@ -770,6 +788,8 @@ impl App {
                 Screen::Authorization => self.on_authorization_action(action),
                 Screen::Packet => self.on_packet_action(action),
                 Screen::RoiStats => self.on_roi_stats_action(action),
+                Screen::FileRoom if self.context() == Context::Scan => self.on_scan_action(action),
+                Screen::FileRoom => self.on_file_room_action(action),
             },
         }
     }
@@ -778,6 +798,7 @@ impl App {
 mod accounting;
 mod chart;
 mod claims;
+pub mod file_room;
 pub mod guard;
 mod jobs;
 mod lookup;
@@ -792,6 +813,7 @@ mod roi_packet;
 mod roi_request;
 mod roi_stats;
 
+pub use file_room::{FileRoomCommand, FileRoomMsg};
 pub use lookup::PendingSearchAudit;
 pub use roi::{KeptForm, RequestChange, RequestRef, RoiCommand, RoiMsg, RoiScreens};
 
@@ -820,6 +842,8 @@ mod accounting_tests;
 #[cfg(test)]
 mod roi_authorization_tests;
 
+#[cfg(test)]
+mod file_room_tests;
 #[cfg(test)]
 mod guard_tests;
 #[cfg(test)]

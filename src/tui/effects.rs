@@ -229,6 +229,7 @@ impl Effects {
         };
         match command {
             Command::Roi(command) => self.run_roi(command),
+            Command::FileRoom(command) => self.run_file_room(command),
             Command::Search { id, text, offset, append } => {
                 if let Ok(mut next) = self.search.next.lock() {
                     *next = Some(SearchJob { id, text, offset, append });
@@ -498,7 +499,10 @@ impl Effects {
 }
 
 mod accounting;
+mod file_room;
 mod roi;
+
+pub use file_room::answer_file_room;
 
 /// The break-the-glass events the privacy screen lists.
 const PRIVACY_ROWS: usize = 500;

@@ -30,10 +30,14 @@ pub enum Context {
     Packet,
     /// The Director's ROI figures.
     RoiStats,
+    /// The file room's scan line: printable keys are the scan (a wedge scanner types them).
+    Scan,
+    /// The file room's lists: overdue, missing, the pull list.
+    FileRoom,
 }
 
 impl Context {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Global,
         Self::Find,
         Self::Results,
@@ -46,6 +50,8 @@ impl Context {
         Self::Authorization,
         Self::Packet,
         Self::RoiStats,
+        Self::Scan,
+        Self::FileRoom,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +68,8 @@ impl Context {
             Self::Authorization => "authorization",
             Self::Packet => "packet",
             Self::RoiStats => "roi_stats",
+            Self::Scan => "scan",
+            Self::FileRoom => "file_room",
         }
     }
 
@@ -83,12 +91,14 @@ impl Context {
             Self::Authorization => "In the authorization form",
             Self::Packet => "In a release packet",
             Self::RoiStats => "In the Director's ROI figures",
+            Self::Scan => "In the file room's scan line",
+            Self::FileRoom => "In the file room's lists",
         }
     }
 
     /// A context where a field has focus: printable keys type text there.
     pub fn types_text(self) -> bool {
-        matches!(self, Self::Find | Self::Intake | Self::Authorization)
+        matches!(self, Self::Find | Self::Intake | Self::Authorization | Self::Scan)
     }
 }
 
@@ -244,7 +254,7 @@ impl fmt::Display for KeyChord {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeymapError {
     #[error(
-        "{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue, roi, request, intake, authorization)"
+        "{origin}: unknown keymap context {context:?} (contexts: global, find, results, chart, queue, roi, request, intake, authorization, scan, file_room)"
     )]
     UnknownContext { origin: String, context: String },
     #[error("{origin}: {key:?} is not a key (write keys like ctrl-p, f1, enter, esc, tab, down, ?)")]
@@ -304,6 +314,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Chart, "2", Action::ScreenChart),
     (Context::Chart, "3", Action::ScreenQueue),
     (Context::Chart, "4", Action::ScreenRoi),
+    (Context::Chart, "5", Action::ScreenFileRoom),
     (Context::Chart, "n", Action::NewRequest),
     (Context::Chart, "/", Action::NewFind),
     (Context::Chart, "space", Action::ToggleSelect),
@@ -311,6 +322,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Chart, "m", Action::CommentItems),
     (Context::Chart, "r", Action::ReassignItems),
     (Context::Chart, "p", Action::PauseItems),
+    (Context::Chart, "B", Action::RequestPaperChart),
     (Context::Queue, "down", Action::NextRow),
     (Context::Queue, "j", Action::NextRow),
     (Context::Queue, "up", Action::PrevRow),
@@ -337,6 +349,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Queue, "2", Action::ScreenChart),
     (Context::Queue, "3", Action::ScreenQueue),
     (Context::Queue, "4", Action::ScreenRoi),
+    (Context::Queue, "5", Action::ScreenFileRoom),
     (Context::Queue, "/", Action::NewFind),
     (Context::Roi, "down", Action::NextRow),
     (Context::Roi, "j", Action::NextRow),
@@ -362,6 +375,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Roi, "2", Action::ScreenChart),
     (Context::Roi, "3", Action::ScreenQueue),
     (Context::Roi, "4", Action::ScreenRoi),
+    (Context::Roi, "5", Action::ScreenFileRoom),
     (Context::Roi, "/", Action::NewFind),
     (Context::Roi, "S", Action::RoiStats),
     (Context::RoiStats, "w", Action::StatsFourWeeks),
@@ -380,6 +394,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::RoiStats, "2", Action::ScreenChart),
     (Context::RoiStats, "3", Action::ScreenQueue),
     (Context::RoiStats, "4", Action::ScreenRoi),
+    (Context::RoiStats, "5", Action::ScreenFileRoom),
     (Context::RoiStats, "/", Action::NewFind),
     (Context::Request, "tab", Action::NextSection),
     (Context::Request, "right", Action::NextSection),
@@ -421,12 +436,14 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Request, "t", Action::TakeItems),
     (Context::Request, "A", Action::AuthorizationReceived),
     (Context::Request, "a", Action::AssignTo),
+    (Context::Request, "B", Action::RequestPaperChart),
     (Context::Request, "?", Action::Help),
     (Context::Request, ":", Action::CommandPalette),
     (Context::Request, "1", Action::ScreenLookup),
     (Context::Request, "2", Action::ScreenChart),
     (Context::Request, "3", Action::ScreenQueue),
     (Context::Request, "4", Action::ScreenRoi),
+    (Context::Request, "5", Action::ScreenFileRoom),
     (Context::Request, "/", Action::NewFind),
     (Context::Intake, "tab", Action::NextField),
     (Context::Intake, "shift-tab", Action::PrevField),
@@ -450,6 +467,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Packet, "2", Action::ScreenChart),
     (Context::Packet, "3", Action::ScreenQueue),
     (Context::Packet, "4", Action::ScreenRoi),
+    (Context::Packet, "5", Action::ScreenFileRoom),
     (Context::Packet, "/", Action::NewFind),
     (Context::Accounting, "down", Action::NextRow),
     (Context::Accounting, "j", Action::NextRow),
@@ -469,12 +487,44 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Accounting, "2", Action::ScreenChart),
     (Context::Accounting, "3", Action::ScreenQueue),
     (Context::Accounting, "4", Action::ScreenRoi),
+    (Context::Accounting, "5", Action::ScreenFileRoom),
     (Context::Accounting, "/", Action::NewFind),
     (Context::Authorization, "tab", Action::NextField),
     (Context::Authorization, "shift-tab", Action::PrevField),
     (Context::Authorization, "ctrl-s", Action::SubmitForm),
     (Context::Authorization, "f10", Action::SubmitForm),
     (Context::Authorization, "esc", Action::Back),
+    (Context::Scan, "enter", Action::TakeScan),
+    (Context::Scan, "esc", Action::Back),
+    (Context::Scan, "tab", Action::NextTab),
+    (Context::Scan, "shift-tab", Action::PrevTab),
+    (Context::FileRoom, "tab", Action::NextTab),
+    (Context::FileRoom, "right", Action::NextTab),
+    (Context::FileRoom, "shift-tab", Action::PrevTab),
+    (Context::FileRoom, "left", Action::PrevTab),
+    (Context::FileRoom, "down", Action::NextRow),
+    (Context::FileRoom, "j", Action::NextRow),
+    (Context::FileRoom, "up", Action::PrevRow),
+    (Context::FileRoom, "k", Action::PrevRow),
+    (Context::FileRoom, "pagedown", Action::NextPage),
+    (Context::FileRoom, "pageup", Action::PrevPage),
+    (Context::FileRoom, "home", Action::FirstRow),
+    (Context::FileRoom, "end", Action::LastRow),
+    (Context::FileRoom, "s", Action::ScanMode),
+    (Context::FileRoom, "f", Action::FillRequest),
+    (Context::FileRoom, "x", Action::NotFillable),
+    (Context::FileRoom, "N", Action::WriteNotices),
+    (Context::FileRoom, "d", Action::PullListDate),
+    (Context::FileRoom, "r", Action::Reload),
+    (Context::FileRoom, "esc", Action::Back),
+    (Context::FileRoom, "?", Action::Help),
+    (Context::FileRoom, ":", Action::CommandPalette),
+    (Context::FileRoom, "1", Action::ScreenLookup),
+    (Context::FileRoom, "2", Action::ScreenChart),
+    (Context::FileRoom, "3", Action::ScreenQueue),
+    (Context::FileRoom, "4", Action::ScreenRoi),
+    (Context::FileRoom, "5", Action::ScreenFileRoom),
+    (Context::FileRoom, "/", Action::NewFind),
 ];
 
 impl Default for Keymap {

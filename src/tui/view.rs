@@ -2,8 +2,8 @@
 
 use super::app::{App, Overlay, Screen};
 use super::screens::{
-    accounting, chart, lookup, privacy, queue, roi_authorization, roi_intake, roi_packet, roi_queue, roi_request,
-    roi_stats,
+    accounting, chart, file_room, lookup, privacy, queue, roi_authorization, roi_intake, roi_packet, roi_queue,
+    roi_request, roi_stats,
 };
 use super::theme::Theme;
 use super::widgets::chrome::{self, MIN_HEIGHT, MIN_WIDTH};
@@ -110,6 +110,10 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         (Screen::RoiStats, _) => match &app.roi.stats {
             Some(state) => roi_stats::render(frame, body, state, theme),
             None => roi_queue::render(frame, body, &app.roi.queue, app.today, theme),
+        },
+        (Screen::FileRoom, _) => match &app.file_room {
+            Some(state) => file_room::render(frame, body, state, theme),
+            None => lookup::render(frame, body, &app.lookup, theme),
         },
         (Screen::Authorization, _) => match &app.roi.authorization {
             Some(state) => roi_authorization::render(frame, body, state, theme),

@@ -57,6 +57,11 @@ impl Harness {
                         e.to_string()
                     })
                 }
+                Command::FileRoom(command) => {
+                    chartroom::tui::effects::answer_file_room(&self.desk, command, self.letters.as_deref(), &|e| {
+                        e.to_string()
+                    })
+                }
                 Command::OpenChartByMrn { id, mrn } => Msg::ChartLoaded {
                     id,
                     encounter_id: None,

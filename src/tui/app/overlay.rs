@@ -136,6 +136,9 @@ impl App {
             }
             PaletteCommand::RoiStats(period) => self.open_roi_stats(period),
             PaletteCommand::Privacy => self.open_privacy(),
+            PaletteCommand::FileRoom { scan } => self.open_file_room(scan),
+            PaletteCommand::PullList(day) => self.pull_list_on(day),
+            PaletteCommand::NotFillable(reason) => self.ask_not_fillable(Some(reason)),
             PaletteCommand::Mrn(mrn) => {
                 let id = self.next_request();
                 self.pending_chart = Some(id);

@@ -2,6 +2,7 @@
 
 pub mod accounting;
 pub mod chart;
+pub mod file_room;
 pub mod lookup;
 pub mod privacy;
 pub mod queue;

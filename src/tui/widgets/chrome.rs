@@ -189,6 +189,19 @@ pub fn footer_actions(context: Context, chart_section: Option<Section>) -> &'sta
             Action::StatsLater,
             Action::Help,
         ],
+        Context::Scan => &[Action::TakeScan, Action::NextTab, Action::Back, Action::CommandPalette, Action::Help],
+        Context::FileRoom => &[
+            Action::NextTab,
+            Action::ScanMode,
+            Action::FillRequest,
+            Action::NotFillable,
+            Action::WriteNotices,
+            Action::Back,
+            // Past 80 columns; `?` lists them all.
+            Action::PullListDate,
+            Action::CommandPalette,
+            Action::Help,
+        ],
         Context::Global => &[Action::CommandPalette, Action::Help, Action::Quit],
     }
 }
@@ -418,7 +431,7 @@ pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'stati
     for text in [
         "Commands (: or Ctrl-P): lookup, chart, deficiencies, mrn MRN, physician NAME|NPI, filter, \
          take, release, roi (new, open, assign, pend, hold, exception, rework, reject, cancel, extend, pay, \
-         release, authorization), roi-stats [FROM TO], messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab \
+         release, authorization), roi-stats [FROM TO], file-room, scan, pull-list [DATE], not-fillable why, messages, nightly, import, QC, AS, PA, CM, ST, VD, help, quit. Tab \
          completes.",
         crate::tui::screens::roi_queue::legend().as_str(),
         "In the request form, beside its keys above: ← → Space or a first letter choose a value; Enter takes \

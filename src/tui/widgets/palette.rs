@@ -76,6 +76,14 @@ pub enum PaletteCommand {
     RoiStats(Option<(String, String)>),
     /// The privacy office's list of break-the-glass events.
     Privacy,
+    /// The file room (screen 5); `scan` opens it on the scan line.
+    FileRoom {
+        scan: bool,
+    },
+    /// The file room's pull list of a day (as typed; the model reads it against today).
+    PullList(Option<String>),
+    /// The highlighted pull-list request cannot be filled, and why.
+    NotFillable(String),
     Help,
     Quit,
 }
@@ -182,6 +190,10 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("roi-stats", " [FROM TO]", "The Director's ROI figures, for the days typed (supervisor)"),
     ("roi authorization", "", "Key the authorization received for the request, its checklist live"),
     ("privacy", "", "Restricted charts opened past their warning, newest first (privacy officer)"),
+    ("file-room", "", "The file room (screen 5): scan, overdue, missing, pull list"),
+    ("scan", "", "Scan mode: a location, then volumes to move them there"),
+    ("pull-list", " [DATE]", "The file room's pull list of a day, in terminal-digit order"),
+    ("not-fillable", " why", "Mark the highlighted pull-list request not fillable"),
     ("messages", "", "Every message of this session"),
     ("help", "", "All keys"),
     ("quit", "", "Quit chartroom"),
@@ -222,6 +234,7 @@ const NEEDS_ARGUMENT: &[&str] = &[
     "roi order",
     "accounting",
     "accounting void",
+    "not-fillable",
     "AS",
     "PA",
     "CM",
@@ -491,6 +504,20 @@ impl PaletteState {
             "help" => PaletteCommand::Help,
             "messages" => PaletteCommand::Messages,
             "privacy" => PaletteCommand::Privacy,
+            "file-room" => PaletteCommand::FileRoom { scan: false },
+            "scan" => PaletteCommand::FileRoom { scan: true },
+            "pull-list" => PaletteCommand::PullList(match argument.as_slice() {
+                [] => None,
+                [day] => Some(day.to_string()),
+                _ => return Err("pull-list, or pull-list DATE (03/04/2025)".into()),
+            }),
+            "not-fillable" => {
+                let reason = argument.join(" ");
+                if reason.is_empty() {
+                    return Err("not-fillable why: say why the chart cannot be pulled".into());
+                }
+                PaletteCommand::NotFillable(reason)
+            }
             "quit" => PaletteCommand::Quit,
             "nightly" => PaletteCommand::Nightly,
             "import" => {
