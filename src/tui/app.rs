@@ -76,6 +76,8 @@ pub enum Overlay {
     },
     /// A restricted chart's warning: a reason and the signature code before it opens (AS-03).
     BreakGlass(Box<guard::BreakGlassForm>),
+    /// A release agreed to, asking for the signature code that signs it.
+    ReleaseSignature(Box<release_signature::ReleaseSignature>),
     /// The privacy office's list of break-the-glass events (`:privacy`), newest first.
     Privacy {
         scroll: u16,
@@ -783,6 +785,7 @@ mod lookup;
 pub mod outage;
 mod overlay;
 mod queue;
+pub mod release_signature;
 mod roi;
 mod roi_authorization;
 mod roi_intake;

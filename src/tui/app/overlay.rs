@@ -32,11 +32,7 @@ impl App {
             }
             Overlay::Confirm { command, .. } => {
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                    if matches!(command, Command::Roi(super::roi::RoiCommand::Change { .. })) {
-                        // A second key on the request waits for this change's answer.
-                        self.roi.changing = true;
-                    }
-                    vec![command]
+                    self.confirmed(command)
                 } else {
                     self.toast = Some("Nothing changed.".into());
                     Vec::new()
@@ -44,6 +40,7 @@ impl App {
             }
             Overlay::Draft(offer) => self.on_draft_offer_key(*offer, key),
             Overlay::BreakGlass(form) => self.on_break_glass_key(form, key),
+            Overlay::ReleaseSignature(form) => self.on_release_signature_key(form, key),
             Overlay::Privacy { scroll, rows } => self.on_privacy_key(scroll, rows, key),
             Overlay::DiscardAuthorization { .. } => self.on_discard_authorization_key(key),
             Overlay::ProceedOrWithdraw { command, withdrawn, .. } => {
