@@ -315,6 +315,8 @@ pub enum Command {
         paths: Vec<std::path::PathBuf>,
         facility: Option<String>,
         open_since: chrono::NaiveDate,
+        /// Real records meant for the demo hospital (`into-demo`): the desk refuses them otherwise.
+        into_demo: bool,
     },
     PauseAging {
         items: Vec<(i64, i64)>,
