@@ -274,3 +274,52 @@ fn the_chart_banner_says_when_a_volume_is_missing_or_overdue() {
         assert!(text(&f, d(3, 7)).contains("! vol 1 missing"));
     }
 }
+
+/// The demo's requests are dated by its home facility's day (Chicago), not the host's: made on a
+/// host whose day is not Chicago's at this instant, `pull-list` with no date (Chicago's today)
+/// still lists the dozen charts wanted today, each of a patient with a volume in file to pull, and
+/// the ROI desk's request received "today" (RGH-00041) was received on Chicago's today.
+#[test]
+fn the_demo_dates_todays_requests_by_the_facilitys_day_and_each_has_paper_to_pull() {
+    use common::cli::{department_today, json};
+    let chicago = department_today();
+    // Two POSIX zones 26 hours apart (UTC+14, UTC−12): at any instant one of them is on another
+    // day than Chicago.
+    let now = chrono::Utc::now();
+    let host = [("XXX-14", 14), ("XXX+12", -12)]
+        .into_iter()
+        .find(|(_, hours)| (now + chrono::Duration::hours(*hours)).date_naive() != chicago)
+        .map(|(tz, _)| tz)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg("--config")
+            .arg(dir.path().join("config.toml"))
+            .args(args)
+            .env_remove("CHARTROOM_CONFIG")
+            .env_remove("CHARTROOM_DATA_DIR")
+            .env_remove("CHARTROOM_STORE")
+            .env("TZ", host)
+            .output()
+            .unwrap()
+    };
+    common::cli::ok(&run(&["demo", "--patients", "600"]));
+    let list = json(&run(&["pull-list", "--json"]));
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 12, "host zone {host}, Chicago's {chicago}: {list:#}");
+    let in_file = serde_json::to_value(VolumeStatus::InFile).unwrap();
+    for row in rows {
+        assert_eq!(row["needed_on"], chicago.to_string(), "{row:#}");
+        let volumes = row["volumes"].as_array().unwrap();
+        assert!(volumes.iter().any(|v| v["status"] == in_file), "no paper volume to pull: {row:#}");
+    }
+    let mut mrns: Vec<&str> = rows.iter().map(|r| r["mrn"].as_str().unwrap()).collect();
+    mrns.sort_unstable();
+    mrns.dedup();
+    assert_eq!(mrns.len(), 12, "a dozen different charts");
+    let own = json(&run(&["roi", "show", "RGH-00041", "--json"]));
+    assert_eq!(own["received_on"], chicago.to_string(), "{own:#}");
+}

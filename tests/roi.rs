@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::cli::{chartroom, json, ok, refused};
+use common::CODE;
+use common::cli::{chartroom, chartroom_with_stdin, json, ok, refused, set_own_signature};
 
 use chartroom::desk::roi::packet::ReleasePick;
 use chartroom::desk::roi::{IntakeForm, IntakeRequester, Logged, OnOpenRequest, RoiQuery};
@@ -140,6 +141,7 @@ fn as14_an_electronic_copy_in_texas_is_due_on_the_15th_business_day() {
 
         // Worked through to its release: the disclosure is the individual's own, not accountable.
         let kwong = desk_on(&f, "kwong", d(2025, 3, 3));
+        kwong.set_signature(CODE).unwrap();
         let number = request.number.to_string();
         for step in [Step::Validate, Step::Fulfil, Step::Qc, Step::ReadyToRelease] {
             kwong.roi_step(&number, None, step, None, None).unwrap();
@@ -149,10 +151,11 @@ fn as14_an_electronic_copy_in_texas_is_due_on_the_15th_business_day() {
         let packet = kwong.roi_packet(&number).unwrap();
         let left: Vec<&str> = packet.left_out().iter().map(|r| r.document.title.as_str()).collect();
         assert_eq!(left, ["Psychotherapy session note"], "{}", packet.totals());
-        let unconfirmed = kwong.roi_release(&number, None, d(2025, 3, 3), None, &ReleasePick::default()).unwrap_err();
+        let unconfirmed =
+            kwong.roi_release(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), CODE).unwrap_err();
         assert!(unconfirmed.to_string().contains("Psychotherapy session note (2 pages)"), "{unconfirmed}");
         let confirmed = ReleasePick { confirm_partial: true, ..ReleasePick::default() };
-        let released = kwong.roi_release(&number, None, d(2025, 3, 3), None, &confirmed).unwrap();
+        let released = kwong.roi_release(&number, None, d(2025, 3, 3), None, &confirmed, CODE).unwrap();
         assert_eq!(released.status, RequestStatus::Released);
         let disclosure = &released.disclosures[0];
         assert_eq!(disclosure.legal_basis, chartroom::domain::roi::LegalBasis::Individual);
@@ -300,9 +303,10 @@ fn as17_a_deficient_authorization_pends_the_request_with_a_letter_of_exactly_its
 
         // Nothing moves on while it is pended.
         let kwong = desk_on(&f, "kwong", d(2025, 3, 3));
+        kwong.set_signature(CODE).unwrap();
         let refused = kwong.roi_step(&number, None, Step::Fulfil, None, None).unwrap_err();
         assert!(refused.to_string().contains("is Pended; it cannot be made ready to fulfil"), "{refused}");
-        let refused = kwong.roi_release(&number, None, d(2025, 3, 3), None, &ReleasePick::default()).unwrap_err();
+        let refused = kwong.roi_release(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), CODE).unwrap_err();
         assert!(refused.to_string().contains("it cannot be released"), "{refused}");
         let refused = kwong.roi_step(&number, None, Step::Resume, None, None).unwrap_err();
         assert!(refused.to_string().contains("still fails its checklist"), "{refused}");
@@ -357,6 +361,7 @@ fn staff(f: &common::Fixture) {
 /// A new request walked by the director to `status`.
 fn request_in(f: &common::Fixture, status: RequestStatus) -> String {
     let dhim = desk_on(f, "dhim", d(2025, 3, 3));
+    dhim.set_signature(CODE).unwrap();
     let number = log_new(&dhim, own_copy("RGH", d(2025, 3, 3))).number.to_string();
     let path: &[Step] = match status {
         RequestStatus::Logged => &[],
@@ -381,7 +386,7 @@ fn request_in(f: &common::Fixture, status: RequestStatus) -> String {
     }
     if status == RequestStatus::Released {
         let whole_or_not = ReleasePick { confirm_partial: true, ..ReleasePick::default() };
-        dhim.roi_release(&number, None, d(2025, 3, 3), None, &whole_or_not).unwrap();
+        dhim.roi_release(&number, None, d(2025, 3, 3), None, &whole_or_not, CODE).unwrap();
     }
     number
 }
@@ -455,7 +460,7 @@ fn logging_extending_paying_releasing_and_assigning_are_refused_to_the_roles_tha
         );
         if role != Role::Director {
             forbidden(
-                desk.roi_release(&ready, None, d(2025, 3, 3), None, &ReleasePick::default()).map(|_| ()),
+                desk.roi_release(&ready, None, d(2025, 3, 3), None, &ReleasePick::default(), CODE).map(|_| ()),
                 "release",
                 release,
             );
@@ -754,7 +759,10 @@ fn the_issue_e2e_a_request_from_a_file_fails_its_checklist_is_corrected_extended
     assert!(letter_dir.join(format!("{number}-deficient_authorization.pdf")).exists());
 
     // A release is refused while it is pended.
-    let err = refused(&chartroom(dir.path(), &["roi", "release", &number, "--date", &today.to_string()]));
+    let err = refused(&chartroom(
+        dir.path(),
+        &["roi", "release", &number, "--date", &today.to_string(), "--signature-stdin"],
+    ));
     assert!(err.contains("is Pended; it cannot be released"), "{err}");
 
     // The corrected authorization passes: back to validating.
@@ -778,7 +786,12 @@ fn the_issue_e2e_a_request_from_a_file_fails_its_checklist_is_corrected_extended
     for step in ["fulfil", "qc", "ready_to_release"] {
         ok(&chartroom(dir.path(), &["roi", "step", &number, step]));
     }
-    let said = ok(&chartroom(dir.path(), &["roi", "release", &number, "--date", &today.to_string(), "--pages", "38"]));
+    // Signed with the clerk's code: a wrong one releases nothing.
+    set_own_signature(dir.path(), CODE);
+    let release = ["roi", "release", &number, "--date", &today.to_string(), "--pages", "38", "--signature-stdin"];
+    let err = refused(&chartroom_with_stdin(dir.path(), &release, "orchid77\n"));
+    assert!(err.contains("that signature code is not right"), "{err}");
+    let said = ok(&chartroom_with_stdin(dir.path(), &release, &format!("{CODE}\n")));
     assert!(said.contains("released") && said.contains("to Quill & Ramos LLP, 12 Court St, Austin TX 78701"), "{said}");
 
     let shown = json(&chartroom(dir.path(), &["roi", "show", &number, "--json"]));

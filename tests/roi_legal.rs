@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::CODE;
 use common::cli::{chartroom, json, ok, refused};
 
 use chartroom::desk::roi::legal::{after_paper, has_part2_court_order, paper_outcome, part2_blocking_item};
@@ -102,6 +103,7 @@ fn as20_a_civil_subpoena_waits_for_its_assurance_then_goes_out_with_the_custodia
         assert!(refused.contains("satisfactory assurance or a qualified protective order"), "{refused}");
 
         let jdoe = desk_on(&f, "jdoe", d(2025, 3, 12));
+        jdoe.set_signature(CODE).unwrap();
         let early = LegalPaper::Assurance { received_on: d(2025, 3, 9), note: String::new() };
         let refused = jdoe.roi_record_legal_paper(&number, None, early).unwrap_err().to_string();
         assert!(refused.contains("before the subpoena was served (03/10/2025)"), "{refused}");
@@ -173,7 +175,7 @@ fn as20_a_civil_subpoena_waits_for_its_assurance_then_goes_out_with_the_custodia
         // release, confirmed.
         let pick = chartroom::desk::roi::packet::ReleasePick { leave_out: Vec::new(), confirm_partial: true };
         let packet = jdoe.roi_packet(&number).unwrap();
-        let released = jdoe.roi_release(&number, None, d(2025, 3, 12), None, &pick).unwrap();
+        let released = jdoe.roi_release(&number, None, d(2025, 3, 12), None, &pick, CODE).unwrap();
         let disclosure = released.disclosures.last().unwrap();
         assert_eq!(disclosure.legal_basis, LegalBasis::Judicial);
         assert!(disclosure.accountable);

@@ -8,7 +8,7 @@ mod common;
 use chartroom::desk::roi::fees::fee_view;
 use chartroom::desk::roi::packet::{PART2_TEMPLATE_MISSING, PacketView, ReleasePick};
 use chartroom::desk::roi::{IntakeForm, IntakeRequester, Logged, OnOpenRequest};
-use chartroom::desk::{Desk, FixedClock};
+use chartroom::desk::{Desk, DeskError, FixedClock};
 use chartroom::domain::chart::{DocumentStatus, EncounterKind};
 use chartroom::domain::roi::legal::LegalPaper;
 use chartroom::domain::roi::packet::{Decision, Notice, PART2_ORDER_REQUIRED, SensitiveCategory};
@@ -20,7 +20,8 @@ use chartroom::domain::roi::{
 use chartroom::store::records::{NewDocument, NewEncounter};
 use chartroom::store::{AuditFilter, RecordBatch};
 use chrono::{NaiveDate, TimeZone, Utc};
-use common::cli::{chartroom, json, ok, refused};
+use common::CODE;
+use common::cli::{chartroom, chartroom_with_stdin, json, ok, refused, set_own_signature};
 use common::{event, key, scenarios};
 use std::sync::Arc;
 
@@ -149,6 +150,7 @@ const CONFIRMED: ReleasePick = ReleasePick { leave_out: Vec::new(), confirm_part
 fn as14_the_patients_own_copy_leaves_the_psychotherapy_note_out_and_is_not_accountable() {
     for f in scenarios() {
         let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+        dhim.set_signature(CODE).unwrap();
         let mut own = form(
             "RGH",
             "204511",
@@ -179,7 +181,7 @@ fn as14_the_patients_own_copy_leaves_the_psychotherapy_note_out_and_is_not_accou
         );
 
         let pick = ReleasePick { leave_out: packet.clerk_left_out(), confirm_partial: true };
-        let released = dhim.roi_release(&number, None, d(2025, 3, 3), None, &pick).unwrap();
+        let released = dhim.roi_release(&number, None, d(2025, 3, 3), None, &pick, CODE).unwrap();
         let disclosure = &released.disclosures[0];
         assert_eq!((disclosure.legal_basis, disclosure.accountable), (LegalBasis::Individual, false));
         assert_eq!(disclosure.pages, packet.picked_pages());
@@ -191,12 +193,46 @@ fn as14_the_patients_own_copy_leaves_the_psychotherapy_note_out_and_is_not_accou
     }
 }
 
+/// A release is signed (issue 12): with no signature code, or a wrong one, nothing is released,
+/// no packet kept and no event written; the right one releases.
+#[test]
+fn a_release_without_the_clerks_signature_code_releases_nothing() {
+    for f in scenarios() {
+        let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+        let mut own = form(
+            "RGH",
+            "204511",
+            RequestType::RightOfAccess,
+            requester(RequesterKind::Patient, "GARCIA, MARIA L", "2210 Pecan St\nAustin TX 78704"),
+        );
+        own.format = Some(RecordFormat::Portal);
+        own.delivery = Some(Delivery::Portal);
+        let number = ready(&dhim, own);
+        let events = |_: &Desk| f.store.list_audit(&AuditFilter { limit: 10_000, ..Default::default() }).unwrap().len();
+        let before = events(&dhim);
+        let unset = dhim.roi_release(&number, None, d(2025, 3, 3), None, &CONFIRMED, CODE).unwrap_err();
+        assert!(matches!(unset, DeskError::NoSignature { .. }), "{unset}");
+        assert!(unset.to_string().contains("chartroom user signature"), "{unset}");
+        dhim.set_signature(CODE).unwrap();
+        let after_set = events(&dhim);
+        assert_eq!(after_set, before + 1, "setting the code is the one event");
+        let wrong = dhim.roi_release(&number, None, d(2025, 3, 3), None, &CONFIRMED, "orchid77").unwrap_err();
+        assert!(matches!(wrong, DeskError::WrongSignature), "{wrong}");
+        assert_eq!(events(&dhim), after_set, "nothing written");
+        assert!(dhim.roi_released_packets(&number).unwrap().is_empty());
+        assert_eq!(dhim.roi_request(&number).unwrap().status, RequestStatus::ReadyToRelease);
+        let released = dhim.roi_release(&number, None, d(2025, 3, 3), None, &CONFIRMED, CODE).unwrap();
+        assert_eq!(released.status, RequestStatus::Released);
+    }
+}
+
 /// The Director's turnaround counts to the day a request was released, which the desk writes with
 /// the release and moves when a supervisor voids the disclosure (the store keeps what it is told).
 #[test]
 fn a_release_counts_in_the_directors_figures_until_its_disclosure_is_voided() {
     for f in scenarios() {
         let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+        dhim.set_signature(CODE).unwrap();
         let mut own = form(
             "RGH",
             "204511",
@@ -207,7 +243,7 @@ fn a_release_counts_in_the_directors_figures_until_its_disclosure_is_voided() {
         own.format = Some(RecordFormat::Portal);
         own.delivery = Some(Delivery::Portal);
         let number = ready(&dhim, own);
-        let released = dhim.roi_release(&number, None, d(2025, 3, 3), None, &CONFIRMED).unwrap();
+        let released = dhim.roi_release(&number, None, d(2025, 3, 3), None, &CONFIRMED, CODE).unwrap();
         let stats = dhim.roi_stats(d(2025, 3, 1), d(2025, 3, 3), Some("RGH")).unwrap().stats;
         assert_eq!((stats.released(), stats.turnaround.median_days), (1, Some(2)));
 
@@ -240,12 +276,14 @@ fn as21_a_subpoena_without_a_court_order_leaves_part2_out_and_a_partial_release_
         }
 
         let kwong = desk_on(&f, "kwong", d(2025, 3, 12));
-        let refused = kwong.roi_release(&number, None, d(2025, 3, 12), None, &ReleasePick::default()).unwrap_err();
+        kwong.set_signature(CODE).unwrap();
+        let refused =
+            kwong.roi_release(&number, None, d(2025, 3, 12), None, &ReleasePick::default(), CODE).unwrap_err();
         let said = refused.to_string();
         assert!(said.contains("would go out partial") && said.contains("Detox program admission assessment"), "{said}");
         assert_eq!(kwong.roi_request(&number).unwrap().status, RequestStatus::ReadyToRelease, "nothing moved");
 
-        let released = kwong.roi_release(&number, None, d(2025, 3, 12), None, &CONFIRMED).unwrap();
+        let released = kwong.roi_release(&number, None, d(2025, 3, 12), None, &CONFIRMED, CODE).unwrap();
         assert_eq!(released.status, RequestStatus::Released);
         let disclosure = &released.disclosures[0];
         assert_eq!((disclosure.legal_basis, disclosure.accountable), (LegalBasis::Judicial, true));
@@ -273,6 +311,7 @@ fn as21_a_subpoena_without_a_court_order_leaves_part2_out_and_a_partial_release_
 fn as21_with_a_part2_court_order_on_file_the_part2_documents_go_with_their_notice() {
     for f in scenarios() {
         let dhim = desk_on(&f, "dhim", d(2025, 3, 17));
+        dhim.set_signature(CODE).unwrap();
         let number = subpoena_ready(&dhim);
         let order = LegalPaper::Part2Order {
             ordered_on: d(2025, 3, 17),
@@ -299,7 +338,7 @@ fn as21_with_a_part2_court_order_on_file_the_part2_documents_go_with_their_notic
         let dir = tempfile::tempdir().unwrap();
         let releases = dir.path().join("releases");
         let (released, files) =
-            dhim.roi_release_packet(&number, None, d(2025, 3, 17), None, &CONFIRMED, Some(&releases)).unwrap();
+            dhim.roi_release_packet(&number, None, d(2025, 3, 17), None, &CONFIRMED, Some(&releases), CODE).unwrap();
         let files = files.expect("a packet was written");
         assert_eq!(files.custodian_problem, None);
         assert_eq!(files.custodian_papers.len(), 4, "{:?}", files.custodian_papers);
@@ -317,6 +356,7 @@ fn as21_with_a_part2_court_order_on_file_the_part2_documents_go_with_their_notic
 fn as22_a_part2_release_carries_the_notice_and_the_consent_copy_and_is_impossible_without_the_template() {
     for f in scenarios() {
         let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+        dhim.set_signature(CODE).unwrap();
         let mut consent = form(
             "RGH",
             "204511",
@@ -338,7 +378,7 @@ fn as22_a_part2_release_carries_the_notice_and_the_consent_copy_and_is_impossibl
         let dir = tempfile::tempdir().unwrap();
         let releases = dir.path().join("releases");
         let refused = dhim
-            .roi_release_packet(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), Some(&releases))
+            .roi_release_packet(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), Some(&releases), CODE)
             .unwrap_err();
         assert!(refused.to_string().contains("§2.32 notice template is not configured"), "{refused}");
         assert!(!releases.exists(), "nothing was written");
@@ -347,7 +387,7 @@ fn as22_a_part2_release_carries_the_notice_and_the_consent_copy_and_is_impossibl
         let saved = dhim.save_letter_template(LetterKind::Part2Notice, notice, None).unwrap();
         assert_eq!(saved.version, 1, "the first saved wording is version 1; nothing empty was stored before it");
         let (released, files) = dhim
-            .roi_release_packet(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), Some(&releases))
+            .roi_release_packet(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), Some(&releases), CODE)
             .unwrap();
         assert_eq!(released.disclosures[0].pages, 12);
         let kept = &dhim.roi_released_packets(&number).unwrap()[0].packet;
@@ -406,6 +446,7 @@ fn as23_new_york_hiv_pages_need_the_specific_release_and_then_carry_the_redisclo
     for f in scenarios() {
         new_york_chart(&*f.store);
         let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+        dhim.set_signature(CODE).unwrap();
         let mut insurer = form(
             "HDH",
             "100999",
@@ -433,7 +474,7 @@ fn as23_new_york_hiv_pages_need_the_specific_release_and_then_carry_the_redisclo
         assert_eq!(packet.notices(), [Notice::NyHiv]);
         let dir = tempfile::tempdir().unwrap();
         let (released, files) = dhim
-            .roi_release_packet(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), Some(dir.path()))
+            .roi_release_packet(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), Some(dir.path()), CODE)
             .unwrap();
         assert_eq!(released.disclosures[0].pages, 120);
         let kept = &dhim.roi_released_packets(&number).unwrap()[0].packet;
@@ -519,9 +560,19 @@ redisclosure_statement = true
     assert!(paid.contains("Ready to release"), "{paid}");
 
     let day = today.to_string();
+    // A release is signed: with no terminal to ask on, the code comes on standard input.
     let err = refused(&chartroom(dir, &["roi", "release", &number, "--date", &day]));
+    assert!(err.contains("give it on standard input with --signature-stdin"), "{err}");
+    set_own_signature(dir, CODE);
+    let signed = format!("{CODE}\n");
+    let err =
+        refused(&chartroom_with_stdin(dir, &["roi", "release", &number, "--date", &day, "--signature-stdin"], &signed));
     assert!(err.contains("would go out partial — 6 of 12 pages"), "{err}");
-    let said = ok(&chartroom(dir, &["roi", "release", &number, "--date", &day, "--confirm-partial"]));
+    let said = ok(&chartroom_with_stdin(
+        dir,
+        &["roi", "release", &number, "--date", &day, "--confirm-partial", "--signature-stdin"],
+        &signed,
+    ));
     assert!(said.contains(&format!("{number} released")), "{said}");
     let pdf = dir.join("data/releases").join(&day).join(format!("{number}-packet.pdf"));
     let manifest = dir.join("data/releases").join(&day).join(format!("{number}-packet.json"));

@@ -24,7 +24,7 @@ fn day(m: u32, d: u32) -> NaiveDate {
 /// release, with its packet open.
 fn packet(width: u16, height: u16) -> Harness {
     let fixture = common::scenario();
-    let desk = common::desk_for(&fixture, "jdoe");
+    let desk = common::signed_desk_for(&fixture, "jdoe");
     let form = IntakeForm {
         facility: "RGH".into(),
         patient: "204511".into(),
@@ -109,7 +109,15 @@ fn roi_packet_release_asks_what_goes_and_what_is_left_out_80x24() {
     harness.keys(&[key(KeyCode::Char('R'))]);
     assert!(matches!(harness.app.overlay, Some(Overlay::Confirm { .. })), "{:?}", harness.app.toast);
     insta::assert_snapshot!("roi_packet_release_question_80x24", harness.draw(80, 24).backend());
+    // The yes asks for the signature code that signs the release; a wrong one releases nothing.
     harness.keys(&[key(KeyCode::Char('y'))]);
+    assert!(matches!(harness.app.overlay, Some(Overlay::ReleaseSignature(_))), "{:?}", harness.app.overlay);
+    harness.type_text("orchid77");
+    harness.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(harness.app.screen, Screen::Packet, "{:?}", harness.app.toast);
+    insta::assert_snapshot!("roi_packet_release_signature_80x24", harness.draw(80, 24).backend());
+    harness.type_text(common::CODE);
+    harness.keys(&[key(KeyCode::Enter)]);
     assert_eq!(harness.app.screen, Screen::Request, "{:?}", harness.app.toast);
     let released = &harness.app.roi.request.as_ref().unwrap().request;
     assert_eq!(released.status, chartroom::domain::roi::RequestStatus::Released, "{:?}", harness.app.toast);

@@ -964,6 +964,10 @@ fn department_clock(opened: &OpenedStore, clock: Arc<dyn Clock>) -> Arc<dyn Cloc
 
 fn make_demo(desk: &Desk, opened: &OpenedStore, patients: usize, seed: u64) -> Result<(), CliError> {
     let started = std::time::Instant::now();
+    // The demo's days are its home facility's, as every later session's are: a new store has no
+    // facility yet, so the desk signed in on the host's clock.
+    let facilities = opened.store.list_facilities().map_err(fail)?;
+    let desk = &desk.clone().with_clock(Arc::new(SystemClock::in_zone(&demo::home_zone(&facilities))));
     let options = DemoOptions { patients, seed, today: desk.today() };
     let interactive = std::io::stderr().is_terminal();
     let mut last_line = std::time::Instant::now();

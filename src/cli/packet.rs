@@ -132,16 +132,22 @@ pub fn packet_text(view: &PacketView) -> String {
     out
 }
 
-/// `roi release NO --date D [--pages N] [--leave-out ROW…] [--confirm-partial]`.
-#[allow(clippy::too_many_arguments)]
+/// What the clerk said of a release: the rows left out, the partial's confirmation, and where the
+/// signature code comes from.
+pub(super) struct Pick<'a> {
+    pub leave_out: &'a [usize],
+    pub confirm_partial: bool,
+    pub signature_stdin: bool,
+}
+
+/// `roi release NO --date D [--pages N] [--leave-out ROW…] [--confirm-partial] [--signature-stdin]`.
 pub(super) fn release(
     desk: &Desk,
     releases_dir: &Path,
     number: &str,
     date: NaiveDate,
     pages: Option<i64>,
-    leave_out: &[usize],
-    confirm_partial: bool,
+    Pick { leave_out, confirm_partial, signature_stdin }: Pick<'_>,
     emit: &mut dyn FnMut(String) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let mut pick = ReleasePick { leave_out: Vec::new(), confirm_partial };
@@ -159,8 +165,12 @@ pub(super) fn release(
             pick.leave_out.push(found.document.id);
         }
     }
+    // Asked once the rows are known good, and never of a clerk who may not release: a release is
+    // signed like a break of the glass.
+    desk.require_permission(crate::domain::role::Permission::ReleaseRecords).map_err(fail)?;
+    let code = super::signature::read_code("Signature code", signature_stdin)?;
     let (request, files) =
-        desk.roi_release_packet(number, None, date, pages, &pick, Some(releases_dir)).map_err(fail)?;
+        desk.roi_release_packet(number, None, date, pages, &pick, Some(releases_dir), &code).map_err(fail)?;
     let disclosure = request.disclosures.last();
     let mut out = format!(
         "{} released {} to {}; the disclosure is recorded ({}{}).",

@@ -132,6 +132,10 @@ pub enum RoiCommand {
         /// behind, and the audit names who confirmed.
         #[arg(long)]
         confirm_partial: bool,
+        /// Read the signature code that signs the release from standard input rather than the
+        /// terminal.
+        #[arg(long = "signature-stdin")]
+        signature_stdin: bool,
     },
     /// The release packet: every document the request reaches, what goes, what the rules leave
     /// out and why, the notices, and the totals.
@@ -408,8 +412,9 @@ pub(super) fn run(
                 request.status.title()
             ))
         }
-        RoiCommand::Release { number, date, pages, leave_out, confirm_partial } => {
-            super::packet::release(desk, releases_dir, &number, date, pages, &leave_out, confirm_partial, emit)
+        RoiCommand::Release { number, date, pages, leave_out, confirm_partial, signature_stdin } => {
+            let pick = super::packet::Pick { leave_out: &leave_out, confirm_partial, signature_stdin };
+            super::packet::release(desk, releases_dir, &number, date, pages, pick, emit)
         }
         RoiCommand::Packet { number, json } => super::packet::show(desk, &number, json, emit),
         RoiCommand::Authorization { number, file, received_on } => {

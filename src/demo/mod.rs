@@ -174,12 +174,7 @@ pub fn populate(
     // The ROI desk's address book and requests, on the patients just written.
     let requests = roi::populate(desk, options, &clinical::mrn_for, &mut |_, _| {})?;
     // Today's chart requests, so the file room's pull list has rows on the first run.
-    let places = ["CARD", "ORTHO", "5N", "CODING", "ROI", "HIMC"];
-    let wanted: Vec<_> = (0..12usize.min(options.patients))
-        .map(|k| {
-            (clinical::mrn_for(k * options.patients / 12), places[k % places.len()], options.today, "clinic visit")
-        })
-        .collect();
+    let wanted = todays_chart_requests(desk, options)?;
     desk.insert_chart_requests(&wanted, format!("demo hospital: {} chart requests for today", wanted.len()))?;
     let summary = format!(
         "demo hospital: patients={} encounters={} documents={} deficiencies={} requests={requests} seed={}",
@@ -189,6 +184,44 @@ pub fn populate(
     let numbering = RecordBatch { account_sequences: plan.account_sequences(), ..Default::default() };
     desk.insert_records(numbering, summary)?;
     Ok(counts)
+}
+
+/// How far past its place in the population a chart request looks for a patient with paper.
+const PAPER_LOOK_AHEAD: usize = 400;
+
+/// A dozen charts wanted today, spread over the population, each of a patient whose paper chart
+/// is in the file room to pull: the demo gives paper only to patients who had a stay, so the
+/// patient at each twelfth of the population is passed over for the next one who has a volume in
+/// file (a request for a chart that has no paper would be unfillable on the first pull list).
+fn todays_chart_requests(
+    desk: &Desk,
+    options: &DemoOptions,
+) -> Result<Vec<(crate::domain::mrn::Mrn, &'static str, NaiveDate, &'static str)>, DemoError> {
+    const PLACES: [&str; 6] = ["CARD", "ORTHO", "5N", "CODING", "ROI", "HIMC"];
+    let mut wanted: Vec<(crate::domain::mrn::Mrn, &'static str, NaiveDate, &'static str)> = Vec::new();
+    for k in 0..12usize.min(options.patients) {
+        let start = k * options.patients / 12;
+        for index in start..(start + PAPER_LOOK_AHEAD).min(options.patients) {
+            let mrn = clinical::mrn_for(index);
+            if wanted.iter().any(|(taken, ..)| *taken == mrn) {
+                continue;
+            }
+            let Some(patient) = desk.store().patient_by_mrn(&mrn)? else { continue };
+            let volumes = desk.store().patient_volumes(patient.patient_id)?;
+            if volumes.iter().any(|v| v.status == crate::domain::file_room::VolumeStatus::InFile) {
+                wanted.push((mrn, PLACES[k % PLACES.len()], options.today, "clinic visit"));
+                break;
+            }
+        }
+    }
+    Ok(wanted)
+}
+
+/// The time zone the demo's days are counted in: the store's home facility's (the first, as the
+/// desk's day is), or the demo's own home's when the store has none yet. A demo dated by the
+/// host's day (UTC on a server) would put "today's" requests on tomorrow in the evening in Chicago.
+pub fn home_zone(facilities: &[crate::domain::chart::Facility]) -> String {
+    facilities.first().map(|f| f.timezone.clone()).unwrap_or_else(|| FACILITIES[0].4.to_string())
 }
 
 /// Where a demo into a store that does not exist yet is built: beside it, named for the process

@@ -228,6 +228,12 @@ impl Desk {
         self
     }
 
+    /// The desk on another clock: the demo, made before the store has the facility whose day it is.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     pub fn file_sharing(&self) -> crate::files::FileSharing {
         self.file_sharing
     }

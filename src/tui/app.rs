@@ -78,6 +78,8 @@ pub enum Overlay {
     },
     /// A restricted chart's warning: a reason and the signature code before it opens (AS-03).
     BreakGlass(Box<guard::BreakGlassForm>),
+    /// A release agreed to, asking for the signature code that signs it.
+    ReleaseSignature(Box<release_signature::ReleaseSignature>),
     /// The privacy office's list of break-the-glass events (`:privacy`), newest first.
     Privacy {
         scroll: u16,
@@ -318,6 +320,8 @@ pub enum Command {
         paths: Vec<std::path::PathBuf>,
         facility: Option<String>,
         open_since: chrono::NaiveDate,
+        /// Real records meant for the demo hospital (`into-demo`): the desk refuses them otherwise.
+        into_demo: bool,
     },
     PauseAging {
         items: Vec<(i64, i64)>,
@@ -805,6 +809,7 @@ mod lookup;
 pub mod outage;
 mod overlay;
 mod queue;
+pub mod release_signature;
 mod roi;
 mod roi_authorization;
 mod roi_intake;

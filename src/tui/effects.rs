@@ -370,13 +370,16 @@ impl Effects {
                     )
                 })
             }
-            Command::RunImport { fhir, paths, facility, open_since } => {
+            Command::RunImport { fhir, paths, facility, open_since, into_demo } => {
                 let progress_tx = self.tx.clone();
                 self.background(kind, move |desk, watch| {
                     let mut progress = |step: &crate::desk::import::ImportProgress| {
                         let _ = progress_tx.send(Msg::Progress(format!("Importing: {}", step.bar(20))));
                     };
                     let mode = crate::desk::import::ImportMode::default();
+                    if let Err(e) = desk.check_import_target(into_demo) {
+                        return Msg::ImportDone(Err(watch.fail(e)));
+                    }
                     let report = match (fhir, paths.first()) {
                         (true, _) => desk.import_fhir(&paths, facility.as_deref(), open_since, mode, &mut progress),
                         (false, Some(dir)) => {

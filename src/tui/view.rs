@@ -159,6 +159,7 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             let below = ratatui::layout::Rect::new(area.x, body.y, area.width, area.height.saturating_sub(body.y));
             privacy::break_glass(frame, below, form, theme)
         }
+        Some(Overlay::ReleaseSignature(form)) => privacy::release_signature(frame, body, form, theme),
         Some(Overlay::Privacy { scroll, rows }) => privacy::privacy(frame, body, rows, *scroll, theme),
         None => {}
     }

@@ -60,3 +60,31 @@ pub fn department_today() -> chrono::NaiveDate {
     use chartroom::desk::Clock;
     chartroom::desk::SystemClock::in_zone("America/Chicago").today()
 }
+
+/// `chartroom ARGS` as [`chartroom`] does, with `input` on its standard input (a signature code
+/// given with `--signature-stdin`).
+pub fn chartroom_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(args)
+        .env_remove("CHARTROOM_CONFIG")
+        .env_remove("CHARTROOM_DATA_DIR")
+        .env_remove("CHARTROOM_STORE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Sets the signature code of whoever runs the binary (the install's founder) to `code`.
+pub fn set_own_signature(dir: &Path, code: &str) {
+    ok(&chartroom_with_stdin(dir, &["user", "signature", "--signature-stdin"], &format!("{code}\n")));
+}

@@ -210,3 +210,13 @@ pub fn event(entity: &str) -> chartroom::domain::audit::NewAuditEvent {
         detail: String::new(),
     }
 }
+
+/// The signature code the tests give a user who signs (a release, a break of the glass).
+pub const CODE: &str = "tulip42";
+
+/// `username`'s desk, its user's signature code set to [`CODE`]: a release is signed with it.
+pub fn signed_desk_for(fixture: &Fixture, username: &str) -> Desk {
+    let desk = desk_for(fixture, username);
+    desk.set_signature(CODE).unwrap();
+    desk
+}

@@ -258,7 +258,11 @@ impl Desk {
     /// are written under `releases_dir` (when given), and the disclosure is recorded with each
     /// document offered, the notices attached and the §2.32 template version, in one change with
     /// its audit event. Refused: fewer than requested without `confirm_partial`; picked Part 2
-    /// pages without the §2.32 template; a pick naming a document not in the packet.
+    /// pages without the §2.32 template; a pick naming a document not in the packet; a
+    /// `signature` that is not the clerk's signature code (issue 12: a release is signed), checked
+    /// after everything else, which writes nothing — the caller counts wrong codes toward the
+    /// session's lock.
+    #[allow(clippy::too_many_arguments)]
     pub fn roi_release_packet(
         &self,
         number: &str,
@@ -267,6 +271,7 @@ impl Desk {
         pages: Option<i64>,
         pick: &ReleasePick,
         releases_dir: Option<&Path>,
+        signature: &str,
     ) -> DeskResult<(RoiRequest, Option<PacketFiles>)> {
         self.require_permission(Permission::ReleaseRecords)?;
         let request = self.request_as_seen(number, seen_version)?;
@@ -349,6 +354,8 @@ impl Desk {
             (true, _) => view.picked_pages(),
             (false, typed) => typed.or(request.pages).unwrap_or(0),
         };
+        // Signed last, once the release is known good: what would stop it is said first.
+        self.check_signature(signature)?;
         let basis = super::release_basis(&request);
         let recipient = super::work::recipient_line(&request);
         let description = super::work::scope_words(&request);

@@ -371,7 +371,8 @@ impl Desk {
     /// request made under an authorization is released only on one that passed its checklist and
     /// had not expired or been revoked by the day of release. The documents that go are the
     /// packet's (`roi_release_packet`, which also writes its files): everything the rules allow
-    /// unless `pick` leaves some out, and fewer than requested only on its confirmation.
+    /// unless `pick` leaves some out, and fewer than requested only on its confirmation. Signed
+    /// with the clerk's signature code.
     pub fn roi_release(
         &self,
         number: &str,
@@ -379,8 +380,10 @@ impl Desk {
         released_on: NaiveDate,
         pages: Option<i64>,
         pick: &super::packet::ReleasePick,
+        signature: &str,
     ) -> DeskResult<RoiRequest> {
-        self.roi_release_packet(number, seen_version, released_on, pages, pick, None).map(|(request, _)| request)
+        self.roi_release_packet(number, seen_version, released_on, pages, pick, None, signature)
+            .map(|(request, _)| request)
     }
 
     /// Makes the acknowledgement or the deficient-authorization letter again, on demand (one lost

@@ -32,11 +32,7 @@ impl App {
             }
             Overlay::Confirm { command, .. } => {
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                    if matches!(command, Command::Roi(super::roi::RoiCommand::Change { .. })) {
-                        // A second key on the request waits for this change's answer.
-                        self.roi.changing = true;
-                    }
-                    vec![command]
+                    self.confirmed(command)
                 } else {
                     self.toast = Some("Nothing changed.".into());
                     Vec::new()
@@ -44,6 +40,7 @@ impl App {
             }
             Overlay::Draft(offer) => self.on_draft_offer_key(*offer, key),
             Overlay::BreakGlass(form) => self.on_break_glass_key(form, key),
+            Overlay::ReleaseSignature(form) => self.on_release_signature_key(form, key),
             Overlay::Privacy { scroll, rows } => self.on_privacy_key(scroll, rows, key),
             Overlay::DiscardAuthorization { .. } => self.on_discard_authorization_key(key),
             Overlay::ProceedOrWithdraw { command, withdrawn, .. } => {
@@ -108,19 +105,30 @@ impl App {
                 self.overlay = Some(Overlay::Confirm { prompt, command: Command::RunNightly { date: self.today } });
                 Vec::new()
             }
-            PaletteCommand::Import { fhir, paths, facility } => {
+            PaletteCommand::Import { fhir, paths, facility, into_demo } => {
+                if self.header.is_demo && !into_demo {
+                    // Said before the question; the desk refuses it again whatever the screen knew.
+                    self.toast = Some(
+                        "This store holds the demo hospital: real patients imported into it would mix with made-up \
+                         ones. Import into a store of its own (chartroom init --empty), or add into-demo if this is \
+                         meant."
+                            .into(),
+                    );
+                    return Vec::new();
+                }
                 let shown: Vec<String> =
                     paths.iter().map(|p| crate::domain::text::clean(&p.display().to_string()).into_owned()).collect();
                 let prompt = format!(
-                    "Import Synthea {} from {}{}? (y/N)",
+                    "Import Synthea {} from {}{}{}? (y/N)",
                     if fhir { "FHIR" } else { "CSV" },
                     shown.join(" "),
-                    facility.as_ref().map(|f| format!(" into {f}")).unwrap_or_default()
+                    facility.as_ref().map(|f| format!(" into {f}")).unwrap_or_default(),
+                    if into_demo { ", among the demo hospital's made-up patients" } else { "" }
                 );
                 let open_since = self.today - chrono::Duration::days(30);
                 self.overlay = Some(Overlay::Confirm {
                     prompt,
-                    command: Command::RunImport { fhir, paths, facility, open_since },
+                    command: Command::RunImport { fhir, paths, facility, open_since, into_demo },
                 });
                 Vec::new()
             }

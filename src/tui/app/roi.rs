@@ -146,6 +146,8 @@ pub enum RequestChange {
         /// The packet's pick: the documents the clerk left out, and the confirmation of a partial
         /// release (the request screen's own release sends none and is refused when partial).
         pick: crate::desk::roi::packet::ReleasePick,
+        /// The clerk's signature code, which signs it: empty until asked for after the yes.
+        code: super::guard::Code,
     },
     /// Quote the fee and record the quote.
     Quote,
@@ -183,6 +185,8 @@ pub enum RoiMsg {
         done: String,
         result: Result<Box<RoiRequest>, String>,
     },
+    /// A release's signature code was not taken: nothing was released.
+    ReleaseSignatureRefused(super::guard::CodeRefusal),
     PatientRequests {
         patient_id: i64,
         result: Result<Vec<RoiQueueRow>, String>,
@@ -348,6 +352,7 @@ impl App {
             }
             RoiMsg::RequestLoaded { id, result } => self.on_request_loaded(id, result),
             RoiMsg::Changed { done, result } => self.on_request_changed(done, result),
+            RoiMsg::ReleaseSignatureRefused(refusal) => self.on_release_signature_refused(refusal),
             RoiMsg::PatientRequests { patient_id, result } => {
                 match (self.chart.as_mut(), result) {
                     (Some(chart), Ok(rows)) if chart.chart.patient.patient_id == patient_id => {

@@ -169,6 +169,7 @@ impl App {
             change: RequestChange::Release {
                 on,
                 pick: ReleasePick { leave_out: view.clerk_left_out(), confirm_partial: view.is_partial() },
+                code: super::guard::Code(String::new()),
             },
         });
         self.overlay = Some(Overlay::Confirm { prompt, command });

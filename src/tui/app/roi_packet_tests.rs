@@ -106,20 +106,89 @@ fn release_asks_saying_what_goes_and_what_is_left_out_and_sends_the_pick_confirm
     assert!(prompt.contains("with Part 2 notice (42 CFR 2.32), Copy of the Part 2 consent"), "{prompt}");
     assert!(prompt.contains("PARTIAL RELEASE, left out: row 1, 03/10/2025 History and physical (6 pages)"), "{prompt}");
     assert!(prompt.contains("row 3, 03/10/2025 Psychotherapy session note (2 pages)"), "{prompt}");
-    let Command::Roi(RoiCommand::Change { version, change: RequestChange::Release { on, pick }, .. }) = command else {
+    let Command::Roi(RoiCommand::Change { version, change: RequestChange::Release { on, pick, .. }, .. }) = command
+    else {
         panic!("{command:?}")
     };
     assert_eq!((*version, *on), (7, today()));
     assert_eq!(*pick, ReleasePick { leave_out: vec![101], confirm_partial: true });
-    // Yes sends it; the answer brings the clerk back to the request.
-    let sent = app.update(key(KeyCode::Char('y')));
-    assert!(matches!(sent.as_slice(), [Command::Roi(RoiCommand::Change { .. })]), "{sent:?}");
+    // Yes asks for the signature code; Enter sends the release signed with it.
+    assert!(app.update(key(KeyCode::Char('y'))).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::ReleaseSignature(_))), "{:?}", app.overlay);
+    assert!(app.update(key(KeyCode::Enter)).is_empty(), "no code, nothing sent");
+    type_code(&mut app, "tulip42");
+    let sent = app.update(key(KeyCode::Enter));
+    let [Command::Roi(RoiCommand::Change { change: RequestChange::Release { pick, code, .. }, .. })] = sent.as_slice()
+    else {
+        panic!("{sent:?}")
+    };
+    assert_eq!((pick.leave_out.as_slice(), code.0.as_str()), (&[101][..], "tulip42"));
     app.update(Msg::Roi(RoiMsg::Changed {
         done: "RGH-00041 released: 2 of 10 pages".into(),
         result: Ok(Box::new(request(1, RequestStatus::Released))),
     }));
     assert_eq!(app.screen, Screen::Request);
     assert!(app.roi.packet.is_none());
+    assert!(app.overlay.is_none(), "{:?}", app.overlay);
+}
+
+fn type_code(app: &mut App, code: &str) {
+    for c in code.chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+}
+
+/// R, y and a code: the release sent, waiting for the desk.
+fn release_signed(app: &mut App, code: &str) {
+    app.update(key(KeyCode::Char('R')));
+    app.update(key(KeyCode::Char('y')));
+    type_code(app, code);
+    let sent = app.update(key(KeyCode::Enter));
+    assert!(matches!(sent.as_slice(), [Command::Roi(RoiCommand::Change { .. })]), "{sent:?}");
+}
+
+#[test]
+fn a_wrong_release_code_asks_again_and_three_lock_the_session_audited() {
+    use super::guard::CodeRefusal;
+    let mut app = app_as(Role::RoiSpecialist);
+    packet_open(&mut app, view(Some(1)));
+    release_signed(&mut app, "wrong1");
+    // Keys while the desk checks go nowhere.
+    assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+    app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong)));
+    let Some(Overlay::ReleaseSignature(form)) = &app.overlay else { panic!("{:?}", app.overlay) };
+    assert!(form.message.as_deref().unwrap().contains("2 tries left"), "{:?}", form.message);
+    assert!(form.code.is_empty() && !form.waiting);
+    assert_eq!(app.screen, Screen::Packet, "still on the packet");
+    type_code(&mut app, "wrong2");
+    assert_eq!(app.update(key(KeyCode::Enter)).len(), 1);
+    app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong)));
+    type_code(&mut app, "wrong3");
+    assert_eq!(app.update(key(KeyCode::Enter)).len(), 1);
+    let commands = app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong)));
+    assert!(matches!(commands.as_slice(), [Command::RecordLock(crate::desk::privacy::LockReason::WrongCodes)]));
+    assert!(app.locked());
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn esc_at_the_release_code_releases_nothing_and_no_code_set_says_how() {
+    use super::guard::CodeRefusal;
+    let mut app = app_as(Role::RoiSpecialist);
+    packet_open(&mut app, view(Some(1)));
+    app.update(key(KeyCode::Char('R')));
+    app.update(key(KeyCode::Char('y')));
+    type_code(&mut app, "tul");
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    assert!(app.overlay.is_none());
+    assert_eq!(app.toast.as_deref(), Some("RGH-00041 was not released."));
+    release_signed(&mut app, "tulip42");
+    let said = "jdoe has no signature code: set one with chartroom user signature".to_string();
+    app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Other(said.clone()))));
+    let Some(Overlay::ReleaseSignature(form)) = &app.overlay else { panic!("{:?}", app.overlay) };
+    assert_eq!(form.message.as_deref(), Some(said.as_str()));
+    assert_eq!(form.tries, 0, "not a wrong code");
+    assert!(!app.locked());
 }
 
 #[test]

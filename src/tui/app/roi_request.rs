@@ -717,6 +717,10 @@ impl App {
 
     pub(super) fn on_request_changed(&mut self, done: String, result: Result<Box<RoiRequest>, String>) -> Vec<Command> {
         self.roi.changing = false;
+        // A release's signature was taken: its question is answered, whatever came of it.
+        if matches!(self.overlay, Some(Overlay::ReleaseSignature(_))) {
+            self.overlay = None;
+        }
         let mut commands = Vec::new();
         match result {
             Ok(request) => {

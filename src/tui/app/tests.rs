@@ -736,6 +736,7 @@ fn an_import_runs_from_the_palette_with_progress_and_a_summary() {
             paths: vec!["/data/Fhir/a.json".into(), "/data/b".into()],
             facility: Some("MAH".into()),
             open_since: NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
+            into_demo: false,
         }]
     );
     app.update(Msg::Progress("Importing: bundles: 3 of 38".into()));
@@ -752,6 +753,31 @@ fn an_import_runs_from_the_palette_with_progress_and_a_summary() {
     );
     palette(&mut app, "import csv /a /b");
     assert_eq!(app.toast.as_deref(), Some("import csv DIR: one directory"));
+}
+
+/// Issue 12: a demo store refuses a real import unless `into-demo` says it is meant, as the
+/// command line's `import --into-demo` does.
+#[test]
+fn an_import_into_the_demo_hospital_is_refused_unless_into_demo_says_it_is_meant() {
+    let mut app = app();
+    app.header.is_demo = true;
+    palette(&mut app, "import csv /data/csv");
+    assert!(app.overlay.is_none(), "no question: {:?}", app.overlay);
+    let said = app.toast.clone().unwrap();
+    assert!(said.contains("demo hospital") && said.contains("add into-demo if this is meant"), "{said}");
+    app.toast = None;
+    palette(&mut app, "import csv /data/csv INTO-DEMO");
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert_eq!(prompt, "Import Synthea CSV from /data/csv, among the demo hospital's made-up patients? (y/N)");
+    let commands = app.update(key(KeyCode::Char('y')));
+    assert!(matches!(commands.as_slice(), [Command::RunImport { into_demo: true, fhir: false, .. }]), "{commands:?}");
+    // A store that is not a demo asks as before, and the desk is told nothing was said.
+    let mut real = self::app();
+    palette(&mut real, "import csv /data/csv");
+    assert!(matches!(
+        &real.overlay,
+        Some(Overlay::Confirm { command: Command::RunImport { into_demo: false, .. }, .. })
+    ));
 }
 
 #[test]

@@ -99,15 +99,26 @@ pub fn answer_roi(
                         AdjustmentKind::Void => desk.roi_void_invoice(&number, seen, &reason),
                     }
                 }
-                RequestChange::Release { on, pick } => {
+                RequestChange::Release { on, pick, code } => {
                     // The packets are kept beside the letters, under the data directory.
                     let releases = letters.and_then(std::path::Path::parent).map(|d| d.join("releases"));
-                    desk.roi_release_packet(&number, seen, on, None, &pick, releases.as_deref()).map(|(r, files)| {
-                        if let Some(files) = files {
-                            done.push_str(&packet_words(&files));
+                    match desk.roi_release_packet(&number, seen, on, None, &pick, releases.as_deref(), &code.0) {
+                        Ok((r, files)) => {
+                            if let Some(files) = files {
+                                done.push_str(&packet_words(&files));
+                            }
+                            Ok(r)
                         }
-                        r
-                    })
+                        // The code's refusal goes back to the code's question, not the request.
+                        Err(e @ (DeskError::WrongSignature | DeskError::NoSignature { .. })) => {
+                            let refusal = match e {
+                                DeskError::WrongSignature => crate::tui::app::guard::CodeRefusal::Wrong,
+                                e => crate::tui::app::guard::CodeRefusal::Other(fail(e)),
+                            };
+                            return Msg::Roi(RoiMsg::ReleaseSignatureRefused(refusal));
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
                 RequestChange::Quote => desk.roi_quote(&number, seen, None),
                 RequestChange::Invoice => desk.roi_invoice(&number, seen, None),

@@ -5,6 +5,7 @@
 use crate::domain::text::clean;
 use crate::tui::app::HeaderInfo;
 use crate::tui::app::guard::{BreakGlassForm, GlassField, GlassRow, LockState};
+use crate::tui::app::release_signature::ReleaseSignature;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::chrome::{centered, text_overlay, wrap};
 use ratatui::Frame;
@@ -153,4 +154,31 @@ pub fn glass_lines(rows: &[GlassRow], width: u16, theme: &Theme) -> Vec<Line<'st
 pub fn privacy(frame: &mut Frame, area: Rect, rows: &[GlassRow], scroll: u16, theme: &Theme) {
     let (width, _) = crate::tui::widgets::chrome::text_overlay_room((area.width, area.height + 6));
     text_overlay(frame, area, "Break the glass, newest first", glass_lines(rows, width, theme), scroll, theme);
+}
+
+/// The release's signature: what was agreed to, and the code's dots.
+pub fn release_signature(frame: &mut Frame, area: Rect, form: &ReleaseSignature, theme: &Theme) {
+    let room = usize::from(area.width.saturating_sub(6)).min(70);
+    let mut lines = vec![Line::raw("")];
+    lines.extend(wrapped(
+        &format!("Sign the release of {} with your signature code.", form.number),
+        room,
+        theme.header,
+    ));
+    lines.push(Line::raw(""));
+    let dots = "•".repeat(form.code.chars().count());
+    let cursor = if form.waiting { "" } else { "▌" };
+    lines.push(Line::from(vec![
+        Span::styled(" Signature code: ", theme.text),
+        Span::styled(format!("{dots}{cursor}"), theme.focus),
+    ]));
+    lines.push(Line::raw(""));
+    if form.waiting {
+        lines.extend(wrapped("Releasing…", room, theme.muted));
+    }
+    if let Some(message) = &form.message {
+        lines.extend(wrapped(message, room, theme.danger));
+    }
+    lines.extend(wrapped("Enter: release · Esc: do not release", room, theme.muted));
+    boxed(frame, area, "Release", lines, theme.warning, theme);
 }

@@ -52,11 +52,13 @@ pub enum PaletteCommand {
     Physician(String),
     /// Run the overnight job now.
     Nightly,
-    /// `import csv DIR` or `import fhir PATH…`, with `facility=CODE` when the store has several.
+    /// `import csv DIR` or `import fhir PATH…`, with `facility=CODE` when the store has several,
+    /// and `into-demo` when real records are meant to go into the demo hospital.
     Import {
         fhir: bool,
         paths: Vec<std::path::PathBuf>,
         facility: Option<String>,
+        into_demo: bool,
     },
     /// Narrow the queue: `filter type=DS-D service=SURGERY facility=RGH category=SUMMARY status=OPEN
     /// mrn=204511`; `filter` alone clears them. The desk checks the values.
@@ -160,7 +162,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("mrn", " MRN", "Open a chart by MRN: mrn 100234"),
     ("physician", " NAME|NPI", "What one physician owes: physician patel"),
     ("nightly", "", "Run the nightly deficiency job now"),
-    ("import", " csv DIR | fhir PATH…", "Import a Synthea export [facility=CODE]"),
+    ("import", " csv DIR | fhir PATH…", "Import a Synthea export [facility=CODE] [into-demo]"),
     ("filter", " type= service= …", "Narrow the queue; alone: clear"),
     ("take", " [rows]", "Take selected or numbered rows to work"),
     ("release", " [rows]", "Give up selected or numbered rows"),
@@ -532,11 +534,13 @@ impl PaletteState {
                 };
                 let mut paths = Vec::new();
                 let mut facility = None;
+                let mut into_demo = false;
                 for word in &argument[1..] {
                     match word.split_once('=') {
                         Some((key, code)) if key.eq_ignore_ascii_case("facility") => {
                             facility = Some(code.to_ascii_uppercase())
                         }
+                        _ if word.eq_ignore_ascii_case("into-demo") => into_demo = true,
                         _ => paths.push(std::path::PathBuf::from(word)),
                     }
                 }
@@ -548,7 +552,7 @@ impl PaletteState {
                     }
                     .into());
                 }
-                PaletteCommand::Import { fhir, paths, facility }
+                PaletteCommand::Import { fhir, paths, facility, into_demo }
             }
             "filter" => {
                 let mut terms = Vec::new();
