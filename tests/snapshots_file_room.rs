@@ -80,6 +80,15 @@ fn scan_mode_80x24_and_120x40() {
     }
 }
 
+/// Before any location the screen says what to scan first, whole at 80 columns.
+#[test]
+fn scan_mode_before_a_location_says_what_to_scan_first_80x24() {
+    let mut harness = harness(80, 24);
+    harness.palette("scan");
+    let screen = harness.draw(80, 24).backend().to_string();
+    assert!(screen.contains("a ward or clinic), then its volumes."), "{screen}");
+}
+
 #[test]
 fn scans_move_volumes_in_the_store_and_refuse_without_moving() {
     let h = scanned(80, 24);

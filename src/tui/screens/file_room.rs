@@ -164,7 +164,7 @@ impl FileRoomState {
 /// `Charging to CODING — Coding (loan 3 days)`: where the next volumes go, as the clerk reads it.
 pub fn target_words(target: Option<&Location>) -> String {
     match target {
-        None => "Scan a location first (CODING, ROI, HIMC, a ward or clinic code), then the volumes.".into(),
+        None => "Scan a location first (CODING, ROI, HIMC, a ward or clinic), then its volumes.".into(),
         Some(place) if place.is_file_area() => format!("Checking in to {} — {}", place.code, place.name),
         Some(place) => {
             let loan = match place.default_loan_days {
