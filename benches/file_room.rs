@@ -48,6 +48,9 @@ fn row(name: &str, times: &[f64], target: &str) {
     println!("| {name} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {target} |", at(0.5), at(0.99), at(1.0), times.len());
 }
 
+/// Rows a batch of the store's writer takes: one audit event each.
+const BATCH: usize = 100_000;
+
 /// Rows in `table`.
 fn count(conn: &rusqlite::Connection, table: &str) -> usize {
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).unwrap() as usize
@@ -56,83 +59,30 @@ fn count(conn: &rusqlite::Connection, table: &str) -> usize {
 /// Brings the store to 1.5 volumes and 10 movements a patient (the issue's 1.5M and 10M at a
 /// million) through the desk's batch writer, one audit event a batch; what the demo made is kept.
 fn fill_paper(desk: &Desk, db: &Path, patients: usize) {
-    const BATCH: usize = 100_000;
     let conn = rusqlite::Connection::open(db).unwrap();
     let (want_volumes, want_movements) = (patients * 3 / 2, patients * 10);
     let at = |days_ago: i64| chrono::Utc::now() - chrono::Duration::days(days_ago);
-    let volumes = count(&conn, "chart_volume");
-    if volumes < want_volumes {
-        // An older paper chart for patients the demo gave none (outpatients, charts from before the EHR).
-        let mut stmt = conn
-            .prepare(
-                "SELECT p.mrn FROM patient p WHERE NOT EXISTS (SELECT 1 FROM chart_volume v WHERE v.patient_id = p.id)
-                 ORDER BY p.id LIMIT ?1",
-            )
-            .unwrap();
-        let mrns: Vec<String> =
-            stmt.query_map([(want_volumes - volumes) as i64], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
-        for (n, chunk) in mrns.chunks(BATCH / 2).enumerate() {
-            let mut batch = RecordBatch::default();
-            for mrn in chunk {
-                let barcode = format!("V{mrn}-1");
-                batch.volumes.push(NewVolume {
-                    patient_mrn: mrn.clone(),
-                    volume_no: 1,
-                    record_type: "MEDICAL_RECORD".into(),
-                    barcode: barcode.clone(),
-                    home_location: "FILE_A".into(),
-                    current_location: "FILE_A".into(),
-                    status: "IN_FILE".into(),
-                    borrower: None,
-                    due_back_on: None,
-                });
-                batch.movements.push(NewMovement {
-                    barcode,
-                    movement_type: "CREATE".into(),
-                    from_location: None,
-                    to_location: Some("FILE_A".into()),
-                    by_username: Some("jdoe".into()),
-                    at: at(3000),
-                });
-            }
-            desk.insert_records(batch, format!("bench: older paper charts, batch {}", n + 1)).unwrap();
-        }
-    }
-    let volumes = count(&conn, "chart_volume");
-    if volumes < want_volumes {
-        // Every patient has paper now: a third volume (the demo numbers at most two) for the rest.
-        let mut stmt = conn
-            .prepare("SELECT p.mrn FROM patient p WHERE NOT EXISTS (SELECT 1 FROM chart_volume v WHERE v.patient_id = p.id AND v.volume_no = 3) ORDER BY p.id LIMIT ?1")
-            .unwrap();
-        let mrns: Vec<String> =
-            stmt.query_map([(want_volumes - volumes) as i64], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
-        for (n, chunk) in mrns.chunks(BATCH / 2).enumerate() {
-            let mut batch = RecordBatch::default();
-            for mrn in chunk {
-                let barcode = format!("V{mrn}-3");
-                batch.volumes.push(NewVolume {
-                    patient_mrn: mrn.clone(),
-                    volume_no: 3,
-                    record_type: "MEDICAL_RECORD".into(),
-                    barcode: barcode.clone(),
-                    home_location: "FILE_A".into(),
-                    current_location: "FILE_A".into(),
-                    status: "IN_FILE".into(),
-                    borrower: None,
-                    due_back_on: None,
-                });
-                batch.movements.push(NewMovement {
-                    barcode,
-                    movement_type: "CREATE".into(),
-                    from_location: None,
-                    to_location: Some("FILE_A".into()),
-                    by_username: Some("jdoe".into()),
-                    at: at(2000),
-                });
-            }
-            desk.insert_records(batch, format!("bench: third volumes, batch {}", n + 1)).unwrap();
-        }
-    }
+    // An older paper chart for patients the demo gave none (outpatients, charts from before the
+    // EHR); then, every patient having paper, a third volume (the demo numbers at most two).
+    add_volumes(
+        desk,
+        &conn,
+        want_volumes,
+        "SELECT p.mrn FROM patient p WHERE NOT EXISTS (SELECT 1 FROM chart_volume v WHERE v.patient_id = p.id)
+         ORDER BY p.id LIMIT ?1",
+        (1, at(3000)),
+        "older paper charts",
+    );
+    add_volumes(
+        desk,
+        &conn,
+        want_volumes,
+        "SELECT p.mrn FROM patient p WHERE NOT EXISTS
+             (SELECT 1 FROM chart_volume v WHERE v.patient_id = p.id AND v.volume_no = 3)
+         ORDER BY p.id LIMIT ?1",
+        (3, at(2000)),
+        "third volumes",
+    );
     let movements = count(&conn, "chart_movement");
     if movements < want_movements {
         // Past loans (out and back) of volumes in file, spread over them, two movements each.
@@ -237,4 +187,50 @@ fn main() {
     );
     let charts = desk.pull_list(pull_day).unwrap().len();
     row(&format!("pull list ({charts} charts)"), &timed(20, |_| drop(desk.pull_list(pull_day).unwrap())), "≤ 100 ms");
+}
+
+/// Adds volume `volume_no` in file, made `made_at`, for the patients `select` names (their MRNs,
+/// `?1` the shortfall) until the store holds `want` volumes, through the store's batch writer with
+/// an audit event a batch.
+fn add_volumes(
+    desk: &Desk,
+    conn: &rusqlite::Connection,
+    want: usize,
+    select: &str,
+    (volume_no, made_at): (i64, chrono::DateTime<chrono::Utc>),
+    what: &str,
+) {
+    let volumes = count(conn, "chart_volume");
+    if volumes >= want {
+        return;
+    }
+    let mut stmt = conn.prepare(select).unwrap();
+    let mrns: Vec<String> =
+        stmt.query_map([(want - volumes) as i64], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    for (n, chunk) in mrns.chunks(BATCH / 2).enumerate() {
+        let mut batch = RecordBatch::default();
+        for mrn in chunk {
+            let barcode = format!("V{mrn}-{volume_no}");
+            batch.volumes.push(NewVolume {
+                patient_mrn: mrn.clone(),
+                volume_no,
+                record_type: "MEDICAL_RECORD".into(),
+                barcode: barcode.clone(),
+                home_location: "FILE_A".into(),
+                current_location: "FILE_A".into(),
+                status: "IN_FILE".into(),
+                borrower: None,
+                due_back_on: None,
+            });
+            batch.movements.push(NewMovement {
+                barcode,
+                movement_type: "CREATE".into(),
+                from_location: None,
+                to_location: Some("FILE_A".into()),
+                by_username: Some("jdoe".into()),
+                at: made_at,
+            });
+        }
+        desk.insert_records(batch, format!("bench: {what}, batch {}", n + 1)).unwrap();
+    }
 }

@@ -10,35 +10,11 @@ fn shared(set: &str) -> Option<PathBuf> {
     common::shared_data(set)
 }
 
-/// A store of the backend `make` makes, with the founder `dhim` and one facility, MAH.
-fn one_facility_store_on(make: common::MakeStore) -> common::Fixture {
-    let f = make();
-    chartroom::desk::ensure_founder(&*f.store, "dhim", "local", common::clock().now).unwrap();
-    let facility = chartroom::domain::chart::NewFacility::validate(
-        "MAH",
-        "Mount Auburn Hospital",
-        "MA",
-        chartroom::domain::chart::FacilityKind::Hospital,
-        "America/New_York",
-    )
-    .unwrap();
-    f.store.add_facility(facility, common::event("facility")).unwrap();
-    f
-}
-
-/// Runs `test` once per backend (`common::backends`), handing it the backend's store maker.
-fn each_backend(test: impl Fn(common::MakeStore)) {
-    for (name, make) in common::backends() {
-        eprintln!("backend: {name}");
-        test(make);
-    }
-}
-
 #[test]
 fn the_main_csv_set_imports_once_and_again_changes_nothing() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let Some(dir) = shared("synthea-csv") else { return };
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
 
@@ -95,8 +71,8 @@ fn the_main_csv_set_imports_once_and_again_changes_nothing() {
 
 #[test]
 fn bad_rows_are_reported_and_the_rest_imports() {
-    each_backend(|make| {
-        let f = one_facility_store_on(make);
+    common::each_store_maker(|make| {
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -159,7 +135,7 @@ p1,e1,1
         for file in ["patients.csv", "encounters.csv"] {
             std::fs::copy(dir.path().join(file), strict.path().join(file)).unwrap();
         }
-        let f2 = one_facility_store_on(make);
+        let f2 = common::one_facility_store_on(make);
         let mode = chartroom::desk::import::ImportMode { dry_run: false, strict: true };
         let err = common::desk_for(&f2, "dhim")
             .import_synthea_csv_with(strict.path(), None, common::today(), mode, &mut |_| {})
@@ -196,9 +172,9 @@ fn fhir_mode() -> chartroom::desk::import::ImportMode {
 
 #[test]
 fn the_fhir_bundles_import_with_their_notes_and_again_change_nothing() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let Some(dir) = shared("synthea-fhir") else { return };
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
 
@@ -241,9 +217,9 @@ fn the_fhir_bundles_import_with_their_notes_and_again_change_nothing() {
 
 #[test]
 fn csv_then_fhir_is_one_population() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let (Some(csv), Some(fhir)) = (shared("synthea-csv"), shared("synthea-fhir")) else { return };
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
         dhim.import_synthea_csv(&csv, None, open_since, false).unwrap();
@@ -309,9 +285,9 @@ fn strings_in(f: &common::Fixture, sql: &str) -> Vec<String> {
 
 #[test]
 fn imported_open_stays_are_analysed_and_their_operations_want_reports() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let Some(dir) = shared("synthea-csv") else { return };
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         // Everything discharged since 2000 arrives open: 61 of the 67 stays (data-mapping.md; checked
         // against the CSV by hand), 11 of them with an operation on file and no operative report.
@@ -353,14 +329,14 @@ fn imported_open_stays_are_analysed_and_their_operations_want_reports() {
 
 #[test]
 fn a_broken_bundle_is_reported_and_the_rest_imported() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let Some(dir) = shared("synthea-fhir") else { return };
         let scratch = tempfile::tempdir().unwrap();
         for entry in std::fs::read_dir(&dir).unwrap().flatten().take(3) {
             std::fs::copy(entry.path(), scratch.path().join(entry.file_name())).unwrap();
         }
         std::fs::write(scratch.path().join("zz-truncated.json"), "{\"resourceType\":\"Bundle\",\"entry\":[").unwrap();
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
         let strict = chartroom::desk::import::ImportMode { dry_run: false, strict: true };
@@ -387,7 +363,7 @@ fn a_broken_bundle_is_reported_and_the_rest_imported() {
 
 #[test]
 fn notes_procedures_and_roles_that_refer_nowhere_are_reported_alone() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let scratch = tempfile::tempdir().unwrap();
         let bundle = serde_json::json!({"resourceType": "Bundle", "type": "transaction", "entry": [
             {"resource": {"resourceType": "Patient", "id": "p1", "name": [{"family": "Lee1", "given": ["Ann2"]}],
@@ -408,7 +384,7 @@ fn notes_procedures_and_roles_that_refer_nowhere_are_reported_alone() {
                           "specialty": [{"text": "Surgery"}]}}
         ]});
         std::fs::write(scratch.path().join("b.json"), bundle.to_string()).unwrap();
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let report =
             dhim.import_fhir(&[scratch.path().to_path_buf()], None, common::today(), fhir_mode(), &mut |_| {}).unwrap();
@@ -423,7 +399,7 @@ fn notes_procedures_and_roles_that_refer_nowhere_are_reported_alone() {
 
 #[test]
 fn a_note_awaiting_signature_arrives_unsigned_and_is_signed_by_a_later_feed() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let scratch = tempfile::tempdir().unwrap();
         let bundle = |doc_status: &str| {
             serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": [
@@ -438,7 +414,7 @@ fn a_note_awaiting_signature_arrives_unsigned_and_is_signed_by_a_later_feed() {
         .to_string()
         };
         let path = scratch.path().join("b.json");
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let import = || dhim.import_fhir(std::slice::from_ref(&path), None, common::today(), fhir_mode(), &mut |_| {});
         std::fs::write(&path, bundle("preliminary")).unwrap();
@@ -463,8 +439,8 @@ fn a_note_awaiting_signature_arrives_unsigned_and_is_signed_by_a_later_feed() {
 
 #[test]
 fn imported_mrns_step_over_the_numbers_a_store_already_uses() {
-    each_backend(|make| {
-        let f = one_facility_store_on(make);
+    common::each_store_maker(|make| {
+        let f = common::one_facility_store_on(make);
         // A demo store scatters its MRNs through the 7-digit space: 5000000 and 5000002 are taken.
         let mut batch = chartroom::store::RecordBatch::default();
         batch.patients.push(common::patient("5000000", "Demo", "One", "", (1950, 1, 1), None));
@@ -631,7 +607,7 @@ fn inpatient_stays(f: &common::Fixture) -> i64 {
 
 #[test]
 fn the_v3_set_and_the_inpatient_counts_of_every_set() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let (Some(csv), Some(v3), Some(fhir)) =
             (shared("synthea-csv"), shared("synthea-csv-dbt-apache2"), shared("synthea-fhir"))
         else {
@@ -639,7 +615,7 @@ fn the_v3_set_and_the_inpatient_counts_of_every_set() {
         };
         let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
 
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let report = dhim.import_synthea_csv(&v3, None, open_since, false).unwrap();
         assert!(report.rejections.is_empty(), "{:?}", report.rejections.first());
@@ -651,12 +627,12 @@ fn the_v3_set_and_the_inpatient_counts_of_every_set() {
         assert_eq!(c.procedures.created, 249, "the v3 layout dates procedures by START");
         assert_eq!(inpatient_stays(&f), 11);
 
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         dhim.import_synthea_csv(&csv, None, open_since, false).unwrap();
         assert_eq!(inpatient_stays(&f), 67);
 
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         dhim.import_fhir(std::slice::from_ref(&fhir), None, open_since, fhir_mode(), &mut |_| {}).unwrap();
         assert_eq!(inpatient_stays(&f), 17);
@@ -665,7 +641,7 @@ fn the_v3_set_and_the_inpatient_counts_of_every_set() {
 
 #[test]
 fn encounters_may_come_in_a_later_export_than_their_patients() {
-    each_backend(|make| {
+    common::each_store_maker(|make| {
         let Some(dir) = shared("synthea-csv") else { return };
         let scratch = tempfile::tempdir().unwrap();
         let (first, later) = (scratch.path().join("first"), scratch.path().join("later"));
@@ -675,7 +651,7 @@ fn encounters_may_come_in_a_later_export_than_their_patients() {
             std::fs::copy(dir.join(file), first.join(file)).unwrap();
         }
         std::fs::copy(dir.join("encounters.csv"), later.join("encounters.csv")).unwrap();
-        let f = one_facility_store_on(make);
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let open_since = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
         dhim.import_synthea_csv(&first, None, open_since, false).unwrap();
@@ -690,8 +666,8 @@ fn encounters_may_come_in_a_later_export_than_their_patients() {
 /// account is found at the Find prompt as typed.
 #[test]
 fn accounts_past_999999_get_seven_digits_and_are_found() {
-    each_backend(|make| {
-        let f = one_facility_store_on(make);
+    common::each_store_maker(|make| {
+        let f = common::one_facility_store_on(make);
         // A store that has numbered its 2025 admissions up to 999,999 (a demo of millions keeps how far).
         let mut batch = chartroom::store::RecordBatch::default();
         batch.patients.push(common::patient("5100000", "Demo", "One", "", (1950, 1, 1), None));
@@ -797,8 +773,8 @@ fn a_killed_demo_leaves_no_half_built_store() {
 
 #[test]
 fn dates_no_one_can_have_are_refused_by_the_desk_clock_and_read_counts_every_row() {
-    each_backend(|make| {
-        let f = one_facility_store_on(make);
+    common::each_store_maker(|make| {
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let dir = tempfile::tempdir().unwrap();
         // The desk's day is 2025-03-03: a birth on the 4th is in its future, whatever the host's clock says.
@@ -845,8 +821,8 @@ fn dates_no_one_can_have_are_refused_by_the_desk_clock_and_read_counts_every_row
 
 #[test]
 fn an_import_into_a_store_of_several_facilities_lists_their_codes() {
-    each_backend(|make| {
-        let f = one_facility_store_on(make);
+    common::each_store_maker(|make| {
+        let f = common::one_facility_store_on(make);
         let second = chartroom::domain::chart::NewFacility::validate(
             "CHA",
             "Cambridge Health",
@@ -1049,7 +1025,7 @@ fn two_imports_at_once_on_postgresql_number_their_patients_one_after_the_other()
     if !common::pg::available() {
         return;
     }
-    let f = one_facility_store_on(common::postgres_empty);
+    let f = common::one_facility_store_on(common::postgres_empty);
     let database = f.pg.as_ref().unwrap();
     let other = chartroom::store::postgres::PgStore::connect(database.config.clone()).unwrap();
     let stores: [&dyn chartroom::store::Store; 2] = [&*f.store, &other];

@@ -12,28 +12,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile").join(name)
 }
 
-fn one_facility_store_on(make: common::MakeStore) -> common::Fixture {
-    let f = make();
-    chartroom::desk::ensure_founder(&*f.store, "dhim", "local", common::clock().now).unwrap();
-    let facility = chartroom::domain::chart::NewFacility::validate(
-        "MAH",
-        "Mount Auburn Hospital",
-        "MA",
-        chartroom::domain::chart::FacilityKind::Hospital,
-        "America/New_York",
-    )
-    .unwrap();
-    f.store.add_facility(facility, common::event("facility")).unwrap();
-    f
-}
-
-fn each_backend(test: impl Fn(common::MakeStore)) {
-    for (name, make) in common::backends() {
-        eprintln!("backend: {name}");
-        test(make);
-    }
-}
-
 fn reasons_of(report: &chartroom::desk::import::ImportReport) -> Vec<String> {
     report.rejections.iter().map(ToString::to_string).collect()
 }
@@ -45,8 +23,8 @@ fn found(desk: &chartroom::desk::Desk, text: &str) -> Vec<String> {
 
 #[test]
 fn one_id_on_two_rows_refuses_the_second_naming_the_first() {
-    each_backend(|make| {
-        let f = one_facility_store_on(make);
+    common::each_store_maker(|make| {
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let report = dhim.import_synthea_csv(&fixture("duplicate-id"), Some("MAH"), common::today(), false).unwrap();
         let reasons = reasons_of(&report);
@@ -69,8 +47,8 @@ fn one_id_on_two_rows_refuses_the_second_naming_the_first() {
 
 #[test]
 fn a_reimport_whose_ssn_changed_updates_its_hash_and_last_four() {
-    each_backend(|make| {
-        let f = one_facility_store_on(make);
+    common::each_store_maker(|make| {
+        let f = common::one_facility_store_on(make);
         let dhim = common::desk_for(&f, "dhim");
         let dir = tempfile::tempdir().unwrap();
         let write = |ssn: &str| {
@@ -101,7 +79,7 @@ fn a_reimport_whose_ssn_changed_updates_its_hash_and_last_four() {
 
 #[test]
 fn a_name_past_200_characters_is_refused_with_its_line() {
-    let f = one_facility_store_on(common::sqlite_empty);
+    let f = common::one_facility_store_on(common::sqlite_empty);
     let dhim = common::desk_for(&f, "dhim");
     let dir = tempfile::tempdir().unwrap();
     let long = "A".repeat(201);
@@ -119,7 +97,7 @@ fn a_name_past_200_characters_is_refused_with_its_line() {
 
 #[test]
 fn a_quote_that_never_closes_is_refused_at_its_line() {
-    let f = one_facility_store_on(common::sqlite_empty);
+    let f = common::one_facility_store_on(common::sqlite_empty);
     let dhim = common::desk_for(&f, "dhim");
     let dir = tempfile::tempdir().unwrap();
     let mut text = b"Id,BIRTHDATE,FIRST,LAST,GENDER\np1,1960-01-01,Ann1,Lee2,F\np2,1960-01-01,\"Bo".to_vec();
@@ -134,7 +112,7 @@ fn a_quote_that_never_closes_is_refused_at_its_line() {
 
 #[test]
 fn an_export_without_patients_says_so_and_one_without_ssns_warns() {
-    let f = one_facility_store_on(common::sqlite_empty);
+    let f = common::one_facility_store_on(common::sqlite_empty);
     let dhim = common::desk_for(&f, "dhim");
     let report = dhim.import_synthea_csv(&fixture("no-patients"), Some("MAH"), common::today(), false).unwrap();
     assert_eq!(report.warnings.len(), 1);
@@ -155,7 +133,7 @@ fn import_fhir(desk: &chartroom::desk::Desk, paths: &[PathBuf]) -> chartroom::de
 
 #[test]
 fn malformed_bundles_are_reported_not_skipped_in_silence() {
-    let f = one_facility_store_on(common::sqlite_empty);
+    let f = common::one_facility_store_on(common::sqlite_empty);
     let dhim = common::desk_for(&f, "dhim");
     let report = import_fhir(&dhim, &[fixture("fhir/entry-not-a-list.json")]);
     let reasons = reasons_of(&report);
@@ -178,7 +156,7 @@ fn malformed_bundles_are_reported_not_skipped_in_silence() {
 
 #[test]
 fn a_note_over_10_mb_is_refused_with_its_entry() {
-    let f = one_facility_store_on(common::sqlite_empty);
+    let f = common::one_facility_store_on(common::sqlite_empty);
     let dhim = common::desk_for(&f, "dhim");
     let dir = tempfile::tempdir().unwrap();
     // Base64 of 11 MB of 'A's: "QUFB" is "AAA".

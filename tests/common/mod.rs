@@ -220,3 +220,27 @@ pub fn signed_desk_for(fixture: &Fixture, username: &str) -> Desk {
     desk.set_signature(CODE).unwrap();
     desk
 }
+
+/// A store of the backend `make` makes, with the founder `dhim` and one facility, MAH.
+pub fn one_facility_store_on(make: MakeStore) -> Fixture {
+    let f = make();
+    chartroom::desk::ensure_founder(&*f.store, "dhim", "local", clock().now).unwrap();
+    let facility = chartroom::domain::chart::NewFacility::validate(
+        "MAH",
+        "Mount Auburn Hospital",
+        "MA",
+        chartroom::domain::chart::FacilityKind::Hospital,
+        "America/New_York",
+    )
+    .unwrap();
+    f.store.add_facility(facility, event("facility")).unwrap();
+    f
+}
+
+/// Runs `test` once per backend (`backends`), handing it the backend's store maker.
+pub fn each_store_maker(test: impl Fn(MakeStore)) {
+    for (name, make) in backends() {
+        eprintln!("backend: {name}");
+        test(make);
+    }
+}

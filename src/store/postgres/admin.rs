@@ -337,25 +337,7 @@ pub(super) async fn list_audit(c: &impl GenericClient, filter: &AuditFilter) -> 
     );
     let stmt = c.prepare_cached(&sql).await?;
     let rows = c.query(&stmt, &params).await?;
-    rows.iter()
-        .map(|r| {
-            let action: String = r.try_get(4)?;
-            Ok(AuditEvent {
-                id: r.try_get(0)?,
-                at: r.try_get(1)?,
-                username: r.try_get(2)?,
-                source: r.try_get(3)?,
-                action: AuditAction::from_code(&action).unwrap_or(AuditAction::Update),
-                entity: r.try_get(5)?,
-                entity_id: r.try_get(6)?,
-                patient_id: r.try_get(7)?,
-                patient_mrn: r.try_get(8)?,
-                detail: r.try_get(9)?,
-                provider_id: r.try_get(10)?,
-                provider_npi: r.try_get(11)?,
-            })
-        })
-        .collect()
+    rows.iter().map(audit_event_from_row).collect()
 }
 
 /// A user with their roles, in one statement: read before every permission check.

@@ -259,23 +259,7 @@ pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult
         .map_err(map_err)?;
     let action = filter.action.map(AuditAction::code);
     let rows = stmt
-        .query_map(params![filter.patient_id, filter.username, limit, filter.provider_id, action], |r| {
-            let action: String = r.get(4)?;
-            Ok(AuditEvent {
-                id: r.get(0)?,
-                at: parse_timestamp(&r.get::<_, String>(1)?),
-                username: r.get(2)?,
-                source: r.get(3)?,
-                action: AuditAction::from_code(&action).unwrap_or(AuditAction::Update),
-                entity: r.get(5)?,
-                entity_id: r.get(6)?,
-                patient_id: r.get(7)?,
-                patient_mrn: r.get(8)?,
-                detail: r.get(9)?,
-                provider_id: r.get(10)?,
-                provider_npi: r.get(11)?,
-            })
-        })
+        .query_map(params![filter.patient_id, filter.username, limit, filter.provider_id, action], audit_event_from_row)
         .map_err(map_err)?;
     rows.collect::<Result<_, _>>().map_err(map_err)
 }
