@@ -569,27 +569,24 @@ impl Desk {
 
 /// A reason as typed: trimmed, at most 255 characters (RT's), no control characters; None when blank.
 fn checked_reason(reason: Option<&str>) -> DeskResult<Option<String>> {
-    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
-        return Ok(None);
-    };
-    if let Some(problem) = crate::domain::text::control_character_problem("a reason", reason) {
-        return Err(DeskError::Invalid(problem));
-    }
-    if reason.chars().count() > 255 {
-        return Err(DeskError::Invalid("A reason is at most 255 characters.".into()));
-    }
-    Ok(Some(reason.to_string()))
+    checked_text(reason, "a reason", 255, "A reason is at most 255 characters.")
 }
 
 fn checked_borrower(borrower: Option<&str>) -> DeskResult<Option<String>> {
-    let Some(borrower) = borrower.map(str::trim).filter(|b| !b.is_empty()) else {
+    checked_text(borrower, "a borrower", 60, "A borrower's name is at most 60 characters.")
+}
+
+/// Text a clerk typed: trimmed, no control characters, at most `max` characters (else `too_long`
+/// says so); None when blank.
+fn checked_text(text: Option<&str>, what: &str, max: usize, too_long: &str) -> DeskResult<Option<String>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    if let Some(problem) = crate::domain::text::control_character_problem("a borrower", borrower) {
+    if let Some(problem) = crate::domain::text::control_character_problem(what, text) {
         return Err(DeskError::Invalid(problem));
     }
-    if borrower.chars().count() > 60 {
-        return Err(DeskError::Invalid("A borrower's name is at most 60 characters.".into()));
+    if text.chars().count() > max {
+        return Err(DeskError::Invalid(too_long.into()));
     }
-    Ok(Some(borrower.to_string()))
+    Ok(Some(text.to_string()))
 }
