@@ -49,13 +49,13 @@ fn a_store_without_its_guard_refuses_to_run_until_migrate_puts_it_back() {
     let dir = demo_store(10);
     tamper(dir.path(), "DROP TRIGGER audit_event_no_delete;");
     let err = refused(&chartroom(dir.path(), &["audit", "list"]));
-    assert!(err.contains("the audit trail's protection is missing: the trigger audit_event_no_delete"), "{err}");
+    assert!(err.contains("the store's append-only protection is missing: the trigger audit_event_no_delete"), "{err}");
     assert!(err.contains("chartroom migrate"), "{err}");
     let put_back = ok(&chartroom(dir.path(), &["migrate"]));
     assert!(put_back.contains("Put back the audit trail's protection"), "{put_back}");
     assert!(put_back.contains("chartroom audit verify"), "{put_back}");
     let listed = ok(&chartroom(dir.path(), &["audit", "list", "--json"]));
-    assert!(listed.contains("put back the audit trail's protection"), "the repair is in the trail: {listed}");
+    assert!(listed.contains("put back the store's append-only protection"), "the repair is in the trail: {listed}");
     ok(&chartroom(dir.path(), &["audit", "verify"]));
     let again = ok(&chartroom(dir.path(), &["migrate"]));
     assert!(again.contains("nothing to do"), "{again}");

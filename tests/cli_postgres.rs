@@ -400,11 +400,11 @@ fn audit_verify_names_an_edited_event_and_a_dropped_guard_is_refused_until_migra
 
     run_sql(&url, &database, "DROP TRIGGER audit_event_no_truncate ON audit_event");
     let out = chartroom(dir.path(), &url, &["audit", "list"], &[]);
-    assert_one_message(&out, 1, "the audit trail's protection is missing: the trigger audit_event_no_truncate");
+    assert_one_message(&out, 1, "the store's append-only protection is missing: the trigger audit_event_no_truncate");
     let out = chartroom(dir.path(), &url, &["migrate"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("Put back the audit trail's protection"), "{}", stdout(&out));
     let out = chartroom(dir.path(), &url, &["audit", "list"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("put back the audit trail's protection"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("put back the store's append-only protection"), "{}", stdout(&out));
 }

@@ -726,7 +726,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 entity_id: None,
                 patient_id: None,
                 provider_id: None,
-                detail: format!("put back the audit trail's protection: {missing}"),
+                detail: format!("put back the store's append-only protection: {missing}"),
             };
             migrate(&config, audit)
         }

@@ -60,7 +60,7 @@ pub enum StoreError {
     /// The triggers that keep the audit trail append-only are gone or changed: what is missing.
     /// chartroom does not run on a store whose history anyone could rewrite.
     #[error(
-        "the audit trail's protection is missing: {0}. chartroom will not run on this store until it is back: \
+        "the store's append-only protection is missing: {0}. chartroom will not run on this store until it is back: \
          tell the Privacy Officer, then restore the store from a backup, or have the Director of HIM put the \
          protection back with `chartroom migrate` and check the trail with `chartroom audit verify`"
     )]

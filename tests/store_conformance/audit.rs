@@ -166,7 +166,7 @@ fn a_store_whose_guard_was_dropped_refuses_to_open_until_it_is_put_back() {
             Err(StoreError::Unprotected(what)) => {
                 assert!(what.contains("audit_event_no_delete"), "{what}");
                 let message = StoreError::Unprotected(what).to_string();
-                assert!(message.contains("the audit trail's protection is missing"), "{message}");
+                assert!(message.contains("the store's append-only protection is missing"), "{message}");
             }
             other => panic!("a store without its guard opened: {other:?}"),
         }
@@ -194,6 +194,51 @@ fn a_store_whose_guard_was_dropped_refuses_to_open_until_it_is_put_back() {
                 .map_err(|e| e.to_string()),
         };
         assert!(deleted.is_err(), "the trail could be deleted after the guard was put back");
+    });
+}
+
+#[test]
+fn a_store_whose_movement_history_lost_its_guard_refuses_to_open_until_it_is_put_back() {
+    each_backend(|f| {
+        tamper(
+            f,
+            "DROP TRIGGER chart_movement_no_update;",
+            "ALTER TABLE chart_movement DISABLE TRIGGER chart_movement_no_update;",
+        );
+        let open = |f: &Fixture| match &f.pg {
+            Some(database) => chartroom::store::postgres::PgStore::connect(database.config.clone()).map(drop),
+            None => chartroom::store::sqlite::SqliteStore::open(&f.dir.path().join("chartroom.db")).map(drop),
+        };
+        match open(f) {
+            Err(StoreError::Unprotected(what)) => {
+                assert!(what.contains("chart_movement_no_update on chart_movement"), "{what}");
+                assert!(!what.contains("audit_event"), "only what is missing is named: {what}");
+            }
+            other => panic!("a store whose movement history can be rewritten opened: {other:?}"),
+        }
+        let audit = |missing: &str| NewAuditEvent { detail: format!("put back: {missing}"), ..noted("store", "") };
+        let restored = match &f.pg {
+            Some(database) => {
+                chartroom::store::postgres::PgStore::restore_protection(database.config.clone(), audit("")).unwrap()
+            }
+            None => {
+                chartroom::store::sqlite::SqliteStore::restore_protection(&f.dir.path().join("chartroom.db"), audit)
+                    .unwrap()
+            }
+        };
+        assert_eq!(restored.len(), 1, "{restored:?}");
+        assert!(open(f).is_ok(), "the store still refuses after its guard was put back");
+        let rewritten = match &f.pg {
+            Some(database) => common::pg::exec(database, "UPDATE chart_movement SET movement_type = 'FOUND'").map(drop),
+            None => rusqlite::Connection::open(f.dir.path().join("chartroom.db"))
+                .unwrap()
+                .execute_batch("UPDATE chart_movement SET movement_type = 'FOUND'")
+                .map_err(|e| e.to_string()),
+        };
+        assert!(
+            rewritten.as_ref().is_err_and(|e| e.contains("append-only")),
+            "the movement history could be rewritten after its guard was put back: {rewritten:?}"
+        );
     });
 }
 

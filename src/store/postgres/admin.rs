@@ -244,33 +244,46 @@ fn audit_event_from_row(r: &Row) -> PgResult<AuditEvent> {
     })
 }
 
-/// The triggers that keep the audit trail append-only, and what their function must say: the
-/// store refuses to run without them.
-pub(super) const PROTECTION: &[&str] = &["audit_event_no_update", "audit_event_no_delete", "audit_event_no_truncate"];
+/// The triggers that keep a table append-only (the audit trail since migration 1, the file room's
+/// movement history since 14), with the schema version that made them: the store refuses to run
+/// without those its version has.
+pub(super) const PROTECTION: &[(&str, &str, i64)] = &[
+    ("audit_event", "audit_event_no_update", 1),
+    ("audit_event", "audit_event_no_delete", 1),
+    ("audit_event", "audit_event_no_truncate", 1),
+    ("chart_movement", "chart_movement_no_update", schema::FILE_ROOM_VERSION),
+    ("chart_movement", "chart_movement_no_delete", schema::FILE_ROOM_VERSION),
+    ("chart_movement", "chart_movement_no_truncate", schema::FILE_ROOM_VERSION),
+];
 
 /// What is missing of [`PROTECTION`]: a trigger gone, disabled, or calling a function that no
 /// longer refuses.
 pub(super) async fn missing_protection(c: &impl GenericClient) -> PgResult<Vec<String>> {
+    let version = schema::version_of(c).await?;
     let rows = c
         .query(
-            "SELECT t.tgname::text, t.tgenabled::text, p.prosrc
-             FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
-             WHERE t.tgrelid = to_regclass('audit_event') AND NOT t.tgisinternal",
+            "SELECT c.relname::text, t.tgname::text, t.tgenabled::text, p.prosrc
+             FROM pg_catalog.pg_trigger t
+             JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+             JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+             WHERE t.tgrelid IN (to_regclass('audit_event'), to_regclass('chart_movement')) AND NOT t.tgisinternal",
             &[],
         )
         .await?;
     let mut missing = Vec::new();
-    for name in PROTECTION {
-        let found = rows.iter().find(|r| r.try_get::<_, String>(0).is_ok_and(|n| n == *name));
+    for (table, name, _) in PROTECTION.iter().filter(|(_, _, since)| *since <= version) {
+        let found = rows.iter().find(|r| {
+            r.try_get::<_, String>(0).is_ok_and(|t| t == *table) && r.try_get::<_, String>(1).is_ok_and(|n| n == *name)
+        });
         match found {
-            None => missing.push(format!("the trigger {name} on audit_event is gone")),
+            None => missing.push(format!("the trigger {name} on {table} is gone")),
             Some(row) => {
-                let enabled: String = row.try_get(1)?;
-                let source: String = row.try_get(2)?;
+                let enabled: String = row.try_get(2)?;
+                let source: String = row.try_get(3)?;
                 if enabled != "O" && enabled != "A" {
-                    missing.push(format!("the trigger {name} on audit_event is disabled"));
+                    missing.push(format!("the trigger {name} on {table} is disabled"));
                 } else if !source.contains("RAISE EXCEPTION") {
-                    missing.push(format!("the trigger {name} on audit_event no longer refuses"));
+                    missing.push(format!("the trigger {name} on {table} no longer refuses"));
                 }
             }
         }
@@ -286,6 +299,9 @@ pub(super) async fn restore_protection(tx: &Transaction<'_>, audit: &NewAuditEve
         return Ok(missing);
     }
     tx.batch_execute(schema::AUDIT_PROTECTION).await?;
+    if schema::version_of(tx).await? >= schema::FILE_ROOM_VERSION {
+        tx.batch_execute(schema::MOVEMENT_PROTECTION).await?;
+    }
     let mut audit = audit.clone();
     audit.detail = format!("{}{}", audit.detail, missing.join("; "));
     if schema::version_of(tx).await? >= schema::CHAIN_VERSION {

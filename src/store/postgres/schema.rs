@@ -1143,6 +1143,28 @@ CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
     FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
 "#;
 
+/// The migration that made the file room's movement history append-only ([`MIGRATION_14`]).
+pub const FILE_ROOM_VERSION: i64 = 14;
+
+/// Migration 14's protection of the movement history, made again by `chartroom migrate` when the
+/// store refused to run without it.
+pub(crate) const MOVEMENT_PROTECTION: &str = r#"
+CREATE OR REPLACE FUNCTION chart_movement_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the movement history is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+DROP TRIGGER IF EXISTS chart_movement_no_update ON chart_movement;
+DROP TRIGGER IF EXISTS chart_movement_no_delete ON chart_movement;
+DROP TRIGGER IF EXISTS chart_movement_no_truncate ON chart_movement;
+CREATE TRIGGER chart_movement_no_update BEFORE UPDATE ON chart_movement
+    FOR EACH STATEMENT EXECUTE FUNCTION chart_movement_append_only();
+CREATE TRIGGER chart_movement_no_delete BEFORE DELETE ON chart_movement
+    FOR EACH STATEMENT EXECUTE FUNCTION chart_movement_append_only();
+CREATE TRIGGER chart_movement_no_truncate BEFORE TRUNCATE ON chart_movement
+    FOR EACH STATEMENT EXECUTE FUNCTION chart_movement_append_only();
+"#;
+
 /// The SQLite store's migration 21: a user's own patient record, and their signature code's hash.
 const MIGRATION_13: &str = r#"
 ALTER TABLE app_user ADD COLUMN patient_id bigint REFERENCES patient(id);

@@ -1096,31 +1096,56 @@ pub const CHAIN_VERSION: i64 = 20;
 pub const UPDATE_GUARD: &str = "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END";
 
-/// The triggers that keep a table append-only, by table, each with what its SQL must say: the store
-/// refuses to open without them ([`missing_protection`]).
-pub const PROTECTION: &[(&str, &str, &str)] = &[
-    ("audit_event", "audit_event_no_update", UPDATE_GUARD),
-    (
-        "audit_event",
-        "audit_event_no_delete",
-        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+/// A trigger that keeps a table append-only: the store refuses to open without it
+/// ([`missing_protection`]).
+pub struct Protection {
+    pub table: &'static str,
+    pub trigger: &'static str,
+    /// What its SQL must be, as `chartroom migrate` puts it back.
+    pub sql: &'static str,
+    /// The schema version that made it: a store not yet upgraded that far is not asked for it.
+    pub since: i64,
+}
+
+const MOVEMENT_NO_UPDATE: &str = "CREATE TRIGGER chart_movement_no_update BEFORE UPDATE ON chart_movement
+    BEGIN SELECT RAISE(ABORT, 'the movement history is append-only'); END";
+const MOVEMENT_NO_DELETE: &str = "CREATE TRIGGER chart_movement_no_delete BEFORE DELETE ON chart_movement
+    BEGIN SELECT RAISE(ABORT, 'the movement history is append-only'); END";
+
+/// The audit trail (migration 1, its update guard put back by migration 20) and the file room's
+/// movement history (migration 22).
+pub const PROTECTION: &[Protection] = &[
+    Protection { table: "audit_event", trigger: "audit_event_no_update", sql: UPDATE_GUARD, since: 1 },
+    Protection {
+        table: "audit_event",
+        trigger: "audit_event_no_delete",
+        sql: "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
-    ),
+        since: 1,
+    },
+    Protection { table: "chart_movement", trigger: "chart_movement_no_update", sql: MOVEMENT_NO_UPDATE, since: 22 },
+    Protection { table: "chart_movement", trigger: "chart_movement_no_delete", sql: MOVEMENT_NO_DELETE, since: 22 },
 ];
+
+/// What [`PROTECTION`] asks of a store at this one's version.
+fn protection_due(conn: &rusqlite::Connection) -> rusqlite::Result<impl Iterator<Item = &'static Protection>> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(PROTECTION.iter().filter(move |p| p.since <= version))
+}
 
 /// What is missing of [`PROTECTION`]: a trigger gone, or one of that name that no longer refuses.
 pub fn missing_protection(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
     let mut missing = Vec::new();
-    for (table, name, _) in PROTECTION {
+    for Protection { table, trigger, .. } in protection_due(conn)? {
         let sql: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1 AND tbl_name = ?2",
-            [name, table],
+            [trigger, table],
             |r| r.get(0),
         ))?;
         match sql {
-            None => missing.push(format!("the trigger {name} on {table} is gone")),
+            None => missing.push(format!("the trigger {trigger} on {table} is gone")),
             Some(sql) if !sql.contains("RAISE(ABORT") => {
-                missing.push(format!("the trigger {name} on {table} no longer refuses"))
+                missing.push(format!("the trigger {trigger} on {table} no longer refuses"))
             }
             Some(_) => {}
         }
@@ -1132,8 +1157,8 @@ pub fn missing_protection(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<S
 pub fn restore_protection(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
     let missing = missing_protection(conn)?;
     if !missing.is_empty() {
-        for (_, name, sql) in PROTECTION {
-            conn.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}; {sql};"))?;
+        for Protection { trigger, sql, .. } in protection_due(conn)? {
+            conn.execute_batch(&format!("DROP TRIGGER IF EXISTS {trigger}; {sql};"))?;
         }
     }
     Ok(missing)

@@ -196,9 +196,9 @@ pub fn footer_actions(context: Context, chart_section: Option<Section>) -> &'sta
             Action::FillRequest,
             Action::NotFillable,
             Action::WriteNotices,
-            Action::Back,
-            // Past 80 columns; `?` lists them all.
             Action::PullListDate,
+            // Past 80 columns; `?` lists them all.
+            Action::Back,
             Action::CommandPalette,
             Action::Help,
         ],
@@ -250,8 +250,40 @@ pub fn footer(
     chart_open: bool,
     theme: &Theme,
 ) {
+    // The screen numbers this context answers to, as the keymap binds them: none where digits are
+    // text (the Find field, a form, the scan line), so the footer never offers a key that types.
+    let screens = [
+        (Screen::Lookup, Action::ScreenLookup),
+        (Screen::Chart, Action::ScreenChart),
+        (Screen::Queue, Action::ScreenQueue),
+        (Screen::Roi, Action::ScreenRoi),
+        (Screen::FileRoom, Action::ScreenFileRoom),
+    ];
+    let mut right = Vec::new();
+    let mut right_width = 0;
+    for (s, action) in screens {
+        let Some(key) = keymap.key_for(context, action) else { continue };
+        // A request and its intake are screen 4's.
+        let here = s == screen
+            || (s == Screen::Roi
+                && matches!(
+                    screen,
+                    Screen::Request | Screen::Intake | Screen::Authorization | Screen::Accounting | Screen::RoiStats
+                ));
+        let style = if here {
+            theme.selected
+        } else if s == Screen::Chart && !chart_open {
+            theme.muted
+        } else {
+            theme.text
+        };
+        let label = key.to_string();
+        right_width += label.width() + 1;
+        right.push(Span::styled(label, style));
+        right.push(Span::raw(" "));
+    }
     let mut spans = vec![Span::raw(" ")];
-    let room = usize::from(area.width.saturating_sub(8));
+    let room = usize::from(area.width).saturating_sub(right_width + 1);
     let mut used = 1;
     for action in wanted {
         if let Some(key) = keymap.key_for(context, *action) {
@@ -268,31 +300,9 @@ pub fn footer(
             spans.push(Span::raw(hint));
         }
     }
-    let screens = [(Screen::Lookup, "1"), (Screen::Chart, "2"), (Screen::Queue, "3"), (Screen::Roi, "4")];
-    let mut right = Vec::new();
-    // In the Find field digits are text: the screen numbers would offer keys that type instead.
-    let screens = if context == Context::Find { &screens[..0] } else { &screens[..] };
-    for &(s, label) in screens {
-        // A request and its intake are screen 4's.
-        let here = s == screen
-            || (s == Screen::Roi
-                && matches!(
-                    screen,
-                    Screen::Request | Screen::Intake | Screen::Authorization | Screen::Accounting | Screen::RoiStats
-                ));
-        let style = if here {
-            theme.selected
-        } else if s == Screen::Chart && !chart_open {
-            theme.muted
-        } else {
-            theme.text
-        };
-        right.push(Span::styled(label, style));
-        right.push(Span::raw(" "));
-    }
-    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(9)]).areas(area);
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width as u16)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)), l);
-    frame.render_widget(Paragraph::new(Line::from(right)).right_aligned(), r);
+    frame.render_widget(Paragraph::new(Line::from(right)), r);
 }
 
 /// The message over the bottom rule. A long one wraps upward over the screen's last lines (up
