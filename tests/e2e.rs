@@ -254,6 +254,67 @@ fn a_hang_up_ends_the_program_and_restores_the_terminal() {
 }
 
 #[test]
+fn a_terminal_hung_up_without_a_signal_to_it_ends_the_program() {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use rustix::fs::{Mode, OFlags};
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let _one_at_a_time = serial();
+    let dir = demo_store();
+    // A terminal of the test's own: its one master end, closed below, hangs the terminal up.
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave = std::fs::File::from(
+        rustix::fs::open(name.as_c_str(), OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC, Mode::empty()).unwrap(),
+    );
+    let size = rustix::termios::Winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 };
+    rustix::termios::tcsetwinsize(&slave, size).unwrap();
+    // As `su -c` starts a program: in a session of its own, without a controlling terminal, under
+    // the session's leader. The hang-up signals no one there, and the program is left reading a
+    // dead terminal. (The shell ends when the program does.)
+    let command: Vec<String> = std::iter::once(binary().display().to_string())
+        .chain(store_args(dir.path()))
+        .map(|a| format!("'{a}'"))
+        .collect();
+    let mut child = std::process::Command::new("setsid")
+        .args(["--wait", "sh", "-c", &format!("{}; true", command.join(" "))])
+        .env("TERM", "xterm-256color")
+        .env("LANG", "C.UTF-8")
+        .env_remove("CHARTROOM_CONFIG")
+        .env_remove("CHARTROOM_DATA_DIR")
+        .env_remove("CHARTROOM_STORE")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut shown = Vec::new();
+    while !String::from_utf8_lossy(&shown).contains("Find:") {
+        assert!(started.elapsed() < WAIT, "the desk never showed: {}", String::from_utf8_lossy(&shown));
+        let mut fds = [PollFd::new(&master, PollFlags::IN)];
+        let tenth = Timespec { tv_sec: 0, tv_nsec: 100_000_000 };
+        if poll(&mut fds, Some(&tenth)).unwrap() > 0 {
+            let mut buf = [0u8; 65536];
+            let n = rustix::io::read(&master, &mut buf).unwrap();
+            shown.extend_from_slice(&buf[..n]);
+        }
+    }
+    // The terminal goes, as when a thin client's window is shut.
+    drop(master);
+    let gone = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if gone.elapsed() > WAIT {
+            let _ = child.kill();
+            panic!("the program went on after its terminal was gone");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("the program left {:?} after its terminal was hung up", gone.elapsed());
+}
+
+#[test]
 fn bulk_complete_rows_of_the_deficiency_queue() {
     let _one_at_a_time = serial();
     let dir = demo_store();

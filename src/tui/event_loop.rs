@@ -7,8 +7,7 @@ use super::effects::Effects;
 use super::terminal::{self, Tui};
 use super::theme::Theme;
 use super::view;
-use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
+use crossterm::event::Event;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -17,6 +16,14 @@ use tokio::time::Instant;
 /// How long a clerk pauses before a search counts as settled and is audited.
 pub const SETTLE_AFTER: Duration = Duration::from_millis(1500);
 
+/// How often the terminal is asked whether it is still there. A terminal hung up without a
+/// signal reaching this process (`su -c` starts it in a session of its own, which the hang-up
+/// signals nothing) reads as endless end-of-input, which crossterm retries in a loop instead of
+/// reporting (crossterm-rs/crossterm#793). That loop is kept on the input thread
+/// ([`spawn_input`]); this check, on the loop's own thread, sees the terminal gone and leaves as
+/// a hang-up would, drafts saved, and the process's end stops the input thread.
+const TERMINAL_CHECK: Duration = Duration::from_secs(2);
+
 pub async fn run(
     tui: &mut Tui,
     app: &mut App,
@@ -24,9 +31,15 @@ pub async fn run(
     mut results: UnboundedReceiver<Msg>,
     theme: &Theme,
 ) -> std::io::Result<()> {
-    let mut events = EventStream::new();
+    let mut events = spawn_input()?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
+    // The controlling terminal, held open to ask it whether it was hung up (None: there is none,
+    // as under `su -c`, which starts the program in a session of its own; its input is then the
+    // terminal, asked instead).
+    let tty = std::fs::File::open("/dev/tty").ok();
+    let mut terminal_check = tokio::time::interval(TERMINAL_CHECK);
+    terminal_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut armed: Option<(u64, Instant)> = None;
     // The last key: the idle lock falls due that long after it. A deadline, not a tick: nothing
     // wakes while the clerk types, and nothing at all while the screen is locked.
@@ -59,7 +72,15 @@ pub async fn run(
             biased;
             _ = hangup.recv() => Msg::Terminate,
             _ = terminate.recv() => Msg::Terminate,
-            event = events.next() => match event {
+            _ = terminal_check.tick() => {
+                if hung_up(&std::io::stdin()) || tty.as_ref().is_some_and(hung_up) {
+                    tracing::info!("the terminal was hung up without a signal; leaving");
+                    Msg::Terminate
+                } else {
+                    continue;
+                }
+            }
+            event = events.recv() => match event {
                 Some(Ok(event)) => match to_msg(event) {
                     Some(msg) => {
                         if matches!(msg, Msg::Key(_)) {
@@ -91,16 +112,10 @@ pub async fn run(
         dispatch(tui, app, effects, commands)?;
         // Drain whatever else is already waiting before drawing: typed-ahead keys, finished work.
         loop {
-            // Polled inside `select!` with this task's own waker: crossterm's EventStream keeps one
-            // wake-up registration at a time, and a throwaway waker (`now_or_never`) would swallow
-            // the wake-up of the next key.
-            let ready = tokio::select! {
-                biased;
-                event = events.next() => event,
-                () = std::future::ready(()) => None,
-            };
-            if let Some(Ok(event)) = ready {
-                if let Some(msg) = to_msg(event) {
+            if let Ok(event) = events.try_recv() {
+                if let Ok(event) = event
+                    && let Some(msg) = to_msg(event)
+                {
                     if matches!(msg, Msg::Key(_)) {
                         last_key = Instant::now();
                     }
@@ -117,6 +132,29 @@ pub async fn run(
             break;
         }
     }
+}
+
+/// Terminal input, read on a thread of its own: what crossterm reads arrives here in order, and a
+/// read that fails ends the thread after saying so (the loop then leaves). Whatever crossterm does
+/// with a dead terminal (see [`TERMINAL_CHECK`]) it does on this thread, never the loop's.
+fn spawn_input() -> std::io::Result<UnboundedReceiver<std::io::Result<Event>>> {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::Builder::new().name("chartroom-input".into()).spawn(move || {
+        loop {
+            let event = crossterm::event::read();
+            let failed = event.is_err();
+            if sender.send(event).is_err() || failed {
+                return;
+            }
+        }
+    })?;
+    Ok(receiver)
+}
+
+/// Whether the terminal behind `tty` was hung up: the kernel then answers every terminal request
+/// on it with EIO (a file that is no terminal answers ENOTTY, and is not).
+fn hung_up(tty: &impl std::os::fd::AsFd) -> bool {
+    matches!(rustix::termios::tcgetattr(tty), Err(rustix::io::Errno::IO))
 }
 
 fn to_msg(event: Event) -> Option<Msg> {
