@@ -148,3 +148,165 @@ fn a_disabled_user_loses_access_in_an_open_session_and_a_role_change_takes_effec
         assert!(matches!(jdoe.open_chart(garcia), Err(DeskError::Disabled { .. })));
     }
 }
+
+// ---- the own record at every door (issue 12: refused on select or open, whatever the screen) ----
+
+/// GARCIA's own request for a copy of everything, as intake keys it.
+fn garcia_copy() -> chartroom::desk::roi::IntakeForm {
+    use chartroom::desk::roi::{IntakeForm, IntakeRequester};
+    use chartroom::domain::roi::{
+        Delivery, NewRequester, ReceivedVia, RecordFormat, RequestType, RequesterKind, Scope,
+    };
+    IntakeForm {
+        facility: "RGH".into(),
+        patient: "204511".into(),
+        received_on: Some(common::today()),
+        received_via: Some(ReceivedVia::Portal),
+        request_type: Some(RequestType::RightOfAccess),
+        purpose: "Personal use".into(),
+        format: Some(RecordFormat::Pdf),
+        delivery: Some(Delivery::Portal),
+        requester: IntakeRequester::New(NewRequester {
+            kind: RequesterKind::Patient,
+            name: "GARCIA, MARIA L".into(),
+            organization: String::new(),
+            address: "1 Elm St\nAustin TX 78701".into(),
+            phone: String::new(),
+            fax: String::new(),
+            email: String::new(),
+        }),
+        scope: Scope { entire_record: true, ..Scope::default() },
+        ..IntakeForm::default()
+    }
+}
+
+/// jdoe (HIM clerk and ROI specialist), linked by the director to GARCIA's record, 204511.
+fn jdoe_is_garcia(f: &common::Fixture) -> chartroom::desk::Desk {
+    desk_for(f, "dhim").link_user("jdoe", Some("204511")).unwrap();
+    common::signed_desk_for(f, "jdoe")
+}
+
+#[track_caller]
+fn own<T: std::fmt::Debug>(result: Result<T, DeskError>) {
+    match result {
+        Err(e @ DeskError::OwnRecord) => {
+            assert_eq!(e.to_string(), "You may not access your own record; contact the Privacy Office");
+        }
+        other => panic!("expected the own-record refusal, got {other:?}"),
+    }
+}
+
+/// The own-record refusals written for jdoe on GARCIA (204511).
+fn own_refusals(f: &common::Fixture) -> usize {
+    let garcia = f.store.patient_by_mrn(&Mrn::parse("204511").unwrap()).unwrap().unwrap().patient_id;
+    events(f, AuditAction::AccessDenied)
+        .iter()
+        .filter(|e| e.username == "jdoe" && e.patient_id == Some(garcia) && e.detail == "own record")
+        .count()
+}
+
+#[test]
+fn a_clerk_is_refused_her_own_release_requests_whether_she_opens_logs_packs_or_releases_them() {
+    use chartroom::desk::roi::packet::ReleasePick;
+    use chartroom::desk::roi::{Logged, OnOpenRequest, RoiQuery};
+    for f in scenarios() {
+        let dhim = desk_for(&f, "dhim");
+        let number = match dhim.log_roi_request(garcia_copy(), OnOpenRequest::LogNew, None).unwrap() {
+            Ok(Logged::New { request, .. }) => request.number.to_string(),
+            other => panic!("not logged: {other:?}"),
+        };
+        let id = dhim.roi_request(&number).unwrap().id;
+        let jdoe = jdoe_is_garcia(&f);
+        own(jdoe.roi_request(&number));
+        own(jdoe.reread_roi_request(id));
+        own(jdoe.roi_packet(&number));
+        own(jdoe.roi_release(&number, None, common::today(), None, &ReleasePick::default(), common::CODE));
+        own(jdoe.roi_step(&number, None, chartroom::domain::roi::status::Step::Validate, None, None));
+        own(jdoe.log_roi_request(garcia_copy(), OnOpenRequest::LogNew, None));
+        own(jdoe.roi_queue(
+            &RoiQuery { patient: Some("204511".into()), ..RoiQuery::default() },
+            chartroom::store::roi::RoiSort::default(),
+            chartroom::store::Page::first(10),
+        ));
+        assert_eq!(own_refusals(&f), 7);
+        // Nothing moved: the request is as the director logged it, and no second one was logged.
+        let after = dhim.roi_request(&number).unwrap();
+        assert_eq!(after.status, chartroom::domain::roi::RequestStatus::Logged);
+        assert_eq!(dhim.roi_intake_check(after.patient_id, None).unwrap().recent.len(), 1);
+    }
+}
+
+#[test]
+fn a_clerk_is_refused_her_own_accounting_and_disclosures() {
+    use chartroom::desk::roi::accounting::DisclosureForm;
+    for f in scenarios() {
+        let jdoe = jdoe_is_garcia(&f);
+        own(jdoe.accounting("204511", common::today(), None));
+        own(jdoe.reread_accounting("204511", common::today()));
+        own(jdoe.patient_disclosures("204511", common::today()));
+        own(jdoe.add_accounting_suspension("204511", "FBI Austin field office", common::today(), None));
+        let form = DisclosureForm {
+            mrn: "204511".into(),
+            recipient: "Texas DSHS".into(),
+            description: "Immunization record".into(),
+            purpose: "Public health reporting".into(),
+            basis: "public_health".into(),
+            pages: 1,
+            ..DisclosureForm::default()
+        };
+        own(jdoe.record_disclosure(&form));
+        // One made by another clerk is hers to be refused too, by its name.
+        let made = desk_for(&f, "dhim").record_disclosure(&form).unwrap();
+        own(jdoe.disclosure(&chartroom::domain::roi::accounting::disclosure_label(made.disclosure.id)));
+        assert_eq!(own_refusals(&f), 6);
+    }
+}
+
+#[test]
+fn a_clerk_is_refused_her_own_paper_chart_in_the_file_room() {
+    for f in scenarios() {
+        let jdoe = jdoe_is_garcia(&f);
+        own(jdoe.chart_volumes("204511"));
+        own(jdoe.volume("V204511-1"));
+        own(jdoe.check_in("V204511-1"));
+        own(jdoe.flag_missing("V204511-1", Some("not on the shelf")));
+        own(jdoe.new_volume("204511"));
+        own(jdoe.request_chart("204511", "CARD", common::today(), "clinic visit"));
+        let garcia = f.store.patient_by_mrn(&Mrn::parse("204511").unwrap()).unwrap().unwrap().patient_id;
+        own(jdoe.request_chart_to(garcia, "ROI", "release"));
+        let asked = desk_for(&f, "dhim").request_chart("204511", "CARD", common::today(), "clinic visit").unwrap();
+        own(jdoe.chart_request(asked.id));
+        own(jdoe.fill_request(asked.id));
+        assert_eq!(own_refusals(&f), 9);
+        // Nothing moved: the volume is where it was.
+        assert_eq!(desk_for(&f, "dhim").volume("V204511-1").unwrap().status.label(), "charged out");
+    }
+}
+
+#[test]
+fn the_command_line_refuses_a_clerk_her_own_request_volume_and_disclosures_and_records_each_refusal() {
+    use common::cli::{chartroom, demo_store, ok, refused};
+    let dir = demo_store(50);
+    let me = chartroom::desk::identity::current_account().unwrap();
+    // GARCIA (204511) has request RGH-00010 and paper volume V204511-1 in the demo.
+    ok(&chartroom(dir.path(), &["user", "link", &me, "204511"]));
+    for args in [
+        &["roi", "show", "RGH-00010"][..],
+        &["roi", "packet", "RGH-00010"],
+        &["chart-volume", "list", "204511"],
+        &["disclosure", "list", "204511"],
+        &["volume", "missing", "V204511-1"],
+    ] {
+        let err = refused(&chartroom(dir.path(), args));
+        assert!(err.contains("You may not access your own record; contact the Privacy Office"), "{args:?}: {err}");
+    }
+    let events: serde_json::Value =
+        serde_json::from_str(&ok(&chartroom(dir.path(), &["audit", "list", "--json", "--limit", "20"]))).unwrap();
+    let own = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "ACCESS_DENIED" && e["detail"] == "own record" && e["patient_mrn"] == "204511")
+        .count();
+    assert_eq!(own, 5, "{events:#}");
+}

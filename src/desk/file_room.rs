@@ -120,9 +120,12 @@ impl Desk {
     /// The volume with this barcode.
     pub fn volume(&self, barcode: &str) -> DeskResult<VolumeRecord> {
         self.require_any(&[Permission::TrackPaperCharts, Permission::ViewChart])?;
-        self.store()
+        let volume = self
+            .store()
             .volume_by_barcode(&scanned_text(barcode))?
-            .ok_or_else(|| DeskError::NotFound(format!("No volume has the barcode {}.", shown(barcode))))
+            .ok_or_else(|| DeskError::NotFound(format!("No volume has the barcode {}.", shown(barcode))))?;
+        self.refuse_own_record(volume.patient_id, Some(&volume.mrn))?;
+        Ok(volume)
     }
 
     /// A patient's volumes, recorded as a look at the patient's chart.
@@ -133,6 +136,7 @@ impl Desk {
             .store()
             .patient_by_mrn(&mrn)?
             .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+        self.refuse_own_record(patient.patient_id, Some(mrn.as_str()))?;
         let volumes = self.store().patient_volumes(patient.patient_id)?;
         let mut event =
             self.event(AuditAction::ViewPatient, "chart_volume", Some(mrn.to_string()), Some(patient.patient_id));
@@ -292,6 +296,7 @@ impl Desk {
             .store()
             .patient_by_mrn(&mrn)?
             .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+        self.refuse_own_record(patient.patient_id, Some(mrn.as_str()))?;
         let volumes = self.store().patient_volumes(patient.patient_id)?;
         let home = match volumes.last() {
             Some(v) => v.home.id,
@@ -350,6 +355,7 @@ impl Desk {
         reason: &str,
     ) -> DeskResult<ChartRequestRecord> {
         self.require_any(REQUESTERS)?;
+        self.refuse_own_record(patient_id, Some(mrn.as_str()))?;
         let needed_on = super::checked_date(needed_on)?;
         if needed_on < self.today() {
             return Err(DeskError::Invalid(format!(
@@ -391,7 +397,12 @@ impl Desk {
 
     pub fn chart_request(&self, id: i64) -> DeskResult<ChartRequestRecord> {
         self.require_any(REQUESTERS)?;
-        self.store().chart_request(id)?.ok_or_else(|| DeskError::NotFound("That chart request is not on file.".into()))
+        let request = self
+            .store()
+            .chart_request(id)?
+            .ok_or_else(|| DeskError::NotFound("That chart request is not on file.".into()))?;
+        self.refuse_own_record(request.patient_id, Some(&request.mrn))?;
+        Ok(request)
     }
 
     /// A day's requests in terminal-digit order, the order the shelves are walked.

@@ -33,22 +33,26 @@ impl Desk {
     /// Refuses the clerk's own record — recording the refusal — and a sensitive chart this
     /// session has not broken the glass of.
     pub(super) fn may_open(&self, patient: &PatientRow) -> DeskResult<()> {
-        let user = self.current_user()?;
-        if user.patient_id == Some(patient.patient_id) {
-            let mut event = self.event(
-                AuditAction::AccessDenied,
-                "patient",
-                Some(patient.mrn.to_string()),
-                Some(patient.patient_id),
-            );
-            event.detail = "own record".into();
-            self.store.append_audit(event)?;
-            return Err(DeskError::OwnRecord);
-        }
+        self.refuse_own_record(patient.patient_id, Some(patient.mrn.as_str()))?;
         if needs_break_glass(patient.sensitivity) && !self.glass_broken(patient.patient_id) {
             return Err(DeskError::SensitiveChart { patient_id: patient.patient_id, name: patient.display_name() });
         }
         Ok(())
+    }
+
+    /// Refuses the clerk's own record, recording the refusal. Every use case that reads or acts on
+    /// one patient asks this first — the chart, a request for release, an accounting, a disclosure,
+    /// a paper volume or a request for one — so that the refusal does not depend on which door the
+    /// clerk came in by. A list may still show the patient; picking them is refused.
+    pub(crate) fn refuse_own_record(&self, patient_id: i64, mrn: Option<&str>) -> DeskResult<()> {
+        let user = self.current_user()?;
+        if user.patient_id != Some(patient_id) {
+            return Ok(());
+        }
+        let mut event = self.event(AuditAction::AccessDenied, "patient", mrn.map(str::to_string), Some(patient_id));
+        event.detail = "own record".into();
+        self.store.append_audit(event)?;
+        Err(DeskError::OwnRecord)
     }
 
     fn glass_broken(&self, patient_id: i64) -> bool {
