@@ -42,7 +42,7 @@ fn as03_a_restricted_chart_opens_only_past_a_reason_and_the_signature_code() {
         assert!(jdoe.break_glass(nguyen, "roi", "tulip42").unwrap_err().to_string().contains("3 words"));
         assert!(matches!(
             jdoe.break_glass(nguyen, "ROI request 2025-03-03", "tulip43"),
-            Err(DeskError::WrongSignature)
+            Err(DeskError::WrongSignature { .. })
         ));
         assert!(events(&f, AuditAction::BreakGlass).is_empty());
         // Broken: the event carries the reason, and the chart opens — again without asking.
@@ -108,14 +108,14 @@ fn the_lock_and_the_unlock_are_recorded_and_the_privacy_office_lists_the_breaks(
         assert!(matches!(jdoe.unlock("tulip42"), Err(DeskError::NoSignature { .. })));
         jdoe.set_signature("tulip42").unwrap();
         jdoe.record_lock(LockReason::Idle).unwrap();
-        assert!(matches!(jdoe.unlock("tulip24"), Err(DeskError::WrongSignature)));
+        assert!(matches!(jdoe.unlock("tulip24"), Err(DeskError::WrongSignature { .. })));
         jdoe.record_lock(LockReason::WrongCodes).unwrap();
         jdoe.unlock("tulip42").unwrap();
         let locks: Vec<String> = events(&f, AuditAction::Lock).into_iter().map(|e| e.detail).collect();
         assert_eq!(locks, ["three wrong signature codes", "idle"]);
         assert_eq!(events(&f, AuditAction::Unlock).len(), 1);
         // The code is changed, never shown: the event says so and no more.
-        jdoe.set_signature("orchid77").unwrap();
+        jdoe.change_signature("tulip42", "orchid77").unwrap();
         let changes: Vec<String> = f
             .store
             .list_audit(&AuditFilter { username: Some("jdoe".into()), limit: 10, ..Default::default() })
@@ -309,4 +309,105 @@ fn the_command_line_refuses_a_clerk_her_own_request_volume_and_disclosures_and_r
         .filter(|e| e["action"] == "ACCESS_DENIED" && e["detail"] == "own record" && e["patient_mrn"] == "204511")
         .count();
     assert_eq!(own, 5, "{events:#}");
+}
+
+// ---- wrong signature codes: counted per user across sessions, audited, then rested ----------
+
+fn at(f: &common::Fixture, username: &str, minutes_later: i64) -> chartroom::desk::Desk {
+    let now = common::clock().now + chrono::Duration::minutes(minutes_later);
+    let clock = std::sync::Arc::new(chartroom::desk::FixedClock { now, today: common::today() });
+    chartroom::desk::Desk::sign_in(f.store.clone(), username, "local".into(), common::key(), clock).unwrap()
+}
+
+#[test]
+fn three_wrong_codes_in_any_sessions_within_15_minutes_rest_the_code_for_15_minutes_each_try_audited() {
+    for f in scenarios() {
+        let nguyen = nguyen_id(&f);
+        at(&f, "jdoe", 0).set_signature("tulip42").unwrap();
+        let reason = "ROI request 2025-03-03";
+        // Two wrong on the warning, then a new session (Esc and ask again, or a new command): the
+        // count goes on.
+        let first = at(&f, "jdoe", 0);
+        assert!(matches!(first.break_glass(nguyen, reason, "wrong01"), Err(DeskError::WrongSignature { left: 2 })));
+        assert!(matches!(first.unlock("wrong02"), Err(DeskError::WrongSignature { left: 1 })));
+        let again = at(&f, "jdoe", 5);
+        let third = again.break_glass(nguyen, reason, "wrong03").unwrap_err();
+        assert!(matches!(third, DeskError::WrongSignature { left: 0 }), "{third:?}");
+        assert!(third.to_string().contains("no code is taken for the next 15 minutes"), "{third}");
+        // Even the right code is not checked now, and the refusal says until when.
+        let rested = at(&f, "jdoe", 6).break_glass(nguyen, reason, "tulip42").unwrap_err();
+        assert!(matches!(&rested, DeskError::CodesResting { until } if until == "15:20"), "{rested:?}");
+        assert!(rested.to_string().contains("until 15:20"), "{rested}");
+        assert!(events(&f, AuditAction::BreakGlass).is_empty());
+        // Another user's codes are their own count.
+        at(&f, "mlee", 6).set_signature("orchid77").unwrap();
+        at(&f, "mlee", 6).unlock("orchid77").unwrap();
+        // 15 minutes after the third, the code is taken again.
+        at(&f, "jdoe", 20).break_glass(nguyen, reason, "tulip42").unwrap();
+        let denied: Vec<(String, String)> = f
+            .store
+            .list_audit(&AuditFilter {
+                username: Some("jdoe".into()),
+                action: Some(AuditAction::AccessDenied),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .rev()
+            .map(|e| (e.entity, e.detail))
+            .collect();
+        let wrong = ("signature_code".to_string(), "wrong signature code".to_string());
+        assert_eq!(
+            denied,
+            [
+                wrong.clone(),
+                wrong.clone(),
+                wrong,
+                ("permission".into(), "refused: a signature code, not checked until 15:20 (three wrong ones)".into())
+            ]
+        );
+        assert!(denied.iter().all(|(_, d)| !d.contains("wrong0") && !d.contains("tulip")), "no code in the trail");
+    }
+}
+
+#[test]
+fn a_signature_code_is_changed_by_giving_the_old_one_and_a_forgotten_one_is_cleared_by_the_director() {
+    for f in scenarios() {
+        let jdoe = desk_for(&f, "jdoe");
+        jdoe.set_signature("tulip42").unwrap();
+        // Whoever finds her session open cannot make the code theirs.
+        assert!(jdoe.set_signature("orchid77").unwrap_err().to_string().contains("give it to change it"));
+        assert!(matches!(jdoe.change_signature("guess123", "orchid77"), Err(DeskError::WrongSignature { .. })));
+        assert!(jdoe.change_signature("tulip42", "111111").unwrap_err().to_string().contains("repeated"));
+        jdoe.change_signature("tulip42", "orchid77").unwrap();
+        jdoe.unlock("orchid77").unwrap();
+        // Forgotten: the director clears it (needing no code of hers), and she sets a new one.
+        assert!(matches!(jdoe.clear_signature("mlee"), Err(DeskError::Forbidden { .. })));
+        let dhim = desk_for(&f, "dhim");
+        dhim.set_signature("lantern9").unwrap();
+        assert!(dhim.clear_signature("dhim").unwrap_err().to_string().contains("giving the one you have"));
+        assert!(dhim.clear_signature("mlee").unwrap_err().to_string().contains("no signature code"));
+        dhim.clear_signature("jdoe").unwrap();
+        assert!(matches!(jdoe.unlock("orchid77"), Err(DeskError::NoSignature { .. })));
+        jdoe.set_signature("violet55").unwrap();
+        jdoe.unlock("violet55").unwrap();
+    }
+}
+
+#[test]
+fn the_command_line_rests_the_code_after_three_wrong_ones_and_changing_it_reads_the_old_one_first() {
+    use common::cli::{chartroom_with_stdin, demo_store, ok, refused};
+    let dir = demo_store(50);
+    let cli = |args: &[&str], input: &str| chartroom_with_stdin(dir.path(), args, input);
+    ok(&cli(&["user", "signature", "--signature-stdin"], "tulip42\n"));
+    // Changing it: the old one, then the new one, a line each.
+    assert!(refused(&cli(&["user", "signature", "--signature-stdin"], "guess12\norchid77\n")).contains("not right"));
+    ok(&cli(&["user", "signature", "--signature-stdin"], "tulip42\norchid77\n"));
+    let open = ["chart", "300120", "--reason", "coding query DRG 470", "--signature-stdin"];
+    // One wrong was spent on the change above: two more rest the code.
+    assert!(refused(&cli(&open, "wrong01\n")).contains("one more wrong"));
+    assert!(refused(&cli(&open, "wrong02\n")).contains("no code is taken for the next 15 minutes"));
+    let err = refused(&cli(&open, "orchid77\n"));
+    assert!(err.contains("three wrong signature codes within 15 minutes: no code is taken until"), "{err}");
 }

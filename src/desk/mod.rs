@@ -60,8 +60,15 @@ pub enum DeskError {
     SensitiveChart { patient_id: i64, name: String },
     #[error("You may not access your own record; contact the Privacy Office")]
     OwnRecord,
-    #[error("that signature code is not right")]
-    WrongSignature,
+    /// `left`: wrong codes still taken before none is, for [`crate::domain::privacy::CODE_REST_MINUTES`].
+    #[error("that signature code is not right{}", wrong_code_tail(*.left))]
+    WrongSignature { left: usize },
+    /// Three wrong codes within 15 minutes: no code is checked until `until` (the wall clock's HH:MM).
+    #[error(
+        "three wrong signature codes within {} minutes: no code is taken until {until}; try again then",
+        crate::domain::privacy::CODE_REST_MINUTES
+    )]
+    CodesResting { until: String },
     #[error("you ({user}) have no signature code yet; set one with `chartroom user signature`")]
     NoSignature { user: String },
     #[error(transparent)]
@@ -69,6 +76,15 @@ pub enum DeskError {
 }
 
 pub type DeskResult<T> = Result<T, DeskError>;
+
+fn wrong_code_tail(left: usize) -> String {
+    use crate::domain::privacy::CODE_REST_MINUTES;
+    match left {
+        0 => format!("; no code is taken for the next {CODE_REST_MINUTES} minutes"),
+        1 => format!("; one more wrong and no code is taken for {CODE_REST_MINUTES} minutes"),
+        n => format!("; {n} more wrong and no code is taken for {CODE_REST_MINUTES} minutes"),
+    }
+}
 
 impl DeskError {
     /// The store's server cannot be reached, or the connection to it was lost.
@@ -610,8 +626,14 @@ impl Desk {
             ),
             None => None,
         };
-        let events =
-            self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, action: None, limit })?;
+        let events = self.store.list_audit(&AuditFilter {
+            patient_id,
+            provider_id,
+            username: None,
+            action: None,
+            entity: None,
+            limit,
+        })?;
         let about = provider_npi.map(|npi| format!(" of provider {}", npi.trim())).unwrap_or_default();
         self.record_audit_read(
             patient_id,

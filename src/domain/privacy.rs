@@ -2,6 +2,7 @@
 //! privacy officer can read later, and a signature code stands for the clerk at the keyboard.
 
 use super::patient::Sensitivity;
+use chrono::{DateTime, Duration, Utc};
 
 /// The fewest words a break-the-glass reason takes. "ROI request 2025-03-03" is three: enough to
 /// say why, where one word ("work", "roi") says nothing a privacy officer could check.
@@ -57,6 +58,33 @@ pub fn signature_code_problem(code: &str) -> Option<String> {
     None
 }
 
+/// Wrong signature codes within [`CODE_REST_MINUTES`] before no code is taken, whichever session
+/// or command they came from: one guesser's count cannot be reset by asking again.
+pub const CODE_TRIES: usize = 3;
+/// How long the wrong codes are counted over, and how long no code is taken after the last of
+/// [`CODE_TRIES`] of them.
+pub const CODE_REST_MINUTES: i64 = 15;
+
+fn rest() -> Duration {
+    Duration::minutes(CODE_REST_MINUTES)
+}
+
+/// Until when no signature code is taken from a user whose latest wrong codes (newest first; the
+/// first [`CODE_TRIES`] are enough) came at these times; None when one is taken now.
+pub fn codes_refused_until(wrong_newest_first: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let newest = *wrong_newest_first.first()?;
+    let third = *wrong_newest_first.get(CODE_TRIES - 1)?;
+    let until = newest + rest();
+    (newest - third < rest() && now < until).then_some(until)
+}
+
+/// How many more wrong codes a user may give before none is taken, their latest wrong ones
+/// (newest first) counted over the last [`CODE_REST_MINUTES`].
+pub fn code_tries_left(wrong_newest_first: &[DateTime<Utc>], now: DateTime<Utc>) -> usize {
+    let recent = wrong_newest_first.iter().take(CODE_TRIES).filter(|at| now - **at < rest()).count();
+    CODE_TRIES.saturating_sub(recent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +107,26 @@ mod tests {
         assert!(signature_code_problem("abc\u{7}def").is_some());
         assert!(signature_code_problem(" tulip42").is_some());
         assert!(signature_code_problem("ab cd ef").is_none());
+    }
+
+    #[test]
+    fn three_wrong_codes_within_fifteen_minutes_rest_the_code_for_fifteen_minutes() {
+        let at = |minute: i64| DateTime::<Utc>::UNIX_EPOCH + Duration::minutes(minute);
+        // Two wrong ones: one try left, and codes are taken.
+        assert_eq!(code_tries_left(&[at(5), at(1)], at(6)), 1);
+        assert_eq!(codes_refused_until(&[at(5), at(1)], at(6)), None);
+        // The third within 15 minutes of the first: none taken until 15 minutes after it.
+        let three = [at(10), at(5), at(1)];
+        assert_eq!(code_tries_left(&three, at(10)), 0);
+        assert_eq!(codes_refused_until(&three, at(10)), Some(at(25)));
+        assert_eq!(codes_refused_until(&three, at(24)), Some(at(25)));
+        assert_eq!(codes_refused_until(&three, at(25)), None);
+        assert_eq!(code_tries_left(&three, at(25)), CODE_TRIES, "all of them 15 minutes old or more");
+        // Three spread over more than 15 minutes never rest the code; the oldest no longer counts.
+        let spread = [at(20), at(10), at(1)];
+        assert_eq!(codes_refused_until(&spread, at(20)), None);
+        assert_eq!(code_tries_left(&spread, at(20)), 1);
+        assert_eq!(code_tries_left(&[], at(0)), CODE_TRIES);
     }
 
     #[test]

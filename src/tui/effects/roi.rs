@@ -110,9 +110,15 @@ pub fn answer_roi(
                             Ok(r)
                         }
                         // The code's refusal goes back to the code's question, not the request.
-                        Err(e @ (DeskError::WrongSignature | DeskError::NoSignature { .. })) => {
+                        Err(
+                            e @ (DeskError::WrongSignature { .. }
+                            | DeskError::NoSignature { .. }
+                            | DeskError::CodesResting { .. }),
+                        ) => {
                             let refusal = match e {
-                                DeskError::WrongSignature => crate::tui::app::guard::CodeRefusal::Wrong,
+                                DeskError::WrongSignature { left } => crate::tui::app::guard::CodeRefusal::Wrong {
+                                    left: u8::try_from(left).unwrap_or(u8::MAX),
+                                },
                                 e => crate::tui::app::guard::CodeRefusal::Other(fail(e)),
                             };
                             return Msg::Roi(RoiMsg::ReleaseSignatureRefused(refusal));
