@@ -411,3 +411,119 @@ fn the_command_line_rests_the_code_after_three_wrong_ones_and_changing_it_reads_
     let err = refused(&cli(&open, "orchid77\n"));
     assert!(err.contains("three wrong signature codes within 15 minutes: no code is taken until"), "{err}");
 }
+
+// ---- audit gaps: what names patients is recorded when read; a probe is not a refusal ---------
+
+fn audited(f: &common::Fixture, username: &str) -> Vec<(AuditAction, String, Option<i64>)> {
+    f.store
+        .list_audit(&AuditFilter { username: Some(username.into()), limit: 1000, ..Default::default() })
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|e| (e.action, e.detail, e.patient_id))
+        .collect()
+}
+
+#[test]
+fn a_release_packet_and_a_request_opened_from_a_list_are_recorded_as_looks_and_reading_them_again_is_not() {
+    use chartroom::desk::roi::{Logged, OnOpenRequest};
+    for f in scenarios() {
+        let dhim = desk_for(&f, "dhim");
+        let request = match dhim.log_roi_request(garcia_copy(), OnOpenRequest::LogNew, None).unwrap() {
+            Ok(Logged::New { request, .. }) => request,
+            other => panic!("not logged: {other:?}"),
+        };
+        let number = request.number.to_string();
+        let jdoe = desk_for(&f, "jdoe");
+        jdoe.open_roi_request(request.id).unwrap();
+        jdoe.reread_roi_request(request.id).unwrap();
+        jdoe.roi_packet(&number).unwrap();
+        jdoe.reread_roi_packet(&number).unwrap();
+        let garcia = Some(request.patient_id);
+        assert_eq!(
+            audited(&f, "jdoe"),
+            [
+                (AuditAction::ViewPatient, "viewed the request".to_string(), garcia),
+                (AuditAction::ViewPatient, "viewed the release packet".to_string(), garcia)
+            ]
+        );
+    }
+}
+
+#[test]
+fn the_file_rooms_lists_are_recorded_as_looks() {
+    for f in scenarios() {
+        let jdoe = desk_for(&f, "jdoe");
+        jdoe.overdue_volumes().unwrap();
+        jdoe.missing_volumes().unwrap();
+        jdoe.pull_list(common::today()).unwrap();
+        let details: Vec<String> = audited(&f, "jdoe")
+            .into_iter()
+            .map(|(action, detail, _)| {
+                assert_eq!(action, AuditAction::ViewPatient);
+                detail
+            })
+            .collect();
+        assert_eq!(
+            details,
+            [
+                "listed the overdue volumes: 0",
+                "listed the missing volumes: 0",
+                "listed the pull list for 2025-03-03: 0 requests"
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_disabled_users_sign_in_is_refused_and_recorded_and_a_clerks_palette_records_no_refusal() {
+    for f in scenarios() {
+        desk_for(&f, "dhim").set_user_enabled("mlee", false).unwrap();
+        let refused = chartroom::desk::Desk::sign_in(
+            f.store.clone(),
+            "mlee",
+            "ssh 203.0.113.9".into(),
+            common::key(),
+            common::clock(),
+        );
+        assert!(refused.is_err());
+        let denied = events(&f, AuditAction::AccessDenied);
+        assert_eq!(denied.len(), 1, "{denied:?}");
+        assert_eq!(
+            (denied[0].username.as_str(), denied[0].source.as_str(), denied[0].detail.as_str()),
+            ("mlee", "ssh 203.0.113.9", "refused: sign in (the account is disabled)")
+        );
+        // A clerk opening the palette: its completions are asked for, and none is hers to read.
+        let tnguyen = desk_for(&f, "tnguyen");
+        assert!(tnguyen.palette_providers().unwrap().is_empty());
+        assert_eq!(events(&f, AuditAction::AccessDenied).len(), 1, "no refusal for a probe");
+        // Asking for the list itself is still refused, and recorded.
+        assert!(matches!(tnguyen.list_providers(), Err(DeskError::Forbidden { .. })));
+        assert_eq!(events(&f, AuditAction::AccessDenied).len(), 2);
+        assert!(!desk_for(&f, "kwong").palette_providers().unwrap().is_empty(), "a supervisor's palette has them");
+    }
+}
+
+#[test]
+fn the_command_lines_packet_and_file_room_lists_are_recorded() {
+    use common::cli::{chartroom, demo_store, ok};
+    let dir = demo_store(50);
+    for args in [
+        &["roi", "packet", "RGH-00010"][..],
+        &["roi", "packet", "RGH-00010", "--json"],
+        &["volume", "overdue"],
+        &["volume", "missing-list"],
+        &["pull-list"],
+    ] {
+        ok(&chartroom(dir.path(), args));
+    }
+    let events: serde_json::Value =
+        serde_json::from_str(&ok(&chartroom(dir.path(), &["audit", "list", "--json", "--limit", "5"]))).unwrap();
+    let mut details: Vec<String> =
+        events.as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap().to_string()).collect();
+    details.reverse();
+    assert_eq!(details[..2], ["viewed the release packet", "viewed the release packet"], "{details:?}");
+    assert!(details[2].starts_with("listed the overdue volumes: "), "{details:?}");
+    assert!(details[3].starts_with("listed the missing volumes: "), "{details:?}");
+    assert!(details[4].starts_with("listed the pull list for "), "{details:?}");
+}

@@ -77,6 +77,14 @@ pub enum DeskError {
 
 pub type DeskResult<T> = Result<T, DeskError>;
 
+/// Who may read the list of providers (the deficiency work's).
+const PROVIDER_READERS: [Permission; 4] = [
+    Permission::ManageDeficiencies,
+    Permission::ViewReports,
+    Permission::CompleteDeficiencies,
+    Permission::ConfirmSuspensions,
+];
+
 fn wrong_code_tail(left: usize) -> String {
     use crate::domain::privacy::CODE_REST_MINUTES;
     match left {
@@ -269,6 +277,21 @@ impl Desk {
             ))
         })?;
         if !user.enabled {
+            let refused = NewAuditEvent {
+                at: clock.now(),
+                username: user.username.clone(),
+                source,
+                action: AuditAction::AccessDenied,
+                entity: "session".into(),
+                entity_id: None,
+                patient_id: None,
+                provider_id: None,
+                detail: "refused: sign in (the account is disabled)".into(),
+            };
+            // Refused whether or not the refusal could be written, as every refusal is.
+            if let Err(e) = store.append_audit(refused) {
+                tracing::warn!(error = %e, "a refused sign-in was not recorded in the audit trail");
+            }
             return Err(DeskError::Invalid(format!("the chartroom user {username:?} is disabled")));
         }
         Ok(Self {
@@ -576,16 +599,24 @@ impl Desk {
 
     /// Every provider, by name: what the palette completes `physician NAME` and `AS NAME` from.
     pub fn list_providers(&self) -> DeskResult<Vec<crate::domain::chart::Provider>> {
-        let readers = [
-            Permission::ManageDeficiencies,
-            Permission::ViewReports,
-            Permission::CompleteDeficiencies,
-            Permission::ConfirmSuspensions,
-        ];
-        if !readers.iter().any(|p| self.can(*p)) {
+        if !PROVIDER_READERS.iter().any(|p| self.can(*p)) {
             // Refused as the queue is, naming what is needed.
             self.require(Permission::ManageDeficiencies)?;
         }
+        self.all_providers()
+    }
+
+    /// The palette's completions, asked for when it opens, before the clerk asked anything: none
+    /// for one who may not read providers, and no refusal recorded — a probe is not a refusal
+    /// (a clerk opening `:` was written up as refused "manage deficiencies").
+    pub fn palette_providers(&self) -> DeskResult<Vec<crate::domain::chart::Provider>> {
+        if !PROVIDER_READERS.iter().any(|p| self.can(*p)) {
+            return Ok(Vec::new());
+        }
+        self.all_providers()
+    }
+
+    fn all_providers(&self) -> DeskResult<Vec<crate::domain::chart::Provider>> {
         let mut providers = Vec::new();
         loop {
             let page = self.store.list_providers(Page { offset: providers.len(), limit: 10_000 })?;

@@ -430,7 +430,7 @@ impl Effects {
             }),
             Command::LoadProviders => self.background(kind, |desk, watch| {
                 Msg::ProvidersLoaded(
-                    desk.list_providers()
+                    desk.palette_providers()
                         .map(|list| {
                             list.into_iter()
                                 .map(|p| crate::tui::widgets::palette::ProviderChoice {

@@ -109,6 +109,15 @@ impl Desk {
         Ok(steps_from(request.status).into_iter().filter(|step| step.allowed_for(&user.roles)).collect())
     }
 
+    /// A request opened from a list row (the queue, a chart's releases), recording the look as
+    /// [`Desk::roi_request`] does.
+    pub fn open_roi_request(&self, id: i64) -> DeskResult<RoiRequest> {
+        let request = self.reread_roi_request(id)?;
+        let event = self.roi_event(AuditAction::ViewPatient, &request, "viewed the request".into());
+        self.store().append_audit(event)?;
+        Ok(request)
+    }
+
     /// The request on screen read again to follow others' work on it: not another look, so no
     /// event (as [`Desk::reread_chart`]).
     pub fn reread_roi_request(&self, id: i64) -> DeskResult<RoiRequest> {

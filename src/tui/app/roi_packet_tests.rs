@@ -59,7 +59,7 @@ fn view(part2_notice_version: Option<i64>) -> PacketView {
 fn packet_open(app: &mut App, packet: PacketView) {
     open_request(app, request(1, RequestStatus::ReadyToRelease));
     let commands = app.update(key(KeyCode::Char('P')));
-    let Some(Command::Roi(RoiCommand::LoadPacket { id, number })) = commands.last().cloned() else {
+    let Some(Command::Roi(RoiCommand::LoadPacket { id, number, again: false })) = commands.last().cloned() else {
         panic!("{commands:?}")
     };
     assert_eq!(number, "RGH-00041");
