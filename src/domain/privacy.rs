@@ -5,7 +5,9 @@ use super::patient::Sensitivity;
 use chrono::{DateTime, Duration, Utc};
 
 /// The fewest words a break-the-glass reason takes. "ROI request 2025-03-03" is three: enough to
-/// say why, where one word ("work", "roi") says nothing a privacy officer could check.
+/// say why, where one word ("work", "roi") says nothing a privacy officer could check. A word is
+/// at least two letters or digits (". . ." and "x x x" are no words), and one of them at least
+/// is a word of letters (three numbers say nothing either).
 pub const REASON_MIN_WORDS: usize = 3;
 /// The longest reason kept: a sentence or two, never a pasted note.
 pub const REASON_MAX_CHARS: usize = 200;
@@ -21,8 +23,11 @@ pub fn reason_problem(reason: &str) -> Option<String> {
         return Some(problem);
     }
     let reason = reason.trim();
-    let words = reason.split_whitespace().count();
-    if words < REASON_MIN_WORDS {
+    let alphanumerics = |word: &str| word.chars().filter(|c| c.is_alphanumeric()).count();
+    let letters = |word: &str| word.chars().filter(|c| c.is_alphabetic()).count();
+    let words = reason.split_whitespace().filter(|w| alphanumerics(w) >= 2).count();
+    let worded = reason.split_whitespace().any(|w| letters(w) >= 2);
+    if words < REASON_MIN_WORDS || !worded {
         return Some(format!(
             "say why you need this chart in at least {REASON_MIN_WORDS} words (for example \"ROI request 2025-03-03\")"
         ));
@@ -96,6 +101,20 @@ mod tests {
         assert!(reason_problem("work").is_some());
         assert!(reason_problem("a b \x1b[2J").is_some());
         assert!(reason_problem(&"word ".repeat(60)).is_some(), "too long");
+    }
+
+    #[test]
+    fn a_reason_of_marks_letters_alone_numbers_alone_or_invisible_characters_is_no_reason() {
+        for nothing in [". . .", "x x x", "- - - - -", "a b c d e", "11 22 33", "ROI . ."] {
+            assert!(reason_problem(nothing).unwrap().contains("at least 3 words"), "{nothing:?}");
+        }
+        for invisible in ["ROI request\u{200B} 2025-03-03", "ROI\u{FEFF} request today", "ROI re\u{00AD}quest today"] {
+            let problem = reason_problem(invisible).unwrap();
+            assert!(problem.contains("invisible character"), "{invisible:?}: {problem}");
+        }
+        assert!(reason_problem("ROI request 2025-03-03").is_none());
+        assert!(reason_problem("coding query DRG 470").is_none());
+        assert!(reason_problem("QA of my unit's charts").is_none());
     }
 
     #[test]
