@@ -111,6 +111,11 @@ impl App {
                 lock.code.clear();
                 Vec::new()
             }
+            // Ctrl-U clears the field, as it does in Find and the palette (not a "u" typed).
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                lock.code.clear();
+                Vec::new()
+            }
             KeyCode::Char(c) if !c.is_control() && lock.code.chars().count() < CODE_MAX => {
                 lock.code.push(c);
                 Vec::new()
@@ -219,6 +224,7 @@ impl App {
                 field.pop();
             }
             KeyCode::Enter => return self.submit_break_glass(form),
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => field.clear(),
             KeyCode::Char(c) if !c.is_control() && field.chars().count() < limit(form.focus) => field.push(c),
             _ => {}
         }

@@ -114,6 +114,25 @@ fn a_restricted_chart_asks_a_reason_and_the_code_before_it_opens() {
 }
 
 #[test]
+fn ctrl_u_clears_the_reason_and_the_code_on_the_warning_and_the_lock_as_it_clears_find() {
+    let ctrl_u = || Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    let mut app = warned();
+    type_text(&mut app, "ROI request");
+    assert!(app.update(ctrl_u()).is_empty());
+    assert_eq!(form(&app).reason, "", "cleared, no \"u\" typed");
+    type_text(&mut app, "ROI request 2025-03-03");
+    app.update(key(KeyCode::Tab));
+    type_text(&mut app, "tulip4");
+    app.update(ctrl_u());
+    assert_eq!(form(&app).code, "");
+    assert_eq!(form(&app).reason, "ROI request 2025-03-03", "only the field with the cursor");
+    app.update(Msg::IdleTimeout { at: "14:05".into() });
+    type_text(&mut app, "tulip4");
+    app.update(ctrl_u());
+    assert_eq!(app.lock.as_ref().unwrap().code, "");
+}
+
+#[test]
 fn esc_on_the_warning_opens_nothing() {
     let mut app = warned();
     assert!(app.update(key(KeyCode::Esc)).is_empty());

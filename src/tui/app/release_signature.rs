@@ -94,6 +94,7 @@ impl App {
                 self.overlay = Some(Overlay::ReleaseSignature(form));
                 return vec![command];
             }
+            KeyCode::Char('u') if key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => form.code.clear(),
             KeyCode::Char(c) if !c.is_control() && form.code.chars().count() < CODE_MAX => form.code.push(c),
             _ => {}
         }

@@ -172,6 +172,19 @@ fn a_wrong_release_code_asks_again_and_three_lock_the_session_audited() {
 }
 
 #[test]
+fn ctrl_u_clears_the_release_code_as_it_clears_find() {
+    let mut app = app_as(Role::RoiSpecialist);
+    packet_open(&mut app, view(Some(1)));
+    app.update(key(KeyCode::Char('R')));
+    app.update(key(KeyCode::Char('y')));
+    type_code(&mut app, "tulip4");
+    let ctrl_u = crossterm::event::KeyEvent::new(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL);
+    assert!(app.update(Msg::Key(ctrl_u)).is_empty());
+    let Some(Overlay::ReleaseSignature(form)) = &app.overlay else { panic!("{:?}", app.overlay) };
+    assert_eq!(form.code, "", "cleared, no \"u\" typed");
+}
+
+#[test]
 fn esc_at_the_release_code_releases_nothing_and_no_code_set_says_how() {
     use super::guard::CodeRefusal;
     let mut app = app_as(Role::RoiSpecialist);
