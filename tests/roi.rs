@@ -141,7 +141,7 @@ fn as14_an_electronic_copy_in_texas_is_due_on_the_15th_business_day() {
 
         // Worked through to its release: the disclosure is the individual's own, not accountable.
         let kwong = desk_on(&f, "kwong", d(2025, 3, 3));
-        kwong.set_signature(CODE).unwrap();
+        common::sign(&kwong);
         let number = request.number.to_string();
         for step in [Step::Validate, Step::Fulfil, Step::Qc, Step::ReadyToRelease] {
             kwong.roi_step(&number, None, step, None, None).unwrap();
@@ -303,7 +303,7 @@ fn as17_a_deficient_authorization_pends_the_request_with_a_letter_of_exactly_its
 
         // Nothing moves on while it is pended.
         let kwong = desk_on(&f, "kwong", d(2025, 3, 3));
-        kwong.set_signature(CODE).unwrap();
+        common::sign(&kwong);
         let refused = kwong.roi_step(&number, None, Step::Fulfil, None, None).unwrap_err();
         assert!(refused.to_string().contains("is Pended; it cannot be made ready to fulfil"), "{refused}");
         let refused = kwong.roi_release(&number, None, d(2025, 3, 3), None, &ReleasePick::default(), CODE).unwrap_err();
@@ -361,7 +361,7 @@ fn staff(f: &common::Fixture) {
 /// A new request walked by the director to `status`.
 fn request_in(f: &common::Fixture, status: RequestStatus) -> String {
     let dhim = desk_on(f, "dhim", d(2025, 3, 3));
-    dhim.set_signature(CODE).unwrap();
+    common::sign(&dhim);
     let number = log_new(&dhim, own_copy("RGH", d(2025, 3, 3))).number.to_string();
     let path: &[Step] = match status {
         RequestStatus::Logged => &[],

@@ -103,7 +103,7 @@ fn as20_a_civil_subpoena_waits_for_its_assurance_then_goes_out_with_the_custodia
         assert!(refused.contains("satisfactory assurance or a qualified protective order"), "{refused}");
 
         let jdoe = desk_on(&f, "jdoe", d(2025, 3, 12));
-        jdoe.set_signature(CODE).unwrap();
+        common::sign(&jdoe);
         let early = LegalPaper::Assurance { received_on: d(2025, 3, 9), note: String::new() };
         let refused = jdoe.roi_record_legal_paper(&number, None, early).unwrap_err().to_string();
         assert!(refused.contains("before the subpoena was served (03/10/2025)"), "{refused}");

@@ -268,10 +268,17 @@ pub enum UserCommand {
     Unlink {
         name: String,
     },
+    /// Clear another user's signature code (a forgotten one), so that they set a new one themselves
+    /// with `user signature` (director).
+    ClearSignature {
+        name: String,
+    },
     /// Set your own signature code (6 to 20 characters, not one character repeated): asked for to
-    /// unlock the screen, to open a restricted chart and to release records.
+    /// unlock the screen, to open a restricted chart and to release records. Changing it asks the
+    /// one you have first.
     Signature {
-        /// Read the code from standard input (one line) rather than the terminal.
+        /// Read the code from standard input rather than the terminal: one line, or two when you
+        /// have a code already (the one you have, then the new one).
         #[arg(long = "signature-stdin")]
         signature_stdin: bool,
     },
@@ -1062,7 +1069,17 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 let user = desk.link_user(&name, None).map_err(fail)?;
                 emit(format!("{} is linked to no patient record.", user.username))
             }
+            UserCommand::ClearSignature { name } => {
+                desk.clear_signature(&name).map_err(fail)?;
+                emit(format!("{name}'s signature code is cleared: they set a new one with chartroom user signature."))
+            }
             UserCommand::Signature { signature_stdin } => {
+                // One who has a code gives it first (on standard input, the line before the new one).
+                let old = if desk.current_user().map_err(fail)?.has_signature {
+                    Some(signature::read_code("Your signature code now", signature_stdin)?)
+                } else {
+                    None
+                };
                 let code = signature::read_code("New signature code", signature_stdin)?;
                 if let Some(problem) = crate::domain::privacy::signature_code_problem(&code) {
                     return Err(CliError::new(problem));
@@ -1070,7 +1087,10 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
                 if !signature_stdin && signature::read_code("Again", false)? != code {
                     return Err(CliError::new("the two codes differ; nothing was changed".into()));
                 }
-                desk.set_signature(&code).map_err(fail)?;
+                match old {
+                    Some(old) => desk.change_signature(&old, &code).map_err(fail)?,
+                    None => desk.set_signature(&code).map_err(fail)?,
+                }
                 emit(format!("Your signature code ({}) is set.", desk.user().username))
             }
         },

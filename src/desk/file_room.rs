@@ -120,9 +120,12 @@ impl Desk {
     /// The volume with this barcode.
     pub fn volume(&self, barcode: &str) -> DeskResult<VolumeRecord> {
         self.require_any(&[Permission::TrackPaperCharts, Permission::ViewChart])?;
-        self.store()
+        let volume = self
+            .store()
             .volume_by_barcode(&scanned_text(barcode))?
-            .ok_or_else(|| DeskError::NotFound(format!("No volume has the barcode {}.", shown(barcode))))
+            .ok_or_else(|| DeskError::NotFound(format!("No volume has the barcode {}.", shown(barcode))))?;
+        self.refuse_own_record(volume.patient_id, Some(&volume.mrn))?;
+        Ok(volume)
     }
 
     /// A patient's volumes, recorded as a look at the patient's chart.
@@ -133,6 +136,7 @@ impl Desk {
             .store()
             .patient_by_mrn(&mrn)?
             .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+        self.refuse_own_record(patient.patient_id, Some(mrn.as_str()))?;
         let volumes = self.store().patient_volumes(patient.patient_id)?;
         let mut event =
             self.event(AuditAction::ViewPatient, "chart_volume", Some(mrn.to_string()), Some(patient.patient_id));
@@ -292,6 +296,7 @@ impl Desk {
             .store()
             .patient_by_mrn(&mrn)?
             .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+        self.refuse_own_record(patient.patient_id, Some(mrn.as_str()))?;
         let volumes = self.store().patient_volumes(patient.patient_id)?;
         let home = match volumes.last() {
             Some(v) => v.home.id,
@@ -350,6 +355,7 @@ impl Desk {
         reason: &str,
     ) -> DeskResult<ChartRequestRecord> {
         self.require_any(REQUESTERS)?;
+        self.refuse_own_record(patient_id, Some(mrn.as_str()))?;
         let needed_on = super::checked_date(needed_on)?;
         if needed_on < self.today() {
             return Err(DeskError::Invalid(format!(
@@ -391,13 +397,27 @@ impl Desk {
 
     pub fn chart_request(&self, id: i64) -> DeskResult<ChartRequestRecord> {
         self.require_any(REQUESTERS)?;
-        self.store().chart_request(id)?.ok_or_else(|| DeskError::NotFound("That chart request is not on file.".into()))
+        let request = self
+            .store()
+            .chart_request(id)?
+            .ok_or_else(|| DeskError::NotFound("That chart request is not on file.".into()))?;
+        self.refuse_own_record(request.patient_id, Some(&request.mrn))?;
+        Ok(request)
     }
 
-    /// A day's requests in terminal-digit order, the order the shelves are walked.
+    /// A day's requests in terminal-digit order, the order the shelves are walked. Recorded as a
+    /// look: the list names patients.
     pub fn pull_list(&self, on: NaiveDate) -> DeskResult<Vec<ChartRequestRecord>> {
         self.require_any(&[Permission::TrackPaperCharts, Permission::ViewReports])?;
-        Ok(self.store().pull_list(super::checked_date(on)?)?)
+        let list = self.store().pull_list(super::checked_date(on)?)?;
+        self.record_list("chart_request", format!("listed the pull list for {on}: {} requests", list.len()))?;
+        Ok(list)
+    }
+
+    /// Records that a list naming patients was read (the pull list, the overdue and missing
+    /// volumes): one event for the list, as a search's summary is.
+    fn record_list(&self, entity: &str, detail: String) -> DeskResult<()> {
+        Ok(self.store().append_audit(self.audit_event(AuditAction::ViewPatient, entity, detail))?)
     }
 
     /// Fills a request: every volume of the chart that is in file is charged out to the
@@ -501,9 +521,16 @@ impl Desk {
 
     // ---- lists ------------------------------------------------------------------------------
 
-    /// Volumes past their due-back day, by borrower location, with the days overdue.
+    /// Volumes past their due-back day, by borrower location, with the days overdue. Recorded as
+    /// a look.
     pub fn overdue_volumes(&self) -> DeskResult<Vec<OverdueVolume>> {
         self.require_any(&[Permission::TrackPaperCharts, Permission::ViewReports])?;
+        let overdue = self.overdue_rows()?;
+        self.record_list("chart_volume", format!("listed the overdue volumes: {}", overdue.len()))?;
+        Ok(overdue)
+    }
+
+    fn overdue_rows(&self) -> DeskResult<Vec<OverdueVolume>> {
         let today = self.today();
         Ok(self
             .store()
@@ -516,9 +543,12 @@ impl Desk {
             .collect())
     }
 
+    /// Volumes flagged missing. Recorded as a look.
     pub fn missing_volumes(&self) -> DeskResult<Vec<VolumeRecord>> {
         self.require_any(&[Permission::TrackPaperCharts, Permission::ViewReports])?;
-        Ok(self.store().missing_volumes()?)
+        let missing = self.store().missing_volumes()?;
+        self.record_list("chart_volume", format!("listed the missing volumes: {}", missing.len()))?;
+        Ok(missing)
     }
 
     /// Writes an overdue notice to each borrower, text and PDF, under `dir` by day as the other
@@ -527,7 +557,8 @@ impl Desk {
     pub fn file_overdue_notices(&self, dir: &std::path::Path) -> DeskResult<Vec<std::path::PathBuf>> {
         use crate::report::file_room::{file_stem, overdue_notices};
         self.require_file_room()?;
-        let overdue = self.overdue_volumes()?;
+        // The export's own event says what went; the list read to make it is not another look.
+        let overdue = self.overdue_rows()?;
         if overdue.is_empty() {
             return Ok(Vec::new());
         }

@@ -60,8 +60,15 @@ pub enum DeskError {
     SensitiveChart { patient_id: i64, name: String },
     #[error("You may not access your own record; contact the Privacy Office")]
     OwnRecord,
-    #[error("that signature code is not right")]
-    WrongSignature,
+    /// `left`: wrong codes still taken before none is, for [`crate::domain::privacy::CODE_REST_MINUTES`].
+    #[error("that signature code is not right{}", wrong_code_tail(*.left))]
+    WrongSignature { left: usize },
+    /// Three wrong codes within 15 minutes: no code is checked until `until` (the wall clock's HH:MM).
+    #[error(
+        "three wrong signature codes within {} minutes: no code is taken until {until}; try again then",
+        crate::domain::privacy::CODE_REST_MINUTES
+    )]
+    CodesResting { until: String },
     #[error("you ({user}) have no signature code yet; set one with `chartroom user signature`")]
     NoSignature { user: String },
     #[error(transparent)]
@@ -69,6 +76,23 @@ pub enum DeskError {
 }
 
 pub type DeskResult<T> = Result<T, DeskError>;
+
+/// Who may read the list of providers (the deficiency work's).
+const PROVIDER_READERS: [Permission; 4] = [
+    Permission::ManageDeficiencies,
+    Permission::ViewReports,
+    Permission::CompleteDeficiencies,
+    Permission::ConfirmSuspensions,
+];
+
+fn wrong_code_tail(left: usize) -> String {
+    use crate::domain::privacy::CODE_REST_MINUTES;
+    match left {
+        0 => format!("; no code is taken for the next {CODE_REST_MINUTES} minutes"),
+        1 => format!("; one more wrong and no code is taken for {CODE_REST_MINUTES} minutes"),
+        n => format!("; {n} more wrong and no code is taken for {CODE_REST_MINUTES} minutes"),
+    }
+}
 
 impl DeskError {
     /// The store's server cannot be reached, or the connection to it was lost.
@@ -253,6 +277,21 @@ impl Desk {
             ))
         })?;
         if !user.enabled {
+            let refused = NewAuditEvent {
+                at: clock.now(),
+                username: user.username.clone(),
+                source,
+                action: AuditAction::AccessDenied,
+                entity: "session".into(),
+                entity_id: None,
+                patient_id: None,
+                provider_id: None,
+                detail: "refused: sign in (the account is disabled)".into(),
+            };
+            // Refused whether or not the refusal could be written, as every refusal is.
+            if let Err(e) = store.append_audit(refused) {
+                tracing::warn!(error = %e, "a refused sign-in was not recorded in the audit trail");
+            }
             return Err(DeskError::Invalid(format!("the chartroom user {username:?} is disabled")));
         }
         Ok(Self {
@@ -560,16 +599,24 @@ impl Desk {
 
     /// Every provider, by name: what the palette completes `physician NAME` and `AS NAME` from.
     pub fn list_providers(&self) -> DeskResult<Vec<crate::domain::chart::Provider>> {
-        let readers = [
-            Permission::ManageDeficiencies,
-            Permission::ViewReports,
-            Permission::CompleteDeficiencies,
-            Permission::ConfirmSuspensions,
-        ];
-        if !readers.iter().any(|p| self.can(*p)) {
+        if !PROVIDER_READERS.iter().any(|p| self.can(*p)) {
             // Refused as the queue is, naming what is needed.
             self.require(Permission::ManageDeficiencies)?;
         }
+        self.all_providers()
+    }
+
+    /// The palette's completions, asked for when it opens, before the clerk asked anything: none
+    /// for one who may not read providers, and no refusal recorded — a probe is not a refusal
+    /// (a clerk opening `:` was written up as refused "manage deficiencies").
+    pub fn palette_providers(&self) -> DeskResult<Vec<crate::domain::chart::Provider>> {
+        if !PROVIDER_READERS.iter().any(|p| self.can(*p)) {
+            return Ok(Vec::new());
+        }
+        self.all_providers()
+    }
+
+    fn all_providers(&self) -> DeskResult<Vec<crate::domain::chart::Provider>> {
         let mut providers = Vec::new();
         loop {
             let page = self.store.list_providers(Page { offset: providers.len(), limit: 10_000 })?;
@@ -610,8 +657,14 @@ impl Desk {
             ),
             None => None,
         };
-        let events =
-            self.store.list_audit(&AuditFilter { patient_id, provider_id, username: None, action: None, limit })?;
+        let events = self.store.list_audit(&AuditFilter {
+            patient_id,
+            provider_id,
+            username: None,
+            action: None,
+            entity: None,
+            limit,
+        })?;
         let about = provider_npi.map(|npi| format!(" of provider {}", npi.trim())).unwrap_or_default();
         self.record_audit_read(
             patient_id,

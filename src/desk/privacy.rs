@@ -6,10 +6,16 @@ use super::{Desk, DeskError, DeskResult};
 use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::mrn::Mrn;
 use crate::domain::patient::PatientRow;
-use crate::domain::privacy::{needs_break_glass, reason_problem, signature_code_problem};
+use crate::domain::privacy::{
+    CODE_TRIES, code_tries_left, codes_refused_until, needs_break_glass, reason_problem, signature_code_problem,
+};
 use crate::domain::role::Permission;
 use crate::store::{AuditFilter, User};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+
+/// What a wrong signature code's `ACCESS_DENIED` event is about: the rule counts these alone, so
+/// that no flood of other refusals hides them.
+const WRONG_CODE_ENTITY: &str = "signature_code";
 
 /// Why a session locked, as its `LOCK` event says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,22 +39,26 @@ impl Desk {
     /// Refuses the clerk's own record — recording the refusal — and a sensitive chart this
     /// session has not broken the glass of.
     pub(super) fn may_open(&self, patient: &PatientRow) -> DeskResult<()> {
-        let user = self.current_user()?;
-        if user.patient_id == Some(patient.patient_id) {
-            let mut event = self.event(
-                AuditAction::AccessDenied,
-                "patient",
-                Some(patient.mrn.to_string()),
-                Some(patient.patient_id),
-            );
-            event.detail = "own record".into();
-            self.store.append_audit(event)?;
-            return Err(DeskError::OwnRecord);
-        }
+        self.refuse_own_record(patient.patient_id, Some(patient.mrn.as_str()))?;
         if needs_break_glass(patient.sensitivity) && !self.glass_broken(patient.patient_id) {
             return Err(DeskError::SensitiveChart { patient_id: patient.patient_id, name: patient.display_name() });
         }
         Ok(())
+    }
+
+    /// Refuses the clerk's own record, recording the refusal. Every use case that reads or acts on
+    /// one patient asks this first — the chart, a request for release, an accounting, a disclosure,
+    /// a paper volume or a request for one — so that the refusal does not depend on which door the
+    /// clerk came in by. A list may still show the patient; picking them is refused.
+    pub(crate) fn refuse_own_record(&self, patient_id: i64, mrn: Option<&str>) -> DeskResult<()> {
+        let user = self.current_user()?;
+        if user.patient_id != Some(patient_id) {
+            return Ok(());
+        }
+        let mut event = self.event(AuditAction::AccessDenied, "patient", mrn.map(str::to_string), Some(patient_id));
+        event.detail = "own record".into();
+        self.store.append_audit(event)?;
+        Err(DeskError::OwnRecord)
     }
 
     fn glass_broken(&self, patient_id: i64) -> bool {
@@ -111,9 +121,53 @@ impl Desk {
 
     // ---- the signature code -------------------------------------------------------------------
 
-    /// Sets the signed-in user's own signature code, replacing any, after the rules of
-    /// `domain::privacy`. Only its Argon2id hash is stored; the event says it changed, never what.
+    /// Sets the signed-in user's first signature code, after the rules of `domain::privacy`. Only
+    /// its Argon2id hash is stored; the event says it was set, never what. One who has a code
+    /// changes it with [`Desk::change_signature`], giving the old one: whoever finds a session left
+    /// open must not make the code theirs.
     pub fn set_signature(&self, code: &str) -> DeskResult<()> {
+        if self.current_user()?.has_signature {
+            return Err(DeskError::Invalid(
+                "you have a signature code already: give it to change it (chartroom user signature asks for it)".into(),
+            ));
+        }
+        self.store_signature(code)
+    }
+
+    /// Replaces the signed-in user's signature code, once `old` is checked as any code is (a wrong
+    /// one counts toward the 15 minutes' rest). The new one is checked against the rules first, so
+    /// a code refused for its form costs no try.
+    pub fn change_signature(&self, old: &str, new: &str) -> DeskResult<()> {
+        if let Some(problem) = signature_code_problem(new) {
+            return Err(DeskError::Invalid(problem));
+        }
+        self.check_signature(old)?;
+        self.store_signature(new)
+    }
+
+    /// Clears another user's signature code, so that they set a new one themselves: the Director's
+    /// answer to a forgotten code, which never learns the new one. Not the Director's own, which is
+    /// changed by giving it.
+    pub fn clear_signature(&self, username: &str) -> DeskResult<()> {
+        self.require(Permission::AdministerUsers)?;
+        if username == self.user().username {
+            return Err(DeskError::Invalid(
+                "change your own signature code with chartroom user signature, giving the one you have".into(),
+            ));
+        }
+        let user = self
+            .store
+            .user_by_name(username)?
+            .ok_or_else(|| DeskError::NotFound(format!("no chartroom user {username:?}")))?;
+        if !user.has_signature {
+            return Err(DeskError::Invalid(format!("{} has no signature code to clear", user.username)));
+        }
+        let mut event = self.event(AuditAction::Update, "user", Some(user.username.clone()), None);
+        event.detail = "signature code cleared, to be set again by its user".into();
+        Ok(self.store.set_signature_hash(&user.username, None, event)?)
+    }
+
+    fn store_signature(&self, code: &str) -> DeskResult<()> {
         let user = self.current_user()?;
         if let Some(problem) = signature_code_problem(code) {
             return Err(DeskError::Invalid(problem));
@@ -125,20 +179,51 @@ impl Desk {
             .to_string();
         let mut event = self.event(AuditAction::Update, "user", Some(user.username.clone()), None);
         event.detail = if user.has_signature { "signature code changed" } else { "signature code set" }.into();
-        Ok(self.store.set_signature_hash(&user.username, &hash, event)?)
+        Ok(self.store.set_signature_hash(&user.username, Some(&hash), event)?)
     }
 
-    /// Whether `code` is the signed-in user's signature code. Writes nothing: the caller records
-    /// what the code was for (an unlock, a break of the glass) or the lock three wrong ones cause.
+    /// Whether `code` is the signed-in user's signature code: the one place a code is checked, on
+    /// screen and on the command line alike. A wrong one is recorded (`ACCESS_DENIED`, never the
+    /// code); after three within 15 minutes — counted from the audit trail, so neither a new session
+    /// nor asking again resets them — no code is checked for 15 minutes, and each try meanwhile is
+    /// refused and recorded. The caller records what a right code was for (an unlock, a break of
+    /// the glass) or the lock the wrong ones cause on screen.
     pub fn check_signature(&self, code: &str) -> DeskResult<()> {
         let user = self.current_user()?;
+        let now = self.now();
+        let wrong = self.wrong_codes(&user.username)?;
+        if let Some(until) = codes_refused_until(&wrong, now) {
+            let until = self.local_time(until).format("%H:%M").to_string();
+            self.record_refusal(&format!("a signature code, not checked until {until} (three wrong ones)"));
+            return Err(DeskError::CodesResting { until });
+        }
         let stored = self
             .store
             .signature_hash(&user.username)?
             .ok_or_else(|| DeskError::NoSignature { user: user.username.clone() })?;
         let parsed = PasswordHash::new(&stored)
             .map_err(|_| DeskError::Invalid("your stored signature code is unreadable; set it again".into()))?;
-        argon2::Argon2::default().verify_password(code.as_bytes(), &parsed).map_err(|_| DeskError::WrongSignature)
+        if argon2::Argon2::default().verify_password(code.as_bytes(), &parsed).is_ok() {
+            return Ok(());
+        }
+        let mut event = self.event(AuditAction::AccessDenied, WRONG_CODE_ENTITY, None, None);
+        event.detail = "wrong signature code".into();
+        self.store.append_audit(event)?;
+        let mut wrong = wrong;
+        wrong.insert(0, now);
+        Err(DeskError::WrongSignature { left: code_tries_left(&wrong, now) })
+    }
+
+    /// When the user's latest wrong codes came, newest first: as many as the rule reads.
+    fn wrong_codes(&self, username: &str) -> DeskResult<Vec<chrono::DateTime<chrono::Utc>>> {
+        let filter = AuditFilter {
+            username: Some(username.to_string()),
+            action: Some(AuditAction::AccessDenied),
+            entity: Some(WRONG_CODE_ENTITY.into()),
+            limit: CODE_TRIES,
+            ..AuditFilter::default()
+        };
+        Ok(self.store.list_audit(&filter)?.into_iter().map(|e| e.at).collect())
     }
 
     // ---- the session's lock -------------------------------------------------------------------

@@ -24,16 +24,43 @@ pub fn clean(raw: &str) -> Cow<'_, str> {
     }
 }
 
-/// Why typed text is refused when it holds a character that must never reach a terminal: it is
-/// named by its code point and place, since it cannot be shown. Stripping it silently would store
-/// something other than what was typed.
+/// Whether a character is an invisible format character (Unicode category Cf): a zero-width
+/// space or joiner, a soft hyphen, a byte-order mark, a tag. Typed into a field, it makes two
+/// texts that look alike differ, or pads a reason with nothing a reader can see.
+pub fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// Why typed text is refused when it holds a character that must never reach a terminal, or an
+/// invisible one ([`is_format_char`]): it is named by its code point and place, since it cannot be
+/// shown. Stripping it silently would store something other than what was typed.
 pub fn control_character_problem(what: &str, raw: &str) -> Option<String> {
-    let (at, c) = raw.chars().enumerate().find(|(_, c)| is_unsafe_char(*c))?;
-    Some(format!(
-        "{what} holds a control character (U+{:04X}, character {}); type it as plain text",
-        u32::from(c),
-        at + 1
-    ))
+    let (at, c) = raw.chars().enumerate().find(|(_, c)| is_unsafe_char(*c) || is_format_char(*c))?;
+    let kind = if is_unsafe_char(c) { "a control character" } else { "an invisible character" };
+    Some(format!("{what} holds {kind} (U+{:04X}, character {}); type it as plain text", u32::from(c), at + 1))
 }
 
 /// Like [`clean`], but keeps line breaks and turns tabs into spaces: for document text shown as
@@ -80,6 +107,18 @@ mod tests {
         );
         assert_eq!(control_character_problem("a name", "Peña Ørsted"), None);
         assert!(control_character_problem("a name", "Evil\u{202E}txt").is_some());
+    }
+
+    #[test]
+    fn an_invisible_character_is_refused_as_typed_text_naming_it() {
+        assert_eq!(
+            control_character_problem("the reason", "ROI\u{200B} request").as_deref(),
+            Some("the reason holds an invisible character (U+200B, character 4); type it as plain text")
+        );
+        for c in ['\u{00AD}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{E0041}'] {
+            assert!(control_character_problem("a name", &format!("An{c}na")).is_some(), "U+{:04X}", u32::from(c));
+        }
+        assert_eq!(control_character_problem("a name", "Zoë Nguyễn-Smith"), None);
     }
     use proptest::prelude::*;
 

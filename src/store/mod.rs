@@ -213,6 +213,9 @@ pub struct AuditFilter {
     pub username: Option<String>,
     /// Events of this action only (the privacy screen's break-the-glass list).
     pub action: Option<crate::domain::audit::AuditAction>,
+    /// Events about this kind of thing only (`signature_code`): a user's latest wrong codes, which
+    /// a flood of other refusals must not push out of the newest few.
+    pub entity: Option<String>,
     pub limit: usize,
 }
 
@@ -242,8 +245,9 @@ pub trait Store: Send + Sync {
     fn set_user_enabled(&self, username: &str, enabled: bool, audit: NewAuditEvent) -> StoreResult<User>;
     /// Links the user to their own patient record (None unlinks), with its audit event.
     fn link_user_patient(&self, username: &str, patient_id: Option<i64>, audit: NewAuditEvent) -> StoreResult<User>;
-    /// Replaces the user's signature code hash (a PHC string the desk made), with its audit event.
-    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()>;
+    /// Replaces the user's signature code hash (a PHC string the desk made), or clears it (None),
+    /// with its audit event.
+    fn set_signature_hash(&self, username: &str, hash: Option<&str>, audit: NewAuditEvent) -> StoreResult<()>;
     /// The user's signature code hash, to check a code against; None when none is set.
     fn signature_hash(&self, username: &str) -> StoreResult<Option<String>>;
 

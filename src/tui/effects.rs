@@ -430,7 +430,7 @@ impl Effects {
             }),
             Command::LoadProviders => self.background(kind, |desk, watch| {
                 Msg::ProvidersLoaded(
-                    desk.list_providers()
+                    desk.palette_providers()
                         .map(|list| {
                             list.into_iter()
                                 .map(|p| crate::tui::widgets::palette::ProviderChoice {
@@ -529,7 +529,7 @@ fn chart_answer(
 fn refusal(e: DeskError, watch: &Watch) -> crate::tui::app::guard::CodeRefusal {
     use crate::tui::app::guard::CodeRefusal;
     match e {
-        DeskError::WrongSignature => CodeRefusal::Wrong,
+        DeskError::WrongSignature { left } => CodeRefusal::Wrong { left: u8::try_from(left).unwrap_or(u8::MAX) },
         e => CodeRefusal::Other(watch.fail(e)),
     }
 }

@@ -253,6 +253,7 @@ fn the_audit_trail_is_filtered_by_patient_provider_and_user_newest_first_and_lim
                 provider_id: Some(patel.id),
                 username: Some("jdoe".into()),
                 action: None,
+                entity: None,
                 limit,
             }),
             ["g3"],
@@ -273,6 +274,19 @@ fn the_audit_trail_is_filtered_by_patient_provider_and_user_newest_first_and_lim
         assert!(newest.entity_id.is_none());
         let all = audit_trail(store);
         assert!(all.windows(2).all(|w| w[0].id < w[1].id), "ids grow with time");
+        // By what the event is about: a user's wrong signature codes, among other refusals.
+        let mut code = noted("signature_code", "c1");
+        code.username = "jdoe".into();
+        store.append_audit(code).unwrap();
+        write("g4", "jdoe", None, None);
+        let about = |entity: &str| AuditFilter {
+            username: Some("jdoe".into()),
+            entity: Some(entity.into()),
+            limit: 2,
+            ..Default::default()
+        };
+        assert_eq!(details(about("signature_code")), ["c1"]);
+        assert_eq!(details(about("test")), ["g4", "g3"]);
     });
 }
 
@@ -328,13 +342,16 @@ fn a_users_own_record_and_signature_hash_are_kept_with_their_events() {
         assert_eq!(store.signature_hash("jdoe").unwrap(), None, "none set yet");
         assert!(!store.user_by_name("jdoe").unwrap().unwrap().has_signature);
         let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
-        store.set_signature_hash("jdoe", hash, noted("user", "signature jdoe")).unwrap();
+        store.set_signature_hash("jdoe", Some(hash), noted("user", "signature jdoe")).unwrap();
         assert_eq!(store.signature_hash("jdoe").unwrap().as_deref(), Some(hash));
         assert!(store.user_by_name("jdoe").unwrap().unwrap().has_signature);
         assert_eq!(store.signature_hash("mlee").unwrap(), None, "another account's is its own");
         assert_eq!(details_since(store, &before), ["link jdoe", "unlink jdoe", "signature jdoe"]);
+        store.set_signature_hash("jdoe", None, noted("user", "cleared jdoe")).unwrap();
+        assert_eq!(store.signature_hash("jdoe").unwrap(), None, "cleared");
+        assert!(!store.user_by_name("jdoe").unwrap().unwrap().has_signature);
 
-        let err = fails_writing_nothing(store, || store.set_signature_hash("nobody", hash, event("user")));
+        let err = fails_writing_nothing(store, || store.set_signature_hash("nobody", Some(hash), event("user")));
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
         let err =
             fails_writing_nothing(store, || store.link_user_patient("nobody", Some(garcia.patient_id), event("user")));

@@ -75,7 +75,12 @@ fn address_field(raw: &str) -> DeskResult<String> {
 impl Desk {
     fn accounting_patient(&self, mrn: &str) -> DeskResult<PatientRow> {
         let parsed = crate::domain::mrn::Mrn::parse(mrn).map_err(|e| DeskError::Invalid(e.to_string()))?;
-        self.store().patient_by_mrn(&parsed)?.ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {parsed}")))
+        let patient = self
+            .store()
+            .patient_by_mrn(&parsed)?
+            .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {parsed}")))?;
+        self.refuse_own_record(patient.patient_id, Some(parsed.as_str()))?;
+        Ok(patient)
     }
 
     fn day_not_after_today(&self, what: &str, on: NaiveDate) -> DeskResult<NaiveDate> {
@@ -146,9 +151,12 @@ impl Desk {
                 super::intake::shown(label)
             ))
         })?;
-        self.store()
+        let found = self
+            .store()
             .disclosure(id)?
-            .ok_or_else(|| DeskError::NotFound(format!("no disclosure {}", disclosure_label(id))))
+            .ok_or_else(|| DeskError::NotFound(format!("no disclosure {}", disclosure_label(id))))?;
+        self.refuse_own_record(found.patient_id, None)?;
+        Ok(found)
     }
 
     /// A patient's disclosures over the six years to `on`, voided ones too, recorded as a look at
@@ -358,6 +366,7 @@ impl Desk {
     /// Writes the patient's copy as a PDF at `path`, recorded as an export.
     pub fn print_accounting(&self, report: &AccountingReport, path: &Path) -> DeskResult<()> {
         self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
+        self.refuse_own_record(report.patient.patient_id, Some(&report.patient.mrn))?;
         let pdf = crate::report::pdf::text_to_pdf(&accounting_text(report, true))
             .map_err(|e| DeskError::Invalid(e.to_string()))?;
         crate::files::write_private(path, &pdf, self.file_sharing())
@@ -377,6 +386,7 @@ impl Desk {
     /// export; not a delivery.
     pub fn file_accounting(&self, report: &AccountingReport, dir: &Path) -> DeskResult<Vec<PathBuf>> {
         self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
+        self.refuse_own_record(report.patient.patient_id, Some(&report.patient.mrn))?;
         let files = write_accounting(dir, self.today(), report, self.file_sharing())?;
         let detail = format!("printed the accounting of disclosures as of {}", us_date(report.accounting.requested_on));
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);

@@ -73,7 +73,10 @@ impl Desk {
             "" => None,
             typed => match Mrn::parse(typed) {
                 Ok(mrn) => match self.store().patient_by_mrn(&mrn)? {
-                    Some(patient) => Some(patient),
+                    Some(patient) => {
+                        self.refuse_own_record(patient.patient_id, Some(mrn.as_str()))?;
+                        Some(patient)
+                    }
                     None => {
                         problems.push(FieldProblem::new("patient", format!("no patient has MRN {mrn}")));
                         None

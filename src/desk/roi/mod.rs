@@ -109,15 +109,28 @@ impl Desk {
         Ok(steps_from(request.status).into_iter().filter(|step| step.allowed_for(&user.roles)).collect())
     }
 
+    /// A request opened from a list row (the queue, a chart's releases), recording the look as
+    /// [`Desk::roi_request`] does.
+    pub fn open_roi_request(&self, id: i64) -> DeskResult<RoiRequest> {
+        let request = self.reread_roi_request(id)?;
+        let event = self.roi_event(AuditAction::ViewPatient, &request, "viewed the request".into());
+        self.store().append_audit(event)?;
+        Ok(request)
+    }
+
     /// The request on screen read again to follow others' work on it: not another look, so no
     /// event (as [`Desk::reread_chart`]).
     pub fn reread_roi_request(&self, id: i64) -> DeskResult<RoiRequest> {
         self.require_roi_reader()?;
-        self.store()
+        let request = self
+            .store()
             .roi_request_by_id(id)?
-            .ok_or_else(|| DeskError::NotFound("that request is no longer in the store".into()))
+            .ok_or_else(|| DeskError::NotFound("that request is no longer in the store".into()))?;
+        self.refuse_own_record(request.patient_id, Some(request.mrn.as_str()))?;
+        Ok(request)
     }
 
+    /// Every use case on one request finds it here, so the clerk's own record is refused here.
     pub(crate) fn request_by_number(&self, number: &str) -> DeskResult<RoiRequest> {
         let parsed = RequestNumber::parse(number).ok_or_else(|| {
             DeskError::Invalid(format!(
@@ -125,7 +138,10 @@ impl Desk {
                 intake::shown(number)
             ))
         })?;
-        self.store().roi_request(&parsed)?.ok_or_else(|| DeskError::NotFound(format!("no request {parsed}")))
+        let request =
+            self.store().roi_request(&parsed)?.ok_or_else(|| DeskError::NotFound(format!("no request {parsed}")))?;
+        self.refuse_own_record(request.patient_id, Some(request.mrn.as_str()))?;
+        Ok(request)
     }
 
     /// A page of the ROI queue.
@@ -165,6 +181,7 @@ impl Desk {
                     .store()
                     .patient_by_mrn(&mrn)?
                     .ok_or_else(|| DeskError::NotFound(format!("no patient has MRN {mrn}")))?;
+                self.refuse_own_record(patient.patient_id, Some(mrn.as_str()))?;
                 Some(patient.patient_id)
             }
             None => None,
@@ -199,6 +216,7 @@ impl Desk {
     /// A patient's requests, newest first: the chart's Releases tab.
     pub fn roi_requests_for_patient(&self, patient_id: i64, limit: usize) -> DeskResult<Vec<RoiQueueRow>> {
         self.require_permission(Permission::ViewChart)?;
+        self.refuse_own_record(patient_id, None)?;
         Ok(self.store().roi_requests_for_patient(patient_id, limit)?)
     }
 
@@ -206,6 +224,7 @@ impl Desk {
     /// open ones from `requester` (an address-book entry) when one is chosen.
     pub fn roi_intake_check(&self, patient_id: i64, requester: Option<i64>) -> DeskResult<IntakeCheck> {
         self.require_permission(Permission::LogRequests)?;
+        self.refuse_own_record(patient_id, None)?;
         let recent = self.store().roi_requests_for_patient(patient_id, 4)?;
         let open_from_requester = match requester {
             Some(id) => self.store().roi_open_for_requester(patient_id, id)?,

@@ -184,8 +184,19 @@ fn pages_words(pages: i64) -> String {
 
 impl Desk {
     /// The packet of a request as it stands today: every document its scope reaches, decided, all
-    /// that the rules allow picked.
+    /// that the rules allow picked. Recorded as a look at the patient: it lists their documents.
     pub fn roi_packet(&self, number: &str) -> DeskResult<PacketView> {
+        self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
+        let request = self.request_by_number(number)?;
+        let view = self.packet_for(&request, self.today().max(request.received_on))?;
+        let event = self.roi_event(AuditAction::ViewPatient, &request, "viewed the release packet".into());
+        self.store().append_audit(event)?;
+        Ok(view)
+    }
+
+    /// The packet on screen read again to follow others' work: not another look, so no event (as
+    /// [`Desk::reread_roi_request`]).
+    pub fn reread_roi_packet(&self, number: &str) -> DeskResult<PacketView> {
         self.require_any(&[Permission::ReleaseRecords, Permission::LogRequests])?;
         let request = self.request_by_number(number)?;
         self.packet_for(&request, self.today().max(request.received_on))

@@ -341,6 +341,10 @@ pub(super) async fn list_audit(c: &impl GenericClient, filter: &AuditFilter) -> 
         params.push(action);
         conditions.push(format!("a.action = ${}", params.len()));
     }
+    if let Some(entity) = &filter.entity {
+        params.push(entity);
+        conditions.push(format!("a.entity = ${}", params.len()));
+    }
     params.push(&limit);
     let filter_sql = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let sql = format!(
@@ -470,7 +474,7 @@ pub(super) async fn link_user_patient(
 pub(super) async fn set_signature_hash(
     tx: &Transaction<'_>,
     username: &str,
-    hash: &str,
+    hash: Option<&str>,
     audit: &NewAuditEvent,
 ) -> PgResult<()> {
     let changed = tx

@@ -570,9 +570,9 @@ impl Store for PgStore {
         })
     }
 
-    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()> {
-        self.write((username.to_string(), hash.to_string(), audit), |tx, (username, hash, audit)| {
-            Box::pin(admin::set_signature_hash(tx, username, hash, audit))
+    fn set_signature_hash(&self, username: &str, hash: Option<&str>, audit: NewAuditEvent) -> StoreResult<()> {
+        self.write((username.to_string(), hash.map(str::to_string), audit), |tx, (username, hash, audit)| {
+            Box::pin(admin::set_signature_hash(tx, username, hash.as_deref(), audit))
         })
     }
 

@@ -254,12 +254,16 @@ pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult
              FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
              WHERE (?1 IS NULL OR a.patient_id = ?1) AND (?2 IS NULL OR a.username = ?2)
                AND (?4 IS NULL OR a.provider_id = ?4) AND (?5 IS NULL OR a.action = ?5)
+               AND (?6 IS NULL OR a.entity = ?6)
              ORDER BY a.id DESC LIMIT ?3",
         )
         .map_err(map_err)?;
     let action = filter.action.map(AuditAction::code);
     let rows = stmt
-        .query_map(params![filter.patient_id, filter.username, limit, filter.provider_id, action], audit_event_from_row)
+        .query_map(
+            params![filter.patient_id, filter.username, limit, filter.provider_id, action, filter.entity],
+            audit_event_from_row,
+        )
         .map_err(map_err)?;
     rows.collect::<Result<_, _>>().map_err(map_err)
 }
@@ -404,7 +408,7 @@ pub(super) fn link_user_patient(
 pub(super) fn set_signature_hash(
     conn: &mut Connection,
     username: &str,
-    hash: &str,
+    hash: Option<&str>,
     audit: &NewAuditEvent,
 ) -> StoreResult<()> {
     let tx = conn.transaction().map_err(map_err)?;

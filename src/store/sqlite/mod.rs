@@ -495,9 +495,9 @@ impl Store for SqliteStore {
         self.write(move |c| admin::link_user_patient(c, &username, patient_id, &audit))
     }
 
-    fn set_signature_hash(&self, username: &str, hash: &str, audit: NewAuditEvent) -> StoreResult<()> {
-        let (username, hash) = (username.to_string(), hash.to_string());
-        self.write(move |c| admin::set_signature_hash(c, &username, &hash, &audit))
+    fn set_signature_hash(&self, username: &str, hash: Option<&str>, audit: NewAuditEvent) -> StoreResult<()> {
+        let (username, hash) = (username.to_string(), hash.map(str::to_string));
+        self.write(move |c| admin::set_signature_hash(c, &username, hash.as_deref(), &audit))
     }
 
     fn signature_hash(&self, username: &str) -> StoreResult<Option<String>> {

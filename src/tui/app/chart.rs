@@ -177,7 +177,7 @@ impl App {
             Action::LastRow => chart.move_selection(isize::MAX / 2),
             Action::OpenSelected if chart.section == Section::Releases && chart.document.is_none() => {
                 match chart.selected_request() {
-                    Some(id) => return self.open_request(super::roi::RequestRef::Id(id), Screen::Chart),
+                    Some(id) => return self.open_request(super::roi::RequestRef::Row(id), Screen::Chart),
                     None => self.dirty = false,
                 }
             }

@@ -6,8 +6,6 @@ use super::*;
 use crate::desk::privacy::LockReason;
 use crossterm::event::{KeyCode, KeyModifiers};
 
-/// Wrong codes in a row before the session locks (or, on the lock screen, ends).
-pub const TRIES: u8 = 3;
 /// The longest code or reason kept while typing: past it, keys are ignored.
 const CODE_MAX: usize = 40;
 
@@ -25,8 +23,10 @@ impl std::fmt::Debug for Code {
 /// Why the desk did not take a signature code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeRefusal {
-    /// Not the user's code: counts toward [`TRIES`].
-    Wrong,
+    /// Not the user's code. `left`: wrong codes the desk still takes, counted over every session
+    /// and command of the user (asking again does not reset it); none left locks the session (or,
+    /// on the lock screen, ends it).
+    Wrong { left: u8 },
     /// Anything else (no code set, a reason refused, the store away), in the clerk's words.
     Other(String),
 }
@@ -37,7 +37,6 @@ pub struct LockState {
     /// The wall clock's `HH:MM` when it locked.
     pub since: String,
     pub code: String,
-    pub tries: u8,
     /// A code is with the desk.
     pub waiting: bool,
     pub message: Option<String>,
@@ -59,7 +58,6 @@ pub struct BreakGlassForm {
     pub reason: String,
     pub code: String,
     pub focus: GlassField,
-    pub tries: u8,
     pub waiting: bool,
     pub message: Option<String>,
 }
@@ -113,6 +111,11 @@ impl App {
                 lock.code.clear();
                 Vec::new()
             }
+            // Ctrl-U clears the field, as it does in Find and the palette (not a "u" typed).
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                lock.code.clear();
+                Vec::new()
+            }
             KeyCode::Char(c) if !c.is_control() && lock.code.chars().count() < CODE_MAX => {
                 lock.code.push(c);
                 Vec::new()
@@ -142,15 +145,13 @@ impl App {
                 self.lock = None;
                 Vec::new()
             }
-            Err(CodeRefusal::Wrong) => {
-                lock.tries += 1;
-                if lock.tries >= TRIES {
+            Err(CodeRefusal::Wrong { left }) => {
+                if left == 0 {
                     // Whoever is at the keyboard is not the clerk: the session ends, its form kept.
                     let mut commands = vec![Command::RecordLock(LockReason::WrongCodes)];
                     commands.extend(self.quit());
                     return commands;
                 }
-                let left = TRIES - lock.tries;
                 lock.message = Some(format!(
                     "That is not your signature code. {} more wrong and the session ends.",
                     plural(usize::from(left), "try", "tries")
@@ -192,7 +193,6 @@ impl App {
             reason: String::new(),
             code: String::new(),
             focus: GlassField::Reason,
-            tries: 0,
             waiting: false,
             message: None,
         })));
@@ -224,6 +224,7 @@ impl App {
                 field.pop();
             }
             KeyCode::Enter => return self.submit_break_glass(form),
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => field.clear(),
             KeyCode::Char(c) if !c.is_control() && field.chars().count() < limit(form.focus) => field.push(c),
             _ => {}
         }
@@ -269,9 +270,8 @@ impl App {
         let Some(Overlay::BreakGlass(mut form)) = self.overlay.take() else { return Vec::new() };
         form.waiting = false;
         match refusal {
-            CodeRefusal::Wrong => {
-                form.tries += 1;
-                if form.tries >= TRIES {
+            CodeRefusal::Wrong { left } => {
+                if left == 0 {
                     self.lock = Some(LockState {
                         message: Some("Three wrong signature codes: the session locked.".into()),
                         ..LockState::default()
@@ -281,7 +281,7 @@ impl App {
                 form.focus = GlassField::Code;
                 form.message = Some(format!(
                     "That is not your signature code. {} more wrong and the session locks.",
-                    plural(usize::from(TRIES - form.tries), "try", "tries")
+                    plural(usize::from(left), "try", "tries")
                 ));
             }
             CodeRefusal::Other(message) => form.message = Some(capitalized(&message)),

@@ -2,7 +2,7 @@
 //! question, her signature code, typed unseen, before the desk records the disclosure. Three wrong
 //! codes lock the session as they do at a restricted chart's warning.
 
-use super::guard::{Code, CodeRefusal, LockState, TRIES};
+use super::guard::{Code, CodeRefusal, LockState};
 use super::roi::{RequestChange, RoiCommand};
 use super::*;
 use crate::desk::privacy::LockReason;
@@ -22,7 +22,6 @@ pub struct ReleaseSignature {
     pub on: chrono::NaiveDate,
     pub pick: ReleasePick,
     pub code: String,
-    pub tries: u8,
     /// The code is with the desk.
     pub waiting: bool,
     pub message: Option<String>,
@@ -45,7 +44,6 @@ impl App {
                     on,
                     pick,
                     code: String::new(),
-                    tries: 0,
                     waiting: false,
                     message: None,
                 })));
@@ -96,6 +94,7 @@ impl App {
                 self.overlay = Some(Overlay::ReleaseSignature(form));
                 return vec![command];
             }
+            KeyCode::Char('u') if key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => form.code.clear(),
             KeyCode::Char(c) if !c.is_control() && form.code.chars().count() < CODE_MAX => form.code.push(c),
             _ => {}
         }
@@ -114,9 +113,8 @@ impl App {
         };
         form.waiting = false;
         match refusal {
-            CodeRefusal::Wrong => {
-                form.tries += 1;
-                if form.tries >= TRIES {
+            CodeRefusal::Wrong { left } => {
+                if left == 0 {
                     self.lock = Some(LockState {
                         message: Some("Three wrong signature codes: the session locked. Nothing was released.".into()),
                         ..LockState::default()
@@ -125,7 +123,7 @@ impl App {
                 }
                 form.message = Some(format!(
                     "That is not your signature code; nothing was released. {} left before the session locks.",
-                    plural(usize::from(TRIES - form.tries), "try", "tries")
+                    plural(usize::from(left), "try", "tries")
                 ));
             }
             CodeRefusal::Other(message) => form.message = Some(message),

@@ -11,10 +11,14 @@ use crate::tui::screens::roi_queue::{Band, RoiQueueState};
 use crate::tui::screens::roi_request::RequestState;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// How a request is named to the desk: by the clerk's number, or by the row it was listed as.
+/// How a request is named to the desk: by the clerk's number, by the row it was listed as, or as
+/// the request on screen read again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestRef {
+    /// Read again to follow work on it: no second look recorded.
     Id(i64),
+    /// Opened from a list (the queue, a chart's releases): a look, recorded.
+    Row(i64),
     Number(String),
 }
 
@@ -102,10 +106,12 @@ pub enum RoiCommand {
         on: NaiveDate,
         proceed: bool,
     },
-    /// The release packet of a request, as it stands today.
+    /// The release packet of a request, as it stands today. `again`: read again to follow work on
+    /// it, not another look (no event).
     LoadPacket {
         id: RequestId,
         number: String,
+        again: bool,
     },
     /// The Director's figures for `from`..=`to`.
     LoadStats {
@@ -519,7 +525,7 @@ impl App {
                     return Vec::new();
                 };
                 let id = row.id;
-                self.open_request(RequestRef::Id(id), Screen::Roi)
+                self.open_request(RequestRef::Row(id), Screen::Roi)
             }
             Action::Back => {
                 self.screen = Screen::Lookup;

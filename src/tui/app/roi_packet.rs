@@ -36,13 +36,13 @@ impl App {
         let number = request.number.to_string();
         self.roi.packet = Some(PacketState { number: number.clone(), view: None, selected: 0, on });
         self.screen = Screen::Packet;
-        self.load_packet(number)
+        self.load_packet(number, false)
     }
 
-    fn load_packet(&mut self, number: String) -> Vec<Command> {
+    fn load_packet(&mut self, number: String, again: bool) -> Vec<Command> {
         let id = self.next_request();
         self.roi.pending_packet = Some(id);
-        vec![Command::Roi(RoiCommand::LoadPacket { id, number })]
+        vec![Command::Roi(RoiCommand::LoadPacket { id, number, again })]
     }
 
     /// The packet read again after a change in the store: the clerk's own picks are kept.
@@ -50,7 +50,7 @@ impl App {
         match self.roi.packet.as_ref() {
             Some(state) => {
                 let number = state.number.clone();
-                self.load_packet(number)
+                self.load_packet(number, true)
             }
             None => Vec::new(),
         }

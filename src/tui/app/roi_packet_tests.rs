@@ -59,7 +59,7 @@ fn view(part2_notice_version: Option<i64>) -> PacketView {
 fn packet_open(app: &mut App, packet: PacketView) {
     open_request(app, request(1, RequestStatus::ReadyToRelease));
     let commands = app.update(key(KeyCode::Char('P')));
-    let Some(Command::Roi(RoiCommand::LoadPacket { id, number })) = commands.last().cloned() else {
+    let Some(Command::Roi(RoiCommand::LoadPacket { id, number, again: false })) = commands.last().cloned() else {
         panic!("{commands:?}")
     };
     assert_eq!(number, "RGH-00041");
@@ -155,20 +155,33 @@ fn a_wrong_release_code_asks_again_and_three_lock_the_session_audited() {
     release_signed(&mut app, "wrong1");
     // Keys while the desk checks go nowhere.
     assert!(app.update(key(KeyCode::Char('x'))).is_empty());
-    app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong)));
+    app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong { left: 2 })));
     let Some(Overlay::ReleaseSignature(form)) = &app.overlay else { panic!("{:?}", app.overlay) };
     assert!(form.message.as_deref().unwrap().contains("2 tries left"), "{:?}", form.message);
     assert!(form.code.is_empty() && !form.waiting);
     assert_eq!(app.screen, Screen::Packet, "still on the packet");
     type_code(&mut app, "wrong2");
     assert_eq!(app.update(key(KeyCode::Enter)).len(), 1);
-    app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong)));
+    app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong { left: 1 })));
     type_code(&mut app, "wrong3");
     assert_eq!(app.update(key(KeyCode::Enter)).len(), 1);
-    let commands = app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong)));
+    let commands = app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Wrong { left: 0 })));
     assert!(matches!(commands.as_slice(), [Command::RecordLock(crate::desk::privacy::LockReason::WrongCodes)]));
     assert!(app.locked());
     assert!(app.overlay.is_none());
+}
+
+#[test]
+fn ctrl_u_clears_the_release_code_as_it_clears_find() {
+    let mut app = app_as(Role::RoiSpecialist);
+    packet_open(&mut app, view(Some(1)));
+    app.update(key(KeyCode::Char('R')));
+    app.update(key(KeyCode::Char('y')));
+    type_code(&mut app, "tulip4");
+    let ctrl_u = crossterm::event::KeyEvent::new(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL);
+    assert!(app.update(Msg::Key(ctrl_u)).is_empty());
+    let Some(Overlay::ReleaseSignature(form)) = &app.overlay else { panic!("{:?}", app.overlay) };
+    assert_eq!(form.code, "", "cleared, no \"u\" typed");
 }
 
 #[test]
@@ -187,7 +200,7 @@ fn esc_at_the_release_code_releases_nothing_and_no_code_set_says_how() {
     app.update(Msg::Roi(RoiMsg::ReleaseSignatureRefused(CodeRefusal::Other(said.clone()))));
     let Some(Overlay::ReleaseSignature(form)) = &app.overlay else { panic!("{:?}", app.overlay) };
     assert_eq!(form.message.as_deref(), Some(said.as_str()));
-    assert_eq!(form.tries, 0, "not a wrong code");
+    assert!(form.code.is_empty() && !form.waiting, "asked again, not locked");
     assert!(!app.locked());
 }
 

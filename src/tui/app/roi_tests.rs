@@ -162,7 +162,7 @@ pub(super) fn open_request(app: &mut App, request: RoiRequest) {
     let status = request.status;
     open_roi_queue(app, vec![row(request.id, status, request.due.due_on)]);
     let commands = app.update(key(KeyCode::Enter));
-    let Some(Command::Roi(RoiCommand::OpenRequest { id, request: RequestRef::Id(_) })) = commands.last().cloned()
+    let Some(Command::Roi(RoiCommand::OpenRequest { id, request: RequestRef::Row(_) })) = commands.last().cloned()
     else {
         panic!("{commands:?}")
     };
@@ -454,7 +454,7 @@ fn the_chart_releases_tab_lists_the_patients_requests_and_enter_opens_one() {
     app.update(key(KeyCode::Down));
     let commands = app.update(key(KeyCode::Enter));
     assert!(
-        matches!(commands.last(), Some(Command::Roi(RoiCommand::OpenRequest { request: RequestRef::Id(1), .. }))),
+        matches!(commands.last(), Some(Command::Roi(RoiCommand::OpenRequest { request: RequestRef::Row(1), .. }))),
         "{commands:?}"
     );
 }
@@ -799,7 +799,7 @@ fn the_release_question_says_whether_the_disclosure_goes_in_the_patients_account
     // R on the request opens its packet (what goes is picked there); R there asks.
     fn asked(app: &mut App) -> String {
         let commands = app.update(key(KeyCode::Char('R')));
-        let Some(Command::Roi(RoiCommand::LoadPacket { id, number })) = commands.last().cloned() else {
+        let Some(Command::Roi(RoiCommand::LoadPacket { id, number, again: false })) = commands.last().cloned() else {
             panic!("{commands:?} {:?}", app.toast)
         };
         let empty = crate::desk::roi::packet::PacketView {

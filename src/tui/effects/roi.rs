@@ -80,6 +80,7 @@ pub fn answer_roi(
             let read = match &request {
                 // Read again to follow work on it: no second look recorded.
                 RequestRef::Id(request_id) => desk.reread_roi_request(*request_id),
+                RequestRef::Row(request_id) => desk.open_roi_request(*request_id),
                 RequestRef::Number(number) => desk.roi_request(number),
             };
             Msg::Roi(RoiMsg::RequestLoaded { id, result: read.map(Box::new).map_err(fail) })
@@ -110,9 +111,15 @@ pub fn answer_roi(
                             Ok(r)
                         }
                         // The code's refusal goes back to the code's question, not the request.
-                        Err(e @ (DeskError::WrongSignature | DeskError::NoSignature { .. })) => {
+                        Err(
+                            e @ (DeskError::WrongSignature { .. }
+                            | DeskError::NoSignature { .. }
+                            | DeskError::CodesResting { .. }),
+                        ) => {
                             let refusal = match e {
-                                DeskError::WrongSignature => crate::tui::app::guard::CodeRefusal::Wrong,
+                                DeskError::WrongSignature { left } => crate::tui::app::guard::CodeRefusal::Wrong {
+                                    left: u8::try_from(left).unwrap_or(u8::MAX),
+                                },
                                 e => crate::tui::app::guard::CodeRefusal::Other(fail(e)),
                             };
                             return Msg::Roi(RoiMsg::ReleaseSignatureRefused(refusal));
@@ -217,8 +224,9 @@ pub fn answer_roi(
         | RoiCommand::VoidDisclosure { .. }
         | RoiCommand::PrintAccounting { .. }
         | RoiCommand::DeliverAccounting { .. }) => super::accounting::answer_accounting(desk, c, letters, fail),
-        RoiCommand::LoadPacket { id, number } => {
-            Msg::Roi(RoiMsg::PacketLoaded { id, result: desk.roi_packet(&number).map(Box::new).map_err(fail) })
+        RoiCommand::LoadPacket { id, number, again } => {
+            let read = if again { desk.reread_roi_packet(&number) } else { desk.roi_packet(&number) };
+            Msg::Roi(RoiMsg::PacketLoaded { id, result: read.map(Box::new).map_err(fail) })
         }
         RoiCommand::LoadStats { id, from, to } => {
             Msg::Roi(RoiMsg::StatsLoaded { id, result: desk.roi_stats(from, to, None).map(Box::new).map_err(fail) })
