@@ -140,10 +140,19 @@ impl Desk {
                 )));
             }
         };
+        // The declaration swears to the copies sent: what the last packet left out is said, counted.
+        let last_packet = self.store().release_packets(request.id)?.pop();
+        let withheld = crate::domain::roi::packet::withheld_words(
+            last_packet
+                .iter()
+                .flat_map(|p| &p.packet.items)
+                .filter(|i| !i.included)
+                .map(|i| (i.pages, i.reason.as_str())),
+        );
         let mut files = Vec::new();
         let mut current = request;
         for kind in [LetterKind::CustodianAffidavit, LetterKind::EnvelopeLabels] {
-            let facts = LetterFacts { pages: Some(pages), ..LetterFacts::default() };
+            let facts = LetterFacts { pages: Some(pages), withheld: withheld.clone(), ..LetterFacts::default() };
             match self.record_letter(&current, kind, facts, Some(letters_dir)) {
                 Ok((changed, written)) => {
                     current = changed;

@@ -212,6 +212,7 @@ impl Desk {
             .filter(|a| checklist_passed(&checklist(&a.form, on.max(a.received_on), &facility, request.requester.kind)))
             .collect();
         let ctx = PacketContext {
+            facility_id: request.facility_id,
             request_type: request.request_type,
             scope: request.scope.clone(),
             authorizations: standing.iter().map(|a| a.form.kind.unwrap_or(AuthorizationKind::Hipaa)).collect(),

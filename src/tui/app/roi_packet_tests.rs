@@ -19,6 +19,7 @@ fn row(n: usize, title: &str, pages: i64, categories: &[SensitiveCategory], deci
             pages,
             categories: categories.to_vec(),
             in_designated_record_set: true,
+            facility_id: 1,
         },
         account: "A25-000781".into(),
         picked: decision.is_included(),
