@@ -299,6 +299,34 @@ fn a_release_counts_in_the_directors_figures_until_its_disclosure_is_voided() {
     }
 }
 
+/// A release follows every step recorded on its request: one dated before the last of them is
+/// refused, naming it, and nothing moves.
+#[test]
+fn a_release_dated_before_the_last_step_recorded_is_refused_naming_it() {
+    let f = common::scenario();
+    let dhim = desk_on(&f, "dhim", d(2025, 3, 7));
+    dhim.set_signature(CODE).unwrap();
+    let mut own = form(
+        "RGH",
+        "204511",
+        RequestType::RightOfAccess,
+        requester(RequesterKind::Patient, "GARCIA, MARIA L", "2210 Pecan St\nAustin TX 78704"),
+    );
+    own.received_on = Some(d(2025, 3, 1));
+    let number = ready(&dhim, own);
+    let refused = dhim.roi_release(&number, None, d(2025, 3, 5), None, &CONFIRMED, CODE).unwrap_err().to_string();
+    assert_eq!(
+        refused,
+        format!(
+            "{number} cannot be released on 03/05/2025: its move to Ready to release was recorded for 03/07/2025, and \
+             a release comes after it; date the release 03/07/2025 or later"
+        )
+    );
+    assert_eq!(dhim.roi_request(&number).unwrap().status, RequestStatus::ReadyToRelease, "nothing moved");
+    let released = dhim.roi_release(&number, None, d(2025, 3, 7), None, &CONFIRMED, CODE).unwrap();
+    assert_eq!(released.status, RequestStatus::Released);
+}
+
 #[test]
 fn as21_a_subpoena_without_a_court_order_leaves_part2_out_and_a_partial_release_is_confirmed_and_audited() {
     for f in scenarios() {
