@@ -151,7 +151,9 @@ pub(super) fn settled_on(request: &RoiRequest) -> Option<NaiveDate> {
         .map(|p| (p.at, p.paid_on, p.amount_cents))
         .chain(request.fee_adjustments.iter().filter(|a| a.invoice_no == no).map(|a| match a.kind {
             AdjustmentKind::WriteOff => (a.at, a.on, a.amount_cents),
-            AdjustmentKind::Refund => (a.at, a.on, -a.amount_cents),
+            // A refund lowers what is owed as much as what was kept (`fees::Tally`): it neither
+            // settles nor unsettles.
+            AdjustmentKind::Refund => (a.at, a.on, 0),
             AdjustmentKind::Void => (a.at, a.on, 0),
         }))
         .collect();
