@@ -112,6 +112,13 @@ fn as18_the_invoice_is_itemized_and_the_payment_that_settles_it_starts_the_15_da
         assert_eq!(quoted.status, RequestStatus::InQc);
         assert_eq!(quoted.history.last().unwrap().detail, "Fee quoted: $92.00 under TX-241.154 v1 (TX HSC 241.154)");
 
+        // Before the invoice, a payment is at most what is left of the quote.
+        let over_quote = jdoe.roi_pay(&number, None, d(2025, 3, 4), 9201).unwrap_err().to_string();
+        assert!(
+            over_quote.starts_with(&format!("$92.01 is more than what is left of {number}'s quote")),
+            "{over_quote}"
+        );
+
         let invoiced = jdoe.roi_invoice(&number, None, None).unwrap();
         let invoice = fee_view(&invoiced).unwrap();
         assert_eq!(invoice.invoice_no, Some(format!("{number}-1")));

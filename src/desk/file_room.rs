@@ -92,6 +92,28 @@ fn shown(raw: &str) -> String {
     crate::domain::text::clean(raw).chars().take(30).collect()
 }
 
+/// Why a chart request cannot be filled as it stands: it is closed, or no volume of the chart is
+/// in file to charge out (none at all, or each elsewhere). The desk refuses with these words and
+/// the pull list says them before its question.
+pub fn fill_refusal(request: &ChartRequestRecord) -> Option<String> {
+    if request.status != RequestStatus::Open {
+        return Some(format!("This request is already {}.", request.status.label()));
+    }
+    if request.volumes.iter().any(|v| v.status == VolumeStatus::InFile) {
+        return None;
+    }
+    let whereabouts: Vec<String> =
+        request.volumes.iter().map(|v| format!("vol {} {} ({})", v.volume_no, v.status.label(), v.location)).collect();
+    Some(if whereabouts.is_empty() {
+        "This chart has no paper volume: mark the request not fillable.".into()
+    } else {
+        format!(
+            "No volume of this chart is in file ({}): mark the request not fillable, or transfer the volume.",
+            whereabouts.join("; ")
+        )
+    })
+}
+
 impl Desk {
     fn require_file_room(&self) -> DeskResult<()> {
         self.require(Permission::TrackPaperCharts)
@@ -405,8 +427,8 @@ impl Desk {
     pub fn fill_request(&self, id: i64) -> DeskResult<Filled> {
         self.require_file_room()?;
         let request = self.chart_request(id)?;
-        if request.status != RequestStatus::Open {
-            return Err(DeskError::Invalid(format!("This request is already {}.", request.status.label())));
+        if let Some(refusal) = fill_refusal(&request) {
+            return Err(DeskError::Invalid(refusal));
         }
         let to = self.location(&request.for_location.code)?;
         let mut moves = Vec::new();
@@ -415,21 +437,6 @@ impl Desk {
             let volume = self.volume(&brief.barcode)?;
             charged.push(volume.barcode.clone());
             moves.push(self.make_move(volume, &MoveRequest::ChargeOut { to: &to, due: None }, None, None, Some(id))?);
-        }
-        if moves.is_empty() {
-            let whereabouts: Vec<String> = request
-                .volumes
-                .iter()
-                .map(|v| format!("vol {} {} ({})", v.volume_no, v.status.label(), v.location))
-                .collect();
-            return Err(DeskError::Invalid(if whereabouts.is_empty() {
-                "This chart has no paper volume: mark the request not fillable.".into()
-            } else {
-                format!(
-                    "No volume of this chart is in file ({}): mark the request not fillable, or transfer the volume.",
-                    whereabouts.join("; ")
-                )
-            }));
         }
         let mut audit =
             self.event(AuditAction::Update, "chart_request", Some(request.mrn.clone()), Some(request.patient_id));

@@ -117,6 +117,57 @@ pub fn check_adjustment(
     Ok((no, before))
 }
 
+/// Why a payment of `amount_cents` cannot be recorded on `request`, in the words the desk refuses
+/// it with: asked by the screen before its question and by the desk before it writes. Never more
+/// than the standing invoice's balance; before any invoice, never more than the latest quote less
+/// what was already paid on it; none on a void invoice or a closed request.
+pub fn check_payment(request: &RoiRequest, amount_cents: i64) -> Result<(), String> {
+    if !request.status.is_open() {
+        return Err(format!("{} is {}; a payment for it is not recorded here", request.number, request.status.title()));
+    }
+    if !(1..=fees::MAX_AMOUNT_CENTS).contains(&amount_cents) {
+        return Err(format!(
+            "{} is not an amount a request is paid (more than $0.00, at most {})",
+            dollars(amount_cents),
+            dollars(fees::MAX_AMOUNT_CENTS)
+        ));
+    }
+    if let Some(invoice) = current_invoice(request) {
+        let no = invoice.invoice_no.clone().unwrap_or_default();
+        let before = invoice_tally(request, &no, invoice.quote.total_cents);
+        if amount_cents > before.balance_cents {
+            return Err(format!(
+                "{} is more than the balance of invoice {no} ({}); record no more than is owed",
+                dollars(amount_cents),
+                dollars(before.balance_cents)
+            ));
+        }
+        return Ok(());
+    }
+    if request.fees.iter().any(|f| f.kind == FeeKind::Invoice) {
+        return Err(format!(
+            "{}'s invoice is void; issue a new one before taking a payment (roi invoice {})",
+            request.number, request.number
+        ));
+    }
+    if let Some(quote) = request.fees.iter().rev().find(|f| f.kind == FeeKind::Quote) {
+        let taken: i64 = request.payments.iter().filter(|p| p.invoice_no.is_none()).map(|p| p.amount_cents).sum();
+        let open = (quote.quote.total_cents - taken).max(0);
+        if amount_cents > open {
+            return Err(format!(
+                "{} is more than what is left of {}'s quote ({} quoted, {} paid); record no more than was quoted, or \
+                 issue the invoice first (roi invoice {})",
+                dollars(amount_cents),
+                request.number,
+                dollars(quote.quote.total_cents),
+                dollars(taken),
+                request.number
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn invoice_tally(request: &RoiRequest, invoice_no: &str, total_cents: i64) -> Tally {
     let payments: Vec<i64> = request
         .payments

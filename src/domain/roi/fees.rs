@@ -515,6 +515,10 @@ impl AdjustmentKind {
     }
 }
 
+/// The most one amount of money on a request may be — a payment, a write-off, a refund, an
+/// invoice's total, a fee — so that every limit says the same: $100,000.00.
+pub const MAX_AMOUNT_CENTS: i64 = 10_000_000;
+
 /// An invoice's money: paid is payments less refunds; the balance is what is still owed.
 ///
 /// A refund returns money charged in error (postage charged twice): it lowers what is owed by the
