@@ -117,6 +117,9 @@ fn as24_the_accounting_lists_exactly_the_two_accountable_entries_free() {
             .deliver_accounting("204511", d(2025, 6, 10), Delivery { proceed: true, cost_based_cents: None }, &letters)
             .unwrap_err();
         assert!(err.to_string().contains("give it with --fee"), "{err}");
+        let typo = Delivery { proceed: true, cost_based_cents: Some(9_999_999_900) };
+        let err = june.deliver_accounting("204511", d(2025, 6, 10), typo, &letters).unwrap_err().to_string();
+        assert!(err.contains("$99,999,999.00 is more than any one amount may be ($100,000.00)"), "{err}");
         let proceed = Delivery { proceed: true, cost_based_cents: Some(1_250) };
         june.deliver_accounting("204511", d(2025, 6, 10), proceed, &letters).unwrap();
         let delivered = f.store.accounting_deliveries(quoted.patient.patient_id).unwrap();

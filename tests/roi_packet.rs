@@ -327,6 +327,30 @@ fn a_release_dated_before_the_last_step_recorded_is_refused_naming_it() {
     assert_eq!(released.status, RequestStatus::Released);
 }
 
+/// A release with no document on file counts the pages typed (the request's count was an
+/// estimate): never 0 — nothing released is not a release.
+#[test]
+fn a_release_of_paper_records_counts_at_least_a_page() {
+    let f = common::scenario();
+    let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+    dhim.set_signature(CODE).unwrap();
+    let mut own = form(
+        "HDH",
+        "204511",
+        RequestType::RightOfAccess,
+        requester(RequesterKind::Patient, "GARCIA, MARIA L", "2210 Pecan St\nAustin TX 78704"),
+    );
+    own.pages = Some(211);
+    let number = ready(&dhim, own);
+    assert!(dhim.roi_packet(&number).unwrap().rows.is_empty(), "no HDH document is on file for her");
+    let release =
+        |pages: i64, pick: &ReleasePick| dhim.roi_release(&number, None, d(2025, 3, 3), Some(pages), pick, CODE);
+    let none = release(0, &CONFIRMED).unwrap_err().to_string();
+    assert!(none.contains("0 pages: a page count is 1 to 100,000"), "{none}");
+    let released = release(10, &ReleasePick::default()).unwrap();
+    assert_eq!(released.disclosures[0].pages, 10);
+}
+
 #[test]
 fn as21_a_subpoena_without_a_court_order_leaves_part2_out_and_a_partial_release_is_confirmed_and_audited() {
     for f in scenarios() {

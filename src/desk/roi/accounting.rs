@@ -316,10 +316,8 @@ impl Desk {
                 us_date(patient.birth_date)
             )));
         }
-        if let Some(cents) = cost_based_cents
-            && cents < 0
-        {
-            return Err(DeskError::Invalid(format!("a fee of {} is below nothing", dollars(cents))));
+        if let Some(problem) = cost_based_cents.and_then(crate::domain::roi::fees::amount_problem) {
+            return Err(DeskError::Invalid(format!("the accounting's fee: {problem}")));
         }
         let (from, to) = crate::domain::roi::clocks::accounting_period(requested_on);
         let disclosures: Vec<_> =

@@ -14,7 +14,7 @@ use crate::domain::chart::Facility;
 use crate::domain::dates::us_date;
 use crate::domain::roi::RequestStatus;
 use crate::domain::roi::fees::{
-    self, AdjustmentKind, FeeFacts, FeeLine, FeeRates, FeeSchedule, InvoiceStatus, MAX_RATE_CENTS, Quote, Tally,
+    self, AdjustmentKind, FeeFacts, FeeLine, FeeRates, FeeSchedule, InvoiceStatus, MAX_AMOUNT_CENTS, Quote, Tally,
     dollars,
 };
 use crate::domain::roi::status::{Step, transition};
@@ -295,10 +295,8 @@ impl Desk {
     /// What a request costs, not recorded: the governing schedule as in force the day it was
     /// received, with the pages counted (`pages`, else the request's).
     pub fn roi_fee_quote(&self, request: &RoiRequest, pages: Option<i64>) -> DeskResult<Quote> {
-        if let Some(pages) = pages
-            && !(0..=super::intake::MAX_PAGES).contains(&pages)
-        {
-            return Err(DeskError::Invalid(format!("{pages} pages: 0 to {}", super::intake::MAX_PAGES)));
+        if let Some(problem) = pages.and_then(fees::pages_problem) {
+            return Err(DeskError::Invalid(problem));
         }
         let facility = self.facility_by_id(request.facility_id)?;
         let schedules = self.store().fee_schedules()?;
@@ -656,8 +654,8 @@ fn flatten(path: &str, value: &serde_json::Value, out: &mut Vec<(String, String)
 /// A dollar amount a clerk types for a fee (`92.00`, `$1,234.50`), in cents.
 pub fn parse_fee_amount(text: &str) -> Result<i64, String> {
     let cents = super::intake::parse_dollars(text)?;
-    if !(0..=MAX_RATE_CENTS).contains(&cents) {
-        return Err(format!("{} is not an amount of a fee (up to {})", dollars(cents), dollars(MAX_RATE_CENTS)));
+    if !(0..=MAX_AMOUNT_CENTS).contains(&cents) {
+        return Err(format!("{} is not an amount of a fee (up to {})", dollars(cents), dollars(MAX_AMOUNT_CENTS)));
     }
     Ok(cents)
 }

@@ -126,13 +126,10 @@ impl Desk {
             )));
         }
         let pages = match pages.or(request.pages) {
-            Some(pages) if (1..=super::intake::MAX_PAGES).contains(&pages) => pages,
-            Some(pages) => {
-                return Err(DeskError::Invalid(format!(
-                    "{pages} pages: the declaration counts 1 to {} pages",
-                    super::intake::MAX_PAGES
-                )));
-            }
+            Some(pages) => match crate::domain::roi::fees::pages_problem(pages) {
+                Some(problem) => return Err(DeskError::Invalid(format!("the declaration's count: {problem}"))),
+                None => pages,
+            },
             None => {
                 return Err(DeskError::Invalid(format!(
                     "{} has no page count: the declaration must say how many pages the records are (--pages)",

@@ -334,10 +334,8 @@ impl Desk {
         if let Some(refusal) = release_date_refusal(&request, released_on, |at| self.local_time(at).date()) {
             return Err(DeskError::Invalid(refusal));
         }
-        if let Some(pages) = pages
-            && !(0..=super::intake::MAX_PAGES).contains(&pages)
-        {
-            return Err(DeskError::Invalid(format!("{pages} pages: 0 to {}", super::intake::MAX_PAGES)));
+        if let Some(problem) = pages.and_then(crate::domain::roi::fees::pages_problem) {
+            return Err(DeskError::Invalid(problem));
         }
         if let Some(failed) = self.authorization_failures(&request, released_on)? {
             return Err(DeskError::Invalid(format!(

@@ -11,8 +11,29 @@ use crate::domain::chart::FacilityKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// The largest amount any one figure of a schedule may hold ($100,000): a rate above it is a typo.
-pub const MAX_RATE_CENTS: i64 = 10_000_000;
+/// The most one amount of money on a request may be — a rate of a schedule, a fee or invoice
+/// total, a payment, a write-off, a refund, an accounting's fee — so that every limit says the
+/// same: $100,000.00. Above it is a typo.
+pub const MAX_AMOUNT_CENTS: i64 = 10_000_000;
+
+/// The most pages one request, release or declaration may count: 100,000. A count is at least 1:
+/// a record of no pages is not a record that can be copied, priced or sworn to.
+pub const MAX_PAGES: i64 = 100_000;
+
+/// Why `pages` cannot be a page count, in a clerk's words; None when it can.
+pub fn pages_problem(pages: i64) -> Option<String> {
+    (!(1..=MAX_PAGES).contains(&pages)).then(|| format!("{pages} pages: a page count is 1 to 100,000"))
+}
+
+/// Why `cents` cannot be an amount of money on a request; None when it can (nothing is allowed: a
+/// fee may be waived).
+pub fn amount_problem(cents: i64) -> Option<String> {
+    match cents {
+        ..0 => Some(format!("{} is below nothing", dollars(cents))),
+        0..=MAX_AMOUNT_CENTS => None,
+        _ => Some(format!("{} is more than any one amount may be ({})", dollars(cents), dollars(MAX_AMOUNT_CENTS))),
+    }
+}
 
 /// A fee schedule in force from a date: one version of one code. A change is a new version with a
 /// later effective date; versions are never edited, since invoices name the one they used.
@@ -149,6 +170,9 @@ pub enum FeeProblem {
     /// The schedule prices by the page and the page count is not known yet.
     #[error("the fee under {title} depends on the page count: give the pages")]
     PagesNeeded { title: String },
+    /// The fee comes to more than any one amount may be: a page count or a rate is wrong.
+    #[error("the fee would be {total}, more than any one amount may be ($100,000.00): check the page count")]
+    TooLarge { total: String },
 }
 
 pub const TX_HOSPITAL: &str = "TX-241.154";
@@ -249,6 +273,9 @@ pub fn quote(facts: &FeeFacts<'_>, schedules: &[FeeSchedule], on: NaiveDate) -> 
         return Err(FeeProblem::PagesNeeded { title: schedule.rates.title.clone() });
     }
     let (schedule, lines, total) = best.clone();
+    if total > MAX_AMOUNT_CENTS {
+        return Err(FeeProblem::TooLarge { total: dollars(total) });
+    }
     let basis = match priced.len() + unpriced.len() {
         1 => schedule.rates.title.clone(),
         _ => {
@@ -374,8 +401,8 @@ fn clerical_allowed(rates: &FeeRates, facts: &FeeFacts<'_>) -> i64 {
 pub fn schedule_problems(rates: &FeeRates) -> Vec<String> {
     let mut problems = Vec::new();
     let mut amount = |what: &str, cents: i64| {
-        if !(0..=MAX_RATE_CENTS).contains(&cents) {
-            problems.push(format!("{what}: {} is not a fee (0 to {})", dollars(cents), dollars(MAX_RATE_CENTS)));
+        if !(0..=MAX_AMOUNT_CENTS).contains(&cents) {
+            problems.push(format!("{what}: {} is not a fee (0 to {})", dollars(cents), dollars(MAX_AMOUNT_CENTS)));
         }
     };
     for (name, pages) in [("paper", Some(&rates.paper)), ("microfilm", rates.microfilm.as_ref())] {
@@ -514,10 +541,6 @@ impl AdjustmentKind {
         }
     }
 }
-
-/// The most one amount of money on a request may be — a payment, a write-off, a refund, an
-/// invoice's total, a fee — so that every limit says the same: $100,000.00.
-pub const MAX_AMOUNT_CENTS: i64 = 10_000_000;
 
 /// An invoice's money: paid is payments less refunds; the balance is what is still owed.
 ///
@@ -932,6 +955,21 @@ mod tests {
         assert_eq!((part_refunded.paid_cents, part_refunded.balance_cents), (4500, 4200), "what is owed stays owed");
         assert_eq!(tally(9200, &[], &[(Void, 0)]).status, InvoiceStatus::Void);
         assert_eq!(dollars(-12_345_678), "-$123,456.78");
+    }
+
+    #[test]
+    fn one_page_limit_and_one_amount_cap_say_the_same_everywhere() {
+        assert_eq!(pages_problem(0).as_deref(), Some("0 pages: a page count is 1 to 100,000"));
+        assert_eq!(pages_problem(1), None);
+        assert_eq!(pages_problem(MAX_PAGES), None);
+        assert!(pages_problem(MAX_PAGES + 1).is_some());
+        assert_eq!(amount_problem(0), None);
+        assert_eq!(amount_problem(MAX_AMOUNT_CENTS), None);
+        assert_eq!(
+            amount_problem(9_999_999_900).as_deref(),
+            Some("$99,999,999.00 is more than any one amount may be ($100,000.00)")
+        );
+        assert!(amount_problem(-1).is_some_and(|p| p.contains("below nothing")));
     }
 
     proptest! {
