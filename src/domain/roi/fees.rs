@@ -434,17 +434,38 @@ pub fn schedule_problems(rates: &FeeRates) -> Vec<String> {
     if rates.title.trim().is_empty() {
         problems.push("a schedule needs a title, the law's name as a clerk reads it (TX HSC 241.154)".into());
     }
+    // Printed on quotes, invoices and screens: plain text only, as every other input.
+    for (what, text) in [
+        ("the title", &rates.title),
+        ("the jurisdiction", &rates.jurisdiction),
+        ("the requester class", &rates.requester_class),
+    ] {
+        problems.extend(crate::domain::text::control_character_problem(what, text));
+    }
     for (name, pages) in [("paper", Some(&rates.paper)), ("microfilm", rates.microfilm.as_ref())] {
         let Some(pages) = pages else { continue };
         if pages.retrieval.is_some_and(|r| !(0..=100_000).contains(&r.pages_included)) {
             problems.push(format!("{name}: the pages a retrieval fee includes are 0 to 100000"));
         }
         let mut next = 1;
-        for band in &pages.bands {
+        let first_priced = pages.retrieval.map_or(1, |r| r.pages_included + 1);
+        for (i, band) in pages.bands.iter().enumerate() {
             if band.from_page < next {
                 problems.push(format!(
                     "{name}: the band from page {} overlaps the one before it (bands run in page order)",
                     band.from_page
+                ));
+            } else if next != i64::MAX && band.from_page > next.max(first_priced) {
+                // Pages in a gap would be priced by no band: each band starts where the last ended
+                // (the first where the retrieval fee's pages end).
+                let (from, before) = match i {
+                    0 => (first_priced, "the first band starts after the pages the retrieval fee includes".to_string()),
+                    _ => (next, format!("the band before it ends at page {}", next - 1)),
+                };
+                problems.push(format!(
+                    "{name}: the band from page {} leaves pages {from} to {} unpriced ({before})",
+                    band.from_page,
+                    band.from_page - 1
                 ));
             }
             match band.to_page {
@@ -934,6 +955,31 @@ mod tests {
         let problems = schedule_problems(&bad);
         assert!(problems.iter().any(|p| p.contains("-$0.01 is not a fee")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("from page 5 overlaps")), "{problems:?}");
+    }
+
+    #[test]
+    fn a_schedule_with_a_gap_between_bands_or_a_control_character_in_its_words_is_refused() {
+        let mut rates = seed_schedules().into_iter().find(|s| s.code == TX_HOSPITAL).unwrap().rates;
+        assert_eq!(schedule_problems(&rates), Vec::<String>::new());
+        rates.title = "TX \u{1b}]0;PWNED\u{7} HSC".into();
+        rates.requester_class = "\u{1b}[2J".into();
+        rates.jurisdiction = "TX\u{7}".into();
+        rates.paper.bands = vec![
+            PageBand { from_page: 1, to_page: Some(60), unit_cents: 100 },
+            PageBand { from_page: 70, to_page: None, unit_cents: 50 },
+        ];
+        let problems = schedule_problems(&rates);
+        for what in ["the title", "the jurisdiction", "the requester class"] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(&format!("{what} holds a control character"))),
+                "{what}: {problems:?}"
+            );
+        }
+        assert!(
+            problems.iter().any(|p| p
+                == "paper: the band from page 70 leaves pages 61 to 69 unpriced (the band before it ends at page 60)"),
+            "{problems:?}"
+        );
     }
 
     #[test]
