@@ -311,6 +311,14 @@ fn as24_and_as25_through_the_command_line() {
     assert_eq!(entries[1]["recipient_address"], "1000 Guadalupe St, Austin TX 78701");
     assert_eq!(a["fee"]["kind"], "free");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    // A file already at the name is never written over: the clerk names a new one.
+    let before = std::fs::read(&pdf).unwrap();
+    let err = refused(&chartroom(
+        dir.path(),
+        &["roi", "accounting", "204511", "--date", "2025-03-03", "--pdf", pdf.to_str().unwrap()],
+    ));
+    assert!(err.contains("is already there; name a new file for the PDF"), "{err}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), before);
 
     let text = ok(&chartroom(dir.path(), &["roi", "accounting", "204511", "--date", "2025-03-03", "--deliver"]));
     assert!(text.contains("1. 06/01/2021  Texas Department of State Health Services"), "{text}");

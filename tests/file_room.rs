@@ -323,3 +323,35 @@ fn the_demo_dates_todays_requests_by_the_facilitys_day_and_each_has_paper_to_pul
     let own = json(&run(&["roi", "show", "RGH-00041", "--json"]));
     assert_eq!(own["received_on"], chicago.to_string(), "{own:#}");
 }
+
+/// `volume overdue --notices DIR`: into a directory that must exist, never through a planted link
+/// nor over a notice already there (the next name), owner-only whatever the umask.
+#[test]
+fn overdue_notices_never_follow_a_link_nor_overwrite_and_need_their_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = common::scenario();
+    desk_on(&f, "jdoe", d(3, 1)).check_in("V204511-1").unwrap();
+    desk_on(&f, "jdoe", d(3, 3)).charge_out("V204511-1", "ROI", None, Some("jdoe")).unwrap();
+    let march7 = desk_on(&f, "jdoe", d(3, 7));
+
+    let out = tempfile::tempdir().unwrap();
+    let missing = out.path().join("not-made");
+    let refused = refusal(march7.overdue_notices_to(&missing));
+    assert!(refused.contains("is not a directory: make it first"), "{refused}");
+    assert!(!missing.exists(), "nothing was made where the clerk did not say");
+
+    let victim = out.path().join("victim");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let planted = out.path().join("overdue-ROI-2025-03-07.txt");
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let first = march7.overdue_notices_to(out.path()).unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me", "the link was not followed");
+    let names: Vec<String> = first.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["overdue-ROI-2025-03-07-2.pdf", "overdue-ROI-2025-03-07-2.txt"]);
+    let again = march7.overdue_notices_to(out.path()).unwrap();
+    assert!(again[1].ends_with("overdue-ROI-2025-03-07-3.txt"), "{again:?}");
+    assert!(std::fs::read_to_string(&first[1]).unwrap().contains("V204511-1"), "the first is as written");
+    for file in first.iter().chain(&again) {
+        assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600, "{}", file.display());
+    }
+}

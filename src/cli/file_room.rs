@@ -136,10 +136,15 @@ pub(super) fn run_volume(desk: &Desk, action: VolumeCommand, emit: Emit<'_>) -> 
         }
         VolumeCommand::Inactivate { barcode, reason } => moved(desk.inactivate(&barcode, reason.as_deref()), emit),
         VolumeCommand::Overdue { json, notices } => {
-            let overdue = desk.overdue_volumes().map_err(fail)?;
             if let Some(dir) = notices {
-                return write_notices(&overdue, desk.today(), &dir, emit);
+                let files = desk.overdue_notices_to(&dir).map_err(fail)?;
+                return emit(format!(
+                    "Wrote {} to {} (text and PDF).",
+                    crate::domain::text::plural(files.len() / 2, "overdue notice", "overdue notices"),
+                    dir.display()
+                ));
             }
+            let overdue = desk.overdue_volumes().map_err(fail)?;
             if json { emit(print::to_json(&overdue)) } else { emit(overdue_text(&overdue)) }
         }
         VolumeCommand::MissingList { json } => {
@@ -267,28 +272,4 @@ fn pull_list_text(list: &[ChartRequestRecord], date: NaiveDate) -> String {
         );
     }
     out.trim_end().to_string()
-}
-
-fn write_notices(
-    overdue: &[OverdueVolume],
-    today: NaiveDate,
-    dir: &std::path::Path,
-    emit: Emit<'_>,
-) -> Result<(), CliError> {
-    use crate::report::file_room::{file_stem, overdue_notices};
-    std::fs::create_dir_all(dir).map_err(|e| CliError::new(format!("{}: {e}", dir.display())))?;
-    let notices = overdue_notices(overdue, today);
-    for notice in &notices {
-        let stem = dir.join(file_stem(notice, today));
-        let text_file = stem.with_extension("txt");
-        std::fs::write(&text_file, &notice.text).map_err(|e| CliError::new(format!("{}: {e}", text_file.display())))?;
-        let pdf = crate::report::pdf::text_to_pdf(&notice.text).map_err(|e| CliError::new(e.to_string()))?;
-        let pdf_file = stem.with_extension("pdf");
-        std::fs::write(&pdf_file, pdf).map_err(|e| CliError::new(format!("{}: {e}", pdf_file.display())))?;
-    }
-    emit(format!(
-        "Wrote {} to {} (text and PDF).",
-        crate::domain::text::plural(notices.len(), "overdue notice", "overdue notices"),
-        dir.display()
-    ))
 }

@@ -532,45 +532,74 @@ impl Desk {
     /// letters are (`letters/2025-03-07/overdue-CODING-2025-03-07.txt`), and audits it as an
     /// export. Nothing overdue writes nothing.
     pub fn file_overdue_notices(&self, dir: &std::path::Path) -> DeskResult<Vec<std::path::PathBuf>> {
-        use crate::report::file_room::{file_stem, overdue_notices};
         self.require_file_room()?;
+        let day_dir = dir.join(self.today().format("%Y-%m-%d").to_string());
+        crate::files::create_dir(&day_dir, self.file_sharing()).map_err(|e| unwritable_notice(&day_dir, e))?;
+        self.overdue_notices_into(&day_dir)
+    }
+
+    /// `volume overdue --notices DIR`: the notices written into `dir` itself, which the clerk named
+    /// and which must exist — nothing is made where the clerk did not say (a typo at / would be).
+    pub fn overdue_notices_to(&self, dir: &std::path::Path) -> DeskResult<Vec<std::path::PathBuf>> {
+        self.require_file_room()?;
+        if !dir.is_dir() {
+            return Err(DeskError::Invalid(format!(
+                "{} is not a directory: make it first (nothing was written)",
+                dir.display()
+            )));
+        }
+        self.overdue_notices_into(dir)
+    }
+
+    /// Each borrower's notice, PDF then text, at names nothing holds (`-2`… beside an earlier one;
+    /// a planted link is never followed), with the store's modes; audited, or taken back.
+    fn overdue_notices_into(&self, dir: &std::path::Path) -> DeskResult<Vec<std::path::PathBuf>> {
+        use crate::report::file_room::{file_stem, overdue_notices};
         let overdue = self.overdue_volumes()?;
         if overdue.is_empty() {
             return Ok(Vec::new());
         }
         let today = self.today();
         let sharing = self.file_sharing();
-        let day_dir = dir.join(today.format("%Y-%m-%d").to_string());
-        let unwritable = |path: &std::path::Path, source: std::io::Error| DeskError::File {
-            what: format!(
-                "could not write the overdue notice {} (make the directory writable for this account and try again)",
-                path.display()
-            ),
-            source,
-        };
-        crate::files::create_dir(&day_dir, sharing).map_err(|e| unwritable(&day_dir, e))?;
         let mut files = Vec::new();
         let notices = overdue_notices(&overdue, today);
-        for notice in &notices {
-            let stem = day_dir.join(file_stem(notice, today));
-            let text_file = stem.with_extension("txt");
-            let pdf_file = stem.with_extension("pdf");
-            let pdf = crate::report::pdf::text_to_pdf(&notice.text).map_err(|e| DeskError::Invalid(e.to_string()))?;
-            crate::files::write_private(&text_file, notice.text.as_bytes(), sharing)
-                .map_err(|e| unwritable(&text_file, e))?;
-            files.push(text_file);
-            crate::files::write_private(&pdf_file, &pdf, sharing).map_err(|e| unwritable(&pdf_file, e))?;
-            files.push(pdf_file);
-        }
+        let written = (|| {
+            for notice in &notices {
+                let stem = file_stem(notice, today);
+                let Some(names) = crate::files::free_names(dir, &stem, &["pdf", "txt"]) else {
+                    return Err(DeskError::Invalid(format!("a thousand {stem} notices are in {}", dir.display())));
+                };
+                let pdf =
+                    crate::report::pdf::text_to_pdf(&notice.text).map_err(|e| DeskError::Invalid(e.to_string()))?;
+                for (path, bytes) in names.iter().zip([pdf.as_slice(), notice.text.as_bytes()]) {
+                    crate::files::write_new(path, bytes, sharing).map_err(|e| unwritable_notice(path, e))?;
+                    files.push(path.clone());
+                }
+            }
+            Ok(())
+        })();
         let detail = format!("overdue notices to {} borrowers, {} volumes", notices.len(), overdue.len());
-        if let Err(e) = self.store().append_audit(self.audit_event(AuditAction::Export, "chart_volume", detail)) {
-            // A notice not in the audit trail does not go out.
+        let audited = written.and_then(|()| {
+            self.store().append_audit(self.audit_event(AuditAction::Export, "chart_volume", detail)).map_err(Into::into)
+        });
+        if let Err(e) = audited {
+            // A notice not in the audit trail does not go out, nor half a set.
             for file in &files {
                 let _ = std::fs::remove_file(file);
             }
-            return Err(e.into());
+            return Err(e);
         }
         Ok(files)
+    }
+}
+
+fn unwritable_notice(path: &std::path::Path, source: std::io::Error) -> DeskError {
+    DeskError::File {
+        what: format!(
+            "could not write the overdue notice {} (make the directory writable for this account and try again)",
+            path.display()
+        ),
+        source,
     }
 }
 
