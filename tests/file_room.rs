@@ -355,3 +355,23 @@ fn overdue_notices_never_follow_a_link_nor_overwrite_and_need_their_directory() 
         assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600, "{}", file.display());
     }
 }
+
+/// A volume flagged missing that is scanned is found where it was scanned: one FOUND movement,
+/// audited, and the volume is there.
+#[test]
+fn scanning_a_missing_volume_marks_it_found_where_it_was_scanned() {
+    for f in scenarios() {
+        let jdoe = desk_on(&f, "jdoe", d(3, 3));
+        jdoe.check_in("V204511-1").unwrap();
+        jdoe.flag_missing("V204511-1", Some("not on the shelf")).unwrap();
+        let coding = jdoe.location("CODING").unwrap();
+        let Scanned::Moved(moved) = jdoe.scan(Some(&coding), "v204511-1").unwrap() else { panic!("not a move") };
+        assert_eq!(moved.movement, MovementType::Found);
+        assert_eq!((moved.volume.status, moved.volume.current.code.as_str()), (VolumeStatus::ChargedOut, "CODING"));
+        let movements = volume_1(&f).movements;
+        let last = movements.last().unwrap();
+        assert_eq!((last.movement_type.as_str(), last.to_location.as_deref()), ("FOUND", Some("CODING")));
+        let events = f.store.list_audit(&AuditFilter { limit: 5, ..Default::default() }).unwrap();
+        assert!(events.iter().any(|e| e.entity == "chart_volume" && e.detail.contains("FOUND")), "{events:?}");
+    }
+}

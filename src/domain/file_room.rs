@@ -290,9 +290,13 @@ pub fn plan_move(volume: VolumeState, request: &MoveRequest<'_>, today: NaiveDat
 }
 
 /// What scanning a volume at a location means (the scan workflow): into its own file area is a
-/// check-in, to a borrower a charge-out from file or a transfer from another borrower.
+/// check-in, to a borrower a charge-out from file or a transfer from another borrower. A volume
+/// flagged missing that is scanned is in the clerk's hand: it is found where it was scanned (one
+/// FOUND movement, to the borrower or into the file area), as Record Tracking's scan does.
 pub fn scan_request<'a>(volume: VolumeState, at: &'a Location) -> MoveRequest<'a> {
-    if at.is_file_area() {
+    if volume.status == VolumeStatus::Missing {
+        MoveRequest::Found { at: Some(at) }
+    } else if at.is_file_area() {
         MoveRequest::CheckIn
     } else if volume.status == VolumeStatus::ChargedOut && volume.current_location_id != at.id {
         MoveRequest::Transfer { to: at, due: None }
@@ -493,6 +497,20 @@ mod tests {
             MoveRequest::Transfer { to: &coding, due: None }
         );
         assert_eq!(scan_request(volume(VolumeStatus::ChargedOut, 5), &file_a), MoveRequest::CheckIn);
+        // A missing volume scanned is in hand: found where it was scanned.
+        let missing = volume(VolumeStatus::Missing, 5);
+        assert_eq!(scan_request(missing, &coding), MoveRequest::Found { at: Some(&coding) });
+        let today = day(2025, 3, 3);
+        let to_coding = plan_move(missing, &scan_request(missing, &coding), today).unwrap();
+        assert_eq!(
+            (to_coding.movement, to_coding.status, to_coding.to_location_id),
+            (MovementType::Found, VolumeStatus::ChargedOut, 3)
+        );
+        let home = plan_move(missing, &scan_request(missing, &file_a), today).unwrap();
+        assert_eq!(
+            (home.movement, home.status, home.to_location_id),
+            (MovementType::Found, VolumeStatus::InFile, HOME)
+        );
     }
 
     #[test]

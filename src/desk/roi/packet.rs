@@ -202,7 +202,7 @@ pub fn release_date_refusal(
 
 /// The blocking item of a Part 2 release without the facility's §2.32 notice (AS-22).
 pub const PART2_TEMPLATE_MISSING: &str =
-    "Part 2: the §2.32 notice template is not configured (a Director saves it: chartroom template set part2_notice)";
+    "Part 2: the §2.32 notice template is not configured (a Director saves it: chartroom template edit part2_notice)";
 
 /// What the clerk decided about a packet: the documents left out of those the rules allow, and
 /// whether releasing fewer than requested was confirmed.
