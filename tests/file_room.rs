@@ -218,6 +218,8 @@ fn requests_fill_from_the_pull_list_in_terminal_digit_order() {
         let into_himc = analyst.request_chart_to(garcia.patient_id, "HIM_COMPLETION", "chart completion").unwrap();
         assert_eq!((into_himc.for_location.code.as_str(), into_himc.needed_on), ("HIMC", d(3, 3)));
         let clerk = desk_on(&f, "jdoe", d(3, 3));
+        // SMITH's chart is on paper: its first volume is made, in file, before it is asked for.
+        clerk.new_volume("100999").unwrap();
         clerk.request_chart("100999", "CARD", d(3, 3), "clinic visit").unwrap();
         assert_eq!(
             refusal(clerk.request_chart("100999", "CARD", d(3, 2), "")),
@@ -373,5 +375,25 @@ fn scanning_a_missing_volume_marks_it_found_where_it_was_scanned() {
         assert_eq!((last.movement_type.as_str(), last.to_location.as_deref()), ("FOUND", Some("CODING")));
         let events = f.store.list_audit(&AuditFilter { limit: 5, ..Default::default() }).unwrap();
         assert!(events.iter().any(|e| e.entity == "chart_volume" && e.detail.contains("FOUND")), "{events:?}");
+    }
+}
+
+/// A chart is requested to where it is needed, once, and only when there is paper to pull.
+#[test]
+fn a_chart_request_to_a_file_area_a_second_time_or_for_no_paper_is_refused() {
+    for f in scenarios() {
+        let jdoe = desk_on(&f, "jdoe", d(3, 3));
+        let to_file = refusal(jdoe.request_chart("204511", "FILE_A", d(3, 4), "coding review"));
+        assert!(to_file.contains("is a file area, not a place a chart is sent"), "{to_file}");
+        jdoe.request_chart("204511", "CODING", d(3, 4), "coding review").unwrap();
+        let twice = refusal(jdoe.request_chart("204511", "CODING", d(3, 4), "coding review"));
+        assert_eq!(
+            twice,
+            "The chart is already requested for CODING on 03/04/2025 (open, by jdoe: coding review); one request \
+             brings it."
+        );
+        jdoe.request_chart("204511", "CODING", d(3, 5), "coding review").unwrap();
+        let no_paper = refusal(jdoe.request_chart("101000", "CODING", d(3, 4), "coding review"));
+        assert_eq!(no_paper, "This chart has no paper volume to pull: there is nothing to request.");
     }
 }

@@ -380,6 +380,19 @@ impl Desk {
             )));
         }
         let reason = checked_reason(Some(reason))?.unwrap_or_default();
+        let on_hand =
+            self.store().patient_volumes(patient_id)?.iter().filter(|v| v.status != VolumeStatus::Inactive).count();
+        let open_same = self
+            .store()
+            .pull_list(needed_on)?
+            .into_iter()
+            .find(|r| r.patient_id == patient_id && r.for_location.id == location.id && r.status == RequestStatus::Open)
+            .map(|r| crate::domain::file_room::OpenRequest { requested_by: r.requested_by, reason: r.reason });
+        if let Some(refusal) =
+            crate::domain::file_room::chart_request_refusal(location, needed_on, on_hand, open_same.as_ref())
+        {
+            return Err(DeskError::Invalid(refusal));
+        }
         let mut audit = self.event(AuditAction::Create, "chart_request", Some(mrn.to_string()), Some(patient_id));
         audit.detail = format!("for={} needed={needed_on}", location.code);
         let ids = self.store().add_chart_requests(

@@ -289,6 +289,44 @@ pub fn plan_move(volume: VolumeState, request: &MoveRequest<'_>, today: NaiveDat
     }
 }
 
+/// An open request already on the pull list for the same chart, place and day, as a duplicate
+/// check sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenRequest {
+    pub requested_by: String,
+    pub reason: String,
+}
+
+/// Why a chart cannot be requested to `to` for `needed_on`: a file area is where charts are kept,
+/// not a place one is sent (a charge-out there is refused alike); a chart with no paper volume on
+/// hand (`volumes`, inactive ones left out) can never be pulled; and an open request for the same
+/// chart, place and day already brings it. None when the request can be filled.
+pub fn chart_request_refusal(
+    to: &Location,
+    needed_on: NaiveDate,
+    volumes: usize,
+    open_same: Option<&OpenRequest>,
+) -> Option<String> {
+    if to.is_file_area() {
+        return Some(format!(
+            "{} is a file area, not a place a chart is sent: request it for the desk or unit that needs it.",
+            to.name
+        ));
+    }
+    if volumes == 0 {
+        return Some("This chart has no paper volume to pull: there is nothing to request.".into());
+    }
+    open_same.map(|open| {
+        format!(
+            "The chart is already requested for {} on {} (open, by {}: {}); one request brings it.",
+            to.code,
+            super::dates::us_date(needed_on),
+            open.requested_by,
+            if open.reason.is_empty() { "no reason given" } else { open.reason.as_str() }
+        )
+    })
+}
+
 /// What scanning a volume at a location means (the scan workflow): into its own file area is a
 /// check-in, to a borrower a charge-out from file or a transfer from another borrower. A volume
 /// flagged missing that is scanned is in the clerk's hand: it is found where it was scanned (one
@@ -482,6 +520,26 @@ mod tests {
         for s in VolumeStatus::ALL {
             assert_eq!(VolumeStatus::parse(s.code()), Some(s));
         }
+    }
+
+    #[test]
+    fn a_chart_request_to_a_file_area_for_no_volume_or_twice_is_refused() {
+        let coding = place(3, "CODING", "CODING", 2);
+        let file_a = place(HOME, "FILE_A", "FILE_ROOM", 0);
+        let on = day(2025, 3, 4);
+        assert!(chart_request_refusal(&file_a, on, 1, None).is_some_and(|r| r.contains("is a file area")));
+        assert_eq!(
+            chart_request_refusal(&coding, on, 0, None).as_deref(),
+            Some("This chart has no paper volume to pull: there is nothing to request.")
+        );
+        let open = OpenRequest { requested_by: "jdoe".into(), reason: "chart completion".into() };
+        assert_eq!(
+            chart_request_refusal(&coding, on, 1, Some(&open)).as_deref(),
+            Some(
+                "The chart is already requested for CODING on 03/04/2025 (open, by jdoe: chart completion); one request brings it."
+            )
+        );
+        assert_eq!(chart_request_refusal(&coding, on, 1, None), None);
     }
 
     #[test]
