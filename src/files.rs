@@ -67,6 +67,47 @@ pub fn write_private(path: &Path, bytes: &[u8], sharing: FileSharing) -> std::io
     std::fs::rename(&partial, path)
 }
 
+/// Writes `bytes` at `path`, a name nothing holds yet, with the sharing's file mode. Nothing at
+/// the name is ever replaced and a symlink planted there is never followed: either refuses with
+/// `AlreadyExists`. Written beside and linked into place, so the name never holds half a file.
+pub fn write_new(path: &Path, bytes: &[u8], sharing: FileSharing) -> std::io::Result<()> {
+    if taken(path) {
+        return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a file is already there"));
+    }
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    match std::fs::remove_file(&partial) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let written = (|| {
+        let mut file = create_new(&partial, sharing.file_mode())?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    // A hard link is made only where no name is, file or link: what another wrote meanwhile stands.
+    let linked = written.and_then(|()| std::fs::hard_link(&partial, path));
+    let _ = std::fs::remove_file(&partial);
+    linked
+}
+
+/// Whether anything holds the name — a file, a directory, or a symlink, dangling or not.
+pub fn taken(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// The first of `dir/STEM.EXT`, `dir/STEM-2.EXT`, … at which no file of any of `extensions` is:
+/// the names a set of files written together takes, never over another's.
+pub fn free_names(dir: &Path, stem: &str, extensions: &[&str]) -> Option<Vec<PathBuf>> {
+    (1..1000)
+        .map(|nth| {
+            let stem = if nth == 1 { stem.to_string() } else { format!("{stem}-{nth}") };
+            extensions.iter().map(|ext| dir.join(format!("{stem}.{ext}"))).collect::<Vec<_>>()
+        })
+        .find(|names| !names.iter().any(|n| taken(n)))
+}
+
 /// A new file at exactly `mode`: the umask narrows what `open` makes, so the mode is set again on
 /// the open file.
 pub fn create_new(path: &Path, mode: u32) -> std::io::Result<File> {
@@ -139,5 +180,26 @@ mod tests {
             assert_eq!(std::fs::read_to_string(&log).unwrap(), "first\nsecond\n");
             assert_eq!(mode(&log), file);
         }
+    }
+
+    #[test]
+    fn a_new_file_never_replaces_a_file_or_follows_a_link_and_takes_the_next_free_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, b"theirs").unwrap();
+        let planted = dir.path().join("notice.txt");
+        std::os::unix::fs::symlink(&target, &planted).unwrap();
+        let refused = write_new(&planted, b"ours", FileSharing::Private).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&target).unwrap(), b"theirs", "the link was not followed");
+        let dangling = dir.path().join("gone.txt");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        assert!(write_new(&dangling, b"ours", FileSharing::Private).is_err(), "a dangling link holds its name too");
+
+        let names = free_names(dir.path(), "notice", &["txt", "pdf"]).unwrap();
+        assert_eq!(names, [dir.path().join("notice-2.txt"), dir.path().join("notice-2.pdf")]);
+        write_new(&names[0], b"ours", FileSharing::Private).unwrap();
+        assert_eq!(mode(&names[0]), 0o600);
+        assert!(!taken(&dir.path().join("notice-2.txt.partial")), "nothing is left beside it");
     }
 }

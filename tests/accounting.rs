@@ -117,6 +117,9 @@ fn as24_the_accounting_lists_exactly_the_two_accountable_entries_free() {
             .deliver_accounting("204511", d(2025, 6, 10), Delivery { proceed: true, cost_based_cents: None }, &letters)
             .unwrap_err();
         assert!(err.to_string().contains("give it with --fee"), "{err}");
+        let typo = Delivery { proceed: true, cost_based_cents: Some(9_999_999_900) };
+        let err = june.deliver_accounting("204511", d(2025, 6, 10), typo, &letters).unwrap_err().to_string();
+        assert!(err.contains("$99,999,999.00 is more than any one amount may be ($100,000.00)"), "{err}");
         let proceed = Delivery { proceed: true, cost_based_cents: Some(1_250) };
         june.deliver_accounting("204511", d(2025, 6, 10), proceed, &letters).unwrap();
         let delivered = f.store.accounting_deliveries(quoted.patient.patient_id).unwrap();
@@ -308,6 +311,14 @@ fn as24_and_as25_through_the_command_line() {
     assert_eq!(entries[1]["recipient_address"], "1000 Guadalupe St, Austin TX 78701");
     assert_eq!(a["fee"]["kind"], "free");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    // A file already at the name is never written over: the clerk names a new one.
+    let before = std::fs::read(&pdf).unwrap();
+    let err = refused(&chartroom(
+        dir.path(),
+        &["roi", "accounting", "204511", "--date", "2025-03-03", "--pdf", pdf.to_str().unwrap()],
+    ));
+    assert!(err.contains("is already there; name a new file for the PDF"), "{err}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), before);
 
     let text = ok(&chartroom(dir.path(), &["roi", "accounting", "204511", "--date", "2025-03-03", "--deliver"]));
     assert!(text.contains("1. 06/01/2021  Texas Department of State Health Services"), "{text}");

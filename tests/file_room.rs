@@ -218,6 +218,8 @@ fn requests_fill_from_the_pull_list_in_terminal_digit_order() {
         let into_himc = analyst.request_chart_to(garcia.patient_id, "HIM_COMPLETION", "chart completion").unwrap();
         assert_eq!((into_himc.for_location.code.as_str(), into_himc.needed_on), ("HIMC", d(3, 3)));
         let clerk = desk_on(&f, "jdoe", d(3, 3));
+        // SMITH's chart is on paper: its first volume is made, in file, before it is asked for.
+        clerk.new_volume("100999").unwrap();
         clerk.request_chart("100999", "CARD", d(3, 3), "clinic visit").unwrap();
         assert_eq!(
             refusal(clerk.request_chart("100999", "CARD", d(3, 2), "")),
@@ -322,4 +324,76 @@ fn the_demo_dates_todays_requests_by_the_facilitys_day_and_each_has_paper_to_pul
     assert_eq!(mrns.len(), 12, "a dozen different charts");
     let own = json(&run(&["roi", "show", "RGH-00041", "--json"]));
     assert_eq!(own["received_on"], chicago.to_string(), "{own:#}");
+}
+
+/// `volume overdue --notices DIR`: into a directory that must exist, never through a planted link
+/// nor over a notice already there (the next name), owner-only whatever the umask.
+#[test]
+fn overdue_notices_never_follow_a_link_nor_overwrite_and_need_their_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = common::scenario();
+    desk_on(&f, "jdoe", d(3, 1)).check_in("V204511-1").unwrap();
+    desk_on(&f, "jdoe", d(3, 3)).charge_out("V204511-1", "ROI", None, Some("jdoe")).unwrap();
+    let march7 = desk_on(&f, "jdoe", d(3, 7));
+
+    let out = tempfile::tempdir().unwrap();
+    let missing = out.path().join("not-made");
+    let refused = refusal(march7.overdue_notices_to(&missing));
+    assert!(refused.contains("is not a directory: make it first"), "{refused}");
+    assert!(!missing.exists(), "nothing was made where the clerk did not say");
+
+    let victim = out.path().join("victim");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let planted = out.path().join("overdue-ROI-2025-03-07.txt");
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let first = march7.overdue_notices_to(out.path()).unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me", "the link was not followed");
+    let names: Vec<String> = first.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["overdue-ROI-2025-03-07-2.pdf", "overdue-ROI-2025-03-07-2.txt"]);
+    let again = march7.overdue_notices_to(out.path()).unwrap();
+    assert!(again[1].ends_with("overdue-ROI-2025-03-07-3.txt"), "{again:?}");
+    assert!(std::fs::read_to_string(&first[1]).unwrap().contains("V204511-1"), "the first is as written");
+    for file in first.iter().chain(&again) {
+        assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600, "{}", file.display());
+    }
+}
+
+/// A volume flagged missing that is scanned is found where it was scanned: one FOUND movement,
+/// audited, and the volume is there.
+#[test]
+fn scanning_a_missing_volume_marks_it_found_where_it_was_scanned() {
+    for f in scenarios() {
+        let jdoe = desk_on(&f, "jdoe", d(3, 3));
+        jdoe.check_in("V204511-1").unwrap();
+        jdoe.flag_missing("V204511-1", Some("not on the shelf")).unwrap();
+        let coding = jdoe.location("CODING").unwrap();
+        let Scanned::Moved(moved) = jdoe.scan(Some(&coding), "v204511-1").unwrap() else { panic!("not a move") };
+        assert_eq!(moved.movement, MovementType::Found);
+        assert_eq!((moved.volume.status, moved.volume.current.code.as_str()), (VolumeStatus::ChargedOut, "CODING"));
+        let movements = volume_1(&f).movements;
+        let last = movements.last().unwrap();
+        assert_eq!((last.movement_type.as_str(), last.to_location.as_deref()), ("FOUND", Some("CODING")));
+        let events = f.store.list_audit(&AuditFilter { limit: 5, ..Default::default() }).unwrap();
+        assert!(events.iter().any(|e| e.entity == "chart_volume" && e.detail.contains("FOUND")), "{events:?}");
+    }
+}
+
+/// A chart is requested to where it is needed, once, and only when there is paper to pull.
+#[test]
+fn a_chart_request_to_a_file_area_a_second_time_or_for_no_paper_is_refused() {
+    for f in scenarios() {
+        let jdoe = desk_on(&f, "jdoe", d(3, 3));
+        let to_file = refusal(jdoe.request_chart("204511", "FILE_A", d(3, 4), "coding review"));
+        assert!(to_file.contains("is a file area, not a place a chart is sent"), "{to_file}");
+        jdoe.request_chart("204511", "CODING", d(3, 4), "coding review").unwrap();
+        let twice = refusal(jdoe.request_chart("204511", "CODING", d(3, 4), "coding review"));
+        assert_eq!(
+            twice,
+            "The chart is already requested for CODING on 03/04/2025 (open, by jdoe: coding review); one request \
+             brings it."
+        );
+        jdoe.request_chart("204511", "CODING", d(3, 5), "coding review").unwrap();
+        let no_paper = refusal(jdoe.request_chart("101000", "CODING", d(3, 4), "coding review"));
+        assert_eq!(no_paper, "This chart has no paper volume to pull: there is nothing to request.");
+    }
 }

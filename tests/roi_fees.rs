@@ -112,6 +112,21 @@ fn as18_the_invoice_is_itemized_and_the_payment_that_settles_it_starts_the_15_da
         assert_eq!(quoted.status, RequestStatus::InQc);
         assert_eq!(quoted.history.last().unwrap().detail, "Fee quoted: $92.00 under TX-241.154 v1 (TX HSC 241.154)");
 
+        // One page limit and one amount cap: no page count of 0, and no fee above $100,000.00.
+        let none = jdoe.roi_quote(&number, None, Some(0)).unwrap_err().to_string();
+        assert!(none.contains("0 pages: a page count is 1 to 100,000"), "{none}");
+        let huge = jdoe.roi_invoice(&number, None, Some(1_000_000)).unwrap_err().to_string();
+        assert!(huge.contains("1000000 pages: a page count is 1 to 100,000"), "{huge}");
+        let most = jdoe.roi_fee_quote(&jdoe.roi_request(&number).unwrap(), Some(100_000)).unwrap();
+        assert!(most.total_cents <= chartroom::domain::roi::fees::MAX_AMOUNT_CENTS, "{}", most.total_cents);
+
+        // Before the invoice, a payment is at most what is left of the quote.
+        let over_quote = jdoe.roi_pay(&number, None, d(2025, 3, 4), 9201).unwrap_err().to_string();
+        assert!(
+            over_quote.starts_with(&format!("$92.01 is more than what is left of {number}'s quote")),
+            "{over_quote}"
+        );
+
         let invoiced = jdoe.roi_invoice(&number, None, None).unwrap();
         let invoice = fee_view(&invoiced).unwrap();
         assert_eq!(invoice.invoice_no, Some(format!("{number}-1")));
@@ -175,7 +190,10 @@ fn a_write_off_settles_the_invoice_and_refunds_and_write_offs_are_a_supervisors(
 
         let refund = kwong.roi_refund(&number, None, 500, "charged twice for postage").unwrap();
         let view = fee_view(&refund).unwrap();
-        assert_eq!((view.paid_cents, view.refunded_cents, view.balance_cents), (8500, 500, 500));
+        // Money charged in error, returned: what is owed falls with what was kept, so the invoice
+        // stays settled and the request stays ready to release.
+        assert_eq!((view.paid_cents, view.refunded_cents, view.balance_cents), (8500, 500, 0));
+        assert_eq!((refund.status, view.status), (RequestStatus::ReadyToRelease, Some(InvoiceStatus::WrittenOff)));
         let over = kwong.roi_refund(&number, None, 8501, "x").unwrap_err().to_string();
         assert!(over.contains("at most its amount paid ($85.00)"), "{over}");
         assert_eq!(

@@ -105,6 +105,41 @@ fn walk(desk: &Desk, number: &str, steps: &[Step]) {
     }
 }
 
+/// GARCIA's stay at Mission Valley, the records AS-21's subpoena is served for: a request is made
+/// to one facility and its packet holds that facility's documents only, so her Riverbend stay
+/// (A25-000781) is not what goes.
+fn mission_valley_chart(store: &dyn chartroom::store::Store) {
+    let mut batch = RecordBatch::default();
+    let admit = Utc.with_ymd_and_hms(2025, 2, 10, 9, 0, 0).unwrap();
+    batch.encounters.push(NewEncounter {
+        patient_mrn: "204511".into(),
+        account: "A25-900002".into(),
+        kind: EncounterKind::Inpatient,
+        facility_code: "MVC".into(),
+        service: "MEDICINE".into(),
+        admit_at: admit,
+        discharge_at: Some(admit + chrono::Duration::days(3)),
+        attending_npi: Some("1000000001".into()),
+    });
+    let doc = |doc_type: &str, title: &str, pages: i64, category: Option<SensitiveCategory>| NewDocument {
+        account: "A25-900002".into(),
+        doc_type: doc_type.into(),
+        title: title.into(),
+        author_npi: Some("1000000001".into()),
+        status: DocumentStatus::Completed,
+        created_at: admit + chrono::Duration::hours(2),
+        signed_at: Some(admit + chrono::Duration::hours(9)),
+        text: Some(format!("{title}\nFindings as documented.")),
+        page_count: pages,
+        sensitive_categories: category.into_iter().collect(),
+        in_designated_record_set: true,
+    };
+    batch.documents.push(doc("HP", "History and physical", 6, None));
+    batch.documents.push(doc("CONSULT", "Detox program admission assessment", 4, Some(SensitiveCategory::SudPart2)));
+    batch.documents.push(doc("PROGRESS", "Detox program progress note", 2, Some(SensitiveCategory::SudPart2)));
+    store.insert_batch(batch, event("batch")).unwrap();
+}
+
 /// AS-20's civil subpoena for GARCIA at MVC, served 2025-03-10, logged (pended for its assurance
 /// until the assurance of the same day is recorded) and walked to ready to release.
 fn subpoena_ready(desk: &Desk) -> String {
@@ -264,11 +299,67 @@ fn a_release_counts_in_the_directors_figures_until_its_disclosure_is_voided() {
     }
 }
 
+/// A release follows every step recorded on its request: one dated before the last of them is
+/// refused, naming it, and nothing moves.
+#[test]
+fn a_release_dated_before_the_last_step_recorded_is_refused_naming_it() {
+    let f = common::scenario();
+    let dhim = desk_on(&f, "dhim", d(2025, 3, 7));
+    dhim.set_signature(CODE).unwrap();
+    let mut own = form(
+        "RGH",
+        "204511",
+        RequestType::RightOfAccess,
+        requester(RequesterKind::Patient, "GARCIA, MARIA L", "2210 Pecan St\nAustin TX 78704"),
+    );
+    own.received_on = Some(d(2025, 3, 1));
+    let number = ready(&dhim, own);
+    let refused = dhim.roi_release(&number, None, d(2025, 3, 5), None, &CONFIRMED, CODE).unwrap_err().to_string();
+    assert_eq!(
+        refused,
+        format!(
+            "{number} cannot be released on 03/05/2025: its move to Ready to release was recorded for 03/07/2025, and \
+             a release comes after it; date the release 03/07/2025 or later"
+        )
+    );
+    assert_eq!(dhim.roi_request(&number).unwrap().status, RequestStatus::ReadyToRelease, "nothing moved");
+    let released = dhim.roi_release(&number, None, d(2025, 3, 7), None, &CONFIRMED, CODE).unwrap();
+    assert_eq!(released.status, RequestStatus::Released);
+}
+
+/// A release with no document on file counts the pages typed (the request's count was an
+/// estimate): never 0 — nothing released is not a release.
+#[test]
+fn a_release_of_paper_records_counts_at_least_a_page() {
+    let f = common::scenario();
+    let dhim = desk_on(&f, "dhim", d(2025, 3, 3));
+    dhim.set_signature(CODE).unwrap();
+    let mut own = form(
+        "HDH",
+        "204511",
+        RequestType::RightOfAccess,
+        requester(RequesterKind::Patient, "GARCIA, MARIA L", "2210 Pecan St\nAustin TX 78704"),
+    );
+    own.pages = Some(211);
+    let number = ready(&dhim, own);
+    assert!(dhim.roi_packet(&number).unwrap().rows.is_empty(), "no HDH document is on file for her");
+    let release =
+        |pages: i64, pick: &ReleasePick| dhim.roi_release(&number, None, d(2025, 3, 3), Some(pages), pick, CODE);
+    let none = release(0, &CONFIRMED).unwrap_err().to_string();
+    assert!(none.contains("0 pages: a page count is 1 to 100,000"), "{none}");
+    let released = release(10, &ReleasePick::default()).unwrap();
+    assert_eq!(released.disclosures[0].pages, 10);
+}
+
 #[test]
 fn as21_a_subpoena_without_a_court_order_leaves_part2_out_and_a_partial_release_is_confirmed_and_audited() {
     for f in scenarios() {
+        mission_valley_chart(&*f.store);
         let dhim = desk_on(&f, "dhim", d(2025, 3, 10));
         let number = subpoena_ready(&dhim);
+        let packet = dhim.roi_packet(&number).unwrap();
+        let accounts: Vec<&str> = packet.rows.iter().map(|r| r.account.as_str()).collect();
+        assert_eq!(accounts, ["A25-900002"; 3], "Mission Valley's packet holds Mission Valley's documents only");
         let packet = dhim.roi_packet(&number).unwrap();
         assert_eq!(packet.blocking, [PART2_ORDER_REQUIRED]);
         for title in ["Detox program admission assessment", "Detox program progress note"] {
@@ -302,6 +393,19 @@ fn as21_a_subpoena_without_a_court_order_leaves_part2_out_and_a_partial_release_
             .map(|r| items.iter().find(|i| i.document_id == r.document.id).unwrap().included)
             .collect();
         assert_eq!(part2, [false, false]);
+
+        // The custodian swears to the copies sent, and says what was held back and why, counted.
+        let letters = tempfile::tempdir().unwrap();
+        let (_, papers) = kwong.roi_custodian_papers(&number, None, Some(6), letters.path()).unwrap();
+        let declaration = std::fs::read_to_string(&papers[0]).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            declaration.contains(
+                "5. Withheld from these copies: 2 documents (6 pages), not transmitted, for these reasons: 2 \
+                 documents (6 pages): Part 2 record: a §2.64 court order is required"
+            ),
+            "{declaration}"
+        );
+        assert!(!declaration.contains("Detox"), "the declaration names no withheld document: {declaration}");
     }
 }
 
@@ -312,6 +416,7 @@ fn as21_with_a_part2_court_order_on_file_the_part2_documents_go_with_their_notic
     for f in scenarios() {
         let dhim = desk_on(&f, "dhim", d(2025, 3, 17));
         common::sign(&dhim);
+        mission_valley_chart(&*f.store);
         let number = subpoena_ready(&dhim);
         let order = LegalPaper::Part2Order {
             ordered_on: d(2025, 3, 17),
@@ -349,6 +454,8 @@ fn as21_with_a_part2_court_order_on_file_the_part2_documents_go_with_their_notic
         let affidavit = files.custodian_papers.iter().find(|p| p.to_string_lossy().ends_with(".txt")).unwrap();
         let text = std::fs::read_to_string(affidavit).unwrap();
         assert!(text.contains("GARCIA v. LAKESIDE TRANSIT") && text.contains("25STCV01234"), "{text}");
+        assert!(text.contains("The records consist of 12 pages."), "{text}");
+        assert!(text.contains("No record described in the subpoena that this facility holds was withheld"), "{text}");
     }
 }
 

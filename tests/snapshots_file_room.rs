@@ -171,6 +171,12 @@ fn b_on_a_release_request_asks_for_the_paper_at_the_roi_desk() {
     h.palette("roi");
     h.keys(&[key(KeyCode::Enter)]);
     assert_eq!(h.app.screen, Screen::Request);
+    // The chart is already asked for at the ROI desk today: a second request is refused, naming it.
+    h.keys(&[KeyEvent::new(KeyCode::Char('B'), KeyModifiers::SHIFT)]);
+    let toast = h.app.toast.clone().unwrap_or_default();
+    assert!(toast.contains("already requested for ROI on 03/03/2025 (open, by jdoe: clinic visit)"), "{toast}");
+    let open = h.desk.pull_list(common::today()).unwrap().into_iter().find(|r| r.mrn == "204511").unwrap();
+    h.desk.request_not_fillable(open.id, "asked again for the release").unwrap();
     h.keys(&[KeyEvent::new(KeyCode::Char('B'), KeyModifiers::SHIFT)]);
     let toast = h.app.toast.clone().unwrap_or_default();
     assert!(toast.starts_with("The file room is asked for MRN 204511's paper chart, to ROI DESK today"), "{toast}");

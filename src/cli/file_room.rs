@@ -137,7 +137,15 @@ pub(super) fn run_volume(desk: &Desk, action: VolumeCommand, emit: Emit<'_>) -> 
         VolumeCommand::Inactivate { barcode, reason } => moved(desk.inactivate(&barcode, reason.as_deref()), emit),
         VolumeCommand::Overdue { json, notices } => {
             if let Some(dir) = notices {
-                return write_notices(desk, &dir, emit);
+                let files = desk.overdue_notices_to(&dir).map_err(fail)?;
+                if files.is_empty() {
+                    return emit("Nothing is overdue: no notice was written.".into());
+                }
+                return emit(format!(
+                    "Wrote {} to {} (text and PDF).",
+                    crate::domain::text::plural(files.len() / 2, "overdue notice", "overdue notices"),
+                    dir.display()
+                ));
             }
             let overdue = desk.overdue_volumes().map_err(fail)?;
             if json { emit(print::to_json(&overdue)) } else { emit(overdue_text(&overdue)) }
@@ -267,19 +275,4 @@ fn pull_list_text(list: &[ChartRequestRecord], date: NaiveDate) -> String {
         );
     }
     out.trim_end().to_string()
-}
-
-fn write_notices(desk: &Desk, dir: &std::path::Path, emit: Emit<'_>) -> Result<(), CliError> {
-    // The desk writes them (by day, with the store's file modes) and records the export.
-    let files = desk.file_overdue_notices(dir).map_err(fail)?;
-    let notices = files.iter().filter(|f| f.extension().is_some_and(|e| e == "txt")).count();
-    if notices == 0 {
-        return emit("Nothing is overdue: no notice was written.".into());
-    }
-    let folder = files.first().and_then(|f| f.parent()).unwrap_or(dir);
-    emit(format!(
-        "Wrote {} to {} (text and PDF).",
-        crate::domain::text::plural(notices, "overdue notice", "overdue notices"),
-        folder.display()
-    ))
 }

@@ -92,6 +92,28 @@ fn shown(raw: &str) -> String {
     crate::domain::text::clean(raw).chars().take(30).collect()
 }
 
+/// Why a chart request cannot be filled as it stands: it is closed, or no volume of the chart is
+/// in file to charge out (none at all, or each elsewhere). The desk refuses with these words and
+/// the pull list says them before its question.
+pub fn fill_refusal(request: &ChartRequestRecord) -> Option<String> {
+    if request.status != RequestStatus::Open {
+        return Some(format!("This request is already {}.", request.status.label()));
+    }
+    if request.volumes.iter().any(|v| v.status == VolumeStatus::InFile) {
+        return None;
+    }
+    let whereabouts: Vec<String> =
+        request.volumes.iter().map(|v| format!("vol {} {} ({})", v.volume_no, v.status.label(), v.location)).collect();
+    Some(if whereabouts.is_empty() {
+        "This chart has no paper volume: mark the request not fillable.".into()
+    } else {
+        format!(
+            "No volume of this chart is in file ({}): mark the request not fillable, or transfer the volume.",
+            whereabouts.join("; ")
+        )
+    })
+}
+
 impl Desk {
     fn require_file_room(&self) -> DeskResult<()> {
         self.require(Permission::TrackPaperCharts)
@@ -364,6 +386,19 @@ impl Desk {
             )));
         }
         let reason = checked_reason(Some(reason))?.unwrap_or_default();
+        let on_hand =
+            self.store().patient_volumes(patient_id)?.iter().filter(|v| v.status != VolumeStatus::Inactive).count();
+        let open_same = self
+            .store()
+            .pull_list(needed_on)?
+            .into_iter()
+            .find(|r| r.patient_id == patient_id && r.for_location.id == location.id && r.status == RequestStatus::Open)
+            .map(|r| crate::domain::file_room::OpenRequest { requested_by: r.requested_by, reason: r.reason });
+        if let Some(refusal) =
+            crate::domain::file_room::chart_request_refusal(location, needed_on, on_hand, open_same.as_ref())
+        {
+            return Err(DeskError::Invalid(refusal));
+        }
         let mut audit = self.event(AuditAction::Create, "chart_request", Some(mrn.to_string()), Some(patient_id));
         audit.detail = format!("for={} needed={needed_on}", location.code);
         let ids = self.store().add_chart_requests(
@@ -425,8 +460,8 @@ impl Desk {
     pub fn fill_request(&self, id: i64) -> DeskResult<Filled> {
         self.require_file_room()?;
         let request = self.chart_request(id)?;
-        if request.status != RequestStatus::Open {
-            return Err(DeskError::Invalid(format!("This request is already {}.", request.status.label())));
+        if let Some(refusal) = fill_refusal(&request) {
+            return Err(DeskError::Invalid(refusal));
         }
         let to = self.location(&request.for_location.code)?;
         let mut moves = Vec::new();
@@ -435,21 +470,6 @@ impl Desk {
             let volume = self.volume(&brief.barcode)?;
             charged.push(volume.barcode.clone());
             moves.push(self.make_move(volume, &MoveRequest::ChargeOut { to: &to, due: None }, None, None, Some(id))?);
-        }
-        if moves.is_empty() {
-            let whereabouts: Vec<String> = request
-                .volumes
-                .iter()
-                .map(|v| format!("vol {} {} ({})", v.volume_no, v.status.label(), v.location))
-                .collect();
-            return Err(DeskError::Invalid(if whereabouts.is_empty() {
-                "This chart has no paper volume: mark the request not fillable.".into()
-            } else {
-                format!(
-                    "No volume of this chart is in file ({}): mark the request not fillable, or transfer the volume.",
-                    whereabouts.join("; ")
-                )
-            }));
         }
         let mut audit =
             self.event(AuditAction::Update, "chart_request", Some(request.mrn.clone()), Some(request.patient_id));
@@ -555,8 +575,29 @@ impl Desk {
     /// letters are (`letters/2025-03-07/overdue-CODING-2025-03-07.txt`), and audits it as an
     /// export. Nothing overdue writes nothing.
     pub fn file_overdue_notices(&self, dir: &std::path::Path) -> DeskResult<Vec<std::path::PathBuf>> {
-        use crate::report::file_room::{file_stem, overdue_notices};
         self.require_file_room()?;
+        let day_dir = dir.join(self.today().format("%Y-%m-%d").to_string());
+        crate::files::create_dir(&day_dir, self.file_sharing()).map_err(|e| unwritable_notice(&day_dir, e))?;
+        self.overdue_notices_into(&day_dir)
+    }
+
+    /// `volume overdue --notices DIR`: the notices written into `dir` itself, which the clerk named
+    /// and which must exist — nothing is made where the clerk did not say (a typo at / would be).
+    pub fn overdue_notices_to(&self, dir: &std::path::Path) -> DeskResult<Vec<std::path::PathBuf>> {
+        self.require_file_room()?;
+        if !dir.is_dir() {
+            return Err(DeskError::Invalid(format!(
+                "{} is not a directory: make it first (nothing was written)",
+                dir.display()
+            )));
+        }
+        self.overdue_notices_into(dir)
+    }
+
+    /// Each borrower's notice, PDF then text, at names nothing holds (`-2`… beside an earlier one;
+    /// a planted link is never followed), with the store's modes; audited, or taken back.
+    fn overdue_notices_into(&self, dir: &std::path::Path) -> DeskResult<Vec<std::path::PathBuf>> {
+        use crate::report::file_room::{file_stem, overdue_notices};
         // The export's own event says what went; the list read to make it is not another look.
         let overdue = self.overdue_rows()?;
         if overdue.is_empty() {
@@ -564,37 +605,45 @@ impl Desk {
         }
         let today = self.today();
         let sharing = self.file_sharing();
-        let day_dir = dir.join(today.format("%Y-%m-%d").to_string());
-        let unwritable = |path: &std::path::Path, source: std::io::Error| DeskError::File {
-            what: format!(
-                "could not write the overdue notice {} (make the directory writable for this account and try again)",
-                path.display()
-            ),
-            source,
-        };
-        crate::files::create_dir(&day_dir, sharing).map_err(|e| unwritable(&day_dir, e))?;
         let mut files = Vec::new();
         let notices = overdue_notices(&overdue, today);
-        for notice in &notices {
-            let stem = day_dir.join(file_stem(notice, today));
-            let text_file = stem.with_extension("txt");
-            let pdf_file = stem.with_extension("pdf");
-            let pdf = crate::report::pdf::text_to_pdf(&notice.text).map_err(|e| DeskError::Invalid(e.to_string()))?;
-            crate::files::write_private(&text_file, notice.text.as_bytes(), sharing)
-                .map_err(|e| unwritable(&text_file, e))?;
-            files.push(text_file);
-            crate::files::write_private(&pdf_file, &pdf, sharing).map_err(|e| unwritable(&pdf_file, e))?;
-            files.push(pdf_file);
-        }
+        let written = (|| {
+            for notice in &notices {
+                let stem = file_stem(notice, today);
+                let Some(names) = crate::files::free_names(dir, &stem, &["pdf", "txt"]) else {
+                    return Err(DeskError::Invalid(format!("a thousand {stem} notices are in {}", dir.display())));
+                };
+                let pdf =
+                    crate::report::pdf::text_to_pdf(&notice.text).map_err(|e| DeskError::Invalid(e.to_string()))?;
+                for (path, bytes) in names.iter().zip([pdf.as_slice(), notice.text.as_bytes()]) {
+                    crate::files::write_new(path, bytes, sharing).map_err(|e| unwritable_notice(path, e))?;
+                    files.push(path.clone());
+                }
+            }
+            Ok(())
+        })();
         let detail = format!("overdue notices to {} borrowers, {} volumes", notices.len(), overdue.len());
-        if let Err(e) = self.store().append_audit(self.audit_event(AuditAction::Export, "chart_volume", detail)) {
-            // A notice not in the audit trail does not go out.
+        let audited = written.and_then(|()| {
+            self.store().append_audit(self.audit_event(AuditAction::Export, "chart_volume", detail)).map_err(Into::into)
+        });
+        if let Err(e) = audited {
+            // A notice not in the audit trail does not go out, nor half a set.
             for file in &files {
                 let _ = std::fs::remove_file(file);
             }
-            return Err(e.into());
+            return Err(e);
         }
         Ok(files)
+    }
+}
+
+fn unwritable_notice(path: &std::path::Path, source: std::io::Error) -> DeskError {
+    DeskError::File {
+        what: format!(
+            "could not write the overdue notice {} (make the directory writable for this account and try again)",
+            path.display()
+        ),
+        source,
     }
 }
 

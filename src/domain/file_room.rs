@@ -289,10 +289,52 @@ pub fn plan_move(volume: VolumeState, request: &MoveRequest<'_>, today: NaiveDat
     }
 }
 
+/// An open request already on the pull list for the same chart, place and day, as a duplicate
+/// check sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenRequest {
+    pub requested_by: String,
+    pub reason: String,
+}
+
+/// Why a chart cannot be requested to `to` for `needed_on`: a file area is where charts are kept,
+/// not a place one is sent (a charge-out there is refused alike); a chart with no paper volume on
+/// hand (`volumes`, inactive ones left out) can never be pulled; and an open request for the same
+/// chart, place and day already brings it. None when the request can be filled.
+pub fn chart_request_refusal(
+    to: &Location,
+    needed_on: NaiveDate,
+    volumes: usize,
+    open_same: Option<&OpenRequest>,
+) -> Option<String> {
+    if to.is_file_area() {
+        return Some(format!(
+            "{} is a file area, not a place a chart is sent: request it for the desk or unit that needs it.",
+            to.name
+        ));
+    }
+    if volumes == 0 {
+        return Some("This chart has no paper volume to pull: there is nothing to request.".into());
+    }
+    open_same.map(|open| {
+        format!(
+            "The chart is already requested for {} on {} (open, by {}: {}); one request brings it.",
+            to.code,
+            super::dates::us_date(needed_on),
+            open.requested_by,
+            if open.reason.is_empty() { "no reason given" } else { open.reason.as_str() }
+        )
+    })
+}
+
 /// What scanning a volume at a location means (the scan workflow): into its own file area is a
-/// check-in, to a borrower a charge-out from file or a transfer from another borrower.
+/// check-in, to a borrower a charge-out from file or a transfer from another borrower. A volume
+/// flagged missing that is scanned is in the clerk's hand: it is found where it was scanned (one
+/// FOUND movement, to the borrower or into the file area), as Record Tracking's scan does.
 pub fn scan_request<'a>(volume: VolumeState, at: &'a Location) -> MoveRequest<'a> {
-    if at.is_file_area() {
+    if volume.status == VolumeStatus::Missing {
+        MoveRequest::Found { at: Some(at) }
+    } else if at.is_file_area() {
         MoveRequest::CheckIn
     } else if volume.status == VolumeStatus::ChargedOut && volume.current_location_id != at.id {
         MoveRequest::Transfer { to: at, due: None }
@@ -481,6 +523,26 @@ mod tests {
     }
 
     #[test]
+    fn a_chart_request_to_a_file_area_for_no_volume_or_twice_is_refused() {
+        let coding = place(3, "CODING", "CODING", 2);
+        let file_a = place(HOME, "FILE_A", "FILE_ROOM", 0);
+        let on = day(2025, 3, 4);
+        assert!(chart_request_refusal(&file_a, on, 1, None).is_some_and(|r| r.contains("is a file area")));
+        assert_eq!(
+            chart_request_refusal(&coding, on, 0, None).as_deref(),
+            Some("This chart has no paper volume to pull: there is nothing to request.")
+        );
+        let open = OpenRequest { requested_by: "jdoe".into(), reason: "chart completion".into() };
+        assert_eq!(
+            chart_request_refusal(&coding, on, 1, Some(&open)).as_deref(),
+            Some(
+                "The chart is already requested for CODING on 03/04/2025 (open, by jdoe: chart completion); one request brings it."
+            )
+        );
+        assert_eq!(chart_request_refusal(&coding, on, 1, None), None);
+    }
+
+    #[test]
     fn a_scan_charges_out_transfers_or_checks_in_by_where_it_is_scanned() {
         let coding = place(3, "CODING", "CODING", 2);
         let file_a = place(HOME, "FILE_A", "FILE_ROOM", 0);
@@ -493,6 +555,20 @@ mod tests {
             MoveRequest::Transfer { to: &coding, due: None }
         );
         assert_eq!(scan_request(volume(VolumeStatus::ChargedOut, 5), &file_a), MoveRequest::CheckIn);
+        // A missing volume scanned is in hand: found where it was scanned.
+        let missing = volume(VolumeStatus::Missing, 5);
+        assert_eq!(scan_request(missing, &coding), MoveRequest::Found { at: Some(&coding) });
+        let today = day(2025, 3, 3);
+        let to_coding = plan_move(missing, &scan_request(missing, &coding), today).unwrap();
+        assert_eq!(
+            (to_coding.movement, to_coding.status, to_coding.to_location_id),
+            (MovementType::Found, VolumeStatus::ChargedOut, 3)
+        );
+        let home = plan_move(missing, &scan_request(missing, &file_a), today).unwrap();
+        assert_eq!(
+            (home.movement, home.status, home.to_location_id),
+            (MovementType::Found, VolumeStatus::InFile, HOME)
+        );
     }
 
     #[test]

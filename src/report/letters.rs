@@ -68,7 +68,7 @@ pub fn file_name(notice: &NoticeRecord) -> String {
 }
 
 /// Words of `text` in lines of at most `width` characters (a longer word stands alone).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

@@ -33,6 +33,7 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("court", "subpoena papers: the court"),
     ("served_on", "subpoena papers: the day the subpoena was served"),
     ("pages", "subpoena papers: how many pages the records are"),
+    ("withheld", "subpoena papers: what was withheld from the copies, counted by reason, or that nothing was"),
 ];
 
 /// The placeholders a kind of letter cannot do without: a deficient-authorization letter that did
@@ -99,6 +100,8 @@ I, the undersigned, declare:
    course of business, at or near the time of the act, condition or event recorded.
 
 4. The records consist of {{pages}} pages.
+
+5. {{withheld}}
 
 I declare under penalty of perjury under the laws of the State of California that
 the foregoing is true and correct.
@@ -300,6 +303,7 @@ pub struct LetterValues {
     pub court: String,
     pub served_on: Option<NaiveDate>,
     pub pages: Option<i64>,
+    pub withheld: String,
 }
 
 impl LetterValues {
@@ -329,6 +333,9 @@ impl LetterValues {
             ("court", text(&self.court)),
             ("served_on", date(self.served_on)),
             ("pages", self.pages.map(|p| p.to_string()).unwrap_or_default()),
+            // A numbered paragraph of the declaration: wrapped to its page, the following lines
+            // under the first's words.
+            ("withheld", super::letters::wrap(&text(&self.withheld), 76).join("\n   ")),
         ])
     }
 }

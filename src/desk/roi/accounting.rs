@@ -324,10 +324,8 @@ impl Desk {
                 us_date(patient.birth_date)
             )));
         }
-        if let Some(cents) = cost_based_cents
-            && cents < 0
-        {
-            return Err(DeskError::Invalid(format!("a fee of {} is below nothing", dollars(cents))));
+        if let Some(problem) = cost_based_cents.and_then(crate::domain::roi::fees::amount_problem) {
+            return Err(DeskError::Invalid(format!("the accounting's fee: {problem}")));
         }
         let (from, to) = crate::domain::roi::clocks::accounting_period(requested_on);
         let disclosures: Vec<_> =
@@ -369,7 +367,15 @@ impl Desk {
         self.refuse_own_record(report.patient.patient_id, Some(&report.patient.mrn))?;
         let pdf = crate::report::pdf::text_to_pdf(&accounting_text(report, true))
             .map_err(|e| DeskError::Invalid(e.to_string()))?;
-        crate::files::write_private(path, &pdf, self.file_sharing())
+        // The clerk named the file: one already there (or a link planted at the name) is refused,
+        // never written over or through.
+        if crate::files::taken(path) {
+            return Err(DeskError::Invalid(format!(
+                "{} is already there; name a new file for the PDF (nothing was written)",
+                path.display()
+            )));
+        }
+        crate::files::write_new(path, &pdf, self.file_sharing())
             .map_err(|source| DeskError::File { what: format!("could not write {}", path.display()), source })?;
         let detail = format!("printed the accounting of disclosures as of {}", us_date(report.accounting.requested_on));
         let mut event = self.audit_event(AuditAction::Export, "accounting", detail);

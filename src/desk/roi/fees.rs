@@ -14,7 +14,7 @@ use crate::domain::chart::Facility;
 use crate::domain::dates::us_date;
 use crate::domain::roi::RequestStatus;
 use crate::domain::roi::fees::{
-    self, AdjustmentKind, FeeFacts, FeeLine, FeeRates, FeeSchedule, InvoiceStatus, MAX_RATE_CENTS, Quote, Tally,
+    self, AdjustmentKind, FeeFacts, FeeLine, FeeRates, FeeSchedule, InvoiceStatus, MAX_AMOUNT_CENTS, Quote, Tally,
     dollars,
 };
 use crate::domain::roi::status::{Step, transition};
@@ -117,6 +117,57 @@ pub fn check_adjustment(
     Ok((no, before))
 }
 
+/// Why a payment of `amount_cents` cannot be recorded on `request`, in the words the desk refuses
+/// it with: asked by the screen before its question and by the desk before it writes. Never more
+/// than the standing invoice's balance; before any invoice, never more than the latest quote less
+/// what was already paid on it; none on a void invoice or a closed request.
+pub fn check_payment(request: &RoiRequest, amount_cents: i64) -> Result<(), String> {
+    if !request.status.is_open() {
+        return Err(format!("{} is {}; a payment for it is not recorded here", request.number, request.status.title()));
+    }
+    if !(1..=fees::MAX_AMOUNT_CENTS).contains(&amount_cents) {
+        return Err(format!(
+            "{} is not an amount a request is paid (more than $0.00, at most {})",
+            dollars(amount_cents),
+            dollars(fees::MAX_AMOUNT_CENTS)
+        ));
+    }
+    if let Some(invoice) = current_invoice(request) {
+        let no = invoice.invoice_no.clone().unwrap_or_default();
+        let before = invoice_tally(request, &no, invoice.quote.total_cents);
+        if amount_cents > before.balance_cents {
+            return Err(format!(
+                "{} is more than the balance of invoice {no} ({}); record no more than is owed",
+                dollars(amount_cents),
+                dollars(before.balance_cents)
+            ));
+        }
+        return Ok(());
+    }
+    if request.fees.iter().any(|f| f.kind == FeeKind::Invoice) {
+        return Err(format!(
+            "{}'s invoice is void; issue a new one before taking a payment (roi invoice {})",
+            request.number, request.number
+        ));
+    }
+    if let Some(quote) = request.fees.iter().rev().find(|f| f.kind == FeeKind::Quote) {
+        let taken: i64 = request.payments.iter().filter(|p| p.invoice_no.is_none()).map(|p| p.amount_cents).sum();
+        let open = (quote.quote.total_cents - taken).max(0);
+        if amount_cents > open {
+            return Err(format!(
+                "{} is more than what is left of {}'s quote ({} quoted, {} paid); record no more than was quoted, or \
+                 issue the invoice first (roi invoice {})",
+                dollars(amount_cents),
+                request.number,
+                dollars(quote.quote.total_cents),
+                dollars(taken),
+                request.number
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn invoice_tally(request: &RoiRequest, invoice_no: &str, total_cents: i64) -> Tally {
     let payments: Vec<i64> = request
         .payments
@@ -151,7 +202,9 @@ pub(super) fn settled_on(request: &RoiRequest) -> Option<NaiveDate> {
         .map(|p| (p.at, p.paid_on, p.amount_cents))
         .chain(request.fee_adjustments.iter().filter(|a| a.invoice_no == no).map(|a| match a.kind {
             AdjustmentKind::WriteOff => (a.at, a.on, a.amount_cents),
-            AdjustmentKind::Refund => (a.at, a.on, -a.amount_cents),
+            // A refund lowers what is owed as much as what was kept (`fees::Tally`): it neither
+            // settles nor unsettles.
+            AdjustmentKind::Refund => (a.at, a.on, 0),
             AdjustmentKind::Void => (a.at, a.on, 0),
         }))
         .collect();
@@ -242,10 +295,8 @@ impl Desk {
     /// What a request costs, not recorded: the governing schedule as in force the day it was
     /// received, with the pages counted (`pages`, else the request's).
     pub fn roi_fee_quote(&self, request: &RoiRequest, pages: Option<i64>) -> DeskResult<Quote> {
-        if let Some(pages) = pages
-            && !(0..=super::intake::MAX_PAGES).contains(&pages)
-        {
-            return Err(DeskError::Invalid(format!("{pages} pages: 0 to {}", super::intake::MAX_PAGES)));
+        if let Some(problem) = pages.and_then(fees::pages_problem) {
+            return Err(DeskError::Invalid(problem));
         }
         let facility = self.facility_by_id(request.facility_id)?;
         let schedules = self.store().fee_schedules()?;
@@ -603,8 +654,8 @@ fn flatten(path: &str, value: &serde_json::Value, out: &mut Vec<(String, String)
 /// A dollar amount a clerk types for a fee (`92.00`, `$1,234.50`), in cents.
 pub fn parse_fee_amount(text: &str) -> Result<i64, String> {
     let cents = super::intake::parse_dollars(text)?;
-    if !(0..=MAX_RATE_CENTS).contains(&cents) {
-        return Err(format!("{} is not an amount of a fee (up to {})", dollars(cents), dollars(MAX_RATE_CENTS)));
+    if !(0..=MAX_AMOUNT_CENTS).contains(&cents) {
+        return Err(format!("{} is not an amount of a fee (up to {})", dollars(cents), dollars(MAX_AMOUNT_CENTS)));
     }
     Ok(cents)
 }

@@ -79,9 +79,10 @@ impl fmt::Display for FieldProblem {
 /// what a pasted file can put on a clerk's screen.
 pub const MAX_NAME: usize = 200;
 pub const MAX_TEXT: usize = 2_000;
-/// A request's pages, clerical minutes and postage are counts a desk can have; past these they
-/// are keying slips.
-pub const MAX_PAGES: i64 = 1_000_000;
+/// The domain's one page limit (`domain::roi::fees::MAX_PAGES`).
+pub use crate::domain::roi::fees::MAX_PAGES;
+/// A request's clerical minutes and postage are counts a desk can have; past these they are
+/// keying slips.
 pub const MAX_MINUTES: i64 = 100_000;
 pub const MAX_POSTAGE_CENTS: i64 = 1_000_000;
 

@@ -126,13 +126,10 @@ impl Desk {
             )));
         }
         let pages = match pages.or(request.pages) {
-            Some(pages) if (1..=super::intake::MAX_PAGES).contains(&pages) => pages,
-            Some(pages) => {
-                return Err(DeskError::Invalid(format!(
-                    "{pages} pages: the declaration counts 1 to {} pages",
-                    super::intake::MAX_PAGES
-                )));
-            }
+            Some(pages) => match crate::domain::roi::fees::pages_problem(pages) {
+                Some(problem) => return Err(DeskError::Invalid(format!("the declaration's count: {problem}"))),
+                None => pages,
+            },
             None => {
                 return Err(DeskError::Invalid(format!(
                     "{} has no page count: the declaration must say how many pages the records are (--pages)",
@@ -140,10 +137,19 @@ impl Desk {
                 )));
             }
         };
+        // The declaration swears to the copies sent: what the last packet left out is said, counted.
+        let last_packet = self.store().release_packets(request.id)?.pop();
+        let withheld = crate::domain::roi::packet::withheld_words(
+            last_packet
+                .iter()
+                .flat_map(|p| &p.packet.items)
+                .filter(|i| !i.included)
+                .map(|i| (i.pages, i.reason.as_str())),
+        );
         let mut files = Vec::new();
         let mut current = request;
         for kind in [LetterKind::CustodianAffidavit, LetterKind::EnvelopeLabels] {
-            let facts = LetterFacts { pages: Some(pages), ..LetterFacts::default() };
+            let facts = LetterFacts { pages: Some(pages), withheld: withheld.clone(), ..LetterFacts::default() };
             match self.record_letter(&current, kind, facts, Some(letters_dir)) {
                 Ok((changed, written)) => {
                     current = changed;

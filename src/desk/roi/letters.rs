@@ -50,6 +50,8 @@ pub(super) struct LetterFacts {
     pub extension_reason: String,
     /// The pages of the records a custodian's declaration covers.
     pub pages: Option<i64>,
+    /// A custodian's declaration: what the packet withheld, in words (`packet::withheld_words`).
+    pub withheld: String,
 }
 
 /// A letter made for a change: its record for the store and the files written for it.
@@ -209,6 +211,7 @@ impl Desk {
             court: legal.map(|l| l.court.clone()).unwrap_or_default(),
             served_on: legal.map(|l| l.served_on),
             pages: facts.pages,
+            withheld: facts.withheld,
         };
         let text = roi_letters::render(&template.text, &values);
         let files = match letters_dir {

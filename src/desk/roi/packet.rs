@@ -9,15 +9,17 @@ use crate::desk::{Desk, DeskError, DeskResult};
 use crate::domain::audit::AuditAction;
 use crate::domain::dates::us_date;
 use crate::domain::roi::checklist::passed as checklist_passed;
+use crate::domain::roi::fees::dollars;
 use crate::domain::roi::packet::{Decision, Notice, PacketContext, PacketDocument, rule_packet};
 use crate::domain::roi::status::{Step, transition};
+use crate::domain::roi::timeline::{self, Event};
 use crate::domain::roi::{AuthorizationKind, LetterKind, RequestStatus};
 use crate::domain::role::Permission;
 use crate::report::packet::{Manifest, ManifestDocument, PacketLayout, PrintedDocument, packet_pdf, sha256_hex};
 use crate::store::roi::{
     ChartDocument, DisclosureRecord, LetterTemplate, PacketRecord, ReleaseItem, RoiRequest, StoredAuthorization,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -151,9 +153,56 @@ impl PacketView {
     }
 }
 
+/// The dated events of a request a release must follow (`domain::roi::timeline`): each move of its
+/// status on the facility's day it was recorded (`day_of`), each payment, authorization, follow-up
+/// and fee adjustment on its own date, and the papers of its subpoena or order.
+pub fn request_events(request: &RoiRequest, day_of: impl Fn(DateTime<Utc>) -> NaiveDate) -> Vec<Event> {
+    let event = |on: NaiveDate, what: String| Event { on, what };
+    let mut events: Vec<Event> = request
+        .history
+        .iter()
+        .filter(|h| h.from_status != Some(h.to_status))
+        .map(|h| event(day_of(h.at), format!("its move to {}", h.to_status.title())))
+        .collect();
+    events.extend(request.authorizations.iter().map(|a| event(a.received_on, "the authorization received".into())));
+    events.extend(request.follow_ups.iter().map(|f| event(f.received_on, "the follow-up received".into())));
+    events.extend(
+        request.payments.iter().map(|p| event(p.paid_on, format!("the payment of {}", dollars(p.amount_cents)))),
+    );
+    events.extend(
+        request
+            .fee_adjustments
+            .iter()
+            .map(|a| event(a.on, format!("the {} of {}", a.kind.title().to_lowercase(), dollars(a.amount_cents)))),
+    );
+    if let Some(process) = &request.legal_process {
+        events.push(event(process.served_on, "the service of the subpoena or order".into()));
+        if let Some(assurance) = &process.assurance {
+            events.push(event(assurance.received_on, "the satisfactory assurance".into()));
+        }
+        if let Some(on) = process.qpo_on {
+            events.push(event(on, "the qualified protective order".into()));
+        }
+        if let Some(order) = &process.part2_order {
+            events.push(event(order.ordered_on, "the §2.64 court order".into()));
+        }
+    }
+    events
+}
+
+/// Why `request` cannot be released on `released_on`: it would be dated before the last thing
+/// recorded on it (named, with its date). The desk refuses it and the screen says it before y/N.
+pub fn release_date_refusal(
+    request: &RoiRequest,
+    released_on: NaiveDate,
+    day_of: impl Fn(DateTime<Utc>) -> NaiveDate,
+) -> Option<String> {
+    timeline::release_date_refusal(&request.number.to_string(), released_on, &request_events(request, day_of))
+}
+
 /// The blocking item of a Part 2 release without the facility's §2.32 notice (AS-22).
 pub const PART2_TEMPLATE_MISSING: &str =
-    "Part 2: the §2.32 notice template is not configured (a Director saves it: chartroom template set part2_notice)";
+    "Part 2: the §2.32 notice template is not configured (a Director saves it: chartroom template edit part2_notice)";
 
 /// What the clerk decided about a packet: the documents left out of those the rules allow, and
 /// whether releasing fewer than requested was confirmed.
@@ -223,6 +272,7 @@ impl Desk {
             .filter(|a| checklist_passed(&checklist(&a.form, on.max(a.received_on), &facility, request.requester.kind)))
             .collect();
         let ctx = PacketContext {
+            facility_id: request.facility_id,
             request_type: request.request_type,
             scope: request.scope.clone(),
             authorizations: standing.iter().map(|a| a.form.kind.unwrap_or(AuthorizationKind::Hipaa)).collect(),
@@ -292,10 +342,11 @@ impl Desk {
             return Err(DeskError::Invalid(refusal));
         }
         let released_on = self.past_date(released_on, &request, "released")?;
-        if let Some(pages) = pages
-            && !(0..=super::intake::MAX_PAGES).contains(&pages)
-        {
-            return Err(DeskError::Invalid(format!("{pages} pages: 0 to {}", super::intake::MAX_PAGES)));
+        if let Some(refusal) = release_date_refusal(&request, released_on, |at| self.local_time(at).date()) {
+            return Err(DeskError::Invalid(refusal));
+        }
+        if let Some(problem) = pages.and_then(crate::domain::roi::fees::pages_problem) {
+            return Err(DeskError::Invalid(problem));
         }
         if let Some(failed) = self.authorization_failures(&request, released_on)? {
             return Err(DeskError::Invalid(format!(

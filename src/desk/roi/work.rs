@@ -4,7 +4,7 @@
 //! extension notice, a deficient-authorization letter) is written first and recorded in the same
 //! change, or taken back when the change is refused.
 
-use super::intake::{FieldProblem, MAX_POSTAGE_CENTS, check_authorization, needs_authorization};
+use super::intake::{FieldProblem, check_authorization, needs_authorization};
 use super::letters::{LetterFacts, Produced};
 use super::log::NO_AUTHORIZATION;
 use super::rules::{checklist, due_now, status_after_authorization};
@@ -305,29 +305,10 @@ impl Desk {
     ) -> DeskResult<RoiRequest> {
         self.require_any(&[Permission::LogRequests, Permission::ReleaseRecords])?;
         let request = self.request_as_seen(number, seen_version)?;
-        if !request.status.is_open() {
-            return Err(DeskError::Invalid(format!(
-                "{} is {}; a payment for it is not recorded here",
-                request.number,
-                request.status.title()
-            )));
-        }
-        if !(1..=MAX_POSTAGE_CENTS * 100).contains(&amount_cents) {
-            return Err(DeskError::Invalid(format!(
-                "{} is not an amount a request is paid (more than $0.00, at most {})",
-                super::intake::dollars(amount_cents),
-                super::intake::dollars(MAX_POSTAGE_CENTS * 100)
-            )));
-        }
+        super::fees::check_payment(&request, amount_cents).map_err(DeskError::Invalid)?;
         let paid_on = self.past_date(paid_on, &request, "paid")?;
         if super::fees::current_invoice(&request).is_some() {
             return self.roi_pay_invoice(&request, paid_on, amount_cents);
-        }
-        if request.fees.iter().any(|f| f.kind == crate::store::roi::FeeKind::Invoice) {
-            return Err(DeskError::Invalid(format!(
-                "{}'s invoice is void; issue a new one before taking a payment (roi invoice {})",
-                request.number, request.number
-            )));
         }
         let facility = self.facility_by_id(request.facility_id)?;
         let first_paid = request.payments.iter().map(|p| p.paid_on).chain([paid_on]).min();

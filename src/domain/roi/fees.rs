@@ -11,8 +11,29 @@ use crate::domain::chart::FacilityKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// The largest amount any one figure of a schedule may hold ($100,000): a rate above it is a typo.
-pub const MAX_RATE_CENTS: i64 = 10_000_000;
+/// The most one amount of money on a request may be — a rate of a schedule, a fee or invoice
+/// total, a payment, a write-off, a refund, an accounting's fee — so that every limit says the
+/// same: $100,000.00. Above it is a typo.
+pub const MAX_AMOUNT_CENTS: i64 = 10_000_000;
+
+/// The most pages one request, release or declaration may count: 100,000. A count is at least 1:
+/// a record of no pages is not a record that can be copied, priced or sworn to.
+pub const MAX_PAGES: i64 = 100_000;
+
+/// Why `pages` cannot be a page count, in a clerk's words; None when it can.
+pub fn pages_problem(pages: i64) -> Option<String> {
+    (!(1..=MAX_PAGES).contains(&pages)).then(|| format!("{pages} pages: a page count is 1 to 100,000"))
+}
+
+/// Why `cents` cannot be an amount of money on a request; None when it can (nothing is allowed: a
+/// fee may be waived).
+pub fn amount_problem(cents: i64) -> Option<String> {
+    match cents {
+        ..0 => Some(format!("{} is below nothing", dollars(cents))),
+        0..=MAX_AMOUNT_CENTS => None,
+        _ => Some(format!("{} is more than any one amount may be ({})", dollars(cents), dollars(MAX_AMOUNT_CENTS))),
+    }
+}
 
 /// A fee schedule in force from a date: one version of one code. A change is a new version with a
 /// later effective date; versions are never edited, since invoices name the one they used.
@@ -149,6 +170,9 @@ pub enum FeeProblem {
     /// The schedule prices by the page and the page count is not known yet.
     #[error("the fee under {title} depends on the page count: give the pages")]
     PagesNeeded { title: String },
+    /// The fee comes to more than any one amount may be: a page count or a rate is wrong.
+    #[error("the fee would be {total}, more than any one amount may be ($100,000.00): check the page count")]
+    TooLarge { total: String },
 }
 
 pub const TX_HOSPITAL: &str = "TX-241.154";
@@ -249,6 +273,9 @@ pub fn quote(facts: &FeeFacts<'_>, schedules: &[FeeSchedule], on: NaiveDate) -> 
         return Err(FeeProblem::PagesNeeded { title: schedule.rates.title.clone() });
     }
     let (schedule, lines, total) = best.clone();
+    if total > MAX_AMOUNT_CENTS {
+        return Err(FeeProblem::TooLarge { total: dollars(total) });
+    }
     let basis = match priced.len() + unpriced.len() {
         1 => schedule.rates.title.clone(),
         _ => {
@@ -374,8 +401,8 @@ fn clerical_allowed(rates: &FeeRates, facts: &FeeFacts<'_>) -> i64 {
 pub fn schedule_problems(rates: &FeeRates) -> Vec<String> {
     let mut problems = Vec::new();
     let mut amount = |what: &str, cents: i64| {
-        if !(0..=MAX_RATE_CENTS).contains(&cents) {
-            problems.push(format!("{what}: {} is not a fee (0 to {})", dollars(cents), dollars(MAX_RATE_CENTS)));
+        if !(0..=MAX_AMOUNT_CENTS).contains(&cents) {
+            problems.push(format!("{what}: {} is not a fee (0 to {})", dollars(cents), dollars(MAX_AMOUNT_CENTS)));
         }
     };
     for (name, pages) in [("paper", Some(&rates.paper)), ("microfilm", rates.microfilm.as_ref())] {
@@ -407,17 +434,38 @@ pub fn schedule_problems(rates: &FeeRates) -> Vec<String> {
     if rates.title.trim().is_empty() {
         problems.push("a schedule needs a title, the law's name as a clerk reads it (TX HSC 241.154)".into());
     }
+    // Printed on quotes, invoices and screens: plain text only, as every other input.
+    for (what, text) in [
+        ("the title", &rates.title),
+        ("the jurisdiction", &rates.jurisdiction),
+        ("the requester class", &rates.requester_class),
+    ] {
+        problems.extend(crate::domain::text::control_character_problem(what, text));
+    }
     for (name, pages) in [("paper", Some(&rates.paper)), ("microfilm", rates.microfilm.as_ref())] {
         let Some(pages) = pages else { continue };
         if pages.retrieval.is_some_and(|r| !(0..=100_000).contains(&r.pages_included)) {
             problems.push(format!("{name}: the pages a retrieval fee includes are 0 to 100000"));
         }
         let mut next = 1;
-        for band in &pages.bands {
+        let first_priced = pages.retrieval.map_or(1, |r| r.pages_included + 1);
+        for (i, band) in pages.bands.iter().enumerate() {
             if band.from_page < next {
                 problems.push(format!(
                     "{name}: the band from page {} overlaps the one before it (bands run in page order)",
                     band.from_page
+                ));
+            } else if next != i64::MAX && band.from_page > next.max(first_priced) {
+                // Pages in a gap would be priced by no band: each band starts where the last ended
+                // (the first where the retrieval fee's pages end).
+                let (from, before) = match i {
+                    0 => (first_priced, "the first band starts after the pages the retrieval fee includes".to_string()),
+                    _ => (next, format!("the band before it ends at page {}", next - 1)),
+                };
+                problems.push(format!(
+                    "{name}: the band from page {} leaves pages {from} to {} unpriced ({before})",
+                    band.from_page,
+                    band.from_page - 1
                 ));
             }
             match band.to_page {
@@ -516,6 +564,11 @@ impl AdjustmentKind {
 }
 
 /// An invoice's money: paid is payments less refunds; the balance is what is still owed.
+///
+/// A refund returns money charged in error (postage charged twice): it lowers what is owed by the
+/// same amount it lowers what was kept, so it never reopens a balance, and an invoice settled stays
+/// settled — the request released on it stays releasable. `refunded_cents` is the money returned,
+/// which the Director's figures count apart from what was collected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub total_cents: i64,
@@ -531,9 +584,12 @@ pub fn tally(total_cents: i64, payments: &[i64], adjustments: &[(AdjustmentKind,
     let sum = |kind: AdjustmentKind| adjustments.iter().filter(|(k, _)| *k == kind).map(|(_, a)| *a).sum::<i64>();
     let refunded = sum(AdjustmentKind::Refund);
     let written_off = sum(AdjustmentKind::WriteOff);
-    let paid = payments.iter().sum::<i64>() - refunded;
+    let taken = payments.iter().sum::<i64>();
+    let paid = taken - refunded;
     let void = adjustments.iter().any(|(k, _)| *k == AdjustmentKind::Void);
-    let balance = if void { 0 } else { total_cents - paid - written_off };
+    // What is owed is the total less what was refunded; what was kept is what was taken less the
+    // same refunds: the refund cancels out of the balance.
+    let balance = if void { 0 } else { (total_cents - refunded) - paid - written_off };
     let status = match () {
         _ if void => InvoiceStatus::Void,
         _ if balance > 0 => InvoiceStatus::Issued,
@@ -902,6 +958,31 @@ mod tests {
     }
 
     #[test]
+    fn a_schedule_with_a_gap_between_bands_or_a_control_character_in_its_words_is_refused() {
+        let mut rates = seed_schedules().into_iter().find(|s| s.code == TX_HOSPITAL).unwrap().rates;
+        assert_eq!(schedule_problems(&rates), Vec::<String>::new());
+        rates.title = "TX \u{1b}]0;PWNED\u{7} HSC".into();
+        rates.requester_class = "\u{1b}[2J".into();
+        rates.jurisdiction = "TX\u{7}".into();
+        rates.paper.bands = vec![
+            PageBand { from_page: 1, to_page: Some(60), unit_cents: 100 },
+            PageBand { from_page: 70, to_page: None, unit_cents: 50 },
+        ];
+        let problems = schedule_problems(&rates);
+        for what in ["the title", "the jurisdiction", "the requester class"] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(&format!("{what} holds a control character"))),
+                "{what}: {problems:?}"
+            );
+        }
+        assert!(
+            problems.iter().any(|p| p
+                == "paper: the band from page 70 leaves pages 61 to 69 unpriced (the band before it ends at page 60)"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn an_invoice_tally_reads_its_status_from_what_was_recorded() {
         use AdjustmentKind::*;
         assert_eq!(tally(9200, &[], &[]).status, InvoiceStatus::Issued);
@@ -910,10 +991,31 @@ mod tests {
         assert_eq!(tally(9200, &[5000, 4200], &[]).status, InvoiceStatus::Paid);
         let off = tally(9200, &[5000], &[(WriteOff, 4200)]);
         assert_eq!((off.balance_cents, off.status), (0, InvoiceStatus::WrittenOff));
-        let refunded = tally(9200, &[9200, 500], &[(Refund, 500)]);
-        assert_eq!((refunded.paid_cents, refunded.balance_cents, refunded.status), (9200, 0, InvoiceStatus::Paid));
+        // Postage charged twice, refunded: less was owed, as much less was kept, nothing reopens.
+        let refunded = tally(9200, &[9200], &[(Refund, 450)]);
+        assert_eq!(
+            (refunded.paid_cents, refunded.refunded_cents, refunded.balance_cents, refunded.status),
+            (8750, 450, 0, InvoiceStatus::Paid)
+        );
+        let part_refunded = tally(9200, &[5000], &[(Refund, 500)]);
+        assert_eq!((part_refunded.paid_cents, part_refunded.balance_cents), (4500, 4200), "what is owed stays owed");
         assert_eq!(tally(9200, &[], &[(Void, 0)]).status, InvoiceStatus::Void);
         assert_eq!(dollars(-12_345_678), "-$123,456.78");
+    }
+
+    #[test]
+    fn one_page_limit_and_one_amount_cap_say_the_same_everywhere() {
+        assert_eq!(pages_problem(0).as_deref(), Some("0 pages: a page count is 1 to 100,000"));
+        assert_eq!(pages_problem(1), None);
+        assert_eq!(pages_problem(MAX_PAGES), None);
+        assert!(pages_problem(MAX_PAGES + 1).is_some());
+        assert_eq!(amount_problem(0), None);
+        assert_eq!(amount_problem(MAX_AMOUNT_CENTS), None);
+        assert_eq!(
+            amount_problem(9_999_999_900).as_deref(),
+            Some("$99,999,999.00 is more than any one amount may be ($100,000.00)")
+        );
+        assert!(amount_problem(-1).is_some_and(|p| p.contains("below nothing")));
     }
 
     proptest! {

@@ -12,5 +12,6 @@ pub mod model;
 pub mod packet;
 pub mod stats;
 pub mod status;
+pub mod timeline;
 
 pub use model::*;

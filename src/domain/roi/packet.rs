@@ -131,11 +131,16 @@ pub struct PacketDocument {
     pub pages: i64,
     pub categories: Vec<SensitiveCategory>,
     pub in_designated_record_set: bool,
+    /// The facility of the document's encounter: a request is made to one facility, and its
+    /// packet carries that facility's records only.
+    pub facility_id: i64,
 }
 
 /// The request as the packet rule sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacketContext {
+    /// The facility the request was made to: only its documents are offered.
+    pub facility_id: i64,
     pub request_type: RequestType,
     pub scope: Scope,
     /// The kinds of the authorizations that stand on the day of release.
@@ -191,6 +196,39 @@ pub fn notices_of<'a>(decisions: impl Iterator<Item = &'a Decision>) -> Vec<Noti
     all
 }
 
+/// What a custodian's declaration says was withheld from the copies it swears to: the documents
+/// and pages left out, counted by the reason each was left out, never what they hold. `left_out`
+/// is each document left out as (pages, reason).
+pub fn withheld_words<'a>(left_out: impl Iterator<Item = (i64, &'a str)>) -> String {
+    let mut by_reason: Vec<(&str, i64, i64)> = Vec::new();
+    for (pages, reason) in left_out {
+        match by_reason.iter_mut().find(|(r, _, _)| *r == reason) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 += pages;
+            }
+            None => by_reason.push((reason, 1, pages)),
+        }
+    }
+    if by_reason.is_empty() {
+        return "No record described in the subpoena that this facility holds was withheld.".to_string();
+    }
+    let count = |n: i64, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    let (documents, pages) = by_reason.iter().fold((0, 0), |(d, p), (_, dn, pn)| (d + dn, p + pn));
+    let reasons: Vec<String> = by_reason
+        .iter()
+        .map(|(reason, d, p)| {
+            format!("{} ({}): {reason}", count(*d, "document", "documents"), count(*p, "page", "pages"))
+        })
+        .collect();
+    format!(
+        "Withheld from these copies: {} ({}), not transmitted, for these reasons: {}.",
+        count(documents, "document", "documents"),
+        count(pages, "page", "pages"),
+        reasons.join("; ")
+    )
+}
+
 /// Whether the request's scope reaches the document: the entire record does; otherwise its types
 /// (none named: every type) and its dates, inclusive.
 pub fn in_scope(scope: &Scope, doc: &PacketDocument) -> bool {
@@ -204,13 +242,14 @@ pub fn in_scope(scope: &Scope, doc: &PacketDocument) -> bool {
     typed && after && before
 }
 
-/// The packet of a request: the documents in its scope, each decided; outside the scope, not
-/// offered at all.
+/// The packet of a request: the documents of its facility in its scope, each decided; another
+/// facility's documents, or those outside the scope, are not offered at all (that facility's
+/// custodian answers for its own records).
 pub fn rule_packet(ctx: &PacketContext, documents: &[PacketDocument]) -> PacketRuling {
     let mut blocking = Vec::new();
     let decided: Vec<(PacketDocument, Decision)> = documents
         .iter()
-        .filter(|doc| in_scope(&ctx.scope, doc))
+        .filter(|doc| doc.facility_id == ctx.facility_id && in_scope(&ctx.scope, doc))
         .map(|doc| {
             let decision = decide(ctx, doc);
             if part2_needs_order(ctx, doc) && !blocking.iter().any(|b| b == PART2_ORDER_REQUIRED) {
@@ -309,11 +348,13 @@ mod tests {
             pages,
             categories: categories.to_vec(),
             in_designated_record_set: true,
+            facility_id: 1,
         }
     }
 
     fn ctx(request_type: RequestType, authorizations: &[AuthorizationKind]) -> PacketContext {
         PacketContext {
+            facility_id: 1,
             request_type,
             scope: Scope { entire_record: true, ..Scope::default() },
             authorizations: authorizations.to_vec(),
@@ -410,6 +451,25 @@ mod tests {
         let early = PacketDocument { on: d(2025, 1, 31), ..ds.clone() };
         let other = doc(3, 2, &[]);
         let ruling = rule_packet(&context, &[ds.clone(), early, other]);
+        assert_eq!(ruling.documents.iter().map(|(d, _)| d.id).collect::<Vec<_>>(), [1]);
+    }
+
+    #[test]
+    fn the_declaration_counts_what_was_withheld_by_reason_and_never_names_it() {
+        assert!(withheld_words(std::iter::empty()).starts_with("No record"));
+        let words =
+            withheld_words([(4, "Part 2 record"), (6, "Part 2 record"), (1, "Left out by the clerk")].into_iter());
+        assert_eq!(
+            words,
+            "Withheld from these copies: 3 documents (11 pages), not transmitted, for these reasons: 2 documents \
+             (10 pages): Part 2 record; 1 document (1 page): Left out by the clerk."
+        );
+    }
+
+    #[test]
+    fn another_facilitys_documents_are_not_offered() {
+        let elsewhere = PacketDocument { facility_id: 2, ..doc(2, 12, &[]) };
+        let ruling = rule_packet(&ctx(RequestType::Subpoena, &[]), &[doc(1, 3, &[]), elsewhere]);
         assert_eq!(ruling.documents.iter().map(|(d, _)| d.id).collect::<Vec<_>>(), [1]);
     }
 

@@ -10,7 +10,7 @@ pub(super) async fn release_documents(c: &impl GenericClient, patient_id: i64) -
     let stmt = c
         .prepare_cached(
             "SELECT d.id, d.doc_type, d.title, d.created_at, d.page_count, d.sensitive_categories,
-                    d.in_designated_record_set, e.account, d.text
+                    d.in_designated_record_set, e.account, d.text, e.facility_id
              FROM document d JOIN encounter e ON e.id = d.encounter_id
              WHERE d.patient_id = $1 AND d.status <> 'RETRACTED'
              ORDER BY d.created_at, d.id",
@@ -29,6 +29,7 @@ pub(super) async fn release_documents(c: &impl GenericClient, patient_id: i64) -
                 pages: r.try_get(4)?,
                 categories: SensitiveCategory::split(&categories),
                 in_designated_record_set: r.try_get(6)?,
+                facility_id: r.try_get(9)?,
             },
             account: r.try_get(7)?,
             text: r.try_get(8)?,

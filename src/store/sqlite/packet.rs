@@ -12,7 +12,7 @@ pub(super) fn release_documents(conn: &Connection, patient_id: i64) -> StoreResu
     let mut stmt = conn
         .prepare_cached(
             "SELECT d.id, d.doc_type, d.title, d.created_at, d.page_count, d.sensitive_categories,
-                    d.in_designated_record_set, e.account, d.text
+                    d.in_designated_record_set, e.account, d.text, e.facility_id
              FROM document d JOIN encounter e ON e.id = d.encounter_id
              WHERE d.patient_id = ?1 AND d.status <> 'RETRACTED'
              ORDER BY d.created_at, d.id",
@@ -31,6 +31,7 @@ pub(super) fn release_documents(conn: &Connection, patient_id: i64) -> StoreResu
                     pages: r.get(4)?,
                     categories: SensitiveCategory::split(&categories),
                     in_designated_record_set: r.get::<_, i64>(6)? != 0,
+                    facility_id: r.get(9)?,
                 },
                 created,
                 r.get::<_, String>(7)?,

@@ -310,6 +310,11 @@ impl App {
             return Vec::new();
         }
         let Some(request) = self.highlighted_open_request() else { return Vec::new() };
+        // The desk's own refusal, before the question rather than after the yes.
+        if let Some(refusal) = crate::desk::file_room::fill_refusal(&request) {
+            self.toast = Some(refusal);
+            return Vec::new();
+        }
         let prompt = format!(
             "Fill the request for {} (MRN {}): charge its volumes in file out to {}? (y/N)",
             crate::domain::text::clean(&request.patient_name),

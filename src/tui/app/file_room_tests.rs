@@ -266,15 +266,29 @@ fn the_pull_list_asks_before_filling_or_refusing_naming_the_chart() {
         }
         None => panic!("a read of the pull list: {commands:?}"),
     };
+    let mut garcia = request(8, "204511", "GARCIA, MARIA L", RequestStatus::Open);
+    garcia.volumes.push(crate::store::file_room::VolumeBrief {
+        volume_id: 1,
+        barcode: "V0000001".into(),
+        volume_no: 1,
+        status: crate::domain::file_room::VolumeStatus::InFile,
+        location: "FILE_A".into(),
+    });
     let rows = vec![
         request(7, "100234", "SMITH, JOHN A", RequestStatus::Filled),
-        request(8, "204511", "GARCIA, MARIA L", RequestStatus::Open),
+        request(9, "101000", "SMITHSON, JON", RequestStatus::Open),
+        garcia,
     ];
     app.update(Msg::FileRoom(FileRoomMsg::PullListLoaded { id, result: Ok(rows) }));
     // A filled one is refused before any question.
     assert!(app.update(key(KeyCode::Char('f'))).is_empty());
     assert!(app.overlay.is_none());
     assert_eq!(app.toast.as_deref(), Some("MRN 100234's request is already filled."));
+    // So is a chart with no paper volume to charge out, in the desk's words.
+    app.update(key(KeyCode::Down));
+    assert!(app.update(key(KeyCode::Char('f'))).is_empty());
+    assert!(app.overlay.is_none(), "asked: {:?}", app.overlay);
+    assert_eq!(app.toast.as_deref(), Some("This chart has no paper volume: mark the request not fillable."));
 
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Char('f')));

@@ -142,6 +142,15 @@ impl App {
             self.toast = Some(refusal.message(&request.number));
             return Vec::new();
         }
+        let zone = self.roi.request.as_ref().and_then(|r| r.zone);
+        let day_of = |at: chrono::DateTime<chrono::Utc>| match zone {
+            Some(tz) => at.with_timezone(&tz).date_naive(),
+            None => at.date_naive(),
+        };
+        if let Some(refusal) = crate::desk::roi::packet::release_date_refusal(request, state.on, day_of) {
+            self.toast = Some(format!("{refusal}."));
+            return Vec::new();
+        }
         if !view.rows.is_empty() && view.picked_pages() == 0 {
             self.toast = Some(format!("Nothing of {} would go: every document is left out.", view.number));
             return Vec::new();

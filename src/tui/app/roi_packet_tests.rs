@@ -19,6 +19,7 @@ fn row(n: usize, title: &str, pages: i64, categories: &[SensitiveCategory], deci
             pages,
             categories: categories.to_vec(),
             in_designated_record_set: true,
+            facility_id: 1,
         },
         account: "A25-000781".into(),
         picked: decision.is_included(),
@@ -130,6 +131,34 @@ fn release_asks_saying_what_goes_and_what_is_left_out_and_sends_the_pick_confirm
     assert_eq!(app.screen, Screen::Request);
     assert!(app.roi.packet.is_none());
     assert!(app.overlay.is_none(), "{:?}", app.overlay);
+}
+
+#[test]
+fn a_release_dated_before_the_last_payment_is_refused_before_any_question() {
+    let mut app = app_as(Role::RoiSpecialist);
+    let mut paid_later = request(1, RequestStatus::ReadyToRelease);
+    paid_later.payments.push(crate::store::roi::PaymentRecord {
+        paid_on: today() + chrono::Duration::days(2),
+        amount_cents: 9_200,
+        by: "jdoe".into(),
+        at: chrono::Utc::now(),
+        invoice_no: None,
+    });
+    open_request(&mut app, paid_later);
+    let commands = app.update(key(KeyCode::Char('P')));
+    let Some(Command::Roi(RoiCommand::LoadPacket { id, .. })) = commands.last().cloned() else {
+        panic!("{commands:?}")
+    };
+    app.update(Msg::Roi(RoiMsg::PacketLoaded { id, result: Ok(Box::new(view(Some(1)))) }));
+    assert!(app.update(key(KeyCode::Char('R'))).is_empty());
+    assert!(app.overlay.is_none(), "asked: {:?}", app.overlay);
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "RGH-00041 cannot be released on 03/10/2025: the payment of $92.00 was recorded for 03/12/2025, and a \
+             release comes after it; date the release 03/12/2025 or later."
+        )
+    );
 }
 
 fn type_code(app: &mut App, code: &str) {

@@ -686,6 +686,11 @@ impl App {
             ));
             return Vec::new();
         }
+        // The desk's own check, said before the question rather than after the yes.
+        if let Err(refusal) = crate::desk::roi::fees::check_payment(r, cents) {
+            self.toast = Some(format!("{refusal}."));
+            return Vec::new();
+        }
         let amount = format!("${}.{:02}", cents / 100, cents % 100);
         let prompt = format!(
             "Record {amount} paid on {} for {}? A clock that waits for payment starts from it. (y/N)",

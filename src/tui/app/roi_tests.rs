@@ -768,6 +768,43 @@ fn fee_record(kind: crate::store::roi::FeeKind, invoice_no: Option<&str>) -> cra
 }
 
 #[test]
+fn a_payment_the_desk_would_refuse_is_refused_before_the_question_in_its_words() {
+    use crate::store::roi::{FeeKind, PaymentRecord};
+    let mut app = app_as(Role::RoiSpecialist);
+    let mut r = request(1, RequestStatus::AwaitingPayment);
+    r.fees.push(fee_record(FeeKind::Invoice, Some("RGH-00041-1")));
+    r.payments.push(PaymentRecord {
+        paid_on: today(),
+        amount_cents: 8_550,
+        by: "jdoe".into(),
+        at: Utc.with_ymd_and_hms(2025, 3, 10, 16, 0, 0).unwrap(),
+        invoice_no: Some("RGH-00041-1".into()),
+    });
+    open_request(&mut app, r.clone());
+    assert!(palette(&mut app, "roi pay 03/10/2025 10.00").is_empty());
+    assert!(app.overlay.is_none(), "asked: {:?}", app.overlay);
+    assert_eq!(
+        app.toast.as_deref(),
+        Some("$10.00 is more than the balance of invoice RGH-00041-1 ($6.50); record no more than is owed.")
+    );
+    palette(&mut app, "roi pay 03/10/2025 6.50");
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })), "the balance itself is asked: {:?}", app.overlay);
+
+    // Before any invoice, a payment is at most what is left of the quote.
+    let mut app = app_as(Role::RoiSpecialist);
+    let mut quoted = request(2, RequestStatus::Validating);
+    quoted.fees.push(fee_record(FeeKind::Quote, None));
+    open_request(&mut app, quoted);
+    palette(&mut app, "roi pay 03/10/2025 92.01");
+    assert!(app.overlay.is_none(), "asked: {:?}", app.overlay);
+    assert!(
+        app.toast.as_deref().unwrap_or_default().starts_with("$92.01 is more than what is left of"),
+        "{:?}",
+        app.toast
+    );
+}
+
+#[test]
 fn an_extension_moves_hipaas_clock_and_the_screen_keeps_the_state_clock_that_still_binds() {
     use crate::domain::roi::ClockRecord;
     use crate::tui::screens::roi_request::due_words;
