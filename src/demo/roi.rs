@@ -384,7 +384,21 @@ impl Plan<'_> {
             65..85 => "MVC",
             _ => "HDH",
         };
-        let Some(facility) = self.facilities.iter().find(|f| f.code == code).or(self.facilities.first()) else {
+        // A request goes to a facility that holds the patient's records: its packet carries that
+        // facility's documents only, and a request where she was never seen would release nothing.
+        let mut held: Vec<i64> =
+            desk.store().release_documents(patient.patient_id)?.iter().map(|d| d.document.facility_id).collect();
+        held.sort_unstable();
+        held.dedup();
+        let drawn = self.facilities.iter().find(|f| f.code == code);
+        let facility = match drawn {
+            Some(f) if held.is_empty() || held.contains(&f.id) => Some(f),
+            _ => held
+                .get(rng.below(held.len().max(1) as u64) as usize)
+                .and_then(|id| self.facilities.iter().find(|f| f.id == *id))
+                .or(drawn),
+        };
+        let Some(facility) = facility.or(self.facilities.first()) else {
             return Ok(None);
         };
         let request_type = match rng.below(100) {
