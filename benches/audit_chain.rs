@@ -61,7 +61,7 @@ fn main() {
     let desk = Desk::sign_in(store.clone(), "dhim", "local".into(), SsnKey::from_bytes([7; 32]), clock).unwrap();
     for run in 1..=3 {
         let began = Instant::now();
-        let report = desk.verify_audit().unwrap();
+        let report = desk.verify_audit(None).unwrap();
         let seconds = began.elapsed().as_secs_f64();
         assert!(report.is_whole(), "{report:?}");
         println!(

@@ -113,3 +113,65 @@ fn the_access_report_as_text_json_and_csv() {
         refused(&chartroom(dir.path(), &["audit", "access", "100234", "--from", "2025-03-02", "--to", "2025-03-01"]));
     assert!(refused_range.contains("ends (2025-03-01) before it starts (2025-03-02)"), "{refused_range}");
 }
+
+#[test]
+fn an_anchor_written_down_catches_an_edit_whose_later_hashes_were_computed_again() {
+    use chartroom::domain::audit::chain::link_hash;
+    use chartroom::store::Store;
+    let dir = demo_store(10);
+    let whole = ok(&chartroom(dir.path(), &["audit", "verify"]));
+    // The hash printed on its own line, for the Privacy Officer to copy.
+    let anchor = whole
+        .lines()
+        .skip_while(|l| !l.starts_with("Its last hash"))
+        .nth(1)
+        .map(|l| l.trim().to_string())
+        .expect("a whole trail names its last hash");
+    assert_eq!(anchor.len(), 64, "{whole}");
+    let report = json(&chartroom(dir.path(), &["audit", "verify", "--json"]));
+    assert_eq!(report["anchor"], serde_json::Value::Null, "no anchor was given");
+    assert!(report["head"].as_str().is_some_and(|h| h.len() == 64 && h != anchor), "the trail went on: {report}");
+    let held = ok(&chartroom(dir.path(), &["audit", "verify", "--anchor", &anchor]));
+    assert!(held.contains("It holds the anchor given"), "{held}");
+
+    // Someone with the store file edits event 4 and computes every hash after it again, so that
+    // the chain itself verifies.
+    let events = {
+        let store = chartroom::store::sqlite::SqliteStore::open(&store_file(dir.path())).unwrap();
+        store.audit_chain(i64::MIN, 100_000).unwrap()
+    };
+    let conn = rusqlite::Connection::open(store_file(dir.path())).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_event_no_update; UPDATE audit_event SET username = 'someone_else' WHERE id = 4;",
+    )
+    .unwrap();
+    let mut prev = events[2].hash.clone().unwrap();
+    for event in &events[3..] {
+        let mut event = event.clone();
+        if event.id == 4 {
+            event.username = "someone_else".into();
+        }
+        let hash = link_hash(&prev, &event.content());
+        conn.execute(
+            "UPDATE audit_event SET prev_hash = ?1, hash = ?2 WHERE id = ?3",
+            rusqlite::params![prev, hash, event.id],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    conn.execute_batch(
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+             BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+    )
+    .unwrap();
+    drop(conn);
+    let rechained = ok(&chartroom(dir.path(), &["audit", "verify"]));
+    assert!(rechained.starts_with("The audit trail is whole"), "the chain alone cannot tell: {rechained}");
+    let out = chartroom(dir.path(), &["audit", "verify", "--anchor", &anchor]);
+    let err = refused(&out);
+    assert!(err.contains("the audit trail did not verify"), "{err}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains(&format!("does not hold the anchor {anchor}")), "{said}");
+    let bad = refused(&chartroom(dir.path(), &["audit", "verify", "--anchor", "not-a-hash"]));
+    assert!(bad.contains("64 hexadecimal digits"), "{bad}");
+}

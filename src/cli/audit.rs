@@ -38,10 +38,33 @@ pub fn range(desk: &Desk, from: Option<NaiveDate>, to: Option<NaiveDate>) -> (Na
 /// `audit verify`: the text, and whether the chain is whole (the exit status says so too).
 pub fn verify_text(report: &ChainReport) -> String {
     match &report.first_break {
-        None => format!(
-            "The audit trail is whole: {} events, each matching its hash and linked to the one before it.",
-            grouped(report.checked as i64)
+        None if report.anchor.as_ref().is_some_and(|a| a.found_at.is_none()) => format!(
+            "The audit trail's {} events each match their hash and follow the one before, but the trail \
+             does not hold the anchor {}: it was rewritten at or before the event that hash was taken \
+             from (or the anchor is another store's). Keep this store as it is and tell the Privacy Officer.",
+            grouped(report.checked as i64),
+            report.anchor.as_ref().map_or("", |a| a.hash.as_str())
         ),
+        None => {
+            let mut text = format!(
+                "The audit trail is whole: {} events, each matching its hash and linked to the one before it.",
+                grouped(report.checked as i64)
+            );
+            if let Some(position) = report.anchor.as_ref().and_then(|a| a.found_at) {
+                text.push_str(&format!(
+                    "\nIt holds the anchor given, at event {}: nothing up to it was rewritten.",
+                    grouped(position as i64)
+                ));
+            }
+            if let Some(head) = &report.head {
+                text.push_str(&format!(
+                    "\nIts last hash, to keep away from this machine (the Privacy Officer's records):\n  {head}\n\
+                     Later, `chartroom audit verify --anchor HASH` shows whether the trail up to it is still\n\
+                     this one, even if every hash after an edit was computed again."
+                ));
+            }
+            text
+        }
         Some(b) => {
             let what = match b.kind {
                 "content" => "its content does not match its hash: it was changed after it was written",

@@ -595,6 +595,10 @@ pub enum AuditCommand {
     Verify {
         #[arg(long)]
         json: bool,
+        /// A last hash an earlier verify printed, kept away from this machine: the trail must still
+        /// hold it (an edit whose later hashes were all computed again is caught by this alone).
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
     },
     /// Every event about one patient: searches that showed them, views, prints, exports, releases,
     /// refusals, with who, when and from where (the department's days, both included).
@@ -1110,8 +1114,8 @@ fn run_command(desk: &Desk, opened: &OpenedStore, config: &Config, command: Comm
             let events = desk.list_audit(patient.as_deref(), provider.as_deref(), limit).map_err(fail)?;
             if json { emit(print::to_json(&events)) } else { emit(print::audit_text(&events)) }
         }
-        Command::Audit { action: AuditCommand::Verify { json } } => {
-            let report = desk.verify_audit().map_err(fail)?;
+        Command::Audit { action: AuditCommand::Verify { json, anchor } } => {
+            let report = desk.verify_audit(anchor.as_deref()).map_err(fail)?;
             emit(if json { print::to_json(&report) } else { audit::verify_text(&report) })?;
             if report.is_whole() { Ok(()) } else { Err(CliError::new("the audit trail did not verify".into())) }
         }

@@ -25,6 +25,21 @@ pub struct ChainReport {
     /// The events walked and found whole, oldest first, before any break.
     pub checked: u64,
     pub first_break: Option<ChainFault>,
+    /// The hash of the last event walked whole: written down away from the store, it lets a later
+    /// walk show that nothing up to it was rewritten (`--anchor`).
+    pub head: Option<String>,
+    /// What became of the anchor the walk was given: found at this position, or not in the trail.
+    pub anchor: Option<AnchorCheck>,
+}
+
+/// An anchor (a hash written down after an earlier walk) looked for in the trail. Someone who can
+/// write the store file can edit an event and compute every hash after it again, and the chain
+/// then verifies; they cannot make the edited trail hold a hash taken before the edit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnchorCheck {
+    pub hash: String,
+    /// Its event's position in the trail, when found.
+    pub found_at: Option<u64>,
 }
 
 /// Where the chain breaks, in the words `audit verify` prints.
@@ -39,8 +54,9 @@ pub struct ChainFault {
 }
 
 impl ChainReport {
+    /// The chain holds, and holds the anchor it was given.
     pub fn is_whole(&self) -> bool {
-        self.first_break.is_none()
+        self.first_break.is_none() && self.anchor.as_ref().is_none_or(|a| a.found_at.is_some())
     }
 }
 
@@ -64,12 +80,22 @@ pub struct AuditReport {
 
 impl Desk {
     /// Walks the audit chain from its first event and stops at the first break.
-    pub fn verify_audit(&self) -> DeskResult<ChainReport> {
+    pub fn verify_audit(&self, anchor: Option<&str>) -> DeskResult<ChainReport> {
         self.require(Permission::ViewAudit)?;
+        let anchor = anchor.map(str::trim).map(str::to_ascii_lowercase);
+        if let Some(hash) = &anchor
+            && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(DeskError::Invalid(
+                "an anchor is the 64 hexadecimal digits `audit verify` printed as the trail's last hash".into(),
+            ));
+        }
         let total = self.store.audit_count()?;
         let mut walk = ChainWalk::new();
         let mut after = i64::MIN;
         let mut first_break = None;
+        let mut head = None;
+        let mut found_at = None;
         'pages: loop {
             let page = self.store.audit_chain(after, CHAIN_PAGE)?;
             for event in &page {
@@ -77,16 +103,24 @@ impl Desk {
                     first_break = Some(ChainFault::from(broken));
                     break 'pages;
                 }
+                if found_at.is_none() && anchor.is_some() && event.hash == anchor {
+                    found_at = Some(walk.checked());
+                }
+                head.clone_from(&event.hash);
             }
             match page.last() {
                 Some(last) if page.len() == CHAIN_PAGE => after = last.id,
                 _ => break,
             }
         }
-        let report = ChainReport { total, checked: walk.checked(), first_break };
-        let detail = match &report.first_break {
-            None => format!("verified the chain: {} events whole", report.checked),
-            Some(b) => format!("verified the chain: broken at event {} (id {}, {})", b.position, b.id, b.kind),
+        let anchor = anchor.map(|hash| AnchorCheck { hash, found_at });
+        let report = ChainReport { total, checked: walk.checked(), first_break, head, anchor };
+        let detail = match (&report.first_break, &report.anchor) {
+            (Some(b), _) => format!("verified the chain: broken at event {} (id {}, {})", b.position, b.id, b.kind),
+            (None, Some(AnchorCheck { found_at: None, .. })) => {
+                format!("verified the chain: {} events whole, but without the anchor given", report.checked)
+            }
+            (None, _) => format!("verified the chain: {} events whole", report.checked),
         };
         self.record_audit_read(None, None, detail)?;
         Ok(report)
