@@ -47,6 +47,13 @@ impl FileSharing {
 /// a file at the name is never half written (a run killed mid-write leaves only a `.partial` file,
 /// which the next write replaces), and its mode is set before anyone can open it.
 pub fn write_private(path: &Path, bytes: &[u8], sharing: FileSharing) -> std::io::Result<()> {
+    let partial = write_partial(path, bytes, sharing)?;
+    std::fs::rename(&partial, path)
+}
+
+/// Writes `bytes` to `path.partial`, made afresh with the sharing's mode and synced; returns it.
+/// Nothing is left there when the write fails.
+fn write_partial(path: &Path, bytes: &[u8], sharing: FileSharing) -> std::io::Result<PathBuf> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
@@ -64,7 +71,7 @@ pub fn write_private(path: &Path, bytes: &[u8], sharing: FileSharing) -> std::io
         let _ = std::fs::remove_file(&partial);
         return Err(e);
     }
-    std::fs::rename(&partial, path)
+    Ok(partial)
 }
 
 /// Writes `bytes` at `path`, a name nothing holds yet, with the sharing's file mode. Nothing at
@@ -74,20 +81,9 @@ pub fn write_new(path: &Path, bytes: &[u8], sharing: FileSharing) -> std::io::Re
     if taken(path) {
         return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a file is already there"));
     }
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    match std::fs::remove_file(&partial) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let written = (|| {
-        let mut file = create_new(&partial, sharing.file_mode())?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
+    let partial = write_partial(path, bytes, sharing)?;
     // A hard link is made only where no name is, file or link: what another wrote meanwhile stands.
-    let linked = written.and_then(|()| std::fs::hard_link(&partial, path));
+    let linked = std::fs::hard_link(&partial, path);
     let _ = std::fs::remove_file(&partial);
     linked
 }
