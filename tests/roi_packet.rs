@@ -109,34 +109,61 @@ fn walk(desk: &Desk, number: &str, steps: &[Step]) {
 /// to one facility and its packet holds that facility's documents only, so her Riverbend stay
 /// (A25-000781) is not what goes.
 fn mission_valley_chart(store: &dyn chartroom::store::Store) {
+    let stay = Stay { mrn: "204511", account: "A25-900002", facility: "MVC", admit: (2025, 2, 10), days: 3 };
+    stay_with_documents(
+        store,
+        &stay,
+        vec![
+            ("HP", "History and physical".into(), 6, vec![]),
+            ("CONSULT", "Detox program admission assessment".into(), 4, vec![SensitiveCategory::SudPart2]),
+            ("PROGRESS", "Detox program progress note".into(), 2, vec![SensitiveCategory::SudPart2]),
+        ],
+    );
+}
+
+/// A test patient's stay at a facility.
+struct Stay {
+    mrn: &'static str,
+    account: &'static str,
+    facility: &'static str,
+    admit: (i32, u32, u32),
+    days: i64,
+}
+
+/// `stay` with its documents (type, title, pages, categories), completed and signed the first day.
+fn stay_with_documents(
+    store: &dyn chartroom::store::Store,
+    stay: &Stay,
+    documents: Vec<(&str, String, i64, Vec<SensitiveCategory>)>,
+) {
     let mut batch = RecordBatch::default();
-    let admit = Utc.with_ymd_and_hms(2025, 2, 10, 9, 0, 0).unwrap();
+    let (y, m, day) = stay.admit;
+    let admit = Utc.with_ymd_and_hms(y, m, day, 9, 0, 0).unwrap();
     batch.encounters.push(NewEncounter {
-        patient_mrn: "204511".into(),
-        account: "A25-900002".into(),
+        patient_mrn: stay.mrn.into(),
+        account: stay.account.into(),
         kind: EncounterKind::Inpatient,
-        facility_code: "MVC".into(),
+        facility_code: stay.facility.into(),
         service: "MEDICINE".into(),
         admit_at: admit,
-        discharge_at: Some(admit + chrono::Duration::days(3)),
+        discharge_at: Some(admit + chrono::Duration::days(stay.days)),
         attending_npi: Some("1000000001".into()),
     });
-    let doc = |doc_type: &str, title: &str, pages: i64, category: Option<SensitiveCategory>| NewDocument {
-        account: "A25-900002".into(),
-        doc_type: doc_type.into(),
-        title: title.into(),
-        author_npi: Some("1000000001".into()),
-        status: DocumentStatus::Completed,
-        created_at: admit + chrono::Duration::hours(2),
-        signed_at: Some(admit + chrono::Duration::hours(9)),
-        text: Some(format!("{title}\nFindings as documented.")),
-        page_count: pages,
-        sensitive_categories: category.into_iter().collect(),
-        in_designated_record_set: true,
-    };
-    batch.documents.push(doc("HP", "History and physical", 6, None));
-    batch.documents.push(doc("CONSULT", "Detox program admission assessment", 4, Some(SensitiveCategory::SudPart2)));
-    batch.documents.push(doc("PROGRESS", "Detox program progress note", 2, Some(SensitiveCategory::SudPart2)));
+    for (doc_type, title, pages, categories) in documents {
+        batch.documents.push(NewDocument {
+            account: stay.account.into(),
+            doc_type: doc_type.into(),
+            text: Some(format!("{title}\nFindings as documented.")),
+            title,
+            author_npi: Some("1000000001".into()),
+            status: DocumentStatus::Completed,
+            created_at: admit + chrono::Duration::hours(2),
+            signed_at: Some(admit + chrono::Duration::hours(9)),
+            page_count: pages,
+            sensitive_categories: categories,
+            in_designated_record_set: true,
+        });
+    }
     store.insert_batch(batch, event("batch")).unwrap();
 }
 
@@ -514,38 +541,14 @@ fn as22_a_part2_release_carries_the_notice_and_the_consent_copy_and_is_impossibl
 
 /// HDH's insurer request for SMITH, JONATHAN: 120 pages, 6 of them an HIV result.
 fn new_york_chart(store: &dyn chartroom::store::Store) {
-    let mut batch = RecordBatch::default();
-    let admit = Utc.with_ymd_and_hms(2025, 2, 3, 9, 0, 0).unwrap();
-    batch.encounters.push(NewEncounter {
-        patient_mrn: "100999".into(),
-        account: "A25-900001".into(),
-        kind: EncounterKind::Inpatient,
-        facility_code: "HDH".into(),
-        service: "MEDICINE".into(),
-        admit_at: admit,
-        discharge_at: Some(admit + chrono::Duration::days(4)),
-        attending_npi: Some("1000000001".into()),
-    });
-    let doc = |doc_type: &str, title: &str, pages: i64, categories: Vec<SensitiveCategory>| NewDocument {
-        account: "A25-900001".into(),
-        doc_type: doc_type.into(),
-        title: title.into(),
-        author_npi: Some("1000000001".into()),
-        status: DocumentStatus::Completed,
-        created_at: admit + chrono::Duration::hours(2),
-        signed_at: Some(admit + chrono::Duration::hours(9)),
-        text: Some(format!("{title}\nFindings as documented.")),
-        page_count: pages,
-        sensitive_categories: categories,
-        in_designated_record_set: true,
-    };
-    batch.documents.push(doc("HP", "History and physical", 10, vec![]));
-    batch.documents.push(doc("DS", "Discharge summary", 8, vec![]));
+    let stay = Stay { mrn: "100999", account: "A25-900001", facility: "HDH", admit: (2025, 2, 3), days: 4 };
+    let mut documents =
+        vec![("HP", "History and physical".into(), 10, vec![]), ("DS", "Discharge summary".into(), 8, vec![])];
     for day in 1..=8 {
-        batch.documents.push(doc("PROGRESS", &format!("Progress note, day {day}"), 12, vec![]));
+        documents.push(("PROGRESS", format!("Progress note, day {day}"), 12, vec![]));
     }
-    batch.documents.push(doc("LAB", "HIV-1 viral load and genotype", 6, vec![SensitiveCategory::Hiv]));
-    store.insert_batch(batch, event("batch")).unwrap();
+    documents.push(("LAB", "HIV-1 viral load and genotype".into(), 6, vec![SensitiveCategory::Hiv]));
+    stay_with_documents(store, &stay, documents);
 }
 
 #[test]
