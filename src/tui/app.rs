@@ -749,7 +749,7 @@ impl App {
                 commands
             }
             Action::Help => {
-                self.overlay = Some(Overlay::Help { scroll: 0 });
+                self.open_help();
                 Vec::new()
             }
             Action::Suspend => vec![Command::Suspend],
