@@ -121,6 +121,8 @@ pub struct FileRoomState {
     pub pull: Listed<ChartRequestRecord>,
     /// The day of the pull list.
     pub pull_on: NaiveDate,
+    /// A volume moved since the lists were read: they are read again once the scans typed settle.
+    pub lists_stale: bool,
 }
 
 impl FileRoomState {
@@ -140,6 +142,7 @@ impl FileRoomState {
             missing: Listed::default(),
             pull: Listed::default(),
             pull_on: today,
+            lists_stale: false,
         }
     }
 
