@@ -71,7 +71,7 @@ fn as05_charge_out_overdue_check_in_missing_and_found() {
         assert!(march7.overdue_volumes().unwrap().iter().all(|o| o.volume.barcode != "V204511-1"));
         march7.flag_missing("V204511-1", Some("not on the shelf")).unwrap();
         assert_eq!(refusal(march7.flag_missing("V204511-1", None)), "This record is already flagged as missing.");
-        assert!(march7.missing_volumes().unwrap().iter().any(|v| v.barcode == "V204511-1"));
+        assert!(march7.missing_volumes().unwrap().iter().any(|m| m.volume.barcode == "V204511-1"));
         let found = march7.mark_found("V204511-1", Some("CODING"), None).unwrap();
         assert_eq!((found.volume.status, found.volume.current.code.as_str()), (VolumeStatus::ChargedOut, "CODING"));
 
@@ -80,6 +80,22 @@ fn as05_charge_out_overdue_check_in_missing_and_found() {
         assert_eq!(scenario, ["CHARGE_OUT", "CHECK_IN", "MISSING", "FOUND"]);
         assert!(history.windows(2).all(|w| w[0].at <= w[1].at), "chronological");
         assert_eq!(history.last().and_then(|m| m.to_location.as_deref()), Some("CODING"));
+    }
+}
+
+#[test]
+fn the_missing_list_says_where_a_volume_was_last_known_and_since_when() {
+    for f in scenarios() {
+        desk_on(&f, "jdoe", d(3, 1)).check_in("V204511-1").unwrap();
+        desk_on(&f, "jdoe", d(3, 3)).charge_out("V204511-1", "ROI", None, Some("jdoe")).unwrap();
+        // Not at the ROI desk when asked for on the 7th: the search starts there, not in the file.
+        let march7 = desk_on(&f, "jdoe", d(3, 7));
+        march7.flag_missing("V204511-1", Some("not at the desk")).unwrap();
+        let missing = march7.missing_volumes().unwrap();
+        let garcia = missing.iter().find(|m| m.volume.barcode == "V204511-1").expect("on the missing list");
+        assert_eq!(garcia.volume.current.code, "ROI");
+        assert_ne!(garcia.volume.current.code, garcia.volume.home.code);
+        assert_eq!(garcia.last_known_since, d(3, 3));
     }
 }
 

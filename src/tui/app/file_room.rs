@@ -4,10 +4,10 @@
 //! lists, each read off the render path.
 
 use super::*;
-use crate::desk::file_room::{OverdueVolume, Scanned};
+use crate::desk::file_room::{MissingVolume, OverdueVolume, Scanned};
 use crate::domain::file_room::{Location, RequestStatus};
 use crate::domain::role::{Permission, allows};
-use crate::store::file_room::{ChartRequestRecord, VolumeRecord};
+use crate::store::file_room::ChartRequestRecord;
 use crate::tui::screens::file_room::{FileRoomState, ScanLine, Tab};
 use chrono::NaiveDate;
 
@@ -64,7 +64,7 @@ pub enum FileRoomMsg {
     },
     MissingLoaded {
         id: RequestId,
-        result: Result<Vec<VolumeRecord>, String>,
+        result: Result<Vec<MissingVolume>, String>,
     },
     PullListLoaded {
         id: RequestId,
