@@ -144,13 +144,19 @@ fn every_refused_move_says_why_and_writes_nothing() {
             refusal(desk.charge_out("V204511-1", "CODING", Some(d(3, 2)), None)),
             "The due-back date 03/02/2025 is before today."
         );
+        assert!(
+            refusal(desk.inactivate("V204511-1", Some("full"))).starts_with("This is the chart's last active volume"),
+            "nothing reactivates a volume: the chart would have none to file into"
+        );
+        desk.new_volume("204511").unwrap();
         desk.inactivate("V204511-1", Some("full; volume 2 opened")).unwrap();
         assert_eq!(refusal(desk.charge_out("V204511-1", "CODING", None, None)), "This record is inactive.");
         assert_eq!(refusal(desk.inactivate("V204511-1", None)), "This record is already inactive.");
         assert_eq!(refusal(desk.flag_missing("V204511-1", None)), "This record is inactive.");
-        // Only the check-in and the inactivation were written, each with its event.
+        // Only the check-in and the inactivation were written, each with its event (and volume 2,
+        // opened with its own).
         assert_eq!(volume_1(&f).movements.len(), moves + 2);
-        assert_eq!(events(&f), trail + 2);
+        assert_eq!(events(&f), trail + 3);
         // A coder may look, not move.
         let coder = desk_on(&f, "cody", d(3, 3));
         assert!(matches!(coder.check_in("V204511-1"), Err(DeskError::Forbidden { .. })));

@@ -259,6 +259,12 @@ impl Desk {
     }
 
     pub fn inactivate(&self, barcode: &str, reason: Option<&str>) -> DeskResult<Moved> {
+        self.require_file_room()?;
+        let volume = self.volume(barcode)?;
+        let others = self.store().patient_volumes(volume.patient_id)?;
+        let other_active = others.iter().filter(|v| v.id != volume.id && v.status != VolumeStatus::Inactive).count();
+        crate::domain::file_room::may_inactivate(volume.status, other_active)
+            .map_err(|e| DeskError::Invalid(e.to_string()))?;
         self.move_one(barcode, &MoveRequest::Inactivate, None, reason)
     }
 
