@@ -71,7 +71,7 @@ fn as05_charge_out_overdue_check_in_missing_and_found() {
         assert!(march7.overdue_volumes().unwrap().iter().all(|o| o.volume.barcode != "V204511-1"));
         march7.flag_missing("V204511-1", Some("not on the shelf")).unwrap();
         assert_eq!(refusal(march7.flag_missing("V204511-1", None)), "This record is already flagged as missing.");
-        assert!(march7.missing_volumes().unwrap().iter().any(|v| v.barcode == "V204511-1"));
+        assert!(march7.missing_volumes().unwrap().iter().any(|m| m.volume.barcode == "V204511-1"));
         let found = march7.mark_found("V204511-1", Some("CODING"), None).unwrap();
         assert_eq!((found.volume.status, found.volume.current.code.as_str()), (VolumeStatus::ChargedOut, "CODING"));
 
@@ -80,6 +80,22 @@ fn as05_charge_out_overdue_check_in_missing_and_found() {
         assert_eq!(scenario, ["CHARGE_OUT", "CHECK_IN", "MISSING", "FOUND"]);
         assert!(history.windows(2).all(|w| w[0].at <= w[1].at), "chronological");
         assert_eq!(history.last().and_then(|m| m.to_location.as_deref()), Some("CODING"));
+    }
+}
+
+#[test]
+fn the_missing_list_says_where_a_volume_was_last_known_and_since_when() {
+    for f in scenarios() {
+        desk_on(&f, "jdoe", d(3, 1)).check_in("V204511-1").unwrap();
+        desk_on(&f, "jdoe", d(3, 3)).charge_out("V204511-1", "ROI", None, Some("jdoe")).unwrap();
+        // Not at the ROI desk when asked for on the 7th: the search starts there, not in the file.
+        let march7 = desk_on(&f, "jdoe", d(3, 7));
+        march7.flag_missing("V204511-1", Some("not at the desk")).unwrap();
+        let missing = march7.missing_volumes().unwrap();
+        let garcia = missing.iter().find(|m| m.volume.barcode == "V204511-1").expect("on the missing list");
+        assert_eq!(garcia.volume.current.code, "ROI");
+        assert_ne!(garcia.volume.current.code, garcia.volume.home.code);
+        assert_eq!(garcia.last_known_since, d(3, 3));
     }
 }
 
@@ -128,13 +144,19 @@ fn every_refused_move_says_why_and_writes_nothing() {
             refusal(desk.charge_out("V204511-1", "CODING", Some(d(3, 2)), None)),
             "The due-back date 03/02/2025 is before today."
         );
+        assert!(
+            refusal(desk.inactivate("V204511-1", Some("full"))).starts_with("This is the chart's last active volume"),
+            "nothing reactivates a volume: the chart would have none to file into"
+        );
+        desk.new_volume("204511").unwrap();
         desk.inactivate("V204511-1", Some("full; volume 2 opened")).unwrap();
         assert_eq!(refusal(desk.charge_out("V204511-1", "CODING", None, None)), "This record is inactive.");
         assert_eq!(refusal(desk.inactivate("V204511-1", None)), "This record is already inactive.");
         assert_eq!(refusal(desk.flag_missing("V204511-1", None)), "This record is inactive.");
-        // Only the check-in and the inactivation were written, each with its event.
+        // Only the check-in and the inactivation were written, each with its event (and volume 2,
+        // opened with its own).
         assert_eq!(volume_1(&f).movements.len(), moves + 2);
-        assert_eq!(events(&f), trail + 2);
+        assert_eq!(events(&f), trail + 3);
         // A coder may look, not move.
         let coder = desk_on(&f, "cody", d(3, 3));
         assert!(matches!(coder.check_in("V204511-1"), Err(DeskError::Forbidden { .. })));

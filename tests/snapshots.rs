@@ -181,6 +181,22 @@ fn help_80x24() {
     insta::assert_snapshot!(h.draw(80, 24, &theme()).backend());
 }
 
+/// `?` in the deficiency queue opens at the queue's keys, not at the top of every context's; the
+/// Everywhere keys are above it, and the border says how many lines are.
+#[test]
+fn help_opens_at_the_keys_of_where_the_clerk_is_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut h_ = Harness::new(w, h);
+        h_.open_queue();
+        h_.keys(&[key(KeyCode::Char('?'))]);
+        let screen = format!("{:?}", h_.draw(w, h, &theme()).backend());
+        assert!(screen.contains("In the deficiency queue"), "{screen}");
+        assert!(!screen.contains("Everywhere"), "{screen}");
+        assert!(screen.contains(" above "), "the Everywhere keys are a scroll away: {screen}");
+        insta::assert_snapshot!(format!("help_in_the_queue_{w}x{h}"), h_.draw(w, h, &theme()).backend());
+    }
+}
+
 #[test]
 fn palette_80x24() {
     let mut h = Harness::new(80, 24);

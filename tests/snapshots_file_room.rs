@@ -121,6 +121,22 @@ fn overdue_list_80x24_and_120x40() {
     }
 }
 
+/// The missing list names where each volume was last known and since when: where the search starts.
+#[test]
+fn missing_list_80x24_and_120x40() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = harness(w, h);
+        harness.palette("file-room");
+        harness.keys(&[key(KeyCode::Tab), key(KeyCode::Tab)]);
+        let state = harness.app.file_room.as_ref().unwrap();
+        assert_eq!(state.tab, Tab::Missing);
+        assert_eq!(state.missing.rows.as_ref().map(Vec::len), Some(1));
+        let shown = format!("{:?}", harness.draw(w, h).backend());
+        assert!(shown.contains("Last known") && shown.contains("Since"), "{shown}");
+        insta::assert_snapshot!(format!("file_room_missing_{w}x{h}"), harness.draw(w, h).backend());
+    }
+}
+
 #[test]
 fn pull_list_80x24_and_120x40() {
     for (w, h) in [(80, 24), (120, 40)] {

@@ -60,7 +60,9 @@ fn the_lock_screen_80x24_and_120x40_shows_no_patient() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut harness = warned(w, h);
         harness.type_text("ROI request");
-        harness.app.update(Msg::IdleTimeout { at: "14:05".into() });
+        harness.app.update(Msg::IdleTimeout {
+            at: chrono::NaiveDate::from_ymd_opt(2025, 3, 3).and_then(|d| d.and_hms_opt(14, 5, 0)).unwrap(),
+        });
         harness.type_text("tulip");
         let shown = harness.draw(w, h);
         let text = text_of(&shown);

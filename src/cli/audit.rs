@@ -129,11 +129,12 @@ pub fn report_text(
         }
     }
     out.push(table.render());
-    let count = grouped(report.events.len() as i64);
+    let n = report.events.len();
+    let count = format!("{} {}", grouped(n as i64), if n == 1 { "event" } else { "events" });
     if report.truncated {
-        out.push(format!("{count} events shown; there are more: ask for a shorter range (at most {REPORT_LIMIT})."));
+        out.push(format!("{count} shown; there are more: ask for a shorter range (at most {REPORT_LIMIT})."));
     } else {
-        out.push(format!("{count} events."));
+        out.push(format!("{count}."));
     }
     out.join("\n")
 }
@@ -141,11 +142,21 @@ pub fn report_text(
 /// Where the event came from and what it was about, on one line before wrapping.
 fn about(e: &AuditEvent) -> String {
     let mut parts = vec![format!("from {}", clean(&e.source))];
-    let mut what = clean(&e.entity).into_owned();
+    let mut what = entity_words(&e.entity);
+    // The number that tells two requests (volumes, disclosures) of one patient apart, as the CSV
+    // has it, then the patient's MRN. Beside an MRN, a bare number is a row id the clerk never
+    // sees, and an id that is the MRN or NPI again says nothing.
+    let shown = |id: &&str| {
+        !id.is_empty()
+            && (e.patient_mrn.is_none() || !id.bytes().all(|b| b.is_ascii_digit()))
+            && Some(*id) != e.patient_mrn.as_deref()
+            && Some(*id) != e.provider_npi.as_deref()
+    };
+    if let Some(id) = e.entity_id.as_deref().filter(shown) {
+        what.push_str(&format!(" {}", clean(id)));
+    }
     if let Some(mrn) = &e.patient_mrn {
         what.push_str(&format!(" MRN {}", clean(mrn)));
-    } else if let Some(id) = &e.entity_id {
-        what.push_str(&format!(" {}", clean(id)));
     }
     if let Some(npi) = &e.provider_npi {
         what.push_str(&format!(" NPI {}", clean(npi)));
@@ -155,6 +166,14 @@ fn about(e: &AuditEvent) -> String {
         parts.push(clean(&e.detail).into_owned());
     }
     parts.join(" · ")
+}
+
+/// What an event was about, as the screens name it: "request", not the store's "roi_request".
+fn entity_words(entity: &str) -> String {
+    match entity {
+        "roi_request" => "request".to_string(),
+        other => clean(other).replace('_', " "),
+    }
 }
 
 /// `text` in lines of at most `width` columns, broken at spaces; a word longer than a line is kept
@@ -235,6 +254,35 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(41_207), "41,207");
         assert_eq!(grouped(1_000_312), "1,000,312");
+    }
+
+    #[test]
+    fn an_event_names_its_request_and_patient_and_one_event_is_singular() {
+        use crate::domain::audit::AuditAction;
+        let event = |number: &str| AuditEvent {
+            id: 1,
+            at: chrono::TimeZone::with_ymd_and_hms(&Utc, 2025, 4, 1, 12, 0, 0).unwrap(),
+            username: "jdoe".into(),
+            source: "tty".into(),
+            action: AuditAction::Update,
+            entity: "roi_request".into(),
+            entity_id: Some(number.into()),
+            patient_id: Some(7),
+            patient_mrn: Some("204511".into()),
+            detail: "Validating".into(),
+            provider_id: None,
+            provider_npi: None,
+        };
+        assert_eq!(about(&event("RGH-00042")), "from tty · request RGH-00042 MRN 204511 · Validating");
+        assert_ne!(about(&event("RGH-00042")), about(&event("RGH-00043")));
+        assert_eq!(about(&event("V204511-2")), "from tty · request V204511-2 MRN 204511 · Validating");
+        assert_eq!(about(&event("204511")), "from tty · request MRN 204511 · Validating");
+        assert_eq!(about(&event("88")), "from tty · request MRN 204511 · Validating");
+        let one = AuditReport { events: vec![event("RGH-00042")], truncated: false };
+        let text = report_text("Events", &one, |at| at.naive_utc());
+        assert!(text.ends_with("\n1 event."), "{text}");
+        let two = AuditReport { events: vec![event("RGH-00042"), event("RGH-00043")], truncated: false };
+        assert!(report_text("Events", &two, |at| at.naive_utc()).ends_with("\n2 events."));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::{CliError, args, fail, print};
 use crate::desk::Desk;
-use crate::desk::file_room::{Moved, OverdueVolume};
+use crate::desk::file_room::{MissingVolume, Moved, OverdueVolume};
 use crate::domain::dates::us_date;
 use crate::domain::file_room::terminal_digit_label;
 use crate::domain::text::clean;
@@ -152,7 +152,7 @@ pub(super) fn run_volume(desk: &Desk, action: VolumeCommand, emit: Emit<'_>) -> 
         }
         VolumeCommand::MissingList { json } => {
             let missing = desk.missing_volumes().map_err(fail)?;
-            if json { emit(print::to_json(&missing)) } else { emit(volumes_text(&missing, desk.today())) }
+            if json { emit(print::to_json(&missing)) } else { emit(missing_text(&missing)) }
         }
     }
 }
@@ -214,6 +214,31 @@ fn volumes_text(volumes: &[VolumeRecord], today: NaiveDate) -> String {
             v.volume_no,
             v.status.label(),
             v.current.name
+        );
+    }
+    out.trim_end().to_string()
+}
+
+/// The missing list: WHERE is the last known place (where the search starts) and since when it
+/// was there, not the file area the volume belongs in.
+fn missing_text(missing: &[MissingVolume]) -> String {
+    if missing.is_empty() {
+        return "No volume is missing.".into();
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<12} {:<9} {:<26} {:>3}  {:<22} SINCE", "BARCODE", "MRN", "PATIENT", "VOL", "LAST KNOWN");
+    for m in missing {
+        let v = &m.volume;
+        let name: String = clean(&v.patient_name).chars().take(26).collect();
+        let _ = writeln!(
+            out,
+            "{:<12} {:<9} {:<26} {:>3}  {:<22} {}",
+            v.barcode,
+            v.mrn,
+            name,
+            v.volume_no,
+            clean(&v.current.name),
+            us_date(m.last_known_since)
         );
     }
     out.trim_end().to_string()

@@ -716,7 +716,7 @@ fn queue_text(rows: &[RoiQueueRow], today: NaiveDate) -> String {
             r.request_type.title().to_string(),
             r.status.title().to_string(),
             us_date(r.received_on),
-            r.due_on.map(us_date).unwrap_or_else(|| "after payment".into()),
+            r.due_on.map_or_else(|| crate::domain::roi::clocks::undated_due(&r.due_rule).to_string(), us_date),
             if left.is_some_and(|d| d < 0) { "!".into() } else { String::new() },
             left.map(|d| d.to_string()).unwrap_or_default(),
             r.assigned_to.as_deref().map(|a| clean(a).into_owned()).unwrap_or_default(),
@@ -1156,5 +1156,41 @@ fn edit_in_editor(text: &str) -> Result<String, CliError> {
         Ok(s) if s.success() => edited.map_err(|e| CliError::new(format!("could not read the edited template: {e}"))),
         Ok(s) => Err(CliError::new(format!("the editor ({editor}) exited with {s}; nothing was saved"))),
         Err(e) => Err(CliError::new(format!("could not run the editor ({editor}): {e}; nothing was saved"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::mrn::Mrn;
+    use crate::domain::roi::{RequestNumber, RequestStatus, RequestType, clocks};
+
+    fn row(seq: i64, due_on: Option<NaiveDate>, due_rule: &str) -> RoiQueueRow {
+        RoiQueueRow {
+            id: seq,
+            number: RequestNumber { facility: "RGH".into(), seq },
+            version: 1,
+            patient_name: "GARCIA, MARIA".into(),
+            mrn: Mrn::parse("204511").unwrap(),
+            requester: "SMITH & JONES LLP".into(),
+            request_type: RequestType::LawEnforcement,
+            status: RequestStatus::Validating,
+            received_on: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
+            due_on,
+            due_rule: due_rule.into(),
+            assigned_to: None,
+        }
+    }
+
+    #[test]
+    fn an_undated_request_is_due_none_when_no_clock_applies_and_after_payment_when_one_waits() {
+        let today = NaiveDate::from_ymd_opt(2025, 3, 10).unwrap();
+        let text = queue_text(
+            &[row(41, None, clocks::NO_CLOCK), row(42, None, "TX HSC 241.154: 15 days after payment")],
+            today,
+        );
+        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+        assert!(lines[1].ends_with("03/03/2025 none"), "{text}");
+        assert!(lines[2].ends_with("03/03/2025 after payment"), "{text}");
     }
 }

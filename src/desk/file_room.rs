@@ -65,6 +65,15 @@ pub struct OverdueVolume {
     pub days_overdue: i64,
 }
 
+/// A volume flagged missing, where it was last known to be and since which day (the facility's):
+/// where the search starts, rather than the file area it belongs in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MissingVolume {
+    #[serde(flatten)]
+    pub volume: VolumeRecord,
+    pub last_known_since: NaiveDate,
+}
+
 /// What a fill did: the volumes charged out to the requester.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filled {
@@ -272,6 +281,12 @@ impl Desk {
     }
 
     pub fn inactivate(&self, barcode: &str, reason: Option<&str>) -> DeskResult<Moved> {
+        self.require_file_room()?;
+        let volume = self.volume(barcode)?;
+        let others = self.store().patient_volumes(volume.patient_id)?;
+        let other_active = others.iter().filter(|v| v.id != volume.id && v.status != VolumeStatus::Inactive).count();
+        crate::domain::file_room::may_inactivate(volume.status, other_active)
+            .map_err(|e| DeskError::Invalid(e.to_string()))?;
         self.move_one(barcode, &MoveRequest::Inactivate, None, reason)
     }
 
@@ -564,11 +579,14 @@ impl Desk {
     }
 
     /// Volumes flagged missing. Recorded as a look.
-    pub fn missing_volumes(&self) -> DeskResult<Vec<VolumeRecord>> {
+    pub fn missing_volumes(&self) -> DeskResult<Vec<MissingVolume>> {
         self.require_any(&[Permission::TrackPaperCharts, Permission::ViewReports])?;
         let missing = self.store().missing_volumes()?;
         self.record_list("chart_volume", format!("listed the missing volumes: {}", missing.len()))?;
-        Ok(missing)
+        Ok(missing
+            .into_iter()
+            .map(|(volume, since)| MissingVolume { volume, last_known_since: self.local_time(since).date() })
+            .collect())
     }
 
     /// Writes an overdue notice to each borrower, text and PDF, under `dir` by day as the other

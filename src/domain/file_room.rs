@@ -196,10 +196,24 @@ pub enum MoveRefused {
     IsInactive,
     #[error("This record is already inactive.")]
     AlreadyInactive,
+    #[error(
+        "This is the chart's last active volume: an inactive volume is never made active again, so the chart \
+         would have none to file into. Open a new volume first (chart-volume new), then inactivate this one."
+    )]
+    LastActiveVolume,
     #[error("{0} is a file area, not a borrower: check the record in instead.")]
     FileArea(String),
     #[error("The due-back date {0} is before today.")]
     DueInPast(String),
+}
+
+/// Whether a volume in file may be inactivated, given how many of the chart's other volumes are
+/// still active: nothing reactivates a volume, so the chart's last one stays active.
+pub fn may_inactivate(status: VolumeStatus, other_active_volumes: usize) -> Result<(), MoveRefused> {
+    if status == VolumeStatus::InFile && other_active_volumes == 0 {
+        return Err(MoveRefused::LastActiveVolume);
+    }
+    Ok(())
 }
 
 /// The day a charge-out to `location` is due back from `today`: None when the location keeps what
@@ -397,6 +411,14 @@ impl RequestStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_active_volume_of_a_chart_is_not_inactivated() {
+        assert_eq!(may_inactivate(VolumeStatus::InFile, 0), Err(MoveRefused::LastActiveVolume));
+        assert_eq!(may_inactivate(VolumeStatus::InFile, 1), Ok(()));
+        // Charged out, it is refused for that first, in plan_move's words.
+        assert_eq!(may_inactivate(VolumeStatus::ChargedOut, 0), Ok(()));
+    }
     use proptest::prelude::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -562,8 +562,9 @@ pub trait Store: Send + Sync {
     fn pull_list(&self, needed_on: NaiveDate) -> StoreResult<Vec<file_room::ChartRequestRecord>>;
     /// Volumes charged out with a due-back day before `today`, by borrower location then due day.
     fn overdue_volumes(&self, today: NaiveDate) -> StoreResult<Vec<file_room::VolumeRecord>>;
-    /// Volumes flagged missing, by last known location.
-    fn missing_volumes(&self) -> StoreResult<Vec<file_room::VolumeRecord>>;
+    /// Volumes flagged missing, by last known location (the volume's current place), each with
+    /// when it came there: its last move before it was flagged.
+    fn missing_volumes(&self) -> StoreResult<Vec<(file_room::VolumeRecord, DateTime<Utc>)>>;
 
     // ---- the change feed -------------------------------------------------------------------
 

@@ -218,9 +218,10 @@ pub enum Msg {
     Roi(roi::RoiMsg),
     /// An answer to a file-room command.
     FileRoom(file_room::FileRoomMsg),
-    /// No key for the idle lock's time; `at` is the wall clock's `HH:MM` for the lock screen.
+    /// No key for the idle lock's time; `at` is the department's wall clock (the facility's zone,
+    /// as history and audit times read), not the host's.
     IdleTimeout {
-        at: String,
+        at: chrono::NaiveDateTime,
     },
     /// The chart asked for (request `id`) is restricted: its glass must be broken first.
     SensitiveChart {
@@ -748,7 +749,7 @@ impl App {
                 commands
             }
             Action::Help => {
-                self.overlay = Some(Overlay::Help { scroll: 0 });
+                self.open_help();
                 Vec::new()
             }
             Action::Suspend => vec![Command::Suspend],

@@ -154,6 +154,11 @@ struct SearchJob {
 }
 
 impl Effects {
+    /// Now on the department's wall clock, in the facility's zone as every time the screens show.
+    pub fn wall_clock(&self) -> chrono::NaiveDateTime {
+        self.desk.local_time(self.desk.now())
+    }
+
     pub fn new(desk: Desk, tx: UnboundedSender<Msg>, letters_dir: Option<std::path::PathBuf>) -> std::io::Result<Self> {
         let search = Arc::new(SearchSlot::default());
         let store_down = Arc::new(AtomicBool::new(false));

@@ -105,7 +105,7 @@ pub async fn run(
             _ = tokio::time::sleep_until(idle_at.unwrap_or_else(Instant::now)), if idle_at.is_some() => {
                 // Counted again from the lock: after the unlock the clerk has the whole time.
                 last_key = Instant::now();
-                Msg::IdleTimeout { at: chrono::Local::now().format("%H:%M").to_string() }
+                Msg::IdleTimeout { at: effects.wall_clock() }
             }
         };
         let commands = app.update(msg);

@@ -243,6 +243,74 @@ fn a_store_whose_movement_history_lost_its_guard_refuses_to_open_until_it_is_put
 }
 
 #[test]
+fn a_store_whose_guard_was_narrowed_or_made_conditional_refuses_to_open() {
+    // Each weakening keeps the trigger's name and its refusal, so a check of those alone passes it.
+    let weakenings = [
+        (
+            "DROP TRIGGER audit_event_no_update;
+             CREATE TRIGGER audit_event_no_update BEFORE UPDATE OF username ON audit_event
+                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+            "DROP TRIGGER audit_event_no_update ON audit_event;
+             CREATE TRIGGER audit_event_no_update BEFORE UPDATE OF username ON audit_event
+                 FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();",
+        ),
+        (
+            "DROP TRIGGER audit_event_no_update;
+             CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN 0
+                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+            "DROP TRIGGER audit_event_no_update ON audit_event;
+             CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+                 FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION audit_event_append_only();",
+        ),
+        (
+            "DROP TRIGGER audit_event_no_update;
+             CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN false
+                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+            "DROP TRIGGER audit_event_no_update ON audit_event;
+             CREATE TRIGGER audit_event_no_update AFTER UPDATE ON audit_event
+                 FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();",
+        ),
+    ];
+    for (sqlite_sql, postgres_sql) in weakenings {
+        each_backend(|f| {
+            tamper(f, sqlite_sql, postgres_sql);
+            let opened = match &f.pg {
+                Some(database) => chartroom::store::postgres::PgStore::connect(database.config.clone()).map(drop),
+                None => chartroom::store::sqlite::SqliteStore::open(&f.dir.path().join("chartroom.db")).map(drop),
+            };
+            match opened {
+                Err(StoreError::Unprotected(what)) => {
+                    assert!(
+                        what.contains("audit_event_no_update on audit_event no longer refuses every change"),
+                        "{what}"
+                    );
+                }
+                other => panic!("a store with a weakened guard opened ({sqlite_sql} / {postgres_sql}): {other:?}"),
+            }
+            let audit = |missing: &str| NewAuditEvent { detail: format!("put back: {missing}"), ..noted("store", "") };
+            let restored = match &f.pg {
+                Some(database) => {
+                    chartroom::store::postgres::PgStore::restore_protection(database.config.clone(), audit("")).unwrap()
+                }
+                None => {
+                    chartroom::store::sqlite::SqliteStore::restore_protection(&f.dir.path().join("chartroom.db"), audit)
+                        .unwrap()
+                }
+            };
+            assert_eq!(restored.len(), 1, "{restored:?}");
+            let rewritten = match &f.pg {
+                Some(database) => common::pg::exec(database, "UPDATE audit_event SET detail = 'x'").map(drop),
+                None => rusqlite::Connection::open(f.dir.path().join("chartroom.db"))
+                    .unwrap()
+                    .execute_batch("UPDATE audit_event SET detail = 'x'")
+                    .map_err(|e| e.to_string()),
+            };
+            assert!(rewritten.is_err(), "the trail could be rewritten after its guard was put back");
+        });
+    }
+}
+
+#[test]
 fn the_report_reads_by_patient_user_action_and_window() {
     each_backend(|f| {
         let store = &*f.store;

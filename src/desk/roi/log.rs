@@ -223,13 +223,7 @@ impl Desk {
         let mut audit = self.audit_event(
             AuditAction::Create,
             "roi_request",
-            format!(
-                "logged a {} request received {} by {}{}",
-                request_type.code(),
-                received_on,
-                received_via.code(),
-                status_reason.as_deref().map(|r| format!("; pended: {r}")).unwrap_or_default()
-            ),
+            logged_detail(request_type, received_on, received_via, status_reason.as_deref()),
         );
         audit.patient_id = Some(patient.patient_id);
         let request = self.store().log_roi_request(new, audit)?;
@@ -391,9 +385,60 @@ fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
+/// The trail's words for a request logged: the kind and the way in as the screens say them,
+/// behind the right article ("an authorization request"), never the store's codes.
+fn logged_detail(
+    request_type: crate::domain::roi::RequestType,
+    received_on: NaiveDate,
+    received_via: crate::domain::roi::ReceivedVia,
+    pended: Option<&str>,
+) -> String {
+    let kind = in_a_sentence(request_type.title());
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let how = match received_via {
+        crate::domain::roi::ReceivedVia::InPerson => "in person".to_string(),
+        other => format!("by {}", in_a_sentence(other.title())),
+    };
+    format!(
+        "logged {article} {kind} request received {received_on} {how}{}",
+        pended.map(|r| format!("; pended: {r}")).unwrap_or_default()
+    )
+}
+
+/// A title as it reads inside a sentence: its first letter small, unless it opens an acronym
+/// ("PDF", "SSA / DDS").
+fn in_a_sentence(title: &str) -> String {
+    let mut chars = title.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() || !second.is_alphabetic() => {
+            first.to_lowercase().chain(title.chars().skip(1)).collect()
+        }
+        _ => title.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::roi::{ReceivedVia, RequestType};
+
+    #[test]
+    fn a_logged_request_reads_in_words_with_the_right_article() {
+        let day = NaiveDate::from_ymd_opt(2025, 4, 1).unwrap();
+        assert_eq!(
+            logged_detail(RequestType::Authorization, day, ReceivedVia::InPerson, None),
+            "logged an authorization request received 2025-04-01 in person"
+        );
+        assert_eq!(
+            logged_detail(RequestType::RightOfAccess, day, ReceivedVia::Mail, Some("no signature")),
+            "logged a right of access request received 2025-04-01 by mail; pended: no signature"
+        );
+        assert_eq!(
+            logged_detail(RequestType::Disability, day, ReceivedVia::Fax, None),
+            "logged a disability (SSA) request received 2025-04-01 by fax"
+        );
+        assert_eq!(in_a_sentence("SSA / DDS"), "SSA / DDS");
+    }
 
     #[test]
     fn ordinals() {

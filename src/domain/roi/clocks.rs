@@ -222,6 +222,12 @@ pub const WAITS_FOR_PAYMENT: &str = "payment";
 /// it without a date rather than invent one.
 pub const NO_CLOCK: &str = "No deadline in law applies";
 
+/// What the due column says of a request without a date, in the words `roi show` and the screens
+/// use: "none" where no clock in law applies, else the one thing an undated clock waits for.
+pub fn undated_due(due_rule: &str) -> &'static str {
+    if due_rule == NO_CLOCK { "none" } else { "after payment" }
+}
+
 impl ClockRule {
     /// Whether this rule governs a request with these facts.
     pub fn applies(&self, facts: &ClockFacts<'_>) -> bool {

@@ -1018,6 +1018,14 @@ mod tests {
         assert!(amount_problem(-1).is_some_and(|p| p.contains("below nothing")));
     }
 
+    #[test]
+    fn money_is_written_with_its_thousands_separated() {
+        assert_eq!(dollars(5), "$0.05");
+        assert_eq!(dollars(99_999), "$999.99");
+        assert_eq!(dollars(100_000), "$1,000.00");
+        assert_eq!(dollars(123_456_789), "$1,234,567.89");
+    }
+
     proptest! {
         #[test]
         fn no_fee_is_negative_or_above_its_schedules_ceiling_and_a_patient_pays_the_lower(

@@ -244,25 +244,35 @@ fn audit_event_from_row(r: &Row) -> PgResult<AuditEvent> {
     })
 }
 
+/// pg_trigger's tgtype bits: a BEFORE trigger, and the one event it fires on; a FOR EACH ROW
+/// trigger would have bit 0 set.
+const BEFORE: i16 = 1 << 1;
+const DELETE: i16 = 1 << 3;
+const UPDATE: i16 = 1 << 4;
+const TRUNCATE: i16 = 1 << 5;
+
 /// The triggers that keep a table append-only (the audit trail since migration 1, the file room's
-/// movement history since 14), with the schema version that made them: the store refuses to run
-/// without those its version has.
-pub(super) const PROTECTION: &[(&str, &str, i64)] = &[
-    ("audit_event", "audit_event_no_update", 1),
-    ("audit_event", "audit_event_no_delete", 1),
-    ("audit_event", "audit_event_no_truncate", 1),
-    ("chart_movement", "chart_movement_no_update", schema::FILE_ROOM_VERSION),
-    ("chart_movement", "chart_movement_no_delete", schema::FILE_ROOM_VERSION),
-    ("chart_movement", "chart_movement_no_truncate", schema::FILE_ROOM_VERSION),
+/// movement history since 14), with the tgtype each must have (BEFORE, statement level, its one
+/// event) and the schema version that made them: the store refuses to run without those its
+/// version has.
+pub(super) const PROTECTION: &[(&str, &str, i16, i64)] = &[
+    ("audit_event", "audit_event_no_update", BEFORE | UPDATE, 1),
+    ("audit_event", "audit_event_no_delete", BEFORE | DELETE, 1),
+    ("audit_event", "audit_event_no_truncate", BEFORE | TRUNCATE, 1),
+    ("chart_movement", "chart_movement_no_update", BEFORE | UPDATE, schema::FILE_ROOM_VERSION),
+    ("chart_movement", "chart_movement_no_delete", BEFORE | DELETE, schema::FILE_ROOM_VERSION),
+    ("chart_movement", "chart_movement_no_truncate", BEFORE | TRUNCATE, schema::FILE_ROOM_VERSION),
 ];
 
-/// What is missing of [`PROTECTION`]: a trigger gone, disabled, or calling a function that no
-/// longer refuses.
+/// What is missing of [`PROTECTION`]: a trigger gone, disabled, calling a function that no longer
+/// refuses, or weakened: fired after the change, once a row, on another event, only for some
+/// columns (`UPDATE OF username`) or under a condition (`WHEN (false)`).
 pub(super) async fn missing_protection(c: &impl GenericClient) -> PgResult<Vec<String>> {
     let version = schema::version_of(c).await?;
     let rows = c
         .query(
-            "SELECT c.relname::text, t.tgname::text, t.tgenabled::text, p.prosrc
+            "SELECT c.relname::text, t.tgname::text, t.tgenabled::text, p.prosrc, t.tgtype,
+                    t.tgattr::text = '' AND t.tgqual IS NULL
              FROM pg_catalog.pg_trigger t
              JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
              JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
@@ -271,7 +281,7 @@ pub(super) async fn missing_protection(c: &impl GenericClient) -> PgResult<Vec<S
         )
         .await?;
     let mut missing = Vec::new();
-    for (table, name, _) in PROTECTION.iter().filter(|(_, _, since)| *since <= version) {
+    for (table, name, tgtype, _) in PROTECTION.iter().filter(|(_, _, _, since)| *since <= version) {
         let found = rows.iter().find(|r| {
             r.try_get::<_, String>(0).is_ok_and(|t| t == *table) && r.try_get::<_, String>(1).is_ok_and(|n| n == *name)
         });
@@ -280,10 +290,14 @@ pub(super) async fn missing_protection(c: &impl GenericClient) -> PgResult<Vec<S
             Some(row) => {
                 let enabled: String = row.try_get(2)?;
                 let source: String = row.try_get(3)?;
+                let found_type: i16 = row.try_get(4)?;
+                let unconditional: bool = row.try_get(5)?;
                 if enabled != "O" && enabled != "A" {
                     missing.push(format!("the trigger {name} on {table} is disabled"));
                 } else if !source.contains("RAISE EXCEPTION") {
                     missing.push(format!("the trigger {name} on {table} no longer refuses"));
+                } else if found_type != *tgtype || !unconditional {
+                    missing.push(format!("the trigger {name} on {table} no longer refuses every change"));
                 }
             }
         }

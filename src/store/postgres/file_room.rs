@@ -88,8 +88,25 @@ pub(super) async fn overdue_volumes(c: &impl GenericClient, today: NaiveDate) ->
     .await
 }
 
-pub(super) async fn missing_volumes(c: &impl GenericClient) -> PgResult<Vec<VolumeRecord>> {
-    volumes_where(c, "v.status = 'MISSING' ORDER BY c.name, p.mrn, v.volume_no", &[]).await
+pub(super) async fn missing_volumes(
+    c: &impl GenericClient,
+) -> PgResult<Vec<(VolumeRecord, chrono::DateTime<chrono::Utc>)>> {
+    // The volume's last move that was not the flag itself: when it came to its last known place.
+    let stmt = c
+        .prepare_cached(&format!(
+            "SELECT {VOLUME_COLUMNS}, (SELECT max(m.at) FROM chart_movement m
+                 WHERE m.chart_volume_id = v.id AND m.movement_type <> 'MISSING')
+             {VOLUME_JOINS} WHERE v.status = 'MISSING' ORDER BY c.name, p.mrn, v.volume_no"
+        ))
+        .await?;
+    c.query(&stmt, &[])
+        .await?
+        .iter()
+        .map(|r| {
+            let since: Option<chrono::DateTime<chrono::Utc>> = r.try_get(19)?;
+            Ok((volume_from(r)?, since.unwrap_or_default()))
+        })
+        .collect()
 }
 
 pub(super) async fn add_volume(tx: &Transaction<'_>, v: &NewChartVolume, audit: &NewAuditEvent) -> PgResult<i64> {

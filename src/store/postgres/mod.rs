@@ -1060,7 +1060,7 @@ impl Store for PgStore {
         self.read((), move |c, ()| Box::pin(file_room::overdue_volumes(c, today)))
     }
 
-    fn missing_volumes(&self) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+    fn missing_volumes(&self) -> StoreResult<Vec<(super::file_room::VolumeRecord, chrono::DateTime<chrono::Utc>)>> {
         self.read((), |c, ()| Box::pin(file_room::missing_volumes(c)))
     }
 

@@ -93,8 +93,22 @@ pub(super) fn overdue_volumes(conn: &Connection, today: NaiveDate) -> StoreResul
     )
 }
 
-pub(super) fn missing_volumes(conn: &Connection) -> StoreResult<Vec<VolumeRecord>> {
-    volumes_where(conn, "v.status = 'MISSING' ORDER BY c.name, p.mrn, v.volume_no", &[])
+pub(super) fn missing_volumes(conn: &Connection) -> StoreResult<Vec<(VolumeRecord, chrono::DateTime<chrono::Utc>)>> {
+    // The volume's last move that was not the flag itself: when it came to its last known place.
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {VOLUME_COLUMNS}, (SELECT max(m.at) FROM chart_movement m
+                 WHERE m.chart_volume_id = v.id AND m.movement_type <> 'MISSING')
+             {VOLUME_JOINS} WHERE v.status = 'MISSING' ORDER BY c.name, p.mrn, v.volume_no"
+        ))
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map([], |r| {
+            let since: Option<String> = r.get(19)?;
+            Ok((volume_from(r)?, since.as_deref().map(super::admin::parse_timestamp).unwrap_or_default()))
+        })
+        .map_err(map_err)?;
+    rows.collect::<Result<_, _>>().map_err(map_err)
 }
 
 pub(super) fn add_volume(

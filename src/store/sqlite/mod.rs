@@ -1012,7 +1012,7 @@ impl Store for SqliteStore {
         self.read(|c| file_room::overdue_volumes(c, today))
     }
 
-    fn missing_volumes(&self) -> StoreResult<Vec<super::file_room::VolumeRecord>> {
+    fn missing_volumes(&self) -> StoreResult<Vec<(super::file_room::VolumeRecord, chrono::DateTime<chrono::Utc>)>> {
         self.read(file_room::missing_volumes)
     }
 

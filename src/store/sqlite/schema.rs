@@ -1133,10 +1133,11 @@ fn protection_due(conn: &rusqlite::Connection) -> rusqlite::Result<impl Iterator
     Ok(PROTECTION.iter().filter(move |p| p.since <= version))
 }
 
-/// What is missing of [`PROTECTION`]: a trigger gone, or one of that name that no longer refuses.
+/// What is missing of [`PROTECTION`]: a trigger gone, or one of that name whose SQL is not the
+/// expected one (narrowed to a column, given a condition, or no longer refusing).
 pub fn missing_protection(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
     let mut missing = Vec::new();
-    for Protection { table, trigger, .. } in protection_due(conn)? {
+    for Protection { table, trigger, sql: expected, .. } in protection_due(conn)? {
         let sql: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1 AND tbl_name = ?2",
             [trigger, table],
@@ -1144,13 +1145,21 @@ pub fn missing_protection(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<S
         ))?;
         match sql {
             None => missing.push(format!("the trigger {trigger} on {table} is gone")),
-            Some(sql) if !sql.contains("RAISE(ABORT") => {
-                missing.push(format!("the trigger {trigger} on {table} no longer refuses"))
+            // Name and RAISE alone pass a trigger narrowed to one column or given `WHEN 0`: only
+            // the very statement `migrate` would write is trusted.
+            Some(found) if normalized_sql(&found) != normalized_sql(expected) => {
+                missing.push(format!("the trigger {trigger} on {table} no longer refuses every change"))
             }
             Some(_) => {}
         }
     }
     Ok(missing)
+}
+
+/// A trigger's SQL with its whitespace runs made one space and no closing semicolon, as SQLite
+/// keeps the text it was created with, indentation and all.
+fn normalized_sql(sql: &str) -> String {
+    sql.trim().trim_end_matches(';').split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Puts back what [`missing_protection`] finds missing; returns what it put back.

@@ -4,10 +4,10 @@
 //! lists, each read off the render path.
 
 use super::*;
-use crate::desk::file_room::{OverdueVolume, Scanned};
+use crate::desk::file_room::{MissingVolume, OverdueVolume, Scanned};
 use crate::domain::file_room::{Location, RequestStatus};
 use crate::domain::role::{Permission, allows};
-use crate::store::file_room::{ChartRequestRecord, VolumeRecord};
+use crate::store::file_room::ChartRequestRecord;
 use crate::tui::screens::file_room::{FileRoomState, ScanLine, Tab};
 use chrono::NaiveDate;
 
@@ -64,7 +64,7 @@ pub enum FileRoomMsg {
     },
     MissingLoaded {
         id: RequestId,
-        result: Result<Vec<VolumeRecord>, String>,
+        result: Result<Vec<MissingVolume>, String>,
     },
     PullListLoaded {
         id: RequestId,
@@ -156,10 +156,9 @@ impl App {
                 state.scanned += 1;
                 state.moved += 1;
                 state.push_line(ScanLine::Moved(moved));
-                // The lists no longer say what is where.
-                state.overdue.rows = None;
-                state.missing.rows = None;
-                state.pull.rows = None;
+                // The lists no longer say what is where; they keep their rows (and the tabs their
+                // counts) until read again, once the scans typed meanwhile are done.
+                state.lists_stale = true;
             }
             Err(why) => {
                 state.scanned += 1;
@@ -173,8 +172,33 @@ impl App {
                 state.in_flight = Some(next.clone());
                 vec![Command::FileRoom(FileRoomCommand::Scan { at: state.target.clone(), text: next })]
             }
+            None if state.lists_stale => {
+                state.lists_stale = false;
+                self.reread_file_room_lists()
+            }
             None => Vec::new(),
         }
+    }
+
+    /// Reads again each list already read (or being read), so that its tab's count follows the
+    /// moves; a list never opened stays unread.
+    fn reread_file_room_lists(&mut self) -> Vec<Command> {
+        let ids = [self.next_request(), self.next_request(), self.next_request()];
+        let Some(state) = self.file_room.as_mut() else { return Vec::new() };
+        let mut commands = Vec::new();
+        if state.overdue.rows.is_some() || state.overdue.pending.is_some() {
+            state.overdue.pending = Some(ids[0]);
+            commands.push(Command::FileRoom(FileRoomCommand::LoadOverdue { id: ids[0] }));
+        }
+        if state.missing.rows.is_some() || state.missing.pending.is_some() {
+            state.missing.pending = Some(ids[1]);
+            commands.push(Command::FileRoom(FileRoomCommand::LoadMissing { id: ids[1] }));
+        }
+        if state.pull.rows.is_some() || state.pull.pending.is_some() {
+            state.pull.pending = Some(ids[2]);
+            commands.push(Command::FileRoom(FileRoomCommand::LoadPullList { id: ids[2], on: state.pull_on }));
+        }
+        commands
     }
 
     pub(super) fn on_scan_action(&mut self, action: Action) -> Vec<Command> {

@@ -354,3 +354,35 @@ fn coming_back_to_a_list_changed_meanwhile_reads_it_again() {
         "{commands:?}"
     );
 }
+
+#[test]
+fn a_move_keeps_the_tabs_counts_and_reads_the_lists_again_once_the_scans_settle() {
+    let mut app = clerk();
+    palette(&mut app, "file-room");
+    let commands = app.update(key(KeyCode::Tab));
+    let [Command::FileRoom(FileRoomCommand::LoadOverdue { id })] = commands.as_slice() else { panic!("{commands:?}") };
+    app.update(Msg::FileRoom(FileRoomMsg::OverdueLoaded { id: *id, result: Ok(Vec::new()) }));
+    app.update(key(KeyCode::BackTab));
+    assert_eq!(state(&app).tab, Tab::Scan);
+    scan(&mut app, "coding");
+    answered(&mut app, "coding", Ok(Scanned::Location(coding())));
+    scan(&mut app, "V204511-1");
+    // Typed while the first is on its way: the lists wait for it.
+    assert!(scan(&mut app, "V100234-1").is_empty());
+    let next =
+        answered(&mut app, "V204511-1", Ok(Scanned::Moved(Box::new(moved("V204511-1", "GARCIA, MARIA L", "FILE_A")))));
+    assert_eq!(scans(&next).len(), 1, "{next:?}");
+    assert_eq!(state(&app).overdue.rows.as_ref().map(Vec::len), Some(0), "the count stays on its tab");
+    let reread =
+        answered(&mut app, "V100234-1", Ok(Scanned::Moved(Box::new(moved("V100234-1", "SMITH, JOHN A", "ROI")))));
+    let [Command::FileRoom(FileRoomCommand::LoadOverdue { id })] = reread.as_slice() else {
+        panic!("the overdue list read again, the others never opened left alone: {reread:?}")
+    };
+    assert_eq!(state(&app).overdue.rows.as_ref().map(Vec::len), Some(0));
+    app.update(Msg::FileRoom(FileRoomMsg::OverdueLoaded { id: *id, result: Ok(Vec::new()) }));
+    assert_eq!(state(&app).overdue.pending, None);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| crate::tui::view::render(frame, &app, &crate::tui::theme::Theme::monochrome())).unwrap();
+    let screen = format!("{:?}", terminal.backend().buffer());
+    assert!(screen.contains("Overdue (0)"), "{screen}");
+}

@@ -128,12 +128,12 @@ impl App {
     }
 
     /// No key for the idle time: the lock screen, over whatever was open (kept as it was).
-    pub(super) fn on_idle(&mut self, at: String) -> Vec<Command> {
+    pub(super) fn on_idle(&mut self, at: chrono::NaiveDateTime) -> Vec<Command> {
         if self.lock.is_some() || self.disabled.is_some() || self.quitting {
             self.dirty = false;
             return Vec::new();
         }
-        self.lock = Some(LockState { since: at, ..LockState::default() });
+        self.lock = Some(LockState { since: at.format("%H:%M").to_string(), ..LockState::default() });
         vec![Command::RecordLock(LockReason::Idle)]
     }
 

@@ -19,6 +19,11 @@ fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
+/// A time on the department's wall clock, on the test's day.
+fn wall(hour: u32, minute: u32) -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2025, 3, 3).unwrap().and_hms_opt(hour, minute, 0).unwrap()
+}
+
 fn type_text(app: &mut App, text: &str) -> Vec<Command> {
     text.chars().flat_map(|c| app.update(key(KeyCode::Char(c)))).collect()
 }
@@ -126,7 +131,7 @@ fn ctrl_u_clears_the_reason_and_the_code_on_the_warning_and_the_lock_as_it_clear
     app.update(ctrl_u());
     assert_eq!(form(&app).code, "");
     assert_eq!(form(&app).reason, "ROI request 2025-03-03", "only the field with the cursor");
-    app.update(Msg::IdleTimeout { at: "14:05".into() });
+    app.update(Msg::IdleTimeout { at: wall(14, 5) });
     type_text(&mut app, "tulip4");
     app.update(ctrl_u());
     assert_eq!(app.lock.as_ref().unwrap().code, "");
@@ -228,7 +233,7 @@ fn the_own_record_refusal_is_a_message_and_no_chart() {
 fn idle_locks_over_a_half_filled_form_and_the_code_resumes_it_untouched() {
     let mut app = warned();
     type_text(&mut app, "ROI request");
-    let commands = app.update(Msg::IdleTimeout { at: "14:05".into() });
+    let commands = app.update(Msg::IdleTimeout { at: wall(14, 5) });
     assert_eq!(commands, [Command::RecordLock(LockReason::Idle)]);
     assert!(app.locked());
     // Keys go to the lock, not to the form behind it.
@@ -239,7 +244,7 @@ fn idle_locks_over_a_half_filled_form_and_the_code_resumes_it_untouched() {
     let commands = app.update(key(KeyCode::Enter));
     assert_eq!(commands, [Command::Unlock { code: Code("tulip42".into()) }]);
     // A second idle while locked is nothing.
-    assert!(app.update(Msg::IdleTimeout { at: "14:20".into() }).is_empty());
+    assert!(app.update(Msg::IdleTimeout { at: wall(14, 20) }).is_empty());
     app.update(Msg::Unlocked(Ok(())));
     assert!(!app.locked());
     assert_eq!(form(&app).reason, "ROI request", "the form is where it was");
@@ -250,7 +255,7 @@ fn idle_locks_over_a_half_filled_form_and_the_code_resumes_it_untouched() {
 #[test]
 fn three_wrong_codes_on_the_lock_screen_end_the_session() {
     let mut app = app_as(&[Role::HimClerk]);
-    app.update(Msg::IdleTimeout { at: "14:05".into() });
+    app.update(Msg::IdleTimeout { at: wall(14, 5) });
     for n in 1..=3 {
         type_text(&mut app, "nope123");
         assert!(matches!(&app.update(key(KeyCode::Enter))[..], [Command::Unlock { .. }]));
@@ -298,4 +303,16 @@ fn privacy_is_the_privacy_officers_and_lists_what_the_desk_read() {
     assert!(matches!(&officer.overlay, Some(Overlay::Privacy { rows, .. }) if rows.len() == 1));
     officer.update(key(KeyCode::Esc));
     assert!(officer.overlay.is_none());
+}
+
+#[test]
+fn the_lock_screen_says_since_when_on_the_departments_wall_clock() {
+    // 06:12 UTC is 00:12 in Chicago: the loop hands over the facility's time, as history shows it,
+    // and the lock screen writes that, never the host's zone.
+    let mut app = app_as(&[Role::HimClerk]);
+    app.update(Msg::IdleTimeout { at: wall(0, 12) });
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| crate::tui::view::render(frame, &app, &crate::tui::theme::Theme::monochrome())).unwrap();
+    let screen = format!("{:?}", terminal.backend().buffer());
+    assert!(screen.contains("chartroom is locked for jdoe since 00:12."), "{screen}");
 }

@@ -72,12 +72,22 @@ impl App {
         }
     }
 
+    /// `?`: the help, opened at the keys of where the clerk is (the palette's `help` too, from the
+    /// screen behind it); the Everywhere keys are above, a scroll away.
+    pub(super) fn open_help(&mut self) {
+        let (width, height) = chrome::text_overlay_room(self.size);
+        let lines = chrome::help_lines(&self.keymap, width, &Theme::monochrome()).len();
+        let last = lines.saturating_sub(usize::from(height));
+        let start = chrome::help_section_start(&self.keymap, width, self.context()).min(last);
+        self.overlay = Some(Overlay::Help { scroll: u16::try_from(start).unwrap_or(u16::MAX) });
+    }
+
     pub(super) fn run_palette(&mut self, command: PaletteCommand) -> Vec<Command> {
         match command {
             PaletteCommand::Lookup => self.go_lookup(),
             PaletteCommand::Chart => self.on_action(Action::ScreenChart),
             PaletteCommand::Help => {
-                self.overlay = Some(Overlay::Help { scroll: 0 });
+                self.open_help();
                 Vec::new()
             }
             PaletteCommand::Quit => self.quit(),

@@ -691,7 +691,7 @@ impl App {
             self.toast = Some(format!("{refusal}."));
             return Vec::new();
         }
-        let amount = format!("${}.{:02}", cents / 100, cents % 100);
+        let amount = crate::domain::roi::fees::dollars(cents);
         let prompt = format!(
             "Record {amount} paid on {} for {}? A clock that waits for payment starts from it. (y/N)",
             crate::domain::dates::us_date(on),

@@ -699,6 +699,28 @@ fn an_extension_is_checked_by_the_rule_before_the_question() {
 }
 
 #[test]
+fn money_on_the_request_screen_and_in_the_payment_question_has_its_thousands_separated() {
+    let mut app = app_as(Role::RoiSpecialist);
+    app.update(key(KeyCode::Esc));
+    let mut paid = request(1, RequestStatus::Validating);
+    paid.payments.push(crate::store::roi::PaymentRecord {
+        paid_on: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
+        amount_cents: 123_456_789,
+        by: "kwong".into(),
+        at: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 3, 5, 15, 0, 0).unwrap(),
+        invoice_no: None,
+    });
+    open_request(&mut app, paid);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|frame| crate::tui::view::render(frame, &app, &crate::tui::theme::Theme::monochrome())).unwrap();
+    let screen = format!("{:?}", terminal.backend().buffer());
+    assert!(screen.contains("$1,234,567.89 on 03/05/2025"), "{screen}");
+    palette(&mut app, "roi pay 03/09/2025 1000");
+    let Some(Overlay::Confirm { prompt, .. }) = &app.overlay else { panic!("{:?}", app.toast) };
+    assert!(prompt.starts_with("Record $1,000.00 paid on 03/09/2025"), "{prompt}");
+}
+
+#[test]
 fn f_quotes_the_fee_at_once_and_i_asks_before_the_invoice_turning_to_the_fee_part() {
     let mut app = app_as(Role::HimClerk);
     app.update(key(KeyCode::Esc));

@@ -4,10 +4,10 @@
 //! terminal-digit order. Barcodes, MRNs, volume numbers, dates and days are never cut; a long
 //! name gives way first.
 
-use crate::desk::file_room::{Moved, OverdueVolume};
+use crate::desk::file_room::{MissingVolume, Moved, OverdueVolume};
 use crate::domain::dates::us_date;
 use crate::domain::file_room::{Location, MovementType, RequestStatus};
-use crate::store::file_room::{ChartRequestRecord, VolumeRecord};
+use crate::store::file_room::ChartRequestRecord;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::chrome::ellipsize;
 use chrono::NaiveDate;
@@ -117,10 +117,12 @@ pub struct FileRoomState {
     pub moved: usize,
     pub refused: usize,
     pub overdue: Listed<OverdueVolume>,
-    pub missing: Listed<VolumeRecord>,
+    pub missing: Listed<MissingVolume>,
     pub pull: Listed<ChartRequestRecord>,
     /// The day of the pull list.
     pub pull_on: NaiveDate,
+    /// A volume moved since the lists were read: they are read again once the scans typed settle.
+    pub lists_stale: bool,
 }
 
 impl FileRoomState {
@@ -140,6 +142,7 @@ impl FileRoomState {
             missing: Listed::default(),
             pull: Listed::default(),
             pull_on: today,
+            lists_stale: false,
         }
     }
 
@@ -412,9 +415,17 @@ fn missing_tab(lines: &mut Vec<Line<'static>>, state: &FileRoomState, width: usi
         return;
     }
     let rows = state.missing.rows.as_deref().unwrap_or_default();
-    let mut cells = vec![["Barcode", "Patient", "MRN", "Vol", "Home"].map(String::from).to_vec()];
-    cells.extend(rows.iter().map(|v| {
-        vec![v.barcode.clone(), clean(&v.patient_name), v.mrn.clone(), v.volume_no.to_string(), v.home.code.clone()]
+    let mut cells = vec![["Barcode", "Patient", "MRN", "Vol", "Last known", "Since"].map(String::from).to_vec()];
+    cells.extend(rows.iter().map(|m| {
+        let v = &m.volume;
+        vec![
+            v.barcode.clone(),
+            clean(&v.patient_name),
+            v.mrn.clone(),
+            v.volume_no.to_string(),
+            v.current.code.clone(),
+            us_date(m.last_known_since),
+        ]
     }));
     let mut aligned = table(&cells, 1, &[3], width).into_iter();
     lines.push(Line::from(Span::styled(aligned.next().unwrap_or_default(), theme.header)));

@@ -662,9 +662,8 @@ fn details(r: &RoiRequest, zone: Option<chrono_tz::Tz>, width: u16, theme: &Them
         field(
             "Paid",
             format!(
-                "${}.{:02} on {} ({})",
-                p.amount_cents / 100,
-                p.amount_cents % 100,
+                "{} on {} ({})",
+                crate::domain::roi::fees::dollars(p.amount_cents),
                 us_date(p.paid_on),
                 clean(&p.by)
             ),

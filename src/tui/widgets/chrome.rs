@@ -417,9 +417,22 @@ const HELP_KEYS: usize = 24;
 /// `?` help's lines at `width` columns: every binding of every context, from the keymap itself.
 /// A description that does not fit goes on under itself, never cut.
 pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    help_lines_from(keymap, width, theme).0
+}
+
+/// The line of the help where `context`'s section starts: `?` opens there, on the keys of where
+/// the clerk is, with the Everywhere keys above it a scroll away.
+pub fn help_section_start(keymap: &Keymap, width: u16, context: Context) -> usize {
+    help_lines_from(keymap, width, &Theme::monochrome()).1.iter().find(|(c, _)| *c == context).map_or(0, |(_, at)| *at)
+}
+
+/// The help's lines, and the line each context's section starts at.
+fn help_lines_from(keymap: &Keymap, width: u16, theme: &Theme) -> (Vec<Line<'static>>, Vec<(Context, usize)>) {
     let width = usize::from(width);
     let mut lines = Vec::new();
+    let mut starts = Vec::new();
     for context in Context::ALL {
+        starts.push((context, lines.len()));
         lines.push(Line::styled(context.title(), theme.header));
         for (action, keys) in keymap.bindings_of(context) {
             let keys = keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -453,7 +466,7 @@ pub fn help_lines(keymap: &Keymap, width: u16, theme: &Theme) -> Vec<Line<'stati
     ] {
         lines.extend(wrap(text, width).into_iter().map(|l| Line::styled(l, theme.muted)));
     }
-    lines
+    (lines, starts)
 }
 
 /// `:messages`: every message of the session, oldest first, each wrapped whole.
@@ -485,6 +498,9 @@ pub fn text_overlay(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<
         .border_set(theme.border)
         .title(format!(" {title} — Esc closes, ↑↓ PgUp PgDn scroll "))
         .border_style(theme.focus);
+    if scroll > 0 {
+        block = block.title_bottom(Line::from(format!(" ↑ {scroll} above ")).left_aligned());
+    }
     if below > 0 {
         block = block.title_bottom(Line::from(format!(" ↓ {below} more ")).right_aligned());
     }
