@@ -47,6 +47,39 @@ fn tamper(fixture: &Fixture, sqlite_sql: &str, postgres_sql: &str) {
     }
 }
 
+/// Opens the fixture's store anew, as a program starting on it would: where the guard is checked.
+fn open_anew(fixture: &Fixture) -> Result<(), StoreError> {
+    match &fixture.pg {
+        Some(database) => chartroom::store::postgres::PgStore::connect(database.config.clone()).map(drop),
+        None => chartroom::store::sqlite::SqliteStore::open(&fixture.dir.path().join("chartroom.db")).map(drop),
+    }
+}
+
+/// `chartroom migrate`'s repair: puts back what the guard misses; returns what that was.
+fn restore(fixture: &Fixture) -> Vec<String> {
+    let audit = |missing: &str| NewAuditEvent { detail: format!("put back: {missing}"), ..noted("store", "") };
+    match &fixture.pg {
+        Some(database) => {
+            chartroom::store::postgres::PgStore::restore_protection(database.config.clone(), audit("")).unwrap()
+        }
+        None => {
+            chartroom::store::sqlite::SqliteStore::restore_protection(&fixture.dir.path().join("chartroom.db"), audit)
+                .unwrap()
+        }
+    }
+}
+
+/// Runs `sql` on the fixture's store past the program; the engine's refusal, as text, if any.
+fn run_past_the_program(fixture: &Fixture, sql: &str) -> Result<(), String> {
+    match &fixture.pg {
+        Some(database) => common::pg::exec(database, sql).map(drop),
+        None => rusqlite::Connection::open(fixture.dir.path().join("chartroom.db"))
+            .unwrap()
+            .execute_batch(sql)
+            .map_err(|e| e.to_string()),
+    }
+}
+
 #[test]
 fn every_event_is_linked_to_the_one_before_it() {
     each_backend(|f| {
@@ -158,11 +191,7 @@ fn an_event_deleted_past_the_program_breaks_the_chain_at_the_next() {
 fn a_store_whose_guard_was_dropped_refuses_to_open_until_it_is_put_back() {
     each_backend(|f| {
         tamper(f, "DROP TRIGGER audit_event_no_delete;", "DROP TRIGGER audit_event_no_delete ON audit_event;");
-        let refused = match &f.pg {
-            Some(database) => chartroom::store::postgres::PgStore::connect(database.config.clone()).map(drop),
-            None => chartroom::store::sqlite::SqliteStore::open(&f.dir.path().join("chartroom.db")).map(drop),
-        };
-        match refused {
+        match open_anew(f) {
             Err(StoreError::Unprotected(what)) => {
                 assert!(what.contains("audit_event_no_delete"), "{what}");
                 let message = StoreError::Unprotected(what).to_string();
@@ -170,29 +199,14 @@ fn a_store_whose_guard_was_dropped_refuses_to_open_until_it_is_put_back() {
             }
             other => panic!("a store without its guard opened: {other:?}"),
         }
-        let audit = |missing: &str| NewAuditEvent { detail: format!("put back: {missing}"), ..noted("store", "") };
-        let restored = match &f.pg {
-            Some(database) => {
-                chartroom::store::postgres::PgStore::restore_protection(database.config.clone(), audit("")).unwrap()
-            }
-            None => {
-                chartroom::store::sqlite::SqliteStore::restore_protection(&f.dir.path().join("chartroom.db"), audit)
-                    .unwrap()
-            }
-        };
+        let restored = restore(f);
         assert_eq!(restored.len(), 1, "{restored:?}");
         let reopened = common::another_handle(f);
         let last = audit_trail(&*reopened).pop().unwrap();
         assert!(last.detail.contains("audit_event_no_delete"), "{last:?}");
         assert_eq!(walk(&*reopened), Ok(reopened.audit_count().unwrap() as u64));
         // Put back, it refuses again.
-        let deleted = match &f.pg {
-            Some(database) => common::pg::exec(database, "DELETE FROM audit_event").map(drop),
-            None => rusqlite::Connection::open(f.dir.path().join("chartroom.db"))
-                .unwrap()
-                .execute_batch("DELETE FROM audit_event")
-                .map_err(|e| e.to_string()),
-        };
+        let deleted = run_past_the_program(f, "DELETE FROM audit_event");
         assert!(deleted.is_err(), "the trail could be deleted after the guard was put back");
     });
 }
@@ -205,36 +219,17 @@ fn a_store_whose_movement_history_lost_its_guard_refuses_to_open_until_it_is_put
             "DROP TRIGGER chart_movement_no_update;",
             "ALTER TABLE chart_movement DISABLE TRIGGER chart_movement_no_update;",
         );
-        let open = |f: &Fixture| match &f.pg {
-            Some(database) => chartroom::store::postgres::PgStore::connect(database.config.clone()).map(drop),
-            None => chartroom::store::sqlite::SqliteStore::open(&f.dir.path().join("chartroom.db")).map(drop),
-        };
-        match open(f) {
+        match open_anew(f) {
             Err(StoreError::Unprotected(what)) => {
                 assert!(what.contains("chart_movement_no_update on chart_movement"), "{what}");
                 assert!(!what.contains("audit_event"), "only what is missing is named: {what}");
             }
             other => panic!("a store whose movement history can be rewritten opened: {other:?}"),
         }
-        let audit = |missing: &str| NewAuditEvent { detail: format!("put back: {missing}"), ..noted("store", "") };
-        let restored = match &f.pg {
-            Some(database) => {
-                chartroom::store::postgres::PgStore::restore_protection(database.config.clone(), audit("")).unwrap()
-            }
-            None => {
-                chartroom::store::sqlite::SqliteStore::restore_protection(&f.dir.path().join("chartroom.db"), audit)
-                    .unwrap()
-            }
-        };
+        let restored = restore(f);
         assert_eq!(restored.len(), 1, "{restored:?}");
-        assert!(open(f).is_ok(), "the store still refuses after its guard was put back");
-        let rewritten = match &f.pg {
-            Some(database) => common::pg::exec(database, "UPDATE chart_movement SET movement_type = 'FOUND'").map(drop),
-            None => rusqlite::Connection::open(f.dir.path().join("chartroom.db"))
-                .unwrap()
-                .execute_batch("UPDATE chart_movement SET movement_type = 'FOUND'")
-                .map_err(|e| e.to_string()),
-        };
+        assert!(open_anew(f).is_ok(), "the store still refuses after its guard was put back");
+        let rewritten = run_past_the_program(f, "UPDATE chart_movement SET movement_type = 'FOUND'");
         assert!(
             rewritten.as_ref().is_err_and(|e| e.contains("append-only")),
             "the movement history could be rewritten after its guard was put back: {rewritten:?}"
@@ -274,11 +269,7 @@ fn a_store_whose_guard_was_narrowed_or_made_conditional_refuses_to_open() {
     for (sqlite_sql, postgres_sql) in weakenings {
         each_backend(|f| {
             tamper(f, sqlite_sql, postgres_sql);
-            let opened = match &f.pg {
-                Some(database) => chartroom::store::postgres::PgStore::connect(database.config.clone()).map(drop),
-                None => chartroom::store::sqlite::SqliteStore::open(&f.dir.path().join("chartroom.db")).map(drop),
-            };
-            match opened {
+            match open_anew(f) {
                 Err(StoreError::Unprotected(what)) => {
                     assert!(
                         what.contains("audit_event_no_update on audit_event no longer refuses every change"),
@@ -287,24 +278,9 @@ fn a_store_whose_guard_was_narrowed_or_made_conditional_refuses_to_open() {
                 }
                 other => panic!("a store with a weakened guard opened ({sqlite_sql} / {postgres_sql}): {other:?}"),
             }
-            let audit = |missing: &str| NewAuditEvent { detail: format!("put back: {missing}"), ..noted("store", "") };
-            let restored = match &f.pg {
-                Some(database) => {
-                    chartroom::store::postgres::PgStore::restore_protection(database.config.clone(), audit("")).unwrap()
-                }
-                None => {
-                    chartroom::store::sqlite::SqliteStore::restore_protection(&f.dir.path().join("chartroom.db"), audit)
-                        .unwrap()
-                }
-            };
+            let restored = restore(f);
             assert_eq!(restored.len(), 1, "{restored:?}");
-            let rewritten = match &f.pg {
-                Some(database) => common::pg::exec(database, "UPDATE audit_event SET detail = 'x'").map(drop),
-                None => rusqlite::Connection::open(f.dir.path().join("chartroom.db"))
-                    .unwrap()
-                    .execute_batch("UPDATE audit_event SET detail = 'x'")
-                    .map_err(|e| e.to_string()),
-            };
+            let rewritten = run_past_the_program(f, "UPDATE audit_event SET detail = 'x'");
             assert!(rewritten.is_err(), "the trail could be rewritten after its guard was put back");
         });
     }
