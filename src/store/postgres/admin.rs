@@ -312,9 +312,9 @@ pub(super) async fn restore_protection(tx: &Transaction<'_>, audit: &NewAuditEve
     if missing.is_empty() {
         return Ok(missing);
     }
-    tx.batch_execute(schema::AUDIT_PROTECTION).await?;
+    tx.batch_execute(&schema::audit_protection()).await?;
     if schema::version_of(tx).await? >= schema::FILE_ROOM_VERSION {
-        tx.batch_execute(schema::MOVEMENT_PROTECTION).await?;
+        tx.batch_execute(&schema::movement_protection()).await?;
     }
     let mut audit = audit.clone();
     audit.detail = format!("{}{}", audit.detail, missing.join("; "));

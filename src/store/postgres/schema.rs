@@ -1124,46 +1124,43 @@ pub const CHAIN_VERSION: i64 = 12;
 pub const UPDATE_GUARD: &str = "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
     FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();";
 
-/// Migration 1's protection of the audit trail whole, made again by `chartroom migrate` when the
-/// store refused to run without it.
-pub(crate) const AUDIT_PROTECTION: &str = r#"
-CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+/// A table's append-only protection whole — its function refusing with `what`, and triggers before
+/// each statement that updates, deletes or truncates — as migration 1 made the audit trail's and
+/// migration 14 the movement history's, made again by `chartroom migrate` when the store refused to
+/// run without it.
+fn append_only_protection(table: &str, what: &str) -> String {
+    let mut sql = format!(
+        "CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'the audit trail is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION '{what} is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
 END
 $$;
-DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event;
-DROP TRIGGER IF EXISTS audit_event_no_delete ON audit_event;
-DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event;
-CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
-CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
-CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
-"#;
+"
+    );
+    for event in ["update", "delete", "truncate"] {
+        sql.push_str(&format!("DROP TRIGGER IF EXISTS {table}_no_{event} ON {table};\n"));
+    }
+    for event in ["update", "delete", "truncate"] {
+        sql.push_str(&format!(
+            "CREATE TRIGGER {table}_no_{event} BEFORE {} ON {table}\n    FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only();\n",
+            event.to_uppercase()
+        ));
+    }
+    sql
+}
+
+/// The audit trail's protection (migration 1).
+pub(crate) fn audit_protection() -> String {
+    append_only_protection("audit_event", "the audit trail")
+}
 
 /// The migration that made the file room's movement history append-only ([`MIGRATION_14`]).
 pub const FILE_ROOM_VERSION: i64 = 14;
 
-/// Migration 14's protection of the movement history, made again by `chartroom migrate` when the
-/// store refused to run without it.
-pub(crate) const MOVEMENT_PROTECTION: &str = r#"
-CREATE OR REPLACE FUNCTION chart_movement_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'the movement history is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
-END
-$$;
-DROP TRIGGER IF EXISTS chart_movement_no_update ON chart_movement;
-DROP TRIGGER IF EXISTS chart_movement_no_delete ON chart_movement;
-DROP TRIGGER IF EXISTS chart_movement_no_truncate ON chart_movement;
-CREATE TRIGGER chart_movement_no_update BEFORE UPDATE ON chart_movement
-    FOR EACH STATEMENT EXECUTE FUNCTION chart_movement_append_only();
-CREATE TRIGGER chart_movement_no_delete BEFORE DELETE ON chart_movement
-    FOR EACH STATEMENT EXECUTE FUNCTION chart_movement_append_only();
-CREATE TRIGGER chart_movement_no_truncate BEFORE TRUNCATE ON chart_movement
-    FOR EACH STATEMENT EXECUTE FUNCTION chart_movement_append_only();
-"#;
+/// The movement history's protection (migration 14).
+pub(crate) fn movement_protection() -> String {
+    append_only_protection("chart_movement", "the movement history")
+}
 
 /// The SQLite store's migration 21: a user's own patient record, and their signature code's hash.
 const MIGRATION_13: &str = r#"
