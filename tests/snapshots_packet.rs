@@ -23,10 +23,15 @@ fn day(m: u32, d: u32) -> NaiveDate {
 /// jdoe (HIM clerk and ROI specialist) on GARCIA's request from Baker & Lowe LLP, ready to
 /// release, with its packet open.
 fn packet(width: u16, height: u16) -> Harness {
+    packet_at("RGH", width, height)
+}
+
+/// [`packet`], the request made to `facility`.
+fn packet_at(facility: &str, width: u16, height: u16) -> Harness {
     let fixture = common::scenario();
     let desk = common::signed_desk_for(&fixture, "jdoe");
     let form = IntakeForm {
-        facility: "RGH".into(),
+        facility: facility.into(),
         patient: "204511".into(),
         received_on: Some(day(2, 24)),
         received_via: Some(ReceivedVia::Fax),
@@ -101,6 +106,17 @@ fn roi_packet_picker_80x24_and_120x40() {
         harness.app.toast = None;
         insta::assert_snapshot!(format!("roi_packet_{w}x{h}"), harness.draw(w, h).backend());
     }
+}
+
+/// At Mission Valley, where GARCIA has no records: the sentence saying what `R` does then is read
+/// whole at 80 columns.
+#[test]
+fn roi_packet_with_nothing_in_scope_says_so_whole_80x24() {
+    let mut harness = packet_at("MVC", 80, 24);
+    harness.app.toast = None;
+    let screen = harness.draw(80, 24).backend().to_string();
+    assert!(screen.contains("it names."), "the sentence ends on screen: {screen}");
+    insta::assert_snapshot!("roi_packet_nothing_in_scope_80x24", screen);
 }
 
 #[test]

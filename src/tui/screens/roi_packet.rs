@@ -127,8 +127,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &PacketState, theme: &Theme)
     frame.render_widget(Paragraph::new(head), head_area);
     frame.render_widget(Paragraph::new(foot), foot_area);
     if view.rows.is_empty() {
-        let none = " No document on file is within the request's scope: R releases it with the pages it names.";
-        frame.render_widget(Paragraph::new(Span::styled(none, theme.muted)), body);
+        let none = "No document on file is within the request's scope: R releases it with the pages it names.";
+        // Wrapped, a column in from each side: the sentence says what `R` will do, and a clerk at
+        // 80 columns reads all of it.
+        let wrapped = Paragraph::new(Span::styled(none, theme.muted)).wrap(ratatui::widgets::Wrap { trim: true });
+        let inset = Rect { x: body.x + 1, width: body.width.saturating_sub(2), ..body };
+        frame.render_widget(wrapped, inset);
         return;
     }
 
