@@ -419,6 +419,10 @@ impl App {
             return Vec::new();
         }
         let Some(r) = self.roi.request.as_ref().map(|state| &state.request) else { return Vec::new() };
+        if let Some(refusal) = crate::desk::roi::fees::quote_refusal(r) {
+            self.toast = Some(refusal);
+            return Vec::new();
+        }
         let command = Command::Roi(RoiCommand::Change {
             number: r.number.to_string(),
             version: r.version,

@@ -750,6 +750,25 @@ fn a_second_invoice_is_refused_before_any_question() {
     );
 }
 
+#[test]
+fn a_quote_after_the_invoice_is_refused_saying_the_invoice_stands() {
+    let mut app = app_as(Role::HimClerk);
+    app.update(key(KeyCode::Esc));
+    let mut invoiced = request(1, RequestStatus::AwaitingPayment);
+    invoiced.fees.push(fee_record(crate::store::roi::FeeKind::Invoice, Some("RGH-00041-1")));
+    open_request(&mut app, invoiced);
+    assert!(app.update(key(KeyCode::Char('F'))).is_empty(), "nothing recorded");
+    assert!(!app.roi.changing);
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "RGH-00041 already has invoice RGH-00041-1 ($92.00), which stands: a quote now would change nothing \
+             owed. Write off what is not owed (W, roi write-off), or void the invoice (V, roi void-invoice) and quote \
+             again"
+        )
+    );
+}
+
 fn fee_record(kind: crate::store::roi::FeeKind, invoice_no: Option<&str>) -> crate::store::roi::FeeRecord {
     crate::store::roi::FeeRecord {
         kind,
