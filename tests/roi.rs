@@ -843,6 +843,11 @@ fn a_director_edits_a_template_in_her_editor_and_letters_use_the_new_version() {
     ok(&chartroom(dir.path(), &["init", "--empty"]));
     let listed = ok(&chartroom(dir.path(), &["template", "list"]));
     assert!(listed.contains("acknowledgement") && listed.contains("built in (stored when first used)"), "{listed}");
+    // The §2.32 notice has no built-in text: nothing is stored when first used, a Director writes it.
+    let part2 = listed.lines().find(|l| l.starts_with("part2_notice")).unwrap();
+    assert!(part2.ends_with(" - not set — a Director must write it (template edit part2_notice --file F)"), "{listed}");
+    let shown = ok(&chartroom(dir.path(), &["template", "show", "part2_notice"]));
+    assert!(shown.starts_with("Part 2 notice template: not set — a Director must write it"), "{shown}");
     let shown = ok(&chartroom(dir.path(), &["template", "show", "extension_notice"]));
     assert!(shown.starts_with("Extension notice template, version 1 (built in)"), "{shown}");
     assert!(shown.contains("{{extension_reason}}  extension notice: why it needs more time"), "{shown}");
