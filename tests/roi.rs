@@ -164,7 +164,12 @@ fn as14_an_electronic_copy_in_texas_is_due_on_the_15th_business_day() {
         let kept = kwong.roi_released_packets(&number).unwrap();
         let psychotherapy = packet.left_out()[0].document.id;
         assert!(kept[0].packet.items.iter().any(|i| i.document_id == psychotherapy && !i.included));
-        assert_eq!(disclosure.description, "Entire record");
+        // The psychotherapy note stayed: the disclosure says what went, not the entire record.
+        assert_eq!(
+            disclosure.description,
+            "Entire record, in part: CONSULT, PROGRESS, LAB, HP, OP_NOTE, VERBAL_ORDER (19 of 21 pages); 1 document \
+             withheld by rule"
+        );
         let chart = kwong.open_chart_by_mrn("204511").unwrap();
         assert!(
             chart.releases.iter().any(|r| r.recipient.contains("GARCIA, MARIA L")),
