@@ -132,6 +132,8 @@ fn fill(store: &dyn Store, db: &Path) -> String {
                 patient_mrn: mrn,
                 disclosed_at: now - Duration::days(rng.below(7 * 365) as i64),
                 recipient: "Travis County District Court".into(),
+                recipient_address: "1000 Guadalupe St\nAustin TX 78701".into(),
+                description: "Records named in the subpoena".into(),
                 purpose: "Bench".into(),
                 legal_basis: basis.into(),
                 accountable: matches!(basis, "public_health" | "judicial" | "law_enforcement"),

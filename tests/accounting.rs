@@ -351,3 +351,22 @@ fn as24_and_as25_through_the_command_line() {
     let err = refused(&chartroom(dir.path(), &["disclosure", "void", "D-999999", "--reason", "x"]));
     assert!(err.contains("no disclosure D-999999"), "{err}");
 }
+
+/// The demo's disclosures are ones a clerk could have entered: `disclosure add` refuses one
+/// without what went or where, so the accounting the demo shows never has "(address not known)"
+/// or an empty "What".
+#[test]
+fn every_disclosure_the_demo_makes_says_what_went_and_where() {
+    let dir = common::cli::demo_store(400);
+    let today = common::cli::department_today().format("%Y-%m-%d").to_string();
+    let shown = ok(&chartroom(dir.path(), &["roi", "accounting", "204511", "--date", &today, "--json"]));
+    let json: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let entries = json["accounting"]["accounting"]["entries"].as_array().unwrap().clone();
+    assert!(entries.iter().any(|e| e["recipient"] == "County Health Department"), "{entries:?}");
+    for entry in &entries {
+        for field in ["description", "recipient_address"] {
+            let text = entry[field].as_str().unwrap_or_default();
+            assert!(!text.trim().is_empty(), "{field} blank: {entry}");
+        }
+    }
+}

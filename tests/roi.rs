@@ -164,7 +164,12 @@ fn as14_an_electronic_copy_in_texas_is_due_on_the_15th_business_day() {
         let kept = kwong.roi_released_packets(&number).unwrap();
         let psychotherapy = packet.left_out()[0].document.id;
         assert!(kept[0].packet.items.iter().any(|i| i.document_id == psychotherapy && !i.included));
-        assert_eq!(disclosure.description, "Entire record");
+        // The psychotherapy note stayed: the disclosure says what went, not the entire record.
+        assert_eq!(
+            disclosure.description,
+            "Entire record, in part: CONSULT, PROGRESS, LAB, HP, OP_NOTE, VERBAL_ORDER (19 of 21 pages); 1 document \
+             withheld by rule"
+        );
         let chart = kwong.open_chart_by_mrn("204511").unwrap();
         assert!(
             chart.releases.iter().any(|r| r.recipient.contains("GARCIA, MARIA L")),
@@ -843,6 +848,11 @@ fn a_director_edits_a_template_in_her_editor_and_letters_use_the_new_version() {
     ok(&chartroom(dir.path(), &["init", "--empty"]));
     let listed = ok(&chartroom(dir.path(), &["template", "list"]));
     assert!(listed.contains("acknowledgement") && listed.contains("built in (stored when first used)"), "{listed}");
+    // The §2.32 notice has no built-in text: nothing is stored when first used, a Director writes it.
+    let part2 = listed.lines().find(|l| l.starts_with("part2_notice")).unwrap();
+    assert!(part2.ends_with(" - not set — a Director must write it (template edit part2_notice --file F)"), "{listed}");
+    let shown = ok(&chartroom(dir.path(), &["template", "show", "part2_notice"]));
+    assert!(shown.starts_with("Part 2 notice template: not set — a Director must write it"), "{shown}");
     let shown = ok(&chartroom(dir.path(), &["template", "show", "extension_notice"]));
     assert!(shown.starts_with("Extension notice template, version 1 (built in)"), "{shown}");
     assert!(shown.contains("{{extension_reason}}  extension notice: why it needs more time"), "{shown}");

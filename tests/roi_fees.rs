@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::cli::{chartroom, json, ok};
+use common::cli::{chartroom, json, ok, refused};
 
 use chartroom::desk::roi::fees::fee_view;
 use chartroom::desk::roi::{IntakeForm, IntakeRequester, Logged, OnOpenRequest};
@@ -221,6 +221,8 @@ fn a_void_invoice_is_kept_refuses_payment_and_a_corrected_one_takes_the_next_num
         let refused = jdoe.roi_pay(&number, None, d(2025, 3, 5), 9200).unwrap_err().to_string();
         assert!(refused.contains("invoice is void; issue a new one"), "{refused}");
 
+        // Once the invoice is void a quote means something again: the price before the next one.
+        desk_on(&f, "jdoe", d(2025, 3, 6)).roi_quote(&number, None, Some(80)).unwrap();
         let again = desk_on(&f, "jdoe", d(2025, 3, 6)).roi_invoice(&number, None, Some(80)).unwrap();
         let view = fee_view(&again).unwrap();
         assert_eq!(view.invoice_no, Some(format!("{number}-2")));
@@ -365,6 +367,12 @@ redisclosure_statement = true
     assert!(invoice.contains(&format!("Invoice {number}-1 issued")), "{invoice}");
     assert!(invoice.contains("Pages 61-75") && invoice.contains("$92.00"), "{invoice}");
     assert!(invoice.trim_end().ends_with("Awaiting payment."), "{invoice}");
+    // The invoice stands: a quote after it is refused, and nothing is recorded.
+    let before = json(&chartroom(dir, &["roi", "show", &number, "--json"]));
+    let err = refused(&chartroom(dir, &["roi", "quote", &number]));
+    assert!(err.contains(&format!("already has invoice {number}-1 ($92.00), which stands")), "{err}");
+    assert!(err.contains("void the invoice (V, roi void-invoice) and quote again"), "{err}");
+    assert_eq!(json(&chartroom(dir, &["roi", "show", &number, "--json"]))["version"], before["version"]);
 
     let paid = ok(&chartroom(dir, &["roi", "pay", &number, "--date", &today.to_string(), "--amount", "92.00"]));
     assert!(paid.contains("Ready to release"), "{paid}");

@@ -405,6 +405,10 @@ fn as21_a_subpoena_without_a_court_order_leaves_part2_out_and_a_partial_release_
         assert_eq!(released.status, RequestStatus::Released);
         let disclosure = &released.disclosures[0];
         assert_eq!((disclosure.legal_basis, disclosure.accountable), (LegalBasis::Judicial, true));
+        assert_eq!(
+            disclosure.description, "Entire record, in part: HP (6 of 12 pages); 2 documents withheld by rule",
+            "the accounting says what went, not the whole record"
+        );
         let garcia = released.patient_id;
         let events =
             f.store.list_audit(&AuditFilter { patient_id: Some(garcia), limit: 50, ..Default::default() }).unwrap();
@@ -473,6 +477,7 @@ fn as21_with_a_part2_court_order_on_file_the_part2_documents_go_with_their_notic
             dhim.roi_release_packet(&number, None, d(2025, 3, 17), None, &CONFIRMED, Some(&releases), CODE).unwrap();
         let files = files.expect("a packet was written");
         assert_eq!(files.custodian_problem, None);
+        assert_eq!(released.disclosures[0].description, "Entire record", "everything it reaches went");
         assert_eq!(files.custodian_papers.len(), 4, "{:?}", files.custodian_papers);
         assert!(files.custodian_papers.iter().all(|p| p.starts_with(&releases)));
         let kinds: Vec<_> = released.letters.iter().map(|l| l.kind).collect();

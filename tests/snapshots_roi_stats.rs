@@ -96,6 +96,16 @@ fn roi_stats_quarter_80x24_and_120x40() {
         for p in &s.pended {
             assert!(text.contains(&format!(" {}│", p.count)) || text.contains(&format!(" {} ", p.count)), "{p:?}");
         }
+        // Each week's date under its bars at both sizes, and no two counts run together: every
+        // count under the bars is set apart by a space (a pair's 23 and 9 never read as 239).
+        let first = s.weeks[0].monday.format("%m/%d").to_string();
+        let cells = shown.backend().buffer().content();
+        let lines: Vec<String> =
+            cells.chunks(usize::from(w)).map(|row| row.iter().map(|c| c.symbol()).collect()).collect();
+        let dates = lines.iter().position(|l| l.starts_with(&format!("│{first} "))).expect("the weeks' dates");
+        let received: Vec<String> = s.weeks.iter().map(|w| w.received.to_string()).collect();
+        let shown_received: Vec<&str> = lines[dates - 2].split('│').nth(1).unwrap().split_whitespace().collect();
+        assert_eq!(shown_received, received, "the received counts, one a week, apart, at {w}x{h}");
         insta::assert_snapshot!(format!("roi_stats_quarter_{w}x{h}"), shown.backend());
     }
 }

@@ -1064,6 +1064,16 @@ fn show_text(
     out.trim_end().to_string()
 }
 
+/// A template with no built-in text that no one has written yet (the §2.32 notice: its wording is
+/// the facility's to choose): nothing is "built in" to be stored when first used.
+fn unset(t: &crate::desk::roi::TemplateView) -> bool {
+    !t.stored && t.text.trim().is_empty()
+}
+
+fn not_set(kind: LetterKind) -> String {
+    format!("not set — a Director must write it (template edit {} --file F)", kind.code())
+}
+
 pub(super) fn run_template(
     desk: &Desk,
     action: TemplateCommand,
@@ -1083,9 +1093,11 @@ pub(super) fn run_template(
                     (Some(by), Some(at)) => {
                         format!("{} by {}", desk.local_time(at).format("%m/%d/%Y %H:%M"), clean(by))
                     }
+                    _ if unset(t) => not_set(t.kind),
                     _ => "built in (stored when first used)".into(),
                 };
-                table.row(vec![t.kind.code().to_string(), t.version.to_string(), saved]);
+                let version = if unset(t) { "-".to_string() } else { t.version.to_string() };
+                table.row(vec![t.kind.code().to_string(), version, saved]);
             }
             emit(table.render())
         }
@@ -1095,12 +1107,16 @@ pub(super) fn run_template(
             if json {
                 return emit(print::to_json(&template));
             }
-            let mut out = format!(
-                "{} template, version {}{}\n\n",
-                kind.title(),
-                template.version,
-                if template.stored { String::new() } else { " (built in)".into() }
-            );
+            let mut out = if unset(&template) {
+                format!("{} template: {}\n\n", kind.title(), not_set(kind))
+            } else {
+                format!(
+                    "{} template, version {}{}\n\n",
+                    kind.title(),
+                    template.version,
+                    if template.stored { String::new() } else { " (built in)".into() }
+                )
+            };
             out.push_str(&crate::domain::text::clean_multiline(&template.text));
             out.push_str("\nPlaceholders:\n");
             for (name, what) in crate::report::roi_letters::PLACEHOLDERS {

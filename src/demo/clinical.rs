@@ -92,13 +92,50 @@ const COMPLAINTS: &[&str] = &[
 
 const STREETS: &[&str] = &["Oak", "Main", "Cedar", "River", "Mission", "Hudson", "Pecan", "Elm", "Bluebonnet", "Lake"];
 
-const RECIPIENTS: &[(&str, &str, &str, bool)] = &[
-    ("Baker & Lowe LLP", "Legal - personal injury claim", "AUTHORIZATION", false),
-    ("Blue Cross Blue Shield", "Payment - claim review", "TPO", false),
-    ("Social Security Administration DDS", "Disability determination", "AUTHORIZATION", false),
-    ("Patient (self)", "Personal use", "INDIVIDUAL", false),
-    ("County Health Department", "Public health report", "PUBLIC_HEALTH", true),
-    ("District Court, Travis County", "Subpoena duces tecum", "JUDICIAL", true),
+/// Who a demo disclosure went to, where, what went, why, on what basis, and whether it is
+/// accountable: an accounting names each (164.528(b)(2)), so none is left blank.
+const RECIPIENTS: &[(&str, &str, &str, &str, &str, bool)] = &[
+    (
+        "Baker & Lowe LLP",
+        "400 Congress Ave\nAustin TX 78701",
+        "Records of the stay",
+        "Legal - personal injury claim",
+        "AUTHORIZATION",
+        false,
+    ),
+    (
+        "Blue Cross Blue Shield",
+        "PO Box 660044\nDallas TX 75266",
+        "Records supporting the claim",
+        "Payment - claim review",
+        "TPO",
+        false,
+    ),
+    (
+        "Social Security Administration DDS",
+        "PO Box 149198\nAustin TX 78714",
+        "Medical evidence of record",
+        "Disability determination",
+        "AUTHORIZATION",
+        false,
+    ),
+    ("Patient (self)", "On file with the request", "Copy of the record", "Personal use", "INDIVIDUAL", false),
+    (
+        "County Health Department",
+        "15 Waterloo Trail\nAustin TX 78701",
+        "Laboratory result of a notifiable condition",
+        "Public health report",
+        "PUBLIC_HEALTH",
+        true,
+    ),
+    (
+        "District Court, Travis County",
+        "1000 Guadalupe St\nAustin TX 78701",
+        "Records named in the subpoena",
+        "Subpoena duces tecum",
+        "JUDICIAL",
+        true,
+    ),
 ];
 
 struct StaffMember {
@@ -356,6 +393,8 @@ impl HospitalPlan {
             patient_mrn: "204511".into(),
             disclosed_at: self.at(200, 11),
             recipient: "County Health Department".into(),
+            recipient_address: "15 Waterloo Trail\nAustin TX 78701".into(),
+            description: "Laboratory result of a notifiable condition".into(),
             purpose: "Public health report".into(),
             legal_basis: "PUBLIC_HEALTH".into(),
             accountable: true,
@@ -431,11 +470,13 @@ impl HospitalPlan {
             self.add_paper_chart(&mut rng, mrn.as_str(), batch);
         }
         if rng.chance(0.02) {
-            let (recipient, purpose, basis, accountable) = *rng.pick(RECIPIENTS);
+            let (recipient, address, description, purpose, basis, accountable) = *rng.pick(RECIPIENTS);
             batch.disclosures.push(NewDisclosure {
                 patient_mrn: mrn.to_string(),
                 disclosed_at: self.at(rng.below(700) as i64, 11),
                 recipient: recipient.into(),
+                recipient_address: address.into(),
+                description: description.into(),
                 purpose: purpose.into(),
                 legal_basis: basis.into(),
                 accountable,

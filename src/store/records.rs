@@ -182,6 +182,9 @@ pub struct NewDisclosure {
     pub patient_mrn: String,
     pub disclosed_at: DateTime<Utc>,
     pub recipient: String,
+    /// Where it went and what went: the accounting names both (164.528(b)(2)).
+    pub recipient_address: String,
+    pub description: String,
     pub purpose: String,
     pub legal_basis: String,
     pub accountable: bool,

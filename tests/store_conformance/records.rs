@@ -126,6 +126,8 @@ fn full_batch() -> RecordBatch {
         patient_mrn: "3200001".into(),
         disclosed_at: at(2025, 2, 20, 15),
         recipient: "Blue Shield".into(),
+        recipient_address: "PO Box 660044\nDallas TX 75266".into(),
+        description: "Claim records".into(),
         purpose: "Payment".into(),
         legal_basis: "TPO".into(),
         accountable: false,
@@ -184,6 +186,14 @@ fn a_batch_says_what_it_wrote_with_one_audit_event_and_the_chart_shows_it_all() 
         assert_eq!(
             (release.recipient.as_str(), release.pages, release.disclosed_on),
             ("Blue Shield", 12, day(2025, 2, 20))
+        );
+        // The accounting reads what went and where from the batch's disclosure, not blanks.
+        let [kept] = &store.patient_disclosures(row.patient_id, day(2025, 2, 20), day(2025, 2, 20)).unwrap()[..] else {
+            panic!("one disclosure")
+        };
+        assert_eq!(
+            (kept.disclosure.description.as_str(), kept.disclosure.recipient_address.as_str()),
+            ("Claim records", "PO Box 660044\nDallas TX 75266")
         );
         // Found by its account too.
         let found = store.search_patients(&PatientLookup::Account("A25-009001".into()), Page::first(5)).unwrap();

@@ -82,6 +82,21 @@ pub fn current_invoice(request: &RoiRequest) -> Option<&FeeRecord> {
     })
 }
 
+/// Why a quote cannot be given now: an invoice stands, and a quote after it would be a second
+/// price on file that changes nothing the requester owes (164.524(c)(4) is a fee told *before*
+/// work). The invoice is corrected by a write-off, or voided and then quoted and invoiced again.
+/// Asked by the screen before `F` and by the desk before it writes.
+pub fn quote_refusal(request: &RoiRequest) -> Option<String> {
+    let standing = current_invoice(request)?;
+    Some(format!(
+        "{} already has invoice {} ({}), which stands: a quote now would change nothing owed. Write off what is \
+         not owed (W, roi write-off), or void the invoice (V, roi void-invoice) and quote again",
+        request.number,
+        standing.invoice_no.as_deref().unwrap_or_default(),
+        dollars(standing.quote.total_cents)
+    ))
+}
+
 /// The invoice a write-off, refund or void of `amount_cents` would touch and its tally before, or
 /// why it cannot be: asked by the screen before its question and by the desk before it writes.
 /// A write-off is at most the balance, a refund at most what was paid, and a void only of an
@@ -317,6 +332,9 @@ impl Desk {
         self.require_any(&[Permission::LogRequests, Permission::ReleaseRecords])?;
         let request = self.request_as_seen(number, seen_version)?;
         open_for_fees(&request, "quoted")?;
+        if let Some(refusal) = quote_refusal(&request) {
+            return Err(DeskError::Invalid(refusal));
+        }
         let quote = self.roi_fee_quote(&request, pages)?;
         let detail = format!(
             "Fee quoted: {} under {} v{} ({})",

@@ -133,6 +133,32 @@ impl PacketView {
         self.rows.iter().filter(|r| !r.picked && r.decision.is_included()).map(|r| r.document.id).collect()
     }
 
+    /// What the disclosure says went (the accounting's "What", 164.528(b)(2)(iii)): the request's
+    /// scope when everything it reaches goes; else the types of the documents that went, the
+    /// pages, and how many were withheld and by whom — never the scope alone, which would claim
+    /// pages that stayed in the building.
+    pub fn description(&self, scope: &str) -> String {
+        if !self.is_partial() {
+            return scope.to_string();
+        }
+        let mut types: Vec<&str> = Vec::new();
+        for row in self.rows.iter().filter(|r| r.picked) {
+            let code = row.document.doc_type.trim();
+            if !types.contains(&code) {
+                types.push(code);
+            }
+        }
+        let count = |n: usize| if n == 1 { "1 document".to_string() } else { format!("{n} documents") };
+        let by_rule = self.rows.iter().filter(|r| !r.decision.is_included()).count();
+        let by_clerk = self.rows.iter().filter(|r| !r.picked && r.decision.is_included()).count();
+        let withheld = match (by_rule, by_clerk) {
+            (r, 0) => format!("{} withheld by rule", count(r)),
+            (0, c) => format!("{} left out by the clerk", count(c)),
+            (r, c) => format!("{} withheld: {r} by rule, {c} by the clerk", count(r + c)),
+        };
+        format!("{scope}, in part: {} ({}); {withheld}", types.join(", "), self.totals())
+    }
+
     /// What a release of the pick on `on` does, in full: what goes, with which notices, and each
     /// document left out. The release's y/N question is made of it.
     pub fn release_summary(&self, on: NaiveDate) -> String {
@@ -420,7 +446,7 @@ impl Desk {
         self.check_signature(signature)?;
         let basis = super::release_basis(&request);
         let recipient = super::work::recipient_line(&request);
-        let description = super::work::scope_words(&request);
+        let description = view.description(&super::work::scope_words(&request));
         let accountable = crate::domain::roi::accounting::accountable(basis, released_on);
         let mut detail = format!(
             "Released {} to {}: {} ({}; {})",

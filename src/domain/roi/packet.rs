@@ -324,7 +324,15 @@ pub fn decide(ctx: &PacketContext, doc: &PacketDocument) -> Decision {
         }
         notices.push(Notice::NyHiv);
     }
-    if cats.contains(&SensitiveCategory::Genetic) && !access && !legal_process(ctx.request_type) && !ctx.genetic_named {
+    // domain.md §2.6: genetic information goes only on a specific authorization — a subpoena or a
+    // court order is no authorization, so only the patient's own access or a release that names
+    // genetic information carries it.
+    if cats.contains(&SensitiveCategory::Genetic) && !access && !ctx.genetic_named {
+        if legal_process(ctx.request_type) {
+            return out(
+                "Genetic information: needs an authorization that names it (164.508(c)(1)(i)); a subpoena or court order alone is not one",
+            );
+        }
         return out("Genetic information: needs an authorization that names it (164.508(c)(1)(i))");
     }
     Decision::Included { notices }
@@ -436,6 +444,12 @@ mod tests {
         assert!(reason(&decide(&ctx(RequestType::Authorization, &[A::Hipaa]), &genetic)).contains("names it"));
         let named = PacketContext { genetic_named: true, ..ctx(RequestType::Authorization, &[A::Hipaa]) };
         assert!(decide(&named, &genetic).is_included());
+        for legal in [RequestType::Subpoena, RequestType::CourtOrder] {
+            assert!(reason(&decide(&ctx(legal, &[]), &genetic)).contains("subpoena or court order alone"), "{legal:?}");
+            let named = PacketContext { genetic_named: true, ..ctx(legal, &[A::Hipaa]) };
+            assert!(decide(&named, &genetic).is_included(), "{legal:?} with a release naming it");
+        }
+        assert!(decide(&ctx(RequestType::RightOfAccess, &[]), &genetic).is_included(), "the patient's own access");
     }
 
     #[test]
@@ -523,6 +537,9 @@ mod tests {
                 if categories.contains(&C::SudPart2) && !access {
                     prop_assert!(notices.contains(&Notice::Part2Notice));
                     prop_assert!(kinds.contains(&A::Part2) || (legal_process(request_type) && order));
+                }
+                if categories.contains(&C::Genetic) && !access {
+                    prop_assert!(genetic_named);
                 }
                 if categories.contains(&C::Hiv) && ny && !access {
                     prop_assert!(kinds.contains(&A::HivSpecific) && notices.contains(&Notice::NyHiv));

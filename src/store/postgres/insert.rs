@@ -471,12 +471,14 @@ async fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: DateTime<Utc>)
         let accountable: Vec<bool> = d.iter().map(|d| d.accountable).collect();
         let pages: Vec<i64> = d.iter().map(|d| d.pages).collect();
         let by: Vec<&str> = d.iter().map(|d| d.by_username.as_str()).collect();
+        let address: Vec<&str> = d.iter().map(|d| d.recipient_address.as_str()).collect();
+        let description: Vec<&str> = d.iter().map(|d| d.description.as_str()).collect();
         tx.execute(
             "INSERT INTO disclosure (patient_id, disclosed_at, recipient, purpose, legal_basis, accountable, pages,
-                 by_username)
+                 by_username, recipient_address, description)
              SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::boolean[],
-                 $7::bigint[], $8::text[])",
-            &[&patient, &disclosed, &recipient, &purpose, &basis, &accountable, &pages, &by],
+                 $7::bigint[], $8::text[], $9::text[], $10::text[])",
+            &[&patient, &disclosed, &recipient, &purpose, &basis, &accountable, &pages, &by, &address, &description],
         )
         .await?;
         counts.disclosures = d.len();

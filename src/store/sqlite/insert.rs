@@ -312,8 +312,8 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chr
         let mut stmt = tx
             .prepare_cached(
                 "INSERT INTO disclosure (patient_id, disclosed_at, recipient, purpose, legal_basis, accountable, pages,
-                     by_username)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     by_username, recipient_address, description)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .map_err(map_err)?;
         for d in &batch.disclosures {
@@ -326,7 +326,9 @@ fn write_all(tx: &Transaction<'_>, batch: &RecordBatch, at: chrono::DateTime<chr
                 d.legal_basis,
                 d.accountable as i64,
                 d.pages,
-                d.by_username
+                d.by_username,
+                d.recipient_address,
+                d.description
             ])
             .map_err(map_err)?;
             counts.disclosures += 1;

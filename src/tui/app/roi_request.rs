@@ -169,6 +169,31 @@ impl App {
             {
                 offered.push(Offered { key: k, label: "Payment…".into() });
             }
+            // The fee's steps, each only when the desk would take it: a quote and an invoice
+            // while no invoice stands, a write-off, refund or void when the invoice has what it
+            // would touch (the desk's own check).
+            use crate::desk::roi::fees::{check_adjustment, current_invoice};
+            if allows(&roles, Permission::LogRequests) || allows(&roles, Permission::ReleaseRecords) {
+                let invoiced = current_invoice(r).is_some();
+                for (action, label) in [(Action::QuoteFee, "Quote"), (Action::IssueInvoice, "Invoice")] {
+                    if !invoiced && let Some(k) = key(action) {
+                        offered.push(Offered { key: k, label: label.into() });
+                    }
+                }
+            }
+            if allows(&roles, Permission::VoidRecords) {
+                for (kind, action, label) in [
+                    (AdjustmentKind::WriteOff, Action::WriteOff, "Write off…"),
+                    (AdjustmentKind::Refund, Action::Refund, "Refund…"),
+                    (AdjustmentKind::Void, Action::VoidInvoice, "Void invoice…"),
+                ] {
+                    if check_adjustment(r, kind, 1).is_ok()
+                        && let Some(k) = key(action)
+                    {
+                        offered.push(Offered { key: k, label: label.into() });
+                    }
+                }
+            }
             // Only HIPAA's clocks are extended, once.
             let hipaa = r
                 .due
@@ -419,6 +444,10 @@ impl App {
             return Vec::new();
         }
         let Some(r) = self.roi.request.as_ref().map(|state| &state.request) else { return Vec::new() };
+        if let Some(refusal) = crate::desk::roi::fees::quote_refusal(r) {
+            self.toast = Some(refusal);
+            return Vec::new();
+        }
         let command = Command::Roi(RoiCommand::Change {
             number: r.number.to_string(),
             version: r.version,

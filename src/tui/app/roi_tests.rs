@@ -285,6 +285,51 @@ fn the_steps_offered_follow_the_status_and_the_clerks_roles() {
 }
 
 #[test]
+fn the_fee_steps_are_offered_as_the_invoice_and_the_clerks_roles_allow() {
+    use crate::store::roi::{FeeKind, PaymentRecord};
+    let fee_keys = |app: &App| -> Vec<String> {
+        offered(app).into_iter().filter(|s| ["F ", "I ", "W ", "M ", "V "].iter().any(|k| s.starts_with(k))).collect()
+    };
+    // Before the invoice: quote and invoice; nothing to adjust.
+    let mut app = app_as(Role::Supervisor);
+    app.update(key(KeyCode::Esc));
+    open_request(&mut app, request(1, RequestStatus::InQc));
+    assert_eq!(fee_keys(&app), ["F Quote", "I Invoice"]);
+
+    // Invoiced, nothing paid: it may be written off or voided, not quoted or invoiced again.
+    let mut invoiced = request(1, RequestStatus::AwaitingPayment);
+    invoiced.fees.push(fee_record(FeeKind::Invoice, Some("RGH-00041-1")));
+    let mut app = app_as(Role::Supervisor);
+    app.update(key(KeyCode::Esc));
+    open_request(&mut app, invoiced.clone());
+    assert_eq!(fee_keys(&app), ["W Write off…", "V Void invoice…"]);
+
+    // Part paid: a refund too, and no void of an invoice with money on it.
+    let mut part_paid = invoiced.clone();
+    part_paid.payments.push(PaymentRecord {
+        paid_on: today(),
+        amount_cents: 5_000,
+        by: "jdoe".into(),
+        at: Utc.with_ymd_and_hms(2025, 3, 10, 16, 0, 0).unwrap(),
+        invoice_no: Some("RGH-00041-1".into()),
+    });
+    let mut app = app_as(Role::Supervisor);
+    app.update(key(KeyCode::Esc));
+    open_request(&mut app, part_paid.clone());
+    assert_eq!(fee_keys(&app), ["W Write off…", "M Refund…"]);
+
+    // A clerk quotes and invoices but adjusts nothing: a supervisor's.
+    let mut app = app_as(Role::HimClerk);
+    app.update(key(KeyCode::Esc));
+    open_request(&mut app, part_paid);
+    assert!(fee_keys(&app).is_empty(), "{:?}", offered(&app));
+    let mut app = app_as(Role::HimClerk);
+    app.update(key(KeyCode::Esc));
+    open_request(&mut app, request(1, RequestStatus::Validating));
+    assert_eq!(fee_keys(&app), ["F Quote", "I Invoice"]);
+}
+
+#[test]
 fn a_step_the_status_does_not_allow_is_refused_before_any_question() {
     let mut app = app_as(Role::Supervisor);
     app.update(key(KeyCode::Esc));
@@ -769,6 +814,25 @@ fn a_second_invoice_is_refused_before_any_question() {
     assert_eq!(
         app.toast.as_deref(),
         Some("RGH-00041 already has invoice RGH-00041-1; an invoice is never changed after it is issued")
+    );
+}
+
+#[test]
+fn a_quote_after_the_invoice_is_refused_saying_the_invoice_stands() {
+    let mut app = app_as(Role::HimClerk);
+    app.update(key(KeyCode::Esc));
+    let mut invoiced = request(1, RequestStatus::AwaitingPayment);
+    invoiced.fees.push(fee_record(crate::store::roi::FeeKind::Invoice, Some("RGH-00041-1")));
+    open_request(&mut app, invoiced);
+    assert!(app.update(key(KeyCode::Char('F'))).is_empty(), "nothing recorded");
+    assert!(!app.roi.changing);
+    assert_eq!(
+        app.toast.as_deref(),
+        Some(
+            "RGH-00041 already has invoice RGH-00041-1 ($92.00), which stands: a quote now would change nothing \
+             owed. Write off what is not owed (W, roi write-off), or void the invoice (V, roi void-invoice) and quote \
+             again"
+        )
     );
 }
 

@@ -176,8 +176,8 @@ fn layout_bars(weeks: usize, inner: usize) -> (usize, u16) {
 }
 
 fn chart(frame: &mut Frame, area: Rect, s: &RoiStats, theme: &Theme) {
-    let inner = usize::from(area.width.saturating_sub(2));
-    let (per, bar_width) = layout_bars(s.weeks.len(), inner);
+    let inner_width = usize::from(area.width.saturating_sub(2));
+    let (per, bar_width) = layout_bars(s.weeks.len(), inner_width);
     let what = if per == 1 { "per week".to_string() } else { format!("per {per} weeks") };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -188,34 +188,101 @@ fn chart(frame: &mut Frame, area: Rect, s: &RoiStats, theme: &Theme) {
             format!(" {} to {} ", us_date(s.period.from), us_date(s.period.to)),
             theme.muted,
         )));
-    // A bar's date under it only where it fits whole: `03/03` under a pair of 3-column bars.
-    let labelled = usize::from(bar_width) * 2 >= 5;
-    let groups: Vec<BarGroup> = s
-        .weeks
-        .chunks(per)
-        .map(|chunk: &[WeekStats]| {
-            let received: i64 = chunk.iter().map(|w| w.received).sum();
-            let released: i64 = chunk.iter().map(|w| w.released()).sum();
-            let bars = [bar(received, bar_width, theme.text), bar(released, bar_width, theme.title)];
-            let group = BarGroup::default().bars(&bars);
-            if labelled { group.label(Line::from(chunk[0].monday.format("%m/%d").to_string())) } else { group }
-        })
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // The counts — received on one line, released on the next — and the weeks' dates go on lines
+    // of their own under the bars, each under its bar and only where it fits whole with a space
+    // either side: written on the bars, a pair's 23 and 9 read as 239.
+    let [bars_area, received_area, released_area, dates_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(1), Constraint::Length(1)])
+            .areas(inner);
+    let chunks: Vec<&[WeekStats]> = s.weeks.chunks(per).collect();
+    let pairs: Vec<(i64, i64)> = chunks
+        .iter()
+        .map(|chunk| (chunk.iter().map(|w| w.received).sum(), chunk.iter().map(|w| w.released()).sum()))
         .collect();
-    let mut chart =
-        BarChart::default().block(block).bar_width(bar_width).bar_gap(0).group_gap(1).value_style(theme.header);
-    for group in groups {
-        chart = chart.data(group);
+    let mut chart = BarChart::default().bar_width(bar_width).bar_gap(0).group_gap(1);
+    for (received, released) in &pairs {
+        let bars = [bar(*received, theme.text), bar(*released, theme.title)];
+        chart = chart.data(BarGroup::default().bars(&bars));
     }
-    frame.render_widget(chart, area);
+    frame.render_widget(chart, bars_area);
+
+    let width = usize::from(inner.width);
+    let bar = usize::from(bar_width);
+    let stride = 2 * bar + 1;
+    let (mut received_lane, mut released_lane) = (Lane::new(width), Lane::new(width));
+    for (i, (received, released)) in pairs.iter().enumerate() {
+        received_lane.place_under(i * stride, bar, &received.to_string(), theme.text);
+        released_lane.place_under(i * stride + bar, bar, &released.to_string(), theme.title);
+    }
+    frame.render_widget(Paragraph::new(received_lane.line()), received_area);
+    frame.render_widget(Paragraph::new(released_lane.line()), released_area);
+    let mut dates = Lane::new(width);
+    for (i, chunk) in chunks.iter().enumerate() {
+        dates.place(i * stride, &chunk[0].monday.format("%m/%d").to_string(), theme.muted);
+    }
+    frame.render_widget(Paragraph::new(dates.line()), dates_area);
 }
 
-/// A bar whose value is written on it only where it fits whole (the chart writes it only then),
-/// and never on bars one column wide: side by side, a pair's `2` and `1` would read as 21.
-fn bar(value: i64, width: u16, style: ratatui::style::Style) -> Bar<'static> {
+/// The bars only: their counts are written on the line under them (`Lane`).
+fn bar(value: i64, style: ratatui::style::Style) -> Bar<'static> {
     let value = u64::try_from(value).unwrap_or(0);
-    let text = value.to_string();
-    let bar = Bar::default().value(value).style(style);
-    if width < 2 || text.len() > usize::from(width) { bar.text_value(String::new()) } else { bar.text_value(text) }
+    Bar::default().value(value).style(style).text_value(String::new())
+}
+
+/// One line of words under the chart, each placed only where it fits whole with a blank column
+/// (or the edge) either side of it, so that no two run together; one that does not fit is left
+/// out rather than cut.
+struct Lane {
+    cells: Vec<bool>,
+    words: Vec<(usize, String, ratatui::style::Style)>,
+}
+
+impl Lane {
+    fn new(width: usize) -> Self {
+        Self { cells: vec![false; width], words: Vec::new() }
+    }
+
+    /// Whether `text` may start at `start`: whole within the line, with no word beside it.
+    fn fits(&self, start: usize, text: &str) -> bool {
+        let end = start + text.width();
+        end <= self.cells.len() && !self.cells[start.saturating_sub(1)..(end + 1).min(self.cells.len())].contains(&true)
+    }
+
+    /// `text` at `start`, if it fits there.
+    fn place(&mut self, start: usize, text: &str, style: ratatui::style::Style) -> bool {
+        if !self.fits(start, text) {
+            return false;
+        }
+        let end = start + text.width();
+        self.cells[start..end].fill(true);
+        self.words.push((start, text.to_string(), style));
+        true
+    }
+
+    /// `text` under the `span` columns from `start` (its bar): centred if it is narrower, else
+    /// starting under the bar's first column.
+    fn place_under(&mut self, start: usize, span: usize, text: &str, style: ratatui::style::Style) -> bool {
+        match span.checked_sub(text.width()) {
+            Some(room) => {
+                std::iter::once(start + room / 2).chain(start..=start + room).any(|at| self.place(at, text, style))
+            }
+            None => self.place(start, text, style),
+        }
+    }
+
+    fn line(mut self) -> Line<'static> {
+        self.words.sort_by_key(|(at, _, _)| *at);
+        let mut spans = Vec::new();
+        let mut x = 0;
+        for (at, text, style) in self.words {
+            spans.push(Span::raw(" ".repeat(at - x)));
+            x = at + text.width();
+            spans.push(Span::styled(text, style));
+        }
+        Line::from(spans)
+    }
 }
 
 /// The last weeks that fit, a line each: received, released, turnaround, fees.
@@ -258,7 +325,7 @@ fn week_table(s: &RoiStats, rows: usize, theme: &Theme) -> Vec<Line<'static>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{layout_bars, side};
+    use super::{Lane, layout_bars, side};
     use crate::domain::roi::stats::{Period, StatsFacts, roi_stats};
     use chrono::NaiveDate;
 
@@ -281,6 +348,19 @@ mod tests {
         assert!(text[8].starts_with("and 13 more reasons") && text[8].ends_with(" 91"), "{text:#?}");
         assert!(text.iter().all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= 30), "{text:#?}");
         assert!(text[15].starts_with("Refunded"), "{text:#?}");
+    }
+
+    #[test]
+    fn a_lane_sets_each_word_apart_or_leaves_it_out() {
+        let style = ratatui::style::Style::default();
+        let mut lane = Lane::new(8);
+        assert!(lane.place(0, "23", style));
+        assert!(!lane.place(2, "9", style), "touching 23: it would read 239");
+        assert!(lane.place_under(2, 2, "9", style), "moved within its bar, a column apart");
+        assert!(!lane.place(6, "123", style), "not cut at the edge");
+        assert!(lane.place_under(5, 1, "45", style), "wider than its bar: from its first column");
+        let text: String = lane.line().spans.iter().map(|s| s.content.to_string()).collect();
+        assert_eq!(text, "23 9 45");
     }
 
     #[test]
