@@ -190,16 +190,35 @@ fn a_write_off_settles_the_invoice_and_refunds_and_write_offs_are_a_supervisors(
 
         let refund = kwong.roi_refund(&number, None, 500, "charged twice for postage").unwrap();
         let view = fee_view(&refund).unwrap();
-        // Money charged in error, returned: what is owed falls with what was kept, so the invoice
-        // stays settled and the request stays ready to release.
-        assert_eq!((view.paid_cents, view.refunded_cents, view.balance_cents), (8500, 500, 0));
-        assert_eq!((refund.status, view.status), (RequestStatus::ReadyToRelease, Some(InvoiceStatus::WrittenOff)));
+        assert_eq!((view.paid_cents, view.refunded_cents, view.balance_cents), (8500, 500, 500));
         let over = kwong.roi_refund(&number, None, 8501, "x").unwrap_err().to_string();
         assert!(over.contains("at most its amount paid ($85.00)"), "{over}");
         assert_eq!(
             refund.history.last().unwrap().detail,
             format!("Refund of $5.00 on invoice {number}-1: charged twice for postage")
         );
+        // The money given back is owed again: nothing is released on it until it is taken again or
+        // written off — a refund of an overcharge is followed by its write-off.
+        let unpaid = chartroom::desk::roi::fees::unpaid_refusal(&refund).expect("a balance is due again");
+        assert_eq!(
+            unpaid,
+            format!(
+                "{number} cannot be released while invoice {number}-1 has $5.00 due: take the payment, or write off \
+                 what is not owed (W), first"
+            )
+        );
+        let release = kwong
+            .roi_release(&number, None, d(2025, 3, 6), None, &chartroom::desk::roi::packet::ReleasePick::default(), "")
+            .unwrap_err()
+            .to_string();
+        assert!(release.contains("has $5.00 due"), "refused for its money before anything else: {release}");
+        let settled = kwong.roi_write_off(&number, None, 500, "postage charged twice").unwrap();
+        let view = fee_view(&settled).unwrap();
+        assert_eq!(
+            (view.paid_cents, view.refunded_cents, view.written_off_cents, view.balance_cents),
+            (8500, 500, 700, 0)
+        );
+        assert_eq!(chartroom::desk::roi::fees::unpaid_refusal(&settled), None);
     }
 }
 

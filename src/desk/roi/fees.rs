@@ -82,6 +82,24 @@ pub fn current_invoice(request: &RoiRequest) -> Option<&FeeRecord> {
     })
 }
 
+/// Why the request cannot be released for its money: its standing invoice has a balance due. An
+/// invoice moves a request to awaiting payment and the payment that settles it moves it on, so a
+/// balance at release is money a refund gave back: it is taken again, or written off, first.
+/// Asked by the screen before its question and by the desk before it writes.
+pub fn unpaid_refusal(request: &RoiRequest) -> Option<String> {
+    let invoice = current_invoice(request)?;
+    let no = invoice.invoice_no.clone().unwrap_or_default();
+    let tally = invoice_tally(request, &no, invoice.quote.total_cents);
+    (tally.balance_cents > 0).then(|| {
+        format!(
+            "{} cannot be released while invoice {no} has {} due: take the payment, or write off what is not \
+             owed (W), first",
+            request.number,
+            dollars(tally.balance_cents)
+        )
+    })
+}
+
 /// Why a quote cannot be given now: an invoice stands, and a quote after it would be a second
 /// price on file that changes nothing the requester owes (164.524(c)(4) is a fee told *before*
 /// work). The invoice is corrected by a write-off, or voided and then quoted and invoiced again.
@@ -217,9 +235,7 @@ pub(super) fn settled_on(request: &RoiRequest) -> Option<NaiveDate> {
         .map(|p| (p.at, p.paid_on, p.amount_cents))
         .chain(request.fee_adjustments.iter().filter(|a| a.invoice_no == no).map(|a| match a.kind {
             AdjustmentKind::WriteOff => (a.at, a.on, a.amount_cents),
-            // A refund lowers what is owed as much as what was kept (`fees::Tally`): it neither
-            // settles nor unsettles.
-            AdjustmentKind::Refund => (a.at, a.on, 0),
+            AdjustmentKind::Refund => (a.at, a.on, -a.amount_cents),
             AdjustmentKind::Void => (a.at, a.on, 0),
         }))
         .collect();

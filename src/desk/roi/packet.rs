@@ -367,6 +367,9 @@ impl Desk {
         if let Some(refusal) = super::legal::awaiting_assurance_refusal(&request, Step::Release) {
             return Err(DeskError::Invalid(refusal));
         }
+        if let Some(refusal) = super::fees::unpaid_refusal(&request) {
+            return Err(DeskError::Invalid(refusal));
+        }
         let released_on = self.past_date(released_on, &request, "released")?;
         if let Some(refusal) = release_date_refusal(&request, released_on, |at| self.local_time(at).date()) {
             return Err(DeskError::Invalid(refusal));

@@ -564,11 +564,6 @@ impl AdjustmentKind {
 }
 
 /// An invoice's money: paid is payments less refunds; the balance is what is still owed.
-///
-/// A refund returns money charged in error (postage charged twice): it lowers what is owed by the
-/// same amount it lowers what was kept, so it never reopens a balance, and an invoice settled stays
-/// settled — the request released on it stays releasable. `refunded_cents` is the money returned,
-/// which the Director's figures count apart from what was collected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub total_cents: i64,
@@ -584,12 +579,9 @@ pub fn tally(total_cents: i64, payments: &[i64], adjustments: &[(AdjustmentKind,
     let sum = |kind: AdjustmentKind| adjustments.iter().filter(|(k, _)| *k == kind).map(|(_, a)| *a).sum::<i64>();
     let refunded = sum(AdjustmentKind::Refund);
     let written_off = sum(AdjustmentKind::WriteOff);
-    let taken = payments.iter().sum::<i64>();
-    let paid = taken - refunded;
+    let paid = payments.iter().sum::<i64>() - refunded;
     let void = adjustments.iter().any(|(k, _)| *k == AdjustmentKind::Void);
-    // What is owed is the total less what was refunded; what was kept is what was taken less the
-    // same refunds: the refund cancels out of the balance.
-    let balance = if void { 0 } else { (total_cents - refunded) - paid - written_off };
+    let balance = if void { 0 } else { total_cents - paid - written_off };
     let status = match () {
         _ if void => InvoiceStatus::Void,
         _ if balance > 0 => InvoiceStatus::Issued,
@@ -991,14 +983,8 @@ mod tests {
         assert_eq!(tally(9200, &[5000, 4200], &[]).status, InvoiceStatus::Paid);
         let off = tally(9200, &[5000], &[(WriteOff, 4200)]);
         assert_eq!((off.balance_cents, off.status), (0, InvoiceStatus::WrittenOff));
-        // Postage charged twice, refunded: less was owed, as much less was kept, nothing reopens.
-        let refunded = tally(9200, &[9200], &[(Refund, 450)]);
-        assert_eq!(
-            (refunded.paid_cents, refunded.refunded_cents, refunded.balance_cents, refunded.status),
-            (8750, 450, 0, InvoiceStatus::Paid)
-        );
-        let part_refunded = tally(9200, &[5000], &[(Refund, 500)]);
-        assert_eq!((part_refunded.paid_cents, part_refunded.balance_cents), (4500, 4200), "what is owed stays owed");
+        let refunded = tally(9200, &[9200, 500], &[(Refund, 500)]);
+        assert_eq!((refunded.paid_cents, refunded.balance_cents, refunded.status), (9200, 0, InvoiceStatus::Paid));
         assert_eq!(tally(9200, &[], &[(Void, 0)]).status, InvoiceStatus::Void);
         assert_eq!(dollars(-12_345_678), "-$123,456.78");
     }

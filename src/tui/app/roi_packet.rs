@@ -142,6 +142,10 @@ impl App {
             self.toast = Some(refusal.message(&request.number));
             return Vec::new();
         }
+        if let Some(refusal) = crate::desk::roi::fees::unpaid_refusal(request) {
+            self.toast = Some(format!("{refusal}."));
+            return Vec::new();
+        }
         let zone = self.roi.request.as_ref().and_then(|r| r.zone);
         let day_of = |at: chrono::DateTime<chrono::Utc>| match zone {
             Some(tz) => at.with_timezone(&tz).date_naive(),
