@@ -395,6 +395,23 @@ fn a_signature_code_is_changed_by_giving_the_old_one_and_a_forgotten_one_is_clea
     }
 }
 
+/// The Director's answer to a forgotten code ends the rest its wrong tries began: the new code is
+/// taken at once, and its own wrong tries count from nothing.
+#[test]
+fn a_code_set_anew_after_the_director_cleared_it_is_taken_at_once() {
+    for f in scenarios() {
+        at(&f, "jdoe", 0).set_signature("tulip42").unwrap();
+        for wrong in ["wrong01", "wrong02", "wrong03"] {
+            assert!(matches!(at(&f, "jdoe", 1).unlock(wrong), Err(DeskError::WrongSignature { .. })));
+        }
+        assert!(matches!(at(&f, "jdoe", 2).unlock("tulip42"), Err(DeskError::CodesResting { .. })));
+        at(&f, "dhim", 3).clear_signature("jdoe").unwrap();
+        at(&f, "jdoe", 4).set_signature("violet55").unwrap();
+        at(&f, "jdoe", 5).unlock("violet55").unwrap();
+        assert!(matches!(at(&f, "jdoe", 5).unlock("wrong04"), Err(DeskError::WrongSignature { left: 2 })));
+    }
+}
+
 #[test]
 fn the_command_line_rests_the_code_after_three_wrong_ones_and_changing_it_reads_the_old_one_first() {
     use common::cli::{chartroom_with_stdin, demo_store, ok, refused};

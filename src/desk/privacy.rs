@@ -13,6 +13,10 @@ use crate::domain::role::Permission;
 use crate::store::{AuditFilter, User};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 
+/// The detail of the event of a user setting a first code, or a new one after the Director cleared
+/// theirs: wrong codes before it are not counted against the new one.
+const SIGNATURE_SET: &str = "signature code set";
+
 /// What a wrong signature code's `ACCESS_DENIED` event is about: the rule counts these alone, so
 /// that no flood of other refusals hides them.
 const WRONG_CODE_ENTITY: &str = "signature_code";
@@ -178,7 +182,7 @@ impl Desk {
             .map_err(|e| DeskError::Invalid(format!("the signature code could not be hashed: {e}")))?
             .to_string();
         let mut event = self.event(AuditAction::Update, "user", Some(user.username.clone()), None);
-        event.detail = if user.has_signature { "signature code changed" } else { "signature code set" }.into();
+        event.detail = if user.has_signature { "signature code changed" } else { SIGNATURE_SET }.into();
         Ok(self.store.set_signature_hash(&user.username, Some(&hash), event)?)
     }
 
@@ -214,7 +218,10 @@ impl Desk {
         Err(DeskError::WrongSignature { left: code_tries_left(&wrong, now) })
     }
 
-    /// When the user's latest wrong codes came, newest first: as many as the rule reads.
+    /// When the user's latest wrong codes came, newest first: as many as the rule reads, and only
+    /// those since the user last set a code. A code set anew follows the Director's clearing of a
+    /// forgotten one (changing one needs the old code, which the rest refuses): the wrong tries of
+    /// the forgotten code are not the new one's.
     fn wrong_codes(&self, username: &str) -> DeskResult<Vec<chrono::DateTime<chrono::Utc>>> {
         let filter = AuditFilter {
             username: Some(username.to_string()),
@@ -223,7 +230,22 @@ impl Desk {
             limit: CODE_TRIES,
             ..AuditFilter::default()
         };
-        Ok(self.store.list_audit(&filter)?.into_iter().map(|e| e.at).collect())
+        let wrong = self.store.list_audit(&filter)?.into_iter().map(|e| e.at);
+        let set = AuditFilter {
+            username: Some(username.to_string()),
+            action: Some(AuditAction::Update),
+            entity: Some("user".into()),
+            limit: 20,
+            ..AuditFilter::default()
+        };
+        let last_set = self
+            .store
+            .list_audit(&set)?
+            .into_iter()
+            .filter(|e| e.entity_id.as_deref() == Some(username) && e.detail == SIGNATURE_SET)
+            .map(|e| e.at)
+            .max();
+        Ok(wrong.filter(|at| last_set.is_none_or(|set| *at >= set)).collect())
     }
 
     // ---- the session's lock -------------------------------------------------------------------

@@ -145,7 +145,11 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(chart::Section::Releases) if requests => &[(super::action::Action::OpenSelected, "open request")],
         _ => &[],
     };
-    chrome::footer(frame, footer, &app.keymap, app.context(), &wanted, hints, app.screen, app.chart.is_some(), theme);
+    // A box over the screen takes the keys and says its own: the screen's keys and digits under it
+    // would offer what the box types or ignores.
+    let (context, wanted) =
+        if app.overlay.is_some() { (super::keymap::Context::Find, Vec::new()) } else { (app.context(), wanted) };
+    chrome::footer(frame, footer, &app.keymap, context, &wanted, hints, app.screen, app.chart.is_some(), theme);
     match &app.overlay {
         Some(Overlay::Help { scroll }) => chrome::help(frame, body, &app.keymap, *scroll, theme),
         Some(Overlay::Messages { scroll }) => chrome::messages(frame, body, &app.messages, *scroll, theme),
