@@ -368,6 +368,17 @@ fn three_wrong_codes_in_any_sessions_within_15_minutes_rest_the_code_for_15_minu
             ]
         );
         assert!(denied.iter().all(|(_, d)| !d.contains("wrong0") && !d.contains("tulip")), "no code in the trail");
+        // The tries at the glass are the chart's too: its access report lists them (not the unlock's).
+        let at_the_chart = f
+            .store
+            .list_audit(&AuditFilter {
+                patient_id: Some(nguyen),
+                action: Some(AuditAction::AccessDenied),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(at_the_chart.iter().filter(|e| e.detail == "wrong signature code").count(), 2, "{at_the_chart:?}");
     }
 }
 

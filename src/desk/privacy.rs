@@ -90,7 +90,9 @@ impl Desk {
         if !needs_break_glass(patient.sensitivity) {
             return Err(DeskError::Invalid(format!("{}'s chart is not restricted", patient.display_name())));
         }
-        self.check_signature(signature)?;
+        // The clerk's own record is refused before any code is asked of it.
+        self.refuse_own_record(patient.patient_id, Some(patient.mrn.as_str()))?;
+        self.check_signature_about(signature, Some((patient.patient_id, patient.mrn.as_str())))?;
         match self.may_open(&patient) {
             Ok(()) | Err(DeskError::SensitiveChart { .. }) => {}
             Err(e) => return Err(e),
@@ -193,6 +195,13 @@ impl Desk {
     /// refused and recorded. The caller records what a right code was for (an unlock, a break of
     /// the glass) or the lock the wrong ones cause on screen.
     pub fn check_signature(&self, code: &str) -> DeskResult<()> {
+        self.check_signature_about(code, None)
+    }
+
+    /// [`Desk::check_signature`] for a code given to reach one patient's chart (breaking the
+    /// glass): a wrong one is recorded against the patient too, so the access report of the chart
+    /// lists the tries at it.
+    fn check_signature_about(&self, code: &str, patient: Option<(i64, &str)>) -> DeskResult<()> {
         let user = self.current_user()?;
         let now = self.now();
         let wrong = self.wrong_codes(&user.username)?;
@@ -210,7 +219,12 @@ impl Desk {
         if argon2::Argon2::default().verify_password(code.as_bytes(), &parsed).is_ok() {
             return Ok(());
         }
-        let mut event = self.event(AuditAction::AccessDenied, WRONG_CODE_ENTITY, None, None);
+        let mut event = self.event(
+            AuditAction::AccessDenied,
+            WRONG_CODE_ENTITY,
+            patient.map(|(_, mrn)| mrn.to_string()),
+            patient.map(|(id, _)| id),
+        );
         event.detail = "wrong signature code".into();
         self.store.append_audit(event)?;
         let mut wrong = wrong;
