@@ -159,7 +159,7 @@ impl App {
                 Vec::new()
             }
             Err(CodeRefusal::Other(message)) => {
-                lock.message = Some(message);
+                lock.message = Some(capitalized(&message));
                 Vec::new()
             }
         }

@@ -475,16 +475,40 @@ pub fn render(frame: &mut Frame, area: Rect, state: &RequestState, today: NaiveD
     }
 }
 
+/// The fee steps the request takes now, as the Next line offers them: a quote and an invoice while
+/// no invoice stands, a payment while one is owed, and (to a supervisor) a write-off, refund or void
+/// when the invoice has what it would touch — the desk's own checks.
+fn fee_keys(r: &RoiRequest, may_adjust: bool) -> String {
+    use crate::desk::roi::fees::{check_adjustment, check_payment, current_invoice};
+    use crate::domain::roi::fees::AdjustmentKind;
+    let mut keys = Vec::new();
+    if current_invoice(r).is_none() {
+        keys.extend(["F quote", "I invoice"]);
+    }
+    if check_payment(r, 1).is_ok() {
+        keys.push("$ payment");
+    }
+    if may_adjust {
+        for (kind, label) in [
+            (AdjustmentKind::WriteOff, "W write off"),
+            (AdjustmentKind::Refund, "M refund"),
+            (AdjustmentKind::Void, "V void invoice"),
+        ] {
+            if check_adjustment(r, kind, 1).is_ok() {
+                keys.push(label);
+            }
+        }
+    }
+    keys.join(" · ")
+}
+
 /// The fee part: the invoice standing (else the latest quote), line by line, with its total, what
 /// is paid and the balance; amounts in their own columns, never cut — a long description wraps.
 fn fee_lines(r: &RoiRequest, may_adjust: bool, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     use crate::desk::roi::fees::fee_view;
     use crate::domain::roi::fees::dollars;
-    let keys = if may_adjust {
-        "F quote · I invoice · $ payment · W write off · M refund · V void invoice"
-    } else {
-        "F quote · I invoice · $ payment"
-    };
+    let keys = fee_keys(r, may_adjust);
+    let keys = keys.as_str();
     let width = usize::from(width);
     let Some(view) = fee_view(r) else {
         let said = "No fee quoted or invoiced yet: a quote uses the schedule in force when the request came.";
@@ -645,7 +669,12 @@ fn details(r: &RoiRequest, zone: Option<chrono_tz::Tz>, width: u16, theme: &Them
         scope_words.push("every document type".into());
     }
     field("Scope", scope_words.join("; "));
-    field("Format", format!("{} by {}", r.format.title(), r.delivery.title().to_lowercase()));
+    // "Fax by fax" says one thing twice: a format that is its own delivery is named once.
+    let (format, delivery) = (r.format.title(), r.delivery.title().to_lowercase());
+    field(
+        "Format",
+        if format.eq_ignore_ascii_case(&delivery) { format.to_string() } else { format!("{format} by {delivery}") },
+    );
     field("Received", format!("{} by {}", us_date(r.received_on), r.received_via.title().to_lowercase()));
     field("Logged", format!("{} by {}", stamp(zone, r.logged_at), clean(&r.logged_by)));
     if let Some((from, to)) = r.accounting_period {
