@@ -134,6 +134,18 @@ fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if app.screen == Screen::Accounting && app.roi.accounting.as_ref().is_some_and(|a| a.may_void) {
         wanted.insert(2, super::action::Action::VoidDisclosure);
     }
+    // The file room's keys are its lists' own: filling is the pull list's, notices the overdue
+    // list's; on the missing list a scan is what finds a volume.
+    if let (super::keymap::Context::FileRoom, Some(room)) = (app.context(), app.file_room.as_ref()) {
+        use super::action::Action::{FillRequest, NotFillable, PullListDate, WriteNotices};
+        use super::screens::file_room::Tab;
+        wanted.retain(|action| match room.tab {
+            Tab::Overdue => ![FillRequest, NotFillable, PullListDate].contains(action),
+            Tab::Missing => ![FillRequest, NotFillable, PullListDate, WriteNotices].contains(action),
+            Tab::PullList => *action != WriteNotices,
+            Tab::Scan => true,
+        });
+    }
     // Deliver likewise only to those who release records.
     if app.screen == Screen::Accounting
         && crate::domain::role::allows(&app.header.roles, crate::domain::role::Permission::ReleaseRecords)
