@@ -187,38 +187,52 @@ pub(super) async fn audit_count(c: &impl GenericClient) -> PgResult<i64> {
 
 /// Oldest first; only the conditions given are written, as for [`list_audit`].
 pub(super) async fn audit_report(c: &impl GenericClient, query: &AuditQuery) -> PgResult<Vec<AuditEvent>> {
-    let limit = if query.limit == 0 { 1000 } else { query.limit } as i64;
-    let action = query.action.map(|a| a.code());
-    let mut conditions = Vec::new();
-    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-    if let Some(patient_id) = &query.patient_id {
-        params.push(patient_id);
-        conditions.push(format!("a.patient_id = ${}", params.len()));
+    let action = query.action.map(AuditAction::code);
+    let mut conditions = Conditions::default();
+    conditions.add("a.patient_id =", &query.patient_id);
+    conditions.add("a.username =", &query.username);
+    conditions.add("a.action =", &action);
+    conditions.add("a.at >=", &query.from);
+    conditions.add("a.at <", &query.until);
+    read_audit_events(c, conditions, "a.id", query.limit).await
+}
+
+/// The conditions a question gives, each with its parameter: only those given are written, so each
+/// shape of question is planned for the index it can use rather than one generic plan for all.
+#[derive(Default)]
+struct Conditions<'a> {
+    sql: Vec<String>,
+    params: Vec<&'a (dyn ToSql + Sync)>,
+}
+
+impl<'a> Conditions<'a> {
+    /// `test` against `value`, when there is one: `a.username =`.
+    fn add<T: ToSql + Sync>(&mut self, test: &str, value: &'a Option<T>) {
+        if let Some(value) = value {
+            self.params.push(value);
+            self.sql.push(format!("{test} ${}", self.params.len()));
+        }
     }
-    if let Some(username) = &query.username {
-        params.push(username);
-        conditions.push(format!("a.username = ${}", params.len()));
-    }
-    if let Some(action) = &action {
-        params.push(action);
-        conditions.push(format!("a.action = ${}", params.len()));
-    }
-    if let Some(from) = &query.from {
-        params.push(from);
-        conditions.push(format!("a.at >= ${}", params.len()));
-    }
-    if let Some(until) = &query.until {
-        params.push(until);
-        conditions.push(format!("a.at < ${}", params.len()));
-    }
+}
+
+/// The audit events meeting `conditions`, in `order`, at most `limit` (1,000 when 0), each with the
+/// patient's MRN and the provider's NPI beside it.
+async fn read_audit_events(
+    c: &impl GenericClient,
+    conditions: Conditions<'_>,
+    order: &str,
+    limit: usize,
+) -> PgResult<Vec<AuditEvent>> {
+    let limit = if limit == 0 { 1000 } else { limit } as i64;
+    let mut params = conditions.params;
     params.push(&limit);
-    let filter_sql = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let filter_sql =
+        if conditions.sql.is_empty() { String::new() } else { format!("WHERE {}", conditions.sql.join(" AND ")) };
     let sql = format!(
         "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail,
                 a.provider_id, pr.npi
          FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
-         {filter_sql}
-         ORDER BY a.id LIMIT ${}",
+         {filter_sql} ORDER BY {order} LIMIT ${}",
         params.len()
     );
     let stmt = c.prepare_cached(&sql).await?;
@@ -332,46 +346,16 @@ pub(super) async fn restore_protection(tx: &Transaction<'_>, audit: &NewAuditEve
     Ok(missing)
 }
 
-/// Newest first. Only the filters given become conditions, so each shape of question is planned
-/// for the index it can use rather than one generic plan for all.
+/// Newest first; only the filters given become conditions ([`Conditions`]).
 pub(super) async fn list_audit(c: &impl GenericClient, filter: &AuditFilter) -> PgResult<Vec<AuditEvent>> {
-    let limit = if filter.limit == 0 { 1000 } else { filter.limit } as i64;
-    let mut conditions = Vec::new();
-    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-    if let Some(patient_id) = &filter.patient_id {
-        params.push(patient_id);
-        conditions.push(format!("a.patient_id = ${}", params.len()));
-    }
-    if let Some(username) = &filter.username {
-        params.push(username);
-        conditions.push(format!("a.username = ${}", params.len()));
-    }
-    if let Some(provider_id) = &filter.provider_id {
-        params.push(provider_id);
-        conditions.push(format!("a.provider_id = ${}", params.len()));
-    }
     let action = filter.action.map(AuditAction::code);
-    if let Some(action) = &action {
-        params.push(action);
-        conditions.push(format!("a.action = ${}", params.len()));
-    }
-    if let Some(entity) = &filter.entity {
-        params.push(entity);
-        conditions.push(format!("a.entity = ${}", params.len()));
-    }
-    params.push(&limit);
-    let filter_sql = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-    let sql = format!(
-        "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail,
-                a.provider_id, pr.npi
-         FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
-         {filter_sql}
-         ORDER BY a.id DESC LIMIT ${}",
-        params.len()
-    );
-    let stmt = c.prepare_cached(&sql).await?;
-    let rows = c.query(&stmt, &params).await?;
-    rows.iter().map(audit_event_from_row).collect()
+    let mut conditions = Conditions::default();
+    conditions.add("a.patient_id =", &filter.patient_id);
+    conditions.add("a.username =", &filter.username);
+    conditions.add("a.provider_id =", &filter.provider_id);
+    conditions.add("a.action =", &action);
+    conditions.add("a.entity =", &filter.entity);
+    read_audit_events(c, conditions, "a.id DESC", filter.limit).await
 }
 
 /// A user with their roles, in one statement: read before every permission check.
@@ -456,14 +440,7 @@ pub(super) async fn set_user_enabled(
     enabled: bool,
     audit: &NewAuditEvent,
 ) -> PgResult<User> {
-    let changed = tx
-        .execute("UPDATE app_user SET enabled = $2, version = version + 1 WHERE username = $1", &[&username, &enabled])
-        .await?;
-    if changed == 0 {
-        return Err(user_not_found(username).into());
-    }
-    append_audit(tx, audit).await?;
-    Ok(user_by_name(tx, username).await?.ok_or_else(|| user_not_found(username))?)
+    update_user(tx, username, "enabled", &enabled, audit).await
 }
 
 pub(super) async fn link_user_patient(
@@ -472,17 +449,7 @@ pub(super) async fn link_user_patient(
     patient_id: Option<i64>,
     audit: &NewAuditEvent,
 ) -> PgResult<User> {
-    let changed = tx
-        .execute(
-            "UPDATE app_user SET patient_id = $2, version = version + 1 WHERE username = $1",
-            &[&username, &patient_id],
-        )
-        .await?;
-    if changed == 0 {
-        return Err(user_not_found(username).into());
-    }
-    append_audit(tx, audit).await?;
-    Ok(user_by_name(tx, username).await?.ok_or_else(|| user_not_found(username))?)
+    update_user(tx, username, "patient_id", &patient_id, audit).await
 }
 
 pub(super) async fn set_signature_hash(
@@ -491,16 +458,24 @@ pub(super) async fn set_signature_hash(
     hash: Option<&str>,
     audit: &NewAuditEvent,
 ) -> PgResult<()> {
-    let changed = tx
-        .execute(
-            "UPDATE app_user SET signature_hash = $2, version = version + 1 WHERE username = $1",
-            &[&username, &hash],
-        )
-        .await?;
-    if changed == 0 {
+    update_user(tx, username, "signature_hash", &hash, audit).await.map(drop)
+}
+
+/// Sets one column of a user's row (a name of this file's, never typed) and their version, with
+/// its audit event in the caller's transaction; the user as they now stand.
+async fn update_user(
+    tx: &Transaction<'_>,
+    username: &str,
+    column: &str,
+    value: &(dyn ToSql + Sync),
+    audit: &NewAuditEvent,
+) -> PgResult<User> {
+    let sql = format!("UPDATE app_user SET {column} = $2, version = version + 1 WHERE username = $1");
+    if tx.execute(&sql, &[&username, value]).await? == 0 {
         return Err(user_not_found(username).into());
     }
-    append_audit(tx, audit).await
+    append_audit(tx, audit).await?;
+    Ok(user_by_name(tx, username).await?.ok_or_else(|| user_not_found(username))?)
 }
 
 pub(super) async fn signature_hash(c: &impl GenericClient, username: &str) -> PgResult<Option<String>> {

@@ -189,6 +189,12 @@ pub(super) fn audit_count(conn: &Connection) -> StoreResult<i64> {
 }
 
 /// Only the conditions given are written, so that each report is planned for its own index.
+/// The audit events, each with the patient's MRN and the provider's NPI beside it, in the columns
+/// [`audit_event_from_row`] reads.
+const AUDIT_EVENTS: &str = "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id,
+        p.mrn, a.detail, a.provider_id, pr.npi
+    FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id";
+
 pub(super) fn audit_report(conn: &Connection, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
     let limit = if query.limit == 0 { 1000 } else { query.limit } as i64;
     let mut conditions = Vec::new();
@@ -214,14 +220,7 @@ pub(super) fn audit_report(conn: &Connection, query: &AuditQuery) -> StoreResult
     }
     values.push(limit.into());
     let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-    let sql = format!(
-        "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail,
-                a.provider_id, pr.npi
-         FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
-         {filter}
-         ORDER BY a.id LIMIT ?{}",
-        values.len()
-    );
+    let sql = format!("{AUDIT_EVENTS} {filter} ORDER BY a.id LIMIT ?{}", values.len());
     let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(values), audit_event_from_row).map_err(map_err)?;
     rows.collect::<Result<_, _>>().map_err(map_err)
@@ -248,15 +247,13 @@ fn audit_event_from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
 pub(super) fn list_audit(conn: &Connection, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
     let limit = if filter.limit == 0 { 1000 } else { filter.limit } as i64;
     let mut stmt = conn
-        .prepare_cached(
-            "SELECT a.id, a.at, a.username, a.source, a.action, a.entity, a.entity_id, a.patient_id, p.mrn, a.detail,
-                    a.provider_id, pr.npi
-             FROM audit_event a LEFT JOIN patient p ON p.id = a.patient_id LEFT JOIN provider pr ON pr.id = a.provider_id
-             WHERE (?1 IS NULL OR a.patient_id = ?1) AND (?2 IS NULL OR a.username = ?2)
-               AND (?4 IS NULL OR a.provider_id = ?4) AND (?5 IS NULL OR a.action = ?5)
-               AND (?6 IS NULL OR a.entity = ?6)
-             ORDER BY a.id DESC LIMIT ?3",
-        )
+        .prepare_cached(&format!(
+            "{AUDIT_EVENTS}
+                 WHERE (?1 IS NULL OR a.patient_id = ?1) AND (?2 IS NULL OR a.username = ?2)
+                   AND (?4 IS NULL OR a.provider_id = ?4) AND (?5 IS NULL OR a.action = ?5)
+                   AND (?6 IS NULL OR a.entity = ?6)
+                 ORDER BY a.id DESC LIMIT ?3"
+        ))
         .map_err(map_err)?;
     let action = filter.action.map(AuditAction::code);
     let rows = stmt
@@ -367,20 +364,7 @@ pub(super) fn set_user_enabled(
     enabled: bool,
     audit: &NewAuditEvent,
 ) -> StoreResult<User> {
-    let tx = conn.transaction().map_err(map_err)?;
-    let changed = tx
-        .execute(
-            "UPDATE app_user SET enabled = ?2, version = version + 1 WHERE username = ?1",
-            params![username, enabled as i64],
-        )
-        .map_err(map_err)?;
-    if changed == 0 {
-        return Err(StoreError::NotFound(format!("user {username}")));
-    }
-    append_audit(&tx, audit)?;
-    let updated = user_by_name(&tx, username)?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
-    tx.commit().map_err(map_err)?;
-    Ok(updated)
+    update_user(conn, username, "enabled", &(enabled as i64), audit)
 }
 
 pub(super) fn link_user_patient(
@@ -389,20 +373,7 @@ pub(super) fn link_user_patient(
     patient_id: Option<i64>,
     audit: &NewAuditEvent,
 ) -> StoreResult<User> {
-    let tx = conn.transaction().map_err(map_err)?;
-    let changed = tx
-        .execute(
-            "UPDATE app_user SET patient_id = ?2, version = version + 1 WHERE username = ?1",
-            params![username, patient_id],
-        )
-        .map_err(map_err)?;
-    if changed == 0 {
-        return Err(StoreError::NotFound(format!("user {username}")));
-    }
-    append_audit(&tx, audit)?;
-    let updated = user_by_name(&tx, username)?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
-    tx.commit().map_err(map_err)?;
-    Ok(updated)
+    update_user(conn, username, "patient_id", &patient_id, audit)
 }
 
 pub(super) fn set_signature_hash(
@@ -411,18 +382,27 @@ pub(super) fn set_signature_hash(
     hash: Option<&str>,
     audit: &NewAuditEvent,
 ) -> StoreResult<()> {
+    update_user(conn, username, "signature_hash", &hash, audit).map(drop)
+}
+
+/// Sets one column of a user's row (a name of this file's, never typed) and their version, with
+/// its audit event, in one transaction; the user as they now stand.
+fn update_user(
+    conn: &mut Connection,
+    username: &str,
+    column: &str,
+    value: &dyn rusqlite::ToSql,
+    audit: &NewAuditEvent,
+) -> StoreResult<User> {
     let tx = conn.transaction().map_err(map_err)?;
-    let changed = tx
-        .execute(
-            "UPDATE app_user SET signature_hash = ?2, version = version + 1 WHERE username = ?1",
-            params![username, hash],
-        )
-        .map_err(map_err)?;
-    if changed == 0 {
+    let sql = format!("UPDATE app_user SET {column} = ?2, version = version + 1 WHERE username = ?1");
+    if tx.execute(&sql, params![username, value]).map_err(map_err)? == 0 {
         return Err(StoreError::NotFound(format!("user {username}")));
     }
     append_audit(&tx, audit)?;
-    tx.commit().map_err(map_err)
+    let updated = user_by_name(&tx, username)?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
+    tx.commit().map_err(map_err)?;
+    Ok(updated)
 }
 
 pub(super) fn signature_hash(conn: &Connection, username: &str) -> StoreResult<Option<String>> {
