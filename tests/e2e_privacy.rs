@@ -4,38 +4,19 @@
 
 mod common;
 
-use common::cli::{chartroom as cli, ok};
+use common::cli::{chartroom as cli, chartroom_with_stdin as cli_with_stdin, ok};
 
 #[path = "common/pty.rs"]
 mod pty;
 
 use pty::store_args;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(60);
 
 fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_chartroom"))
-}
-
-/// `chartroom ARGS` with `input` on its standard input.
-fn cli_with_stdin(dir: &Path, args: &[&str], input: &str) -> std::process::Output {
-    let mut child = std::process::Command::new(binary())
-        .args(store_args(dir))
-        .args(args)
-        .env_remove("CHARTROOM_CONFIG")
-        .env_remove("CHARTROOM_DATA_DIR")
-        .env_remove("CHARTROOM_STORE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn actions(dir: &Path) -> Vec<(String, String)> {

@@ -7,7 +7,13 @@ use std::process::{Command, Output};
 /// `chartroom ARGS` on the install in `dir` (its data and config there), deaf to the caller's
 /// environment so that a developer's own store is never touched.
 pub fn chartroom(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chartroom"))
+    command(dir, args).output().unwrap()
+}
+
+/// The command [`chartroom`] runs, for a caller that gives it input.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chartroom"));
+    command
         .arg("--data-dir")
         .arg(dir.join("data"))
         .arg("--config")
@@ -15,9 +21,8 @@ pub fn chartroom(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .env_remove("CHARTROOM_CONFIG")
         .env_remove("CHARTROOM_DATA_DIR")
-        .env_remove("CHARTROOM_STORE")
-        .output()
-        .unwrap()
+        .env_remove("CHARTROOM_STORE");
+    command
 }
 
 /// Its standard output, once it succeeded.
@@ -66,20 +71,8 @@ pub fn department_today() -> chrono::NaiveDate {
 pub fn chartroom_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
     use std::io::Write;
     use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(dir.join("config.toml"))
-        .args(args)
-        .env_remove("CHARTROOM_CONFIG")
-        .env_remove("CHARTROOM_DATA_DIR")
-        .env_remove("CHARTROOM_STORE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        command(dir, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
